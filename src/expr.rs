@@ -1,0 +1,1 @@
+//! The derived-value expression language (placeholder; being written).

@@ -1,0 +1,8 @@
+//! kaohe (考核): a target-responsibility assessment engine.
+//!
+//! An **indicator set** (YAML) describes lines, sections, indicators with rule shapes,
+//! derived values, veto rules, bonus items and grades. **Evidence** (YAML, CSV, Excel)
+//! gives each unit's values and case ledger. The engine scores every unit in parallel and
+//! deterministically; see `ARCHITECTURE.md` for the code map and invariants.
+
+pub mod expr;

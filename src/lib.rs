@@ -6,3 +6,4 @@
 //! deterministically; see `ARCHITECTURE.md` for the code map and invariants.
 
 pub mod expr;
+pub mod raw;

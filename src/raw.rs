@@ -1,0 +1,511 @@
+//! Raw input types: exactly what serde reads from an indicator-set YAML file.
+//!
+//! These types mirror the file format documented in `docs/indicator-sets.md`. They are
+//! strict (`deny_unknown_fields`) and carry source locations (`Spanned`) where later
+//! validation needs to point at a line and column. The validated, compiled model the engine
+//! uses lives in [`crate::model`]; nothing outside the loader should look at these types.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+
+/// A string that remembers where it was written.
+pub type S = Spanned<String>;
+
+/// The top level of an indicator-set file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSet {
+    pub id: S,
+    pub name: String,
+    pub version: String,
+    /// Effective period: the rules apply to assessments of this window.
+    pub effective: RawPeriod,
+    /// The kind of unit this set scores (e.g. `district`, `township`).
+    pub unit_kind: S,
+    /// Nominal total (e.g. 100 or 1000); must equal what the line combination yields.
+    pub scale: Spanned<Decimal>,
+    /// Decimals kept for points (round half up), default 2.
+    #[serde(default)]
+    pub rounding: Option<Spanned<u32>>,
+    /// What a missing evidence field does by default: `zero` (default) or `error`.
+    #[serde(default)]
+    pub on_missing: Option<OnMissing>,
+    /// What happens to an N/A indicator's maximum by default: `drop` (default) or `respread`.
+    #[serde(default)]
+    pub not_applicable: Option<NaPolicy>,
+    /// Other unit kinds this set aggregates over (children in the unit tree).
+    #[serde(default)]
+    pub unit_kinds: Vec<RawNamed>,
+    /// Unit classes used for applicability and class-specific maxima.
+    #[serde(default)]
+    pub classes: Vec<RawNamed>,
+    /// Peer groups units are ranked within.
+    #[serde(default)]
+    pub peer_groups: Vec<RawNamed>,
+    pub lines: Vec<RawLine>,
+    #[serde(default)]
+    pub combine: Option<Spanned<RawCombine>>,
+    #[serde(default)]
+    pub sections: Vec<RawSection>,
+    #[serde(default)]
+    pub fields: Vec<RawField>,
+    /// Case types of the case ledger.
+    #[serde(default)]
+    pub case_types: Vec<RawCaseType>,
+    #[serde(default)]
+    pub derived: Vec<RawDerived>,
+    pub indicators: Vec<RawIndicator>,
+    #[serde(default)]
+    pub bonus: Option<RawBonus>,
+    #[serde(default)]
+    pub vetoes: Vec<RawVeto>,
+    pub grades: Vec<RawGrade>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawPeriod {
+    pub from: Spanned<NaiveDate>,
+    pub to: Spanned<NaiveDate>,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnMissing {
+    Zero,
+    Error,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NaPolicy {
+    Drop,
+    Respread,
+}
+
+/// Anything with an id and a display name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNamed {
+    pub id: S,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLine {
+    pub id: S,
+    pub name: String,
+    pub max: Spanned<Decimal>,
+    /// Grades of this line when lines are graded separately; default: the set's grades scaled.
+    #[serde(default)]
+    pub grades: Vec<RawGrade>,
+}
+
+/// How line scores combine into the total.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawCombine {
+    /// Total = sum of line points (e.g. 500 + 150 + 350 = 1000).
+    Sum,
+    /// Total = Σ (line points / line max) × weight / Σ weights × scale (e.g. 6:4).
+    Weighted(BTreeMap<String, Spanned<Decimal>>),
+    /// Each line graded on its own; the unit's grade is its lowest line grade.
+    Separate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSection {
+    pub id: S,
+    pub name: String,
+    /// Lead official (牵头).
+    #[serde(default)]
+    pub lead: Option<String>,
+    /// Responsible office (负责).
+    #[serde(default)]
+    pub office: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// A non-negative whole number (people, cases, documents).
+    Count,
+    /// Any decimal number.
+    Number,
+    /// A percentage 0–100.
+    Percent,
+    /// A rate per mille 0–1000 (‰).
+    PerMille,
+    /// Yes/no; `是`/`否` accepted.
+    Bool,
+    /// Free text (shown in reports, never scored).
+    Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawField {
+    pub id: S,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Unit of measure shown in headers and reports (人, %, ‰, 元).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Other header names accepted in CSV/Excel evidence (Chinese headers).
+    #[serde(default)]
+    pub aliases: Vec<S>,
+    /// Explanation shown in templates and reports.
+    #[serde(default)]
+    pub help: Option<String>,
+    /// Overrides the set's `on_missing` for indicators reading this field.
+    #[serde(default)]
+    pub on_missing: Option<OnMissing>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCaseType {
+    pub id: S,
+    pub name: String,
+    #[serde(default)]
+    pub help: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDerived {
+    pub id: S,
+    pub name: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+    pub expr: S,
+}
+
+/// The responsible office of an indicator (牵头 / 负责).
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawOffice {
+    #[serde(default)]
+    pub lead: Option<String>,
+    #[serde(default)]
+    pub responsible: Option<String>,
+}
+
+/// Which unit classes an indicator applies to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawApplies {
+    Only(Vec<S>),
+    Except(Vec<S>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndicator {
+    pub id: S,
+    pub name: String,
+    pub line: S,
+    #[serde(default)]
+    pub section: Option<S>,
+    pub max: Spanned<Decimal>,
+    /// The value read: a field id, a derived id or an expression. Optional for rules that read
+    /// the case ledger or a checklist.
+    #[serde(default)]
+    pub value: Option<S>,
+    pub rule: Spanned<RawRule>,
+    /// Lowest points the item can reach; default 0 ("扣完为止"). Use a negative floor for 倒扣.
+    #[serde(default)]
+    pub floor: Option<Spanned<Decimal>>,
+    /// Allow points below zero without a floor (R16 negative items).
+    #[serde(default)]
+    pub allow_negative: bool,
+    #[serde(default)]
+    pub applies: Option<RawApplies>,
+    #[serde(default)]
+    pub max_by_class: BTreeMap<String, Spanned<Decimal>>,
+    #[serde(default)]
+    pub not_applicable: Option<NaPolicy>,
+    #[serde(default)]
+    pub on_missing: Option<OnMissing>,
+    /// R15: a yes/no expression; when true the item scores zero.
+    #[serde(default)]
+    pub zero_if: Option<S>,
+    #[serde(default)]
+    pub zero_reason: Option<String>,
+    #[serde(default)]
+    pub office: Option<RawOffice>,
+    /// The rule as written in the rubric (Chinese), shown in reports.
+    pub text: String,
+    /// Where the rule comes from (e.g. `S3`), shown in the handbook.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// How deductions count partial steps ("每低0.1个百分点扣0.3分").
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepCount {
+    /// Only whole steps count (0.05 below a 0.1 step costs nothing). Default.
+    #[default]
+    Whole,
+    /// Every started step counts (0.05 below a 0.1 step costs one step).
+    Started,
+    /// Proportional: 0.05 below a 0.1 step costs half a step.
+    Partial,
+}
+
+/// The rule shapes. Each maps a value (and the case ledger) to points.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawRule {
+    /// R1: full points when the value meets the target, else `otherwise` (default 0).
+    Binary(RawBinary),
+    /// R2: deduct `points` per `per` of shortfall below `target`, down to the floor.
+    DeductBelow(RawDeduct),
+    /// R3: deduct `points` per `per` of excess above `target`, down to the floor.
+    DeductAbove(RawDeduct),
+    /// R4: zero beyond a limit; within it, the nested rule (default full points).
+    Threshold(RawThreshold),
+    /// R5: full points inside [low, high], zero outside.
+    Band(RawBand),
+    /// R6: points proportional to completion of `target`.
+    Proportional(RawProportional),
+    /// R7: linear interpolation between full points at `full_at` and zero at `zero_at`.
+    Interpolate(RawInterpolate),
+    /// R8: base points at target, deduct below, add above up to `extra_cap`.
+    BonusAbove(RawBonusAbove),
+    /// R9/R10: per-case deductions from the case ledger, with severity escalation.
+    PerCase(RawPerCase),
+    /// R14: checklist of yes/no fields; deduct per missing item.
+    Checklist(RawChecklist),
+    /// Step table: value ranges to points (first matching row wins).
+    Steps(RawSteps),
+    /// Points per counted unit, e.g. "每查处一例加10分" (for bonus items).
+    PerCount(RawPerCount),
+    /// R21/R22: a fraction 0–1 of the maximum (graded-level index).
+    Fraction(RawFraction),
+    /// Points from an expression (clamped to [floor, max]).
+    Formula(RawFormula),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBinary {
+    #[serde(default)]
+    pub min: Option<Spanned<Decimal>>,
+    #[serde(default)]
+    pub max: Option<Spanned<Decimal>>,
+    #[serde(default)]
+    pub is: Option<bool>,
+    #[serde(default)]
+    pub otherwise: Option<Spanned<Decimal>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeduct {
+    pub target: Spanned<Decimal>,
+    pub per: Spanned<Decimal>,
+    pub points: Spanned<Decimal>,
+    #[serde(default)]
+    pub count: StepCount,
+    /// A fixed deduction once the value reaches the target (R3 "与去年持平扣0.1分").
+    #[serde(default)]
+    pub base: Option<Spanned<Decimal>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThreshold {
+    #[serde(default)]
+    pub zero_above: Option<Spanned<Decimal>>,
+    #[serde(default)]
+    pub zero_below: Option<Spanned<Decimal>>,
+    /// Whether the limit itself already scores zero (default false: "5%(含5%)以下" is within).
+    #[serde(default)]
+    pub inclusive: bool,
+    #[serde(default)]
+    pub within: Option<Box<Spanned<RawRule>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBand {
+    pub low: Spanned<Decimal>,
+    pub high: Spanned<Decimal>,
+    #[serde(default = "yes")]
+    pub low_inclusive: bool,
+    #[serde(default = "yes")]
+    pub high_inclusive: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProportional {
+    pub target: Spanned<Decimal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInterpolate {
+    pub full_at: Spanned<Decimal>,
+    pub zero_at: Spanned<Decimal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBonusAbove {
+    pub target: Spanned<Decimal>,
+    pub per: Spanned<Decimal>,
+    /// Points added per step above target.
+    pub add: Spanned<Decimal>,
+    /// Points deducted per step below target.
+    #[serde(default)]
+    pub deduct: Option<Spanned<Decimal>>,
+    /// Most points the item may gain above its maximum.
+    pub extra_cap: Spanned<Decimal>,
+    #[serde(default)]
+    pub count: StepCount,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerCase {
+    /// Case types counted.
+    pub cases: Vec<S>,
+    /// Deduction per case.
+    pub points: Spanned<Decimal>,
+    /// Extra deduction per severity step above `base_severity` (R10).
+    #[serde(default)]
+    pub escalate: Option<Spanned<Decimal>>,
+    #[serde(default)]
+    pub base_severity: Option<Spanned<u32>>,
+    /// Multiplier by finder level (R12), e.g. `{ city: 2 }`.
+    #[serde(default)]
+    pub finder_multiplier: BTreeMap<String, Spanned<Decimal>>,
+    /// R13: cases the unit found and reported itself cost nothing.
+    #[serde(default)]
+    pub self_report_amnesty: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChecklist {
+    /// Yes/no fields; each one that is "no" costs `per_missing`.
+    pub items: Vec<S>,
+    pub per_missing: Spanned<Decimal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSteps {
+    pub rows: Vec<RawStepRow>,
+    /// Points when no row matches (default 0).
+    #[serde(default)]
+    pub otherwise: Option<Spanned<Decimal>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStepRow {
+    /// Lower bound, inclusive.
+    #[serde(default)]
+    pub min: Option<Spanned<Decimal>>,
+    /// Upper bound, exclusive.
+    #[serde(default)]
+    pub below: Option<Spanned<Decimal>>,
+    pub points: Spanned<Decimal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerCount {
+    #[serde(default)]
+    pub per: Option<Spanned<Decimal>>,
+    pub points: Spanned<Decimal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFraction {}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFormula {
+    pub points: S,
+}
+
+/// Bonus items (加分) with per-item caps (`max`) and a total cap.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBonus {
+    #[serde(default)]
+    pub cap: Option<Spanned<Decimal>>,
+    pub items: Vec<RawIndicator>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawScope {
+    Unit,
+    Line(S),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum RawEffect {
+    /// The unit (or line) gets the lowest grade.
+    Fail,
+    /// The grade can be no better than this label.
+    Cap(S),
+    /// The line scores zero (line scope only).
+    Zero,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VetoMode {
+    #[default]
+    Enforced,
+    Advisory,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVeto {
+    pub id: S,
+    pub name: String,
+    /// Yes/no expression over values, derived values, `cases.TYPE`, `points.ID`, `line.ID`,
+    /// `bonus` and `total`.
+    pub when: S,
+    #[serde(default)]
+    pub scope: Option<Spanned<RawScope>>,
+    pub effect: Spanned<RawEffect>,
+    #[serde(default)]
+    pub mode: VetoMode,
+    /// The reason in Chinese, shown in reports.
+    pub reason: String,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrade {
+    pub label: S,
+    /// Lowest total (inclusive) for this grade; the last grade has none.
+    #[serde(default)]
+    pub min: Option<Spanned<Decimal>>,
+}

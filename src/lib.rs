@@ -7,3 +7,7 @@
 
 pub mod expr;
 pub mod raw;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod num;

@@ -36,9 +36,10 @@ pub struct RawSet {
     /// What happens to an N/A indicator's maximum by default: `drop` (default) or `respread`.
     #[serde(default)]
     pub not_applicable: Option<NaPolicy>,
-    /// Other unit kinds this set aggregates over (children in the unit tree).
+    /// Other unit kinds this set aggregates over (descendants in the unit tree), each with
+    /// the fields (and derived values) its units report.
     #[serde(default)]
-    pub unit_kinds: Vec<RawNamed>,
+    pub unit_kinds: Vec<RawUnitKind>,
     /// Unit classes used for applicability and class-specific maxima.
     #[serde(default)]
     pub classes: Vec<RawNamed>,
@@ -94,6 +95,18 @@ pub enum NaPolicy {
 pub struct RawNamed {
     pub id: S,
     pub name: String,
+}
+
+/// A kind of descendant unit that expressions can aggregate over (e.g. `village`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnitKind {
+    pub id: S,
+    pub name: String,
+    #[serde(default)]
+    pub fields: Vec<RawField>,
+    #[serde(default)]
+    pub derived: Vec<RawDerived>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,1348 @@
+//! Loading an indicator set: YAML text → [`crate::raw`] → validated [`crate::model`].
+//!
+//! Every problem is collected, not just the first:
+//! - **Structure** (unknown keys, wrong types, duplicate keys): when the whole file does not
+//!   deserialize, each list item (line, field, indicator, veto, …) is deserialized on its own
+//!   from its region of the file, so every broken item reports its first problem with its
+//!   real line and column.
+//! - **Meaning** (unknown references, duplicate ids, expression errors, cycles among derived
+//!   values, maxima that do not add up, bad rule parameters) is checked on the whole set and
+//!   every problem is reported.
+
+use crate::diag::{Diagnostic, Diagnostics, Sink, from_yaml_error};
+use crate::expr::{self, Compiled, ExprError, Resolver, Ty};
+use crate::model::*;
+use crate::raw::*;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_saphyr::{Location, Spanned};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Load an indicator set from a file on disk.
+pub fn load_set_file(path: &std::path::Path) -> Result<IndicatorSet, Diagnostics> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostics::new(vec![Diagnostic::file(&file, format!("cannot read: {e}"))]))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Diagnostics::new(vec![Diagnostic::file(
+            &file,
+            "not valid UTF-8 (indicator sets must be saved as UTF-8)",
+        )])
+    })?;
+    load_set_str(&file, &text)
+}
+
+/// Load an indicator set from YAML text; `file` names it in diagnostics.
+pub fn load_set_str(file: &str, text: &str) -> Result<IndicatorSet, Diagnostics> {
+    let raw: RawSet = match serde_saphyr::from_str(text) {
+        Ok(raw) => raw,
+        Err(first) => return Err(structural_errors(file, text, &first)),
+    };
+    build(file, text, raw)
+}
+
+/// SHA-256 of the bytes, lowercase hex.
+pub fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structural errors: per-item recovery
+// ---------------------------------------------------------------------------------------------
+
+type Items = Option<Vec<Spanned<IgnoredAny>>>;
+
+/// The top level with every list left unparsed: catches unknown keys and bad scalars.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Header {
+    id: S,
+    name: String,
+    version: String,
+    effective: RawPeriod,
+    unit_kind: S,
+    scale: Spanned<Decimal>,
+    #[serde(default)]
+    rounding: Option<u32>,
+    #[serde(default)]
+    on_missing: Option<OnMissing>,
+    #[serde(default)]
+    not_applicable: Option<NaPolicy>,
+    #[serde(default)]
+    unit_kinds: IgnoredAny,
+    #[serde(default)]
+    classes: IgnoredAny,
+    #[serde(default)]
+    peer_groups: IgnoredAny,
+    lines: IgnoredAny,
+    #[serde(default)]
+    combine: Option<RawCombine>,
+    #[serde(default)]
+    sections: IgnoredAny,
+    #[serde(default)]
+    fields: IgnoredAny,
+    #[serde(default)]
+    case_types: IgnoredAny,
+    #[serde(default)]
+    derived: IgnoredAny,
+    indicators: IgnoredAny,
+    #[serde(default)]
+    bonus: IgnoredAny,
+    #[serde(default)]
+    vetoes: IgnoredAny,
+    grades: IgnoredAny,
+}
+
+/// Where each list item starts.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Skeleton {
+    unit_kinds: Items,
+    classes: Items,
+    peer_groups: Items,
+    lines: Items,
+    sections: Items,
+    fields: Items,
+    case_types: Items,
+    derived: Items,
+    indicators: Items,
+    bonus: Option<SkeletonBonus>,
+    vetoes: Items,
+    grades: Items,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SkeletonBonus {
+    items: Items,
+}
+
+fn structural_errors(file: &str, text: &str, first: &serde_saphyr::Error) -> Diagnostics {
+    let mut list = vec![from_yaml_error(file, first)];
+    let Ok(skel) = serde_saphyr::from_str::<Skeleton>(text) else {
+        return Diagnostics::new(list);
+    };
+    if let Err(e) = serde_saphyr::from_str::<Header>(text) {
+        list.push(from_yaml_error(file, &e));
+    }
+    fn check<T: DeserializeOwned>(file: &str, text: &str, items: &Items, list: &mut Vec<Diagnostic>) {
+        for item in items.iter().flatten() {
+            if let Some(region) = item_region(text, item.referenced)
+                && let Err(e) = serde_saphyr::from_str::<T>(&region)
+            {
+                list.push(from_yaml_error(file, &e));
+            }
+        }
+    }
+    check::<RawUnitKind>(file, text, &skel.unit_kinds, &mut list);
+    check::<RawNamed>(file, text, &skel.classes, &mut list);
+    check::<RawNamed>(file, text, &skel.peer_groups, &mut list);
+    check::<RawLine>(file, text, &skel.lines, &mut list);
+    check::<RawSection>(file, text, &skel.sections, &mut list);
+    check::<RawField>(file, text, &skel.fields, &mut list);
+    check::<RawCaseType>(file, text, &skel.case_types, &mut list);
+    check::<RawDerived>(file, text, &skel.derived, &mut list);
+    check::<RawIndicator>(file, text, &skel.indicators, &mut list);
+    if let Some(b) = &skel.bonus {
+        check::<RawIndicator>(file, text, &b.items, &mut list);
+    }
+    check::<RawVeto>(file, text, &skel.vetoes, &mut list);
+    check::<RawGrade>(file, text, &skel.grades, &mut list);
+    Diagnostics::new(list)
+}
+
+/// The text of one block-sequence item, padded so that line and column numbers of errors in it
+/// are those of the original file.
+fn item_region(text: &str, loc: Location) -> Option<String> {
+    let start = usize::try_from(loc.span().byte_offset()?).ok()?;
+    let line = usize::try_from(loc.line()).ok()?;
+    let column = usize::try_from(loc.column()).ok()?;
+    if line == 0 || column == 0 || start > text.len() || !text.is_char_boundary(start) {
+        return None;
+    }
+    // The item belongs to the dash before it; it ends at the first later line indented no
+    // deeper than that dash (the next item or the next key), ignoring blank and comment lines.
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &text[line_start..start];
+    let dash_col = prefix.rfind('-').map(|i| prefix[..i].chars().count())?;
+    let mut end = text.len();
+    let mut pos = text[start..].find('\n').map_or(text.len(), |i| start + i + 1);
+    while pos < text.len() {
+        let next = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        let l = &text[pos..next];
+        let trimmed = l.trim_start();
+        if !(trimmed.is_empty() || trimmed.starts_with('#')) {
+            let indent = l.len() - trimmed.len();
+            if indent <= dash_col {
+                end = pos;
+                break;
+            }
+        }
+        pos = next;
+    }
+    let mut region = "\n".repeat(line - 1);
+    region.push_str(&" ".repeat(column - 1));
+    region.push_str(&text[start..end]);
+    Some(region)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meaning: build the model, collecting every problem
+// ---------------------------------------------------------------------------------------------
+
+/// Name → (slot, type) for one kind's own scope, plus the kinds it may aggregate over.
+pub(crate) struct NameScope<'a> {
+    pub names: BTreeMap<String, (u32, Ty)>,
+    pub kinds: Vec<(String, u32, &'a NameScope<'a>)>,
+}
+
+impl Resolver for NameScope<'_> {
+    fn resolve(&self, name: &str) -> Option<(u32, Ty)> {
+        self.names.get(name).copied()
+    }
+    fn resolve_kind(&self, name: &str) -> Option<(u32, &dyn Resolver)> {
+        self.kinds
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, k, s)| (*k, *s as &dyn Resolver))
+    }
+    fn names(&self) -> Vec<String> {
+        self.names
+            .keys()
+            .cloned()
+            .chain(self.kinds.iter().map(|(n, _, _)| n.clone()))
+            .collect()
+    }
+}
+
+struct Ctx<'t> {
+    text: &'t str,
+    sink: Sink,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, loc: Location, msg: impl Into<String>) {
+        self.sink.at(loc, msg);
+    }
+
+    /// Report expression errors at their position inside the YAML scalar.
+    fn expr_errors(&mut self, src: &S, errors: Vec<ExprError>) {
+        for e in errors {
+            let loc = src.referenced;
+            let mut column = loc.column();
+            if let Some(off) = loc.span().byte_offset().and_then(|o| usize::try_from(o).ok())
+                && let Some(rest) = self.text.get(off..)
+            {
+                let quoted = rest.starts_with('"') || rest.starts_with('\'');
+                let body = if quoted { &rest[1..] } else { rest };
+                if body.starts_with(src.value.as_str()) {
+                    let before = src.value.get(..e.start).map_or(0, |s| s.chars().count());
+                    column += before as u64 + u64::from(quoted);
+                }
+            }
+            self.sink.push(Diagnostic::at(
+                &self.sink.file,
+                loc.line(),
+                column,
+                format!("in expression `{}`: {}", src.value, e.message),
+            ));
+        }
+    }
+
+    fn compile(&mut self, src: &S, scope: &dyn Resolver, expected: Option<Ty>) -> Option<Compiled> {
+        match expr::compile(&src.value, scope, expected) {
+            Ok(c) => {
+                if let Some(t) = expected
+                    && c.ty() != t
+                {
+                    let want = match t {
+                        Ty::Num => "a number",
+                        Ty::Bool => "a yes/no condition",
+                    };
+                    self.err(
+                        src.referenced,
+                        format!("expression `{}` must give {want}", src.value),
+                    );
+                    return None;
+                }
+                Some(c)
+            }
+            Err(errors) => {
+                self.expr_errors(src, errors);
+                None
+            }
+        }
+    }
+
+    fn unique_ids<'a>(&mut self, what: &str, ids: impl Iterator<Item = &'a S>) -> BTreeMap<String, usize> {
+        let mut seen = BTreeMap::new();
+        for (i, id) in ids.enumerate() {
+            if !is_identifier(&id.value) {
+                self.err(
+                    id.referenced,
+                    format!(
+                        "{what} id `{}` must be an identifier (letters, digits, `_`; not starting with a digit)",
+                        id.value
+                    ),
+                );
+            }
+            if seen.insert(id.value.clone(), i).is_some() {
+                self.err(id.referenced, format!("duplicate {what} id `{}`", id.value));
+            }
+        }
+        seen
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+fn did_you_mean<'a>(name: &str, options: impl Iterator<Item = &'a String>) -> String {
+    let mut best: Option<(usize, &String)> = None;
+    for o in options {
+        let d = edit_distance(name, o);
+        if d <= 2.max(name.chars().count() / 3) && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, o));
+        }
+    }
+    best.map(|(_, o)| format!(" (did you mean `{o}`?)"))
+        .unwrap_or_default()
+}
+
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn build_fields(ctx: &mut Ctx, raw: &[RawField]) -> Vec<Field> {
+    ctx.unique_ids("field", raw.iter().map(|f| &f.id));
+    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+    for f in raw {
+        for a in &f.aliases {
+            if let Some(other) = aliases.insert(a.value.clone(), f.id.value.clone())
+                && other != f.id.value
+            {
+                ctx.err(
+                    a.referenced,
+                    format!("alias `{}` is used by fields `{other}` and `{}`", a.value, f.id.value),
+                );
+            }
+        }
+    }
+    raw.iter()
+        .map(|f| Field {
+            id: f.id.value.clone(),
+            name: f.name.clone(),
+            ty: f.ty,
+            unit: f.unit.clone().or_else(|| match f.ty {
+                FieldType::Percent => Some("%".into()),
+                FieldType::PerMille => Some("‰".into()),
+                _ => None,
+            }),
+            aliases: f.aliases.iter().map(|a| a.value.clone()).collect(),
+            help: f.help.clone(),
+            on_missing: f.on_missing,
+        })
+        .collect()
+}
+
+fn field_ty(t: FieldType) -> Option<Ty> {
+    match t {
+        FieldType::Bool => Some(Ty::Bool),
+        FieldType::Text => None,
+        _ => Some(Ty::Num),
+    }
+}
+
+/// Names of a kind's own scope before derived values: fields and case counts.
+fn base_names(fields: &[Field], case_types: &[Named]) -> BTreeMap<String, (u32, Ty)> {
+    let mut names = BTreeMap::new();
+    for (i, f) in fields.iter().enumerate() {
+        if let Some(t) = field_ty(f.ty) {
+            names.insert(f.id.clone(), (to_u32(i), t));
+        }
+    }
+    for (i, c) in case_types.iter().enumerate() {
+        names.insert(format!("cases.{}", c.id), (to_u32(fields.len() + i), Ty::Num));
+    }
+    names
+}
+
+/// Compile derived values (all of them see each other), then order them; cycles are errors.
+fn build_derived(
+    ctx: &mut Ctx,
+    raw: &[RawDerived],
+    names: &mut BTreeMap<String, (u32, Ty)>,
+    base: usize,
+    kinds: &[(String, u32, &NameScope)],
+) -> (Vec<Derived>, Vec<usize>) {
+    let ids = ctx.unique_ids("derived value", raw.iter().map(|d| &d.id));
+    for d in raw {
+        if names.contains_key(&d.id.value) {
+            ctx.err(
+                d.id.referenced,
+                format!("derived value `{}` has the same id as a field", d.id.value),
+            );
+        }
+    }
+    // Two passes: first give every derived value a provisional type (Num) to find its type,
+    // then compile against the real types.
+    let mut provisional = names.clone();
+    for (i, d) in raw.iter().enumerate() {
+        provisional
+            .entry(d.id.value.clone())
+            .or_insert((to_u32(base + i), Ty::Num));
+    }
+    let mut types = vec![Ty::Num; raw.len()];
+    for _ in 0..2 {
+        for (i, d) in raw.iter().enumerate() {
+            let scope = NameScope {
+                names: provisional.clone(),
+                kinds: kinds.to_vec(),
+            };
+            if let Ok(c) = expr::compile(&d.expr.value, &scope, None) {
+                types[i] = c.ty();
+            }
+        }
+        for (i, d) in raw.iter().enumerate() {
+            if let Some(e) = provisional.get_mut(&d.id.value)
+                && e.0 == to_u32(base + i)
+            {
+                e.1 = types[i];
+            }
+        }
+    }
+    let scope = NameScope {
+        names: provisional.clone(),
+        kinds: kinds.to_vec(),
+    };
+    let mut out = Vec::new();
+    let mut deps: Vec<Vec<usize>> = Vec::new();
+    let mut ok = true;
+    for d in raw {
+        match ctx.compile(&d.expr, &scope, None) {
+            Some(c) => {
+                deps.push(
+                    c.slots()
+                        .iter()
+                        .filter_map(|s| (*s as usize).checked_sub(base))
+                        .filter(|i| *i < raw.len())
+                        .collect(),
+                );
+                out.push(Derived {
+                    id: d.id.value.clone(),
+                    name: d.name.clone(),
+                    unit: d.unit.clone(),
+                    expr: c,
+                });
+            }
+            None => ok = false,
+        }
+    }
+    *names = provisional;
+    if !ok || ids.len() != raw.len() {
+        return (out, Vec::new());
+    }
+    // Topological order (Kahn, smallest index first for determinism); report cycles.
+    let n = raw.len();
+    let mut indegree = vec![0usize; n];
+    for (i, ds) in deps.iter().enumerate() {
+        indegree[i] = ds.iter().filter(|d| **d != i).count() + usize::from(ds.contains(&i));
+    }
+    let mut order = Vec::with_capacity(n);
+    let mut done = vec![false; n];
+    loop {
+        let next = (0..n).find(|&i| !done[i] && deps[i].iter().all(|d| done[*d] && *d != i));
+        match next {
+            Some(i) => {
+                done[i] = true;
+                order.push(i);
+            }
+            None => break,
+        }
+    }
+    if order.len() < n {
+        for (i, d) in raw.iter().enumerate() {
+            if !done[i] {
+                let on: Vec<String> = deps[i]
+                    .iter()
+                    .filter(|j| !done[**j])
+                    .map(|j| format!("`{}`", raw[*j].id.value))
+                    .collect();
+                ctx.err(
+                    d.expr.referenced,
+                    format!(
+                        "derived value `{}` is part of a cycle: it depends on {}",
+                        d.id.value,
+                        on.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    (out, order)
+}
+
+fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostics> {
+    let mut ctx = Ctx {
+        text,
+        sink: Sink::new(file),
+    };
+    let c = &mut ctx;
+
+    if !is_identifier(&raw.id.value.replace(['-', '.'], "_")) {
+        c.err(raw.id.referenced, "set id must be letters, digits, `_`, `-` or `.`");
+    }
+    if raw.effective.from.value > raw.effective.to.value {
+        c.err(
+            raw.effective.to.referenced,
+            format!(
+                "effective period ends ({}) before it starts ({})",
+                raw.effective.to.value, raw.effective.from.value
+            ),
+        );
+    }
+    if raw.scale.value <= Decimal::ZERO {
+        c.err(raw.scale.referenced, "scale must be greater than 0");
+    }
+    let rounding = raw.rounding.as_ref().map_or(2, |r| r.value);
+    if let Some(r) = &raw.rounding
+        && r.value > 6
+    {
+        c.err(r.referenced, "rounding must be between 0 and 6 decimals");
+    }
+    let on_missing = raw.on_missing.unwrap_or(OnMissing::Zero);
+    let na_default = raw.not_applicable.unwrap_or(NaPolicy::Drop);
+
+    let classes_idx = c.unique_ids("class", raw.classes.iter().map(|x| &x.id));
+    let peers_idx = c.unique_ids("peer group", raw.peer_groups.iter().map(|x| &x.id));
+    let named = |v: &[RawNamed]| -> Vec<Named> {
+        v.iter()
+            .map(|x| Named {
+                id: x.id.value.clone(),
+                name: x.name.clone(),
+            })
+            .collect()
+    };
+    let classes = named(&raw.classes);
+    let peer_groups = named(&raw.peer_groups);
+    let case_idx = c.unique_ids("case type", raw.case_types.iter().map(|x| &x.id));
+    let case_types: Vec<Named> = raw
+        .case_types
+        .iter()
+        .map(|x| Named {
+            id: x.id.value.clone(),
+            name: x.name.clone(),
+        })
+        .collect();
+
+    // Kinds: descendant kinds first (their scopes are needed by the scored kind).
+    let kinds_idx = c.unique_ids("unit kind", raw.unit_kinds.iter().map(|k| &k.id));
+    if kinds_idx.contains_key(&raw.unit_kind.value) {
+        c.err(
+            raw.unit_kind.referenced,
+            "the scored unit kind must not also be listed in `unit_kinds`",
+        );
+    }
+    let mut child_kinds: Vec<Kind> = Vec::new();
+    let mut child_scopes: Vec<NameScope> = Vec::new();
+    for (k, rk) in raw.unit_kinds.iter().enumerate() {
+        let fields = build_fields(c, &rk.fields);
+        let mut names = base_names(&fields, &case_types);
+        let base = fields.len() + case_types.len();
+        let (derived, eval_order) = build_derived(c, &rk.derived, &mut names, base, &[]);
+        child_scopes.push(NameScope {
+            names,
+            kinds: Vec::new(),
+        });
+        child_kinds.push(Kind {
+            id: rk.id.value.clone(),
+            name: rk.name.clone(),
+            fields,
+            derived,
+            eval_order,
+        });
+        let _ = k;
+    }
+    let kind_refs: Vec<(String, u32, &NameScope)> = child_kinds
+        .iter()
+        .zip(child_scopes.iter())
+        .enumerate()
+        .map(|(i, (k, s))| (k.id.clone(), to_u32(i + 1), s))
+        .collect();
+
+    let fields = build_fields(c, &raw.fields);
+    let mut names = base_names(&fields, &case_types);
+    for f in &raw.fields {
+        if f.id.value.starts_with("cases.") {
+            c.err(f.id.referenced, "field ids must not start with `cases.`");
+        }
+    }
+    let n_fields = fields.len();
+    let derived_base = n_fields + case_types.len();
+    let (derived, eval_order) = build_derived(c, &raw.derived, &mut names, derived_base, &kind_refs);
+    let unit_scope = NameScope {
+        names: names.clone(),
+        kinds: kind_refs.clone(),
+    };
+
+    // Lines and sections.
+    let lines_idx = c.unique_ids("line", raw.lines.iter().map(|l| &l.id));
+    let sections_idx = c.unique_ids("section", raw.sections.iter().map(|s| &s.id));
+    if raw.lines.is_empty() {
+        c.sink.push(Diagnostic::file(file, "an indicator set needs at least one line"));
+    }
+    let grades = build_grades(c, &raw.grades, raw.scale.value, "the set");
+    let mut lines: Vec<Line> = Vec::new();
+    for l in &raw.lines {
+        if l.max.value <= Decimal::ZERO {
+            c.err(l.max.referenced, format!("line `{}` max must be greater than 0", l.id.value));
+        }
+        let own = if l.grades.is_empty() {
+            grades
+                .iter()
+                .map(|g| Grade {
+                    label: g.label.clone(),
+                    min: g
+                        .min
+                        .and_then(|m| m.checked_mul(l.max.value))
+                        .and_then(|m| m.checked_div(raw.scale.value)),
+                })
+                .collect()
+        } else {
+            build_grades(c, &l.grades, l.max.value, &format!("line `{}`", l.id.value))
+        };
+        lines.push(Line {
+            id: l.id.value.clone(),
+            name: l.name.clone(),
+            max: l.max.value,
+            grades: own,
+        });
+    }
+    let line_sum: Decimal = lines.iter().map(|l| l.max).sum();
+    let combine = match raw.combine.as_ref().map(|c| (&c.value, c.referenced)) {
+        None | Some((RawCombine::Sum, _)) | Some((RawCombine::Separate, _)) => {
+            if line_sum != raw.scale.value {
+                c.err(
+                    raw.scale.referenced,
+                    format!(
+                        "scale is {} but the lines' maxima add up to {}",
+                        raw.scale.value, line_sum
+                    ),
+                );
+            }
+            if matches!(raw.combine.as_ref().map(|c| &c.value), Some(RawCombine::Separate)) {
+                Combine::Separate
+            } else {
+                Combine::Sum
+            }
+        }
+        Some((RawCombine::Weighted(map), at)) => {
+            let mut weights = vec![Decimal::ZERO; lines.len()];
+            for (name, w) in map {
+                match lines_idx.get(name) {
+                    Some(i) => {
+                        if w.value <= Decimal::ZERO {
+                            c.err(w.referenced, format!("weight of line `{name}` must be greater than 0"));
+                        }
+                        weights[*i] = w.value;
+                    }
+                    None => c.err(
+                        w.referenced,
+                        format!("unknown line `{name}` in weights{}", did_you_mean(name, lines_idx.keys())),
+                    ),
+                }
+            }
+            for (i, l) in lines.iter().enumerate() {
+                if !map.contains_key(&l.id) {
+                    c.err(at, format!("line `{}` has no weight", l.id));
+                }
+                let _ = i;
+            }
+            Combine::Weighted(weights)
+        }
+    };
+
+    // Indicators and bonus items.
+    let all_ids: Vec<&S> = raw
+        .indicators
+        .iter()
+        .chain(raw.bonus.iter().flat_map(|b| b.items.iter()))
+        .map(|i| &i.id)
+        .collect();
+    c.unique_ids("indicator", all_ids.into_iter());
+    let refs = Refs {
+        fields: &fields,
+        derived: &derived,
+        classes: &classes_idx,
+        lines: &lines_idx,
+        sections: &sections_idx,
+        cases: &case_idx,
+        scope: &unit_scope,
+        on_missing,
+        na_default,
+        n_classes: classes.len(),
+    };
+    let indicators: Vec<Indicator> = raw
+        .indicators
+        .iter()
+        .filter_map(|i| build_indicator(c, i, &refs, false))
+        .collect();
+    let bonus = raw.bonus.as_ref().map(|b| {
+        if let Some(cap) = &b.cap
+            && cap.value < Decimal::ZERO
+        {
+            c.err(cap.referenced, "bonus cap must not be negative");
+        }
+        Bonus {
+            cap: b.cap.as_ref().map(|c| c.value),
+            items: b
+                .items
+                .iter()
+                .filter_map(|i| build_indicator(c, i, &refs, true))
+                .collect(),
+        }
+    });
+    // Each line's indicators must add up to the line's max.
+    if c.sink.is_empty() {
+        for (li, l) in raw.lines.iter().enumerate() {
+            let sum: Decimal = indicators
+                .iter()
+                .filter(|i| i.line == Some(li))
+                .map(|i| i.max)
+                .sum();
+            if sum != l.max.value {
+                c.err(
+                    l.max.referenced,
+                    format!(
+                        "line `{}` ({}) has max {} but its indicators' maxima add up to {}",
+                        l.id.value, l.name, l.max.value, sum
+                    ),
+                );
+            }
+        }
+    }
+
+    // Slots.
+    let n_ind = indicators.len();
+    let n_bonus = bonus.as_ref().map_or(0, |b| b.items.len());
+    let points = derived_base + derived.len();
+    let slots = Slots {
+        fields: 0,
+        cases: to_u32(n_fields),
+        derived: to_u32(derived_base),
+        points: to_u32(points),
+        bonus_items: to_u32(points + n_ind),
+        lines: to_u32(points + n_ind + n_bonus),
+        bonus: to_u32(points + n_ind + n_bonus + lines.len()),
+        total: to_u32(points + n_ind + n_bonus + lines.len() + 1),
+        len: to_u32(points + n_ind + n_bonus + lines.len() + 2),
+    };
+
+    // Vetoes see scores too.
+    let mut veto_names = names.clone();
+    for (i, ind) in indicators.iter().enumerate() {
+        veto_names.insert(format!("points.{}", ind.id), (slots.points + to_u32(i), Ty::Num));
+    }
+    if let Some(b) = &bonus {
+        for (i, ind) in b.items.iter().enumerate() {
+            veto_names.insert(format!("points.{}", ind.id), (slots.bonus_items + to_u32(i), Ty::Num));
+        }
+    }
+    for (i, l) in lines.iter().enumerate() {
+        veto_names.insert(format!("line.{}", l.id), (slots.lines + to_u32(i), Ty::Num));
+    }
+    veto_names.insert("bonus".into(), (slots.bonus, Ty::Num));
+    veto_names.insert("total".into(), (slots.total, Ty::Num));
+    let veto_scope = NameScope {
+        names: veto_names,
+        kinds: kind_refs.clone(),
+    };
+    c.unique_ids("veto", raw.vetoes.iter().map(|v| &v.id));
+    let mut vetoes = Vec::new();
+    for v in &raw.vetoes {
+        let when = c.compile(&v.when, &veto_scope, Some(Ty::Bool));
+        let scope = match v.scope.as_ref().map(|s| &s.value) {
+            None | Some(RawScope::Unit) => Some(Scope::Unit),
+            Some(RawScope::Line(l)) => match lines_idx.get(&l.value) {
+                Some(i) => Some(Scope::Line(*i)),
+                None => {
+                    c.err(
+                        l.referenced,
+                        format!("unknown line `{}`{}", l.value, did_you_mean(&l.value, lines_idx.keys())),
+                    );
+                    None
+                }
+            },
+        };
+        let effect = match (&v.effect.value, scope) {
+            (RawEffect::Fail, _) => Some(Effect::Fail),
+            (RawEffect::Zero, Some(Scope::Line(_))) => Some(Effect::Zero),
+            (RawEffect::Zero, _) => {
+                c.err(v.effect.referenced, "effect `zero` needs `scope: { line: LINE }`");
+                None
+            }
+            (RawEffect::Cap(label), scope) => {
+                let list = match scope {
+                    Some(Scope::Line(i)) => lines.get(i).map(|l| &l.grades).unwrap_or(&grades),
+                    _ => &grades,
+                };
+                match list.iter().position(|g| g.label == label.value) {
+                    Some(i) => Some(Effect::Cap(i)),
+                    None => {
+                        let labels: Vec<String> = list.iter().map(|g| g.label.clone()).collect();
+                        c.err(
+                            label.referenced,
+                            format!(
+                                "unknown grade `{}`; grades are {}",
+                                label.value,
+                                labels.join(", ")
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        if let (Some(when), Some(scope), Some(effect)) = (when, scope, effect) {
+            vetoes.push(Veto {
+                id: v.id.value.clone(),
+                name: v.name.clone(),
+                when,
+                scope,
+                effect,
+                mode: v.mode,
+                reason: v.reason.clone(),
+                source: v.source.clone(),
+            });
+        }
+    }
+
+    let hash = content_hash(text.as_bytes());
+    let mut kinds = vec![Kind {
+        id: raw.unit_kind.value.clone(),
+        name: raw.unit_kind.value.clone(),
+        fields,
+        derived,
+        eval_order,
+    }];
+    kinds.extend(child_kinds);
+    let _ = peers_idx;
+    let sections = raw
+        .sections
+        .iter()
+        .map(|s| Section {
+            id: s.id.value.clone(),
+            name: s.name.clone(),
+            lead: s.lead.clone(),
+            office: s.office.clone(),
+        })
+        .collect();
+    ctx.sink.finish()?;
+    Ok(IndicatorSet {
+        id: raw.id.value,
+        name: raw.name,
+        version: raw.version,
+        effective: Period {
+            from: raw.effective.from.value,
+            to: raw.effective.to.value,
+            label: raw.effective.label,
+        },
+        hash,
+        file: file.to_string(),
+        scale: raw.scale.value,
+        rounding,
+        kinds,
+        classes,
+        peer_groups,
+        case_types,
+        lines,
+        combine,
+        sections,
+        indicators,
+        bonus,
+        vetoes,
+        grades,
+        slots,
+    })
+}
+
+fn build_grades(c: &mut Ctx, raw: &[RawGrade], scale: Decimal, whose: &str) -> Vec<Grade> {
+    if raw.is_empty() {
+        c.sink
+            .push(Diagnostic::file(&c.sink.file.clone(), format!("{whose} needs at least one grade")));
+        return Vec::new();
+    }
+    let mut labels = BTreeSet::new();
+    let mut prev: Option<Decimal> = None;
+    for (i, g) in raw.iter().enumerate() {
+        if !labels.insert(g.label.value.clone()) {
+            c.err(g.label.referenced, format!("duplicate grade `{}`", g.label.value));
+        }
+        let last = i + 1 == raw.len();
+        match (&g.min, last) {
+            (None, false) => c.err(
+                g.label.referenced,
+                format!("grade `{}` needs `min` (only the last grade has none)", g.label.value),
+            ),
+            (Some(m), true) => c.err(
+                m.referenced,
+                format!("the last grade `{}` must not have `min`: it takes every lower score", g.label.value),
+            ),
+            (Some(m), false) => {
+                if let Some(p) = prev
+                    && m.value >= p
+                {
+                    c.err(
+                        m.referenced,
+                        format!("grades must be listed from highest to lowest: {} is not below {}", m.value, p),
+                    );
+                }
+                if m.value > scale {
+                    c.err(m.referenced, format!("grade minimum {} is above the scale {}", m.value, scale));
+                }
+                prev = Some(m.value);
+            }
+            (None, true) => {}
+        }
+    }
+    raw.iter()
+        .map(|g| Grade {
+            label: g.label.value.clone(),
+            min: g.min.as_ref().map(|m| m.value),
+        })
+        .collect()
+}
+
+struct Refs<'a> {
+    fields: &'a [Field],
+    derived: &'a [Derived],
+    classes: &'a BTreeMap<String, usize>,
+    lines: &'a BTreeMap<String, usize>,
+    sections: &'a BTreeMap<String, usize>,
+    cases: &'a BTreeMap<String, usize>,
+    scope: &'a NameScope<'a>,
+    on_missing: OnMissing,
+    na_default: NaPolicy,
+    n_classes: usize,
+}
+
+fn non_negative(c: &mut Ctx, v: &Spanned<Decimal>, what: &str) {
+    if v.value < Decimal::ZERO {
+        c.err(v.referenced, format!("{what} must not be negative"));
+    }
+}
+
+fn positive(c: &mut Ctx, v: &Spanned<Decimal>, what: &str) {
+    if v.value <= Decimal::ZERO {
+        c.err(v.referenced, format!("{what} must be greater than 0"));
+    }
+}
+
+fn build_rule(c: &mut Ctx, rule: &Spanned<RawRule>, r: &Refs, item: &str) -> Option<Rule> {
+    let at = rule.referenced;
+    Some(match &rule.value {
+        RawRule::Binary(b) => {
+            let n = usize::from(b.min.is_some() || b.max.is_some()) + usize::from(b.is.is_some());
+            if n != 1 {
+                c.err(at, format!("`binary` in `{item}` needs either `min`/`max` or `is`"));
+            }
+            Rule::Binary {
+                min: b.min.as_ref().map(|v| v.value),
+                max: b.max.as_ref().map(|v| v.value),
+                is: b.is,
+                otherwise: b.otherwise.as_ref().map_or(Decimal::ZERO, |v| v.value),
+            }
+        }
+        RawRule::DeductBelow(d) | RawRule::DeductAbove(d) => {
+            positive(c, &d.per, "`per`");
+            non_negative(c, &d.points, "`points`");
+            if let Some(b) = &d.base {
+                non_negative(c, b, "`base`");
+            }
+            let ded = Deduct {
+                target: d.target.value,
+                per: d.per.value,
+                points: d.points.value,
+                count: d.count,
+                base: d.base.as_ref().map_or(Decimal::ZERO, |v| v.value),
+            };
+            if matches!(rule.value, RawRule::DeductBelow(_)) {
+                Rule::DeductBelow(ded)
+            } else {
+                Rule::DeductAbove(ded)
+            }
+        }
+        RawRule::Threshold(t) => {
+            if t.zero_above.is_some() == t.zero_below.is_some() {
+                c.err(at, format!("`threshold` in `{item}` needs exactly one of `zero_above` and `zero_below`"));
+            }
+            let within = match &t.within {
+                Some(w) => Some(Box::new(build_rule(c, w, r, item)?)),
+                None => None,
+            };
+            Rule::Threshold {
+                zero_above: t.zero_above.as_ref().map(|v| v.value),
+                zero_below: t.zero_below.as_ref().map(|v| v.value),
+                inclusive: t.inclusive,
+                within,
+            }
+        }
+        RawRule::Band(b) => {
+            if b.low.value > b.high.value {
+                c.err(b.high.referenced, "`high` must not be below `low`");
+            }
+            Rule::Band {
+                low: b.low.value,
+                high: b.high.value,
+                low_inclusive: b.low_inclusive,
+                high_inclusive: b.high_inclusive,
+            }
+        }
+        RawRule::Proportional(p) => {
+            positive(c, &p.target, "`target`");
+            Rule::Proportional { target: p.target.value }
+        }
+        RawRule::Interpolate(i) => {
+            if i.full_at.value == i.zero_at.value {
+                c.err(i.zero_at.referenced, "`zero_at` must differ from `full_at`");
+            }
+            Rule::Interpolate {
+                full_at: i.full_at.value,
+                zero_at: i.zero_at.value,
+            }
+        }
+        RawRule::BonusAbove(b) => {
+            positive(c, &b.per, "`per`");
+            non_negative(c, &b.add, "`add`");
+            non_negative(c, &b.extra_cap, "`extra_cap`");
+            if let Some(d) = &b.deduct {
+                non_negative(c, d, "`deduct`");
+            }
+            Rule::BonusAbove {
+                target: b.target.value,
+                per: b.per.value,
+                add: b.add.value,
+                deduct: b.deduct.as_ref().map_or(Decimal::ZERO, |v| v.value),
+                extra_cap: b.extra_cap.value,
+                count: b.count,
+            }
+        }
+        RawRule::PerCase(p) => {
+            non_negative(c, &p.points, "`points`");
+            let mut types = Vec::new();
+            if p.cases.is_empty() {
+                c.err(at, "`per_case` needs at least one case type in `cases`");
+            }
+            for t in &p.cases {
+                match r.cases.get(&t.value) {
+                    Some(i) => types.push(*i),
+                    None => c.err(
+                        t.referenced,
+                        format!("unknown case type `{}`{}", t.value, did_you_mean(&t.value, r.cases.keys())),
+                    ),
+                }
+            }
+            let mut mult = Vec::new();
+            for (k, v) in &p.finder_multiplier {
+                non_negative(c, v, "a finder multiplier");
+                mult.push((k.clone(), v.value));
+            }
+            Rule::PerCase(PerCase {
+                case_types: types,
+                points: p.points.value,
+                escalate: p.escalate.as_ref().map_or(Decimal::ZERO, |v| v.value),
+                base_severity: p.base_severity.as_ref().map_or(0, |v| v.value),
+                finder_multiplier: mult,
+                self_report_amnesty: p.self_report_amnesty,
+            })
+        }
+        RawRule::Checklist(cl) => {
+            non_negative(c, &cl.per_missing, "`per_missing`");
+            Rule::Checklist {
+                per_missing: cl.per_missing.value,
+            }
+        }
+        RawRule::Steps(s) => {
+            if s.rows.is_empty() {
+                c.err(at, "`steps` needs at least one row");
+            }
+            for row in &s.rows {
+                if let (Some(m), Some(b)) = (&row.min, &row.below)
+                    && m.value >= b.value
+                {
+                    c.err(b.referenced, "`below` must be greater than `min`");
+                }
+            }
+            Rule::Steps {
+                rows: s
+                    .rows
+                    .iter()
+                    .map(|row| StepRow {
+                        min: row.min.as_ref().map(|v| v.value),
+                        below: row.below.as_ref().map(|v| v.value),
+                        points: row.points.value,
+                    })
+                    .collect(),
+                otherwise: s.otherwise.as_ref().map_or(Decimal::ZERO, |v| v.value),
+            }
+        }
+        RawRule::PerCount(p) => {
+            if let Some(per) = &p.per {
+                positive(c, per, "`per`");
+            }
+            Rule::PerCount {
+                per: p.per.as_ref().map_or(Decimal::ONE, |v| v.value),
+                points: p.points.value,
+            }
+        }
+        RawRule::Fraction(_) => Rule::Fraction,
+        RawRule::Formula(f) => Rule::Formula(c.compile(&f.points, r.scope, Some(Ty::Num))?),
+    })
+}
+
+fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> Option<Indicator> {
+    let before = c.sink.list.len();
+    let item = i.id.value.as_str();
+    let line = match r.lines.get(&i.line.value) {
+        Some(l) => Some(*l),
+        None => {
+            c.err(
+                i.line.referenced,
+                format!("unknown line `{}`{}", i.line.value, did_you_mean(&i.line.value, r.lines.keys())),
+            );
+            None
+        }
+    };
+    let section = match &i.section {
+        None => None,
+        Some(s) => match r.sections.get(&s.value) {
+            Some(x) => Some(*x),
+            None => {
+                c.err(
+                    s.referenced,
+                    format!("unknown section `{}`{}", s.value, did_you_mean(&s.value, r.sections.keys())),
+                );
+                None
+            }
+        },
+    };
+    if i.max.value < Decimal::ZERO {
+        c.err(i.max.referenced, "`max` must not be negative");
+    }
+    let class_ref = |c: &mut Ctx, s: &S| -> Option<usize> {
+        match r.classes.get(&s.value) {
+            Some(x) => Some(*x),
+            None => {
+                c.err(
+                    s.referenced,
+                    format!("unknown class `{}`{}", s.value, did_you_mean(&s.value, r.classes.keys())),
+                );
+                None
+            }
+        }
+    };
+    let applies = match &i.applies {
+        None => None,
+        Some(RawApplies::Only(list)) => {
+            let mut mask = vec![false; r.n_classes];
+            for s in list {
+                if let Some(x) = class_ref(c, s) {
+                    mask[x] = true;
+                }
+            }
+            Some(mask)
+        }
+        Some(RawApplies::Except(list)) => {
+            let mut mask = vec![true; r.n_classes];
+            for s in list {
+                if let Some(x) = class_ref(c, s) {
+                    mask[x] = false;
+                }
+            }
+            Some(mask)
+        }
+    };
+    let mut max_by_class = Vec::new();
+    for (k, v) in &i.max_by_class {
+        non_negative(c, v, "a class maximum");
+        match r.classes.get(k) {
+            Some(x) => max_by_class.push((*x, v.value)),
+            None => c.err(
+                v.referenced,
+                format!("unknown class `{k}` in `max_by_class`{}", did_you_mean(k, r.classes.keys())),
+            ),
+        }
+    }
+    let rule = build_rule(c, &i.rule, r, item);
+    let needs_value = !matches!(
+        i.rule.value,
+        RawRule::PerCase(_) | RawRule::Checklist(_) | RawRule::Formula(_)
+    );
+    let mut value_unit = None;
+    let input = match (&i.rule.value, &i.value) {
+        (RawRule::Checklist(cl), v) => {
+            if let Some(v) = v {
+                c.err(v.referenced, "a `checklist` reads its `items`; remove `value`");
+            }
+            let mut slots = Vec::new();
+            for it in &cl.items {
+                match r.fields.iter().position(|f| f.id == it.value) {
+                    Some(x) if r.fields[x].ty == FieldType::Bool => slots.push(to_u32(x)),
+                    Some(_) => c.err(
+                        it.referenced,
+                        format!("checklist item `{}` must be a yes/no (`bool`) field", it.value),
+                    ),
+                    None => c.err(
+                        it.referenced,
+                        format!(
+                            "unknown field `{}`{}",
+                            it.value,
+                            did_you_mean(&it.value, r.fields.iter().map(|f| &f.id))
+                        ),
+                    ),
+                }
+            }
+            Input::Checklist(slots)
+        }
+        (_, Some(v)) if !needs_value => {
+            c.err(v.referenced, "this rule does not read `value`; remove it");
+            Input::None
+        }
+        (RawRule::PerCase(_), None) => Input::Cases,
+        (_, None) if !needs_value => Input::None,
+        (_, None) => {
+            c.err(
+                i.rule.referenced,
+                format!("indicator `{item}` needs `value`: the field, derived value or expression it reads"),
+            );
+            Input::None
+        }
+        (rule, Some(v)) => {
+            let want = match rule {
+                RawRule::Binary(b) if b.is.is_some() => Ty::Bool,
+                _ => Ty::Num,
+            };
+            value_unit = r
+                .fields
+                .iter()
+                .find(|f| f.id == v.value)
+                .and_then(|f| f.unit.clone())
+                .or_else(|| {
+                    r.derived
+                        .iter()
+                        .find(|d| d.id == v.value)
+                        .and_then(|d| d.unit.clone())
+                });
+            match c.compile(v, r.scope, Some(want)) {
+                Some(e) => Input::Expr(e),
+                None => Input::None,
+            }
+        }
+    };
+    let zero_if = match &i.zero_if {
+        Some(z) => c.compile(z, r.scope, Some(Ty::Bool)),
+        None => None,
+    };
+    if let Some(f) = &i.floor
+        && f.value > i.max.value
+    {
+        c.err(f.referenced, "`floor` must not be above `max`");
+    }
+    if is_bonus && i.allow_negative {
+        c.err(i.id.referenced, "bonus items cannot go negative");
+    }
+    let office = i.office.clone().unwrap_or_default();
+    if c.sink.list.len() > before {
+        return None;
+    }
+    let floor = if i.allow_negative {
+        i.floor.as_ref().map(|f| f.value)
+    } else {
+        Some(i.floor.as_ref().map_or(Decimal::ZERO, |f| f.value))
+    };
+    Some(Indicator {
+        id: i.id.value.clone(),
+        name: i.name.clone(),
+        line,
+        section,
+        max: i.max.value,
+        max_by_class,
+        applies,
+        na_policy: i.not_applicable.unwrap_or(r.na_default),
+        on_missing: i.on_missing.unwrap_or(r.on_missing),
+        input,
+        rule: rule?,
+        floor,
+        zero_if,
+        zero_reason: i.zero_reason.clone(),
+        office_lead: office.lead,
+        office_responsible: office.responsible,
+        text: i.text.clone(),
+        source: i.source.clone(),
+        value_unit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_keeps_positions() {
+        let text = "a: 1\nitems:\n  - id: x\n    max: 1\n  # note\n  - id: y\n    max: [\nz: 2\n";
+        #[derive(Deserialize)]
+        struct T {
+            items: Vec<Spanned<IgnoredAny>>,
+        }
+        #[derive(Deserialize)]
+        struct T2 {
+            #[serde(default)]
+            a: Option<IgnoredAny>,
+            #[serde(default)]
+            z: Option<IgnoredAny>,
+            items: IgnoredAny,
+        }
+        let _ = serde_saphyr::from_str::<T2>(text).map(|t| (t.a.is_some(), t.z.is_some(), t.items));
+        let t: Result<T, _> = serde_saphyr::from_str(text);
+        // The second item is broken, so the skeleton itself may fail; test the first directly.
+        if let Ok(t) = t {
+            let region = item_region(text, t.items[0].referenced);
+            assert_eq!(region.as_deref(), Some("\n\n    id: x\n    max: 1\n  # note\n"));
+        }
+    }
+
+    #[test]
+    fn edit_distance_works() {
+        assert_eq!(edit_distance("birth", "births"), 1);
+        assert_eq!(did_you_mean("birth", ["births".to_string()].iter()), " (did you mean `births`?)");
+    }
+}

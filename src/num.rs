@@ -1,0 +1,63 @@
+//! Exact decimal arithmetic for rubric values and the one rounding rule.
+//!
+//! Every threshold, step and point value a rubric author writes is a short decimal, so the
+//! engine computes with [`Decimal`] (base 10, 28 significant digits): `95 − 94.7` is exactly
+//! three steps of `0.1`. Points are rounded **half up (away from zero) to the set's `rounding`
+//! decimals, once per indicator** by [`round_points`]; lines and totals are exact sums of
+//! rounded points, and the weighted combination is rounded once more with the same rule.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+pub use rust_decimal::Decimal as Dec;
+
+/// Round points half away from zero ("四舍五入") to `dp` decimals. The only rounding rule.
+pub fn round_points(value: Decimal, dp: u32) -> Decimal {
+    value
+        .round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
+/// Display a decimal without trailing zeros (`7.60` → `7.6`, `95.0` → `95`).
+pub fn show(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// Number of steps of size `per` in `amount` (amount ≥ 0, per > 0), counted as the rule says.
+pub fn steps(amount: Decimal, per: Decimal, count: crate::raw::StepCount) -> Option<Decimal> {
+    use crate::raw::StepCount;
+    if amount <= Decimal::ZERO {
+        return Some(Decimal::ZERO);
+    }
+    let ratio = amount.checked_div(per)?;
+    Some(match count {
+        StepCount::Whole => ratio.floor(),
+        StepCount::Started => ratio.ceil(),
+        StepCount::Partial => ratio,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::StepCount;
+    use rust_decimal::dec;
+
+    #[test]
+    fn steps_are_exact_for_written_decimals() {
+        assert_eq!(steps(dec!(95) - dec!(94.7), dec!(0.1), StepCount::Whole), Some(dec!(3)));
+        assert_eq!(steps(dec!(95) - dec!(94.2), dec!(0.1), StepCount::Whole), Some(dec!(8)));
+        assert_eq!(steps(dec!(0.05), dec!(0.1), StepCount::Whole), Some(dec!(0)));
+        assert_eq!(steps(dec!(0.05), dec!(0.1), StepCount::Started), Some(dec!(1)));
+        assert_eq!(steps(dec!(0.05), dec!(0.1), StepCount::Partial), Some(dec!(0.5)));
+        assert_eq!(steps(dec!(-1), dec!(0.1), StepCount::Whole), Some(dec!(0)));
+    }
+
+    #[test]
+    fn rounding_is_half_up_once() {
+        assert_eq!(round_points(dec!(2.345), 2), dec!(2.35));
+        assert_eq!(round_points(dec!(-2.345), 2), dec!(-2.35));
+        assert_eq!(round_points(dec!(89.995), 2), dec!(90));
+        assert_eq!(show(dec!(7.60)), "7.6");
+        assert_eq!(show(dec!(95.0)), "95");
+    }
+}

@@ -11,3 +11,4 @@ pub mod diag;
 pub mod load;
 pub mod model;
 pub mod num;
+pub mod evidence;

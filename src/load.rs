@@ -1346,3 +1346,8 @@ mod tests {
         assert_eq!(did_you_mean("birth", ["births".to_string()].iter()), " (did you mean `births`?)");
     }
 }
+
+/// " (did you mean `x`?)" or nothing, for error messages elsewhere.
+pub fn edit_distance_hint<'a>(name: &str, options: impl Iterator<Item = &'a String>) -> String {
+    did_you_mean(name, options)
+}

@@ -1,0 +1,966 @@
+//! Evidence: units, their values and their case ledger, read from YAML or CSV and bound to
+//! an indicator set.
+//!
+//! Reading and binding collect every problem (wrong types, unknown fields and units,
+//! duplicate ids, negative counts, NaN, short rows) with file and line, or row and column.
+//! The result, [`Evidence`], holds values already converted to the set's slots, so scoring
+//! does no lookups by name.
+
+use crate::diag::{Diagnostic, Diagnostics, Place, from_yaml_error};
+use crate::expr::Val;
+use crate::model::IndicatorSet;
+use crate::raw::FieldType;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// A value as written, before it is checked against its field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    Missing,
+    Bool(bool),
+    Num(Decimal),
+    Text(String),
+    /// A number that is not a number (NaN, infinity).
+    NotFinite,
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = RawValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, yes/no or text")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
+                Ok(RawValue::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
+                Ok(RawValue::Num(Decimal::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
+                Ok(RawValue::Num(Decimal::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
+                if !v.is_finite() {
+                    return Ok(RawValue::NotFinite);
+                }
+                // Shortest round-trip text of the float is the decimal the author wrote.
+                Ok(Decimal::from_str(&v.to_string())
+                    .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
+                    .map_or(RawValue::NotFinite, RawValue::Num))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
+                Ok(RawValue::Text(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Missing)
+            }
+            fn visit_none<E>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Missing)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidenceFile {
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    units: Vec<RawUnit>,
+    #[serde(default)]
+    unit: Option<RawUnit>,
+}
+
+/// One unit as written in YAML evidence.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnit {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub kind: Option<Spanned<String>>,
+    #[serde(default)]
+    pub class: Option<Spanned<String>>,
+    #[serde(default)]
+    pub peer_group: Option<Spanned<String>>,
+    #[serde(default)]
+    pub parent: Option<Spanned<String>>,
+    #[serde(default)]
+    pub values: BTreeMap<String, Spanned<RawValue>>,
+    #[serde(default)]
+    pub cases: Vec<RawCase>,
+}
+
+/// One case of the ledger as written.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawCase {
+    #[serde(rename = "type")]
+    pub case_type: Spanned<String>,
+    #[serde(default)]
+    pub severity: Option<u32>,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub found_by: Option<String>,
+    #[serde(default)]
+    pub self_reported: bool,
+    #[serde(default, rename = "ref")]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Where a piece of evidence was read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Origin {
+    pub file: String,
+    pub place: Place,
+}
+
+impl Origin {
+    fn diag(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            file: self.file.clone(),
+            place: self.place.clone(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A case of the ledger, bound to the set.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Case {
+    /// Index into the set's case types.
+    #[serde(skip)]
+    pub type_index: usize,
+    #[serde(rename = "type")]
+    pub case_type: String,
+    pub severity: Option<u32>,
+    pub date: Option<NaiveDate>,
+    pub found_by: Option<String>,
+    pub self_reported: bool,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub note: Option<String>,
+    /// False when the case is dated outside the set's effective period (it does not count).
+    pub in_period: bool,
+}
+
+/// A unit bound to the set: metadata by index, values by slot.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub id: String,
+    pub name: String,
+    /// Index into `set.kinds`, or `None` for a unit of a kind the set does not use (context only,
+    /// e.g. the city above the scored districts).
+    pub kind: Option<usize>,
+    pub kind_id: String,
+    pub class: Option<usize>,
+    pub peer_group: Option<usize>,
+    pub parent: Option<usize>,
+    /// Base slots of its kind: fields, then case counts. Derived values are computed by the engine.
+    pub values: Vec<Option<Val>>,
+    /// Text fields (field index, text).
+    pub texts: Vec<(usize, String)>,
+    pub cases: Vec<Case>,
+    pub origin: Origin,
+}
+
+/// All units of one assessment, bound to an indicator set.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub units: Vec<Unit>,
+    /// Indices of units of the scored kind, in input order.
+    pub scored: Vec<usize>,
+    /// For each unit and each descendant kind index k ≥ 1: its descendants of that kind.
+    pub descendants: Vec<Vec<Vec<usize>>>,
+    pub period: Option<String>,
+}
+
+/// A unit as read from any format, before binding.
+#[derive(Debug, Clone)]
+pub struct ReadUnit {
+    pub id: String,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub class: Option<String>,
+    pub peer_group: Option<String>,
+    pub parent: Option<String>,
+    pub values: Vec<(String, RawValue, Origin)>,
+    pub cases: Vec<(RawCase, Origin)>,
+    pub origin: Origin,
+    /// Where each metadata item was written.
+    pub meta_origin: BTreeMap<&'static str, Origin>,
+}
+
+/// What the readers produce: units and ledger rows that name their unit.
+#[derive(Debug, Default)]
+pub struct ReadEvidence {
+    pub units: Vec<ReadUnit>,
+    pub ledger: Vec<(String, RawCase, Origin)>,
+    pub period: Option<String>,
+}
+
+/// Read YAML evidence text.
+pub fn read_yaml(file: &str, text: &str, out: &mut ReadEvidence, diags: &mut Vec<Diagnostic>) {
+    let raw: RawEvidenceFile = match serde_saphyr::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            diags.push(from_yaml_error(file, &e));
+            return;
+        }
+    };
+    if raw.period.is_some() {
+        out.period = raw.period;
+    }
+    let at = |s: serde_saphyr::Location| Origin {
+        file: file.to_string(),
+        place: Place::Text {
+            line: s.line(),
+            column: s.column(),
+        },
+    };
+    for u in raw.units.into_iter().chain(raw.unit) {
+        let mut meta_origin = BTreeMap::new();
+        for (k, v) in [
+            ("kind", &u.kind),
+            ("class", &u.class),
+            ("peer_group", &u.peer_group),
+            ("parent", &u.parent),
+        ] {
+            if let Some(v) = v {
+                meta_origin.insert(k, at(v.referenced));
+            }
+        }
+        out.units.push(ReadUnit {
+            id: u.id.value.clone(),
+            name: u.name,
+            kind: u.kind.map(|s| s.value),
+            class: u.class.map(|s| s.value),
+            peer_group: u.peer_group.map(|s| s.value),
+            parent: u.parent.map(|s| s.value),
+            values: u
+                .values
+                .into_iter()
+                .map(|(k, v)| (k, v.value, at(v.referenced)))
+                .collect(),
+            cases: u
+                .cases
+                .into_iter()
+                .map(|c| {
+                    let o = at(c.case_type.referenced);
+                    (c, o)
+                })
+                .collect(),
+            origin: at(u.id.referenced),
+            meta_origin,
+        });
+    }
+}
+
+/// Decode CSV bytes: UTF-8 (BOM stripped) or, failing that, GB18030 (which covers GBK).
+pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), "UTF-8"),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::GB18030.decode(bytes);
+            (text.into_owned(), "GB18030")
+        }
+    }
+}
+
+const META_ID: &[&str] = &["id", "单位代码", "编号", "代码"];
+const META_NAME: &[&str] = &["name", "单位名称", "名称", "单位"];
+const META_KIND: &[&str] = &["kind", "类型", "单位类型"];
+const META_CLASS: &[&str] = &["class", "类别"];
+const META_PEER: &[&str] = &["peer_group", "方阵", "分组"];
+const META_PARENT: &[&str] = &["parent", "上级", "上级单位"];
+const LEDGER_UNIT: &[&str] = &["unit", "单位代码", "单位"];
+const LEDGER_TYPE: &[&str] = &["case_type", "案件类型", "案例类型"];
+const LEDGER_SEVERITY: &[&str] = &["severity", "孩次", "严重程度"];
+const LEDGER_DATE: &[&str] = &["date", "日期", "发生日期"];
+const LEDGER_FOUND: &[&str] = &["found_by", "发现层级", "发现单位"];
+const LEDGER_SELF: &[&str] = &["self_reported", "自查上报"];
+const LEDGER_REF: &[&str] = &["ref", "编号", "文号"];
+const LEDGER_NOTE: &[&str] = &["note", "备注", "说明"];
+
+fn find(headers: &[String], names: &[&str]) -> Option<usize> {
+    headers
+        .iter()
+        .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+}
+
+/// Read a CSV file (wide table or case ledger) from bytes.
+pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Vec<Diagnostic>) {
+    let (text, _encoding) = decode_text(bytes);
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
+        Err(e) => {
+            diags.push(Diagnostic::file(file, format!("cannot read the header row: {e}")));
+            return;
+        }
+    };
+    let is_ledger = find(&headers, LEDGER_TYPE).is_some();
+    let cell = |row: u64, col: &str| Origin {
+        file: file.to_string(),
+        place: Place::Row {
+            row,
+            column: col.to_string(),
+        },
+    };
+    let mut seen = BTreeMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            diags.push(Diagnostic::row(file, 1, format!("#{}", i + 1), "empty column header"));
+        } else if let Some(prev) = seen.insert(h.clone(), i) {
+            diags.push(Diagnostic::row(
+                file,
+                1,
+                h.clone(),
+                format!("column `{h}` appears twice (columns {} and {})", prev + 1, i + 1),
+            ));
+        }
+    }
+    if is_ledger {
+        let unit_col = find(&headers, LEDGER_UNIT);
+        let Some(unit_col) = unit_col else {
+            diags.push(Diagnostic::row(file, 1, "unit", "a case ledger needs a `unit` column"));
+            return;
+        };
+        let known: Vec<Option<usize>> = [
+            LEDGER_UNIT,
+            LEDGER_TYPE,
+            LEDGER_SEVERITY,
+            LEDGER_DATE,
+            LEDGER_FOUND,
+            LEDGER_SELF,
+            LEDGER_REF,
+            LEDGER_NOTE,
+        ]
+        .iter()
+        .map(|n| find(&headers, n))
+        .collect();
+        for (i, h) in headers.iter().enumerate() {
+            if !known.contains(&Some(i)) {
+                diags.push(Diagnostic::row(file, 1, h.clone(), "unknown column in a case ledger"));
+            }
+        }
+        for (r, rec) in reader.records().enumerate() {
+            let row = r as u64 + 2;
+            let rec = match rec {
+                Ok(rec) => rec,
+                Err(e) => {
+                    diags.push(csv_error(file, row, &e, headers.len()));
+                    continue;
+                }
+            };
+            let get = |names: &[&str]| {
+                find(&headers, names)
+                    .and_then(|i| rec.get(i))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            };
+            let unit = rec.get(unit_col).unwrap_or("").trim().to_string();
+            let Some(case_type) = get(LEDGER_TYPE) else {
+                diags.push(Diagnostic::row(file, row, "case_type", "empty case type"));
+                continue;
+            };
+            let severity = match get(LEDGER_SEVERITY).map(str::parse::<u32>) {
+                None => None,
+                Some(Ok(v)) => Some(v),
+                Some(Err(_)) => {
+                    diags.push(Diagnostic::row(file, row, "severity", "expected a whole number ≥ 0"));
+                    None
+                }
+            };
+            let date = match get(LEDGER_DATE).map(parse_date) {
+                None => None,
+                Some(Some(d)) => Some(d),
+                Some(None) => {
+                    diags.push(Diagnostic::row(file, row, "date", "expected a date like 2011-05-03"));
+                    None
+                }
+            };
+            let self_reported = match get(LEDGER_SELF).map(parse_bool) {
+                None => false,
+                Some(Some(b)) => b,
+                Some(None) => {
+                    diags.push(Diagnostic::row(file, row, "self_reported", "expected 是/否 or true/false"));
+                    false
+                }
+            };
+            let origin = cell(row, &headers[unit_col]);
+            let case = RawCase {
+                case_type: Spanned {
+                    value: case_type.to_string(),
+                    referenced: serde_saphyr::Location::UNKNOWN,
+                    defined: serde_saphyr::Location::UNKNOWN,
+                },
+                severity,
+                date,
+                found_by: get(LEDGER_FOUND).map(str::to_string),
+                self_reported,
+                reference: get(LEDGER_REF).map(str::to_string),
+                note: get(LEDGER_NOTE).map(str::to_string),
+            };
+            out.ledger.push((unit, case, origin));
+        }
+        return;
+    }
+    let Some(id_col) = find(&headers, META_ID) else {
+        diags.push(Diagnostic::row(
+            file,
+            1,
+            "id",
+            "a wide table needs an `id` (单位代码) column; a case ledger needs a `case_type` column",
+        ));
+        return;
+    };
+    let meta = [
+        ("name", find(&headers, META_NAME)),
+        ("kind", find(&headers, META_KIND)),
+        ("class", find(&headers, META_CLASS)),
+        ("peer_group", find(&headers, META_PEER)),
+        ("parent", find(&headers, META_PARENT)),
+    ];
+    for (r, rec) in reader.records().enumerate() {
+        let row = r as u64 + 2;
+        let rec = match rec {
+            Ok(rec) => rec,
+            Err(e) => {
+                diags.push(csv_error(file, row, &e, headers.len()));
+                continue;
+            }
+        };
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let id = rec.get(id_col).unwrap_or("").trim().to_string();
+        if id.is_empty() {
+            diags.push(Diagnostic::row(file, row, headers[id_col].clone(), "empty unit id"));
+            continue;
+        }
+        let mut unit = ReadUnit {
+            id,
+            name: None,
+            kind: None,
+            class: None,
+            peer_group: None,
+            parent: None,
+            values: Vec::new(),
+            cases: Vec::new(),
+            origin: cell(row, &headers[id_col]),
+            meta_origin: BTreeMap::new(),
+        };
+        for (key, col) in meta {
+            let Some(col) = col else { continue };
+            let v = rec.get(col).unwrap_or("").trim();
+            if v.is_empty() {
+                continue;
+            }
+            unit.meta_origin.insert(key, cell(row, &headers[col]));
+            let v = Some(v.to_string());
+            match key {
+                "name" => unit.name = v,
+                "kind" => unit.kind = v,
+                "class" => unit.class = v,
+                "peer_group" => unit.peer_group = v,
+                _ => unit.parent = v,
+            }
+        }
+        for (i, h) in headers.iter().enumerate() {
+            if i == id_col || meta.iter().any(|(_, c)| *c == Some(i)) {
+                continue;
+            }
+            let text = rec.get(i).unwrap_or("").trim();
+            let value = if text.is_empty() {
+                RawValue::Missing
+            } else {
+                RawValue::Text(text.to_string())
+            };
+            unit.values.push((h.clone(), value, cell(row, h)));
+        }
+        out.units.push(unit);
+    }
+}
+
+fn csv_error(file: &str, row: u64, e: &csv::Error, n_headers: usize) -> Diagnostic {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { len, .. } => Diagnostic::row(
+            file,
+            row,
+            format!("#{}", len.min(&(n_headers as u64)) + 1),
+            format!("this row has {len} columns but the header has {n_headers}"),
+        ),
+        _ => Diagnostic::row(file, row, "-", format!("cannot read this row: {e}")),
+    }
+}
+
+/// Parse 是/否, yes/no, true/false, 1/0, √/×.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "是" | "有" | "yes" | "y" | "true" | "1" | "√" | "✓" | "达标" => Some(true),
+        "否" | "无" | "no" | "n" | "false" | "0" | "×" | "✗" | "未达标" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parse a date written as 2011-05-03, 2011/5/3 or 2011年5月3日.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// Parse a number as people write it: `1,234`, `96.98%`, ` 12 `.
+pub fn parse_number(s: &str) -> Option<(Decimal, bool)> {
+    let t = s.trim().replace([',', '，'], "");
+    let (t, percent) = match t.strip_suffix('%').or_else(|| t.strip_suffix('％')) {
+        Some(rest) => (rest.trim().to_string(), true),
+        None => (t, false),
+    };
+    let d = Decimal::from_str(&t)
+        .or_else(|_| Decimal::from_scientific(&t))
+        .ok()?;
+    Some((d, percent))
+}
+
+/// Read evidence files and folders (YAML `.yaml`/`.yml`, CSV `.csv`/`.tsv`/`.txt`).
+/// A folder contributes its files in name order (not recursively).
+pub fn read_paths(paths: &[PathBuf]) -> Result<ReadEvidence, Diagnostics> {
+    let mut out = ReadEvidence::default();
+    let mut diags = Vec::new();
+    for p in paths {
+        let files: Vec<PathBuf> = if p.is_dir() {
+            match std::fs::read_dir(p) {
+                Ok(rd) => {
+                    let mut v: Vec<PathBuf> = rd
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| f.is_file() && evidence_ext(f).is_some())
+                        .collect();
+                    v.sort();
+                    if v.is_empty() {
+                        diags.push(Diagnostic::file(
+                            &p.display().to_string(),
+                            "this folder has no evidence files (.yaml, .yml, .csv, .tsv)",
+                        ));
+                    }
+                    v
+                }
+                Err(e) => {
+                    diags.push(Diagnostic::file(&p.display().to_string(), format!("cannot read folder: {e}")));
+                    continue;
+                }
+            }
+        } else {
+            vec![p.clone()]
+        };
+        for f in files {
+            let name = f.display().to_string();
+            let bytes = match std::fs::read(&f) {
+                Ok(b) => b,
+                Err(e) => {
+                    diags.push(Diagnostic::file(&name, format!("cannot read: {e}")));
+                    continue;
+                }
+            };
+            match evidence_ext(&f) {
+                Some(Format::Yaml) => match String::from_utf8(bytes) {
+                    Ok(text) => read_yaml(&name, &text, &mut out, &mut diags),
+                    Err(_) => diags.push(Diagnostic::file(&name, "YAML evidence must be UTF-8")),
+                },
+                Some(Format::Csv) => read_csv(&name, &bytes, &mut out, &mut diags),
+                None => diags.push(Diagnostic::file(
+                    &name,
+                    "unknown evidence format: expected .yaml, .yml, .csv or .tsv",
+                )),
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(Diagnostics::new(diags))
+    }
+}
+
+enum Format {
+    Yaml,
+    Csv,
+}
+
+fn evidence_ext(p: &Path) -> Option<Format> {
+    match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "yaml" | "yml" => Some(Format::Yaml),
+        "csv" | "tsv" | "txt" => Some(Format::Csv),
+        _ => None,
+    }
+}
+
+/// Bind read evidence to a set: resolve kinds, classes, parents, fields and case types, and
+/// check every value against its field's type.
+pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnostics> {
+    let mut diags = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, u) in read.units.iter().enumerate() {
+        if let Some(prev) = index.insert(u.id.clone(), i) {
+            let p = &read.units[prev].origin;
+            diags.push(u.origin.diag(format!(
+                "duplicate unit id `{}` (also at {})",
+                u.id,
+                place_text(p)
+            )));
+        }
+    }
+    let mut units: Vec<Unit> = Vec::with_capacity(read.units.len());
+    let n_cases = set.case_types.len();
+    for u in &read.units {
+        let kind_id = u.kind.clone().unwrap_or_else(|| set.unit_kind().id.clone());
+        let kind = set.kinds.iter().position(|k| k.id == kind_id);
+        let meta = |key: &str| u.meta_origin.get(key).unwrap_or(&u.origin);
+        let class = match &u.class {
+            None => None,
+            Some(c) => match set.classes.iter().position(|x| &x.id == c || &x.name == c) {
+                Some(i) => Some(i),
+                None => {
+                    diags.push(meta("class").diag(format!(
+                        "unknown class `{c}`; the set declares {}",
+                        list_ids(set.classes.iter().map(|x| &x.id))
+                    )));
+                    None
+                }
+            },
+        };
+        let peer_group = match &u.peer_group {
+            None => None,
+            Some(c) => match set.peer_groups.iter().position(|x| &x.id == c || &x.name == c) {
+                Some(i) => Some(i),
+                None => {
+                    diags.push(meta("peer_group").diag(format!(
+                        "unknown peer group `{c}`; the set declares {}",
+                        list_ids(set.peer_groups.iter().map(|x| &x.id))
+                    )));
+                    None
+                }
+            },
+        };
+        let parent = match &u.parent {
+            None => None,
+            Some(p) => match index.get(p) {
+                Some(i) => Some(*i),
+                None => {
+                    diags.push(meta("parent").diag(format!(
+                        "unknown parent unit `{p}`: every parent must be listed as a unit"
+                    )));
+                    None
+                }
+            },
+        };
+        let mut values = Vec::new();
+        let mut texts = Vec::new();
+        match kind {
+            Some(k) => {
+                let kd = &set.kinds[k];
+                values = vec![None; kd.fields.len() + n_cases];
+                for (name, raw, origin) in &u.values {
+                    let Some(fi) = kd
+                        .fields
+                        .iter()
+                        .position(|f| &f.id == name || f.aliases.iter().any(|a| a == name))
+                    else {
+                        let hint = crate::load::edit_distance_hint(name, kd.fields.iter().map(|f| &f.id));
+                        diags.push(origin.diag(format!(
+                            "unknown field `{name}` for a unit of kind `{}`{hint}",
+                            kd.id
+                        )));
+                        continue;
+                    };
+                    let f = &kd.fields[fi];
+                    match convert(raw, f.ty) {
+                        Ok(Conv::Val(v)) => values[fi] = Some(v),
+                        Ok(Conv::Text(t)) => texts.push((fi, t)),
+                        Ok(Conv::Missing) => {}
+                        Err(why) => diags.push(origin.diag(format!("field `{}` ({}): {why}", f.id, f.name))),
+                    }
+                }
+            }
+            None => {
+                if !u.values.is_empty() {
+                    diags.push(u.origin.diag(format!(
+                        "unit `{}` is of kind `{kind_id}`, which this set neither scores nor aggregates, but it has values that would be ignored; the set scores `{}`{}",
+                        u.id,
+                        set.unit_kind().id,
+                        if set.kinds.len() > 1 {
+                            format!(" and aggregates {}", list_ids(set.kinds[1..].iter().map(|k| &k.id)))
+                        } else {
+                            String::new()
+                        }
+                    )));
+                }
+            }
+        }
+        units.push(Unit {
+            id: u.id.clone(),
+            name: u.name.clone().unwrap_or_else(|| u.id.clone()),
+            kind,
+            kind_id,
+            class,
+            peer_group,
+            parent,
+            values,
+            texts,
+            cases: Vec::new(),
+            origin: u.origin.clone(),
+        });
+    }
+    // Cases, from units and from ledgers.
+    let mut all_cases: Vec<(usize, RawCase, Origin)> = Vec::new();
+    for (i, u) in read.units.iter().enumerate() {
+        for (c, o) in &u.cases {
+            all_cases.push((i, c.clone(), o.clone()));
+        }
+    }
+    for (unit, c, o) in read.ledger {
+        match index.get(&unit) {
+            Some(i) => all_cases.push((*i, c, o)),
+            None => diags.push(o.diag(format!("case for unknown unit `{unit}`"))),
+        }
+    }
+    for (i, c, o) in all_cases {
+        let Some(t) = set
+            .case_types
+            .iter()
+            .position(|x| x.id == c.case_type.value || x.name == c.case_type.value)
+        else {
+            diags.push(o.diag(format!(
+                "unknown case type `{}`; the set declares {}",
+                c.case_type.value,
+                list_ids(set.case_types.iter().map(|x| &x.id))
+            )));
+            continue;
+        };
+        let in_period = c
+            .date
+            .is_none_or(|d| d >= set.effective.from && d <= set.effective.to);
+        let unit = &mut units[i];
+        if in_period && let Some(k) = unit.kind {
+            let slot = set.kinds[k].fields.len() + t;
+            let prev = match unit.values.get(slot).copied().flatten() {
+                Some(Val::Num(n)) => n,
+                _ => Decimal::ZERO,
+            };
+            if let Some(v) = unit.values.get_mut(slot) {
+                *v = Some(Val::Num(prev + Decimal::ONE));
+            }
+        }
+        unit.cases.push(Case {
+            type_index: t,
+            case_type: set.case_types[t].id.clone(),
+            severity: c.severity,
+            date: c.date,
+            found_by: c.found_by,
+            self_reported: c.self_reported,
+            reference: c.reference,
+            note: c.note,
+            in_period,
+        });
+    }
+    // Case counts are known (zero when no case) for every unit of a declared kind.
+    for u in &mut units {
+        if let Some(k) = u.kind {
+            let nf = set.kinds[k].fields.len();
+            for t in 0..n_cases {
+                if let Some(v) = u.values.get_mut(nf + t)
+                    && v.is_none()
+                {
+                    *v = Some(Val::Num(Decimal::ZERO));
+                }
+            }
+        }
+    }
+    // The tree: no cycles; descendants by kind.
+    for (i, u) in units.iter().enumerate() {
+        let mut seen = vec![i];
+        let mut cur = u.parent;
+        while let Some(p) = cur {
+            if seen.contains(&p) {
+                diags.push(u.origin.diag(format!("unit `{}` is its own ancestor (a cycle of parents)", u.id)));
+                break;
+            }
+            seen.push(p);
+            cur = units[p].parent;
+        }
+    }
+    let scored: Vec<usize> = units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.kind == Some(0))
+        .map(|(i, _)| i)
+        .collect();
+    if scored.is_empty() && diags.is_empty() {
+        diags.push(Diagnostic::file(
+            "evidence",
+            format!(
+                "no unit of kind `{}` (the kind this set scores) in the evidence",
+                set.unit_kind().id
+            ),
+        ));
+    }
+    if !diags.is_empty() {
+        return Err(Diagnostics::new(diags));
+    }
+    let mut descendants = vec![vec![Vec::new(); set.kinds.len()]; units.len()];
+    for (i, u) in units.iter().enumerate() {
+        let Some(k) = u.kind else { continue };
+        if k == 0 {
+            continue;
+        }
+        let mut cur = u.parent;
+        let mut guard = 0;
+        while let Some(p) = cur {
+            descendants[p][k].push(i);
+            cur = units[p].parent;
+            guard += 1;
+            if guard > units.len() {
+                break;
+            }
+        }
+    }
+    Ok(Evidence {
+        units,
+        scored,
+        descendants,
+        period: read.period,
+    })
+}
+
+fn place_text(o: &Origin) -> String {
+    match &o.place {
+        Place::Text { line, column } => format!("{}:{line}:{column}", o.file),
+        Place::Row { row, .. } => format!("{} row {row}", o.file),
+        Place::Cell { sheet, cell } => format!("{} {sheet}!{cell}", o.file),
+        Place::File => o.file.clone(),
+    }
+}
+
+fn list_ids<'a>(ids: impl Iterator<Item = &'a String>) -> String {
+    let v: Vec<String> = ids.map(|s| format!("`{s}`")).collect();
+    if v.is_empty() { "none".into() } else { v.join(", ") }
+}
+
+enum Conv {
+    Val(Val),
+    Text(String),
+    Missing,
+}
+
+fn convert(raw: &RawValue, ty: FieldType) -> Result<Conv, String> {
+    let num = |d: Decimal| -> Result<Conv, String> {
+        match ty {
+            FieldType::Count => {
+                if d < Decimal::ZERO {
+                    Err(format!("expected a count ≥ 0, found {d}"))
+                } else if d.fract() != Decimal::ZERO {
+                    Err(format!("expected a whole number, found {d}"))
+                } else {
+                    Ok(Conv::Val(Val::Num(d)))
+                }
+            }
+            FieldType::Percent if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED => {
+                Err(format!("expected a percentage between 0 and 100, found {d}"))
+            }
+            FieldType::PerMille if d < Decimal::ZERO || d > Decimal::ONE_THOUSAND => {
+                Err(format!("expected a rate per mille between 0 and 1000, found {d}"))
+            }
+            _ => Ok(Conv::Val(Val::Num(d))),
+        }
+    };
+    match (raw, ty) {
+        (RawValue::Missing, _) => Ok(Conv::Missing),
+        (RawValue::NotFinite, _) => Err("expected a number, found NaN or infinity".into()),
+        (RawValue::Text(t), FieldType::Text) => Ok(Conv::Text(t.clone())),
+        (RawValue::Num(d), FieldType::Text) => Ok(Conv::Text(d.to_string())),
+        (RawValue::Bool(b), FieldType::Text) => Ok(Conv::Text(if *b { "是" } else { "否" }.into())),
+        (RawValue::Bool(b), FieldType::Bool) => Ok(Conv::Val(Val::Bool(*b))),
+        (RawValue::Num(d), FieldType::Bool) if *d == Decimal::ZERO || *d == Decimal::ONE => {
+            Ok(Conv::Val(Val::Bool(*d == Decimal::ONE)))
+        }
+        (RawValue::Num(d), FieldType::Bool) => Err(format!("expected 是/否 (yes/no), found {d}")),
+        (RawValue::Text(t), FieldType::Bool) => parse_bool(t)
+            .map(|b| Conv::Val(Val::Bool(b)))
+            .ok_or_else(|| format!("expected 是/否 (yes/no), found `{t}`")),
+        (RawValue::Bool(_), _) => Err("expected a number, found yes/no".into()),
+        (RawValue::Num(d), _) => num(*d),
+        (RawValue::Text(t), _) => {
+            let lower = t.trim().to_ascii_lowercase();
+            if ["nan", "inf", "-inf", "infinity", "#div/0!", "#n/a", "#value!"].contains(&lower.as_str()) {
+                return Err(format!("expected a number, found `{t}`"));
+            }
+            match parse_number(t) {
+                Some((d, false)) => num(d),
+                Some((d, true)) if ty == FieldType::Percent => num(d),
+                Some((d, true)) => num(d / Decimal::ONE_HUNDRED),
+                None => Err(format!("expected a number, found `{t}`")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_people_write_them() {
+        assert_eq!(parse_number("1,234"), Some((Decimal::from(1234), false)));
+        assert_eq!(
+            parse_number("96.98%"),
+            Some((Decimal::from_str("96.98").unwrap_or_default(), true))
+        );
+        assert_eq!(parse_number("abc"), None);
+    }
+
+    #[test]
+    fn bools_in_chinese() {
+        assert_eq!(parse_bool("是"), Some(true));
+        assert_eq!(parse_bool("否"), Some(false));
+        assert_eq!(parse_bool("maybe"), None);
+    }
+
+    #[test]
+    fn gb18030_is_decoded() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("单位代码,出生人数\n");
+        let (text, enc) = decode_text(&bytes);
+        assert_eq!(enc, "GB18030");
+        assert!(text.starts_with("单位代码"));
+        let (text, enc) = decode_text("\u{feff}id\n".as_bytes());
+        assert_eq!((text.as_str(), enc), ("id\n", "UTF-8"));
+    }
+}

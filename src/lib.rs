@@ -12,3 +12,5 @@ pub mod load;
 pub mod model;
 pub mod num;
 pub mod evidence;
+pub mod engine;
+pub mod result;

@@ -1,0 +1,1237 @@
+//! The scoring core: pure functions from a compiled set and bound evidence to results.
+//!
+//! No I/O happens here. Units are scored in parallel with rayon and collected in input order;
+//! every sum is taken serially in a fixed order, so results are identical whatever the
+//! thread count. Ranking is a serial pass after scoring.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::evidence::{Evidence, Unit};
+use crate::expr::{Env, EvalError, Val};
+use crate::model::*;
+use crate::num::{round_points, show, steps};
+use crate::raw::{NaPolicy, OnMissing, VetoMode};
+use crate::result::*;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// A unit's slot vector with access to its descendants' vectors, for expression evaluation.
+struct SlotEnv<'a> {
+    vals: &'a [Option<Val>],
+    unit: usize,
+    ev: &'a Evidence,
+    /// Slot vectors of descendant-kind units (empty for others), by unit index.
+    child_vals: &'a [Vec<Option<Val>>],
+}
+
+impl Env for SlotEnv<'_> {
+    fn get(&self, slot: u32) -> Option<Val> {
+        self.vals.get(slot as usize).copied().flatten()
+    }
+    fn for_each_descendant(
+        &self,
+        kind: u32,
+        f: &mut dyn FnMut(&dyn Env) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        let Some(list) = self
+            .ev
+            .descendants
+            .get(self.unit)
+            .and_then(|d| d.get(kind as usize))
+        else {
+            return Ok(());
+        };
+        for &c in list {
+            let env = SlotEnv {
+                vals: self.child_vals.get(c).map_or(&[], |v| v.as_slice()),
+                unit: c,
+                ev: self.ev,
+                child_vals: self.child_vals,
+            };
+            f(&env)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a derived slot has no value.
+type Why = Vec<Option<EvalError>>;
+
+/// Compute derived values of a unit in evaluation order.
+fn fill_derived(
+    kind: &Kind,
+    n_cases: usize,
+    vals: &mut Vec<Option<Val>>,
+    why: &mut Why,
+    unit: usize,
+    ev: &Evidence,
+    child_vals: &[Vec<Option<Val>>],
+) {
+    let base = kind.fields.len() + n_cases;
+    if vals.len() < base + kind.derived.len() {
+        vals.resize(base + kind.derived.len(), None);
+    }
+    if why.len() < vals.len() {
+        why.resize(vals.len(), None);
+    }
+    for &d in &kind.eval_order {
+        let Some(derived) = kind.derived.get(d) else {
+            continue;
+        };
+        let r = {
+            let env = SlotEnv {
+                vals,
+                unit,
+                ev,
+                child_vals,
+            };
+            derived.expr.eval(&env)
+        };
+        match r {
+            Ok(v) => vals[base + d] = Some(v),
+            Err(e) => why[base + d] = Some(e),
+        }
+    }
+}
+
+/// Score every unit of the scored kind, then rank. Errors only when an indicator with
+/// `on_missing: error` lacks evidence.
+pub fn assess(set: &IndicatorSet, ev: &Evidence) -> Result<Assessment, Diagnostics> {
+    let n_cases = set.case_types.len();
+    // Descendant-kind units first: their derived values feed aggregations.
+    let child_vals: Vec<Vec<Option<Val>>> = (0..ev.units.len())
+        .into_par_iter()
+        .map(|i| {
+            let u = &ev.units[i];
+            match u.kind {
+                Some(k) if k > 0 => {
+                    let mut vals = u.values.clone();
+                    let mut why = Vec::new();
+                    fill_derived(&set.kinds[k], n_cases, &mut vals, &mut why, i, ev, &[]);
+                    vals
+                }
+                _ => Vec::new(),
+            }
+        })
+        .collect();
+    let results: Vec<Result<UnitResult, Vec<Diagnostic>>> = ev
+        .scored
+        .par_iter()
+        .map(|&i| score_unit(set, ev, i, &child_vals))
+        .collect();
+    let mut units = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(u) => units.push(u),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Diagnostics::new(errors));
+    }
+    rank(&mut units);
+    Ok(Assessment {
+        schema: SCHEMA.to_string(),
+        engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
+        indicator_set: SetStamp {
+            id: set.id.clone(),
+            name: set.name.clone(),
+            version: set.version.clone(),
+            hash: set.hash.clone(),
+            file: set.file.clone(),
+            effective_from: set.effective.from,
+            effective_to: set.effective.to,
+            scale: set.scale,
+            unit_kind: set.unit_kind().id.clone(),
+        },
+        period: PeriodStamp {
+            label: ev
+                .period
+                .clone()
+                .or_else(|| set.effective.label.clone())
+                .unwrap_or_else(|| format!("{} 至 {}", set.effective.from, set.effective.to)),
+            from: set.effective.from,
+            to: set.effective.to,
+        },
+        lines: set
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LineInfo {
+                id: l.id.clone(),
+                name: l.name.clone(),
+                max: l.max,
+                weight: match &set.combine {
+                    Combine::Weighted(w) => w.get(i).copied(),
+                    _ => None,
+                },
+            })
+            .collect(),
+        combine: match set.combine {
+            Combine::Sum => "sum",
+            Combine::Weighted(_) => "weighted",
+            Combine::Separate => "separate",
+        }
+        .to_string(),
+        grades: set.grades.iter().map(GradeInfo::from).collect(),
+        peer_groups: set.peer_groups.iter().map(NamedInfo::from).collect(),
+        sections: set
+            .sections
+            .iter()
+            .map(|s| NamedInfo {
+                id: s.id.clone(),
+                name: s.name.clone(),
+            })
+            .collect(),
+        units,
+    })
+}
+
+/// Competition ranking ("1224"): equal scores share a rank; units failed by an enforced veto
+/// rank below every other unit. Output order: rank, then unit id.
+pub fn rank(units: &mut [UnitResult]) {
+    let key = |u: &UnitResult| (u.vetoed, std::cmp::Reverse(u.score));
+    units.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id)));
+    let mut prev: Option<(bool, Decimal)> = None;
+    let mut r = 0u32;
+    for (i, u) in units.iter_mut().enumerate() {
+        let k = (u.vetoed, u.score);
+        if prev != Some(k) {
+            r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            prev = Some(k);
+        }
+        u.rank = r;
+    }
+    let mut groups: Vec<String> = units.iter().filter_map(|u| u.peer_group.clone()).collect();
+    groups.sort();
+    groups.dedup();
+    for g in groups {
+        let idx: Vec<usize> = (0..units.len())
+            .filter(|&i| units[i].peer_group.as_deref() == Some(g.as_str()))
+            .collect();
+        let size = u32::try_from(idx.len()).unwrap_or(u32::MAX);
+        let mut prev: Option<(bool, Decimal)> = None;
+        let mut r = 0u32;
+        for (pos, &i) in idx.iter().enumerate() {
+            let k = (units[i].vetoed, units[i].score);
+            if prev != Some(k) {
+                r = u32::try_from(pos + 1).unwrap_or(u32::MAX);
+                prev = Some(k);
+            }
+            units[i].peer_rank = Some(r);
+            units[i].peer_size = Some(size);
+        }
+    }
+}
+
+/// Display a value with its unit of measure.
+pub fn fmt_val(v: &Val, unit: Option<&str>) -> String {
+    match v {
+        Val::Bool(true) => "是".into(),
+        Val::Bool(false) => "否".into(),
+        Val::Num(d) => {
+            let d = d.round_dp(4);
+            format!("{}{}", show(d), unit.unwrap_or(""))
+        }
+    }
+}
+
+/// The unit in which a difference of this value is spoken ("个百分点" for %).
+fn diff_unit(unit: Option<&str>) -> String {
+    match unit {
+        Some("%") => "个百分点".into(),
+        Some("‰") => "个千分点".into(),
+        Some(u) => u.into(),
+        None => String::new(),
+    }
+}
+
+struct Scored {
+    points: Decimal,
+    status: Status,
+    reason: String,
+    /// Extra points allowed above max (bonus_above).
+    extra: Decimal,
+}
+
+fn score_unit(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    ui: usize,
+    child_vals: &[Vec<Option<Val>>],
+) -> Result<UnitResult, Vec<Diagnostic>> {
+    let unit = &ev.units[ui];
+    let kind = set.unit_kind();
+    let n_cases = set.case_types.len();
+    let slots = set.slots;
+    let mut vals = unit.values.clone();
+    let mut why: Why = Vec::new();
+    fill_derived(kind, n_cases, &mut vals, &mut why, ui, ev, child_vals);
+    vals.resize(slots.len as usize, None);
+    why.resize(slots.len as usize, None);
+    let mut errors = Vec::new();
+    let mut case_charges: Vec<Option<(String, Decimal, String)>> = vec![None; unit.cases.len()];
+
+    let mut ind_results = Vec::with_capacity(set.indicators.len());
+    // Per line: points, max possible, dropped max, respread max.
+    let nl = set.lines.len();
+    let mut line_points = vec![Decimal::ZERO; nl];
+    let mut line_possible: Vec<Decimal> = set.lines.iter().map(|l| l.max).collect();
+    let mut line_respread = vec![Decimal::ZERO; nl];
+    for (k, ind) in set.indicators.iter().enumerate() {
+        let max = ind.max_for(unit.class);
+        let (res, charges) = score_indicator(set, ind, unit, ui, max, &vals, &why, ev, child_vals, &mut errors);
+        if let Some(l) = ind.line {
+            if res.status == Status::NotApplicable {
+                match ind.na_policy {
+                    NaPolicy::Drop => line_possible[l] -= max,
+                    NaPolicy::Respread => line_respread[l] += max,
+                }
+            } else {
+                if max != ind.max {
+                    line_possible[l] += max - ind.max;
+                }
+                line_points[l] += res.points;
+            }
+        }
+        for (ci, amount, why) in charges {
+            case_charges[ci] = Some((ind.id.clone(), amount, why));
+        }
+        vals[slots.points as usize + k] = Some(Val::Num(res.points));
+        ind_results.push(res);
+    }
+    // Respread: scale the line's points up over what applies.
+    for l in 0..nl {
+        if line_respread[l] > Decimal::ZERO {
+            let applicable = line_possible[l] - line_respread[l];
+            if applicable > Decimal::ZERO {
+                let scaled = line_points[l]
+                    .checked_mul(line_possible[l])
+                    .and_then(|x| x.checked_div(applicable))
+                    .unwrap_or(line_points[l]);
+                line_points[l] = round_points(scaled, set.rounding);
+            }
+        }
+    }
+    // Bonus.
+    let mut bonus_results = Vec::new();
+    let mut bonus_uncapped = Decimal::ZERO;
+    let mut bonus_by_line = vec![Decimal::ZERO; nl];
+    if let Some(b) = &set.bonus {
+        for (k, item) in b.items.iter().enumerate() {
+            let max = item.max_for(unit.class);
+            let (res, charges) = score_indicator(set, item, unit, ui, max, &vals, &why, ev, child_vals, &mut errors);
+            for (ci, amount, why) in charges {
+                case_charges[ci] = Some((item.id.clone(), amount, why));
+            }
+            vals[slots.bonus_items as usize + k] = Some(Val::Num(res.points));
+            bonus_uncapped += res.points;
+            if let Some(l) = item.line {
+                bonus_by_line[l] += res.points;
+            }
+            bonus_results.push(res);
+        }
+    }
+    let bonus = match set.bonus.as_ref().and_then(|b| b.cap) {
+        Some(cap) if bonus_uncapped > cap => cap,
+        _ => bonus_uncapped,
+    };
+    // Line-scope vetoes that zero a line are applied before the total.
+    let mut line_zeroed: Vec<Option<String>> = vec![None; nl];
+    let mut line_res: Vec<LineResult> = Vec::with_capacity(nl);
+    let mut fired: Vec<(usize, bool)> = Vec::new();
+    // Two passes: vetoes may read lines and the total; a zeroing veto changes them.
+    let compute_total = |line_points: &[Decimal]| -> Decimal {
+        match &set.combine {
+            Combine::Sum | Combine::Separate => line_points.iter().copied().sum::<Decimal>() + bonus,
+            Combine::Weighted(w) => {
+                let wsum: Decimal = w.iter().copied().sum();
+                let mut t = Decimal::ZERO;
+                for (i, l) in set.lines.iter().enumerate() {
+                    let part = line_points[i]
+                        .checked_div(l.max)
+                        .and_then(|x| x.checked_mul(w.get(i).copied().unwrap_or_default()))
+                        .and_then(|x| x.checked_div(wsum))
+                        .and_then(|x| x.checked_mul(set.scale))
+                        .unwrap_or_default();
+                    t += part;
+                }
+                round_points(t, set.rounding) + bonus
+            }
+        }
+    };
+    let set_slots = |vals: &mut Vec<Option<Val>>, line_points: &[Decimal], total: Decimal| {
+        for (i, p) in line_points.iter().enumerate() {
+            vals[slots.lines as usize + i] = Some(Val::Num(*p));
+        }
+        vals[slots.bonus as usize] = Some(Val::Num(bonus));
+        vals[slots.total as usize] = Some(Val::Num(total));
+    };
+    let mut total = compute_total(&line_points);
+    set_slots(&mut vals, &line_points, total);
+    for (vi, v) in set.vetoes.iter().enumerate() {
+        if let (Effect::Zero, Scope::Line(l), VetoMode::Enforced) = (&v.effect, v.scope, v.mode) {
+            let env = SlotEnv {
+                vals: &vals,
+                unit: ui,
+                ev,
+                child_vals,
+            };
+            if v.when.eval_bool(&env) == Ok(true) {
+                fired.push((vi, true));
+                line_zeroed[l] = Some(v.id.clone());
+            }
+        }
+    }
+    if line_zeroed.iter().any(Option::is_some) {
+        for l in 0..nl {
+            if line_zeroed[l].is_some() {
+                line_points[l] = Decimal::ZERO;
+            }
+        }
+        total = compute_total(&line_points);
+        set_slots(&mut vals, &line_points, total);
+    }
+    for (vi, v) in set.vetoes.iter().enumerate() {
+        if fired.iter().any(|(f, _)| *f == vi) {
+            continue;
+        }
+        let env = SlotEnv {
+            vals: &vals,
+            unit: ui,
+            ev,
+            child_vals,
+        };
+        if v.when.eval_bool(&env) == Ok(true) {
+            fired.push((vi, v.mode == VetoMode::Enforced));
+        }
+    }
+    fired.sort_by_key(|(vi, _)| *vi);
+    let max_possible: Decimal = match &set.combine {
+        Combine::Weighted(_) => set.scale,
+        _ => line_possible.iter().copied().sum(),
+    };
+    let score = if max_possible > Decimal::ZERO && max_possible != set.scale {
+        round_points(
+            total
+                .checked_mul(set.scale)
+                .and_then(|x| x.checked_div(max_possible))
+                .unwrap_or(total),
+            set.rounding,
+        )
+    } else {
+        total
+    };
+    // Grades.
+    let grade_of = |grades: &[Grade], s: Decimal| -> usize {
+        grades
+            .iter()
+            .position(|g| g.min.is_none_or(|m| s >= m))
+            .unwrap_or(grades.len().saturating_sub(1))
+    };
+    let lowest = set.grades.len().saturating_sub(1);
+    let score_grade = grade_of(&set.grades, score);
+    let mut line_grade: Vec<Option<usize>> = vec![None; nl];
+    if matches!(set.combine, Combine::Separate) {
+        for (l, line) in set.lines.iter().enumerate() {
+            let p = line_points[l] + bonus_by_line[l];
+            let s = if line_possible[l] > Decimal::ZERO && line_possible[l] != line.max {
+                round_points(p * line.max / line_possible[l], set.rounding)
+            } else {
+                p
+            };
+            line_grade[l] = Some(grade_of(&line.grades, s));
+        }
+    }
+    let mut grade = match matches!(set.combine, Combine::Separate) {
+        // The unit's grade is its lowest line grade (labels compared by position in the set's list).
+        true => line_grade
+            .iter()
+            .enumerate()
+            .filter_map(|(l, g)| {
+                g.map(|g| {
+                    let label = &set.lines[l].grades[g].label;
+                    set.grades.iter().position(|x| &x.label == label).unwrap_or(g)
+                })
+            })
+            .max()
+            .unwrap_or(score_grade),
+        false => score_grade,
+    };
+    let mut vetoed = false;
+    let mut veto_results = Vec::new();
+    for &(vi, applied) in &fired {
+        let v = &set.vetoes[vi];
+        let (scope, effect) = match (v.scope, &v.effect) {
+            (Scope::Unit, Effect::Fail) => {
+                if applied {
+                    grade = lowest;
+                    vetoed = true;
+                }
+                ("unit".to_string(), format!("等次定为{}", set.grades[lowest].label))
+            }
+            (Scope::Unit, Effect::Cap(c)) => {
+                if applied {
+                    grade = grade.max(*c);
+                }
+                ("unit".to_string(), format!("等次最高为{}", set.grades[*c].label))
+            }
+            (Scope::Line(l), Effect::Fail) => {
+                let lg = &set.lines[l].grades;
+                if applied {
+                    line_grade[l] = Some(lg.len().saturating_sub(1));
+                    grade = lowest;
+                    vetoed = true;
+                }
+                (
+                    set.lines[l].id.clone(),
+                    format!("{}不合格,捆绑考核整体等次定为{}", set.lines[l].name, set.grades[lowest].label),
+                )
+            }
+            (Scope::Line(l), Effect::Cap(c)) => {
+                let lg = &set.lines[l].grades;
+                let label = lg.get(*c).map(|g| g.label.clone()).unwrap_or_default();
+                if applied {
+                    line_grade[l] = Some(line_grade[l].unwrap_or(0).max(*c));
+                    if let Some(gi) = set.grades.iter().position(|g| g.label == label) {
+                        grade = grade.max(gi);
+                    }
+                }
+                (set.lines[l].id.clone(), format!("{}等次最高为{label}", set.lines[l].name))
+            }
+            (Scope::Line(l), Effect::Zero) => (set.lines[l].id.clone(), format!("{}记零分", set.lines[l].name)),
+            (Scope::Unit, Effect::Zero) => ("unit".to_string(), "记零分".to_string()),
+        };
+        veto_results.push(VetoResult {
+            id: v.id.clone(),
+            name: v.name.clone(),
+            mode: v.mode,
+            applied,
+            scope,
+            effect,
+            reason: v.reason.clone(),
+            trigger: v.when.source().to_string(),
+            evidence: inputs_of(set, v.when.slots(), &vals),
+        });
+    }
+    for (l, line) in set.lines.iter().enumerate() {
+        line_res.push(LineResult {
+            id: line.id.clone(),
+            name: line.name.clone(),
+            points: line_points[l],
+            max: line.max,
+            max_possible: line_possible[l],
+            grade: line_grade[l].and_then(|g| line.grades.get(g)).map(|g| g.label.clone()),
+            zeroed_by: line_zeroed[l].clone(),
+        });
+    }
+    let cases = unit
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let (indicator, deduction, explanation) = match &case_charges[ci] {
+                Some((ind, amount, why)) => (Some(ind.clone()), *amount, why.clone()),
+                None if !c.in_period => (None, Decimal::ZERO, "不在考核期内,不计".to_string()),
+                None => (None, Decimal::ZERO, "未设扣分规则(可能触发一票否决)".to_string()),
+            };
+            CaseResult {
+                case_type: c.case_type.clone(),
+                type_name: set.case_types[c.type_index].name.clone(),
+                severity: c.severity,
+                date: c.date,
+                found_by: c.found_by.clone(),
+                self_reported: c.self_reported,
+                reference: c.reference.clone(),
+                deduction,
+                indicator,
+                explanation,
+                in_period: c.in_period,
+            }
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let parent = unit.parent.map(|p| ev.units[p].id.clone());
+    Ok(UnitResult {
+        id: unit.id.clone(),
+        name: unit.name.clone(),
+        kind: unit.kind_id.clone(),
+        class: unit.class.map(|c| set.classes[c].id.clone()),
+        peer_group: unit.peer_group.map(|p| set.peer_groups[p].id.clone()),
+        parent,
+        total,
+        max_possible,
+        score,
+        grade: set.grades.get(grade).map(|g| g.label.clone()).unwrap_or_default(),
+        score_grade: set.grades.get(score_grade).map(|g| g.label.clone()).unwrap_or_default(),
+        vetoed,
+        rank: 0,
+        peer_rank: None,
+        peer_size: None,
+        lines: line_res,
+        bonus,
+        bonus_uncapped,
+        indicators: ind_results,
+        bonus_items: bonus_results,
+        vetoes: veto_results,
+        cases,
+    })
+}
+
+/// The values behind a list of slots, following derived values down to their inputs.
+fn inputs_of(set: &IndicatorSet, slots: &[u32], vals: &[Option<Val>]) -> Vec<InputValue> {
+    let kind = set.unit_kind();
+    let mut all: Vec<u32> = Vec::new();
+    let mut stack: Vec<u32> = slots.to_vec();
+    while let Some(s) = stack.pop() {
+        if all.contains(&s) {
+            continue;
+        }
+        all.push(s);
+        if s >= set.slots.derived && s < set.slots.points {
+            let d = (s - set.slots.derived) as usize;
+            if let Some(der) = kind.derived.get(d) {
+                stack.extend(der.expr.slots().iter().copied());
+            }
+        }
+    }
+    all.sort_unstable();
+    all.into_iter()
+        .map(|s| {
+            let (id, name, unit) = set.slot_name(s);
+            let value = vals
+                .get(s as usize)
+                .copied()
+                .flatten()
+                .map_or_else(|| "缺失".to_string(), |v| fmt_val(&v, unit.as_deref()));
+            InputValue { id, name, value }
+        })
+        .collect()
+}
+
+/// Follow "missing" through derived values to the field that is missing.
+fn missing_root(set: &IndicatorSet, mut slot: u32, why: &Why) -> u32 {
+    for _ in 0..64 {
+        match why.get(slot as usize).copied().flatten() {
+            Some(EvalError::Missing(s)) if s != slot && s != u32::MAX => slot = s,
+            _ => break,
+        }
+    }
+    let _ = set;
+    slot
+}
+
+#[allow(clippy::too_many_arguments)]
+fn score_indicator(
+    set: &IndicatorSet,
+    ind: &Indicator,
+    unit: &Unit,
+    ui: usize,
+    max: Decimal,
+    vals: &[Option<Val>],
+    why: &Why,
+    ev: &Evidence,
+    child_vals: &[Vec<Option<Val>>],
+    errors: &mut Vec<Diagnostic>,
+) -> (IndicatorResult, Vec<(usize, Decimal, String)>) {
+    let env = SlotEnv {
+        vals,
+        unit: ui,
+        ev,
+        child_vals,
+    };
+    let read_slots: Vec<u32> = match &ind.input {
+        Input::Expr(e) => e.slots().to_vec(),
+        Input::Checklist(s) => s.clone(),
+        Input::Cases => match &ind.rule {
+            Rule::PerCase(p) => p
+                .case_types
+                .iter()
+                .map(|t| set.slots.cases + u32::try_from(*t).unwrap_or(0))
+                .collect(),
+            _ => Vec::new(),
+        },
+        Input::None => match &ind.rule {
+            Rule::Formula(f) => f.slots().to_vec(),
+            _ => Vec::new(),
+        },
+    };
+    let inputs = inputs_of(set, &read_slots, vals);
+    let section = ind.section.map(|s| set.sections[s].name.clone());
+    let office = match (&ind.office_lead, &ind.office_responsible) {
+        (Some(l), Some(r)) => Some(format!("{l}牵头,{r}负责")),
+        (Some(l), None) => Some(format!("{l}牵头")),
+        (None, Some(r)) => Some(format!("{r}负责")),
+        (None, None) => None,
+    };
+    let mut charges = Vec::new();
+    let done = |s: Scored| -> IndicatorResult {
+        let hi = max + s.extra;
+        let mut p = s.points;
+        if p > hi {
+            p = hi;
+        }
+        if let Some(f) = ind.floor
+            && p < f
+        {
+            p = f;
+        }
+        let p = round_points(p, set.rounding);
+        IndicatorResult {
+            id: ind.id.clone(),
+            name: ind.name.clone(),
+            line: ind.line.map(|l| set.lines[l].id.clone()),
+            section: section.clone(),
+            max,
+            points: p,
+            lost: if s.status == Status::NotApplicable {
+                Decimal::ZERO
+            } else {
+                max - p
+            },
+            status: s.status,
+            reason: s.reason,
+            inputs: inputs.clone(),
+            rule_text: ind.text.clone(),
+            office: office.clone(),
+        }
+    };
+    if !ind.applies_to(unit.class) {
+        let class = unit
+            .class
+            .map_or_else(|| "未分类单位".to_string(), |c| set.classes[c].name.clone());
+        return (
+            done(Scored {
+                points: Decimal::ZERO,
+                status: Status::NotApplicable,
+                reason: format!("本项不适用于{class},不计分"),
+                extra: Decimal::ZERO,
+            }),
+            charges,
+        );
+    }
+    if let Some(z) = &ind.zero_if
+        && z.eval_bool(&env) == Ok(true)
+    {
+        let why = ind
+            .zero_reason
+            .clone()
+            .unwrap_or_else(|| format!("触发清零条件({})", z.source()));
+        return (
+            done(Scored {
+                points: Decimal::ZERO,
+                status: Status::Zeroed,
+                reason: format!("{why},此项不得分"),
+                extra: Decimal::ZERO,
+            }),
+            charges,
+        );
+    }
+    let missing = |slot: u32, errors: &mut Vec<Diagnostic>| -> Scored {
+        let root = missing_root(set, slot, why);
+        let (id, name, _) = set.slot_name(root);
+        if ind.on_missing == OnMissing::Error {
+            let mut d = Diagnostic::file(
+                &unit.origin.file,
+                format!(
+                    "unit `{}`: indicator `{}` ({}) needs `{id}` ({name}), which is missing",
+                    unit.id, ind.id, ind.name
+                ),
+            );
+            d.place = unit.origin.place.clone();
+            errors.push(d);
+        }
+        Scored {
+            points: Decimal::ZERO,
+            status: Status::MissingEvidence,
+            reason: format!("缺少佐证:{name}({id}),本项按0分计"),
+            extra: Decimal::ZERO,
+        }
+    };
+    let undefined = |e: EvalError| -> Scored {
+        let what = match e {
+            EvalError::DivByZero => "除数为零".to_string(),
+            EvalError::Overflow => "数值溢出".to_string(),
+            EvalError::Domain(d) => d.to_string(),
+            EvalError::Missing(_) => "缺少数据".to_string(),
+        };
+        Scored {
+            points: Decimal::ZERO,
+            status: Status::Undefined,
+            reason: format!("无法计算({what}),本项按0分计"),
+            extra: Decimal::ZERO,
+        }
+    };
+    let unit_of = ind.value_unit.as_deref();
+    let scored = match (&ind.input, &ind.rule) {
+        (Input::Expr(e), rule) => match e.eval(&env) {
+            Err(EvalError::Missing(s)) => missing(s, errors),
+            Err(err) => undefined(err),
+            Ok(v) => apply(rule, &ind.name, v, max, unit_of),
+        },
+        (Input::Checklist(items), Rule::Checklist { per_missing }) => {
+            let mut lacking = Vec::new();
+            let mut miss = None;
+            for &s in items {
+                match vals.get(s as usize).copied().flatten() {
+                    Some(Val::Bool(true)) => {}
+                    Some(_) => lacking.push(set.slot_name(s).1),
+                    None => {
+                        miss = Some(s);
+                        break;
+                    }
+                }
+            }
+            match miss {
+                Some(s) => missing(s, errors),
+                None if lacking.is_empty() => Scored {
+                    points: max,
+                    status: Status::Scored,
+                    reason: format!("{}项齐全,得满分{}分", items.len(), show(max)),
+                    extra: Decimal::ZERO,
+                },
+                None => {
+                    let d = *per_missing * Decimal::from(lacking.len());
+                    Scored {
+                        points: max - d,
+                        status: Status::Scored,
+                        reason: format!(
+                            "缺{}项({}),每项扣{}分,共扣{}分{}",
+                            lacking.len(),
+                            lacking.join("、"),
+                            show(*per_missing),
+                            show(d),
+                            if d > max { ",扣完为止" } else { "" }
+                        ),
+                        extra: Decimal::ZERO,
+                    }
+                }
+            }
+        }
+        (Input::Cases, Rule::PerCase(p)) => {
+            let mut total = Decimal::ZERO;
+            let mut n = 0usize;
+            for (ci, c) in unit.cases.iter().enumerate() {
+                if !c.in_period || !p.case_types.contains(&c.type_index) {
+                    continue;
+                }
+                n += 1;
+                let (amount, why) = case_deduction(p, c);
+                total += amount;
+                charges.push((ci, amount, why));
+            }
+            let names: Vec<String> = p.case_types.iter().map(|t| set.case_types[*t].name.clone()).collect();
+            Scored {
+                points: max - total,
+                status: Status::Scored,
+                reason: if n == 0 {
+                    format!("无{}案例,得满分{}分", names.join("、"), show(max))
+                } else {
+                    format!(
+                        "{}共{}例,扣{}分{}",
+                        names.join("、"),
+                        n,
+                        show(total),
+                        if total > max { ",扣完为止" } else { "" }
+                    )
+                },
+                extra: Decimal::ZERO,
+            }
+        }
+        (Input::None, Rule::Formula(f)) => match f.eval_num(&env) {
+            Err(EvalError::Missing(s)) => missing(s, errors),
+            Err(e) => undefined(e),
+            Ok(p) => Scored {
+                points: p,
+                status: Status::Scored,
+                reason: format!("按公式 {} 计算得{}分", f.source(), show(round_points(p, set.rounding))),
+                extra: Decimal::ZERO,
+            },
+        },
+        _ => undefined(EvalError::Domain("规则与输入不匹配")),
+    };
+    (done(scored), charges)
+}
+
+/// The deduction of one case under a per-case rule, with its explanation.
+pub fn case_deduction(p: &PerCase, c: &crate::evidence::Case) -> (Decimal, String) {
+    let mut parts = vec![format!("每例扣{}分", show(p.points))];
+    let mut amount = p.points;
+    if p.escalate > Decimal::ZERO
+        && let Some(sev) = c.severity
+        && sev > p.base_severity
+    {
+        let extra = Decimal::from(sev - p.base_severity) * p.escalate;
+        amount += extra;
+        parts.push(format!(
+            "严重程度{}比基准{}高{}级,加扣{}分",
+            sev,
+            p.base_severity,
+            sev - p.base_severity,
+            show(extra)
+        ));
+    }
+    if let Some(f) = &c.found_by
+        && let Some((_, m)) = p.finder_multiplier.iter().find(|(k, _)| k == f)
+    {
+        amount *= *m;
+        parts.push(format!("由{f}发现,×{}", show(*m)));
+    }
+    if p.self_report_amnesty && c.self_reported {
+        return (Decimal::ZERO, "本单位自查并如实上报,不扣分".to_string());
+    }
+    parts.push(format!("扣{}分", show(amount)));
+    (amount, parts.join(","))
+}
+
+fn cmp_ok(v: Decimal, t: Decimal, o: Ordering) -> bool {
+    v.cmp(&t) == o
+}
+
+/// Apply a value rule. `max` is this unit's maximum for the item.
+fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> Scored {
+    let ok = |points: Decimal, reason: String| Scored {
+        points,
+        status: Status::Scored,
+        reason,
+        extra: Decimal::ZERO,
+    };
+    let fv = |d: Decimal| fmt_val(&Val::Num(d), unit);
+    let du = diff_unit(unit);
+    let num = match v {
+        Val::Num(d) => d,
+        Val::Bool(b) => {
+            return match rule {
+                Rule::Binary { is: Some(want), otherwise, .. } => {
+                    if b == *want {
+                        ok(max, format!("{name}:{},符合要求,得满分{}分", fmt_val(&v, None), show(max)))
+                    } else {
+                        ok(*otherwise, format!("{name}:{},不符合要求,得{}分", fmt_val(&v, None), show(*otherwise)))
+                    }
+                }
+                _ => Scored {
+                    points: Decimal::ZERO,
+                    status: Status::Undefined,
+                    reason: "规则需要数值,输入为是/否".into(),
+                    extra: Decimal::ZERO,
+                },
+            };
+        }
+    };
+    match rule {
+        Rule::Binary { min, max: hi, otherwise, .. } => {
+            let pass = min.is_none_or(|m| num >= m) && hi.is_none_or(|h| num <= h);
+            let target = match (min, hi) {
+                (Some(m), Some(h)) => format!("{}~{}", fv(*m), fv(*h)),
+                (Some(m), None) => format!("≥{}", fv(*m)),
+                (None, Some(h)) => format!("≤{}", fv(*h)),
+                (None, None) => String::new(),
+            };
+            if pass {
+                ok(max, format!("{name}{},达到目标({target}),得满分{}分", fv(num), show(max)))
+            } else {
+                ok(*otherwise, format!("{name}{},未达到目标({target}),得{}分", fv(num), show(*otherwise)))
+            }
+        }
+        Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
+            let below = matches!(rule, Rule::DeductBelow(_));
+            let gap = if below { d.target - num } else { num - d.target };
+            let (word, at) = if below { ("低于", "达到") } else { ("高于", "未超过") };
+            // `base` is deducted as soon as the value reaches the target on the deduction side.
+            if gap < Decimal::ZERO || (gap == Decimal::ZERO && d.base == Decimal::ZERO) {
+                return ok(
+                    max,
+                    format!("{name}{},{at}目标{},得满分{}分", fv(num), fv(d.target), show(max)),
+                );
+            }
+            let base = d.base;
+            let n = steps(gap.max(Decimal::ZERO), d.per, d.count).unwrap_or_default();
+            let ded = n * d.points + base;
+            let mut reason = format!(
+                "{name}{},{word}目标{} {}{du}",
+                fv(num),
+                fv(d.target),
+                show(gap.max(Decimal::ZERO))
+            );
+            if base > Decimal::ZERO {
+                reason.push_str(&format!(",达到{}即扣{}分", fv(d.target), show(base)));
+            }
+            reason.push_str(&format!(
+                ",每{}{du}扣{}分,扣{}分{}",
+                show(d.per),
+                show(d.points),
+                show(ded),
+                if ded > max { ",扣完为止" } else { "" }
+            ));
+            ok(max - ded, reason)
+        }
+        Rule::Threshold { zero_above, zero_below, inclusive, within } => {
+            let beyond = match (zero_above, zero_below) {
+                (Some(a), _) => num > *a || (*inclusive && num == *a),
+                (None, Some(b)) => num < *b || (*inclusive && num == *b),
+                _ => false,
+            };
+            if beyond {
+                let (word, lim) = match (zero_above, zero_below) {
+                    (Some(a), _) => (if *inclusive { "达到或超过" } else { "超过" }, *a),
+                    (None, Some(b)) => (if *inclusive { "等于或低于" } else { "低于" }, *b),
+                    _ => ("超出", Decimal::ZERO),
+                };
+                return ok(Decimal::ZERO, format!("{name}{},{word}{},不得分", fv(num), fv(lim)));
+            }
+            match within {
+                Some(r) => apply(r, name, v, max, unit),
+                None => ok(max, format!("{name}{},在限值以内,得满分{}分", fv(num), show(max))),
+            }
+        }
+        Rule::Band { low, high, low_inclusive, high_inclusive } => {
+            let lo_ok = if *low_inclusive { num >= *low } else { num > *low };
+            let hi_ok = if *high_inclusive { num <= *high } else { num < *high };
+            let band = format!(
+                "{}{}~{}{}",
+                if *low_inclusive { "[" } else { "(" },
+                fv(*low),
+                fv(*high),
+                if *high_inclusive { "]" } else { ")" }
+            );
+            if lo_ok && hi_ok {
+                ok(max, format!("{name}{},在{band}之内,得满分{}分", fv(num), show(max)))
+            } else {
+                ok(Decimal::ZERO, format!("{name}{},不在{band}之内,不得分", fv(num)))
+            }
+        }
+        Rule::Proportional { target } => {
+            let ratio = num.checked_div(*target).unwrap_or_default().clamp(Decimal::ZERO, Decimal::ONE);
+            let p = max * ratio;
+            ok(
+                p,
+                format!(
+                    "{name}{},目标{},完成{}%,按比例得{}分",
+                    fv(num),
+                    fv(*target),
+                    show((ratio * Decimal::ONE_HUNDRED).round_dp(2)),
+                    show(p.round_dp(2))
+                ),
+            )
+        }
+        Rule::Interpolate { full_at, zero_at } => {
+            let span = *zero_at - *full_at;
+            let t = ((num - *full_at).checked_div(span).unwrap_or_default()).clamp(Decimal::ZERO, Decimal::ONE);
+            let p = max * (Decimal::ONE - t);
+            ok(
+                p,
+                format!(
+                    "{name}{},{}得满分、{}得0分,按比例得{}分",
+                    fv(num),
+                    fv(*full_at),
+                    fv(*zero_at),
+                    show(p.round_dp(2))
+                ),
+            )
+        }
+        Rule::BonusAbove { target, per, add, deduct, extra_cap, count } => {
+            if num >= *target {
+                let n = steps(num - *target, *per, *count).unwrap_or_default();
+                let gain = (n * *add).min(*extra_cap);
+                Scored {
+                    points: max + gain,
+                    status: Status::Scored,
+                    reason: format!(
+                        "{name}{},高于目标{} {}{du},每{}{du}加{}分,加{}分(最多加{}分)",
+                        fv(num),
+                        fv(*target),
+                        show(num - *target),
+                        show(*per),
+                        show(*add),
+                        show(gain),
+                        show(*extra_cap)
+                    ),
+                    extra: *extra_cap,
+                }
+            } else {
+                let n = steps(*target - num, *per, *count).unwrap_or_default();
+                let d = n * *deduct;
+                ok(
+                    max - d,
+                    format!(
+                        "{name}{},低于目标{} {}{du},每{}{du}扣{}分,扣{}分",
+                        fv(num),
+                        fv(*target),
+                        show(*target - num),
+                        show(*per),
+                        show(*deduct),
+                        show(d)
+                    ),
+                )
+            }
+        }
+        Rule::Steps { rows, otherwise } => {
+            for r in rows {
+                if r.min.is_none_or(|m| num >= m) && r.below.is_none_or(|b| num < b) {
+                    let range = match (r.min, r.below) {
+                        (Some(m), Some(b)) => format!("{}(含)至{}", fv(m), fv(b)),
+                        (Some(m), None) => format!("{}及以上", fv(m)),
+                        (None, Some(b)) => format!("低于{}", fv(b)),
+                        (None, None) => "任意值".into(),
+                    };
+                    return ok(r.points, format!("{name}{},在{range}档,得{}分", fv(num), show(r.points)));
+                }
+            }
+            ok(*otherwise, format!("{name}{},不在任何档内,得{}分", fv(num), show(*otherwise)))
+        }
+        Rule::PerCount { per, points } => {
+            let n = (num.checked_div(*per).unwrap_or_default()).floor().max(Decimal::ZERO);
+            let p = n * *points;
+            ok(
+                p,
+                format!(
+                    "{name}{},每{}{}得{}分,计{}分{}",
+                    fv(num),
+                    show(*per),
+                    unit.unwrap_or(""),
+                    show(*points),
+                    show(p.min(max)),
+                    if p > max { format!("(本项最高{}分)", show(max)) } else { String::new() }
+                ),
+            )
+        }
+        Rule::Fraction => {
+            let f = num.clamp(Decimal::ZERO, Decimal::ONE);
+            ok(max * f, format!("{name}等级系数{},得{}分", show(num), show((max * f).round_dp(2))))
+        }
+        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => Scored {
+            points: Decimal::ZERO,
+            status: Status::Undefined,
+            reason: "规则与输入不匹配".into(),
+            extra: Decimal::ZERO,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::StepCount;
+    use rust_decimal::dec;
+
+    fn pts(rule: &Rule, v: Decimal, max: Decimal) -> Decimal {
+        apply(rule, "x", Val::Num(v), max, Some("%")).points
+    }
+
+    fn deduct(target: Decimal, per: Decimal, points: Decimal) -> Deduct {
+        Deduct {
+            target,
+            per,
+            points,
+            count: StepCount::Whole,
+            base: Decimal::ZERO,
+        }
+    }
+
+    #[test]
+    fn r2_deduct_below_edges() {
+        let r = Rule::DeductBelow(deduct(dec!(95), dec!(0.1), dec!(0.3)));
+        assert_eq!(pts(&r, dec!(95), dec!(10)), dec!(10));
+        assert_eq!(pts(&r, dec!(96), dec!(10)), dec!(10));
+        assert_eq!(pts(&r, dec!(94.7), dec!(10)), dec!(9.1));
+        assert_eq!(pts(&r, dec!(94.2), dec!(10)), dec!(7.6));
+        // Beyond the floor: raw points go negative, the indicator's floor (0) clamps later.
+        assert!(pts(&r, dec!(50), dec!(10)) < Decimal::ZERO);
+        let reason = apply(&r, "符合政策生育率", Val::Num(dec!(94.2)), dec!(10), Some("%")).reason;
+        assert_eq!(reason, "符合政策生育率94.2%,低于目标95% 0.8个百分点,每0.1个百分点扣0.3分,扣2.4分");
+    }
+
+    #[test]
+    fn r3_deduct_above_with_base() {
+        let mut d = deduct(dec!(107), dec!(0.1), dec!(0.1));
+        d.base = dec!(0.1);
+        let r = Rule::DeductAbove(d);
+        assert_eq!(pts(&r, dec!(106.9), dec!(5)), dec!(5));
+        assert_eq!(pts(&r, dec!(107), dec!(5)), dec!(4.9));
+        assert_eq!(pts(&r, dec!(107.3), dec!(5)), dec!(4.6));
+    }
+
+    #[test]
+    fn r4_threshold_inclusive_limit() {
+        let r = Rule::Threshold {
+            zero_above: Some(dec!(5)),
+            zero_below: None,
+            inclusive: false,
+            within: Some(Box::new(Rule::Interpolate {
+                full_at: dec!(0),
+                zero_at: dec!(10),
+            })),
+        };
+        assert_eq!(pts(&r, dec!(5), dec!(10)), dec!(5));
+        assert_eq!(pts(&r, dec!(5.01), dec!(10)), dec!(0));
+        assert_eq!(pts(&r, dec!(0), dec!(10)), dec!(10));
+    }
+
+    #[test]
+    fn r5_band_ends() {
+        let r = Rule::Band {
+            low: dec!(85),
+            high: dec!(100),
+            low_inclusive: true,
+            high_inclusive: true,
+        };
+        assert_eq!(pts(&r, dec!(85), dec!(8)), dec!(8));
+        assert_eq!(pts(&r, dec!(84.99), dec!(8)), dec!(0));
+        assert_eq!(pts(&r, dec!(100), dec!(8)), dec!(8));
+        assert_eq!(pts(&r, dec!(100.01), dec!(8)), dec!(0));
+    }
+
+    #[test]
+    fn r6_r7_r8() {
+        let p = Rule::Proportional { target: dec!(65) };
+        assert_eq!(pts(&p, dec!(65), dec!(10)), dec!(10));
+        assert_eq!(pts(&p, dec!(80), dec!(10)), dec!(10));
+        assert_eq!(pts(&p, dec!(32.5), dec!(10)), dec!(5));
+        let i = Rule::Interpolate {
+            full_at: dec!(3),
+            zero_at: dec!(5),
+        };
+        assert_eq!(pts(&i, dec!(3), dec!(10)), dec!(10));
+        assert_eq!(pts(&i, dec!(4), dec!(10)), dec!(5));
+        assert_eq!(pts(&i, dec!(5), dec!(10)), dec!(0));
+        assert_eq!(pts(&i, dec!(9), dec!(10)), dec!(0));
+        let b = Rule::BonusAbove {
+            target: dec!(70),
+            per: dec!(1),
+            add: dec!(5),
+            deduct: dec!(1),
+            extra_cap: dec!(20),
+            count: StepCount::Whole,
+        };
+        assert_eq!(pts(&b, dec!(70), dec!(30)), dec!(30));
+        assert_eq!(pts(&b, dec!(72), dec!(30)), dec!(40));
+        assert_eq!(pts(&b, dec!(99), dec!(30)), dec!(50));
+        assert_eq!(pts(&b, dec!(67), dec!(30)), dec!(27));
+    }
+
+    #[test]
+    fn step_table_boundaries() {
+        let r = Rule::Steps {
+            rows: vec![
+                StepRow {
+                    min: Some(dec!(95)),
+                    below: None,
+                    points: dec!(10),
+                },
+                StepRow {
+                    min: Some(dec!(90)),
+                    below: Some(dec!(95)),
+                    points: dec!(6),
+                },
+            ],
+            otherwise: dec!(0),
+        };
+        assert_eq!(pts(&r, dec!(95), dec!(10)), dec!(10));
+        assert_eq!(pts(&r, dec!(94.99), dec!(10)), dec!(6));
+        assert_eq!(pts(&r, dec!(90), dec!(10)), dec!(6));
+        assert_eq!(pts(&r, dec!(89.99), dec!(10)), dec!(0));
+    }
+}

@@ -1,0 +1,246 @@
+//! Results: what an assessment produces, serialised as the scorecard JSON.
+//!
+//! The JSON schema is versioned by [`SCHEMA`]; see `docs/scorecard-json.md`. No wall-clock
+//! time is recorded, so the same inputs give byte-identical output.
+
+use crate::model::{Grade, Named};
+use crate::raw::VetoMode;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Version tag of the scorecard JSON.
+pub const SCHEMA: &str = "kaohe.scorecard/1";
+
+/// The whole assessment of one indicator set over one evidence set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Assessment {
+    pub schema: String,
+    /// `kaohe <version>`.
+    pub engine: String,
+    pub indicator_set: SetStamp,
+    pub period: PeriodStamp,
+    pub lines: Vec<LineInfo>,
+    pub combine: String,
+    pub grades: Vec<GradeInfo>,
+    pub peer_groups: Vec<NamedInfo>,
+    pub sections: Vec<NamedInfo>,
+    /// Units in rank order (ties by id).
+    pub units: Vec<UnitResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetStamp {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    /// SHA-256 of the indicator-set file.
+    pub hash: String,
+    pub file: String,
+    pub effective_from: NaiveDate,
+    pub effective_to: NaiveDate,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub scale: Decimal,
+    pub unit_kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PeriodStamp {
+    pub label: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LineInfo {
+    pub id: String,
+    pub name: String,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option", default)]
+    pub weight: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GradeInfo {
+    pub label: String,
+    #[serde(with = "rust_decimal::serde::float_option", default)]
+    pub min: Option<Decimal>,
+}
+
+impl From<&Grade> for GradeInfo {
+    fn from(g: &Grade) -> Self {
+        Self {
+            label: g.label.clone(),
+            min: g.min,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NamedInfo {
+    pub id: String,
+    pub name: String,
+}
+
+impl From<&Named> for NamedInfo {
+    fn from(n: &Named) -> Self {
+        Self {
+            id: n.id.clone(),
+            name: n.name.clone(),
+        }
+    }
+}
+
+/// The result of one unit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnitResult {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub class: Option<String>,
+    pub peer_group: Option<String>,
+    pub parent: Option<String>,
+    /// Total points (lines combined plus bonus).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub total: Decimal,
+    /// The most this unit could score (lower than the scale when N/A maxima were dropped).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max_possible: Decimal,
+    /// The score grades and ranks use: the total, converted to the full scale when maxima
+    /// were dropped (total × scale / max_possible).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub score: Decimal,
+    /// Grade after vetoes.
+    pub grade: String,
+    /// Grade the score alone would give.
+    pub score_grade: String,
+    /// True when an enforced veto failed the unit (or one of its lines).
+    pub vetoed: bool,
+    pub rank: u32,
+    pub peer_rank: Option<u32>,
+    pub peer_size: Option<u32>,
+    pub lines: Vec<LineResult>,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub bonus: Decimal,
+    /// Bonus before the total cap.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub bonus_uncapped: Decimal,
+    pub indicators: Vec<IndicatorResult>,
+    pub bonus_items: Vec<IndicatorResult>,
+    /// Every veto rule that fired (enforced and advisory).
+    pub vetoes: Vec<VetoResult>,
+    pub cases: Vec<CaseResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LineResult {
+    pub id: String,
+    pub name: String,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max_possible: Decimal,
+    /// Set when lines are graded separately.
+    pub grade: Option<String>,
+    /// Veto that zeroed this line.
+    pub zeroed_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Scored by its rule.
+    Scored,
+    /// Does not apply to this unit's class.
+    NotApplicable,
+    /// Evidence it needs is missing.
+    MissingEvidence,
+    /// Zeroed by an event (R15).
+    Zeroed,
+    /// Its value cannot be computed (e.g. division by zero).
+    Undefined,
+}
+
+impl Status {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Status::Scored => "已评分",
+            Status::NotApplicable => "不适用",
+            Status::MissingEvidence => "缺少佐证",
+            Status::Zeroed => "事件清零",
+            Status::Undefined => "无法计算",
+        }
+    }
+}
+
+/// One value an indicator or veto read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputValue {
+    pub id: String,
+    pub name: String,
+    /// Displayed value with its unit, or `缺失` when missing.
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndicatorResult {
+    pub id: String,
+    pub name: String,
+    pub line: Option<String>,
+    pub section: Option<String>,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points: Decimal,
+    /// max − points (negative for points gained above the maximum).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub lost: Decimal,
+    pub status: Status,
+    /// One line in Chinese: what was read, what the rule did, the points.
+    pub reason: String,
+    pub inputs: Vec<InputValue>,
+    pub rule_text: String,
+    pub office: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VetoResult {
+    pub id: String,
+    pub name: String,
+    pub mode: VetoMode,
+    /// Whether it changed the result (enforced) or is only reported (advisory).
+    pub applied: bool,
+    /// `unit` or the line id.
+    pub scope: String,
+    /// Chinese description of the effect, e.g. `等次定为不合格`.
+    pub effect: String,
+    pub reason: String,
+    /// The trigger as written.
+    pub trigger: String,
+    /// The values the trigger read.
+    pub evidence: Vec<InputValue>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseResult {
+    #[serde(rename = "type")]
+    pub case_type: String,
+    pub type_name: String,
+    pub severity: Option<u32>,
+    pub date: Option<NaiveDate>,
+    pub found_by: Option<String>,
+    pub self_reported: bool,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    /// Points this case cost (0 when amnestied or outside the period).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub deduction: Decimal,
+    /// Indicator that charged it.
+    pub indicator: Option<String>,
+    /// How the deduction was computed, in Chinese.
+    pub explanation: String,
+    pub in_period: bool,
+}

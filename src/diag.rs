@@ -36,7 +36,12 @@ impl Diagnostic {
         }
     }
 
-    pub fn row(file: &str, row: u64, column: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn row(
+        file: &str,
+        row: u64,
+        column: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             file: file.to_string(),
             place: Place::Row {
@@ -63,7 +68,11 @@ impl fmt::Display for Diagnostic {
                 write!(f, "{}:{}:{}: {}", self.file, line, column, self.message)
             }
             Place::Row { row, column } => {
-                write!(f, "{}: row {}, column `{}`: {}", self.file, row, column, self.message)
+                write!(
+                    f,
+                    "{}: row {}, column `{}`: {}",
+                    self.file, row, column, self.message
+                )
             }
             Place::Cell { sheet, cell } => {
                 write!(f, "{}: {}!{}: {}", self.file, sheet, cell, self.message)
@@ -126,8 +135,12 @@ impl Sink {
     }
     /// Report at a serde-saphyr location.
     pub fn at(&mut self, loc: serde_saphyr::Location, message: impl Into<String>) {
-        self.list
-            .push(Diagnostic::at(&self.file, loc.line(), loc.column(), message));
+        self.list.push(Diagnostic::at(
+            &self.file,
+            loc.line(),
+            loc.column(),
+            message,
+        ));
     }
     pub fn push(&mut self, d: Diagnostic) {
         self.list.push(d);
@@ -163,10 +176,10 @@ fn strip_location_suffix(text: &str) -> &str {
     if let Some(rest) = text.strip_prefix("error: ") {
         return strip_location_suffix(rest);
     }
-    if text.starts_with("line ") {
-        if let Some(idx) = text.find(": ") {
-            return &text[idx + 2..];
-        }
+    if text.starts_with("line ")
+        && let Some(idx) = text.find(": ")
+    {
+        return &text[idx + 2..];
     }
     text
 }

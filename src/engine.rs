@@ -13,7 +13,6 @@ use crate::raw::{NaPolicy, OnMissing, VetoMode};
 use crate::result::*;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
-use std::cmp::Ordering;
 
 /// A unit's slot vector with access to its descendants' vectors, for expression evaluation.
 struct SlotEnv<'a> {
@@ -281,7 +280,18 @@ fn score_unit(
     let mut line_respread = vec![Decimal::ZERO; nl];
     for (k, ind) in set.indicators.iter().enumerate() {
         let max = ind.max_for(unit.class);
-        let (res, charges) = score_indicator(set, ind, unit, ui, max, &vals, &why, ev, child_vals, &mut errors);
+        let (res, charges) = score_indicator(
+            set,
+            ind,
+            unit,
+            ui,
+            max,
+            &vals,
+            &why,
+            ev,
+            child_vals,
+            &mut errors,
+        );
         if let Some(l) = ind.line {
             if res.status == Status::NotApplicable {
                 match ind.na_policy {
@@ -321,7 +331,18 @@ fn score_unit(
     if let Some(b) = &set.bonus {
         for (k, item) in b.items.iter().enumerate() {
             let max = item.max_for(unit.class);
-            let (res, charges) = score_indicator(set, item, unit, ui, max, &vals, &why, ev, child_vals, &mut errors);
+            let (res, charges) = score_indicator(
+                set,
+                item,
+                unit,
+                ui,
+                max,
+                &vals,
+                &why,
+                ev,
+                child_vals,
+                &mut errors,
+            );
             for (ci, amount, why) in charges {
                 case_charges[ci] = Some((item.id.clone(), amount, why));
             }
@@ -344,7 +365,9 @@ fn score_unit(
     // Two passes: vetoes may read lines and the total; a zeroing veto changes them.
     let compute_total = |line_points: &[Decimal]| -> Decimal {
         match &set.combine {
-            Combine::Sum | Combine::Separate => line_points.iter().copied().sum::<Decimal>() + bonus,
+            Combine::Sum | Combine::Separate => {
+                line_points.iter().copied().sum::<Decimal>() + bonus
+            }
             Combine::Weighted(w) => {
                 let wsum: Decimal = w.iter().copied().sum();
                 let mut t = Decimal::ZERO;
@@ -452,7 +475,10 @@ fn score_unit(
             .filter_map(|(l, g)| {
                 g.map(|g| {
                     let label = &set.lines[l].grades[g].label;
-                    set.grades.iter().position(|x| &x.label == label).unwrap_or(g)
+                    set.grades
+                        .iter()
+                        .position(|x| &x.label == label)
+                        .unwrap_or(g)
                 })
             })
             .max()
@@ -469,13 +495,19 @@ fn score_unit(
                     grade = lowest;
                     vetoed = true;
                 }
-                ("unit".to_string(), format!("等次定为{}", set.grades[lowest].label))
+                (
+                    "unit".to_string(),
+                    format!("等次定为{}", set.grades[lowest].label),
+                )
             }
             (Scope::Unit, Effect::Cap(c)) => {
                 if applied {
                     grade = grade.max(*c);
                 }
-                ("unit".to_string(), format!("等次最高为{}", set.grades[*c].label))
+                (
+                    "unit".to_string(),
+                    format!("等次最高为{}", set.grades[*c].label),
+                )
             }
             (Scope::Line(l), Effect::Fail) => {
                 let lg = &set.lines[l].grades;
@@ -486,7 +518,10 @@ fn score_unit(
                 }
                 (
                     set.lines[l].id.clone(),
-                    format!("{}不合格,捆绑考核整体等次定为{}", set.lines[l].name, set.grades[lowest].label),
+                    format!(
+                        "{}不合格,捆绑考核整体等次定为{}",
+                        set.lines[l].name, set.grades[lowest].label
+                    ),
                 )
             }
             (Scope::Line(l), Effect::Cap(c)) => {
@@ -498,9 +533,15 @@ fn score_unit(
                         grade = grade.max(gi);
                     }
                 }
-                (set.lines[l].id.clone(), format!("{}等次最高为{label}", set.lines[l].name))
+                (
+                    set.lines[l].id.clone(),
+                    format!("{}等次最高为{label}", set.lines[l].name),
+                )
             }
-            (Scope::Line(l), Effect::Zero) => (set.lines[l].id.clone(), format!("{}记零分", set.lines[l].name)),
+            (Scope::Line(l), Effect::Zero) => (
+                set.lines[l].id.clone(),
+                format!("{}记零分", set.lines[l].name),
+            ),
             (Scope::Unit, Effect::Zero) => ("unit".to_string(), "记零分".to_string()),
         };
         veto_results.push(VetoResult {
@@ -522,7 +563,9 @@ fn score_unit(
             points: line_points[l],
             max: line.max,
             max_possible: line_possible[l],
-            grade: line_grade[l].and_then(|g| line.grades.get(g)).map(|g| g.label.clone()),
+            grade: line_grade[l]
+                .and_then(|g| line.grades.get(g))
+                .map(|g| g.label.clone()),
             zeroed_by: line_zeroed[l].clone(),
         });
     }
@@ -534,7 +577,11 @@ fn score_unit(
             let (indicator, deduction, explanation) = match &case_charges[ci] {
                 Some((ind, amount, why)) => (Some(ind.clone()), *amount, why.clone()),
                 None if !c.in_period => (None, Decimal::ZERO, "不在考核期内,不计".to_string()),
-                None => (None, Decimal::ZERO, "未设扣分规则(可能触发一票否决)".to_string()),
+                None => (
+                    None,
+                    Decimal::ZERO,
+                    "未设扣分规则(可能触发一票否决)".to_string(),
+                ),
             };
             CaseResult {
                 case_type: c.case_type.clone(),
@@ -565,8 +612,16 @@ fn score_unit(
         total,
         max_possible,
         score,
-        grade: set.grades.get(grade).map(|g| g.label.clone()).unwrap_or_default(),
-        score_grade: set.grades.get(score_grade).map(|g| g.label.clone()).unwrap_or_default(),
+        grade: set
+            .grades
+            .get(grade)
+            .map(|g| g.label.clone())
+            .unwrap_or_default(),
+        score_grade: set
+            .grades
+            .get(score_grade)
+            .map(|g| g.label.clone())
+            .unwrap_or_default(),
         vetoed,
         rank: 0,
         peer_rank: None,
@@ -823,7 +878,11 @@ fn score_indicator(
                 total += amount;
                 charges.push((ci, amount, why));
             }
-            let names: Vec<String> = p.case_types.iter().map(|t| set.case_types[*t].name.clone()).collect();
+            let names: Vec<String> = p
+                .case_types
+                .iter()
+                .map(|t| set.case_types[*t].name.clone())
+                .collect();
             Scored {
                 points: max - total,
                 status: Status::Scored,
@@ -847,7 +906,11 @@ fn score_indicator(
             Ok(p) => Scored {
                 points: p,
                 status: Status::Scored,
-                reason: format!("按公式 {} 计算得{}分", f.source(), show(round_points(p, set.rounding))),
+                reason: format!(
+                    "按公式 {} 计算得{}分",
+                    f.source(),
+                    show(round_points(p, set.rounding))
+                ),
                 extra: Decimal::ZERO,
             },
         },
@@ -887,10 +950,6 @@ pub fn case_deduction(p: &PerCase, c: &crate::evidence::Case) -> (Decimal, Strin
     (amount, parts.join(","))
 }
 
-fn cmp_ok(v: Decimal, t: Decimal, o: Ordering) -> bool {
-    v.cmp(&t) == o
-}
-
 /// Apply a value rule. `max` is this unit's maximum for the item.
 fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> Scored {
     let ok = |points: Decimal, reason: String| Scored {
@@ -905,11 +964,29 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
         Val::Num(d) => d,
         Val::Bool(b) => {
             return match rule {
-                Rule::Binary { is: Some(want), otherwise, .. } => {
+                Rule::Binary {
+                    is: Some(want),
+                    otherwise,
+                    ..
+                } => {
                     if b == *want {
-                        ok(max, format!("{name}:{},符合要求,得满分{}分", fmt_val(&v, None), show(max)))
+                        ok(
+                            max,
+                            format!(
+                                "{name}:{},符合要求,得满分{}分",
+                                fmt_val(&v, None),
+                                show(max)
+                            ),
+                        )
                     } else {
-                        ok(*otherwise, format!("{name}:{},不符合要求,得{}分", fmt_val(&v, None), show(*otherwise)))
+                        ok(
+                            *otherwise,
+                            format!(
+                                "{name}:{},不符合要求,得{}分",
+                                fmt_val(&v, None),
+                                show(*otherwise)
+                            ),
+                        )
                     }
                 }
                 _ => Scored {
@@ -922,7 +999,12 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
         }
     };
     match rule {
-        Rule::Binary { min, max: hi, otherwise, .. } => {
+        Rule::Binary {
+            min,
+            max: hi,
+            otherwise,
+            ..
+        } => {
             let pass = min.is_none_or(|m| num >= m) && hi.is_none_or(|h| num <= h);
             let target = match (min, hi) {
                 (Some(m), Some(h)) => format!("{}~{}", fv(*m), fv(*h)),
@@ -931,20 +1013,43 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
                 (None, None) => String::new(),
             };
             if pass {
-                ok(max, format!("{name}{},达到目标({target}),得满分{}分", fv(num), show(max)))
+                ok(
+                    max,
+                    format!("{name}{},达到目标({target}),得满分{}分", fv(num), show(max)),
+                )
             } else {
-                ok(*otherwise, format!("{name}{},未达到目标({target}),得{}分", fv(num), show(*otherwise)))
+                ok(
+                    *otherwise,
+                    format!(
+                        "{name}{},未达到目标({target}),得{}分",
+                        fv(num),
+                        show(*otherwise)
+                    ),
+                )
             }
         }
         Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
             let below = matches!(rule, Rule::DeductBelow(_));
-            let gap = if below { d.target - num } else { num - d.target };
-            let (word, at) = if below { ("低于", "达到") } else { ("高于", "未超过") };
+            let gap = if below {
+                d.target - num
+            } else {
+                num - d.target
+            };
+            let (word, at) = if below {
+                ("低于", "达到")
+            } else {
+                ("高于", "未超过")
+            };
             // `base` is deducted as soon as the value reaches the target on the deduction side.
             if gap < Decimal::ZERO || (gap == Decimal::ZERO && d.base == Decimal::ZERO) {
                 return ok(
                     max,
-                    format!("{name}{},{at}目标{},得满分{}分", fv(num), fv(d.target), show(max)),
+                    format!(
+                        "{name}{},{at}目标{},得满分{}分",
+                        fv(num),
+                        fv(d.target),
+                        show(max)
+                    ),
                 );
             }
             let base = d.base;
@@ -968,7 +1073,12 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
             ));
             ok(max - ded, reason)
         }
-        Rule::Threshold { zero_above, zero_below, inclusive, within } => {
+        Rule::Threshold {
+            zero_above,
+            zero_below,
+            inclusive,
+            within,
+        } => {
             let beyond = match (zero_above, zero_below) {
                 (Some(a), _) => num > *a || (*inclusive && num == *a),
                 (None, Some(b)) => num < *b || (*inclusive && num == *b),
@@ -976,20 +1086,53 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
             };
             if beyond {
                 let (word, lim) = match (zero_above, zero_below) {
-                    (Some(a), _) => (if *inclusive { "达到或超过" } else { "超过" }, *a),
-                    (None, Some(b)) => (if *inclusive { "等于或低于" } else { "低于" }, *b),
+                    (Some(a), _) => (
+                        if *inclusive {
+                            "达到或超过"
+                        } else {
+                            "超过"
+                        },
+                        *a,
+                    ),
+                    (None, Some(b)) => (
+                        if *inclusive {
+                            "等于或低于"
+                        } else {
+                            "低于"
+                        },
+                        *b,
+                    ),
                     _ => ("超出", Decimal::ZERO),
                 };
-                return ok(Decimal::ZERO, format!("{name}{},{word}{},不得分", fv(num), fv(lim)));
+                return ok(
+                    Decimal::ZERO,
+                    format!("{name}{},{word}{},不得分", fv(num), fv(lim)),
+                );
             }
             match within {
                 Some(r) => apply(r, name, v, max, unit),
-                None => ok(max, format!("{name}{},在限值以内,得满分{}分", fv(num), show(max))),
+                None => ok(
+                    max,
+                    format!("{name}{},在限值以内,得满分{}分", fv(num), show(max)),
+                ),
             }
         }
-        Rule::Band { low, high, low_inclusive, high_inclusive } => {
-            let lo_ok = if *low_inclusive { num >= *low } else { num > *low };
-            let hi_ok = if *high_inclusive { num <= *high } else { num < *high };
+        Rule::Band {
+            low,
+            high,
+            low_inclusive,
+            high_inclusive,
+        } => {
+            let lo_ok = if *low_inclusive {
+                num >= *low
+            } else {
+                num > *low
+            };
+            let hi_ok = if *high_inclusive {
+                num <= *high
+            } else {
+                num < *high
+            };
             let band = format!(
                 "{}{}~{}{}",
                 if *low_inclusive { "[" } else { "(" },
@@ -998,13 +1141,22 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
                 if *high_inclusive { "]" } else { ")" }
             );
             if lo_ok && hi_ok {
-                ok(max, format!("{name}{},在{band}之内,得满分{}分", fv(num), show(max)))
+                ok(
+                    max,
+                    format!("{name}{},在{band}之内,得满分{}分", fv(num), show(max)),
+                )
             } else {
-                ok(Decimal::ZERO, format!("{name}{},不在{band}之内,不得分", fv(num)))
+                ok(
+                    Decimal::ZERO,
+                    format!("{name}{},不在{band}之内,不得分", fv(num)),
+                )
             }
         }
         Rule::Proportional { target } => {
-            let ratio = num.checked_div(*target).unwrap_or_default().clamp(Decimal::ZERO, Decimal::ONE);
+            let ratio = num
+                .checked_div(*target)
+                .unwrap_or_default()
+                .clamp(Decimal::ZERO, Decimal::ONE);
             let p = max * ratio;
             ok(
                 p,
@@ -1019,7 +1171,8 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
         }
         Rule::Interpolate { full_at, zero_at } => {
             let span = *zero_at - *full_at;
-            let t = ((num - *full_at).checked_div(span).unwrap_or_default()).clamp(Decimal::ZERO, Decimal::ONE);
+            let t = ((num - *full_at).checked_div(span).unwrap_or_default())
+                .clamp(Decimal::ZERO, Decimal::ONE);
             let p = max * (Decimal::ONE - t);
             ok(
                 p,
@@ -1032,7 +1185,14 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
                 ),
             )
         }
-        Rule::BonusAbove { target, per, add, deduct, extra_cap, count } => {
+        Rule::BonusAbove {
+            target,
+            per,
+            add,
+            deduct,
+            extra_cap,
+            count,
+        } => {
             if num >= *target {
                 let n = steps(num - *target, *per, *count).unwrap_or_default();
                 let gain = (n * *add).min(*extra_cap);
@@ -1077,13 +1237,21 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
                         (None, Some(b)) => format!("低于{}", fv(b)),
                         (None, None) => "任意值".into(),
                     };
-                    return ok(r.points, format!("{name}{},在{range}档,得{}分", fv(num), show(r.points)));
+                    return ok(
+                        r.points,
+                        format!("{name}{},在{range}档,得{}分", fv(num), show(r.points)),
+                    );
                 }
             }
-            ok(*otherwise, format!("{name}{},不在任何档内,得{}分", fv(num), show(*otherwise)))
+            ok(
+                *otherwise,
+                format!("{name}{},不在任何档内,得{}分", fv(num), show(*otherwise)),
+            )
         }
         Rule::PerCount { per, points } => {
-            let n = (num.checked_div(*per).unwrap_or_default()).floor().max(Decimal::ZERO);
+            let n = (num.checked_div(*per).unwrap_or_default())
+                .floor()
+                .max(Decimal::ZERO);
             let p = n * *points;
             ok(
                 p,
@@ -1094,13 +1262,24 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
                     unit.unwrap_or(""),
                     show(*points),
                     show(p.min(max)),
-                    if p > max { format!("(本项最高{}分)", show(max)) } else { String::new() }
+                    if p > max {
+                        format!("(本项最高{}分)", show(max))
+                    } else {
+                        String::new()
+                    }
                 ),
             )
         }
         Rule::Fraction => {
             let f = num.clamp(Decimal::ZERO, Decimal::ONE);
-            ok(max * f, format!("{name}等级系数{},得{}分", show(num), show((max * f).round_dp(2))))
+            ok(
+                max * f,
+                format!(
+                    "{name}等级系数{},得{}分",
+                    show(num),
+                    show((max * f).round_dp(2))
+                ),
+            )
         }
         Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => Scored {
             points: Decimal::ZERO,
@@ -1140,8 +1319,18 @@ mod tests {
         assert_eq!(pts(&r, dec!(94.2), dec!(10)), dec!(7.6));
         // Beyond the floor: raw points go negative, the indicator's floor (0) clamps later.
         assert!(pts(&r, dec!(50), dec!(10)) < Decimal::ZERO);
-        let reason = apply(&r, "符合政策生育率", Val::Num(dec!(94.2)), dec!(10), Some("%")).reason;
-        assert_eq!(reason, "符合政策生育率94.2%,低于目标95% 0.8个百分点,每0.1个百分点扣0.3分,扣2.4分");
+        let reason = apply(
+            &r,
+            "符合政策生育率",
+            Val::Num(dec!(94.2)),
+            dec!(10),
+            Some("%"),
+        )
+        .reason;
+        assert_eq!(
+            reason,
+            "符合政策生育率94.2%,低于目标95% 0.8个百分点,每0.1个百分点扣0.3分,扣2.4分"
+        );
     }
 
     #[test]

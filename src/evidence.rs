@@ -319,7 +319,10 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
         Err(e) => {
-            diags.push(Diagnostic::file(file, format!("cannot read the header row: {e}")));
+            diags.push(Diagnostic::file(
+                file,
+                format!("cannot read the header row: {e}"),
+            ));
             return;
         }
     };
@@ -334,20 +337,34 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
     let mut seen = BTreeMap::new();
     for (i, h) in headers.iter().enumerate() {
         if h.is_empty() {
-            diags.push(Diagnostic::row(file, 1, format!("#{}", i + 1), "empty column header"));
+            diags.push(Diagnostic::row(
+                file,
+                1,
+                format!("#{}", i + 1),
+                "empty column header",
+            ));
         } else if let Some(prev) = seen.insert(h.clone(), i) {
             diags.push(Diagnostic::row(
                 file,
                 1,
                 h.clone(),
-                format!("column `{h}` appears twice (columns {} and {})", prev + 1, i + 1),
+                format!(
+                    "column `{h}` appears twice (columns {} and {})",
+                    prev + 1,
+                    i + 1
+                ),
             ));
         }
     }
     if is_ledger {
         let unit_col = find(&headers, LEDGER_UNIT);
         let Some(unit_col) = unit_col else {
-            diags.push(Diagnostic::row(file, 1, "unit", "a case ledger needs a `unit` column"));
+            diags.push(Diagnostic::row(
+                file,
+                1,
+                "unit",
+                "a case ledger needs a `unit` column",
+            ));
             return;
         };
         let known: Vec<Option<usize>> = [
@@ -365,7 +382,12 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
         .collect();
         for (i, h) in headers.iter().enumerate() {
             if !known.contains(&Some(i)) {
-                diags.push(Diagnostic::row(file, 1, h.clone(), "unknown column in a case ledger"));
+                diags.push(Diagnostic::row(
+                    file,
+                    1,
+                    h.clone(),
+                    "unknown column in a case ledger",
+                ));
             }
         }
         for (r, rec) in reader.records().enumerate() {
@@ -392,7 +414,12 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
                 None => None,
                 Some(Ok(v)) => Some(v),
                 Some(Err(_)) => {
-                    diags.push(Diagnostic::row(file, row, "severity", "expected a whole number ≥ 0"));
+                    diags.push(Diagnostic::row(
+                        file,
+                        row,
+                        "severity",
+                        "expected a whole number ≥ 0",
+                    ));
                     None
                 }
             };
@@ -400,7 +427,12 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
                 None => None,
                 Some(Some(d)) => Some(d),
                 Some(None) => {
-                    diags.push(Diagnostic::row(file, row, "date", "expected a date like 2011-05-03"));
+                    diags.push(Diagnostic::row(
+                        file,
+                        row,
+                        "date",
+                        "expected a date like 2011-05-03",
+                    ));
                     None
                 }
             };
@@ -408,7 +440,12 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
                 None => false,
                 Some(Some(b)) => b,
                 Some(None) => {
-                    diags.push(Diagnostic::row(file, row, "self_reported", "expected 是/否 or true/false"));
+                    diags.push(Diagnostic::row(
+                        file,
+                        row,
+                        "self_reported",
+                        "expected 是/否 or true/false",
+                    ));
                     false
                 }
             };
@@ -460,7 +497,12 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
         }
         let id = rec.get(id_col).unwrap_or("").trim().to_string();
         if id.is_empty() {
-            diags.push(Diagnostic::row(file, row, headers[id_col].clone(), "empty unit id"));
+            diags.push(Diagnostic::row(
+                file,
+                row,
+                headers[id_col].clone(),
+                "empty unit id",
+            ));
             continue;
         }
         let mut unit = ReadUnit {
@@ -575,7 +617,10 @@ pub fn read_paths(paths: &[PathBuf]) -> Result<ReadEvidence, Diagnostics> {
                     v
                 }
                 Err(e) => {
-                    diags.push(Diagnostic::file(&p.display().to_string(), format!("cannot read folder: {e}")));
+                    diags.push(Diagnostic::file(
+                        &p.display().to_string(),
+                        format!("cannot read folder: {e}"),
+                    ));
                     continue;
                 }
             }
@@ -660,7 +705,11 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
         };
         let peer_group = match &u.peer_group {
             None => None,
-            Some(c) => match set.peer_groups.iter().position(|x| &x.id == c || &x.name == c) {
+            Some(c) => match set
+                .peer_groups
+                .iter()
+                .position(|x| &x.id == c || &x.name == c)
+            {
                 Some(i) => Some(i),
                 None => {
                     diags.push(meta("peer_group").diag(format!(
@@ -695,7 +744,8 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
                         .iter()
                         .position(|f| &f.id == name || f.aliases.iter().any(|a| a == name))
                     else {
-                        let hint = crate::load::edit_distance_hint(name, kd.fields.iter().map(|f| &f.id));
+                        let hint =
+                            crate::load::edit_distance_hint(name, kd.fields.iter().map(|f| &f.id));
                         diags.push(origin.diag(format!(
                             "unknown field `{name}` for a unit of kind `{}`{hint}",
                             kd.id
@@ -707,7 +757,9 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
                         Ok(Conv::Val(v)) => values[fi] = Some(v),
                         Ok(Conv::Text(t)) => texts.push((fi, t)),
                         Ok(Conv::Missing) => {}
-                        Err(why) => diags.push(origin.diag(format!("field `{}` ({}): {why}", f.id, f.name))),
+                        Err(why) => {
+                            diags.push(origin.diag(format!("field `{}` ({}): {why}", f.id, f.name)))
+                        }
                     }
                 }
             }
@@ -811,7 +863,10 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
         let mut cur = u.parent;
         while let Some(p) = cur {
             if seen.contains(&p) {
-                diags.push(u.origin.diag(format!("unit `{}` is its own ancestor (a cycle of parents)", u.id)));
+                diags.push(u.origin.diag(format!(
+                    "unit `{}` is its own ancestor (a cycle of parents)",
+                    u.id
+                )));
                 break;
             }
             seen.push(p);
@@ -872,7 +927,11 @@ fn place_text(o: &Origin) -> String {
 
 fn list_ids<'a>(ids: impl Iterator<Item = &'a String>) -> String {
     let v: Vec<String> = ids.map(|s| format!("`{s}`")).collect();
-    if v.is_empty() { "none".into() } else { v.join(", ") }
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
 }
 
 enum Conv {
@@ -893,12 +952,12 @@ fn convert(raw: &RawValue, ty: FieldType) -> Result<Conv, String> {
                     Ok(Conv::Val(Val::Num(d)))
                 }
             }
-            FieldType::Percent if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED => {
-                Err(format!("expected a percentage between 0 and 100, found {d}"))
-            }
-            FieldType::PerMille if d < Decimal::ZERO || d > Decimal::ONE_THOUSAND => {
-                Err(format!("expected a rate per mille between 0 and 1000, found {d}"))
-            }
+            FieldType::Percent if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED => Err(format!(
+                "expected a percentage between 0 and 100, found {d}"
+            )),
+            FieldType::PerMille if d < Decimal::ZERO || d > Decimal::ONE_THOUSAND => Err(format!(
+                "expected a rate per mille between 0 and 1000, found {d}"
+            )),
             _ => Ok(Conv::Val(Val::Num(d))),
         }
     };
@@ -920,7 +979,11 @@ fn convert(raw: &RawValue, ty: FieldType) -> Result<Conv, String> {
         (RawValue::Num(d), _) => num(*d),
         (RawValue::Text(t), _) => {
             let lower = t.trim().to_ascii_lowercase();
-            if ["nan", "inf", "-inf", "infinity", "#div/0!", "#n/a", "#value!"].contains(&lower.as_str()) {
+            if [
+                "nan", "inf", "-inf", "infinity", "#div/0!", "#n/a", "#value!",
+            ]
+            .contains(&lower.as_str())
+            {
                 return Err(format!("expected a number, found `{t}`"));
             }
             match parse_number(t) {

@@ -5,12 +5,15 @@
 //! gives each unit's values and case ledger. The engine scores every unit in parallel and
 //! deterministically; see `ARCHITECTURE.md` for the code map and invariants.
 
-pub mod expr;
-pub mod raw;
+pub mod cli;
 pub mod diag;
+pub mod engine;
+pub mod evidence;
+pub mod expr;
 pub mod load;
 pub mod model;
 pub mod num;
-pub mod evidence;
-pub mod engine;
+pub mod output;
+pub mod raw;
 pub mod result;
+pub mod testcase;

@@ -22,8 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Load an indicator set from a file on disk.
 pub fn load_set_file(path: &std::path::Path) -> Result<IndicatorSet, Diagnostics> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostics::new(vec![Diagnostic::file(&file, format!("cannot read: {e}"))]))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostics::new(vec![Diagnostic::file(&file, format!("cannot read: {e}"))])
+    })?;
     let text = String::from_utf8(bytes).map_err(|_| {
         Diagnostics::new(vec![Diagnostic::file(
             &file,
@@ -133,7 +134,12 @@ fn structural_errors(file: &str, text: &str, first: &serde_saphyr::Error) -> Dia
     if let Err(e) = serde_saphyr::from_str::<Header>(text) {
         list.push(from_yaml_error(file, &e));
     }
-    fn check<T: DeserializeOwned>(file: &str, text: &str, items: &Items, list: &mut Vec<Diagnostic>) {
+    fn check<T: DeserializeOwned>(
+        file: &str,
+        text: &str,
+        items: &Items,
+        list: &mut Vec<Diagnostic>,
+    ) {
         for item in items.iter().flatten() {
             if let Some(region) = item_region(text, item.referenced)
                 && let Err(e) = serde_saphyr::from_str::<T>(&region)
@@ -174,7 +180,9 @@ fn item_region(text: &str, loc: Location) -> Option<String> {
     let prefix = &text[line_start..start];
     let dash_col = prefix.rfind('-').map(|i| prefix[..i].chars().count())?;
     let mut end = text.len();
-    let mut pos = text[start..].find('\n').map_or(text.len(), |i| start + i + 1);
+    let mut pos = text[start..]
+        .find('\n')
+        .map_or(text.len(), |i| start + i + 1);
     while pos < text.len() {
         let next = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
         let l = &text[pos..next];
@@ -238,7 +246,10 @@ impl Ctx<'_> {
         for e in errors {
             let loc = src.referenced;
             let mut column = loc.column();
-            if let Some(off) = loc.span().byte_offset().and_then(|o| usize::try_from(o).ok())
+            if let Some(off) = loc
+                .span()
+                .byte_offset()
+                .and_then(|o| usize::try_from(o).ok())
                 && let Some(rest) = self.text.get(off..)
             {
                 let quoted = rest.starts_with('"') || rest.starts_with('\'');
@@ -282,7 +293,11 @@ impl Ctx<'_> {
         }
     }
 
-    fn unique_ids<'a>(&mut self, what: &str, ids: impl Iterator<Item = &'a S>) -> BTreeMap<String, usize> {
+    fn unique_ids<'a>(
+        &mut self,
+        what: &str,
+        ids: impl Iterator<Item = &'a S>,
+    ) -> BTreeMap<String, usize> {
         let mut seen = BTreeMap::new();
         for (i, id) in ids.enumerate() {
             if !is_identifier(&id.value) {
@@ -352,7 +367,10 @@ fn build_fields(ctx: &mut Ctx, raw: &[RawField]) -> Vec<Field> {
             {
                 ctx.err(
                     a.referenced,
-                    format!("alias `{}` is used by fields `{other}` and `{}`", a.value, f.id.value),
+                    format!(
+                        "alias `{}` is used by fields `{other}` and `{}`",
+                        a.value, f.id.value
+                    ),
                 );
             }
         }
@@ -391,7 +409,10 @@ fn base_names(fields: &[Field], case_types: &[Named]) -> BTreeMap<String, (u32, 
         }
     }
     for (i, c) in case_types.iter().enumerate() {
-        names.insert(format!("cases.{}", c.id), (to_u32(fields.len() + i), Ty::Num));
+        names.insert(
+            format!("cases.{}", c.id),
+            (to_u32(fields.len() + i), Ty::Num),
+        );
     }
     names
 }
@@ -519,7 +540,10 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     let c = &mut ctx;
 
     if !is_identifier(&raw.id.value.replace(['-', '.'], "_")) {
-        c.err(raw.id.referenced, "set id must be letters, digits, `_`, `-` or `.`");
+        c.err(
+            raw.id.referenced,
+            "set id must be letters, digits, `_`, `-` or `.`",
+        );
     }
     if raw.effective.from.value > raw.effective.to.value {
         c.err(
@@ -608,7 +632,8 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     }
     let n_fields = fields.len();
     let derived_base = n_fields + case_types.len();
-    let (derived, eval_order) = build_derived(c, &raw.derived, &mut names, derived_base, &kind_refs);
+    let (derived, eval_order) =
+        build_derived(c, &raw.derived, &mut names, derived_base, &kind_refs);
     let unit_scope = NameScope {
         names: names.clone(),
         kinds: kind_refs.clone(),
@@ -618,13 +643,19 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     let lines_idx = c.unique_ids("line", raw.lines.iter().map(|l| &l.id));
     let sections_idx = c.unique_ids("section", raw.sections.iter().map(|s| &s.id));
     if raw.lines.is_empty() {
-        c.sink.push(Diagnostic::file(file, "an indicator set needs at least one line"));
+        c.sink.push(Diagnostic::file(
+            file,
+            "an indicator set needs at least one line",
+        ));
     }
     let grades = build_grades(c, &raw.grades, raw.scale.value, "the set");
     let mut lines: Vec<Line> = Vec::new();
     for l in &raw.lines {
         if l.max.value <= Decimal::ZERO {
-            c.err(l.max.referenced, format!("line `{}` max must be greater than 0", l.id.value));
+            c.err(
+                l.max.referenced,
+                format!("line `{}` max must be greater than 0", l.id.value),
+            );
         }
         let own = if l.grades.is_empty() {
             grades
@@ -659,7 +690,10 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
                     ),
                 );
             }
-            if matches!(raw.combine.as_ref().map(|c| &c.value), Some(RawCombine::Separate)) {
+            if matches!(
+                raw.combine.as_ref().map(|c| &c.value),
+                Some(RawCombine::Separate)
+            ) {
                 Combine::Separate
             } else {
                 Combine::Sum
@@ -671,13 +705,19 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
                 match lines_idx.get(name) {
                     Some(i) => {
                         if w.value <= Decimal::ZERO {
-                            c.err(w.referenced, format!("weight of line `{name}` must be greater than 0"));
+                            c.err(
+                                w.referenced,
+                                format!("weight of line `{name}` must be greater than 0"),
+                            );
                         }
                         weights[*i] = w.value;
                     }
                     None => c.err(
                         w.referenced,
-                        format!("unknown line `{name}` in weights{}", did_you_mean(name, lines_idx.keys())),
+                        format!(
+                            "unknown line `{name}` in weights{}",
+                            did_you_mean(name, lines_idx.keys())
+                        ),
                     ),
                 }
             }
@@ -770,11 +810,17 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     // Vetoes see scores too.
     let mut veto_names = names.clone();
     for (i, ind) in indicators.iter().enumerate() {
-        veto_names.insert(format!("points.{}", ind.id), (slots.points + to_u32(i), Ty::Num));
+        veto_names.insert(
+            format!("points.{}", ind.id),
+            (slots.points + to_u32(i), Ty::Num),
+        );
     }
     if let Some(b) = &bonus {
         for (i, ind) in b.items.iter().enumerate() {
-            veto_names.insert(format!("points.{}", ind.id), (slots.bonus_items + to_u32(i), Ty::Num));
+            veto_names.insert(
+                format!("points.{}", ind.id),
+                (slots.bonus_items + to_u32(i), Ty::Num),
+            );
         }
     }
     for (i, l) in lines.iter().enumerate() {
@@ -797,7 +843,11 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
                 None => {
                     c.err(
                         l.referenced,
-                        format!("unknown line `{}`{}", l.value, did_you_mean(&l.value, lines_idx.keys())),
+                        format!(
+                            "unknown line `{}`{}",
+                            l.value,
+                            did_you_mean(&l.value, lines_idx.keys())
+                        ),
                     );
                     None
                 }
@@ -807,7 +857,10 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
             (RawEffect::Fail, _) => Some(Effect::Fail),
             (RawEffect::Zero, Some(Scope::Line(_))) => Some(Effect::Zero),
             (RawEffect::Zero, _) => {
-                c.err(v.effect.referenced, "effect `zero` needs `scope: { line: LINE }`");
+                c.err(
+                    v.effect.referenced,
+                    "effect `zero` needs `scope: { line: LINE }`",
+                );
                 None
             }
             (RawEffect::Cap(label), scope) => {
@@ -897,25 +950,36 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
 
 fn build_grades(c: &mut Ctx, raw: &[RawGrade], scale: Decimal, whose: &str) -> Vec<Grade> {
     if raw.is_empty() {
-        c.sink
-            .push(Diagnostic::file(&c.sink.file.clone(), format!("{whose} needs at least one grade")));
+        c.sink.push(Diagnostic::file(
+            &c.sink.file.clone(),
+            format!("{whose} needs at least one grade"),
+        ));
         return Vec::new();
     }
     let mut labels = BTreeSet::new();
     let mut prev: Option<Decimal> = None;
     for (i, g) in raw.iter().enumerate() {
         if !labels.insert(g.label.value.clone()) {
-            c.err(g.label.referenced, format!("duplicate grade `{}`", g.label.value));
+            c.err(
+                g.label.referenced,
+                format!("duplicate grade `{}`", g.label.value),
+            );
         }
         let last = i + 1 == raw.len();
         match (&g.min, last) {
             (None, false) => c.err(
                 g.label.referenced,
-                format!("grade `{}` needs `min` (only the last grade has none)", g.label.value),
+                format!(
+                    "grade `{}` needs `min` (only the last grade has none)",
+                    g.label.value
+                ),
             ),
             (Some(m), true) => c.err(
                 m.referenced,
-                format!("the last grade `{}` must not have `min`: it takes every lower score", g.label.value),
+                format!(
+                    "the last grade `{}` must not have `min`: it takes every lower score",
+                    g.label.value
+                ),
             ),
             (Some(m), false) => {
                 if let Some(p) = prev
@@ -923,11 +987,17 @@ fn build_grades(c: &mut Ctx, raw: &[RawGrade], scale: Decimal, whose: &str) -> V
                 {
                     c.err(
                         m.referenced,
-                        format!("grades must be listed from highest to lowest: {} is not below {}", m.value, p),
+                        format!(
+                            "grades must be listed from highest to lowest: {} is not below {}",
+                            m.value, p
+                        ),
                     );
                 }
                 if m.value > scale {
-                    c.err(m.referenced, format!("grade minimum {} is above the scale {}", m.value, scale));
+                    c.err(
+                        m.referenced,
+                        format!("grade minimum {} is above the scale {}", m.value, scale),
+                    );
                 }
                 prev = Some(m.value);
             }
@@ -973,7 +1043,10 @@ fn build_rule(c: &mut Ctx, rule: &Spanned<RawRule>, r: &Refs, item: &str) -> Opt
         RawRule::Binary(b) => {
             let n = usize::from(b.min.is_some() || b.max.is_some()) + usize::from(b.is.is_some());
             if n != 1 {
-                c.err(at, format!("`binary` in `{item}` needs either `min`/`max` or `is`"));
+                c.err(
+                    at,
+                    format!("`binary` in `{item}` needs either `min`/`max` or `is`"),
+                );
             }
             Rule::Binary {
                 min: b.min.as_ref().map(|v| v.value),
@@ -1003,7 +1076,12 @@ fn build_rule(c: &mut Ctx, rule: &Spanned<RawRule>, r: &Refs, item: &str) -> Opt
         }
         RawRule::Threshold(t) => {
             if t.zero_above.is_some() == t.zero_below.is_some() {
-                c.err(at, format!("`threshold` in `{item}` needs exactly one of `zero_above` and `zero_below`"));
+                c.err(
+                    at,
+                    format!(
+                        "`threshold` in `{item}` needs exactly one of `zero_above` and `zero_below`"
+                    ),
+                );
             }
             let within = match &t.within {
                 Some(w) => Some(Box::new(build_rule(c, w, r, item)?)),
@@ -1029,7 +1107,9 @@ fn build_rule(c: &mut Ctx, rule: &Spanned<RawRule>, r: &Refs, item: &str) -> Opt
         }
         RawRule::Proportional(p) => {
             positive(c, &p.target, "`target`");
-            Rule::Proportional { target: p.target.value }
+            Rule::Proportional {
+                target: p.target.value,
+            }
         }
         RawRule::Interpolate(i) => {
             if i.full_at.value == i.zero_at.value {
@@ -1067,7 +1147,11 @@ fn build_rule(c: &mut Ctx, rule: &Spanned<RawRule>, r: &Refs, item: &str) -> Opt
                     Some(i) => types.push(*i),
                     None => c.err(
                         t.referenced,
-                        format!("unknown case type `{}`{}", t.value, did_you_mean(&t.value, r.cases.keys())),
+                        format!(
+                            "unknown case type `{}`{}",
+                            t.value,
+                            did_you_mean(&t.value, r.cases.keys())
+                        ),
                     ),
                 }
             }
@@ -1137,7 +1221,11 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
         None => {
             c.err(
                 i.line.referenced,
-                format!("unknown line `{}`{}", i.line.value, did_you_mean(&i.line.value, r.lines.keys())),
+                format!(
+                    "unknown line `{}`{}",
+                    i.line.value,
+                    did_you_mean(&i.line.value, r.lines.keys())
+                ),
             );
             None
         }
@@ -1149,7 +1237,11 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
             None => {
                 c.err(
                     s.referenced,
-                    format!("unknown section `{}`{}", s.value, did_you_mean(&s.value, r.sections.keys())),
+                    format!(
+                        "unknown section `{}`{}",
+                        s.value,
+                        did_you_mean(&s.value, r.sections.keys())
+                    ),
                 );
                 None
             }
@@ -1164,7 +1256,11 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
             None => {
                 c.err(
                     s.referenced,
-                    format!("unknown class `{}`{}", s.value, did_you_mean(&s.value, r.classes.keys())),
+                    format!(
+                        "unknown class `{}`{}",
+                        s.value,
+                        did_you_mean(&s.value, r.classes.keys())
+                    ),
                 );
                 None
             }
@@ -1198,7 +1294,10 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
             Some(x) => max_by_class.push((*x, v.value)),
             None => c.err(
                 v.referenced,
-                format!("unknown class `{k}` in `max_by_class`{}", did_you_mean(k, r.classes.keys())),
+                format!(
+                    "unknown class `{k}` in `max_by_class`{}",
+                    did_you_mean(k, r.classes.keys())
+                ),
             ),
         }
     }
@@ -1211,7 +1310,10 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
     let input = match (&i.rule.value, &i.value) {
         (RawRule::Checklist(cl), v) => {
             if let Some(v) = v {
-                c.err(v.referenced, "a `checklist` reads its `items`; remove `value`");
+                c.err(
+                    v.referenced,
+                    "a `checklist` reads its `items`; remove `value`",
+                );
             }
             let mut slots = Vec::new();
             for it in &cl.items {
@@ -1219,7 +1321,10 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
                     Some(x) if r.fields[x].ty == FieldType::Bool => slots.push(to_u32(x)),
                     Some(_) => c.err(
                         it.referenced,
-                        format!("checklist item `{}` must be a yes/no (`bool`) field", it.value),
+                        format!(
+                            "checklist item `{}` must be a yes/no (`bool`) field",
+                            it.value
+                        ),
                     ),
                     None => c.err(
                         it.referenced,
@@ -1312,6 +1417,11 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
     })
 }
 
+/// " (did you mean `x`?)" or nothing, for error messages elsewhere.
+pub fn edit_distance_hint<'a>(name: &str, options: impl Iterator<Item = &'a String>) -> String {
+    did_you_mean(name, options)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1336,18 +1446,19 @@ mod tests {
         // The second item is broken, so the skeleton itself may fail; test the first directly.
         if let Ok(t) = t {
             let region = item_region(text, t.items[0].referenced);
-            assert_eq!(region.as_deref(), Some("\n\n    id: x\n    max: 1\n  # note\n"));
+            assert_eq!(
+                region.as_deref(),
+                Some("\n\n    id: x\n    max: 1\n  # note\n")
+            );
         }
     }
 
     #[test]
     fn edit_distance_works() {
         assert_eq!(edit_distance("birth", "births"), 1);
-        assert_eq!(did_you_mean("birth", ["births".to_string()].iter()), " (did you mean `births`?)");
+        assert_eq!(
+            did_you_mean("birth", ["births".to_string()].iter()),
+            " (did you mean `births`?)"
+        );
     }
-}
-
-/// " (did you mean `x`?)" or nothing, for error messages elsewhere.
-pub fn edit_distance_hint<'a>(name: &str, options: impl Iterator<Item = &'a String>) -> String {
-    did_you_mean(name, options)
 }

@@ -333,25 +333,38 @@ impl IndicatorSet {
             (f.id.clone(), f.name.clone(), f.unit.clone())
         } else if slot < s.derived {
             let c = &self.case_types[at(s.cases)];
-            (format!("cases.{}", c.id), format!("{}(例)", c.name), Some("例".into()))
+            (
+                format!("cases.{}", c.id),
+                format!("{}(例)", c.name),
+                Some("例".into()),
+            )
         } else if slot < s.points {
             let d = &k.derived[at(s.derived)];
             (d.id.clone(), d.name.clone(), d.unit.clone())
         } else if slot < s.bonus_items {
             let ind = &self.indicators[at(s.points)];
-            (format!("points.{}", ind.id), format!("{}得分", ind.name), Some("分".into()))
+            (
+                format!("points.{}", ind.id),
+                format!("{}得分", ind.name),
+                Some("分".into()),
+            )
         } else if slot < s.lines {
-            let b = self
-                .bonus
-                .as_ref()
-                .map(|b| &b.items[at(s.bonus_items)]);
+            let b = self.bonus.as_ref().map(|b| &b.items[at(s.bonus_items)]);
             match b {
-                Some(b) => (format!("points.{}", b.id), format!("{}得分", b.name), Some("分".into())),
+                Some(b) => (
+                    format!("points.{}", b.id),
+                    format!("{}得分", b.name),
+                    Some("分".into()),
+                ),
                 None => (format!("slot{slot}"), String::new(), None),
             }
         } else if slot < s.bonus {
             let l = &self.lines[at(s.lines)];
-            (format!("line.{}", l.id), format!("{}得分", l.name), Some("分".into()))
+            (
+                format!("line.{}", l.id),
+                format!("{}得分", l.name),
+                Some("分".into()),
+            )
         } else if slot == s.bonus {
             ("bonus".into(), "加分".into(), Some("分".into()))
         } else {

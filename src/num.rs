@@ -44,11 +44,26 @@ mod tests {
 
     #[test]
     fn steps_are_exact_for_written_decimals() {
-        assert_eq!(steps(dec!(95) - dec!(94.7), dec!(0.1), StepCount::Whole), Some(dec!(3)));
-        assert_eq!(steps(dec!(95) - dec!(94.2), dec!(0.1), StepCount::Whole), Some(dec!(8)));
-        assert_eq!(steps(dec!(0.05), dec!(0.1), StepCount::Whole), Some(dec!(0)));
-        assert_eq!(steps(dec!(0.05), dec!(0.1), StepCount::Started), Some(dec!(1)));
-        assert_eq!(steps(dec!(0.05), dec!(0.1), StepCount::Partial), Some(dec!(0.5)));
+        assert_eq!(
+            steps(dec!(95) - dec!(94.7), dec!(0.1), StepCount::Whole),
+            Some(dec!(3))
+        );
+        assert_eq!(
+            steps(dec!(95) - dec!(94.2), dec!(0.1), StepCount::Whole),
+            Some(dec!(8))
+        );
+        assert_eq!(
+            steps(dec!(0.05), dec!(0.1), StepCount::Whole),
+            Some(dec!(0))
+        );
+        assert_eq!(
+            steps(dec!(0.05), dec!(0.1), StepCount::Started),
+            Some(dec!(1))
+        );
+        assert_eq!(
+            steps(dec!(0.05), dec!(0.1), StepCount::Partial),
+            Some(dec!(0.5))
+        );
         assert_eq!(steps(dec!(-1), dec!(0.1), StepCount::Whole), Some(dec!(0)));
     }
 

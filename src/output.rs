@@ -1,0 +1,205 @@
+//! Writing results: scorecard JSON and CSV, the terminal table, atomic file writes.
+
+use crate::num::show;
+use crate::result::Assessment;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use unicode_width::UnicodeWidthStr;
+
+/// Errors while writing outputs.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot encode {what}: {message}")]
+    Encode { what: &'static str, message: String },
+}
+
+/// Write `bytes` to `path` atomically: a temporary file beside it, then a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let io = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".kaohe-tmp");
+    let tmp = PathBuf::from(tmp);
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// The scorecard JSON (pretty, stable key order, trailing newline).
+pub fn scorecard_json(a: &Assessment) -> Result<Vec<u8>, WriteError> {
+    let mut v = serde_json::to_vec_pretty(a).map_err(|e| WriteError::Encode {
+        what: "scorecard.json",
+        message: e.to_string(),
+    })?;
+    v.push(b'\n');
+    Ok(v)
+}
+
+/// The scorecard CSV: UTF-8 with a BOM so that Excel opens it correctly.
+pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
+    let enc = |e: csv::Error| WriteError::Encode {
+        what: "scorecard.csv",
+        message: e.to_string(),
+    };
+    let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let mut header: Vec<String> = ["排名", "单位代码", "单位名称", "方阵", "方阵排名"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for l in &a.lines {
+            header.push(format!("{}({})", l.name, show(l.max)));
+        }
+        header.extend(
+            ["加分", "总分", "满分", "折算得分", "等次", "一票否决"]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        w.write_record(&header).map_err(enc)?;
+        for u in &a.units {
+            let peer = u
+                .peer_group
+                .as_ref()
+                .and_then(|p| a.peer_groups.iter().find(|g| &g.id == p))
+                .map(|g| g.name.clone())
+                .unwrap_or_default();
+            let mut row = vec![
+                u.rank.to_string(),
+                u.id.clone(),
+                u.name.clone(),
+                peer,
+                u.peer_rank.map(|r| r.to_string()).unwrap_or_default(),
+            ];
+            for l in &u.lines {
+                row.push(show(l.points));
+            }
+            row.push(show(u.bonus));
+            row.push(show(u.total));
+            row.push(show(u.max_possible));
+            row.push(show(u.score));
+            row.push(u.grade.clone());
+            row.push(veto_summary(u));
+            w.write_record(&row).map_err(enc)?;
+        }
+        w.flush().map_err(|e| WriteError::Encode {
+            what: "scorecard.csv",
+            message: e.to_string(),
+        })?;
+    }
+    Ok(out)
+}
+
+/// "V1 统计数据弄虚作假; (提示) V9 …" — enforced first, advisory marked.
+pub fn veto_summary(u: &crate::result::UnitResult) -> String {
+    u.vetoes
+        .iter()
+        .map(|v| {
+            if v.applied {
+                format!("{} {}", v.id, v.name)
+            } else {
+                format!("(提示) {} {}", v.id, v.name)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn pad(s: &str, width: usize, right: bool) -> String {
+    let w = UnicodeWidthStr::width(s);
+    let fill = " ".repeat(width.saturating_sub(w));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+/// The ranked table printed in the terminal.
+pub fn terminal_table(a: &Assessment) -> String {
+    let mut header: Vec<String> = vec!["排名".into(), "单位".into(), "方阵".into()];
+    for l in &a.lines {
+        header.push(l.name.clone());
+    }
+    header.extend(
+        ["加分", "总分", "等次", "一票否决"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for u in &a.units {
+        let peer = u
+            .peer_group
+            .as_ref()
+            .and_then(|p| a.peer_groups.iter().find(|g| &g.id == p))
+            .map(|g| match u.peer_rank {
+                Some(r) => format!("{} {r}", g.name),
+                None => g.name.clone(),
+            })
+            .unwrap_or_default();
+        let mut row = vec![u.rank.to_string(), u.name.clone(), peer];
+        for l in &u.lines {
+            row.push(show(l.points));
+        }
+        row.push(show(u.bonus));
+        row.push(if u.max_possible != a.indicator_set.scale {
+            format!("{}/{}", show(u.total), show(u.max_possible))
+        } else {
+            show(u.total)
+        });
+        row.push(u.grade.clone());
+        row.push(veto_summary(u));
+        rows.push(row);
+    }
+    let n = header.len();
+    let mut widths = vec![0usize; n];
+    for r in std::iter::once(&header).chain(rows.iter()) {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(UnicodeWidthStr::width(c.as_str()));
+        }
+    }
+    let numeric = |i: usize| i == 0 || (i >= 3 && i < n - 2);
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} {} (版本 {}) · {} · {}个单位\n",
+        a.indicator_set.name,
+        a.indicator_set.id,
+        a.indicator_set.version,
+        a.period.label,
+        a.units.len()
+    ));
+    let line = |r: &Vec<String>| -> String {
+        r.iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths[i], numeric(i)))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    out.push_str(&line(&header));
+    out.push('\n');
+    out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (n - 1)));
+    out.push('\n');
+    for r in &rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,290 @@
+//! Rule test cases (`kaohe test`): YAML data that gives evidence inline and states the
+//! expected points, lines, vetoes, total and grade — unit tests for rubrics.
+//!
+//! ```yaml
+//! set: ../../indicators/examples/shapes.yaml   # relative to this file
+//! cases:
+//!   - name: R2 exactly at the target keeps full points
+//!     unit: { class: a, peer_group: g }        # optional metadata of the tested unit
+//!     values: { compliance: 95 }
+//!     cases: []                                # optional case ledger
+//!     units: []                                # optional other units (descendants)
+//!     expect: { points: { D_WHOLE: 10 }, lines: { main: 200 }, vetoes: [V1], total: 250, grade: 优秀 }
+//!     tolerance: 0.005
+//! ```
+
+use crate::diag::{Diagnostic, Diagnostics, from_yaml_error};
+use crate::evidence::{self, Origin, RawCase, RawUnit, RawValue, ReadEvidence, ReadUnit};
+use crate::load::load_set_file;
+use crate::num::show;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    set: String,
+    cases: Vec<TestCase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestCase {
+    name: String,
+    #[serde(default)]
+    unit: Option<UnitMeta>,
+    #[serde(default)]
+    values: BTreeMap<String, Spanned<RawValue>>,
+    #[serde(default)]
+    cases: Vec<RawCase>,
+    #[serde(default)]
+    units: Vec<RawUnit>,
+    expect: Expect,
+    #[serde(default)]
+    tolerance: Option<Decimal>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct UnitMeta {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    class: Option<String>,
+    #[serde(default)]
+    peer_group: Option<String>,
+    #[serde(default)]
+    parent: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    #[serde(default)]
+    points: BTreeMap<String, Decimal>,
+    #[serde(default)]
+    lines: BTreeMap<String, Decimal>,
+    #[serde(default)]
+    vetoes: Option<Vec<String>>,
+    #[serde(default)]
+    total: Option<Decimal>,
+    #[serde(default)]
+    bonus: Option<Decimal>,
+    #[serde(default)]
+    grade: Option<String>,
+    #[serde(default)]
+    status: BTreeMap<String, String>,
+}
+
+/// The outcome of one test case.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub file: String,
+    pub name: String,
+    /// Empty when the case passed.
+    pub failures: Vec<String>,
+}
+
+/// Run every case of one file. Errors only when the file or its set cannot be read.
+pub fn run_file(path: &Path) -> Result<Vec<Outcome>, Diagnostics> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics::new(vec![Diagnostic::file(&file, format!("cannot read: {e}"))])
+    })?;
+    let cf: CaseFile = serde_saphyr::from_str(&text)
+        .map_err(|e| Diagnostics::new(vec![from_yaml_error(&file, &e)]))?;
+    let set_path = path.parent().unwrap_or(Path::new(".")).join(&cf.set);
+    let set = load_set_file(&set_path)?;
+    let mut out = Vec::new();
+    for case in cf.cases {
+        let failures = run_case(&set, &file, &case);
+        out.push(Outcome {
+            file: file.clone(),
+            name: case.name,
+            failures,
+        });
+    }
+    Ok(out)
+}
+
+fn run_case(set: &crate::model::IndicatorSet, file: &str, case: &TestCase) -> Vec<String> {
+    let meta = case.unit.as_ref();
+    let id = meta
+        .and_then(|m| m.id.clone())
+        .unwrap_or_else(|| "test_unit".into());
+    let origin = Origin {
+        file: file.to_string(),
+        place: crate::diag::Place::File,
+    };
+    let mut read = ReadEvidence::default();
+    read.units.push(ReadUnit {
+        id: id.clone(),
+        name: meta.and_then(|m| m.name.clone()),
+        kind: None,
+        class: meta.and_then(|m| m.class.clone()),
+        peer_group: meta.and_then(|m| m.peer_group.clone()),
+        parent: meta.and_then(|m| m.parent.clone()),
+        values: case
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone(), origin.clone()))
+            .collect(),
+        cases: case
+            .cases
+            .iter()
+            .map(|c| (c.clone(), origin.clone()))
+            .collect(),
+        origin: origin.clone(),
+        meta_origin: BTreeMap::new(),
+    });
+    for u in &case.units {
+        read.units.push(ReadUnit {
+            id: u.id.value.clone(),
+            name: u.name.clone(),
+            kind: u.kind.as_ref().map(|k| k.value.clone()),
+            class: u.class.as_ref().map(|k| k.value.clone()),
+            peer_group: u.peer_group.as_ref().map(|k| k.value.clone()),
+            parent: Some(
+                u.parent
+                    .as_ref()
+                    .map_or_else(|| id.clone(), |p| p.value.clone()),
+            ),
+            values: u
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone(), origin.clone()))
+                .collect(),
+            cases: u
+                .cases
+                .iter()
+                .map(|c| (c.clone(), origin.clone()))
+                .collect(),
+            origin: origin.clone(),
+            meta_origin: BTreeMap::new(),
+        });
+    }
+    let ev = match evidence::bind(set, read) {
+        Ok(ev) => ev,
+        Err(d) => return vec![format!("evidence rejected:\n{d}")],
+    };
+    let a = match crate::engine::assess(set, &ev) {
+        Ok(a) => a,
+        Err(d) => return vec![format!("scoring failed:\n{d}")],
+    };
+    let Some(u) = a.units.iter().find(|u| u.id == id) else {
+        return vec!["the tested unit was not scored".into()];
+    };
+    let tol = case.tolerance.unwrap_or(Decimal::new(5, 3));
+    let mut f = Vec::new();
+    let close = |a: Decimal, b: Decimal| (a - b).abs() <= tol;
+    for (ind, want) in &case.expect.points {
+        let got = u
+            .indicators
+            .iter()
+            .chain(u.bonus_items.iter())
+            .find(|i| &i.id == ind);
+        match got {
+            None => f.push(format!("points.{ind}: no such indicator")),
+            Some(i) if !close(i.points, *want) => f.push(format!(
+                "points.{ind}: expected {}, got {} ({})",
+                show(*want),
+                show(i.points),
+                i.reason
+            )),
+            _ => {}
+        }
+    }
+    for (ind, want) in &case.expect.status {
+        match u
+            .indicators
+            .iter()
+            .chain(u.bonus_items.iter())
+            .find(|i| &i.id == ind)
+        {
+            None => f.push(format!("status.{ind}: no such indicator")),
+            Some(i) => {
+                let got = serde_json::to_value(i.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                if &got != want {
+                    f.push(format!("status.{ind}: expected {want}, got {got}"));
+                }
+            }
+        }
+    }
+    for (line, want) in &case.expect.lines {
+        match u.lines.iter().find(|l| &l.id == line) {
+            None => f.push(format!("lines.{line}: no such line")),
+            Some(l) if !close(l.points, *want) => f.push(format!(
+                "lines.{line}: expected {}, got {}",
+                show(*want),
+                show(l.points)
+            )),
+            _ => {}
+        }
+    }
+    if let Some(want) = &case.expect.vetoes {
+        let mut got: Vec<String> = u.vetoes.iter().map(|v| v.id.clone()).collect();
+        let mut want = want.clone();
+        got.sort();
+        want.sort();
+        if got != want {
+            f.push(format!("vetoes: expected {want:?}, got {got:?}"));
+        }
+    }
+    if let Some(t) = case.expect.total
+        && !close(u.total, t)
+    {
+        f.push(format!(
+            "total: expected {}, got {}",
+            show(t),
+            show(u.total)
+        ));
+    }
+    if let Some(b) = case.expect.bonus
+        && !close(u.bonus, b)
+    {
+        f.push(format!(
+            "bonus: expected {}, got {}",
+            show(b),
+            show(u.bonus)
+        ));
+    }
+    if let Some(g) = &case.expect.grade
+        && &u.grade != g
+    {
+        f.push(format!(
+            "grade: expected {g}, got {} (score {})",
+            u.grade,
+            show(u.score)
+        ));
+    }
+    f
+}
+
+/// All `.yaml` files under a folder, recursively, sorted.
+pub fn case_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -105,7 +105,7 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
         Some(p) => load_set_file(p),
         None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1),
     };
-    let read = if args.evidence.is_empty() {
+    let (read, read_problems) = if args.evidence.is_empty() {
         if args.set.is_some() {
             return Err(Diagnostics::new(vec![crate::diag::Diagnostic::file(
                 "evidence",
@@ -115,21 +115,18 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
         let mut r = ReadEvidence::default();
         let mut d = Vec::new();
         evidence::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
-        if d.is_empty() {
-            Ok(r)
-        } else {
-            Err(Diagnostics::new(d))
-        }
+        (r, d)
     } else {
-        evidence::read_paths(&args.evidence)
+        evidence::read_paths_partial(&args.evidence)
     };
-    match (set, read) {
-        (Ok(set), Ok(read)) => {
-            let ev = evidence::bind(&set, read)?;
+    match set {
+        Ok(set) => {
+            let ev = evidence::bind_partial(&set, read, read_problems)?;
             Ok((set, ev))
         }
-        (Err(a), Err(b)) => Err(Diagnostics::new(a.0.into_iter().chain(b.0).collect())),
-        (Err(a), _) | (_, Err(a)) => Err(a),
+        Err(a) => Err(Diagnostics::new(
+            a.0.into_iter().chain(read_problems).collect(),
+        )),
     }
 }
 

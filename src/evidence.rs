@@ -214,7 +214,10 @@ pub struct ReadEvidence {
 
 /// Read YAML evidence text.
 pub fn read_yaml(file: &str, text: &str, out: &mut ReadEvidence, diags: &mut Vec<Diagnostic>) {
-    let raw: RawEvidenceFile = match serde_saphyr::from_str(text) {
+    let mut options = serde_saphyr::Options::default();
+    // NaN and infinity reach the value visitor so that `bind` reports them per field.
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
+    let raw: RawEvidenceFile = match serde_saphyr::from_str_with_options(text, options) {
         Ok(r) => r,
         Err(e) => {
             diags.push(from_yaml_error(file, &e));
@@ -597,6 +600,17 @@ pub fn parse_number(s: &str) -> Option<(Decimal, bool)> {
 /// Read evidence files and folders (YAML `.yaml`/`.yml`, CSV `.csv`/`.tsv`/`.txt`).
 /// A folder contributes its files in name order (not recursively).
 pub fn read_paths(paths: &[PathBuf]) -> Result<ReadEvidence, Diagnostics> {
+    let (out, diags) = read_paths_partial(paths);
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(Diagnostics::new(diags))
+    }
+}
+
+/// Like [`read_paths`], but returns what could be read together with the problems, so that
+/// binding can report its own problems too.
+pub fn read_paths_partial(paths: &[PathBuf]) -> (ReadEvidence, Vec<Diagnostic>) {
     let mut out = ReadEvidence::default();
     let mut diags = Vec::new();
     for p in paths {
@@ -649,10 +663,22 @@ pub fn read_paths(paths: &[PathBuf]) -> Result<ReadEvidence, Diagnostics> {
             }
         }
     }
-    if diags.is_empty() {
-        Ok(out)
-    } else {
-        Err(Diagnostics::new(diags))
+    (out, diags)
+}
+
+/// Bind what was read, adding the reading problems to the binding problems.
+pub fn bind_partial(
+    set: &IndicatorSet,
+    read: ReadEvidence,
+    mut read_problems: Vec<Diagnostic>,
+) -> Result<Evidence, Diagnostics> {
+    match bind(set, read) {
+        Ok(ev) if read_problems.is_empty() => Ok(ev),
+        Ok(_) => Err(Diagnostics::new(read_problems)),
+        Err(d) => {
+            read_problems.extend(d.0);
+            Err(Diagnostics::new(read_problems))
+        }
     }
 }
 

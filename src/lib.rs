@@ -5,6 +5,7 @@
 //! gives each unit's values and case ledger. The engine scores every unit in parallel and
 //! deterministically; see `ARCHITECTURE.md` for the code map and invariants.
 
+pub mod bench;
 pub mod cli;
 pub mod diag;
 pub mod engine;

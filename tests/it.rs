@@ -1,0 +1,8 @@
+//! The one integration-test binary. Each file in `tests/` is a module here.
+
+mod cases;
+mod cli;
+mod determinism;
+mod invalid;
+mod properties;
+mod support;

@@ -2,12 +2,14 @@
 
 use crate::evidence::{Evidence, Unit};
 use crate::expr::Val;
+use crate::model::IndicatorSet;
+use crate::raw::FieldType;
 use rust_decimal::Decimal;
 
 /// `n` synthetic units of the scored kind, made from the given evidence's scored units:
 /// unit `k` copies template `k % templates` with its numbers nudged deterministically, so
 /// grades, vetoes and ties vary. Context units (parents) are kept.
-pub fn replicate(ev: &Evidence, n: usize) -> Evidence {
+pub fn replicate(set: &IndicatorSet, ev: &Evidence, n: usize) -> Evidence {
     let mut units: Vec<Unit> = ev
         .units
         .iter()
@@ -39,12 +41,18 @@ pub fn replicate(ev: &Evidence, n: usize) -> Evidence {
         u.parent = t.parent.and_then(|p| remap[p]);
         // Nudge numbers by −2%…+2% in steps, deterministic in k.
         let nudge = Decimal::new(i64::try_from(k % 41).unwrap_or(0) - 20, 3);
-        for v in &mut u.values {
+        let fields = &set.unit_kind().fields;
+        for (i, v) in u.values.iter_mut().enumerate().take(fields.len()) {
             if let Some(Val::Num(x)) = v
                 && !x.is_zero()
             {
-                let y = (*x + *x * nudge).round_dp(2);
-                *x = if y < Decimal::ZERO { Decimal::ZERO } else { y };
+                let y = (*x + *x * nudge).round_dp(2).max(Decimal::ZERO);
+                *x = match fields[i].ty {
+                    FieldType::Count => y.round(),
+                    FieldType::Percent => y.min(Decimal::ONE_HUNDRED),
+                    FieldType::PerMille => y.min(Decimal::ONE_THOUSAND),
+                    _ => y,
+                };
             }
         }
         scored.push(units.len());

@@ -14,6 +14,60 @@ use crate::result::*;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
+/// Names shared by every unit's result, built once per assessment (no per-unit copies).
+struct Catalog {
+    /// Per slot of a scored unit: id, display name, unit of measure.
+    slots: Vec<(Text, Text, Option<String>)>,
+    indicators: Vec<IndNames>,
+    bonus: Vec<IndNames>,
+}
+
+struct IndNames {
+    id: Text,
+    name: Text,
+    line: Option<Text>,
+    section: Option<Text>,
+    rule_text: Text,
+    office: Option<Text>,
+}
+
+impl Catalog {
+    fn new(set: &IndicatorSet) -> Self {
+        let slots = (0..set.slots.len)
+            .map(|s| {
+                let (id, name, unit) = set.slot_name(s);
+                (Text::from(id), Text::from(name), unit)
+            })
+            .collect();
+        let names = |ind: &Indicator| IndNames {
+            id: Text::from(ind.id.as_str()),
+            name: Text::from(ind.name.as_str()),
+            line: ind.line.map(|l| Text::from(set.lines[l].id.as_str())),
+            section: ind
+                .section
+                .map(|s| Text::from(set.sections[s].name.as_str())),
+            rule_text: Text::from(ind.text.as_str()),
+            office: match (&ind.office_lead, &ind.office_responsible) {
+                (Some(l), Some(r)) => Some(format!("{l}牵头,{r}负责")),
+                (Some(l), None) => Some(format!("{l}牵头")),
+                (None, Some(r)) => Some(format!("{r}负责")),
+                (None, None) => None,
+            }
+            .map(Text::from),
+        };
+        Self {
+            slots,
+            indicators: set.indicators.iter().map(names).collect(),
+            bonus: set
+                .bonus
+                .iter()
+                .flat_map(|b| b.items.iter())
+                .map(names)
+                .collect(),
+        }
+    }
+}
+
 /// A unit's slot vector with access to its descendants' vectors, for expression evaluation.
 struct SlotEnv<'a> {
     vals: &'a [Option<Val>],
@@ -113,10 +167,11 @@ pub fn assess(set: &IndicatorSet, ev: &Evidence) -> Result<Assessment, Diagnosti
             }
         })
         .collect();
+    let cat = Catalog::new(set);
     let results: Vec<Result<UnitResult, Vec<Diagnostic>>> = ev
         .scored
         .par_iter()
-        .map(|&i| score_unit(set, ev, i, &child_vals))
+        .map(|&i| score_unit(set, &cat, ev, i, &child_vals))
         .collect();
     let mut units = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
@@ -256,6 +311,7 @@ struct Scored {
 
 fn score_unit(
     set: &IndicatorSet,
+    cat: &Catalog,
     ev: &Evidence,
     ui: usize,
     child_vals: &[Vec<Option<Val>>],
@@ -280,8 +336,11 @@ fn score_unit(
     let mut line_respread = vec![Decimal::ZERO; nl];
     for (k, ind) in set.indicators.iter().enumerate() {
         let max = ind.max_for(unit.class);
+        let names = &cat.indicators[k];
         let (res, charges) = score_indicator(
             set,
+            cat,
+            names,
             ind,
             unit,
             ui,
@@ -331,8 +390,11 @@ fn score_unit(
     if let Some(b) = &set.bonus {
         for (k, item) in b.items.iter().enumerate() {
             let max = item.max_for(unit.class);
+            let names = &cat.bonus[k];
             let (res, charges) = score_indicator(
                 set,
+                cat,
+                names,
                 item,
                 unit,
                 ui,
@@ -553,7 +615,7 @@ fn score_unit(
             effect,
             reason: v.reason.clone(),
             trigger: v.when.source().to_string(),
-            evidence: inputs_of(set, v.when.slots(), &vals),
+            evidence: inputs_of(set, cat, v.when.slots(), &vals),
         });
     }
     for (l, line) in set.lines.iter().enumerate() {
@@ -637,7 +699,12 @@ fn score_unit(
 }
 
 /// The values behind a list of slots, following derived values down to their inputs.
-fn inputs_of(set: &IndicatorSet, slots: &[u32], vals: &[Option<Val>]) -> Vec<InputValue> {
+fn inputs_of(
+    set: &IndicatorSet,
+    cat: &Catalog,
+    slots: &[u32],
+    vals: &[Option<Val>],
+) -> Vec<InputValue> {
     let kind = set.unit_kind();
     let mut all: Vec<u32> = Vec::new();
     let mut stack: Vec<u32> = slots.to_vec();
@@ -655,14 +722,18 @@ fn inputs_of(set: &IndicatorSet, slots: &[u32], vals: &[Option<Val>]) -> Vec<Inp
     }
     all.sort_unstable();
     all.into_iter()
-        .map(|s| {
-            let (id, name, unit) = set.slot_name(s);
+        .filter_map(|s| {
+            let (id, name, unit) = cat.slots.get(s as usize)?;
             let value = vals
                 .get(s as usize)
                 .copied()
                 .flatten()
                 .map_or_else(|| "缺失".to_string(), |v| fmt_val(&v, unit.as_deref()));
-            InputValue { id, name, value }
+            Some(InputValue {
+                id: id.clone(),
+                name: name.clone(),
+                value,
+            })
         })
         .collect()
 }
@@ -682,6 +753,8 @@ fn missing_root(set: &IndicatorSet, mut slot: u32, why: &Why) -> u32 {
 #[allow(clippy::too_many_arguments)]
 fn score_indicator(
     set: &IndicatorSet,
+    cat: &Catalog,
+    names: &IndNames,
     ind: &Indicator,
     unit: &Unit,
     ui: usize,
@@ -714,16 +787,9 @@ fn score_indicator(
             _ => Vec::new(),
         },
     };
-    let inputs = inputs_of(set, &read_slots, vals);
-    let section = ind.section.map(|s| set.sections[s].name.clone());
-    let office = match (&ind.office_lead, &ind.office_responsible) {
-        (Some(l), Some(r)) => Some(format!("{l}牵头,{r}负责")),
-        (Some(l), None) => Some(format!("{l}牵头")),
-        (None, Some(r)) => Some(format!("{r}负责")),
-        (None, None) => None,
-    };
+    let inputs = inputs_of(set, cat, &read_slots, vals);
     let mut charges = Vec::new();
-    let done = |s: Scored| -> IndicatorResult {
+    let done = move |s: Scored| -> IndicatorResult {
         let hi = max + s.extra;
         let mut p = s.points;
         if p > hi {
@@ -736,10 +802,10 @@ fn score_indicator(
         }
         let p = round_points(p, set.rounding);
         IndicatorResult {
-            id: ind.id.clone(),
-            name: ind.name.clone(),
-            line: ind.line.map(|l| set.lines[l].id.clone()),
-            section: section.clone(),
+            id: names.id.clone(),
+            name: names.name.clone(),
+            line: names.line.clone(),
+            section: names.section.clone(),
             max,
             points: p,
             lost: if s.status == Status::NotApplicable {
@@ -749,9 +815,9 @@ fn score_indicator(
             },
             status: s.status,
             reason: s.reason,
-            inputs: inputs.clone(),
-            rule_text: ind.text.clone(),
-            office: office.clone(),
+            inputs,
+            rule_text: names.rule_text.clone(),
+            office: names.office.clone(),
         }
     };
     if !ind.applies_to(unit.class) {

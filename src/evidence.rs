@@ -790,7 +790,7 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
                 }
             }
             None => {
-                if !u.values.is_empty() {
+                if u.values.iter().any(|(_, v, _)| *v != RawValue::Missing) {
                     diags.push(u.origin.diag(format!(
                         "unit `{}` is of kind `{kind_id}`, which this set neither scores nor aggregates, but it has values that would be ignored; the set scores `{}`{}",
                         u.id,

@@ -8,6 +8,10 @@ use crate::raw::VetoMode;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Shared text: names and rule texts are the same for every unit, so results share them.
+pub type Text = Arc<str>;
 
 /// Version tag of the scorecard JSON.
 pub const SCHEMA: &str = "kaohe.scorecard/1";
@@ -179,18 +183,18 @@ impl Status {
 /// One value an indicator or veto read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputValue {
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
     /// Displayed value with its unit, or `缺失` when missing.
     pub value: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndicatorResult {
-    pub id: String,
-    pub name: String,
-    pub line: Option<String>,
-    pub section: Option<String>,
+    pub id: Text,
+    pub name: Text,
+    pub line: Option<Text>,
+    pub section: Option<Text>,
     #[serde(with = "rust_decimal::serde::float")]
     pub max: Decimal,
     #[serde(with = "rust_decimal::serde::float")]
@@ -202,8 +206,8 @@ pub struct IndicatorResult {
     /// One line in Chinese: what was read, what the rule did, the points.
     pub reason: String,
     pub inputs: Vec<InputValue>,
-    pub rule_text: String,
-    pub office: Option<String>,
+    pub rule_text: Text,
+    pub office: Option<Text>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

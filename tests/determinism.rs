@@ -28,7 +28,7 @@ fn large_synthetic_run_is_identical_across_pools() {
         evidence: vec![],
     })
     .expect("default loads");
-    let big = kaohe::bench::replicate(&ev, 500);
+    let big = kaohe::bench::replicate(&set, &ev, 500);
     let run = |threads| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

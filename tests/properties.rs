@@ -119,7 +119,7 @@ proptest! {
         let score = |v: i64| {
             let ev = unit_with(set, &[dec(v, 2)], &[true]);
             let r = kaohe::engine::assess(set, &ev).expect("scores");
-            r.units[0].indicators.iter().find(|i| i.id == "D_WHOLE").map(|i| i.points)
+            r.units[0].indicators.iter().find(|i| &*i.id == "D_WHOLE").map(|i| i.points)
         };
         prop_assert!(score(lo) <= score(hi));
     }

@@ -13,16 +13,19 @@ use crate::raw::{NaPolicy, OnMissing, VetoMode};
 use crate::result::*;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// Names shared by every unit's result, built once per assessment (no per-unit copies).
 struct Catalog {
     /// Per slot of a scored unit: id, display name, unit of measure.
-    slots: Vec<(Text, Text, Option<String>)>,
+    slots: Vec<(Text, Text, Option<Text>)>,
     indicators: Vec<IndNames>,
     bonus: Vec<IndNames>,
 }
 
 struct IndNames {
+    rule: Arc<Rule>,
+    unit: Option<Text>,
     id: Text,
     name: Text,
     line: Option<Text>,
@@ -36,10 +39,12 @@ impl Catalog {
         let slots = (0..set.slots.len)
             .map(|s| {
                 let (id, name, unit) = set.slot_name(s);
-                (Text::from(id), Text::from(name), unit)
+                (Text::from(id), Text::from(name), unit.map(Text::from))
             })
             .collect();
         let names = |ind: &Indicator| IndNames {
+            rule: Arc::new(ind.rule.clone()),
+            unit: ind.value_unit.as_deref().map(Text::from),
             id: Text::from(ind.id.as_str()),
             name: Text::from(ind.name.as_str()),
             line: ind.line.map(|l| Text::from(set.lines[l].id.as_str())),
@@ -238,6 +243,33 @@ pub fn assess(set: &IndicatorSet, ev: &Evidence) -> Result<Assessment, Diagnosti
                 name: s.name.clone(),
             })
             .collect(),
+        indicators: set
+            .indicators
+            .iter()
+            .map(|i| (i, false))
+            .chain(
+                set.bonus
+                    .iter()
+                    .flat_map(|b| b.items.iter())
+                    .map(|i| (i, true)),
+            )
+            .map(|(i, bonus)| IndicatorInfo {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                line: i.line.map(|l| set.lines[l].id.clone()),
+                section: i.section.map(|s| set.sections[s].name.clone()),
+                max: i.max,
+                bonus,
+                rule_text: i.text.clone(),
+                office: match (&i.office_lead, &i.office_responsible) {
+                    (Some(l), Some(r)) => Some(format!("{l}牵头,{r}负责")),
+                    (Some(l), None) => Some(format!("{l}牵头")),
+                    (None, Some(r)) => Some(format!("{r}负责")),
+                    (None, None) => None,
+                },
+                source: i.source.clone(),
+            })
+            .collect(),
         units,
     })
 }
@@ -301,10 +333,21 @@ fn diff_unit(unit: Option<&str>) -> String {
     }
 }
 
+/// Points with their explanation in words (the explaining path, [`apply`]).
+struct Explained {
+    #[cfg_attr(not(test), allow(dead_code))]
+    points: Decimal,
+    #[allow(dead_code)]
+    status: Status,
+    reason: String,
+    #[allow(dead_code)]
+    extra: Decimal,
+}
+
 struct Scored {
     points: Decimal,
     status: Status,
-    reason: String,
+    reason: Reason,
     /// Extra points allowed above max (bonus_above).
     extra: Decimal,
 }
@@ -728,7 +771,7 @@ fn inputs_of(
                 .get(s as usize)
                 .copied()
                 .flatten()
-                .map_or_else(|| "缺失".to_string(), |v| fmt_val(&v, unit.as_deref()));
+                .map_or(Shown::Missing, |v| Shown::Val(v, unit.clone()));
             Some(InputValue {
                 id: id.clone(),
                 name: name.clone(),
@@ -828,7 +871,7 @@ fn score_indicator(
             done(Scored {
                 points: Decimal::ZERO,
                 status: Status::NotApplicable,
-                reason: format!("本项不适用于{class},不计分"),
+                reason: format!("本项不适用于{class},不计分").into(),
                 extra: Decimal::ZERO,
             }),
             charges,
@@ -845,7 +888,7 @@ fn score_indicator(
             done(Scored {
                 points: Decimal::ZERO,
                 status: Status::Zeroed,
-                reason: format!("{why},此项不得分"),
+                reason: format!("{why},此项不得分").into(),
                 extra: Decimal::ZERO,
             }),
             charges,
@@ -868,7 +911,7 @@ fn score_indicator(
         Scored {
             points: Decimal::ZERO,
             status: Status::MissingEvidence,
-            reason: format!("缺少佐证:{name}({id}),本项按0分计"),
+            reason: format!("缺少佐证:{name}({id}),本项按0分计").into(),
             extra: Decimal::ZERO,
         }
     };
@@ -882,16 +925,33 @@ fn score_indicator(
         Scored {
             points: Decimal::ZERO,
             status: Status::Undefined,
-            reason: format!("无法计算({what}),本项按0分计"),
+            reason: format!("无法计算({what}),本项按0分计").into(),
             extra: Decimal::ZERO,
         }
     };
-    let unit_of = ind.value_unit.as_deref();
     let scored = match (&ind.input, &ind.rule) {
         (Input::Expr(e), rule) => match e.eval(&env) {
             Err(EvalError::Missing(s)) => missing(s, errors),
             Err(err) => undefined(err),
-            Ok(v) => apply(rule, &ind.name, v, max, unit_of),
+            Ok(v) => {
+                let (points, extra, ok) = points_of(rule, v, max);
+                Scored {
+                    points,
+                    status: if ok {
+                        Status::Scored
+                    } else {
+                        Status::Undefined
+                    },
+                    reason: Reason::Rule {
+                        rule: names.rule.clone(),
+                        name: names.name.clone(),
+                        unit: names.unit.clone(),
+                        value: v,
+                        max,
+                    },
+                    extra,
+                }
+            }
         },
         (Input::Checklist(items), Rule::Checklist { per_missing }) => {
             let mut lacking = Vec::new();
@@ -911,7 +971,7 @@ fn score_indicator(
                 None if lacking.is_empty() => Scored {
                     points: max,
                     status: Status::Scored,
-                    reason: format!("{}项齐全,得满分{}分", items.len(), show(max)),
+                    reason: format!("{}项齐全,得满分{}分", items.len(), show(max)).into(),
                     extra: Decimal::ZERO,
                 },
                 None => {
@@ -926,7 +986,8 @@ fn score_indicator(
                             show(*per_missing),
                             show(d),
                             if d > max { ",扣完为止" } else { "" }
-                        ),
+                        )
+                        .into(),
                         extra: Decimal::ZERO,
                     }
                 }
@@ -962,7 +1023,8 @@ fn score_indicator(
                         show(total),
                         if total > max { ",扣完为止" } else { "" }
                     )
-                },
+                }
+                .into(),
                 extra: Decimal::ZERO,
             }
         }
@@ -976,7 +1038,8 @@ fn score_indicator(
                     "按公式 {} 计算得{}分",
                     f.source(),
                     show(round_points(p, set.rounding))
-                ),
+                )
+                .into(),
                 extra: Decimal::ZERO,
             },
         },
@@ -1016,9 +1079,144 @@ pub fn case_deduction(p: &PerCase, c: &crate::evidence::Case) -> (Decimal, Strin
     (amount, parts.join(","))
 }
 
+/// Points of a value rule without any text: the path scoring takes. Returns (points, extra
+/// allowed above max, whether the rule could score the value). [`apply`] explains the same
+/// computation in words; a property test keeps the two in agreement.
+pub(crate) fn points_of(rule: &Rule, v: Val, max: Decimal) -> (Decimal, Decimal, bool) {
+    let zero = Decimal::ZERO;
+    let num = match v {
+        Val::Num(d) => d,
+        Val::Bool(b) => {
+            return match rule {
+                Rule::Binary {
+                    is: Some(want),
+                    otherwise,
+                    ..
+                } => (if b == *want { max } else { *otherwise }, zero, true),
+                _ => (zero, zero, false),
+            };
+        }
+    };
+    let p = match rule {
+        Rule::Binary {
+            min,
+            max: hi,
+            otherwise,
+            ..
+        } => {
+            if min.is_none_or(|m| num >= m) && hi.is_none_or(|h| num <= h) {
+                max
+            } else {
+                *otherwise
+            }
+        }
+        Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
+            let gap = if matches!(rule, Rule::DeductBelow(_)) {
+                d.target - num
+            } else {
+                num - d.target
+            };
+            if gap < zero || (gap == zero && d.base == zero) {
+                max
+            } else {
+                let n = steps(gap, d.per, d.count).unwrap_or_default();
+                max - (n * d.points + d.base)
+            }
+        }
+        Rule::Threshold {
+            zero_above,
+            zero_below,
+            inclusive,
+            within,
+        } => {
+            let beyond = match (zero_above, zero_below) {
+                (Some(a), _) => num > *a || (*inclusive && num == *a),
+                (None, Some(b)) => num < *b || (*inclusive && num == *b),
+                _ => false,
+            };
+            if beyond {
+                zero
+            } else {
+                match within {
+                    Some(r) => return points_of(r, v, max),
+                    None => max,
+                }
+            }
+        }
+        Rule::Band {
+            low,
+            high,
+            low_inclusive,
+            high_inclusive,
+        } => {
+            let lo_ok = if *low_inclusive {
+                num >= *low
+            } else {
+                num > *low
+            };
+            let hi_ok = if *high_inclusive {
+                num <= *high
+            } else {
+                num < *high
+            };
+            if lo_ok && hi_ok { max } else { zero }
+        }
+        Rule::Proportional { target } => {
+            let ratio = num
+                .checked_div(*target)
+                .unwrap_or_default()
+                .clamp(zero, Decimal::ONE);
+            max * ratio
+        }
+        Rule::Interpolate { full_at, zero_at } => {
+            let t = ((num - *full_at).checked_div(*zero_at - *full_at))
+                .unwrap_or_default()
+                .clamp(zero, Decimal::ONE);
+            max * (Decimal::ONE - t)
+        }
+        Rule::BonusAbove {
+            target,
+            per,
+            add,
+            deduct,
+            extra_cap,
+            count,
+        } => {
+            if num >= *target {
+                let n = steps(num - *target, *per, *count).unwrap_or_default();
+                return (max + (n * *add).min(*extra_cap), *extra_cap, true);
+            }
+            let n = steps(*target - num, *per, *count).unwrap_or_default();
+            max - n * *deduct
+        }
+        Rule::Steps { rows, otherwise } => rows
+            .iter()
+            .find(|r| r.min.is_none_or(|m| num >= m) && r.below.is_none_or(|b| num < b))
+            .map_or(*otherwise, |r| r.points),
+        Rule::PerCount { per, points } => {
+            let n = num.checked_div(*per).unwrap_or_default().floor().max(zero);
+            n * *points
+        }
+        Rule::Fraction => max * num.clamp(zero, Decimal::ONE),
+        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => return (zero, zero, false),
+    };
+    (p, zero, true)
+}
+
+/// The one-line explanation of a value rule applied to a value (what [`points_of`] computed).
+pub fn explain_value_rule(
+    rule: &Rule,
+    name: &str,
+    v: Val,
+    max: Decimal,
+    unit: Option<&str>,
+) -> String {
+    apply(rule, name, v, max, unit).reason
+}
+
 /// Apply a value rule. `max` is this unit's maximum for the item.
-fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> Scored {
-    let ok = |points: Decimal, reason: String| Scored {
+fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> Explained {
+    let ok = |points: Decimal, reason: String| Explained {
         points,
         status: Status::Scored,
         reason,
@@ -1055,7 +1253,7 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
                         )
                     }
                 }
-                _ => Scored {
+                _ => Explained {
                     points: Decimal::ZERO,
                     status: Status::Undefined,
                     reason: "规则需要数值,输入为是/否".into(),
@@ -1262,7 +1460,7 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
             if num >= *target {
                 let n = steps(num - *target, *per, *count).unwrap_or_default();
                 let gain = (n * *add).min(*extra_cap);
-                Scored {
+                Explained {
                     points: max + gain,
                     status: Status::Scored,
                     reason: format!(
@@ -1347,7 +1545,7 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> S
                 ),
             )
         }
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => Scored {
+        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => Explained {
             points: Decimal::ZERO,
             status: Status::Undefined,
             reason: "规则与输入不匹配".into(),
@@ -1362,8 +1560,107 @@ mod tests {
     use crate::raw::StepCount;
     use rust_decimal::dec;
 
+    /// Points by the explaining path, checked against the scoring path.
     fn pts(rule: &Rule, v: Decimal, max: Decimal) -> Decimal {
-        apply(rule, "x", Val::Num(v), max, Some("%")).points
+        let explained = apply(rule, "x", Val::Num(v), max, Some("%")).points;
+        assert_eq!(
+            explained,
+            points_of(rule, Val::Num(v), max).0,
+            "{rule:?} at {v}"
+        );
+        explained
+    }
+
+    fn all_shapes() -> Vec<Rule> {
+        let d = |t: i64, per: i64, pts: i64, count| Deduct {
+            target: Decimal::new(t, 1),
+            per: Decimal::new(per, 1),
+            points: Decimal::new(pts, 1),
+            count,
+            base: Decimal::new(1, 1),
+        };
+        vec![
+            Rule::Binary {
+                min: Some(dec!(90)),
+                max: None,
+                is: None,
+                otherwise: dec!(1),
+            },
+            Rule::Binary {
+                min: None,
+                max: Some(dec!(107)),
+                is: None,
+                otherwise: dec!(0),
+            },
+            Rule::DeductBelow(d(950, 1, 3, StepCount::Whole)),
+            Rule::DeductBelow(d(950, 1, 3, StepCount::Started)),
+            Rule::DeductAbove(d(1070, 1, 1, StepCount::Partial)),
+            Rule::Threshold {
+                zero_above: Some(dec!(5)),
+                zero_below: None,
+                inclusive: false,
+                within: Some(Box::new(Rule::Interpolate {
+                    full_at: dec!(0),
+                    zero_at: dec!(5),
+                })),
+            },
+            Rule::Threshold {
+                zero_above: None,
+                zero_below: Some(dec!(82)),
+                inclusive: true,
+                within: None,
+            },
+            Rule::Band {
+                low: dec!(85),
+                high: dec!(100),
+                low_inclusive: true,
+                high_inclusive: false,
+            },
+            Rule::Proportional { target: dec!(65) },
+            Rule::Interpolate {
+                full_at: dec!(5),
+                zero_at: dec!(3),
+            },
+            Rule::BonusAbove {
+                target: dec!(70),
+                per: dec!(1),
+                add: dec!(5),
+                deduct: dec!(1),
+                extra_cap: dec!(20),
+                count: StepCount::Whole,
+            },
+            Rule::Steps {
+                rows: vec![
+                    StepRow {
+                        min: Some(dec!(95)),
+                        below: None,
+                        points: dec!(10),
+                    },
+                    StepRow {
+                        min: Some(dec!(90)),
+                        below: Some(dec!(95)),
+                        points: dec!(6),
+                    },
+                ],
+                otherwise: dec!(1),
+            },
+            Rule::PerCount {
+                per: dec!(2),
+                points: dec!(3),
+            },
+            Rule::Fraction,
+        ]
+    }
+
+    proptest::proptest! {
+        /// The scoring path and the explaining path agree on every shape and value.
+        #[test]
+        fn explaining_and_scoring_paths_agree(v in -20000i64..20000, scale in 0u32..3, max in 0i64..200) {
+            let v = Decimal::new(v, scale);
+            for r in all_shapes() {
+                pts(&r, v, Decimal::from(max));
+            }
+        }
     }
 
     fn deduct(target: Decimal, per: Decimal, points: Decimal) -> Deduct {

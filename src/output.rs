@@ -41,14 +41,46 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// The scorecard JSON (pretty, stable key order, trailing newline).
+/// The scorecard JSON: the header pretty-printed, then one unit per line (compact), so
+/// files stay readable and diffable and large runs stay small. Units are serialised in
+/// parallel and joined in rank order, so the bytes do not depend on the thread count.
 pub fn scorecard_json(a: &Assessment) -> Result<Vec<u8>, WriteError> {
-    let mut v = serde_json::to_vec_pretty(a).map_err(|e| WriteError::Encode {
+    use rayon::prelude::*;
+    let enc = |e: serde_json::Error| WriteError::Encode {
         what: "scorecard.json",
         message: e.to_string(),
-    })?;
-    v.push(b'\n');
-    Ok(v)
+    };
+    let header = Assessment {
+        units: Vec::new(),
+        ..a.clone_header()
+    };
+    let head = serde_json::to_string_pretty(&header).map_err(enc)?;
+    let Some(prefix) = head.strip_suffix("\"units\": []\n}") else {
+        return Err(WriteError::Encode {
+            what: "scorecard.json",
+            message: "`units` must be the last field of the scorecard".into(),
+        });
+    };
+    let units: Vec<Vec<u8>> = a
+        .units
+        .par_iter()
+        .map(serde_json::to_vec)
+        .collect::<Result<_, _>>()
+        .map_err(enc)?;
+    let mut out =
+        Vec::with_capacity(prefix.len() + units.iter().map(|u| u.len() + 6).sum::<usize>() + 16);
+    out.extend_from_slice(prefix.as_bytes());
+    out.extend_from_slice(b"\"units\": [");
+    for (i, u) in units.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+        out.extend_from_slice(u);
+    }
+    out.extend_from_slice(if units.is_empty() {
+        b"]\n}\n"
+    } else {
+        b"\n  ]\n}\n"
+    });
+    Ok(out)
 }
 
 /// The scorecard CSV: UTF-8 with a BOM so that Excel opens it correctly.

@@ -13,6 +13,89 @@ use std::sync::Arc;
 /// Shared text: names and rule texts are the same for every unit, so results share them.
 pub type Text = Arc<str>;
 
+/// The one-line explanation of an indicator's points. Value rules are explained lazily: the
+/// text is produced only when shown or serialised, so scoring does no formatting.
+#[derive(Debug, Clone)]
+pub enum Reason {
+    Text(String),
+    Rule {
+        rule: Arc<crate::model::Rule>,
+        name: Text,
+        unit: Option<Text>,
+        value: crate::expr::Val,
+        max: Decimal,
+    },
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Text(t) => f.write_str(t),
+            Reason::Rule {
+                rule,
+                name,
+                unit,
+                value,
+                max,
+            } => f.write_str(&crate::engine::explain_value_rule(
+                rule,
+                name,
+                *value,
+                *max,
+                unit.as_deref(),
+            )),
+        }
+    }
+}
+
+impl From<String> for Reason {
+    fn from(s: String) -> Self {
+        Reason::Text(s)
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Reason::Text)
+    }
+}
+
+/// A value as shown in reports: formatted only when shown or serialised.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    Missing,
+    Val(crate::expr::Val, Option<Text>),
+    Text(String),
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shown::Missing => f.write_str("缺失"),
+            Shown::Val(v, unit) => f.write_str(&crate::engine::fmt_val(v, unit.as_deref())),
+            Shown::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Shown {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Shown::Text)
+    }
+}
+
 /// Version tag of the scorecard JSON.
 pub const SCHEMA: &str = "kaohe.scorecard/1";
 
@@ -29,8 +112,31 @@ pub struct Assessment {
     pub grades: Vec<GradeInfo>,
     pub peer_groups: Vec<NamedInfo>,
     pub sections: Vec<NamedInfo>,
+    /// The indicators and bonus items once, with their rule text and responsible office
+    /// (per-unit results refer to them by id).
+    #[serde(default)]
+    pub indicators: Vec<IndicatorInfo>,
     /// Units in rank order (ties by id).
     pub units: Vec<UnitResult>,
+}
+
+impl Assessment {
+    /// Everything but the units.
+    pub fn clone_header(&self) -> Assessment {
+        Assessment {
+            schema: self.schema.clone(),
+            engine: self.engine.clone(),
+            indicator_set: self.indicator_set.clone(),
+            period: self.period.clone(),
+            lines: self.lines.clone(),
+            combine: self.combine.clone(),
+            grades: self.grades.clone(),
+            peer_groups: self.peer_groups.clone(),
+            sections: self.sections.clone(),
+            indicators: self.indicators.clone(),
+            units: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +185,21 @@ impl From<&Grade> for GradeInfo {
             min: g.min,
         }
     }
+}
+
+/// An indicator as the set defines it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndicatorInfo {
+    pub id: String,
+    pub name: String,
+    pub line: Option<String>,
+    pub section: Option<String>,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max: Decimal,
+    pub bonus: bool,
+    pub rule_text: String,
+    pub office: Option<String>,
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -186,7 +307,7 @@ pub struct InputValue {
     pub id: Text,
     pub name: Text,
     /// Displayed value with its unit, or `缺失` when missing.
-    pub value: String,
+    pub value: Shown,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -194,6 +315,7 @@ pub struct IndicatorResult {
     pub id: Text,
     pub name: Text,
     pub line: Option<Text>,
+    #[serde(skip_serializing, default)]
     pub section: Option<Text>,
     #[serde(with = "rust_decimal::serde::float")]
     pub max: Decimal,
@@ -204,9 +326,12 @@ pub struct IndicatorResult {
     pub lost: Decimal,
     pub status: Status,
     /// One line in Chinese: what was read, what the rule did, the points.
-    pub reason: String,
+    pub reason: Reason,
     pub inputs: Vec<InputValue>,
+    /// The rule as written (also in [`Assessment::indicators`]; not repeated per unit in JSON).
+    #[serde(skip_serializing, default = "empty_text")]
     pub rule_text: Text,
+    #[serde(skip_serializing, default)]
     pub office: Option<Text>,
 }
 
@@ -247,4 +372,8 @@ pub struct CaseResult {
     /// How the deduction was computed, in Chinese.
     pub explanation: String,
     pub in_period: bool,
+}
+
+fn empty_text() -> Text {
+    Text::from("")
 }

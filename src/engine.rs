@@ -152,12 +152,10 @@ fn fill_derived(
     }
 }
 
-/// Score every unit of the scored kind, then rank. Errors only when an indicator with
-/// `on_missing: error` lacks evidence.
-pub fn assess(set: &IndicatorSet, ev: &Evidence) -> Result<Assessment, Diagnostics> {
+/// Slot vectors of descendant-kind units (fields, case counts, derived), by unit index.
+fn child_values(set: &IndicatorSet, ev: &Evidence) -> Vec<Vec<Option<Val>>> {
     let n_cases = set.case_types.len();
-    // Descendant-kind units first: their derived values feed aggregations.
-    let child_vals: Vec<Vec<Option<Val>>> = (0..ev.units.len())
+    (0..ev.units.len())
         .into_par_iter()
         .map(|i| {
             let u = &ev.units[i];
@@ -171,7 +169,39 @@ pub fn assess(set: &IndicatorSet, ev: &Evidence) -> Result<Assessment, Diagnosti
                 _ => Vec::new(),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The values of a scored unit before scoring: its fields, case counts and derived values,
+/// as `(id, value)` pairs (`None` when missing or undefined).
+pub fn unit_values(set: &IndicatorSet, ev: &Evidence, unit: usize) -> Vec<(String, Option<Val>)> {
+    let kind = set.unit_kind();
+    let child_vals = child_values(set, ev);
+    let mut vals = ev
+        .units
+        .get(unit)
+        .map(|u| u.values.clone())
+        .unwrap_or_default();
+    let mut why = Vec::new();
+    fill_derived(
+        kind,
+        set.case_types.len(),
+        &mut vals,
+        &mut why,
+        unit,
+        ev,
+        &child_vals,
+    );
+    (0..set.slots.points)
+        .map(|s| (set.slot_name(s).0, vals.get(s as usize).copied().flatten()))
+        .collect()
+}
+
+/// Score every unit of the scored kind, then rank. Errors only when an indicator with
+/// `on_missing: error` lacks evidence.
+pub fn assess(set: &IndicatorSet, ev: &Evidence) -> Result<Assessment, Diagnostics> {
+    // Descendant-kind units first: their derived values feed aggregations.
+    let child_vals = child_values(set, ev);
     let cat = Catalog::new(set);
     let results: Vec<Result<UnitResult, Vec<Diagnostic>>> = ev
         .scored

@@ -5,4 +5,5 @@ mod cli;
 mod determinism;
 mod invalid;
 mod properties;
+mod seed;
 mod support;

@@ -130,15 +130,36 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
     }
 }
 
+/// A spinner on stderr naming the current phase; hidden when stderr is not a terminal.
+fn progress() -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
 fn assess(args: &AssessArgs) -> ExitCode {
+    let pb = progress();
+    pb.set_message("读取指标体系与佐证材料");
     let (set, ev) = match load_inputs(&args.input) {
         Ok(x) => x,
-        Err(d) => return invalid(&d),
+        Err(d) => {
+            pb.finish_and_clear();
+            return invalid(&d);
+        }
     };
+    pb.set_message(format!("评分 {} 个单位", ev.scored.len()));
     let a = match crate::engine::assess(&set, &ev) {
         Ok(a) => a,
-        Err(d) => return invalid(&d),
+        Err(d) => {
+            pb.finish_and_clear();
+            return invalid(&d);
+        }
     };
+    pb.set_message("写出评分表");
     let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
         ("scorecard.json", output::scorecard_json(&a)),
         ("scorecard.csv", output::scorecard_csv(&a)),
@@ -159,6 +180,7 @@ fn assess(args: &AssessArgs) -> ExitCode {
             return ExitCode::from(EXIT_INTERNAL);
         }
     }
+    pb.finish_and_clear();
     if !args.quiet {
         print!("{}", output::terminal_table(&a));
         println!(

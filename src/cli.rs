@@ -132,7 +132,8 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
 
 /// A spinner on stderr naming the current phase; hidden when stderr is not a terminal.
 fn progress() -> indicatif::ProgressBar {
-    let pb = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let pb =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     pb.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),

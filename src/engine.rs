@@ -21,6 +21,8 @@ struct Catalog {
     slots: Vec<(Text, Text, Option<Text>)>,
     indicators: Vec<IndNames>,
     bonus: Vec<IndNames>,
+    layer_ids: Vec<Text>,
+    layer_names: Vec<Text>,
 }
 
 struct IndNames {
@@ -62,6 +64,16 @@ impl Catalog {
         };
         Self {
             slots,
+            layer_ids: set
+                .layers
+                .iter()
+                .map(|l| Text::from(l.id.as_str()))
+                .collect(),
+            layer_names: set
+                .layers
+                .iter()
+                .map(|l| Text::from(l.name.as_str()))
+                .collect(),
             indicators: set.indicators.iter().map(names).collect(),
             bonus: set
                 .bonus
@@ -125,7 +137,8 @@ fn fill_derived(
     ev: &Evidence,
     child_vals: &[Vec<Option<Val>>],
 ) {
-    let base = kind.fields.len() + n_cases;
+    let _ = n_cases;
+    let base = kind.layout.derived as usize;
     if vals.len() < base + kind.derived.len() {
         vals.resize(base + kind.derived.len(), None);
     }
@@ -197,16 +210,160 @@ pub fn unit_values(set: &IndicatorSet, ev: &Evidence, unit: usize) -> Vec<(Strin
         .collect()
 }
 
+/// Earlier scorecards of the same kind of unit, most recent first, indexed by unit id.
+struct HistIndex<'a> {
+    years: Vec<std::collections::BTreeMap<&'a str, &'a UnitResult>>,
+}
+
+impl<'a> HistIndex<'a> {
+    fn new(set: &IndicatorSet, history: &'a [Assessment]) -> Self {
+        let mut past: Vec<&Assessment> = history
+            .iter()
+            .filter(|a| {
+                a.indicator_set.unit_kind == set.unit_kind().id && a.period.to < set.effective.from
+            })
+            .collect();
+        past.sort_by_key(|a| std::cmp::Reverse(a.period.to));
+        Self {
+            years: past
+                .iter()
+                .map(|a| a.units.iter().map(|u| (u.id.as_str(), u)).collect())
+                .collect(),
+        }
+    }
+
+    fn get(&self, years: u8, unit: &str, key: &str) -> Option<Val> {
+        let u = self
+            .years
+            .get(usize::from(years).checked_sub(1)?)?
+            .get(unit)?;
+        match key {
+            "total" => Some(Val::Num(u.total)),
+            "score" => Some(Val::Num(u.score)),
+            "rank" => Some(Val::Num(Decimal::from(u.rank))),
+            _ => u.values.get(key),
+        }
+    }
+}
+
+/// A scored unit's value vector before scoring (fields, layers, cases, history, derived,
+/// comparatives) and why missing derived values are missing.
+type Prepared = (Vec<Option<Val>>, Why);
+
+fn prepare(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    hist: &HistIndex,
+    child_vals: &[Vec<Option<Val>>],
+) -> Vec<Prepared> {
+    let slots = set.slots;
+    let kind = set.unit_kind();
+    let mut prepared: Vec<Prepared> = ev
+        .scored
+        .par_iter()
+        .map(|&ui| {
+            let unit = &ev.units[ui];
+            let mut vals = unit.values.clone();
+            vals.resize(slots.len as usize, None);
+            for (k, d) in set.dynamic.iter().enumerate() {
+                if let DynKind::Last { years, key } = &d.kind {
+                    vals[slots.dynamic as usize + k] = hist.get(*years, &unit.id, key);
+                }
+            }
+            let mut why: Why = Vec::new();
+            fill_derived(
+                kind,
+                set.case_types.len(),
+                &mut vals,
+                &mut why,
+                ui,
+                ev,
+                child_vals,
+            );
+            vals.resize(slots.len as usize, None);
+            why.resize(slots.len as usize, None);
+            let num = |vals: &[Option<Val>], s: u32| match vals.get(s as usize).copied().flatten() {
+                Some(Val::Num(d)) => Some(d),
+                _ => None,
+            };
+            for (k, d) in set.dynamic.iter().enumerate() {
+                let v = match &d.kind {
+                    DynKind::Mean3 { cur, last, last2 } => {
+                        let xs: Vec<Decimal> = [*cur, *last, *last2]
+                            .iter()
+                            .filter_map(|s| num(&vals, *s))
+                            .collect();
+                        (!xs.is_empty())
+                            .then(|| xs.iter().copied().sum::<Decimal>() / Decimal::from(xs.len()))
+                    }
+                    DynKind::Change { cur, last } => match (num(&vals, *cur), num(&vals, *last)) {
+                        (Some(a), Some(b)) => Some(a - b),
+                        _ => None,
+                    },
+                    _ => continue,
+                };
+                vals[slots.dynamic as usize + k] = v.map(Val::Num);
+            }
+            (vals, why)
+        })
+        .collect();
+    // Means over units (peer group / all), summed serially in input order.
+    for (k, d) in set.dynamic.iter().enumerate() {
+        let (cur, by_peer) = match d.kind {
+            DynKind::PeerMean { cur } => (cur, true),
+            DynKind::AllMean { cur } => (cur, false),
+            _ => continue,
+        };
+        let n_groups = set.peer_groups.len() + 1;
+        let mut sums = vec![(Decimal::ZERO, 0u32); n_groups];
+        let group = |ui: usize| {
+            if by_peer {
+                ev.units[ui].peer_group.map_or(n_groups - 1, |g| g)
+            } else {
+                0
+            }
+        };
+        for (pos, &ui) in ev.scored.iter().enumerate() {
+            if let Some(Val::Num(x)) = prepared[pos].0.get(cur as usize).copied().flatten() {
+                let g = &mut sums[group(ui)];
+                g.0 += x;
+                g.1 += 1;
+            }
+        }
+        for (pos, &ui) in ev.scored.iter().enumerate() {
+            let (sum, n) = sums[group(ui)];
+            if n > 0 {
+                prepared[pos].0[slots.dynamic as usize + k] =
+                    Some(Val::Num(sum / Decimal::from(n)));
+            }
+        }
+    }
+    prepared
+}
+
 /// Score every unit of the scored kind, then rank. Errors only when an indicator with
 /// `on_missing: error` lacks evidence.
 pub fn assess(set: &IndicatorSet, ev: &Evidence) -> Result<Assessment, Diagnostics> {
+    assess_with(set, ev, &[])
+}
+
+/// Score with earlier scorecards as history (`last.x`, `mean3.x`, `change.x`, year-over-year).
+/// Scorecards of another unit kind, or not before this set's period, are ignored.
+pub fn assess_with(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    history: &[Assessment],
+) -> Result<Assessment, Diagnostics> {
     // Descendant-kind units first: their derived values feed aggregations.
     let child_vals = child_values(set, ev);
     let cat = Catalog::new(set);
+    let hist = HistIndex::new(set, history);
+    let prepared = prepare(set, ev, &hist, &child_vals);
     let results: Vec<Result<UnitResult, Vec<Diagnostic>>> = ev
         .scored
         .par_iter()
-        .map(|&i| score_unit(set, &cat, ev, i, &child_vals))
+        .zip(prepared.into_par_iter())
+        .map(|(&i, p)| score_unit(set, &cat, ev, i, &child_vals, p))
         .collect();
     let mut units = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
@@ -388,16 +545,11 @@ fn score_unit(
     ev: &Evidence,
     ui: usize,
     child_vals: &[Vec<Option<Val>>],
+    prepared: Prepared,
 ) -> Result<UnitResult, Vec<Diagnostic>> {
     let unit = &ev.units[ui];
-    let kind = set.unit_kind();
-    let n_cases = set.case_types.len();
     let slots = set.slots;
-    let mut vals = unit.values.clone();
-    let mut why: Why = Vec::new();
-    fill_derived(kind, n_cases, &mut vals, &mut why, ui, ev, child_vals);
-    vals.resize(slots.len as usize, None);
-    why.resize(slots.len as usize, None);
+    let (mut vals, why) = prepared;
     let mut errors = Vec::new();
     let mut case_charges: Vec<Option<(String, Decimal, String)>> = vec![None; unit.cases.len()];
 
@@ -737,7 +889,54 @@ fn score_unit(
         return Err(errors);
     }
     let parent = unit.parent.map(|p| ev.units[p].id.clone());
+    let kind = set.unit_kind();
+    let get = |s: usize| vals.get(s).copied().flatten();
+    let mut corrections = Vec::new();
+    for (fi, f) in kind.fields.iter().enumerate() {
+        if f.layers.is_empty() {
+            continue;
+        }
+        let present: Vec<(usize, Val)> = f
+            .layers
+            .iter()
+            .enumerate()
+            .filter_map(|(k, l)| get(f.layer_base as usize + k).map(|v| (*l, v)))
+            .collect();
+        if present.is_empty() {
+            continue;
+        }
+        let unit_of = f.unit.as_deref().map(Text::from);
+        let used = present.first().map(|(l, _)| cat.layer_ids[*l].clone());
+        let difference = match (present.first(), present.last()) {
+            (Some((a, Val::Num(x))), Some((b, Val::Num(y)))) if a != b => {
+                Some(Shown::Val(Val::Num(*x - *y), unit_of.clone()))
+            }
+            _ => None,
+        };
+        corrections.push(Correction {
+            field: cat.slots[fi].0.clone(),
+            name: cat.slots[fi].1.clone(),
+            layers: present
+                .iter()
+                .map(|(l, v)| LayerValue {
+                    layer: cat.layer_ids[*l].clone(),
+                    name: cat.layer_names[*l].clone(),
+                    value: Shown::Val(*v, unit_of.clone()),
+                })
+                .collect(),
+            used,
+            difference,
+        });
+    }
+    let mut values = Vec::with_capacity(kind.fields.len() + kind.derived.len());
+    for s in (0..slots.layers as usize).chain(slots.derived as usize..slots.points as usize) {
+        if let Some(v) = get(s) {
+            values.push((cat.slots[s].0.clone(), v));
+        }
+    }
     Ok(UnitResult {
+        corrections,
+        values: Values(values),
         id: unit.id.clone(),
         name: unit.name.clone(),
         kind: unit.kind_id.clone(),
@@ -802,10 +1001,25 @@ fn inputs_of(
                 .copied()
                 .flatten()
                 .map_or(Shown::Missing, |v| Shown::Val(v, unit.clone()));
+            let layer = set
+                .unit_kind()
+                .fields
+                .get(s as usize)
+                .filter(|_| s < set.slots.layers)
+                .and_then(|f| {
+                    let k = (0..f.layers.len()).find(|k| {
+                        vals.get(f.layer_base as usize + k)
+                            .copied()
+                            .flatten()
+                            .is_some()
+                    })?;
+                    cat.layer_ids.get(*f.layers.get(k)?).cloned()
+                });
             Some(InputValue {
                 id: id.clone(),
                 name: name.clone(),
                 value,
+                layer,
             })
         })
         .collect()
@@ -857,6 +1071,20 @@ fn score_indicator(
         },
         Input::None => match &ind.rule {
             Rule::Formula(f) => f.slots().to_vec(),
+            Rule::LevelProgress(lp) => {
+                let mut v: Vec<u32> = lp
+                    .level
+                    .slots()
+                    .iter()
+                    .chain(lp.progress.slots())
+                    .chain(lp.when.slots())
+                    .chain(lp.coefficient.iter().flat_map(|c| c.slots()))
+                    .copied()
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
             _ => Vec::new(),
         },
     };
@@ -1026,12 +1254,14 @@ fn score_indicator(
         (Input::Cases, Rule::PerCase(p)) => {
             let mut total = Decimal::ZERO;
             let mut n = 0usize;
+            let window = &set.periods[ind.period];
             for (ci, c) in unit.cases.iter().enumerate() {
-                if !c.in_period || !p.case_types.contains(&c.type_index) {
+                let in_window = c.date.is_none_or(|d| window.contains(d));
+                if !c.verified || !in_window || !p.case_types.contains(&c.type_index) {
                     continue;
                 }
                 n += 1;
-                let (amount, why) = case_deduction(p, c);
+                let (amount, why) = case_deduction(p, c, window.to);
                 total += amount;
                 charges.push((ci, amount, why));
             }
@@ -1058,6 +1288,56 @@ fn score_indicator(
                 extra: Decimal::ZERO,
             }
         }
+        (Input::None, Rule::LevelProgress(lp)) => {
+            let clamp01 = |d: Decimal| d.clamp(Decimal::ZERO, Decimal::ONE);
+            let parts = (|| -> Result<(Decimal, Decimal, bool, Decimal), EvalError> {
+                let level = clamp01(lp.level.eval_num(&env)?);
+                let progress = clamp01(lp.progress.eval_num(&env)?);
+                let cond = lp.when.eval_bool(&env)?;
+                let coef = match &lp.coefficient {
+                    Some(c) => c.eval_num(&env)?,
+                    None => Decimal::ONE,
+                };
+                Ok((level, progress, cond, coef))
+            })();
+            match parts {
+                Err(EvalError::Missing(s)) => missing(s, errors),
+                Err(e) => undefined(e),
+                Ok((level, progress, cond, coef)) => {
+                    let w = if cond { lp.weights } else { lp.otherwise };
+                    let wsum = w[0] + w[1];
+                    let frac = (w[0] * level + w[1] * progress)
+                        .checked_div(wsum)
+                        .unwrap_or_default();
+                    let p = max * frac * coef;
+                    Scored {
+                        points: p,
+                        status: Status::Scored,
+                        reason: format!(
+                            "水平得分率{}、进步得分率{},{}按{}:{}加权,系数{},计{}分{}",
+                            show(level.round_dp(4)),
+                            show(progress.round_dp(4)),
+                            if cond {
+                                "满足条件,"
+                            } else {
+                                "不满足条件,"
+                            },
+                            show(w[0]),
+                            show(w[1]),
+                            show(coef.round_dp(4)),
+                            show(p.round_dp(2)),
+                            if p > max {
+                                format!(",最高不超过本项目分{}分", show(max))
+                            } else {
+                                String::new()
+                            }
+                        )
+                        .into(),
+                        extra: Decimal::ZERO,
+                    }
+                }
+            }
+        }
         (Input::None, Rule::Formula(f)) => match f.eval_num(&env) {
             Err(EvalError::Missing(s)) => missing(s, errors),
             Err(e) => undefined(e),
@@ -1079,9 +1359,46 @@ fn score_indicator(
 }
 
 /// The deduction of one case under a per-case rule, with its explanation.
-pub fn case_deduction(p: &PerCase, c: &crate::evidence::Case) -> (Decimal, String) {
-    let mut parts = vec![format!("每例扣{}分", show(p.points))];
+pub fn case_deduction(
+    p: &PerCase,
+    c: &crate::evidence::Case,
+    window_end: chrono::NaiveDate,
+) -> (Decimal, String) {
+    use chrono::Datelike;
+    let mut parts = Vec::new();
+    if p.points > Decimal::ZERO || p.per_month.is_zero() {
+        parts.push(format!("每例扣{}分", show(p.points)));
+    }
     let mut amount = p.points;
+    if p.per_month > Decimal::ZERO
+        && let Some(d) = c.date
+    {
+        let r = c.reported.unwrap_or(window_end);
+        let months = (r.year() * 12 + r.month() as i32) - (d.year() * 12 + d.month() as i32);
+        let months = u32::try_from(months.max(0)).unwrap_or(0);
+        let charged = p.max_months.map_or(months, |m| months.min(m));
+        if charged > 0 {
+            let extra = p.per_month * Decimal::from(charged);
+            amount += extra;
+            parts.push(format!(
+                "{}{}迟报{}个月{},每月扣{}分,计{}分",
+                d,
+                match c.reported {
+                    Some(r) => format!("发生、{r}上报,"),
+                    None => "发生、至考核期末未上报,".to_string(),
+                },
+                months,
+                match p.max_months {
+                    Some(m) if months > m => format!("(最多计{m}个月)"),
+                    _ => String::new(),
+                },
+                show(p.per_month),
+                show(extra)
+            ));
+        } else {
+            parts.push("按时上报,不计迟报".to_string());
+        }
+    }
     if p.escalate > Decimal::ZERO
         && let Some(sev) = c.severity
         && sev > p.base_severity
@@ -1228,7 +1545,9 @@ pub(crate) fn points_of(rule: &Rule, v: Val, max: Decimal) -> (Decimal, Decimal,
             n * *points
         }
         Rule::Fraction => max * num.clamp(zero, Decimal::ONE),
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => return (zero, zero, false),
+        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
+            return (zero, zero, false);
+        }
     };
     (p, zero, true)
 }
@@ -1575,12 +1894,14 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> E
                 ),
             )
         }
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => Explained {
-            points: Decimal::ZERO,
-            status: Status::Undefined,
-            reason: "规则与输入不匹配".into(),
-            extra: Decimal::ZERO,
-        },
+        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
+            Explained {
+                points: Decimal::ZERO,
+                status: Status::Undefined,
+                reason: "规则与输入不匹配".into(),
+                extra: Decimal::ZERO,
+            }
+        }
     }
 }
 

@@ -27,12 +27,14 @@ pub enum RawValue {
     Text(String),
     /// A number that is not a number (NaN, infinity).
     NotFinite,
+    /// One value per evidence layer: `{ self_report: 12000, survey: 12400 }`.
+    Layers(Vec<(String, RawValue)>),
 }
 
 impl<'de> Deserialize<'de> for RawValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
-        impl serde::de::Visitor<'_> for V {
+        impl<'de> serde::de::Visitor<'de> for V {
             type Value = RawValue;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a number, yes/no or text")
@@ -63,6 +65,19 @@ impl<'de> Deserialize<'de> for RawValue {
             }
             fn visit_none<E>(self) -> Result<RawValue, E> {
                 Ok(RawValue::Missing)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawValue, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, RawValue>()? {
+                    if matches!(v, RawValue::Layers(_)) {
+                        return Err(serde::de::Error::custom("layers cannot be nested"));
+                    }
+                    out.push((k, v));
+                }
+                Ok(RawValue::Layers(out))
             }
         }
         d.deserialize_any(V)
@@ -119,6 +134,15 @@ pub struct RawCase {
     pub reference: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// When the case was reported (for late-report deductions, R11).
+    #[serde(default)]
+    pub reported: Option<NaiveDate>,
+    /// Whether the case was verified (查实); unverified cases are listed but never counted.
+    #[serde(default)]
+    pub verified: Option<bool>,
+    /// An amount attached to the entry (e.g. funds), summed as `amount.TYPE`.
+    #[serde(default)]
+    pub amount: Option<Decimal>,
 }
 
 /// Where a piece of evidence was read.
@@ -153,6 +177,9 @@ pub struct Case {
     #[serde(rename = "ref")]
     pub reference: Option<String>,
     pub note: Option<String>,
+    pub reported: Option<NaiveDate>,
+    pub verified: bool,
+    pub amount: Option<Decimal>,
     /// False when the case is dated outside the set's effective period (it does not count).
     pub in_period: bool,
 }
@@ -298,6 +325,9 @@ const LEDGER_FOUND: &[&str] = &["found_by", "发现层级", "发现单位"];
 const LEDGER_SELF: &[&str] = &["self_reported", "自查上报"];
 const LEDGER_REF: &[&str] = &["ref", "编号", "文号"];
 const LEDGER_NOTE: &[&str] = &["note", "备注", "说明"];
+const LEDGER_REPORTED: &[&str] = &["reported", "上报日期", "报告日期"];
+const LEDGER_VERIFIED: &[&str] = &["verified", "是否查实", "查实"];
+const LEDGER_AMOUNT: &[&str] = &["amount", "金额"];
 
 fn find(headers: &[String], names: &[&str]) -> Option<usize> {
     headers
@@ -379,6 +409,9 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
             LEDGER_SELF,
             LEDGER_REF,
             LEDGER_NOTE,
+            LEDGER_REPORTED,
+            LEDGER_VERIFIED,
+            LEDGER_AMOUNT,
         ]
         .iter()
         .map(|n| find(&headers, n))
@@ -452,8 +485,45 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
                     false
                 }
             };
+            let reported = match get(LEDGER_REPORTED).map(parse_date) {
+                None => None,
+                Some(Some(d)) => Some(d),
+                Some(None) => {
+                    diags.push(Diagnostic::row(
+                        file,
+                        row,
+                        "reported",
+                        "expected a date like 2011-05-03",
+                    ));
+                    None
+                }
+            };
+            let verified = match get(LEDGER_VERIFIED).map(parse_bool) {
+                None => None,
+                Some(Some(b)) => Some(b),
+                Some(None) => {
+                    diags.push(Diagnostic::row(
+                        file,
+                        row,
+                        "verified",
+                        "expected 是/否 or true/false",
+                    ));
+                    None
+                }
+            };
+            let amount = match get(LEDGER_AMOUNT).map(parse_number) {
+                None => None,
+                Some(Some((d, false))) => Some(d),
+                Some(_) => {
+                    diags.push(Diagnostic::row(file, row, "amount", "expected a number"));
+                    None
+                }
+            };
             let origin = cell(row, &headers[unit_col]);
             let case = RawCase {
+                reported,
+                verified,
+                amount,
                 case_type: Spanned {
                     value: case_type.to_string(),
                     referenced: serde_saphyr::Location::UNKNOWN,
@@ -763,8 +833,14 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
         match kind {
             Some(k) => {
                 let kd = &set.kinds[k];
-                values = vec![None; kd.fields.len() + n_cases];
-                for (name, raw, origin) in &u.values {
+                values = vec![None; kd.layout.derived as usize];
+                for (full_name, raw, origin) in &u.values {
+                    // `births@survey` (CSV headers) names one layer of a field.
+                    let (name, layer_suffix) = match full_name.rsplit_once('@') {
+                        Some((n, l)) => (n.trim().to_string(), Some(l.trim().to_string())),
+                        None => (full_name.clone(), None),
+                    };
+                    let name = &name;
                     let Some(fi) = kd
                         .fields
                         .iter()
@@ -779,6 +855,79 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
                         continue;
                     };
                     let f = &kd.fields[fi];
+                    let layered: Vec<(String, RawValue)> = match (raw, &layer_suffix) {
+                        (RawValue::Layers(list), None) => list.clone(),
+                        (RawValue::Layers(_), Some(_)) => {
+                            diags.push(
+                                origin
+                                    .diag(format!("field `{}`: a layer cannot hold layers", f.id)),
+                            );
+                            continue;
+                        }
+                        (v, Some(l)) => vec![(l.clone(), v.clone())],
+                        (_, None) => Vec::new(),
+                    };
+                    if !layered.is_empty() || (!f.layers.is_empty() && layer_suffix.is_none()) {
+                        // A plain value of a layered field belongs to its lowest-priority layer.
+                        let layered = if layered.is_empty() {
+                            match f.layers.last().and_then(|l| set.layers.get(*l)) {
+                                Some(l) => vec![(l.id.clone(), raw.clone())],
+                                None => Vec::new(),
+                            }
+                        } else {
+                            layered
+                        };
+                        if f.layers.is_empty() {
+                            diags.push(origin.diag(format!(
+                                "field `{}` ({}) has no evidence layers, but layered values were given",
+                                f.id, f.name
+                            )));
+                            continue;
+                        }
+                        for (lname, lraw) in layered {
+                            let pos = f.layers.iter().position(|l| {
+                                set.layers
+                                    .get(*l)
+                                    .is_some_and(|x| x.id == lname || x.name == lname)
+                            });
+                            let Some(pos) = pos else {
+                                let allowed: Vec<String> = f
+                                    .layers
+                                    .iter()
+                                    .filter_map(|l| {
+                                        set.layers.get(*l).map(|x| format!("`{}`", x.id))
+                                    })
+                                    .collect();
+                                diags.push(origin.diag(format!(
+                                    "field `{}` ({}): unknown layer `{lname}`; it takes {}",
+                                    f.id,
+                                    f.name,
+                                    allowed.join(", ")
+                                )));
+                                continue;
+                            };
+                            match convert(&lraw, f.ty) {
+                                Ok(Conv::Val(v)) => {
+                                    values[(f.layer_base as usize) + pos] = Some(v);
+                                }
+                                Ok(Conv::Missing) => {}
+                                Ok(Conv::Text(_)) => {
+                                    diags.push(origin.diag(format!(
+                                        "field `{}`: text fields have no layers",
+                                        f.id
+                                    )))
+                                }
+                                Err(why) => diags.push(origin.diag(format!(
+                                    "field `{}` ({}), layer `{lname}`: {why}",
+                                    f.id, f.name
+                                ))),
+                            }
+                        }
+                        // The used value: the first layer in priority order that has one.
+                        values[fi] =
+                            (0..f.layers.len()).find_map(|k| values[(f.layer_base as usize) + k]);
+                        continue;
+                    }
                     match convert(raw, f.ty) {
                         Ok(Conv::Val(v)) => values[fi] = Some(v),
                         Ok(Conv::Text(t)) => texts.push((fi, t)),
@@ -847,18 +996,31 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
         let in_period = c
             .date
             .is_none_or(|d| d >= set.effective.from && d <= set.effective.to);
+        let verified = c.verified.unwrap_or(true);
         let unit = &mut units[i];
-        if in_period && let Some(k) = unit.kind {
-            let slot = set.kinds[k].fields.len() + t;
-            let prev = match unit.values.get(slot).copied().flatten() {
-                Some(Val::Num(n)) => n,
-                _ => Decimal::ZERO,
-            };
-            if let Some(v) = unit.values.get_mut(slot) {
-                *v = Some(Val::Num(prev + Decimal::ONE));
+        // Verified cases count in every window that contains their date (undated: every window).
+        if verified && let Some(k) = unit.kind {
+            let kind = &set.kinds[k];
+            for (p, window) in set.periods.iter().enumerate() {
+                if c.date.is_some_and(|d| !window.contains(d)) {
+                    continue;
+                }
+                for (amount, add) in [(false, Decimal::ONE), (true, c.amount.unwrap_or_default())] {
+                    let slot = kind.case_slot(n_cases, p, t, amount) as usize;
+                    if let Some(v) = unit.values.get_mut(slot) {
+                        let prev = match v {
+                            Some(Val::Num(n)) => *n,
+                            _ => Decimal::ZERO,
+                        };
+                        *v = Some(Val::Num(prev + add));
+                    }
+                }
             }
         }
         unit.cases.push(Case {
+            reported: c.reported,
+            verified,
+            amount: c.amount,
             type_index: t,
             case_type: set.case_types[t].id.clone(),
             severity: c.severity,
@@ -873,9 +1035,9 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
     // Case counts are known (zero when no case) for every unit of a declared kind.
     for u in &mut units {
         if let Some(k) = u.kind {
-            let nf = set.kinds[k].fields.len();
-            for t in 0..n_cases {
-                if let Some(v) = u.values.get_mut(nf + t)
+            let lay = set.kinds[k].layout;
+            for slot in lay.cases..lay.derived {
+                if let Some(v) = u.values.get_mut(slot as usize)
                     && v.is_none()
                 {
                     *v = Some(Val::Num(Decimal::ZERO));
@@ -989,6 +1151,7 @@ fn convert(raw: &RawValue, ty: FieldType) -> Result<Conv, String> {
     };
     match (raw, ty) {
         (RawValue::Missing, _) => Ok(Conv::Missing),
+        (RawValue::Layers(_), _) => Err("expected one value, found a map of layers".into()),
         (RawValue::NotFinite, _) => Err("expected a number, found NaN or infinity".into()),
         (RawValue::Text(t), FieldType::Text) => Ok(Conv::Text(t.clone())),
         (RawValue::Num(d), FieldType::Text) => Ok(Conv::Text(d.to_string())),

@@ -210,11 +210,85 @@ fn item_region(text: &str, loc: Location) -> Option<String> {
 pub(crate) struct NameScope<'a> {
     pub names: BTreeMap<String, (u32, Ty)>,
     pub kinds: Vec<(String, u32, &'a NameScope<'a>)>,
+    /// History and comparative names (`last.x`, `peer_mean.x` …) allocated on use.
+    pub dynamic: Option<&'a Dynamic>,
+    /// Whether names computed across units (`mean3.`, `change.`, `peer_mean.`, `all_mean.`) may be
+    /// used: not in derived values, which they are computed from.
+    pub stage2: bool,
+}
+
+/// The registry of dynamic slots of a set, shared by its scopes while compiling.
+pub(crate) struct Dynamic {
+    pub base: u32,
+    pub slots: std::cell::RefCell<Vec<DynSlot>>,
+    /// Names `last.x` may name: fields, derived values and `total`, `score`, `rank`.
+    pub history_keys: BTreeSet<String>,
+}
+
+impl Dynamic {
+    fn slot(&self, name: &str, kind: DynKind) -> u32 {
+        let mut v = self.slots.borrow_mut();
+        let i = match v.iter().position(|d| d.name == name) {
+            Some(i) => i,
+            None => {
+                v.push(DynSlot {
+                    name: name.to_string(),
+                    kind,
+                });
+                v.len() - 1
+            }
+        };
+        self.base + to_u32(i)
+    }
+}
+
+impl NameScope<'_> {
+    fn resolve_dynamic(&self, name: &str) -> Option<(u32, Ty)> {
+        let d = self.dynamic?;
+        let (prefix, key) = name.split_once('.')?;
+        match prefix {
+            "last" | "last2" => {
+                if !d.history_keys.contains(key) {
+                    return None;
+                }
+                let years = if prefix == "last" { 1 } else { 2 };
+                let kind = DynKind::Last {
+                    years,
+                    key: key.to_string(),
+                };
+                Some((d.slot(name, kind), Ty::Num))
+            }
+            "mean3" | "change" | "peer_mean" | "all_mean" if self.stage2 => {
+                let (cur, ty) = self.names.get(key).copied()?;
+                if ty != Ty::Num {
+                    return None;
+                }
+                let kind = match prefix {
+                    "mean3" => DynKind::Mean3 {
+                        cur,
+                        last: self.resolve_dynamic(&format!("last.{key}"))?.0,
+                        last2: self.resolve_dynamic(&format!("last2.{key}"))?.0,
+                    },
+                    "change" => DynKind::Change {
+                        cur,
+                        last: self.resolve_dynamic(&format!("last.{key}"))?.0,
+                    },
+                    "peer_mean" => DynKind::PeerMean { cur },
+                    _ => DynKind::AllMean { cur },
+                };
+                Some((d.slot(name, kind), Ty::Num))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Resolver for NameScope<'_> {
     fn resolve(&self, name: &str) -> Option<(u32, Ty)> {
-        self.names.get(name).copied()
+        self.names
+            .get(name)
+            .copied()
+            .or_else(|| self.resolve_dynamic(name))
     }
     fn resolve_kind(&self, name: &str) -> Option<(u32, &dyn Resolver)> {
         self.kinds
@@ -357,8 +431,32 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn build_fields(ctx: &mut Ctx, raw: &[RawField]) -> Vec<Field> {
+fn build_fields(ctx: &mut Ctx, raw: &[RawField], layers: &BTreeMap<String, usize>) -> Vec<Field> {
     ctx.unique_ids("field", raw.iter().map(|f| &f.id));
+    let mut next_layer = to_u32(raw.len());
+    let mut layer_lists = Vec::new();
+    for f in raw {
+        let mut list = Vec::new();
+        for l in &f.layers {
+            match layers.get(&l.value) {
+                Some(i) if list.contains(i) => {
+                    ctx.err(l.referenced, format!("layer `{}` is listed twice", l.value));
+                }
+                Some(i) => list.push(*i),
+                None => ctx.err(
+                    l.referenced,
+                    format!(
+                        "unknown evidence layer `{}`{}; declare it in the set's `layers`",
+                        l.value,
+                        did_you_mean(&l.value, layers.keys())
+                    ),
+                ),
+            }
+        }
+        let base = next_layer;
+        next_layer += to_u32(list.len());
+        layer_lists.push((list, base));
+    }
     let mut aliases: BTreeMap<String, String> = BTreeMap::new();
     for f in raw {
         for a in &f.aliases {
@@ -376,7 +474,10 @@ fn build_fields(ctx: &mut Ctx, raw: &[RawField]) -> Vec<Field> {
         }
     }
     raw.iter()
-        .map(|f| Field {
+        .zip(layer_lists)
+        .map(|(f, (layers, layer_base))| Field {
+            layers,
+            layer_base,
             id: f.id.value.clone(),
             name: f.name.clone(),
             ty: f.ty,
@@ -400,19 +501,47 @@ fn field_ty(t: FieldType) -> Option<Ty> {
     }
 }
 
-/// Names of a kind's own scope before derived values: fields and case counts.
-fn base_names(fields: &[Field], case_types: &[Named]) -> BTreeMap<String, (u32, Ty)> {
+/// The base layout of a kind: `[fields][layer values][case counts and amounts per window]`.
+fn layout(fields: &[Field], n_types: usize, n_periods: usize, n_derived: usize) -> KindLayout {
+    let layers = to_u32(fields.len());
+    let cases = layers + to_u32(fields.iter().map(|f| f.layers.len()).sum());
+    let derived = cases + to_u32(2 * n_types * n_periods);
+    KindLayout {
+        layers,
+        cases,
+        derived,
+        end: derived + to_u32(n_derived),
+    }
+}
+
+/// Names of a kind's own scope before derived values: fields, their layers, and case counts
+/// and amounts (`cases.X`, `amount.X`) in window `p`.
+fn base_names(
+    fields: &[Field],
+    layers: &[Named],
+    case_types: &[Named],
+    lay: &KindLayout,
+    p: usize,
+) -> BTreeMap<String, (u32, Ty)> {
     let mut names = BTreeMap::new();
     for (i, f) in fields.iter().enumerate() {
         if let Some(t) = field_ty(f.ty) {
             names.insert(f.id.clone(), (to_u32(i), t));
+            for (k, l) in f.layers.iter().enumerate() {
+                if let Some(layer) = layers.get(*l) {
+                    names.insert(
+                        format!("{}.{}", f.id, layer.id),
+                        (f.layer_base + to_u32(k), t),
+                    );
+                }
+            }
         }
     }
-    for (i, c) in case_types.iter().enumerate() {
-        names.insert(
-            format!("cases.{}", c.id),
-            (to_u32(fields.len() + i), Ty::Num),
-        );
+    let n = case_types.len();
+    for (t, c) in case_types.iter().enumerate() {
+        let at = |amount: bool| lay.cases + to_u32((p * n + t) * 2 + usize::from(amount));
+        names.insert(format!("cases.{}", c.id), (at(false), Ty::Num));
+        names.insert(format!("amount.{}", c.id), (at(true), Ty::Num));
     }
     names
 }
@@ -424,6 +553,7 @@ fn build_derived(
     names: &mut BTreeMap<String, (u32, Ty)>,
     base: usize,
     kinds: &[(String, u32, &NameScope)],
+    dynamic: Option<&Dynamic>,
 ) -> (Vec<Derived>, Vec<usize>) {
     let ids = ctx.unique_ids("derived value", raw.iter().map(|d| &d.id));
     for d in raw {
@@ -448,6 +578,8 @@ fn build_derived(
             let scope = NameScope {
                 names: provisional.clone(),
                 kinds: kinds.to_vec(),
+                dynamic,
+                stage2: false,
             };
             if let Ok(c) = expr::compile(&d.expr.value, &scope, None) {
                 types[i] = c.ty();
@@ -464,6 +596,8 @@ fn build_derived(
     let scope = NameScope {
         names: provisional.clone(),
         kinds: kinds.to_vec(),
+        dynamic,
+        stage2: false,
     };
     let mut out = Vec::new();
     let mut deps: Vec<Vec<usize>> = Vec::new();
@@ -588,6 +722,58 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         })
         .collect();
 
+    // Evidence layers, statistical windows, phases.
+    let layers_idx = c.unique_ids("evidence layer", raw.layers.iter().map(|x| &x.id));
+    let layers = named(&raw.layers);
+    c.unique_ids("period", raw.periods.iter().map(|x| &x.id));
+    let mut periods = vec![NamedPeriod {
+        id: "effective".into(),
+        name: raw
+            .effective
+            .label
+            .clone()
+            .unwrap_or_else(|| "考核期".to_string()),
+        from: raw.effective.from.value,
+        to: raw.effective.to.value,
+    }];
+    for p in &raw.periods {
+        if p.from.value > p.to.value {
+            c.err(
+                p.to.referenced,
+                format!("period `{}` ends before it starts", p.id.value),
+            );
+        }
+        if p.id.value == "effective" {
+            c.err(
+                p.id.referenced,
+                "`effective` names the effective period; choose another id",
+            );
+        }
+        periods.push(NamedPeriod {
+            id: p.id.value.clone(),
+            name: p.name.clone(),
+            from: p.from.value,
+            to: p.to.value,
+        });
+    }
+    c.unique_ids("phase", raw.phases.iter().map(|x| &x.id));
+    let phases: Vec<Phase> = raw
+        .phases
+        .iter()
+        .map(|p| {
+            if p.weight.value <= Decimal::ZERO {
+                c.err(p.weight.referenced, "a phase weight must be greater than 0");
+            }
+            Phase {
+                id: p.id.value.clone(),
+                name: p.name.clone(),
+                weight: p.weight.value,
+            }
+        })
+        .collect();
+    let n_types = case_types.len();
+    let n_periods = periods.len();
+
     // Kinds: descendant kinds first (their scopes are needed by the scored kind).
     let kinds_idx = c.unique_ids("unit kind", raw.unit_kinds.iter().map(|k| &k.id));
     if kinds_idx.contains_key(&raw.unit_kind.value) {
@@ -598,14 +784,17 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     }
     let mut child_kinds: Vec<Kind> = Vec::new();
     let mut child_scopes: Vec<NameScope> = Vec::new();
-    for (k, rk) in raw.unit_kinds.iter().enumerate() {
-        let fields = build_fields(c, &rk.fields);
-        let mut names = base_names(&fields, &case_types);
-        let base = fields.len() + case_types.len();
-        let (derived, eval_order) = build_derived(c, &rk.derived, &mut names, base, &[]);
+    for rk in &raw.unit_kinds {
+        let fields = build_fields(c, &rk.fields, &layers_idx);
+        let lay = layout(&fields, n_types, n_periods, rk.derived.len());
+        let mut names = base_names(&fields, &layers, &case_types, &lay, 0);
+        let (derived, eval_order) =
+            build_derived(c, &rk.derived, &mut names, lay.derived as usize, &[], None);
         child_scopes.push(NameScope {
             names,
             kinds: Vec::new(),
+            dynamic: None,
+            stage2: false,
         });
         child_kinds.push(Kind {
             id: rk.id.value.clone(),
@@ -613,8 +802,8 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
             fields,
             derived,
             eval_order,
+            layout: lay,
         });
-        let _ = k;
     }
     let kind_refs: Vec<(String, u32, &NameScope)> = child_kinds
         .iter()
@@ -623,21 +812,93 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         .map(|(i, (k, s))| (k.id.clone(), to_u32(i + 1), s))
         .collect();
 
-    let fields = build_fields(c, &raw.fields);
-    let mut names = base_names(&fields, &case_types);
+    let fields = build_fields(c, &raw.fields, &layers_idx);
     for f in &raw.fields {
-        if f.id.value.starts_with("cases.") {
-            c.err(f.id.referenced, "field ids must not start with `cases.`");
+        for reserved in [
+            "cases.",
+            "amount.",
+            "points.",
+            "line.",
+            "last.",
+            "last2.",
+            "mean3.",
+            "change.",
+            "peer_mean.",
+            "all_mean.",
+        ] {
+            if f.id.value.starts_with(reserved) {
+                c.err(
+                    f.id.referenced,
+                    format!("field ids must not start with `{reserved}`"),
+                );
+            }
         }
     }
-    let n_fields = fields.len();
-    let derived_base = n_fields + case_types.len();
-    let (derived, eval_order) =
-        build_derived(c, &raw.derived, &mut names, derived_base, &kind_refs);
-    let unit_scope = NameScope {
-        names: names.clone(),
-        kinds: kind_refs.clone(),
+    let lay = layout(&fields, n_types, n_periods, raw.derived.len());
+    let mut names = base_names(&fields, &layers, &case_types, &lay, 0);
+    // Slots are laid out before compiling, so that history names can be allocated after them.
+    let n_ind = raw.indicators.len();
+    let n_bonus = raw.bonus.as_ref().map_or(0, |b| b.items.len());
+    let points = lay.end;
+    let slots = Slots {
+        fields: 0,
+        layers: lay.layers,
+        cases: lay.cases,
+        derived: lay.derived,
+        points,
+        bonus_items: points + to_u32(n_ind),
+        lines: points + to_u32(n_ind + n_bonus),
+        bonus: points + to_u32(n_ind + n_bonus + raw.lines.len()),
+        total: points + to_u32(n_ind + n_bonus + raw.lines.len() + 1),
+        dynamic: points + to_u32(n_ind + n_bonus + raw.lines.len() + 2),
+        len: 0,
     };
+    let mut history_keys: BTreeSet<String> = fields
+        .iter()
+        .filter(|f| field_ty(f.ty) == Some(Ty::Num))
+        .map(|f| f.id.clone())
+        .chain(raw.derived.iter().map(|d| d.id.value.clone()))
+        .collect();
+    history_keys.extend(["total", "score", "rank"].map(String::from));
+    let dynamic = Dynamic {
+        base: slots.dynamic,
+        slots: std::cell::RefCell::new(Vec::new()),
+        history_keys,
+    };
+    let (derived, eval_order) = build_derived(
+        c,
+        &raw.derived,
+        &mut names,
+        lay.derived as usize,
+        &kind_refs,
+        Some(&dynamic),
+    );
+    // One scope per statistical window: `cases.X` counts the cases in that window.
+    let period_names: Vec<BTreeMap<String, (u32, Ty)>> = (0..n_periods)
+        .map(|p| {
+            let mut m = names.clone();
+            m.extend(
+                base_names(&fields, &layers, &case_types, &lay, p)
+                    .into_iter()
+                    .filter(|(k, _)| k.starts_with("cases.") || k.starts_with("amount.")),
+            );
+            m
+        })
+        .collect();
+    let period_scopes: Vec<NameScope> = period_names
+        .iter()
+        .map(|m| NameScope {
+            names: m.clone(),
+            kinds: kind_refs.clone(),
+            dynamic: Some(&dynamic),
+            stage2: true,
+        })
+        .collect();
+    let periods_idx: BTreeMap<String, usize> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
 
     // Lines and sections.
     let lines_idx = c.unique_ids("line", raw.lines.iter().map(|l| &l.id));
@@ -746,7 +1007,8 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         lines: &lines_idx,
         sections: &sections_idx,
         cases: &case_idx,
-        scope: &unit_scope,
+        scopes: &period_scopes,
+        periods: &periods_idx,
         on_missing,
         na_default,
         n_classes: classes.len(),
@@ -791,24 +1053,8 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         }
     }
 
-    // Slots.
-    let n_ind = indicators.len();
-    let n_bonus = bonus.as_ref().map_or(0, |b| b.items.len());
-    let points = derived_base + derived.len();
-    let slots = Slots {
-        fields: 0,
-        cases: to_u32(n_fields),
-        derived: to_u32(derived_base),
-        points: to_u32(points),
-        bonus_items: to_u32(points + n_ind),
-        lines: to_u32(points + n_ind + n_bonus),
-        bonus: to_u32(points + n_ind + n_bonus + lines.len()),
-        total: to_u32(points + n_ind + n_bonus + lines.len() + 1),
-        len: to_u32(points + n_ind + n_bonus + lines.len() + 2),
-    };
-
     // Vetoes see scores too.
-    let mut veto_names = names.clone();
+    let mut veto_names = period_names.first().cloned().unwrap_or_default();
     for (i, ind) in indicators.iter().enumerate() {
         veto_names.insert(
             format!("points.{}", ind.id),
@@ -831,6 +1077,8 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     let veto_scope = NameScope {
         names: veto_names,
         kinds: kind_refs.clone(),
+        dynamic: Some(&dynamic),
+        stage2: true,
     };
     c.unique_ids("veto", raw.vetoes.iter().map(|v| &v.id));
     let mut vetoes = Vec::new();
@@ -900,12 +1148,18 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     }
 
     let hash = content_hash(text.as_bytes());
+    let dynamic_slots = dynamic.slots.borrow().clone();
+    let slots = Slots {
+        len: slots.dynamic + to_u32(dynamic_slots.len()),
+        ..slots
+    };
     let mut kinds = vec![Kind {
         id: raw.unit_kind.value.clone(),
         name: raw.unit_kind.value.clone(),
         fields,
         derived,
         eval_order,
+        layout: lay,
     }];
     kinds.extend(child_kinds);
     let _ = peers_idx;
@@ -937,6 +1191,10 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         classes,
         peer_groups,
         case_types,
+        layers,
+        periods,
+        phases,
+        dynamic: dynamic_slots,
         lines,
         combine,
         sections,
@@ -1019,7 +1277,9 @@ struct Refs<'a> {
     lines: &'a BTreeMap<String, usize>,
     sections: &'a BTreeMap<String, usize>,
     cases: &'a BTreeMap<String, usize>,
-    scope: &'a NameScope<'a>,
+    /// One scope per statistical window.
+    scopes: &'a [NameScope<'a>],
+    periods: &'a BTreeMap<String, usize>,
     on_missing: OnMissing,
     na_default: NaPolicy,
     n_classes: usize,
@@ -1037,7 +1297,13 @@ fn positive(c: &mut Ctx, v: &Spanned<Decimal>, what: &str) {
     }
 }
 
-fn build_rule(c: &mut Ctx, rule: &Spanned<RawRule>, r: &Refs, item: &str) -> Option<Rule> {
+fn build_rule(
+    c: &mut Ctx,
+    rule: &Spanned<RawRule>,
+    r: &Refs,
+    item: &str,
+    scope: &NameScope,
+) -> Option<Rule> {
     let at = rule.referenced;
     Some(match &rule.value {
         RawRule::Binary(b) => {
@@ -1084,7 +1350,7 @@ fn build_rule(c: &mut Ctx, rule: &Spanned<RawRule>, r: &Refs, item: &str) -> Opt
                 );
             }
             let within = match &t.within {
-                Some(w) => Some(Box::new(build_rule(c, w, r, item)?)),
+                Some(w) => Some(Box::new(build_rule(c, w, r, item, scope)?)),
                 None => None,
             };
             Rule::Threshold {
@@ -1167,6 +1433,11 @@ fn build_rule(c: &mut Ctx, rule: &Spanned<RawRule>, r: &Refs, item: &str) -> Opt
                 base_severity: p.base_severity.as_ref().map_or(0, |v| v.value),
                 finder_multiplier: mult,
                 self_report_amnesty: p.self_report_amnesty,
+                per_month: p.per_month.as_ref().map_or(Decimal::ZERO, |v| {
+                    non_negative(c, v, "`per_month`");
+                    v.value
+                }),
+                max_months: p.max_months.as_ref().map(|v| v.value),
             })
         }
         RawRule::Checklist(cl) => {
@@ -1209,7 +1480,27 @@ fn build_rule(c: &mut Ctx, rule: &Spanned<RawRule>, r: &Refs, item: &str) -> Opt
             }
         }
         RawRule::Fraction(_) => Rule::Fraction,
-        RawRule::Formula(f) => Rule::Formula(c.compile(&f.points, r.scope, Some(Ty::Num))?),
+        RawRule::Formula(f) => Rule::Formula(c.compile(&f.points, scope, Some(Ty::Num))?),
+        RawRule::LevelProgress(lp) => {
+            for w in lp.weights.iter().chain(lp.otherwise.iter()) {
+                non_negative(c, w, "a weight");
+            }
+            let level = c.compile(&lp.level, scope, Some(Ty::Num));
+            let progress = c.compile(&lp.progress, scope, Some(Ty::Num));
+            let when = c.compile(&lp.when, scope, Some(Ty::Bool));
+            let coefficient = match &lp.coefficient {
+                Some(k) => Some(c.compile(k, scope, Some(Ty::Num))?),
+                None => None,
+            };
+            Rule::LevelProgress(Box::new(LevelProgress {
+                level: level?,
+                progress: progress?,
+                when: when?,
+                weights: [lp.weights[0].value, lp.weights[1].value],
+                otherwise: [lp.otherwise[0].value, lp.otherwise[1].value],
+                coefficient,
+            }))
+        }
     })
 }
 
@@ -1301,10 +1592,31 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
             ),
         }
     }
-    let rule = build_rule(c, &i.rule, r, item);
+    let period = match &i.period {
+        None => 0,
+        Some(p) => match r.periods.get(&p.value) {
+            Some(x) => *x,
+            None => {
+                c.err(
+                    p.referenced,
+                    format!(
+                        "unknown period `{}`{}; declare it in the set's `periods`",
+                        p.value,
+                        did_you_mean(&p.value, r.periods.keys())
+                    ),
+                );
+                0
+            }
+        },
+    };
+    let scope = r.scopes.get(period)?;
+    let rule = build_rule(c, &i.rule, r, item, scope);
     let needs_value = !matches!(
         i.rule.value,
-        RawRule::PerCase(_) | RawRule::Checklist(_) | RawRule::Formula(_)
+        RawRule::PerCase(_)
+            | RawRule::Checklist(_)
+            | RawRule::Formula(_)
+            | RawRule::LevelProgress(_)
     );
     let mut value_unit = None;
     let input = match (&i.rule.value, &i.value) {
@@ -1367,14 +1679,14 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
                         .find(|d| d.id == v.value)
                         .and_then(|d| d.unit.clone())
                 });
-            match c.compile(v, r.scope, Some(want)) {
+            match c.compile(v, scope, Some(want)) {
                 Some(e) => Input::Expr(e),
                 None => Input::None,
             }
         }
     };
     let zero_if = match &i.zero_if {
-        Some(z) => c.compile(z, r.scope, Some(Ty::Bool)),
+        Some(z) => c.compile(z, scope, Some(Ty::Bool)),
         None => None,
     };
     if let Some(f) = &i.floor
@@ -1407,6 +1719,7 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
         input,
         rule: rule?,
         floor,
+        period,
         zero_if,
         zero_reason: i.zero_reason.clone(),
         office_lead: office.lead,

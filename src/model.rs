@@ -35,6 +35,68 @@ pub struct Field {
     pub aliases: Vec<String>,
     pub help: Option<String>,
     pub on_missing: Option<OnMissing>,
+    /// Evidence layers (indices into `IndicatorSet::layers`), highest priority first; empty when
+    /// the field has a single value.
+    pub layers: Vec<usize>,
+    /// Slot of this field's first layer value (the others follow in `layers` order).
+    pub layer_base: u32,
+}
+
+/// A statistical window (index 0 of `IndicatorSet::periods` is the effective period).
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedPeriod {
+    pub id: String,
+    pub name: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl NamedPeriod {
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        d >= self.from && d <= self.to
+    }
+}
+
+/// A phase of a time-weighted assessment (e.g. 日常 40 / 年终 60).
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    pub id: String,
+    pub name: String,
+    pub weight: Decimal,
+}
+
+/// Where the parts of a unit's value vector start, for one kind:
+/// `[fields][layer values][case counts and amounts per window][derived]`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct KindLayout {
+    pub layers: u32,
+    pub cases: u32,
+    pub derived: u32,
+    /// End of the base part (= start of what the engine adds).
+    pub end: u32,
+}
+
+/// A value computed from history or from other units, allocated when an expression names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DynSlot {
+    /// The name as written, e.g. `last.policy_rate`.
+    pub name: String,
+    pub kind: DynKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum DynKind {
+    /// A value from an earlier scorecard: 1 = last year, 2 = the year before. `key` is a field or
+    /// derived id, or `total`, `score`, `rank`.
+    Last { years: u8, key: String },
+    /// Mean of this year's value and the last two years' (those present): 近三年平均.
+    Mean3 { cur: u32, last: u32, last2: u32 },
+    /// This year's value minus last year's.
+    Change { cur: u32, last: u32 },
+    /// Mean over the scored units of the same peer group this year.
+    PeerMean { cur: u32 },
+    /// Mean over all scored units this year (e.g. 全省平均).
+    AllMean { cur: u32 },
 }
 
 #[derive(Debug, Clone)]
@@ -55,12 +117,14 @@ pub struct Kind {
     pub derived: Vec<Derived>,
     /// Indices into `derived` in evaluation (topological) order.
     pub eval_order: Vec<usize>,
+    pub layout: KindLayout,
 }
 
 impl Kind {
-    /// Number of slots a unit of this kind has before scores.
-    pub fn base_slots(&self, case_types: usize) -> usize {
-        self.fields.len() + case_types + self.derived.len()
+    /// Slot of the count (or amount) of cases of type `t` in window `p`.
+    pub fn case_slot(&self, n_types: usize, p: usize, t: usize, amount: bool) -> u32 {
+        let i = (p * n_types + t) * 2 + usize::from(amount);
+        self.layout.cases + u32::try_from(i).unwrap_or(u32::MAX)
     }
 }
 
@@ -161,6 +225,17 @@ pub enum Rule {
     },
     Fraction,
     Formula(Compiled),
+    LevelProgress(Box<LevelProgress>),
+}
+
+#[derive(Debug, Clone)]
+pub struct LevelProgress {
+    pub level: Compiled,
+    pub progress: Compiled,
+    pub when: Compiled,
+    pub weights: [Decimal; 2],
+    pub otherwise: [Decimal; 2],
+    pub coefficient: Option<Compiled>,
 }
 
 #[derive(Debug, Clone)]
@@ -182,6 +257,8 @@ pub struct PerCase {
     /// (finder label, multiplier)
     pub finder_multiplier: Vec<(String, Decimal)>,
     pub self_report_amnesty: bool,
+    pub per_month: Decimal,
+    pub max_months: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -208,6 +285,8 @@ pub struct Indicator {
     pub input: Input,
     pub rule: Rule,
     pub floor: Option<Decimal>,
+    /// Statistical window (index into `IndicatorSet::periods`).
+    pub period: usize,
     pub zero_if: Option<Compiled>,
     pub zero_reason: Option<String>,
     pub office_lead: Option<String>,
@@ -275,10 +354,12 @@ pub struct Veto {
     pub source: Option<String>,
 }
 
-/// Where each part of a scored unit's value vector starts.
+/// Where each part of a scored unit's value vector starts: the kind's base layout
+/// (fields, layers, cases, derived), then scores, then values from history and other units.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Slots {
     pub fields: u32,
+    pub layers: u32,
     pub cases: u32,
     pub derived: u32,
     pub points: u32,
@@ -286,6 +367,8 @@ pub struct Slots {
     pub lines: u32,
     pub bonus: u32,
     pub total: u32,
+    /// First slot of [`IndicatorSet::dynamic`].
+    pub dynamic: u32,
     pub len: u32,
 }
 
@@ -307,6 +390,13 @@ pub struct IndicatorSet {
     pub classes: Vec<Named>,
     pub peer_groups: Vec<Named>,
     pub case_types: Vec<Named>,
+    pub layers: Vec<Named>,
+    /// Statistical windows; index 0 is the effective period.
+    pub periods: Vec<NamedPeriod>,
+    /// Phases of a time-weighted assessment (empty: one assessment).
+    pub phases: Vec<Phase>,
+    /// Values from history and other units, in slot order from `slots.dynamic`.
+    pub dynamic: Vec<DynSlot>,
     pub lines: Vec<Line>,
     pub combine: Combine,
     pub sections: Vec<Section>,
@@ -322,22 +412,54 @@ impl IndicatorSet {
         &self.kinds[0]
     }
 
-    /// Human name of any slot of a scored unit (for "inputs read" and veto evidence).
+    /// Human name of any slot of a scored unit: (id, display name, unit of measure).
     pub fn slot_name(&self, slot: u32) -> (String, String, Option<String>) {
         let s = &self.slots;
         let k = self.unit_kind();
         let i = slot as usize;
         let at = |base: u32| i - base as usize;
-        if slot < s.cases {
+        if slot < s.layers {
             let f = &k.fields[at(s.fields)];
             (f.id.clone(), f.name.clone(), f.unit.clone())
+        } else if slot < s.cases {
+            for f in &k.fields {
+                let n = f.layers.len() as u32;
+                if n > 0 && slot >= f.layer_base && slot < f.layer_base + n {
+                    let l = &self.layers[f.layers[(slot - f.layer_base) as usize]];
+                    return (
+                        format!("{}.{}", f.id, l.id),
+                        format!("{}({})", f.name, l.name),
+                        f.unit.clone(),
+                    );
+                }
+            }
+            (format!("slot{slot}"), String::new(), None)
         } else if slot < s.derived {
-            let c = &self.case_types[at(s.cases)];
-            (
-                format!("cases.{}", c.id),
-                format!("{}(例)", c.name),
-                Some("例".into()),
-            )
+            let n = self.case_types.len().max(1);
+            let j = at(s.cases);
+            let (p, t, amount) = (j / 2 / n, (j / 2) % n, j % 2 == 1);
+            let c = &self.case_types[t.min(self.case_types.len().saturating_sub(1))];
+            let window = if p == 0 {
+                String::new()
+            } else {
+                self.periods
+                    .get(p)
+                    .map(|x| format!("({})", x.name))
+                    .unwrap_or_default()
+            };
+            if amount {
+                (
+                    format!("amount.{}", c.id),
+                    format!("{}金额{window}", c.name),
+                    None,
+                )
+            } else {
+                (
+                    format!("cases.{}", c.id),
+                    format!("{}(例){window}", c.name),
+                    Some("例".into()),
+                )
+            }
         } else if slot < s.points {
             let d = &k.derived[at(s.derived)];
             (d.id.clone(), d.name.clone(), d.unit.clone())
@@ -349,8 +471,11 @@ impl IndicatorSet {
                 Some("分".into()),
             )
         } else if slot < s.lines {
-            let b = self.bonus.as_ref().map(|b| &b.items[at(s.bonus_items)]);
-            match b {
+            match self
+                .bonus
+                .as_ref()
+                .and_then(|b| b.items.get(at(s.bonus_items)))
+            {
                 Some(b) => (
                     format!("points.{}", b.id),
                     format!("{}得分", b.name),
@@ -367,8 +492,28 @@ impl IndicatorSet {
             )
         } else if slot == s.bonus {
             ("bonus".into(), "加分".into(), Some("分".into()))
-        } else {
+        } else if slot == s.total {
             ("total".into(), "总分".into(), Some("分".into()))
+        } else {
+            match self.dynamic.get(at(s.dynamic)) {
+                Some(d) => (d.name.clone(), dyn_display(&d.name), None),
+                None => (format!("slot{slot}"), String::new(), None),
+            }
         }
     }
+}
+
+/// Chinese display name of a history or comparative name such as `last.policy_rate`.
+fn dyn_display(name: &str) -> String {
+    let (prefix, rest) = name.split_once('.').unwrap_or((name, ""));
+    let label = match prefix {
+        "last" => "上年",
+        "last2" => "前年",
+        "mean3" => "近三年平均",
+        "change" => "比上年变化",
+        "peer_mean" => "同组平均",
+        "all_mean" => "全体平均",
+        _ => "",
+    };
+    format!("{label}{rest}")
 }

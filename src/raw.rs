@@ -40,6 +40,18 @@ pub struct RawSet {
     /// the fields (and derived values) its units report.
     #[serde(default)]
     pub unit_kinds: Vec<RawUnitKind>,
+    /// Evidence layers in increasing authority (e.g. self-report, routine check, sample survey,
+    /// spot check, verified complaint). A field lists the layers it may come from, in priority order.
+    #[serde(default)]
+    pub layers: Vec<RawNamed>,
+    /// Statistical windows other than the effective period (e.g. the calendar year for funding).
+    /// An indicator names its window with `period:`; cases outside it do not count for it.
+    #[serde(default)]
+    pub periods: Vec<RawNamedPeriod>,
+    /// Time-weighted assessment: each phase is scored by the same rules and the results are
+    /// combined by weight (e.g. 日常 40 / 年终 60, or quarters 4:3:3).
+    #[serde(default)]
+    pub phases: Vec<RawPhase>,
     /// Unit classes used for applicability and class-specific maxima.
     #[serde(default)]
     pub classes: Vec<RawNamed>,
@@ -73,6 +85,23 @@ pub struct RawPeriod {
     pub to: Spanned<NaiveDate>,
     #[serde(default)]
     pub label: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNamedPeriod {
+    pub id: S,
+    pub name: String,
+    pub from: Spanned<NaiveDate>,
+    pub to: Spanned<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhase {
+    pub id: S,
+    pub name: String,
+    pub weight: Spanned<Decimal>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -181,6 +210,10 @@ pub struct RawField {
     /// Overrides the set's `on_missing` for indicators reading this field.
     #[serde(default)]
     pub on_missing: Option<OnMissing>,
+    /// Evidence layers this field may come from, highest priority first: the first layer
+    /// with a value is used (e.g. `[survey, self_report]`: the survey corrects the self-report).
+    #[serde(default)]
+    pub layers: Vec<S>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -248,6 +281,9 @@ pub struct RawIndicator {
     pub not_applicable: Option<NaPolicy>,
     #[serde(default)]
     pub on_missing: Option<OnMissing>,
+    /// The statistical window of this item (an id from `periods`); default the effective period.
+    #[serde(default)]
+    pub period: Option<S>,
     /// R15: a yes/no expression; when true the item scores zero.
     #[serde(default)]
     pub zero_if: Option<S>,
@@ -307,6 +343,27 @@ pub enum RawRule {
     Fraction(RawFraction),
     /// Points from an expression (clamped to [floor, max]).
     Formula(RawFormula),
+    /// R17: level and progress sub-scores (fractions 0–1) combined with weights that depend on
+    /// a condition (e.g. above the provincial mean 7:3, below 3:7), times a coefficient, capped.
+    LevelProgress(RawLevelProgress),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLevelProgress {
+    /// Level sub-score, a fraction 0–1 (expression).
+    pub level: S,
+    /// Progress sub-score, a fraction 0–1 (expression).
+    pub progress: S,
+    /// Condition choosing the weights (expression, yes/no).
+    pub when: S,
+    /// [level, progress] weights when the condition holds.
+    pub weights: [Spanned<Decimal>; 2],
+    /// [level, progress] weights otherwise.
+    pub otherwise: [Spanned<Decimal>; 2],
+    /// Size or difficulty coefficient (expression, default 1); the result is capped at `max`.
+    #[serde(default)]
+    pub coefficient: Option<S>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -411,6 +468,13 @@ pub struct RawPerCase {
     /// R13: cases the unit found and reported itself cost nothing.
     #[serde(default)]
     pub self_report_amnesty: bool,
+    /// R11: extra deduction per month a case was reported late (from the month after it
+    /// happened to the month it was reported, or to the end of the window if not reported).
+    #[serde(default)]
+    pub per_month: Option<Spanned<Decimal>>,
+    /// R11: most months charged per case.
+    #[serde(default)]
+    pub max_months: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Deserialize)]

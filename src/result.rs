@@ -96,6 +96,89 @@ impl<'de> Deserialize<'de> for Shown {
     }
 }
 
+/// A unit's values (fields and derived values) by id: what later years read as history.
+/// Serialised as a JSON object of numbers and booleans.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Values(pub Vec<(Text, crate::expr::Val)>);
+
+impl Values {
+    pub fn get(&self, key: &str) -> Option<crate::expr::Val> {
+        self.0.iter().find(|(k, _)| &**k == key).map(|(_, v)| *v)
+    }
+}
+
+impl Serialize for Values {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use rust_decimal::prelude::ToPrimitive;
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            match v {
+                crate::expr::Val::Bool(b) => m.serialize_entry(&**k, b)?,
+                crate::expr::Val::Num(d) => m.serialize_entry(&**k, &d.to_f64().unwrap_or(0.0))?,
+            }
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Values {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct One(crate::expr::Val);
+        impl<'de> Deserialize<'de> for One {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = One;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("a number or a boolean")
+                    }
+                    fn visit_bool<E>(self, v: bool) -> Result<One, E> {
+                        Ok(One(crate::expr::Val::Bool(v)))
+                    }
+                    fn visit_i64<E>(self, v: i64) -> Result<One, E> {
+                        Ok(One(crate::expr::Val::Num(Decimal::from(v))))
+                    }
+                    fn visit_u64<E>(self, v: u64) -> Result<One, E> {
+                        Ok(One(crate::expr::Val::Num(Decimal::from(v))))
+                    }
+                    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<One, E> {
+                        use std::str::FromStr;
+                        Decimal::from_str(&v.to_string())
+                            .map(|d| One(crate::expr::Val::Num(d)))
+                            .map_err(E::custom)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+        let m = std::collections::BTreeMap::<String, One>::deserialize(d)?;
+        Ok(Values(
+            m.into_iter().map(|(k, v)| (Text::from(k), v.0)).collect(),
+        ))
+    }
+}
+
+/// A value given by several evidence layers, which one was used, and the correction.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Correction {
+    pub field: Text,
+    pub name: Text,
+    /// Each layer with a value, in the field's priority order.
+    pub layers: Vec<LayerValue>,
+    /// The layer whose value was used.
+    pub used: Option<Text>,
+    /// Used value minus the lowest-priority layer's (e.g. survey − self-report), when both exist.
+    pub difference: Option<Shown>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerValue {
+    pub layer: Text,
+    pub name: Text,
+    pub value: Shown,
+}
+
 /// Version tag of the scorecard JSON.
 pub const SCHEMA: &str = "kaohe.scorecard/1";
 
@@ -253,6 +336,12 @@ pub struct UnitResult {
     pub bonus_uncapped: Decimal,
     pub indicators: Vec<IndicatorResult>,
     pub bonus_items: Vec<IndicatorResult>,
+    /// Values given by several evidence layers (self-report, survey …), with the one used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<Correction>,
+    /// Field and derived values, for history in later years.
+    #[serde(default)]
+    pub values: Values,
     /// Every veto rule that fired (enforced and advisory).
     pub vetoes: Vec<VetoResult>,
     pub cases: Vec<CaseResult>,
@@ -308,6 +397,9 @@ pub struct InputValue {
     pub name: Text,
     /// Displayed value with its unit, or `缺失` when missing.
     pub value: Shown,
+    /// The evidence layer the value came from, when the field has layers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<Text>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

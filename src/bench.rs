@@ -65,5 +65,6 @@ pub fn replicate(set: &IndicatorSet, ev: &Evidence, n: usize) -> Evidence {
         scored,
         descendants,
         period: ev.period.clone(),
+        phases: Vec::new(),
     }
 }

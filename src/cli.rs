@@ -70,6 +70,14 @@ pub struct AssessArgs {
     /// Do not print the ranked table.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Indicator sets of other levels assessed in the same run (e.g. the streets under the
+    /// districts); each scores its own kind of unit and is written to `OUT/<set id>/`.
+    #[arg(long = "level", short = 'l', value_name = "FILE")]
+    pub levels: Vec<PathBuf>,
+    /// Scorecards of earlier years (`scorecard.json`), for `last.x`, `mean3.x`, `change.x` and
+    /// year-over-year comparison.
+    #[arg(long, value_name = "SCORECARD")]
+    pub history: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -142,18 +150,198 @@ fn progress() -> indicatif::ProgressBar {
     pb
 }
 
+/// The indicator sets of one run, bound to the evidence, in scoring order (lower levels first).
+pub struct Run {
+    pub levels: Vec<(IndicatorSet, evidence::Evidence)>,
+    /// Index in `levels` of the primary set (written to the output folder itself).
+    pub primary: usize,
+    pub history: Vec<crate::result::Assessment>,
+}
+
+/// Read earlier scorecards.
+pub fn load_history(paths: &[PathBuf]) -> Result<Vec<crate::result::Assessment>, Diagnostics> {
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    for p in paths {
+        let file = p.display().to_string();
+        match std::fs::read(p) {
+            Err(e) => diags.push(crate::diag::Diagnostic::file(
+                &file,
+                format!("cannot read: {e}"),
+            )),
+            Ok(bytes) => match serde_json::from_slice::<crate::result::Assessment>(&bytes) {
+                Ok(a) if a.schema.starts_with("kaohe.scorecard/") => out.push(a),
+                Ok(a) => diags.push(crate::diag::Diagnostic::file(
+                    &file,
+                    format!("not a kaohe scorecard (schema `{}`)", a.schema),
+                )),
+                Err(e) => diags.push(crate::diag::Diagnostic::at(
+                    &file,
+                    e.line() as u64,
+                    e.column() as u64,
+                    format!("not a kaohe scorecard: {e}"),
+                )),
+            },
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(Diagnostics::new(diags))
+    }
+}
+
+/// Load every set of a run and bind the evidence to each.
+pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
+    if args.levels.is_empty() {
+        let (set, ev) = load_inputs(&args.input)?;
+        let history = load_history(&args.history)?;
+        return Ok(Run {
+            levels: vec![(set, ev)],
+            primary: 0,
+            history,
+        });
+    }
+    let mut diags = Vec::new();
+    let mut sets = Vec::new();
+    let primary = match &args.input.set {
+        Some(p) => load_set_file(p),
+        None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1),
+    };
+    match primary {
+        Ok(s) => sets.push(s),
+        Err(d) => diags.extend(d.0),
+    }
+    for p in &args.levels {
+        match load_set_file(p) {
+            Ok(s) => sets.push(s),
+            Err(d) => diags.extend(d.0),
+        }
+    }
+    let (read, read_problems) = if args.input.evidence.is_empty() && args.input.set.is_none() {
+        let mut r = ReadEvidence::default();
+        let mut d = Vec::new();
+        evidence::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
+        (r, d)
+    } else {
+        evidence::read_paths_partial(&args.input.evidence)
+    };
+    let history = match load_history(&args.history) {
+        Ok(h) => h,
+        Err(d) => {
+            diags.extend(d.0);
+            Vec::new()
+        }
+    };
+    if !diags.is_empty() {
+        diags.extend(read_problems);
+        return Err(Diagnostics::new(diags));
+    }
+    // Each kind is scored by one set.
+    for (i, a) in sets.iter().enumerate() {
+        for b in &sets[..i] {
+            if a.unit_kind().id == b.unit_kind().id {
+                diags.push(crate::diag::Diagnostic::file(
+                    &a.file,
+                    format!(
+                        "sets `{}` and `{}` both score units of kind `{}`; a run has one set per kind",
+                        b.id,
+                        a.id,
+                        a.unit_kind().id
+                    ),
+                ));
+            }
+        }
+    }
+    // Lower levels first: a set that aggregates a kind scored by another set runs after it.
+    let n = sets.len();
+    let depends = |a: usize, b: usize| {
+        sets[a].kinds[1..]
+            .iter()
+            .any(|k| k.id == sets[b].unit_kind().id)
+    };
+    let mut order: Vec<usize> = Vec::new();
+    let mut placed = vec![false; n];
+    while order.len() < n {
+        let Some(next) =
+            (0..n).find(|&a| !placed[a] && (0..n).all(|b| b == a || placed[b] || !depends(a, b)))
+        else {
+            diags.push(crate::diag::Diagnostic::file(
+                &sets[0].file,
+                "the sets of this run aggregate over each other's units in a cycle",
+            ));
+            break;
+        };
+        placed[next] = true;
+        order.push(next);
+    }
+    let run_kinds = evidence::RunKinds::new(sets.iter());
+    let mut bound = Vec::new();
+    let mut problems = read_problems;
+    for &i in &order {
+        match evidence::bind_in_run(&sets[i], read.clone(), Some(&run_kinds)) {
+            Ok(ev) => bound.push((i, ev)),
+            Err(d) => problems.extend(d.0),
+        }
+    }
+    problems.extend(diags);
+    if !problems.is_empty() {
+        return Err(Diagnostics::new(problems));
+    }
+    let mut slots: Vec<Option<IndicatorSet>> = sets.into_iter().map(Some).collect();
+    let primary = order.iter().position(|&i| i == 0).unwrap_or(0);
+    let levels = bound
+        .into_iter()
+        .filter_map(|(i, ev)| slots[i].take().map(|s| (s, ev)))
+        .collect();
+    Ok(Run {
+        levels,
+        primary,
+        history,
+    })
+}
+
+/// Score every level of a run, lower levels first.
+pub fn assess_run(run: &Run) -> Result<Vec<crate::result::Assessment>, Diagnostics> {
+    let mut done: Vec<crate::result::Assessment> = Vec::new();
+    for (set, ev) in &run.levels {
+        let a = crate::engine::assess_run(set, ev, &run.history, &done)?;
+        done.push(a);
+    }
+    Ok(done)
+}
+
+/// Write one level's outputs into `dir`; returns the file names written.
+fn write_level(dir: &Path, a: &crate::result::Assessment) -> Result<Vec<String>, String> {
+    let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
+        ("scorecard.json", output::scorecard_json(a)),
+        ("scorecard.csv", output::scorecard_csv(a)),
+    ];
+    let mut ready = Vec::new();
+    for (name, bytes) in files {
+        ready.push((name, bytes.map_err(|e| e.to_string())?));
+    }
+    let mut written = Vec::new();
+    for (name, bytes) in ready {
+        output::write_atomic(&dir.join(name), &bytes).map_err(|e| e.to_string())?;
+        written.push(dir.join(name).display().to_string());
+    }
+    Ok(written)
+}
+
 fn assess(args: &AssessArgs) -> ExitCode {
     let pb = progress();
     pb.set_message("读取指标体系与佐证材料");
-    let (set, ev) = match load_inputs(&args.input) {
+    let run = match load_run(args) {
         Ok(x) => x,
         Err(d) => {
             pb.finish_and_clear();
             return invalid(&d);
         }
     };
-    pb.set_message(format!("评分 {} 个单位", ev.scored.len()));
-    let a = match crate::engine::assess(&set, &ev) {
+    let n: usize = run.levels.iter().map(|(_, ev)| ev.scored.len()).sum();
+    pb.set_message(format!("评分 {n} 个单位"));
+    let results = match assess_run(&run) {
         Ok(a) => a,
         Err(d) => {
             pb.finish_and_clear();
@@ -161,34 +349,34 @@ fn assess(args: &AssessArgs) -> ExitCode {
         }
     };
     pb.set_message("写出评分表");
-    let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
-        ("scorecard.json", output::scorecard_json(&a)),
-        ("scorecard.csv", output::scorecard_csv(&a)),
-    ];
-    let mut ready = Vec::new();
-    for (name, bytes) in files {
-        match bytes {
-            Ok(b) => ready.push((name, b)),
+    let mut written = Vec::new();
+    for (i, a) in results.iter().enumerate() {
+        let dir = if i == run.primary {
+            args.out.clone()
+        } else {
+            args.out.join(&a.indicator_set.id)
+        };
+        match write_level(&dir, a) {
+            Ok(w) => written.extend(w),
             Err(e) => {
+                pb.finish_and_clear();
                 eprintln!("error: {e}");
                 return ExitCode::from(EXIT_INTERNAL);
             }
         }
     }
-    for (name, bytes) in ready {
-        if let Err(e) = output::write_atomic(&args.out.join(name), &bytes) {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_INTERNAL);
-        }
-    }
     pb.finish_and_clear();
     if !args.quiet {
-        print!("{}", output::terminal_table(&a));
-        println!(
-            "已写入 {}/scorecard.json 和 {}/scorecard.csv",
-            args.out.display(),
-            args.out.display()
-        );
+        // The primary level first, then the others.
+        let order =
+            std::iter::once(run.primary).chain((0..results.len()).filter(|&i| i != run.primary));
+        for (k, i) in order.enumerate() {
+            if k > 0 {
+                println!();
+            }
+            print!("{}", output::terminal_table(&results[i]));
+        }
+        println!("已写入 {}", written.join("、"));
     }
     ExitCode::SUCCESS
 }

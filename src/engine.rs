@@ -166,8 +166,19 @@ fn fill_derived(
 }
 
 /// Slot vectors of descendant-kind units (fields, case counts, derived), by unit index.
-fn child_values(set: &IndicatorSet, ev: &Evidence) -> Vec<Vec<Option<Val>>> {
+fn child_values(set: &IndicatorSet, ev: &Evidence, lower: &[Assessment]) -> Vec<Vec<Option<Val>>> {
     let n_cases = set.case_types.len();
+    // Results of descendant kinds assessed by other sets of the same run, by unit id.
+    let by_kind: Vec<Option<(&Assessment, std::collections::BTreeMap<&str, &UnitResult>)>> = set
+        .kinds
+        .iter()
+        .map(|k| {
+            lower
+                .iter()
+                .find(|a| a.indicator_set.unit_kind == k.id)
+                .map(|a| (a, a.units.iter().map(|u| (u.id.as_str(), u)).collect()))
+        })
+        .collect();
     (0..ev.units.len())
         .into_par_iter()
         .map(|i| {
@@ -175,6 +186,29 @@ fn child_values(set: &IndicatorSet, ev: &Evidence) -> Vec<Vec<Option<Val>>> {
             match u.kind {
                 Some(k) if k > 0 => {
                     let mut vals = u.values.clone();
+                    let lay = set.kinds[k].layout;
+                    vals.resize(lay.end as usize, None);
+                    if let Some(Some((a, index))) = by_kind.get(k)
+                        && let Some(r) = index.get(u.id.as_str())
+                    {
+                        let grade_rank = a
+                            .grades
+                            .iter()
+                            .position(|g| g.label == r.grade)
+                            .map_or(0, |g| g + 1);
+                        let lowest = a.grades.last().map(|g| g.label.as_str());
+                        let got = [
+                            Val::Num(r.total),
+                            Val::Num(r.score),
+                            Val::Num(Decimal::from(r.rank)),
+                            Val::Num(Decimal::from(grade_rank)),
+                            Val::Bool(!r.vetoed && Some(r.grade.as_str()) != lowest),
+                            Val::Bool(r.vetoed),
+                        ];
+                        for (j, v) in got.into_iter().enumerate() {
+                            vals[lay.results as usize + j] = Some(v);
+                        }
+                    }
                     let mut why = Vec::new();
                     fill_derived(&set.kinds[k], n_cases, &mut vals, &mut why, i, ev, &[]);
                     vals
@@ -189,7 +223,7 @@ fn child_values(set: &IndicatorSet, ev: &Evidence) -> Vec<Vec<Option<Val>>> {
 /// as `(id, value)` pairs (`None` when missing or undefined).
 pub fn unit_values(set: &IndicatorSet, ev: &Evidence, unit: usize) -> Vec<(String, Option<Val>)> {
     let kind = set.unit_kind();
-    let child_vals = child_values(set, ev);
+    let child_vals = child_values(set, ev, &[]);
     let mut vals = ev
         .units
         .get(unit)
@@ -354,8 +388,39 @@ pub fn assess_with(
     ev: &Evidence,
     history: &[Assessment],
 ) -> Result<Assessment, Diagnostics> {
+    assess_run(set, ev, history, &[])
+}
+
+/// Score one level of a multi-level run: `lower` holds the assessments of other levels already
+/// scored in this run, whose results descendant kinds read as `result.total`, `result.passed` ….
+pub fn assess_run(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    history: &[Assessment],
+    lower: &[Assessment],
+) -> Result<Assessment, Diagnostics> {
+    let mut units = if ev.phases.is_empty() {
+        score_units(set, ev, history, lower)?
+    } else {
+        let mut per_phase = Vec::with_capacity(ev.phases.len());
+        for pev in &ev.phases {
+            per_phase.push(score_units(set, pev, history, lower)?);
+        }
+        combine_phases(set, per_phase)
+    };
+    rank(&mut units);
+    Ok(wrap(set, ev, units))
+}
+
+/// Score every unit of one evidence set (one phase), unranked, in input order.
+fn score_units(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    history: &[Assessment],
+    lower: &[Assessment],
+) -> Result<Vec<UnitResult>, Diagnostics> {
     // Descendant-kind units first: their derived values feed aggregations.
-    let child_vals = child_values(set, ev);
+    let child_vals = child_values(set, ev, lower);
     let cat = Catalog::new(set);
     let hist = HistIndex::new(set, history);
     let prepared = prepare(set, ev, &hist, &child_vals);
@@ -376,8 +441,150 @@ pub fn assess_with(
     if !errors.is_empty() {
         return Err(Diagnostics::new(errors));
     }
-    rank(&mut units);
-    Ok(Assessment {
+    Ok(units)
+}
+
+/// Time-weighted assessment: each unit's phase results combined by the phases' weights.
+/// Points, lines, bonus and total are weighted means (rounded once by the set's rule); the
+/// vetoes of every phase apply; the grade is taken again from the combined score.
+fn combine_phases(set: &IndicatorSet, per_phase: Vec<Vec<UnitResult>>) -> Vec<UnitResult> {
+    let weights: Vec<Decimal> = set.phases.iter().map(|p| p.weight).collect();
+    let wsum: Decimal = weights.iter().copied().sum();
+    let weighted = |xs: &[Decimal]| -> Decimal {
+        let t: Decimal = xs.iter().zip(&weights).map(|(x, w)| *x * *w).sum();
+        round_points(t.checked_div(wsum).unwrap_or_default(), set.rounding)
+    };
+    let Some(last) = per_phase.last() else {
+        return Vec::new();
+    };
+    let index: Vec<std::collections::BTreeMap<&str, &UnitResult>> = per_phase
+        .iter()
+        .map(|v| v.iter().map(|u| (u.id.as_str(), u)).collect())
+        .collect();
+    last.iter()
+        .map(|base| {
+            let phases: Vec<&UnitResult> = index
+                .iter()
+                .filter_map(|m| m.get(base.id.as_str()).copied())
+                .collect();
+            let mut u = base.clone();
+            if phases.len() != weights.len() {
+                return u;
+            }
+            let of = |f: &dyn Fn(&UnitResult) -> Decimal| -> Vec<Decimal> {
+                phases.iter().map(|p| f(p)).collect()
+            };
+            for (k, ind) in u.indicators.iter_mut().enumerate() {
+                let pts = of(&|p| p.indicators.get(k).map_or(Decimal::ZERO, |i| i.points));
+                ind.points = weighted(&pts);
+                ind.lost = if ind.status == Status::NotApplicable {
+                    Decimal::ZERO
+                } else {
+                    ind.max - ind.points
+                };
+                let parts: Vec<String> = set
+                    .phases
+                    .iter()
+                    .zip(&pts)
+                    .map(|(ph, x)| format!("{}{}分×{}", ph.name, show(*x), show(ph.weight)))
+                    .collect();
+                ind.reason = Reason::Text(format!(
+                    "{};按权重合计({})÷{} = {}分",
+                    ind.reason,
+                    parts.join(" + "),
+                    show(wsum),
+                    show(ind.points)
+                ));
+            }
+            for (k, b) in u.bonus_items.iter_mut().enumerate() {
+                b.points = weighted(&of(&|p| {
+                    p.bonus_items.get(k).map_or(Decimal::ZERO, |i| i.points)
+                }));
+                b.lost = b.max - b.points;
+            }
+            for (k, l) in u.lines.iter_mut().enumerate() {
+                l.points = weighted(&of(&|p| p.lines.get(k).map_or(Decimal::ZERO, |x| x.points)));
+            }
+            u.bonus = weighted(&of(&|p| p.bonus));
+            u.bonus_uncapped = weighted(&of(&|p| p.bonus_uncapped));
+            u.total = weighted(&of(&|p| p.total));
+            u.score = weighted(&of(&|p| p.score));
+            // Vetoes of every phase (first occurrence of each rule), marked with their phase.
+            let mut vetoes: Vec<VetoResult> = Vec::new();
+            for (ph, p) in set.phases.iter().zip(&phases) {
+                for v in &p.vetoes {
+                    if !vetoes.iter().any(|x| x.id == v.id) {
+                        let mut v = v.clone();
+                        v.reason = format!("{}({})", v.reason, ph.name);
+                        vetoes.push(v);
+                    }
+                }
+            }
+            u.vetoes = vetoes;
+            let mut cases = Vec::new();
+            for (ph, p) in set.phases.iter().zip(&phases) {
+                for c in &p.cases {
+                    let mut c = c.clone();
+                    c.explanation = format!("[{}] {}", ph.name, c.explanation);
+                    cases.push(c);
+                }
+            }
+            u.cases = cases;
+            // Grade again from the combined score, then the vetoes' effects.
+            let lowest = set.grades.len().saturating_sub(1);
+            let mut grade = set
+                .grades
+                .iter()
+                .position(|g| g.min.is_none_or(|m| u.score >= m))
+                .unwrap_or(lowest);
+            u.score_grade = set
+                .grades
+                .get(grade)
+                .map(|g| g.label.clone())
+                .unwrap_or_default();
+            u.vetoed = false;
+            for v in u.vetoes.iter().filter(|v| v.applied) {
+                match set.vetoes.iter().find(|x| x.id == v.id).map(|x| &x.effect) {
+                    Some(Effect::Fail) => {
+                        grade = lowest;
+                        u.vetoed = true;
+                    }
+                    Some(Effect::Cap(c))
+                        if matches!(
+                            set.vetoes.iter().find(|x| x.id == v.id).map(|x| x.scope),
+                            Some(Scope::Unit)
+                        ) =>
+                    {
+                        grade = grade.max(*c)
+                    }
+                    _ => {}
+                }
+            }
+            u.grade = set
+                .grades
+                .get(grade)
+                .map(|g| g.label.clone())
+                .unwrap_or_default();
+            u.phases = set
+                .phases
+                .iter()
+                .zip(&phases)
+                .map(|(ph, p)| PhaseResult {
+                    id: ph.id.clone(),
+                    name: ph.name.clone(),
+                    weight: ph.weight,
+                    total: p.total,
+                    score: p.score,
+                    grade: p.grade.clone(),
+                })
+                .collect();
+            u
+        })
+        .collect()
+}
+
+fn wrap(set: &IndicatorSet, ev: &Evidence, units: Vec<UnitResult>) -> Assessment {
+    Assessment {
         schema: SCHEMA.to_string(),
         engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
         indicator_set: SetStamp {
@@ -458,7 +665,7 @@ pub fn assess_with(
             })
             .collect(),
         units,
-    })
+    }
 }
 
 /// Competition ranking ("1224"): equal scores share a rank; units failed by an enforced veto
@@ -935,6 +1142,7 @@ fn score_unit(
         }
     }
     Ok(UnitResult {
+        phases: Vec::new(),
         corrections,
         values: Values(values),
         id: unit.id.clone(),

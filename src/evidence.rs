@@ -114,6 +114,9 @@ pub struct RawUnit {
     pub values: BTreeMap<String, Spanned<RawValue>>,
     #[serde(default)]
     pub cases: Vec<RawCase>,
+    /// The phase these values belong to, when the set is assessed in phases.
+    #[serde(default)]
+    pub phase: Option<String>,
 }
 
 /// One case of the ledger as written.
@@ -213,6 +216,9 @@ pub struct Evidence {
     /// For each unit and each descendant kind index k ≥ 1: its descendants of that kind.
     pub descendants: Vec<Vec<Vec<usize>>>,
     pub period: Option<String>,
+    /// For a set assessed in phases: the evidence of each phase, in the set's phase order
+    /// (this evidence itself is the last phase's).
+    pub phases: Vec<Evidence>,
 }
 
 /// A unit as read from any format, before binding.
@@ -232,11 +238,15 @@ pub struct ReadUnit {
 }
 
 /// What the readers produce: units and ledger rows that name their unit.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ReadEvidence {
     pub units: Vec<ReadUnit>,
     pub ledger: Vec<(String, RawCase, Origin)>,
     pub period: Option<String>,
+    /// The phase (time-weighted assessment) each unit entry belongs to, by index into `units`.
+    pub unit_phase: BTreeMap<usize, String>,
+    /// The phase of ledger rows, by index into `ledger`.
+    pub ledger_phase: BTreeMap<usize, String>,
 }
 
 /// Read YAML evidence text.
@@ -262,6 +272,9 @@ pub fn read_yaml(file: &str, text: &str, out: &mut ReadEvidence, diags: &mut Vec
         },
     };
     for u in raw.units.into_iter().chain(raw.unit) {
+        if let Some(p) = &u.phase {
+            out.unit_phase.insert(out.units.len(), p.clone());
+        }
         let mut meta_origin = BTreeMap::new();
         for (k, v) in [
             ("kind", &u.kind),
@@ -317,6 +330,7 @@ const META_KIND: &[&str] = &["kind", "类型", "单位类型"];
 const META_CLASS: &[&str] = &["class", "类别"];
 const META_PEER: &[&str] = &["peer_group", "方阵", "分组"];
 const META_PARENT: &[&str] = &["parent", "上级", "上级单位"];
+const META_PHASE: &[&str] = &["phase", "阶段", "考核阶段"];
 const LEDGER_UNIT: &[&str] = &["unit", "单位代码", "单位"];
 const LEDGER_TYPE: &[&str] = &["case_type", "案件类型", "案例类型"];
 const LEDGER_SEVERITY: &[&str] = &["severity", "孩次", "严重程度"];
@@ -412,6 +426,7 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
             LEDGER_REPORTED,
             LEDGER_VERIFIED,
             LEDGER_AMOUNT,
+            META_PHASE,
         ]
         .iter()
         .map(|n| find(&headers, n))
@@ -536,6 +551,9 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
                 reference: get(LEDGER_REF).map(str::to_string),
                 note: get(LEDGER_NOTE).map(str::to_string),
             };
+            if let Some(p) = get(META_PHASE) {
+                out.ledger_phase.insert(out.ledger.len(), p.to_string());
+            }
             out.ledger.push((unit, case, origin));
         }
         return;
@@ -555,6 +573,7 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
         ("class", find(&headers, META_CLASS)),
         ("peer_group", find(&headers, META_PEER)),
         ("parent", find(&headers, META_PARENT)),
+        ("phase", find(&headers, META_PHASE)),
     ];
     for (r, rec) in reader.records().enumerate() {
         let row = r as u64 + 2;
@@ -597,6 +616,10 @@ pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Ve
                 continue;
             }
             unit.meta_origin.insert(key, cell(row, &headers[col]));
+            if key == "phase" {
+                out.unit_phase.insert(out.units.len(), v.to_string());
+                continue;
+            }
             let v = Some(v.to_string());
             match key {
                 "name" => unit.name = v,
@@ -768,6 +791,154 @@ fn evidence_ext(p: &Path) -> Option<Format> {
 /// Bind read evidence to a set: resolve kinds, classes, parents, fields and case types, and
 /// check every value against its field's type.
 pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnostics> {
+    bind_in_run(set, read, None)
+}
+
+/// What every set of a multi-level run declares: kind → its field names (ids and aliases).
+/// Binding one set of the run leaves alone the values another set of the run reads.
+#[derive(Debug, Default, Clone)]
+pub struct RunKinds(pub BTreeMap<String, std::collections::BTreeSet<String>>);
+
+impl RunKinds {
+    pub fn new<'a>(sets: impl IntoIterator<Item = &'a IndicatorSet>) -> Self {
+        let mut m: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+        for s in sets {
+            for k in &s.kinds {
+                let e = m.entry(k.id.clone()).or_default();
+                for f in &k.fields {
+                    e.insert(f.id.clone());
+                    e.extend(f.aliases.iter().cloned());
+                }
+            }
+        }
+        Self(m)
+    }
+    fn declares(&self, kind: &str, field: Option<&str>) -> bool {
+        match (self.0.get(kind), field) {
+            (Some(_), None) => true,
+            (Some(fields), Some(f)) => fields.contains(f),
+            (None, _) => false,
+        }
+    }
+}
+
+/// [`bind`] as one set of a multi-level run.
+pub fn bind_in_run(
+    set: &IndicatorSet,
+    read: ReadEvidence,
+    run: Option<&RunKinds>,
+) -> Result<Evidence, Diagnostics> {
+    if set.phases.is_empty() {
+        if let Some((i, p)) = read.unit_phase.iter().next() {
+            let o = &read.units[*i].origin;
+            return Err(Diagnostics::new(vec![o.diag(format!(
+                "unit `{}` is tagged with phase `{p}`, but this set is not assessed in phases",
+                read.units[*i].id
+            ))]));
+        }
+        return bind_one(set, read, run);
+    }
+    // Split by phase: untagged units (parents, context) belong to every phase; untagged ledger
+    // rows to the last phase (the year-end assessment).
+    let mut diags = Vec::new();
+    let phase_of = |p: &str| set.phases.iter().position(|x| x.id == p || x.name == p);
+    let last = set.phases.len() - 1;
+    let scored_kind = &set.unit_kind().id;
+    let mut parts: Vec<ReadEvidence> = (0..set.phases.len())
+        .map(|_| ReadEvidence {
+            period: read.period.clone(),
+            ..ReadEvidence::default()
+        })
+        .collect();
+    for (i, u) in read.units.iter().enumerate() {
+        match read.unit_phase.get(&i) {
+            Some(p) => match phase_of(p) {
+                Some(k) => parts[k].units.push(u.clone()),
+                None => diags.push(u.origin.diag(format!(
+                    "unknown phase `{p}`; the set's phases are {}",
+                    list_ids(set.phases.iter().map(|x| &x.id))
+                ))),
+            },
+            None => {
+                let scored = u.kind.as_ref().is_none_or(|k| k == scored_kind);
+                if scored {
+                    diags.push(u.origin.diag(format!(
+                        "unit `{}` has no `phase`; this set is assessed in phases {}",
+                        u.id,
+                        list_ids(set.phases.iter().map(|x| &x.id))
+                    )));
+                } else {
+                    for part in &mut parts {
+                        part.units.push(u.clone());
+                    }
+                }
+            }
+        }
+    }
+    for (i, row) in read.ledger.iter().enumerate() {
+        let k = match read.ledger_phase.get(&i) {
+            Some(p) => match phase_of(p) {
+                Some(k) => k,
+                None => {
+                    diags.push(row.2.diag(format!("unknown phase `{p}`")));
+                    continue;
+                }
+            },
+            None => last,
+        };
+        parts[k].ledger.push(row.clone());
+    }
+    // Every scored unit is assessed in every phase.
+    let is_scored = |u: &ReadUnit| u.kind.as_ref().is_none_or(|k| k == scored_kind);
+    let ids: Vec<std::collections::BTreeSet<&str>> = parts
+        .iter()
+        .map(|p| {
+            p.units
+                .iter()
+                .filter(|u| is_scored(u))
+                .map(|u| u.id.as_str())
+                .collect()
+        })
+        .collect();
+    let mut reported = std::collections::BTreeSet::new();
+    for (k, part) in parts.iter().enumerate() {
+        for u in part.units.iter().filter(|u| is_scored(u)) {
+            for (j, other) in ids.iter().enumerate() {
+                if !other.contains(u.id.as_str()) && reported.insert((u.id.clone(), j)) {
+                    diags.push(u.origin.diag(format!(
+                        "unit `{}` has evidence for phase `{}` but none for phase `{}`",
+                        u.id, set.phases[k].id, set.phases[j].id
+                    )));
+                }
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(Diagnostics::new(diags));
+    }
+    let mut bound = Vec::new();
+    for part in parts {
+        match bind_one(set, part, run) {
+            Ok(ev) => bound.push(ev),
+            Err(d) => diags.extend(d.0),
+        }
+    }
+    if !diags.is_empty() {
+        return Err(Diagnostics::new(diags));
+    }
+    let mut top = bound
+        .last()
+        .cloned()
+        .ok_or_else(|| Diagnostics::new(Vec::new()))?;
+    top.phases = bound;
+    Ok(top)
+}
+
+fn bind_one(
+    set: &IndicatorSet,
+    read: ReadEvidence,
+    run: Option<&RunKinds>,
+) -> Result<Evidence, Diagnostics> {
     let mut diags = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for (i, u) in read.units.iter().enumerate() {
@@ -846,6 +1017,9 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
                         .iter()
                         .position(|f| &f.id == name || f.aliases.iter().any(|a| a == name))
                     else {
+                        if run.is_some_and(|r| r.declares(&kd.id, Some(name))) {
+                            continue; // another set of this run reads it
+                        }
                         let hint =
                             crate::load::edit_distance_hint(name, kd.fields.iter().map(|f| &f.id));
                         diags.push(origin.diag(format!(
@@ -939,7 +1113,9 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
                 }
             }
             None => {
-                if u.values.iter().any(|(_, v, _)| *v != RawValue::Missing) {
+                if !run.is_some_and(|r| r.declares(&kind_id, None))
+                    && u.values.iter().any(|(_, v, _)| *v != RawValue::Missing)
+                {
                     diags.push(u.origin.diag(format!(
                         "unit `{}` is of kind `{kind_id}`, which this set neither scores nor aggregates, but it has values that would be ignored; the set scores `{}`{}",
                         u.id,
@@ -1101,6 +1277,7 @@ pub fn bind(set: &IndicatorSet, read: ReadEvidence) -> Result<Evidence, Diagnost
         scored,
         descendants,
         period: read.period,
+        phases: Vec::new(),
     })
 }
 

@@ -502,13 +502,26 @@ fn field_ty(t: FieldType) -> Option<Ty> {
 }
 
 /// The base layout of a kind: `[fields][layer values][case counts and amounts per window]`.
-fn layout(fields: &[Field], n_types: usize, n_periods: usize, n_derived: usize) -> KindLayout {
+fn layout(
+    fields: &[Field],
+    n_types: usize,
+    n_periods: usize,
+    n_derived: usize,
+    with_results: bool,
+) -> KindLayout {
     let layers = to_u32(fields.len());
     let cases = layers + to_u32(fields.iter().map(|f| f.layers.len()).sum());
-    let derived = cases + to_u32(2 * n_types * n_periods);
+    let results = cases + to_u32(2 * n_types * n_periods);
+    let derived = results
+        + if with_results {
+            to_u32(RESULT_NAMES.len())
+        } else {
+            0
+        };
     KindLayout {
         layers,
         cases,
+        results,
         derived,
         end: derived + to_u32(n_derived),
     }
@@ -786,8 +799,16 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     let mut child_scopes: Vec<NameScope> = Vec::new();
     for rk in &raw.unit_kinds {
         let fields = build_fields(c, &rk.fields, &layers_idx);
-        let lay = layout(&fields, n_types, n_periods, rk.derived.len());
+        let lay = layout(&fields, n_types, n_periods, rk.derived.len(), true);
         let mut names = base_names(&fields, &layers, &case_types, &lay, 0);
+        for (i, n) in RESULT_NAMES.iter().enumerate() {
+            let ty = if n.ends_with("passed") || n.ends_with("vetoed") {
+                Ty::Bool
+            } else {
+                Ty::Num
+            };
+            names.insert((*n).to_string(), (lay.results + to_u32(i), ty));
+        }
         let (derived, eval_order) =
             build_derived(c, &rk.derived, &mut names, lay.derived as usize, &[], None);
         child_scopes.push(NameScope {
@@ -834,7 +855,7 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
             }
         }
     }
-    let lay = layout(&fields, n_types, n_periods, raw.derived.len());
+    let lay = layout(&fields, n_types, n_periods, raw.derived.len(), false);
     let mut names = base_names(&fields, &layers, &case_types, &lay, 0);
     // Slots are laid out before compiling, so that history names can be allocated after them.
     let n_ind = raw.indicators.len();

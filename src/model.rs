@@ -71,10 +71,24 @@ pub struct Phase {
 pub struct KindLayout {
     pub layers: u32,
     pub cases: u32,
+    /// Results of this kind's own assessment in the same run (`result.total` …), for
+    /// descendant kinds scored by another set; see [`RESULT_NAMES`].
+    pub results: u32,
     pub derived: u32,
     /// End of the base part (= start of what the engine adds).
     pub end: u32,
 }
+
+/// Names under which a descendant kind's own results (from another set in the same run) are
+/// read, in slot order after `KindLayout::results`.
+pub const RESULT_NAMES: [&str; 6] = [
+    "result.total",
+    "result.score",
+    "result.rank",
+    "result.grade_rank",
+    "result.passed",
+    "result.vetoed",
+];
 
 /// A value computed from history or from other units, allocated when an expression names it.
 #[derive(Debug, Clone, Serialize)]

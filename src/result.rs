@@ -159,6 +159,20 @@ impl<'de> Deserialize<'de> for Values {
     }
 }
 
+/// One phase of a time-weighted assessment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PhaseResult {
+    pub id: String,
+    pub name: String,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub weight: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub total: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub score: Decimal,
+    pub grade: String,
+}
+
 /// A value given by several evidence layers, which one was used, and the correction.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Correction {
@@ -342,6 +356,10 @@ pub struct UnitResult {
     /// Field and derived values, for history in later years.
     #[serde(default)]
     pub values: Values,
+    /// Time-weighted assessment: each phase's own result (the unit's figures are their
+    /// weighted combination).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseResult>,
     /// Every veto rule that fired (enforced and advisory).
     pub vetoes: Vec<VetoResult>,
     pub cases: Vec<CaseResult>,

@@ -3,6 +3,7 @@
 mod cases;
 mod cli;
 mod determinism;
+mod evidence3;
 mod invalid;
 mod properties;
 mod seed;

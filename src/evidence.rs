@@ -1126,6 +1126,13 @@ fn bind_one(
                             String::new()
                         }
                     )));
+                } else if u.parent.is_some() && !run.is_some_and(|r| r.declares(&kind_id, None)) {
+                    // Undeclared kinds are accepted only as roots above the assessed units
+                    // (e.g. the city above its districts).
+                    diags.push(meta("kind").diag(format!(
+                        "unit `{}` is of kind `{kind_id}`, which no indicator set of this run declares; declare it in `unit_kinds`, or assess it with its own set (`--level`)",
+                        u.id
+                    )));
                 }
             }
         }

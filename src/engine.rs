@@ -26,6 +26,8 @@ struct Catalog {
 }
 
 struct IndNames {
+    /// Slots read, followed through derived values, sorted.
+    reads: Vec<u32>,
     rule: Arc<Rule>,
     unit: Option<Text>,
     id: Text,
@@ -45,6 +47,7 @@ impl Catalog {
             })
             .collect();
         let names = |ind: &Indicator| IndNames {
+            reads: reads_of(set, ind),
             rule: Arc::new(ind.rule.clone()),
             unit: ind.value_unit.as_deref().map(Text::from),
             id: Text::from(ind.id.as_str()),
@@ -1185,6 +1188,11 @@ fn inputs_of(
     slots: &[u32],
     vals: &[Option<Val>],
 ) -> Vec<InputValue> {
+    inputs_closed(set, cat, &closure(set, slots), vals)
+}
+
+/// Slots followed through derived values down to their inputs, sorted.
+fn closure(set: &IndicatorSet, slots: &[u32]) -> Vec<u32> {
     let kind = set.unit_kind();
     let mut all: Vec<u32> = Vec::new();
     let mut stack: Vec<u32> = slots.to_vec();
@@ -1201,7 +1209,19 @@ fn inputs_of(
         }
     }
     all.sort_unstable();
-    all.into_iter()
+    all
+}
+
+/// The values of already closed and sorted slots, as shown in results.
+fn inputs_closed(
+    set: &IndicatorSet,
+    cat: &Catalog,
+    all: &[u32],
+    vals: &[Option<Val>],
+) -> Vec<InputValue> {
+    let kind = set.unit_kind();
+    all.iter()
+        .copied()
         .filter_map(|s| {
             let (id, name, unit) = cat.slots.get(s as usize)?;
             let value = vals
@@ -1209,12 +1229,8 @@ fn inputs_of(
                 .copied()
                 .flatten()
                 .map_or(Shown::Missing, |v| Shown::Val(v, unit.clone()));
-            let layer = set
-                .unit_kind()
-                .fields
-                .get(s as usize)
-                .filter(|_| s < set.slots.layers)
-                .and_then(|f| {
+            let layer = if s < set.slots.layers {
+                kind.fields.get(s as usize).and_then(|f| {
                     let k = (0..f.layers.len()).find(|k| {
                         vals.get(f.layer_base as usize + k)
                             .copied()
@@ -1222,7 +1238,10 @@ fn inputs_of(
                             .is_some()
                     })?;
                     cat.layer_ids.get(*f.layers.get(k)?).cloned()
-                });
+                })
+            } else {
+                None
+            };
             Some(InputValue {
                 id: id.clone(),
                 name: name.clone(),
@@ -1231,6 +1250,45 @@ fn inputs_of(
             })
         })
         .collect()
+}
+
+/// The slots an indicator reads, followed through derived values down to their inputs,
+/// sorted (computed once per assessment).
+fn reads_of(set: &IndicatorSet, ind: &Indicator) -> Vec<u32> {
+    let direct: Vec<u32> = match &ind.input {
+        Input::Expr(e) => e.slots().to_vec(),
+        Input::Checklist(s) => s.clone(),
+        Input::Cases => match &ind.rule {
+            Rule::PerCase(p) => p
+                .case_types
+                .iter()
+                .map(|t| {
+                    set.unit_kind()
+                        .case_slot(set.case_types.len(), ind.period, *t, false)
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+        Input::None => match &ind.rule {
+            Rule::Formula(f) => f.slots().to_vec(),
+            Rule::LevelProgress(lp) => {
+                let mut v: Vec<u32> = lp
+                    .level
+                    .slots()
+                    .iter()
+                    .chain(lp.progress.slots())
+                    .chain(lp.when.slots())
+                    .chain(lp.coefficient.iter().flat_map(|c| c.slots()))
+                    .copied()
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+            _ => Vec::new(),
+        },
+    };
+    closure(set, &direct)
 }
 
 /// Follow "missing" through derived values to the field that is missing.
@@ -1266,37 +1324,7 @@ fn score_indicator(
         ev,
         child_vals,
     };
-    let read_slots: Vec<u32> = match &ind.input {
-        Input::Expr(e) => e.slots().to_vec(),
-        Input::Checklist(s) => s.clone(),
-        Input::Cases => match &ind.rule {
-            Rule::PerCase(p) => p
-                .case_types
-                .iter()
-                .map(|t| set.slots.cases + u32::try_from(*t).unwrap_or(0))
-                .collect(),
-            _ => Vec::new(),
-        },
-        Input::None => match &ind.rule {
-            Rule::Formula(f) => f.slots().to_vec(),
-            Rule::LevelProgress(lp) => {
-                let mut v: Vec<u32> = lp
-                    .level
-                    .slots()
-                    .iter()
-                    .chain(lp.progress.slots())
-                    .chain(lp.when.slots())
-                    .chain(lp.coefficient.iter().flat_map(|c| c.slots()))
-                    .copied()
-                    .collect();
-                v.sort_unstable();
-                v.dedup();
-                v
-            }
-            _ => Vec::new(),
-        },
-    };
-    let inputs = inputs_of(set, cat, &read_slots, vals);
+    let inputs = inputs_closed(set, cat, &names.reads, vals);
     let mut charges = Vec::new();
     let done = move |s: Scored| -> IndicatorResult {
         let hi = max + s.extra;

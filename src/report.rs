@@ -49,6 +49,21 @@ pub struct Options<'a> {
     pub previous: Option<&'a Assessment>,
 }
 
+/// The assessment to compare `a` with, among earlier scorecards: the latest one whose period
+/// ends before `a`'s ends, of the same indicator set (any version) or, failing that, of the same
+/// kind of unit.
+pub fn previous_for<'h>(a: &Assessment, history: &'h [Assessment]) -> Option<&'h Assessment> {
+    let earlier = || {
+        history
+            .iter()
+            .filter(|h| h.period.to < a.period.to && h.period.to <= a.period.from)
+    };
+    let latest = |it: &mut dyn Iterator<Item = &'h Assessment>| it.max_by_key(|h| h.period.to);
+    latest(&mut earlier().filter(|h| h.indicator_set.id == a.indicator_set.id)).or_else(|| {
+        latest(&mut earlier().filter(|h| h.indicator_set.unit_kind == a.indicator_set.unit_kind))
+    })
+}
+
 /// One rendered page: its path relative to the output folder and its HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {

@@ -132,7 +132,10 @@ fn open(chrome: &Path, dir: &Path, name: &str, page: &Path) -> Run {
         std::thread::sleep(Duration::from_millis(50));
     };
     let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
-    assert!(status.success(), "chromium failed on {name}: {status}\n{stderr}");
+    assert!(
+        status.success(),
+        "chromium failed on {name}: {status}\n{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&profile);
     Run {
         dom: std::fs::read_to_string(&out_path).unwrap_or_default(),
@@ -181,7 +184,15 @@ fn page_requests(netlog: &Path) -> Vec<String> {
 fn external_references(html: &str) -> Vec<String> {
     let mut found = Vec::new();
     let lower = html.to_ascii_lowercase();
-    for bad in ["http://", "https://", "<link", "@import", "url(", " src=", "@font-face"] {
+    for bad in [
+        "http://",
+        "https://",
+        "<link",
+        "@import",
+        "url(",
+        " src=",
+        "@font-face",
+    ] {
         if lower.contains(bad) {
             found.push(bad.to_string());
         }
@@ -357,15 +368,28 @@ fn reports_in_headless_chromium() {
 
         let run = open(&chrome, &dir, c.name, &c.path);
         let console = console_lines(&run.stderr);
-        assert!(console.is_empty(), "{}: console output {console:#?}", c.name);
+        assert!(
+            console.is_empty(),
+            "{}: console output {console:#?}",
+            c.name
+        );
         let requests = page_requests(&run.netlog);
-        assert!(requests.is_empty(), "{}: network requests {requests:?}", c.name);
+        assert!(
+            requests.is_empty(),
+            "{}: network requests {requests:?}",
+            c.name
+        );
         for t in &c.texts {
             assert!(run.dom.contains(t.as_str()), "{}: page lacks {t:?}", c.name);
         }
 
         let png = std::fs::read(&run.png).expect("screenshot written");
-        assert_eq!(png_size(&png), Some((1280, 1800)), "{}: not a 1280×1800 PNG", c.name);
+        assert_eq!(
+            png_size(&png),
+            Some((1280, 1800)),
+            "{}: not a 1280×1800 PNG",
+            c.name
+        );
         assert!(
             png.len() > 60_000,
             "{}: screenshot looks blank ({} bytes)",
@@ -401,7 +425,9 @@ fn reports_in_headless_chromium() {
 fn pdf_page_counting() {
     let pdf = b"<< /Type /Pages /Kids [3 0 R 4 0 R] >> << /Type /Page /Parent 2 0 R >>\n<</Type/Page/Parent 2 0 R>>";
     assert_eq!(pdf_pages(pdf), 2);
-    assert!(all_a4(b"/MediaBox [0 0 594.96 841.92] /MediaBox [0 0 595.28 841.89]"));
+    assert!(all_a4(
+        b"/MediaBox [0 0 594.96 841.92] /MediaBox [0 0 595.28 841.89]"
+    ));
     assert!(!all_a4(b"/MediaBox [0 0 612 792]"));
     assert_eq!(
         external_references("<a href=\"units/x.html\">x</a>"),

@@ -149,7 +149,7 @@ fn unit_report_shows_header_veto_and_losses() {
     let losses = &html[html.find("id=\"losses\"").expect("losses section")..];
     let rows = &losses[losses.find("<tbody>").expect("rows")..];
     let first_row = &rows[..rows.find("</tr>").expect("a row")];
-    assert!(first_row.contains(&biggest.id), "{first_row}");
+    assert!(first_row.contains(&*biggest.id), "{first_row}");
     if let Some(office) = &biggest.office {
         assert!(first_row.contains(&esc(office)), "{first_row}");
     }
@@ -276,7 +276,7 @@ fn hostile() -> Assessment {
         u.lines[0].name = a.lines[0].name.clone();
         for i in &mut u.indicators {
             if i.section.is_some() {
-                i.section = Some(section.clone());
+                i.section = Some(section.as_str().into());
                 break;
             }
         }
@@ -289,14 +289,14 @@ fn hostile() -> Assessment {
     u.name = both.clone();
     u.parent = Some(both.clone());
     let i = &mut u.indicators[0];
-    i.name = format!("N {both}");
+    i.name = format!("N {both}").into();
     i.reason = format!("R {both}");
-    i.rule_text = format!("T {both}");
-    i.office = Some(format!("O {both}"));
+    i.rule_text = format!("T {both}").into();
+    i.office = Some(format!("O {both}").into());
     i.lost = Decimal::new(99, 0);
     i.inputs.push(InputValue {
         id: "x".into(),
-        name: format!("I {both}"),
+        name: format!("I {both}").into(),
         value: format!("V {both}"),
     });
     u.cases.push(CaseResult {

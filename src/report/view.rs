@@ -889,28 +889,10 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
     }
 }
 
-fn yoy_row(
-    name: String,
-    prev: String,
-    cur: String,
-    delta: Option<Decimal>,
-    up_good: bool,
-) -> YoyRow {
+fn yoy_row(name: String, prev: String, cur: String, delta: Option<Decimal>) -> YoyRow {
     let class = match delta {
-        Some(d) if d > Decimal::ZERO => {
-            if up_good {
-                "up"
-            } else {
-                "down"
-            }
-        }
-        Some(d) if d < Decimal::ZERO => {
-            if up_good {
-                "down"
-            } else {
-                "up"
-            }
-        }
+        Some(d) if d > Decimal::ZERO => "up",
+        Some(d) if d < Decimal::ZERO => "down",
         _ => "same",
     };
     YoyRow {
@@ -918,6 +900,23 @@ fn yoy_row(
         previous: prev,
         current: cur,
         change: delta.map(signed).unwrap_or_default(),
+        class,
+    }
+}
+
+/// A rank change: `▲2` when the unit moved up two places.
+fn rank_row(name: &str, before: u32, now: u32) -> YoyRow {
+    let moved = i64::from(before) - i64::from(now);
+    let (change, class) = match moved {
+        m if m > 0 => (format!("▲{m}"), "up"),
+        m if m < 0 => (format!("▼{}", -m), "down"),
+        _ => ("—".to_string(), "same"),
+    };
+    YoyRow {
+        name: name.to_string(),
+        previous: before.to_string(),
+        current: now.to_string(),
+        change,
         class,
     }
 }
@@ -937,24 +936,11 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
             show(p.total),
             show(u.total),
             Some(u.total - p.total),
-            true,
         ),
-        yoy_row(
-            t.overall_rank.into(),
-            p.rank.to_string(),
-            u.rank.to_string(),
-            Some(Decimal::from(u.rank) - Decimal::from(p.rank)),
-            false,
-        ),
+        rank_row(t.overall_rank, p.rank, u.rank),
     ];
     if let (Some(a), Some(b)) = (p.peer_rank, u.peer_rank) {
-        rows.push(yoy_row(
-            t.peer_rank.into(),
-            a.to_string(),
-            b.to_string(),
-            Some(Decimal::from(b) - Decimal::from(a)),
-            false,
-        ));
+        rows.push(rank_row(t.peer_rank, a, b));
     }
     rows.push(YoyRow {
         name: t.grade.into(),
@@ -970,7 +956,6 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
             before.map(|b| show(b.points)).unwrap_or_default(),
             show(l.points),
             before.map(|b| l.points - b.points),
-            true,
         ));
     }
     rows.push(yoy_row(
@@ -978,7 +963,6 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
         show(p.bonus),
         show(u.bonus),
         Some(u.bonus - p.bonus),
-        true,
     ));
     let mut changes: Vec<(Decimal, usize, YoyRow)> = u
         .indicators
@@ -1001,7 +985,6 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
                         show(b.points),
                         show(i.points),
                         Some(d),
-                        true,
                     ),
                 )
             })

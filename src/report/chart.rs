@@ -357,11 +357,11 @@ pub(crate) fn line_bars(u: &UnitResult, t: &Labels) -> BarChart {
                         .map(|p| format!("  ({})", show_pct(p)))
                         .unwrap_or_default()
                 ),
-                note: l
-                    .zeroed_by
-                    .as_ref()
-                    .map(|v| format!("{} {}", t.zeroed_by, v))
-                    .unwrap_or_default(),
+                note: match (&l.zeroed_by, &l.grade) {
+                    (Some(v), _) => format!("{} {}", t.zeroed_by, v),
+                    (None, Some(g)) => format!("{} {}", t.grade, g),
+                    (None, None) => String::new(),
+                },
                 zeroed: l.zeroed_by.is_some(),
             }
         })

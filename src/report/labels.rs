@@ -197,7 +197,7 @@ static ZH: Labels = Labels {
     veto_trigger: "触发条件",
     veto_evidence: "触发依据",
     scope_unit: "整个单位",
-    lines: "三线得分",
+    lines: "各线得分",
     zeroed_by: "被一票否决清零",
     sections: "分项得分率",
     sections_note: "柱长为得分占该项满分的百分比;黑色竖线为同方阵中位数。",

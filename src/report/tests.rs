@@ -471,3 +471,19 @@ fn csp_hash_matches_the_script() {
     assert!(index.contains(&expected));
     assert!(index.contains(&format!("<script>{SORT_JS}</script>")));
 }
+
+#[test]
+fn separately_graded_lines_show_their_grades() {
+    let mut a = default_assessment();
+    a.combine = "separate".into();
+    for l in &mut a.units[0].lines {
+        l.grade = Some(format!("线等次{}", l.id));
+    }
+    let index = render_index(&a, &zh()).expect("renders");
+    let unit = render_unit(&a, &a.units[0].id, &zh()).expect("renders");
+    for l in &a.units[0].lines {
+        let g = format!("线等次{}", l.id);
+        assert!(index.contains(&g), "league table lacks {g}");
+        assert!(unit.contains(&format!("等次 {g}")), "line chart lacks {g}");
+    }
+}

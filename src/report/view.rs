@@ -347,6 +347,8 @@ pub(crate) struct Row {
 pub(crate) struct LineCell {
     pub points: String,
     pub zeroed_by: String,
+    /// The line's own grade when lines are graded separately.
+    pub grade: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -412,6 +414,7 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
                 .map(|l| LineCell {
                     points: show(l.points),
                     zeroed_by: l.zeroed_by.clone().unwrap_or_default(),
+                    grade: l.grade.clone().unwrap_or_default(),
                 })
                 .collect(),
             bonus: show(u.bonus),

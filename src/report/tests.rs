@@ -135,7 +135,7 @@ fn unit_report_shows_header_veto_and_losses() {
     assert!(html.contains(&esc(&v.name)));
     assert!(html.contains(&esc(&v.reason)));
     for e in &v.evidence {
-        assert!(html.contains(&esc(&e.value)));
+        assert!(html.contains(&esc(&e.value.to_string())));
     }
     assert!(html.contains(&crate::num::show(u.total)));
     assert!(html.contains(&u.grade));
@@ -290,14 +290,14 @@ fn hostile() -> Assessment {
     u.parent = Some(both.clone());
     let i = &mut u.indicators[0];
     i.name = format!("N {both}").into();
-    i.reason = format!("R {both}");
+    i.reason = format!("R {both}").into();
     i.rule_text = format!("T {both}").into();
     i.office = Some(format!("O {both}").into());
     i.lost = Decimal::new(99, 0);
     i.inputs.push(InputValue {
         id: "x".into(),
         name: format!("I {both}").into(),
-        value: format!("V {both}"),
+        value: crate::result::Shown::Text(format!("V {both}")),
     });
     u.cases.push(CaseResult {
         case_type: format!("c{ATTR}"),
@@ -322,7 +322,7 @@ fn hostile() -> Assessment {
     v.reason = format!("W {both}");
     v.trigger = format!("cases.x >= 1 {both}");
     v.effect = format!("F {both}");
-    v.evidence[0].value = format!("Z {both}");
+    v.evidence[0].value = crate::result::Shown::Text(format!("Z {both}"));
     a.units[0].vetoes.push(v.clone());
     v.applied = false;
     v.mode = crate::raw::VetoMode::Advisory;

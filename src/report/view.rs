@@ -625,7 +625,7 @@ fn inputs(v: &[crate::result::InputValue]) -> Vec<Input> {
         .map(|i| Input {
             name: i.name.clone(),
             id: i.id.clone(),
-            value: i.value.clone(),
+            value: i.value.to_string(),
         })
         .collect()
 }
@@ -652,7 +652,7 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult) -> IndRow {
         status_class: status_class(i.status),
         rule_text: i.rule_text.clone(),
         inputs: inputs(&i.inputs),
-        reason: i.reason.clone(),
+        reason: i.reason.to_string(),
         office: i.office.clone().unwrap_or_default(),
     }
 }
@@ -738,7 +738,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             id: i.id.to_string(),
             line: s.line_name(i.line.as_deref()),
             office: i.office.as_deref().unwrap_or_default().to_string(),
-            reason: i.reason.clone(),
+            reason: i.reason.to_string(),
             status: if i.status == Status::Scored {
                 ""
             } else {

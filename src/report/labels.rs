@@ -148,6 +148,13 @@ pub struct Labels {
     pub subtotal: &'static str,
     pub na_note: &'static str,
     pub unearned: &'static str,
+    pub corrections: &'static str,
+    pub corrections_note: &'static str,
+    pub field: &'static str,
+    pub layers: &'static str,
+    pub used_layer: &'static str,
+    pub difference: &'static str,
+    pub layer: &'static str,
 }
 
 static ZH: Labels = Labels {
@@ -237,6 +244,13 @@ static ZH: Labels = Labels {
     subtotal: "小计",
     na_note: "不适用的指标不计入满分。",
     unearned: "未得分",
+    corrections: "数据来源与核查更正",
+    corrections_note: "同一数据由多个来源提供时,采用优先级最高(最权威)的来源;差异为采用值减最低优先级来源(如自报)的值。",
+    field: "数据项",
+    layers: "各来源数据",
+    used_layer: "采用",
+    difference: "差异",
+    layer: "来源",
 };
 
 static EN: Labels = Labels {
@@ -326,4 +340,11 @@ static EN: Labels = Labels {
     subtotal: "subtotal",
     na_note: "Indicators that do not apply are left out of the maximum.",
     unearned: "Not earned",
+    corrections: "Evidence layers and corrections",
+    corrections_note: "Where several evidence layers give a value, the most authoritative one is used; the difference is the used value minus the lowest-priority layer's (e.g. the self-report).",
+    field: "Field",
+    layers: "Values by layer",
+    used_layer: "Used",
+    difference: "Difference",
+    layer: "layer",
 };

@@ -1,6 +1,6 @@
 use super::*;
 use crate::cli::{InputArgs, load_inputs};
-use crate::result::{CaseResult, InputValue};
+use crate::result::{CaseResult, Correction, InputValue, LayerValue, Shown};
 use rust_decimal::Decimal;
 
 fn default_assessment() -> Assessment {
@@ -297,7 +297,19 @@ fn hostile() -> Assessment {
     i.inputs.push(InputValue {
         id: "x".into(),
         name: format!("I {both}").into(),
-        value: crate::result::Shown::Text(format!("V {both}")),
+        value: Shown::Text(format!("V {both}")),
+        layer: Some(format!("L {both}").into()),
+    });
+    u.corrections.push(Correction {
+        field: "x".into(),
+        name: format!("K {both}").into(),
+        layers: vec![LayerValue {
+            layer: format!("L {both}").into(),
+            name: format!("M {both}").into(),
+            value: Shown::Text(format!("Y {both}")),
+        }],
+        used: Some(format!("L {both}").into()),
+        difference: Some(Shown::Text(format!("D {both}"))),
     });
     u.cases.push(CaseResult {
         case_type: format!("c{ATTR}"),
@@ -322,7 +334,7 @@ fn hostile() -> Assessment {
     v.reason = format!("W {both}");
     v.trigger = format!("cases.x >= 1 {both}");
     v.effect = format!("F {both}");
-    v.evidence[0].value = crate::result::Shown::Text(format!("Z {both}"));
+    v.evidence[0].value = Shown::Text(format!("Z {both}"));
     a.units[0].vetoes.push(v.clone());
     v.applied = false;
     v.mode = crate::raw::VetoMode::Advisory;
@@ -486,4 +498,63 @@ fn separately_graded_lines_show_their_grades() {
         assert!(index.contains(&g), "league table lacks {g}");
         assert!(unit.contains(&format!("等次 {g}")), "line chart lacks {g}");
     }
+}
+
+#[test]
+fn provenance_and_corrections() {
+    let mut a = default_assessment();
+    let u = &mut a.units[0];
+    let input = &mut u.indicators[0].inputs[0];
+    input.layer = Some("survey".into());
+    let field = input.id.clone();
+    u.corrections.push(Correction {
+        field: field.clone(),
+        name: input.name.clone(),
+        layers: vec![
+            LayerValue {
+                layer: "survey".into(),
+                name: "抽样调查".into(),
+                value: Shown::Text("27400人".into()),
+            },
+            LayerValue {
+                layer: "self".into(),
+                name: "自报".into(),
+                value: Shown::Text("27000人".into()),
+            },
+        ],
+        used: Some("survey".into()),
+        difference: Some(Shown::Text("+400人".into())),
+    });
+    let html = render_unit(&a, &a.units[0].id, &zh()).expect("renders");
+    assert!(html.contains("〔抽样调查〕"), "input provenance");
+    assert!(html.contains("数据来源与核查更正"));
+    assert!(html.contains("<b>抽样调查: 27400人</b>"));
+    assert!(html.contains("自报: 27000人"));
+    assert!(html.contains("+400人"));
+    let plain = render_unit(&a, &a.units[1].id, &zh()).expect("renders");
+    assert!(!plain.contains("数据来源与核查更正"));
+}
+
+#[test]
+fn renders_an_assessment_read_back_from_json() {
+    // Per-unit JSON leaves out rule texts, offices and sections (they are in `indicators`).
+    let a = default_assessment();
+    let json = crate::output::scorecard_json(&a).expect("json");
+    let back: Assessment = serde_json::from_slice(&json).expect("reads back");
+    let u = &a.units[0];
+    let i = &u.indicators[0];
+    assert!(back.units[0].indicators[0].rule_text.is_empty());
+    let html = render_unit(&back, &u.id, &zh()).expect("renders");
+    assert!(html.contains(&esc(&i.rule_text)), "rule text from the set");
+    if let Some(o) = &i.office {
+        assert!(html.contains(&esc(o)), "office from the set");
+    }
+    assert!(
+        html.contains("统筹解决人口问题示范"),
+        "sections from the set"
+    );
+    assert_eq!(
+        render_index(&back, &zh()).expect("renders"),
+        render_index(&a, &zh()).expect("renders")
+    );
 }

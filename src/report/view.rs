@@ -9,7 +9,9 @@ use super::chart::{self, BarChart, Histogram, SectionChart};
 use super::labels::{Labels, Lang};
 use crate::num::show;
 use crate::raw::VetoMode;
-use crate::result::{Assessment, IndicatorResult, Status, Text, UnitResult, VetoResult};
+use crate::result::{
+    Assessment, IndicatorInfo, IndicatorResult, Status, Text, UnitResult, VetoResult,
+};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -31,6 +33,19 @@ pub(crate) struct Shared<'a> {
     unit_names: HashMap<&'a str, &'a str>,
     line_names: HashMap<&'a str, &'a str>,
     grade_class: HashMap<&'a str, &'static str>,
+    /// The set's indicators by id: rule text, office and section when a result read back from
+    /// JSON does not carry them per unit.
+    infos: HashMap<&'a str, &'a IndicatorInfo>,
+}
+
+/// An indicator's section: its own, or the set's.
+fn section_of<'x>(
+    infos: &HashMap<&str, &'x IndicatorInfo>,
+    ind: &'x IndicatorResult,
+) -> Option<&'x str> {
+    ind.section
+        .as_deref()
+        .or_else(|| infos.get(&*ind.id).and_then(|i| i.section.as_deref()))
 }
 
 /// Header data common to both pages.
@@ -123,6 +138,8 @@ fn signed(d: Decimal) -> String {
 
 impl<'a> Shared<'a> {
     pub(crate) fn new(a: &'a Assessment, prev: Option<&'a Assessment>, lang: Lang) -> Self {
+        let infos: HashMap<&str, &IndicatorInfo> =
+            a.indicators.iter().map(|i| (i.id.as_str(), i)).collect();
         let mut section_index: HashMap<&str, usize> = HashMap::new();
         let mut section_names: Vec<String> = Vec::new();
         for (i, s) in a.sections.iter().enumerate() {
@@ -133,7 +150,7 @@ impl<'a> Shared<'a> {
         // Sections named by indicators but missing from the header keep first-seen order.
         for u in &a.units {
             for ind in &u.indicators {
-                if let Some(s) = ind.section.as_deref()
+                if let Some(s) = section_of(&infos, ind)
                     && !section_index.contains_key(s)
                 {
                     section_index.insert(s, section_names.len());
@@ -151,7 +168,7 @@ impl<'a> Shared<'a> {
                     if ind.status == Status::NotApplicable {
                         continue;
                     }
-                    if let Some(i) = ind.section.as_deref().and_then(|s| section_index.get(s)) {
+                    if let Some(i) = section_of(&infos, ind).and_then(|s| section_index.get(s)) {
                         let e = v[*i].get_or_insert((Decimal::ZERO, Decimal::ZERO));
                         e.0 += ind.points;
                         e.1 += ind.max;
@@ -230,6 +247,7 @@ impl<'a> Shared<'a> {
             unit_names,
             line_names,
             grade_class,
+            infos,
         }
     }
 
@@ -510,7 +528,25 @@ pub(crate) struct UnitPage<'h> {
     pub bonus_total: String,
     pub bonus_capped: String,
     pub cases: Vec<CaseRow>,
+    pub corrections: Vec<CorrectionRow>,
     pub yoy: Option<Yoy>,
+}
+
+/// A value several evidence layers gave, and the one used.
+#[derive(Debug, Serialize)]
+pub(crate) struct CorrectionRow {
+    pub name: Text,
+    pub field: Text,
+    pub layers: Vec<LayerCell>,
+    pub used: String,
+    pub difference: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct LayerCell {
+    pub name: Text,
+    pub value: String,
+    pub used: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -549,6 +585,8 @@ pub(crate) struct Input {
     pub name: Text,
     pub id: Text,
     pub value: String,
+    /// The evidence layer the value came from (its name when known), or empty.
+    pub layer: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -620,12 +658,26 @@ pub(crate) struct YoyRow {
     pub class: &'static str,
 }
 
-fn inputs(v: &[crate::result::InputValue]) -> Vec<Input> {
+/// Layer names by id, from the unit's corrections (the only place results name them).
+fn layer_names(u: &UnitResult) -> HashMap<&str, &str> {
+    u.corrections
+        .iter()
+        .flat_map(|c| c.layers.iter())
+        .map(|l| (&*l.layer, &*l.name))
+        .collect()
+}
+
+fn inputs(v: &[crate::result::InputValue], layers: &HashMap<&str, &str>) -> Vec<Input> {
     v.iter()
         .map(|i| Input {
             name: i.name.clone(),
             id: i.id.clone(),
             value: i.value.to_string(),
+            layer: i
+                .layer
+                .as_deref()
+                .map(|l| layers.get(l).copied().unwrap_or(l).to_string())
+                .unwrap_or_default(),
         })
         .collect()
 }
@@ -640,24 +692,36 @@ fn status_class(s: Status) -> &'static str {
     }
 }
 
-fn ind_row(s: &Shared<'_>, i: &IndicatorResult) -> IndRow {
+fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) -> IndRow {
+    let info = s.infos.get(&*i.id);
     IndRow {
         id: i.id.clone(),
         name: i.name.clone(),
-        section: i.section.clone().unwrap_or_default(),
+        section: section_of(&s.infos, i).unwrap_or_default().into(),
         max: show(i.max),
         points: show(i.points),
         lost: show(i.lost),
         status: s.lang.status(i.status).to_string(),
         status_class: status_class(i.status),
-        rule_text: i.rule_text.clone(),
-        inputs: inputs(&i.inputs),
+        rule_text: match info {
+            Some(x) if i.rule_text.is_empty() => x.rule_text.as_str().into(),
+            _ => i.rule_text.clone(),
+        },
+        inputs: inputs(&i.inputs, layers),
         reason: i.reason.to_string(),
-        office: i.office.clone().unwrap_or_default(),
+        office: office_of(s, i).into(),
     }
 }
 
-fn veto_view(s: &Shared<'_>, v: &VetoResult) -> VetoView {
+/// The responsible office: the result's own, or the set's.
+fn office_of<'x>(s: &'x Shared<'_>, i: &'x IndicatorResult) -> &'x str {
+    i.office
+        .as_deref()
+        .or_else(|| s.infos.get(&*i.id).and_then(|x| x.office.as_deref()))
+        .unwrap_or_default()
+}
+
+fn veto_view(s: &Shared<'_>, v: &VetoResult, layers: &HashMap<&str, &str>) -> VetoView {
     VetoView {
         id: v.id.clone(),
         name: v.name.clone(),
@@ -669,7 +733,7 @@ fn veto_view(s: &Shared<'_>, v: &VetoResult) -> VetoView {
         },
         reason: v.reason.clone(),
         trigger: v.trigger.clone(),
-        evidence: inputs(&v.evidence),
+        evidence: inputs(&v.evidence, layers),
     }
 }
 
@@ -677,6 +741,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
     let a = s.a;
     let u = &a.units[index];
     let t = s.t();
+    let layers = layer_names(u);
     let head = UnitHead {
         id: u.id.clone(),
         name: u.name.clone(),
@@ -737,7 +802,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             name: i.name.to_string(),
             id: i.id.to_string(),
             line: s.line_name(i.line.as_deref()),
-            office: i.office.as_deref().unwrap_or_default().to_string(),
+            office: office_of(s, i).to_string(),
             reason: i.reason.to_string(),
             status: if i.status == Status::Scored {
                 ""
@@ -803,7 +868,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
                 .indicators
                 .iter()
                 .filter(|i| i.line.as_deref() == Some(l.id.as_str()))
-                .map(|i| ind_row(s, i))
+                .map(|i| ind_row(s, i, &layers))
                 .collect(),
         })
         .collect();
@@ -814,7 +879,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             None => true,
             Some(l) => !u.lines.iter().any(|x| x.id == l),
         })
-        .map(|i| ind_row(s, i))
+        .map(|i| ind_row(s, i, &layers))
         .collect();
     if !orphans.is_empty() {
         groups.push(IndicatorGroup {
@@ -873,14 +938,24 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
         head: &s.head,
         csp,
         u: head,
-        enforced: enforced.into_iter().map(|v| veto_view(s, v)).collect(),
-        advisory: advisory.into_iter().map(|v| veto_view(s, v)).collect(),
+        enforced: enforced
+            .into_iter()
+            .map(|v| veto_view(s, v, &layers))
+            .collect(),
+        advisory: advisory
+            .into_iter()
+            .map(|v| veto_view(s, v, &layers))
+            .collect(),
         line_chart: chart::line_bars(u, t),
         section_chart: chart::section_bars(&sections),
         losses,
         loss_total: show(loss_sum),
         groups,
-        bonus_items: u.bonus_items.iter().map(|i| ind_row(s, i)).collect(),
+        bonus_items: u
+            .bonus_items
+            .iter()
+            .map(|i| ind_row(s, i, &layers))
+            .collect(),
         bonus_total: show(u.bonus),
         bonus_capped: if u.bonus_uncapped != u.bonus {
             show(u.bonus_uncapped)
@@ -888,6 +963,33 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             String::new()
         },
         cases,
+        corrections: u
+            .corrections
+            .iter()
+            .map(|c| CorrectionRow {
+                name: c.name.clone(),
+                field: c.field.clone(),
+                layers: c
+                    .layers
+                    .iter()
+                    .map(|l| LayerCell {
+                        name: l.name.clone(),
+                        value: l.value.to_string(),
+                        used: c.used.as_deref() == Some(&*l.layer),
+                    })
+                    .collect(),
+                used: c
+                    .used
+                    .as_deref()
+                    .map(|l| layers.get(l).copied().unwrap_or(l).to_string())
+                    .unwrap_or_default(),
+                difference: c
+                    .difference
+                    .as_ref()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            })
+            .collect(),
         yoy: s.prev.map(|_| yoy(s, u)),
     }
 }

@@ -558,3 +558,36 @@ fn renders_an_assessment_read_back_from_json() {
         render_index(&a, &zh()).expect("renders")
     );
 }
+
+#[test]
+fn previous_assessment_is_the_latest_earlier_one() {
+    let a = default_assessment();
+    let year = |y: i32, id: &str, kind: &str| {
+        let mut p = a.clone();
+        p.period.from = chrono::NaiveDate::from_ymd_opt(y - 1, 10, 1).expect("date");
+        p.period.to = chrono::NaiveDate::from_ymd_opt(y, 9, 30).expect("date");
+        p.period.label = format!("{y}");
+        p.indicator_set.id = id.into();
+        p.indicator_set.unit_kind = kind.into();
+        p
+    };
+    let id = a.indicator_set.id.clone();
+    let kind = a.indicator_set.unit_kind.clone();
+    let history = vec![
+        year(2009, &id, &kind),
+        year(2010, &id, &kind),
+        year(2011, &id, &kind), // the same period: not earlier
+        year(2010, "other", "township"),
+    ];
+    assert_eq!(
+        previous_for(&a, &history).map(|p| p.period.label.as_str()),
+        Some("2010")
+    );
+    let renamed = vec![year(2009, "old-id", &kind), year(2010, "other", "township")];
+    assert_eq!(
+        previous_for(&a, &renamed).map(|p| p.period.label.as_str()),
+        Some("2009"),
+        "falls back to the same kind of unit"
+    );
+    assert!(previous_for(&a, &[]).is_none());
+}

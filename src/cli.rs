@@ -78,6 +78,12 @@ pub struct AssessArgs {
     /// year-over-year comparison.
     #[arg(long, value_name = "SCORECARD")]
     pub history: Vec<PathBuf>,
+    /// Language of the HTML reports' fixed labels.
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::report::Lang,
+    /// Do not write the HTML reports (index.html, units/*.html).
+    #[arg(long)]
+    pub no_html: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -363,6 +369,19 @@ fn assess(args: &AssessArgs) -> ExitCode {
                 eprintln!("error: {e}");
                 return ExitCode::from(EXIT_INTERNAL);
             }
+        }
+        if !args.no_html {
+            pb.set_message(format!("写出考核报告 {} 份", a.units.len()));
+            let opts = crate::report::Options {
+                lang: args.lang,
+                previous: crate::report::previous_for(a, &run.history),
+            };
+            if let Err(e) = crate::report::write_reports(&dir, a, &opts) {
+                pb.finish_and_clear();
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INTERNAL);
+            }
+            written.push(dir.join("index.html").display().to_string());
         }
     }
     pb.finish_and_clear();

@@ -16,5 +16,6 @@ pub mod model;
 pub mod num;
 pub mod output;
 pub mod raw;
+pub mod report;
 pub mod result;
 pub mod testcase;

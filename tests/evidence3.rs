@@ -372,6 +372,8 @@ grades:
         quiet: true,
         levels: vec![dir.path().join("street.yaml")],
         history: vec![],
+        lang: Default::default(),
+        no_html: true,
     };
     let run = kaohe::cli::load_run(&args).unwrap_or_else(|e| panic!("{e}"));
     let results = kaohe::cli::assess_run(&run).unwrap_or_else(|e| panic!("{e}"));

@@ -1,5 +1,6 @@
 //! The one integration-test binary. Each file in `tests/` is a module here.
 
+mod browser;
 mod cases;
 mod cli;
 mod determinism;

@@ -1,0 +1,1104 @@
+//! View models: everything the templates print, already formatted.
+//!
+//! Numbers are formatted here with [`show`] (exact decimals, no trailing zeros) and chart
+//! geometry is computed here, so the templates only loop, branch and print. Every string that
+//! reaches a template is escaped by tera on output (autoescape is on for `.html` templates),
+//! including text inside the inline SVG.
+
+use super::chart::{self, BarChart, Histogram, SectionChart};
+use super::labels::{Labels, Lang};
+use crate::num::show;
+use crate::raw::VetoMode;
+use crate::result::{
+    Assessment, IndicatorInfo, IndicatorResult, Status, Text, UnitResult, VetoResult,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Data computed once per assessment and shared by every page.
+pub(crate) struct Shared<'a> {
+    pub a: &'a Assessment,
+    pub prev: Option<&'a Assessment>,
+    pub lang: Lang,
+    pub head: Head,
+    /// Section names in display order (the set's sections, then any unknown ones).
+    section_names: Vec<String>,
+    /// Per unit (same order as `a.units`): (points, max) per section.
+    section_stats: Vec<Vec<Option<(Decimal, Decimal)>>>,
+    /// Per peer group: median share (percent) per section.
+    medians: HashMap<Option<&'a str>, Vec<Option<Decimal>>>,
+    prev_units: HashMap<&'a str, &'a UnitResult>,
+    peer_names: HashMap<&'a str, &'a str>,
+    unit_names: HashMap<&'a str, &'a str>,
+    line_names: HashMap<&'a str, &'a str>,
+    grade_class: HashMap<&'a str, &'static str>,
+    /// The set's indicators by id: rule text, office and section when a result read back from
+    /// JSON does not carry them per unit.
+    infos: HashMap<&'a str, &'a IndicatorInfo>,
+}
+
+/// An indicator's section: its own, or the set's.
+fn section_of<'x>(
+    infos: &HashMap<&str, &'x IndicatorInfo>,
+    ind: &'x IndicatorResult,
+) -> Option<&'x str> {
+    ind.section
+        .as_deref()
+        .or_else(|| infos.get(&*ind.id).and_then(|i| i.section.as_deref()))
+}
+
+/// Header data common to both pages.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Head {
+    pub html_lang: &'static str,
+    pub set_name: String,
+    pub set_id: String,
+    pub version: String,
+    pub hash: String,
+    pub hash_short: String,
+    pub period: String,
+    pub period_range: String,
+    pub engine: String,
+    pub unit_count: usize,
+    pub grades: Vec<GradeLegend>,
+    pub has_prev: bool,
+    pub prev_period: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct GradeLegend {
+    pub label: String,
+    pub class: &'static str,
+    pub min: String,
+}
+
+/// Classes for grade bands: first grade green, last red, the others blue then amber.
+fn grade_classes(a: &Assessment) -> HashMap<&str, &'static str> {
+    let n = a.grades.len();
+    a.grades
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let c = if i == 0 && n > 1 {
+                "gA"
+            } else if i + 1 == n && n > 1 {
+                "gD"
+            } else if i == 1 {
+                "gB"
+            } else {
+                "gC"
+            };
+            (g.label.as_str(), c)
+        })
+        .collect()
+}
+
+/// Median of a non-empty list of decimals (mean of the two middle values for even lengths).
+pub(crate) fn median(mut v: Vec<Decimal>) -> Option<Decimal> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort();
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / Decimal::TWO
+    })
+}
+
+/// `part / whole` as a percentage, or `None` when `whole` is zero.
+pub(crate) fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
+    if whole.is_zero() {
+        None
+    } else {
+        part.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(whole)
+    }
+}
+
+/// A percentage with one decimal, e.g. `94.5%`.
+pub(crate) fn show_pct(p: Decimal) -> String {
+    format!(
+        "{}%",
+        show(p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+    )
+}
+
+/// A signed change, e.g. `+12.5`, `-3`, `±0`.
+fn signed(d: Decimal) -> String {
+    if d > Decimal::ZERO {
+        format!("+{}", show(d))
+    } else if d < Decimal::ZERO {
+        show(d)
+    } else {
+        "±0".to_string()
+    }
+}
+
+impl<'a> Shared<'a> {
+    pub(crate) fn new(a: &'a Assessment, prev: Option<&'a Assessment>, lang: Lang) -> Self {
+        let infos: HashMap<&str, &IndicatorInfo> =
+            a.indicators.iter().map(|i| (i.id.as_str(), i)).collect();
+        let mut section_index: HashMap<&str, usize> = HashMap::new();
+        let mut section_names: Vec<String> = Vec::new();
+        for (i, s) in a.sections.iter().enumerate() {
+            section_index.insert(s.name.as_str(), i);
+            section_index.insert(s.id.as_str(), i);
+            section_names.push(s.name.clone());
+        }
+        // Sections named by indicators but missing from the header keep first-seen order.
+        for u in &a.units {
+            for ind in &u.indicators {
+                if let Some(s) = section_of(&infos, ind)
+                    && !section_index.contains_key(s)
+                {
+                    section_index.insert(s, section_names.len());
+                    section_names.push(s.to_string());
+                }
+            }
+        }
+        let ns = section_names.len();
+        let section_stats: Vec<Vec<Option<(Decimal, Decimal)>>> = a
+            .units
+            .iter()
+            .map(|u| {
+                let mut v: Vec<Option<(Decimal, Decimal)>> = vec![None; ns];
+                for ind in &u.indicators {
+                    if ind.status == Status::NotApplicable {
+                        continue;
+                    }
+                    if let Some(i) = section_of(&infos, ind).and_then(|s| section_index.get(s)) {
+                        let e = v[*i].get_or_insert((Decimal::ZERO, Decimal::ZERO));
+                        e.0 += ind.points;
+                        e.1 += ind.max;
+                    }
+                }
+                v
+            })
+            .collect();
+        let mut by_group: HashMap<Option<&str>, Vec<Vec<Decimal>>> = HashMap::new();
+        for (u, stats) in a.units.iter().zip(&section_stats) {
+            let g = by_group
+                .entry(u.peer_group.as_deref())
+                .or_insert_with(|| vec![Vec::new(); ns]);
+            for (i, s) in stats.iter().enumerate() {
+                if let Some(p) = s.and_then(|(pts, max)| percent(pts, max)) {
+                    g[i].push(p);
+                }
+            }
+        }
+        let medians = by_group
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().map(median).collect()))
+            .collect();
+        let prev_units = prev
+            .map(|p| p.units.iter().map(|u| (u.id.as_str(), u)).collect())
+            .unwrap_or_default();
+        let peer_names = a
+            .peer_groups
+            .iter()
+            .map(|g| (g.id.as_str(), g.name.as_str()))
+            .collect();
+        let unit_names = a
+            .units
+            .iter()
+            .map(|u| (u.id.as_str(), u.name.as_str()))
+            .collect();
+        let line_names = a
+            .lines
+            .iter()
+            .map(|l| (l.id.as_str(), l.name.as_str()))
+            .collect();
+        let grade_class = grade_classes(a);
+        let head = Head {
+            html_lang: lang.html_lang(),
+            set_name: a.indicator_set.name.clone(),
+            set_id: a.indicator_set.id.clone(),
+            version: a.indicator_set.version.clone(),
+            hash_short: a.indicator_set.hash.chars().take(12).collect(),
+            hash: a.indicator_set.hash.clone(),
+            period: a.period.label.clone(),
+            period_range: format!("{} – {}", a.period.from, a.period.to),
+            engine: a.engine.clone(),
+            unit_count: a.units.len(),
+            grades: a
+                .grades
+                .iter()
+                .map(|g| GradeLegend {
+                    label: g.label.clone(),
+                    class: grade_class.get(g.label.as_str()).copied().unwrap_or("gX"),
+                    min: g.min.map(|m| format!("≥ {}", show(m))).unwrap_or_default(),
+                })
+                .collect(),
+            has_prev: prev.is_some(),
+            prev_period: prev.map(|p| p.period.label.clone()).unwrap_or_default(),
+        };
+        Self {
+            a,
+            prev,
+            lang,
+            head,
+            section_names,
+            section_stats,
+            medians,
+            prev_units,
+            peer_names,
+            unit_names,
+            line_names,
+            grade_class,
+            infos,
+        }
+    }
+
+    fn t(&self) -> &'static Labels {
+        self.lang.labels()
+    }
+
+    fn class_of(&self, grade: &str) -> &'static str {
+        self.grade_class.get(grade).copied().unwrap_or("gX")
+    }
+
+    fn peer_name(&self, u: &UnitResult) -> String {
+        u.peer_group
+            .as_deref()
+            .map(|g| self.peer_names.get(g).copied().unwrap_or(g).to_string())
+            .unwrap_or_default()
+    }
+
+    fn line_name(&self, id: Option<&str>) -> String {
+        id.map(|l| self.line_names.get(l).copied().unwrap_or(l).to_string())
+            .unwrap_or_default()
+    }
+
+    fn vetoes(&self, u: &UnitResult) -> Vec<VetoMark> {
+        let mut v: Vec<VetoMark> = u
+            .vetoes
+            .iter()
+            .map(|v| VetoMark {
+                id: v.id.clone(),
+                name: v.name.clone(),
+                effect: v.effect.clone(),
+                advisory: !v.applied || v.mode == VetoMode::Advisory,
+            })
+            .collect();
+        v.sort_by_key(|m| m.advisory);
+        v
+    }
+
+    fn change(&self, u: &UnitResult) -> Option<Change> {
+        self.prev?;
+        let t = self.t();
+        Some(match self.prev_units.get(u.id.as_str()) {
+            None => Change {
+                rank: t.new_unit.to_string(),
+                rank_class: "new",
+                rank_sort: "0".into(),
+                score: String::new(),
+                prev_grade: String::new(),
+            },
+            Some(p) => {
+                let moved = i64::from(p.rank) - i64::from(u.rank);
+                let (rank, class) = match moved {
+                    m if m > 0 => (format!("▲{m}"), "up"),
+                    m if m < 0 => (format!("▼{}", -m), "down"),
+                    _ => ("—".to_string(), "same"),
+                };
+                Change {
+                    rank,
+                    rank_class: class,
+                    rank_sort: moved.to_string(),
+                    score: signed(u.score - p.score),
+                    prev_grade: p.grade.clone(),
+                }
+            }
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// League table
+
+#[derive(Debug, Serialize)]
+pub(crate) struct IndexPage<'h> {
+    pub t: &'static Labels,
+    pub head: &'h Head,
+    pub line_heads: Vec<LineHead>,
+    pub any_scaled: bool,
+    pub rows: Vec<Row>,
+    pub groups: Vec<PeerTable>,
+    pub histogram: Histogram,
+    pub csp: String,
+    pub sort_js: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct LineHead {
+    pub name: String,
+    pub max: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Row {
+    pub rank: u32,
+    pub id: String,
+    pub name: String,
+    pub href: String,
+    pub peer: String,
+    pub peer_rank: String,
+    pub peer_rank_sort: u32,
+    pub lines: Vec<LineCell>,
+    pub bonus: String,
+    pub total: String,
+    pub total_sort: String,
+    pub score: String,
+    pub max_possible: String,
+    pub scaled: bool,
+    pub grade: String,
+    pub grade_class: &'static str,
+    pub score_grade: String,
+    pub vetoes: Vec<VetoMark>,
+    pub change: Option<Change>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct LineCell {
+    pub points: String,
+    pub zeroed_by: String,
+    /// The line's own grade when lines are graded separately.
+    pub grade: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct VetoMark {
+    pub id: String,
+    pub name: String,
+    pub effect: String,
+    pub advisory: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Change {
+    pub rank: String,
+    pub rank_class: &'static str,
+    pub rank_sort: String,
+    pub score: String,
+    pub prev_grade: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct PeerTable {
+    pub name: String,
+    pub rows: Vec<PeerRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct PeerRow {
+    pub peer_rank: String,
+    pub rank: u32,
+    pub name: String,
+    pub href: String,
+    pub total: String,
+    pub grade: String,
+    pub grade_class: &'static str,
+    pub vetoes: Vec<VetoMark>,
+    pub change: Option<Change>,
+}
+
+pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> IndexPage<'h> {
+    let a = s.a;
+    let any_scaled = a
+        .units
+        .iter()
+        .any(|u| u.max_possible != a.indicator_set.scale);
+    let rows: Vec<Row> = a
+        .units
+        .iter()
+        .map(|u| Row {
+            rank: u.rank,
+            id: u.id.clone(),
+            name: u.name.clone(),
+            href: format!("units/{}", super::unit_file_name(&u.id)),
+            peer: s.peer_name(u),
+            peer_rank: match (u.peer_rank, u.peer_size) {
+                (Some(r), Some(n)) => format!("{r}/{n}"),
+                (Some(r), None) => r.to_string(),
+                _ => String::new(),
+            },
+            peer_rank_sort: u.peer_rank.unwrap_or(0),
+            lines: u
+                .lines
+                .iter()
+                .map(|l| LineCell {
+                    points: show(l.points),
+                    zeroed_by: l.zeroed_by.clone().unwrap_or_default(),
+                    grade: l.grade.clone().unwrap_or_default(),
+                })
+                .collect(),
+            bonus: show(u.bonus),
+            total: show(u.total),
+            total_sort: show(u.score),
+            score: show(u.score),
+            max_possible: show(u.max_possible),
+            scaled: u.max_possible != a.indicator_set.scale,
+            grade: u.grade.clone(),
+            grade_class: s.class_of(&u.grade),
+            score_grade: if u.score_grade != u.grade {
+                u.score_grade.clone()
+            } else {
+                String::new()
+            },
+            vetoes: s.vetoes(u),
+            change: s.change(u),
+        })
+        .collect();
+    // Peer groups in the set's order, then units without a group.
+    let mut groups: Vec<PeerTable> = Vec::new();
+    let mut keys: Vec<Option<&str>> = a.peer_groups.iter().map(|g| Some(g.id.as_str())).collect();
+    if a.units.iter().any(|u| u.peer_group.is_none()) && !a.peer_groups.is_empty() {
+        keys.push(None);
+    }
+    for key in keys {
+        let mut members: Vec<&UnitResult> = a
+            .units
+            .iter()
+            .filter(|u| u.peer_group.as_deref() == key)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        members.sort_by_key(|u| (u.peer_rank.unwrap_or(u32::MAX), u.rank));
+        groups.push(PeerTable {
+            name: key
+                .map(|k| s.peer_names.get(k).copied().unwrap_or(k).to_string())
+                .unwrap_or_else(|| "—".to_string()),
+            rows: members
+                .into_iter()
+                .map(|u| PeerRow {
+                    peer_rank: u.peer_rank.map(|r| r.to_string()).unwrap_or_default(),
+                    rank: u.rank,
+                    name: u.name.clone(),
+                    href: format!("units/{}", super::unit_file_name(&u.id)),
+                    total: show(u.total),
+                    grade: u.grade.clone(),
+                    grade_class: s.class_of(&u.grade),
+                    vetoes: s.vetoes(u),
+                    change: s.change(u),
+                })
+                .collect(),
+        });
+    }
+    IndexPage {
+        t: s.t(),
+        head: &s.head,
+        line_heads: a
+            .lines
+            .iter()
+            .map(|l| LineHead {
+                name: l.name.clone(),
+                max: show(l.max),
+            })
+            .collect(),
+        any_scaled,
+        rows,
+        groups,
+        histogram: chart::histogram(a, |g| s.class_of(g)),
+        csp,
+        sort_js: sort_js.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unit report
+
+#[derive(Debug, Serialize)]
+pub(crate) struct UnitPage<'h> {
+    pub t: &'static Labels,
+    pub head: &'h Head,
+    pub csp: &'h str,
+    pub u: UnitHead,
+    pub enforced: Vec<VetoView>,
+    pub advisory: Vec<VetoView>,
+    pub line_chart: BarChart,
+    pub section_chart: SectionChart,
+    pub losses: Vec<LossRow>,
+    pub loss_total: String,
+    pub groups: Vec<IndicatorGroup>,
+    pub bonus_items: Vec<IndRow>,
+    pub bonus_total: String,
+    pub bonus_capped: String,
+    pub cases: Vec<CaseRow>,
+    pub corrections: Vec<CorrectionRow>,
+    pub yoy: Option<Yoy>,
+}
+
+/// A value several evidence layers gave, and the one used.
+#[derive(Debug, Serialize)]
+pub(crate) struct CorrectionRow {
+    pub name: Text,
+    pub field: Text,
+    pub layers: Vec<LayerCell>,
+    pub used: String,
+    pub difference: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct LayerCell {
+    pub name: Text,
+    pub value: String,
+    pub used: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct UnitHead {
+    pub id: String,
+    pub name: String,
+    pub parent: String,
+    pub peer: String,
+    pub rank: u32,
+    pub peer_rank: String,
+    pub total: String,
+    pub max_possible: String,
+    pub scale: String,
+    pub scaled: bool,
+    pub score: String,
+    pub grade: String,
+    pub grade_class: &'static str,
+    pub score_grade: String,
+    pub vetoed: bool,
+    pub bonus: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct VetoView {
+    pub id: String,
+    pub name: String,
+    pub effect: String,
+    pub scope: String,
+    pub reason: String,
+    pub trigger: String,
+    pub evidence: Vec<Input>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Input {
+    pub name: Text,
+    pub id: Text,
+    pub value: String,
+    /// The evidence layer the value came from (its name when known), or empty.
+    pub layer: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct LossRow {
+    pub n: usize,
+    pub name: String,
+    pub id: String,
+    pub line: String,
+    pub lost: String,
+    pub share: String,
+    pub office: String,
+    pub reason: String,
+    pub status: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct IndicatorGroup {
+    pub name: String,
+    pub points: String,
+    pub max: String,
+    pub zeroed_by: String,
+    pub rows: Vec<IndRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct IndRow {
+    pub id: Text,
+    pub name: Text,
+    pub section: Text,
+    pub max: String,
+    pub points: String,
+    pub lost: String,
+    pub status: String,
+    pub status_class: &'static str,
+    pub rule_text: Text,
+    pub inputs: Vec<Input>,
+    pub reason: String,
+    pub office: Text,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct CaseRow {
+    pub type_name: String,
+    pub case_type: String,
+    pub severity: String,
+    pub date: String,
+    pub found_by: String,
+    pub self_reported: bool,
+    pub reference: String,
+    pub deduction: String,
+    pub indicator: String,
+    pub explanation: String,
+    pub in_period: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Yoy {
+    pub found: bool,
+    pub rows: Vec<YoyRow>,
+    pub indicators: Vec<YoyRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct YoyRow {
+    pub name: String,
+    pub previous: String,
+    pub current: String,
+    pub change: String,
+    pub class: &'static str,
+}
+
+/// Layer names by id, from the unit's corrections (the only place results name them).
+fn layer_names(u: &UnitResult) -> HashMap<&str, &str> {
+    u.corrections
+        .iter()
+        .flat_map(|c| c.layers.iter())
+        .map(|l| (&*l.layer, &*l.name))
+        .collect()
+}
+
+fn inputs(v: &[crate::result::InputValue], layers: &HashMap<&str, &str>) -> Vec<Input> {
+    v.iter()
+        .map(|i| Input {
+            name: i.name.clone(),
+            id: i.id.clone(),
+            value: i.value.to_string(),
+            layer: i
+                .layer
+                .as_deref()
+                .map(|l| layers.get(l).copied().unwrap_or(l).to_string())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Scored => "st-ok",
+        Status::NotApplicable => "st-na",
+        Status::MissingEvidence => "st-missing",
+        Status::Zeroed => "st-zeroed",
+        Status::Undefined => "st-undef",
+    }
+}
+
+fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) -> IndRow {
+    let info = s.infos.get(&*i.id);
+    IndRow {
+        id: i.id.clone(),
+        name: i.name.clone(),
+        section: section_of(&s.infos, i).unwrap_or_default().into(),
+        max: show(i.max),
+        points: show(i.points),
+        lost: show(i.lost),
+        status: s.lang.status(i.status).to_string(),
+        status_class: status_class(i.status),
+        rule_text: match info {
+            Some(x) if i.rule_text.is_empty() => x.rule_text.as_str().into(),
+            _ => i.rule_text.clone(),
+        },
+        inputs: inputs(&i.inputs, layers),
+        reason: i.reason.to_string(),
+        office: office_of(s, i).into(),
+    }
+}
+
+/// The responsible office: the result's own, or the set's.
+fn office_of<'x>(s: &'x Shared<'_>, i: &'x IndicatorResult) -> &'x str {
+    i.office
+        .as_deref()
+        .or_else(|| s.infos.get(&*i.id).and_then(|x| x.office.as_deref()))
+        .unwrap_or_default()
+}
+
+fn veto_view(s: &Shared<'_>, v: &VetoResult, layers: &HashMap<&str, &str>) -> VetoView {
+    VetoView {
+        id: v.id.clone(),
+        name: v.name.clone(),
+        effect: v.effect.clone(),
+        scope: if v.scope == "unit" {
+            s.t().scope_unit.to_string()
+        } else {
+            s.line_name(Some(&v.scope))
+        },
+        reason: v.reason.clone(),
+        trigger: v.trigger.clone(),
+        evidence: inputs(&v.evidence, layers),
+    }
+}
+
+pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> UnitPage<'h> {
+    let a = s.a;
+    let u = &a.units[index];
+    let t = s.t();
+    let layers = layer_names(u);
+    let head = UnitHead {
+        id: u.id.clone(),
+        name: u.name.clone(),
+        parent: u
+            .parent
+            .as_deref()
+            .map(|p| match s.unit_names.get(p) {
+                Some(n) => format!("{n} ({p})"),
+                None => p.to_string(),
+            })
+            .unwrap_or_default(),
+        peer: s.peer_name(u),
+        rank: u.rank,
+        peer_rank: match (u.peer_rank, u.peer_size) {
+            (Some(r), Some(n)) => format!("{r} {} {n}", t.of),
+            (Some(r), None) => r.to_string(),
+            _ => String::new(),
+        },
+        total: show(u.total),
+        max_possible: show(u.max_possible),
+        scale: show(a.indicator_set.scale),
+        scaled: u.max_possible != a.indicator_set.scale,
+        score: show(u.score),
+        grade: u.grade.clone(),
+        grade_class: s.class_of(&u.grade),
+        score_grade: if u.score_grade != u.grade {
+            u.score_grade.clone()
+        } else {
+            String::new()
+        },
+        vetoed: u.vetoed,
+        bonus: show(u.bonus),
+    };
+    let (enforced, advisory): (Vec<&VetoResult>, Vec<&VetoResult>) = u
+        .vetoes
+        .iter()
+        .partition(|v| v.applied && v.mode == VetoMode::Enforced);
+
+    // Losses: indicators that lost points, and lines zeroed by a veto.
+    struct Loss<'x> {
+        lost: Decimal,
+        order: usize,
+        name: String,
+        id: String,
+        line: String,
+        office: String,
+        reason: String,
+        status: &'x str,
+    }
+    let mut losses: Vec<Loss<'_>> = u
+        .indicators
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.lost > Decimal::ZERO && i.status != Status::NotApplicable)
+        .map(|(k, i)| Loss {
+            lost: i.lost,
+            order: k,
+            name: i.name.to_string(),
+            id: i.id.to_string(),
+            line: s.line_name(i.line.as_deref()),
+            office: office_of(s, i).to_string(),
+            reason: i.reason.to_string(),
+            status: if i.status == Status::Scored {
+                ""
+            } else {
+                s.lang.status(i.status)
+            },
+        })
+        .collect();
+    for (k, l) in u.lines.iter().enumerate() {
+        if let Some(v) = &l.zeroed_by {
+            let kept: Decimal = u
+                .indicators
+                .iter()
+                .filter(|i| i.line.as_deref() == Some(l.id.as_str()))
+                .map(|i| i.points)
+                .sum::<Decimal>()
+                - l.points;
+            if kept > Decimal::ZERO {
+                let veto = u.vetoes.iter().find(|x| &x.id == v);
+                losses.push(Loss {
+                    lost: kept,
+                    order: usize::MAX - u.lines.len() + k,
+                    name: format!("{} ({})", l.name, t.zeroed_by),
+                    id: v.clone(),
+                    line: l.name.clone(),
+                    office: String::new(),
+                    reason: veto
+                        .map(|x| format!("{} {}: {}", x.id, x.name, x.effect))
+                        .unwrap_or_else(|| v.clone()),
+                    status: "",
+                });
+            }
+        }
+    }
+    losses.sort_by(|x, y| y.lost.cmp(&x.lost).then(x.order.cmp(&y.order)));
+    let loss_sum: Decimal = losses.iter().map(|l| l.lost).sum();
+    let losses: Vec<LossRow> = losses
+        .into_iter()
+        .enumerate()
+        .map(|(n, l)| LossRow {
+            n: n + 1,
+            share: percent(l.lost, loss_sum).map(show_pct).unwrap_or_default(),
+            lost: show(l.lost),
+            name: l.name,
+            id: l.id,
+            line: l.line,
+            office: l.office,
+            reason: l.reason,
+            status: l.status.to_string(),
+        })
+        .collect();
+
+    // Indicators grouped by line, in the set's line order; indicators without a line last.
+    let mut groups: Vec<IndicatorGroup> = u
+        .lines
+        .iter()
+        .map(|l| IndicatorGroup {
+            name: l.name.clone(),
+            points: show(l.points),
+            max: show(l.max_possible),
+            zeroed_by: l.zeroed_by.clone().unwrap_or_default(),
+            rows: u
+                .indicators
+                .iter()
+                .filter(|i| i.line.as_deref() == Some(l.id.as_str()))
+                .map(|i| ind_row(s, i, &layers))
+                .collect(),
+        })
+        .collect();
+    let orphans: Vec<IndRow> = u
+        .indicators
+        .iter()
+        .filter(|i| match i.line.as_deref() {
+            None => true,
+            Some(l) => !u.lines.iter().any(|x| x.id == l),
+        })
+        .map(|i| ind_row(s, i, &layers))
+        .collect();
+    if !orphans.is_empty() {
+        groups.push(IndicatorGroup {
+            name: "—".into(),
+            points: String::new(),
+            max: String::new(),
+            zeroed_by: String::new(),
+            rows: orphans,
+        });
+    }
+    groups.retain(|g| !g.rows.is_empty());
+
+    let cases = u
+        .cases
+        .iter()
+        .map(|c| CaseRow {
+            type_name: c.type_name.clone(),
+            case_type: c.case_type.clone(),
+            severity: c.severity.map(|x| x.to_string()).unwrap_or_default(),
+            date: c.date.map(|d| d.to_string()).unwrap_or_default(),
+            found_by: c.found_by.clone().unwrap_or_default(),
+            self_reported: c.self_reported,
+            reference: c.reference.clone().unwrap_or_default(),
+            deduction: show(c.deduction),
+            indicator: c
+                .indicator
+                .as_deref()
+                .map(|id| match u.indicators.iter().find(|i| &*i.id == id) {
+                    Some(i) => format!("{} {}", i.id, i.name),
+                    None => id.to_string(),
+                })
+                .unwrap_or_default(),
+            explanation: c.explanation.clone(),
+            in_period: c.in_period,
+        })
+        .collect();
+
+    let medians = s.medians.get(&u.peer_group.as_deref());
+    let sections: Vec<chart::SectionInput> = s
+        .section_names
+        .iter()
+        .enumerate()
+        .filter_map(|(k, name)| {
+            let (pts, max) = s.section_stats[index][k]?;
+            Some(chart::SectionInput {
+                name: name.clone(),
+                points: pts,
+                max,
+                median: medians.and_then(|m| m[k]),
+            })
+        })
+        .collect();
+
+    UnitPage {
+        t,
+        head: &s.head,
+        csp,
+        u: head,
+        enforced: enforced
+            .into_iter()
+            .map(|v| veto_view(s, v, &layers))
+            .collect(),
+        advisory: advisory
+            .into_iter()
+            .map(|v| veto_view(s, v, &layers))
+            .collect(),
+        line_chart: chart::line_bars(u, t),
+        section_chart: chart::section_bars(&sections),
+        losses,
+        loss_total: show(loss_sum),
+        groups,
+        bonus_items: u
+            .bonus_items
+            .iter()
+            .map(|i| ind_row(s, i, &layers))
+            .collect(),
+        bonus_total: show(u.bonus),
+        bonus_capped: if u.bonus_uncapped != u.bonus {
+            show(u.bonus_uncapped)
+        } else {
+            String::new()
+        },
+        cases,
+        corrections: u
+            .corrections
+            .iter()
+            .map(|c| CorrectionRow {
+                name: c.name.clone(),
+                field: c.field.clone(),
+                layers: c
+                    .layers
+                    .iter()
+                    .map(|l| LayerCell {
+                        name: l.name.clone(),
+                        value: l.value.to_string(),
+                        used: c.used.as_deref() == Some(&*l.layer),
+                    })
+                    .collect(),
+                used: c
+                    .used
+                    .as_deref()
+                    .map(|l| layers.get(l).copied().unwrap_or(l).to_string())
+                    .unwrap_or_default(),
+                difference: c
+                    .difference
+                    .as_ref()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        yoy: s.prev.map(|_| yoy(s, u)),
+    }
+}
+
+fn yoy_row(name: String, prev: String, cur: String, delta: Option<Decimal>) -> YoyRow {
+    let class = match delta {
+        Some(d) if d > Decimal::ZERO => "up",
+        Some(d) if d < Decimal::ZERO => "down",
+        _ => "same",
+    };
+    YoyRow {
+        name,
+        previous: prev,
+        current: cur,
+        change: delta.map(signed).unwrap_or_default(),
+        class,
+    }
+}
+
+/// A rank change: `▲2` when the unit moved up two places.
+fn rank_row(name: &str, before: u32, now: u32) -> YoyRow {
+    let moved = i64::from(before) - i64::from(now);
+    let (change, class) = match moved {
+        m if m > 0 => (format!("▲{m}"), "up"),
+        m if m < 0 => (format!("▼{}", -m), "down"),
+        _ => ("—".to_string(), "same"),
+    };
+    YoyRow {
+        name: name.to_string(),
+        previous: before.to_string(),
+        current: now.to_string(),
+        change,
+        class,
+    }
+}
+
+fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
+    let t = s.t();
+    let Some(p) = s.prev_units.get(u.id.as_str()) else {
+        return Yoy {
+            found: false,
+            rows: Vec::new(),
+            indicators: Vec::new(),
+        };
+    };
+    let mut rows = vec![
+        yoy_row(
+            t.total.into(),
+            show(p.total),
+            show(u.total),
+            Some(u.total - p.total),
+        ),
+        rank_row(t.overall_rank, p.rank, u.rank),
+    ];
+    if let (Some(a), Some(b)) = (p.peer_rank, u.peer_rank) {
+        rows.push(rank_row(t.peer_rank, a, b));
+    }
+    rows.push(YoyRow {
+        name: t.grade.into(),
+        previous: p.grade.clone(),
+        current: u.grade.clone(),
+        change: String::new(),
+        class: "same",
+    });
+    for l in &u.lines {
+        let before = p.lines.iter().find(|x| x.id == l.id);
+        rows.push(yoy_row(
+            l.name.clone(),
+            before.map(|b| show(b.points)).unwrap_or_default(),
+            show(l.points),
+            before.map(|b| l.points - b.points),
+        ));
+    }
+    rows.push(yoy_row(
+        t.bonus.into(),
+        show(p.bonus),
+        show(u.bonus),
+        Some(u.bonus - p.bonus),
+    ));
+    let mut changes: Vec<(Decimal, usize, YoyRow)> = u
+        .indicators
+        .iter()
+        .chain(&u.bonus_items)
+        .enumerate()
+        .filter_map(|(k, i)| {
+            let b = p
+                .indicators
+                .iter()
+                .chain(&p.bonus_items)
+                .find(|x| x.id == i.id)?;
+            let d = i.points - b.points;
+            (!d.is_zero()).then(|| {
+                (
+                    d.abs(),
+                    k,
+                    yoy_row(
+                        format!("{} {}", i.id, i.name),
+                        show(b.points),
+                        show(i.points),
+                        Some(d),
+                    ),
+                )
+            })
+        })
+        .collect();
+    changes.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+    Yoy {
+        found: true,
+        rows,
+        indicators: changes.into_iter().take(10).map(|c| c.2).collect(),
+    }
+}

@@ -1,0 +1,1 @@
+//! The evidence-entry workbook (`kaohe template`).

@@ -312,8 +312,18 @@ pub fn read_yaml(file: &str, text: &str, out: &mut ReadEvidence, diags: &mut Vec
     }
 }
 
-/// Decode CSV bytes: UTF-8 (BOM stripped) or, failing that, GB18030 (which covers GBK).
+/// Decode CSV bytes: UTF-8 (BOM stripped) or, failing that, GB18030 (which covers GBK);
+/// UTF-16 when it starts with its BOM (Excel's "Unicode text" export).
 pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
+    for (bom, enc, name) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, "UTF-16LE"),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, "UTF-16BE"),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let (text, _) = enc.decode_without_bom_handling(rest);
+            return (text.into_owned(), name);
+        }
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_string(), "UTF-8"),

@@ -1055,12 +1055,23 @@ pub fn find_field(fields: &[crate::model::Field], name: &str) -> Option<usize> {
     let is = |f: &crate::model::Field, n: &str| {
         f.id == n || f.name == n || f.aliases.iter().any(|a| a == n)
     };
+    // Equal but for white space, without allocating (this runs once per value).
+    let same = |a: &str, b: &str| {
+        let keep = |c: &char| !c.is_whitespace();
+        a.chars().filter(keep).eq(b.chars().filter(keep))
+    };
+    let loosely = |f: &crate::model::Field, n: &str| {
+        same(&f.id, n) || same(&f.name, n) || f.aliases.iter().any(|a| same(a, n))
+    };
     fields.iter().position(|f| is(f, name)).or_else(|| {
         let squeezed = crate::table::squeeze(name);
-        fields.iter().position(|f| is(f, &squeezed)).or_else(|| {
-            let head = crate::table::strip_bracket(&squeezed)?;
-            fields.iter().position(|f| is(f, head))
-        })
+        fields
+            .iter()
+            .position(|f| loosely(f, &squeezed))
+            .or_else(|| {
+                let head = crate::table::strip_bracket(&squeezed)?;
+                fields.iter().position(|f| loosely(f, head))
+            })
     })
 }
 

@@ -61,10 +61,16 @@ pub fn read_workbook(
         let skipped_name = SKIPPED_SHEETS
             .iter()
             .any(|s| crate::table::squeeze(&sheet.name).eq_ignore_ascii_case(s));
-        if sheet.typ != SheetType::WorkSheet
-            || sheet.visible != SheetVisible::Visible
-            || skipped_name
-        {
+        if sheet.typ != SheetType::WorkSheet || sheet.visible != SheetVisible::Visible {
+            continue;
+        }
+        if skipped_name {
+            // Instructions: only the period label (`考核期`), as the template writes it.
+            if let Ok(grid) = sheet_grid(&mut book, file, &sheet.name)
+                && let Some(p) = period_label(&grid)
+            {
+                out.period = Some(p);
+            }
             continue;
         }
         let grid = match sheet_grid(&mut book, file, &sheet.name) {
@@ -90,6 +96,16 @@ pub fn read_workbook(
         }
         read_grid(&grid, out, diags);
     }
+}
+
+/// The value beside a `考核期` (or `period`) cell in the first rows of an instructions sheet.
+fn period_label(grid: &Grid) -> Option<String> {
+    grid.rows.iter().take(30).find_map(|row| {
+        let mut cells = row.iter().filter(|c| **c != Cell::Empty);
+        let key = crate::table::squeeze(&cells.next()?.text());
+        let is_key = key == crate::template::PERIOD_LABEL || key.eq_ignore_ascii_case("period");
+        is_key.then(|| cells.next().map(Cell::text)).flatten()
+    })
 }
 
 /// One sheet as a grid of cells, with merged cells filled and percentage formats applied.

@@ -28,6 +28,10 @@ use rust_xlsxwriter::{
     XlsxError,
 };
 
+/// The row of the instructions sheet whose second cell is the period label of the evidence
+/// (read back into the scorecard; may be edited).
+pub const PERIOD_LABEL: &str = "考核期";
+
 /// Sheet names.
 pub const INFO_SHEET: &str = "填报说明";
 pub const DATA_SHEET: &str = "佐证数据";
@@ -256,7 +260,7 @@ pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>
     let lists = Lists::new(set);
     let n_sheets = set.kinds.len();
     let mut info = Worksheet::new();
-    write_info(&mut info, set, &f)?;
+    write_info(&mut info, set, input.period.as_deref(), &f)?;
     wb.push_worksheet(info);
     let mut first_data_rows = 0u32;
     for k in 0..n_sheets {
@@ -725,7 +729,12 @@ fn write_case(
     Ok(())
 }
 
-fn write_info(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(), WriteError> {
+fn write_info(
+    ws: &mut Worksheet,
+    set: &IndicatorSet,
+    period: Option<&str>,
+    f: &Formats,
+) -> Result<(), WriteError> {
     ws.set_name(INFO_SHEET).map_err(xl)?;
     ws.set_column_width(0, 22).map_err(xl)?;
     ws.set_column_width(1, 36).map_err(xl)?;
@@ -759,6 +768,13 @@ fn write_info(ws: &mut Worksheet, set: &IndicatorSet, f: &Formats) -> Result<(),
             ),
         ),
         ("被考核单位类型", set.unit_kind().name.clone()),
+        (
+            PERIOD_LABEL,
+            period
+                .map(str::to_string)
+                .or_else(|| set.effective.label.clone())
+                .unwrap_or_default(),
+        ),
     ];
     for (k, v) in facts {
         ws.write_string_with_format(r, 0, k, &f.bold).map_err(xl)?;

@@ -1099,3 +1099,27 @@ fn libreoffice_opens_the_scorecard_and_the_template() {
         digest(&bind(&set, yaml_read()))
     );
 }
+
+#[test]
+fn a_set_with_descendant_kinds_gets_a_sheet_per_kind_and_round_trips() {
+    let set = kaohe::load::load_set_file(&repo().join("indicators/hz-township.yaml"))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let h = |f: &str| repo().join("fixtures/huizhou").join(f);
+    let input = || read(&[h("city.yaml"), h("townships.csv"), h("villages.csv")]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("hz.xlsx");
+    std::fs::write(
+        &path,
+        kaohe::template::template_xlsx(&set, &input()).expect("xlsx"),
+    )
+    .expect("write");
+    let book = open_book(&path);
+    let names = book.sheet_names();
+    assert!(
+        names.iter().any(|n| n.starts_with("佐证数据-")),
+        "{names:?}"
+    );
+    let back = read(std::slice::from_ref(&path));
+    assert_eq!(back.period, input().period, "the period label comes back");
+    assert_eq!(digest(&bind(&set, back)), digest(&bind(&set, input())));
+}

@@ -81,7 +81,8 @@ pub struct InputArgs {
     /// Indicator set (YAML). Default: the shipped demonstration-district set.
     #[arg(long, short = 's', value_name = "FILE")]
     pub set: Option<PathBuf>,
-    /// Evidence files or folders (.yaml, .yml, .csv, .tsv). Default: the shipped fixtures.
+    /// Evidence files or folders (.yaml, .yml, .csv, .tsv, .xlsx, .xls, .ods). Default: the
+    /// shipped fixtures.
     #[arg(value_name = "EVIDENCE")]
     pub evidence: Vec<PathBuf>,
 }

@@ -550,7 +550,7 @@ fn the_default_from_workbooks_and_csv_is_the_default_from_yaml() {
     let set = sz_set();
     let want = digest(&bind(&set, yaml_read()));
     let x = |f: &str| repo().join("fixtures/excel").join(f);
-    let cases = repo().join("fixtures/shenzhen/cases.csv");
+    let cases = repo().join("fixtures/shenzhen/csv/cases.csv");
     for input in [
         vec![x("shenzhen.xlsx")],
         vec![x("shenzhen.xls")],
@@ -559,7 +559,7 @@ fn the_default_from_workbooks_and_csv_is_the_default_from_yaml() {
         vec![x("bom.csv"), cases.clone()],
         vec![x("tab.tsv"), cases.clone()],
         vec![x("unicode.txt"), cases.clone()],
-        vec![repo().join("fixtures/shenzhen/evidence.csv"), cases.clone()],
+        vec![repo().join("fixtures/shenzhen/csv/evidence.csv"), cases.clone()],
     ] {
         let got = digest(&bind(&set, read(&input)));
         assert!(got == want, "{input:?} reads differently from the YAML");

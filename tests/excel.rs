@@ -559,7 +559,10 @@ fn the_default_from_workbooks_and_csv_is_the_default_from_yaml() {
         vec![x("bom.csv"), cases.clone()],
         vec![x("tab.tsv"), cases.clone()],
         vec![x("unicode.txt"), cases.clone()],
-        vec![repo().join("fixtures/shenzhen/csv/evidence.csv"), cases.clone()],
+        vec![
+            repo().join("fixtures/shenzhen/csv/evidence.csv"),
+            cases.clone(),
+        ],
     ] {
         let got = digest(&bind(&set, read(&input)));
         assert!(got == want, "{input:?} reads differently from the YAML");

@@ -483,7 +483,15 @@ fn template(args: &TemplateArgs) -> ExitCode {
     };
     let units = match &args.units {
         Some(p) => match evidence::read_paths(std::slice::from_ref(p)) {
-            Ok(r) if args.with_values => r,
+            Ok(r) if args.with_values => {
+                // Values are converted only when they are valid evidence for the set.
+                if let Err(d) = evidence::read_paths(std::slice::from_ref(p))
+                    .and_then(|again| evidence::bind(&set, again))
+                {
+                    return invalid(&d);
+                }
+                r
+            }
             Ok(r) => crate::template::unit_list(r),
             Err(d) => return invalid(&d),
         },

@@ -257,7 +257,7 @@ pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>
             .set_creation_datetime(&created),
     );
     let f = formats();
-    let lists = Lists::new(set);
+    let lists = Lists::new(set, input);
     let n_sheets = set.kinds.len();
     let mut info = Worksheet::new();
     write_info(&mut info, set, input.period.as_deref(), &f)?;
@@ -298,11 +298,12 @@ impl Lists {
     const KINDS: u16 = 4;
     const FINDERS: u16 = 5;
 
-    fn new(set: &IndicatorSet) -> Self {
+    fn new(set: &IndicatorSet, input: &ReadEvidence) -> Self {
+        // The set's kinds, then the context kinds the units use (e.g. `city`).
         let mut kinds: Vec<String> = set.kinds.iter().map(|k| k.id.clone()).collect();
-        for extra in ["city", "province", "county"] {
-            if !kinds.iter().any(|k| k == extra) {
-                kinds.push(extra.into());
+        for k in input.units.iter().filter_map(|u| u.kind.as_ref()) {
+            if !kinds.contains(k) {
+                kinds.push(k.clone());
             }
         }
         Self {

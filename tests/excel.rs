@@ -974,6 +974,26 @@ fn template_then_assess_on_the_command_line() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("t.xlsx"));
     assert_eq!(read(&[d.join("t.xlsx")]).units.len(), 9);
+    // Converting evidence checks it first: an unknown column is an error, not a lost value.
+    std::fs::write(
+        d.join("bad.csv"),
+        "单位代码,出生人数,不存在的指标\nfutian,1,2\n",
+    )
+    .expect("w");
+    let (code, _, err) = kaohe(
+        d,
+        &[
+            "template",
+            "--units",
+            "bad.csv",
+            "--with-values",
+            "-o",
+            "bad.xlsx",
+        ],
+    );
+    assert_eq!(code, 65, "{err}");
+    assert!(err.contains("unknown field `不存在的指标`"), "{err}");
+    assert!(!d.join("bad.xlsx").exists());
     let (code, ..) = kaohe(d, &["template", "-o", "default.xlsx"]);
     assert_eq!(code, 0);
     assert_eq!(

@@ -244,7 +244,14 @@ fn row_is_empty(row: &[Cell]) -> bool {
 fn is_totals(row: &[Cell], key_cols: &[Option<usize>]) -> bool {
     let first = row.iter().position(|c| !c.is_empty());
     key_cols.iter().copied().flatten().chain(first).any(|c| {
-        let t = squeeze(&cell(row, c).text());
+        // Only text can say 合计; most ids cannot (this runs for every row).
+        let Cell::Text(t) = cell(row, c) else {
+            return false;
+        };
+        if !(t.contains('计') || t.trim().is_ascii()) {
+            return false;
+        }
+        let t = squeeze(t);
         let short = t.chars().count() <= 12;
         (short && TOTALS.iter().any(|w| t.contains(w)))
             || TOTALS_EN.iter().any(|w| t.eq_ignore_ascii_case(w))
@@ -253,13 +260,16 @@ fn is_totals(row: &[Cell], key_cols: &[Option<usize>]) -> bool {
 
 /// A footnote row: only text, the first cell beginning like `注:` or `填报人`.
 fn is_footnote(row: &[Cell]) -> bool {
-    let filled: Vec<&Cell> = row.iter().filter(|c| !c.is_empty()).collect();
-    let Some(Cell::Text(first)) = filled.first() else {
+    let mut filled = row.iter().filter(|c| !c.is_empty());
+    let Some(Cell::Text(first)) = filled.next() else {
         return false;
     };
+    let lead = first.trim_start().chars().next();
+    if !FOOTNOTES.iter().any(|p| p.chars().next() == lead) {
+        return false;
+    }
     let first = squeeze(first);
-    filled.iter().all(|c| matches!(c, Cell::Text(_)))
-        && FOOTNOTES.iter().any(|p| first.starts_with(p))
+    FOOTNOTES.iter().any(|p| first.starts_with(p)) && filled.all(|c| matches!(c, Cell::Text(_)))
 }
 
 /// The header of a table: where it is and what each column is called.

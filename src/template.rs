@@ -16,7 +16,7 @@
 //! how `kaohe template --units evidence.yaml` turns YAML evidence into a workbook, and how the
 //! round-trip tests fill a template.
 
-use crate::evidence::{RawCase, RawValue, ReadEvidence, ReadUnit, find_field};
+use crate::evidence::{self, RawCase, RawValue, ReadEvidence, ReadUnit, find_field};
 use crate::model::{Field, IndicatorSet, Rule};
 use crate::output::WriteError;
 use crate::raw::FieldType;
@@ -48,7 +48,7 @@ pub const MIN_ROWS: u32 = 200;
 pub const LEDGER_ROWS: u32 = 1000;
 
 /// Ledger columns, as written in the header (each is a name the reader knows).
-pub const LEDGER_COLUMNS: [&str; 8] = [
+pub const LEDGER_COLUMNS: [&str; 11] = [
     "单位代码",
     "案件类型",
     "严重程度",
@@ -57,6 +57,9 @@ pub const LEDGER_COLUMNS: [&str; 8] = [
     "自查上报",
     "文号",
     "备注",
+    "上报日期",
+    "是否查实",
+    "金额",
 ];
 
 fn xl(e: XlsxError) -> WriteError {
@@ -415,7 +418,34 @@ fn write_data_sheet(
         meta.push(Meta::Parent);
     }
     let n_meta = meta.len() as u16;
-    let last_col = n_meta + kind.fields.len() as u16 - 1;
+    // A column per field (for a layered field: its lowest-priority layer, what units report),
+    // then one per higher-priority layer, headed `名称(单位)@层`.
+    let mut columns: Vec<(usize, Option<usize>)> = Vec::new();
+    for (fi, fld) in kind.fields.iter().enumerate() {
+        columns.push((fi, None));
+        if let Some((_, higher)) = fld.layers.split_last() {
+            columns.extend(higher.iter().map(|l| (fi, Some(*l))));
+        }
+    }
+    let column_of = |fi: usize, layer: Option<&str>| -> Option<u16> {
+        let fld = &kind.fields[fi];
+        let layer = match layer {
+            None => None,
+            Some(name) => {
+                let l = fld.layers.iter().copied().find(|l| {
+                    set.layers
+                        .get(*l)
+                        .is_some_and(|x| x.id == name || x.name == name)
+                })?;
+                (fld.layers.last() != Some(&l)).then_some(l)
+            }
+        };
+        columns
+            .iter()
+            .position(|c| *c == (fi, layer))
+            .map(|i| n_meta + i as u16)
+    };
+    let last_col = n_meta + columns.len() as u16 - 1;
     let n_rows = (units.len() as u32 + SPARE_ROWS).max(MIN_ROWS);
     let last_row = FIRST_DATA_ROW + n_rows - 1;
     // Title row above the header.
@@ -461,13 +491,24 @@ fn write_data_sheet(
                 .map_err(xl)?;
         }
     }
-    for (i, fld) in kind.fields.iter().enumerate() {
+    for (i, (fi, layer)) in columns.iter().enumerate() {
+        let fld = &kind.fields[*fi];
         let c = n_meta + i as u16;
-        let h = field_header(fld);
+        let layer = layer.and_then(|l| set.layers.get(l));
+        let (h, text) = match layer {
+            None => (field_header(fld), field_note(fld)),
+            Some(l) => (
+                format!("{}@{}", field_header(fld), l.name),
+                format!(
+                    "{}\n({}核实的值,优先于单位自报;没有则留空)",
+                    field_note(fld),
+                    l.name
+                ),
+            ),
+        };
         ws.write_string_with_format(HEADER_ROW, c, &h, &f.header)
             .map_err(xl)?;
-        ws.insert_note(HEADER_ROW, c, &note(&field_note(fld)))
-            .map_err(xl)?;
+        ws.insert_note(HEADER_ROW, c, &note(&text)).map_err(xl)?;
         ws.set_column_width(c, (width(&h) / 2.0 + 2.0).clamp(9.0, 20.0))
             .map_err(xl)?;
         if fld.ty == FieldType::Text {
@@ -502,12 +543,29 @@ fn write_data_sheet(
                     .map_err(xl)?;
             }
         }
-        for (name, raw, _) in &u.values {
+        for (full_name, raw, _) in &u.values {
+            let (name, suffix) = match full_name.rsplit_once('@') {
+                Some((n, l)) => (n.trim(), Some(l.trim())),
+                None => (full_name.as_str(), None),
+            };
             let Some(fi) = find_field(&kind.fields, name) else {
                 continue;
             };
-            let c = n_meta + fi as u16;
-            write_value(ws, row, c, raw, kind.fields[fi].ty, f)?;
+            let ty = kind.fields[fi].ty;
+            match raw {
+                evidence::RawValue::Layers(list) => {
+                    for (layer, v) in list {
+                        if let Some(c) = column_of(fi, Some(layer)) {
+                            write_value(ws, row, c, v, ty, f)?;
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(c) = column_of(fi, suffix) {
+                        write_value(ws, row, c, raw, ty, f)?;
+                    }
+                }
+            }
         }
     }
     ws.set_freeze_panes(FIRST_DATA_ROW, 2).map_err(xl)?;
@@ -543,7 +601,7 @@ fn write_value(
     f: &Formats,
 ) -> Result<(), WriteError> {
     match raw {
-        RawValue::Missing | RawValue::NotFinite => {}
+        RawValue::Missing | RawValue::NotFinite | RawValue::Layers(_) => {}
         RawValue::Num(d) if ty == FieldType::Text => {
             ws.write_string_with_format(row, col, d.normalize().to_string(), &f.text)
                 .map_err(xl)?;
@@ -598,8 +656,13 @@ fn write_ledger(
         "自查上报(是/否):本单位自查发现并如实上报的填 是。".to_string(),
         "文号:案件编号或文件文号。".to_string(),
         "备注:其他说明。".to_string(),
+        "上报日期:案件信息上报的日期(迟报按上报日期计算月数)。".to_string(),
+        "是否查实(是/否):未查实的案件只列出,不计分;不填视为已查实。".to_string(),
+        "金额:与该条记录相关的金额(如经费),按类型汇总。".to_string(),
     ];
-    let widths = [12.0, 30.0, 10.0, 12.0, 12.0, 10.0, 16.0, 30.0];
+    let widths = [
+        12.0, 30.0, 10.0, 12.0, 12.0, 10.0, 16.0, 30.0, 12.0, 10.0, 10.0,
+    ];
     for (c, h) in LEDGER_COLUMNS.iter().enumerate() {
         let c = c as u16;
         ws.write_string_with_format(0, c, *h, &f.header)
@@ -611,6 +674,7 @@ fn write_ledger(
     ws.set_column_format(0, &f.text).map_err(xl)?;
     ws.set_column_format(3, &f.date).map_err(xl)?;
     ws.set_column_format(6, &f.text).map_err(xl)?;
+    ws.set_column_format(8, &f.date).map_err(xl)?;
     let last = LEDGER_ROWS;
     let units = Formula::new(format!(
         "='{DATA_SHEET}'!$A${}:$A${}",
@@ -675,6 +739,36 @@ fn write_ledger(
                 "请从下拉列表选择 是 或 否",
             )?,
         ),
+        (
+            8,
+            validation(
+                DataValidation::new()
+                    .allow_date(DataValidationRule::GreaterThanOrEqualTo(
+                        ExcelDateTime::from_ymd(1990, 1, 1).map_err(xl)?,
+                    ))
+                    .set_error_style(DataValidationErrorStyle::Warning),
+                "上报日期",
+                "请填写日期,如 2011-05-03",
+            )?,
+        ),
+        (
+            9,
+            validation(
+                DataValidation::new().allow_list_formula(lists.formula(Lists::YES_NO)),
+                "是否查实",
+                "请从下拉列表选择 是 或 否",
+            )?,
+        ),
+        (
+            10,
+            validation(
+                DataValidation::new()
+                    .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
+                    .set_error_style(DataValidationErrorStyle::Warning),
+                "金额",
+                "请填写金额(数值)",
+            )?,
+        ),
     ];
     for (c, dv) in &dvs {
         ws.add_data_validation(1, *c, last, *c, dv).map_err(xl)?;
@@ -726,6 +820,19 @@ fn write_case(
     }
     if let Some(x) = &c.note {
         ws.write_string(row, 7, x).map_err(xl)?;
+    }
+    if let Some(d) = c.reported {
+        let dt = ExcelDateTime::parse_from_str(&d.to_string()).map_err(xl)?;
+        ws.write_datetime_with_format(row, 8, &dt, &f.date)
+            .map_err(xl)?;
+    }
+    if let Some(v) = c.verified {
+        ws.write_string(row, 9, if v { "是" } else { "否" })
+            .map_err(xl)?;
+    }
+    if let Some(a) = c.amount {
+        ws.write_number(row, 10, a.to_f64().unwrap_or(f64::NAN))
+            .map_err(xl)?;
     }
     Ok(())
 }

@@ -1146,3 +1146,63 @@ fn a_set_with_descendant_kinds_gets_a_sheet_per_kind_and_round_trips() {
     assert_eq!(back.period, input().period, "the period label comes back");
     assert_eq!(digest(&bind(&set, back)), digest(&bind(&set, input())));
 }
+
+#[test]
+fn layered_values_get_a_column_per_layer_and_round_trip() {
+    let text = std::fs::read_to_string(repo().join("indicators/sz-district.yaml")).expect("set");
+    let births = "  - { id: births, name: 出生人数, type: count, unit: 人, aliases: [出生人数, 出生人口数] }";
+    assert!(text.contains(births));
+    let text = text
+        .replace(
+            births,
+            "  - { id: births, name: 出生人数, type: count, unit: 人, aliases: [出生人数, 出生人口数], layers: [survey, self_report] }",
+        )
+        .replacen(
+            "\nfields:\n",
+            "\nlayers:\n  - { id: self_report, name: 单位自报 }\n  - { id: survey, name: 抽样调查 }\nfields:\n",
+            1,
+        );
+    let set = kaohe::load::load_set_str("layered.yaml", &text).unwrap_or_else(|d| panic!("{d}"));
+    let yaml = yaml_read()
+        .units
+        .into_iter()
+        .map(|mut u| {
+            for (name, v, _) in &mut u.values {
+                if name == "births" && u.id == "futian" {
+                    *v = evidence::RawValue::Layers(vec![
+                        ("self_report".into(), v.clone()),
+                        (
+                            "survey".into(),
+                            evidence::RawValue::Num(Decimal::from(14300)),
+                        ),
+                    ]);
+                }
+            }
+            u
+        })
+        .collect::<Vec<_>>();
+    let input = || ReadEvidence {
+        units: yaml.clone(),
+        ..ReadEvidence::default()
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("layered.xlsx");
+    std::fs::write(
+        &path,
+        kaohe::template::template_xlsx(&set, &input()).expect("xlsx"),
+    )
+    .expect("write");
+    let mut book = open_book(&path);
+    let header = &sheet_rows(&mut book, "佐证数据")[1];
+    assert!(
+        header.contains(&"出生人数(人)@抽样调查".to_string()),
+        "{header:?}"
+    );
+    let ev = bind(&set, read(std::slice::from_ref(&path)));
+    assert_eq!(
+        value(&set, &ev, "futian", "births"),
+        num("14300"),
+        "survey wins"
+    );
+    assert_eq!(digest(&ev), digest(&bind(&set, input())));
+}

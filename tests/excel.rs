@@ -1206,3 +1206,25 @@ fn layered_values_get_a_column_per_layer_and_round_trip() {
     );
     assert_eq!(digest(&ev), digest(&bind(&set, input())));
 }
+
+#[test]
+fn ledger_reported_verified_and_amount_columns() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("ledger.csv");
+    std::fs::write(
+        &p,
+        "案件台账,,,,,\n单位代码,案件类型,日期,上报日期,是否查实,金额\nfutian,late_report,2011-03-01,2011/6/1,否,1200.5\nfutian,miss_birth,,,,\n小计,,,,,1200.5\n",
+    )
+    .expect("write");
+    let r = read(&[p]);
+    assert_eq!(r.ledger.len(), 2);
+    let (_, c, _) = &r.ledger[0];
+    assert_eq!(
+        c.reported.map(|d| d.to_string()).as_deref(),
+        Some("2011-06-01")
+    );
+    assert_eq!(c.verified, Some(false));
+    assert_eq!(c.amount, Some(dec("1200.5")));
+    let (_, c, _) = &r.ledger[1];
+    assert_eq!((c.reported, c.verified, c.amount), (None, None, None));
+}

@@ -1,4 +1,4 @@
-//! The command line: `kaohe assess`, `kaohe check`, `kaohe test`.
+//! The command line: `kaohe assess`, `kaohe check`, `kaohe test`, `kaohe template`.
 //!
 //! Exit codes: 0 success; 1 rule test cases failed; 2 command-line usage error (clap);
 //! 65 invalid input (every error printed on stderr, nothing written); 70 internal failure.
@@ -48,6 +48,32 @@ pub enum Command {
     Check(InputArgs),
     /// Run rule test cases (YAML) and report which pass.
     Test(TestArgs),
+    /// Write an Excel evidence-entry workbook for an indicator set (instructions, one row per
+    /// unit, validation, case ledger).
+    Template(TemplateArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TemplateArgs {
+    /// Indicator set (YAML). Default: the shipped demonstration-district set.
+    #[arg(long, short = 's', value_name = "FILE")]
+    pub set: Option<PathBuf>,
+    /// Units to pre-fill: a CSV, workbook or YAML file with id, name, class, peer_group,
+    /// parent. Default with the shipped set: its districts.
+    #[arg(long, short = 'u', value_name = "FILE")]
+    pub units: Option<PathBuf>,
+    /// Also fill in the values and cases the units file has (turns YAML or CSV evidence into a
+    /// workbook).
+    #[arg(long, requires = "units")]
+    pub with_values: bool,
+    /// Output workbook.
+    #[arg(
+        long,
+        short = 'o',
+        default_value = "template.xlsx",
+        value_name = "FILE"
+    )]
+    pub out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -55,7 +81,8 @@ pub struct InputArgs {
     /// Indicator set (YAML). Default: the shipped demonstration-district set.
     #[arg(long, short = 's', value_name = "FILE")]
     pub set: Option<PathBuf>,
-    /// Evidence files or folders (.yaml, .yml, .csv, .tsv). Default: the shipped fixtures.
+    /// Evidence files or folders (.yaml, .yml, .csv, .tsv, .xlsx, .xls, .ods). Default: the
+    /// shipped fixtures.
     #[arg(value_name = "EVIDENCE")]
     pub evidence: Vec<PathBuf>,
 }
@@ -105,6 +132,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Assess(a) => assess(&a),
         Command::Check(a) => check(&a),
         Command::Test(a) => test(&a),
+        Command::Template(a) => template(&a),
     }
 }
 
@@ -322,6 +350,7 @@ fn write_level(dir: &Path, a: &crate::result::Assessment) -> Result<Vec<String>,
     let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
         ("scorecard.json", output::scorecard_json(a)),
         ("scorecard.csv", output::scorecard_csv(a)),
+        ("scorecard.xlsx", crate::excel::scorecard_xlsx(a)),
     ];
     let mut ready = Vec::new();
     for (name, bytes) in files {
@@ -460,4 +489,55 @@ fn test(args: &TestArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn template(args: &TemplateArgs) -> ExitCode {
+    let set = match &args.set {
+        Some(p) => load_set_file(p),
+        None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1),
+    };
+    let set = match set {
+        Ok(s) => s,
+        Err(d) => return invalid(&d),
+    };
+    let units = match &args.units {
+        Some(p) => match evidence::read_paths(std::slice::from_ref(p)) {
+            Ok(r) if args.with_values => {
+                // Values are converted only when they are valid evidence for the set.
+                if let Err(d) = evidence::read_paths(std::slice::from_ref(p))
+                    .and_then(|again| evidence::bind(&set, again))
+                {
+                    return invalid(&d);
+                }
+                r
+            }
+            Ok(r) => crate::template::unit_list(r),
+            Err(d) => return invalid(&d),
+        },
+        None if args.set.is_none() => {
+            let mut r = ReadEvidence::default();
+            let mut d = Vec::new();
+            evidence::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
+            crate::template::unit_list(r)
+        }
+        None => ReadEvidence::default(),
+    };
+    let bytes = match crate::template::template_xlsx(&set, &units) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    if let Err(e) = output::write_atomic(&args.out, &bytes) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_INTERNAL);
+    }
+    println!(
+        "已写入填报模板 {}({} 个单位,{} 项佐证数据)",
+        args.out.display(),
+        units.units.len(),
+        set.kinds.iter().map(|k| k.fields.len()).sum::<usize>()
+    );
+    ExitCode::SUCCESS
 }

@@ -312,8 +312,18 @@ pub fn read_yaml(file: &str, text: &str, out: &mut ReadEvidence, diags: &mut Vec
     }
 }
 
-/// Decode CSV bytes: UTF-8 (BOM stripped) or, failing that, GB18030 (which covers GBK).
+/// Decode CSV bytes: UTF-8 (BOM stripped) or, failing that, GB18030 (which covers GBK);
+/// UTF-16 when it starts with its BOM (Excel's "Unicode text" export).
 pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
+    for (bom, enc, name) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, "UTF-16LE"),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, "UTF-16BE"),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let (text, _) = enc.decode_without_bom_handling(rest);
+            return (text.into_owned(), name);
+        }
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_string(), "UTF-8"),
@@ -324,336 +334,69 @@ pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
     }
 }
 
-const META_ID: &[&str] = &["id", "单位代码", "编号", "代码"];
-const META_NAME: &[&str] = &["name", "单位名称", "名称", "单位"];
-const META_KIND: &[&str] = &["kind", "类型", "单位类型"];
-const META_CLASS: &[&str] = &["class", "类别"];
-const META_PEER: &[&str] = &["peer_group", "方阵", "分组"];
-const META_PARENT: &[&str] = &["parent", "上级", "上级单位"];
-const META_PHASE: &[&str] = &["phase", "阶段", "考核阶段"];
-const LEDGER_UNIT: &[&str] = &["unit", "单位代码", "单位"];
-const LEDGER_TYPE: &[&str] = &["case_type", "案件类型", "案例类型"];
-const LEDGER_SEVERITY: &[&str] = &["severity", "孩次", "严重程度"];
-const LEDGER_DATE: &[&str] = &["date", "日期", "发生日期"];
-const LEDGER_FOUND: &[&str] = &["found_by", "发现层级", "发现单位"];
-const LEDGER_SELF: &[&str] = &["self_reported", "自查上报"];
-const LEDGER_REF: &[&str] = &["ref", "编号", "文号"];
-const LEDGER_NOTE: &[&str] = &["note", "备注", "说明"];
-const LEDGER_REPORTED: &[&str] = &["reported", "上报日期", "报告日期"];
-const LEDGER_VERIFIED: &[&str] = &["verified", "是否查实", "查实"];
-const LEDGER_AMOUNT: &[&str] = &["amount", "金额"];
-
-fn find(headers: &[String], names: &[&str]) -> Option<usize> {
-    headers
-        .iter()
-        .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
-}
-
-/// Read a CSV file (wide table or case ledger) from bytes.
+/// Read a CSV file (a table of units or a case ledger) from bytes: UTF-8 with or without a
+/// BOM or GB18030/GBK, comma- or tab-separated. Title rows above the header, blank rows, totals
+/// rows and footnotes are skipped as in workbooks (see [`crate::table`]).
 pub fn read_csv(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Vec<Diagnostic>) {
     let (text, _encoding) = decode_text(bytes);
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
+    let tab = file.to_ascii_lowercase().ends_with(".tsv");
+    let delimiter = if tab { b'\t' } else { detect_delimiter(&text) };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (r, rec) in reader.records().enumerate() {
+        match rec {
+            Ok(rec) => rows.push(
+                rec.iter()
+                    .map(|s| crate::table::Cell::Text(s.to_string()))
+                    .collect(),
+            ),
+            Err(e) => {
+                diags.push(Diagnostic::row(
+                    file,
+                    r as u64 + 1,
+                    "-",
+                    format!("cannot read this row: {e}"),
+                ));
+                rows.push(Vec::new());
+            }
+        }
+    }
+    let grid = crate::table::Grid {
+        file: file.to_string(),
+        sheet: None,
+        rows,
+    };
+    crate::table::read_grid(&grid, out, diags);
+}
+
+/// Comma or tab: the one that splits the first lines into the same number (> 1) of fields
+/// most often; commas on a tie.
+fn detect_delimiter(text: &str) -> u8 {
+    let score = |d: u8| -> (usize, usize) {
+        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(d)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        for rec in reader.records().take(20).flatten() {
+            if rec.len() > 1 {
+                *counts.entry(rec.len()).or_default() += 1;
+            }
+        }
+        counts
+            .iter()
+            .max_by_key(|(len, n)| (**n, **len))
+            .map_or((0, 0), |(len, n)| (*n, *len))
+    };
+    if score(b'\t') > score(b',') {
         b'\t'
     } else {
         b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
-        Err(e) => {
-            diags.push(Diagnostic::file(
-                file,
-                format!("cannot read the header row: {e}"),
-            ));
-            return;
-        }
-    };
-    let is_ledger = find(&headers, LEDGER_TYPE).is_some();
-    let cell = |row: u64, col: &str| Origin {
-        file: file.to_string(),
-        place: Place::Row {
-            row,
-            column: col.to_string(),
-        },
-    };
-    let mut seen = BTreeMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        if h.is_empty() {
-            diags.push(Diagnostic::row(
-                file,
-                1,
-                format!("#{}", i + 1),
-                "empty column header",
-            ));
-        } else if let Some(prev) = seen.insert(h.clone(), i) {
-            diags.push(Diagnostic::row(
-                file,
-                1,
-                h.clone(),
-                format!(
-                    "column `{h}` appears twice (columns {} and {})",
-                    prev + 1,
-                    i + 1
-                ),
-            ));
-        }
-    }
-    if is_ledger {
-        let unit_col = find(&headers, LEDGER_UNIT);
-        let Some(unit_col) = unit_col else {
-            diags.push(Diagnostic::row(
-                file,
-                1,
-                "unit",
-                "a case ledger needs a `unit` column",
-            ));
-            return;
-        };
-        let known: Vec<Option<usize>> = [
-            LEDGER_UNIT,
-            LEDGER_TYPE,
-            LEDGER_SEVERITY,
-            LEDGER_DATE,
-            LEDGER_FOUND,
-            LEDGER_SELF,
-            LEDGER_REF,
-            LEDGER_NOTE,
-            LEDGER_REPORTED,
-            LEDGER_VERIFIED,
-            LEDGER_AMOUNT,
-            META_PHASE,
-        ]
-        .iter()
-        .map(|n| find(&headers, n))
-        .collect();
-        for (i, h) in headers.iter().enumerate() {
-            if !known.contains(&Some(i)) {
-                diags.push(Diagnostic::row(
-                    file,
-                    1,
-                    h.clone(),
-                    "unknown column in a case ledger",
-                ));
-            }
-        }
-        for (r, rec) in reader.records().enumerate() {
-            let row = r as u64 + 2;
-            let rec = match rec {
-                Ok(rec) => rec,
-                Err(e) => {
-                    diags.push(csv_error(file, row, &e, headers.len()));
-                    continue;
-                }
-            };
-            let get = |names: &[&str]| {
-                find(&headers, names)
-                    .and_then(|i| rec.get(i))
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-            };
-            let unit = rec.get(unit_col).unwrap_or("").trim().to_string();
-            let Some(case_type) = get(LEDGER_TYPE) else {
-                diags.push(Diagnostic::row(file, row, "case_type", "empty case type"));
-                continue;
-            };
-            let severity = match get(LEDGER_SEVERITY).map(str::parse::<u32>) {
-                None => None,
-                Some(Ok(v)) => Some(v),
-                Some(Err(_)) => {
-                    diags.push(Diagnostic::row(
-                        file,
-                        row,
-                        "severity",
-                        "expected a whole number ≥ 0",
-                    ));
-                    None
-                }
-            };
-            let date = match get(LEDGER_DATE).map(parse_date) {
-                None => None,
-                Some(Some(d)) => Some(d),
-                Some(None) => {
-                    diags.push(Diagnostic::row(
-                        file,
-                        row,
-                        "date",
-                        "expected a date like 2011-05-03",
-                    ));
-                    None
-                }
-            };
-            let self_reported = match get(LEDGER_SELF).map(parse_bool) {
-                None => false,
-                Some(Some(b)) => b,
-                Some(None) => {
-                    diags.push(Diagnostic::row(
-                        file,
-                        row,
-                        "self_reported",
-                        "expected 是/否 or true/false",
-                    ));
-                    false
-                }
-            };
-            let reported = match get(LEDGER_REPORTED).map(parse_date) {
-                None => None,
-                Some(Some(d)) => Some(d),
-                Some(None) => {
-                    diags.push(Diagnostic::row(
-                        file,
-                        row,
-                        "reported",
-                        "expected a date like 2011-05-03",
-                    ));
-                    None
-                }
-            };
-            let verified = match get(LEDGER_VERIFIED).map(parse_bool) {
-                None => None,
-                Some(Some(b)) => Some(b),
-                Some(None) => {
-                    diags.push(Diagnostic::row(
-                        file,
-                        row,
-                        "verified",
-                        "expected 是/否 or true/false",
-                    ));
-                    None
-                }
-            };
-            let amount = match get(LEDGER_AMOUNT).map(parse_number) {
-                None => None,
-                Some(Some((d, false))) => Some(d),
-                Some(_) => {
-                    diags.push(Diagnostic::row(file, row, "amount", "expected a number"));
-                    None
-                }
-            };
-            let origin = cell(row, &headers[unit_col]);
-            let case = RawCase {
-                reported,
-                verified,
-                amount,
-                case_type: Spanned {
-                    value: case_type.to_string(),
-                    referenced: serde_saphyr::Location::UNKNOWN,
-                    defined: serde_saphyr::Location::UNKNOWN,
-                },
-                severity,
-                date,
-                found_by: get(LEDGER_FOUND).map(str::to_string),
-                self_reported,
-                reference: get(LEDGER_REF).map(str::to_string),
-                note: get(LEDGER_NOTE).map(str::to_string),
-            };
-            if let Some(p) = get(META_PHASE) {
-                out.ledger_phase.insert(out.ledger.len(), p.to_string());
-            }
-            out.ledger.push((unit, case, origin));
-        }
-        return;
-    }
-    let Some(id_col) = find(&headers, META_ID) else {
-        diags.push(Diagnostic::row(
-            file,
-            1,
-            "id",
-            "a wide table needs an `id` (单位代码) column; a case ledger needs a `case_type` column",
-        ));
-        return;
-    };
-    let meta = [
-        ("name", find(&headers, META_NAME)),
-        ("kind", find(&headers, META_KIND)),
-        ("class", find(&headers, META_CLASS)),
-        ("peer_group", find(&headers, META_PEER)),
-        ("parent", find(&headers, META_PARENT)),
-        ("phase", find(&headers, META_PHASE)),
-    ];
-    for (r, rec) in reader.records().enumerate() {
-        let row = r as u64 + 2;
-        let rec = match rec {
-            Ok(rec) => rec,
-            Err(e) => {
-                diags.push(csv_error(file, row, &e, headers.len()));
-                continue;
-            }
-        };
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let id = rec.get(id_col).unwrap_or("").trim().to_string();
-        if id.is_empty() {
-            diags.push(Diagnostic::row(
-                file,
-                row,
-                headers[id_col].clone(),
-                "empty unit id",
-            ));
-            continue;
-        }
-        let mut unit = ReadUnit {
-            id,
-            name: None,
-            kind: None,
-            class: None,
-            peer_group: None,
-            parent: None,
-            values: Vec::new(),
-            cases: Vec::new(),
-            origin: cell(row, &headers[id_col]),
-            meta_origin: BTreeMap::new(),
-        };
-        for (key, col) in meta {
-            let Some(col) = col else { continue };
-            let v = rec.get(col).unwrap_or("").trim();
-            if v.is_empty() {
-                continue;
-            }
-            unit.meta_origin.insert(key, cell(row, &headers[col]));
-            if key == "phase" {
-                out.unit_phase.insert(out.units.len(), v.to_string());
-                continue;
-            }
-            let v = Some(v.to_string());
-            match key {
-                "name" => unit.name = v,
-                "kind" => unit.kind = v,
-                "class" => unit.class = v,
-                "peer_group" => unit.peer_group = v,
-                _ => unit.parent = v,
-            }
-        }
-        for (i, h) in headers.iter().enumerate() {
-            if i == id_col || meta.iter().any(|(_, c)| *c == Some(i)) {
-                continue;
-            }
-            let text = rec.get(i).unwrap_or("").trim();
-            let value = if text.is_empty() {
-                RawValue::Missing
-            } else {
-                RawValue::Text(text.to_string())
-            };
-            unit.values.push((h.clone(), value, cell(row, h)));
-        }
-        out.units.push(unit);
-    }
-}
-
-fn csv_error(file: &str, row: u64, e: &csv::Error, n_headers: usize) -> Diagnostic {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths { len, .. } => Diagnostic::row(
-            file,
-            row,
-            format!("#{}", len.min(&(n_headers as u64)) + 1),
-            format!("this row has {len} columns but the header has {n_headers}"),
-        ),
-        _ => Diagnostic::row(file, row, "-", format!("cannot read this row: {e}")),
     }
 }
 
@@ -668,8 +411,16 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 
 /// Parse a date written as 2011-05-03, 2011/5/3 or 2011年5月3日.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"] {
+    // A date-time written as text (`2011-05-03 00:00:00`) counts by its date.
+    let s = s.trim().split([' ', 'T']).next().unwrap_or("");
+    for fmt in [
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+        "%Y.%m.%d",
+        "%Y年%m月%d日",
+        "%Y年%m月%d号",
+        "%Y%m%d",
+    ] {
         if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
             return Some(d);
         }
@@ -690,8 +441,9 @@ pub fn parse_number(s: &str) -> Option<(Decimal, bool)> {
     Some((d, percent))
 }
 
-/// Read evidence files and folders (YAML `.yaml`/`.yml`, CSV `.csv`/`.tsv`/`.txt`).
-/// A folder contributes its files in name order (not recursively).
+/// Read evidence files and folders (YAML `.yaml`/`.yml`, CSV `.csv`/`.tsv`/`.txt`, workbooks
+/// `.xlsx`/`.xlsm`/`.xlsb`/`.xls`/`.ods`). A folder contributes its files in name order (not
+/// recursively), leaving out the lock files Excel and WPS keep beside open workbooks.
 pub fn read_paths(paths: &[PathBuf]) -> Result<ReadEvidence, Diagnostics> {
     let (out, diags) = read_paths_partial(paths);
     if diags.is_empty() {
@@ -712,13 +464,13 @@ pub fn read_paths_partial(paths: &[PathBuf]) -> (ReadEvidence, Vec<Diagnostic>) 
                 Ok(rd) => {
                     let mut v: Vec<PathBuf> = rd
                         .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|f| f.is_file() && evidence_ext(f).is_some())
+                        .filter(|f| f.is_file() && evidence_ext(f).is_some() && !is_lock_file(f))
                         .collect();
                     v.sort();
                     if v.is_empty() {
                         diags.push(Diagnostic::file(
                             &p.display().to_string(),
-                            "this folder has no evidence files (.yaml, .yml, .csv, .tsv)",
+                            "this folder has no evidence files (.yaml, .yml, .csv, .tsv, .xlsx, .xls, .ods)",
                         ));
                     }
                     v
@@ -749,9 +501,12 @@ pub fn read_paths_partial(paths: &[PathBuf]) -> (ReadEvidence, Vec<Diagnostic>) 
                     Err(_) => diags.push(Diagnostic::file(&name, "YAML evidence must be UTF-8")),
                 },
                 Some(Format::Csv) => read_csv(&name, &bytes, &mut out, &mut diags),
+                Some(Format::Workbook) => {
+                    crate::excel::read_workbook(&name, &bytes, &mut out, &mut diags)
+                }
                 None => diags.push(Diagnostic::file(
                     &name,
-                    "unknown evidence format: expected .yaml, .yml, .csv or .tsv",
+                    "unknown evidence format: expected .yaml, .yml, .csv, .tsv, .xlsx, .xls or .ods",
                 )),
             }
         }
@@ -778,12 +533,21 @@ pub fn bind_partial(
 enum Format {
     Yaml,
     Csv,
+    Workbook,
+}
+
+/// The lock file Excel and WPS keep beside an open workbook (`~$name.xlsx`).
+fn is_lock_file(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("~$") || n.starts_with(".~lock."))
 }
 
 fn evidence_ext(p: &Path) -> Option<Format> {
     match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
         "yaml" | "yml" => Some(Format::Yaml),
         "csv" | "tsv" | "txt" => Some(Format::Csv),
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Some(Format::Workbook),
         _ => None,
     }
 }
@@ -1012,11 +776,7 @@ fn bind_one(
                         None => (full_name.clone(), None),
                     };
                     let name = &name;
-                    let Some(fi) = kd
-                        .fields
-                        .iter()
-                        .position(|f| &f.id == name || f.aliases.iter().any(|a| a == name))
-                    else {
+                    let Some(fi) = find_field(&kd.fields, name) else {
                         if run.is_some_and(|r| r.declares(&kd.id, Some(name))) {
                             continue; // another set of this run reads it
                         }
@@ -1285,6 +1045,33 @@ fn bind_one(
         descendants,
         period: read.period,
         phases: Vec::new(),
+    })
+}
+
+/// The field a YAML key or a column header names: its id, an alias or its Chinese name, with
+/// white space ignored (`出生\n人数`); failing that, the same followed by a bracketed unit or
+/// note, as the entry template writes headers (`出生人数(人)`, `满意率（%）`).
+pub fn find_field(fields: &[crate::model::Field], name: &str) -> Option<usize> {
+    let is = |f: &crate::model::Field, n: &str| {
+        f.id == n || f.name == n || f.aliases.iter().any(|a| a == n)
+    };
+    // Equal but for white space, without allocating (this runs once per value).
+    let same = |a: &str, b: &str| {
+        let keep = |c: &char| !c.is_whitespace();
+        a.chars().filter(keep).eq(b.chars().filter(keep))
+    };
+    let loosely = |f: &crate::model::Field, n: &str| {
+        same(&f.id, n) || same(&f.name, n) || f.aliases.iter().any(|a| same(a, n))
+    };
+    fields.iter().position(|f| is(f, name)).or_else(|| {
+        let squeezed = crate::table::squeeze(name);
+        fields
+            .iter()
+            .position(|f| loosely(f, &squeezed))
+            .or_else(|| {
+                let head = crate::table::strip_bracket(&squeezed)?;
+                fields.iter().position(|f| loosely(f, head))
+            })
     })
 }
 

@@ -5,6 +5,7 @@ mod cases;
 mod cli;
 mod determinism;
 mod evidence3;
+mod excel;
 mod invalid;
 mod properties;
 mod seed;

@@ -1,0 +1,773 @@
+//! Workbooks: evidence read from `.xlsx`/`.xlsm`/`.xlsb`/`.xls`/`.ods` (calamine), and the
+//! Excel scorecard written with rust_xlsxwriter.
+//!
+//! Reading: every visible worksheet is a table of units or a case ledger (see
+//! [`crate::table`] for how the header, title rows, totals and footnotes are found). Sheets
+//! named like instructions (`说明`, `填报说明`, …) and hidden sheets (the template keeps its
+//! drop-down lists in one) are skipped. Merged cells are filled with their value. In `.xlsx`
+//! the number format is read too: a number formatted as a percentage is read as the percentage
+//! shown (0.9698 formatted `0.00%` is `96.98%`). Date cells become dates. Numbers keep the 15
+//! significant digits Excel shows, so 0.1 + 0.2 computed in a cell reads as 0.3.
+
+use crate::diag::{Diagnostic, Place};
+use crate::evidence::ReadEvidence;
+use crate::num::show;
+use crate::output::WriteError;
+use crate::result::{Assessment, Status, UnitResult};
+use crate::table::{Cell, Grid, read_grid};
+use calamine::{Data, Reader, SheetType, SheetVisible, Sheets};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{
+    Color, ConditionalFormatCell, ConditionalFormatCellRule, DocProperties, ExcelDateTime, Format,
+    FormatAlign, FormatBorder, Note, Workbook, Worksheet, XlsxError,
+};
+use std::io::Cursor;
+
+/// Sheet names that hold instructions, not evidence, and are skipped when reading.
+pub const SKIPPED_SHEETS: &[&str] = &[
+    "说明",
+    "填报说明",
+    "使用说明",
+    "填表说明",
+    "指标说明",
+    "instructions",
+    "readme",
+    "佐证材料",
+    "佐证文件",
+    "文件清单",
+    "documents",
+];
+
+/// Read a workbook's sheets into `out`.
+pub fn read_workbook(
+    file: &str,
+    bytes: &[u8],
+    out: &mut ReadEvidence,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut book = match calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::file(
+                file,
+                format!("cannot open this workbook: {e}"),
+            ));
+            return;
+        }
+    };
+    let sheets = book.sheets_metadata().to_vec();
+    for sheet in sheets {
+        let skipped_name = SKIPPED_SHEETS
+            .iter()
+            .any(|s| crate::table::squeeze(&sheet.name).eq_ignore_ascii_case(s));
+        if sheet.typ != SheetType::WorkSheet || sheet.visible != SheetVisible::Visible {
+            continue;
+        }
+        if skipped_name {
+            // Instructions: only the period label (`考核期`), as the template writes it.
+            if let Ok(grid) = sheet_grid(&mut book, file, &sheet.name)
+                && let Some(p) = period_label(&grid)
+            {
+                out.period = Some(p);
+            }
+            continue;
+        }
+        let grid = match sheet_grid(&mut book, file, &sheet.name) {
+            Ok(g) => g,
+            Err(message) => {
+                diags.push(Diagnostic {
+                    file: file.to_string(),
+                    place: Place::Cell {
+                        sheet: sheet.name.clone(),
+                        cell: "A1".into(),
+                    },
+                    message,
+                });
+                continue;
+            }
+        };
+        if grid
+            .rows
+            .iter()
+            .all(|r| r.iter().all(|c| *c == Cell::Empty))
+        {
+            continue;
+        }
+        read_grid(&grid, out, diags);
+    }
+}
+
+/// The value beside a `考核期` (or `period`) cell in the first rows of an instructions sheet.
+fn period_label(grid: &Grid) -> Option<String> {
+    grid.rows.iter().take(30).find_map(|row| {
+        let mut cells = row.iter().filter(|c| **c != Cell::Empty);
+        let key = crate::table::squeeze(&cells.next()?.text());
+        let is_key = key == crate::template::PERIOD_LABEL || key.eq_ignore_ascii_case("period");
+        is_key.then(|| cells.next().map(Cell::text)).flatten()
+    })
+}
+
+/// One sheet as a grid of cells, with merged cells filled and percentage formats applied.
+pub fn sheet_grid(
+    book: &mut Sheets<Cursor<Vec<u8>>>,
+    file: &str,
+    name: &str,
+) -> Result<Grid, String> {
+    let range = book
+        .worksheet_range(name)
+        .map_err(|e| format!("cannot read this sheet: {e}"))?;
+    let merges = match book {
+        Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        Sheets::Xls(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let styles = match book {
+        Sheets::Xlsx(x) => x.worksheet_style(name).ok(),
+        _ => None,
+    };
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    if let (Some(start), Some(end)) = (range.start(), range.end()) {
+        let height = end.0 as usize + 1;
+        let width = end.1 as usize + 1;
+        rows = vec![vec![Cell::Empty; width]; height];
+        for (r, c, data) in range.used_cells() {
+            let (ar, ac) = (start.0 + r as u32, start.1 + c as u32);
+            let percent = styles
+                .as_ref()
+                .and_then(|s| s.get((ar, ac)))
+                .and_then(|s| s.number_format.as_ref())
+                .is_some_and(|f| is_percent_format(&f.format_code));
+            rows[ar as usize][ac as usize] = convert(data, percent);
+        }
+    }
+    for m in merges {
+        let (r0, c0) = (m.start.0 as usize, m.start.1 as usize);
+        let Some(value) = rows.get(r0).and_then(|r| r.get(c0)).cloned() else {
+            continue;
+        };
+        for r in r0..=m.end.0 as usize {
+            for c in c0..=m.end.1 as usize {
+                if let Some(x) = rows.get_mut(r).and_then(|row| row.get_mut(c))
+                    && *x == Cell::Empty
+                {
+                    *x = value.clone();
+                }
+            }
+        }
+    }
+    Ok(Grid {
+        file: file.to_string(),
+        sheet: Some(name.to_string()),
+        rows,
+    })
+}
+
+/// Whether a number format shows a percentage: a `%` outside quotes, escapes and brackets.
+pub fn is_percent_format(code: &str) -> bool {
+    let mut quoted = false;
+    let mut bracket = false;
+    let mut escaped = false;
+    // Only the first section (positive numbers) matters.
+    for ch in code.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match ch {
+            '\\' if !quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '[' if !quoted => bracket = true,
+            ']' if !quoted => bracket = false,
+            ';' if !quoted && !bracket => return false,
+            '%' if !quoted && !bracket => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A float as the decimal Excel shows: 15 significant digits.
+pub fn excel_decimal(v: f64) -> Option<Decimal> {
+    if !v.is_finite() {
+        return None;
+    }
+    if v == 0.0 {
+        return Some(Decimal::ZERO);
+    }
+    Decimal::from_scientific(&format!("{v:.14e}"))
+        .ok()
+        .map(|d| d.normalize())
+}
+
+fn convert(data: &Data, percent: bool) -> Cell {
+    let num = |v: f64| match excel_decimal(v) {
+        Some(d) if percent => Cell::Percent(d),
+        Some(d) => Cell::Num(d),
+        None => Cell::NotFinite,
+    };
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::String(s) if s.trim().is_empty() => Cell::Empty,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Float(f) => num(*f),
+        Data::Int(i) => num(*i as f64),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            match NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d)) {
+                Some(date) => Cell::Date(date),
+                None => num(dt.as_f64()),
+            }
+        }
+        Data::DateTime(dt) => num(dt.as_f64()),
+        Data::DateTimeIso(s) => s
+            .get(..10)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map_or_else(|| Cell::Text(s.clone()), Cell::Date),
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Excel scorecard.
+
+/// Sheet names of the scorecard (peer-group sheets are named after their groups).
+pub const RANK_SHEET: &str = "排名";
+pub const POINTS_SHEET: &str = "指标得分";
+pub const VETO_SHEET: &str = "一票否决";
+pub const CASES_SHEET: &str = "案件";
+pub const ABOUT_SHEET: &str = "说明";
+
+fn xl(e: XlsxError) -> WriteError {
+    WriteError::Encode {
+        what: "scorecard.xlsx",
+        message: e.to_string(),
+    }
+}
+
+/// Fill and font colours for grades, best first; the last grade is always red.
+fn grade_colours(n: usize) -> Vec<(u32, u32)> {
+    const GREEN: (u32, u32) = (0xC6EFCE, 0x006100);
+    const BLUE: (u32, u32) = (0xDDEBF7, 0x1F4E78);
+    const YELLOW: (u32, u32) = (0xFFEB9C, 0x9C5700);
+    const ORANGE: (u32, u32) = (0xFCE4D6, 0x833C0B);
+    const RED: (u32, u32) = (0xFFC7CE, 0x9C0006);
+    match n {
+        0 => vec![],
+        1 => vec![GREEN],
+        2 => vec![GREEN, RED],
+        3 => vec![GREEN, YELLOW, RED],
+        4 => vec![GREEN, BLUE, YELLOW, RED],
+        _ => {
+            let mut v = vec![GREEN, BLUE];
+            v.extend(std::iter::repeat_n(YELLOW, n - 4));
+            v.extend([ORANGE, RED]);
+            v
+        }
+    }
+}
+
+struct Styles {
+    header: Format,
+    points: Format,
+    int: Format,
+    text: Format,
+    veto: Format,
+    na: Format,
+    missing: Format,
+    zeroed: Format,
+    date: Format,
+    bold: Format,
+    title: Format,
+}
+
+fn styles() -> Styles {
+    Styles {
+        header: Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_border(FormatBorder::Thin)
+            .set_background_color(Color::RGB(0xDDEBF7)),
+        points: Format::new().set_num_format("0.00"),
+        int: Format::new().set_num_format("0"),
+        text: Format::new(),
+        veto: Format::new()
+            .set_font_color(Color::RGB(0x9C0006))
+            .set_bold(),
+        na: Format::new()
+            .set_font_color(Color::RGB(0x808080))
+            .set_align(FormatAlign::Center),
+        missing: Format::new()
+            .set_num_format("0.00")
+            .set_background_color(Color::RGB(0xFFEB9C)),
+        zeroed: Format::new()
+            .set_num_format("0.00")
+            .set_background_color(Color::RGB(0xFFC7CE)),
+        date: Format::new().set_num_format("yyyy-mm-dd"),
+        bold: Format::new().set_bold(),
+        title: Format::new().set_bold().set_font_size(14),
+    }
+}
+
+fn num(d: Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64().unwrap_or(0.0)
+}
+
+fn peer_name(a: &Assessment, u: &UnitResult) -> String {
+    u.peer_group
+        .as_ref()
+        .and_then(|p| a.peer_groups.iter().find(|g| &g.id == p))
+        .map(|g| g.name.clone())
+        .unwrap_or_default()
+}
+
+fn write_header(ws: &mut Worksheet, headers: &[String], s: &Styles) -> Result<(), WriteError> {
+    // A4 landscape, the header repeated on every page.
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_gridlines(true);
+    ws.set_repeat_rows(0, 0).map_err(xl)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &s.header)
+            .map_err(xl)?;
+        let w = unicode_width::UnicodeWidthStr::width(h.as_str()) as f64;
+        ws.set_column_width(c as u16, (w + 2.0).clamp(8.0, 40.0))
+            .map_err(xl)?;
+    }
+    ws.set_row_height(0, 32).map_err(xl)?;
+    Ok(())
+}
+
+/// The ranked table (all units, or one peer group): header, rows, filter, grade colours.
+fn ranked_sheet(
+    ws: &mut Worksheet,
+    a: &Assessment,
+    units: &[&UnitResult],
+    s: &Styles,
+) -> Result<(), WriteError> {
+    let line_grades = units
+        .iter()
+        .any(|u| u.lines.iter().any(|l| l.grade.is_some()));
+    let mut headers: Vec<String> = ["排名", "单位代码", "单位名称", "方阵", "方阵排名"]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    for l in &a.lines {
+        headers.push(format!("{}({})", l.name, show(l.max)));
+        if line_grades {
+            headers.push(format!("{}等次", l.name));
+        }
+    }
+    headers.extend(
+        ["加分", "总分", "满分", "折算得分", "等次", "一票否决"]
+            .iter()
+            .map(|x| x.to_string()),
+    );
+    write_header(ws, &headers, s)?;
+    ws.set_print_fit_to_pages(1, 0);
+    let grade_col = headers.len() as u16 - 2;
+    let veto_col = headers.len() as u16 - 1;
+    for (i, u) in units.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_number_with_format(r, 0, f64::from(u.rank), &s.int)
+            .map_err(xl)?;
+        ws.write_string(r, 1, &u.id).map_err(xl)?;
+        ws.write_string(r, 2, &u.name).map_err(xl)?;
+        ws.write_string(r, 3, peer_name(a, u)).map_err(xl)?;
+        if let Some(p) = u.peer_rank {
+            ws.write_number_with_format(r, 4, f64::from(p), &s.int)
+                .map_err(xl)?;
+        }
+        let mut c = 5u16;
+        for l in &u.lines {
+            ws.write_number_with_format(r, c, num(l.points), &s.points)
+                .map_err(xl)?;
+            c += 1;
+            if line_grades {
+                ws.write_string(r, c, l.grade.clone().unwrap_or_default())
+                    .map_err(xl)?;
+                c += 1;
+            }
+        }
+        for v in [u.bonus, u.total, u.max_possible, u.score] {
+            ws.write_number_with_format(r, c, num(v), &s.points)
+                .map_err(xl)?;
+            c += 1;
+        }
+        ws.write_string_with_format(r, grade_col, &u.grade, &s.text)
+            .map_err(xl)?;
+        let veto = crate::output::veto_summary(u);
+        if !veto.is_empty() {
+            ws.write_string_with_format(r, veto_col, &veto, &s.veto)
+                .map_err(xl)?;
+        }
+    }
+    let last_row = units.len() as u32;
+    ws.set_column_width(2, 14).map_err(xl)?;
+    ws.set_column_width(veto_col, 40).map_err(xl)?;
+    ws.set_freeze_panes(1, 3).map_err(xl)?;
+    ws.autofilter(0, 0, last_row.max(1), veto_col).map_err(xl)?;
+    if last_row > 0 {
+        for (g, (fill, font)) in a.grades.iter().zip(grade_colours(a.grades.len())) {
+            let cf = ConditionalFormatCell::new()
+                .set_rule(ConditionalFormatCellRule::EqualTo(g.label.as_str()))
+                .set_format(
+                    Format::new()
+                        .set_background_color(Color::RGB(fill))
+                        .set_font_color(Color::RGB(font)),
+                );
+            ws.add_conditional_format(1, grade_col, last_row, grade_col, &cf)
+                .map_err(xl)?;
+        }
+    }
+    Ok(())
+}
+
+fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
+    let Some(first) = a.units.first() else {
+        return write_header(
+            ws,
+            &["排名".into(), "单位代码".into(), "单位名称".into()],
+            s,
+        );
+    };
+    let items: Vec<&crate::result::IndicatorResult> =
+        first.indicators.iter().chain(&first.bonus_items).collect();
+    let mut headers: Vec<String> = vec!["排名".into(), "单位代码".into(), "单位名称".into()];
+    for ind in &items {
+        headers.push(format!("{}\n{}", ind.name, ind.id));
+    }
+    headers.extend(["加分".to_string(), "总分".to_string()]);
+    write_header(ws, &headers, s)?;
+    // Too wide for one page: print across pages with the unit columns repeated.
+    ws.set_repeat_columns(0, 2).map_err(xl)?;
+    ws.set_row_height(0, 60).map_err(xl)?;
+    for (i, ind) in items.iter().enumerate() {
+        let c = 3 + i as u16;
+        ws.set_column_width(c, 12).map_err(xl)?;
+        let text = format!(
+            "{} {}\n满分 {}\n{}",
+            ind.id,
+            ind.name,
+            show(ind.max),
+            ind.rule_text
+        );
+        let lines = (text.chars().count() / 18 + 3) as u32;
+        ws.insert_note(
+            0,
+            c,
+            &Note::new(text)
+                .add_author_prefix(false)
+                .set_width(300)
+                .set_height(20 + 16 * lines.min(30)),
+        )
+        .map_err(xl)?;
+    }
+    for (r, u) in a.units.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_number_with_format(r, 0, f64::from(u.rank), &s.int)
+            .map_err(xl)?;
+        ws.write_string(r, 1, &u.id).map_err(xl)?;
+        ws.write_string(r, 2, &u.name).map_err(xl)?;
+        for (i, want) in items.iter().enumerate() {
+            let c = 3 + i as u16;
+            let Some(ind) = u
+                .indicators
+                .iter()
+                .chain(&u.bonus_items)
+                .find(|x| x.id == want.id)
+            else {
+                continue;
+            };
+            match ind.status {
+                Status::NotApplicable => {
+                    ws.write_string_with_format(r, c, "不适用", &s.na)
+                        .map_err(xl)?;
+                }
+                Status::Scored => {
+                    ws.write_number_with_format(r, c, num(ind.points), &s.points)
+                        .map_err(xl)?;
+                }
+                Status::MissingEvidence | Status::Undefined => {
+                    ws.write_number_with_format(r, c, num(ind.points), &s.missing)
+                        .map_err(xl)?;
+                }
+                Status::Zeroed => {
+                    ws.write_number_with_format(r, c, num(ind.points), &s.zeroed)
+                        .map_err(xl)?;
+                }
+            }
+        }
+        let c = 3 + items.len() as u16;
+        ws.write_number_with_format(r, c, num(u.bonus), &s.points)
+            .map_err(xl)?;
+        ws.write_number_with_format(r, c + 1, num(u.total), &s.points)
+            .map_err(xl)?;
+    }
+    ws.set_column_width(2, 14).map_err(xl)?;
+    ws.set_freeze_panes(1, 3).map_err(xl)?;
+    ws.autofilter(
+        0,
+        0,
+        (a.units.len() as u32).max(1),
+        2 + items.len() as u16 + 2,
+    )
+    .map_err(xl)?;
+    Ok(())
+}
+
+fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
+    let headers: Vec<String> = [
+        "单位代码",
+        "单位名称",
+        "规则",
+        "规则名称",
+        "方式",
+        "生效",
+        "范围",
+        "效果",
+        "原因",
+        "触发条件",
+        "依据",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    write_header(ws, &headers, s)?;
+    ws.set_print_fit_to_pages(1, 0);
+    let mut r = 1u32;
+    for u in &a.units {
+        for v in &u.vetoes {
+            let mode = serde_json::to_value(v.mode)
+                .ok()
+                .and_then(|x| x.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let mode = match mode.as_str() {
+                "enforced" => "强制".to_string(),
+                "advisory" => "提示".to_string(),
+                _ => mode,
+            };
+            let evidence: Vec<String> = v
+                .evidence
+                .iter()
+                .map(|e| format!("{}={}", e.name, e.value))
+                .collect();
+            let cells = [
+                u.id.clone(),
+                u.name.clone(),
+                v.id.clone(),
+                v.name.clone(),
+                mode,
+                if v.applied { "是" } else { "否" }.to_string(),
+                v.scope.clone(),
+                v.effect.clone(),
+                v.reason.clone(),
+                v.trigger.clone(),
+                evidence.join("; "),
+            ];
+            for (c, x) in cells.iter().enumerate() {
+                let fmt = if c == 3 && v.applied {
+                    &s.veto
+                } else {
+                    &s.text
+                };
+                ws.write_string_with_format(r, c as u16, x, fmt)
+                    .map_err(xl)?;
+            }
+            r += 1;
+        }
+    }
+    ws.set_column_width(8, 40).map_err(xl)?;
+    ws.set_column_width(10, 40).map_err(xl)?;
+    ws.set_freeze_panes(1, 2).map_err(xl)?;
+    ws.autofilter(0, 0, (r - 1).max(1), headers.len() as u16 - 1)
+        .map_err(xl)?;
+    Ok(())
+}
+
+fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
+    let headers: Vec<String> = [
+        "单位代码",
+        "单位名称",
+        "案件类型",
+        "类型名称",
+        "严重程度",
+        "日期",
+        "发现层级",
+        "自查上报",
+        "文号",
+        "扣分",
+        "扣分指标",
+        "说明",
+        "计入统计期",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    write_header(ws, &headers, s)?;
+    ws.set_print_fit_to_pages(1, 0);
+    let mut r = 1u32;
+    for u in &a.units {
+        for c in &u.cases {
+            ws.write_string(r, 0, &u.id).map_err(xl)?;
+            ws.write_string(r, 1, &u.name).map_err(xl)?;
+            ws.write_string(r, 2, &c.case_type).map_err(xl)?;
+            ws.write_string(r, 3, &c.type_name).map_err(xl)?;
+            if let Some(x) = c.severity {
+                ws.write_number_with_format(r, 4, f64::from(x), &s.int)
+                    .map_err(xl)?;
+            }
+            if let Some(d) = c.date {
+                let dt = ExcelDateTime::parse_from_str(&d.to_string()).map_err(xl)?;
+                ws.write_datetime_with_format(r, 5, &dt, &s.date)
+                    .map_err(xl)?;
+            }
+            ws.write_string(r, 6, c.found_by.clone().unwrap_or_default())
+                .map_err(xl)?;
+            ws.write_string(r, 7, if c.self_reported { "是" } else { "否" })
+                .map_err(xl)?;
+            ws.write_string(r, 8, c.reference.clone().unwrap_or_default())
+                .map_err(xl)?;
+            ws.write_number_with_format(r, 9, num(c.deduction), &s.points)
+                .map_err(xl)?;
+            ws.write_string(r, 10, c.indicator.clone().unwrap_or_default())
+                .map_err(xl)?;
+            ws.write_string(r, 11, &c.explanation).map_err(xl)?;
+            ws.write_string(r, 12, if c.in_period { "是" } else { "否" })
+                .map_err(xl)?;
+            r += 1;
+        }
+    }
+    ws.set_column_width(3, 30).map_err(xl)?;
+    ws.set_column_width(11, 40).map_err(xl)?;
+    ws.set_freeze_panes(1, 2).map_err(xl)?;
+    ws.autofilter(0, 0, (r - 1).max(1), headers.len() as u16 - 1)
+        .map_err(xl)?;
+    Ok(())
+}
+
+fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
+    ws.set_column_width(0, 16).map_err(xl)?;
+    ws.set_column_width(1, 70).map_err(xl)?;
+    ws.write_string_with_format(0, 0, format!("{} 考核结果", a.indicator_set.name), &s.title)
+        .map_err(xl)?;
+    let set = &a.indicator_set;
+    let rows = [
+        ("指标体系", format!("{}({})", set.name, set.id)),
+        ("版本", set.version.clone()),
+        ("指标文件", set.file.clone()),
+        ("SHA-256", set.hash.clone()),
+        (
+            "统计期",
+            format!("{}({} 至 {})", a.period.label, a.period.from, a.period.to),
+        ),
+        ("满分", show(set.scale)),
+        ("单位数", a.units.len().to_string()),
+        ("生成", format!("{} · {}", a.engine, a.schema)),
+    ];
+    let mut r = 2u32;
+    for (k, v) in rows {
+        ws.write_string_with_format(r, 0, k, &s.bold).map_err(xl)?;
+        ws.write_string(r, 1, v).map_err(xl)?;
+        r += 1;
+    }
+    r += 1;
+    ws.write_string_with_format(r, 0, "等次", &s.bold)
+        .map_err(xl)?;
+    r += 1;
+    for (g, (fill, font)) in a.grades.iter().zip(grade_colours(a.grades.len())) {
+        let f = Format::new()
+            .set_background_color(Color::RGB(fill))
+            .set_font_color(Color::RGB(font));
+        ws.write_string_with_format(r, 0, &g.label, &f)
+            .map_err(xl)?;
+        let band = match g.min {
+            Some(m) => format!("折算得分 ≥ {}", show(m)),
+            None => "其余".to_string(),
+        };
+        ws.write_string(r, 1, band).map_err(xl)?;
+        r += 1;
+    }
+    r += 1;
+    let legend = [
+        (
+            "指标得分表",
+            "灰色“不适用”:该指标不适用于本单位类别;黄色:缺少佐证或无法计算;红色:因事件清零。",
+        ),
+        ("一票否决", "方式“强制”的否决改变结果;“提示”的仅作提醒。"),
+    ];
+    for (k, v) in legend {
+        ws.write_string_with_format(r, 0, k, &s.bold).map_err(xl)?;
+        ws.write_string(r, 1, v).map_err(xl)?;
+        r += 1;
+    }
+    Ok(())
+}
+
+/// The Excel scorecard: ranked table, one sheet per peer group, unit × indicator points,
+/// vetoes, cases, and an about sheet. Deterministic: the same assessment gives the same bytes.
+pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
+    let s = styles();
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{} 考核结果", a.indicator_set.name))
+            .set_author("kaohe")
+            .set_creation_datetime(&created),
+    );
+    let mut used: Vec<String> = [
+        RANK_SHEET,
+        POINTS_SHEET,
+        VETO_SHEET,
+        CASES_SHEET,
+        ABOUT_SHEET,
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    let all: Vec<&UnitResult> = a.units.iter().collect();
+    let mut ws = Worksheet::new();
+    ws.set_name(RANK_SHEET).map_err(xl)?;
+    ranked_sheet(&mut ws, a, &all, &s)?;
+    ws.set_active(true);
+    wb.push_worksheet(ws);
+    for g in &a.peer_groups {
+        let units: Vec<&UnitResult> = a
+            .units
+            .iter()
+            .filter(|u| u.peer_group.as_deref() == Some(g.id.as_str()))
+            .collect();
+        let mut name = crate::template::sheet_name(&g.name);
+        if used.contains(&name) {
+            name = crate::template::sheet_name(&format!("{}-{}", g.name, g.id));
+        }
+        used.push(name.clone());
+        let mut ws = Worksheet::new();
+        ws.set_name(&name).map_err(xl)?;
+        ranked_sheet(&mut ws, a, &units, &s)?;
+        wb.push_worksheet(ws);
+    }
+    let mut ws = Worksheet::new();
+    ws.set_name(POINTS_SHEET).map_err(xl)?;
+    points_sheet(&mut ws, a, &s)?;
+    wb.push_worksheet(ws);
+    let mut ws = Worksheet::new();
+    ws.set_name(VETO_SHEET).map_err(xl)?;
+    veto_sheet(&mut ws, a, &s)?;
+    wb.push_worksheet(ws);
+    let mut ws = Worksheet::new();
+    ws.set_name(CASES_SHEET).map_err(xl)?;
+    cases_sheet(&mut ws, a, &s)?;
+    wb.push_worksheet(ws);
+    let mut ws = Worksheet::new();
+    ws.set_name(ABOUT_SHEET).map_err(xl)?;
+    about_sheet(&mut ws, a, &s)?;
+    wb.push_worksheet(ws);
+    wb.save_to_buffer().map_err(xl)
+}

@@ -1,0 +1,952 @@
+//! The evidence-entry workbook (`kaohe template`): what an assessment office sends to units.
+//!
+//! Sheets, in order:
+//! - `填报说明` — instructions in Chinese, the list of fields and the case types;
+//! - `佐证数据` — one row per unit (pre-filled from a unit list), a column per evidence field
+//!   with its Chinese name and unit in the header (`出生人数(人)`) and a note explaining it; a
+//!   title row above the header; frozen header and unit columns; data validation by field type
+//!   (counts whole ≥ 0, numbers ≥ 0 as a warning, percentages 0–100, ‰ 0–1000, 是/否
+//!   drop-downs, classes and peer groups from the set);
+//!   a set with descendant kinds (e.g. townships) gets one such sheet per kind;
+//! - `案件台账` — the case ledger: one row per case, case types from the set in a drop-down;
+//! - `选项` — hidden: the drop-down lists.
+//!
+//! [`template_xlsx`] also writes values and cases when the input has them, the way a person
+//! fills the template: numbers as numbers, 是/否 as the drop-down text, dates as dates. That is
+//! how `kaohe template --units evidence.yaml` turns YAML evidence into a workbook, and how the
+//! round-trip tests fill a template.
+
+use crate::evidence::{self, RawCase, RawValue, ReadEvidence, ReadUnit, find_field};
+use crate::model::{Field, IndicatorSet, Rule};
+use crate::output::WriteError;
+use crate::raw::FieldType;
+use crate::table::column_letters;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationErrorStyle, DataValidationRule, DocProperties,
+    ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Note, Workbook, Worksheet,
+    XlsxError,
+};
+
+/// The row of the instructions sheet whose second cell is the period label of the evidence
+/// (read back into the scorecard; may be edited).
+pub const PERIOD_LABEL: &str = "考核期";
+
+/// Sheet names.
+pub const INFO_SHEET: &str = "填报说明";
+pub const DATA_SHEET: &str = "佐证数据";
+pub const LEDGER_SHEET: &str = "案件台账";
+pub const LISTS_SHEET: &str = "选项";
+
+/// The data sheet: title in row 1, header in row 2, units from row 3 (0-based 2).
+pub const HEADER_ROW: u32 = 1;
+pub const FIRST_DATA_ROW: u32 = 2;
+/// Rows with validation below the last pre-filled unit (at least [`MIN_ROWS`] in all).
+pub const SPARE_ROWS: u32 = 50;
+pub const MIN_ROWS: u32 = 200;
+/// Ledger rows with validation.
+pub const LEDGER_ROWS: u32 = 1000;
+
+/// Ledger columns, as written in the header (each is a name the reader knows).
+pub const LEDGER_COLUMNS: [&str; 11] = [
+    "单位代码",
+    "案件类型",
+    "严重程度",
+    "日期",
+    "发现层级",
+    "自查上报",
+    "文号",
+    "备注",
+    "上报日期",
+    "是否查实",
+    "金额",
+];
+
+fn xl(e: XlsxError) -> WriteError {
+    WriteError::Encode {
+        what: "workbook",
+        message: e.to_string(),
+    }
+}
+
+/// A field's header: Chinese name and unit, `出生人数(人)`, `满意率(%)`.
+pub fn field_header(f: &Field) -> String {
+    let unit = f.unit.clone().or_else(|| match f.ty {
+        FieldType::Percent => Some("%".into()),
+        FieldType::PerMille => Some("‰".into()),
+        _ => None,
+    });
+    match unit {
+        Some(u) if !u.is_empty() => format!("{}({u})", f.name),
+        _ => f.name.clone(),
+    }
+}
+
+/// What a field's type asks for, in Chinese.
+pub fn type_text(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Count => "整数,不小于0",
+        FieldType::Number => "数值",
+        FieldType::Percent => "百分比,0~100(填 96.98 或 96.98%)",
+        FieldType::PerMille => "千分比,0~1000",
+        FieldType::Bool => "是/否(下拉选择)",
+        FieldType::Text => "文字",
+    }
+}
+
+fn field_note(f: &Field) -> String {
+    let mut s = format!("{}\n字段代码:{}\n填写:{}", f.name, f.id, type_text(f.ty));
+    if let Some(u) = &f.unit {
+        s.push_str(&format!("\n单位:{u}"));
+    }
+    if let Some(h) = &f.help {
+        s.push_str(&format!("\n说明:{h}"));
+    }
+    let aliases: Vec<&String> = f.aliases.iter().filter(|a| **a != f.name).collect();
+    if !aliases.is_empty() {
+        let list: Vec<&str> = aliases.iter().map(|a| a.as_str()).collect();
+        s.push_str(&format!("\n也可用列名:{}", list.join("、")));
+    }
+    s
+}
+
+/// Labels of who found a case that rules multiply (`city`, `province`), plus the scored kind.
+pub fn finder_labels(set: &IndicatorSet) -> Vec<String> {
+    let mut out = vec![set.unit_kind().id.clone()];
+    let items = set
+        .indicators
+        .iter()
+        .chain(set.bonus.iter().flat_map(|b| b.items.iter()));
+    for ind in items {
+        if let Rule::PerCase(pc) = &ind.rule {
+            for (label, _) in &pc.finder_multiplier {
+                if !out.contains(label) {
+                    out.push(label.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Text width in Excel's units (a CJK character is two).
+fn width(s: &str) -> f64 {
+    s.lines()
+        .map(|l| unicode_width::UnicodeWidthStr::width(l) as f64)
+        .fold(0.0, f64::max)
+}
+
+fn list_ref(sheet: &str, col: u16, len: usize) -> Formula {
+    let c = column_letters(col as usize);
+    Formula::new(format!("='{sheet}'!${c}$2:${c}${}", len.max(1) + 1))
+}
+
+struct Formats {
+    title: Format,
+    header: Format,
+    meta_header: Format,
+    text: Format,
+    date: Format,
+    wrap: Format,
+    bold: Format,
+}
+
+fn formats() -> Formats {
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+        .set_background_color(Color::RGB(0xDDEBF7));
+    Formats {
+        title: Format::new()
+            .set_bold()
+            .set_font_size(14)
+            .set_align(FormatAlign::Left)
+            .set_align(FormatAlign::VerticalCenter),
+        meta_header: header.clone().set_background_color(Color::RGB(0xFFF2CC)),
+        header,
+        text: Format::new().set_num_format("@"),
+        date: Format::new().set_num_format("yyyy-mm-dd"),
+        wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        bold: Format::new().set_bold(),
+    }
+}
+
+/// A metadata column of the data sheet.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Meta {
+    Id,
+    Name,
+    Kind,
+    Class,
+    Peer,
+    Parent,
+}
+
+impl Meta {
+    fn header(self) -> &'static str {
+        match self {
+            Meta::Id => "单位代码",
+            Meta::Name => "单位名称",
+            Meta::Kind => "单位类型",
+            Meta::Class => "类别",
+            Meta::Peer => "方阵",
+            Meta::Parent => "上级单位",
+        }
+    }
+    fn note(self) -> &'static str {
+        match self {
+            Meta::Id => "单位代码(必填):每个单位唯一,如 futian 或 440304。不要修改已填的代码。",
+            Meta::Name => "单位名称,如 福田区。",
+            Meta::Kind => "单位类型(下拉选择):被考核单位可不填;上级单位(如 市)填其类型。",
+            Meta::Class => "类别(下拉选择):决定哪些指标适用、满分多少。",
+            Meta::Peer => "方阵(下拉选择):同一方阵内排名。",
+            Meta::Parent => "上级单位的单位代码,上级单位本身也要列为一行。",
+        }
+    }
+}
+
+/// Which units go on which data sheet: units of `kinds[k]` on sheet k; units of kinds the set
+/// does not declare (context units such as the city) on the first.
+fn sheet_of(set: &IndicatorSet, u: &ReadUnit) -> usize {
+    u.kind
+        .as_ref()
+        .and_then(|k| set.kinds.iter().position(|x| &x.id == k))
+        .unwrap_or(0)
+}
+
+fn data_sheet_name(set: &IndicatorSet, k: usize) -> String {
+    if k == 0 {
+        DATA_SHEET.to_string()
+    } else {
+        sheet_name(&format!("{DATA_SHEET}-{}", set.kinds[k].name))
+    }
+}
+
+/// A valid, unique-enough sheet name: no `[]:*?/\`, at most 31 characters.
+pub fn sheet_name(s: &str) -> String {
+    s.chars()
+        .map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c })
+        .take(31)
+        .collect()
+}
+
+/// Only the units of read evidence (id, name, kind, class, peer group, parent): no values,
+/// no cases.
+pub fn unit_list(mut read: ReadEvidence) -> ReadEvidence {
+    for u in &mut read.units {
+        u.values.clear();
+        u.cases.clear();
+    }
+    read.ledger.clear();
+    read
+}
+
+/// Write the evidence-entry workbook for `set`, pre-filled with the units (and any values and
+/// cases) of `input`.
+pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>, WriteError> {
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{} 佐证数据填报表", set.name))
+            .set_author("kaohe")
+            .set_comment(format!(
+                "kaohe template for {} version {}",
+                set.id, set.version
+            ))
+            .set_creation_datetime(&created),
+    );
+    let f = formats();
+    let lists = Lists::new(set, input);
+    let n_sheets = set.kinds.len();
+    let mut info = Worksheet::new();
+    write_info(&mut info, set, input.period.as_deref(), &f)?;
+    wb.push_worksheet(info);
+    let mut first_data_rows = 0u32;
+    for k in 0..n_sheets {
+        let units: Vec<&ReadUnit> = input
+            .units
+            .iter()
+            .filter(|u| sheet_of(set, u) == k)
+            .collect();
+        let mut ws = Worksheet::new();
+        let rows = write_data_sheet(&mut ws, set, k, &units, input, &lists, &f)?;
+        if k == 0 {
+            first_data_rows = rows;
+        }
+        wb.push_worksheet(ws);
+    }
+    let mut ledger = Worksheet::new();
+    write_ledger(&mut ledger, set, input, &lists, first_data_rows, &f)?;
+    wb.push_worksheet(ledger);
+    let mut ls = Worksheet::new();
+    lists.write(&mut ls, &f)?;
+    wb.push_worksheet(ls);
+    wb.save_to_buffer().map_err(xl)
+}
+
+/// The drop-down lists, kept on the hidden sheet.
+struct Lists {
+    cols: Vec<(&'static str, Vec<String>)>,
+}
+
+impl Lists {
+    const YES_NO: u16 = 0;
+    const CASE_TYPES: u16 = 1;
+    const CLASSES: u16 = 2;
+    const PEERS: u16 = 3;
+    const KINDS: u16 = 4;
+    const FINDERS: u16 = 5;
+
+    fn new(set: &IndicatorSet, input: &ReadEvidence) -> Self {
+        // The set's kinds, then the context kinds the units use (e.g. `city`).
+        let mut kinds: Vec<String> = set.kinds.iter().map(|k| k.id.clone()).collect();
+        for k in input.units.iter().filter_map(|u| u.kind.as_ref()) {
+            if !kinds.contains(k) {
+                kinds.push(k.clone());
+            }
+        }
+        Self {
+            cols: vec![
+                ("是否", vec!["是".into(), "否".into()]),
+                (
+                    "案件类型",
+                    set.case_types.iter().map(|c| c.name.clone()).collect(),
+                ),
+                ("类别", set.classes.iter().map(|c| c.name.clone()).collect()),
+                (
+                    "方阵",
+                    set.peer_groups.iter().map(|c| c.name.clone()).collect(),
+                ),
+                ("单位类型", kinds),
+                ("发现层级", finder_labels(set)),
+            ],
+        }
+    }
+
+    fn formula(&self, col: u16) -> Formula {
+        list_ref(LISTS_SHEET, col, self.cols[col as usize].1.len())
+    }
+
+    fn write(&self, ws: &mut Worksheet, f: &Formats) -> Result<(), WriteError> {
+        ws.set_name(LISTS_SHEET).map_err(xl)?;
+        for (c, (title, items)) in self.cols.iter().enumerate() {
+            let c = c as u16;
+            ws.write_string_with_format(0, c, *title, &f.bold)
+                .map_err(xl)?;
+            for (r, item) in items.iter().enumerate() {
+                ws.write_string(r as u32 + 1, c, item).map_err(xl)?;
+            }
+            ws.set_column_width(c, 24).map_err(xl)?;
+        }
+        ws.set_hidden(true);
+        Ok(())
+    }
+}
+
+fn validation(
+    dv: DataValidation,
+    title: &str,
+    message: &str,
+) -> Result<DataValidation, WriteError> {
+    let clip = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    dv.set_error_title(clip(title, 32))
+        .and_then(|d| d.set_error_message(clip(message, 255)))
+        .and_then(|d| d.set_input_title(clip(title, 32)))
+        .and_then(|d| d.set_input_message(clip(message, 255)))
+        .map_err(xl)
+}
+
+fn field_validation(fld: &Field) -> Result<Option<DataValidation>, WriteError> {
+    let dv = DataValidation::new();
+    let (dv, message) = match fld.ty {
+        FieldType::Count => (
+            dv.allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0)),
+            "请填写不小于0的整数",
+        ),
+        FieldType::Number => (
+            dv.allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
+                .set_error_style(DataValidationErrorStyle::Warning),
+            "请填写不小于0的数值(确需填写负数时可选择继续)",
+        ),
+        FieldType::Percent => (
+            dv.allow_decimal_number(DataValidationRule::Between(0.0, 100.0)),
+            "请填写0~100之间的百分比数值,如 96.98(也可输入 96.98%)",
+        ),
+        FieldType::PerMille => (
+            dv.allow_decimal_number(DataValidationRule::Between(0.0, 1000.0)),
+            "请填写0~1000之间的千分比数值",
+        ),
+        FieldType::Bool => (
+            dv.allow_list_strings(&["是", "否"]).map_err(xl)?,
+            "请从下拉列表选择 是 或 否",
+        ),
+        FieldType::Text => return Ok(None),
+    };
+    validation(dv, &fld.name, message).map(Some)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_data_sheet(
+    ws: &mut Worksheet,
+    set: &IndicatorSet,
+    k: usize,
+    units: &[&ReadUnit],
+    input: &ReadEvidence,
+    lists: &Lists,
+    f: &Formats,
+) -> Result<u32, WriteError> {
+    let kind = &set.kinds[k];
+    ws.set_name(data_sheet_name(set, k)).map_err(xl)?;
+    let other_kind = units
+        .iter()
+        .any(|u| u.kind.as_ref().is_some_and(|x| x != &kind.id));
+    let mut meta = vec![Meta::Id, Meta::Name];
+    if set.kinds.len() > 1 || other_kind {
+        meta.push(Meta::Kind);
+    }
+    if !set.classes.is_empty() && k == 0 {
+        meta.push(Meta::Class);
+    }
+    if !set.peer_groups.is_empty() && k == 0 {
+        meta.push(Meta::Peer);
+    }
+    if set.kinds.len() > 1 || input.units.iter().any(|u| u.parent.is_some()) {
+        meta.push(Meta::Parent);
+    }
+    let n_meta = meta.len() as u16;
+    // A column per field (for a layered field: its lowest-priority layer, what units report),
+    // then one per higher-priority layer, headed `名称(单位)@层`.
+    let mut columns: Vec<(usize, Option<usize>)> = Vec::new();
+    for (fi, fld) in kind.fields.iter().enumerate() {
+        columns.push((fi, None));
+        if let Some((_, higher)) = fld.layers.split_last() {
+            columns.extend(higher.iter().map(|l| (fi, Some(*l))));
+        }
+    }
+    let column_of = |fi: usize, layer: Option<&str>| -> Option<u16> {
+        let fld = &kind.fields[fi];
+        let layer = match layer {
+            None => None,
+            Some(name) => {
+                let l = fld.layers.iter().copied().find(|l| {
+                    set.layers
+                        .get(*l)
+                        .is_some_and(|x| x.id == name || x.name == name)
+                })?;
+                (fld.layers.last() != Some(&l)).then_some(l)
+            }
+        };
+        columns
+            .iter()
+            .position(|c| *c == (fi, layer))
+            .map(|i| n_meta + i as u16)
+    };
+    let last_col = n_meta + columns.len() as u16 - 1;
+    let n_rows = (units.len() as u32 + SPARE_ROWS).max(MIN_ROWS);
+    let last_row = FIRST_DATA_ROW + n_rows - 1;
+    // Title row above the header.
+    let title = format!(
+        "{} 佐证数据填报表({})",
+        set.name,
+        set.effective
+            .label
+            .clone()
+            .unwrap_or_else(|| format!("{} 至 {}", set.effective.from, set.effective.to))
+    );
+    let title_cols = last_col.min(7);
+    if title_cols > 0 {
+        ws.merge_range(0, 0, 0, title_cols, &title, &f.title)
+            .map_err(xl)?;
+    } else {
+        ws.write_string_with_format(0, 0, &title, &f.title)
+            .map_err(xl)?;
+    }
+    ws.set_row_height(0, 28).map_err(xl)?;
+    ws.set_row_height(HEADER_ROW, 48).map_err(xl)?;
+    // Header: metadata columns, then one column per field.
+    for (c, m) in meta.iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(HEADER_ROW, c, m.header(), &f.meta_header)
+            .map_err(xl)?;
+        ws.insert_note(HEADER_ROW, c, &note(m.note())).map_err(xl)?;
+        ws.set_column_width(c, if *m == Meta::Name { 14 } else { 12 })
+            .map_err(xl)?;
+        ws.set_column_format(c, &f.text).map_err(xl)?;
+        let list = match m {
+            Meta::Kind => Some((Lists::KINDS, "单位类型")),
+            Meta::Class => Some((Lists::CLASSES, "类别")),
+            Meta::Peer => Some((Lists::PEERS, "方阵")),
+            _ => None,
+        };
+        if let Some((col, title)) = list {
+            let dv = DataValidation::new()
+                .allow_list_formula(lists.formula(col))
+                .set_error_style(DataValidationErrorStyle::Warning);
+            let dv = validation(dv, title, &format!("请从下拉列表选择{title}"))?;
+            ws.add_data_validation(FIRST_DATA_ROW, c, last_row, c, &dv)
+                .map_err(xl)?;
+        }
+    }
+    for (i, (fi, layer)) in columns.iter().enumerate() {
+        let fld = &kind.fields[*fi];
+        let c = n_meta + i as u16;
+        let layer = layer.and_then(|l| set.layers.get(l));
+        let (h, text) = match layer {
+            None => (field_header(fld), field_note(fld)),
+            Some(l) => (
+                format!("{}@{}", field_header(fld), l.name),
+                format!(
+                    "{}\n({}核实的值,优先于单位自报;没有则留空)",
+                    field_note(fld),
+                    l.name
+                ),
+            ),
+        };
+        ws.write_string_with_format(HEADER_ROW, c, &h, &f.header)
+            .map_err(xl)?;
+        ws.insert_note(HEADER_ROW, c, &note(&text)).map_err(xl)?;
+        ws.set_column_width(c, (width(&h) / 2.0 + 2.0).clamp(9.0, 20.0))
+            .map_err(xl)?;
+        if fld.ty == FieldType::Text {
+            ws.set_column_format(c, &f.text).map_err(xl)?;
+        }
+        if let Some(dv) = field_validation(fld)? {
+            ws.add_data_validation(FIRST_DATA_ROW, c, last_row, c, &dv)
+                .map_err(xl)?;
+        }
+    }
+    // Rows: pre-filled units and their values.
+    for (r, u) in units.iter().enumerate() {
+        let row = FIRST_DATA_ROW + r as u32;
+        for (c, m) in meta.iter().enumerate() {
+            let c = c as u16;
+            let text = match m {
+                Meta::Id => Some(u.id.clone()),
+                Meta::Name => u.name.clone(),
+                Meta::Kind => u.kind.clone(),
+                Meta::Class => u
+                    .class
+                    .as_ref()
+                    .map(|x| named(set.classes.iter().map(|n| (&n.id, &n.name)), x)),
+                Meta::Peer => u
+                    .peer_group
+                    .as_ref()
+                    .map(|x| named(set.peer_groups.iter().map(|n| (&n.id, &n.name)), x)),
+                Meta::Parent => u.parent.clone(),
+            };
+            if let Some(t) = text {
+                ws.write_string_with_format(row, c, &t, &f.text)
+                    .map_err(xl)?;
+            }
+        }
+        for (full_name, raw, _) in &u.values {
+            let (name, suffix) = match full_name.rsplit_once('@') {
+                Some((n, l)) => (n.trim(), Some(l.trim())),
+                None => (full_name.as_str(), None),
+            };
+            let Some(fi) = find_field(&kind.fields, name) else {
+                continue;
+            };
+            let ty = kind.fields[fi].ty;
+            match raw {
+                evidence::RawValue::Layers(list) => {
+                    for (layer, v) in list {
+                        if let Some(c) = column_of(fi, Some(layer)) {
+                            write_value(ws, row, c, v, ty, f)?;
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(c) = column_of(fi, suffix) {
+                        write_value(ws, row, c, raw, ty, f)?;
+                    }
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(FIRST_DATA_ROW, 2).map_err(xl)?;
+    ws.set_paper_size(9).set_landscape();
+    ws.set_repeat_rows(HEADER_ROW, HEADER_ROW).map_err(xl)?;
+    ws.set_repeat_columns(0, 1).map_err(xl)?;
+    Ok(n_rows)
+}
+
+/// The display name for an id (or the text itself when it is no id).
+fn named<'a>(mut items: impl Iterator<Item = (&'a String, &'a String)>, x: &str) -> String {
+    items
+        .find(|(id, name)| *id == x || *name == x)
+        .map_or_else(|| x.to_string(), |(_, name)| name.clone())
+}
+
+fn note(text: &str) -> Note {
+    let lines = text.lines().count() as u32;
+    Note::new(text)
+        .add_author_prefix(false)
+        .set_author("kaohe")
+        .set_width(260)
+        .set_height(40 + 16 * lines)
+}
+
+/// Write a value the way a person types it in the template.
+fn write_value(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    raw: &RawValue,
+    ty: FieldType,
+    f: &Formats,
+) -> Result<(), WriteError> {
+    match raw {
+        RawValue::Missing | RawValue::NotFinite | RawValue::Layers(_) => {}
+        RawValue::Num(d) if ty == FieldType::Text => {
+            ws.write_string_with_format(row, col, d.normalize().to_string(), &f.text)
+                .map_err(xl)?;
+        }
+        RawValue::Num(d) => {
+            ws.write_number(row, col, d.to_f64().unwrap_or(f64::NAN))
+                .map_err(xl)?;
+        }
+        RawValue::Bool(b) => {
+            ws.write_string(row, col, if *b { "是" } else { "否" })
+                .map_err(xl)?;
+        }
+        RawValue::Text(t) => {
+            let t = match (ty, crate::evidence::parse_bool(t)) {
+                (FieldType::Bool, Some(b)) => if b { "是" } else { "否" }.to_string(),
+                _ => t.clone(),
+            };
+            ws.write_string(row, col, t).map_err(xl)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_ledger(
+    ws: &mut Worksheet,
+    set: &IndicatorSet,
+    input: &ReadEvidence,
+    lists: &Lists,
+    data_rows: u32,
+    f: &Formats,
+) -> Result<(), WriteError> {
+    ws.set_name(LEDGER_SHEET).map_err(xl)?;
+    ws.set_row_height(0, 32).map_err(xl)?;
+    let case_help: Vec<String> = set
+        .case_types
+        .iter()
+        .map(|c| format!("{}({})", c.name, c.id))
+        .collect();
+    let notes = [
+        "单位代码:与“佐证数据”表中的单位代码一致。".to_string(),
+        format!("案件类型(下拉选择):{}", case_help.join("、")),
+        "严重程度:整数。政策外多孩生育填孩次(3 = 第三孩),迟报填迟报月数;其余填 1 或不填。"
+            .to_string(),
+        format!(
+            "日期:发生或查实日期,如 2011-05-03。统计期 {} 至 {} 之外的案件不计分。",
+            set.effective.from, set.effective.to
+        ),
+        format!(
+            "发现层级(下拉选择):{}。上级发现的按规则加倍扣分。",
+            finder_labels(set).join("、")
+        ),
+        "自查上报(是/否):本单位自查发现并如实上报的填 是。".to_string(),
+        "文号:案件编号或文件文号。".to_string(),
+        "备注:其他说明。".to_string(),
+        "上报日期:案件信息上报的日期(迟报按上报日期计算月数)。".to_string(),
+        "是否查实(是/否):未查实的案件只列出,不计分;不填视为已查实。".to_string(),
+        "金额:与该条记录相关的金额(如经费),按类型汇总。".to_string(),
+    ];
+    let widths = [
+        12.0, 30.0, 10.0, 12.0, 12.0, 10.0, 16.0, 30.0, 12.0, 10.0, 10.0,
+    ];
+    for (c, h) in LEDGER_COLUMNS.iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(0, c, *h, &f.header)
+            .map_err(xl)?;
+        ws.insert_note(0, c, &note(&notes[c as usize]))
+            .map_err(xl)?;
+        ws.set_column_width(c, widths[c as usize]).map_err(xl)?;
+    }
+    ws.set_column_format(0, &f.text).map_err(xl)?;
+    ws.set_column_format(3, &f.date).map_err(xl)?;
+    ws.set_column_format(6, &f.text).map_err(xl)?;
+    ws.set_column_format(8, &f.date).map_err(xl)?;
+    let last = LEDGER_ROWS;
+    let units = Formula::new(format!(
+        "='{DATA_SHEET}'!$A${}:$A${}",
+        FIRST_DATA_ROW + 1,
+        FIRST_DATA_ROW + data_rows.max(1)
+    ));
+    let dvs = [
+        (
+            0u16,
+            validation(
+                DataValidation::new()
+                    .allow_list_formula(units)
+                    .set_error_style(DataValidationErrorStyle::Warning),
+                "单位代码",
+                "请选择“佐证数据”表中的单位代码",
+            )?,
+        ),
+        (
+            1,
+            validation(
+                DataValidation::new().allow_list_formula(lists.formula(Lists::CASE_TYPES)),
+                "案件类型",
+                "请从下拉列表选择案件类型",
+            )?,
+        ),
+        (
+            2,
+            validation(
+                DataValidation::new()
+                    .allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0)),
+                "严重程度",
+                "请填写不小于0的整数",
+            )?,
+        ),
+        (
+            3,
+            validation(
+                DataValidation::new()
+                    .allow_date(DataValidationRule::GreaterThanOrEqualTo(
+                        ExcelDateTime::from_ymd(1990, 1, 1).map_err(xl)?,
+                    ))
+                    .set_error_style(DataValidationErrorStyle::Warning),
+                "日期",
+                "请填写日期,如 2011-05-03",
+            )?,
+        ),
+        (
+            4,
+            validation(
+                DataValidation::new()
+                    .allow_list_formula(lists.formula(Lists::FINDERS))
+                    .set_error_style(DataValidationErrorStyle::Warning),
+                "发现层级",
+                "请从下拉列表选择发现层级",
+            )?,
+        ),
+        (
+            5,
+            validation(
+                DataValidation::new().allow_list_formula(lists.formula(Lists::YES_NO)),
+                "自查上报",
+                "请从下拉列表选择 是 或 否",
+            )?,
+        ),
+        (
+            8,
+            validation(
+                DataValidation::new()
+                    .allow_date(DataValidationRule::GreaterThanOrEqualTo(
+                        ExcelDateTime::from_ymd(1990, 1, 1).map_err(xl)?,
+                    ))
+                    .set_error_style(DataValidationErrorStyle::Warning),
+                "上报日期",
+                "请填写日期,如 2011-05-03",
+            )?,
+        ),
+        (
+            9,
+            validation(
+                DataValidation::new().allow_list_formula(lists.formula(Lists::YES_NO)),
+                "是否查实",
+                "请从下拉列表选择 是 或 否",
+            )?,
+        ),
+        (
+            10,
+            validation(
+                DataValidation::new()
+                    .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
+                    .set_error_style(DataValidationErrorStyle::Warning),
+                "金额",
+                "请填写金额(数值)",
+            )?,
+        ),
+    ];
+    for (c, dv) in &dvs {
+        ws.add_data_validation(1, *c, last, *c, dv).map_err(xl)?;
+    }
+    // Cases: those written under units, then the ledger rows.
+    let cases = input
+        .units
+        .iter()
+        .flat_map(|u| u.cases.iter().map(move |(c, _)| (u.id.as_str(), c)))
+        .chain(input.ledger.iter().map(|(u, c, _)| (u.as_str(), c)));
+    for (row, (unit, c)) in (1u32..).zip(cases) {
+        write_case(ws, row, set, unit, c, f)?;
+    }
+    ws.set_freeze_panes(1, 1).map_err(xl)?;
+    Ok(())
+}
+
+fn write_case(
+    ws: &mut Worksheet,
+    row: u32,
+    set: &IndicatorSet,
+    unit: &str,
+    c: &RawCase,
+    f: &Formats,
+) -> Result<(), WriteError> {
+    ws.write_string_with_format(row, 0, unit, &f.text)
+        .map_err(xl)?;
+    let ty = named(
+        set.case_types.iter().map(|n| (&n.id, &n.name)),
+        &c.case_type.value,
+    );
+    ws.write_string(row, 1, ty).map_err(xl)?;
+    if let Some(s) = c.severity {
+        ws.write_number(row, 2, f64::from(s)).map_err(xl)?;
+    }
+    if let Some(d) = c.date {
+        let dt = ExcelDateTime::parse_from_str(&d.to_string()).map_err(xl)?;
+        ws.write_datetime_with_format(row, 3, &dt, &f.date)
+            .map_err(xl)?;
+    }
+    if let Some(x) = &c.found_by {
+        ws.write_string(row, 4, x).map_err(xl)?;
+    }
+    ws.write_string(row, 5, if c.self_reported { "是" } else { "否" })
+        .map_err(xl)?;
+    if let Some(x) = &c.reference {
+        ws.write_string_with_format(row, 6, x, &f.text)
+            .map_err(xl)?;
+    }
+    if let Some(x) = &c.note {
+        ws.write_string(row, 7, x).map_err(xl)?;
+    }
+    if let Some(d) = c.reported {
+        let dt = ExcelDateTime::parse_from_str(&d.to_string()).map_err(xl)?;
+        ws.write_datetime_with_format(row, 8, &dt, &f.date)
+            .map_err(xl)?;
+    }
+    if let Some(v) = c.verified {
+        ws.write_string(row, 9, if v { "是" } else { "否" })
+            .map_err(xl)?;
+    }
+    if let Some(a) = c.amount {
+        ws.write_number(row, 10, a.to_f64().unwrap_or(f64::NAN))
+            .map_err(xl)?;
+    }
+    Ok(())
+}
+
+fn write_info(
+    ws: &mut Worksheet,
+    set: &IndicatorSet,
+    period: Option<&str>,
+    f: &Formats,
+) -> Result<(), WriteError> {
+    ws.set_name(INFO_SHEET).map_err(xl)?;
+    ws.set_column_width(0, 22).map_err(xl)?;
+    ws.set_column_width(1, 36).map_err(xl)?;
+    ws.set_column_width(2, 16).map_err(xl)?;
+    ws.set_column_width(3, 8).map_err(xl)?;
+    ws.set_column_width(4, 60).map_err(xl)?;
+    let mut r = 0u32;
+    ws.write_string_with_format(
+        r,
+        0,
+        format!("{} 佐证数据填报说明", set.name),
+        &f.bold.clone().set_font_size(14),
+    )
+    .map_err(xl)?;
+    ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
+    r += 2;
+    let facts = [
+        ("指标体系", format!("{}({})", set.name, set.id)),
+        ("版本", set.version.clone()),
+        (
+            "统计期",
+            format!(
+                "{} 至 {}{}",
+                set.effective.from,
+                set.effective.to,
+                set.effective
+                    .label
+                    .as_ref()
+                    .map(|l| format!("({l})"))
+                    .unwrap_or_default()
+            ),
+        ),
+        ("被考核单位类型", set.unit_kind().name.clone()),
+        (
+            PERIOD_LABEL,
+            period
+                .map(str::to_string)
+                .or_else(|| set.effective.label.clone())
+                .unwrap_or_default(),
+        ),
+    ];
+    for (k, v) in facts {
+        ws.write_string_with_format(r, 0, k, &f.bold).map_err(xl)?;
+        ws.write_string(r, 1, v).map_err(xl)?;
+        r += 1;
+    }
+    r += 1;
+    let steps = [
+        "填报步骤",
+        "1. 在“佐证数据”表中每个单位填一行。单位代码必填且唯一;已预填的单位代码、名称请勿修改。",
+        "2. 每列对应一项佐证数据,表头写明名称和计量单位;鼠标移到表头可看到填写说明(批注)。",
+        "3. 百分比直接填数值,如 96.98(也可输入 96.98%);千分比填 ‰ 前的数值;人数、次数等填整数。",
+        "4. 是/否 类数据从下拉列表选择。没有的数据留空,不要填 0 或“无”(留空表示缺少佐证)。",
+        "5. 在“案件台账”表中每个案件填一行:单位代码、案件类型(下拉选择)、日期、发现层级等。",
+        "6. 不要修改表头文字。可以在表头上方加标题行,也可以在末尾加“合计”行,读取时会自动跳过。",
+        "7. 填好后保存为 .xlsx(WPS、LibreOffice 亦可),运行:kaohe assess -s 指标体系.yaml 本文件.xlsx",
+    ];
+    for (i, s) in steps.iter().enumerate() {
+        if i == 0 {
+            ws.write_string_with_format(r, 0, *s, &f.bold).map_err(xl)?;
+        } else {
+            ws.merge_range(r, 0, r, 4, s, &f.wrap).map_err(xl)?;
+            ws.set_row_height(r, 30).map_err(xl)?;
+        }
+        r += 1;
+    }
+    r += 1;
+    ws.write_string_with_format(r, 0, "佐证数据字段", &f.bold)
+        .map_err(xl)?;
+    r += 1;
+    for (c, h) in ["字段代码", "名称", "填写", "单位", "说明"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string_with_format(r, c as u16, *h, &f.header)
+            .map_err(xl)?;
+    }
+    r += 1;
+    for kind in &set.kinds {
+        for fld in &kind.fields {
+            ws.write_string(r, 0, &fld.id).map_err(xl)?;
+            ws.write_string(r, 1, field_header(fld)).map_err(xl)?;
+            ws.write_string(r, 2, type_text(fld.ty)).map_err(xl)?;
+            ws.write_string(r, 3, fld.unit.clone().unwrap_or_default())
+                .map_err(xl)?;
+            ws.write_string_with_format(r, 4, fld.help.clone().unwrap_or_default(), &f.wrap)
+                .map_err(xl)?;
+            r += 1;
+        }
+    }
+    r += 1;
+    ws.write_string_with_format(r, 0, "案件类型", &f.bold)
+        .map_err(xl)?;
+    r += 1;
+    for (c, h) in ["代码", "名称"].iter().enumerate() {
+        ws.write_string_with_format(r, c as u16, *h, &f.header)
+            .map_err(xl)?;
+    }
+    r += 1;
+    for c in &set.case_types {
+        ws.write_string(r, 0, &c.id).map_err(xl)?;
+        ws.write_string(r, 1, &c.name).map_err(xl)?;
+        r += 1;
+    }
+    ws.set_active(true);
+    Ok(())
+}

@@ -1222,7 +1222,7 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter(|c| c.gate_fail.is_empty() && c.excluded.is_empty() && c.cool.is_empty())
             .collect();
-        let key = |id: &str| -> (u32, Vec<TieKey>, String) {
+        let key = |id: &str| -> OrderKey {
             let u = self.cur.unit(id);
             (
                 u.map_or(u32::MAX, |u| u.rank),
@@ -1233,8 +1233,7 @@ impl<'a> Ctx<'a> {
                 id.to_string(),
             )
         };
-        let mut order: Vec<(&Cand, (u32, Vec<TieKey>, String))> =
-            eligible.iter().map(|c| (*c, key(&c.id))).collect();
+        let mut order: Vec<(&Cand, OrderKey)> = eligible.iter().map(|c| (*c, key(&c.id))).collect();
         order.sort_by(|x, y| x.1.cmp(&y.1));
         let per_year = a
             .quota
@@ -1290,7 +1289,7 @@ impl<'a> Ctx<'a> {
         let mut count = 0usize;
         for (pos, (c, k)) in order.iter().enumerate() {
             let mut reasons = c.ok.clone();
-            let tied: Vec<&(&Cand, (u32, Vec<TieKey>, String))> = order
+            let tied: Vec<&(&Cand, OrderKey)> = order
                 .iter()
                 .filter(|(o, ok)| o.id != c.id && ok.0 == k.0 && k.0 != u32::MAX)
                 .collect();
@@ -1787,6 +1786,9 @@ fn at_stage(s: &Standing, st: Stage) -> bool {
         }
     }
 }
+
+/// Where a candidate sorts: scorecard rank, tie-rule values, unit id.
+type OrderKey = (u32, Vec<TieKey>, String);
 
 /// One tie rule's value for a unit; smaller sorts first.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

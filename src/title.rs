@@ -679,7 +679,7 @@ pub fn load_registry_str(file: &str, text: &str) -> Result<Registry, Diagnostics
                 format!(
                     "unknown unit `{}` (declare it under `units`; known: {})",
                     e.unit.value,
-                    unit_ids.iter().copied().collect::<Vec<_>>().join(", ")
+                    some(&unit_ids)
                 ),
             );
         }
@@ -824,6 +824,17 @@ fn check_lifecycle(file: &str, events: &[Event], sink: &mut Sink) {
     }
 }
 
+/// Up to ten names, then how many more.
+fn some(names: &BTreeSet<&str>) -> String {
+    let mut out: Vec<&str> = names.iter().copied().take(10).collect();
+    let more = names.len().saturating_sub(10);
+    let more = format!("… and {more} more");
+    if names.len() > 10 {
+        out.push(&more);
+    }
+    out.join(", ")
+}
+
 fn dup(sink: &mut Sink, seen: &mut BTreeMap<String, Location>, id: &S, what: &str) {
     if let Some(first) = seen.get(&id.value) {
         sink.at(
@@ -937,9 +948,9 @@ events:
         let d = load_registry_str("r.yaml", bad).expect_err("invalid");
         let text = d.to_string();
         for want in [
-            "r.yaml:5:9: duplicate title id `demo`",
-            "r.yaml:7:34: unknown parent unit `nowhere`",
-            "r.yaml:10:5: events must be in date order",
+            "r.yaml:5:11: duplicate title id `demo` (first at line 4)",
+            "r.yaml:7:32: unknown parent unit `nowhere`",
+            "r.yaml:10:13: events must be in date order",
             "r.yaml:10:31: unknown unit `b`",
             "unknown title `nope`",
             "needs `result: 通过`",

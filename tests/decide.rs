@@ -219,6 +219,17 @@ fn storyline_every_decision_and_its_reasons() {
         &["V_GRADE_CAP"],
         &["等次封顶"],
     );
+    // The brief shows each veto with its rule and evidence.
+    let html = render::brief_html(o);
+    for s in [
+        "V_TWO_NON",
+        "辖区发生&quot;两非&quot;案件且监管不力的,实行&quot;一票否决&quot;",
+        "单线否决(部门线)",
+        "区直部门、单位职工违法生育(例): 1例",
+        "提示(未执行)",
+    ] {
+        assert!(html.contains(s), "2011 brief lacks {s}");
+    }
     let rec = award("A-RECOMMEND");
     // 罗湖 and 宝安 tie at 869.93 (rank 3): the party-and-government line orders them.
     check(

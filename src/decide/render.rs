@@ -128,7 +128,8 @@ td.n { text-align: right; white-space: nowrap; }
 td.v { white-space: nowrap; font-weight: bold; }
 td.u { white-space: nowrap; }
 .ok { color: #05612f; } .bad { color: #a40000; } .warn { color: #8a5300; } .muted { color: #555; }
-.rules { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 8.5pt; word-break: break-all; }
+.rules { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 8.5pt; }
+.rules span { white-space: nowrap; }
 ul.r { margin: 0; padding-left: 1.1em; } ul.r li { margin: 0; }
 table.meta td { border: none; padding: 0 4pt 0 0; } table.meta td:first-child { white-space: nowrap; color: #444; }
 .summary li { margin: 1pt 0; }
@@ -167,7 +168,11 @@ fn reasons(r: &[String]) -> String {
 }
 
 fn rules(r: &[String]) -> String {
-    format!("<span class=\"rules\">{}</span>", esc(&r.join(" ")))
+    let ids: Vec<String> = r
+        .iter()
+        .map(|x| format!("<span>{}</span>", esc(x)))
+        .collect();
+    format!("<span class=\"rules\">{}</span>", ids.join(" "))
 }
 
 fn verdict(d: &Decision) -> String {
@@ -536,6 +541,11 @@ pub fn brief_html(o: &Outcome) -> String {
     h
 }
 
+fn pad(s: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 /// A few lines for the terminal.
 pub fn summary(o: &Outcome) -> String {
     let mut out = String::new();
@@ -551,15 +561,15 @@ pub fn summary(o: &Outcome) -> String {
         ) {
             continue;
         }
-        let what = match &d.title {
-            Some((_, t)) => format!("{} {}", o.topic_zh(&d.topic), t),
-            None => o.topic_zh(&d.topic),
+        let what = match (&d.topic, &d.title) {
+            (Topic::Award(_), _) | (_, None) => o.topic_zh(&d.topic),
+            (_, Some((_, t))) => format!("{}:{t}", o.topic_zh(&d.topic)),
         };
         let _ = writeln!(
             out,
-            "  {:<8} {}  {}  [{}]",
-            d.unit_name,
-            d.label,
+            "  {}  {}  {}  [{}]",
+            pad(&d.unit_name, 10),
+            pad(&d.label, 16),
             what,
             d.rules.join(" ")
         );

@@ -956,3 +956,95 @@ fn cli_invalid_input_reports_everything_and_writes_nothing() {
     assert!(run.stderr.contains("3 errors found"), "{}", run.stderr);
     assert!(!run.dir.join("out").exists(), "nothing may be written");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The brief in a real browser
+// ---------------------------------------------------------------------------------------------
+
+/// Headless Chromium prints the 2011 brief (vetoes, exemptions, a tie, delegation) to A4 without
+/// console messages; skipped without Chromium (as `tests/browser.rs`).
+#[test]
+fn the_brief_prints_on_a4_in_chromium() {
+    let chrome = std::env::var_os("KAOHE_CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let p = PathBuf::from("/usr/bin/chromium");
+            p.is_file().then_some(p)
+        });
+    let Some(chrome) = chrome else {
+        eprintln!("skipping: chromium not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("decide-browser");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("profile")).expect("dir");
+    let o = &replay()[&2011].outcome;
+    let page = dir.join("brief-2011.html");
+    std::fs::write(&page, render::brief_html(o)).expect("write brief");
+    let pdf = dir.join("brief-2011.pdf");
+    let out = std::process::Command::new(&chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--no-pdf-header-footer",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("chromium runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {stderr}");
+    let console: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    for s in [
+        "2011年度目标管理责任制考核结果及示范称号决定",
+        "取消评选资格",
+        "与宝安区并列第3名",
+        "2012年度考核安排",
+    ] {
+        assert!(dom.contains(s), "the rendered page lacks {s}");
+    }
+    let bytes = std::fs::read(&pdf).expect("pdf written");
+    let text = String::from_utf8_lossy(&bytes);
+    let pages = text.matches("/Type /Page\n").count()
+        + text.matches("/Type /Page ").count()
+        + text.matches("/Type /Page/").count()
+        + text.matches("/Type/Page/").count()
+        + text.matches("/Type/Page\n").count()
+        + text.matches("/Type/Page ").count();
+    assert!(pages >= 3, "a {pages}-page brief is too short");
+    let boxes: Vec<Vec<f64>> = text
+        .split("/MediaBox [")
+        .skip(1)
+        .map(|r| {
+            r.split(']')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect()
+        })
+        .collect();
+    assert!(!boxes.is_empty(), "no page boxes in the PDF");
+    for b in boxes {
+        assert!(
+            b.len() == 4
+                && (b[2] - b[0] - 595.28).abs() < 2.0
+                && (b[3] - b[1] - 841.89).abs() < 2.0,
+            "not A4: {b:?}"
+        );
+    }
+}

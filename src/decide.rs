@@ -5,7 +5,7 @@
 //!
 //! 1. **results**: pass/fail (达标/不达标) per unit, or exempt (免于考核) when the unit passed a
 //!    demonstration inspection this year;
-//! 2. **retroactive findings** (查实) made this year: what was conferred since the year they
+//! 2. **retroactive findings** (查实) made since the previous decision: what was conferred since the year they
 //!    concern is revoked, with the finding as the reason;
 //! 3. **review** (复查) of held titles: kept, yellow card, warning lifted, revoked, expired;
 //! 4. **awards** in policy order: candidates, gates, veto reach, cool-down, quota in rank order
@@ -855,13 +855,20 @@ impl<'a> Ctx<'a> {
     fn retroactive(&mut self) {
         let rules: &[policy::RawRetro] = &self.p.raw.retroactive;
         let reg = self.reg;
+        // Findings made since the previous decision (all of them before the first one).
+        let previous = reg
+            .events
+            .iter()
+            .filter(|e| e.decision.is_some())
+            .map(|e| e.date)
+            .max();
         for r in rules {
             let findings: Vec<&Event> = reg
                 .events
                 .iter()
                 .filter(|e| {
                     e.kind == EventKind::Finding
-                        && e.date.year() == self.year
+                        && previous.is_none_or(|p| e.date > p)
                         && e.date <= self.date
                         && e.finding
                             .as_deref()
@@ -1469,10 +1476,19 @@ impl<'a> Ctx<'a> {
             }
             RawGate::NoVeto { years, scope } => {
                 let n = years.value as i32;
-                let hits: Vec<String> = ((self.year - n + 1)..=self.year)
-                    .flat_map(|y| self.vetoes_in(unit, y, None, *scope))
-                    .map(|h| h.text)
-                    .collect();
+                let mut hits: Vec<String> = Vec::new();
+                for y in (self.year - n + 1)..=self.year {
+                    let known = self.years.get(&y).is_some_and(|s| s.unit(unit).is_some())
+                        || self.exempting(unit, y).is_some();
+                    if !known {
+                        hits.push(format!("缺少{y}年度考核结果"));
+                    }
+                    hits.extend(
+                        self.vetoes_in(unit, y, None, *scope)
+                            .into_iter()
+                            .map(|h| h.text),
+                    );
+                }
                 if hits.is_empty() {
                     Ok(format!("近{n}年无一票否决"))
                 } else {

@@ -413,8 +413,9 @@ fn storyline_every_decision_and_its_reasons() {
         "a title revoked retroactively is not reviewed"
     );
 
-    // 2015 — the national application; a new yellow card.
+    // 2015 — the national application; a new yellow card; the 2014 finding is not acted on twice.
     let o = &story[&2015].outcome;
+    assert!(!o.decisions.iter().any(|d| d.topic == Topic::Retroactive));
     check(
         find(o, "shenzhen", &award("A-NATIONAL"), None),
         Verdict::Granted(EventKind::Apply),

@@ -931,6 +931,38 @@ events:
     }
 
     #[test]
+    fn appending_to_a_registry_without_a_log_starts_one() {
+        let head = "schema: kaohe.titles/1\nname: 测试\ntitles: [{ id: demo, name: 示范区, level: city }]\nunits: [{ id: a, name: 甲区 }]";
+        let r = load_registry_str("r.yaml", head).expect("valid");
+        let e = Event::new(date("2012-12-31"), "a", Some("demo"), EventKind::Apply);
+        let text = r.append("first", &[e]);
+        assert!(text.starts_with(head));
+        assert!(text.contains("\nevents:\n  # first\n  - date: 2012-12-31\n"));
+        let again = load_registry_str("r.yaml", &text).expect("valid");
+        assert_eq!(again.events.len(), 1);
+        // `events:` with nothing yet.
+        let empty = format!("{head}\nevents:\n");
+        let r = load_registry_str("r.yaml", &empty).expect("valid");
+        let text = r.append(
+            "c",
+            &[Event::new(
+                date("2012-12-31"),
+                "a",
+                Some("demo"),
+                EventKind::Apply,
+            )],
+        );
+        assert_eq!(text.matches("events:").count(), 1);
+        assert_eq!(
+            load_registry_str("r.yaml", &text)
+                .expect("valid")
+                .events
+                .len(),
+            1
+        );
+    }
+
+    #[test]
     fn every_problem_is_reported_with_its_line() {
         let bad = "schema: kaohe.titles/1
 name: 测试

@@ -1,4 +1,5 @@
-//! The command line: `kaohe assess`, `kaohe check`, `kaohe test`, `kaohe template`.
+//! The command line: `kaohe assess`, `kaohe check`, `kaohe test`, `kaohe template`,
+//! `kaohe decide`.
 //!
 //! Exit codes: 0 success; 1 rule test cases failed; 2 command-line usage error (clap);
 //! 65 invalid input (every error printed on stderr, nothing written); 70 internal failure.
@@ -48,6 +49,9 @@ pub enum Command {
     Check(InputArgs),
     /// Run rule test cases (YAML) and report which pass.
     Test(TestArgs),
+    /// Decide pass/fail, titles, exemptions and next year's plan for the leading group
+    /// (default: the shipped storyline's 2015 decision).
+    Decide(crate::decide::cli::DecideArgs),
     /// Write an Excel evidence-entry workbook for an indicator set (instructions, one row per
     /// unit, validation, case ledger).
     Template(TemplateArgs),
@@ -133,6 +137,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check(&a),
         Command::Test(a) => test(&a),
         Command::Template(a) => template(&a),
+        Command::Decide(a) => crate::decide::cli::run(&a),
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod decide;
 pub mod diag;
 pub mod engine;
 pub mod evidence;
@@ -22,3 +23,4 @@ pub mod result;
 pub mod table;
 pub mod template;
 pub mod testcase;
+pub mod title;

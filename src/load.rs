@@ -167,7 +167,7 @@ fn structural_errors(file: &str, text: &str, first: &serde_saphyr::Error) -> Dia
 
 /// The text of one block-sequence item, padded so that line and column numbers of errors in it
 /// are those of the original file.
-fn item_region(text: &str, loc: Location) -> Option<String> {
+pub(crate) fn item_region(text: &str, loc: Location) -> Option<String> {
     let start = usize::try_from(loc.span().byte_offset()?).ok()?;
     let line = usize::try_from(loc.line()).ok()?;
     let column = usize::try_from(loc.column()).ok()?;

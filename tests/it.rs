@@ -3,6 +3,7 @@
 mod browser;
 mod cases;
 mod cli;
+mod decide;
 mod determinism;
 mod evidence3;
 mod excel;

@@ -1,0 +1,1829 @@
+//! `kaohe decide`: the leading group's decisions from a year's results.
+//!
+//! Reads this year's scorecard, earlier years' scorecards, the title registry and the decision
+//! policy, and decides — in this order, each step seeing the events of the steps before it:
+//!
+//! 1. **results**: pass/fail (达标/不达标) per unit, or exempt (免于考核) when the unit passed a
+//!    demonstration inspection this year;
+//! 2. **retroactive findings** (查实) made since the previous decision: what was conferred since the year they
+//!    concern is revoked, with the finding as the reason;
+//! 3. **review** (复查) of held titles: kept, yellow card, warning lifted, revoked, expired;
+//! 4. **awards** in policy order: candidates, gates, veto reach, cool-down, quota in rank order
+//!    with the stated tie rules;
+//! 5. **next year's plan**: who the city assesses, who is exempt, which streets self-assess.
+//!
+//! [`decide`] is pure and deterministic: no I/O, no clock, ordered maps only. Every decision
+//! carries the ids of the rules that produced it and its reasons in Chinese. The new registry
+//! events are returned; [`crate::title::Registry::append`] writes them after the old ones.
+
+pub mod cli;
+pub mod policy;
+pub mod render;
+pub mod scorecard;
+
+use crate::diag::{Diagnostic, Diagnostics, Sink};
+use crate::num::show;
+use crate::title::{Event, EventKind, EventResult, Registry, Standing};
+use chrono::{Datelike, Months, NaiveDate};
+use policy::{Action, Policy, RawAward, RawCandidates, RawGate, RawTie, RawWhen, Stage, VetoScope};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use scorecard::{Scorecard, UnitView};
+use serde_saphyr::Spanned;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a decision is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Topic {
+    /// Pass/fail or exemption this year.
+    Result,
+    /// A finding made later, and what it revokes.
+    Retroactive,
+    /// The annual review of a held title.
+    Review,
+    /// An award (its id).
+    Award(String),
+    /// Next year's streets assessed by the unit's self-assessment.
+    Delegation,
+}
+
+/// The decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Exempt,
+    Kept,
+    Warned,
+    WarningLifted,
+    Revoked,
+    RetroRevoked,
+    FindingRecorded,
+    Expired,
+    Granted(EventKind),
+    NotEligible,
+    Excluded,
+    CoolDown,
+    QuotaCut,
+    Delegated,
+}
+
+impl Verdict {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Verdict::Pass => "达标",
+            Verdict::Fail => "不达标",
+            Verdict::Exempt => "免于考核",
+            Verdict::Kept => "保留称号",
+            Verdict::Warned => "黄牌警告",
+            Verdict::WarningLifted => "撤销黄牌",
+            Verdict::Revoked => "撤销称号",
+            Verdict::RetroRevoked => "追溯撤销",
+            Verdict::FindingRecorded => "查实记录",
+            Verdict::Expired => "称号到期",
+            Verdict::Granted(EventKind::Apply) => "申报",
+            Verdict::Granted(EventKind::Recommend) => "初评推荐",
+            Verdict::Granted(_) => "命名",
+            Verdict::NotEligible => "不符合条件",
+            Verdict::Excluded => "取消评选资格",
+            Verdict::CoolDown => "近年已获,本次不参评",
+            Verdict::QuotaCut => "名额已满,未入选",
+            Verdict::Delegated => "委托自评",
+        }
+    }
+}
+
+/// One decision with the rules behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub unit: String,
+    pub unit_name: String,
+    pub topic: Topic,
+    /// Title id and name, for title and award decisions.
+    pub title: Option<(String, String)>,
+    pub verdict: Verdict,
+    /// The verdict as shown (an award may name it, e.g. 通报表彰).
+    pub label: String,
+    /// Ids of the policy rules (and veto rules) that produced it.
+    pub rules: Vec<String>,
+    /// Why, in Chinese, one reason per item.
+    pub reasons: Vec<String>,
+}
+
+/// A unit's place in this year's results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreRow {
+    pub unit: String,
+    pub name: String,
+    pub rank: u32,
+    pub total: Decimal,
+    pub grade: String,
+    pub score_grade: String,
+}
+
+/// A veto that fired this year, with its rule text and evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VetoRow {
+    pub unit: String,
+    pub unit_name: String,
+    pub id: String,
+    pub name: String,
+    pub applied: bool,
+    /// 整体否决 / 单线否决 (line) / 等次封顶 / 提示.
+    pub kind: String,
+    pub effect: Option<String>,
+    pub reason: String,
+    /// `name: value` pairs.
+    pub evidence: Vec<String>,
+}
+
+/// How a unit is assessed next year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanMode {
+    City,
+    Exempt,
+    SelfAssess,
+}
+
+impl PlanMode {
+    pub fn zh(self) -> &'static str {
+        match self {
+            PlanMode::City => "市考核",
+            PlanMode::Exempt => "免于考核",
+            PlanMode::SelfAssess => "委托自评",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRow {
+    pub unit: String,
+    pub name: String,
+    /// 区 or 街道.
+    pub level: &'static str,
+    pub parent: Option<(String, String)>,
+    pub mode: PlanMode,
+    /// Who assesses (the city's leading group, or the district).
+    pub assessor: String,
+    pub rules: Vec<String>,
+    pub note: String,
+}
+
+/// A unit's standing with a title after the decisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandingRow {
+    pub unit: String,
+    pub unit_name: String,
+    pub title: String,
+    pub title_name: String,
+    pub level: &'static str,
+    pub status: String,
+    pub holds: bool,
+}
+
+/// Everything a decision run produces.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub year: i32,
+    pub date: NaiveDate,
+    pub policy: (String, String, String),
+    pub set: scorecard::SetView,
+    pub period: scorecard::PeriodView,
+    pub scorecard_file: String,
+    pub history: Vec<(i32, String)>,
+    pub registry_name: String,
+    pub scores: Vec<ScoreRow>,
+    pub vetoes: Vec<VetoRow>,
+    pub decisions: Vec<Decision>,
+    pub plan: Vec<PlanRow>,
+    pub standings: Vec<StandingRow>,
+    /// Events to append to the registry, in order.
+    pub events: Vec<Event>,
+    /// Every policy rule: id and text.
+    pub rules: Vec<(String, String)>,
+    /// The awards decided this year: id and name, in policy order.
+    pub awards: Vec<(String, String)>,
+}
+
+impl Outcome {
+    /// What a decision is about, in Chinese.
+    pub fn topic_zh(&self, t: &Topic) -> String {
+        match t {
+            Topic::Result => "考核结果".to_string(),
+            Topic::Retroactive => "追溯否决".to_string(),
+            Topic::Review => "称号复查".to_string(),
+            Topic::Delegation => "委托自评".to_string(),
+            Topic::Award(id) => self
+                .awards
+                .iter()
+                .find(|(i, _)| i == id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_else(|| id.clone()),
+        }
+    }
+    /// Decisions about one unit.
+    pub fn for_unit<'a>(&'a self, unit: &'a str) -> impl Iterator<Item = &'a Decision> + 'a {
+        self.decisions.iter().filter(move |d| d.unit == unit)
+    }
+    /// The comment line written above the appended events.
+    pub fn registry_comment(&self) -> String {
+        format!(
+            "kaohe decide {}: {} {} ({}), {}",
+            self.year, self.policy.0, self.policy.2, self.period.label, self.date
+        )
+    }
+}
+
+/// Decide. `date` overrides the policy's decision date. Cross-checks between the inputs
+/// (grade labels, title ids, years, a registry already decided for this year) are reported
+/// together as diagnostics.
+pub fn decide(
+    policy: &Policy,
+    registry: &Registry,
+    current: &Scorecard,
+    history: &[Scorecard],
+    date: Option<NaiveDate>,
+) -> Result<Outcome, Diagnostics> {
+    let year = current.year();
+    let (m, d) = policy.decision_day;
+    let date = match date.or_else(|| NaiveDate::from_ymd_opt(year, m, d)) {
+        Some(x) => x,
+        None => {
+            return Err(Diagnostics::new(vec![Diagnostic::file(
+                &policy.file,
+                format!("no decision date {m:02}-{d:02} in {year}"),
+            )]));
+        }
+    };
+    check(policy, registry, current, history, date)?;
+    let mut years: BTreeMap<i32, &Scorecard> = history.iter().map(|h| (h.year(), h)).collect();
+    years.insert(year, current);
+    let mut c = Ctx {
+        p: policy,
+        reg: registry,
+        cur: current,
+        years,
+        year,
+        date,
+        events: Vec::new(),
+        decisions: Vec::new(),
+        passed: BTreeMap::new(),
+    };
+    c.results();
+    c.retroactive();
+    c.review();
+    let awards: &[RawAward] = &policy.raw.awards;
+    for a in awards {
+        c.award(a);
+    }
+    let plan = c.plan();
+    let standings = c.standings();
+    let scores = current
+        .units
+        .iter()
+        .map(|u| ScoreRow {
+            unit: u.id.clone(),
+            name: u.name.clone(),
+            rank: u.rank,
+            total: u.total,
+            grade: u.grade.clone(),
+            score_grade: u.score_grade.clone(),
+        })
+        .collect();
+    let vetoes = current
+        .units
+        .iter()
+        .flat_map(|u| {
+            u.vetoes.iter().map(move |v| VetoRow {
+                unit: u.id.clone(),
+                unit_name: u.name.clone(),
+                id: v.id.clone(),
+                name: v.name.clone(),
+                applied: v.applied,
+                kind: match veto_class(u, &v.id, v.applied) {
+                    Some(VetoClass::Unit) => "整体否决".to_string(),
+                    Some(VetoClass::Line) => {
+                        let line = u
+                            .lines
+                            .iter()
+                            .find(|l| l.zeroed_by.as_deref() == Some(v.id.as_str()))
+                            .map(|l| l.name.clone())
+                            .unwrap_or_default();
+                        format!("单线否决({line})")
+                    }
+                    Some(VetoClass::Cap) => "等次封顶".to_string(),
+                    None => "提示(未执行)".to_string(),
+                },
+                effect: v.effect.clone(),
+                reason: v.reason.clone(),
+                evidence: v
+                    .evidence
+                    .iter()
+                    .map(|e| format!("{}: {}", e.name, e.value))
+                    .collect(),
+            })
+        })
+        .collect();
+    Ok(Outcome {
+        year,
+        date,
+        policy: (
+            policy.raw.id.value.clone(),
+            policy.raw.name.clone(),
+            policy.raw.version.clone(),
+        ),
+        set: current.indicator_set.clone(),
+        period: current.period.clone(),
+        scorecard_file: current.file.clone(),
+        history: history
+            .iter()
+            .map(|h| (h.year(), h.file.clone()))
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .collect(),
+        registry_name: registry.name.clone(),
+        scores,
+        vetoes,
+        decisions: c.decisions,
+        plan,
+        standings,
+        events: c.events,
+        rules: policy
+            .rules
+            .iter()
+            .cloned()
+            .chain(registry.titles.iter().filter_map(|t| {
+                t.term_years.map(|n| {
+                    (
+                        format!("{}.term_years", t.id),
+                        format!(
+                            "{}有效期{n}年,自命名之日起计算,期满未重新命名的称号到期(称号登记册)",
+                            t.name
+                        ),
+                    )
+                })
+            }))
+            .collect(),
+        awards: policy
+            .raw
+            .awards
+            .iter()
+            .filter(|a| {
+                a.years.as_ref().is_none_or(|y| {
+                    y.from.is_none_or(|f| year >= f) && y.to.is_none_or(|t| year <= t)
+                })
+            })
+            .map(|a| (a.id.value.clone(), a.name.clone()))
+            .collect(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-checks
+// ---------------------------------------------------------------------------------------------
+
+fn check(
+    policy: &Policy,
+    registry: &Registry,
+    current: &Scorecard,
+    history: &[Scorecard],
+    date: NaiveDate,
+) -> Result<(), Diagnostics> {
+    let p = &policy.raw;
+    let mut sink = Sink::new(&policy.file);
+    let year = current.year();
+    let grade = |sink: &mut Sink, g: &Spanned<String>| {
+        if current.grade_index(&g.value).is_none() {
+            sink.at(
+                g.referenced,
+                format!(
+                    "unknown grade `{}` (the scorecard's grades: {})",
+                    g.value,
+                    current
+                        .grades
+                        .iter()
+                        .map(|g| g.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    };
+    let title = |sink: &mut Sink, t: &Spanned<String>| {
+        if registry.title(&t.value).is_none() {
+            sink.at(
+                t.referenced,
+                format!(
+                    "unknown title `{}` (the registry's titles: {})",
+                    t.value,
+                    registry
+                        .titles
+                        .iter()
+                        .map(|t| t.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    };
+    if let Some(set) = &p.indicator_set {
+        for s in std::iter::once(current).chain(history) {
+            if s.indicator_set.id != set.value {
+                sink.at(
+                    set.referenced,
+                    format!(
+                        "this policy is for indicator set `{}`, but {} was scored with `{}`",
+                        set.value, s.file, s.indicator_set.id
+                    ),
+                );
+            }
+        }
+    }
+    grade(&mut sink, &p.pass.min_grade);
+    if let Some(x) = &p.exemption {
+        for t in x.titles.iter().flatten() {
+            title(&mut sink, t);
+        }
+    }
+    if let Some(rv) = &p.review {
+        for t in &rv.titles {
+            title(&mut sink, t);
+        }
+        for r in &rv.rules {
+            if let RawWhen::BelowGrade { grade: g, .. } = &r.when.value {
+                grade(&mut sink, g);
+            }
+        }
+    }
+    let lines: BTreeSet<&str> = current
+        .units
+        .iter()
+        .flat_map(|u| u.lines.iter().map(|l| l.id.as_str()))
+        .collect();
+    for a in &p.awards {
+        title(&mut sink, &a.title);
+        if let RawCandidates::Units(ids) = &a.candidates.value {
+            for u in ids {
+                if registry.unit(&u.value).is_none() && current.unit(&u.value).is_none() {
+                    sink.at(u.referenced, format!("unknown unit `{}`", u.value));
+                }
+            }
+        }
+        for g in &a.gates {
+            match &g.value {
+                RawGate::GradeAtLeast { grade: x, .. } => grade(&mut sink, x),
+                RawGate::Holds { title: t } | RawGate::ChildrenHold { title: t, .. } => {
+                    title(&mut sink, t)
+                }
+                RawGate::InspectionPassed { title: Some(t), .. } => title(&mut sink, t),
+                _ => {}
+            }
+        }
+        for t in &a.ties {
+            if let RawTie::Line(l) = &t.value
+                && !current.units.is_empty()
+                && !lines.contains(l.value.as_str())
+            {
+                sink.at(
+                    l.referenced,
+                    format!(
+                        "unknown line `{}` (the scorecard's lines: {})",
+                        l.value,
+                        lines.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    let mut list = sink.list;
+    let mut seen: BTreeMap<i32, &str> = BTreeMap::new();
+    for h in history {
+        let y = h.year();
+        if y >= year {
+            list.push(Diagnostic::file(
+                &h.file,
+                format!(
+                    "history must be earlier years: this scorecard is for {y} ({}), the decision is for {year}",
+                    h.period.label
+                ),
+            ));
+        }
+        if let Some(first) = seen.insert(y, &h.file) {
+            list.push(Diagnostic::file(
+                &h.file,
+                format!("a second scorecard for {y} (the first is {first})"),
+            ));
+        }
+        for u in &h.units {
+            if current.grade_index(&u.grade).is_none() {
+                list.push(Diagnostic::file(
+                    &h.file,
+                    format!(
+                        "unit `{}` has grade `{}`, which this year's scorecard does not know",
+                        u.id, u.grade
+                    ),
+                ));
+            }
+        }
+    }
+    for e in &registry.events {
+        if let Some(d) = e.decision
+            && d >= year
+        {
+            list.push(Diagnostic::at(
+                &registry.file,
+                e.line,
+                1,
+                format!(
+                    "the registry already holds decisions for {d}: use the registry from before that decision (decisions are appended, never redone)"
+                ),
+            ));
+            break;
+        }
+    }
+    for e in &registry.events {
+        if e.date > date {
+            list.push(Diagnostic::at(
+                &registry.file,
+                e.line,
+                1,
+                format!(
+                    "event dated {} is after this decision ({date}): decide the years in order",
+                    e.date
+                ),
+            ));
+            break;
+        }
+    }
+    if list.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics::new(list))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vetoes
+// ---------------------------------------------------------------------------------------------
+
+/// How an applied veto acted on a unit, from the scorecard: it zeroed a line, failed the unit,
+/// or (neither) capped the grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VetoClass {
+    Unit,
+    Line,
+    Cap,
+}
+
+pub fn veto_class(u: &UnitView, veto: &str, applied: bool) -> Option<VetoClass> {
+    if !applied {
+        None
+    } else if u.line_scoped(veto) {
+        Some(VetoClass::Line)
+    } else if u.vetoed {
+        Some(VetoClass::Unit)
+    } else {
+        Some(VetoClass::Cap)
+    }
+}
+
+fn in_scope(scope: VetoScope, class: VetoClass) -> bool {
+    match scope {
+        VetoScope::None => false,
+        VetoScope::Unit => class == VetoClass::Unit,
+        VetoScope::Any => class != VetoClass::Cap,
+        VetoScope::All => true,
+    }
+}
+
+/// A veto (or a finding counted as one) in some year.
+#[derive(Debug, Clone)]
+struct VetoHit {
+    year: i32,
+    id: String,
+    text: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The decision steps
+// ---------------------------------------------------------------------------------------------
+
+struct Ctx<'a> {
+    p: &'a Policy,
+    reg: &'a Registry,
+    cur: &'a Scorecard,
+    years: BTreeMap<i32, &'a Scorecard>,
+    year: i32,
+    date: NaiveDate,
+    events: Vec<Event>,
+    decisions: Vec<Decision>,
+    /// This year's pass (true), fail (false); exempt units are absent.
+    passed: BTreeMap<String, bool>,
+}
+
+impl<'a> Ctx<'a> {
+    fn name(&self, unit: &str) -> String {
+        self.cur
+            .unit(unit)
+            .map(|u| u.name.clone())
+            .or_else(|| self.reg.unit(unit).map(|u| u.name.clone()))
+            .unwrap_or_else(|| unit.to_string())
+    }
+
+    fn title_pair(&self, t: &str) -> (String, String) {
+        (
+            t.to_string(),
+            self.reg
+                .title(t)
+                .map(|d| d.name.clone())
+                .unwrap_or_else(|| t.to_string()),
+        )
+    }
+
+    fn title_name(&self, t: &str) -> String {
+        self.title_pair(t).1
+    }
+
+    fn standing(&self, unit: &str, title: &str) -> Standing {
+        self.reg.standing_with(&self.events, unit, title, self.date)
+    }
+
+    fn all_events(&self) -> impl Iterator<Item = &Event> {
+        self.reg.events.iter().chain(self.events.iter())
+    }
+
+    fn push(
+        &mut self,
+        unit: &str,
+        topic: Topic,
+        title: Option<&str>,
+        verdict: Verdict,
+        rules: Vec<String>,
+        reasons: Vec<String>,
+    ) {
+        let title = title.map(|t| self.title_pair(t));
+        self.decisions.push(Decision {
+            unit: unit.to_string(),
+            unit_name: self.name(unit),
+            topic,
+            title,
+            verdict,
+            label: verdict.zh().to_string(),
+            rules,
+            reasons,
+        });
+    }
+
+    fn event(&self, unit: &str, title: Option<&str>, kind: EventKind) -> Event {
+        let mut e = Event::new(self.date, unit, title, kind);
+        e.decision = Some(self.year);
+        e
+    }
+
+    /// The inspection that exempts `unit` in year `y`, if any.
+    fn exempting(&self, unit: &str, y: i32) -> Option<&'a Event> {
+        let x = self.p.raw.exemption.as_ref()?;
+        self.reg.events.iter().find(|e| {
+            e.unit == unit
+                && e.kind == EventKind::Inspect
+                && e.result == Some(EventResult::Passed)
+                && e.date.year() == y
+                && e.date <= self.date
+                && e.level.is_some_and(|l| x.levels.contains(&l))
+                && x.titles.as_ref().is_none_or(|ts| {
+                    ts.iter()
+                        .any(|t| e.title.as_deref() == Some(t.value.as_str()))
+                })
+        })
+    }
+
+    fn inspection_text(&self, e: &Event) -> String {
+        let who: Vec<&str> = e
+            .level
+            .map(|l| l.zh())
+            .into_iter()
+            .chain(e.by.as_deref())
+            .collect();
+        format!(
+            "{}通过{}检查验收({})",
+            e.date,
+            e.title
+                .as_deref()
+                .map(|t| self.title_name(t))
+                .unwrap_or_default(),
+            who.join(",")
+        )
+    }
+
+    /// Applied vetoes of `unit` in year `y` within `scope` (and `ids`, if given), plus findings
+    /// made by the decision date about year `y`.
+    fn vetoes_in(
+        &self,
+        unit: &str,
+        y: i32,
+        ids: Option<&[Spanned<String>]>,
+        scope: VetoScope,
+    ) -> Vec<VetoHit> {
+        let wanted = |id: &str| ids.is_none_or(|ids| ids.iter().any(|i| i.value == id));
+        let mut out = Vec::new();
+        if let Some(u) = self.years.get(&y).and_then(|s| s.unit(unit)) {
+            for v in &u.vetoes {
+                if let Some(class) = veto_class(u, &v.id, v.applied)
+                    && in_scope(scope, class)
+                    && wanted(&v.id)
+                {
+                    out.push(VetoHit {
+                        year: y,
+                        id: v.id.clone(),
+                        text: format!("{y}年度被一票否决({} {})", v.id, v.name),
+                    });
+                }
+            }
+        }
+        if scope != VetoScope::None {
+            for e in &self.reg.events {
+                if e.unit == unit
+                    && e.kind == EventKind::Finding
+                    && e.year == Some(y)
+                    && e.date <= self.date
+                    && (ids.is_none() || e.veto.as_deref().is_some_and(wanted))
+                {
+                    out.push(VetoHit {
+                        year: y,
+                        id: e.veto.clone().unwrap_or_else(|| "查实".to_string()),
+                        text: format!(
+                            "{}查实{y}年度{}",
+                            e.date,
+                            e.finding.as_deref().unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    // ----- 1. results ---------------------------------------------------------------------
+
+    fn results(&mut self) {
+        let pass = &self.p.raw.pass;
+        let min = self.cur.grade_index(&pass.min_grade.value).unwrap_or(0);
+        for u in &self.cur.units {
+            let applied: Vec<_> = u
+                .vetoes
+                .iter()
+                .filter_map(|v| veto_class(u, &v.id, v.applied).map(|c| (v, c)))
+                .collect();
+            if let (Some(x), Some(e)) = (&self.p.raw.exemption, self.exempting(&u.id, self.year)) {
+                let mut reasons = vec![
+                    format!("{},当年市对该区免于考核", self.inspection_text(e)),
+                    format!("市考核组评分仅供参考:总分{},等次{}", show(u.total), u.grade),
+                ];
+                for (v, _) in &applied {
+                    reasons.push(format!(
+                        "评分中触发一票否决 {} {}(仅供参考,见否决情况)",
+                        v.id, v.name
+                    ));
+                }
+                self.push(
+                    &u.id,
+                    Topic::Result,
+                    None,
+                    Verdict::Exempt,
+                    vec![x.id.value.clone()],
+                    reasons,
+                );
+                continue;
+            }
+            let gi = self.cur.grade_index(&u.grade).unwrap_or(usize::MAX);
+            let grade_ok = gi <= min;
+            let mut reasons = vec![if grade_ok {
+                format!(
+                    "等次{}(总分{}),达到{}及以上",
+                    u.grade,
+                    show(u.total),
+                    pass.min_grade.value
+                )
+            } else {
+                format!(
+                    "等次{}(总分{}),低于{}",
+                    u.grade,
+                    show(u.total),
+                    pass.min_grade.value
+                )
+            }];
+            if u.grade != u.score_grade {
+                reasons.push(format!(
+                    "按得分应为{},因一票否决或等次封顶定为{}",
+                    u.score_grade, u.grade
+                ));
+            }
+            let mut rules = vec![pass.id.value.clone()];
+            let mut failing = false;
+            for (v, class) in &applied {
+                rules.push(v.id.clone());
+                if in_scope(pass.veto, *class) {
+                    failing = true;
+                    reasons.push(format!("被一票否决:{} {}", v.id, v.name));
+                } else {
+                    let what = match class {
+                        VetoClass::Line => "单线否决",
+                        VetoClass::Cap => "等次封顶",
+                        VetoClass::Unit => "整体否决",
+                    };
+                    reasons.push(format!(
+                        "{} {}({what}),按{}不单独构成不达标",
+                        v.id, v.name, pass.id.value
+                    ));
+                }
+            }
+            let ok = grade_ok && !failing;
+            self.passed.insert(u.id.clone(), ok);
+            self.push(
+                &u.id,
+                Topic::Result,
+                None,
+                if ok { Verdict::Pass } else { Verdict::Fail },
+                rules,
+                reasons,
+            );
+        }
+    }
+
+    // ----- 2. retroactive findings -----------------------------------------------------------
+
+    fn retroactive(&mut self) {
+        let rules: &[policy::RawRetro] = &self.p.raw.retroactive;
+        let reg = self.reg;
+        // Findings made since the previous decision (all of them before the first one).
+        let previous = reg
+            .events
+            .iter()
+            .filter(|e| e.decision.is_some())
+            .map(|e| e.date)
+            .max();
+        for r in rules {
+            let findings: Vec<&Event> = reg
+                .events
+                .iter()
+                .filter(|e| {
+                    e.kind == EventKind::Finding
+                        && previous.is_none_or(|p| e.date > p)
+                        && e.date <= self.date
+                        && e.finding
+                            .as_deref()
+                            .is_some_and(|f| r.findings.iter().any(|k| k.value == f))
+                })
+                .collect();
+            for f in findings {
+                let fy = f.year.unwrap_or(self.year);
+                let what = format!(
+                    "{}查实{fy}年度{}{}",
+                    f.date,
+                    f.finding.as_deref().unwrap_or_default(),
+                    f.reference
+                        .as_deref()
+                        .map(|x| format!("({x})"))
+                        .unwrap_or_default()
+                );
+                let mut any = false;
+                for t in &reg.titles {
+                    let s = self.standing(&f.unit, &t.id);
+                    let in_force_since = match s.ended {
+                        _ if s.holds() => true,
+                        Some((EventKind::Expire, d)) => d.year() >= fy,
+                        _ => false,
+                    };
+                    if s.named.is_empty() || !in_force_since {
+                        continue;
+                    }
+                    any = true;
+                    let named: Vec<String> = s
+                        .named
+                        .iter()
+                        .filter(|d| d.year() >= fy)
+                        .map(|d| d.to_string())
+                        .collect();
+                    let since = if named.is_empty() {
+                        format!("{fy}年度在期的{}", t.name)
+                    } else {
+                        format!("{}命名的{}", named.join("、"), t.name)
+                    };
+                    let reason = format!("{what},依{}追溯撤销{since}", r.id.value);
+                    let mut e = self.event(&f.unit, Some(&t.id), EventKind::Revoke);
+                    e.rules = vec![r.id.value.clone()];
+                    e.reason = Some(reason.clone());
+                    e.reference = f.reference.clone();
+                    self.events.push(e);
+                    let mut reasons = vec![reason];
+                    if let Some(n) = &f.note {
+                        reasons.push(n.clone());
+                    }
+                    self.push(
+                        &f.unit,
+                        Topic::Retroactive,
+                        Some(&t.id),
+                        Verdict::RetroRevoked,
+                        vec![r.id.value.clone()],
+                        reasons,
+                    );
+                }
+                if !any {
+                    self.push(
+                        &f.unit,
+                        Topic::Retroactive,
+                        None,
+                        Verdict::FindingRecorded,
+                        vec![r.id.value.clone()],
+                        vec![format!(
+                            "{what};无{fy}年度以来的称号可撤销,该年度按一票否决计入资格审查"
+                        )],
+                    );
+                }
+            }
+        }
+    }
+
+    // ----- 3. review of held titles ----------------------------------------------------------
+
+    fn review(&mut self) {
+        let Some(rv) = &self.p.raw.review else {
+            return;
+        };
+        let reg = self.reg;
+        for t in &rv.titles {
+            let Some(def) = reg.title(&t.value) else {
+                continue;
+            };
+            for unit in &reg.units {
+                let s = self.standing(&unit.id, &def.id);
+                let Some(named) = s.held_since else {
+                    continue;
+                };
+                let expiry = def
+                    .term_years
+                    .and_then(|n| named.checked_add_months(Months::new(n * 12)));
+                let expired = expiry.is_some_and(|x| x <= self.date);
+                let mut triggered: Vec<(Action, String, String)> = Vec::new();
+                let mut notes: Vec<String> = Vec::new();
+                let exempt = self.exempting(&unit.id, self.year);
+                let uv = self.cur.unit(&unit.id);
+                match (exempt, uv) {
+                    (Some(e), _) => notes.push(format!(
+                        "{},本年度免于考核,不作扣减性复查",
+                        self.inspection_text(e)
+                    )),
+                    (None, None) => notes.push("本年度无考核结果,不作复查".to_string()),
+                    (None, Some(u)) => {
+                        for r in &rv.rules {
+                            if let Some(why) = self.review_trigger(u, &r.when.value) {
+                                triggered.push((r.action, r.id.value.clone(), why));
+                            }
+                        }
+                        if triggered.is_empty() {
+                            notes.push(format!(
+                                "本年度等次{}(总分{}),未触发撤销或警告条件",
+                                u.grade,
+                                show(u.total)
+                            ));
+                        }
+                    }
+                }
+                let strongest = triggered.iter().map(|(a, _, _)| *a).max();
+                let mut rules: Vec<String> =
+                    triggered.iter().map(|(_, id, _)| id.clone()).collect();
+                let mut reasons: Vec<String> = triggered
+                    .iter()
+                    .map(|(_, id, why)| format!("{why}(依{id})"))
+                    .collect();
+                let revoke = match strongest {
+                    Some(Action::Revoke) => true,
+                    Some(Action::WarnThenRevoke) => {
+                        if let Some(w) = s.warned_on {
+                            reasons.push(format!("已于{w}黄牌警告,仍未达到要求"));
+                            true
+                        } else {
+                            false
+                        }
+                    }
+                    _ => false,
+                };
+                let (kind, verdict, result) = if revoke {
+                    (EventKind::Revoke, Verdict::Revoked, None)
+                } else if expired {
+                    let n = def.term_years.unwrap_or(0);
+                    reasons.insert(
+                        0,
+                        format!(
+                            "{named}命名,有效期{n}年,于{}期满",
+                            expiry.map(|x| x.to_string()).unwrap_or_default()
+                        ),
+                    );
+                    if strongest.is_some() {
+                        reasons.push("期满不再警告".to_string());
+                    }
+                    rules.push(format!("{}.term_years", def.id));
+                    (EventKind::Expire, Verdict::Expired, None)
+                } else if strongest.is_some() {
+                    (EventKind::Warn, Verdict::Warned, None)
+                } else if let (Some(w), Some(lift), true) = (
+                    s.warned_on,
+                    &rv.lift_warning,
+                    uv.is_some() && exempt.is_none(),
+                ) {
+                    rules.push(lift.id.value.clone());
+                    reasons.push(format!("{w}黄牌警告后,本年度复查达到要求"));
+                    (
+                        EventKind::Rectify,
+                        Verdict::WarningLifted,
+                        Some(EventResult::Passed),
+                    )
+                } else {
+                    match (exempt, uv) {
+                        (Some(_), _) => {
+                            if let Some(x) = &self.p.raw.exemption {
+                                rules.push(x.id.value.clone());
+                            }
+                        }
+                        (None, Some(_)) => {
+                            rules.extend(rv.rules.iter().map(|r| r.id.value.clone()));
+                        }
+                        (None, None) => {}
+                    }
+                    (EventKind::Review, Verdict::Kept, None)
+                };
+                reasons.extend(notes);
+                let mut e = self.event(&unit.id, Some(&def.id), kind);
+                e.result = result;
+                e.rules = rules.clone();
+                e.reason = Some(reasons.join(";"));
+                self.events.push(e);
+                self.push(
+                    &unit.id,
+                    Topic::Review,
+                    Some(&def.id),
+                    verdict,
+                    rules,
+                    reasons,
+                );
+            }
+        }
+    }
+
+    fn review_trigger(&self, u: &UnitView, when: &RawWhen) -> Option<String> {
+        match when {
+            RawWhen::Veto { vetoes, scope } => {
+                let hits = self.vetoes_in(&u.id, self.year, vetoes.as_deref(), *scope);
+                (!hits.is_empty()).then(|| {
+                    hits.iter()
+                        .map(|h| h.text.clone())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                })
+            }
+            RawWhen::BelowStandard => (self.passed.get(&u.id) == Some(&false))
+                .then(|| format!("本年度考核不达标(等次{},总分{})", u.grade, show(u.total))),
+            RawWhen::BelowGrade { grade, years } => {
+                let g = self.cur.grade_index(&grade.value)?;
+                let n = years.value as i32;
+                let mut seen = Vec::new();
+                for y in (self.year - n + 1)..=self.year {
+                    if self.exempting(&u.id, y).is_some() {
+                        return None;
+                    }
+                    let gu = self.years.get(&y).and_then(|s| s.unit(&u.id))?;
+                    let gi = self.cur.grade_index(&gu.grade)?;
+                    if gi <= g {
+                        return None;
+                    }
+                    seen.push(format!("{y}年{}", gu.grade));
+                }
+                Some(if n == 1 {
+                    format!("本年度等次低于{}({})", grade.value, seen.join("、"))
+                } else {
+                    format!("连续{n}年等次低于{}({})", grade.value, seen.join("、"))
+                })
+            }
+        }
+    }
+
+    // ----- 4. awards ------------------------------------------------------------------------
+
+    fn award(&mut self, a: &RawAward) {
+        if let Some(y) = &a.years
+            && (y.from.is_some_and(|f| self.year < f) || y.to.is_some_and(|t| self.year > t))
+        {
+            return;
+        }
+        let title = a.title.value.as_str();
+        let candidates: Vec<String> = match &a.candidates.value {
+            RawCandidates::Scorecard => self.cur.units.iter().map(|u| u.id.clone()).collect(),
+            RawCandidates::Units(ids) => ids.iter().map(|i| i.value.clone()).collect(),
+            RawCandidates::Inspected { level, title: t } => {
+                let t = t.as_ref().map_or(title, |t| t.value.as_str());
+                let mut v: Vec<String> = Vec::new();
+                for e in self.all_events() {
+                    if e.title.as_deref() == Some(t)
+                        && e.kind == EventKind::Inspect
+                        && e.result == Some(EventResult::Passed)
+                        && e.level == Some(*level)
+                        && e.date.year() == self.year
+                        && !v.contains(&e.unit)
+                    {
+                        v.push(e.unit.clone());
+                    }
+                }
+                v.sort_by_key(|id| (self.cur.unit(id).map_or(u32::MAX, |u| u.rank), id.clone()));
+                v
+            }
+            RawCandidates::Status(stages) => {
+                let mut v: Vec<String> = self
+                    .reg
+                    .units
+                    .iter()
+                    .filter(|u| {
+                        let s = self.standing(&u.id, title);
+                        stages.iter().any(|st| at_stage(&s, *st))
+                    })
+                    .map(|u| u.id.clone())
+                    .collect();
+                v.sort_by_key(|id| (self.cur.unit(id).map_or(u32::MAX, |u| u.rank), id.clone()));
+                v
+            }
+        };
+        struct Cand {
+            id: String,
+            ok: Vec<String>,
+            rules: Vec<String>,
+            gate_fail: Vec<String>,
+            excluded: Vec<String>,
+            cool: Vec<String>,
+        }
+        let mut cands: Vec<Cand> = Vec::new();
+        for id in candidates {
+            let mut c = Cand {
+                id: id.clone(),
+                ok: Vec::new(),
+                rules: vec![a.id.value.clone()],
+                gate_fail: Vec::new(),
+                excluded: Vec::new(),
+                cool: Vec::new(),
+            };
+            if let Some(why) = self.candidacy(&id, title, &a.candidates.value) {
+                c.ok.push(why);
+            }
+            for g in &a.gates {
+                match self.gate(&id, title, &g.value) {
+                    Ok(why) if c.ok.contains(&why) => {}
+                    Ok(why) => c.ok.push(why),
+                    Err(why) => c.gate_fail.push(why),
+                }
+            }
+            if a.honours {
+                for r in &self.p.raw.veto_reach {
+                    let n = r.years.value as i32;
+                    for y in (self.year - n + 1)..=self.year {
+                        for h in self.vetoes_in(&id, y, r.vetoes.as_deref(), r.scope) {
+                            c.excluded.push(format!(
+                                "{},依{}取消{}—{}年度评选资格",
+                                h.text,
+                                r.id.value,
+                                h.year,
+                                h.year + n - 1
+                            ));
+                            if !c.rules.contains(&r.id.value) {
+                                c.rules.push(r.id.value.clone());
+                            }
+                            if !c.rules.contains(&h.id) {
+                                c.rules.push(h.id.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(cd) = &a.cool_down_years {
+                let n = cd.value as i32;
+                let from = self.year - n;
+                let past: Vec<NaiveDate> = self
+                    .all_events()
+                    .filter(|e| {
+                        e.unit == id
+                            && e.title.as_deref() == Some(title)
+                            && e.kind == a.event.value
+                            && e.date.year() >= from
+                            && e.date.year() < self.year
+                    })
+                    .map(|e| e.date)
+                    .collect();
+                if let Some(d) = past.last() {
+                    c.cool.push(format!(
+                        "已于{d}获得{},近{n}年内获得的不参加本次评选",
+                        a.name
+                    ));
+                }
+            }
+            cands.push(c);
+        }
+        // Order the eligible: rank, then the tie rules, then the unit id.
+        let eligible: Vec<&Cand> = cands
+            .iter()
+            .filter(|c| c.gate_fail.is_empty() && c.excluded.is_empty() && c.cool.is_empty())
+            .collect();
+        let key = |id: &str| -> OrderKey {
+            let u = self.cur.unit(id);
+            (
+                u.map_or(u32::MAX, |u| u.rank),
+                a.ties
+                    .iter()
+                    .map(|t| self.tie_key(id, title, &t.value))
+                    .collect(),
+                id.to_string(),
+            )
+        };
+        let mut order: Vec<(&Cand, OrderKey)> = eligible.iter().map(|c| (*c, key(&c.id))).collect();
+        order.sort_by(|x, y| x.1.cmp(&y.1));
+        let per_year = a
+            .quota
+            .as_ref()
+            .and_then(|q| q.per_year.as_ref())
+            .map(|k| k.value as usize);
+        let cycle = a
+            .quota
+            .as_ref()
+            .and_then(|q| q.per_cycle.as_ref())
+            .and_then(|c| {
+                if self.year < c.from {
+                    return None;
+                }
+                let len = c.years.value as i32;
+                let start = c.from + (self.year - c.from).div_euclid(len) * len;
+                let n = Decimal::from(self.cur.units.len() as u64);
+                let limit = (c.percent.value * n / Decimal::ONE_HUNDRED)
+                    .floor()
+                    .to_usize()
+                    .unwrap_or(0);
+                let used = self
+                    .all_events()
+                    .filter(|e| {
+                        e.title.as_deref() == Some(title)
+                            && e.kind == a.event.value
+                            && e.date.year() >= start
+                            && e.date.year() < self.year
+                    })
+                    .count();
+                Some((start, start + len - 1, c.percent.value, limit, used))
+            });
+        let quota_text = {
+            let mut parts = Vec::new();
+            if let Some(k) = per_year {
+                parts.push(format!("每年至多{k}个"));
+            }
+            if let Some((s, e, p, limit, used)) = cycle {
+                parts.push(format!(
+                    "{s}—{e}年度周期内至多参评单位的{}%即{limit}个(此前已{used}个)",
+                    show(p)
+                ));
+            }
+            parts.join(",")
+        };
+        let tie_text = {
+            let mut parts: Vec<String> = a.ties.iter().map(|t| self.tie_zh(&t.value)).collect();
+            parts.push("单位代码".to_string());
+            format!("按考核排名,并列时依次按{}排序", parts.join("、"))
+        };
+        let mut granted: BTreeSet<String> = BTreeSet::new();
+        let mut outcome: BTreeMap<String, (Verdict, Vec<String>)> = BTreeMap::new();
+        let mut count = 0usize;
+        for (pos, (c, k)) in order.iter().enumerate() {
+            let mut reasons = c.ok.clone();
+            let tied: Vec<&(&Cand, OrderKey)> = order
+                .iter()
+                .filter(|(o, ok)| o.id != c.id && ok.0 == k.0 && k.0 != u32::MAX)
+                .collect();
+            if !tied.is_empty() {
+                let show_keys = |id: &str, ks: &[TieKey]| -> String {
+                    let vals: Vec<String> = ks.iter().map(TieKey::zh).collect();
+                    if vals.is_empty() {
+                        format!("{}({id})", self.name(id))
+                    } else {
+                        format!("{}({})", self.name(id), vals.join(","))
+                    }
+                };
+                let mut all = vec![show_keys(&c.id, &k.1)];
+                all.extend(tied.iter().map(|(o, ok)| show_keys(&o.id, &ok.1)));
+                reasons.push(format!(
+                    "与{}并列第{}名;{}:{}",
+                    tied.iter()
+                        .map(|(o, _)| self.name(&o.id))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    k.0,
+                    tie_text,
+                    all.join(";")
+                ));
+            }
+            let within_year = per_year.is_none_or(|n| count < n);
+            let within_cycle = cycle.is_none_or(|(_, _, _, limit, used)| used + count < limit);
+            let place = match self.cur.unit(&c.id) {
+                Some(u) => format!("考核排名第{}", u.rank),
+                None => "无考核排名".to_string(),
+            };
+            if within_year && within_cycle {
+                count += 1;
+                granted.insert(c.id.clone());
+                if !quota_text.is_empty() {
+                    reasons.push(format!(
+                        "{place},在符合条件的单位中列第{}位,名额内({quota_text})",
+                        pos + 1
+                    ));
+                }
+                outcome.insert(c.id.clone(), (Verdict::Granted(a.event.value), reasons));
+            } else {
+                reasons.push(format!(
+                    "符合条件,但{place},在符合条件的单位中列第{}位,超出名额({quota_text})",
+                    pos + 1
+                ));
+                outcome.insert(c.id.clone(), (Verdict::QuotaCut, reasons));
+            }
+        }
+        for c in &cands {
+            let (verdict, reasons) = match outcome.remove(&c.id) {
+                Some(x) => x,
+                None => {
+                    let mut reasons = Vec::new();
+                    reasons.extend(c.excluded.iter().cloned());
+                    reasons.extend(c.gate_fail.iter().cloned());
+                    reasons.extend(c.cool.iter().cloned());
+                    let v = if !c.excluded.is_empty() {
+                        Verdict::Excluded
+                    } else if !c.gate_fail.is_empty() {
+                        Verdict::NotEligible
+                    } else {
+                        Verdict::CoolDown
+                    };
+                    (v, reasons)
+                }
+            };
+            if let Verdict::Granted(kind) = verdict {
+                let mut e = self.event(&c.id, Some(title), kind);
+                e.by = a.by.clone();
+                e.rules = c.rules.clone();
+                e.reason = Some(format!("{}:{}", a.name, reasons.join(";")));
+                self.events.push(e);
+            }
+            self.push(
+                &c.id,
+                Topic::Award(a.id.value.clone()),
+                Some(title),
+                verdict,
+                c.rules.clone(),
+                reasons,
+            );
+            if let (Verdict::Granted(_), Some(label), Some(d)) =
+                (verdict, &a.label, self.decisions.last_mut())
+            {
+                d.label = label.clone();
+            }
+        }
+    }
+
+    /// Why a unit is a candidate, when the candidacy itself says something.
+    fn candidacy(&self, unit: &str, title: &str, c: &RawCandidates) -> Option<String> {
+        match c {
+            RawCandidates::Scorecard | RawCandidates::Units(_) => None,
+            RawCandidates::Status(_) => {
+                let s = self.standing(unit, title);
+                let name = self.title_name(title);
+                if let Some((d, _, r)) = s.inspected {
+                    let e = self.all_events().filter(|e| {
+                        e.unit == unit
+                            && e.title.as_deref() == Some(title)
+                            && e.kind == EventKind::Inspect
+                            && e.date == d
+                    });
+                    match (r, e.last()) {
+                        (EventResult::Passed, Some(e)) => Some(self.inspection_text(e)),
+                        _ => Some(format!("{d}{name}检查验收{}", r.zh())),
+                    }
+                } else if let Some(d) = s.recommended_on {
+                    Some(format!("{d}已初评推荐申报{name}"))
+                } else {
+                    s.applied_on.map(|d| format!("{d}申报创建{name}"))
+                }
+            }
+            RawCandidates::Inspected { level, title: t } => {
+                let t = t.as_ref().map_or(title, |t| t.value.as_str());
+                self.all_events()
+                    .find(|e| {
+                        e.unit == unit
+                            && e.title.as_deref() == Some(t)
+                            && e.kind == EventKind::Inspect
+                            && e.result == Some(EventResult::Passed)
+                            && e.level == Some(*level)
+                            && e.date.year() == self.year
+                    })
+                    .map(|e| self.inspection_text(e))
+            }
+        }
+    }
+
+    fn gate(&self, unit: &str, title: &str, g: &RawGate) -> Result<String, String> {
+        match g {
+            RawGate::GradeAtLeast { grade, years } => {
+                let gi = self.cur.grade_index(&grade.value).unwrap_or(0);
+                let n = years.value as i32;
+                let mut seen = Vec::new();
+                let mut fails = Vec::new();
+                for y in (self.year - n + 1)..=self.year {
+                    if self.exempting(unit, y).is_some() {
+                        seen.push(format!("{y}年免于考核"));
+                        continue;
+                    }
+                    let Some(s) = self.years.get(&y) else {
+                        fails.push(format!("缺少{y}年度考核结果"));
+                        continue;
+                    };
+                    let Some(u) = s.unit(unit) else {
+                        fails.push(format!("未参加{y}年度考核"));
+                        continue;
+                    };
+                    let ug = self.cur.grade_index(&u.grade).unwrap_or(usize::MAX);
+                    if ug <= gi {
+                        seen.push(format!("{y}年{}", u.grade));
+                    } else {
+                        fails.push(format!("{y}年度等次{},低于{}", u.grade, grade.value));
+                    }
+                }
+                let span = if n == 1 {
+                    "本年度".to_string()
+                } else {
+                    format!("近{n}年")
+                };
+                let all = if n == 1 { "" } else { "均" };
+                if fails.is_empty() {
+                    Ok(format!(
+                        "{span}等次{all}为{}及以上({})",
+                        grade.value,
+                        seen.join("、")
+                    ))
+                } else {
+                    Err(format!(
+                        "须{span}等次{all}为{}及以上:{}",
+                        grade.value,
+                        fails.join("、")
+                    ))
+                }
+            }
+            RawGate::NoVeto { years, scope } => {
+                let n = years.value as i32;
+                let mut hits: Vec<String> = Vec::new();
+                for y in (self.year - n + 1)..=self.year {
+                    let known = self.years.get(&y).is_some_and(|s| s.unit(unit).is_some())
+                        || self.exempting(unit, y).is_some();
+                    if !known {
+                        hits.push(format!("缺少{y}年度考核结果"));
+                    }
+                    hits.extend(
+                        self.vetoes_in(unit, y, None, *scope)
+                            .into_iter()
+                            .map(|h| h.text),
+                    );
+                }
+                if hits.is_empty() {
+                    Ok(format!("近{n}年无一票否决"))
+                } else {
+                    Err(format!("须近{n}年无一票否决:{}", hits.join("、")))
+                }
+            }
+            RawGate::InspectionPassed { level, title: t } => {
+                let t = t.as_ref().map_or(title, |t| t.value.as_str());
+                let hit = self.all_events().find(|e| {
+                    e.unit == unit
+                        && e.title.as_deref() == Some(t)
+                        && e.kind == EventKind::Inspect
+                        && e.result == Some(EventResult::Passed)
+                        && e.level == Some(*level)
+                        && e.date.year() == self.year
+                });
+                match hit {
+                    Some(e) => Ok(self.inspection_text(e)),
+                    None => Err(format!(
+                        "本年度未通过{}{}检查验收",
+                        level.zh(),
+                        self.title_name(t)
+                    )),
+                }
+            }
+            RawGate::Holds { title: t } => {
+                let s = self.standing(unit, &t.value);
+                if s.holds() {
+                    Ok(format!("持有{}", self.title_name(&t.value)))
+                } else {
+                    Err(format!("未持有{}", self.title_name(&t.value)))
+                }
+            }
+            RawGate::ChildrenHold { title: t, percent } => {
+                let kids: Vec<&crate::title::RegUnit> = self
+                    .reg
+                    .units
+                    .iter()
+                    .filter(|u| u.parent.as_deref() == Some(unit))
+                    .collect();
+                let holding: Vec<String> = kids
+                    .iter()
+                    .filter(|k| self.standing(&k.id, &t.value).holds())
+                    .map(|k| k.name.clone())
+                    .collect();
+                let n = kids.len();
+                let share = if n == 0 {
+                    Decimal::ZERO
+                } else {
+                    Decimal::from(holding.len() as u64) * Decimal::ONE_HUNDRED
+                        / Decimal::from(n as u64)
+                };
+                let text = format!(
+                    "所辖{n}个单位中{}个持有{}({}%:{})",
+                    holding.len(),
+                    self.title_name(&t.value),
+                    show(share.round_dp(2)),
+                    if holding.is_empty() {
+                        "无".to_string()
+                    } else {
+                        holding.join("、")
+                    }
+                );
+                if n > 0 && share >= percent.value {
+                    Ok(format!("{text},不低于{}%", show(percent.value)))
+                } else {
+                    Err(format!("{text},低于{}%", show(percent.value)))
+                }
+            }
+        }
+    }
+
+    fn tie_key(&self, unit: &str, title: &str, t: &RawTie) -> TieKey {
+        let u = self.cur.unit(unit);
+        match t {
+            RawTie::Line(l) => TieKey::Line(
+                self.line_name(&l.value),
+                std::cmp::Reverse(u.and_then(|u| u.line_points(&l.value))),
+            ),
+            RawTie::PeerRank => TieKey::PeerRank(u.and_then(|u| u.peer_rank).unwrap_or(u32::MAX)),
+            RawTie::AppliedEarlier => {
+                let latest = self
+                    .all_events()
+                    .filter(|e| {
+                        e.unit == unit
+                            && e.title.as_deref() == Some(title)
+                            && e.kind == EventKind::Apply
+                    })
+                    .map(|e| e.date)
+                    .last();
+                TieKey::Applied(latest.unwrap_or(NaiveDate::MAX))
+            }
+        }
+    }
+
+    fn tie_zh(&self, t: &RawTie) -> String {
+        match t {
+            RawTie::Line(l) => format!("{}得分(高者在前)", self.line_name(&l.value)),
+            RawTie::PeerRank => "方阵排名(靠前者在前)".to_string(),
+            RawTie::AppliedEarlier => "申报时间(早者在前)".to_string(),
+        }
+    }
+
+    fn line_name(&self, id: &str) -> String {
+        self.cur
+            .units
+            .iter()
+            .flat_map(|u| u.lines.iter())
+            .find(|x| x.id == id)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    // ----- 5. next year's plan --------------------------------------------------------------
+
+    fn plan(&mut self) -> Vec<PlanRow> {
+        let next = self.year + 1;
+        let mut rows = Vec::new();
+        let city = "市考核组".to_string();
+        let mut ids: Vec<&str> = self
+            .reg
+            .units
+            .iter()
+            .filter(|u| self.cur.unit(&u.id).is_some())
+            .map(|u| u.id.as_str())
+            .collect();
+        let mut rest: Vec<&str> = self
+            .cur
+            .units
+            .iter()
+            .map(|u| u.id.as_str())
+            .filter(|id| self.reg.unit(id).is_none())
+            .collect();
+        rest.sort_unstable();
+        ids.extend(rest);
+        let mut delegations = Vec::new();
+        for id in ids {
+            let name = self.name(id);
+            let exempt = self.exempting(id, self.year);
+            let x = self.p.raw.exemption.as_ref();
+            let (mode, rules, note) = match (exempt, x) {
+                (Some(e), Some(x)) if x.exempt_next_year => (
+                    PlanMode::Exempt,
+                    vec![x.id.value.clone()],
+                    format!("{},{next}年度继续免于考核", self.inspection_text(e)),
+                ),
+                _ => {
+                    let mut note = String::new();
+                    if let Some(x) = x {
+                        for t in &self.reg.titles {
+                            if x.titles
+                                .as_ref()
+                                .is_some_and(|ts| !ts.iter().any(|s| s.value == t.id))
+                            {
+                                continue;
+                            }
+                            let s = self.standing(id, &t.id);
+                            if at_stage(&s, Stage::Recommended) {
+                                note = format!(
+                                    "已初评推荐申报{},如{next}年通过{}检查验收,当年免于考核({})",
+                                    t.name,
+                                    x.levels
+                                        .iter()
+                                        .map(|l| l.zh())
+                                        .collect::<Vec<_>>()
+                                        .join("或"),
+                                    x.id.value
+                                );
+                            }
+                        }
+                    }
+                    (PlanMode::City, Vec::new(), note)
+                }
+            };
+            let parent = self
+                .cur
+                .unit(id)
+                .and_then(|u| u.parent.clone())
+                .or_else(|| self.reg.unit(id).and_then(|u| u.parent.clone()))
+                .map(|p| {
+                    let n = self.name(&p);
+                    (p, n)
+                });
+            rows.push(PlanRow {
+                unit: id.to_string(),
+                name: name.clone(),
+                level: "区",
+                parent,
+                mode,
+                assessor: if mode == PlanMode::City {
+                    city.clone()
+                } else {
+                    "—".to_string()
+                },
+                rules,
+                note,
+            });
+            let delegate = match (exempt, x) {
+                (Some(e), Some(x)) if x.delegate_streets_next_year => Some((e, x)),
+                _ => None,
+            };
+            let streets: Vec<(String, String)> = self
+                .reg
+                .unit(id)
+                .map(|u| {
+                    u.streets
+                        .iter()
+                        .map(|s| (s.id.clone(), s.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            match delegate {
+                Some((e, x)) => {
+                    let why = format!(
+                        "{},{next}年度该区各街道的考核委托该区自评",
+                        self.inspection_text(e)
+                    );
+                    let listed = if streets.is_empty() {
+                        vec![(format!("{id}/*"), format!("{name}所辖各街道"))]
+                    } else {
+                        streets.clone()
+                    };
+                    for (sid, sname) in &listed {
+                        rows.push(PlanRow {
+                            unit: sid.clone(),
+                            name: sname.clone(),
+                            level: "街道",
+                            parent: Some((id.to_string(), name.clone())),
+                            mode: PlanMode::SelfAssess,
+                            assessor: format!("{name}(自评)"),
+                            rules: vec![x.id.value.clone()],
+                            note: why.clone(),
+                        });
+                    }
+                    delegations.push((
+                        id.to_string(),
+                        x.id.value.clone(),
+                        format!(
+                            "{why}({})",
+                            listed
+                                .iter()
+                                .map(|(_, n)| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        ),
+                    ));
+                }
+                None => {
+                    for (sid, sname) in &streets {
+                        rows.push(PlanRow {
+                            unit: sid.clone(),
+                            name: sname.clone(),
+                            level: "街道",
+                            parent: Some((id.to_string(), name.clone())),
+                            mode: PlanMode::City,
+                            assessor: city.clone(),
+                            rules: Vec::new(),
+                            note: String::new(),
+                        });
+                    }
+                }
+            }
+        }
+        for (unit, rule, why) in delegations {
+            self.push(
+                &unit,
+                Topic::Delegation,
+                None,
+                Verdict::Delegated,
+                vec![rule],
+                vec![why],
+            );
+        }
+        rows
+    }
+
+    fn standings(&self) -> Vec<StandingRow> {
+        let mut rows = Vec::new();
+        for u in &self.reg.units {
+            for t in &self.reg.titles {
+                let touched = self
+                    .all_events()
+                    .any(|e| e.unit == u.id && e.title.as_deref() == Some(t.id.as_str()));
+                if !touched {
+                    continue;
+                }
+                let s = self.standing(&u.id, &t.id);
+                rows.push(StandingRow {
+                    unit: u.id.clone(),
+                    unit_name: u.name.clone(),
+                    title: t.id.clone(),
+                    title_name: t.name.clone(),
+                    level: t.level.zh(),
+                    status: s.zh(),
+                    holds: s.holds(),
+                });
+            }
+        }
+        rows
+    }
+}
+
+fn at_stage(s: &Standing, st: Stage) -> bool {
+    match st {
+        Stage::Applied => {
+            s.applied_on.is_some() && s.recommended_on.is_none() && s.inspected.is_none()
+        }
+        Stage::Recommended => s.recommended_on.is_some() && s.inspected.is_none(),
+        Stage::InspectionPassed => {
+            matches!(s.inspected, Some((_, _, EventResult::Passed)))
+        }
+    }
+}
+
+/// Where a candidate sorts: scorecard rank, tie-rule values, unit id.
+type OrderKey = (u32, Vec<TieKey>, String);
+
+/// One tie rule's value for a unit; smaller sorts first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum TieKey {
+    Line(String, std::cmp::Reverse<Option<Decimal>>),
+    PeerRank(u32),
+    Applied(NaiveDate),
+}
+
+impl TieKey {
+    fn zh(&self) -> String {
+        match self {
+            TieKey::Line(name, std::cmp::Reverse(p)) => {
+                format!("{name}{}分", p.map(show).unwrap_or_else(|| "—".to_string()))
+            }
+            TieKey::PeerRank(r) if *r == u32::MAX => "方阵排名—".to_string(),
+            TieKey::PeerRank(r) => format!("方阵排名第{r}"),
+            TieKey::Applied(d) if *d == NaiveDate::MAX => "未申报".to_string(),
+            TieKey::Applied(d) => format!("{d}申报"),
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! `kaohe decide`: read the inputs, decide, write the brief, the CSVs and the new registry.
+
+use super::policy::{Policy, load_policy_file, load_policy_str};
+use super::scorecard::{Scorecard, read_scorecard_bytes, read_scorecard_file};
+use super::{decide, render};
+use crate::cli::{EXIT_INTERNAL, EXIT_INVALID_INPUT};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::output::write_atomic;
+use crate::title::{Registry, load_registry_file, load_registry_str};
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The shipped decision policy.
+pub const DEFAULT_POLICY: (&str, &str) = (
+    "indicators/sz-policy.yaml",
+    include_str!("../../indicators/sz-policy.yaml"),
+);
+/// The shipped storyline's registry, as it stands before the 2015 decision.
+pub const DEFAULT_REGISTRY: (&str, &str) = (
+    "fixtures/titles/registry.yaml",
+    include_str!("../../fixtures/titles/registry.yaml"),
+);
+/// The shipped storyline's scorecards, oldest first; the last is decided, the others are history.
+pub const DEFAULT_SCORECARDS: [(&str, &str); 6] = [
+    (
+        "fixtures/titles/scorecards/2010.json",
+        include_str!("../../fixtures/titles/scorecards/2010.json"),
+    ),
+    (
+        "fixtures/titles/scorecards/2011.json",
+        include_str!("../../fixtures/titles/scorecards/2011.json"),
+    ),
+    (
+        "fixtures/titles/scorecards/2012.json",
+        include_str!("../../fixtures/titles/scorecards/2012.json"),
+    ),
+    (
+        "fixtures/titles/scorecards/2013.json",
+        include_str!("../../fixtures/titles/scorecards/2013.json"),
+    ),
+    (
+        "fixtures/titles/scorecards/2014.json",
+        include_str!("../../fixtures/titles/scorecards/2014.json"),
+    ),
+    (
+        "fixtures/titles/scorecards/2015.json",
+        include_str!("../../fixtures/titles/scorecards/2015.json"),
+    ),
+];
+
+#[derive(clap::Args, Debug)]
+pub struct DecideArgs {
+    /// Decision policy (YAML). Default, with no inputs named: the shipped storyline's 2015 decision.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Title registry (YAML). Read only, unless --in-place.
+    #[arg(long, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+    /// This year's scorecard.json (from `kaohe assess`).
+    #[arg(long, value_name = "FILE")]
+    pub scorecard: Option<PathBuf>,
+    /// Earlier years' scorecard.json files.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub history: Vec<PathBuf>,
+    /// Output folder: decisions.csv, decisions.html, plan.csv, registry.yaml.
+    #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write the updated registry over the input registry (atomically) instead of DIR/registry.yaml.
+    #[arg(long)]
+    pub in_place: bool,
+    /// Decision date (default: the policy's decision_date in the scorecard's year).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<NaiveDate>,
+    /// Do not print the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+struct Inputs {
+    policy: Policy,
+    registry: Registry,
+    current: Scorecard,
+    history: Vec<Scorecard>,
+}
+
+fn load(args: &DecideArgs) -> Result<Inputs, Diagnostics> {
+    let named = [
+        args.policy.is_some(),
+        args.registry.is_some(),
+        args.scorecard.is_some(),
+    ];
+    if named.iter().all(|x| !x) {
+        if args.in_place {
+            return Err(Diagnostics::new(vec![Diagnostic::file(
+                "registry",
+                "--in-place needs --registry FILE (the shipped registry is built in)",
+            )]));
+        }
+        if !args.history.is_empty() {
+            return Err(Diagnostics::new(vec![Diagnostic::file(
+                "history",
+                "--history needs --policy, --registry and --scorecard",
+            )]));
+        }
+        let mut list = Vec::new();
+        let policy = load_policy_str(DEFAULT_POLICY.0, DEFAULT_POLICY.1);
+        let registry = load_registry_str(DEFAULT_REGISTRY.0, DEFAULT_REGISTRY.1);
+        let mut cards: Vec<Scorecard> = Vec::new();
+        for (f, t) in DEFAULT_SCORECARDS {
+            match read_scorecard_bytes(f, t.as_bytes()) {
+                Ok(s) => cards.push(s),
+                Err(d) => list.extend(d.0),
+            }
+        }
+        return finish(policy, registry, cards.pop(), cards, list);
+    }
+    if named.iter().any(|x| !x) {
+        let missing: Vec<&str> = [
+            ("--policy", args.policy.is_none()),
+            ("--registry", args.registry.is_none()),
+            ("--scorecard", args.scorecard.is_none()),
+        ]
+        .iter()
+        .filter(|(_, m)| *m)
+        .map(|(n, _)| *n)
+        .collect();
+        return Err(Diagnostics::new(vec![Diagnostic::file(
+            "arguments",
+            format!(
+                "missing {} (give --policy, --registry and --scorecard, or none for the shipped example)",
+                missing.join(", ")
+            ),
+        )]));
+    }
+    let mut list = Vec::new();
+    let policy = load_policy_file(args.policy.as_deref().unwrap_or(Path::new("")));
+    let registry = load_registry_file(args.registry.as_deref().unwrap_or(Path::new("")));
+    let current = match read_scorecard_file(args.scorecard.as_deref().unwrap_or(Path::new(""))) {
+        Ok(s) => Some(s),
+        Err(d) => {
+            list.extend(d.0);
+            None
+        }
+    };
+    let mut history = Vec::new();
+    for h in &args.history {
+        match read_scorecard_file(h) {
+            Ok(s) => history.push(s),
+            Err(d) => list.extend(d.0),
+        }
+    }
+    finish(policy, registry, current, history, list)
+}
+
+fn finish(
+    policy: Result<Policy, Diagnostics>,
+    registry: Result<Registry, Diagnostics>,
+    current: Option<Scorecard>,
+    history: Vec<Scorecard>,
+    mut list: Vec<Diagnostic>,
+) -> Result<Inputs, Diagnostics> {
+    let policy = policy.map_err(|d| list.extend(d.0)).ok();
+    let registry = registry.map_err(|d| list.extend(d.0)).ok();
+    match (policy, registry, current) {
+        (Some(policy), Some(registry), Some(current)) if list.is_empty() => Ok(Inputs {
+            policy,
+            registry,
+            current,
+            history,
+        }),
+        _ => Err(Diagnostics::new(list)),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Run `kaohe decide`.
+pub fn run(args: &DecideArgs) -> ExitCode {
+    let invalid = |d: &Diagnostics| {
+        eprintln!("{d}");
+        ExitCode::from(EXIT_INVALID_INPUT)
+    };
+    let inputs = match load(args) {
+        Ok(x) => x,
+        Err(d) => return invalid(&d),
+    };
+    let outcome = match decide(
+        &inputs.policy,
+        &inputs.registry,
+        &inputs.current,
+        &inputs.history,
+        args.date,
+    ) {
+        Ok(o) => o,
+        Err(d) => return invalid(&d),
+    };
+    let registry_out = match (&args.registry, args.in_place) {
+        (Some(r), true) => r.clone(),
+        _ => args.out.join("registry.yaml"),
+    };
+    if !args.in_place
+        && let Some(r) = &args.registry
+        && same_file(r, &registry_out)
+    {
+        return invalid(&Diagnostics::new(vec![Diagnostic::file(
+            &r.display().to_string(),
+            format!(
+                "the updated registry would overwrite the input ({}): give another -o or --in-place",
+                registry_out.display()
+            ),
+        )]));
+    }
+    let new_registry = inputs
+        .registry
+        .append(&outcome.registry_comment(), &outcome.events);
+    let files: Vec<(PathBuf, Result<Vec<u8>, crate::output::WriteError>)> = vec![
+        (
+            args.out.join("decisions.csv"),
+            render::decisions_csv(&outcome),
+        ),
+        (
+            args.out.join("decisions.html"),
+            Ok(render::brief_html(&outcome).into_bytes()),
+        ),
+        (args.out.join("plan.csv"), render::plan_csv(&outcome)),
+        (registry_out.clone(), Ok(new_registry.into_bytes())),
+    ];
+    let mut ready = Vec::new();
+    for (path, bytes) in files {
+        match bytes {
+            Ok(b) => ready.push((path, b)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INTERNAL);
+            }
+        }
+    }
+    for (path, bytes) in &ready {
+        if let Err(e) = write_atomic(path, bytes) {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    }
+    if !args.quiet {
+        print!("{}", render::summary(&outcome));
+        println!(
+            "已写入 {}/decisions.html、decisions.csv、plan.csv;称号登记册({} 条新记录)→ {}",
+            args.out.display(),
+            outcome.events.len(),
+            registry_out.display()
+        );
+    }
+    ExitCode::SUCCESS
+}

@@ -14,6 +14,30 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Print to stdout; when the reader has gone away (`kaohe assess | head`), stop quietly
+/// instead of panicking on the broken pipe.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
+/// [`out!`] with a newline.
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::out!("\n") };
+    ($($arg:tt)*) => {{
+        $crate::out!($($arg)*);
+        $crate::out!("\n");
+    }};
+}
+
 /// The shipped default indicator set, embedded so `kaohe assess` works from any folder.
 pub const DEFAULT_SET: (&str, &str) = (
     "indicators/sz-district.yaml",
@@ -24,6 +48,32 @@ pub const DEFAULT_EVIDENCE: (&str, &str) = (
     "fixtures/shenzhen/evidence.yaml",
     include_str!("../fixtures/shenzhen/evidence.yaml"),
 );
+
+/// The other level of the shipped default run: the streets under the districts.
+pub const DEFAULT_LEVELS: [(&str, &str); 1] = [(
+    "indicators/sz-street.yaml",
+    include_str!("../indicators/sz-street.yaml"),
+)];
+/// Evidence of the other levels of the shipped default run.
+pub const DEFAULT_LEVEL_EVIDENCE: [(&str, &str); 1] = [(
+    "fixtures/shenzhen/streets.yaml",
+    include_str!("../fixtures/shenzhen/streets.yaml"),
+)];
+/// The districts' scorecards of the three years before (for history and year-over-year).
+pub const DEFAULT_HISTORY: [(&str, &str); 3] = [
+    (
+        "fixtures/shenzhen/history/2008.json",
+        include_str!("../fixtures/shenzhen/history/2008.json"),
+    ),
+    (
+        "fixtures/shenzhen/history/2009.json",
+        include_str!("../fixtures/shenzhen/history/2009.json"),
+    ),
+    (
+        "fixtures/shenzhen/history/2010.json",
+        include_str!("../fixtures/shenzhen/history/2010.json"),
+    ),
+];
 
 pub const EXIT_TESTS_FAILED: u8 = 1;
 pub const EXIT_INVALID_INPUT: u8 = 65;
@@ -199,9 +249,22 @@ pub struct Run {
 
 /// Read earlier scorecards.
 pub fn load_history(paths: &[PathBuf]) -> Result<Vec<crate::result::Assessment>, Diagnostics> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            v.retain(|f| f.extension().is_some_and(|x| x == "json"));
+            v.sort();
+            files.extend(v);
+        } else {
+            files.push(p.clone());
+        }
+    }
     let mut out = Vec::new();
     let mut diags = Vec::new();
-    for p in paths {
+    for p in &files {
         let file = p.display().to_string();
         match std::fs::read(p) {
             Err(e) => diags.push(crate::diag::Diagnostic::file(
@@ -232,6 +295,13 @@ pub fn load_history(paths: &[PathBuf]) -> Result<Vec<crate::result::Assessment>,
 
 /// Load every set of a run and bind the evidence to each.
 pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
+    let default_run = args.input.set.is_none()
+        && args.input.evidence.is_empty()
+        && args.levels.is_empty()
+        && args.history.is_empty();
+    if default_run {
+        return default_full_run();
+    }
     if args.levels.is_empty() {
         let (set, ev) = load_inputs(&args.input)?;
         let history = load_history(&args.history)?;
@@ -340,6 +410,53 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
     })
 }
 
+/// The shipped default run: the districts and their streets, with three years of history.
+fn default_full_run() -> Result<Run, Diagnostics> {
+    let mut sets = vec![load_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?];
+    for (name, text) in DEFAULT_LEVELS {
+        sets.push(load_set_str(name, text)?);
+    }
+    let mut read = ReadEvidence::default();
+    let mut problems = Vec::new();
+    evidence::read_yaml(
+        DEFAULT_EVIDENCE.0,
+        DEFAULT_EVIDENCE.1,
+        &mut read,
+        &mut problems,
+    );
+    for (name, text) in DEFAULT_LEVEL_EVIDENCE {
+        evidence::read_yaml(name, text, &mut read, &mut problems);
+    }
+    let mut history = Vec::new();
+    for (name, text) in DEFAULT_HISTORY {
+        match serde_json::from_str::<crate::result::Assessment>(text) {
+            Ok(a) => history.push(a),
+            Err(e) => problems.push(crate::diag::Diagnostic::at(
+                name,
+                e.line() as u64,
+                e.column() as u64,
+                format!("not a kaohe scorecard: {e}"),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics::new(problems));
+    }
+    let run_kinds = evidence::RunKinds::new(sets.iter());
+    // Streets first: the districts read their results.
+    let street = evidence::bind_in_run(&sets[1], read.clone(), Some(&run_kinds))?;
+    let district = evidence::bind_in_run(&sets[0], read, Some(&run_kinds))?;
+    let mut it = sets.into_iter();
+    let (Some(d), Some(s)) = (it.next(), it.next()) else {
+        return Err(Diagnostics::new(Vec::new()));
+    };
+    Ok(Run {
+        levels: vec![(s, street), (d, district)],
+        primary: 1,
+        history,
+    })
+}
+
 /// Score every level of a run, lower levels first.
 pub fn assess_run(run: &Run) -> Result<Vec<crate::result::Assessment>, Diagnostics> {
     let mut done: Vec<crate::result::Assessment> = Vec::new();
@@ -425,11 +542,11 @@ fn assess(args: &AssessArgs) -> ExitCode {
             std::iter::once(run.primary).chain((0..results.len()).filter(|&i| i != run.primary));
         for (k, i) in order.enumerate() {
             if k > 0 {
-                println!();
+                crate::outln!();
             }
-            print!("{}", output::terminal_table(&results[i]));
+            crate::out!("{}", output::terminal_table(&results[i]));
         }
-        println!("已写入 {}", written.join("、"));
+        crate::outln!("已写入 {}", written.join("、"));
     }
     ExitCode::SUCCESS
 }
@@ -437,7 +554,7 @@ fn assess(args: &AssessArgs) -> ExitCode {
 fn check(args: &InputArgs) -> ExitCode {
     match load_inputs(args) {
         Ok((set, ev)) => {
-            println!(
+            crate::outln!(
                 "ok: {} {} (版本 {}): {} lines, {} indicators, {} vetoes; {} units ({} scored)",
                 set.id,
                 set.name,
@@ -475,12 +592,12 @@ fn test(args: &TestArgs) -> ExitCode {
                 for o in outcomes {
                     if o.failures.is_empty() {
                         passed += 1;
-                        println!("ok    {} :: {}", o.file, o.name);
+                        crate::outln!("ok    {} :: {}", o.file, o.name);
                     } else {
                         failed += 1;
-                        println!("FAIL  {} :: {}", o.file, o.name);
+                        crate::outln!("FAIL  {} :: {}", o.file, o.name);
                         for x in &o.failures {
-                            println!("        {x}");
+                            crate::outln!("        {x}");
                         }
                     }
                 }
@@ -488,7 +605,7 @@ fn test(args: &TestArgs) -> ExitCode {
             Err(d) => return invalid(&d),
         }
     }
-    println!("{passed} passed, {failed} failed");
+    crate::outln!("{passed} passed, {failed} failed");
     if failed > 0 {
         ExitCode::from(EXIT_TESTS_FAILED)
     } else {
@@ -538,7 +655,7 @@ fn template(args: &TemplateArgs) -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_INTERNAL);
     }
-    println!(
+    crate::outln!(
         "已写入填报模板 {}({} 个单位,{} 项佐证数据)",
         args.out.display(),
         units.units.len(),

@@ -1073,12 +1073,7 @@ fn score_unit(
         .map(|(ci, c)| {
             let (indicator, deduction, explanation) = match &case_charges[ci] {
                 Some((ind, amount, why)) => (Some(ind.clone()), *amount, why.clone()),
-                None if !c.in_period => (None, Decimal::ZERO, "不在考核期内,不计".to_string()),
-                None => (
-                    None,
-                    Decimal::ZERO,
-                    "未设扣分规则(可能触发一票否决)".to_string(),
-                ),
+                None => (None, Decimal::ZERO, uncharged_case(set, c)),
             };
             CaseResult {
                 case_type: c.case_type.clone(),
@@ -1092,6 +1087,9 @@ fn score_unit(
                 indicator,
                 explanation,
                 in_period: c.in_period,
+                reported: c.reported,
+                verified: c.verified,
+                amount: c.amount,
             }
         })
         .collect();
@@ -1179,6 +1177,32 @@ fn score_unit(
         vetoes: veto_results,
         cases,
     })
+}
+
+/// Why a case of the ledger cost nothing by itself.
+fn uncharged_case(set: &IndicatorSet, c: &crate::evidence::Case) -> String {
+    if !c.verified {
+        return "未查实,不计入".to_string();
+    }
+    let windows: Vec<&str> = set
+        .periods
+        .iter()
+        .filter(|w| c.date.is_none_or(|d| w.contains(d)))
+        .map(|w| w.name.as_str())
+        .collect();
+    if windows.is_empty() {
+        return "不在考核期及各统计期内,不计".to_string();
+    }
+    let counted = if c.amount.is_some() {
+        "计入金额统计"
+    } else {
+        "计入案例数(用于一票否决或按案例数计分的指标)"
+    };
+    if c.in_period {
+        format!("{counted},本身不逐例扣分")
+    } else {
+        format!("不在考核期内;{counted}({})", windows.join("、"))
+    }
 }
 
 /// The values behind a list of slots, following derived values down to their inputs.
@@ -1295,7 +1319,7 @@ fn reads_of(set: &IndicatorSet, ind: &Indicator) -> Vec<u32> {
 fn missing_root(set: &IndicatorSet, mut slot: u32, why: &Why) -> u32 {
     for _ in 0..64 {
         match why.get(slot as usize).copied().flatten() {
-            Some(EvalError::Missing(s)) if s != slot && s != u32::MAX => slot = s,
+            Some(EvalError::Missing(s)) if s != slot => slot = s,
             _ => break,
         }
     }
@@ -1390,7 +1414,12 @@ fn score_indicator(
     }
     let missing = |slot: u32, errors: &mut Vec<Diagnostic>| -> Scored {
         let root = missing_root(set, slot, why);
-        let (id, name, _) = set.slot_name(root);
+        let (id, name, _) = if root >= set.slots.len {
+            // An aggregation over no descendant with a value.
+            ("descendants".to_string(), "下级单位数据".to_string(), None)
+        } else {
+            set.slot_name(root)
+        };
         if ind.on_missing == OnMissing::Error {
             let mut d = Diagnostic::file(
                 &unit.origin.file,
@@ -1561,7 +1590,7 @@ fn score_indicator(
                             show(w[0]),
                             show(w[1]),
                             show(coef.round_dp(4)),
-                            show(p.round_dp(2)),
+                            show(round_points(p, 2)),
                             if p > max {
                                 format!(",最高不超过本项目分{}分", show(max))
                             } else {
@@ -2013,8 +2042,8 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> E
                     "{name}{},目标{},完成{}%,按比例得{}分",
                     fv(num),
                     fv(*target),
-                    show((ratio * Decimal::ONE_HUNDRED).round_dp(2)),
-                    show(p.round_dp(2))
+                    show(round_points(ratio * Decimal::ONE_HUNDRED, 2)),
+                    show(round_points(p, 2))
                 ),
             )
         }
@@ -2030,7 +2059,7 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> E
                     fv(num),
                     fv(*full_at),
                     fv(*zero_at),
-                    show(p.round_dp(2))
+                    show(round_points(p, 2))
                 ),
             )
         }
@@ -2126,7 +2155,7 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> E
                 format!(
                     "{name}等级系数{},得{}分",
                     show(num),
-                    show((max * f).round_dp(2))
+                    show(round_points(max * f, 2))
                 ),
             )
         }

@@ -716,12 +716,16 @@ fn bind_one(
         }
     }
     let mut units: Vec<Unit> = Vec::with_capacity(read.units.len());
+    let mut field_cache: std::collections::HashMap<(usize, &str), Option<usize>> =
+        std::collections::HashMap::new();
     let n_cases = set.case_types.len();
     for u in &read.units {
         let kind_id = u.kind.clone().unwrap_or_else(|| set.unit_kind().id.clone());
         let kind = set.kinds.iter().position(|k| k.id == kind_id);
         let meta = |key: &str| u.meta_origin.get(key).unwrap_or(&u.origin);
+        // Classes and peer groups belong to the set that scores the unit's kind.
         let class = match &u.class {
+            _ if kind.is_none() => None,
             None => None,
             Some(c) => match set.classes.iter().position(|x| &x.id == c || &x.name == c) {
                 Some(i) => Some(i),
@@ -735,6 +739,7 @@ fn bind_one(
             },
         };
         let peer_group = match &u.peer_group {
+            _ if kind.is_none() => None,
             None => None,
             Some(c) => match set
                 .peer_groups
@@ -772,11 +777,15 @@ fn bind_one(
                 for (full_name, raw, origin) in &u.values {
                     // `births@survey` (CSV headers) names one layer of a field.
                     let (name, layer_suffix) = match full_name.rsplit_once('@') {
-                        Some((n, l)) => (n.trim().to_string(), Some(l.trim().to_string())),
-                        None => (full_name.clone(), None),
+                        Some((n, l)) => (n.trim(), Some(l.trim().to_string())),
+                        None => (full_name.as_str(), None),
                     };
-                    let name = &name;
-                    let Some(fi) = find_field(&kd.fields, name) else {
+                    // The same headers repeat on every row: look each one up once.
+                    let found = *field_cache
+                        .entry((k, name))
+                        .or_insert_with(|| find_field(&kd.fields, name));
+                    let name = &name.to_string();
+                    let Some(fi) = found else {
                         if run.is_some_and(|r| r.declares(&kd.id, Some(name))) {
                             continue; // another set of this run reads it
                         }
@@ -803,6 +812,7 @@ fn bind_one(
                     };
                     if !layered.is_empty() || (!f.layers.is_empty() && layer_suffix.is_none()) {
                         // A plain value of a layered field belongs to its lowest-priority layer.
+                        let implicit = layered.is_empty();
                         let layered = if layered.is_empty() {
                             match f.layers.last().and_then(|l| set.layers.get(*l)) {
                                 Some(l) => vec![(l.id.clone(), raw.clone())],
@@ -851,6 +861,9 @@ fn bind_one(
                                         f.id
                                     )))
                                 }
+                                Err(why) if implicit => diags.push(
+                                    origin.diag(format!("field `{}` ({}): {why}", f.id, f.name)),
+                                ),
                                 Err(why) => diags.push(origin.diag(format!(
                                     "field `{}` ({}), layer `{lname}`: {why}",
                                     f.id, f.name
@@ -924,6 +937,17 @@ fn bind_one(
         }
     }
     for (i, c, o) in all_cases {
+        if units[i].kind.is_none() {
+            // The unit is scored by another set of the run, or by none: then its cases would
+            // be ignored, which is an error.
+            if !run.is_some_and(|r| r.declares(&units[i].kind_id, None)) {
+                diags.push(o.diag(format!(
+                    "case for unit `{}` of kind `{}`, which this set neither scores nor aggregates",
+                    units[i].id, units[i].kind_id
+                )));
+            }
+            continue;
+        }
         let Some(t) = set
             .case_types
             .iter()

@@ -482,6 +482,22 @@ pub struct CaseResult {
     /// How the deduction was computed, in Chinese.
     pub explanation: String,
     pub in_period: bool,
+    /// When the case was reported (late-report deductions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported: Option<NaiveDate>,
+    /// Unverified cases are listed but never counted.
+    #[serde(default = "yes")]
+    pub verified: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
+    pub amount: Option<Decimal>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn empty_text() -> Text {

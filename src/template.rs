@@ -210,10 +210,12 @@ impl Meta {
 
 /// Which units go on which data sheet: units of `kinds[k]` on sheet k; units of kinds the set
 /// does not declare (context units such as the city) on the first.
+/// Kinds without fields (aggregated only through their own level's results) get no sheet.
 fn sheet_of(set: &IndicatorSet, u: &ReadUnit) -> usize {
     u.kind
         .as_ref()
         .and_then(|k| set.kinds.iter().position(|x| &x.id == k))
+        .filter(|&k| k == 0 || !set.kinds[k].fields.is_empty())
         .unwrap_or(0)
 }
 
@@ -267,6 +269,9 @@ pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>
     wb.push_worksheet(info);
     let mut first_data_rows = 0u32;
     for k in 0..n_sheets {
+        if k > 0 && set.kinds[k].fields.is_empty() {
+            continue;
+        }
         let units: Vec<&ReadUnit> = input
             .units
             .iter()

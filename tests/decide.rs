@@ -540,16 +540,20 @@ fn decisions_are_deterministic() {
     }
 }
 
-/// The 2011 storyline scorecard is what `kaohe assess` gives on the shipped default (trimmed).
+/// The 2011 storyline scorecard is what `kaohe assess` gives on the set and evidence it was
+/// made from (version 2011.1 of the shipped default, kept in `fixtures/titles/source/`; the
+/// shipped default has since moved on to 2011.2).
 #[test]
 fn the_2011_scorecard_is_the_shipped_assessment() {
-    let set = kaohe::load::load_set_str(kaohe::cli::DEFAULT_SET.0, kaohe::cli::DEFAULT_SET.1)
-        .expect("set");
+    let source = crate::support::repo().join("fixtures/titles/source");
+    let set_text = std::fs::read_to_string(source.join("sz-district-2011.1.yaml")).expect("set");
+    let ev_text = std::fs::read_to_string(source.join("evidence-2011.1.yaml")).expect("evidence");
+    let set = kaohe::load::load_set_str("sz-district-2011.1.yaml", &set_text).expect("set");
     let mut evidence = kaohe::evidence::ReadEvidence::default();
     let mut problems = Vec::new();
     kaohe::evidence::read_yaml(
-        kaohe::cli::DEFAULT_EVIDENCE.0,
-        kaohe::cli::DEFAULT_EVIDENCE.1,
+        "evidence-2011.1.yaml",
+        &ev_text,
         &mut evidence,
         &mut problems,
     );

@@ -741,7 +741,7 @@ fn the_template_has_instructions_units_notes_validation_and_a_ledger() {
     let notes = part(&path, "xl/comments1.xml");
     assert!(notes.contains("字段代码:births"), "a note per field");
     assert!(
-        notes.contains("年终抽样调查样本点入户核实的出生人数"),
+        notes.contains("市领导小组按人口规模和流动人口比重核定的难度系数"),
         "the field's help"
     );
     let ledger_xml = part(&path, "xl/worksheets/sheet3.xml");
@@ -786,7 +786,8 @@ fn a_filled_template_reads_back_exactly_as_typed() {
     for (s, header_rows) in [("佐证数据", 2), ("案件台账", 1)] {
         let (ra, rb) = (sheet_rows(&mut a, s), sheet_rows(&mut b, s));
         assert_eq!(ra[..header_rows], rb[..header_rows], "{s} header");
-        assert_eq!(ra.len() - header_rows, if s == "佐证数据" { 9 } else { 11 });
+        // 8 districts and the city; the ledger of fixtures/shenzhen/evidence.yaml.
+        assert_eq!(ra.len() - header_rows, if s == "佐证数据" { 9 } else { 36 });
     }
     // Values typed with Excel's percent entry (96.98% → 0.9698 formatted as %) and a date
     // typed as text read as typed.
@@ -1017,7 +1018,19 @@ fn template_then_assess_on_the_command_line() {
         ],
     );
     assert_eq!(code, 0, "{out}{err}");
-    let (code, ..) = kaohe(d, &["assess", "-q", "-o", "y"]);
+    let yaml = repo().join("fixtures/shenzhen/evidence.yaml");
+    let (code, ..) = kaohe(
+        d,
+        &[
+            "assess",
+            "-q",
+            "-s",
+            set.to_str().expect("p"),
+            "-o",
+            "y",
+            yaml.to_str().expect("p"),
+        ],
+    );
     assert_eq!(code, 0);
     let json = |p: &str| {
         let mut v: serde_json::Value =
@@ -1149,38 +1162,10 @@ fn a_set_with_descendant_kinds_gets_a_sheet_per_kind_and_round_trips() {
 
 #[test]
 fn layered_values_get_a_column_per_layer_and_round_trip() {
-    let text = std::fs::read_to_string(repo().join("indicators/sz-district.yaml")).expect("set");
-    let births = "  - { id: births, name: 出生人数, type: count, unit: 人, aliases: [出生人数, 出生人口数] }";
-    assert!(text.contains(births));
-    let text = text
-        .replace(
-            births,
-            "  - { id: births, name: 出生人数, type: count, unit: 人, aliases: [出生人数, 出生人口数], layers: [survey, self_report] }",
-        )
-        .replacen(
-            "\nfields:\n",
-            "\nlayers:\n  - { id: self_report, name: 单位自报 }\n  - { id: survey, name: 抽样调查 }\nfields:\n",
-            1,
-        );
-    let set = kaohe::load::load_set_str("layered.yaml", &text).unwrap_or_else(|d| panic!("{d}"));
-    let yaml = yaml_read()
-        .units
-        .into_iter()
-        .map(|mut u| {
-            for (name, v, _) in &mut u.values {
-                if name == "births" && u.id == "futian" {
-                    *v = evidence::RawValue::Layers(vec![
-                        ("self_report".into(), v.clone()),
-                        (
-                            "survey".into(),
-                            evidence::RawValue::Num(Decimal::from(14300)),
-                        ),
-                    ]);
-                }
-            }
-            u
-        })
-        .collect::<Vec<_>>();
+    // The shipped set takes births from the year-end survey, else the self-report.
+    let set = kaohe::load::load_set_file(&repo().join("indicators/sz-district.yaml"))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let yaml = yaml_read().units;
     let input = || ReadEvidence {
         units: yaml.clone(),
         ..ReadEvidence::default()
@@ -1195,14 +1180,14 @@ fn layered_values_get_a_column_per_layer_and_round_trip() {
     let mut book = open_book(&path);
     let header = &sheet_rows(&mut book, "佐证数据")[1];
     assert!(
-        header.contains(&"出生人数(人)@抽样调查".to_string()),
+        header.contains(&"出生人数(人)@年终抽样调查".to_string()),
         "{header:?}"
     );
     let ev = bind(&set, read(std::slice::from_ref(&path)));
     assert_eq!(
         value(&set, &ev, "futian", "births"),
-        num("14300"),
-        "survey wins"
+        num("14210"),
+        "survey wins over the self-report 14075"
     );
     assert_eq!(digest(&ev), digest(&bind(&set, input())));
 }

@@ -65,15 +65,16 @@ fn shenzhen_matches_the_hand_computed_scorecard() {
             )
         })
         .collect();
+    // The district set alone (no streets, no history): fixtures/shenzhen/EXPECTED.md.
     let want = [
-        ("futian", 1, "949.83", "优秀"),
-        ("nanshan", 2, "919.83", "优秀"),
-        ("baoan", 3, "869.93", "良好"),
-        ("luohu", 3, "869.93", "良好"),
-        ("pingshan", 5, "852.08", "合格"),
-        ("yantian", 6, "780.63", "合格"),
-        ("guangming", 7, "636.33", "合格"),
-        ("longgang", 8, "863.63", "不合格"),
+        ("futian", 1, "916.33", "优秀"),
+        ("nanshan", 2, "894.33", "良好"),
+        ("luohu", 3, "836.43", "良好"),
+        ("baoan", 4, "829.56", "良好"),
+        ("pingshan", 5, "813.53", "合格"),
+        ("longgang", 6, "825.13", "不合格"),
+        ("yantian", 7, "710.53", "不合格"),
+        ("guangming", 8, "584.93", "不合格"),
     ];
     let want: Vec<(String, u32, String, String)> = want
         .iter()
@@ -86,11 +87,11 @@ fn shenzhen_matches_the_hand_computed_scorecard() {
         vec![
             Some(1),
             Some(2),
+            Some(3),
             Some(1),
-            Some(3),
             Some(2),
-            Some(4),
             Some(3),
+            Some(4),
             Some(4)
         ]
     );
@@ -123,4 +124,79 @@ fn shenzhen_from_csv_equals_shenzhen_from_yaml() {
     let yaml = score(vec![dir.join("evidence.yaml")]);
     let csv = score(vec![dir.join("csv")]);
     assert_eq!(yaml, csv);
+}
+
+#[test]
+fn the_default_run_scores_districts_and_streets_with_history() {
+    // `kaohe assess` with no arguments: sz-district + sz-street, history 2008–2010.
+    // Hand-computed in fixtures/shenzhen/EXPECTED.md (full run).
+    let args = kaohe::cli::AssessArgs {
+        input: kaohe::cli::InputArgs {
+            set: None,
+            evidence: vec![],
+        },
+        out: std::path::PathBuf::from("out"),
+        quiet: true,
+        levels: vec![],
+        history: vec![],
+        lang: kaohe::report::Lang::Zh,
+        no_html: true,
+    };
+    let run = kaohe::cli::load_run(&args).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(run.history.len(), 3);
+    let results = kaohe::cli::assess_run(&run).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0].units.len(), 22, "streets first");
+    let a = &results[run.primary];
+    let got: Vec<(String, u32, String, String)> = a
+        .units
+        .iter()
+        .map(|u| {
+            (
+                u.id.clone(),
+                u.rank,
+                kaohe::num::show(u.total),
+                u.grade.clone(),
+            )
+        })
+        .collect();
+    let want = [
+        ("futian", 1, "954.64", "优秀"),
+        ("nanshan", 2, "934.33", "优秀"),
+        ("baoan", 3, "863.92", "良好"),
+        ("luohu", 3, "863.92", "良好"),
+        ("pingshan", 5, "850.91", "合格"),
+        ("guangming", 6, "600.1", "合格"),
+        ("longgang", 7, "853.57", "不合格"),
+        ("yantian", 8, "729.72", "不合格"),
+    ];
+    let want: Vec<(String, u32, String, String)> = want
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), *b, c.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    let peer: Vec<Option<u32>> = a.units.iter().map(|u| u.peer_rank).collect();
+    assert_eq!(
+        peer,
+        vec![
+            Some(1),
+            Some(2),
+            Some(1),
+            Some(3),
+            Some(2),
+            Some(3),
+            Some(4),
+            Some(4)
+        ]
+    );
+    // Every district's births were corrected by the survey: both layers and the winner.
+    for u in &a.units {
+        let births = u
+            .corrections
+            .iter()
+            .find(|c| &*c.field == "births")
+            .expect("births corrected");
+        assert_eq!(births.used.as_deref(), Some("survey"), "{}", u.id);
+        assert!(births.layers.len() >= 2, "{}", u.id);
+    }
 }

@@ -248,8 +248,8 @@ pub fn run(args: &DecideArgs) -> ExitCode {
         }
     }
     if !args.quiet {
-        print!("{}", render::summary(&outcome));
-        println!(
+        crate::out!("{}", render::summary(&outcome));
+        crate::outln!(
             "已写入 {}/decisions.html、decisions.csv、plan.csv;称号登记册({} 条新记录)→ {}",
             args.out.display(),
             outcome.events.len(),

@@ -141,10 +141,17 @@ fn unit_report_shows_header_veto_and_losses() {
     assert!(html.contains(&u.grade));
     assert!(html.contains("失分分析"));
     // Largest loss first.
+    // The largest loss; among equal losses the first in the set's order.
+    let top = u
+        .indicators
+        .iter()
+        .map(|i| i.lost)
+        .max()
+        .expect("indicators");
     let biggest = u
         .indicators
         .iter()
-        .max_by(|x, y| x.lost.cmp(&y.lost))
+        .find(|i| i.lost == top)
         .expect("indicators");
     let losses = &html[html.find("id=\"losses\"").expect("losses section")..];
     let rows = &losses[losses.find("<tbody>").expect("rows")..];
@@ -323,6 +330,9 @@ fn hostile() -> Assessment {
         indicator: Some(both.clone()),
         explanation: format!("E {both}"),
         in_period: true,
+        reported: None,
+        verified: true,
+        amount: None,
     });
     let mut v = a
         .units
@@ -531,6 +541,7 @@ fn provenance_and_corrections() {
     assert!(html.contains("<b>抽样调查: 27400人</b>"));
     assert!(html.contains("自报: 27000人"));
     assert!(html.contains("+400人"));
+    a.units[1].corrections.clear();
     let plain = render_unit(&a, &a.units[1].id, &zh()).expect("renders");
     assert!(!plain.contains("数据来源与核查更正"));
 }

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod evidence;
 pub mod excel;
 pub mod expr;
+pub mod gap;
 pub mod load;
 pub mod model;
 pub mod num;

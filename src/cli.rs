@@ -55,6 +55,10 @@ pub enum Command {
     /// Write an Excel evidence-entry workbook for an indicator set (instructions, one row per
     /// unit, validation, case ledger).
     Template(TemplateArgs),
+    /// The full trace of one unit's score: every indicator's computation, every veto with its margin.
+    Explain(ExplainArgs),
+    /// Self-assessment (自查自评): points lost, values needed, path to the next grade, veto margins.
+    SelfAssess(SelfAssessArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -138,6 +142,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test(a) => test(&a),
         Command::Template(a) => template(&a),
         Command::Decide(a) => crate::decide::cli::run(&a),
+        Command::Explain(a) => explain(&a),
+        Command::SelfAssess(a) => self_assess(&a),
     }
 }
 
@@ -544,5 +550,195 @@ fn template(args: &TemplateArgs) -> ExitCode {
         units.units.len(),
         set.kinds.iter().map(|k| k.fields.len()).sum::<usize>()
     );
+    ExitCode::SUCCESS
+}
+
+// ---- explain and self-assess ---------------------------------------------------------
+
+/// Output form of `explain` and `self-assess`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// Unit id (e.g. `yantian`).
+    #[arg(value_name = "UNIT")]
+    pub unit: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Terminal text or JSON (schema kaohe.explain/1, see docs/explain.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TraceFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SelfAssessArgs {
+    /// Unit id; with `--under`, the parent whose scored units are all self-assessed.
+    #[arg(value_name = "UNIT")]
+    pub unit: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Self-assess every scored unit under UNIT (its descendants) instead of UNIT itself.
+    #[arg(long)]
+    pub under: bool,
+    /// Output folder for self-assessment.html (one file per unit: <unit>-self-assessment.html with --under).
+    #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Do not write the HTML report.
+    #[arg(long)]
+    pub no_html: bool,
+    /// Last year's corrections of self-reported values (YAML), for the inspection risk.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Terminal summary or JSON (schema kaohe.self-assessment/1, see docs/explain.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TraceFormat,
+}
+
+/// Load and score, for `explain` and `self-assess`.
+fn load_and_assess(
+    input: &InputArgs,
+) -> Result<(IndicatorSet, evidence::Evidence, crate::result::Assessment), ExitCode> {
+    let (set, ev) = load_inputs(input).map_err(|d| invalid(&d))?;
+    let a = crate::engine::assess(&set, &ev).map_err(|d| invalid(&d))?;
+    Ok((set, ev, a))
+}
+
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let (set, ev, a) = match load_and_assess(&args.input) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let trace = match crate::explain::explain(&set, &ev, &a, &args.unit) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INVALID_INPUT);
+        }
+    };
+    match args.format {
+        TraceFormat::Text => print!("{}", crate::explain::render_text(&trace)),
+        TraceFormat::Json => match serde_json::to_string_pretty(&trace) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INTERNAL);
+            }
+        },
+    }
+    ExitCode::SUCCESS
+}
+
+fn self_assess(args: &SelfAssessArgs) -> ExitCode {
+    let (set, ev, a) = match load_and_assess(&args.input) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let history = match &args.history {
+        Some(p) => match std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::selfassess::read_history(&t))
+        {
+            Ok(h) => Some(h),
+            Err(e) => {
+                eprintln!("{}: {e}", p.display());
+                return ExitCode::from(EXIT_INVALID_INPUT);
+            }
+        },
+        None => None,
+    };
+    let ids: Vec<String> = if args.under {
+        let Some(root) = ev.units.iter().position(|u| u.id == args.unit) else {
+            eprintln!("error: unit `{}` is not in the evidence", args.unit);
+            return ExitCode::from(EXIT_INVALID_INPUT);
+        };
+        let below: Vec<String> = ev
+            .scored
+            .iter()
+            .filter(|&&i| {
+                let mut p = ev.units[i].parent;
+                while let Some(x) = p {
+                    if x == root {
+                        return true;
+                    }
+                    p = ev.units[x].parent;
+                }
+                false
+            })
+            .map(|&i| ev.units[i].id.clone())
+            .collect();
+        if below.is_empty() {
+            eprintln!("error: no scored unit under `{}`", args.unit);
+            return ExitCode::from(EXIT_INVALID_INPUT);
+        }
+        below
+    } else {
+        vec![args.unit.clone()]
+    };
+    let mut reports = Vec::new();
+    for id in &ids {
+        let h = history.as_ref().map(|h| h.get(id).map(Vec::as_slice).unwrap_or(&[]));
+        match crate::selfassess::self_assess(&set, &ev, &a, id, h) {
+            Ok(s) => reports.push(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INVALID_INPUT);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    if !args.no_html {
+        for s in &reports {
+            let name = if args.under {
+                format!("{}-self-assessment.html", s.unit.id)
+            } else {
+                "self-assessment.html".to_string()
+            };
+            files.push((args.out.join(name), crate::selfassess::render_html(s)));
+        }
+    }
+    match args.format {
+        TraceFormat::Text => {
+            for (i, s) in reports.iter().enumerate() {
+                if i > 0 {
+                    println!("\n{}", "─".repeat(60));
+                }
+                print!("{}", crate::selfassess::render_summary(s));
+            }
+        }
+        TraceFormat::Json => {
+            let out = if args.under {
+                serde_json::to_string_pretty(&reports)
+            } else {
+                serde_json::to_string_pretty(&reports[0])
+            };
+            match out {
+                Ok(s) => println!("{s}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_INTERNAL);
+                }
+            }
+        }
+    }
+    for (path, html) in &files {
+        if let Err(e) = output::write_atomic(path, html.as_bytes()) {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    }
+    if args.format == TraceFormat::Text && !files.is_empty() {
+        println!(
+            "\n已写入 {}",
+            files
+                .iter()
+                .map(|(p, _)| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+    }
     ExitCode::SUCCESS
 }

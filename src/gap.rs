@@ -768,8 +768,13 @@ fn candidate_points(rule: &Rule, max: Decimal) -> Option<Vec<Decimal>> {
 pub enum Gains {
     /// Discrete gains, ascending, all > 0.
     Steps(Vec<Decimal>),
-    /// Any gain up to `max`, in multiples of `granule` (points are rounded to 0.01).
-    Linear { max: Decimal, granule: Decimal },
+    /// No gain, or any gain from `min` to `max` in multiples of `granule` (points are
+    /// rounded to 0.01). `min` above the granule is a jump, e.g. from 0 across a zero line.
+    Linear {
+        min: Decimal,
+        max: Decimal,
+        granule: Decimal,
+    },
 }
 
 impl Gains {
@@ -786,13 +791,16 @@ impl Gains {
         }
         match self {
             Gains::Steps(s) => s.iter().copied().find(|g| *g >= x),
-            Gains::Linear { max, granule } => {
+            Gains::Linear { min, max, granule } => {
+                if x > *max {
+                    return None;
+                }
                 let g = if granule.is_zero() {
                     x
                 } else {
                     (x / *granule).ceil() * *granule
                 };
-                (x <= *max).then_some(g.min(*max))
+                Some(g.max(*min).min(*max))
             }
         }
     }
@@ -800,7 +808,14 @@ impl Gains {
     pub fn below(&self, g: Decimal) -> Decimal {
         match self {
             Gains::Steps(s) => s.iter().copied().rev().find(|x| *x < g).unwrap_or_default(),
-            Gains::Linear { granule, .. } => (g - *granule).max(Decimal::ZERO),
+            Gains::Linear { min, granule, .. } => {
+                let lower = g - *granule;
+                if lower >= *min && lower > Decimal::ZERO {
+                    lower
+                } else {
+                    Decimal::ZERO
+                }
+            }
         }
     }
 }
@@ -837,34 +852,30 @@ impl Plan {
 ///    order) until the sum reaches `need`. No smaller set can reach it: the k largest
 ///    maxima are the most any k candidates can gain.
 /// 3. Each chosen candidate, smallest maximum first, is then lowered to its least gain that
-///    still reaches `need` (never below its forced gain). No chosen improvement can then be
-///    lowered by one step without missing the goal; the overshoot is below the smallest
-///    such step of the chosen candidates.
+///    still reaches `need` (never below its forced gain).
+/// 4. Exchange: a chosen (not forced) candidate is replaced by an unchosen one whenever that
+///    lowers the sum (less gained beyond the need), then step 3 runs again; until no exchange
+///    helps. With one indicator to change this finds the least overshoot exactly.
+///
+/// Guarantees: no plan changes fewer candidates; no chosen improvement can be lowered by one
+/// step without missing the goal, so the overshoot is below the smallest such step.
 ///
 /// When even every candidate at its maximum falls short, the plan is every candidate at its
 /// maximum with `reached = false`.
 pub fn plan(cands: &[Candidate], need: Decimal) -> Plan {
     let n = cands.len();
     let mut gains = vec![Decimal::ZERO; n];
-    let forced: Vec<usize> = (0..n)
-        .filter(|&i| cands[i].forced > Decimal::ZERO)
-        .collect();
+    let forced = |i: usize| cands[i].forced > Decimal::ZERO;
     let mut sum = Decimal::ZERO;
-    for &i in &forced {
+    for i in (0..n).filter(|&i| forced(i)) {
         gains[i] = cands[i].gains.max();
         sum += gains[i];
     }
     if sum < need {
         let mut rest: Vec<usize> = (0..n)
-            .filter(|&i| cands[i].forced <= Decimal::ZERO && cands[i].gains.max() > Decimal::ZERO)
+            .filter(|&i| !forced(i) && cands[i].gains.max() > Decimal::ZERO)
             .collect();
-        rest.sort_by(|&a, &b| {
-            cands[b]
-                .gains
-                .max()
-                .cmp(&cands[a].gains.max())
-                .then(a.cmp(&b))
-        });
+        rest.sort_by(|&a, &b| cands[b].gains.max().cmp(&cands[a].gains.max()).then(a.cmp(&b)));
         for i in rest {
             if sum >= need {
                 break;
@@ -880,16 +891,42 @@ pub fn plan(cands: &[Candidate], need: Decimal) -> Plan {
             reached: false,
         };
     }
-    let mut chosen: Vec<usize> = (0..n).filter(|&i| gains[i] > Decimal::ZERO).collect();
-    chosen.sort_by(|&a, &b| {
-        cands[a]
-            .gains
-            .max()
-            .cmp(&cands[b].gains.max())
-            .then(b.cmp(&a))
-    });
+    shrink(cands, need, &mut gains, &mut sum);
+    for _ in 0..1000 {
+        let mut swapped = false;
+        'outer: for i in (0..n).filter(|&i| gains[i] > Decimal::ZERO && !forced(i)) {
+            let others = sum - gains[i];
+            for j in (0..n).filter(|&j| gains[j].is_zero() && !forced(j)) {
+                if let Some(g) = cands[j].gains.least_at_least(need - others)
+                    && g > Decimal::ZERO
+                    && others + g < sum
+                {
+                    gains[i] = Decimal::ZERO;
+                    gains[j] = g;
+                    sum = others + g;
+                    swapped = true;
+                    break 'outer;
+                }
+            }
+        }
+        if !swapped {
+            break;
+        }
+        shrink(cands, need, &mut gains, &mut sum);
+    }
+    Plan {
+        gains,
+        total: sum,
+        reached: true,
+    }
+}
+
+/// Lower each chosen gain, smallest maximum first, to the least that still reaches `need`.
+fn shrink(cands: &[Candidate], need: Decimal, gains: &mut [Decimal], sum: &mut Decimal) {
+    let mut chosen: Vec<usize> = (0..cands.len()).filter(|&i| gains[i] > Decimal::ZERO).collect();
+    chosen.sort_by(|&a, &b| cands[a].gains.max().cmp(&cands[b].gains.max()).then(b.cmp(&a)));
     for i in chosen {
-        let others = sum - gains[i];
+        let others = *sum - gains[i];
         let floor = cands[i]
             .gains
             .least_at_least(cands[i].forced)
@@ -899,15 +936,11 @@ pub fn plan(cands: &[Candidate], need: Decimal) -> Plan {
             .least_at_least(need - others)
             .unwrap_or(gains[i])
             .max(floor);
-        if least < gains[i] {
-            sum = others + least;
+        // Never drop a candidate entirely (the count is already the least).
+        if least < gains[i] && least > Decimal::ZERO {
+            *sum = others + least;
             gains[i] = least;
         }
-    }
-    Plan {
-        gains,
-        total: sum,
-        reached: true,
     }
 }
 
@@ -1448,6 +1481,9 @@ mod tests {
                     );
                 }
                 assert!(p.total - need >= over, "cannot beat the optimum overshoot");
+                if size == 1 && cands.iter().all(|c| c.forced.is_zero()) {
+                    assert_eq!(p.total - need, over, "{cands:?} {need}: one change, least overshoot");
+                }
             }
         }
     }
@@ -1460,7 +1496,11 @@ mod tests {
         assert_eq!(p.gains, vec![dec!(0), dec!(0), dec!(40)]);
         let p = plan(&c, dec!(45));
         assert_eq!(p.size(), 2);
-        assert_eq!(p.gains, vec![dec!(10), dec!(0), dec!(40)]);
+        // Greedy + lowering gives 10 + 40 = 50; the exchange finds 5 + 40 = 45.
+        assert_eq!(p.gains, vec![dec!(0), dec!(5), dec!(40)]);
+        // One change: the least gain that suffices, not the largest candidate.
+        let p = plan(&c, dec!(18));
+        assert_eq!(p.gains, vec![dec!(20), dec!(0), dec!(0)]);
         assert!(!plan(&c, dec!(81)).reached);
         let p = plan(&c, dec!(0));
         assert_eq!(p.size(), 0);
@@ -1473,6 +1513,7 @@ mod tests {
         let lin = vec![
             Candidate {
                 gains: Gains::Linear {
+                    min: dec!(0.01),
                     max: dec!(12.5),
                     granule: dec!(0.01),
                 },
@@ -1482,6 +1523,17 @@ mod tests {
         ];
         let p = plan(&lin, dec!(23.333));
         assert_eq!(p.gains, vec![dec!(3.34), dec!(20)]);
+        // A jump: nothing, or 30 to 50 (a zero line, then a smooth deduction).
+        let jump = Gains::Linear {
+            min: dec!(30),
+            max: dec!(50),
+            granule: dec!(0.01),
+        };
+        assert_eq!(jump.least_at_least(dec!(3)), Some(dec!(30)));
+        assert_eq!(jump.least_at_least(dec!(31.001)), Some(dec!(31.01)));
+        assert_eq!(jump.below(dec!(30)), dec!(0));
+        assert_eq!(jump.below(dec!(31)), dec!(30.99));
+        assert_eq!(jump.least_at_least(dec!(50.001)), None);
     }
 
     proptest::proptest! {

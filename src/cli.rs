@@ -680,7 +680,9 @@ fn self_assess(args: &SelfAssessArgs) -> ExitCode {
     };
     let mut reports = Vec::new();
     for id in &ids {
-        let h = history.as_ref().map(|h| h.get(id).map(Vec::as_slice).unwrap_or(&[]));
+        let h = history
+            .as_ref()
+            .map(|h| h.get(id).map(Vec::as_slice).unwrap_or(&[]));
         match crate::selfassess::self_assess(&set, &ev, &a, id, h) {
             Ok(s) => reports.push(s),
             Err(e) => {

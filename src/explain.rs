@@ -200,8 +200,9 @@ pub enum CondKind {
 /// `a < b` and `a <= b` give `b − a`; `a > b` and `a >= b` give `a − b`; `a == b` gives
 /// `−|a − b|`; `a != b` gives `|a − b|`. `distance` is how far the left side must move to
 /// flip the comparison (`|margin|`; for a strict comparison that does not hold, it must move
-/// past that point). `relative` is `distance / |threshold|` (threshold 0 counts as 1), used
-/// to rank how close different triggers are. For `and`/`or`, see [`Condition::relative`].
+/// past that point). `relative` is `distance / 100` for percentages, `distance / 1000` for
+/// per-mille rates and `distance / |threshold|` otherwise (threshold 0 counts as 1), used to
+/// rank how close different triggers are. For `and`/`or`, see [`Condition::relative`].
 #[derive(Debug, Clone, Serialize)]
 pub struct Condition {
     pub kind: CondKind,
@@ -216,7 +217,7 @@ pub struct Condition {
     pub margin: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::float_option")]
     pub distance: Option<Decimal>,
-    /// How close the node is to flipping, relative: a comparison's `distance / |threshold|`;
+    /// How close the node is to flipping, relative: a comparison's `distance` over its scale;
     /// `or` that does not hold: its nearest child; `and` that does not hold: its farthest
     /// child that does not hold (all must); `and` that holds: its nearest child that holds
     /// (clearing one clears it); `or` that holds: its farthest child that holds; `not`: its
@@ -414,7 +415,8 @@ pub fn substitute(src: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String 
         }
         if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
             {
                 i += 1;
             }
@@ -516,7 +518,9 @@ fn indicator_trace(
                 steps.push(format!("检查{}项:{}", items.len(), marks.join(";")));
                 let lacking = items
                     .iter()
-                    .filter(|&&s| slots.vals.get(s as usize).copied().flatten() != Some(Val::Bool(true)))
+                    .filter(|&&s| {
+                        slots.vals.get(s as usize).copied().flatten() != Some(Val::Bool(true))
+                    })
                     .count();
                 let d = *per_missing * Decimal::from(lacking);
                 steps.push(if lacking == 0 {
@@ -728,7 +732,11 @@ pub fn value_steps(
         }
         Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
             let below = matches!(rule, Rule::DeductBelow(_));
-            let gap = if below { d.target - num } else { num - d.target };
+            let gap = if below {
+                d.target - num
+            } else {
+                num - d.target
+            };
             let word = if below { "低于" } else { "高于" };
             if gap < Decimal::ZERO || (gap.is_zero() && d.base.is_zero()) {
                 s.push(format!(
@@ -815,8 +823,16 @@ pub fn value_steps(
             low_inclusive,
             high_inclusive,
         } => {
-            let lo_ok = if *low_inclusive { num >= *low } else { num > *low };
-            let hi_ok = if *high_inclusive { num <= *high } else { num < *high };
+            let lo_ok = if *low_inclusive {
+                num >= *low
+            } else {
+                num > *low
+            };
+            let hi_ok = if *high_inclusive {
+                num <= *high
+            } else {
+                num < *high
+            };
             s.push(format!(
                 "满分区间{}{}~{}{},实际{} → {}",
                 if *low_inclusive { "[" } else { "(" },
@@ -824,7 +840,11 @@ pub fn value_steps(
                 f(*high),
                 if *high_inclusive { "]" } else { ")" },
                 f(num),
-                if lo_ok && hi_ok { "在区间内" } else { "不在区间内" }
+                if lo_ok && hi_ok {
+                    "在区间内"
+                } else {
+                    "不在区间内"
+                }
             ));
             if lo_ok && hi_ok { max } else { Decimal::ZERO }
         }
@@ -841,7 +861,12 @@ pub fn value_steps(
                 if num > *target { "(按100%计)" } else { "" }
             ));
             let p = max * ratio;
-            s.push(format!("→ {}×{}%={}", show(max), p2(ratio * Decimal::ONE_HUNDRED), p2(p)));
+            s.push(format!(
+                "→ {}×{}%={}",
+                show(max),
+                p2(ratio * Decimal::ONE_HUNDRED),
+                p2(p)
+            ));
             p
         }
         Rule::Interpolate { full_at, zero_at } => {
@@ -862,7 +887,11 @@ pub fn value_steps(
                 show(*full_at),
                 show(*zero_at),
                 show(*full_at),
-                if t.is_zero() || t == Decimal::ONE { "(限于0~1)" } else { "" },
+                if t.is_zero() || t == Decimal::ONE {
+                    "(限于0~1)"
+                } else {
+                    ""
+                },
                 p2(p)
             ));
             p
@@ -1022,7 +1051,10 @@ fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {
                 steps.push(format!(
                     "不适用{}项({}),满分{}",
                     na.len(),
-                    na.iter().map(|m| m.name.to_string()).collect::<Vec<_>>().join("、"),
+                    na.iter()
+                        .map(|m| m.name.to_string())
+                        .collect::<Vec<_>>()
+                        .join("、"),
                     if lr.max_possible != line.max {
                         format!("由{}调整为{}", show(line.max), show(lr.max_possible))
                     } else {
@@ -1140,13 +1172,21 @@ fn total_trace(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> TotalTrace
             a.units.len(),
             pr,
             ps,
-            if r.vetoed { ";被一票否决的单位排在其他单位之后" } else { "" }
+            if r.vetoed {
+                ";被一票否决的单位排在其他单位之后"
+            } else {
+                ""
+            }
         ),
         _ => format!(
             "排名第{}(共{}个单位){}",
             r.rank,
             a.units.len(),
-            if r.vetoed { ";被一票否决的单位排在其他单位之后" } else { "" }
+            if r.vetoed {
+                ";被一票否决的单位排在其他单位之后"
+            } else {
+                ""
+            }
         ),
     });
     TotalTrace {
@@ -1221,7 +1261,11 @@ pub fn check_veto(
 
 /// Scope and effect of a veto in words (as the engine reports them).
 pub fn veto_effect(set: &IndicatorSet, v: &crate::model::Veto) -> (String, String) {
-    let lowest = set.grades.last().map(|g| g.label.clone()).unwrap_or_default();
+    let lowest = set
+        .grades
+        .last()
+        .map(|g| g.label.clone())
+        .unwrap_or_default();
     match (v.scope, &v.effect) {
         (Scope::Unit, Effect::Fail) => ("unit".into(), format!("等次定为{lowest}")),
         (Scope::Unit, Effect::Cap(c)) => (
@@ -1241,12 +1285,17 @@ pub fn veto_effect(set: &IndicatorSet, v: &crate::model::Veto) -> (String, Strin
             format!(
                 "{}等次最高为{}",
                 set.lines[l].name,
-                set.lines[l].grades.get(*c).map(|g| g.label.as_str()).unwrap_or("")
+                set.lines[l]
+                    .grades
+                    .get(*c)
+                    .map(|g| g.label.as_str())
+                    .unwrap_or("")
             ),
         ),
-        (Scope::Line(l), Effect::Zero) => {
-            (set.lines[l].id.clone(), format!("{}记零分", set.lines[l].name))
-        }
+        (Scope::Line(l), Effect::Zero) => (
+            set.lines[l].id.clone(),
+            format!("{}记零分", set.lines[l].name),
+        ),
     }
 }
 
@@ -1324,7 +1373,15 @@ pub fn condition(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env) -> Condition 
                 _ => (None, None),
             };
             let distance = margin.map(|m| m.abs());
-            let threshold = b.value.map(|t| if t.is_zero() { Decimal::ONE } else { t.abs() });
+            // Percentages and per-mille rates are compared on their full scale (1.49 points of
+            // 100); other values relative to the threshold.
+            let threshold = match unit.as_deref() {
+                Some("%") => Some(Decimal::ONE_HUNDRED),
+                Some("‰") => Some(Decimal::ONE_THOUSAND),
+                _ => b
+                    .value
+                    .map(|t| if t.is_zero() { Decimal::ONE } else { t.abs() }),
+            };
             let relative = match (distance, threshold) {
                 (Some(d), Some(t)) => d.checked_div(t),
                 _ => None,
@@ -1364,7 +1421,11 @@ pub fn condition(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env) -> Condition 
                 }
                 (Some(false), Some(d)) => {
                     let how = if is_case {
-                        let n = if strict { d.floor() + Decimal::ONE } else { d.ceil() };
+                        let n = if strict {
+                            d.floor() + Decimal::ONE
+                        } else {
+                            d.ceil()
+                        };
                         format!("再发生{}例即触发", show(n))
                     } else if d.is_zero() {
                         "恰在触发线上,再越过即触发".to_string()
@@ -1469,10 +1530,22 @@ pub fn condition(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env) -> Condition 
             };
             // Children that must flip, and whether all of them must (or just one).
             let (flip, all): (Vec<&Condition>, bool) = match (is_and, holds) {
-                (true, Some(false)) => (kids.iter().filter(|k| k.holds == Some(false)).collect(), true),
-                (true, _) => (kids.iter().filter(|k| k.holds == Some(true)).collect(), false),
-                (false, Some(true)) => (kids.iter().filter(|k| k.holds == Some(true)).collect(), true),
-                (false, _) => (kids.iter().filter(|k| k.holds == Some(false)).collect(), false),
+                (true, Some(false)) => (
+                    kids.iter().filter(|k| k.holds == Some(false)).collect(),
+                    true,
+                ),
+                (true, _) => (
+                    kids.iter().filter(|k| k.holds == Some(true)).collect(),
+                    false,
+                ),
+                (false, Some(true)) => (
+                    kids.iter().filter(|k| k.holds == Some(true)).collect(),
+                    true,
+                ),
+                (false, _) => (
+                    kids.iter().filter(|k| k.holds == Some(false)).collect(),
+                    false,
+                ),
             };
             let rel: Vec<Option<Decimal>> = flip.iter().map(|k| k.relative).collect();
             let relative = if rel.is_empty() || rel.iter().any(Option::is_none) && all {

@@ -190,15 +190,15 @@ impl Need {
             Need::Is { .. } => None,
             Need::Range { low, high } => {
                 let mut v = from;
-                if let Some(l) = low {
-                    if v < l.value || (v == l.value && !l.inclusive) {
-                        v = if l.inclusive { l.value } else { l.value + step };
-                    }
+                if let Some(l) = low
+                    && (v < l.value || (v == l.value && !l.inclusive))
+                {
+                    v = if l.inclusive { l.value } else { l.value + step };
                 }
-                if let Some(h) = high {
-                    if v > h.value || (v == h.value && !h.inclusive) {
-                        v = if h.inclusive { h.value } else { h.value - step };
-                    }
+                if let Some(h) = high
+                    && (v > h.value || (v == h.value && !h.inclusive))
+                {
+                    v = if h.inclusive { h.value } else { h.value - step };
                 }
                 Some(v)
             }
@@ -697,9 +697,24 @@ fn candidate_points(rule: &Rule, max: Decimal) -> Option<Vec<Decimal>> {
             }
             v
         }
-        Rule::Threshold { within, .. } => {
+        Rule::Threshold {
+            within,
+            zero_above,
+            zero_below,
+            ..
+        } => {
             let mut v = match within {
-                Some(w) => candidate_points(w, max)?,
+                Some(w) => {
+                    let mut v = candidate_points(w, max)?;
+                    // A smooth inner rule jumps from 0 at the zero line: that is a level too.
+                    for edge in [zero_above, zero_below].into_iter().flatten() {
+                        let (p, _, ok) = crate::engine::points_of(w, Val::Num(*edge), max);
+                        if ok {
+                            v.push(p);
+                        }
+                    }
+                    v
+                }
                 None => vec![max],
             };
             v.push(zero);
@@ -875,7 +890,13 @@ pub fn plan(cands: &[Candidate], need: Decimal) -> Plan {
         let mut rest: Vec<usize> = (0..n)
             .filter(|&i| !forced(i) && cands[i].gains.max() > Decimal::ZERO)
             .collect();
-        rest.sort_by(|&a, &b| cands[b].gains.max().cmp(&cands[a].gains.max()).then(a.cmp(&b)));
+        rest.sort_by(|&a, &b| {
+            cands[b]
+                .gains
+                .max()
+                .cmp(&cands[a].gains.max())
+                .then(a.cmp(&b))
+        });
         for i in rest {
             if sum >= need {
                 break;
@@ -923,8 +944,16 @@ pub fn plan(cands: &[Candidate], need: Decimal) -> Plan {
 
 /// Lower each chosen gain, smallest maximum first, to the least that still reaches `need`.
 fn shrink(cands: &[Candidate], need: Decimal, gains: &mut [Decimal], sum: &mut Decimal) {
-    let mut chosen: Vec<usize> = (0..cands.len()).filter(|&i| gains[i] > Decimal::ZERO).collect();
-    chosen.sort_by(|&a, &b| cands[a].gains.max().cmp(&cands[b].gains.max()).then(b.cmp(&a)));
+    let mut chosen: Vec<usize> = (0..cands.len())
+        .filter(|&i| gains[i] > Decimal::ZERO)
+        .collect();
+    chosen.sort_by(|&a, &b| {
+        cands[a]
+            .gains
+            .max()
+            .cmp(&cands[b].gains.max())
+            .then(b.cmp(&a))
+    });
     for i in chosen {
         let others = *sum - gains[i];
         let floor = cands[i]
@@ -1482,7 +1511,11 @@ mod tests {
                 }
                 assert!(p.total - need >= over, "cannot beat the optimum overshoot");
                 if size == 1 && cands.iter().all(|c| c.forced.is_zero()) {
-                    assert_eq!(p.total - need, over, "{cands:?} {need}: one change, least overshoot");
+                    assert_eq!(
+                        p.total - need,
+                        over,
+                        "{cands:?} {need}: one change, least overshoot"
+                    );
                 }
             }
         }

@@ -307,9 +307,10 @@ pub fn read_history(text: &str) -> Result<BTreeMap<String, Vec<PriorCorrection>>
     for (unit, fields) in raw {
         let mut v = Vec::new();
         for (field, p) in fields {
-            let (Some(reported), Some(corrected)) =
-                (Decimal::from_f64(p.reported), Decimal::from_f64(p.corrected))
-            else {
+            let (Some(reported), Some(corrected)) = (
+                Decimal::from_f64(p.reported),
+                Decimal::from_f64(p.corrected),
+            ) else {
                 return Err(format!("{unit}.{field}: not a number"));
             };
             v.push(PriorCorrection {
@@ -358,7 +359,11 @@ pub fn self_assess(
     let lost_total = lost.iter().map(|l| l.lost).sum();
     let recoverable_total = lost.iter().filter(|l| l.recoverable).map(|l| l.lost).sum();
     let mut needs: Vec<ValueNeed> = items.iter().filter_map(|it| value_need(set, it)).collect();
-    needs.sort_by(|a, b| (b.top - b.points).cmp(&(a.top - a.points)).then_with(|| a.id.cmp(&b.id)));
+    needs.sort_by(|a, b| {
+        (b.top - b.points)
+            .cmp(&(a.top - a.points))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     let mut vetoes: Vec<VetoCheck> = set
         .vetoes
         .iter()
@@ -520,7 +525,9 @@ fn losses(set: &IndicatorSet, r: &UnitResult, items: &[Item<'_>]) -> Vec<Loss> {
             },
             LossKind::MissingEvidence => format!("{};补报佐证后按实际数值计分", it.res.reason),
             LossKind::Undefined => format!("{};核实数据后可重新计分", it.res.reason),
-            LossKind::CaseEvent => format!("{};案例台账记录的已发生事件,本期不可挽回", it.res.reason),
+            LossKind::CaseEvent => {
+                format!("{};案例台账记录的已发生事件,本期不可挽回", it.res.reason)
+            }
             LossKind::ZeroingEvent => format!("{};本期不可挽回", it.res.reason),
             LossKind::LineVetoed => format!(
                 "{};所在考核线已被{}一票否决记零,本期改进不计分",
@@ -565,7 +572,11 @@ fn losses(set: &IndicatorSet, r: &UnitResult, items: &[Item<'_>]) -> Vec<Loss> {
             lost: sum,
             kind: LossKind::LineVeto,
             recoverable: false,
-            why: format!("{v} {name}:{}已得的{}分记零,本期不可挽回", lr.name, show(sum)),
+            why: format!(
+                "{v} {name}:{}已得的{}分记零,本期不可挽回",
+                lr.name,
+                show(sum)
+            ),
         });
     }
     out.sort_by(|a, b| b.lost.cmp(&a.lost).then_with(|| a.id.cmp(&b.id)));
@@ -603,11 +614,17 @@ fn rate(rule: &Rule, max: Decimal, unit: Option<&str>) -> Option<String> {
             Some(format!(
                 "{}({})",
                 per(Decimal::ONE, max / span),
-                if zero_at > full_at { "降低" } else { "提高" }
+                if zero_at > full_at {
+                    "降低"
+                } else {
+                    "提高"
+                }
             ))
         }
         Rule::Fraction => Some(format!("系数每0.1得{}分", p2(max / Decimal::TEN))),
-        Rule::DeductBelow(d) | Rule::DeductAbove(d) if d.count == crate::raw::StepCount::Partial => {
+        Rule::DeductBelow(d) | Rule::DeductAbove(d)
+            if d.count == crate::raw::StepCount::Partial =>
+        {
             Some(format!("{}(按比例)", per(d.per, d.points)))
         }
         Rule::Threshold {
@@ -629,7 +646,8 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
     let cur = it.res.points;
     let (value_id, vname) = value_name(set, it);
     let current = shown_value(it);
-    if let (Input::Checklist(items), Rule::Checklist { per_missing }) = (&it.ind.input, &it.ind.rule)
+    if let (Input::Checklist(items), Rule::Checklist { per_missing }) =
+        (&it.ind.input, &it.ind.rule)
     {
         if it.res.lost <= Decimal::ZERO || per_missing.is_zero() {
             return None;
@@ -672,8 +690,7 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
             direction: Direction::Flag,
             continuous: false,
             summary: format!(
-                "{}:补齐{}可得满分{}分(现{}分)",
-                it.ind.name,
+                "补齐{}可得满分{}分(现{}分)",
                 lacking.join("、"),
                 show(it.res.max),
                 show(cur)
@@ -695,12 +712,7 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
             points: l.points,
             gain: l.points - cur,
             need: Some(l.need),
-            text: format!(
-                "{}需{}可得{}分",
-                vname,
-                l.need.text(unit),
-                show(l.points)
-            ),
+            text: format!("{}需{}可得{}分", vname, l.need.text(unit), show(l.points)),
         })
         .collect();
     let full = ladder.first_at_least(it.res.max);
@@ -716,25 +728,25 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
             show(b.points)
         ),
         (full, _) => match full {
-        Some(f) => format!(
-            "{}{}{}需{}({})可得满分{}分{}",
-            if missing { "补报" } else { "" },
-            vname,
-            if missing { "," } else { "" },
-            f.need.text(unit),
-            if missing {
-                "现缺失".to_string()
-            } else {
-                format!("现{current}")
-            },
-            show(it.res.max),
-            if top > it.res.max {
-                format!(",最高可得{}分", show(top))
-            } else {
-                String::new()
-            }
-        ),
-        None => format!("{vname}的数值无法使本项得满分(现{current})"),
+            Some(f) => format!(
+                "{}{}{}需{}({})可得满分{}分{}",
+                if missing { "补报" } else { "" },
+                vname,
+                if missing { "," } else { "" },
+                f.need.text(unit),
+                if missing {
+                    "现缺失".to_string()
+                } else {
+                    format!("现{current}")
+                },
+                show(it.res.max),
+                if top > it.res.max {
+                    format!(",最高可得{}分", show(top))
+                } else {
+                    String::new()
+                }
+            ),
+            None => format!("{vname}的数值无法使本项得满分(现{current})"),
         },
     };
     Some(ValueNeed {
@@ -771,7 +783,12 @@ const METHOD: &str = "最少改进项数(精确):可挽回的指标按其最多�
 
 /// Requirements on slots that make a trigger come out `want`; `None` if only past events
 /// (cases, yes/no judgements) could.
-fn achieve(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env, want: bool) -> Option<Vec<(u32, Need)>> {
+fn achieve(
+    set: &IndicatorSet,
+    l: &Logic<'_>,
+    env: &dyn Env,
+    want: bool,
+) -> Option<Vec<(u32, Need)>> {
     match l {
         Logic::Compare { left, right, op } => {
             let (Ok(a), Ok(b)) = (left.eval(env), right.eval(env)) else {
@@ -922,7 +939,10 @@ fn next_grade(
             (Scope::Line(_), Effect::Cap(_)) => {
                 // The cap's label, placed in the set's grades.
                 let label = v.effect.rsplit("最高为").next().unwrap_or("");
-                set.grades.iter().position(|g| g.label == label).is_some_and(|c| target < c)
+                set.grades
+                    .iter()
+                    .position(|g| g.label == label)
+                    .is_some_and(|c| target < c)
             }
             (_, Effect::Zero) => false,
         };
@@ -997,7 +1017,10 @@ fn next_grade(
             }
             continue;
         }
-        match items.iter().position(|it| it.plain == Some(*s) && it.ladder.is_some()) {
+        match items
+            .iter()
+            .position(|it| it.plain == Some(*s) && it.ladder.is_some())
+        {
             Some(i) => match options.iter_mut().find(|o| o.item == i) {
                 Some(o) => {
                     let merged = o.forced.as_ref().and_then(|(m, _)| m.and(*n)).unwrap_or(*n);
@@ -1039,7 +1062,10 @@ fn next_grade(
     }
     for o in &mut options {
         let it = &items[o.item];
-        o.factor = it.ind.line.map_or(Decimal::ZERO, |l| line_factor(set, r, items, l));
+        o.factor = it
+            .ind
+            .line
+            .map_or(Decimal::ZERO, |l| line_factor(set, r, items, l));
         if let Some((n, _)) = &o.forced {
             let from = match it.value {
                 Some(Val::Num(d)) => d,
@@ -1133,6 +1159,11 @@ fn next_grade(
         PathStatus::Unreachable
     };
     let label = &set.grades[target].label;
+    let projected = if score != total {
+        format!("{}(折算{})", show(total), show(score))
+    } else {
+        show(total)
+    };
     let clears: Vec<String> = ng
         .blockers
         .iter()
@@ -1144,7 +1175,7 @@ fn next_grade(
             show(r.score),
             show(cutoff),
             clears.join(";"),
-            show(total),
+            projected,
             ng.projected_grade.clone().unwrap_or_default()
         ),
         PathStatus::Reachable => format!(
@@ -1157,7 +1188,7 @@ fn next_grade(
             show(cutoff),
             show(need.max(Decimal::ZERO).round_dp(2)),
             ng.steps.iter().filter(|s| s.gain > Decimal::ZERO).count(),
-            show(total),
+            projected,
             ng.projected_grade.clone().unwrap_or_default()
         ),
         _ => format!(
@@ -1282,7 +1313,11 @@ fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathSt
             } else {
                 ""
             },
-            if vname == it.ind.name { "" } else { vname.as_str() },
+            if vname == it.ind.name {
+                ""
+            } else {
+                vname.as_str()
+            },
             n.text(unit),
             current,
             show(cur),
@@ -1349,7 +1384,11 @@ fn indicator_slots(ind: &Indicator) -> Vec<u32> {
     v
 }
 
-fn missing_fields(set: &IndicatorSet, r: &UnitResult, slots: &ResultSlots<'_>) -> Vec<MissingField> {
+fn missing_fields(
+    set: &IndicatorSet,
+    r: &UnitResult,
+    slots: &ResultSlots<'_>,
+) -> Vec<MissingField> {
     let kind = set.unit_kind();
     let inds: Vec<(&Indicator, &IndicatorResult, Vec<u32>)> = set
         .indicators
@@ -1486,7 +1525,8 @@ fn risks(
         let summary = format!(
             "{}自报{},若按上年核查差值{}{}修正为{},{}{}{}",
             f.name,
-            now.map(|v| crate::gap::fmt_num(v, unit)).unwrap_or_default(),
+            now.map(|v| crate::gap::fmt_num(v, unit))
+                .unwrap_or_default(),
             if diff >= Decimal::ZERO { "+" } else { "" },
             format_args!("{}{du}", show(diff)),
             corrected_now
@@ -1524,7 +1564,11 @@ fn risks(
             summary,
         });
     }
-    out.sort_by(|a, b| b.points_lost.cmp(&a.points_lost).then_with(|| a.field.cmp(&b.field)));
+    out.sort_by(|a, b| {
+        b.points_lost
+            .cmp(&a.points_lost)
+            .then_with(|| a.field.cmp(&b.field))
+    });
     out
 }
 
@@ -1742,19 +1786,19 @@ pub fn render_html(s: &SelfAssessment) -> String {
     let e = |x: &str| esc(x);
     let mut o = String::new();
     let title = format!("{} 自查自评报告 · {}", s.unit.name, s.period);
-    let _ = write!(
+    let _ = writeln!(
         o,
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"{}\">\n\
-<title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n",
+<title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>",
         e(&s.engine),
         e(&title)
     );
     // Header.
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<header class=\"doc\"><div class=\"kicker\">自查自评报告</div>\n<h1>{}<small>{}</small></h1>\n<p class=\"meta\"><span>{}</span><span>版本 {}</span><span>{}</span>{}{}</p></header>\n",
+        "<header class=\"doc\"><div class=\"kicker\">自查自评报告</div>\n<h1>{}<small>{}</small></h1>\n<p class=\"meta\"><span>{}</span><span>版本 {}</span><span>{}</span>{}{}</p></header>",
         e(&s.unit.name),
         e(&s.unit.id),
         e(&s.indicator_set.name),
@@ -1772,14 +1816,14 @@ pub fn render_html(s: &SelfAssessment) -> String {
             .unwrap_or_default(),
     );
     let gc = |label: &str| grade_class(&s.grades, label);
-    let _ = write!(
+    let _ = writeln!(
         o,
         "<div class=\"cards\">\
 <div class=\"card\"><div class=\"k\">总分</div><div class=\"v\">{}<small> / {}</small></div></div>\
 <div class=\"card {}\"><div class=\"k\">等次</div><div class=\"v\">{}</div>{}</div>\
 <div class=\"card\"><div class=\"k\">排名</div><div class=\"v\">{}<small> / {}</small></div></div>\
 <div class=\"card\"><div class=\"k\">失分 / 可挽回</div><div class=\"v\">{}<small> / {}</small></div></div>\
-</div>\n",
+</div>",
         show(s.total),
         show(s.max_possible),
         gc(&s.grade),
@@ -1795,11 +1839,19 @@ pub fn render_html(s: &SelfAssessment) -> String {
         show(s.recoverable_total)
     );
     for v in s.vetoes.iter().filter(|v| v.fired) {
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<div class=\"banner{}\"><div class=\"banner-title\">{} {} {}</div><div>{}</div><div class=\"note\">{}</div></div>\n",
-            if v.mode == VetoMode::Advisory { " warn" } else { "" },
-            if v.mode == VetoMode::Advisory { "一票否决(提示)" } else { "一票否决" },
+            "<div class=\"banner{}\"><div class=\"banner-title\">{} {} {}</div><div>{}</div><div class=\"note\">{}</div></div>",
+            if v.mode == VetoMode::Advisory {
+                " warn"
+            } else {
+                ""
+            },
+            if v.mode == VetoMode::Advisory {
+                "一票否决(提示)"
+            } else {
+                "一票否决"
+            },
             e(&v.id),
             e(&v.name),
             e(&v.condition.summary),
@@ -1812,9 +1864,9 @@ pub fn render_html(s: &SelfAssessment) -> String {
     }
     // Path to the next grade.
     let ng = &s.next_grade;
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<h2>{}</h2>\n<p class=\"summary\">{}</p>\n",
+        "<h2>{}</h2>\n<p class=\"summary\">{}</p>",
         match &ng.target {
             Some(t) => format!("提升到{}的路径", e(t)),
             None => "等次".to_string(),
@@ -1824,9 +1876,9 @@ pub fn render_html(s: &SelfAssessment) -> String {
     if !ng.blockers.is_empty() {
         o.push_str("<table><thead><tr><th>阻碍升级的一票否决</th><th>后果</th><th>解除条件</th></tr></thead><tbody>\n");
         for b in &ng.blockers {
-            let _ = write!(
+            let _ = writeln!(
                 o,
-                "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
+                "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td><td>{}</td></tr>",
                 e(&b.name),
                 e(&b.veto),
                 e(&b.effect),
@@ -1842,9 +1894,9 @@ pub fn render_html(s: &SelfAssessment) -> String {
     if !ng.steps.is_empty() {
         o.push_str("<table class=\"path\"><thead><tr><th>指标</th><th>负责</th><th>现值</th><th>需要</th><th>得分</th><th>总分增加</th></tr></thead><tbody>\n");
         for st in &ng.steps {
-            let _ = write!(
+            let _ = writeln!(
                 o,
-                "<tr><td>{} <span class=\"id\">{}</span>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{} → {}</td><td class=\"num gain\">{}</td></tr>\n",
+                "<tr><td>{} <span class=\"id\">{}</span>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{} → {}</td><td class=\"num gain\">{}</td></tr>",
                 e(&st.name),
                 e(&st.id),
                 st.clears
@@ -1868,21 +1920,21 @@ pub fn render_html(s: &SelfAssessment) -> String {
         }
         o.push_str("</tbody></table>\n");
         if let (Some(t), Some(g)) = (ng.projected_total, &ng.projected_grade) {
-            let _ = write!(
+            let _ = writeln!(
                 o,
-                "<p class=\"note\">按上述改进,预计总分 {},等次 {}。</p>\n",
+                "<p class=\"note\">按上述改进,预计总分 {},等次 {}。</p>",
                 show(t),
                 e(g)
             );
         }
     }
-    let _ = write!(o, "<p class=\"note\">方法:{}</p>\n", e(ng.method));
+    let _ = writeln!(o, "<p class=\"note\">方法:{}</p>", e(ng.method));
     // Points lost.
     o.push_str("<h2>失分情况(从大到小)</h2>\n<table><thead><tr><th>失分</th><th>指标</th><th>负责</th><th>类型</th><th>说明</th></tr></thead><tbody>\n");
     for l in &s.lost {
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<tr><td class=\"num\">−{}</td><td>{} <span class=\"id\">{}</span><div class=\"note\">{} / {}分</div></td><td>{}</td><td class=\"c\"><span class=\"tag {}\">{}</span></td><td>{}</td></tr>\n",
+            "<tr><td class=\"num\">−{}</td><td>{} <span class=\"id\">{}</span><div class=\"note\">{} / {}分</div></td><td>{}</td><td class=\"c\"><span class=\"tag {}\">{}</span></td><td>{}</td></tr>",
             show(l.lost),
             e(&l.name),
             e(&l.id),
@@ -1905,14 +1957,18 @@ pub fn render_html(s: &SelfAssessment) -> String {
             (true, VetoMode::Advisory) => ("t-advisory", "已触发·提示"),
             (true, _) => ("t-fired", "已触发"),
             (false, _) if v.condition.holds.is_none() => ("t-unknown", "无法判断"),
-            (false, _) if v.condition.relative.is_some_and(|r| r <= Decimal::new(2, 1)) => {
+            (false, _)
+                if v.condition
+                    .relative
+                    .is_some_and(|r| r <= Decimal::new(5, 2)) =>
+            {
                 ("t-near", "接近")
             }
             (false, _) => ("t-ok", "未触发"),
         };
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<tr><td class=\"c\"><span class=\"tag {cls}\">{tag}</span></td><td>{} <span class=\"id\">{}</span></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"c\"><span class=\"tag {cls}\">{tag}</span></td><td>{} <span class=\"id\">{}</span></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             e(&v.name),
             e(&v.id),
             e(&v.trigger),
@@ -1955,9 +2011,9 @@ pub fn render_html(s: &SelfAssessment) -> String {
         if let Some(r) = &n.rate {
             let _ = write!(lv, "<div class=\"note\">{}</div>", e(r));
         }
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td><td class=\"num\">{}<div class=\"note\">{} / {}分</div></td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td><td class=\"num\">{}<div class=\"note\">{} / {}分</div></td><td>{}</td><td>{}</td></tr>",
             e(&n.name),
             e(&n.id),
             e(n.office.as_deref().unwrap_or("")),
@@ -1979,9 +2035,9 @@ pub fn render_html(s: &SelfAssessment) -> String {
     } else {
         o.push_str("<table><thead><tr><th>数据项</th><th>影响的指标</th><th>无法判断的否决规则</th><th>涉及分数</th></tr></thead><tbody>\n");
         for m in &s.missing {
-            let _ = write!(
+            let _ = writeln!(
                 o,
-                "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+                "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
                 e(&m.name),
                 e(&m.id),
                 e(&m.indicators.join("、")),
@@ -1994,12 +2050,16 @@ pub fn render_html(s: &SelfAssessment) -> String {
     if let Some(risk) = &s.risk {
         o.push_str("<h2>核查风险</h2>\n<p class=\"note\">若本年核查(抽样调查、抽查)对自报数值的修正与上年相同,将失去的分数。</p>\n<table><thead><tr><th>数据项</th><th>上年修正</th><th>影响</th><th>失分</th></tr></thead><tbody>\n");
         for x in risk {
-            let _ = write!(
+            let _ = writeln!(
                 o,
-                "<tr><td>{} <span class=\"id\">{}</span></td><td class=\"num\">{}{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+                "<tr><td>{} <span class=\"id\">{}</span></td><td class=\"num\">{}{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
                 e(&x.name),
                 e(&x.field),
-                if x.difference >= Decimal::ZERO { "+" } else { "" },
+                if x.difference >= Decimal::ZERO {
+                    "+"
+                } else {
+                    ""
+                },
                 show(x.difference),
                 e(&x.summary),
                 show(x.points_lost)
@@ -2010,9 +2070,9 @@ pub fn render_html(s: &SelfAssessment) -> String {
         }
         o.push_str("</tbody></table>\n");
     }
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<footer class=\"doc\">{} · 指标体系 {} 版本 {} · <span class=\"id\">{}</span> · {}</footer>\n</main>\n</body>\n</html>\n",
+        "<footer class=\"doc\">{} · 指标体系 {} 版本 {} · <span class=\"id\">{}</span> · {}</footer>\n</main>\n</body>\n</html>",
         e(&s.indicator_set.name),
         e(&s.indicator_set.id),
         e(&s.indicator_set.version),

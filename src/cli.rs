@@ -569,6 +569,9 @@ pub struct ExplainArgs {
     pub unit: String,
     #[command(flatten)]
     pub input: InputArgs,
+    /// Scorecards of earlier years (`scorecard.json`), as for `assess --history`.
+    #[arg(long, value_name = "SCORECARD")]
+    pub history: Vec<PathBuf>,
     /// Terminal text or JSON (schema kaohe.explain/1, see docs/explain.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: TraceFormat,
@@ -590,29 +593,40 @@ pub struct SelfAssessArgs {
     /// Do not write the HTML report.
     #[arg(long)]
     pub no_html: bool,
-    /// Last year's corrections of self-reported values (YAML), for the inspection risk.
+    /// Scorecards of earlier years (`scorecard.json`), as for `assess --history`; last year's
+    /// evidence layers give the inspection risk.
+    #[arg(long, value_name = "SCORECARD")]
+    pub history: Vec<PathBuf>,
+    /// Last year's corrections of self-reported values (YAML: `unit: {field: {reported,
+    /// corrected}}`), instead of those in the history scorecards.
     #[arg(long, value_name = "FILE")]
-    pub history: Option<PathBuf>,
+    pub corrections: Option<PathBuf>,
     /// Terminal summary or JSON (schema kaohe.self-assessment/1, see docs/explain.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: TraceFormat,
 }
 
-/// Load and score, for `explain` and `self-assess`.
-fn load_and_assess(
-    input: &InputArgs,
-) -> Result<(IndicatorSet, evidence::Evidence, crate::result::Assessment), ExitCode> {
+type Loaded = (
+    IndicatorSet,
+    evidence::Evidence,
+    crate::result::Assessment,
+    Vec<crate::result::Assessment>,
+);
+
+/// Load and score (with history), for `explain` and `self-assess`.
+fn load_and_assess(input: &InputArgs, history: &[PathBuf]) -> Result<Loaded, ExitCode> {
     let (set, ev) = load_inputs(input).map_err(|d| invalid(&d))?;
-    let a = crate::engine::assess(&set, &ev).map_err(|d| invalid(&d))?;
-    Ok((set, ev, a))
+    let history = load_history(history).map_err(|d| invalid(&d))?;
+    let a = crate::engine::assess_with(&set, &ev, &history).map_err(|d| invalid(&d))?;
+    Ok((set, ev, a, history))
 }
 
 fn explain(args: &ExplainArgs) -> ExitCode {
-    let (set, ev, a) = match load_and_assess(&args.input) {
+    let (set, ev, a, history) = match load_and_assess(&args.input, &args.history) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let trace = match crate::explain::explain(&set, &ev, &a, &args.unit) {
+    let trace = match crate::explain::explain(&set, &ev, &a, &history, &args.unit) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -633,11 +647,11 @@ fn explain(args: &ExplainArgs) -> ExitCode {
 }
 
 fn self_assess(args: &SelfAssessArgs) -> ExitCode {
-    let (set, ev, a) = match load_and_assess(&args.input) {
+    let (set, ev, a, scorecards) = match load_and_assess(&args.input, &args.history) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let history = match &args.history {
+    let history = match &args.corrections {
         Some(p) => match std::fs::read_to_string(p)
             .map_err(|e| e.to_string())
             .and_then(|t| crate::selfassess::read_history(&t))
@@ -683,7 +697,7 @@ fn self_assess(args: &SelfAssessArgs) -> ExitCode {
         let h = history
             .as_ref()
             .map(|h| h.get(id).map(Vec::as_slice).unwrap_or(&[]));
-        match crate::selfassess::self_assess(&set, &ev, &a, id, h) {
+        match crate::selfassess::self_assess(&set, &ev, &a, &scorecards, id, h) {
             Ok(s) => reports.push(s),
             Err(e) => {
                 eprintln!("error: {e}");

@@ -2153,24 +2153,26 @@ pub struct ResultSlots<'a> {
 }
 
 impl<'a> ResultSlots<'a> {
-    /// `unit` is the unit's index in `ev.units`; `result` its result.
-    pub fn new(set: &IndicatorSet, ev: &'a Evidence, unit: usize, result: &UnitResult) -> Self {
-        let child_vals = child_values(set, ev);
-        let mut vals = ev
-            .units
-            .get(unit)
-            .map(|u| u.values.clone())
-            .unwrap_or_default();
-        let mut why = Vec::new();
-        fill_derived(
-            set.unit_kind(),
-            set.case_types.len(),
-            &mut vals,
-            &mut why,
-            unit,
-            ev,
-            &child_vals,
-        );
+    /// `unit` is the unit's index in `ev.units`; `result` its result; `history` the earlier
+    /// scorecards the assessment read (for `last.x` and the like).
+    pub fn new(
+        set: &IndicatorSet,
+        ev: &'a Evidence,
+        history: &[Assessment],
+        unit: usize,
+        result: &UnitResult,
+    ) -> Self {
+        let child_vals = child_values(set, ev, &[]);
+        let hist = HistIndex::new(set, history);
+        let pos = ev.scored.iter().position(|&u| u == unit);
+        let mut vals = match pos {
+            Some(p) => prepare(set, ev, &hist, &child_vals).swap_remove(p).0,
+            None => ev
+                .units
+                .get(unit)
+                .map(|u| u.values.clone())
+                .unwrap_or_default(),
+        };
         let s = set.slots;
         vals.resize(s.len as usize, None);
         let num = |d: Decimal| Some(Val::Num(d));

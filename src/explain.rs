@@ -44,6 +44,13 @@ pub struct Trace {
     pub unit: UnitInfo,
     /// Derived values of the unit with their formula and the numbers put into it.
     pub derived: Vec<DerivedTrace>,
+    /// Values given by several evidence layers, and the one used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<crate::result::Correction>,
+    /// Time-weighted assessment: each phase's result. The indicators' steps are then the last
+    /// phase's computation, followed by the weighted combination.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<crate::result::PhaseResult>,
     pub indicators: Vec<IndicatorTrace>,
     pub bonus_items: Vec<IndicatorTrace>,
     pub lines: Vec<LineTrace>,
@@ -307,6 +314,7 @@ pub fn shape(rule: &Rule) -> &'static str {
         Rule::PerCount { .. } => "per_count",
         Rule::Fraction => "fraction",
         Rule::Formula(_) => "formula",
+        Rule::LevelProgress(_) => "level_progress",
     }
 }
 
@@ -328,15 +336,33 @@ pub fn input_value(ind: &Indicator, env: &dyn Env) -> Option<Val> {
     }
 }
 
-/// Build the trace of unit `id`.
+/// For a set assessed in phases: the last phase scored on its own (the evidence bound to the
+/// set is the last phase's). `None` for a set without phases.
+pub fn last_phase(set: &IndicatorSet, ev: &Evidence, history: &[Assessment]) -> Option<Assessment> {
+    if set.phases.is_empty() {
+        return None;
+    }
+    let mut last = ev.clone();
+    last.phases.clear();
+    crate::engine::assess_with(set, &last, history).ok()
+}
+
+/// Build the trace of unit `id`. `history`: the earlier scorecards the assessment read.
 pub fn explain(
     set: &IndicatorSet,
     ev: &Evidence,
     a: &Assessment,
+    history: &[Assessment],
     id: &str,
 ) -> Result<Trace, ExplainError> {
     let (ui, r) = find_unit(set, ev, a, id)?;
-    let slots = ResultSlots::new(set, ev, ui, r);
+    // Phases: the computation shown is the last phase's, then the weighted combination.
+    let phase = last_phase(set, ev, history);
+    let pr = phase
+        .as_ref()
+        .and_then(|p| p.units.iter().find(|u| u.id == r.id))
+        .unwrap_or(r);
+    let slots = ResultSlots::new(set, ev, history, ui, pr);
     let unit = &ev.units[ui];
     let unit_info = UnitInfo {
         id: r.id.clone(),
@@ -348,18 +374,23 @@ pub fn explain(
         parent: r.parent.clone(),
     };
     let derived = derived_traces(set, &slots);
+    let phased = phase.is_some();
     let indicators = set
         .indicators
         .iter()
-        .zip(&r.indicators)
-        .map(|(ind, res)| indicator_trace(set, ind, res, r, &slots))
+        .zip(pr.indicators.iter().zip(&r.indicators))
+        .map(|(ind, (res, combined))| {
+            indicator_trace(set, ind, res, pr, &slots, phased.then_some(combined))
+        })
         .collect();
     let bonus_items = set
         .bonus
         .iter()
         .flat_map(|b| b.items.iter())
-        .zip(&r.bonus_items)
-        .map(|(ind, res)| indicator_trace(set, ind, res, r, &slots))
+        .zip(pr.bonus_items.iter().zip(&r.bonus_items))
+        .map(|(ind, (res, combined))| {
+            indicator_trace(set, ind, res, pr, &slots, phased.then_some(combined))
+        })
         .collect();
     let lines = line_traces(set, r);
     let bonus = bonus_trace(set, r);
@@ -369,6 +400,8 @@ pub fn explain(
         .map(|v| check_veto(set, v, r, &slots))
         .collect();
     let result = total_trace(set, a, r);
+    let corrections = r.corrections.clone();
+    let phases = r.phases.clone();
     Ok(Trace {
         schema: SCHEMA,
         engine: a.engine.clone(),
@@ -381,6 +414,8 @@ pub fn explain(
         period: a.period.label.clone(),
         unit: unit_info,
         derived,
+        corrections,
+        phases,
         indicators,
         bonus_items,
         lines,
@@ -474,6 +509,7 @@ fn indicator_trace(
     res: &crate::result::IndicatorResult,
     r: &UnitResult,
     slots: &ResultSlots<'_>,
+    combined: Option<&crate::result::IndicatorResult>,
 ) -> IndicatorTrace {
     let unit = ind.value_unit.as_deref();
     let value = slots.with(|env| input_value(ind, env));
@@ -566,9 +602,19 @@ fn indicator_trace(
                 let raw = f.eval_num_with(slots);
                 steps.push(finish(set, ind, res, raw));
             }
-            _ => steps.push(res.reason.to_string()),
+            _ => steps.push(format!("{} → 得{}分", res.reason, show(res.points))),
         },
     }
+    let res = match combined {
+        Some(c) => {
+            if let Some(first) = steps.first_mut() {
+                *first = format!("(最后阶段){first}");
+            }
+            steps.push(format!("各阶段合计:{}", c.reason));
+            c
+        }
+        None => res,
+    };
     IndicatorTrace {
         id: ind.id.clone(),
         name: ind.name.clone(),
@@ -1009,7 +1055,7 @@ pub fn value_steps(
             ));
             max * c
         }
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => {
+        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
             return (vec!["规则与输入不匹配".into()], None);
         }
     };
@@ -1643,6 +1689,41 @@ pub fn render_text(t: &Trace) -> String {
             );
         }
     }
+    if !t.corrections.is_empty() {
+        let _ = writeln!(o, "\n佐证层(多来源数值,采用优先级最高的一层)");
+        for c in &t.corrections {
+            let layers: Vec<String> = c
+                .layers
+                .iter()
+                .map(|l| format!("{} {}", l.name, l.value))
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {} {}:{};采用{}{}",
+                c.field,
+                c.name,
+                layers.join(" / "),
+                c.used.as_deref().unwrap_or("—"),
+                c.difference
+                    .as_ref()
+                    .map(|d| format!(",差{d}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !t.phases.is_empty() {
+        let _ = writeln!(o, "\n分阶段");
+        for p in &t.phases {
+            let _ = writeln!(
+                o,
+                "  {} 权重{}:总分{},等次{}",
+                p.name,
+                show(p.weight),
+                show(p.total),
+                p.grade
+            );
+        }
+    }
     for line in &t.lines {
         let _ = writeln!(
             o,
@@ -1742,7 +1823,10 @@ fn indicator_text(o: &mut String, i: &IndicatorTrace) {
         let ins: Vec<String> = i
             .inputs
             .iter()
-            .map(|x| format!("{}({})={}", x.name, x.id, x.value))
+            .map(|x| match &x.layer {
+                Some(l) => format!("{}({})={}[{l}]", x.name, x.id, x.value),
+                None => format!("{}({})={}", x.name, x.id, x.value),
+            })
             .collect();
         let _ = writeln!(o, "    读取:{}", ins.join(";"));
     }

@@ -433,7 +433,9 @@ pub fn need_for(
                 Some(Need::at_least(target / max))
             }
         }
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => None,
+        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
+            None
+        }
     }
 }
 
@@ -770,7 +772,9 @@ fn candidate_points(rule: &Rule, max: Decimal) -> Option<Vec<Decimal>> {
             }
             v
         }
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) => return None,
+        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
+            return None;
+        }
     })
 }
 

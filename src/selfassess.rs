@@ -95,6 +95,8 @@ pub enum LossKind {
     LineVetoed,
     /// A whole line zeroed by a veto.
     LineVeto,
+    /// Lost in an earlier phase of a time-weighted assessment: over.
+    EarlierPhase,
 }
 
 impl LossKind {
@@ -113,6 +115,7 @@ impl LossKind {
             LossKind::ZeroingEvent => "清零事件",
             LossKind::LineVetoed => "所在线已否决",
             LossKind::LineVeto => "一票否决",
+            LossKind::EarlierPhase => "前期阶段",
         }
     }
 }
@@ -131,6 +134,10 @@ pub struct Loss {
     pub lost: Decimal,
     pub kind: LossKind,
     pub recoverable: bool,
+    /// Points that can still come back (in a time-weighted assessment: the last phase's loss
+    /// at its weight).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub recoverable_points: Decimal,
     /// In Chinese.
     pub why: String,
 }
@@ -338,26 +345,45 @@ struct Item<'a> {
     kind: Option<LossKind>,
 }
 
-/// The self-assessment of unit `id`. `history`: last year's corrections of this unit's
-/// self-reported values, if known.
+/// The self-assessment of unit `id`. `history`: the earlier scorecards the assessment read;
+/// `corrections`: last year's corrections of this unit's self-reported values — when `None`,
+/// they are taken from the most recent scorecard in `history` (its evidence layers).
 pub fn self_assess(
     set: &IndicatorSet,
     ev: &Evidence,
     a: &Assessment,
+    history: &[Assessment],
     id: &str,
-    history: Option<&[PriorCorrection]>,
+    corrections: Option<&[PriorCorrection]>,
 ) -> Result<SelfAssessment, ExplainError> {
     let (ui, r) = find_unit(set, ev, a, id)?;
-    let slots = ResultSlots::new(set, ev, ui, r);
+    // Phases: earlier phases are done; only the last can still change, at its weight.
+    let phase = explain::last_phase(set, ev, history);
+    let pr = phase
+        .as_ref()
+        .and_then(|p| p.units.iter().find(|u| u.id == r.id))
+        .unwrap_or(r);
+    let phase_weight = match (set.phases.last(), phase.is_some()) {
+        (Some(last), true) => {
+            let wsum: Decimal = set.phases.iter().map(|p| p.weight).sum();
+            if wsum.is_zero() {
+                Decimal::ONE
+            } else {
+                last.weight / wsum
+            }
+        }
+        _ => Decimal::ONE,
+    };
+    let slots = ResultSlots::new(set, ev, history, ui, pr);
     let items: Vec<Item<'_>> = set
         .indicators
         .iter()
-        .zip(&r.indicators)
-        .map(|(ind, res)| item(set, ind, res, r, &slots))
+        .zip(&pr.indicators)
+        .map(|(ind, res)| item(set, ind, res, pr, &slots))
         .collect();
-    let lost = losses(set, r, &items);
+    let lost = losses(set, r, &items, phase.as_ref().map(|_| phase_weight));
     let lost_total = lost.iter().map(|l| l.lost).sum();
-    let recoverable_total = lost.iter().filter(|l| l.recoverable).map(|l| l.lost).sum();
+    let recoverable_total = lost.iter().map(|l| l.recoverable_points).sum();
     let mut needs: Vec<ValueNeed> = items.iter().filter_map(|it| value_need(set, it)).collect();
     needs.sort_by(|a, b| {
         (b.top - b.points)
@@ -370,10 +396,18 @@ pub fn self_assess(
         .map(|v| check_veto(set, v, r, &slots))
         .collect();
     sort_vetoes(&mut vetoes);
-    let next_grade = next_grade(set, r, &items, &slots);
-    let missing = missing_fields(set, r, &slots);
-    let risk = history.map(|h| risks(set, ev, ui, r, h));
-    let t = explain::explain(set, ev, a, id)?;
+    let next_grade = next_grade(set, r, &items, &slots, phase_weight);
+    let missing = missing_fields(set, pr, &slots);
+    let derived_corrections;
+    let corrections = match corrections {
+        Some(c) => Some(c),
+        None => {
+            derived_corrections = prior_corrections(set, history, &r.id);
+            (!derived_corrections.is_empty()).then_some(derived_corrections.as_slice())
+        }
+    };
+    let risk = corrections.map(|h| risks(set, ev, history, ui, r, h));
+    let t = explain::explain(set, ev, a, history, id)?;
     Ok(SelfAssessment {
         schema: SCHEMA,
         engine: a.engine.clone(),
@@ -398,6 +432,55 @@ pub fn self_assess(
         missing,
         risk,
     })
+}
+
+/// A displayed value as a number (`88.6%` → 88.6).
+fn shown_number(v: &crate::result::Shown) -> Option<Decimal> {
+    use std::str::FromStr;
+    match v {
+        crate::result::Shown::Val(Val::Num(d), _) => Some(*d),
+        crate::result::Shown::Text(t) => {
+            let n: String = t
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+                .collect();
+            Decimal::from_str(&n).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Last year's corrections of a unit's self-reported values, from the most recent earlier
+/// scorecard: for each field given by several layers, the lowest-priority layer (the
+/// self-report) and the value used (the correcting layer).
+pub fn prior_corrections(
+    set: &IndicatorSet,
+    history: &[Assessment],
+    unit: &str,
+) -> Vec<PriorCorrection> {
+    let last = history
+        .iter()
+        .filter(|a| {
+            a.indicator_set.unit_kind == set.unit_kind().id && a.period.to < set.effective.from
+        })
+        .max_by_key(|a| a.period.to);
+    let Some(u) = last.and_then(|a| a.units.iter().find(|u| u.id == unit)) else {
+        return Vec::new();
+    };
+    u.corrections
+        .iter()
+        .filter(|c| c.layers.len() >= 2)
+        .filter_map(|c| {
+            let reported = shown_number(&c.layers.last()?.value)?;
+            let corrected = shown_number(&c.layers.first()?.value)?;
+            Some(PriorCorrection {
+                field: c.field.to_string(),
+                reported,
+                corrected,
+            })
+        })
+        .collect()
 }
 
 /// Fired vetoes first (enforced before advisory), then the nearest to firing.
@@ -509,12 +592,31 @@ fn item<'a>(
     }
 }
 
-fn losses(set: &IndicatorSet, r: &UnitResult, items: &[Item<'_>]) -> Vec<Loss> {
+/// Points lost per indicator. `items` hold the (last phase's) results the unit can still act
+/// on; `r` the unit's result. In a time-weighted assessment (`phase_weight` < 1) the loss is
+/// the combined one and only the last phase's part, at its weight, can come back.
+fn losses(
+    set: &IndicatorSet,
+    r: &UnitResult,
+    items: &[Item<'_>],
+    phase_weight: Option<Decimal>,
+) -> Vec<Loss> {
     let mut out = Vec::new();
-    for it in items {
-        let Some(kind) = it.kind else { continue };
-        if it.res.lost <= Decimal::ZERO {
+    for (k, it) in items.iter().enumerate() {
+        let Some(mut kind) = it.kind else { continue };
+        let combined = r.indicators.get(k).unwrap_or(it.res);
+        let lost = combined.lost;
+        if lost <= Decimal::ZERO {
             continue;
+        }
+        let mut rec = if kind.recoverable() {
+            it.res.lost.max(Decimal::ZERO) * phase_weight.unwrap_or(Decimal::ONE)
+        } else {
+            Decimal::ZERO
+        };
+        if phase_weight.is_some() && it.res.lost <= Decimal::ZERO {
+            kind = LossKind::EarlierPhase;
+            rec = Decimal::ZERO;
         }
         let why = match kind {
             LossKind::Outcome => match (&it.ind.rule, it.res.status) {
@@ -535,17 +637,26 @@ fn losses(set: &IndicatorSet, r: &UnitResult, items: &[Item<'_>]) -> Vec<Loss> {
                 it.line_zeroed.as_deref().unwrap_or("")
             ),
             LossKind::LineVeto => String::new(),
+            LossKind::EarlierPhase => format!("{};前期阶段已失分,不可挽回", combined.reason),
+        };
+        let why = match phase_weight {
+            Some(_) if rec > Decimal::ZERO && rec < lost => format!(
+                "{why}(其中最后阶段可挽回{}分,其余为前期阶段失分)",
+                show(rec.round_dp(2))
+            ),
+            _ => why,
         };
         out.push(Loss {
             id: it.ind.id.clone(),
             name: it.ind.name.clone(),
             line: it.ind.line.map(|l| set.lines[l].id.clone()),
             office: office(it.ind),
-            max: it.res.max,
-            points: it.res.points,
-            lost: it.res.lost,
+            max: combined.max,
+            points: combined.points,
+            lost,
             kind,
-            recoverable: kind.recoverable(),
+            recoverable: rec > Decimal::ZERO,
+            recoverable_points: rec,
             why,
         });
     }
@@ -572,6 +683,7 @@ fn losses(set: &IndicatorSet, r: &UnitResult, items: &[Item<'_>]) -> Vec<Loss> {
             lost: sum,
             kind: LossKind::LineVeto,
             recoverable: false,
+            recoverable_points: Decimal::ZERO,
             why: format!(
                 "{v} {name}:{}已得的{}分记零,本期不可挽回",
                 lr.name,
@@ -823,7 +935,7 @@ fn achieve(
 /// total; not case counts, yes/no judgements, or single indicator or line points.
 fn changeable(set: &IndicatorSet, slot: u32) -> bool {
     let s = set.slots;
-    if slot < s.cases {
+    if slot < s.layers {
         set.unit_kind()
             .fields
             .get(slot as usize)
@@ -891,6 +1003,7 @@ fn next_grade(
     r: &UnitResult,
     items: &[Item<'_>],
     slots: &ResultSlots<'_>,
+    phase_weight: Decimal,
 ) -> NextGrade {
     let cur = grade_index(set, &r.grade);
     let mut ng = NextGrade {
@@ -1062,10 +1175,9 @@ fn next_grade(
     }
     for o in &mut options {
         let it = &items[o.item];
-        o.factor = it
-            .ind
-            .line
-            .map_or(Decimal::ZERO, |l| line_factor(set, r, items, l));
+        o.factor = it.ind.line.map_or(Decimal::ZERO, |l| {
+            line_factor(set, r, items, l) * phase_weight
+        });
         if let Some((n, _)) = &o.forced {
             let from = match it.value {
                 Some(Val::Num(d)) => d,
@@ -1450,10 +1562,23 @@ fn missing_fields(
     out
 }
 
+/// Set a unit's value in the evidence and in each phase's evidence.
+fn set_value(ev: &mut Evidence, unit: &str, slot: usize, v: Val) {
+    if let Some(u) = ev.units.iter_mut().find(|u| u.id == unit)
+        && let Some(x) = u.values.get_mut(slot)
+    {
+        *x = Some(v);
+    }
+    if let Some(last) = ev.phases.last_mut() {
+        set_value(last, unit, slot, v);
+    }
+}
+
 /// Re-score the unit with last year's correction applied to each corrected field in turn.
 fn risks(
     set: &IndicatorSet,
     ev: &Evidence,
+    scorecards: &[Assessment],
     ui: usize,
     r: &UnitResult,
     history: &[PriorCorrection],
@@ -1466,6 +1591,20 @@ fn risks(
         };
         let f = &kind.fields[fi];
         let s = set.slots.fields as usize + fi;
+        // Already corrected this year (a correcting layer gave the value used): no risk left.
+        if f.layers.len() >= 2 {
+            let first_present = (0..f.layers.len()).find(|k| {
+                ev.units[ui]
+                    .values
+                    .get(f.layer_base as usize + k)
+                    .copied()
+                    .flatten()
+                    .is_some()
+            });
+            if first_present.is_some_and(|k| k + 1 < f.layers.len()) {
+                continue;
+            }
+        }
         let now = match ev.units[ui].values.get(s).copied().flatten() {
             Some(Val::Num(d)) => Some(d),
             _ => None,
@@ -1475,13 +1614,11 @@ fn risks(
         let mut after = None;
         if let Some(v) = corrected_now {
             let mut e2 = ev.clone();
-            if let Some(slot) = e2.units[ui].values.get_mut(s) {
-                *slot = Some(Val::Num(v));
-            }
-            e2.scored = vec![ui];
-            after = crate::engine::assess(set, &e2)
+            let uid = &ev.units[ui].id;
+            set_value(&mut e2, uid, s, Val::Num(v));
+            after = crate::engine::assess_with(set, &e2, scorecards)
                 .ok()
-                .and_then(|a| a.units.into_iter().next());
+                .and_then(|a| a.units.into_iter().find(|u| &u.id == uid));
         }
         let unit = f.unit.as_deref();
         let du = diff_unit(unit);

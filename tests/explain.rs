@@ -30,12 +30,12 @@ fn shenzhen() -> (IndicatorSet, Evidence, Assessment) {
 
 fn trace(id: &str) -> Trace {
     let (set, ev, a) = shenzhen();
-    explain::explain(&set, &ev, &a, id).expect("explain")
+    explain::explain(&set, &ev, &a, &[], id).expect("explain")
 }
 
 fn sa(id: &str) -> SelfAssessment {
     let (set, ev, a) = shenzhen();
-    selfassess::self_assess(&set, &ev, &a, id, None).expect("self-assess")
+    selfassess::self_assess(&set, &ev, &a, &[], id, None).expect("self-assess")
 }
 
 // ---- explain ------------------------------------------------------------------------
@@ -51,7 +51,7 @@ fn explanation_trace_of_yantian() {
 fn every_number_in_the_trace_agrees_with_the_scorecard() {
     let (set, ev, a) = shenzhen();
     for u in &a.units {
-        let t = explain::explain(&set, &ev, &a, &u.id).expect("explain");
+        let t = explain::explain(&set, &ev, &a, &[], &u.id).expect("explain");
         for (i, r) in t.indicators.iter().zip(&u.indicators) {
             assert_eq!(i.points, r.points, "{} {}", u.id, i.id);
             let last = i.steps.last().expect("steps");
@@ -465,7 +465,7 @@ fn inspection_risk_from_last_years_corrections() {
         reported: d("86"),
         corrected: d("84.5"),
     }];
-    let s = selfassess::self_assess(&set, &ev, &a, "pingshan", Some(&h)).expect("sa");
+    let s = selfassess::self_assess(&set, &ev, &a, &[], "pingshan", Some(&h)).expect("sa");
     let risk = s.risk.expect("risk");
     assert_eq!(risk.len(), 1);
     assert_eq!(risk[0].corrected_now, Some(d("82.5")));
@@ -477,7 +477,7 @@ fn inspection_risk_from_last_years_corrections() {
         reported: d("90"),
         corrected: d("86"),
     }];
-    let s = selfassess::self_assess(&set, &ev, &a, "futian", Some(&h)).expect("sa");
+    let s = selfassess::self_assess(&set, &ev, &a, &[], "futian", Some(&h)).expect("sa");
     let risk = s.risk.expect("risk");
     assert_eq!(risk[0].points_lost, d("8"));
     assert_eq!(risk[0].vetoes, vec!["V_GRADE_CAP".to_string()]);
@@ -558,9 +558,9 @@ fn na_inputs() -> (IndicatorSet, Evidence, Assessment) {
 fn partial_evidence_and_many_na_items() {
     let (set, ev, a) = na_inputs();
     for u in ["t1", "t2", "f1"] {
-        let t = explain::explain(&set, &ev, &a, u).expect("explain");
+        let t = explain::explain(&set, &ev, &a, &[], u).expect("explain");
         assert!(!explain::render_text(&t).is_empty());
-        let s = selfassess::self_assess(&set, &ev, &a, u, Some(&[])).expect("self-assess");
+        let s = selfassess::self_assess(&set, &ev, &a, &[], u, Some(&[])).expect("self-assess");
         assert!(!selfassess::render_summary(&s).is_empty());
         let html = selfassess::render_html(&s);
         assert!(html.starts_with("<!DOCTYPE html>"));
@@ -571,7 +571,7 @@ fn partial_evidence_and_many_na_items() {
     // Line a: 93.5 → 15 steps → 15.5, respread × 60/20 = 46.5; line b: 20. Total 66.5 of 80
     // possible → score 83.13 (合格). 优秀 needs 90 × 80 / 100 = 72: 5.5 more, i.e. 1.84 points
     // of A1 (×3): 7 steps of 0.3 = 2.1 → +6.3, needing more than 94.1%.
-    let s = selfassess::self_assess(&set, &ev, &a, "t1", None).expect("sa");
+    let s = selfassess::self_assess(&set, &ev, &a, &[], "t1", None).expect("sa");
     assert_eq!(
         (s.total, s.max_possible, s.score),
         (d("66.5"), d("80"), d("83.13"))
@@ -588,7 +588,7 @@ fn partial_evidence_and_many_na_items() {
         s.missing
     );
     // t2: nothing reported at all: A1 missing; the rate veto cannot be judged.
-    let s = selfassess::self_assess(&set, &ev, &a, "t2", None).expect("sa");
+    let s = selfassess::self_assess(&set, &ev, &a, &[], "t2", None).expect("sa");
     assert_eq!(s.missing.len(), 1);
     assert_eq!(s.missing[0].id, "rate");
     assert_eq!(s.missing[0].points_at_stake, d("20"));
@@ -597,14 +597,14 @@ fn partial_evidence_and_many_na_items() {
     assert_eq!(v.condition.holds, None);
     assert_eq!(s.lost[0].kind, LossKind::MissingEvidence);
     // f1: a farm with only its policy rate: four items missing, one case.
-    let s = selfassess::self_assess(&set, &ev, &a, "f1", None).expect("sa");
+    let s = selfassess::self_assess(&set, &ev, &a, &[], "f1", None).expect("sa");
     assert_eq!(s.missing.len(), 5);
     let kinds: Vec<LossKind> = s.lost.iter().map(|l| l.kind).collect();
     assert!(kinds.contains(&LossKind::CaseEvent));
     assert_eq!(s.next_grade.status, PathStatus::Reachable);
     assert_eq!(s.next_grade.steps.len(), 2);
     // Escaping: the unit name came from evidence.
-    let t1 = selfassess::self_assess(&set, &ev, &a, "t1", None).expect("sa");
+    let t1 = selfassess::self_assess(&set, &ev, &a, &[], "t1", None).expect("sa");
     let html = selfassess::render_html(&t1);
     assert!(html.contains("&lt;b&gt;镇&amp;&quot;一&quot;&lt;/b&gt;"));
     assert!(!html.contains("<b>"));
@@ -650,4 +650,118 @@ fn cli_explain_and_self_assess() {
     let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
     assert_eq!(json.as_array().map(Vec::len), Some(8));
     assert!(run.dir.join("out/luohu-self-assessment.html").exists());
+}
+
+// ---- evidence layers and history ------------------------------------------------------
+
+const LAYERED: &str = r#"
+id: layered
+name: 分层佐证示例
+version: "1"
+effective: { from: 2011-01-01, to: 2011-12-31, label: 2011年度 }
+unit_kind: town
+scale: 100
+layers:
+  - { id: self_report, name: 自查自评 }
+  - { id: survey, name: 抽样调查 }
+lines:
+  - { id: main, name: 主线, max: 100 }
+fields:
+  - { id: satisfaction, name: 群众满意率, type: percent, unit: "%", layers: [survey, self_report] }
+  - { id: rate, name: 符合政策生育率, type: percent, unit: "%" }
+indicators:
+  - { id: SAT, name: 群众满意率, line: main, max: 40, value: satisfaction, rule: { deduct_below: { target: 90, per: 1, points: 2 } }, text: "满意率90%得40分,每低1个百分点扣2分" }
+  - { id: RATE, name: 符合政策生育率, line: main, max: 60, value: rate, rule: { deduct_below: { target: 95, per: 0.1, points: 0.3 } }, text: t }
+vetoes:
+  - { id: V_SAT, name: 满意率过低, when: satisfaction < 80, effect: { cap: 合格 }, reason: r }
+grades:
+  - { label: 优秀, min: 90 }
+  - { label: 合格, min: 60 }
+  - { label: 不合格 }
+"#;
+
+fn layered(year: &str, evidence: &str) -> (IndicatorSet, Evidence, Assessment) {
+    let text = LAYERED.replace("2011", year);
+    let set = kaohe::load::load_set_str("layered.yaml", &text).expect("set");
+    let mut read = kaohe::evidence::ReadEvidence::default();
+    let mut diags = Vec::new();
+    kaohe::evidence::read_yaml("ev.yaml", evidence, &mut read, &mut diags);
+    assert!(diags.is_empty(), "{diags:?}");
+    let ev = kaohe::evidence::bind(&set, read).expect("bind");
+    let a = kaohe::engine::assess(&set, &ev).expect("assess");
+    (set, ev, a)
+}
+
+#[test]
+fn inspection_risk_from_last_years_survey_layer() {
+    // Last year: self-report 91, survey 86.5 → the survey won, 4.5 points lower.
+    let (_, _, last) = layered(
+        "2010",
+        "units:\n  - { id: a, name: 甲镇, kind: town, values: { satisfaction: { self_report: 91, survey: 86.5 }, rate: 96 } }\n",
+    );
+    assert_eq!(last.units[0].corrections.len(), 1);
+    // Through JSON, as `--history scorecard.json` reads it.
+    let json = serde_json::to_string(&last).expect("json");
+    let last: Assessment = serde_json::from_str(&json).expect("read back");
+    // This year only the self-report so far: 88 → 2 whole steps → 36 of 40.
+    let (set, ev, a) = layered(
+        "2011",
+        "units:\n  - { id: a, name: 甲镇, kind: town, values: { satisfaction: { self_report: 88 }, rate: 96 } }\n",
+    );
+    let history = vec![last];
+    let s = selfassess::self_assess(&set, &ev, &a, &history, "a", None).expect("sa");
+    let risk = s.risk.expect("risk from the history's layers");
+    assert_eq!(risk.len(), 1);
+    // 88 − 4.5 = 83.5 → 6 whole steps → 28: 8 points at risk; still ≥ 80, no veto.
+    assert_eq!(risk[0].difference, d("-4.5"));
+    assert_eq!(risk[0].corrected_now, Some(d("83.5")));
+    assert_eq!(risk[0].points_lost, d("8"));
+    assert!(risk[0].vetoes.is_empty());
+    assert_eq!(risk[0].grade_after, "合格");
+    // The trace names the layer each value came from.
+    let t = explain::explain(&set, &ev, &a, &history, "a").expect("explain");
+    let sat = t.indicators.iter().find(|i| i.id == "SAT").expect("SAT");
+    let layer = sat
+        .inputs
+        .iter()
+        .find(|x| &*x.id == "satisfaction")
+        .and_then(|x| x.layer.clone());
+    assert_eq!(layer.as_deref(), Some("self_report"));
+    assert!(explain::render_text(&t).contains("[self_report]"));
+    // Once the survey is in, the value is corrected: no risk left.
+    let (set, ev, a) = layered(
+        "2011",
+        "units:\n  - { id: a, name: 甲镇, kind: town, values: { satisfaction: { self_report: 88, survey: 85 }, rate: 96 } }\n",
+    );
+    let s = selfassess::self_assess(&set, &ev, &a, &history, "a", None).expect("sa");
+    assert_eq!(s.risk.map(|r| r.len()), Some(0));
+}
+
+#[test]
+fn phased_assessment_explains_the_last_phase_and_weights() {
+    let (set, ev) = load_inputs(&InputArgs {
+        set: Some(crate::support::repo().join("indicators/examples/phased.yaml")),
+        evidence: vec![crate::support::repo().join("fixtures/examples/phased.yaml")],
+    })
+    .expect("phased example loads");
+    let a = kaohe::engine::assess(&set, &ev).expect("assess");
+    let t = explain::explain(&set, &ev, &a, &[], "yi").expect("explain");
+    assert_eq!(t.phases.len(), 2);
+    let p = t
+        .indicators
+        .iter()
+        .find(|i| i.id == "P_POLICY")
+        .expect("P_POLICY");
+    // Year end 94.9 → 1 step → 29.7; routine 26.7; (26.7 × 40 + 29.7 × 60) ÷ 100 = 28.5.
+    assert_eq!(p.points, d("28.5"));
+    assert!(p.steps[0].starts_with("(最后阶段)目标95%,实际94.9%"));
+    assert!(p.steps.last().is_some_and(|s| s.ends_with("= 28.5分")));
+    let s = selfassess::self_assess(&set, &ev, &a, &[], "yi", None).expect("sa");
+    // 100 − 84.98 lost; only the year-end phase's 0.3 on P_POLICY can still move, at 60%.
+    assert_eq!(s.lost_total, d("15.02"));
+    assert_eq!(s.recoverable_total, d("0.18"));
+    let oop = s.lost.iter().find(|l| l.id == "P_OOP").expect("P_OOP");
+    assert_eq!((oop.lost, oop.kind), (d("8"), LossKind::EarlierPhase));
+    assert_eq!(s.next_grade.status, PathStatus::Unreachable);
+    assert_eq!(s.next_grade.projected_total, Some(d("85.16")));
 }

@@ -569,6 +569,9 @@ pub struct ExplainArgs {
     pub unit: String,
     #[command(flatten)]
     pub input: InputArgs,
+    /// Indicator sets of other levels assessed in the same run, as for `assess --level`.
+    #[arg(long = "level", short = 'l', value_name = "FILE")]
+    pub levels: Vec<PathBuf>,
     /// Scorecards of earlier years (`scorecard.json`), as for `assess --history`.
     #[arg(long, value_name = "SCORECARD")]
     pub history: Vec<PathBuf>,
@@ -593,6 +596,9 @@ pub struct SelfAssessArgs {
     /// Do not write the HTML report.
     #[arg(long)]
     pub no_html: bool,
+    /// Indicator sets of other levels assessed in the same run, as for `assess --level`.
+    #[arg(long = "level", short = 'l', value_name = "FILE")]
+    pub levels: Vec<PathBuf>,
     /// Scorecards of earlier years (`scorecard.json`), as for `assess --history`; last year's
     /// evidence layers give the inspection risk.
     #[arg(long, value_name = "SCORECARD")]
@@ -606,27 +612,78 @@ pub struct SelfAssessArgs {
     pub format: TraceFormat,
 }
 
-type Loaded = (
-    IndicatorSet,
-    evidence::Evidence,
-    crate::result::Assessment,
-    Vec<crate::result::Assessment>,
-);
+/// A run loaded and scored for `explain` and `self-assess`: the primary set's level, its
+/// assessment, and what it read (history, the lower levels' assessments).
+pub struct Explained {
+    pub set: IndicatorSet,
+    pub ev: evidence::Evidence,
+    pub assessment: crate::result::Assessment,
+    pub history: Vec<crate::result::Assessment>,
+    pub lower: Vec<crate::result::Assessment>,
+}
 
-/// Load and score (with history), for `explain` and `self-assess`.
-fn load_and_assess(input: &InputArgs, history: &[PathBuf]) -> Result<Loaded, ExitCode> {
-    let (set, ev) = load_inputs(input).map_err(|d| invalid(&d))?;
-    let history = load_history(history).map_err(|d| invalid(&d))?;
-    let a = crate::engine::assess_with(&set, &ev, &history).map_err(|d| invalid(&d))?;
-    Ok((set, ev, a, history))
+impl Explained {
+    pub fn context(&self) -> crate::explain::Context<'_> {
+        crate::explain::Context {
+            history: &self.history,
+            lower: &self.lower,
+        }
+    }
+}
+
+/// Load and score a run as `assess` does (levels, history), keeping the primary level.
+pub fn load_explained(
+    input: &InputArgs,
+    levels: &[PathBuf],
+    history: &[PathBuf],
+) -> Result<Explained, Diagnostics> {
+    let args = AssessArgs {
+        input: InputArgs {
+            set: input.set.clone(),
+            evidence: input.evidence.clone(),
+        },
+        out: PathBuf::new(),
+        quiet: true,
+        levels: levels.to_vec(),
+        history: history.to_vec(),
+        lang: crate::report::Lang::Zh,
+        no_html: true,
+    };
+    let run = load_run(&args)?;
+    let mut results = assess_run(&run)?;
+    let primary = run.primary;
+    let Run {
+        levels, history, ..
+    } = run;
+    let Some((set, ev)) = levels.into_iter().nth(primary) else {
+        return Err(Diagnostics::new(vec![crate::diag::Diagnostic::file(
+            "run",
+            "no primary indicator set",
+        )]));
+    };
+    let lower = results.drain(..primary.min(results.len())).collect();
+    let Some(assessment) = results.into_iter().next() else {
+        return Err(Diagnostics::new(vec![crate::diag::Diagnostic::file(
+            "run",
+            "the primary set was not assessed",
+        )]));
+    };
+    Ok(Explained {
+        set,
+        ev,
+        assessment,
+        history,
+        lower,
+    })
 }
 
 fn explain(args: &ExplainArgs) -> ExitCode {
-    let (set, ev, a, history) = match load_and_assess(&args.input, &args.history) {
+    let run = match load_explained(&args.input, &args.levels, &args.history) {
         Ok(x) => x,
-        Err(code) => return code,
+        Err(d) => return invalid(&d),
     };
-    let trace = match crate::explain::explain(&set, &ev, &a, &history, &args.unit) {
+    let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
+    let trace = match crate::explain::explain(set, ev, a, run.context(), &args.unit) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -647,10 +704,11 @@ fn explain(args: &ExplainArgs) -> ExitCode {
 }
 
 fn self_assess(args: &SelfAssessArgs) -> ExitCode {
-    let (set, ev, a, scorecards) = match load_and_assess(&args.input, &args.history) {
+    let run = match load_explained(&args.input, &args.levels, &args.history) {
         Ok(x) => x,
-        Err(code) => return code,
+        Err(d) => return invalid(&d),
     };
+    let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
     let history = match &args.corrections {
         Some(p) => match std::fs::read_to_string(p)
             .map_err(|e| e.to_string())
@@ -697,7 +755,7 @@ fn self_assess(args: &SelfAssessArgs) -> ExitCode {
         let h = history
             .as_ref()
             .map(|h| h.get(id).map(Vec::as_slice).unwrap_or(&[]));
-        match crate::selfassess::self_assess(&set, &ev, &a, &scorecards, id, h) {
+        match crate::selfassess::self_assess(set, ev, a, run.context(), id, h) {
             Ok(s) => reports.push(s),
             Err(e) => {
                 eprintln!("error: {e}");

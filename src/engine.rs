@@ -2154,15 +2154,17 @@ pub struct ResultSlots<'a> {
 
 impl<'a> ResultSlots<'a> {
     /// `unit` is the unit's index in `ev.units`; `result` its result; `history` the earlier
-    /// scorecards the assessment read (for `last.x` and the like).
+    /// scorecards and `lower` the other levels' assessments of the same run that the
+    /// assessment read (for `last.x`, `result.passed` and the like).
     pub fn new(
         set: &IndicatorSet,
         ev: &'a Evidence,
         history: &[Assessment],
+        lower: &[Assessment],
         unit: usize,
         result: &UnitResult,
     ) -> Self {
-        let child_vals = child_values(set, ev, &[]);
+        let child_vals = child_values(set, ev, lower);
         let hist = HistIndex::new(set, history);
         let pos = ev.scored.iter().position(|&u| u == unit);
         let mut vals = match pos {

@@ -336,33 +336,42 @@ pub fn input_value(ind: &Indicator, env: &dyn Env) -> Option<Val> {
     }
 }
 
+/// What an assessment read besides its set and evidence: earlier years' scorecards
+/// (`--history`) and the assessments of other levels of the same run (`--level`), whose results
+/// descendant units carry (`result.passed`). Explanations need the same to rebuild the values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    pub history: &'a [Assessment],
+    pub lower: &'a [Assessment],
+}
+
 /// For a set assessed in phases: the last phase scored on its own (the evidence bound to the
 /// set is the last phase's). `None` for a set without phases.
-pub fn last_phase(set: &IndicatorSet, ev: &Evidence, history: &[Assessment]) -> Option<Assessment> {
+pub fn last_phase(set: &IndicatorSet, ev: &Evidence, ctx: Context<'_>) -> Option<Assessment> {
     if set.phases.is_empty() {
         return None;
     }
     let mut last = ev.clone();
     last.phases.clear();
-    crate::engine::assess_with(set, &last, history).ok()
+    crate::engine::assess_run(set, &last, ctx.history, ctx.lower).ok()
 }
 
-/// Build the trace of unit `id`. `history`: the earlier scorecards the assessment read.
+/// Build the trace of unit `id`; `a` is the assessment of `set` on `ev` made with `ctx`.
 pub fn explain(
     set: &IndicatorSet,
     ev: &Evidence,
     a: &Assessment,
-    history: &[Assessment],
+    ctx: Context<'_>,
     id: &str,
 ) -> Result<Trace, ExplainError> {
     let (ui, r) = find_unit(set, ev, a, id)?;
     // Phases: the computation shown is the last phase's, then the weighted combination.
-    let phase = last_phase(set, ev, history);
+    let phase = last_phase(set, ev, ctx);
     let pr = phase
         .as_ref()
         .and_then(|p| p.units.iter().find(|u| u.id == r.id))
         .unwrap_or(r);
-    let slots = ResultSlots::new(set, ev, history, ui, pr);
+    let slots = ResultSlots::new(set, ev, ctx.history, ctx.lower, ui, pr);
     let unit = &ev.units[ui];
     let unit_info = UnitInfo {
         id: r.id.clone(),
@@ -1095,17 +1104,13 @@ fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {
             )];
             if !na.is_empty() {
                 steps.push(format!(
-                    "不适用{}项({}),满分{}",
+                    "不适用{}项({}),本线可得满分{}",
                     na.len(),
                     na.iter()
                         .map(|m| m.name.to_string())
                         .collect::<Vec<_>>()
                         .join("、"),
-                    if lr.max_possible != line.max {
-                        format!("由{}调整为{}", show(line.max), show(lr.max_possible))
-                    } else {
-                        format!("按适用项折算,仍为{}", show(line.max))
-                    }
+                    show(lr.max_possible)
                 ));
             }
             if lr.zeroed_by.is_none() && lr.points != sum {
@@ -1703,7 +1708,14 @@ pub fn render_text(t: &Trace) -> String {
                 c.field,
                 c.name,
                 layers.join(" / "),
-                c.used.as_deref().unwrap_or("—"),
+                c.used
+                    .as_deref()
+                    .map(|u| c
+                        .layers
+                        .iter()
+                        .find(|l| &*l.layer == u)
+                        .map_or(u, |l| &*l.name))
+                    .unwrap_or("—"),
                 c.difference
                     .as_ref()
                     .map(|d| format!(",差{d}"))

@@ -97,6 +97,8 @@ pub enum LossKind {
     LineVeto,
     /// Lost in an earlier phase of a time-weighted assessment: over.
     EarlierPhase,
+    /// The value read was settled by a correcting evidence layer (survey, spot check …).
+    Inspected,
 }
 
 impl LossKind {
@@ -116,6 +118,7 @@ impl LossKind {
             LossKind::LineVetoed => "所在线已否决",
             LossKind::LineVeto => "一票否决",
             LossKind::EarlierPhase => "前期阶段",
+            LossKind::Inspected => "核查已定",
         }
     }
 }
@@ -167,6 +170,8 @@ pub struct ValueNeed {
     pub levels: Vec<NeedLevel>,
     /// For smooth rules: points per unit of the value, in words.
     pub rate: Option<String>,
+    /// The correcting layer that settled the value read (then the levels are for reference).
+    pub settled_by: Option<String>,
     /// One sentence: the value needed for full points.
     pub summary: String,
 }
@@ -343,22 +348,25 @@ struct Item<'a> {
     ladder: Option<Ladder>,
     line_zeroed: Option<String>,
     kind: Option<LossKind>,
+    /// The correcting layer that settled a value the rule reads.
+    settled: Option<String>,
 }
 
-/// The self-assessment of unit `id`. `history`: the earlier scorecards the assessment read;
+/// The self-assessment of unit `id`; `a` is the assessment of `set` on `ev` made with `ctx`.
 /// `corrections`: last year's corrections of this unit's self-reported values — when `None`,
-/// they are taken from the most recent scorecard in `history` (its evidence layers).
+/// they are taken from the most recent scorecard in `ctx.history` (its evidence layers).
 pub fn self_assess(
     set: &IndicatorSet,
     ev: &Evidence,
     a: &Assessment,
-    history: &[Assessment],
+    ctx: explain::Context<'_>,
     id: &str,
     corrections: Option<&[PriorCorrection]>,
 ) -> Result<SelfAssessment, ExplainError> {
+    let history = ctx.history;
     let (ui, r) = find_unit(set, ev, a, id)?;
     // Phases: earlier phases are done; only the last can still change, at its weight.
-    let phase = explain::last_phase(set, ev, history);
+    let phase = explain::last_phase(set, ev, ctx);
     let pr = phase
         .as_ref()
         .and_then(|p| p.units.iter().find(|u| u.id == r.id))
@@ -374,7 +382,7 @@ pub fn self_assess(
         }
         _ => Decimal::ONE,
     };
-    let slots = ResultSlots::new(set, ev, history, ui, pr);
+    let slots = ResultSlots::new(set, ev, ctx.history, ctx.lower, ui, pr);
     let items: Vec<Item<'_>> = set
         .indicators
         .iter()
@@ -406,8 +414,8 @@ pub fn self_assess(
             (!derived_corrections.is_empty()).then_some(derived_corrections.as_slice())
         }
     };
-    let risk = corrections.map(|h| risks(set, ev, history, ui, r, h));
-    let t = explain::explain(set, ev, a, history, id)?;
+    let risk = corrections.map(|h| risks(set, ev, ctx, ui, r, h));
+    let t = explain::explain(set, ev, a, ctx, id)?;
     Ok(SelfAssessment {
         schema: SCHEMA,
         engine: a.engine.clone(),
@@ -564,10 +572,18 @@ fn item<'a>(
     } else {
         None
     };
+    let settled = closure(set, &indicator_slots(ind))
+        .into_iter()
+        .find_map(|s| settled_by(set, &slots.vals, s));
     let kind = if res.status == Status::NotApplicable {
         None
     } else if line_zeroed.is_some() {
         Some(LossKind::LineVetoed)
+    } else if settled.is_some() && matches!(res.status, Status::Scored | Status::Undefined) {
+        match &ind.rule {
+            Rule::PerCase(_) => Some(LossKind::CaseEvent),
+            _ => Some(LossKind::Inspected),
+        }
     } else {
         match res.status {
             Status::MissingEvidence => Some(LossKind::MissingEvidence),
@@ -589,7 +605,38 @@ fn item<'a>(
         ladder,
         line_zeroed,
         kind,
+        settled,
     }
+}
+
+/// The correcting evidence layer that settled a slot's value for this unit: any layer but a
+/// field's lowest-priority one (normally the self-report) gave it. `None` when the unit's own
+/// report stands. Only the slot itself; callers follow derived values with [`closure`].
+fn settled_by(set: &IndicatorSet, vals: &[Option<Val>], slot: u32) -> Option<String> {
+    let kind = set.unit_kind();
+    let has = |s: u32| vals.get(s as usize).copied().flatten().is_some();
+    let name = |l: usize| set.layers.get(l).map(|x| x.name.clone());
+    if slot < set.slots.layers {
+        let f = kind.fields.get(slot as usize)?;
+        let n = u32::try_from(f.layers.len()).ok()?;
+        if n < 2 {
+            return None;
+        }
+        let k = (0..n - 1).find(|k| has(f.layer_base + k))?;
+        return name(f.layers[k as usize]);
+    }
+    if slot < set.slots.cases {
+        for f in &kind.fields {
+            let n = u32::try_from(f.layers.len()).unwrap_or(0);
+            if n >= 2 && slot >= f.layer_base && slot < f.layer_base + n {
+                let k = slot - f.layer_base;
+                return (k + 1 < n && has(slot))
+                    .then(|| name(f.layers[k as usize]))
+                    .flatten();
+            }
+        }
+    }
+    None
 }
 
 /// Points lost per indicator. `items` hold the (last phase's) results the unit can still act
@@ -638,6 +685,11 @@ fn losses(
             ),
             LossKind::LineVeto => String::new(),
             LossKind::EarlierPhase => format!("{};前期阶段已失分,不可挽回", combined.reason),
+            LossKind::Inspected => format!(
+                "{};所读数值已由{}核定,本期不可更改",
+                it.res.reason,
+                it.settled.as_deref().unwrap_or("核查")
+            ),
         };
         let why = match phase_weight {
             Some(_) if rec > Decimal::ZERO && rec < lost => format!(
@@ -751,7 +803,10 @@ fn p2(d: Decimal) -> String {
 }
 
 fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
-    if !it.kind.is_some_and(LossKind::recoverable) {
+    if !it
+        .kind
+        .is_some_and(|k| k.recoverable() || k == LossKind::Inspected)
+    {
         return None;
     }
     let unit = it.ind.value_unit.as_deref();
@@ -809,6 +864,7 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
             ),
             levels,
             rate: None,
+            settled_by: None,
         });
     }
     let ladder = it.ladder.as_ref()?;
@@ -861,6 +917,10 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
             None => format!("{vname}的数值无法使本项得满分(现{current})"),
         },
     };
+    let summary = match &it.settled {
+        Some(layer) => format!("(已由{layer}核定,本期不可更改){summary}"),
+        None => summary,
+    };
     Some(ValueNeed {
         id: it.ind.id.clone(),
         name: it.ind.name.clone(),
@@ -880,6 +940,7 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
         } else {
             None
         },
+        settled_by: it.settled.clone(),
         summary,
     })
 }
@@ -894,9 +955,10 @@ const METHOD: &str = "最少改进项数(精确):可挽回的指标按其最多�
 加分项、按案例扣分的项目和事件清零的项目不计入方案;被一票否决记零的考核线上的改进不计分。";
 
 /// Requirements on slots that make a trigger come out `want`; `None` if only past events
-/// (cases, yes/no judgements) could.
+/// (cases, yes/no judgements, values settled by a correcting evidence layer) could.
 fn achieve(
     set: &IndicatorSet,
+    vals: &[Option<Val>],
     l: &Logic<'_>,
     env: &dyn Env,
     want: bool,
@@ -910,13 +972,16 @@ fn achieve(
                 return Some(Vec::new());
             }
             let (slot, need) = cmp_need(l, want)?;
-            changeable(set, slot).then(|| vec![(slot, need)])
+            changeable(set, vals, slot).then(|| vec![(slot, need)])
         }
         Logic::Atom(x) => (x.eval(env).ok() == Some(want)).then(Vec::new),
-        Logic::Not(x) => achieve(set, x, env, !want),
+        Logic::Not(x) => achieve(set, vals, x, env, !want),
         Logic::And(x, y) | Logic::Or(x, y) => {
             let both = matches!(l, Logic::And(..)) == want;
-            let (p, q) = (achieve(set, x, env, want), achieve(set, y, env, want));
+            let (p, q) = (
+                achieve(set, vals, x, env, want),
+                achieve(set, vals, y, env, want),
+            );
             if both {
                 let (mut p, q) = (p?, q?);
                 p.extend(q);
@@ -933,8 +998,14 @@ fn achieve(
 
 /// Whether a unit can still change a slot this period: number fields, derived values and the
 /// total; not case counts, yes/no judgements, or single indicator or line points.
-fn changeable(set: &IndicatorSet, slot: u32) -> bool {
+fn changeable(set: &IndicatorSet, vals: &[Option<Val>], slot: u32) -> bool {
     let s = set.slots;
+    if closure(set, &[slot])
+        .into_iter()
+        .any(|x| settled_by(set, vals, x).is_some())
+    {
+        return false;
+    }
     if slot < s.layers {
         set.unit_kind()
             .fields
@@ -1065,7 +1136,7 @@ fn next_grade(
         let clear = model
             .when
             .logic()
-            .and_then(|l| slots.with(|env| achieve(set, &l, env, false)));
+            .and_then(|l| slots.with(|env| achieve(set, &slots.vals, &l, env, false)));
         let requirements: Vec<String> = clear
             .iter()
             .flatten()
@@ -1578,7 +1649,7 @@ fn set_value(ev: &mut Evidence, unit: &str, slot: usize, v: Val) {
 fn risks(
     set: &IndicatorSet,
     ev: &Evidence,
-    scorecards: &[Assessment],
+    ctx: explain::Context<'_>,
     ui: usize,
     r: &UnitResult,
     history: &[PriorCorrection],
@@ -1616,7 +1687,7 @@ fn risks(
             let mut e2 = ev.clone();
             let uid = &ev.units[ui].id;
             set_value(&mut e2, uid, s, Val::Num(v));
-            after = crate::engine::assess_with(set, &e2, scorecards)
+            after = crate::engine::assess_run(set, &e2, ctx.history, ctx.lower)
                 .ok()
                 .and_then(|a| a.units.into_iter().find(|u| &u.id == uid));
         }

@@ -105,6 +105,10 @@ pub enum Command {
     /// Write an Excel evidence-entry workbook for an indicator set (instructions, one row per
     /// unit, validation, case ledger).
     Template(TemplateArgs),
+    /// The full trace of one unit's score: every indicator's computation, every veto with its margin.
+    Explain(ExplainArgs),
+    /// Self-assessment (自查自评): points lost, values needed, path to the next grade, veto margins.
+    SelfAssess(SelfAssessArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -188,6 +192,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test(a) => test(&a),
         Command::Template(a) => template(&a),
         Command::Decide(a) => crate::decide::cli::run(&a),
+        Command::Explain(a) => explain(&a),
+        Command::SelfAssess(a) => self_assess(&a),
     }
 }
 
@@ -661,5 +667,269 @@ fn template(args: &TemplateArgs) -> ExitCode {
         units.units.len(),
         set.kinds.iter().map(|k| k.fields.len()).sum::<usize>()
     );
+    ExitCode::SUCCESS
+}
+
+// ---- explain and self-assess ---------------------------------------------------------
+
+/// Output form of `explain` and `self-assess`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// Unit id (e.g. `yantian`).
+    #[arg(value_name = "UNIT")]
+    pub unit: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Indicator sets of other levels assessed in the same run, as for `assess --level`.
+    #[arg(long = "level", short = 'l', value_name = "FILE")]
+    pub levels: Vec<PathBuf>,
+    /// Scorecards of earlier years (`scorecard.json`), as for `assess --history`.
+    #[arg(long, value_name = "SCORECARD")]
+    pub history: Vec<PathBuf>,
+    /// Terminal text or JSON (schema kaohe.explain/1, see docs/explain.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TraceFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SelfAssessArgs {
+    /// Unit id; with `--under`, the parent whose scored units are all self-assessed.
+    #[arg(value_name = "UNIT")]
+    pub unit: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Self-assess every scored unit under UNIT (its descendants) instead of UNIT itself.
+    #[arg(long)]
+    pub under: bool,
+    /// Output folder for self-assessment.html (one file per unit: <unit>-self-assessment.html with --under).
+    #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Do not write the HTML report.
+    #[arg(long)]
+    pub no_html: bool,
+    /// Indicator sets of other levels assessed in the same run, as for `assess --level`.
+    #[arg(long = "level", short = 'l', value_name = "FILE")]
+    pub levels: Vec<PathBuf>,
+    /// Scorecards of earlier years (`scorecard.json`), as for `assess --history`; last year's
+    /// evidence layers give the inspection risk.
+    #[arg(long, value_name = "SCORECARD")]
+    pub history: Vec<PathBuf>,
+    /// Last year's corrections of self-reported values (YAML: `unit: {field: {reported,
+    /// corrected}}`), instead of those in the history scorecards.
+    #[arg(long, value_name = "FILE")]
+    pub corrections: Option<PathBuf>,
+    /// Terminal summary or JSON (schema kaohe.self-assessment/1, see docs/explain.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TraceFormat,
+}
+
+/// A run loaded and scored for `explain` and `self-assess`: the primary set's level, its
+/// assessment, and what it read (history, the lower levels' assessments).
+pub struct Explained {
+    pub set: IndicatorSet,
+    pub ev: evidence::Evidence,
+    pub assessment: crate::result::Assessment,
+    pub history: Vec<crate::result::Assessment>,
+    pub lower: Vec<crate::result::Assessment>,
+}
+
+impl Explained {
+    pub fn context(&self) -> crate::explain::Context<'_> {
+        crate::explain::Context {
+            history: &self.history,
+            lower: &self.lower,
+        }
+    }
+}
+
+/// Load and score a run as `assess` does (levels, history), keeping the primary level.
+pub fn load_explained(
+    input: &InputArgs,
+    levels: &[PathBuf],
+    history: &[PathBuf],
+) -> Result<Explained, Diagnostics> {
+    let args = AssessArgs {
+        input: InputArgs {
+            set: input.set.clone(),
+            evidence: input.evidence.clone(),
+        },
+        out: PathBuf::new(),
+        quiet: true,
+        levels: levels.to_vec(),
+        history: history.to_vec(),
+        lang: crate::report::Lang::Zh,
+        no_html: true,
+    };
+    let run = load_run(&args)?;
+    let mut results = assess_run(&run)?;
+    let primary = run.primary;
+    let Run {
+        levels, history, ..
+    } = run;
+    let Some((set, ev)) = levels.into_iter().nth(primary) else {
+        return Err(Diagnostics::new(vec![crate::diag::Diagnostic::file(
+            "run",
+            "no primary indicator set",
+        )]));
+    };
+    let lower = results.drain(..primary.min(results.len())).collect();
+    let Some(assessment) = results.into_iter().next() else {
+        return Err(Diagnostics::new(vec![crate::diag::Diagnostic::file(
+            "run",
+            "the primary set was not assessed",
+        )]));
+    };
+    Ok(Explained {
+        set,
+        ev,
+        assessment,
+        history,
+        lower,
+    })
+}
+
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let run = match load_explained(&args.input, &args.levels, &args.history) {
+        Ok(x) => x,
+        Err(d) => return invalid(&d),
+    };
+    let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
+    let trace = match crate::explain::explain(set, ev, a, run.context(), &args.unit) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INVALID_INPUT);
+        }
+    };
+    match args.format {
+        TraceFormat::Text => print!("{}", crate::explain::render_text(&trace)),
+        TraceFormat::Json => match serde_json::to_string_pretty(&trace) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INTERNAL);
+            }
+        },
+    }
+    ExitCode::SUCCESS
+}
+
+fn self_assess(args: &SelfAssessArgs) -> ExitCode {
+    let run = match load_explained(&args.input, &args.levels, &args.history) {
+        Ok(x) => x,
+        Err(d) => return invalid(&d),
+    };
+    let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
+    let history = match &args.corrections {
+        Some(p) => match std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::selfassess::read_history(&t))
+        {
+            Ok(h) => Some(h),
+            Err(e) => {
+                eprintln!("{}: {e}", p.display());
+                return ExitCode::from(EXIT_INVALID_INPUT);
+            }
+        },
+        None => None,
+    };
+    let ids: Vec<String> = if args.under {
+        let Some(root) = ev.units.iter().position(|u| u.id == args.unit) else {
+            eprintln!("error: unit `{}` is not in the evidence", args.unit);
+            return ExitCode::from(EXIT_INVALID_INPUT);
+        };
+        let below: Vec<String> = ev
+            .scored
+            .iter()
+            .filter(|&&i| {
+                let mut p = ev.units[i].parent;
+                while let Some(x) = p {
+                    if x == root {
+                        return true;
+                    }
+                    p = ev.units[x].parent;
+                }
+                false
+            })
+            .map(|&i| ev.units[i].id.clone())
+            .collect();
+        if below.is_empty() {
+            eprintln!("error: no scored unit under `{}`", args.unit);
+            return ExitCode::from(EXIT_INVALID_INPUT);
+        }
+        below
+    } else {
+        vec![args.unit.clone()]
+    };
+    let mut reports = Vec::new();
+    for id in &ids {
+        let h = history
+            .as_ref()
+            .map(|h| h.get(id).map(Vec::as_slice).unwrap_or(&[]));
+        match crate::selfassess::self_assess(set, ev, a, run.context(), id, h) {
+            Ok(s) => reports.push(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INVALID_INPUT);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    if !args.no_html {
+        for s in &reports {
+            let name = if args.under {
+                format!("{}-self-assessment.html", s.unit.id)
+            } else {
+                "self-assessment.html".to_string()
+            };
+            files.push((args.out.join(name), crate::selfassess::render_html(s)));
+        }
+    }
+    match args.format {
+        TraceFormat::Text => {
+            for (i, s) in reports.iter().enumerate() {
+                if i > 0 {
+                    println!("\n{}", "─".repeat(60));
+                }
+                print!("{}", crate::selfassess::render_summary(s));
+            }
+        }
+        TraceFormat::Json => {
+            let out = if args.under {
+                serde_json::to_string_pretty(&reports)
+            } else {
+                serde_json::to_string_pretty(&reports[0])
+            };
+            match out {
+                Ok(s) => println!("{s}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_INTERNAL);
+                }
+            }
+        }
+    }
+    for (path, html) in &files {
+        if let Err(e) = output::write_atomic(path, html.as_bytes()) {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    }
+    if args.format == TraceFormat::Text && !files.is_empty() {
+        println!(
+            "\n已写入 {}",
+            files
+                .iter()
+                .map(|(p, _)| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+    }
     ExitCode::SUCCESS
 }

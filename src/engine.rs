@@ -2170,6 +2170,74 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> E
     }
 }
 
+/// A scored unit's full slot vector rebuilt from its result — fields, case counts, derived
+/// values, indicator and bonus-item points, line points, bonus and total — with its
+/// descendants for aggregations: what veto triggers see after scoring. Used outside scoring
+/// (veto margins, what-if checks); `vals` may be changed before evaluating.
+pub struct ResultSlots<'a> {
+    ev: &'a Evidence,
+    unit: usize,
+    pub vals: Vec<Option<Val>>,
+    child_vals: Vec<Vec<Option<Val>>>,
+}
+
+impl<'a> ResultSlots<'a> {
+    /// `unit` is the unit's index in `ev.units`; `result` its result; `history` the earlier
+    /// scorecards and `lower` the other levels' assessments of the same run that the
+    /// assessment read (for `last.x`, `result.passed` and the like).
+    pub fn new(
+        set: &IndicatorSet,
+        ev: &'a Evidence,
+        history: &[Assessment],
+        lower: &[Assessment],
+        unit: usize,
+        result: &UnitResult,
+    ) -> Self {
+        let child_vals = child_values(set, ev, lower);
+        let hist = HistIndex::new(set, history);
+        let pos = ev.scored.iter().position(|&u| u == unit);
+        let mut vals = match pos {
+            Some(p) => prepare(set, ev, &hist, &child_vals).swap_remove(p).0,
+            None => ev
+                .units
+                .get(unit)
+                .map(|u| u.values.clone())
+                .unwrap_or_default(),
+        };
+        let s = set.slots;
+        vals.resize(s.len as usize, None);
+        let num = |d: Decimal| Some(Val::Num(d));
+        for (k, r) in result.indicators.iter().enumerate() {
+            vals[s.points as usize + k] = num(r.points);
+        }
+        for (k, r) in result.bonus_items.iter().enumerate() {
+            vals[s.bonus_items as usize + k] = num(r.points);
+        }
+        for (l, r) in result.lines.iter().enumerate() {
+            vals[s.lines as usize + l] = num(r.points);
+        }
+        vals[s.bonus as usize] = num(result.bonus);
+        vals[s.total as usize] = num(result.total);
+        Self {
+            ev,
+            unit,
+            vals,
+            child_vals,
+        }
+    }
+
+    /// Evaluate with the current `vals`.
+    pub fn with<T>(&self, f: impl FnOnce(&dyn Env) -> T) -> T {
+        let env = SlotEnv {
+            vals: &self.vals,
+            unit: self.unit,
+            ev: self.ev,
+            child_vals: &self.child_vals,
+        };
+        f(&env)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

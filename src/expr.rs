@@ -27,6 +27,8 @@ use std::fmt;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
+pub mod view;
+
 /// The slot reported in [`EvalError::Missing`] when an aggregation (`mean`, `share`,
 /// `min_of`, `max_of`) had no defined value to work on.
 pub const AGGREGATE_EMPTY: u32 = u32::MAX;

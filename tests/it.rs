@@ -7,6 +7,7 @@ mod decide;
 mod determinism;
 mod evidence3;
 mod excel;
+mod explain;
 mod invalid;
 mod properties;
 mod seed;

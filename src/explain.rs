@@ -1,0 +1,1856 @@
+//! `kaohe explain UNIT`: every number behind one unit's score.
+//!
+//! [`explain`] builds a [`Trace`] from a finished assessment: each indicator with its rule
+//! text, the values it read, the computation step by step in numbers and the points; each
+//! derived value with its formula and the numbers put into it; every veto rule checked, fired
+//! or not, with the margin to its trigger ([`check_veto`]); line scores, bonus, total, grade
+//! and rank. [`render_text`] prints it for the terminal; the JSON form is the [`Trace`]
+//! serialised (schema [`SCHEMA`], documented in `docs/explain.md`).
+//!
+//! The trace recomputes each value rule's points in words and checks them against the
+//! engine's: where they disagree (they should not), the engine's reason is shown too.
+
+use crate::engine::{ResultSlots, fmt_val};
+use crate::evidence::Evidence;
+use crate::expr::view::{Comparison, Logic};
+use crate::expr::{Env, Val};
+use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope};
+use crate::num::{round_points, show, steps};
+use crate::raw::{StepCount, VetoMode};
+use crate::result::{Assessment, CaseResult, InputValue, Status, UnitResult};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// Version tag of the explanation JSON.
+pub const SCHEMA: &str = "kaohe.explain/1";
+
+/// Why a unit cannot be explained.
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error("unit `{0}` is not in the evidence{1}")]
+    UnknownUnit(String, String),
+    #[error("unit `{0}` is a {1}, not a scored {2}")]
+    NotScored(String, String, String),
+}
+
+/// The full trace of one unit's score.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trace {
+    pub schema: &'static str,
+    pub engine: String,
+    pub indicator_set: SetInfo,
+    pub period: String,
+    pub unit: UnitInfo,
+    /// Derived values of the unit with their formula and the numbers put into it.
+    pub derived: Vec<DerivedTrace>,
+    /// Values given by several evidence layers, and the one used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<crate::result::Correction>,
+    /// Time-weighted assessment: each phase's result. The indicators' steps are then the last
+    /// phase's computation, followed by the weighted combination.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<crate::result::PhaseResult>,
+    pub indicators: Vec<IndicatorTrace>,
+    pub bonus_items: Vec<IndicatorTrace>,
+    pub lines: Vec<LineTrace>,
+    pub bonus: BonusTrace,
+    /// Every veto rule, in the set's order, fired or not.
+    pub vetoes: Vec<VetoCheck>,
+    pub result: TotalTrace,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SetInfo {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitInfo {
+    pub id: String,
+    pub name: String,
+    pub class: Option<String>,
+    pub class_name: Option<String>,
+    pub peer_group: Option<String>,
+    pub peer_group_name: Option<String>,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivedTrace {
+    pub id: String,
+    pub name: String,
+    pub unit: Option<String>,
+    /// The formula as written.
+    pub formula: String,
+    /// The formula with each name replaced by its value.
+    pub with_values: String,
+    /// Displayed value (`缺失` when it cannot be computed).
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorTrace {
+    pub id: String,
+    pub name: String,
+    pub line: Option<String>,
+    pub section: Option<String>,
+    pub office: Option<String>,
+    /// Rule shape: `binary`, `deduct_below`, `per_case`, … (see `docs/indicator-sets.md`).
+    pub shape: &'static str,
+    pub rule_text: String,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub lost: Decimal,
+    pub status: Status,
+    /// The value the rule read, displayed with its unit (value rules only).
+    pub value: Option<String>,
+    /// The values read, following derived values down to fields.
+    pub inputs: Vec<InputValue>,
+    /// The computation, step by step, in Chinese; the last step gives the points.
+    pub steps: Vec<String>,
+    /// The engine's one-line reason.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineTrace {
+    pub id: String,
+    pub name: String,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max_possible: Decimal,
+    /// Sum of its indicators' points (before any respread or veto).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub indicator_sum: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points: Decimal,
+    pub grade: Option<String>,
+    pub zeroed_by: Option<String>,
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BonusTrace {
+    #[serde(with = "rust_decimal::serde::float")]
+    pub uncapped: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub cap: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points: Decimal,
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TotalTrace {
+    #[serde(with = "rust_decimal::serde::float")]
+    pub total: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max_possible: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub score: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub scale: Decimal,
+    pub score_grade: String,
+    pub grade: String,
+    pub vetoed: bool,
+    pub rank: u32,
+    pub units: usize,
+    pub peer_rank: Option<u32>,
+    pub peer_size: Option<u32>,
+    pub steps: Vec<String>,
+}
+
+/// One veto rule checked against the unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct VetoCheck {
+    pub id: String,
+    pub name: String,
+    pub trigger: String,
+    pub mode: VetoMode,
+    /// `unit` or the line id.
+    pub scope: String,
+    /// The effect in Chinese, e.g. `等次定为不合格`.
+    pub effect: String,
+    pub reason: String,
+    /// Whether the trigger holds (the engine's verdict).
+    pub fired: bool,
+    /// Fired and enforced: it changed the result.
+    pub applied: bool,
+    /// The trigger's logic with the values and margins.
+    pub condition: Condition,
+    /// One sentence: values, trigger line, margin.
+    pub summary: String,
+}
+
+/// Kind of a node of a trigger's logic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CondKind {
+    And,
+    Or,
+    Not,
+    Compare,
+    Flag,
+}
+
+/// A node of a veto trigger with its values and margin.
+///
+/// For a comparison, `margin` is signed so that it is positive when the comparison holds:
+/// `a < b` and `a <= b` give `b − a`; `a > b` and `a >= b` give `a − b`; `a == b` gives
+/// `−|a − b|`; `a != b` gives `|a − b|`. `distance` is how far the left side must move to
+/// flip the comparison (`|margin|`; for a strict comparison that does not hold, it must move
+/// past that point). `relative` is `distance / 100` for percentages, `distance / 1000` for
+/// per-mille rates and `distance / |threshold|` otherwise (threshold 0 counts as 1), used to
+/// rank how close different triggers are. For `and`/`or`, see [`Condition::relative`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Condition {
+    pub kind: CondKind,
+    /// The condition as text (names are ids).
+    pub text: String,
+    /// `None` when a value it needs is missing.
+    pub holds: Option<bool>,
+    pub op: Option<Comparison>,
+    pub left: Option<Side>,
+    pub right: Option<Side>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub margin: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub distance: Option<Decimal>,
+    /// How close the node is to flipping, relative: a comparison's `distance` over its scale;
+    /// `or` that does not hold: its nearest child; `and` that does not hold: its farthest
+    /// child that does not hold (all must); `and` that holds: its nearest child that holds
+    /// (clearing one clears it); `or` that holds: its farthest child that holds; `not`: its
+    /// child's. `None` for yes/no flags (no numeric distance).
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub relative: Option<Decimal>,
+    /// Unit of `margin` and `distance` (`个百分点` for %).
+    pub unit: Option<String>,
+    /// In Chinese.
+    pub summary: String,
+    pub children: Vec<Condition>,
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    pub text: String,
+    /// Slot id when the side is a plain name.
+    pub id: Option<String>,
+    /// Display name when the side is a plain name.
+    pub name: Option<String>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub value: Option<Decimal>,
+    /// Unit of measure of the value.
+    pub unit: Option<String>,
+}
+
+/// The unit's index in the evidence and its result in the assessment.
+pub fn find_unit<'a>(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    a: &'a Assessment,
+    id: &str,
+) -> Result<(usize, &'a UnitResult), ExplainError> {
+    let Some(ui) = ev.units.iter().position(|u| u.id == id) else {
+        let mut ids: Vec<&str> = a.units.iter().map(|u| u.id.as_str()).collect();
+        ids.sort_unstable();
+        let hint = if ids.is_empty() {
+            String::new()
+        } else {
+            format!(" (scored units: {})", ids.join(", "))
+        };
+        return Err(ExplainError::UnknownUnit(id.to_string(), hint));
+    };
+    match a.units.iter().find(|u| u.id == id) {
+        Some(r) => Ok((ui, r)),
+        None => Err(ExplainError::NotScored(
+            id.to_string(),
+            ev.units[ui].kind_id.clone(),
+            set.unit_kind().id.clone(),
+        )),
+    }
+}
+
+/// The difference of a value spoken in its unit ("个百分点" for %).
+pub fn diff_unit(unit: Option<&str>) -> String {
+    match unit {
+        Some("%") => "个百分点".into(),
+        Some("‰") => "个千分点".into(),
+        Some(u) => u.into(),
+        None => String::new(),
+    }
+}
+
+fn fv(d: Decimal, unit: Option<&str>) -> String {
+    fmt_val(&Val::Num(d), unit)
+}
+
+fn p2(d: Decimal) -> String {
+    show(d.round_dp(2))
+}
+
+/// Rule shape name as written in the YAML.
+pub fn shape(rule: &Rule) -> &'static str {
+    match rule {
+        Rule::Binary { .. } => "binary",
+        Rule::DeductBelow(_) => "deduct_below",
+        Rule::DeductAbove(_) => "deduct_above",
+        Rule::Threshold { .. } => "threshold",
+        Rule::Band { .. } => "band",
+        Rule::Proportional { .. } => "proportional",
+        Rule::Interpolate { .. } => "interpolate",
+        Rule::BonusAbove { .. } => "bonus_above",
+        Rule::PerCase(_) => "per_case",
+        Rule::Checklist { .. } => "checklist",
+        Rule::Steps { .. } => "steps",
+        Rule::PerCount { .. } => "per_count",
+        Rule::Fraction => "fraction",
+        Rule::Formula(_) => "formula",
+        Rule::LevelProgress(_) => "level_progress",
+    }
+}
+
+/// Responsible office of an indicator in one phrase.
+pub fn office(ind: &Indicator) -> Option<String> {
+    match (&ind.office_lead, &ind.office_responsible) {
+        (Some(l), Some(r)) => Some(format!("{l}牵头,{r}负责")),
+        (Some(l), None) => Some(format!("{l}牵头")),
+        (None, Some(r)) => Some(format!("{r}负责")),
+        (None, None) => None,
+    }
+}
+
+/// The value an indicator's rule reads, evaluated on the unit.
+pub fn input_value(ind: &Indicator, env: &dyn Env) -> Option<Val> {
+    match &ind.input {
+        Input::Expr(e) => e.eval(env).ok(),
+        _ => None,
+    }
+}
+
+/// What an assessment read besides its set and evidence: earlier years' scorecards
+/// (`--history`) and the assessments of other levels of the same run (`--level`), whose results
+/// descendant units carry (`result.passed`). Explanations need the same to rebuild the values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    pub history: &'a [Assessment],
+    pub lower: &'a [Assessment],
+}
+
+/// For a set assessed in phases: the last phase scored on its own (the evidence bound to the
+/// set is the last phase's). `None` for a set without phases.
+pub fn last_phase(set: &IndicatorSet, ev: &Evidence, ctx: Context<'_>) -> Option<Assessment> {
+    if set.phases.is_empty() {
+        return None;
+    }
+    let mut last = ev.clone();
+    last.phases.clear();
+    crate::engine::assess_run(set, &last, ctx.history, ctx.lower).ok()
+}
+
+/// Build the trace of unit `id`; `a` is the assessment of `set` on `ev` made with `ctx`.
+pub fn explain(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    a: &Assessment,
+    ctx: Context<'_>,
+    id: &str,
+) -> Result<Trace, ExplainError> {
+    let (ui, r) = find_unit(set, ev, a, id)?;
+    // Phases: the computation shown is the last phase's, then the weighted combination.
+    let phase = last_phase(set, ev, ctx);
+    let pr = phase
+        .as_ref()
+        .and_then(|p| p.units.iter().find(|u| u.id == r.id))
+        .unwrap_or(r);
+    let slots = ResultSlots::new(set, ev, ctx.history, ctx.lower, ui, pr);
+    let unit = &ev.units[ui];
+    let unit_info = UnitInfo {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        class: r.class.clone(),
+        class_name: unit.class.map(|c| set.classes[c].name.clone()),
+        peer_group: r.peer_group.clone(),
+        peer_group_name: unit.peer_group.map(|p| set.peer_groups[p].name.clone()),
+        parent: r.parent.clone(),
+    };
+    let derived = derived_traces(set, &slots);
+    let phased = phase.is_some();
+    let indicators = set
+        .indicators
+        .iter()
+        .zip(pr.indicators.iter().zip(&r.indicators))
+        .map(|(ind, (res, combined))| {
+            indicator_trace(set, ind, res, pr, &slots, phased.then_some(combined))
+        })
+        .collect();
+    let bonus_items = set
+        .bonus
+        .iter()
+        .flat_map(|b| b.items.iter())
+        .zip(pr.bonus_items.iter().zip(&r.bonus_items))
+        .map(|(ind, (res, combined))| {
+            indicator_trace(set, ind, res, pr, &slots, phased.then_some(combined))
+        })
+        .collect();
+    let lines = line_traces(set, r);
+    let bonus = bonus_trace(set, r);
+    let vetoes = set
+        .vetoes
+        .iter()
+        .map(|v| check_veto(set, v, r, &slots))
+        .collect();
+    let result = total_trace(set, a, r);
+    let corrections = r.corrections.clone();
+    let phases = r.phases.clone();
+    Ok(Trace {
+        schema: SCHEMA,
+        engine: a.engine.clone(),
+        indicator_set: SetInfo {
+            id: set.id.clone(),
+            name: set.name.clone(),
+            version: set.version.clone(),
+            hash: set.hash.clone(),
+        },
+        period: a.period.label.clone(),
+        unit: unit_info,
+        derived,
+        corrections,
+        phases,
+        indicators,
+        bonus_items,
+        lines,
+        bonus,
+        vetoes,
+        result,
+    })
+}
+
+/// Displayed value of a slot (`缺失` when missing).
+fn slot_shown(set: &IndicatorSet, slots: &ResultSlots<'_>, s: u32) -> String {
+    let (_, _, unit) = set.slot_name(s);
+    match slots.vals.get(s as usize).copied().flatten() {
+        Some(v) => fmt_val(&v, unit.as_deref()),
+        None => "缺失".into(),
+    }
+}
+
+/// Replace every name in `src` that is a slot id with its value (numbers without unit).
+pub fn substitute(src: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(src.len());
+    let chars: Vec<char> = src.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_digit() {
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                out.push(chars[i]);
+                i += 1;
+            }
+            continue;
+        }
+        if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            match lookup(&word) {
+                Some(v) => out.push_str(&v),
+                None => out.push_str(&word),
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// A lookup from slot ids to values as numbers (`是`/`否` for yes/no, `缺失` when missing).
+fn value_lookup<'s>(
+    set: &'s IndicatorSet,
+    slots: &'s ResultSlots<'_>,
+) -> impl Fn(&str) -> Option<String> + 's {
+    move |word: &str| {
+        let s = (0..set.slots.len).find(|&s| set.slot_name(s).0 == word)?;
+        Some(match slots.vals.get(s as usize).copied().flatten() {
+            Some(Val::Num(d)) => show(d.round_dp(4)),
+            Some(Val::Bool(b)) => if b { "是" } else { "否" }.into(),
+            None => "缺失".into(),
+        })
+    }
+}
+
+fn derived_traces(set: &IndicatorSet, slots: &ResultSlots<'_>) -> Vec<DerivedTrace> {
+    let kind = set.unit_kind();
+    let lookup = value_lookup(set, slots);
+    kind.eval_order
+        .iter()
+        .filter_map(|&d| kind.derived.get(d).map(|x| (d, x)))
+        .map(|(d, x)| {
+            let slot = set.slots.derived + u32::try_from(d).unwrap_or(0);
+            DerivedTrace {
+                id: x.id.clone(),
+                name: x.name.clone(),
+                unit: x.unit.clone(),
+                formula: x.expr.source().to_string(),
+                with_values: substitute(x.expr.source(), &lookup),
+                value: slot_shown(set, slots, slot),
+            }
+        })
+        .collect()
+}
+
+fn indicator_trace(
+    set: &IndicatorSet,
+    ind: &Indicator,
+    res: &crate::result::IndicatorResult,
+    r: &UnitResult,
+    slots: &ResultSlots<'_>,
+    combined: Option<&crate::result::IndicatorResult>,
+) -> IndicatorTrace {
+    let unit = ind.value_unit.as_deref();
+    let value = slots.with(|env| input_value(ind, env));
+    let mut steps: Vec<String> = Vec::new();
+    match res.status {
+        Status::NotApplicable | Status::MissingEvidence | Status::Undefined => {
+            steps.push(format!("{} → 得{}分", res.reason, show(res.points)));
+        }
+        Status::Zeroed => {
+            if let Some(z) = &ind.zero_if {
+                let lookup = value_lookup(set, slots);
+                steps.push(format!(
+                    "清零条件 {}:代入 {},成立",
+                    z.source(),
+                    substitute(z.source(), &lookup)
+                ));
+            }
+            steps.push(format!("{} → 得0分", res.reason));
+        }
+        Status::Scored => match (&ind.input, &ind.rule) {
+            (Input::Expr(_), rule) => match value {
+                Some(v) => {
+                    if let Some(z) = &ind.zero_if {
+                        let lookup = value_lookup(set, slots);
+                        steps.push(format!(
+                            "清零条件 {}:代入 {},不成立",
+                            z.source(),
+                            substitute(z.source(), &lookup)
+                        ));
+                    }
+                    let (mut s, raw) = value_steps(rule, &ind.name, v, res.max, unit);
+                    steps.append(&mut s);
+                    steps.push(finish(set, ind, res, raw));
+                }
+                None => steps.push(res.reason.to_string()),
+            },
+            (Input::Checklist(items), Rule::Checklist { per_missing }) => {
+                let marks: Vec<String> = items
+                    .iter()
+                    .map(|&s| format!("{}:{}", set.slot_name(s).1, slot_shown(set, slots, s)))
+                    .collect();
+                steps.push(format!("检查{}项:{}", items.len(), marks.join(";")));
+                let lacking = items
+                    .iter()
+                    .filter(|&&s| {
+                        slots.vals.get(s as usize).copied().flatten() != Some(Val::Bool(true))
+                    })
+                    .count();
+                let d = *per_missing * Decimal::from(lacking);
+                steps.push(if lacking == 0 {
+                    format!("全部齐全 → 得满分{}分", show(res.max))
+                } else {
+                    format!(
+                        "缺{}项,每项扣{}分 → 扣{}分,得{}分{}",
+                        lacking,
+                        show(*per_missing),
+                        show(d),
+                        show(res.points),
+                        if d > res.max { "(扣完为止)" } else { "" }
+                    )
+                });
+            }
+            (Input::Cases, Rule::PerCase(_)) => {
+                let mine: Vec<&CaseResult> = r
+                    .cases
+                    .iter()
+                    .filter(|c| c.indicator.as_deref() == Some(ind.id.as_str()))
+                    .collect();
+                if mine.is_empty() {
+                    steps.push(format!("案例台账中无相关案例 → 得满分{}分", show(res.max)));
+                } else {
+                    let mut sum = Decimal::ZERO;
+                    for c in &mine {
+                        sum += c.deduction;
+                        steps.push(format!("{}:{}", case_label(c), c.explanation));
+                    }
+                    steps.push(format!(
+                        "共{}例,合计扣{}分 → 得{}分{}",
+                        mine.len(),
+                        show(sum),
+                        show(res.points),
+                        if sum > res.max { "(扣完为止)" } else { "" }
+                    ));
+                }
+            }
+            (Input::None, Rule::Formula(f)) => {
+                let lookup = value_lookup(set, slots);
+                steps.push(format!("公式:{}", f.source()));
+                steps.push(format!("代入:{}", substitute(f.source(), &lookup)));
+                let raw = f.eval_num_with(slots);
+                steps.push(finish(set, ind, res, raw));
+            }
+            _ => steps.push(format!("{} → 得{}分", res.reason, show(res.points))),
+        },
+    }
+    let res = match combined {
+        Some(c) => {
+            if let Some(first) = steps.first_mut() {
+                *first = format!("(最后阶段){first}");
+            }
+            steps.push(format!("各阶段合计:{}", c.reason));
+            c
+        }
+        None => res,
+    };
+    IndicatorTrace {
+        id: ind.id.clone(),
+        name: ind.name.clone(),
+        line: ind.line.map(|l| set.lines[l].id.clone()),
+        section: ind.section.map(|s| set.sections[s].name.clone()),
+        office: office(ind),
+        shape: shape(&ind.rule),
+        rule_text: ind.text.clone(),
+        max: res.max,
+        points: res.points,
+        lost: res.lost,
+        status: res.status,
+        value: value.map(|v| fmt_val(&v, unit)),
+        inputs: res.inputs.clone(),
+        steps,
+        reason: res.reason.to_string(),
+    }
+}
+
+/// Evaluating a formula rule on rebuilt slots.
+trait EvalWith {
+    fn eval_num_with(&self, slots: &ResultSlots<'_>) -> Option<Decimal>;
+}
+
+impl EvalWith for crate::expr::Compiled {
+    fn eval_num_with(&self, slots: &ResultSlots<'_>) -> Option<Decimal> {
+        slots.with(|env| self.eval_num(env).ok())
+    }
+}
+
+/// The last step: clamping, floor, rounding, and a cross-check with the engine.
+fn finish(
+    set: &IndicatorSet,
+    ind: &Indicator,
+    res: &crate::result::IndicatorResult,
+    raw: Option<Decimal>,
+) -> String {
+    let Some(raw) = raw else {
+        return format!("得{}分({})", show(res.points), res.reason);
+    };
+    let top = crate::gap::top_points(&ind.rule, res.max);
+    let mut p = raw.min(top);
+    let mut notes = Vec::new();
+    if raw > top {
+        notes.push(format!("本项最高{}分", show(top)));
+    }
+    if let Some(f) = ind.floor
+        && p < f
+    {
+        p = f;
+        notes.push(if f.is_zero() {
+            "扣完为止".to_string()
+        } else {
+            format!("最低{}分", show(f))
+        });
+    }
+    let rounded = round_points(p, set.rounding);
+    if rounded != p.normalize() {
+        let shown = p.round_dp(6);
+        notes.push(format!(
+            "{}{}四舍五入到{}位小数",
+            show(shown),
+            if shown != p { "…" } else { "" },
+            set.rounding
+        ));
+    }
+    let mut s = format!("得{}分", show(rounded));
+    if !notes.is_empty() {
+        s = format!("{}({})", s, notes.join(","));
+    }
+    if rounded != res.points {
+        s.push_str(&format!(";评分结果{}分:{}", show(res.points), res.reason));
+    }
+    s
+}
+
+fn case_label(c: &CaseResult) -> String {
+    let mut parts = vec![c.type_name.clone()];
+    if let Some(r) = &c.reference {
+        parts.push(r.clone());
+    }
+    if let Some(s) = c.severity {
+        parts.push(format!("严重程度{s}"));
+    }
+    if let Some(d) = c.date {
+        parts.push(d.to_string());
+    }
+    if let Some(f) = &c.found_by {
+        parts.push(format!("{f}发现"));
+    }
+    if c.self_reported {
+        parts.push("自查上报".into());
+    }
+    format!("案例({})", parts.join(","))
+}
+
+fn count_word(count: StepCount) -> &'static str {
+    match count {
+        StepCount::Whole => "不足一步不计",
+        StepCount::Started => "不足一步按一步计",
+        StepCount::Partial => "按比例计",
+    }
+}
+
+/// The computation of a value rule in steps, and its raw points (before clamp and rounding).
+pub fn value_steps(
+    rule: &Rule,
+    name: &str,
+    v: Val,
+    max: Decimal,
+    unit: Option<&str>,
+) -> (Vec<String>, Option<Decimal>) {
+    let du = diff_unit(unit);
+    let f = |d: Decimal| fv(d, unit);
+    let num = match v {
+        Val::Num(d) => d,
+        Val::Bool(b) => {
+            return match rule {
+                Rule::Binary {
+                    is: Some(want),
+                    otherwise,
+                    ..
+                } => {
+                    let yes = |x: bool| if x { "是" } else { "否" };
+                    let pass = b == *want;
+                    (
+                        vec![format!(
+                            "要求{name}为\"{}\",实际为\"{}\" → {}",
+                            yes(*want),
+                            yes(b),
+                            if pass { "符合" } else { "不符合" }
+                        )],
+                        Some(if pass { max } else { *otherwise }),
+                    )
+                }
+                _ => (vec!["规则需要数值,输入为是/否".into()], None),
+            };
+        }
+    };
+    let mut s = Vec::new();
+    let raw = match rule {
+        Rule::Binary {
+            min,
+            max: hi,
+            otherwise,
+            ..
+        } => {
+            let target = match (min, hi) {
+                (Some(m), Some(h)) => format!("{}~{}", f(*m), f(*h)),
+                (Some(m), None) => format!("≥{}", f(*m)),
+                (None, Some(h)) => format!("≤{}", f(*h)),
+                (None, None) => "任意".into(),
+            };
+            let pass = min.is_none_or(|m| num >= m) && hi.is_none_or(|h| num <= h);
+            s.push(format!(
+                "目标{target},实际{} → {}",
+                f(num),
+                if pass { "达到" } else { "未达到" }
+            ));
+            if pass { max } else { *otherwise }
+        }
+        Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
+            let below = matches!(rule, Rule::DeductBelow(_));
+            let gap = if below {
+                d.target - num
+            } else {
+                num - d.target
+            };
+            let word = if below { "低于" } else { "高于" };
+            if gap < Decimal::ZERO || (gap.is_zero() && d.base.is_zero()) {
+                s.push(format!(
+                    "目标{}{},实际{} → 达到目标,不扣分",
+                    if below { "≥" } else { "≤" },
+                    f(d.target),
+                    f(num)
+                ));
+                max
+            } else {
+                let n = steps(gap, d.per, d.count).unwrap_or_default();
+                s.push(format!(
+                    "目标{},实际{},{word}目标{}{du}",
+                    f(d.target),
+                    f(num),
+                    show(gap)
+                ));
+                s.push(format!(
+                    "每{}{du}扣{}分,{}:{}÷{}={} → {}步",
+                    show(d.per),
+                    show(d.points),
+                    count_word(d.count),
+                    show(gap),
+                    show(d.per),
+                    show((gap / d.per).round_dp(4)),
+                    show(n.round_dp(4))
+                ));
+                let ded = n * d.points + d.base;
+                if d.base > Decimal::ZERO {
+                    s.push(format!(
+                        "另达到目标即扣{}分:{}×{}+{}={}分",
+                        show(d.base),
+                        show(n.round_dp(4)),
+                        show(d.points),
+                        show(d.base),
+                        p2(ded)
+                    ));
+                }
+                s.push(format!(
+                    "→ 扣{}分,{}−{}={}",
+                    p2(ded),
+                    show(max),
+                    p2(ded),
+                    p2(max - ded)
+                ));
+                max - ded
+            }
+        }
+        Rule::Threshold {
+            zero_above,
+            zero_below,
+            inclusive,
+            within,
+        } => {
+            let (beyond, line) = match (zero_above, zero_below) {
+                (Some(a), _) => (
+                    num > *a || (*inclusive && num == *a),
+                    format!("{}{}不得分", if *inclusive { "≥" } else { ">" }, f(*a)),
+                ),
+                (None, Some(b)) => (
+                    num < *b || (*inclusive && num == *b),
+                    format!("{}{}不得分", if *inclusive { "≤" } else { "<" }, f(*b)),
+                ),
+                _ => (false, String::new()),
+            };
+            if beyond {
+                s.push(format!("零分线:{line};实际{} → 越过零分线", f(num)));
+                Decimal::ZERO
+            } else {
+                s.push(format!("零分线:{line};实际{} → 在零分线以内", f(num)));
+                match within {
+                    Some(w) => {
+                        let (mut inner, raw) = value_steps(w, name, v, max, unit);
+                        s.append(&mut inner);
+                        raw.unwrap_or_default()
+                    }
+                    None => max,
+                }
+            }
+        }
+        Rule::Band {
+            low,
+            high,
+            low_inclusive,
+            high_inclusive,
+        } => {
+            let lo_ok = if *low_inclusive {
+                num >= *low
+            } else {
+                num > *low
+            };
+            let hi_ok = if *high_inclusive {
+                num <= *high
+            } else {
+                num < *high
+            };
+            s.push(format!(
+                "满分区间{}{}~{}{},实际{} → {}",
+                if *low_inclusive { "[" } else { "(" },
+                f(*low),
+                f(*high),
+                if *high_inclusive { "]" } else { ")" },
+                f(num),
+                if lo_ok && hi_ok {
+                    "在区间内"
+                } else {
+                    "不在区间内"
+                }
+            ));
+            if lo_ok && hi_ok { max } else { Decimal::ZERO }
+        }
+        Rule::Proportional { target } => {
+            let ratio = num
+                .checked_div(*target)
+                .unwrap_or_default()
+                .clamp(Decimal::ZERO, Decimal::ONE);
+            s.push(format!(
+                "目标{},实际{},完成{}%{}",
+                f(*target),
+                f(num),
+                p2(num.checked_div(*target).unwrap_or_default() * Decimal::ONE_HUNDRED),
+                if num > *target { "(按100%计)" } else { "" }
+            ));
+            let p = max * ratio;
+            s.push(format!(
+                "→ {}×{}%={}",
+                show(max),
+                p2(ratio * Decimal::ONE_HUNDRED),
+                p2(p)
+            ));
+            p
+        }
+        Rule::Interpolate { full_at, zero_at } => {
+            let span = *zero_at - *full_at;
+            let t = ((num - *full_at).checked_div(span).unwrap_or_default())
+                .clamp(Decimal::ZERO, Decimal::ONE);
+            s.push(format!(
+                "{}得满分,{}得0分,实际{}",
+                f(*full_at),
+                f(*zero_at),
+                f(num)
+            ));
+            let p = max * (Decimal::ONE - t);
+            s.push(format!(
+                "→ {}×(1−({}−{})÷({}−{})){}={}",
+                show(max),
+                show(num),
+                show(*full_at),
+                show(*zero_at),
+                show(*full_at),
+                if t.is_zero() || t == Decimal::ONE {
+                    "(限于0~1)"
+                } else {
+                    ""
+                },
+                p2(p)
+            ));
+            p
+        }
+        Rule::BonusAbove {
+            target,
+            per,
+            add,
+            deduct,
+            extra_cap,
+            count,
+        } => {
+            if num >= *target {
+                let n = steps(num - *target, *per, *count).unwrap_or_default();
+                let gain = (n * *add).min(*extra_cap);
+                s.push(format!(
+                    "目标{},实际{},高出{}{du}",
+                    f(*target),
+                    f(num),
+                    show(num - *target)
+                ));
+                s.push(format!(
+                    "每{}{du}加{}分({}):{}步 → 加{}分{}",
+                    show(*per),
+                    show(*add),
+                    count_word(*count),
+                    show(n.round_dp(4)),
+                    p2(gain),
+                    if n * *add > *extra_cap {
+                        format!("(最多加{}分)", show(*extra_cap))
+                    } else {
+                        String::new()
+                    }
+                ));
+                s.push(format!("→ {}+{}={}", show(max), p2(gain), p2(max + gain)));
+                max + gain
+            } else {
+                let n = steps(*target - num, *per, *count).unwrap_or_default();
+                let d = n * *deduct;
+                s.push(format!(
+                    "目标{},实际{},低于目标{}{du}",
+                    f(*target),
+                    f(num),
+                    show(*target - num)
+                ));
+                s.push(format!(
+                    "每{}{du}扣{}分({}):{}步 → 扣{}分",
+                    show(*per),
+                    show(*deduct),
+                    count_word(*count),
+                    show(n.round_dp(4)),
+                    p2(d)
+                ));
+                s.push(format!("→ {}−{}={}", show(max), p2(d), p2(max - d)));
+                max - d
+            }
+        }
+        Rule::Steps { rows, otherwise } => {
+            let table: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    let range = match (r.min, r.below) {
+                        (Some(m), Some(b)) => format!("{}(含)至{}", f(m), f(b)),
+                        (Some(m), None) => format!("{}及以上", f(m)),
+                        (None, Some(b)) => format!("低于{}", f(b)),
+                        (None, None) => "任意值".into(),
+                    };
+                    format!("{range}得{}分", show(r.points))
+                })
+                .collect();
+            s.push(format!(
+                "分档:{};其余得{}分",
+                table.join(";"),
+                show(*otherwise)
+            ));
+            let hit = rows
+                .iter()
+                .position(|r| r.min.is_none_or(|m| num >= m) && r.below.is_none_or(|b| num < b));
+            match hit {
+                Some(i) => {
+                    s.push(format!("实际{} → 第{}档", f(num), i + 1));
+                    rows[i].points
+                }
+                None => {
+                    s.push(format!("实际{} → 不在任何档内", f(num)));
+                    *otherwise
+                }
+            }
+        }
+        Rule::PerCount { per, points } => {
+            let n = (num.checked_div(*per).unwrap_or_default())
+                .floor()
+                .max(Decimal::ZERO);
+            s.push(format!(
+                "每{}{}得{}分,实际{} → {}×{}={}",
+                show(*per),
+                unit.unwrap_or(""),
+                show(*points),
+                f(num),
+                show(n),
+                show(*points),
+                show(n * *points)
+            ));
+            n * *points
+        }
+        Rule::Fraction => {
+            let c = num.clamp(Decimal::ZERO, Decimal::ONE);
+            s.push(format!(
+                "系数{}{} → {}×{}={}",
+                show(num),
+                if c != num { "(限于0~1)" } else { "" },
+                show(max),
+                show(c),
+                p2(max * c)
+            ));
+            max * c
+        }
+        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
+            return (vec!["规则与输入不匹配".into()], None);
+        }
+    };
+    (s, Some(raw))
+}
+
+fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {
+    set.lines
+        .iter()
+        .enumerate()
+        .zip(&r.lines)
+        .map(|((l, line), lr)| {
+            let members: Vec<&crate::result::IndicatorResult> = set
+                .indicators
+                .iter()
+                .zip(&r.indicators)
+                .filter(|(ind, res)| ind.line == Some(l) && res.status != Status::NotApplicable)
+                .map(|(_, res)| res)
+                .collect();
+            let na: Vec<&crate::result::IndicatorResult> = set
+                .indicators
+                .iter()
+                .zip(&r.indicators)
+                .filter(|(ind, res)| ind.line == Some(l) && res.status == Status::NotApplicable)
+                .map(|(_, res)| res)
+                .collect();
+            let sum: Decimal = members.iter().map(|m| m.points).sum();
+            let mut steps = vec![format!(
+                "{}项指标合计:{} = {}",
+                members.len(),
+                members
+                    .iter()
+                    .map(|m| show(m.points))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                show(sum)
+            )];
+            if !na.is_empty() {
+                steps.push(format!(
+                    "不适用{}项({}),本线可得满分{}",
+                    na.len(),
+                    na.iter()
+                        .map(|m| m.name.to_string())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    show(lr.max_possible)
+                ));
+            }
+            if lr.zeroed_by.is_none() && lr.points != sum {
+                steps.push(format!("按适用项折算后为{}", show(lr.points)));
+            }
+            if let Some(v) = &lr.zeroed_by {
+                steps.push(format!("一票否决 {v}:本线记零分({} → 0)", show(sum)));
+            }
+            LineTrace {
+                id: line.id.clone(),
+                name: line.name.clone(),
+                max: line.max,
+                max_possible: lr.max_possible,
+                indicator_sum: sum,
+                points: lr.points,
+                grade: lr.grade.clone(),
+                zeroed_by: lr.zeroed_by.clone(),
+                steps,
+            }
+        })
+        .collect()
+}
+
+fn bonus_trace(set: &IndicatorSet, r: &UnitResult) -> BonusTrace {
+    let cap = set.bonus.as_ref().and_then(|b| b.cap);
+    let mut steps = Vec::new();
+    if !r.bonus_items.is_empty() {
+        steps.push(format!(
+            "加分项合计:{} = {}",
+            r.bonus_items
+                .iter()
+                .map(|b| show(b.points))
+                .collect::<Vec<_>>()
+                .join(" + "),
+            show(r.bonus_uncapped)
+        ));
+        if let Some(c) = cap {
+            steps.push(if r.bonus_uncapped > c {
+                format!("超过加分上限{}分 → 计{}分", show(c), show(r.bonus))
+            } else {
+                format!("未超过加分上限{}分 → 计{}分", show(c), show(r.bonus))
+            });
+        }
+    }
+    BonusTrace {
+        uncapped: r.bonus_uncapped,
+        cap,
+        points: r.bonus,
+        steps,
+    }
+}
+
+fn total_trace(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> TotalTrace {
+    let mut steps = Vec::new();
+    let parts: Vec<String> = r.lines.iter().map(|l| show(l.points)).collect();
+    match &set.combine {
+        Combine::Weighted(w) => {
+            let wsum: Decimal = w.iter().copied().sum();
+            let terms: Vec<String> = r
+                .lines
+                .iter()
+                .zip(w)
+                .map(|(l, w)| format!("{}÷{}×{}", show(l.points), show(l.max), show(*w)))
+                .collect();
+            steps.push(format!(
+                "加权:({})÷{}×{} + 加分{} = {}",
+                terms.join(" + "),
+                show(wsum),
+                show(set.scale),
+                show(r.bonus),
+                show(r.total)
+            ));
+        }
+        _ => steps.push(format!(
+            "总分:{} + 加分{} = {}",
+            parts.join(" + "),
+            show(r.bonus),
+            show(r.total)
+        )),
+    }
+    if r.max_possible != set.scale && r.max_possible > Decimal::ZERO {
+        steps.push(format!(
+            "不适用项使满分降为{}:折算得分 {}×{}÷{} = {}",
+            show(r.max_possible),
+            show(r.total),
+            show(set.scale),
+            show(r.max_possible),
+            show(r.score)
+        ));
+    }
+    let cut = set
+        .grades
+        .iter()
+        .find(|g| g.label == r.score_grade)
+        .and_then(|g| g.min);
+    steps.push(match cut {
+        Some(m) => format!("{} ≥ {} → {}", show(r.score), show(m), r.score_grade),
+        None => format!("{} 低于所有等次线 → {}", show(r.score), r.score_grade),
+    });
+    for v in r.vetoes.iter().filter(|v| v.applied) {
+        steps.push(format!("一票否决 {} {}:{}", v.id, v.name, v.effect));
+    }
+    if r.grade != r.score_grade {
+        steps.push(format!("最终等次:{}", r.grade));
+    }
+    steps.push(match (r.peer_rank, r.peer_size) {
+        (Some(pr), Some(ps)) => format!(
+            "排名第{}(共{}个单位);方阵内第{}(共{}个){}",
+            r.rank,
+            a.units.len(),
+            pr,
+            ps,
+            if r.vetoed {
+                ";被一票否决的单位排在其他单位之后"
+            } else {
+                ""
+            }
+        ),
+        _ => format!(
+            "排名第{}(共{}个单位){}",
+            r.rank,
+            a.units.len(),
+            if r.vetoed {
+                ";被一票否决的单位排在其他单位之后"
+            } else {
+                ""
+            }
+        ),
+    });
+    TotalTrace {
+        total: r.total,
+        max_possible: r.max_possible,
+        score: r.score,
+        scale: set.scale,
+        score_grade: r.score_grade.clone(),
+        grade: r.grade.clone(),
+        vetoed: r.vetoed,
+        rank: r.rank,
+        units: a.units.len(),
+        peer_rank: r.peer_rank,
+        peer_size: r.peer_size,
+        steps,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Veto margins
+// ---------------------------------------------------------------------------------------
+
+/// Check one veto rule against a unit: whether it fired and how far each part of its trigger
+/// is from flipping.
+pub fn check_veto(
+    set: &IndicatorSet,
+    v: &crate::model::Veto,
+    r: &UnitResult,
+    slots: &ResultSlots<'_>,
+) -> VetoCheck {
+    let engine_fired = r.vetoes.iter().find(|x| x.id == v.id);
+    let condition = match v.when.logic() {
+        Some(l) => slots.with(|env| condition(set, &l, env)),
+        None => Condition {
+            kind: CondKind::Flag,
+            text: v.when.source().to_string(),
+            holds: None,
+            op: None,
+            left: None,
+            right: None,
+            margin: None,
+            distance: None,
+            relative: None,
+            unit: None,
+            summary: v.when.source().to_string(),
+            children: Vec::new(),
+        },
+    };
+    let fired = engine_fired.is_some();
+    let (scope, effect) = veto_effect(set, v);
+    let summary = if fired {
+        format!("已触发:{}", condition.summary)
+    } else if condition.holds.is_none() {
+        format!("无法判断(缺少数据):{}", condition.summary)
+    } else {
+        format!("未触发:{}", condition.summary)
+    };
+    VetoCheck {
+        id: v.id.clone(),
+        name: v.name.clone(),
+        trigger: v.when.source().to_string(),
+        mode: v.mode,
+        scope,
+        effect,
+        reason: v.reason.clone(),
+        fired,
+        applied: engine_fired.is_some_and(|x| x.applied),
+        condition,
+        summary,
+    }
+}
+
+/// Scope and effect of a veto in words (as the engine reports them).
+pub fn veto_effect(set: &IndicatorSet, v: &crate::model::Veto) -> (String, String) {
+    let lowest = set
+        .grades
+        .last()
+        .map(|g| g.label.clone())
+        .unwrap_or_default();
+    match (v.scope, &v.effect) {
+        (Scope::Unit, Effect::Fail) => ("unit".into(), format!("等次定为{lowest}")),
+        (Scope::Unit, Effect::Cap(c)) => (
+            "unit".into(),
+            format!(
+                "等次最高为{}",
+                set.grades.get(*c).map(|g| g.label.as_str()).unwrap_or("")
+            ),
+        ),
+        (Scope::Unit, Effect::Zero) => ("unit".into(), "记零分".into()),
+        (Scope::Line(l), Effect::Fail) => (
+            set.lines[l].id.clone(),
+            format!("{}不合格,整体等次定为{lowest}", set.lines[l].name),
+        ),
+        (Scope::Line(l), Effect::Cap(c)) => (
+            set.lines[l].id.clone(),
+            format!(
+                "{}等次最高为{}",
+                set.lines[l].name,
+                set.lines[l]
+                    .grades
+                    .get(*c)
+                    .map(|g| g.label.as_str())
+                    .unwrap_or("")
+            ),
+        ),
+        (Scope::Line(l), Effect::Zero) => (
+            set.lines[l].id.clone(),
+            format!("{}记零分", set.lines[l].name),
+        ),
+    }
+}
+
+fn side(set: &IndicatorSet, o: &crate::expr::view::Operand<'_>, env: &dyn Env) -> Side {
+    let value = o.eval(env).ok();
+    match (o.slot(), o.constant()) {
+        (Some(s), _) => {
+            let (id, name, unit) = set.slot_name(s);
+            Side {
+                text: id.clone(),
+                id: Some(id),
+                name: Some(name),
+                value,
+                unit,
+            }
+        }
+        (None, Some(c)) => Side {
+            text: show(c),
+            id: None,
+            name: None,
+            value: Some(c),
+            unit: None,
+        },
+        (None, None) => Side {
+            text: o.render(&|s| set.slot_name(s).0),
+            id: None,
+            name: None,
+            value,
+            unit: None,
+        },
+    }
+}
+
+fn op_word(op: Comparison) -> &'static str {
+    match op {
+        Comparison::Lt => "<",
+        Comparison::Le => "≤",
+        Comparison::Gt => ">",
+        Comparison::Ge => "≥",
+        Comparison::Eq => "=",
+        Comparison::Ne => "≠",
+    }
+}
+
+/// Evaluate a trigger's logic with margins.
+pub fn condition(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env) -> Condition {
+    let name_of = |s: u32| set.slot_name(s).0;
+    match l {
+        Logic::Compare { op, left, right } => {
+            let (mut a, mut b) = (side(set, left, env), side(set, right, env));
+            let mut op = *op;
+            // Speak of the named side: `85 > satisfaction` is `satisfaction < 85`.
+            if a.id.is_none() && b.id.is_some() {
+                std::mem::swap(&mut a, &mut b);
+                op = match op {
+                    Comparison::Lt => Comparison::Gt,
+                    Comparison::Le => Comparison::Ge,
+                    Comparison::Gt => Comparison::Lt,
+                    Comparison::Ge => Comparison::Le,
+                    o => o,
+                };
+            }
+            let unit = a.unit.clone().or_else(|| b.unit.clone());
+            let text = format!("{} {} {}", a.text, op.symbol(), b.text);
+            let (holds, margin) = match (a.value, b.value) {
+                (Some(x), Some(y)) => {
+                    let m = match op {
+                        Comparison::Lt | Comparison::Le => y - x,
+                        Comparison::Gt | Comparison::Ge => x - y,
+                        Comparison::Eq => -(x - y).abs(),
+                        Comparison::Ne => (x - y).abs(),
+                    };
+                    (Some(op.holds(x, y)), Some(m))
+                }
+                _ => (None, None),
+            };
+            let distance = margin.map(|m| m.abs());
+            // Percentages and per-mille rates are compared on their full scale (1.49 points of
+            // 100); other values relative to the threshold.
+            let threshold = match unit.as_deref() {
+                Some("%") => Some(Decimal::ONE_HUNDRED),
+                Some("‰") => Some(Decimal::ONE_THOUSAND),
+                _ => b
+                    .value
+                    .map(|t| if t.is_zero() { Decimal::ONE } else { t.abs() }),
+            };
+            let relative = match (distance, threshold) {
+                (Some(d), Some(t)) => d.checked_div(t),
+                _ => None,
+            };
+            let du = diff_unit(unit.as_deref());
+            let is_case = a.id.as_deref().is_some_and(|i| i.starts_with("cases."));
+            let name = a.name.clone().unwrap_or_else(|| a.text.clone());
+            let name = if is_case {
+                name.trim_end_matches("(例)").to_string()
+            } else {
+                name
+            };
+            let shown = |s: &Side| match s.value {
+                Some(v) => fv(v, s.unit.as_deref().or(unit.as_deref())),
+                None => "缺失".into(),
+            };
+            let line = match &b.name {
+                Some(n) => format!("{op}{n}({})", shown(&b), op = op_word(op)),
+                None => format!("{}{}", op_word(op), shown(&b)),
+            };
+            let strict = matches!(op, Comparison::Lt | Comparison::Gt);
+            let summary = match (holds, distance) {
+                (None, _) | (_, None) => format!("{name}{},触发线{line},无法判断", shown(&a)),
+                (Some(true), Some(d)) => {
+                    let how = if is_case {
+                        "已发生".to_string()
+                    } else if d.is_zero() {
+                        "恰在触发线上".to_string()
+                    } else {
+                        let side = match op {
+                            Comparison::Lt | Comparison::Le => "低于",
+                            _ => "高于",
+                        };
+                        format!("{side}触发线{}{du}", show(d.round_dp(4)))
+                    };
+                    format!("{name}{},触发线{line},已成立({how})", shown(&a))
+                }
+                (Some(false), Some(d)) => {
+                    let how = if is_case {
+                        let n = if strict {
+                            d.floor() + Decimal::ONE
+                        } else {
+                            d.ceil()
+                        };
+                        format!("再发生{}例即触发", show(n))
+                    } else if d.is_zero() {
+                        "恰在触发线上,再越过即触发".to_string()
+                    } else if strict {
+                        format!("余量{}{du}", show(d.round_dp(4)))
+                    } else {
+                        format!("余量{}{du}(达到即触发)", show(d.round_dp(4)))
+                    };
+                    format!("{name}{},触发线{line},{how}", shown(&a))
+                }
+            };
+            Condition {
+                kind: CondKind::Compare,
+                text,
+                holds,
+                op: Some(op),
+                left: Some(a),
+                right: Some(b),
+                margin,
+                distance,
+                relative,
+                unit: if du.is_empty() { None } else { Some(du) },
+                summary,
+                children: Vec::new(),
+            }
+        }
+        Logic::Atom(atom) => {
+            let holds = atom.eval(env).ok();
+            let text = atom.render(&name_of);
+            let label = match atom.slot() {
+                Some(s) => set.slot_name(s).1,
+                None => text.clone(),
+            };
+            let summary = match holds {
+                Some(true) => format!("{label}:是(已成立)"),
+                Some(false) => format!("{label}:否(未成立)"),
+                None => format!("{label}:缺失,无法判断"),
+            };
+            Condition {
+                kind: CondKind::Flag,
+                text,
+                holds,
+                op: None,
+                left: None,
+                right: None,
+                margin: None,
+                distance: None,
+                relative: None,
+                unit: None,
+                summary,
+                children: Vec::new(),
+            }
+        }
+        Logic::Not(x) => {
+            let c = condition(set, x, env);
+            Condition {
+                kind: CondKind::Not,
+                text: format!("not ({})", c.text),
+                holds: c.holds.map(|h| !h),
+                op: None,
+                left: None,
+                right: None,
+                margin: None,
+                distance: None,
+                relative: c.relative,
+                unit: None,
+                summary: format!("以下条件不成立时触发:{}", c.summary),
+                children: vec![c],
+            }
+        }
+        Logic::And(x, y) | Logic::Or(x, y) => {
+            let is_and = matches!(l, Logic::And(..));
+            // Flatten chains of the same operator.
+            let mut kids = Vec::new();
+            for part in [x.as_ref(), y.as_ref()] {
+                let c = condition(set, part, env);
+                let same = if is_and {
+                    c.kind == CondKind::And
+                } else {
+                    c.kind == CondKind::Or
+                };
+                if same {
+                    kids.extend(c.children);
+                } else {
+                    kids.push(c);
+                }
+            }
+            let holds = if is_and {
+                if kids.iter().any(|k| k.holds == Some(false)) {
+                    Some(false)
+                } else if kids.iter().all(|k| k.holds == Some(true)) {
+                    Some(true)
+                } else {
+                    None
+                }
+            } else if kids.iter().any(|k| k.holds == Some(true)) {
+                Some(true)
+            } else if kids.iter().all(|k| k.holds == Some(false)) {
+                Some(false)
+            } else {
+                None
+            };
+            // Children that must flip, and whether all of them must (or just one).
+            let (flip, all): (Vec<&Condition>, bool) = match (is_and, holds) {
+                (true, Some(false)) => (
+                    kids.iter().filter(|k| k.holds == Some(false)).collect(),
+                    true,
+                ),
+                (true, _) => (
+                    kids.iter().filter(|k| k.holds == Some(true)).collect(),
+                    false,
+                ),
+                (false, Some(true)) => (
+                    kids.iter().filter(|k| k.holds == Some(true)).collect(),
+                    true,
+                ),
+                (false, _) => (
+                    kids.iter().filter(|k| k.holds == Some(false)).collect(),
+                    false,
+                ),
+            };
+            let rel: Vec<Option<Decimal>> = flip.iter().map(|k| k.relative).collect();
+            let relative = if rel.is_empty() || rel.iter().any(Option::is_none) && all {
+                None
+            } else if all {
+                rel.iter().flatten().copied().max()
+            } else {
+                rel.iter().flatten().copied().min()
+            };
+            let joined = kids
+                .iter()
+                .map(|k| k.summary.clone())
+                .collect::<Vec<_>>()
+                .join(";");
+            let how = match (is_and, holds) {
+                (true, Some(true)) => "各条件均成立;消除任一条件即解除",
+                (true, _) => "须全部成立才触发",
+                (false, Some(true)) => "须全部消除才解除",
+                (false, _) => "任一条件成立即触发",
+            };
+            Condition {
+                kind: if is_and { CondKind::And } else { CondKind::Or },
+                text: kids
+                    .iter()
+                    .map(|k| {
+                        if matches!(k.kind, CondKind::And | CondKind::Or) {
+                            format!("({})", k.text)
+                        } else {
+                            k.text.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(if is_and { " and " } else { " or " }),
+                holds,
+                op: None,
+                left: None,
+                right: None,
+                margin: None,
+                distance: None,
+                relative,
+                unit: None,
+                summary: format!("{joined}({how})"),
+                children: kids,
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Terminal text
+// ---------------------------------------------------------------------------------------
+
+/// The trace as terminal text.
+pub fn render_text(t: &Trace) -> String {
+    let mut o = String::new();
+    let u = &t.unit;
+    let _ = writeln!(o, "{} ({})  {}", u.name, u.id, t.indicator_set.name);
+    let _ = writeln!(
+        o,
+        "指标体系 {} 版本 {} · {}{}{}",
+        t.indicator_set.id,
+        t.indicator_set.version,
+        t.period,
+        u.class_name
+            .as_ref()
+            .map(|c| format!(" · 类别 {c}"))
+            .unwrap_or_default(),
+        u.peer_group_name
+            .as_ref()
+            .map(|c| format!(" · {c}"))
+            .unwrap_or_default(),
+    );
+    let r = &t.result;
+    let _ = writeln!(
+        o,
+        "总分 {} / {} · 等次 {}{} · 排名 {}/{}",
+        show(r.total),
+        show(r.max_possible),
+        r.grade,
+        if r.grade != r.score_grade {
+            format!("(按分数为{})", r.score_grade)
+        } else {
+            String::new()
+        },
+        r.rank,
+        r.units
+    );
+    if !t.derived.is_empty() {
+        let _ = writeln!(o, "\n派生值");
+        for d in &t.derived {
+            let _ = writeln!(
+                o,
+                "  {} {} = {} = {} = {}",
+                d.id, d.name, d.formula, d.with_values, d.value
+            );
+        }
+    }
+    if !t.corrections.is_empty() {
+        let _ = writeln!(o, "\n佐证层(多来源数值,采用优先级最高的一层)");
+        for c in &t.corrections {
+            let layers: Vec<String> = c
+                .layers
+                .iter()
+                .map(|l| format!("{} {}", l.name, l.value))
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {} {}:{};采用{}{}",
+                c.field,
+                c.name,
+                layers.join(" / "),
+                c.used
+                    .as_deref()
+                    .map(|u| c
+                        .layers
+                        .iter()
+                        .find(|l| &*l.layer == u)
+                        .map_or(u, |l| &*l.name))
+                    .unwrap_or("—"),
+                c.difference
+                    .as_ref()
+                    .map(|d| format!(",差{d}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !t.phases.is_empty() {
+        let _ = writeln!(o, "\n分阶段");
+        for p in &t.phases {
+            let _ = writeln!(
+                o,
+                "  {} 权重{}:总分{},等次{}",
+                p.name,
+                show(p.weight),
+                show(p.total),
+                p.grade
+            );
+        }
+    }
+    for line in &t.lines {
+        let _ = writeln!(
+            o,
+            "\n{}  {} / {}{}",
+            line.name,
+            show(line.points),
+            show(line.max_possible),
+            line.zeroed_by
+                .as_ref()
+                .map(|v| format!("(被{v}记零)"))
+                .unwrap_or_default()
+        );
+        let members = t
+            .indicators
+            .iter()
+            .filter(|i| i.line.as_deref() == Some(line.id.as_str()));
+        for i in members {
+            indicator_text(&mut o, i);
+        }
+        for s in &line.steps {
+            let _ = writeln!(o, "  = {s}");
+        }
+    }
+    let orphans: Vec<&IndicatorTrace> = t
+        .indicators
+        .iter()
+        .filter(|i| i.line.is_none() || !t.lines.iter().any(|l| Some(&l.id) == i.line.as_ref()))
+        .collect();
+    for i in orphans {
+        indicator_text(&mut o, i);
+    }
+    if !t.bonus_items.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n加分  {}{}",
+            show(t.bonus.points),
+            t.bonus
+                .cap
+                .map(|c| format!(" / 上限{}", show(c)))
+                .unwrap_or_default()
+        );
+        for i in &t.bonus_items {
+            indicator_text(&mut o, i);
+        }
+        for s in &t.bonus.steps {
+            let _ = writeln!(o, "  = {s}");
+        }
+    }
+    let fired = t.vetoes.iter().filter(|v| v.fired).count();
+    let _ = writeln!(o, "\n一票否决({}条,触发{}条)", t.vetoes.len(), fired);
+    for v in &t.vetoes {
+        let tag = match (v.fired, v.mode, v.applied) {
+            (true, VetoMode::Advisory, _) => "触发·提示",
+            (true, _, true) => "触发",
+            (true, _, false) => "触发·未生效",
+            (false, _, _) if v.condition.holds.is_none() => "无法判断",
+            (false, _, _) => "未触发",
+        };
+        let _ = writeln!(o, "  [{tag}] {} {} — {}", v.id, v.name, v.trigger);
+        let _ = writeln!(o, "      {}", v.condition.summary);
+        let _ = writeln!(
+            o,
+            "      后果:{}",
+            if v.mode == VetoMode::Advisory {
+                "仅提示,提请领导小组审议,不改变结果".to_string()
+            } else {
+                v.effect.clone()
+            }
+        );
+    }
+    let _ = writeln!(o, "\n结果");
+    for s in &r.steps {
+        let _ = writeln!(o, "  {s}");
+    }
+    o
+}
+
+fn indicator_text(o: &mut String, i: &IndicatorTrace) {
+    let _ = writeln!(
+        o,
+        "  {} {}  {} / {}{}",
+        i.id,
+        i.name,
+        show(i.points),
+        show(i.max),
+        if i.status == Status::Scored {
+            String::new()
+        } else {
+            format!(" [{}]", i.status.zh())
+        }
+    );
+    let _ = writeln!(o, "    规则:{}", i.rule_text);
+    if let Some(of) = &i.office {
+        let _ = writeln!(o, "    负责:{of}");
+    }
+    if !i.inputs.is_empty() {
+        let ins: Vec<String> = i
+            .inputs
+            .iter()
+            .map(|x| match &x.layer {
+                Some(l) => format!("{}({})={}[{l}]", x.name, x.id, x.value),
+                None => format!("{}({})={}", x.name, x.id, x.value),
+            })
+            .collect();
+        let _ = writeln!(o, "    读取:{}", ins.join(";"));
+    }
+    let n = i.steps.len();
+    for (k, s) in i.steps.iter().enumerate() {
+        let label = if k + 1 == n && n > 1 {
+            "结果:"
+        } else if k == 0 {
+            "计算:"
+        } else {
+            "      "
+        };
+        let _ = writeln!(o, "    {label}{s}");
+    }
+}

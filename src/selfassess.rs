@@ -1,0 +1,2298 @@
+//! `kaohe self-assess UNIT`: 自查自评, a gap analysis of one unit before inspection.
+//!
+//! [`self_assess`] builds a [`SelfAssessment`] from a finished assessment:
+//! - **points lost**, largest first, each with its responsible office and whether it can still
+//!   be recovered (an outcome value that can change, missing evidence that can be supplied) or
+//!   is a past event (a case in the ledger, a zeroing event, a line vetoed to zero);
+//! - **what it takes**: for every value rule, the value needed for each point level between
+//!   the current points and full points ([`crate::gap::ladder`]);
+//! - **path to the next grade**: the fewest indicators to improve, and by how much, to pass
+//!   the next cut-off, after clearing any veto that blocks it ([`crate::gap::plan`]);
+//! - **veto proximity**: every veto rule with its margin, fired first;
+//! - **missing evidence**: every field the set reads that the unit has not given, with the
+//!   points at stake;
+//! - **inspection risk** (optional): with last year's corrections of self-reported values,
+//!   the points that would be lost if this year's correction were the same.
+//!
+//! Everything works on partial evidence: missing values make indicators `missing_evidence`
+//! and vetoes "无法判断", never an error.
+
+use crate::engine::ResultSlots;
+use crate::evidence::Evidence;
+use crate::explain::{
+    self, ExplainError, SetInfo, UnitInfo, VetoCheck, check_veto, diff_unit, find_unit,
+    input_value, office,
+};
+use crate::expr::view::{Comparison, Logic};
+use crate::expr::{Env, Val};
+use crate::gap::{self, Candidate, Direction, Gains, Ladder, Need};
+use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope};
+use crate::num::{round_points, show};
+use crate::raw::{FieldType, NaPolicy, VetoMode};
+use crate::result::{Assessment, IndicatorResult, Status, UnitResult};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Version tag of the self-assessment JSON.
+pub const SCHEMA: &str = "kaohe.self-assessment/1";
+
+/// The gap analysis of one unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfAssessment {
+    pub schema: &'static str,
+    pub engine: String,
+    pub indicator_set: SetInfo,
+    pub period: String,
+    pub unit: UnitInfo,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub total: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max_possible: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub score: Decimal,
+    pub grade: String,
+    pub score_grade: String,
+    /// The set's grades, best first, with their cut-offs.
+    pub grades: Vec<crate::result::GradeInfo>,
+    pub vetoed: bool,
+    pub rank: u32,
+    pub units: usize,
+    /// Points lost, largest first.
+    pub lost: Vec<Loss>,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub lost_total: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub recoverable_total: Decimal,
+    /// The value needed for each point level, per indicator that can still gain.
+    pub needs: Vec<ValueNeed>,
+    pub next_grade: NextGrade,
+    /// Every veto rule: fired first, then nearest first.
+    pub vetoes: Vec<VetoCheck>,
+    /// Fields the set reads that the unit has not given.
+    pub missing: Vec<MissingField>,
+    /// Present when last year's corrections were given.
+    pub risk: Option<Vec<Risk>>,
+}
+
+/// Why points were lost and whether they can come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LossKind {
+    /// An outcome value that can still change.
+    Outcome,
+    /// Evidence not supplied (scored 0).
+    MissingEvidence,
+    /// A value that could not be computed (e.g. division by zero).
+    Undefined,
+    /// Cases in the ledger: past events.
+    CaseEvent,
+    /// Zeroed by an event (`zero_if` on something other than the value itself).
+    ZeroingEvent,
+    /// The indicator's line was zeroed by a veto: improving it gains nothing this period.
+    LineVetoed,
+    /// A whole line zeroed by a veto.
+    LineVeto,
+    /// Lost in an earlier phase of a time-weighted assessment: over.
+    EarlierPhase,
+    /// The value read was settled by a correcting evidence layer (survey, spot check …).
+    Inspected,
+}
+
+impl LossKind {
+    pub fn recoverable(self) -> bool {
+        matches!(
+            self,
+            LossKind::Outcome | LossKind::MissingEvidence | LossKind::Undefined
+        )
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            LossKind::Outcome => "可挽回",
+            LossKind::MissingEvidence => "补报佐证",
+            LossKind::Undefined => "核实数据",
+            LossKind::CaseEvent => "已发生事件",
+            LossKind::ZeroingEvent => "清零事件",
+            LossKind::LineVetoed => "所在线已否决",
+            LossKind::LineVeto => "一票否决",
+            LossKind::EarlierPhase => "前期阶段",
+            LossKind::Inspected => "核查已定",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Loss {
+    pub id: String,
+    pub name: String,
+    pub line: Option<String>,
+    pub office: Option<String>,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub lost: Decimal,
+    pub kind: LossKind,
+    pub recoverable: bool,
+    /// Points that can still come back (in a time-weighted assessment: the last phase's loss
+    /// at its weight).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub recoverable_points: Decimal,
+    /// In Chinese.
+    pub why: String,
+}
+
+/// The value needed for each point level of one indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueNeed {
+    pub id: String,
+    pub name: String,
+    pub office: Option<String>,
+    /// Id of the value the rule reads, when it is a plain field or derived value.
+    pub value_id: Option<String>,
+    pub value_name: String,
+    pub unit: Option<String>,
+    /// The current value, displayed (`缺失` when missing).
+    pub current: String,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub max: Decimal,
+    /// Most points the rule gives (above `max` for bonus-above rules).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub top: Decimal,
+    pub direction: Direction,
+    pub continuous: bool,
+    /// Levels above the current points, lowest first.
+    pub levels: Vec<NeedLevel>,
+    /// For smooth rules: points per unit of the value, in words.
+    pub rate: Option<String>,
+    /// The correcting layer that settled the value read (then the levels are for reference).
+    pub settled_by: Option<String>,
+    /// One sentence: the value needed for full points.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NeedLevel {
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub gain: Decimal,
+    /// The requirement on the value (absent for checklists).
+    pub need: Option<Need>,
+    pub text: String,
+}
+
+/// Where the next grade stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathStatus {
+    /// Already the highest grade.
+    Top,
+    /// A plan reaches the next grade.
+    Reachable,
+    /// A veto that cannot be cleared this period blocks every higher grade.
+    Blocked,
+    /// Even every recoverable point falls short.
+    Unreachable,
+    /// Sets graded line by line (`combine: separate`) are not planned.
+    Unsupported,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NextGrade {
+    pub current: String,
+    pub target: Option<String>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub cutoff: Option<Decimal>,
+    pub status: PathStatus,
+    /// Total points to gain (after clearing blocking vetoes); ≤ 0 when the score suffices.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub need: Option<Decimal>,
+    /// How the plan is chosen and what it guarantees.
+    pub method: &'static str,
+    /// Vetoes blocking the target grade and what clears them.
+    pub blockers: Vec<Blocker>,
+    pub steps: Vec<PathStep>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub projected_total: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub projected_score: Option<Decimal>,
+    pub projected_grade: Option<String>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Blocker {
+    pub veto: String,
+    pub name: String,
+    pub effect: String,
+    pub clearable: bool,
+    /// What clears it, in Chinese (empty when it cannot be cleared).
+    pub requirements: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PathStep {
+    pub id: String,
+    pub name: String,
+    pub office: Option<String>,
+    pub value_name: String,
+    pub current: String,
+    pub need: Option<Need>,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub from_points: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub to_points: Decimal,
+    /// Gain in total points (after line weights).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub gain: Decimal,
+    /// The veto this step clears, if any.
+    pub clears: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MissingField {
+    pub id: String,
+    pub name: String,
+    pub unit: Option<String>,
+    /// Indicators that read it (directly or through derived values).
+    pub indicators: Vec<String>,
+    /// Veto rules that read it.
+    pub vetoes: Vec<String>,
+    /// Points the unit loses on indicators left without evidence by it.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points_at_stake: Decimal,
+}
+
+/// Last year's correction of one self-reported value (e.g. a survey that lowered it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorCorrection {
+    /// Field id.
+    pub field: String,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub reported: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub corrected: Decimal,
+}
+
+/// The points at risk if this year's correction repeats last year's difference.
+#[derive(Debug, Clone, Serialize)]
+pub struct Risk {
+    pub field: String,
+    pub name: String,
+    pub unit: Option<String>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub now: Option<Decimal>,
+    /// corrected − reported last year.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub difference: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub corrected_now: Option<Decimal>,
+    /// (indicator id, points now, points after the correction) for those that change.
+    pub indicators: Vec<(String, f64, f64)>,
+    #[serde(with = "rust_decimal::serde::float")]
+    pub points_lost: Decimal,
+    /// Vetoes that would fire.
+    pub vetoes: Vec<String>,
+    pub grade_after: String,
+    pub summary: String,
+}
+
+/// Read last year's corrections: `{unit id: {field id: {reported, corrected}}}` (YAML).
+pub fn read_history(text: &str) -> Result<BTreeMap<String, Vec<PriorCorrection>>, String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Pair {
+        reported: f64,
+        corrected: f64,
+    }
+    let raw: BTreeMap<String, BTreeMap<String, Pair>> =
+        serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    for (unit, fields) in raw {
+        let mut v = Vec::new();
+        for (field, p) in fields {
+            let (Some(reported), Some(corrected)) = (
+                Decimal::from_f64(p.reported),
+                Decimal::from_f64(p.corrected),
+            ) else {
+                return Err(format!("{unit}.{field}: not a number"));
+            };
+            v.push(PriorCorrection {
+                field,
+                reported: reported.normalize(),
+                corrected: corrected.normalize(),
+            });
+        }
+        out.insert(unit, v);
+    }
+    Ok(out)
+}
+
+/// What the planner and the needs list know about one indicator.
+struct Item<'a> {
+    ind: &'a Indicator,
+    res: &'a IndicatorResult,
+    value: Option<Val>,
+    /// The slot, when the rule reads a plain field or derived value.
+    plain: Option<u32>,
+    /// Requirement from a `zero_if` on the value itself.
+    guard: Option<Need>,
+    ladder: Option<Ladder>,
+    line_zeroed: Option<String>,
+    kind: Option<LossKind>,
+    /// The correcting layer that settled a value the rule reads.
+    settled: Option<String>,
+}
+
+/// The self-assessment of unit `id`; `a` is the assessment of `set` on `ev` made with `ctx`.
+/// `corrections`: last year's corrections of this unit's self-reported values — when `None`,
+/// they are taken from the most recent scorecard in `ctx.history` (its evidence layers).
+pub fn self_assess(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    a: &Assessment,
+    ctx: explain::Context<'_>,
+    id: &str,
+    corrections: Option<&[PriorCorrection]>,
+) -> Result<SelfAssessment, ExplainError> {
+    let history = ctx.history;
+    let (ui, r) = find_unit(set, ev, a, id)?;
+    // Phases: earlier phases are done; only the last can still change, at its weight.
+    let phase = explain::last_phase(set, ev, ctx);
+    let pr = phase
+        .as_ref()
+        .and_then(|p| p.units.iter().find(|u| u.id == r.id))
+        .unwrap_or(r);
+    let phase_weight = match (set.phases.last(), phase.is_some()) {
+        (Some(last), true) => {
+            let wsum: Decimal = set.phases.iter().map(|p| p.weight).sum();
+            if wsum.is_zero() {
+                Decimal::ONE
+            } else {
+                last.weight / wsum
+            }
+        }
+        _ => Decimal::ONE,
+    };
+    let slots = ResultSlots::new(set, ev, ctx.history, ctx.lower, ui, pr);
+    let items: Vec<Item<'_>> = set
+        .indicators
+        .iter()
+        .zip(&pr.indicators)
+        .map(|(ind, res)| item(set, ind, res, pr, &slots))
+        .collect();
+    let lost = losses(set, r, &items, phase.as_ref().map(|_| phase_weight));
+    let lost_total = lost.iter().map(|l| l.lost).sum();
+    let recoverable_total = lost.iter().map(|l| l.recoverable_points).sum();
+    let mut needs: Vec<ValueNeed> = items.iter().filter_map(|it| value_need(set, it)).collect();
+    needs.sort_by(|a, b| {
+        (b.top - b.points)
+            .cmp(&(a.top - a.points))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let mut vetoes: Vec<VetoCheck> = set
+        .vetoes
+        .iter()
+        .map(|v| check_veto(set, v, r, &slots))
+        .collect();
+    sort_vetoes(&mut vetoes);
+    let next_grade = next_grade(set, r, &items, &slots, phase_weight);
+    let missing = missing_fields(set, pr, &slots);
+    let derived_corrections;
+    let corrections = match corrections {
+        Some(c) => Some(c),
+        None => {
+            derived_corrections = prior_corrections(set, history, &r.id);
+            (!derived_corrections.is_empty()).then_some(derived_corrections.as_slice())
+        }
+    };
+    let risk = corrections.map(|h| risks(set, ev, ctx, ui, r, h));
+    let t = explain::explain(set, ev, a, ctx, id)?;
+    Ok(SelfAssessment {
+        schema: SCHEMA,
+        engine: a.engine.clone(),
+        indicator_set: t.indicator_set,
+        period: t.period,
+        unit: t.unit,
+        total: r.total,
+        max_possible: r.max_possible,
+        score: r.score,
+        grade: r.grade.clone(),
+        score_grade: r.score_grade.clone(),
+        grades: a.grades.clone(),
+        vetoed: r.vetoed,
+        rank: r.rank,
+        units: a.units.len(),
+        lost,
+        lost_total,
+        recoverable_total,
+        needs,
+        next_grade,
+        vetoes,
+        missing,
+        risk,
+    })
+}
+
+/// A displayed value as a number (`88.6%` → 88.6).
+fn shown_number(v: &crate::result::Shown) -> Option<Decimal> {
+    use std::str::FromStr;
+    match v {
+        crate::result::Shown::Val(Val::Num(d), _) => Some(*d),
+        crate::result::Shown::Text(t) => {
+            let n: String = t
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+                .collect();
+            Decimal::from_str(&n).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Last year's corrections of a unit's self-reported values, from the most recent earlier
+/// scorecard: for each field given by several layers, the lowest-priority layer (the
+/// self-report) and the value used (the correcting layer).
+pub fn prior_corrections(
+    set: &IndicatorSet,
+    history: &[Assessment],
+    unit: &str,
+) -> Vec<PriorCorrection> {
+    let last = history
+        .iter()
+        .filter(|a| {
+            a.indicator_set.unit_kind == set.unit_kind().id && a.period.to < set.effective.from
+        })
+        .max_by_key(|a| a.period.to);
+    let Some(u) = last.and_then(|a| a.units.iter().find(|u| u.id == unit)) else {
+        return Vec::new();
+    };
+    u.corrections
+        .iter()
+        .filter(|c| c.layers.len() >= 2)
+        .filter_map(|c| {
+            let reported = shown_number(&c.layers.last()?.value)?;
+            let corrected = shown_number(&c.layers.first()?.value)?;
+            Some(PriorCorrection {
+                field: c.field.to_string(),
+                reported,
+                corrected,
+            })
+        })
+        .collect()
+}
+
+/// Fired vetoes first (enforced before advisory), then the nearest to firing.
+pub fn sort_vetoes(v: &mut [VetoCheck]) {
+    v.sort_by_key(|c| {
+        (
+            !c.fired,
+            c.mode == VetoMode::Advisory,
+            c.condition.relative.is_none(),
+            c.condition.relative.unwrap_or_default(),
+        )
+    });
+}
+
+/// The slot an indicator reads when its value is a plain name.
+fn plain_slot(set: &IndicatorSet, ind: &Indicator) -> Option<u32> {
+    match &ind.input {
+        Input::Expr(e) if e.slots().len() == 1 => {
+            let s = e.slots()[0];
+            (set.slot_name(s).0 == e.source().trim()).then_some(s)
+        }
+        _ => None,
+    }
+}
+
+/// The requirement a comparison `slot op constant` (either way round) puts on the slot for
+/// the comparison to come out `want`.
+fn cmp_need(l: &Logic<'_>, want: bool) -> Option<(u32, Need)> {
+    let Logic::Compare { op, left, right } = l else {
+        return None;
+    };
+    let (slot, c, op) = match (left.slot(), right.constant(), right.slot(), left.constant()) {
+        (Some(s), Some(c), _, _) => (s, c, *op),
+        (_, _, Some(s), Some(c)) => (
+            s,
+            c,
+            match op {
+                Comparison::Lt => Comparison::Gt,
+                Comparison::Le => Comparison::Ge,
+                Comparison::Gt => Comparison::Lt,
+                Comparison::Ge => Comparison::Le,
+                o => *o,
+            },
+        ),
+        _ => return None,
+    };
+    let op = if want { op } else { op.negated() };
+    let need = match op {
+        Comparison::Lt => Need::below(c),
+        Comparison::Le => Need::at_most(c),
+        Comparison::Gt => Need::above(c),
+        Comparison::Ge => Need::at_least(c),
+        Comparison::Eq => Need::within(gap::Bound::incl(c), gap::Bound::incl(c)),
+        Comparison::Ne => return None,
+    };
+    Some((slot, need))
+}
+
+fn item<'a>(
+    set: &IndicatorSet,
+    ind: &'a Indicator,
+    res: &'a IndicatorResult,
+    r: &UnitResult,
+    slots: &ResultSlots<'_>,
+) -> Item<'a> {
+    let value = slots.with(|env| input_value(ind, env));
+    let plain = plain_slot(set, ind);
+    // A zero_if on the value itself is part of the rule's shape; on anything else, an event.
+    let own_guard = ind.zero_if.as_ref().and_then(|z| {
+        let l = z.logic()?;
+        let (s, need) = cmp_need(&l, false)?;
+        (Some(s) == plain).then_some(need)
+    });
+    let line_zeroed = ind
+        .line
+        .and_then(|l| r.lines.get(l))
+        .and_then(|l| l.zeroed_by.clone());
+    let is_value_rule = matches!(ind.input, Input::Expr(_));
+    let ladder = if is_value_rule {
+        gap::ladder(&ind.rule, res.max, ind.floor, set.rounding, own_guard)
+    } else {
+        None
+    };
+    let settled = closure(set, &indicator_slots(ind))
+        .into_iter()
+        .find_map(|s| settled_by(set, &slots.vals, s));
+    let kind = if res.status == Status::NotApplicable {
+        None
+    } else if line_zeroed.is_some() {
+        Some(LossKind::LineVetoed)
+    } else if settled.is_some() && matches!(res.status, Status::Scored | Status::Undefined) {
+        match &ind.rule {
+            Rule::PerCase(_) => Some(LossKind::CaseEvent),
+            _ => Some(LossKind::Inspected),
+        }
+    } else {
+        match res.status {
+            Status::MissingEvidence => Some(LossKind::MissingEvidence),
+            Status::Undefined => Some(LossKind::Undefined),
+            Status::Zeroed if own_guard.is_some() => Some(LossKind::Outcome),
+            Status::Zeroed => Some(LossKind::ZeroingEvent),
+            _ => match &ind.rule {
+                Rule::PerCase(_) => Some(LossKind::CaseEvent),
+                _ => Some(LossKind::Outcome),
+            },
+        }
+    };
+    Item {
+        ind,
+        res,
+        value,
+        plain,
+        guard: own_guard,
+        ladder,
+        line_zeroed,
+        kind,
+        settled,
+    }
+}
+
+/// The correcting evidence layer that settled a slot's value for this unit: any layer but a
+/// field's lowest-priority one (normally the self-report) gave it. `None` when the unit's own
+/// report stands. Only the slot itself; callers follow derived values with [`closure`].
+fn settled_by(set: &IndicatorSet, vals: &[Option<Val>], slot: u32) -> Option<String> {
+    let kind = set.unit_kind();
+    let has = |s: u32| vals.get(s as usize).copied().flatten().is_some();
+    let name = |l: usize| set.layers.get(l).map(|x| x.name.clone());
+    if slot < set.slots.layers {
+        let f = kind.fields.get(slot as usize)?;
+        let n = u32::try_from(f.layers.len()).ok()?;
+        if n < 2 {
+            return None;
+        }
+        let k = (0..n - 1).find(|k| has(f.layer_base + k))?;
+        return name(f.layers[k as usize]);
+    }
+    if slot < set.slots.cases {
+        for f in &kind.fields {
+            let n = u32::try_from(f.layers.len()).unwrap_or(0);
+            if n >= 2 && slot >= f.layer_base && slot < f.layer_base + n {
+                let k = slot - f.layer_base;
+                return (k + 1 < n && has(slot))
+                    .then(|| name(f.layers[k as usize]))
+                    .flatten();
+            }
+        }
+    }
+    None
+}
+
+/// Points lost per indicator. `items` hold the (last phase's) results the unit can still act
+/// on; `r` the unit's result. In a time-weighted assessment (`phase_weight` < 1) the loss is
+/// the combined one and only the last phase's part, at its weight, can come back.
+fn losses(
+    set: &IndicatorSet,
+    r: &UnitResult,
+    items: &[Item<'_>],
+    phase_weight: Option<Decimal>,
+) -> Vec<Loss> {
+    let mut out = Vec::new();
+    for (k, it) in items.iter().enumerate() {
+        let Some(mut kind) = it.kind else { continue };
+        let combined = r.indicators.get(k).unwrap_or(it.res);
+        let lost = combined.lost;
+        if lost <= Decimal::ZERO {
+            continue;
+        }
+        let mut rec = if kind.recoverable() {
+            it.res.lost.max(Decimal::ZERO) * phase_weight.unwrap_or(Decimal::ONE)
+        } else {
+            Decimal::ZERO
+        };
+        if phase_weight.is_some() && it.res.lost <= Decimal::ZERO {
+            kind = LossKind::EarlierPhase;
+            rec = Decimal::ZERO;
+        }
+        let why = match kind {
+            LossKind::Outcome => match (&it.ind.rule, it.res.status) {
+                (_, Status::Zeroed) => format!("{},改善数值后可挽回", it.res.reason),
+                (Rule::Checklist { .. }, _) => format!("{};缺项可补齐", it.res.reason),
+                (Rule::Formula(_), _) => format!("{};按公式计分,改善各项输入可挽回", it.res.reason),
+                _ => format!("{};数值仍可改善", it.res.reason),
+            },
+            LossKind::MissingEvidence => format!("{};补报佐证后按实际数值计分", it.res.reason),
+            LossKind::Undefined => format!("{};核实数据后可重新计分", it.res.reason),
+            LossKind::CaseEvent => {
+                format!("{};案例台账记录的已发生事件,本期不可挽回", it.res.reason)
+            }
+            LossKind::ZeroingEvent => format!("{};本期不可挽回", it.res.reason),
+            LossKind::LineVetoed => format!(
+                "{};所在考核线已被{}一票否决记零,本期改进不计分",
+                it.res.reason,
+                it.line_zeroed.as_deref().unwrap_or("")
+            ),
+            LossKind::LineVeto => String::new(),
+            LossKind::EarlierPhase => format!("{};前期阶段已失分,不可挽回", combined.reason),
+            LossKind::Inspected => format!(
+                "{};所读数值已由{}核定,本期不可更改",
+                it.res.reason,
+                it.settled.as_deref().unwrap_or("核查")
+            ),
+        };
+        let why = match phase_weight {
+            Some(_) if rec > Decimal::ZERO && rec < lost => format!(
+                "{why}(其中最后阶段可挽回{}分,其余为前期阶段失分)",
+                show(rec.round_dp(2))
+            ),
+            _ => why,
+        };
+        out.push(Loss {
+            id: it.ind.id.clone(),
+            name: it.ind.name.clone(),
+            line: it.ind.line.map(|l| set.lines[l].id.clone()),
+            office: office(it.ind),
+            max: combined.max,
+            points: combined.points,
+            lost,
+            kind,
+            recoverable: rec > Decimal::ZERO,
+            recoverable_points: rec,
+            why,
+        });
+    }
+    for (l, lr) in r.lines.iter().enumerate() {
+        let Some(v) = &lr.zeroed_by else { continue };
+        let sum: Decimal = items
+            .iter()
+            .filter(|it| it.ind.line == Some(l) && it.res.status != Status::NotApplicable)
+            .map(|it| it.res.points)
+            .sum();
+        let name = set
+            .vetoes
+            .iter()
+            .find(|x| &x.id == v)
+            .map(|x| x.name.clone())
+            .unwrap_or_default();
+        out.push(Loss {
+            id: format!("line.{}", lr.id),
+            name: format!("{}(一票否决记零)", lr.name),
+            line: Some(lr.id.clone()),
+            office: None,
+            max: lr.max,
+            points: Decimal::ZERO,
+            lost: sum,
+            kind: LossKind::LineVeto,
+            recoverable: false,
+            recoverable_points: Decimal::ZERO,
+            why: format!(
+                "{v} {name}:{}已得的{}分记零,本期不可挽回",
+                lr.name,
+                show(sum)
+            ),
+        });
+    }
+    out.sort_by(|a, b| b.lost.cmp(&a.lost).then_with(|| a.id.cmp(&b.id)));
+    out
+}
+
+fn value_name(set: &IndicatorSet, it: &Item<'_>) -> (Option<String>, String) {
+    match it.plain {
+        Some(s) => {
+            let (id, name, _) = set.slot_name(s);
+            (Some(id), name)
+        }
+        None => (None, it.ind.name.clone()),
+    }
+}
+
+fn shown_value(it: &Item<'_>) -> String {
+    match it.value {
+        Some(v) => crate::engine::fmt_val(&v, it.ind.value_unit.as_deref()),
+        None => "缺失".into(),
+    }
+}
+
+/// Points per unit of the value for smooth rules, in words.
+fn rate(rule: &Rule, max: Decimal, unit: Option<&str>) -> Option<String> {
+    let du = diff_unit(unit);
+    let du = if du.is_empty() { String::new() } else { du };
+    let per = |step: Decimal, pts: Decimal| format!("每{}{du}{}分", show(step), p2(pts));
+    match rule {
+        Rule::Proportional { target } if !target.is_zero() => {
+            Some(format!("{}(提高)", per(Decimal::ONE, max / *target)))
+        }
+        Rule::Interpolate { full_at, zero_at } if full_at != zero_at => {
+            let span = (*zero_at - *full_at).abs();
+            Some(format!(
+                "{}({})",
+                per(Decimal::ONE, max / span),
+                if zero_at > full_at {
+                    "降低"
+                } else {
+                    "提高"
+                }
+            ))
+        }
+        Rule::Fraction => Some(format!("系数每0.1得{}分", p2(max / Decimal::TEN))),
+        Rule::DeductBelow(d) | Rule::DeductAbove(d)
+            if d.count == crate::raw::StepCount::Partial =>
+        {
+            Some(format!("{}(按比例)", per(d.per, d.points)))
+        }
+        Rule::Threshold {
+            within: Some(w), ..
+        } => rate(w, max, unit),
+        _ => None,
+    }
+}
+
+fn p2(d: Decimal) -> String {
+    show(d.round_dp(2))
+}
+
+fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
+    if !it
+        .kind
+        .is_some_and(|k| k.recoverable() || k == LossKind::Inspected)
+    {
+        return None;
+    }
+    let unit = it.ind.value_unit.as_deref();
+    let cur = it.res.points;
+    let (value_id, vname) = value_name(set, it);
+    let current = shown_value(it);
+    if let (Input::Checklist(items), Rule::Checklist { per_missing }) =
+        (&it.ind.input, &it.ind.rule)
+    {
+        if it.res.lost <= Decimal::ZERO || per_missing.is_zero() {
+            return None;
+        }
+        let lacking: Vec<String> = it
+            .res
+            .inputs
+            .iter()
+            .filter(|x| items.iter().any(|&s| set.slot_name(s).0 == *x.id))
+            .filter(|x| x.value.to_string() != "是")
+            .map(|x| x.name.to_string())
+            .collect();
+        let mut levels = Vec::new();
+        for k in 1..=lacking.len() {
+            let p = (cur + *per_missing * Decimal::from(k)).min(it.res.max);
+            if levels.last().is_some_and(|l: &NeedLevel| l.points >= p) {
+                continue;
+            }
+            levels.push(NeedLevel {
+                points: p,
+                gain: p - cur,
+                need: None,
+                text: format!("补齐任意{k}项可得{}分", show(p)),
+            });
+            if p >= it.res.max {
+                break;
+            }
+        }
+        return Some(ValueNeed {
+            id: it.ind.id.clone(),
+            name: it.ind.name.clone(),
+            office: office(it.ind),
+            value_id: None,
+            value_name: it.ind.name.clone(),
+            unit: None,
+            current: format!("缺{}项", lacking.len()),
+            points: cur,
+            max: it.res.max,
+            top: it.res.max,
+            direction: Direction::Flag,
+            continuous: false,
+            summary: format!(
+                "补齐{}可得满分{}分(现{}分)",
+                lacking.join("、"),
+                show(it.res.max),
+                show(cur)
+            ),
+            levels,
+            rate: None,
+            settled_by: None,
+        });
+    }
+    let ladder = it.ladder.as_ref()?;
+    let top = gap::top_points(&it.ind.rule, it.res.max);
+    if cur >= top {
+        return None;
+    }
+    let levels: Vec<NeedLevel> = ladder
+        .levels
+        .iter()
+        .filter(|l| l.points > cur)
+        .map(|l| NeedLevel {
+            points: l.points,
+            gain: l.points - cur,
+            need: Some(l.need),
+            text: format!("{}需{}可得{}分", vname, l.need.text(unit), show(l.points)),
+        })
+        .collect();
+    let full = ladder.first_at_least(it.res.max);
+    let missing = it.res.status == Status::MissingEvidence;
+    let best = ladder.levels.last();
+    let summary = match (full, best) {
+        (_, Some(b)) if cur >= it.res.max => format!(
+            "已得满分{}分;{}需{}(现{})可得最高{}分",
+            show(it.res.max),
+            vname,
+            b.need.text(unit),
+            current,
+            show(b.points)
+        ),
+        (full, _) => match full {
+            Some(f) => format!(
+                "{}{}{}需{}({})可得满分{}分{}",
+                if missing { "补报" } else { "" },
+                vname,
+                if missing { "," } else { "" },
+                f.need.text(unit),
+                if missing {
+                    "现缺失".to_string()
+                } else {
+                    format!("现{current}")
+                },
+                show(it.res.max),
+                if top > it.res.max {
+                    format!(",最高可得{}分", show(top))
+                } else {
+                    String::new()
+                }
+            ),
+            None => format!("{vname}的数值无法使本项得满分(现{current})"),
+        },
+    };
+    let summary = match &it.settled {
+        Some(layer) => format!("(已由{layer}核定,本期不可更改){summary}"),
+        None => summary,
+    };
+    Some(ValueNeed {
+        id: it.ind.id.clone(),
+        name: it.ind.name.clone(),
+        office: office(it.ind),
+        value_id,
+        value_name: vname,
+        unit: it.ind.value_unit.clone(),
+        current,
+        points: cur,
+        max: it.res.max,
+        top,
+        direction: ladder.direction,
+        continuous: ladder.continuous,
+        levels,
+        rate: if ladder.continuous {
+            rate(&it.ind.rule, it.res.max, unit)
+        } else {
+            None
+        },
+        settled_by: it.settled.clone(),
+        summary,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Path to the next grade
+// ---------------------------------------------------------------------------------------
+
+const METHOD: &str = "最少改进项数(精确):可挽回的指标按其最多可增加的分数从大到小选取,直至达到下一等次所需分数——任何更少项数的组合都达不到;\
+再将所选各项(可增加分数小者先)逐一降到仍能达到所需分数的最低一档,并在能减少超出分数时以未选指标替换已选指标。\
+结果:不存在改动更少指标的方案;任一项再降一档即达不到;超出所需的分数小于所选各项中最小的一档;只需改进一项时超出最少。连续计分的规则按0.01分取值;所需数值按不经四舍五入的分数反推(偏保守)。\
+加分项、按案例扣分的项目和事件清零的项目不计入方案;被一票否决记零的考核线上的改进不计分。";
+
+/// Requirements on slots that make a trigger come out `want`; `None` if only past events
+/// (cases, yes/no judgements, values settled by a correcting evidence layer) could.
+fn achieve(
+    set: &IndicatorSet,
+    vals: &[Option<Val>],
+    l: &Logic<'_>,
+    env: &dyn Env,
+    want: bool,
+) -> Option<Vec<(u32, Need)>> {
+    match l {
+        Logic::Compare { left, right, op } => {
+            let (Ok(a), Ok(b)) = (left.eval(env), right.eval(env)) else {
+                return None;
+            };
+            if op.holds(a, b) == want {
+                return Some(Vec::new());
+            }
+            let (slot, need) = cmp_need(l, want)?;
+            changeable(set, vals, slot).then(|| vec![(slot, need)])
+        }
+        Logic::Atom(x) => (x.eval(env).ok() == Some(want)).then(Vec::new),
+        Logic::Not(x) => achieve(set, vals, x, env, !want),
+        Logic::And(x, y) | Logic::Or(x, y) => {
+            let both = matches!(l, Logic::And(..)) == want;
+            let (p, q) = (
+                achieve(set, vals, x, env, want),
+                achieve(set, vals, y, env, want),
+            );
+            if both {
+                let (mut p, q) = (p?, q?);
+                p.extend(q);
+                Some(p)
+            } else {
+                match (p, q) {
+                    (Some(p), Some(q)) => Some(if q.len() < p.len() { q } else { p }),
+                    (p, q) => p.or(q),
+                }
+            }
+        }
+    }
+}
+
+/// Whether a unit can still change a slot this period: number fields, derived values and the
+/// total; not case counts, yes/no judgements, or single indicator or line points.
+fn changeable(set: &IndicatorSet, vals: &[Option<Val>], slot: u32) -> bool {
+    let s = set.slots;
+    if closure(set, &[slot])
+        .into_iter()
+        .any(|x| settled_by(set, vals, x).is_some())
+    {
+        return false;
+    }
+    if slot < s.layers {
+        set.unit_kind()
+            .fields
+            .get(slot as usize)
+            .is_some_and(|f| !matches!(f.ty, FieldType::Bool | FieldType::Text))
+    } else {
+        (slot >= s.derived && slot < s.points) || slot == s.total
+    }
+}
+
+/// Index of a grade label in the set's grades (0 = best).
+fn grade_index(set: &IndicatorSet, label: &str) -> usize {
+    set.grades
+        .iter()
+        .position(|g| g.label == label)
+        .unwrap_or(set.grades.len().saturating_sub(1))
+}
+
+/// How much one point of an indicator in line `l` adds to the total.
+fn line_factor(set: &IndicatorSet, r: &UnitResult, items: &[Item<'_>], l: usize) -> Decimal {
+    let Some(lr) = r.lines.get(l) else {
+        return Decimal::ZERO;
+    };
+    if lr.zeroed_by.is_some() {
+        return Decimal::ZERO;
+    }
+    let respread: Decimal = items
+        .iter()
+        .filter(|it| {
+            it.ind.line == Some(l)
+                && it.res.status == Status::NotApplicable
+                && it.ind.na_policy == NaPolicy::Respread
+        })
+        .map(|it| it.res.max)
+        .sum();
+    let applicable = lr.max_possible - respread;
+    let spread = if respread > Decimal::ZERO && applicable > Decimal::ZERO {
+        lr.max_possible / applicable
+    } else {
+        Decimal::ONE
+    };
+    match &set.combine {
+        Combine::Weighted(w) => {
+            let wsum: Decimal = w.iter().copied().sum();
+            let wl = w.get(l).copied().unwrap_or_default();
+            if wsum.is_zero() || lr.max.is_zero() {
+                Decimal::ZERO
+            } else {
+                spread * wl / wsum * set.scale / lr.max
+            }
+        }
+        _ => spread,
+    }
+}
+
+struct Option_ {
+    item: usize,
+    factor: Decimal,
+    /// Requirement from a veto to clear, and the veto.
+    forced: Option<(Need, String)>,
+    forced_points: Decimal,
+}
+
+fn next_grade(
+    set: &IndicatorSet,
+    r: &UnitResult,
+    items: &[Item<'_>],
+    slots: &ResultSlots<'_>,
+    phase_weight: Decimal,
+) -> NextGrade {
+    let cur = grade_index(set, &r.grade);
+    let mut ng = NextGrade {
+        current: r.grade.clone(),
+        target: None,
+        cutoff: None,
+        status: PathStatus::Top,
+        need: None,
+        method: METHOD,
+        blockers: Vec::new(),
+        steps: Vec::new(),
+        projected_total: None,
+        projected_score: None,
+        projected_grade: None,
+        summary: String::new(),
+    };
+    if cur == 0 {
+        let over = set.grades.first().and_then(|g| g.min).map(|m| r.score - m);
+        ng.summary = format!(
+            "已是最高等次{}{}",
+            r.grade,
+            over.map(|o| format!(",高出等次线{}分", show(o)))
+                .unwrap_or_default()
+        );
+        return ng;
+    }
+    let target = cur - 1;
+    let cutoff = set.grades[target].min.unwrap_or_default();
+    ng.target = Some(set.grades[target].label.clone());
+    ng.cutoff = Some(cutoff);
+    if matches!(set.combine, Combine::Separate) {
+        ng.status = PathStatus::Unsupported;
+        ng.summary = "分线评定的指标体系按各线分别定等次,暂不计算升级路径".into();
+        return ng;
+    }
+    // Vetoes that keep the unit below the target grade, and what clears them.
+    let mut reqs: Vec<(u32, Need, String)> = Vec::new();
+    let mut blocked = false;
+    for v in r.vetoes.iter().filter(|v| v.applied) {
+        let Some(model) = set.vetoes.iter().find(|m| m.id == v.id) else {
+            continue;
+        };
+        let blocks = match (&model.scope, &model.effect) {
+            (_, Effect::Fail) => true,
+            (Scope::Unit, Effect::Cap(c)) => target < *c,
+            (Scope::Line(_), Effect::Cap(_)) => {
+                // The cap's label, placed in the set's grades.
+                let label = v.effect.rsplit("最高为").next().unwrap_or("");
+                set.grades
+                    .iter()
+                    .position(|g| g.label == label)
+                    .is_some_and(|c| target < c)
+            }
+            (_, Effect::Zero) => false,
+        };
+        if !blocks {
+            continue;
+        }
+        let clear = model
+            .when
+            .logic()
+            .and_then(|l| slots.with(|env| achieve(set, &slots.vals, &l, env, false)));
+        let requirements: Vec<String> = clear
+            .iter()
+            .flatten()
+            .map(|(s, n)| {
+                let (_, name, unit) = set.slot_name(*s);
+                format!(
+                    "{name}需{}(现{})",
+                    n.text(unit.as_deref()),
+                    slot_text(slots, *s, unit.as_deref())
+                )
+            })
+            .collect();
+        if let Some(c) = &clear {
+            reqs.extend(c.iter().map(|(s, n)| (*s, *n, v.id.clone())));
+        } else {
+            blocked = true;
+        }
+        ng.blockers.push(Blocker {
+            veto: v.id.clone(),
+            name: v.name.clone(),
+            effect: v.effect.clone(),
+            clearable: clear.is_some(),
+            requirements,
+        });
+    }
+    if blocked {
+        ng.status = PathStatus::Blocked;
+        let names: Vec<String> = ng
+            .blockers
+            .iter()
+            .filter(|b| !b.clearable)
+            .map(|b| format!("{} {}", b.veto, b.name))
+            .collect();
+        ng.summary = format!(
+            "被一票否决({})且否决情形为已发生的事件,本考核期内无法提升到{}",
+            names.join("、"),
+            set.grades[target].label
+        );
+        return ng;
+    }
+    // Total needed: the cut-off on the score, plus any requirement on the total itself.
+    let mp = r.max_possible;
+    let to_total = |score: Decimal| {
+        if mp > Decimal::ZERO && mp != set.scale {
+            score * mp / set.scale
+        } else {
+            score
+        }
+    };
+    let mut need_total = to_total(cutoff);
+    let mut standalone: Vec<(u32, Need, String)> = Vec::new();
+    let mut options: Vec<Option_> = Vec::new();
+    for (s, n, v) in &reqs {
+        if *s == set.slots.total {
+            if let Need::Range { low: Some(b), .. } = n {
+                let t = if b.inclusive {
+                    b.value
+                } else {
+                    b.value + Decimal::new(1, set.rounding)
+                };
+                need_total = need_total.max(t);
+            }
+            continue;
+        }
+        match items
+            .iter()
+            .position(|it| it.plain == Some(*s) && it.ladder.is_some())
+        {
+            Some(i) => match options.iter_mut().find(|o| o.item == i) {
+                Some(o) => {
+                    let merged = o.forced.as_ref().and_then(|(m, _)| m.and(*n)).unwrap_or(*n);
+                    o.forced = Some((merged, v.clone()));
+                }
+                None => options.push(Option_ {
+                    item: i,
+                    factor: Decimal::ONE,
+                    forced: Some((*n, v.clone())),
+                    forced_points: Decimal::ZERO,
+                }),
+            },
+            None => standalone.push((*s, *n, v.clone())),
+        }
+    }
+    // Every other indicator that can still gain.
+    for (i, it) in items.iter().enumerate() {
+        if !it.kind.is_some_and(LossKind::recoverable) {
+            continue;
+        }
+        if options.iter().any(|o| o.item == i) {
+            continue;
+        }
+        let gains_possible = match &it.ind.rule {
+            Rule::Checklist { .. } => it.res.lost > Decimal::ZERO,
+            _ => it
+                .ladder
+                .as_ref()
+                .is_some_and(|l| l.levels.iter().any(|x| x.points > it.res.points)),
+        };
+        if gains_possible {
+            options.push(Option_ {
+                item: i,
+                factor: Decimal::ONE,
+                forced: None,
+                forced_points: Decimal::ZERO,
+            });
+        }
+    }
+    for o in &mut options {
+        let it = &items[o.item];
+        o.factor = it.ind.line.map_or(Decimal::ZERO, |l| {
+            line_factor(set, r, items, l) * phase_weight
+        });
+        if let Some((n, _)) = &o.forced {
+            let from = match it.value {
+                Some(Val::Num(d)) => d,
+                _ => Decimal::ZERO,
+            };
+            let v = n.nearest(from, Decimal::new(1, 2)).unwrap_or(from);
+            o.forced_points = gap::points_at(
+                &it.ind.rule,
+                Val::Num(v),
+                it.res.max,
+                it.ind.floor,
+                set.rounding,
+            )
+            .unwrap_or(it.res.points)
+            .max(it.res.points);
+        }
+    }
+    options.retain(|o| o.factor > Decimal::ZERO || o.forced.is_some());
+    let cands: Vec<Candidate> = options
+        .iter()
+        .map(|o| candidate(&items[o.item], o.factor, o.forced_points))
+        .collect();
+    let need = need_total - r.total;
+    ng.need = Some(need);
+    let p = gap::plan(&cands, need);
+    // Steps: forced ones with no gain still appear.
+    let mut gained = Decimal::ZERO;
+    for (o, g) in options.iter().zip(&p.gains) {
+        if *g <= Decimal::ZERO && o.forced.is_none() {
+            continue;
+        }
+        let it = &items[o.item];
+        gained += *g;
+        ng.steps.push(step(set, it, o, *g));
+    }
+    for (s, n, v) in &standalone {
+        let (id, name, unit) = set.slot_name(*s);
+        ng.steps.push(PathStep {
+            id: id.clone(),
+            name: name.clone(),
+            office: None,
+            value_name: name.clone(),
+            current: slot_text(slots, *s, unit.as_deref()),
+            need: Some(*n),
+            from_points: Decimal::ZERO,
+            to_points: Decimal::ZERO,
+            gain: Decimal::ZERO,
+            clears: Some(v.clone()),
+            text: format!(
+                "{name}需{}(现{}),以解除{v}",
+                n.text(unit.as_deref()),
+                slot_text(slots, *s, unit.as_deref())
+            ),
+        });
+    }
+    ng.steps.sort_by(|a, b| {
+        b.clears
+            .is_some()
+            .cmp(&a.clears.is_some())
+            .then(b.gain.cmp(&a.gain))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let total = r.total + gained;
+    let score = if mp > Decimal::ZERO && mp != set.scale {
+        round_points(total * set.scale / mp, set.rounding)
+    } else {
+        total
+    };
+    let mut g = set
+        .grades
+        .iter()
+        .position(|x| x.min.is_none_or(|m| score >= m))
+        .unwrap_or(set.grades.len().saturating_sub(1));
+    // Caps and fails that stay (not cleared by the plan).
+    for v in r.vetoes.iter().filter(|v| v.applied) {
+        if ng.blockers.iter().any(|b| b.veto == v.id) {
+            continue;
+        }
+        if let Some(m) = set.vetoes.iter().find(|m| m.id == v.id)
+            && let (Scope::Unit, Effect::Cap(c)) = (m.scope, &m.effect)
+        {
+            g = g.max(*c);
+        }
+    }
+    ng.projected_total = Some(total);
+    ng.projected_score = Some(score);
+    ng.projected_grade = set.grades.get(g).map(|x| x.label.clone());
+    ng.status = if p.reached {
+        PathStatus::Reachable
+    } else {
+        PathStatus::Unreachable
+    };
+    let label = &set.grades[target].label;
+    let projected = if score != total {
+        format!("{}(折算{})", show(total), show(score))
+    } else {
+        show(total)
+    };
+    let clears: Vec<String> = ng
+        .blockers
+        .iter()
+        .map(|b| format!("先解除{} {}({})", b.veto, b.name, b.requirements.join(";")))
+        .collect();
+    ng.summary = match ng.status {
+        PathStatus::Reachable if need <= Decimal::ZERO && !clears.is_empty() => format!(
+            "分数已达{label}线({}≥{}),{};预计总分{},等次{}",
+            show(r.score),
+            show(cutoff),
+            clears.join(";"),
+            projected,
+            ng.projected_grade.clone().unwrap_or_default()
+        ),
+        PathStatus::Reachable => format!(
+            "{}距{label}线({})差{}分;最少改进{}项可达到,预计总分{},等次{}",
+            if clears.is_empty() {
+                String::new()
+            } else {
+                format!("{};", clears.join(";"))
+            },
+            show(cutoff),
+            show(need.max(Decimal::ZERO).round_dp(2)),
+            ng.steps.iter().filter(|s| s.gain > Decimal::ZERO).count(),
+            projected,
+            ng.projected_grade.clone().unwrap_or_default()
+        ),
+        _ => format!(
+            "距{label}线({})差{}分;即使下列各项全部改进(共{}分),总分最多{},本考核期内无法达到",
+            show(cutoff),
+            show(need.round_dp(2)),
+            show(p.total.round_dp(2)),
+            show(total.round_dp(2))
+        ),
+    };
+    ng
+}
+
+fn slot_text(slots: &ResultSlots<'_>, s: u32, unit: Option<&str>) -> String {
+    match slots.vals.get(s as usize).copied().flatten() {
+        Some(v) => crate::engine::fmt_val(&v, unit),
+        None => "缺失".into(),
+    }
+}
+
+/// The gains an indicator can bring, in total points.
+fn candidate(it: &Item<'_>, factor: Decimal, forced_points: Decimal) -> Candidate {
+    let cur = it.res.points;
+    let forced = ((forced_points - cur) * factor).max(Decimal::ZERO);
+    if let (Input::Checklist(_), Rule::Checklist { per_missing }) = (&it.ind.input, &it.ind.rule) {
+        let mut v = Vec::new();
+        let mut p = cur;
+        while p < it.res.max && !per_missing.is_zero() && v.len() < gap::MAX_LEVELS {
+            p = (p + *per_missing).min(it.res.max);
+            v.push((p - cur) * factor);
+        }
+        return Candidate {
+            gains: Gains::Steps(v),
+            forced,
+        };
+    }
+    let Some(l) = &it.ladder else {
+        return Candidate {
+            gains: Gains::Steps(Vec::new()),
+            forced,
+        };
+    };
+    if l.continuous {
+        let above: Vec<&gap::Level> = l.levels.iter().filter(|x| x.points > cur).collect();
+        let top = above.last().map_or(cur, |x| x.points);
+        // The least positive points reachable: at the edge of the need for one granule more.
+        let granule = Decimal::new(1, 2);
+        let lowest = gap::need_for(&it.ind.rule, it.res.max, it.ind.floor, cur + granule)
+            .and_then(|n| {
+                let v = match it.value {
+                    Some(Val::Num(d)) => d,
+                    _ => Decimal::ZERO,
+                };
+                n.nearest(v, Decimal::new(1, 4))
+            })
+            .and_then(|v| gap::points_at(&it.ind.rule, Val::Num(v), it.res.max, it.ind.floor, 2))
+            .unwrap_or(cur + granule)
+            .max(cur + granule);
+        Candidate {
+            gains: Gains::Linear {
+                min: ((lowest - cur) * factor).min((top - cur) * factor),
+                max: ((top - cur) * factor).max(Decimal::ZERO),
+                granule: granule * factor,
+            },
+            forced,
+        }
+    } else {
+        Candidate {
+            gains: Gains::Steps(
+                l.levels
+                    .iter()
+                    .filter(|x| x.points > cur)
+                    .map(|x| (x.points - cur) * factor)
+                    .collect(),
+            ),
+            forced,
+        }
+    }
+}
+
+fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathStep {
+    let cur = it.res.points;
+    let to = if o.factor.is_zero() {
+        o.forced_points
+    } else {
+        round_points(cur + gain / o.factor, set.rounding)
+    };
+    let unit = it.ind.value_unit.as_deref();
+    let (_, vname) = value_name(set, it);
+    let current = shown_value(it);
+    let mut need = if let Rule::Checklist { .. } = it.ind.rule {
+        None
+    } else {
+        gap::need_for(&it.ind.rule, it.res.max, it.ind.floor, to).and_then(|n| match it.guard {
+            Some(g) => n.and(g),
+            None => Some(n),
+        })
+    };
+    if let Some((f, _)) = &o.forced {
+        need = Some(need.and_then(|n| n.and(*f)).unwrap_or(*f));
+    }
+    let text = match (&it.ind.rule, need) {
+        (Rule::Checklist { per_missing }, _) => {
+            let k = if per_missing.is_zero() {
+                Decimal::ZERO
+            } else {
+                ((to - cur) / *per_missing).ceil()
+            };
+            format!(
+                "{}:补齐{}项,{}→{}分",
+                it.ind.name,
+                show(k),
+                show(cur),
+                show(to)
+            )
+        }
+        (_, Some(n)) => format!(
+            "{}:{}{}需{}(现{}),{}→{}分",
+            it.ind.name,
+            if it.res.status == Status::MissingEvidence {
+                "补报佐证,"
+            } else {
+                ""
+            },
+            if vname == it.ind.name {
+                ""
+            } else {
+                vname.as_str()
+            },
+            n.text(unit),
+            current,
+            show(cur),
+            show(to)
+        ),
+        (_, None) => format!("{}:{}→{}分", it.ind.name, show(cur), show(to)),
+    };
+    let text = match &o.forced {
+        Some((_, v)) => format!("{text}(解除{v})"),
+        None => text,
+    };
+    PathStep {
+        id: it.ind.id.clone(),
+        name: it.ind.name.clone(),
+        office: office(it.ind),
+        value_name: vname,
+        current,
+        need,
+        from_points: cur,
+        to_points: to,
+        gain,
+        clears: o.forced.as_ref().map(|(_, v)| v.clone()),
+        text,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Missing evidence and inspection risk
+// ---------------------------------------------------------------------------------------
+
+/// Slots read, following derived values down to what they read.
+fn closure(set: &IndicatorSet, start: &[u32]) -> Vec<u32> {
+    let kind = set.unit_kind();
+    let mut all = Vec::new();
+    let mut stack = start.to_vec();
+    while let Some(s) = stack.pop() {
+        if all.contains(&s) {
+            continue;
+        }
+        all.push(s);
+        if s >= set.slots.derived && s < set.slots.points {
+            let d = (s - set.slots.derived) as usize;
+            if let Some(der) = kind.derived.get(d) {
+                stack.extend(der.expr.slots().iter().copied());
+            }
+        }
+    }
+    all
+}
+
+fn indicator_slots(ind: &Indicator) -> Vec<u32> {
+    let mut v = match &ind.input {
+        Input::Expr(e) => e.slots().to_vec(),
+        Input::Checklist(s) => s.clone(),
+        Input::Cases => Vec::new(),
+        Input::None => match &ind.rule {
+            Rule::Formula(f) => f.slots().to_vec(),
+            _ => Vec::new(),
+        },
+    };
+    if let Some(z) = &ind.zero_if {
+        v.extend(z.slots().iter().copied());
+    }
+    v
+}
+
+fn missing_fields(
+    set: &IndicatorSet,
+    r: &UnitResult,
+    slots: &ResultSlots<'_>,
+) -> Vec<MissingField> {
+    let kind = set.unit_kind();
+    let inds: Vec<(&Indicator, &IndicatorResult, Vec<u32>)> = set
+        .indicators
+        .iter()
+        .zip(&r.indicators)
+        .chain(
+            set.bonus
+                .iter()
+                .flat_map(|b| b.items.iter())
+                .zip(&r.bonus_items),
+        )
+        .map(|(i, res)| (i, res, closure(set, &indicator_slots(i))))
+        .collect();
+    let vetoes: Vec<(&str, Vec<u32>)> = set
+        .vetoes
+        .iter()
+        .map(|v| (v.id.as_str(), closure(set, v.when.slots())))
+        .collect();
+    let mut out = Vec::new();
+    for (fi, f) in kind.fields.iter().enumerate() {
+        if matches!(f.ty, FieldType::Text) {
+            continue;
+        }
+        let s = set.slots.fields + u32::try_from(fi).unwrap_or(0);
+        if slots.vals.get(s as usize).copied().flatten().is_some() {
+            continue;
+        }
+        let readers: Vec<&(&Indicator, &IndicatorResult, Vec<u32>)> = inds
+            .iter()
+            .filter(|(_, res, reads)| res.status != Status::NotApplicable && reads.contains(&s))
+            .collect();
+        let vs: Vec<String> = vetoes
+            .iter()
+            .filter(|(_, reads)| reads.contains(&s))
+            .map(|(id, _)| id.to_string())
+            .collect();
+        if readers.is_empty() && vs.is_empty() {
+            continue;
+        }
+        let at_stake = readers
+            .iter()
+            .filter(|(_, res, _)| res.status == Status::MissingEvidence)
+            .map(|(_, res, _)| res.max - res.points)
+            .sum();
+        out.push(MissingField {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            unit: f.unit.clone(),
+            indicators: readers.iter().map(|(i, _, _)| i.id.clone()).collect(),
+            vetoes: vs,
+            points_at_stake: at_stake,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.points_at_stake
+            .cmp(&a.points_at_stake)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
+}
+
+/// Set a unit's value in the evidence and in each phase's evidence.
+fn set_value(ev: &mut Evidence, unit: &str, slot: usize, v: Val) {
+    if let Some(u) = ev.units.iter_mut().find(|u| u.id == unit)
+        && let Some(x) = u.values.get_mut(slot)
+    {
+        *x = Some(v);
+    }
+    if let Some(last) = ev.phases.last_mut() {
+        set_value(last, unit, slot, v);
+    }
+}
+
+/// Re-score the unit with last year's correction applied to each corrected field in turn.
+fn risks(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    ctx: explain::Context<'_>,
+    ui: usize,
+    r: &UnitResult,
+    history: &[PriorCorrection],
+) -> Vec<Risk> {
+    let kind = set.unit_kind();
+    let mut out = Vec::new();
+    for c in history {
+        let Some(fi) = kind.fields.iter().position(|f| f.id == c.field) else {
+            continue;
+        };
+        let f = &kind.fields[fi];
+        let s = set.slots.fields as usize + fi;
+        // Already corrected this year (a correcting layer gave the value used): no risk left.
+        if f.layers.len() >= 2 {
+            let first_present = (0..f.layers.len()).find(|k| {
+                ev.units[ui]
+                    .values
+                    .get(f.layer_base as usize + k)
+                    .copied()
+                    .flatten()
+                    .is_some()
+            });
+            if first_present.is_some_and(|k| k + 1 < f.layers.len()) {
+                continue;
+            }
+        }
+        let now = match ev.units[ui].values.get(s).copied().flatten() {
+            Some(Val::Num(d)) => Some(d),
+            _ => None,
+        };
+        let diff = c.corrected - c.reported;
+        let corrected_now = now.map(|v| v + diff);
+        let mut after = None;
+        if let Some(v) = corrected_now {
+            let mut e2 = ev.clone();
+            let uid = &ev.units[ui].id;
+            set_value(&mut e2, uid, s, Val::Num(v));
+            after = crate::engine::assess_run(set, &e2, ctx.history, ctx.lower)
+                .ok()
+                .and_then(|a| a.units.into_iter().find(|u| &u.id == uid));
+        }
+        let unit = f.unit.as_deref();
+        let du = diff_unit(unit);
+        let Some(after) = after else {
+            out.push(Risk {
+                field: f.id.clone(),
+                name: f.name.clone(),
+                unit: f.unit.clone(),
+                now,
+                difference: diff,
+                corrected_now,
+                indicators: Vec::new(),
+                points_lost: Decimal::ZERO,
+                vetoes: Vec::new(),
+                grade_after: r.grade.clone(),
+                summary: format!("{}本年缺失,无法估计核查风险", f.name),
+            });
+            continue;
+        };
+        let changed: Vec<(String, f64, f64)> = r
+            .indicators
+            .iter()
+            .zip(&after.indicators)
+            .chain(r.bonus_items.iter().zip(&after.bonus_items))
+            .filter(|(a, b)| a.points != b.points)
+            .map(|(a, b)| {
+                (
+                    a.id.to_string(),
+                    rust_decimal::prelude::ToPrimitive::to_f64(&a.points).unwrap_or_default(),
+                    rust_decimal::prelude::ToPrimitive::to_f64(&b.points).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let lost = r.total - after.total;
+        let new_vetoes: Vec<String> = after
+            .vetoes
+            .iter()
+            .filter(|v| !r.vetoes.iter().any(|x| x.id == v.id))
+            .map(|v| v.id.clone())
+            .collect();
+        let summary = format!(
+            "{}自报{},若按上年核查差值{}{}修正为{},{}{}{}",
+            f.name,
+            now.map(|v| crate::gap::fmt_num(v, unit))
+                .unwrap_or_default(),
+            if diff >= Decimal::ZERO { "+" } else { "" },
+            format_args!("{}{du}", show(diff)),
+            corrected_now
+                .map(|v| crate::gap::fmt_num(v, unit))
+                .unwrap_or_default(),
+            if lost > Decimal::ZERO {
+                format!("将失{}分", show(lost))
+            } else if lost < Decimal::ZERO {
+                format!("将多得{}分", show(-lost))
+            } else {
+                "得分不变".to_string()
+            },
+            if new_vetoes.is_empty() {
+                String::new()
+            } else {
+                format!(",并触发{}", new_vetoes.join("、"))
+            },
+            if after.grade != r.grade {
+                format!(",等次变为{}", after.grade)
+            } else {
+                String::new()
+            }
+        );
+        out.push(Risk {
+            field: f.id.clone(),
+            name: f.name.clone(),
+            unit: f.unit.clone(),
+            now,
+            difference: diff,
+            corrected_now,
+            indicators: changed,
+            points_lost: lost,
+            vetoes: new_vetoes,
+            grade_after: after.grade.clone(),
+            summary,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.points_lost
+            .cmp(&a.points_lost)
+            .then_with(|| a.field.cmp(&b.field))
+    });
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Terminal summary
+// ---------------------------------------------------------------------------------------
+
+/// A short terminal summary of a self-assessment.
+pub fn render_summary(s: &SelfAssessment) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{} ({}) 自查自评 · {} · {}",
+        s.unit.name, s.unit.id, s.indicator_set.name, s.period
+    );
+    let _ = writeln!(
+        o,
+        "总分 {} / {} · 等次 {}{} · 排名 {}/{}",
+        show(s.total),
+        show(s.max_possible),
+        s.grade,
+        if s.grade != s.score_grade {
+            format!("(按分数为{})", s.score_grade)
+        } else {
+            String::new()
+        },
+        s.rank,
+        s.units
+    );
+    let _ = writeln!(
+        o,
+        "\n失分 共{}分,其中可挽回{}分",
+        show(s.lost_total),
+        show(s.recoverable_total)
+    );
+    for l in s.lost.iter().take(12) {
+        let _ = writeln!(
+            o,
+            "  {:>7}  {} {} [{}]{}",
+            format!("-{}", show(l.lost)),
+            l.id,
+            l.name,
+            l.kind.zh(),
+            l.office
+                .as_ref()
+                .map(|x| format!("  {x}"))
+                .unwrap_or_default()
+        );
+    }
+    if s.lost.len() > 12 {
+        let _ = writeln!(o, "  …另有{}项,见报告", s.lost.len() - 12);
+    }
+    let ng = &s.next_grade;
+    let _ = writeln!(
+        o,
+        "\n{}",
+        match &ng.target {
+            Some(t) => format!("提升到{t}"),
+            None => "等次".to_string(),
+        }
+    );
+    let _ = writeln!(o, "  {}", ng.summary);
+    for st in &ng.steps {
+        let _ = writeln!(
+            o,
+            "  {:>7}  {}",
+            if st.gain > Decimal::ZERO {
+                format!("+{}", show(st.gain.round_dp(2)))
+            } else {
+                String::new()
+            },
+            st.text
+        );
+    }
+    let _ = writeln!(o, "\n一票否决");
+    for v in &s.vetoes {
+        let tag = match (v.fired, v.mode) {
+            (true, VetoMode::Advisory) => "已触发·提示",
+            (true, _) => "已触发",
+            (false, _) if v.condition.holds.is_none() => "无法判断",
+            (false, _) => "未触发",
+        };
+        let _ = writeln!(o, "  [{tag}] {} {}:{}", v.id, v.name, v.condition.summary);
+    }
+    if !s.missing.is_empty() {
+        let _ = writeln!(o, "\n缺少佐证");
+        for m in &s.missing {
+            let _ = writeln!(
+                o,
+                "  {} {}:影响{}{},涉及{}分",
+                m.id,
+                m.name,
+                if m.indicators.is_empty() {
+                    "—".to_string()
+                } else {
+                    m.indicators.join("、")
+                },
+                if m.vetoes.is_empty() {
+                    String::new()
+                } else {
+                    format!(";否决规则{}无法判断", m.vetoes.join("、"))
+                },
+                show(m.points_at_stake)
+            );
+        }
+    }
+    if let Some(risk) = &s.risk {
+        let _ = writeln!(o, "\n核查风险(按上年核查差值)");
+        for x in risk {
+            let _ = writeln!(o, "  {}", x.summary);
+        }
+    }
+    let near: Vec<&ValueNeed> = s.needs.iter().take(8).collect();
+    if !near.is_empty() {
+        let _ = writeln!(o, "\n所需数值");
+        for n in near {
+            let _ = writeln!(o, "  {} {}:{}", n.id, n.name, n.summary);
+        }
+        if s.needs.len() > 8 {
+            let _ = writeln!(o, "  …共{}项,见报告", s.needs.len());
+        }
+    }
+    o
+}
+
+/// Escape text for HTML (element content and attribute values).
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+const CSS: &str = r#":root { --ink: #1b1b1b; --muted: #595959; --rule: #c9c6c0; --head: #efebe4; --accent: #8b1a1a; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { margin: 0; color: var(--ink); background: #f2f1ee;
+  font-family: "Microsoft YaHei", "微软雅黑", "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC",
+    "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei", SimSun, "宋体", sans-serif;
+  font-size: 14px; line-height: 1.55; }
+main { max-width: 1120px; margin: 0 auto; background: #fff; padding: 26px 34px 36px; }
+header.doc { border-bottom: 3px solid var(--accent); padding-bottom: 10px; margin-bottom: 14px; }
+.kicker { color: var(--accent); font-weight: 700; letter-spacing: .04em; font-size: 13px; }
+h1 { font-size: 25px; line-height: 1.3; margin: 2px 0 6px; }
+h1 small { font-size: 17px; color: var(--muted); font-weight: 400; margin-left: 8px; }
+h2 { font-size: 18px; margin: 26px 0 10px; padding-left: 9px; border-left: 5px solid var(--accent); }
+.meta { color: var(--muted); font-size: 13px; margin: 0; }
+.meta > span:not(:last-child)::after { content: "·"; color: #aaa; margin: 0 .45em; }
+.note { color: var(--muted); font-size: 12.5px; margin: 4px 0 8px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { border: 1px solid var(--rule); padding: 4px 6px; vertical-align: top; text-align: left; }
+thead th { background: var(--head); font-weight: 700; text-align: center; vertical-align: bottom; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.c { text-align: center; white-space: nowrap; }
+.id { color: var(--muted); font-size: 11.5px; font-family: Consolas, "DejaVu Sans Mono", monospace; }
+tbody tr:nth-child(even) td { background: #faf9f7; }
+.grade { display: inline-block; padding: 0 8px; border: 1px solid; border-radius: 3px; font-weight: 700; white-space: nowrap; }
+.gA { background: #d7efdc; color: #0f5323; border-color: #1b7a34; }
+.gB { background: #dbe7fa; color: #123d80; border-color: #1f5fbf; }
+.gC { background: #fdefc0; color: #5f3f00; border-color: #a36b00; }
+.gD { background: #f7d3d0; color: #861a14; border-color: #b3261e; }
+.tag { display: inline-block; padding: 0 5px; border-radius: 3px; font-size: 12px; font-weight: 700; white-space: nowrap; }
+.t-fired { background: #b3261e; color: #fff; }
+.t-advisory { background: #fff7d6; color: #5f3f00; border: 1px dashed #a36b00; }
+.t-near { background: #fdefc0; color: #5f3f00; }
+.t-ok { background: #e6f2e8; color: #0f5323; }
+.t-unknown { background: #ececec; color: #333; }
+.t-rec { background: #dbe7fa; color: #123d80; }
+.t-past { background: #ececec; color: #555; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 6px; }
+.card { flex: 1 1 130px; border: 1px solid var(--rule); border-radius: 4px; padding: 8px 12px; background: #fbfaf8; }
+.card .k { font-size: 12.5px; color: var(--muted); }
+.card .v { font-size: 26px; font-weight: 700; line-height: 1.25; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.card .v small { font-size: 14px; font-weight: 400; }
+.banner { border: 2px solid #b3261e; background: #fdeceb; border-radius: 4px; padding: 10px 14px; margin: 12px 0; }
+.banner.warn { border: 2px dashed #a36b00; background: #fff8dd; }
+.banner-title { font-size: 15px; font-weight: 700; margin-bottom: 4px; }
+.levels { margin: 0; padding-left: 1.2em; font-size: 12.5px; }
+.path td.gain { font-weight: 700; color: #136c2e; }
+.summary { font-size: 14.5px; font-weight: 700; margin: 6px 0; }
+footer.doc { margin-top: 24px; border-top: 1px solid var(--rule); padding-top: 6px; font-size: 11.5px; color: var(--muted); }
+@page { size: A4; margin: 12mm 11mm 13mm 11mm; }
+@media print {
+  body { background: #fff; font-size: 10pt; line-height: 1.45; }
+  main { max-width: none; padding: 0; }
+  h2 { margin-top: 12px; break-after: avoid; }
+  tr, .card, .banner, .cards { break-inside: avoid; }
+  thead { display: table-header-group; }
+  table { font-size: 8.6pt; }
+  th, td { padding: 2px 4px; }
+  .card .v { font-size: 19pt; }
+}
+"#;
+
+fn grade_class(grades: &[crate::result::GradeInfo], label: &str) -> &'static str {
+    match grades.iter().position(|g| g.label == label) {
+        Some(0) => "gA",
+        Some(1) => "gB",
+        Some(i) if i + 1 < grades.len() => "gC",
+        _ => "gD",
+    }
+}
+
+/// The self-assessment report as one self-contained HTML page (no scripts, no external
+/// resources; everything from evidence is escaped).
+pub fn render_html(s: &SelfAssessment) -> String {
+    let e = |x: &str| esc(x);
+    let mut o = String::new();
+    let title = format!("{} 自查自评报告 · {}", s.unit.name, s.period);
+    let _ = writeln!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"{}\">\n\
+<title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>",
+        e(&s.engine),
+        e(&title)
+    );
+    // Header.
+    let _ = writeln!(
+        o,
+        "<header class=\"doc\"><div class=\"kicker\">自查自评报告</div>\n<h1>{}<small>{}</small></h1>\n<p class=\"meta\"><span>{}</span><span>版本 {}</span><span>{}</span>{}{}</p></header>",
+        e(&s.unit.name),
+        e(&s.unit.id),
+        e(&s.indicator_set.name),
+        e(&s.indicator_set.version),
+        e(&s.period),
+        s.unit
+            .class_name
+            .as_ref()
+            .map(|c| format!("<span>{}</span>", e(c)))
+            .unwrap_or_default(),
+        s.unit
+            .peer_group_name
+            .as_ref()
+            .map(|c| format!("<span>{}</span>", e(c)))
+            .unwrap_or_default(),
+    );
+    let gc = |label: &str| grade_class(&s.grades, label);
+    let _ = writeln!(
+        o,
+        "<div class=\"cards\">\
+<div class=\"card\"><div class=\"k\">总分</div><div class=\"v\">{}<small> / {}</small></div></div>\
+<div class=\"card {}\"><div class=\"k\">等次</div><div class=\"v\">{}</div>{}</div>\
+<div class=\"card\"><div class=\"k\">排名</div><div class=\"v\">{}<small> / {}</small></div></div>\
+<div class=\"card\"><div class=\"k\">失分 / 可挽回</div><div class=\"v\">{}<small> / {}</small></div></div>\
+</div>",
+        show(s.total),
+        show(s.max_possible),
+        gc(&s.grade),
+        e(&s.grade),
+        if s.grade != s.score_grade {
+            format!("<div class=\"note\">按分数为{}</div>", e(&s.score_grade))
+        } else {
+            String::new()
+        },
+        s.rank,
+        s.units,
+        show(s.lost_total),
+        show(s.recoverable_total)
+    );
+    for v in s.vetoes.iter().filter(|v| v.fired) {
+        let _ = writeln!(
+            o,
+            "<div class=\"banner{}\"><div class=\"banner-title\">{} {} {}</div><div>{}</div><div class=\"note\">{}</div></div>",
+            if v.mode == VetoMode::Advisory {
+                " warn"
+            } else {
+                ""
+            },
+            if v.mode == VetoMode::Advisory {
+                "一票否决(提示)"
+            } else {
+                "一票否决"
+            },
+            e(&v.id),
+            e(&v.name),
+            e(&v.condition.summary),
+            e(&if v.mode == VetoMode::Advisory {
+                "仅提示,提请领导小组审议,不改变结果".to_string()
+            } else {
+                format!("后果:{}", v.effect)
+            })
+        );
+    }
+    // Path to the next grade.
+    let ng = &s.next_grade;
+    let _ = writeln!(
+        o,
+        "<h2>{}</h2>\n<p class=\"summary\">{}</p>",
+        match &ng.target {
+            Some(t) => format!("提升到{}的路径", e(t)),
+            None => "等次".to_string(),
+        },
+        e(&ng.summary)
+    );
+    if !ng.blockers.is_empty() {
+        o.push_str("<table><thead><tr><th>阻碍升级的一票否决</th><th>后果</th><th>解除条件</th></tr></thead><tbody>\n");
+        for b in &ng.blockers {
+            let _ = writeln!(
+                o,
+                "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td><td>{}</td></tr>",
+                e(&b.name),
+                e(&b.veto),
+                e(&b.effect),
+                if b.clearable {
+                    e(&b.requirements.join(";"))
+                } else {
+                    "否决情形为已发生的事件,本期无法解除".to_string()
+                }
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    if !ng.steps.is_empty() {
+        o.push_str("<table class=\"path\"><thead><tr><th>指标</th><th>负责</th><th>现值</th><th>需要</th><th>得分</th><th>总分增加</th></tr></thead><tbody>\n");
+        for st in &ng.steps {
+            let _ = writeln!(
+                o,
+                "<tr><td>{} <span class=\"id\">{}</span>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{} → {}</td><td class=\"num gain\">{}</td></tr>",
+                e(&st.name),
+                e(&st.id),
+                st.clears
+                    .as_ref()
+                    .map(|v| format!(" <span class=\"tag t-fired\">解除{}</span>", e(v)))
+                    .unwrap_or_default(),
+                e(st.office.as_deref().unwrap_or("")),
+                e(&st.current),
+                e(&match &st.need {
+                    Some(n) => format!("{}{}", st.value_name, n.text(unit_of(s, &st.id))),
+                    None => st.text.clone(),
+                }),
+                show(st.from_points),
+                show(st.to_points),
+                if st.gain > Decimal::ZERO {
+                    format!("+{}", show(st.gain.round_dp(2)))
+                } else {
+                    "—".into()
+                }
+            );
+        }
+        o.push_str("</tbody></table>\n");
+        if let (Some(t), Some(g)) = (ng.projected_total, &ng.projected_grade) {
+            let _ = writeln!(
+                o,
+                "<p class=\"note\">按上述改进,预计总分 {},等次 {}。</p>",
+                show(t),
+                e(g)
+            );
+        }
+    }
+    let _ = writeln!(o, "<p class=\"note\">方法:{}</p>", e(ng.method));
+    // Points lost.
+    o.push_str("<h2>失分情况(从大到小)</h2>\n<table><thead><tr><th>失分</th><th>指标</th><th>负责</th><th>类型</th><th>说明</th></tr></thead><tbody>\n");
+    for l in &s.lost {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"num\">−{}</td><td>{} <span class=\"id\">{}</span><div class=\"note\">{} / {}分</div></td><td>{}</td><td class=\"c\"><span class=\"tag {}\">{}</span></td><td>{}</td></tr>",
+            show(l.lost),
+            e(&l.name),
+            e(&l.id),
+            show(l.points),
+            show(l.max),
+            e(l.office.as_deref().unwrap_or("")),
+            if l.recoverable { "t-rec" } else { "t-past" },
+            l.kind.zh(),
+            e(&l.why)
+        );
+    }
+    if s.lost.is_empty() {
+        o.push_str("<tr><td colspan=\"5\">没有失分。</td></tr>\n");
+    }
+    o.push_str("</tbody></table>\n");
+    // Veto proximity.
+    o.push_str("<h2>一票否决余量(已触发的在前)</h2>\n<table><thead><tr><th>状态</th><th>规则</th><th>触发条件</th><th>当前情况与余量</th><th>后果</th></tr></thead><tbody>\n");
+    for v in &s.vetoes {
+        let (cls, tag) = match (v.fired, v.mode) {
+            (true, VetoMode::Advisory) => ("t-advisory", "已触发·提示"),
+            (true, _) => ("t-fired", "已触发"),
+            (false, _) if v.condition.holds.is_none() => ("t-unknown", "无法判断"),
+            (false, _)
+                if v.condition
+                    .relative
+                    .is_some_and(|r| r <= Decimal::new(5, 2)) =>
+            {
+                ("t-near", "接近")
+            }
+            (false, _) => ("t-ok", "未触发"),
+        };
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"c\"><span class=\"tag {cls}\">{tag}</span></td><td>{} <span class=\"id\">{}</span></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            e(&v.name),
+            e(&v.id),
+            e(&v.trigger),
+            e(&v.condition.summary),
+            e(&if v.mode == VetoMode::Advisory {
+                "仅提示".to_string()
+            } else {
+                v.effect.clone()
+            })
+        );
+    }
+    o.push_str("</tbody></table>\n");
+    // Values needed.
+    o.push_str("<h2>所需数值</h2>\n<p class=\"note\">每项指标从现有得分到满分(或最高分)各档所需的数值;按整步扣分的规则,\"高于\"表示必须超过该数值。</p>\n<table><thead><tr><th>指标</th><th>负责</th><th>现值 / 得分</th><th>满分所需</th><th>各档所需</th></tr></thead><tbody>\n");
+    for n in &s.needs {
+        let unit = n.unit.as_deref();
+        let shown: Vec<&NeedLevel> = if n.levels.len() > 12 {
+            let mut v: Vec<&NeedLevel> = n.levels.iter().take(6).collect();
+            v.extend(n.levels.iter().rev().take(3).rev());
+            v
+        } else {
+            n.levels.iter().collect()
+        };
+        let mut lv = String::from("<ul class=\"levels\">");
+        for (k, l) in shown.iter().enumerate() {
+            if n.levels.len() > 12 && k == 6 {
+                let _ = write!(lv, "<li>…(共{}档)</li>", n.levels.len());
+            }
+            let _ = write!(
+                lv,
+                "<li>{}:{}</li>",
+                show(l.points),
+                e(&match &l.need {
+                    Some(need) => need.text(unit),
+                    None => l.text.clone(),
+                })
+            );
+        }
+        lv.push_str("</ul>");
+        if let Some(r) = &n.rate {
+            let _ = write!(lv, "<div class=\"note\">{}</div>", e(r));
+        }
+        let _ = writeln!(
+            o,
+            "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td><td class=\"num\">{}<div class=\"note\">{} / {}分</div></td><td>{}</td><td>{}</td></tr>",
+            e(&n.name),
+            e(&n.id),
+            e(n.office.as_deref().unwrap_or("")),
+            e(&n.current),
+            show(n.points),
+            show(n.max),
+            e(&n.summary),
+            lv
+        );
+    }
+    if s.needs.is_empty() {
+        o.push_str("<tr><td colspan=\"5\">没有可再提高的指标。</td></tr>\n");
+    }
+    o.push_str("</tbody></table>\n");
+    // Missing evidence.
+    o.push_str("<h2>缺少的佐证</h2>\n");
+    if s.missing.is_empty() {
+        o.push_str("<p>指标体系所需的数据均已填报。</p>\n");
+    } else {
+        o.push_str("<table><thead><tr><th>数据项</th><th>影响的指标</th><th>无法判断的否决规则</th><th>涉及分数</th></tr></thead><tbody>\n");
+        for m in &s.missing {
+            let _ = writeln!(
+                o,
+                "<tr><td>{} <span class=\"id\">{}</span></td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                e(&m.name),
+                e(&m.id),
+                e(&m.indicators.join("、")),
+                e(&m.vetoes.join("、")),
+                show(m.points_at_stake)
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    if let Some(risk) = &s.risk {
+        o.push_str("<h2>核查风险</h2>\n<p class=\"note\">若本年核查(抽样调查、抽查)对自报数值的修正与上年相同,将失去的分数。</p>\n<table><thead><tr><th>数据项</th><th>上年修正</th><th>影响</th><th>失分</th></tr></thead><tbody>\n");
+        for x in risk {
+            let _ = writeln!(
+                o,
+                "<tr><td>{} <span class=\"id\">{}</span></td><td class=\"num\">{}{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                e(&x.name),
+                e(&x.field),
+                if x.difference >= Decimal::ZERO {
+                    "+"
+                } else {
+                    ""
+                },
+                show(x.difference),
+                e(&x.summary),
+                show(x.points_lost)
+            );
+        }
+        if risk.is_empty() {
+            o.push_str("<tr><td colspan=\"4\">没有上年核查修正记录。</td></tr>\n");
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    let _ = writeln!(
+        o,
+        "<footer class=\"doc\">{} · 指标体系 {} 版本 {} · <span class=\"id\">{}</span> · {}</footer>\n</main>\n</body>\n</html>",
+        e(&s.indicator_set.name),
+        e(&s.indicator_set.id),
+        e(&s.indicator_set.version),
+        e(&s.indicator_set.hash),
+        e(&s.engine)
+    );
+    o
+}
+
+fn unit_of<'a>(s: &'a SelfAssessment, id: &str) -> Option<&'a str> {
+    s.needs
+        .iter()
+        .find(|n| n.id == id)
+        .and_then(|n| n.unit.as_deref())
+}

@@ -665,6 +665,10 @@ fn wrap(set: &IndicatorSet, ev: &Evidence, units: Vec<UnitResult>) -> Assessment
                     (None, None) => None,
                 },
                 source: i.source.clone(),
+                window: (i.period > 0)
+                    .then(|| set.periods.get(i.period))
+                    .flatten()
+                    .map(|p| format!("{} {} 至 {}", p.name, p.from, p.to)),
             })
             .collect(),
         units,

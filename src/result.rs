@@ -297,6 +297,10 @@ pub struct IndicatorInfo {
     pub rule_text: String,
     pub office: Option<String>,
     pub source: Option<String>,
+    /// The item's own statistical window, when it is not the effective period
+    /// (e.g. `2011年度 2011-01-01 至 2011-12-31`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -703,9 +703,22 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) ->
         lost: show(i.lost),
         status: s.lang.status(i.status).to_string(),
         status_class: status_class(i.status),
-        rule_text: match info {
-            Some(x) if i.rule_text.is_empty() => x.rule_text.as_str().into(),
-            _ => i.rule_text.clone(),
+        rule_text: {
+            let text: Text = match info {
+                Some(x) if i.rule_text.is_empty() => x.rule_text.as_str().into(),
+                _ => i.rule_text.clone(),
+            };
+            // Items with their own statistical window say so.
+            match info.and_then(|x| x.window.as_deref()) {
+                Some(w) => {
+                    let label = match s.lang {
+                        crate::report::Lang::Zh => "统计期",
+                        crate::report::Lang::En => "Window",
+                    };
+                    format!("{text} [{label}: {w}]").into()
+                }
+                None => text,
+            }
         },
         inputs: inputs(&i.inputs, layers),
         reason: i.reason.to_string(),

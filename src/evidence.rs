@@ -504,6 +504,10 @@ pub fn read_paths_partial(paths: &[PathBuf]) -> (ReadEvidence, Vec<Diagnostic>) 
                 Some(Format::Workbook) => {
                     crate::excel::read_workbook(&name, &bytes, &mut out, &mut diags)
                 }
+                None if f.extension().is_some_and(|x| x == "json") => diags.push(Diagnostic::file(
+                    &name,
+                    "a JSON file is not evidence; if it is an earlier scorecard, give it with `--history FILE` (once per file) or `--history FOLDER`",
+                )),
                 None => diags.push(Diagnostic::file(
                     &name,
                     "unknown evidence format: expected .yaml, .yml, .csv, .tsv, .xlsx, .xls or .ods",

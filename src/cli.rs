@@ -96,7 +96,7 @@ pub enum Command {
     /// Score every unit and write scorecard.json and scorecard.csv (default: the shipped example).
     Assess(AssessArgs),
     /// Validate an indicator set and evidence without scoring; report every problem.
-    Check(InputArgs),
+    Check(CheckArgs),
     /// Run rule test cases (YAML) and report which pass.
     Test(TestArgs),
     /// Decide pass/fail, titles, exemptions and next year's plan for the leading group
@@ -169,6 +169,18 @@ pub struct AssessArgs {
     /// Do not write the HTML reports (index.html, units/*.html).
     #[arg(long)]
     pub no_html: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Indicator sets of other levels of the same run (see `assess --level`).
+    #[arg(long = "level", short = 'l', value_name = "FILE")]
+    pub levels: Vec<PathBuf>,
+    /// Earlier scorecards (see `assess --history`).
+    #[arg(long, value_name = "SCORECARD")]
+    pub history: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -557,20 +569,37 @@ fn assess(args: &AssessArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn check(args: &InputArgs) -> ExitCode {
-    match load_inputs(args) {
-        Ok((set, ev)) => {
-            crate::outln!(
-                "ok: {} {} (版本 {}): {} lines, {} indicators, {} vetoes; {} units ({} scored)",
-                set.id,
-                set.name,
-                set.version,
-                set.lines.len(),
-                set.indicators.len(),
-                set.vetoes.len(),
-                ev.units.len(),
-                ev.scored.len()
-            );
+fn check(args: &CheckArgs) -> ExitCode {
+    let run_args = AssessArgs {
+        input: InputArgs {
+            set: args.input.set.clone(),
+            evidence: args.input.evidence.clone(),
+        },
+        out: PathBuf::from("out"),
+        quiet: true,
+        levels: args.levels.clone(),
+        history: args.history.clone(),
+        lang: crate::report::Lang::Zh,
+        no_html: true,
+    };
+    match load_run(&run_args) {
+        Ok(run) => {
+            for (set, ev) in &run.levels {
+                crate::outln!(
+                    "ok: {} {} (版本 {}): {} lines, {} indicators, {} vetoes; {} units ({} scored)",
+                    set.id,
+                    set.name,
+                    set.version,
+                    set.lines.len(),
+                    set.indicators.len(),
+                    set.vetoes.len(),
+                    ev.units.len(),
+                    ev.scored.len()
+                );
+            }
+            if !run.history.is_empty() {
+                crate::outln!("ok: {} earlier scorecards", run.history.len());
+            }
             ExitCode::SUCCESS
         }
         Err(d) => invalid(&d),

@@ -1147,6 +1147,7 @@ fn score_unit(
         }
     }
     Ok(UnitResult {
+        documents: unit.documents.clone(),
         phases: Vec::new(),
         corrections,
         values: Values(values),

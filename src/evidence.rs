@@ -117,6 +117,23 @@ pub struct RawUnit {
     /// The phase these values belong to, when the set is assessed in phases.
     #[serde(default)]
     pub phase: Option<String>,
+    /// Document references (佐证材料) the unit submits.
+    #[serde(default)]
+    pub documents: Vec<Document>,
+}
+
+/// A document reference (佐证材料): the file a figure or a claim rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    /// 文号, e.g. 深人口计生〔2011〕12号.
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One case of the ledger as written.
@@ -204,6 +221,8 @@ pub struct Unit {
     /// Text fields (field index, text).
     pub texts: Vec<(usize, String)>,
     pub cases: Vec<Case>,
+    /// Document references (佐证材料).
+    pub documents: Vec<Document>,
     pub origin: Origin,
 }
 
@@ -247,6 +266,8 @@ pub struct ReadEvidence {
     pub unit_phase: BTreeMap<usize, String>,
     /// The phase of ledger rows, by index into `ledger`.
     pub ledger_phase: BTreeMap<usize, String>,
+    /// Document references that name their unit (from a list of documents).
+    pub documents: Vec<(String, Document, Origin)>,
 }
 
 /// Read YAML evidence text.
@@ -274,6 +295,10 @@ pub fn read_yaml(file: &str, text: &str, out: &mut ReadEvidence, diags: &mut Vec
     for u in raw.units.into_iter().chain(raw.unit) {
         if let Some(p) = &u.phase {
             out.unit_phase.insert(out.units.len(), p.clone());
+        }
+        for d in &u.documents {
+            out.documents
+                .push((u.id.value.clone(), d.clone(), at(u.id.referenced)));
         }
         let mut meta_origin = BTreeMap::new();
         for (k, v) in [
@@ -643,6 +668,7 @@ pub fn bind_in_run(
             }
         }
     }
+    parts[last].documents = read.documents.clone();
     for (i, row) in read.ledger.iter().enumerate() {
         let k = match read.ledger_phase.get(&i) {
             Some(p) => match phase_of(p) {
@@ -924,6 +950,7 @@ fn bind_one(
             values,
             texts,
             cases: Vec::new(),
+            documents: Vec::new(),
             origin: u.origin.clone(),
         });
     }
@@ -1002,6 +1029,12 @@ fn bind_one(
             note: c.note,
             in_period,
         });
+    }
+    for (unit, d, o) in read.documents {
+        match index.get(&unit) {
+            Some(i) => units[*i].documents.push(d),
+            None => diags.push(o.diag(format!("document for unknown unit `{unit}`"))),
+        }
     }
     // Case counts are known (zero when no case) for every unit of a declared kind.
     for u in &mut units {

@@ -33,10 +33,6 @@ pub const SKIPPED_SHEETS: &[&str] = &[
     "指标说明",
     "instructions",
     "readme",
-    "佐证材料",
-    "佐证文件",
-    "文件清单",
-    "documents",
 ];
 
 /// Read a workbook's sheets into `out`.

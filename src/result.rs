@@ -367,6 +367,9 @@ pub struct UnitResult {
     /// Every veto rule that fired (enforced and advisory).
     pub vetoes: Vec<VetoResult>,
     pub cases: Vec<CaseResult>,
+    /// Document references (佐证材料) the unit submitted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<crate::evidence::Document>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

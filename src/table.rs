@@ -89,6 +89,8 @@ pub enum TableKind {
     Units,
     /// One row per case.
     Ledger,
+    /// One row per document reference (佐证材料: 文号, 标题, 日期).
+    Documents,
 }
 
 pub(crate) const META_ID: &[&str] = &["id", "单位代码", "编号", "代码", "单位编码"];
@@ -109,6 +111,7 @@ pub(crate) const LEDGER_NOTE: &[&str] = &["note", "备注", "说明"];
 pub(crate) const LEDGER_REPORTED: &[&str] = &["reported", "上报日期", "报告日期"];
 pub(crate) const LEDGER_VERIFIED: &[&str] = &["verified", "是否查实", "查实"];
 pub(crate) const LEDGER_AMOUNT: &[&str] = &["amount", "金额"];
+pub(crate) const DOC_TITLE: &[&str] = &["title", "标题", "文件名称", "文件标题", "材料名称"];
 
 /// Words that mark a totals row rather than a unit.
 const TOTALS: &[&str] = &["合计", "总计", "小计"];
@@ -301,6 +304,8 @@ pub fn find_header(grid: &Grid) -> Option<Header> {
             .collect();
         let (kind, key_col) = if let Some(c) = find(&keys, LEDGER_TYPE) {
             (TableKind::Ledger, c)
+        } else if let Some(c) = find(&keys, DOC_TITLE) {
+            (TableKind::Documents, c)
         } else if let Some(c) = find(&keys, META_ID) {
             (TableKind::Units, c)
         } else {
@@ -420,7 +425,7 @@ pub fn read_grid(
     let name_col = find(&keys, META_NAME);
     let unit_col = match header.kind {
         TableKind::Units => Some(header.key_col),
-        TableKind::Ledger => find(&keys, LEDGER_UNIT),
+        TableKind::Ledger | TableKind::Documents => find(&keys, LEDGER_UNIT),
     };
     let rows: Vec<(usize, &Vec<Cell>)> = body()
         .filter(|(_, row)| !is_totals(row, &[unit_col, name_col]) && !is_footnote(row))
@@ -445,6 +450,7 @@ pub fn read_grid(
     match header.kind {
         TableKind::Units => read_units(&ctx, &header, &keys, &rows, out, diags),
         TableKind::Ledger => read_ledger(&ctx, &header, &keys, &rows, out, diags),
+        TableKind::Documents => read_documents(&ctx, &header, &keys, &rows, out, diags),
     }
     Some(header.kind)
 }
@@ -513,6 +519,77 @@ fn read_units(
                 .push((name.clone(), cell(row, c).raw(), ctx.origin(r, c)));
         }
         out.units.push(unit);
+    }
+}
+
+/// A list of document references (佐证材料): unit, 文号, 标题, 日期, 备注.
+fn read_documents(
+    ctx: &Ctx,
+    header: &Header,
+    keys: &[String],
+    rows: &[(usize, &Vec<Cell>)],
+    out: &mut ReadEvidence,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(unit_col) = find(keys, LEDGER_UNIT) else {
+        diags.push(ctx.diag(
+            header.last_row,
+            header.key_col,
+            "a list of documents needs a `unit` (单位代码) column",
+        ));
+        return;
+    };
+    let title_col = header.key_col;
+    let (ref_col, date_col, note_col) = (
+        find(keys, LEDGER_REF),
+        find(keys, LEDGER_DATE),
+        find(keys, LEDGER_NOTE),
+    );
+    let known = [Some(unit_col), Some(title_col), ref_col, date_col, note_col];
+    for (c, name) in header.names.iter().enumerate() {
+        if !name.is_empty() && !known.contains(&Some(c)) {
+            diags.push(ctx.diag(header.last_row, c, "unknown column in a list of documents"));
+        }
+    }
+    for &(r, row) in rows {
+        let text = |c: Option<usize>| {
+            c.map(|c| cell(row, c))
+                .filter(|x| !x.is_empty())
+                .map(Cell::text)
+        };
+        let unit = cell(row, unit_col).text();
+        if unit.is_empty() {
+            diags.push(ctx.diag(r, unit_col, "empty unit id"));
+            continue;
+        }
+        let Some(title) = text(Some(title_col)) else {
+            diags.push(ctx.diag(r, title_col, "empty document title"));
+            continue;
+        };
+        let date = match date_col.map(|c| cell(row, c)).filter(|x| !x.is_empty()) {
+            None => None,
+            Some(x) => match cell_date(x) {
+                Some(d) => Some(d),
+                None => {
+                    diags.push(ctx.diag(
+                        r,
+                        date_col.unwrap_or(0),
+                        "expected a date like 2011-05-03",
+                    ));
+                    None
+                }
+            },
+        };
+        out.documents.push((
+            unit,
+            crate::evidence::Document {
+                reference: text(ref_col),
+                title,
+                date,
+                note: text(note_col),
+            },
+            ctx.origin(r, unit_col),
+        ));
     }
 }
 

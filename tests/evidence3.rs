@@ -381,3 +381,45 @@ grades:
     // Streets pass with ≥ 60: s1, s2 → 2 of 4 = 50% → 50 points.
     assert_eq!(district.units[0].total, d("50"));
 }
+
+#[test]
+fn document_references_are_read_from_yaml_and_tables_and_reported() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let yaml = dir.path().join("ev.yaml");
+    std::fs::write(
+        &yaml,
+        "units:\n  - id: u1\n    peer_group: a\n    values: { births: 10, rate: 96 }\n    documents:\n      - { ref: 深人口计生〔2011〕12号, title: 关于印发示范区创建方案的通知, date: 2011-03-01 }\n",
+    )
+    .expect("write");
+    let csv = dir.path().join("docs.csv");
+    std::fs::write(
+        &csv,
+        "单位代码,文号,文件名称,日期,备注\nu1,深人口〔2011〕30号,年度考核自查报告,2011-10-08,自查自评\nnowhere,,<script>x</script>,,\n",
+    )
+    .expect("write");
+    let set = kaohe::load::load_set_str("t3.yaml", SET).expect("set");
+    let (read, problems) = kaohe::evidence::read_paths_partial(&[yaml.clone(), csv.clone()]);
+    let err = kaohe::evidence::bind_partial(&set, read, problems).expect_err("unknown unit");
+    assert!(
+        err.to_string()
+            .contains("document for unknown unit `nowhere`"),
+        "{err}"
+    );
+    std::fs::write(
+        &csv,
+        "单位代码,文号,文件名称,日期,备注\nu1,深人口〔2011〕30号,年度考核<自查>报告,2011-10-08,自查自评\n",
+    )
+    .expect("write");
+    let (read, problems) = kaohe::evidence::read_paths_partial(&[yaml, csv]);
+    let ev = kaohe::evidence::bind_partial(&set, read, problems).unwrap_or_else(|d| panic!("{d}"));
+    let a = kaohe::engine::assess(&set, &ev).expect("scores");
+    let docs = &a.units[0].documents;
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0].reference.as_deref(), Some("深人口计生〔2011〕12号"));
+    assert_eq!(docs[1].title, "年度考核<自查>报告");
+    assert_eq!(docs[1].note.as_deref(), Some("自查自评"));
+    let html =
+        kaohe::report::render_unit(&a, "u1", &kaohe::report::Options::default()).expect("html");
+    assert!(html.contains("佐证材料"));
+    assert!(html.contains("年度考核&lt;自查&gt;报告"), "escaped");
+}

@@ -528,8 +528,19 @@ pub(crate) struct UnitPage<'h> {
     pub bonus_total: String,
     pub bonus_capped: String,
     pub cases: Vec<CaseRow>,
+    /// Document references the unit submitted (佐证材料).
+    pub documents: Vec<DocRow>,
     pub corrections: Vec<CorrectionRow>,
     pub yoy: Option<Yoy>,
+}
+
+/// A document reference, as shown.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DocRow {
+    pub reference: String,
+    pub title: String,
+    pub date: String,
+    pub note: String,
 }
 
 /// A value several evidence layers gave, and the one used.
@@ -976,6 +987,16 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             String::new()
         },
         cases,
+        documents: u
+            .documents
+            .iter()
+            .map(|d| DocRow {
+                reference: d.reference.clone().unwrap_or_default(),
+                title: d.title.clone(),
+                date: d.date.map(|x| x.to_string()).unwrap_or_default(),
+                note: d.note.clone().unwrap_or_default(),
+            })
+            .collect(),
         corrections: u
             .corrections
             .iter()

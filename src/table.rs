@@ -304,7 +304,11 @@ pub fn find_header(grid: &Grid) -> Option<Header> {
             .collect();
         let (kind, key_col) = if let Some(c) = find(&keys, LEDGER_TYPE) {
             (TableKind::Ledger, c)
-        } else if let Some(c) = find(&keys, DOC_TITLE) {
+        } else if let Some(c) =
+            find(&keys, DOC_TITLE).filter(|_| find(&keys, LEDGER_UNIT).is_some())
+        {
+            // A title column beside a unit column: a list of documents (a lone 标题 cell is
+            // the title row above a table).
             (TableKind::Documents, c)
         } else if let Some(c) = find(&keys, META_ID) {
             (TableKind::Units, c)

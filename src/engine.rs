@@ -1184,6 +1184,20 @@ fn score_unit(
     })
 }
 
+/// The Chinese name of a finder level written as an id (`city` → 市级); other text as written.
+pub fn finder_zh(f: &str) -> &str {
+    match f {
+        "self" | "unit" => "本单位",
+        "village" => "村级",
+        "township" | "street" => "乡镇(街道)级",
+        "county" | "district" => "县(区)级",
+        "city" => "市级",
+        "province" => "省级",
+        "national" | "nation" | "state" => "国家级",
+        other => other,
+    }
+}
+
 /// Why a case of the ledger cost nothing by itself.
 fn uncharged_case(set: &IndicatorSet, c: &crate::evidence::Case) -> String {
     if !c.verified {
@@ -1687,7 +1701,7 @@ pub fn case_deduction(
         && let Some((_, m)) = p.finder_multiplier.iter().find(|(k, _)| k == f)
     {
         amount *= *m;
-        parts.push(format!("由{f}发现,×{}", show(*m)));
+        parts.push(format!("由{}发现,×{}", finder_zh(f), show(*m)));
     }
     if p.self_report_amnesty && c.self_reported {
         return (Decimal::ZERO, "本单位自查并如实上报,不扣分".to_string());

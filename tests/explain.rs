@@ -105,7 +105,7 @@ fn computation_steps_in_numbers() {
          每0.1个百分点扣0.3分,不足一步不计:0.35÷0.1=3.5 → 3步 | → 扣0.9分,40−0.9=39.1 | 得39.1分"
     );
     // A fourth child found by the city: (10 + 10) × 2 = 40.
-    assert!(steps("PG_OOP_MULTI").contains("严重程度4比基准3高1级,加扣10分,由city发现,×2,扣40分"));
+    assert!(steps("PG_OOP_MULTI").contains("严重程度4比基准3高1级,加扣10分,由市级发现,×2,扣40分"));
     assert!(steps("PG_OOP_MULTI").ends_with("共1例,合计扣40分 → 得10分"));
     // Zeroed by an event (the verified complaint's 是 overrides the self-report's 否).
     assert!(steps("PG_REWARD").starts_with("清零条件 reward_fraud:代入 是,成立"));

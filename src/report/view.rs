@@ -924,7 +924,11 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             case_type: c.case_type.clone(),
             severity: c.severity.map(|x| x.to_string()).unwrap_or_default(),
             date: c.date.map(|d| d.to_string()).unwrap_or_default(),
-            found_by: c.found_by.clone().unwrap_or_default(),
+            found_by: c
+                .found_by
+                .as_deref()
+                .map(|f| crate::engine::finder_zh(f).to_string())
+                .unwrap_or_default(),
             self_reported: c.self_reported,
             reference: c.reference.clone().unwrap_or_default(),
             deduction: show(c.deduction),

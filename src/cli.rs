@@ -84,7 +84,7 @@ pub const EXIT_INTERNAL: u8 = 70;
     name = "kaohe",
     version,
     about = "考核 — target-responsibility assessment: score units against a YAML indicator set",
-    long_about = "考核 — target-responsibility assessment.\n\nReads an indicator set (YAML) and evidence (YAML, CSV), scores every unit in parallel, and writes ranked scorecards.\nWith no arguments, `kaohe assess` runs the shipped default: the demonstration-district assessment of eight Shenzhen districts."
+    long_about = "考核 — target-responsibility assessment.\n\nReads an indicator set (YAML) and evidence (YAML, CSV, Excel), scores every unit in parallel, and writes ranked scorecards (JSON, CSV, Excel) and HTML reports with every point explained.\nWith no arguments, `kaohe assess` runs the shipped default: the demonstration-district assessment of eight Shenzhen districts and their 22 streets, with three years of history."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -93,7 +93,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Score every unit and write scorecard.json and scorecard.csv (default: the shipped example).
+    /// Score every unit; write scorecards (JSON, CSV, Excel) and HTML reports (default: the shipped example).
     Assess(AssessArgs),
     /// Validate an indicator set and evidence without scoring; report every problem.
     Check(CheckArgs),

@@ -60,9 +60,11 @@ fn main() {
     let a = kaohe::engine::assess(&set, &ev2).expect("scores");
     let t_score = t2.elapsed().as_secs_f64();
     let t3 = Instant::now();
-    let json = kaohe::output::scorecard_json(&a).expect("json");
+    let json_path = dir.path().join("out/scorecard.json");
+    kaohe::output::write_atomic_with(&json_path, |w| kaohe::output::write_scorecard_json(w, &a))
+        .expect("write");
+    let json_len = std::fs::metadata(&json_path).map(|m| m.len()).unwrap_or(0);
     let csv = kaohe::output::scorecard_csv(&a).expect("csv");
-    kaohe::output::write_atomic(&dir.path().join("out/scorecard.json"), &json).expect("write");
     kaohe::output::write_atomic(&dir.path().join("out/scorecard.csv"), &csv).expect("write");
     let t_write = t3.elapsed().as_secs_f64();
     let total = t.elapsed().as_secs_f64();
@@ -71,7 +73,7 @@ fn main() {
     println!("  score + rank        {t_score:>8.3} s");
     println!(
         "  write outputs       {t_write:>8.3} s  (scorecard.json {:.1} MB)",
-        json.len() as f64 / 1e6
+        json_len as f64 / 1e6
     );
     println!(
         "  total               {:>8.3} s  {:>10.0} units/s",

@@ -488,7 +488,6 @@ pub fn assess_run(run: &Run) -> Result<Vec<crate::result::Assessment>, Diagnosti
 /// Write one level's outputs into `dir`; returns the file names written.
 fn write_level(dir: &Path, a: &crate::result::Assessment) -> Result<Vec<String>, String> {
     let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
-        ("scorecard.json", output::scorecard_json(a)),
         ("scorecard.csv", output::scorecard_csv(a)),
         ("scorecard.xlsx", crate::excel::scorecard_xlsx(a)),
     ];
@@ -497,6 +496,11 @@ fn write_level(dir: &Path, a: &crate::result::Assessment) -> Result<Vec<String>,
         ready.push((name, bytes.map_err(|e| e.to_string())?));
     }
     let mut written = Vec::new();
+    // The JSON is streamed: at country scale it is gigabytes.
+    let json = dir.join("scorecard.json");
+    output::write_atomic_with(&json, |w| output::write_scorecard_json(w, a))
+        .map_err(|e| e.to_string())?;
+    written.push(json.display().to_string());
     for (name, bytes) in ready {
         output::write_atomic(&dir.join(name), &bytes).map_err(|e| e.to_string())?;
         written.push(dir.join(name).display().to_string());

@@ -45,10 +45,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 /// files stay readable and diffable and large runs stay small. Units are serialised in
 /// parallel and joined in rank order, so the bytes do not depend on the thread count.
 pub fn scorecard_json(a: &Assessment) -> Result<Vec<u8>, WriteError> {
+    let mut out = Vec::new();
+    write_scorecard_json(&mut out, a).map_err(|e| match e {
+        WriteError::Io { source, .. } => WriteError::Encode {
+            what: "scorecard.json",
+            message: source.to_string(),
+        },
+        other => other,
+    })?;
+    Ok(out)
+}
+
+/// Units serialised at a time: bounds memory on large runs while keeping both cores busy.
+const JSON_CHUNK: usize = 2048;
+
+/// Stream the scorecard JSON into `w`, serialising a chunk of units in parallel at a time.
+pub fn write_scorecard_json(w: &mut dyn Write, a: &Assessment) -> Result<(), WriteError> {
     use rayon::prelude::*;
     let enc = |e: serde_json::Error| WriteError::Encode {
         what: "scorecard.json",
         message: e.to_string(),
+    };
+    let io = |source| WriteError::Io {
+        path: PathBuf::from("scorecard.json"),
+        source,
     };
     let header = Assessment {
         units: Vec::new(),
@@ -61,26 +81,56 @@ pub fn scorecard_json(a: &Assessment) -> Result<Vec<u8>, WriteError> {
             message: "`units` must be the last field of the scorecard".into(),
         });
     };
-    let units: Vec<Vec<u8>> = a
-        .units
-        .par_iter()
-        .map(serde_json::to_vec)
-        .collect::<Result<_, _>>()
-        .map_err(enc)?;
-    let mut out =
-        Vec::with_capacity(prefix.len() + units.iter().map(|u| u.len() + 6).sum::<usize>() + 16);
-    out.extend_from_slice(prefix.as_bytes());
-    out.extend_from_slice(b"\"units\": [");
-    for (i, u) in units.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-        out.extend_from_slice(u);
+    w.write_all(prefix.as_bytes()).map_err(io)?;
+    w.write_all(b"\"units\": [").map_err(io)?;
+    let mut first = true;
+    for chunk in a.units.chunks(JSON_CHUNK) {
+        let parts: Vec<Vec<u8>> = chunk
+            .par_iter()
+            .map(serde_json::to_vec)
+            .collect::<Result<_, _>>()
+            .map_err(enc)?;
+        for u in parts {
+            w.write_all(if first { b"\n    " } else { b",\n    " })
+                .map_err(io)?;
+            w.write_all(&u).map_err(io)?;
+            first = false;
+        }
     }
-    out.extend_from_slice(if units.is_empty() {
-        b"]\n}\n"
-    } else {
-        b"\n  ]\n}\n"
-    });
-    Ok(out)
+    w.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
+        .map_err(io)?;
+    Ok(())
+}
+
+/// Write a file atomically from a writer callback: a temporary file beside it, then a rename.
+pub fn write_atomic_with(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+) -> Result<(), WriteError> {
+    let io = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".kaohe-tmp");
+    let tmp = PathBuf::from(tmp);
+    let result = (|| {
+        let file = std::fs::File::create(&tmp).map_err(io)?;
+        let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
+        f(&mut buf)?;
+        let file = buf.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).map_err(io)
 }
 
 /// The scorecard CSV: UTF-8 with a BOM so that Excel opens it correctly.

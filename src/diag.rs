@@ -11,10 +11,16 @@ use std::fmt;
 pub enum Place {
     /// 1-based line and column in a text file.
     Text { line: u64, column: u64 },
-    /// 1-based row of a table file and the column's header.
-    Row { row: u64, column: String },
-    /// A spreadsheet cell.
-    Cell { sheet: String, cell: String },
+    /// 1-based row of a table file and the column's header (shared by every cell of the column).
+    Row {
+        row: u64,
+        column: std::sync::Arc<str>,
+    },
+    /// A spreadsheet cell (the sheet name is shared by every cell of the sheet).
+    Cell {
+        sheet: std::sync::Arc<str>,
+        cell: String,
+    },
     /// The file as a whole.
     File,
 }
@@ -46,7 +52,7 @@ impl Diagnostic {
             file: file.to_string(),
             place: Place::Row {
                 row,
-                column: column.into(),
+                column: column.into().into(),
             },
             message: message.into(),
         }

@@ -168,14 +168,15 @@ pub struct RawCase {
 /// Where a piece of evidence was read.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Origin {
-    pub file: String,
+    /// The file name, shared by every value read from the file.
+    pub file: std::sync::Arc<str>,
     pub place: Place,
 }
 
 impl Origin {
     fn diag(&self, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
-            file: self.file.clone(),
+            file: self.file.to_string(),
             place: self.place.clone(),
             message: message.into(),
         }
@@ -285,8 +286,9 @@ pub fn read_yaml(file: &str, text: &str, out: &mut ReadEvidence, diags: &mut Vec
     if raw.period.is_some() {
         out.period = raw.period;
     }
+    let shared_file: std::sync::Arc<str> = file.into();
     let at = |s: serde_saphyr::Location| Origin {
-        file: file.to_string(),
+        file: shared_file.clone(),
         place: Place::Text {
             line: s.line(),
             column: s.column(),
@@ -1141,7 +1143,7 @@ fn place_text(o: &Origin) -> String {
         Place::Text { line, column } => format!("{}:{line}:{column}", o.file),
         Place::Row { row, .. } => format!("{} row {row}", o.file),
         Place::Cell { sheet, cell } => format!("{} {sheet}!{cell}", o.file),
-        Place::File => o.file.clone(),
+        Place::File => o.file.to_string(),
     }
 }
 

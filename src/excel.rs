@@ -75,7 +75,7 @@ pub fn read_workbook(
                 diags.push(Diagnostic {
                     file: file.to_string(),
                     place: Place::Cell {
-                        sheet: sheet.name.clone(),
+                        sheet: sheet.name.as_str().into(),
                         cell: "A1".into(),
                     },
                     message,

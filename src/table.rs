@@ -190,29 +190,52 @@ pub fn column_letters(mut c: usize) -> String {
 
 struct Ctx<'a> {
     grid: &'a Grid,
-    /// Header text of each column (for CSV places).
-    headers: Vec<String>,
+    /// Header text of each column (for CSV places), shared by every cell's origin: locations
+    /// cost no copies per cell.
+    shared_headers: Vec<std::sync::Arc<str>>,
+    shared_file: std::sync::Arc<str>,
+    shared_sheet: Option<std::sync::Arc<str>>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(grid: &'a Grid, headers: Vec<String>) -> Self {
+        let shared_headers = headers
+            .iter()
+            .enumerate()
+            .map(|(c, h)| {
+                if h.is_empty() {
+                    format!("#{}", c + 1).into()
+                } else {
+                    h.as_str().into()
+                }
+            })
+            .collect();
+        Self {
+            shared_file: grid.file.as_str().into(),
+            shared_sheet: grid.sheet.as_deref().map(Into::into),
+            grid,
+            shared_headers,
+        }
+    }
+
     fn origin(&self, row: usize, col: usize) -> Origin {
         Origin {
-            file: self.grid.file.clone(),
+            file: self.shared_file.clone(),
             place: self.place(row, col),
         }
     }
 
     fn place(&self, row: usize, col: usize) -> Place {
-        match &self.grid.sheet {
+        match &self.shared_sheet {
             Some(sheet) => Place::Cell {
                 sheet: sheet.clone(),
                 cell: format!("{}{}", column_letters(col), row + 1),
             },
             None => Place::Row {
                 row: row as u64 + 1,
-                column: match self.headers.get(col) {
-                    Some(h) if !h.is_empty() => h.clone(),
-                    _ => format!("#{}", col + 1),
+                column: match self.shared_headers.get(col) {
+                    Some(h) => h.clone(),
+                    None => format!("#{}", col + 1).into(),
                 },
             },
         }
@@ -368,7 +391,7 @@ pub fn read_grid(
             Some(sheet) => Diagnostic {
                 file: grid.file.clone(),
                 place: Place::Cell {
-                    sheet: sheet.clone(),
+                    sheet: sheet.as_str().into(),
                     cell: "A1".into(),
                 },
                 message: format!(
@@ -379,10 +402,7 @@ pub fn read_grid(
         });
         return None;
     };
-    let ctx = Ctx {
-        grid,
-        headers: header.names.clone(),
-    };
+    let ctx = Ctx::new(grid, header.names.clone());
     let data_start = header.last_row + 1;
     let width = header.names.len();
     let body = || {

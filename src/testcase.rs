@@ -118,7 +118,7 @@ fn run_case(set: &crate::model::IndicatorSet, file: &str, case: &TestCase) -> Ve
         .and_then(|m| m.id.clone())
         .unwrap_or_else(|| "test_unit".into());
     let origin = Origin {
-        file: file.to_string(),
+        file: file.into(),
         place: crate::diag::Place::File,
     };
     let mut read = ReadEvidence::default();

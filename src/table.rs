@@ -546,6 +546,29 @@ fn read_units(
     }
 }
 
+/// Read an optional cell with `parse`: `None` when empty; when present but unreadable, an
+/// error naming the cell and what was expected.
+fn opt_cell<T>(
+    ctx: &Ctx,
+    r: usize,
+    col: Option<usize>,
+    value: Option<&Cell>,
+    parse: impl Fn(&Cell) -> Option<T>,
+    expected: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let x = value?;
+    let parsed = parse(x);
+    if parsed.is_none() {
+        diags.push(ctx.diag(
+            r,
+            col.unwrap_or(0),
+            format!("expected {expected}, found `{}`", x.text()),
+        ));
+    }
+    parsed
+}
+
 /// A list of document references (佐证材料): unit, 文号, 标题, 日期, 备注.
 fn read_documents(
     ctx: &Ctx,
@@ -680,72 +703,52 @@ fn read_ledger(
             diags.push(ctx.diag(r, type_col, "empty case type"));
             continue;
         };
-        let severity = match get(sev_col) {
-            None => None,
-            Some(x) => match whole(x) {
-                Some(v) => Some(v),
-                None => {
-                    diags.push(ctx.diag(
-                        r,
-                        sev_col.unwrap_or(0),
-                        format!("expected a whole number ≥ 0, found `{}`", x.text()),
-                    ));
-                    None
-                }
-            },
-        };
-        let date = match get(date_col) {
-            None => None,
-            Some(x) => match cell_date(x) {
-                Some(d) => Some(d),
-                None => {
-                    diags.push(ctx.diag(
-                        r,
-                        date_col.unwrap_or(0),
-                        "expected a date like 2011-05-03",
-                    ));
-                    None
-                }
-            },
-        };
-        let self_reported = match get(self_col) {
-            None => false,
-            Some(x) => match cell_bool(x) {
-                Some(b) => b,
-                None => {
-                    diags.push(ctx.diag(r, self_col.unwrap_or(0), "expected 是/否 or true/false"));
-                    false
-                }
-            },
-        };
-        let reported = match get(reported_col) {
-            None => None,
-            Some(x) => match cell_date(x) {
-                Some(d) => Some(d),
-                None => {
-                    diags.push(ctx.diag(
-                        r,
-                        reported_col.unwrap_or(0),
-                        "expected a date like 2011-05-03",
-                    ));
-                    None
-                }
-            },
-        };
-        let verified = match get(verified_col) {
-            None => None,
-            Some(x) => match cell_bool(x) {
-                Some(b) => Some(b),
-                None => {
-                    diags.push(ctx.diag(
-                        r,
-                        verified_col.unwrap_or(0),
-                        "expected 是/否 or true/false",
-                    ));
-                    None
-                }
-            },
-        };
+        let severity = opt_cell(
+            ctx,
+            r,
+            sev_col,
+            get(sev_col),
+            whole,
+            "a whole number ≥ 0",
+            diags,
+        );
+        let date = opt_cell(
+            ctx,
+            r,
+            date_col,
+            get(date_col),
+            cell_date,
+            "a date like 2011-05-03",
+            diags,
+        );
+        let self_reported = opt_cell(
+            ctx,
+            r,
+            self_col,
+            get(self_col),
+            cell_bool,
+            "是/否 or true/false",
+            diags,
+        )
+        .unwrap_or(false);
+        let reported = opt_cell(
+            ctx,
+            r,
+            reported_col,
+            get(reported_col),
+            cell_date,
+            "a date like 2011-05-03",
+            diags,
+        );
+        let verified = opt_cell(
+            ctx,
+            r,
+            verified_col,
+            get(verified_col),
+            cell_bool,
+            "是/否 or true/false",
+            diags,
+        );
         let amount = match get(amount_col) {
             None => None,
             Some(Cell::Num(d)) => Some(*d),

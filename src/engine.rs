@@ -1760,11 +1760,7 @@ pub(crate) fn points_of(rule: &Rule, v: Val, max: Decimal) -> (Decimal, Decimal,
             inclusive,
             within,
         } => {
-            let beyond = match (zero_above, zero_below) {
-                (Some(a), _) => num > *a || (*inclusive && num == *a),
-                (None, Some(b)) => num < *b || (*inclusive && num == *b),
-                _ => false,
-            };
+            let beyond = threshold_beyond(*zero_above, *zero_below, *inclusive, num);
             if beyond {
                 zero
             } else {
@@ -1780,17 +1776,8 @@ pub(crate) fn points_of(rule: &Rule, v: Val, max: Decimal) -> (Decimal, Decimal,
             low_inclusive,
             high_inclusive,
         } => {
-            let lo_ok = if *low_inclusive {
-                num >= *low
-            } else {
-                num > *low
-            };
-            let hi_ok = if *high_inclusive {
-                num <= *high
-            } else {
-                num < *high
-            };
-            if lo_ok && hi_ok { max } else { zero }
+            let inside = band_contains(*low, *high, *low_inclusive, *high_inclusive, num);
+            if inside { max } else { zero }
         }
         Rule::Proportional { target } => {
             let ratio = num
@@ -1822,7 +1809,7 @@ pub(crate) fn points_of(rule: &Rule, v: Val, max: Decimal) -> (Decimal, Decimal,
         }
         Rule::Steps { rows, otherwise } => rows
             .iter()
-            .find(|r| r.min.is_none_or(|m| num >= m) && r.below.is_none_or(|b| num < b))
+            .find(|r| r.contains(num))
             .map_or(*otherwise, |r| r.points),
         Rule::PerCount { per, points } => {
             let n = num.checked_div(*per).unwrap_or_default().floor().max(zero);
@@ -1976,11 +1963,7 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> E
             inclusive,
             within,
         } => {
-            let beyond = match (zero_above, zero_below) {
-                (Some(a), _) => num > *a || (*inclusive && num == *a),
-                (None, Some(b)) => num < *b || (*inclusive && num == *b),
-                _ => false,
-            };
+            let beyond = threshold_beyond(*zero_above, *zero_below, *inclusive, num);
             if beyond {
                 let (word, lim) = match (zero_above, zero_below) {
                     (Some(a), _) => (
@@ -2020,16 +2003,7 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> E
             low_inclusive,
             high_inclusive,
         } => {
-            let lo_ok = if *low_inclusive {
-                num >= *low
-            } else {
-                num > *low
-            };
-            let hi_ok = if *high_inclusive {
-                num <= *high
-            } else {
-                num < *high
-            };
+            let inside = band_contains(*low, *high, *low_inclusive, *high_inclusive, num);
             let band = format!(
                 "{}{}~{}{}",
                 if *low_inclusive { "[" } else { "(" },
@@ -2037,7 +2011,7 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> E
                 fv(*high),
                 if *high_inclusive { "]" } else { ")" }
             );
-            if lo_ok && hi_ok {
+            if inside {
                 ok(
                     max,
                     format!("{name}{},在{band}之内,得满分{}分", fv(num), show(max)),
@@ -2127,7 +2101,7 @@ fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> E
         }
         Rule::Steps { rows, otherwise } => {
             for r in rows {
-                if r.min.is_none_or(|m| num >= m) && r.below.is_none_or(|b| num < b) {
+                if r.contains(num) {
                     let range = match (r.min, r.below) {
                         (Some(m), Some(b)) => format!("{}(含)至{}", fv(m), fv(b)),
                         (Some(m), None) => format!("{}及以上", fv(m)),

@@ -14,7 +14,7 @@ use crate::engine::{ResultSlots, fmt_val};
 use crate::evidence::Evidence;
 use crate::expr::view::{Comparison, Logic};
 use crate::expr::{Env, Val};
-use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope};
+use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope, band_contains};
 use crate::num::{round_points, show, steps};
 use crate::raw::{StepCount, VetoMode};
 use crate::result::{Assessment, CaseResult, InputValue, Status, UnitResult};
@@ -878,16 +878,7 @@ pub fn value_steps(
             low_inclusive,
             high_inclusive,
         } => {
-            let lo_ok = if *low_inclusive {
-                num >= *low
-            } else {
-                num > *low
-            };
-            let hi_ok = if *high_inclusive {
-                num <= *high
-            } else {
-                num < *high
-            };
+            let inside = band_contains(*low, *high, *low_inclusive, *high_inclusive, num);
             s.push(format!(
                 "满分区间{}{}~{}{},实际{} → {}",
                 if *low_inclusive { "[" } else { "(" },
@@ -895,13 +886,13 @@ pub fn value_steps(
                 f(*high),
                 if *high_inclusive { "]" } else { ")" },
                 f(num),
-                if lo_ok && hi_ok {
+                if inside {
                     "在区间内"
                 } else {
                     "不在区间内"
                 }
             ));
-            if lo_ok && hi_ok { max } else { Decimal::ZERO }
+            if inside { max } else { Decimal::ZERO }
         }
         Rule::Proportional { target } => {
             let ratio = num
@@ -1022,9 +1013,7 @@ pub fn value_steps(
                 table.join(";"),
                 show(*otherwise)
             ));
-            let hit = rows
-                .iter()
-                .position(|r| r.min.is_none_or(|m| num >= m) && r.below.is_none_or(|b| num < b));
+            let hit = rows.iter().position(|r| r.contains(num));
             match hit {
                 Some(i) => {
                     s.push(format!("实际{} → 第{}档", f(num), i + 1));

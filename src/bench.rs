@@ -46,7 +46,7 @@ pub fn replicate(set: &IndicatorSet, ev: &Evidence, n: usize) -> Evidence {
             if let Some(Val::Num(x)) = v
                 && !x.is_zero()
             {
-                let y = (*x + *x * nudge).round_dp(2).max(Decimal::ZERO);
+                let y = crate::num::round_points(*x + *x * nudge, 2).max(Decimal::ZERO);
                 *x = match fields[i].ty {
                     FieldType::Count => y.round(),
                     FieldType::Percent => y.min(Decimal::ONE_HUNDRED),

@@ -22,7 +22,7 @@ pub mod render;
 pub mod scorecard;
 
 use crate::diag::{Diagnostic, Diagnostics, Sink};
-use crate::num::show;
+use crate::num::{show, show_dp};
 use crate::title::{Event, EventKind, EventResult, Registry, Standing};
 use chrono::{Datelike, Months, NaiveDate};
 use policy::{Action, Policy, RawAward, RawCandidates, RawGate, RawTie, RawWhen, Stage, VetoScope};
@@ -1545,7 +1545,7 @@ impl<'a> Ctx<'a> {
                     "所辖{n}个单位中{}个持有{}({}%:{})",
                     holding.len(),
                     self.title_name(&t.value),
-                    show(share.round_dp(2)),
+                    show_dp(share, 2),
                     if holding.is_empty() {
                         "无".to_string()
                     } else {

@@ -8,7 +8,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::evidence::{Evidence, Unit};
 use crate::expr::{Env, EvalError, Val};
 use crate::model::*;
-use crate::num::{round_points, show, steps};
+use crate::num::{round_points, show, show_dp, steps};
 use crate::raw::{NaPolicy, OnMissing, VetoMode};
 use crate::result::*;
 use rayon::prelude::*;
@@ -718,7 +718,7 @@ pub fn fmt_val(v: &Val, unit: Option<&str>) -> String {
         Val::Bool(true) => "是".into(),
         Val::Bool(false) => "否".into(),
         Val::Num(d) => {
-            let d = d.round_dp(4);
+            let d = crate::num::round_points(*d, 4);
             format!("{}{}", show(d), unit.unwrap_or(""))
         }
     }
@@ -1599,8 +1599,8 @@ fn score_indicator(
                         status: Status::Scored,
                         reason: format!(
                             "水平得分率{}、进步得分率{},{}按{}:{}加权,系数{},计{}分{}",
-                            show(level.round_dp(4)),
-                            show(progress.round_dp(4)),
+                            show_dp(level, 4),
+                            show_dp(progress, 4),
                             if cond {
                                 "满足条件,"
                             } else {
@@ -1608,7 +1608,7 @@ fn score_indicator(
                             },
                             show(w[0]),
                             show(w[1]),
-                            show(coef.round_dp(4)),
+                            show_dp(coef, 4),
                             show(round_points(p, 2)),
                             if p > max {
                                 format!(",最高不超过本项目分{}分", show(max))

@@ -15,7 +15,7 @@ use crate::evidence::Evidence;
 use crate::expr::view::{Comparison, Logic};
 use crate::expr::{Env, Val};
 use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope, band_contains};
-use crate::num::{round_points, show, steps};
+use crate::num::{round_points, show, show_dp, steps};
 use crate::raw::{StepCount, VetoMode};
 use crate::result::{Assessment, CaseResult, InputValue, Status, UnitResult};
 use rust_decimal::Decimal;
@@ -294,7 +294,7 @@ fn fv(d: Decimal, unit: Option<&str>) -> String {
 }
 
 fn p2(d: Decimal) -> String {
-    show(d.round_dp(2))
+    show_dp(d, 2)
 }
 
 /// Rule shape name as written in the YAML.
@@ -485,7 +485,7 @@ fn value_lookup<'s>(
     move |word: &str| {
         let s = (0..set.slots.len).find(|&s| set.slot_name(s).0 == word)?;
         Some(match slots.vals.get(s as usize).copied().flatten() {
-            Some(Val::Num(d)) => show(d.round_dp(4)),
+            Some(Val::Num(d)) => show_dp(d, 4),
             Some(Val::Bool(b)) => if b { "是" } else { "否" }.into(),
             None => "缺失".into(),
         })
@@ -682,7 +682,7 @@ fn finish(
     }
     let rounded = round_points(p, set.rounding);
     if rounded != p.normalize() {
-        let shown = p.round_dp(6);
+        let shown = crate::num::round_points(p, 6);
         notes.push(format!(
             "{}{}四舍五入到{}位小数",
             show(shown),
@@ -816,15 +816,15 @@ pub fn value_steps(
                     count_word(d.count),
                     show(gap),
                     show(d.per),
-                    show((gap / d.per).round_dp(4)),
-                    show(n.round_dp(4))
+                    show_dp(gap / d.per, 4),
+                    show_dp(n, 4)
                 ));
                 let ded = n * d.points + d.base;
                 if d.base > Decimal::ZERO {
                     s.push(format!(
                         "另达到目标即扣{}分:{}×{}+{}={}分",
                         show(d.base),
-                        show(n.round_dp(4)),
+                        show_dp(n, 4),
                         show(d.points),
                         show(d.base),
                         p2(ded)
@@ -964,7 +964,7 @@ pub fn value_steps(
                     show(*per),
                     show(*add),
                     count_word(*count),
-                    show(n.round_dp(4)),
+                    show_dp(n, 4),
                     p2(gain),
                     if n * *add > *extra_cap {
                         format!("(最多加{}分)", show(*extra_cap))
@@ -988,7 +988,7 @@ pub fn value_steps(
                     show(*per),
                     show(*deduct),
                     count_word(*count),
-                    show(n.round_dp(4)),
+                    show_dp(n, 4),
                     p2(d)
                 ));
                 s.push(format!("→ {}−{}={}", show(max), p2(d), p2(max - d)));
@@ -1455,7 +1455,7 @@ pub fn condition(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env) -> Condition 
                             Comparison::Lt | Comparison::Le => "低于",
                             _ => "高于",
                         };
-                        format!("{side}触发线{}{du}", show(d.round_dp(4)))
+                        format!("{side}触发线{}{du}", show_dp(d, 4))
                     };
                     format!("{name}{},触发线{line},已成立({how})", shown(&a))
                 }
@@ -1470,9 +1470,9 @@ pub fn condition(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env) -> Condition 
                     } else if d.is_zero() {
                         "恰在触发线上,再越过即触发".to_string()
                     } else if strict {
-                        format!("余量{}{du}", show(d.round_dp(4)))
+                        format!("余量{}{du}", show_dp(d, 4))
                     } else {
-                        format!("余量{}{du}(达到即触发)", show(d.round_dp(4)))
+                        format!("余量{}{du}(达到即触发)", show_dp(d, 4))
                     };
                     format!("{name}{},触发线{line},{how}", shown(&a))
                 }

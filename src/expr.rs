@@ -25,7 +25,7 @@
 use std::fmt;
 
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
+use rust_decimal::{Decimal, MathematicalOps};
 
 pub mod view;
 
@@ -1306,7 +1306,7 @@ fn fn1(f: NumFn, a: Decimal) -> Result<Decimal, EvalError> {
 
 /// Rounds half away from zero ("四舍五入").
 fn round(a: Decimal, dp: u32) -> Decimal {
-    a.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+    crate::num::round_half_up(a, dp)
 }
 
 fn extreme(is_max: bool, args: &[NumNode], env: &dyn Env) -> Result<Decimal, EvalError> {

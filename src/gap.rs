@@ -8,7 +8,7 @@
 
 use crate::expr::Val;
 use crate::model::{Deduct, Rule};
-use crate::num::{round_points, show};
+use crate::num::{round_points, show_dp};
 use crate::raw::StepCount;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -224,7 +224,7 @@ fn tighter_high(a: Bound, b: Bound) -> Bound {
 
 /// A number with its unit of measure, trailing zeros removed.
 pub fn fmt_num(d: Decimal, unit: Option<&str>) -> String {
-    format!("{}{}", show(d.round_dp(4)), unit.unwrap_or(""))
+    format!("{}{}", show_dp(d, 4), unit.unwrap_or(""))
 }
 
 /// The points a value rule gives a value, as the engine scores it: the rule's points

@@ -10,11 +10,22 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 pub use rust_decimal::Decimal as Dec;
 
-/// Round points half away from zero ("四舍五入") to `dp` decimals. The only rounding rule.
+/// Round half away from zero ("四舍五入") to `dp` decimals: the one rounding rule, for points
+/// and for every number shown. (`Decimal::round_dp` is banker's rounding and is banned in
+/// `clippy.toml`.)
+#[allow(clippy::disallowed_methods)]
+pub fn round_half_up(value: Decimal, dp: u32) -> Decimal {
+    value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Round points half away from zero ("四舍五入") to `dp` decimals, without trailing zeros.
 pub fn round_points(value: Decimal, dp: u32) -> Decimal {
-    value
-        .round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
-        .normalize()
+    round_half_up(value, dp).normalize()
+}
+
+/// Display a number rounded half away from zero to at most `dp` decimals (`2.345` → `2.35`).
+pub fn show_dp(value: Decimal, dp: u32) -> String {
+    show(round_points(value, dp))
 }
 
 /// Display a decimal without trailing zeros (`7.60` → `7.6`, `95.0` → `95`).
@@ -74,5 +85,7 @@ mod tests {
         assert_eq!(round_points(dec!(89.995), 2), dec!(90));
         assert_eq!(show(dec!(7.60)), "7.6");
         assert_eq!(show(dec!(95.0)), "95");
+        assert_eq!(show_dp(dec!(2.345), 2), "2.35");
+        assert_eq!(show_dp(dec!(-2.345), 2), "-2.35");
     }
 }

@@ -27,7 +27,7 @@ use crate::expr::view::{Comparison, Logic};
 use crate::expr::{Env, Val};
 use crate::gap::{self, Candidate, Direction, Gains, Ladder, Need};
 use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope};
-use crate::num::{round_points, show};
+use crate::num::{round_points, show, show_dp};
 use crate::raw::{FieldType, NaPolicy, VetoMode};
 use crate::result::{Assessment, IndicatorResult, Status, UnitResult};
 use rust_decimal::Decimal;
@@ -694,7 +694,7 @@ fn losses(
         let why = match phase_weight {
             Some(_) if rec > Decimal::ZERO && rec < lost => format!(
                 "{why}(其中最后阶段可挽回{}分,其余为前期阶段失分)",
-                show(rec.round_dp(2))
+                show_dp(rec, 2)
             ),
             _ => why,
         };
@@ -799,7 +799,7 @@ fn rate(rule: &Rule, max: Decimal, unit: Option<&str>) -> Option<String> {
 }
 
 fn p2(d: Decimal) -> String {
-    show(d.round_dp(2))
+    show_dp(d, 2)
 }
 
 fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
@@ -1369,7 +1369,7 @@ fn next_grade(
                 format!("{};", clears.join(";"))
             },
             show(cutoff),
-            show(need.max(Decimal::ZERO).round_dp(2)),
+            show_dp(need.max(Decimal::ZERO), 2),
             ng.steps.iter().filter(|s| s.gain > Decimal::ZERO).count(),
             projected,
             ng.projected_grade.clone().unwrap_or_default()
@@ -1377,9 +1377,9 @@ fn next_grade(
         _ => format!(
             "距{label}线({})差{}分;即使下列各项全部改进(共{}分),总分最多{},本考核期内无法达到",
             show(cutoff),
-            show(need.round_dp(2)),
-            show(p.total.round_dp(2)),
-            show(total.round_dp(2))
+            show_dp(need, 2),
+            show_dp(p.total, 2),
+            show_dp(total, 2)
         ),
     };
     ng
@@ -1844,7 +1844,7 @@ pub fn render_summary(s: &SelfAssessment) -> String {
             o,
             "  {:>7}  {}",
             if st.gain > Decimal::ZERO {
-                format!("+{}", show(st.gain.round_dp(2)))
+                format!("+{}", show_dp(st.gain, 2))
             } else {
                 String::new()
             },
@@ -2120,7 +2120,7 @@ pub fn render_html(s: &SelfAssessment) -> String {
                 show(st.from_points),
                 show(st.to_points),
                 if st.gain > Decimal::ZERO {
-                    format!("+{}", show(st.gain.round_dp(2)))
+                    format!("+{}", show_dp(st.gain, 2))
                 } else {
                     "—".into()
                 }

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 fn num(values: &[(String, Option<Val>)], id: &str) -> Decimal {
     match values.iter().find(|(k, _)| k == id).and_then(|(_, v)| *v) {
-        Some(Val::Num(d)) => d.round_dp(2),
+        Some(Val::Num(d)) => kaohe::num::round_half_up(d, 2),
         other => panic!("{id}: {other:?}"),
     }
 }

@@ -119,10 +119,7 @@ pub(crate) fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
 
 /// A percentage with one decimal, e.g. `94.5%`.
 pub(crate) fn show_pct(p: Decimal) -> String {
-    format!(
-        "{}%",
-        show(p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
-    )
+    format!("{}%", crate::num::show_dp(p, 1))
 }
 
 /// A signed change, e.g. `+12.5`, `-3`, `±0`.

@@ -8,9 +8,10 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::evidence::{Evidence, Unit};
 use crate::expr::{Env, EvalError, Val};
 use crate::model::*;
-use crate::num::{round_points, show, show_dp, steps};
+use crate::num::{round_points, show};
 use crate::raw::{NaPolicy, OnMissing, VetoMode};
 use crate::result::*;
+use crate::rules;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -712,39 +713,6 @@ pub fn rank(units: &mut [UnitResult]) {
     }
 }
 
-/// Display a value with its unit of measure.
-pub fn fmt_val(v: &Val, unit: Option<&str>) -> String {
-    match v {
-        Val::Bool(true) => "是".into(),
-        Val::Bool(false) => "否".into(),
-        Val::Num(d) => {
-            let d = crate::num::round_points(*d, 4);
-            format!("{}{}", show(d), unit.unwrap_or(""))
-        }
-    }
-}
-
-/// The unit in which a difference of this value is spoken ("个百分点" for %).
-fn diff_unit(unit: Option<&str>) -> String {
-    match unit {
-        Some("%") => "个百分点".into(),
-        Some("‰") => "个千分点".into(),
-        Some(u) => u.into(),
-        None => String::new(),
-    }
-}
-
-/// Points with their explanation in words (the explaining path, [`apply`]).
-struct Explained {
-    #[cfg_attr(not(test), allow(dead_code))]
-    points: Decimal,
-    #[allow(dead_code)]
-    status: Status,
-    reason: String,
-    #[allow(dead_code)]
-    extra: Decimal,
-}
-
 struct Scored {
     points: Decimal,
     status: Status,
@@ -1184,20 +1152,6 @@ fn score_unit(
     })
 }
 
-/// The Chinese name of a finder level written as an id (`city` → 市级); other text as written.
-pub fn finder_zh(f: &str) -> &str {
-    match f {
-        "self" | "unit" => "本单位",
-        "village" => "村级",
-        "township" | "street" => "乡镇(街道)级",
-        "county" | "district" => "县(区)级",
-        "city" => "市级",
-        "province" => "省级",
-        "national" | "nation" | "state" => "国家级",
-        other => other,
-    }
-}
-
 /// Why a case of the ledger cost nothing by itself.
 fn uncharged_case(set: &IndicatorSet, c: &crate::evidence::Case) -> String {
     if !c.verified {
@@ -1301,35 +1255,16 @@ fn reads_of(set: &IndicatorSet, ind: &Indicator) -> Vec<u32> {
     let direct: Vec<u32> = match &ind.input {
         Input::Expr(e) => e.slots().to_vec(),
         Input::Checklist(s) => s.clone(),
-        Input::Cases => match &ind.rule {
-            Rule::PerCase(p) => p
-                .case_types
-                .iter()
-                .map(|t| {
-                    set.unit_kind()
-                        .case_slot(set.case_types.len(), ind.period, *t, false)
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-        Input::None => match &ind.rule {
-            Rule::Formula(f) => f.slots().to_vec(),
-            Rule::LevelProgress(lp) => {
-                let mut v: Vec<u32> = lp
-                    .level
-                    .slots()
-                    .iter()
-                    .chain(lp.progress.slots())
-                    .chain(lp.when.slots())
-                    .chain(lp.coefficient.iter().flat_map(|c| c.slots()))
-                    .copied()
-                    .collect();
-                v.sort_unstable();
-                v.dedup();
-                v
-            }
-            _ => Vec::new(),
-        },
+        Input::Cases => ind
+            .rule
+            .case_types()
+            .iter()
+            .map(|t| {
+                set.unit_kind()
+                    .case_slot(set.case_types.len(), ind.period, *t, false)
+            })
+            .collect(),
+        Input::None => ind.rule.expr_slots(),
     };
     closure(set, &direct)
 }
@@ -1370,17 +1305,11 @@ fn score_indicator(
     let inputs = inputs_closed(set, cat, &names.reads, vals);
     let mut charges = Vec::new();
     let done = move |s: Scored| -> IndicatorResult {
-        let hi = max + s.extra;
-        let mut p = s.points;
-        if p > hi {
-            p = hi;
-        }
-        if let Some(f) = ind.floor
-            && p < f
-        {
-            p = f;
-        }
-        let p = round_points(p, set.rounding);
+        let raw = crate::rules::Raw {
+            points: s.points,
+            extra: s.extra,
+        };
+        let p = crate::rules::finish(raw, max, ind.floor, set.rounding).points;
         IndicatorResult {
             id: names.id.clone(),
             name: names.name.clone(),
@@ -1476,10 +1405,10 @@ fn score_indicator(
             Err(EvalError::Missing(s)) => missing(s, errors),
             Err(err) => undefined(err),
             Ok(v) => {
-                let (points, extra, ok) = points_of(rule, v, max);
+                let raw = rule.raw(v, max);
                 Scored {
-                    points,
-                    status: if ok {
+                    points: raw.map_or(Decimal::ZERO, |r| r.points),
+                    status: if raw.is_some() {
                         Status::Scored
                     } else {
                         Status::Undefined
@@ -1491,50 +1420,22 @@ fn score_indicator(
                         value: v,
                         max,
                     },
-                    extra,
+                    extra: raw.map_or(Decimal::ZERO, |r| r.extra),
                 }
             }
         },
-        (Input::Checklist(items), Rule::Checklist { per_missing }) => {
-            let mut lacking = Vec::new();
-            let mut miss = None;
-            for &s in items {
-                match vals.get(s as usize).copied().flatten() {
-                    Some(Val::Bool(true)) => {}
-                    Some(_) => lacking.push(set.slot_name(s).1),
-                    None => {
-                        miss = Some(s);
-                        break;
-                    }
-                }
-            }
-            match miss {
-                Some(s) => missing(s, errors),
-                None if lacking.is_empty() => Scored {
-                    points: max,
+        (Input::Checklist(items), Rule::Checklist(cl)) => match cl.trace(items, vals) {
+            rules::checklist::Trace::Missing(s) => missing(s, errors),
+            rules::checklist::Trace::Read { items, lacking } => {
+                let names: Vec<String> = lacking.iter().map(|s| set.slot_name(*s).1).collect();
+                Scored {
+                    points: cl.points(max, lacking.len()),
                     status: Status::Scored,
-                    reason: format!("{}项齐全,得满分{}分", items.len(), show(max)).into(),
+                    reason: cl.reason(max, items, &names).into(),
                     extra: Decimal::ZERO,
-                },
-                None => {
-                    let d = *per_missing * Decimal::from(lacking.len());
-                    Scored {
-                        points: max - d,
-                        status: Status::Scored,
-                        reason: format!(
-                            "缺{}项({}),每项扣{}分,共扣{}分{}",
-                            lacking.len(),
-                            lacking.join("、"),
-                            show(*per_missing),
-                            show(d),
-                            if d > max { ",扣完为止" } else { "" }
-                        )
-                        .into(),
-                        extra: Decimal::ZERO,
-                    }
                 }
             }
-        }
+        },
         (Input::Cases, Rule::PerCase(p)) => {
             let mut total = Decimal::ZERO;
             let mut n = 0usize;
@@ -1545,7 +1446,7 @@ fn score_indicator(
                     continue;
                 }
                 n += 1;
-                let (amount, why) = case_deduction(p, c, window.to);
+                let (amount, why) = rules::per_case::case_deduction(p, c, window.to);
                 total += amount;
                 charges.push((ci, amount, why));
             }
@@ -1557,610 +1458,36 @@ fn score_indicator(
             Scored {
                 points: max - total,
                 status: Status::Scored,
-                reason: if n == 0 {
-                    format!("无{}案例,得满分{}分", names.join("、"), show(max))
-                } else {
-                    format!(
-                        "{}共{}例,扣{}分{}",
-                        names.join("、"),
-                        n,
-                        show(total),
-                        if total > max { ",扣完为止" } else { "" }
-                    )
-                }
-                .into(),
+                reason: p.reason(&names, n, total, max).into(),
                 extra: Decimal::ZERO,
             }
         }
-        (Input::None, Rule::LevelProgress(lp)) => {
-            let clamp01 = |d: Decimal| d.clamp(Decimal::ZERO, Decimal::ONE);
-            let parts = (|| -> Result<(Decimal, Decimal, bool, Decimal), EvalError> {
-                let level = clamp01(lp.level.eval_num(&env)?);
-                let progress = clamp01(lp.progress.eval_num(&env)?);
-                let cond = lp.when.eval_bool(&env)?;
-                let coef = match &lp.coefficient {
-                    Some(c) => c.eval_num(&env)?,
-                    None => Decimal::ONE,
-                };
-                Ok((level, progress, cond, coef))
-            })();
-            match parts {
-                Err(EvalError::Missing(s)) => missing(s, errors),
-                Err(e) => undefined(e),
-                Ok((level, progress, cond, coef)) => {
-                    let w = if cond { lp.weights } else { lp.otherwise };
-                    let wsum = w[0] + w[1];
-                    let frac = (w[0] * level + w[1] * progress)
-                        .checked_div(wsum)
-                        .unwrap_or_default();
-                    let p = max * frac * coef;
-                    Scored {
-                        points: p,
-                        status: Status::Scored,
-                        reason: format!(
-                            "水平得分率{}、进步得分率{},{}按{}:{}加权,系数{},计{}分{}",
-                            show_dp(level, 4),
-                            show_dp(progress, 4),
-                            if cond {
-                                "满足条件,"
-                            } else {
-                                "不满足条件,"
-                            },
-                            show(w[0]),
-                            show(w[1]),
-                            show_dp(coef, 4),
-                            show(round_points(p, 2)),
-                            if p > max {
-                                format!(",最高不超过本项目分{}分", show(max))
-                            } else {
-                                String::new()
-                            }
-                        )
-                        .into(),
-                        extra: Decimal::ZERO,
-                    }
-                }
-            }
-        }
-        (Input::None, Rule::Formula(f)) => match f.eval_num(&env) {
+        (Input::None, Rule::LevelProgress(lp)) => match lp.trace(&env, max) {
+            Err(EvalError::Missing(s)) => missing(s, errors),
+            Err(e) => undefined(e),
+            Ok(t) => Scored {
+                points: t.points,
+                status: Status::Scored,
+                reason: t.reason(max).into(),
+                extra: Decimal::ZERO,
+            },
+        },
+        (Input::None, Rule::Formula(f)) => match f.points(&env) {
             Err(EvalError::Missing(s)) => missing(s, errors),
             Err(e) => undefined(e),
             Ok(p) => Scored {
                 points: p,
                 status: Status::Scored,
-                reason: format!(
-                    "按公式 {} 计算得{}分",
-                    f.source(),
-                    show(round_points(p, set.rounding))
-                )
-                .into(),
+                reason: f.reason(p, set.rounding).into(),
                 extra: Decimal::ZERO,
             },
         },
-        _ => undefined(EvalError::Domain("规则与输入不匹配")),
+        // The loader pairs each shape with its input; any other pairing is a loader bug.
+        (Input::Checklist(_) | Input::Cases | Input::None, _) => {
+            undefined(EvalError::Domain("规则与输入不匹配"))
+        }
     };
     (done(scored), charges)
-}
-
-/// The deduction of one case under a per-case rule, with its explanation.
-pub fn case_deduction(
-    p: &PerCase,
-    c: &crate::evidence::Case,
-    window_end: chrono::NaiveDate,
-) -> (Decimal, String) {
-    use chrono::Datelike;
-    let mut parts = Vec::new();
-    if p.points > Decimal::ZERO || p.per_month.is_zero() {
-        parts.push(format!("每例扣{}分", show(p.points)));
-    }
-    let mut amount = p.points;
-    if p.per_month > Decimal::ZERO
-        && let Some(d) = c.date
-    {
-        let r = c.reported.unwrap_or(window_end);
-        let months = (r.year() * 12 + r.month() as i32) - (d.year() * 12 + d.month() as i32);
-        let months = u32::try_from(months.max(0)).unwrap_or(0);
-        let charged = p.max_months.map_or(months, |m| months.min(m));
-        if charged > 0 {
-            let extra = p.per_month * Decimal::from(charged);
-            amount += extra;
-            parts.push(format!(
-                "{}{}迟报{}个月{},每月扣{}分,计{}分",
-                d,
-                match c.reported {
-                    Some(r) => format!("发生、{r}上报,"),
-                    None => "发生、至考核期末未上报,".to_string(),
-                },
-                months,
-                match p.max_months {
-                    Some(m) if months > m => format!("(最多计{m}个月)"),
-                    _ => String::new(),
-                },
-                show(p.per_month),
-                show(extra)
-            ));
-        } else {
-            parts.push("按时上报,不计迟报".to_string());
-        }
-    }
-    if p.escalate > Decimal::ZERO
-        && let Some(sev) = c.severity
-        && sev > p.base_severity
-    {
-        let extra = Decimal::from(sev - p.base_severity) * p.escalate;
-        amount += extra;
-        parts.push(format!(
-            "严重程度{}比基准{}高{}级,加扣{}分",
-            sev,
-            p.base_severity,
-            sev - p.base_severity,
-            show(extra)
-        ));
-    }
-    if let Some(f) = &c.found_by
-        && let Some((_, m)) = p.finder_multiplier.iter().find(|(k, _)| k == f)
-    {
-        amount *= *m;
-        parts.push(format!("由{}发现,×{}", finder_zh(f), show(*m)));
-    }
-    if p.self_report_amnesty && c.self_reported {
-        return (Decimal::ZERO, "本单位自查并如实上报,不扣分".to_string());
-    }
-    parts.push(format!("扣{}分", show(amount)));
-    (amount, parts.join(","))
-}
-
-/// Points of a value rule without any text: the path scoring takes. Returns (points, extra
-/// allowed above max, whether the rule could score the value). [`apply`] explains the same
-/// computation in words; a property test keeps the two in agreement.
-pub(crate) fn points_of(rule: &Rule, v: Val, max: Decimal) -> (Decimal, Decimal, bool) {
-    let zero = Decimal::ZERO;
-    let num = match v {
-        Val::Num(d) => d,
-        Val::Bool(b) => {
-            return match rule {
-                Rule::Binary {
-                    is: Some(want),
-                    otherwise,
-                    ..
-                } => (if b == *want { max } else { *otherwise }, zero, true),
-                _ => (zero, zero, false),
-            };
-        }
-    };
-    let p = match rule {
-        Rule::Binary {
-            min,
-            max: hi,
-            otherwise,
-            ..
-        } => {
-            if min.is_none_or(|m| num >= m) && hi.is_none_or(|h| num <= h) {
-                max
-            } else {
-                *otherwise
-            }
-        }
-        Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
-            let gap = if matches!(rule, Rule::DeductBelow(_)) {
-                d.target - num
-            } else {
-                num - d.target
-            };
-            if gap < zero || (gap == zero && d.base == zero) {
-                max
-            } else {
-                let n = steps(gap, d.per, d.count).unwrap_or_default();
-                max - (n * d.points + d.base)
-            }
-        }
-        Rule::Threshold {
-            zero_above,
-            zero_below,
-            inclusive,
-            within,
-        } => {
-            let beyond = threshold_beyond(*zero_above, *zero_below, *inclusive, num);
-            if beyond {
-                zero
-            } else {
-                match within {
-                    Some(r) => return points_of(r, v, max),
-                    None => max,
-                }
-            }
-        }
-        Rule::Band {
-            low,
-            high,
-            low_inclusive,
-            high_inclusive,
-        } => {
-            let inside = band_contains(*low, *high, *low_inclusive, *high_inclusive, num);
-            if inside { max } else { zero }
-        }
-        Rule::Proportional { target } => {
-            let ratio = num
-                .checked_div(*target)
-                .unwrap_or_default()
-                .clamp(zero, Decimal::ONE);
-            max * ratio
-        }
-        Rule::Interpolate { full_at, zero_at } => {
-            let t = ((num - *full_at).checked_div(*zero_at - *full_at))
-                .unwrap_or_default()
-                .clamp(zero, Decimal::ONE);
-            max * (Decimal::ONE - t)
-        }
-        Rule::BonusAbove {
-            target,
-            per,
-            add,
-            deduct,
-            extra_cap,
-            count,
-        } => {
-            if num >= *target {
-                let n = steps(num - *target, *per, *count).unwrap_or_default();
-                return (max + (n * *add).min(*extra_cap), *extra_cap, true);
-            }
-            let n = steps(*target - num, *per, *count).unwrap_or_default();
-            max - n * *deduct
-        }
-        Rule::Steps { rows, otherwise } => rows
-            .iter()
-            .find(|r| r.contains(num))
-            .map_or(*otherwise, |r| r.points),
-        Rule::PerCount { per, points } => {
-            let n = num.checked_div(*per).unwrap_or_default().floor().max(zero);
-            n * *points
-        }
-        Rule::Fraction => max * num.clamp(zero, Decimal::ONE),
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
-            return (zero, zero, false);
-        }
-    };
-    (p, zero, true)
-}
-
-/// The one-line explanation of a value rule applied to a value (what [`points_of`] computed).
-pub fn explain_value_rule(
-    rule: &Rule,
-    name: &str,
-    v: Val,
-    max: Decimal,
-    unit: Option<&str>,
-) -> String {
-    apply(rule, name, v, max, unit).reason
-}
-
-/// Apply a value rule. `max` is this unit's maximum for the item.
-fn apply(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> Explained {
-    let ok = |points: Decimal, reason: String| Explained {
-        points,
-        status: Status::Scored,
-        reason,
-        extra: Decimal::ZERO,
-    };
-    let fv = |d: Decimal| fmt_val(&Val::Num(d), unit);
-    let du = diff_unit(unit);
-    let num = match v {
-        Val::Num(d) => d,
-        Val::Bool(b) => {
-            return match rule {
-                Rule::Binary {
-                    is: Some(want),
-                    otherwise,
-                    ..
-                } => {
-                    if b == *want {
-                        ok(
-                            max,
-                            format!(
-                                "{name}:{},符合要求,得满分{}分",
-                                fmt_val(&v, None),
-                                show(max)
-                            ),
-                        )
-                    } else {
-                        ok(
-                            *otherwise,
-                            format!(
-                                "{name}:{},不符合要求,得{}分",
-                                fmt_val(&v, None),
-                                show(*otherwise)
-                            ),
-                        )
-                    }
-                }
-                _ => Explained {
-                    points: Decimal::ZERO,
-                    status: Status::Undefined,
-                    reason: "规则需要数值,输入为是/否".into(),
-                    extra: Decimal::ZERO,
-                },
-            };
-        }
-    };
-    match rule {
-        Rule::Binary {
-            min,
-            max: hi,
-            otherwise,
-            ..
-        } => {
-            let pass = min.is_none_or(|m| num >= m) && hi.is_none_or(|h| num <= h);
-            let target = match (min, hi) {
-                (Some(m), Some(h)) => format!("{}~{}", fv(*m), fv(*h)),
-                (Some(m), None) => format!("≥{}", fv(*m)),
-                (None, Some(h)) => format!("≤{}", fv(*h)),
-                (None, None) => String::new(),
-            };
-            if pass {
-                ok(
-                    max,
-                    format!("{name}{},达到目标({target}),得满分{}分", fv(num), show(max)),
-                )
-            } else {
-                ok(
-                    *otherwise,
-                    format!(
-                        "{name}{},未达到目标({target}),得{}分",
-                        fv(num),
-                        show(*otherwise)
-                    ),
-                )
-            }
-        }
-        Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
-            let below = matches!(rule, Rule::DeductBelow(_));
-            let gap = if below {
-                d.target - num
-            } else {
-                num - d.target
-            };
-            let (word, at) = if below {
-                ("低于", "达到")
-            } else {
-                ("高于", "未超过")
-            };
-            // `base` is deducted as soon as the value reaches the target on the deduction side.
-            if gap < Decimal::ZERO || (gap == Decimal::ZERO && d.base == Decimal::ZERO) {
-                return ok(
-                    max,
-                    format!(
-                        "{name}{},{at}目标{},得满分{}分",
-                        fv(num),
-                        fv(d.target),
-                        show(max)
-                    ),
-                );
-            }
-            let base = d.base;
-            let n = steps(gap.max(Decimal::ZERO), d.per, d.count).unwrap_or_default();
-            let ded = n * d.points + base;
-            let mut reason = format!(
-                "{name}{},{word}目标{} {}{du}",
-                fv(num),
-                fv(d.target),
-                show(gap.max(Decimal::ZERO))
-            );
-            if base > Decimal::ZERO {
-                reason.push_str(&format!(",达到{}即扣{}分", fv(d.target), show(base)));
-            }
-            reason.push_str(&format!(
-                ",每{}{du}扣{}分,扣{}分{}",
-                show(d.per),
-                show(d.points),
-                show(ded),
-                if ded > max { ",扣完为止" } else { "" }
-            ));
-            ok(max - ded, reason)
-        }
-        Rule::Threshold {
-            zero_above,
-            zero_below,
-            inclusive,
-            within,
-        } => {
-            let beyond = threshold_beyond(*zero_above, *zero_below, *inclusive, num);
-            if beyond {
-                let (word, lim) = match (zero_above, zero_below) {
-                    (Some(a), _) => (
-                        if *inclusive {
-                            "达到或超过"
-                        } else {
-                            "超过"
-                        },
-                        *a,
-                    ),
-                    (None, Some(b)) => (
-                        if *inclusive {
-                            "等于或低于"
-                        } else {
-                            "低于"
-                        },
-                        *b,
-                    ),
-                    _ => ("超出", Decimal::ZERO),
-                };
-                return ok(
-                    Decimal::ZERO,
-                    format!("{name}{},{word}{},不得分", fv(num), fv(lim)),
-                );
-            }
-            match within {
-                Some(r) => apply(r, name, v, max, unit),
-                None => ok(
-                    max,
-                    format!("{name}{},在限值以内,得满分{}分", fv(num), show(max)),
-                ),
-            }
-        }
-        Rule::Band {
-            low,
-            high,
-            low_inclusive,
-            high_inclusive,
-        } => {
-            let inside = band_contains(*low, *high, *low_inclusive, *high_inclusive, num);
-            let band = format!(
-                "{}{}~{}{}",
-                if *low_inclusive { "[" } else { "(" },
-                fv(*low),
-                fv(*high),
-                if *high_inclusive { "]" } else { ")" }
-            );
-            if inside {
-                ok(
-                    max,
-                    format!("{name}{},在{band}之内,得满分{}分", fv(num), show(max)),
-                )
-            } else {
-                ok(
-                    Decimal::ZERO,
-                    format!("{name}{},不在{band}之内,不得分", fv(num)),
-                )
-            }
-        }
-        Rule::Proportional { target } => {
-            let ratio = num
-                .checked_div(*target)
-                .unwrap_or_default()
-                .clamp(Decimal::ZERO, Decimal::ONE);
-            let p = max * ratio;
-            ok(
-                p,
-                format!(
-                    "{name}{},目标{},完成{}%,按比例得{}分",
-                    fv(num),
-                    fv(*target),
-                    show(round_points(ratio * Decimal::ONE_HUNDRED, 2)),
-                    show(round_points(p, 2))
-                ),
-            )
-        }
-        Rule::Interpolate { full_at, zero_at } => {
-            let span = *zero_at - *full_at;
-            let t = ((num - *full_at).checked_div(span).unwrap_or_default())
-                .clamp(Decimal::ZERO, Decimal::ONE);
-            let p = max * (Decimal::ONE - t);
-            ok(
-                p,
-                format!(
-                    "{name}{},{}得满分、{}得0分,按比例得{}分",
-                    fv(num),
-                    fv(*full_at),
-                    fv(*zero_at),
-                    show(round_points(p, 2))
-                ),
-            )
-        }
-        Rule::BonusAbove {
-            target,
-            per,
-            add,
-            deduct,
-            extra_cap,
-            count,
-        } => {
-            if num >= *target {
-                let n = steps(num - *target, *per, *count).unwrap_or_default();
-                let gain = (n * *add).min(*extra_cap);
-                Explained {
-                    points: max + gain,
-                    status: Status::Scored,
-                    reason: format!(
-                        "{name}{},高于目标{} {}{du},每{}{du}加{}分,加{}分(最多加{}分)",
-                        fv(num),
-                        fv(*target),
-                        show(num - *target),
-                        show(*per),
-                        show(*add),
-                        show(gain),
-                        show(*extra_cap)
-                    ),
-                    extra: *extra_cap,
-                }
-            } else {
-                let n = steps(*target - num, *per, *count).unwrap_or_default();
-                let d = n * *deduct;
-                ok(
-                    max - d,
-                    format!(
-                        "{name}{},低于目标{} {}{du},每{}{du}扣{}分,扣{}分",
-                        fv(num),
-                        fv(*target),
-                        show(*target - num),
-                        show(*per),
-                        show(*deduct),
-                        show(d)
-                    ),
-                )
-            }
-        }
-        Rule::Steps { rows, otherwise } => {
-            for r in rows {
-                if r.contains(num) {
-                    let range = match (r.min, r.below) {
-                        (Some(m), Some(b)) => format!("{}(含)至{}", fv(m), fv(b)),
-                        (Some(m), None) => format!("{}及以上", fv(m)),
-                        (None, Some(b)) => format!("低于{}", fv(b)),
-                        (None, None) => "任意值".into(),
-                    };
-                    return ok(
-                        r.points,
-                        format!("{name}{},在{range}档,得{}分", fv(num), show(r.points)),
-                    );
-                }
-            }
-            ok(
-                *otherwise,
-                format!("{name}{},不在任何档内,得{}分", fv(num), show(*otherwise)),
-            )
-        }
-        Rule::PerCount { per, points } => {
-            let n = (num.checked_div(*per).unwrap_or_default())
-                .floor()
-                .max(Decimal::ZERO);
-            let p = n * *points;
-            ok(
-                p,
-                format!(
-                    "{name}{},每{}{}得{}分,计{}分{}",
-                    fv(num),
-                    show(*per),
-                    unit.unwrap_or(""),
-                    show(*points),
-                    show(p.min(max)),
-                    if p > max {
-                        format!("(本项最高{}分)", show(max))
-                    } else {
-                        String::new()
-                    }
-                ),
-            )
-        }
-        Rule::Fraction => {
-            let f = num.clamp(Decimal::ZERO, Decimal::ONE);
-            ok(
-                max * f,
-                format!(
-                    "{name}等级系数{},得{}分",
-                    show(num),
-                    show(round_points(max * f, 2))
-                ),
-            )
-        }
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
-            Explained {
-                points: Decimal::ZERO,
-                status: Status::Undefined,
-                reason: "规则与输入不匹配".into(),
-                extra: Decimal::ZERO,
-            }
-        }
-    }
 }
 
 /// A scored unit's full slot vector rebuilt from its result — fields, case counts, derived
@@ -2228,239 +1555,5 @@ impl<'a> ResultSlots<'a> {
             child_vals: &self.child_vals,
         };
         f(&env)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::raw::StepCount;
-    use rust_decimal::dec;
-
-    /// Points by the explaining path, checked against the scoring path.
-    fn pts(rule: &Rule, v: Decimal, max: Decimal) -> Decimal {
-        let explained = apply(rule, "x", Val::Num(v), max, Some("%")).points;
-        assert_eq!(
-            explained,
-            points_of(rule, Val::Num(v), max).0,
-            "{rule:?} at {v}"
-        );
-        explained
-    }
-
-    fn all_shapes() -> Vec<Rule> {
-        let d = |t: i64, per: i64, pts: i64, count| Deduct {
-            target: Decimal::new(t, 1),
-            per: Decimal::new(per, 1),
-            points: Decimal::new(pts, 1),
-            count,
-            base: Decimal::new(1, 1),
-        };
-        vec![
-            Rule::Binary {
-                min: Some(dec!(90)),
-                max: None,
-                is: None,
-                otherwise: dec!(1),
-            },
-            Rule::Binary {
-                min: None,
-                max: Some(dec!(107)),
-                is: None,
-                otherwise: dec!(0),
-            },
-            Rule::DeductBelow(d(950, 1, 3, StepCount::Whole)),
-            Rule::DeductBelow(d(950, 1, 3, StepCount::Started)),
-            Rule::DeductAbove(d(1070, 1, 1, StepCount::Partial)),
-            Rule::Threshold {
-                zero_above: Some(dec!(5)),
-                zero_below: None,
-                inclusive: false,
-                within: Some(Box::new(Rule::Interpolate {
-                    full_at: dec!(0),
-                    zero_at: dec!(5),
-                })),
-            },
-            Rule::Threshold {
-                zero_above: None,
-                zero_below: Some(dec!(82)),
-                inclusive: true,
-                within: None,
-            },
-            Rule::Band {
-                low: dec!(85),
-                high: dec!(100),
-                low_inclusive: true,
-                high_inclusive: false,
-            },
-            Rule::Proportional { target: dec!(65) },
-            Rule::Interpolate {
-                full_at: dec!(5),
-                zero_at: dec!(3),
-            },
-            Rule::BonusAbove {
-                target: dec!(70),
-                per: dec!(1),
-                add: dec!(5),
-                deduct: dec!(1),
-                extra_cap: dec!(20),
-                count: StepCount::Whole,
-            },
-            Rule::Steps {
-                rows: vec![
-                    StepRow {
-                        min: Some(dec!(95)),
-                        below: None,
-                        points: dec!(10),
-                    },
-                    StepRow {
-                        min: Some(dec!(90)),
-                        below: Some(dec!(95)),
-                        points: dec!(6),
-                    },
-                ],
-                otherwise: dec!(1),
-            },
-            Rule::PerCount {
-                per: dec!(2),
-                points: dec!(3),
-            },
-            Rule::Fraction,
-        ]
-    }
-
-    proptest::proptest! {
-        /// The scoring path and the explaining path agree on every shape and value.
-        #[test]
-        fn explaining_and_scoring_paths_agree(v in -20000i64..20000, scale in 0u32..3, max in 0i64..200) {
-            let v = Decimal::new(v, scale);
-            for r in all_shapes() {
-                pts(&r, v, Decimal::from(max));
-            }
-        }
-    }
-
-    fn deduct(target: Decimal, per: Decimal, points: Decimal) -> Deduct {
-        Deduct {
-            target,
-            per,
-            points,
-            count: StepCount::Whole,
-            base: Decimal::ZERO,
-        }
-    }
-
-    #[test]
-    fn r2_deduct_below_edges() {
-        let r = Rule::DeductBelow(deduct(dec!(95), dec!(0.1), dec!(0.3)));
-        assert_eq!(pts(&r, dec!(95), dec!(10)), dec!(10));
-        assert_eq!(pts(&r, dec!(96), dec!(10)), dec!(10));
-        assert_eq!(pts(&r, dec!(94.7), dec!(10)), dec!(9.1));
-        assert_eq!(pts(&r, dec!(94.2), dec!(10)), dec!(7.6));
-        // Beyond the floor: raw points go negative, the indicator's floor (0) clamps later.
-        assert!(pts(&r, dec!(50), dec!(10)) < Decimal::ZERO);
-        let reason = apply(
-            &r,
-            "符合政策生育率",
-            Val::Num(dec!(94.2)),
-            dec!(10),
-            Some("%"),
-        )
-        .reason;
-        assert_eq!(
-            reason,
-            "符合政策生育率94.2%,低于目标95% 0.8个百分点,每0.1个百分点扣0.3分,扣2.4分"
-        );
-    }
-
-    #[test]
-    fn r3_deduct_above_with_base() {
-        let mut d = deduct(dec!(107), dec!(0.1), dec!(0.1));
-        d.base = dec!(0.1);
-        let r = Rule::DeductAbove(d);
-        assert_eq!(pts(&r, dec!(106.9), dec!(5)), dec!(5));
-        assert_eq!(pts(&r, dec!(107), dec!(5)), dec!(4.9));
-        assert_eq!(pts(&r, dec!(107.3), dec!(5)), dec!(4.6));
-    }
-
-    #[test]
-    fn r4_threshold_inclusive_limit() {
-        let r = Rule::Threshold {
-            zero_above: Some(dec!(5)),
-            zero_below: None,
-            inclusive: false,
-            within: Some(Box::new(Rule::Interpolate {
-                full_at: dec!(0),
-                zero_at: dec!(10),
-            })),
-        };
-        assert_eq!(pts(&r, dec!(5), dec!(10)), dec!(5));
-        assert_eq!(pts(&r, dec!(5.01), dec!(10)), dec!(0));
-        assert_eq!(pts(&r, dec!(0), dec!(10)), dec!(10));
-    }
-
-    #[test]
-    fn r5_band_ends() {
-        let r = Rule::Band {
-            low: dec!(85),
-            high: dec!(100),
-            low_inclusive: true,
-            high_inclusive: true,
-        };
-        assert_eq!(pts(&r, dec!(85), dec!(8)), dec!(8));
-        assert_eq!(pts(&r, dec!(84.99), dec!(8)), dec!(0));
-        assert_eq!(pts(&r, dec!(100), dec!(8)), dec!(8));
-        assert_eq!(pts(&r, dec!(100.01), dec!(8)), dec!(0));
-    }
-
-    #[test]
-    fn r6_r7_r8() {
-        let p = Rule::Proportional { target: dec!(65) };
-        assert_eq!(pts(&p, dec!(65), dec!(10)), dec!(10));
-        assert_eq!(pts(&p, dec!(80), dec!(10)), dec!(10));
-        assert_eq!(pts(&p, dec!(32.5), dec!(10)), dec!(5));
-        let i = Rule::Interpolate {
-            full_at: dec!(3),
-            zero_at: dec!(5),
-        };
-        assert_eq!(pts(&i, dec!(3), dec!(10)), dec!(10));
-        assert_eq!(pts(&i, dec!(4), dec!(10)), dec!(5));
-        assert_eq!(pts(&i, dec!(5), dec!(10)), dec!(0));
-        assert_eq!(pts(&i, dec!(9), dec!(10)), dec!(0));
-        let b = Rule::BonusAbove {
-            target: dec!(70),
-            per: dec!(1),
-            add: dec!(5),
-            deduct: dec!(1),
-            extra_cap: dec!(20),
-            count: StepCount::Whole,
-        };
-        assert_eq!(pts(&b, dec!(70), dec!(30)), dec!(30));
-        assert_eq!(pts(&b, dec!(72), dec!(30)), dec!(40));
-        assert_eq!(pts(&b, dec!(99), dec!(30)), dec!(50));
-        assert_eq!(pts(&b, dec!(67), dec!(30)), dec!(27));
-    }
-
-    #[test]
-    fn step_table_boundaries() {
-        let r = Rule::Steps {
-            rows: vec![
-                StepRow {
-                    min: Some(dec!(95)),
-                    below: None,
-                    points: dec!(10),
-                },
-                StepRow {
-                    min: Some(dec!(90)),
-                    below: Some(dec!(95)),
-                    points: dec!(6),
-                },
-            ],
-            otherwise: dec!(0),
-        };
-        assert_eq!(pts(&r, dec!(95), dec!(10)), dec!(10));
-        assert_eq!(pts(&r, dec!(94.99), dec!(10)), dec!(6));
-        assert_eq!(pts(&r, dec!(90), dec!(10)), dec!(6));
-        assert_eq!(pts(&r, dec!(89.99), dec!(10)), dec!(0));
     }
 }

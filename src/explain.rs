@@ -10,14 +10,16 @@
 //! The trace recomputes each value rule's points in words and checks them against the
 //! engine's: where they disagree (they should not), the engine's reason is shown too.
 
-use crate::engine::{ResultSlots, fmt_val};
+use crate::engine::ResultSlots;
 use crate::evidence::Evidence;
 use crate::expr::view::{Comparison, Logic};
 use crate::expr::{Env, Val};
-use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope, band_contains};
-use crate::num::{round_points, show, show_dp, steps};
-use crate::raw::{StepCount, VetoMode};
+use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope};
+use crate::num::{round_points, show, show_dp};
+use crate::raw::VetoMode;
 use crate::result::{Assessment, CaseResult, InputValue, Status, UnitResult};
+pub use crate::rules::diff_unit;
+use crate::rules::fmt_val;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -279,43 +281,8 @@ pub fn find_unit<'a>(
     }
 }
 
-/// The difference of a value spoken in its unit ("个百分点" for %).
-pub fn diff_unit(unit: Option<&str>) -> String {
-    match unit {
-        Some("%") => "个百分点".into(),
-        Some("‰") => "个千分点".into(),
-        Some(u) => u.into(),
-        None => String::new(),
-    }
-}
-
 fn fv(d: Decimal, unit: Option<&str>) -> String {
     fmt_val(&Val::Num(d), unit)
-}
-
-fn p2(d: Decimal) -> String {
-    show_dp(d, 2)
-}
-
-/// Rule shape name as written in the YAML.
-pub fn shape(rule: &Rule) -> &'static str {
-    match rule {
-        Rule::Binary { .. } => "binary",
-        Rule::DeductBelow(_) => "deduct_below",
-        Rule::DeductAbove(_) => "deduct_above",
-        Rule::Threshold { .. } => "threshold",
-        Rule::Band { .. } => "band",
-        Rule::Proportional { .. } => "proportional",
-        Rule::Interpolate { .. } => "interpolate",
-        Rule::BonusAbove { .. } => "bonus_above",
-        Rule::PerCase(_) => "per_case",
-        Rule::Checklist { .. } => "checklist",
-        Rule::Steps { .. } => "steps",
-        Rule::PerCount { .. } => "per_count",
-        Rule::Fraction => "fraction",
-        Rule::Formula(_) => "formula",
-        Rule::LevelProgress(_) => "level_progress",
-    }
 }
 
 /// Responsible office of an indicator in one phrase.
@@ -549,13 +516,18 @@ fn indicator_trace(
                             substitute(z.source(), &lookup)
                         ));
                     }
-                    let (mut s, raw) = value_steps(rule, &ind.name, v, res.max, unit);
-                    steps.append(&mut s);
-                    steps.push(finish(set, ind, res, raw));
+                    let c = crate::rules::Ctx {
+                        name: &ind.name,
+                        unit,
+                        max: res.max,
+                    };
+                    let trace = rule.trace(v, res.max);
+                    steps.extend(trace.steps(&c));
+                    steps.push(finish(set, ind, res, trace.raw()));
                 }
                 None => steps.push(res.reason.to_string()),
             },
-            (Input::Checklist(items), Rule::Checklist { per_missing }) => {
+            (Input::Checklist(items), Rule::Checklist(cl)) => {
                 let marks: Vec<String> = items
                     .iter()
                     .map(|&s| format!("{}:{}", set.slot_name(s).1, slot_shown(set, slots, s)))
@@ -567,14 +539,14 @@ fn indicator_trace(
                         slots.vals.get(s as usize).copied().flatten() != Some(Val::Bool(true))
                     })
                     .count();
-                let d = *per_missing * Decimal::from(lacking);
+                let d = cl.deduction(lacking);
                 steps.push(if lacking == 0 {
                     format!("全部齐全 → 得满分{}分", show(res.max))
                 } else {
                     format!(
                         "缺{}项,每项扣{}分 → 扣{}分,得{}分{}",
                         lacking,
-                        show(*per_missing),
+                        show(cl.per_missing),
                         show(d),
                         show(res.points),
                         if d > res.max { "(扣完为止)" } else { "" }
@@ -606,12 +578,16 @@ fn indicator_trace(
             }
             (Input::None, Rule::Formula(f)) => {
                 let lookup = value_lookup(set, slots);
-                steps.push(format!("公式:{}", f.source()));
-                steps.push(format!("代入:{}", substitute(f.source(), &lookup)));
-                let raw = f.eval_num_with(slots);
+                steps.push(format!("公式:{}", f.expr.source()));
+                steps.push(format!("代入:{}", substitute(f.expr.source(), &lookup)));
+                let raw = f.expr.eval_num_with(slots).map(crate::rules::Raw::new);
                 steps.push(finish(set, ind, res, raw));
             }
-            _ => steps.push(format!("{} → 得{}分", res.reason, show(res.points))),
+            // Level-progress items and shape/input pairings the loader never makes: the reason
+            // already has the numbers.
+            (Input::None | Input::Checklist(_) | Input::Cases, _) => {
+                steps.push(format!("{} → 得{}分", res.reason, show(res.points)))
+            }
         },
     }
     let res = match combined {
@@ -630,7 +606,7 @@ fn indicator_trace(
         line: ind.line.map(|l| set.lines[l].id.clone()),
         section: ind.section.map(|s| set.sections[s].name.clone()),
         office: office(ind),
-        shape: shape(&ind.rule),
+        shape: ind.rule.shape(),
         rule_text: ind.text.clone(),
         max: res.max,
         points: res.points,
@@ -654,35 +630,32 @@ impl EvalWith for crate::expr::Compiled {
     }
 }
 
-/// The last step: clamping, floor, rounding, and a cross-check with the engine.
+/// The last step: clamping, floor, rounding (the shared [`crate::rules::finish`]), and a
+/// cross-check with the engine.
 fn finish(
     set: &IndicatorSet,
     ind: &Indicator,
     res: &crate::result::IndicatorResult,
-    raw: Option<Decimal>,
+    raw: Option<crate::rules::Raw>,
 ) -> String {
     let Some(raw) = raw else {
         return format!("得{}分({})", show(res.points), res.reason);
     };
-    let top = crate::gap::top_points(&ind.rule, res.max);
-    let mut p = raw.min(top);
+    let f = crate::rules::finish(raw, res.max, ind.floor, set.rounding);
     let mut notes = Vec::new();
-    if raw > top {
+    if let Some(top) = f.capped_at {
         notes.push(format!("本项最高{}分", show(top)));
     }
-    if let Some(f) = ind.floor
-        && p < f
-    {
-        p = f;
-        notes.push(if f.is_zero() {
+    if let Some(fl) = f.floored_at {
+        notes.push(if fl.is_zero() {
             "扣完为止".to_string()
         } else {
-            format!("最低{}分", show(f))
+            format!("最低{}分", show(fl))
         });
     }
-    let rounded = round_points(p, set.rounding);
-    if rounded != p.normalize() {
-        let shown = crate::num::round_points(p, 6);
+    if f.rounded() {
+        let p = f.clamped();
+        let shown = round_points(p, 6);
         notes.push(format!(
             "{}{}四舍五入到{}位小数",
             show(shown),
@@ -690,11 +663,11 @@ fn finish(
             set.rounding
         ));
     }
-    let mut s = format!("得{}分", show(rounded));
+    let mut s = format!("得{}分", show(f.points));
     if !notes.is_empty() {
         s = format!("{}({})", s, notes.join(","));
     }
-    if rounded != res.points {
+    if f.points != res.points {
         s.push_str(&format!(";评分结果{}分:{}", show(res.points), res.reason));
     }
     s
@@ -718,346 +691,6 @@ fn case_label(c: &CaseResult) -> String {
         parts.push("自查上报".into());
     }
     format!("案例({})", parts.join(","))
-}
-
-fn count_word(count: StepCount) -> &'static str {
-    match count {
-        StepCount::Whole => "不足一步不计",
-        StepCount::Started => "不足一步按一步计",
-        StepCount::Partial => "按比例计",
-    }
-}
-
-/// The computation of a value rule in steps, and its raw points (before clamp and rounding).
-pub fn value_steps(
-    rule: &Rule,
-    name: &str,
-    v: Val,
-    max: Decimal,
-    unit: Option<&str>,
-) -> (Vec<String>, Option<Decimal>) {
-    let du = diff_unit(unit);
-    let f = |d: Decimal| fv(d, unit);
-    let num = match v {
-        Val::Num(d) => d,
-        Val::Bool(b) => {
-            return match rule {
-                Rule::Binary {
-                    is: Some(want),
-                    otherwise,
-                    ..
-                } => {
-                    let yes = |x: bool| if x { "是" } else { "否" };
-                    let pass = b == *want;
-                    (
-                        vec![format!(
-                            "要求{name}为\"{}\",实际为\"{}\" → {}",
-                            yes(*want),
-                            yes(b),
-                            if pass { "符合" } else { "不符合" }
-                        )],
-                        Some(if pass { max } else { *otherwise }),
-                    )
-                }
-                _ => (vec!["规则需要数值,输入为是/否".into()], None),
-            };
-        }
-    };
-    let mut s = Vec::new();
-    let raw = match rule {
-        Rule::Binary {
-            min,
-            max: hi,
-            otherwise,
-            ..
-        } => {
-            let target = match (min, hi) {
-                (Some(m), Some(h)) => format!("{}~{}", f(*m), f(*h)),
-                (Some(m), None) => format!("≥{}", f(*m)),
-                (None, Some(h)) => format!("≤{}", f(*h)),
-                (None, None) => "任意".into(),
-            };
-            let pass = min.is_none_or(|m| num >= m) && hi.is_none_or(|h| num <= h);
-            s.push(format!(
-                "目标{target},实际{} → {}",
-                f(num),
-                if pass { "达到" } else { "未达到" }
-            ));
-            if pass { max } else { *otherwise }
-        }
-        Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
-            let below = matches!(rule, Rule::DeductBelow(_));
-            let gap = if below {
-                d.target - num
-            } else {
-                num - d.target
-            };
-            let word = if below { "低于" } else { "高于" };
-            if gap < Decimal::ZERO || (gap.is_zero() && d.base.is_zero()) {
-                s.push(format!(
-                    "目标{}{},实际{} → 达到目标,不扣分",
-                    if below { "≥" } else { "≤" },
-                    f(d.target),
-                    f(num)
-                ));
-                max
-            } else {
-                let n = steps(gap, d.per, d.count).unwrap_or_default();
-                s.push(format!(
-                    "目标{},实际{},{word}目标{}{du}",
-                    f(d.target),
-                    f(num),
-                    show(gap)
-                ));
-                s.push(format!(
-                    "每{}{du}扣{}分,{}:{}÷{}={} → {}步",
-                    show(d.per),
-                    show(d.points),
-                    count_word(d.count),
-                    show(gap),
-                    show(d.per),
-                    show_dp(gap / d.per, 4),
-                    show_dp(n, 4)
-                ));
-                let ded = n * d.points + d.base;
-                if d.base > Decimal::ZERO {
-                    s.push(format!(
-                        "另达到目标即扣{}分:{}×{}+{}={}分",
-                        show(d.base),
-                        show_dp(n, 4),
-                        show(d.points),
-                        show(d.base),
-                        p2(ded)
-                    ));
-                }
-                s.push(format!(
-                    "→ 扣{}分,{}−{}={}",
-                    p2(ded),
-                    show(max),
-                    p2(ded),
-                    p2(max - ded)
-                ));
-                max - ded
-            }
-        }
-        Rule::Threshold {
-            zero_above,
-            zero_below,
-            inclusive,
-            within,
-        } => {
-            let (beyond, line) = match (zero_above, zero_below) {
-                (Some(a), _) => (
-                    num > *a || (*inclusive && num == *a),
-                    format!("{}{}不得分", if *inclusive { "≥" } else { ">" }, f(*a)),
-                ),
-                (None, Some(b)) => (
-                    num < *b || (*inclusive && num == *b),
-                    format!("{}{}不得分", if *inclusive { "≤" } else { "<" }, f(*b)),
-                ),
-                _ => (false, String::new()),
-            };
-            if beyond {
-                s.push(format!("零分线:{line};实际{} → 越过零分线", f(num)));
-                Decimal::ZERO
-            } else {
-                s.push(format!("零分线:{line};实际{} → 在零分线以内", f(num)));
-                match within {
-                    Some(w) => {
-                        let (mut inner, raw) = value_steps(w, name, v, max, unit);
-                        s.append(&mut inner);
-                        raw.unwrap_or_default()
-                    }
-                    None => max,
-                }
-            }
-        }
-        Rule::Band {
-            low,
-            high,
-            low_inclusive,
-            high_inclusive,
-        } => {
-            let inside = band_contains(*low, *high, *low_inclusive, *high_inclusive, num);
-            s.push(format!(
-                "满分区间{}{}~{}{},实际{} → {}",
-                if *low_inclusive { "[" } else { "(" },
-                f(*low),
-                f(*high),
-                if *high_inclusive { "]" } else { ")" },
-                f(num),
-                if inside {
-                    "在区间内"
-                } else {
-                    "不在区间内"
-                }
-            ));
-            if inside { max } else { Decimal::ZERO }
-        }
-        Rule::Proportional { target } => {
-            let ratio = num
-                .checked_div(*target)
-                .unwrap_or_default()
-                .clamp(Decimal::ZERO, Decimal::ONE);
-            s.push(format!(
-                "目标{},实际{},完成{}%{}",
-                f(*target),
-                f(num),
-                p2(num.checked_div(*target).unwrap_or_default() * Decimal::ONE_HUNDRED),
-                if num > *target { "(按100%计)" } else { "" }
-            ));
-            let p = max * ratio;
-            s.push(format!(
-                "→ {}×{}%={}",
-                show(max),
-                p2(ratio * Decimal::ONE_HUNDRED),
-                p2(p)
-            ));
-            p
-        }
-        Rule::Interpolate { full_at, zero_at } => {
-            let span = *zero_at - *full_at;
-            let t = ((num - *full_at).checked_div(span).unwrap_or_default())
-                .clamp(Decimal::ZERO, Decimal::ONE);
-            s.push(format!(
-                "{}得满分,{}得0分,实际{}",
-                f(*full_at),
-                f(*zero_at),
-                f(num)
-            ));
-            let p = max * (Decimal::ONE - t);
-            s.push(format!(
-                "→ {}×(1−({}−{})÷({}−{})){}={}",
-                show(max),
-                show(num),
-                show(*full_at),
-                show(*zero_at),
-                show(*full_at),
-                if t.is_zero() || t == Decimal::ONE {
-                    "(限于0~1)"
-                } else {
-                    ""
-                },
-                p2(p)
-            ));
-            p
-        }
-        Rule::BonusAbove {
-            target,
-            per,
-            add,
-            deduct,
-            extra_cap,
-            count,
-        } => {
-            if num >= *target {
-                let n = steps(num - *target, *per, *count).unwrap_or_default();
-                let gain = (n * *add).min(*extra_cap);
-                s.push(format!(
-                    "目标{},实际{},高出{}{du}",
-                    f(*target),
-                    f(num),
-                    show(num - *target)
-                ));
-                s.push(format!(
-                    "每{}{du}加{}分({}):{}步 → 加{}分{}",
-                    show(*per),
-                    show(*add),
-                    count_word(*count),
-                    show_dp(n, 4),
-                    p2(gain),
-                    if n * *add > *extra_cap {
-                        format!("(最多加{}分)", show(*extra_cap))
-                    } else {
-                        String::new()
-                    }
-                ));
-                s.push(format!("→ {}+{}={}", show(max), p2(gain), p2(max + gain)));
-                max + gain
-            } else {
-                let n = steps(*target - num, *per, *count).unwrap_or_default();
-                let d = n * *deduct;
-                s.push(format!(
-                    "目标{},实际{},低于目标{}{du}",
-                    f(*target),
-                    f(num),
-                    show(*target - num)
-                ));
-                s.push(format!(
-                    "每{}{du}扣{}分({}):{}步 → 扣{}分",
-                    show(*per),
-                    show(*deduct),
-                    count_word(*count),
-                    show_dp(n, 4),
-                    p2(d)
-                ));
-                s.push(format!("→ {}−{}={}", show(max), p2(d), p2(max - d)));
-                max - d
-            }
-        }
-        Rule::Steps { rows, otherwise } => {
-            let table: Vec<String> = rows
-                .iter()
-                .map(|r| {
-                    let range = match (r.min, r.below) {
-                        (Some(m), Some(b)) => format!("{}(含)至{}", f(m), f(b)),
-                        (Some(m), None) => format!("{}及以上", f(m)),
-                        (None, Some(b)) => format!("低于{}", f(b)),
-                        (None, None) => "任意值".into(),
-                    };
-                    format!("{range}得{}分", show(r.points))
-                })
-                .collect();
-            s.push(format!(
-                "分档:{};其余得{}分",
-                table.join(";"),
-                show(*otherwise)
-            ));
-            let hit = rows.iter().position(|r| r.contains(num));
-            match hit {
-                Some(i) => {
-                    s.push(format!("实际{} → 第{}档", f(num), i + 1));
-                    rows[i].points
-                }
-                None => {
-                    s.push(format!("实际{} → 不在任何档内", f(num)));
-                    *otherwise
-                }
-            }
-        }
-        Rule::PerCount { per, points } => {
-            let n = (num.checked_div(*per).unwrap_or_default())
-                .floor()
-                .max(Decimal::ZERO);
-            s.push(format!(
-                "每{}{}得{}分,实际{} → {}×{}={}",
-                show(*per),
-                unit.unwrap_or(""),
-                show(*points),
-                f(num),
-                show(n),
-                show(*points),
-                show(n * *points)
-            ));
-            n * *points
-        }
-        Rule::Fraction => {
-            let c = num.clamp(Decimal::ZERO, Decimal::ONE);
-            s.push(format!(
-                "系数{}{} → {}×{}={}",
-                show(num),
-                if c != num { "(限于0~1)" } else { "" },
-                show(max),
-                show(c),
-                p2(max * c)
-            ));
-            max * c
-        }
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
-            return (vec!["规则与输入不匹配".into()], None);
-        }
-    };
-    (s, Some(raw))
 }
 
 fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {

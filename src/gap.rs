@@ -6,546 +6,24 @@
 //! [`plan`] picks the smallest set of improvements (fewest indicators) that gains a given
 //! number of points; see its documentation for the method and its guarantee.
 
-use crate::expr::Val;
-use crate::model::{Deduct, Rule};
-use crate::num::{round_points, show_dp};
-use crate::raw::StepCount;
+use crate::model::Rule;
+use crate::num::round_points;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// One end of a range of values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Bound {
-    #[serde(with = "rust_decimal::serde::float")]
-    pub value: Decimal,
-    pub inclusive: bool,
-}
-
-impl Bound {
-    pub fn incl(value: Decimal) -> Self {
-        Self {
-            value,
-            inclusive: true,
-        }
-    }
-    pub fn excl(value: Decimal) -> Self {
-        Self {
-            value,
-            inclusive: false,
-        }
-    }
-}
-
-/// A requirement on the value an indicator reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Need {
-    /// Any value will do.
-    Any,
-    /// A yes/no value.
-    Is { value: bool },
-    /// A number within a range (either end may be open).
-    Range {
-        low: Option<Bound>,
-        high: Option<Bound>,
-    },
-}
-
-impl Need {
-    pub fn at_least(v: Decimal) -> Self {
-        Need::Range {
-            low: Some(Bound::incl(v)),
-            high: None,
-        }
-    }
-    pub fn above(v: Decimal) -> Self {
-        Need::Range {
-            low: Some(Bound::excl(v)),
-            high: None,
-        }
-    }
-    pub fn at_most(v: Decimal) -> Self {
-        Need::Range {
-            low: None,
-            high: Some(Bound::incl(v)),
-        }
-    }
-    pub fn below(v: Decimal) -> Self {
-        Need::Range {
-            low: None,
-            high: Some(Bound::excl(v)),
-        }
-    }
-    pub fn within(low: Bound, high: Bound) -> Self {
-        Need::Range {
-            low: Some(low),
-            high: Some(high),
-        }
-    }
-
-    /// Whether a value meets the requirement.
-    pub fn holds(&self, v: Val) -> bool {
-        match (self, v) {
-            (Need::Any, _) => true,
-            (Need::Is { value }, Val::Bool(b)) => *value == b,
-            (Need::Range { low, high }, Val::Num(x)) => {
-                low.is_none_or(|b| {
-                    if b.inclusive {
-                        x >= b.value
-                    } else {
-                        x > b.value
-                    }
-                }) && high.is_none_or(|b| {
-                    if b.inclusive {
-                        x <= b.value
-                    } else {
-                        x < b.value
-                    }
-                })
-            }
-            _ => false,
-        }
-    }
-
-    /// Both requirements at once (`None` when no value meets both).
-    pub fn and(self, other: Need) -> Option<Need> {
-        match (self, other) {
-            (Need::Any, n) | (n, Need::Any) => Some(n),
-            (Need::Is { value: a }, Need::Is { value: b }) => (a == b).then_some(self),
-            (Need::Range { low: l1, high: h1 }, Need::Range { low: l2, high: h2 }) => {
-                let low = match (l1, l2) {
-                    (Some(a), Some(b)) => Some(tighter_low(a, b)),
-                    (a, b) => a.or(b),
-                };
-                let high = match (h1, h2) {
-                    (Some(a), Some(b)) => Some(tighter_high(a, b)),
-                    (a, b) => a.or(b),
-                };
-                if let (Some(l), Some(h)) = (low, high)
-                    && (l.value > h.value || (l.value == h.value && !(l.inclusive && h.inclusive)))
-                {
-                    return None;
-                }
-                Some(Need::Range { low, high })
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether the need is "higher is better" (a lower bound only).
-    pub fn is_floor(&self) -> bool {
-        matches!(
-            self,
-            Need::Range {
-                low: Some(_),
-                high: None
-            }
-        )
-    }
-
-    /// The requirement in Chinese: `达到95%`, `高于94.7%`, `不超过110`, `在85%~100%之间`, `为"是"`.
-    pub fn text(&self, unit: Option<&str>) -> String {
-        let fv = |d: Decimal| fmt_num(d, unit);
-        match self {
-            Need::Any => "任意值均可".into(),
-            Need::Is { value } => format!("为\"{}\"", if *value { "是" } else { "否" }),
-            Need::Range {
-                low: Some(l),
-                high: None,
-            } => format!(
-                "{}{}",
-                if l.inclusive { "达到" } else { "高于" },
-                fv(l.value)
-            ),
-            Need::Range {
-                low: None,
-                high: Some(h),
-            } => format!(
-                "{}{}",
-                if h.inclusive { "不超过" } else { "低于" },
-                fv(h.value)
-            ),
-            Need::Range {
-                low: Some(l),
-                high: Some(h),
-            } => format!(
-                "在{}{}~{}{}之间",
-                if l.inclusive { "[" } else { "(" },
-                fv(l.value),
-                fv(h.value),
-                if h.inclusive { "]" } else { ")" }
-            ),
-            Need::Range {
-                low: None,
-                high: None,
-            } => "任意值均可".into(),
-        }
-    }
-
-    /// A value that meets the requirement, as close to `from` as possible; for an open end,
-    /// `step` past it (the smallest change the data is recorded in).
-    pub fn nearest(&self, from: Decimal, step: Decimal) -> Option<Decimal> {
-        match self {
-            Need::Any => Some(from),
-            Need::Is { .. } => None,
-            Need::Range { low, high } => {
-                let mut v = from;
-                if let Some(l) = low
-                    && (v < l.value || (v == l.value && !l.inclusive))
-                {
-                    v = if l.inclusive { l.value } else { l.value + step };
-                }
-                if let Some(h) = high
-                    && (v > h.value || (v == h.value && !h.inclusive))
-                {
-                    v = if h.inclusive { h.value } else { h.value - step };
-                }
-                Some(v)
-            }
-        }
-    }
-}
-
-fn tighter_low(a: Bound, b: Bound) -> Bound {
-    if a.value > b.value || (a.value == b.value && !a.inclusive) {
-        a
-    } else {
-        b
-    }
-}
-
-fn tighter_high(a: Bound, b: Bound) -> Bound {
-    if a.value < b.value || (a.value == b.value && !a.inclusive) {
-        a
-    } else {
-        b
-    }
-}
-
-/// A number with its unit of measure, trailing zeros removed.
-pub fn fmt_num(d: Decimal, unit: Option<&str>) -> String {
-    format!("{}{}", show_dp(d, 4), unit.unwrap_or(""))
-}
-
-/// The points a value rule gives a value, as the engine scores it: the rule's points
-/// clamped to `max` (plus any extra the rule allows), raised to `floor`, rounded once.
-/// `None` when the rule cannot score the value (wrong type, or not a value rule).
-pub fn points_at(
-    rule: &Rule,
-    v: Val,
-    max: Decimal,
-    floor: Option<Decimal>,
-    rounding: u32,
-) -> Option<Decimal> {
-    let (p, extra, ok) = crate::engine::points_of(rule, v, max);
-    if !ok {
-        return None;
-    }
-    let mut p = p.min(max + extra);
-    if let Some(f) = floor {
-        p = p.max(f);
-    }
-    Some(round_points(p, rounding))
-}
-
-/// The most points a value rule can give (its maximum plus any extra above it).
-pub fn top_points(rule: &Rule, max: Decimal) -> Decimal {
-    match rule {
-        Rule::BonusAbove { extra_cap, .. } => max + *extra_cap,
-        Rule::Threshold {
-            within: Some(w), ..
-        } => top_points(w, max),
-        _ => max,
-    }
-}
+pub use crate::rules::need::{MAX_LEVELS, fmt_num};
+use crate::rules::need::{tighter_high, tighter_low};
+pub use crate::rules::{Bound, Need, points_at};
 
 /// The least requirement on the value for a value rule to give at least `target` points
-/// (before rounding). `None` when no value reaches `target`, or the rule is not a value
-/// rule, or the values reaching it are not one range (a step table that is not monotone).
+/// (before rounding): the shape's own inverse ([`Rule::need`]).
 pub fn need_for(
     rule: &Rule,
     max: Decimal,
     floor: Option<Decimal>,
     target: Decimal,
 ) -> Option<Need> {
-    if floor.is_some_and(|f| target <= f) {
-        return Some(Need::Any);
-    }
-    let zero = Decimal::ZERO;
-    match rule {
-        Rule::Binary {
-            min,
-            max: hi,
-            is,
-            otherwise,
-        } => {
-            if target <= *otherwise {
-                return Some(Need::Any);
-            }
-            if target > max {
-                return None;
-            }
-            if let Some(want) = is {
-                return Some(Need::Is { value: *want });
-            }
-            Some(Need::Range {
-                low: min.map(Bound::incl),
-                high: hi.map(Bound::incl),
-            })
-        }
-        Rule::DeductBelow(d) => deduct_need(d, max, target, true),
-        Rule::DeductAbove(d) => deduct_need(d, max, target, false),
-        Rule::Threshold {
-            zero_above,
-            zero_below,
-            inclusive,
-            within,
-        } => {
-            if target <= zero {
-                return Some(Need::Any);
-            }
-            let inside = match (zero_above, zero_below) {
-                (Some(a), _) => Need::Range {
-                    low: None,
-                    high: Some(Bound {
-                        value: *a,
-                        inclusive: !*inclusive,
-                    }),
-                },
-                (None, Some(b)) => Need::Range {
-                    low: Some(Bound {
-                        value: *b,
-                        inclusive: !*inclusive,
-                    }),
-                    high: None,
-                },
-                (None, None) => Need::Any,
-            };
-            let inner = match within {
-                Some(w) => need_for(w, max, None, target)?,
-                None if target <= max => Need::Any,
-                None => return None,
-            };
-            inside.and(inner)
-        }
-        Rule::Band {
-            low,
-            high,
-            low_inclusive,
-            high_inclusive,
-        } => {
-            if target <= zero {
-                Some(Need::Any)
-            } else if target <= max {
-                Some(Need::within(
-                    Bound {
-                        value: *low,
-                        inclusive: *low_inclusive,
-                    },
-                    Bound {
-                        value: *high,
-                        inclusive: *high_inclusive,
-                    },
-                ))
-            } else {
-                None
-            }
-        }
-        Rule::Proportional { target: t } => {
-            if target <= zero {
-                Some(Need::Any)
-            } else if target > max || *t <= zero || max <= zero {
-                None
-            } else {
-                Some(Need::at_least(target * *t / max))
-            }
-        }
-        Rule::Interpolate { full_at, zero_at } => {
-            if target <= zero {
-                return Some(Need::Any);
-            }
-            if target > max || max <= zero || full_at == zero_at {
-                return None;
-            }
-            // points = max × (1 − t), t = (v − full_at) / (zero_at − full_at), clamped to [0, 1].
-            let v = *full_at + (Decimal::ONE - target / max) * (*zero_at - *full_at);
-            Some(if zero_at > full_at {
-                Need::at_most(v)
-            } else {
-                Need::at_least(v)
-            })
-        }
-        Rule::BonusAbove {
-            target: t,
-            per,
-            add,
-            deduct,
-            extra_cap,
-            count,
-        } => {
-            if *per <= zero {
-                return None;
-            }
-            if target > max {
-                let extra = target - max;
-                if extra > *extra_cap || *add <= zero {
-                    return None;
-                }
-                let n = match count {
-                    StepCount::Partial => extra / *add,
-                    _ => (extra / *add).ceil(),
-                };
-                // Steps above the target: whole = floor((v−t)/per) ≥ n; started = ceil(…) ≥ n.
-                return Some(match count {
-                    StepCount::Started if n > zero => Need::above(*t + (n - Decimal::ONE) * *per),
-                    _ => Need::at_least(*t + n * *per),
-                });
-            }
-            if *deduct <= zero {
-                return Some(Need::Any);
-            }
-            let room = max - target;
-            Some(match count {
-                StepCount::Whole => {
-                    let n = (room / *deduct).floor();
-                    Need::above(*t - (n + Decimal::ONE) * *per)
-                }
-                StepCount::Started => Need::at_least(*t - (room / *deduct).floor() * *per),
-                StepCount::Partial => Need::at_least(*t - room / *deduct * *per),
-            })
-        }
-        Rule::Steps { rows, otherwise } => steps_need(rows, *otherwise, target),
-        Rule::PerCount { per, points } => {
-            if target <= zero {
-                Some(Need::Any)
-            } else if target > max || *points <= zero || *per <= zero {
-                None
-            } else {
-                Some(Need::at_least((target / *points).ceil() * *per))
-            }
-        }
-        Rule::Fraction => {
-            if target <= zero {
-                Some(Need::Any)
-            } else if target > max || max <= zero {
-                None
-            } else {
-                Some(Need::at_least(target / max))
-            }
-        }
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
-            None
-        }
-    }
-}
-
-/// `deduct_below` (`below`) or `deduct_above`: full points while the value is on the good side
-/// of the target; otherwise `max − (steps × points + base)`.
-fn deduct_need(d: &Deduct, max: Decimal, target: Decimal, below: bool) -> Option<Need> {
-    let zero = Decimal::ZERO;
-    if target > max || d.per <= zero {
-        return None;
-    }
-    // The value must be on the good side of `edge` (at or beyond it when `inclusive`).
-    let side = |edge: Decimal, inclusive: bool| {
-        let b = Bound {
-            value: edge,
-            inclusive,
-        };
-        if below {
-            Need::Range {
-                low: Some(b),
-                high: None,
-            }
-        } else {
-            Need::Range {
-                low: None,
-                high: Some(b),
-            }
-        }
-    };
-    // Moving `k` steps of `per` from the target towards the bad side.
-    let toward_bad = |k: Decimal| {
-        if below {
-            d.target - k * d.per
-        } else {
-            d.target + k * d.per
-        }
-    };
-    let room = max - target - d.base;
-    if room < zero || d.points <= zero {
-        // Only no deduction at all will do: strictly on the good side when a base is charged at
-        // the target itself; with whole steps, anything short of one whole step.
-        return Some(if d.base > zero {
-            side(d.target, false)
-        } else {
-            match d.count {
-                StepCount::Whole => side(toward_bad(Decimal::ONE), false),
-                _ => side(d.target, true),
-            }
-        });
-    }
-    Some(match d.count {
-        StepCount::Whole => {
-            let n = (room / d.points).floor();
-            side(toward_bad(n + Decimal::ONE), false)
-        }
-        StepCount::Started => side(toward_bad((room / d.points).floor()), true),
-        StepCount::Partial => side(toward_bad(room / d.points), true),
-    })
-}
-
-/// A step table: the values scoring at least `target` must form one range.
-fn steps_need(rows: &[crate::model::StepRow], otherwise: Decimal, target: Decimal) -> Option<Need> {
-    let mut cuts: Vec<Decimal> = rows
-        .iter()
-        .flat_map(|r| [r.min, r.below])
-        .flatten()
-        .collect();
-    cuts.sort();
-    cuts.dedup();
-    let at = |v: Decimal| {
-        rows.iter()
-            .find(|r| r.min.is_none_or(|m| v >= m) && r.below.is_none_or(|b| v < b))
-            .map_or(otherwise, |r| r.points)
-    };
-    // Intervals (−∞, c0), [c0, c1), …, [ck, ∞): the table is constant on each.
-    let mut pieces: Vec<(Option<Decimal>, Option<Decimal>, bool)> = Vec::new();
-    let first = cuts.first().copied();
-    match first {
-        None => return (otherwise >= target).then_some(Need::Any),
-        Some(c0) => pieces.push((None, Some(c0), at(c0 - Decimal::ONE) >= target)),
-    }
-    for (i, c) in cuts.iter().enumerate() {
-        pieces.push((Some(*c), cuts.get(i + 1).copied(), at(*c) >= target));
-    }
-    let good: Vec<usize> = (0..pieces.len()).filter(|&i| pieces[i].2).collect();
-    let (&a, &b) = (good.first()?, good.last()?);
-    if b - a + 1 != good.len() {
-        return None;
-    }
-    let (low, high) = (pieces[a].0, pieces[b].1);
-    if low.is_none() && high.is_none() {
-        return Some(Need::Any);
-    }
-    Some(Need::Range {
-        low: low.map(Bound::incl),
-        high: high.map(Bound::excl),
-    })
-}
-
-/// Whether a rule's points move smoothly with the value (any points between the levels can be
-/// reached) rather than in steps.
-pub fn is_continuous(rule: &Rule) -> bool {
-    match rule {
-        Rule::Proportional { .. } | Rule::Interpolate { .. } | Rule::Fraction => true,
-        Rule::DeductBelow(d) | Rule::DeductAbove(d) => d.count == StepCount::Partial,
-        Rule::BonusAbove { count, .. } => *count == StepCount::Partial,
-        Rule::Threshold {
-            within: Some(w), ..
-        } => is_continuous(w),
-        _ => false,
-    }
+    rule.need(max, floor, target)
 }
 
 /// Which way the value must move for more points.
@@ -582,9 +60,6 @@ pub struct Ladder {
     pub levels: Vec<Level>,
 }
 
-/// Most levels listed for one rule (deductions of 0.1 per step can have hundreds).
-pub const MAX_LEVELS: usize = 1000;
-
 impl Ladder {
     /// The lowest level worth at least `points`.
     pub fn first_at_least(&self, points: Decimal) -> Option<&Level> {
@@ -602,9 +77,9 @@ pub fn ladder(
     rounding: u32,
     guard: Option<Need>,
 ) -> Option<Ladder> {
-    let mut raw = candidate_points(rule, max)?;
+    let mut raw = rule.candidates(max)?;
     let low = floor.unwrap_or(Decimal::ZERO);
-    let top = top_points(rule, max);
+    let top = rule.top(max);
     raw.push(low);
     let mut pts: Vec<Decimal> = raw
         .into_iter()
@@ -651,7 +126,7 @@ pub fn ladder(
     };
     Some(Ladder {
         direction,
-        continuous: is_continuous(rule),
+        continuous: rule.continuous(),
         levels,
     })
 }
@@ -676,106 +151,6 @@ fn nested(inner: &Need, outer: &Need) -> bool {
         }
         _ => false,
     }
-}
-
-/// Raw points a rule can give (before clamping and rounding); continuous rules give their ends.
-fn candidate_points(rule: &Rule, max: Decimal) -> Option<Vec<Decimal>> {
-    let zero = Decimal::ZERO;
-    let limit = MAX_LEVELS as i64;
-    Some(match rule {
-        Rule::Binary { otherwise, .. } => vec![*otherwise, max],
-        Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
-            let mut v = vec![max];
-            if d.count != StepCount::Partial && d.points > zero {
-                for n in 0..limit {
-                    let p = max - d.base - Decimal::from(n) * d.points;
-                    v.push(p);
-                    if p <= zero {
-                        break;
-                    }
-                }
-            } else {
-                v.push(max - d.base);
-            }
-            v
-        }
-        Rule::Threshold {
-            within,
-            zero_above,
-            zero_below,
-            ..
-        } => {
-            let mut v = match within {
-                Some(w) => {
-                    let mut v = candidate_points(w, max)?;
-                    // A smooth inner rule jumps from 0 at the zero line: that is a level too.
-                    for edge in [zero_above, zero_below].into_iter().flatten() {
-                        let (p, _, ok) = crate::engine::points_of(w, Val::Num(*edge), max);
-                        if ok {
-                            v.push(p);
-                        }
-                    }
-                    v
-                }
-                None => vec![max],
-            };
-            v.push(zero);
-            v
-        }
-        Rule::Band { .. } => vec![zero, max],
-        Rule::Proportional { .. } | Rule::Interpolate { .. } | Rule::Fraction => vec![zero, max],
-        Rule::BonusAbove {
-            add,
-            deduct,
-            extra_cap,
-            count,
-            ..
-        } => {
-            let mut v = vec![max, max + *extra_cap];
-            if *count != StepCount::Partial {
-                if *deduct > zero {
-                    for n in 1..limit {
-                        let p = max - Decimal::from(n) * *deduct;
-                        v.push(p);
-                        if p <= zero {
-                            break;
-                        }
-                    }
-                }
-                if *add > zero {
-                    for n in 1..limit {
-                        let e = Decimal::from(n) * *add;
-                        v.push(max + e.min(*extra_cap));
-                        if e >= *extra_cap {
-                            break;
-                        }
-                    }
-                }
-            }
-            v
-        }
-        Rule::Steps { rows, otherwise } => {
-            let mut v: Vec<Decimal> = rows.iter().map(|r| r.points).collect();
-            v.push(*otherwise);
-            v
-        }
-        Rule::PerCount { points, .. } => {
-            let mut v = vec![zero, max];
-            if *points > zero {
-                for n in 1..limit {
-                    let p = Decimal::from(n) * *points;
-                    v.push(p.min(max));
-                    if p >= max {
-                        break;
-                    }
-                }
-            }
-            v
-        }
-        Rule::PerCase(_) | Rule::Checklist { .. } | Rule::Formula(_) | Rule::LevelProgress(_) => {
-            return None;
-        }
-    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -980,7 +355,9 @@ fn shrink(cands: &[Candidate], need: Decimal, gains: &mut [Decimal], sum: &mut D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::StepRow;
+    use crate::expr::Val;
+    use crate::model::{Deduct, StepRow};
+    use crate::raw::StepCount;
     use rust_decimal::dec;
 
     fn deduct(target: Decimal, per: Decimal, points: Decimal, count: StepCount) -> Deduct {
@@ -1134,7 +511,7 @@ mod tests {
     #[test]
     fn threshold_zero_band_with_inner_rule() {
         // BZ_ACCURACY: zero above 5, within deduct_above 1 / 1 / 5 partial; max 50.
-        let r = Rule::Threshold {
+        let r = Rule::Threshold(crate::rules::threshold::Threshold {
             zero_above: Some(dec!(5)),
             zero_below: None,
             inclusive: false,
@@ -1144,7 +521,7 @@ mod tests {
                 dec!(5),
                 StepCount::Partial,
             )))),
-        };
+        });
         // Guangming 5.51 → 0; at most 5 gives 30 (= 50 − 4 × 5); full at ≤ 1.
         assert_eq!(pts(&r, dec!(5.51), dec!(50)), dec!(0));
         assert_eq!(
@@ -1161,7 +538,7 @@ mod tests {
         );
         check_edges(&r, dec!(50));
         // PG_INFO_SYSTEM: zero below 80, within deduct_below 98 / 1 / 1 whole; 95.3 → 18.
-        let i = Rule::Threshold {
+        let i = Rule::Threshold(crate::rules::threshold::Threshold {
             zero_above: None,
             zero_below: Some(dec!(80)),
             inclusive: false,
@@ -1171,7 +548,7 @@ mod tests {
                 dec!(1),
                 StepCount::Whole,
             )))),
-        };
+        });
         assert_eq!(pts(&i, dec!(95.3), dec!(20)), dec!(18));
         assert_eq!(need_text(&i, dec!(20), dec!(20)), "高于97%");
         assert_eq!(need_text(&i, dec!(20), dec!(19)), "高于96%");
@@ -1182,30 +559,30 @@ mod tests {
 
     #[test]
     fn binary_band_and_flags() {
-        let b = Rule::Binary {
+        let b = Rule::Binary(crate::rules::binary::Binary {
             min: Some(dec!(95)),
             max: None,
             is: None,
             otherwise: dec!(0),
-        };
+        });
         assert_eq!(need_text(&b, dec!(20), dec!(20)), "达到95%");
         check_edges(&b, dec!(20));
-        let f = Rule::Binary {
+        let f = Rule::Binary(crate::rules::binary::Binary {
             min: None,
             max: None,
             is: Some(true),
             otherwise: dec!(0),
-        };
+        });
         assert_eq!(
             need_for(&f, dec!(15), Some(dec!(0)), dec!(15)),
             Some(Need::Is { value: true })
         );
-        let band = Rule::Band {
+        let band = Rule::Band(crate::rules::band::Band {
             low: dec!(85),
             high: dec!(100),
             low_inclusive: true,
             high_inclusive: true,
-        };
+        });
         assert_eq!(need_text(&band, dec!(40), dec!(40)), "在[85%~100%]之间");
         check_edges(&band, dec!(40));
         let l = ladder(&band, dec!(40), Some(dec!(0)), 2, None).expect("ladder");
@@ -1215,7 +592,7 @@ mod tests {
     #[test]
     fn proportional_interpolate_fraction() {
         // PG_FUNDING: 30 元 → 40 points; futian 25.5 → 34.
-        let p = Rule::Proportional { target: dec!(30) };
+        let p = Rule::Proportional(crate::rules::proportional::Proportional { target: dec!(30) });
         assert_eq!(pts(&p, dec!(25.5), dec!(40)), dec!(34));
         assert_eq!(
             need_for(&p, dec!(40), Some(dec!(0)), dec!(40)),
@@ -1227,10 +604,10 @@ mod tests {
         );
         check_edges(&p, dec!(40));
         // DP_EXCHANGE: full at 15 days, zero at 30; 21 days → 18.
-        let i = Rule::Interpolate {
+        let i = Rule::Interpolate(crate::rules::interpolate::Interpolate {
             full_at: dec!(15),
             zero_at: dec!(30),
-        };
+        });
         assert_eq!(pts(&i, dec!(21), dec!(30)), dec!(18));
         assert_eq!(
             need_for(&i, dec!(30), Some(dec!(0)), dec!(30)),
@@ -1241,17 +618,17 @@ mod tests {
             Some(Need::at_most(dec!(18)))
         );
         check_edges(&i, dec!(30));
-        let up = Rule::Interpolate {
+        let up = Rule::Interpolate(crate::rules::interpolate::Interpolate {
             full_at: dec!(5),
             zero_at: dec!(3),
-        };
+        });
         assert_eq!(
             need_for(&up, dec!(10), Some(dec!(0)), dec!(5)),
             Some(Need::at_least(dec!(4)))
         );
         check_edges(&up, dec!(10));
         // PG_POLICY_INDEX: 0.65 → 13 of 20.
-        let f = Rule::Fraction;
+        let f = Rule::Fraction(crate::rules::fraction::Fraction);
         assert_eq!(pts(&f, dec!(0.65), dec!(20)), dec!(13));
         assert_eq!(
             need_for(&f, dec!(20), Some(dec!(0)), dec!(20)),
@@ -1267,14 +644,14 @@ mod tests {
     #[test]
     fn bonus_above_both_sides() {
         // BZ_CHECKS: 70 / per 1 / +5 / −1 / cap 10; max 30. 66 → 26; 72 → 40.
-        let r = Rule::BonusAbove {
+        let r = Rule::BonusAbove(crate::rules::bonus_above::BonusAbove {
             target: dec!(70),
             per: dec!(1),
             add: dec!(5),
             deduct: dec!(1),
             extra_cap: dec!(10),
             count: StepCount::Whole,
-        };
+        });
         assert_eq!(pts(&r, dec!(66), dec!(30)), dec!(26));
         assert_eq!(pts(&r, dec!(72), dec!(30)), dec!(40));
         // Whole steps: less than one step short costs nothing.
@@ -1292,7 +669,7 @@ mod tests {
     #[test]
     fn step_tables_monotone_and_not() {
         // PG_MEETINGS: ≥4 → 20, [2,4) → 14, [1,2) → 8, else 0.
-        let r = Rule::Steps {
+        let r = Rule::Steps(crate::rules::steps::Steps {
             rows: vec![
                 StepRow {
                     min: Some(dec!(4)),
@@ -1311,7 +688,7 @@ mod tests {
                 },
             ],
             otherwise: dec!(0),
-        };
+        });
         assert_eq!(
             need_for(&r, dec!(20), Some(dec!(0)), dec!(20)),
             Some(Need::at_least(dec!(4)))
@@ -1330,7 +707,7 @@ mod tests {
         assert_eq!(got, vec![dec!(0), dec!(8), dec!(14), dec!(20)]);
         assert_eq!(l.direction, Direction::Up);
         // A table that peaks in the middle: the best is a band; a lower level is not one range.
-        let peak = Rule::Steps {
+        let peak = Rule::Steps(crate::rules::steps::Steps {
             rows: vec![
                 StepRow {
                     min: Some(dec!(10)),
@@ -1344,7 +721,7 @@ mod tests {
                 },
             ],
             otherwise: dec!(5),
-        };
+        });
         assert_eq!(
             need_for(&peak, dec!(10), Some(dec!(0)), dec!(10)),
             Some(Need::within(Bound::incl(dec!(10)), Bound::excl(dec!(20))))
@@ -1353,7 +730,7 @@ mod tests {
             need_for(&peak, dec!(10), Some(dec!(0)), dec!(5)),
             Some(Need::Any)
         );
-        let gap = Rule::Steps {
+        let gap = Rule::Steps(crate::rules::steps::Steps {
             rows: vec![
                 StepRow {
                     min: None,
@@ -1367,17 +744,17 @@ mod tests {
                 },
             ],
             otherwise: dec!(0),
-        };
+        });
         assert_eq!(need_for(&gap, dec!(10), Some(dec!(0)), dec!(10)), None);
     }
 
     #[test]
     fn per_count_up_to_max() {
         // BZ_VILLAGE_DEMO: 5 points per village, max 20; longgang 3 → 15.
-        let r = Rule::PerCount {
+        let r = Rule::PerCount(crate::rules::per_count::PerCount {
             per: dec!(1),
             points: dec!(5),
-        };
+        });
         assert_eq!(pts(&r, dec!(3), dec!(20)), dec!(15));
         assert_eq!(
             need_for(&r, dec!(20), Some(dec!(0)), dec!(20)),
@@ -1388,10 +765,10 @@ mod tests {
             Some(Need::at_least(dec!(4)))
         );
         // Max not a multiple of the step: 3 points each, max 10 → 4 needed for 10.
-        let odd = Rule::PerCount {
+        let odd = Rule::PerCount(crate::rules::per_count::PerCount {
             per: dec!(2),
             points: dec!(3),
-        };
+        });
         assert_eq!(
             need_for(&odd, dec!(10), Some(dec!(0)), dec!(10)),
             Some(Need::at_least(dec!(8)))

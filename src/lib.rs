@@ -22,6 +22,7 @@ pub mod output;
 pub mod raw;
 pub mod report;
 pub mod result;
+pub mod rules;
 pub mod selfassess;
 pub mod table;
 pub mod template;

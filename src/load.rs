@@ -13,6 +13,7 @@ use crate::diag::{Diagnostic, Diagnostics, Sink, from_yaml_error};
 use crate::expr::{self, Compiled, ExprError, Resolver, Ty};
 use crate::model::*;
 use crate::raw::*;
+use crate::rules;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
@@ -1335,12 +1336,12 @@ fn build_rule(
                     format!("`binary` in `{item}` needs either `min`/`max` or `is`"),
                 );
             }
-            Rule::Binary {
+            Rule::Binary(rules::binary::Binary {
                 min: b.min.as_ref().map(|v| v.value),
                 max: b.max.as_ref().map(|v| v.value),
                 is: b.is,
                 otherwise: b.otherwise.as_ref().map_or(Decimal::ZERO, |v| v.value),
-            }
+            })
         }
         RawRule::DeductBelow(d) | RawRule::DeductAbove(d) => {
             positive(c, &d.per, "`per`");
@@ -1374,38 +1375,38 @@ fn build_rule(
                 Some(w) => Some(Box::new(build_rule(c, w, r, item, scope)?)),
                 None => None,
             };
-            Rule::Threshold {
+            Rule::Threshold(rules::threshold::Threshold {
                 zero_above: t.zero_above.as_ref().map(|v| v.value),
                 zero_below: t.zero_below.as_ref().map(|v| v.value),
                 inclusive: t.inclusive,
                 within,
-            }
+            })
         }
         RawRule::Band(b) => {
             if b.low.value > b.high.value {
                 c.err(b.high.referenced, "`high` must not be below `low`");
             }
-            Rule::Band {
+            Rule::Band(rules::band::Band {
                 low: b.low.value,
                 high: b.high.value,
                 low_inclusive: b.low_inclusive,
                 high_inclusive: b.high_inclusive,
-            }
+            })
         }
         RawRule::Proportional(p) => {
             positive(c, &p.target, "`target`");
-            Rule::Proportional {
+            Rule::Proportional(rules::proportional::Proportional {
                 target: p.target.value,
-            }
+            })
         }
         RawRule::Interpolate(i) => {
             if i.full_at.value == i.zero_at.value {
                 c.err(i.zero_at.referenced, "`zero_at` must differ from `full_at`");
             }
-            Rule::Interpolate {
+            Rule::Interpolate(rules::interpolate::Interpolate {
                 full_at: i.full_at.value,
                 zero_at: i.zero_at.value,
-            }
+            })
         }
         RawRule::BonusAbove(b) => {
             positive(c, &b.per, "`per`");
@@ -1414,14 +1415,14 @@ fn build_rule(
             if let Some(d) = &b.deduct {
                 non_negative(c, d, "`deduct`");
             }
-            Rule::BonusAbove {
+            Rule::BonusAbove(rules::bonus_above::BonusAbove {
                 target: b.target.value,
                 per: b.per.value,
                 add: b.add.value,
                 deduct: b.deduct.as_ref().map_or(Decimal::ZERO, |v| v.value),
                 extra_cap: b.extra_cap.value,
                 count: b.count,
-            }
+            })
         }
         RawRule::PerCase(p) => {
             non_negative(c, &p.points, "`points`");
@@ -1463,9 +1464,9 @@ fn build_rule(
         }
         RawRule::Checklist(cl) => {
             non_negative(c, &cl.per_missing, "`per_missing`");
-            Rule::Checklist {
+            Rule::Checklist(rules::checklist::Checklist {
                 per_missing: cl.per_missing.value,
-            }
+            })
         }
         RawRule::Steps(s) => {
             if s.rows.is_empty() {
@@ -1478,7 +1479,7 @@ fn build_rule(
                     c.err(b.referenced, "`below` must be greater than `min`");
                 }
             }
-            Rule::Steps {
+            Rule::Steps(rules::steps::Steps {
                 rows: s
                     .rows
                     .iter()
@@ -1489,19 +1490,21 @@ fn build_rule(
                     })
                     .collect(),
                 otherwise: s.otherwise.as_ref().map_or(Decimal::ZERO, |v| v.value),
-            }
+            })
         }
         RawRule::PerCount(p) => {
             if let Some(per) = &p.per {
                 positive(c, per, "`per`");
             }
-            Rule::PerCount {
+            Rule::PerCount(rules::per_count::PerCount {
                 per: p.per.as_ref().map_or(Decimal::ONE, |v| v.value),
                 points: p.points.value,
-            }
+            })
         }
-        RawRule::Fraction(_) => Rule::Fraction,
-        RawRule::Formula(f) => Rule::Formula(c.compile(&f.points, scope, Some(Ty::Num))?),
+        RawRule::Fraction(_) => Rule::Fraction(rules::fraction::Fraction),
+        RawRule::Formula(f) => Rule::Formula(rules::formula::Formula {
+            expr: c.compile(&f.points, scope, Some(Ty::Num))?,
+        }),
         RawRule::LevelProgress(lp) => {
             for w in lp.weights.iter().chain(lp.otherwise.iter()) {
                 non_negative(c, w, "a weight");

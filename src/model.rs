@@ -8,7 +8,7 @@
 //! Expressions in derived values and indicators see the first three parts; veto triggers see all.
 
 use crate::expr::Compiled;
-use crate::raw::{FieldType, NaPolicy, OnMissing, StepCount, VetoMode};
+use crate::raw::{FieldType, NaPolicy, OnMissing, VetoMode};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -188,106 +188,11 @@ pub enum Input {
     None,
 }
 
-#[derive(Debug, Clone)]
-pub enum Rule {
-    Binary {
-        min: Option<Decimal>,
-        max: Option<Decimal>,
-        is: Option<bool>,
-        otherwise: Decimal,
-    },
-    DeductBelow(Deduct),
-    DeductAbove(Deduct),
-    Threshold {
-        zero_above: Option<Decimal>,
-        zero_below: Option<Decimal>,
-        inclusive: bool,
-        within: Option<Box<Rule>>,
-    },
-    Band {
-        low: Decimal,
-        high: Decimal,
-        low_inclusive: bool,
-        high_inclusive: bool,
-    },
-    Proportional {
-        target: Decimal,
-    },
-    Interpolate {
-        full_at: Decimal,
-        zero_at: Decimal,
-    },
-    BonusAbove {
-        target: Decimal,
-        per: Decimal,
-        add: Decimal,
-        deduct: Decimal,
-        extra_cap: Decimal,
-        count: StepCount,
-    },
-    PerCase(PerCase),
-    Checklist {
-        per_missing: Decimal,
-    },
-    Steps {
-        rows: Vec<StepRow>,
-        otherwise: Decimal,
-    },
-    PerCount {
-        per: Decimal,
-        points: Decimal,
-    },
-    Fraction,
-    Formula(Compiled),
-    LevelProgress(Box<LevelProgress>),
-}
-
-#[derive(Debug, Clone)]
-pub struct LevelProgress {
-    pub level: Compiled,
-    pub progress: Compiled,
-    pub when: Compiled,
-    pub weights: [Decimal; 2],
-    pub otherwise: [Decimal; 2],
-    pub coefficient: Option<Compiled>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Deduct {
-    pub target: Decimal,
-    pub per: Decimal,
-    pub points: Decimal,
-    pub count: StepCount,
-    pub base: Decimal,
-}
-
-#[derive(Debug, Clone)]
-pub struct PerCase {
-    /// Case-type indices counted.
-    pub case_types: Vec<usize>,
-    pub points: Decimal,
-    pub escalate: Decimal,
-    pub base_severity: u32,
-    /// (finder label, multiplier)
-    pub finder_multiplier: Vec<(String, Decimal)>,
-    pub self_report_amnesty: bool,
-    pub per_month: Decimal,
-    pub max_months: Option<u32>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StepRow {
-    pub min: Option<Decimal>,
-    pub below: Option<Decimal>,
-    pub points: Decimal,
-}
-
-impl StepRow {
-    /// Whether `v` falls in this row: `min` inclusive, `below` exclusive.
-    pub fn contains(&self, v: Decimal) -> bool {
-        self.min.is_none_or(|m| v >= m) && self.below.is_none_or(|b| v < b)
-    }
-}
+pub use crate::rules::Rule;
+pub use crate::rules::deduct::Deduct;
+pub use crate::rules::level_progress::LevelProgress;
+pub use crate::rules::per_case::PerCase;
+pub use crate::rules::steps::StepRow;
 
 /// R5: whether `v` lies inside the band, each end inclusive or not.
 pub fn band_contains(

@@ -37,13 +37,14 @@ impl std::fmt::Display for Reason {
                 unit,
                 value,
                 max,
-            } => f.write_str(&crate::engine::explain_value_rule(
-                rule,
-                name,
-                *value,
-                *max,
-                unit.as_deref(),
-            )),
+            } => {
+                let c = crate::rules::Ctx {
+                    name,
+                    unit: unit.as_deref(),
+                    max: *max,
+                };
+                f.write_str(&rule.trace(*value, *max).reason(&c))
+            }
         }
     }
 }
@@ -78,7 +79,7 @@ impl std::fmt::Display for Shown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Shown::Missing => f.write_str("缺失"),
-            Shown::Val(v, unit) => f.write_str(&crate::engine::fmt_val(v, unit.as_deref())),
+            Shown::Val(v, unit) => f.write_str(&crate::rules::fmt_val(v, unit.as_deref())),
             Shown::Text(t) => f.write_str(t),
         }
     }

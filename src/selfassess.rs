@@ -30,6 +30,7 @@ use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope}
 use crate::num::{round_points, show, show_dp};
 use crate::raw::{FieldType, NaPolicy, VetoMode};
 use crate::result::{Assessment, IndicatorResult, Status, UnitResult};
+use crate::rules::{Family, Rate};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 use serde::{Deserialize, Serialize};
@@ -580,9 +581,11 @@ fn item<'a>(
     } else if line_zeroed.is_some() {
         Some(LossKind::LineVetoed)
     } else if settled.is_some() && matches!(res.status, Status::Scored | Status::Undefined) {
-        match &ind.rule {
-            Rule::PerCase(_) => Some(LossKind::CaseEvent),
-            _ => Some(LossKind::Inspected),
+        match ind.rule.family() {
+            Family::Cases => Some(LossKind::CaseEvent),
+            Family::Value | Family::Checklist | Family::Formula | Family::LevelProgress => {
+                Some(LossKind::Inspected)
+            }
         }
     } else {
         match res.status {
@@ -590,9 +593,11 @@ fn item<'a>(
             Status::Undefined => Some(LossKind::Undefined),
             Status::Zeroed if own_guard.is_some() => Some(LossKind::Outcome),
             Status::Zeroed => Some(LossKind::ZeroingEvent),
-            _ => match &ind.rule {
-                Rule::PerCase(_) => Some(LossKind::CaseEvent),
-                _ => Some(LossKind::Outcome),
+            Status::Scored | Status::NotApplicable => match ind.rule.family() {
+                Family::Cases => Some(LossKind::CaseEvent),
+                Family::Value | Family::Checklist | Family::Formula | Family::LevelProgress => {
+                    Some(LossKind::Outcome)
+                }
             },
         }
     };
@@ -666,11 +671,15 @@ fn losses(
             rec = Decimal::ZERO;
         }
         let why = match kind {
-            LossKind::Outcome => match (&it.ind.rule, it.res.status) {
-                (_, Status::Zeroed) => format!("{},改善数值后可挽回", it.res.reason),
-                (Rule::Checklist { .. }, _) => format!("{};缺项可补齐", it.res.reason),
-                (Rule::Formula(_), _) => format!("{};按公式计分,改善各项输入可挽回", it.res.reason),
-                _ => format!("{};数值仍可改善", it.res.reason),
+            LossKind::Outcome if it.res.status == Status::Zeroed => {
+                format!("{},改善数值后可挽回", it.res.reason)
+            }
+            LossKind::Outcome => match it.ind.rule.family() {
+                Family::Checklist => format!("{};缺项可补齐", it.res.reason),
+                Family::Formula => format!("{};按公式计分,改善各项输入可挽回", it.res.reason),
+                Family::Value | Family::Cases | Family::LevelProgress => {
+                    format!("{};数值仍可改善", it.res.reason)
+                }
             },
             LossKind::MissingEvidence => format!("{};补报佐证后按实际数值计分", it.res.reason),
             LossKind::Undefined => format!("{};核实数据后可重新计分", it.res.reason),
@@ -759,7 +768,7 @@ fn value_name(set: &IndicatorSet, it: &Item<'_>) -> (Option<String>, String) {
 
 fn shown_value(it: &Item<'_>) -> String {
     match it.value {
-        Some(v) => crate::engine::fmt_val(&v, it.ind.value_unit.as_deref()),
+        Some(v) => crate::rules::fmt_val(&v, it.ind.value_unit.as_deref()),
         None => "缺失".into(),
     }
 }
@@ -767,35 +776,26 @@ fn shown_value(it: &Item<'_>) -> String {
 /// Points per unit of the value for smooth rules, in words.
 fn rate(rule: &Rule, max: Decimal, unit: Option<&str>) -> Option<String> {
     let du = diff_unit(unit);
-    let du = if du.is_empty() { String::new() } else { du };
-    let per = |step: Decimal, pts: Decimal| format!("每{}{du}{}分", show(step), p2(pts));
-    match rule {
-        Rule::Proportional { target } if !target.is_zero() => {
-            Some(format!("{}(提高)", per(Decimal::ONE, max / *target)))
-        }
-        Rule::Interpolate { full_at, zero_at } if full_at != zero_at => {
-            let span = (*zero_at - *full_at).abs();
-            Some(format!(
-                "{}({})",
-                per(Decimal::ONE, max / span),
-                if zero_at > full_at {
-                    "降低"
-                } else {
-                    "提高"
-                }
-            ))
-        }
-        Rule::Fraction => Some(format!("系数每0.1得{}分", p2(max / Decimal::TEN))),
-        Rule::DeductBelow(d) | Rule::DeductAbove(d)
-            if d.count == crate::raw::StepCount::Partial =>
-        {
-            Some(format!("{}(按比例)", per(d.per, d.points)))
-        }
-        Rule::Threshold {
-            within: Some(w), ..
-        } => rate(w, max, unit),
-        _ => None,
-    }
+    Some(match rule.rate(max)? {
+        Rate::Per {
+            step,
+            points,
+            up,
+            proportional,
+        } => format!(
+            "每{}{du}{}分({})",
+            show(step),
+            p2(points),
+            if proportional {
+                "按比例"
+            } else if up {
+                "提高"
+            } else {
+                "降低"
+            }
+        ),
+        Rate::Coefficient(per_tenth) => format!("系数每0.1得{}分", p2(per_tenth)),
+    })
 }
 
 fn p2(d: Decimal) -> String {
@@ -813,9 +813,8 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
     let cur = it.res.points;
     let (value_id, vname) = value_name(set, it);
     let current = shown_value(it);
-    if let (Input::Checklist(items), Rule::Checklist { per_missing }) =
-        (&it.ind.input, &it.ind.rule)
-    {
+    if let (Input::Checklist(items), Rule::Checklist(cl)) = (&it.ind.input, &it.ind.rule) {
+        let per_missing = &cl.per_missing;
         if it.res.lost <= Decimal::ZERO || per_missing.is_zero() {
             return None;
         }
@@ -868,7 +867,7 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
         });
     }
     let ladder = it.ladder.as_ref()?;
-    let top = gap::top_points(&it.ind.rule, it.res.max);
+    let top = it.ind.rule.top(it.res.max);
     if cur >= top {
         return None;
     }
@@ -1228,9 +1227,9 @@ fn next_grade(
         if options.iter().any(|o| o.item == i) {
             continue;
         }
-        let gains_possible = match &it.ind.rule {
-            Rule::Checklist { .. } => it.res.lost > Decimal::ZERO,
-            _ => it
+        let gains_possible = match it.ind.rule.family() {
+            Family::Checklist => it.res.lost > Decimal::ZERO,
+            Family::Value | Family::Cases | Family::Formula | Family::LevelProgress => it
                 .ladder
                 .as_ref()
                 .is_some_and(|l| l.levels.iter().any(|x| x.points > it.res.points)),
@@ -1387,7 +1386,7 @@ fn next_grade(
 
 fn slot_text(slots: &ResultSlots<'_>, s: u32, unit: Option<&str>) -> String {
     match slots.vals.get(s as usize).copied().flatten() {
-        Some(v) => crate::engine::fmt_val(&v, unit),
+        Some(v) => crate::rules::fmt_val(&v, unit),
         None => "缺失".into(),
     }
 }
@@ -1396,7 +1395,8 @@ fn slot_text(slots: &ResultSlots<'_>, s: u32, unit: Option<&str>) -> String {
 fn candidate(it: &Item<'_>, factor: Decimal, forced_points: Decimal) -> Candidate {
     let cur = it.res.points;
     let forced = ((forced_points - cur) * factor).max(Decimal::ZERO);
-    if let (Input::Checklist(_), Rule::Checklist { per_missing }) = (&it.ind.input, &it.ind.rule) {
+    if let (Input::Checklist(_), Rule::Checklist(cl)) = (&it.ind.input, &it.ind.rule) {
+        let per_missing = &cl.per_missing;
         let mut v = Vec::new();
         let mut p = cur;
         while p < it.res.max && !per_missing.is_zero() && v.len() < gap::MAX_LEVELS {
@@ -1462,7 +1462,7 @@ fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathSt
     let unit = it.ind.value_unit.as_deref();
     let (_, vname) = value_name(set, it);
     let current = shown_value(it);
-    let mut need = if let Rule::Checklist { .. } = it.ind.rule {
+    let mut need = if let Rule::Checklist(_) = it.ind.rule {
         None
     } else {
         gap::need_for(&it.ind.rule, it.res.max, it.ind.floor, to).and_then(|n| match it.guard {
@@ -1474,7 +1474,8 @@ fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathSt
         need = Some(need.and_then(|n| n.and(*f)).unwrap_or(*f));
     }
     let text = match (&it.ind.rule, need) {
-        (Rule::Checklist { per_missing }, _) => {
+        (Rule::Checklist(cl), _) => {
+            let per_missing = &cl.per_missing;
             let k = if per_missing.is_zero() {
                 Decimal::ZERO
             } else {
@@ -1556,9 +1557,9 @@ fn indicator_slots(ind: &Indicator) -> Vec<u32> {
         Input::Expr(e) => e.slots().to_vec(),
         Input::Checklist(s) => s.clone(),
         Input::Cases => Vec::new(),
-        Input::None => match &ind.rule {
-            Rule::Formula(f) => f.slots().to_vec(),
-            _ => Vec::new(),
+        Input::None => match ind.rule.family() {
+            Family::Formula => ind.rule.expr_slots(),
+            Family::Value | Family::Checklist | Family::Cases | Family::LevelProgress => Vec::new(),
         },
     };
     if let Some(z) = &ind.zero_if {

@@ -82,10 +82,7 @@ proptest! {
         let a = kaohe::engine::assess(set, &ev).expect("scores");
         let u = &a.units[0];
         for (ind, r) in set.indicators.iter().zip(&u.indicators) {
-            let extra = match &ind.rule {
-                kaohe::model::Rule::BonusAbove { extra_cap, .. } => *extra_cap,
-                _ => Decimal::ZERO,
-            };
+            let extra = ind.rule.top(r.max) - r.max;
             prop_assert!(r.points <= r.max + extra, "{} {} > {}", r.id, r.points, r.max);
             if let Some(floor) = ind.floor {
                 prop_assert!(r.points >= floor, "{} {} < floor {}", r.id, r.points, floor);

@@ -924,7 +924,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             found_by: c
                 .found_by
                 .as_deref()
-                .map(|f| crate::engine::finder_zh(f).to_string())
+                .map(|f| crate::rules::per_case::finder_zh(f).to_string())
                 .unwrap_or_default(),
             self_reported: c.self_reported,
             reference: c.reference.clone().unwrap_or_default(),

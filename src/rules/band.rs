@@ -1,0 +1,103 @@
+//! R5 `band`: full points inside a band of values (each end inclusive or not), zero outside.
+
+use super::{Bound, Ctx, Need, s};
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct Band {
+    pub low: Decimal,
+    pub high: Decimal,
+    pub low_inclusive: bool,
+    pub high_inclusive: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trace<'r> {
+    pub rule: &'r Band,
+    pub value: Decimal,
+    pub max: Decimal,
+    pub inside: bool,
+}
+
+impl Band {
+    pub fn contains(&self, v: Decimal) -> bool {
+        crate::model::band_contains(
+            self.low,
+            self.high,
+            self.low_inclusive,
+            self.high_inclusive,
+            v,
+        )
+    }
+
+    pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {
+        Trace {
+            rule: self,
+            value: v,
+            max,
+            inside: self.contains(v),
+        }
+    }
+
+    pub fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        if target <= Decimal::ZERO {
+            Some(Need::Any)
+        } else if target <= max {
+            Some(Need::within(
+                Bound {
+                    value: self.low,
+                    inclusive: self.low_inclusive,
+                },
+                Bound {
+                    value: self.high,
+                    inclusive: self.high_inclusive,
+                },
+            ))
+        } else {
+            None
+        }
+    }
+
+    fn text(&self, c: &Ctx<'_>) -> String {
+        format!(
+            "{}{}~{}{}",
+            if self.low_inclusive { "[" } else { "(" },
+            c.fv(self.low),
+            c.fv(self.high),
+            if self.high_inclusive { "]" } else { ")" }
+        )
+    }
+}
+
+impl Trace<'_> {
+    pub fn points(&self) -> Decimal {
+        if self.inside { self.max } else { Decimal::ZERO }
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        let band = self.rule.text(c);
+        if self.inside {
+            format!(
+                "{}{},在{band}之内,得满分{}分",
+                c.name,
+                c.fv(self.value),
+                s(self.max)
+            )
+        } else {
+            format!("{}{},不在{band}之内,不得分", c.name, c.fv(self.value))
+        }
+    }
+
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        vec![format!(
+            "满分区间{},实际{} → {}",
+            self.rule.text(c),
+            c.fv(self.value),
+            if self.inside {
+                "在区间内"
+            } else {
+                "不在区间内"
+            }
+        )]
+    }
+}

@@ -1,0 +1,123 @@
+//! R1 `binary`: full points when the value meets the target (`min`/`max`, or `is` for a
+//! yes/no value), otherwise `otherwise` points.
+
+use super::{Ctx, Need, s};
+use crate::expr::Val;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct Binary {
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+    pub is: Option<bool>,
+    pub otherwise: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trace<'r> {
+    pub rule: &'r Binary,
+    pub value: Val,
+    pub pass: bool,
+    pub max: Decimal,
+}
+
+impl Binary {
+    pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {
+        let pass = self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|h| v <= h);
+        Trace {
+            rule: self,
+            value: Val::Num(v),
+            pass,
+            max,
+        }
+    }
+
+    pub fn trace_flag(&self, b: bool, max: Decimal) -> Trace<'_> {
+        Trace {
+            rule: self,
+            value: Val::Bool(b),
+            pass: self.is == Some(b),
+            max,
+        }
+    }
+
+    pub fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        if target <= self.otherwise {
+            return Some(Need::Any);
+        }
+        if target > max {
+            return None;
+        }
+        if let Some(want) = self.is {
+            return Some(Need::Is { value: want });
+        }
+        Some(Need::Range {
+            low: self.min.map(super::Bound::incl),
+            high: self.max.map(super::Bound::incl),
+        })
+    }
+
+    fn target_text(&self, c: &Ctx<'_>, none: &str) -> String {
+        match (self.min, self.max) {
+            (Some(m), Some(h)) => format!("{}~{}", c.fv(m), c.fv(h)),
+            (Some(m), None) => format!("≥{}", c.fv(m)),
+            (None, Some(h)) => format!("≤{}", c.fv(h)),
+            (None, None) => none.into(),
+        }
+    }
+}
+
+impl Trace<'_> {
+    pub fn points(&self) -> Decimal {
+        if self.pass {
+            self.max
+        } else {
+            self.rule.otherwise
+        }
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        let name = c.name;
+        let max = s(self.max);
+        let other = s(self.rule.otherwise);
+        match self.value {
+            Val::Bool(_) => {
+                let v = super::fmt_val(&self.value, None);
+                if self.pass {
+                    format!("{name}:{v},符合要求,得满分{max}分")
+                } else {
+                    format!("{name}:{v},不符合要求,得{other}分")
+                }
+            }
+            Val::Num(num) => {
+                let target = self.rule.target_text(c, "");
+                if self.pass {
+                    format!("{name}{},达到目标({target}),得满分{max}分", c.fv(num))
+                } else {
+                    format!("{name}{},未达到目标({target}),得{other}分", c.fv(num))
+                }
+            }
+        }
+    }
+
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        match self.value {
+            Val::Bool(b) => {
+                let yes = |x: bool| if x { "是" } else { "否" };
+                vec![format!(
+                    "要求{}为\"{}\",实际为\"{}\" → {}",
+                    c.name,
+                    yes(self.rule.is.unwrap_or(true)),
+                    yes(b),
+                    if self.pass { "符合" } else { "不符合" }
+                )]
+            }
+            Val::Num(num) => vec![format!(
+                "目标{},实际{} → {}",
+                self.rule.target_text(c, "任意"),
+                c.fv(num),
+                if self.pass { "达到" } else { "未达到" }
+            )],
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! R8 `bonus_above`: below the target, `deduct` per step of `per`; at or above it, `add` per
+//! step, at most `extra_cap` above the item's maximum.
+
+use super::{Ctx, Need, Raw, count_word, p2, s};
+use crate::num::{show_dp, steps};
+use crate::raw::StepCount;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct BonusAbove {
+    pub target: Decimal,
+    pub per: Decimal,
+    pub add: Decimal,
+    pub deduct: Decimal,
+    pub extra_cap: Decimal,
+    pub count: StepCount,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trace<'r> {
+    pub rule: &'r BonusAbove,
+    pub value: Decimal,
+    pub max: Decimal,
+    /// At or above the target.
+    pub above: bool,
+    /// Steps of `per` from the target, counted as the rule says.
+    pub steps: Decimal,
+}
+
+impl BonusAbove {
+    pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {
+        let above = v >= self.target;
+        let dist = if above {
+            v - self.target
+        } else {
+            self.target - v
+        };
+        Trace {
+            rule: self,
+            value: v,
+            max,
+            above,
+            steps: steps(dist, self.per, self.count).unwrap_or_default(),
+        }
+    }
+
+    pub fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        let zero = Decimal::ZERO;
+        let (t, per, add, deduct) = (self.target, self.per, self.add, self.deduct);
+        if per <= zero {
+            return None;
+        }
+        if target > max {
+            let extra = target - max;
+            if extra > self.extra_cap || add <= zero {
+                return None;
+            }
+            let n = match self.count {
+                StepCount::Partial => extra / add,
+                _ => (extra / add).ceil(),
+            };
+            // Steps above the target: whole = floor((v−t)/per) ≥ n; started = ceil(…) ≥ n.
+            return Some(match self.count {
+                StepCount::Started if n > zero => Need::above(t + (n - Decimal::ONE) * per),
+                _ => Need::at_least(t + n * per),
+            });
+        }
+        if deduct <= zero {
+            return Some(Need::Any);
+        }
+        let room = max - target;
+        Some(match self.count {
+            StepCount::Whole => {
+                let n = (room / deduct).floor();
+                Need::above(t - (n + Decimal::ONE) * per)
+            }
+            StepCount::Started => Need::at_least(t - (room / deduct).floor() * per),
+            StepCount::Partial => Need::at_least(t - room / deduct * per),
+        })
+    }
+
+    pub fn candidates(&self, max: Decimal) -> Vec<Decimal> {
+        let limit = super::need::MAX_LEVELS as i64;
+        let mut v = vec![max, max + self.extra_cap];
+        if self.count != StepCount::Partial {
+            if self.deduct > Decimal::ZERO {
+                for n in 1..limit {
+                    let p = max - Decimal::from(n) * self.deduct;
+                    v.push(p);
+                    if p <= Decimal::ZERO {
+                        break;
+                    }
+                }
+            }
+            if self.add > Decimal::ZERO {
+                for n in 1..limit {
+                    let e = Decimal::from(n) * self.add;
+                    v.push(max + e.min(self.extra_cap));
+                    if e >= self.extra_cap {
+                        break;
+                    }
+                }
+            }
+        }
+        v
+    }
+}
+
+impl Trace<'_> {
+    /// Points gained above the maximum (0 below the target).
+    pub fn gain(&self) -> Decimal {
+        if self.above {
+            (self.steps * self.rule.add).min(self.rule.extra_cap)
+        } else {
+            Decimal::ZERO
+        }
+    }
+
+    /// Points deducted (0 at or above the target).
+    pub fn deduction(&self) -> Decimal {
+        if self.above {
+            Decimal::ZERO
+        } else {
+            self.steps * self.rule.deduct
+        }
+    }
+
+    pub fn raw(&self) -> Raw {
+        if self.above {
+            Raw {
+                points: self.max + self.gain(),
+                extra: self.rule.extra_cap,
+            }
+        } else {
+            Raw::new(self.max - self.deduction())
+        }
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        let (r, du, num) = (self.rule, c.du(), self.value);
+        if self.above {
+            format!(
+                "{}{},高于目标{} {}{du},每{}{du}加{}分,加{}分(最多加{}分)",
+                c.name,
+                c.fv(num),
+                c.fv(r.target),
+                s(num - r.target),
+                s(r.per),
+                s(r.add),
+                s(self.gain()),
+                s(r.extra_cap)
+            )
+        } else {
+            format!(
+                "{}{},低于目标{} {}{du},每{}{du}扣{}分,扣{}分",
+                c.name,
+                c.fv(num),
+                c.fv(r.target),
+                s(r.target - num),
+                s(r.per),
+                s(r.deduct),
+                s(self.deduction())
+            )
+        }
+    }
+
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        let (r, du, num, max) = (self.rule, c.du(), self.value, self.max);
+        if self.above {
+            let gain = self.gain();
+            vec![
+                format!(
+                    "目标{},实际{},高出{}{du}",
+                    c.fv(r.target),
+                    c.fv(num),
+                    s(num - r.target)
+                ),
+                format!(
+                    "每{}{du}加{}分({}):{}步 → 加{}分{}",
+                    s(r.per),
+                    s(r.add),
+                    count_word(r.count),
+                    show_dp(self.steps, 4),
+                    p2(gain),
+                    if self.steps * r.add > r.extra_cap {
+                        format!("(最多加{}分)", s(r.extra_cap))
+                    } else {
+                        String::new()
+                    }
+                ),
+                format!("→ {}+{}={}", s(max), p2(gain), p2(max + gain)),
+            ]
+        } else {
+            let d = self.deduction();
+            vec![
+                format!(
+                    "目标{},实际{},低于目标{}{du}",
+                    c.fv(r.target),
+                    c.fv(num),
+                    s(r.target - num)
+                ),
+                format!(
+                    "每{}{du}扣{}分({}):{}步 → 扣{}分",
+                    s(r.per),
+                    s(r.deduct),
+                    count_word(r.count),
+                    show_dp(self.steps, 4),
+                    p2(d)
+                ),
+                format!("→ {}−{}={}", s(max), p2(d), p2(max - d)),
+            ]
+        }
+    }
+}

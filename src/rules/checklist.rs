@@ -1,0 +1,63 @@
+//! R9 `checklist`: yes/no items; full points when all are present, `per_missing` deducted for
+//! each one lacking.
+
+use super::s;
+use crate::expr::Val;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct Checklist {
+    pub per_missing: Decimal,
+}
+
+/// The items of a checklist as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trace {
+    /// The first item with no value (its slot).
+    Missing(u32),
+    /// The slots of the items that are not "yes", out of `items`.
+    Read { items: usize, lacking: Vec<u32> },
+}
+
+impl Checklist {
+    /// Read the items' slots from a unit's values.
+    pub fn trace(&self, items: &[u32], vals: &[Option<Val>]) -> Trace {
+        let mut lacking = Vec::new();
+        for &slot in items {
+            match vals.get(slot as usize).copied().flatten() {
+                Some(Val::Bool(true)) => {}
+                Some(_) => lacking.push(slot),
+                None => return Trace::Missing(slot),
+            }
+        }
+        Trace::Read {
+            items: items.len(),
+            lacking,
+        }
+    }
+
+    pub fn deduction(&self, lacking: usize) -> Decimal {
+        self.per_missing * Decimal::from(lacking)
+    }
+
+    /// Raw points for a read checklist.
+    pub fn points(&self, max: Decimal, lacking: usize) -> Decimal {
+        max - self.deduction(lacking)
+    }
+
+    /// The reason, with the lacking items' names.
+    pub fn reason(&self, max: Decimal, items: usize, lacking: &[String]) -> String {
+        if lacking.is_empty() {
+            return format!("{items}项齐全,得满分{}分", s(max));
+        }
+        let d = self.deduction(lacking.len());
+        format!(
+            "缺{}项({}),每项扣{}分,共扣{}分{}",
+            lacking.len(),
+            lacking.join("、"),
+            s(self.per_missing),
+            s(d),
+            if d > max { ",扣完为止" } else { "" }
+        )
+    }
+}

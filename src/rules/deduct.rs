@@ -1,0 +1,246 @@
+//! R2/R3 `deduct_below` / `deduct_above`: full points on the good side of the target; on the
+//! other side `max − (steps × points + base)`, steps of `per` counted as the rule says.
+
+use super::{Ctx, Need, Rate, count_word, p2, s};
+use crate::num::{show_dp, steps};
+use crate::raw::StepCount;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct Deduct {
+    pub target: Decimal,
+    pub per: Decimal,
+    pub points: Decimal,
+    pub count: StepCount,
+    /// Deducted as soon as the value reaches the target on the deduction side.
+    pub base: Decimal,
+}
+
+/// Which side of the target loses points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// `deduct_below`: values below the target lose points.
+    Below,
+    /// `deduct_above`: values above the target lose points.
+    Above,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trace<'r> {
+    pub rule: &'r Deduct,
+    pub side: Side,
+    pub value: Decimal,
+    pub max: Decimal,
+    /// How far the value is on the deduction side (negative: on the good side).
+    pub gap: Decimal,
+    /// Steps counted; `None` when the value is on the good side (no deduction).
+    pub steps: Option<Decimal>,
+}
+
+impl Deduct {
+    pub fn trace(&self, side: Side, v: Decimal, max: Decimal) -> Trace<'_> {
+        let gap = match side {
+            Side::Below => self.target - v,
+            Side::Above => v - self.target,
+        };
+        let clear = gap < Decimal::ZERO || (gap.is_zero() && self.base.is_zero());
+        Trace {
+            rule: self,
+            side,
+            value: v,
+            max,
+            gap,
+            steps: (!clear).then(|| steps(gap, self.per, self.count).unwrap_or_default()),
+        }
+    }
+
+    pub fn need(&self, side: Side, max: Decimal, target: Decimal) -> Option<Need> {
+        let zero = Decimal::ZERO;
+        if target > max || self.per <= zero {
+            return None;
+        }
+        let below = side == Side::Below;
+        // The value must be on the good side of `edge` (at or beyond it when `inclusive`).
+        let side_of = |edge: Decimal, inclusive: bool| {
+            let b = super::Bound {
+                value: edge,
+                inclusive,
+            };
+            if below {
+                Need::Range {
+                    low: Some(b),
+                    high: None,
+                }
+            } else {
+                Need::Range {
+                    low: None,
+                    high: Some(b),
+                }
+            }
+        };
+        // Moving `k` steps of `per` from the target towards the bad side.
+        let toward_bad = |k: Decimal| {
+            if below {
+                self.target - k * self.per
+            } else {
+                self.target + k * self.per
+            }
+        };
+        if self.points <= zero {
+            // The deduction is `base` on the deduction side, whatever the distance.
+            return Some(if target <= max - self.base {
+                Need::Any
+            } else {
+                side_of(self.target, false)
+            });
+        }
+        let room = max - target - self.base;
+        if room < zero {
+            // Only no deduction at all will do: strictly on the good side when a base is
+            // charged at the target itself; with whole steps, anything short of one step.
+            return Some(if self.base > zero {
+                side_of(self.target, false)
+            } else {
+                match self.count {
+                    StepCount::Whole => side_of(toward_bad(Decimal::ONE), false),
+                    _ => side_of(self.target, true),
+                }
+            });
+        }
+        Some(match self.count {
+            StepCount::Whole => {
+                let n = (room / self.points).floor();
+                side_of(toward_bad(n + Decimal::ONE), false)
+            }
+            StepCount::Started => side_of(toward_bad((room / self.points).floor()), true),
+            StepCount::Partial => side_of(toward_bad(room / self.points), true),
+        })
+    }
+
+    pub fn candidates(&self, max: Decimal) -> Vec<Decimal> {
+        let mut v = vec![max];
+        if self.count != StepCount::Partial && self.points > Decimal::ZERO {
+            for n in 0..super::need::MAX_LEVELS as i64 {
+                let p = max - self.base - Decimal::from(n) * self.points;
+                v.push(p);
+                if p <= Decimal::ZERO {
+                    break;
+                }
+            }
+        } else {
+            v.push(max - self.base);
+        }
+        v
+    }
+
+    pub fn rate(&self) -> Option<Rate> {
+        (self.count == StepCount::Partial).then_some(Rate::Per {
+            step: self.per,
+            points: self.points,
+            up: false,
+            proportional: true,
+        })
+    }
+}
+
+impl Trace<'_> {
+    /// The deduction (0 on the good side).
+    pub fn deduction(&self) -> Decimal {
+        self.steps
+            .map_or(Decimal::ZERO, |n| n * self.rule.points + self.rule.base)
+    }
+
+    pub fn points(&self) -> Decimal {
+        self.max - self.deduction()
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        let (name, d, num) = (c.name, self.rule, self.value);
+        let below = self.side == Side::Below;
+        let (word, at) = if below {
+            ("低于", "达到")
+        } else {
+            ("高于", "未超过")
+        };
+        if self.steps.is_none() {
+            return format!(
+                "{name}{},{at}目标{},得满分{}分",
+                c.fv(num),
+                c.fv(d.target),
+                s(self.max)
+            );
+        }
+        let du = c.du();
+        let ded = self.deduction();
+        let mut reason = format!(
+            "{name}{},{word}目标{} {}{du}",
+            c.fv(num),
+            c.fv(d.target),
+            s(self.gap.max(Decimal::ZERO))
+        );
+        if d.base > Decimal::ZERO {
+            reason.push_str(&format!(",达到{}即扣{}分", c.fv(d.target), s(d.base)));
+        }
+        reason.push_str(&format!(
+            ",每{}{du}扣{}分,扣{}分{}",
+            s(d.per),
+            s(d.points),
+            s(ded),
+            if ded > self.max { ",扣完为止" } else { "" }
+        ));
+        reason
+    }
+
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        let (d, num, max) = (self.rule, self.value, self.max);
+        let below = self.side == Side::Below;
+        let Some(n) = self.steps else {
+            return vec![format!(
+                "目标{}{},实际{} → 达到目标,不扣分",
+                if below { "≥" } else { "≤" },
+                c.fv(d.target),
+                c.fv(num)
+            )];
+        };
+        let du = c.du();
+        let gap = self.gap;
+        let word = if below { "低于" } else { "高于" };
+        let mut out = vec![
+            format!(
+                "目标{},实际{},{word}目标{}{du}",
+                c.fv(d.target),
+                c.fv(num),
+                s(gap)
+            ),
+            format!(
+                "每{}{du}扣{}分,{}:{}÷{}={} → {}步",
+                s(d.per),
+                s(d.points),
+                count_word(d.count),
+                s(gap),
+                s(d.per),
+                show_dp(gap / d.per, 4),
+                show_dp(n, 4)
+            ),
+        ];
+        let ded = self.deduction();
+        if d.base > Decimal::ZERO {
+            out.push(format!(
+                "另达到目标即扣{}分:{}×{}+{}={}分",
+                s(d.base),
+                show_dp(n, 4),
+                s(d.points),
+                s(d.base),
+                p2(ded)
+            ));
+        }
+        out.push(format!(
+            "→ 扣{}分,{}−{}={}",
+            p2(ded),
+            s(max),
+            p2(ded),
+            p2(max - ded)
+        ));
+        out
+    }
+}

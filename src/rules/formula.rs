@@ -1,0 +1,25 @@
+//! R22 `formula`: the points are an expression over the unit's values.
+
+use crate::expr::{Compiled, Env, EvalError};
+use crate::num::{round_points, show};
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct Formula {
+    pub expr: Compiled,
+}
+
+impl Formula {
+    /// Raw points.
+    pub fn points(&self, env: &dyn Env) -> Result<Decimal, EvalError> {
+        self.expr.eval_num(env)
+    }
+
+    pub fn reason(&self, points: Decimal, rounding: u32) -> String {
+        format!(
+            "按公式 {} 计算得{}分",
+            self.expr.source(),
+            show(round_points(points, rounding))
+        )
+    }
+}

@@ -1,0 +1,61 @@
+//! R21 `fraction`: the value is a coefficient (0~1) of the item's maximum.
+
+use super::{Ctx, Need, p2, s};
+use crate::num::round_points;
+use rust_decimal::Decimal;
+
+/// No parameters: the value is the coefficient.
+#[derive(Debug, Clone, Default)]
+pub struct Fraction;
+
+#[derive(Debug, Clone)]
+pub struct Trace {
+    pub value: Decimal,
+    pub max: Decimal,
+}
+
+impl Trace {
+    pub fn new(value: Decimal, max: Decimal) -> Self {
+        Self { value, max }
+    }
+
+    /// The coefficient counted: limited to 0~1.
+    pub fn coefficient(&self) -> Decimal {
+        self.value.clamp(Decimal::ZERO, Decimal::ONE)
+    }
+
+    pub fn points(&self) -> Decimal {
+        self.max * self.coefficient()
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        format!(
+            "{}等级系数{},得{}分",
+            c.name,
+            s(self.value),
+            s(round_points(self.points(), 2))
+        )
+    }
+
+    pub fn steps(&self, _c: &Ctx<'_>) -> Vec<String> {
+        let k = self.coefficient();
+        vec![format!(
+            "系数{}{} → {}×{}={}",
+            s(self.value),
+            if k != self.value { "(限于0~1)" } else { "" },
+            s(self.max),
+            s(k),
+            p2(self.points())
+        )]
+    }
+}
+
+pub fn need(max: Decimal, target: Decimal) -> Option<Need> {
+    if target <= Decimal::ZERO {
+        Some(Need::Any)
+    } else if target > max || max <= Decimal::ZERO {
+        None
+    } else {
+        Some(Need::at_least(target / max))
+    }
+}

@@ -1,0 +1,104 @@
+//! R7 `interpolate`: full points at `full_at`, zero at `zero_at`, linear between, limited to
+//! 0~max outside.
+
+use super::{Ctx, Need, Rate, p2, s};
+use crate::num::round_points;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct Interpolate {
+    pub full_at: Decimal,
+    pub zero_at: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trace<'r> {
+    pub rule: &'r Interpolate,
+    pub value: Decimal,
+    pub max: Decimal,
+    /// How far from `full_at` towards `zero_at`, limited to 0~1.
+    pub t: Decimal,
+}
+
+impl Interpolate {
+    pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {
+        let span = self.zero_at - self.full_at;
+        let t = ((v - self.full_at).checked_div(span).unwrap_or_default())
+            .clamp(Decimal::ZERO, Decimal::ONE);
+        Trace {
+            rule: self,
+            value: v,
+            max,
+            t,
+        }
+    }
+
+    pub fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        if target <= Decimal::ZERO {
+            return Some(Need::Any);
+        }
+        if target > max || max <= Decimal::ZERO || self.full_at == self.zero_at {
+            return None;
+        }
+        // points = max × (1 − t), t = (v − full_at) / (zero_at − full_at), limited to [0, 1].
+        let v = self.full_at + (Decimal::ONE - target / max) * (self.zero_at - self.full_at);
+        Some(if self.zero_at > self.full_at {
+            Need::at_most(v)
+        } else {
+            Need::at_least(v)
+        })
+    }
+
+    pub fn rate(&self, max: Decimal) -> Option<Rate> {
+        (self.full_at != self.zero_at).then(|| Rate::Per {
+            step: Decimal::ONE,
+            points: max / (self.zero_at - self.full_at).abs(),
+            up: self.zero_at <= self.full_at,
+            proportional: false,
+        })
+    }
+}
+
+impl Trace<'_> {
+    pub fn points(&self) -> Decimal {
+        self.max * (Decimal::ONE - self.t)
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        let r = self.rule;
+        format!(
+            "{}{},{}得满分、{}得0分,按比例得{}分",
+            c.name,
+            c.fv(self.value),
+            c.fv(r.full_at),
+            c.fv(r.zero_at),
+            s(round_points(self.points(), 2))
+        )
+    }
+
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        let r = self.rule;
+        vec![
+            format!(
+                "{}得满分,{}得0分,实际{}",
+                c.fv(r.full_at),
+                c.fv(r.zero_at),
+                c.fv(self.value)
+            ),
+            format!(
+                "→ {}×(1−({}−{})÷({}−{})){}={}",
+                s(self.max),
+                s(self.value),
+                s(r.full_at),
+                s(r.zero_at),
+                s(r.full_at),
+                if self.t.is_zero() || self.t == Decimal::ONE {
+                    "(限于0~1)"
+                } else {
+                    ""
+                },
+                p2(self.points())
+            ),
+        ]
+    }
+}

@@ -1,0 +1,82 @@
+//! R17 `level_progress`: a weighted mix of a level score rate and a progress score rate (each
+//! limited to 0~1), with weights chosen by a condition, times a coefficient.
+
+use super::s;
+use crate::expr::{Compiled, Env, EvalError};
+use crate::num::{round_points, show_dp};
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct LevelProgress {
+    pub level: Compiled,
+    pub progress: Compiled,
+    pub when: Compiled,
+    pub weights: [Decimal; 2],
+    pub otherwise: [Decimal; 2],
+    pub coefficient: Option<Compiled>,
+}
+
+/// The numbers of one computation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trace {
+    pub level: Decimal,
+    pub progress: Decimal,
+    pub condition: bool,
+    pub coefficient: Decimal,
+    pub weights: [Decimal; 2],
+    /// max × weighted rate × coefficient.
+    pub points: Decimal,
+}
+
+impl LevelProgress {
+    pub fn trace(&self, env: &dyn Env, max: Decimal) -> Result<Trace, EvalError> {
+        let clamp01 = |d: Decimal| d.clamp(Decimal::ZERO, Decimal::ONE);
+        let level = clamp01(self.level.eval_num(env)?);
+        let progress = clamp01(self.progress.eval_num(env)?);
+        let condition = self.when.eval_bool(env)?;
+        let coefficient = match &self.coefficient {
+            Some(c) => c.eval_num(env)?,
+            None => Decimal::ONE,
+        };
+        let w = if condition {
+            self.weights
+        } else {
+            self.otherwise
+        };
+        let frac = (w[0] * level + w[1] * progress)
+            .checked_div(w[0] + w[1])
+            .unwrap_or_default();
+        Ok(Trace {
+            level,
+            progress,
+            condition,
+            coefficient,
+            weights: w,
+            points: max * frac * coefficient,
+        })
+    }
+}
+
+impl Trace {
+    pub fn reason(&self, max: Decimal) -> String {
+        format!(
+            "水平得分率{}、进步得分率{},{}按{}:{}加权,系数{},计{}分{}",
+            show_dp(self.level, 4),
+            show_dp(self.progress, 4),
+            if self.condition {
+                "满足条件,"
+            } else {
+                "不满足条件,"
+            },
+            s(self.weights[0]),
+            s(self.weights[1]),
+            show_dp(self.coefficient, 4),
+            s(round_points(self.points, 2)),
+            if self.points > max {
+                format!(",最高不超过本项目分{}分", s(max))
+            } else {
+                String::new()
+            }
+        )
+    }
+}

@@ -1,0 +1,549 @@
+//! Rule shapes: one file per shape, each owning everything about it.
+//!
+//! A shape file holds the shape's parameters, its points as a structured [`Trace`] (the numbers
+//! of each step, no text), its inverse (the least value needed for a number of points, see
+//! [`Need`]), its point ladder (the raw points it can give) and the renderers of its trace:
+//! the one-line reason and the step-by-step lines of `kaohe explain`. The shared finish —
+//! clamp to the maximum (plus any extra the shape allows), raise to the item's floor, round
+//! once — is [`finish`], used by scoring, explaining and the self-assessment alike.
+//!
+//! Value shapes score one value the indicator reads; the other four (`checklist`, `per_case`,
+//! `formula`, `level_progress`) read several slots or the case ledger and are scored by the
+//! engine with the helpers in their files. Every `match` over [`Rule`] is here and exhaustive:
+//! adding a shape is a new file, its line in each list below, its docs section and its cases.
+
+pub mod band;
+pub mod binary;
+pub mod bonus_above;
+pub mod checklist;
+pub mod deduct;
+pub mod formula;
+pub mod fraction;
+pub mod interpolate;
+pub mod level_progress;
+pub mod need;
+pub mod per_case;
+pub mod per_count;
+pub mod proportional;
+pub mod steps;
+pub mod threshold;
+
+#[cfg(test)]
+mod tests;
+
+pub use need::{Bound, Need};
+
+use crate::expr::Val;
+use crate::num::{round_points, show, show_dp};
+use rust_decimal::Decimal;
+
+/// A compiled rule: one variant per shape.
+#[derive(Debug, Clone)]
+pub enum Rule {
+    Binary(binary::Binary),
+    DeductBelow(deduct::Deduct),
+    DeductAbove(deduct::Deduct),
+    Threshold(threshold::Threshold),
+    Band(band::Band),
+    Proportional(proportional::Proportional),
+    Interpolate(interpolate::Interpolate),
+    BonusAbove(bonus_above::BonusAbove),
+    PerCase(per_case::PerCase),
+    Checklist(checklist::Checklist),
+    Steps(steps::Steps),
+    PerCount(per_count::PerCount),
+    Fraction(fraction::Fraction),
+    Formula(formula::Formula),
+    LevelProgress(Box<level_progress::LevelProgress>),
+}
+
+/// What a shape reads: one value, a list of yes/no items, the case ledger, or expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// One value (a field, derived value or expression), scored by a [`Trace`].
+    Value,
+    /// Yes/no items.
+    Checklist,
+    /// The case ledger.
+    Cases,
+    /// Points given by an expression.
+    Formula,
+    /// Level and progress rates.
+    LevelProgress,
+}
+
+/// The computation of a value shape on one value: the numbers of each step.
+#[derive(Debug, Clone)]
+pub enum Trace<'r> {
+    Binary(binary::Trace<'r>),
+    Deduct(deduct::Trace<'r>),
+    Threshold(threshold::Trace<'r>),
+    Band(band::Trace<'r>),
+    Proportional(proportional::Trace<'r>),
+    Interpolate(interpolate::Trace<'r>),
+    BonusAbove(bonus_above::Trace<'r>),
+    Steps(steps::Trace<'r>),
+    PerCount(per_count::Trace<'r>),
+    Fraction(fraction::Trace),
+    /// A yes/no value given to a shape that needs a number.
+    NeedsNumber,
+    /// Not a value shape (checklist, per-case, formula, level-progress).
+    NotValueRule,
+}
+
+/// Raw points of a value shape: before the shared [`finish`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Raw {
+    pub points: Decimal,
+    /// How far above the item's maximum the shape may go (bonus steps).
+    pub extra: Decimal,
+}
+
+impl Raw {
+    pub fn new(points: Decimal) -> Self {
+        Self {
+            points,
+            extra: Decimal::ZERO,
+        }
+    }
+}
+
+/// What renders a trace needs besides the numbers: the value's name and unit of measure, and
+/// this unit's maximum for the item.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub name: &'a str,
+    pub unit: Option<&'a str>,
+    pub max: Decimal,
+}
+
+impl Ctx<'_> {
+    /// A value with the unit of measure.
+    pub fn fv(&self, d: Decimal) -> String {
+        fmt_val(&Val::Num(d), self.unit)
+    }
+    /// The unit in which a difference of the value is spoken.
+    pub fn du(&self) -> String {
+        diff_unit(self.unit)
+    }
+}
+
+/// Display a value with its unit of measure (numbers to at most 4 decimals, 四舍五入).
+pub fn fmt_val(v: &Val, unit: Option<&str>) -> String {
+    match v {
+        Val::Bool(true) => "是".into(),
+        Val::Bool(false) => "否".into(),
+        Val::Num(d) => format!("{}{}", show_dp(*d, 4), unit.unwrap_or("")),
+    }
+}
+
+/// The unit in which a difference of this value is spoken ("个百分点" for %).
+pub fn diff_unit(unit: Option<&str>) -> String {
+    match unit {
+        Some("%") => "个百分点".into(),
+        Some("‰") => "个千分点".into(),
+        Some(u) => u.into(),
+        None => String::new(),
+    }
+}
+
+/// Points to 2 decimals for explanations.
+pub(crate) fn p2(d: Decimal) -> String {
+    show_dp(d, 2)
+}
+
+impl Rule {
+    /// The shape's name as written in the YAML.
+    pub fn shape(&self) -> &'static str {
+        match self {
+            Rule::Binary(_) => "binary",
+            Rule::DeductBelow(_) => "deduct_below",
+            Rule::DeductAbove(_) => "deduct_above",
+            Rule::Threshold(_) => "threshold",
+            Rule::Band(_) => "band",
+            Rule::Proportional(_) => "proportional",
+            Rule::Interpolate(_) => "interpolate",
+            Rule::BonusAbove(_) => "bonus_above",
+            Rule::PerCase(_) => "per_case",
+            Rule::Checklist(_) => "checklist",
+            Rule::Steps(_) => "steps",
+            Rule::PerCount(_) => "per_count",
+            Rule::Fraction(_) => "fraction",
+            Rule::Formula(_) => "formula",
+            Rule::LevelProgress(_) => "level_progress",
+        }
+    }
+
+    /// The case types a per-case shape counts (none for other shapes).
+    pub fn case_types(&self) -> &[usize] {
+        match self {
+            Rule::PerCase(p) => &p.case_types,
+            Rule::Binary(_)
+            | Rule::DeductBelow(_)
+            | Rule::DeductAbove(_)
+            | Rule::Threshold(_)
+            | Rule::Band(_)
+            | Rule::Proportional(_)
+            | Rule::Interpolate(_)
+            | Rule::BonusAbove(_)
+            | Rule::Checklist(_)
+            | Rule::Steps(_)
+            | Rule::PerCount(_)
+            | Rule::Fraction(_)
+            | Rule::Formula(_)
+            | Rule::LevelProgress(_) => &[],
+        }
+    }
+
+    /// The slots the shape's own expressions read (formula, level-progress), sorted.
+    pub fn expr_slots(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = match self {
+            Rule::Formula(f) => f.expr.slots().to_vec(),
+            Rule::LevelProgress(lp) => lp
+                .level
+                .slots()
+                .iter()
+                .chain(lp.progress.slots())
+                .chain(lp.when.slots())
+                .chain(lp.coefficient.iter().flat_map(|c| c.slots()))
+                .copied()
+                .collect(),
+            Rule::Binary(_)
+            | Rule::DeductBelow(_)
+            | Rule::DeductAbove(_)
+            | Rule::Threshold(_)
+            | Rule::Band(_)
+            | Rule::Proportional(_)
+            | Rule::Interpolate(_)
+            | Rule::BonusAbove(_)
+            | Rule::PerCase(_)
+            | Rule::Checklist(_)
+            | Rule::Steps(_)
+            | Rule::PerCount(_)
+            | Rule::Fraction(_) => Vec::new(),
+        };
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// What the shape reads and how it is scored.
+    pub fn family(&self) -> Family {
+        match self {
+            Rule::Binary(_)
+            | Rule::DeductBelow(_)
+            | Rule::DeductAbove(_)
+            | Rule::Threshold(_)
+            | Rule::Band(_)
+            | Rule::Proportional(_)
+            | Rule::Interpolate(_)
+            | Rule::BonusAbove(_)
+            | Rule::Steps(_)
+            | Rule::PerCount(_)
+            | Rule::Fraction(_) => Family::Value,
+            Rule::Checklist(_) => Family::Checklist,
+            Rule::PerCase(_) => Family::Cases,
+            Rule::Formula(_) => Family::Formula,
+            Rule::LevelProgress(_) => Family::LevelProgress,
+        }
+    }
+
+    /// Apply a value shape to a value; `max` is this unit's maximum for the item.
+    pub fn trace(&self, v: Val, max: Decimal) -> Trace<'_> {
+        let num = match v {
+            Val::Num(d) => d,
+            Val::Bool(b) => {
+                return match self {
+                    Rule::Binary(r) if r.is.is_some() => Trace::Binary(r.trace_flag(b, max)),
+                    Rule::PerCase(_)
+                    | Rule::Checklist(_)
+                    | Rule::Formula(_)
+                    | Rule::LevelProgress(_) => Trace::NotValueRule,
+                    Rule::Binary(_)
+                    | Rule::DeductBelow(_)
+                    | Rule::DeductAbove(_)
+                    | Rule::Threshold(_)
+                    | Rule::Band(_)
+                    | Rule::Proportional(_)
+                    | Rule::Interpolate(_)
+                    | Rule::BonusAbove(_)
+                    | Rule::Steps(_)
+                    | Rule::PerCount(_)
+                    | Rule::Fraction(_) => Trace::NeedsNumber,
+                };
+            }
+        };
+        match self {
+            Rule::Binary(r) => Trace::Binary(r.trace(num, max)),
+            Rule::DeductBelow(r) => Trace::Deduct(r.trace(deduct::Side::Below, num, max)),
+            Rule::DeductAbove(r) => Trace::Deduct(r.trace(deduct::Side::Above, num, max)),
+            Rule::Threshold(r) => Trace::Threshold(r.trace(num, max)),
+            Rule::Band(r) => Trace::Band(r.trace(num, max)),
+            Rule::Proportional(r) => Trace::Proportional(r.trace(num, max)),
+            Rule::Interpolate(r) => Trace::Interpolate(r.trace(num, max)),
+            Rule::BonusAbove(r) => Trace::BonusAbove(r.trace(num, max)),
+            Rule::Steps(r) => Trace::Steps(r.trace(num)),
+            Rule::PerCount(r) => Trace::PerCount(r.trace(num)),
+            Rule::Fraction(_) => Trace::Fraction(fraction::Trace::new(num, max)),
+            Rule::PerCase(_) | Rule::Checklist(_) | Rule::Formula(_) | Rule::LevelProgress(_) => {
+                Trace::NotValueRule
+            }
+        }
+    }
+
+    /// Raw points of a value shape for a value (`None` when it cannot score it).
+    pub fn raw(&self, v: Val, max: Decimal) -> Option<Raw> {
+        self.trace(v, max).raw()
+    }
+
+    /// The least requirement on the value for at least `target` points (before rounding);
+    /// `None` when no value reaches it, the shape is not a value shape, or the values reaching
+    /// it are not one range.
+    pub fn need(&self, max: Decimal, floor: Option<Decimal>, target: Decimal) -> Option<Need> {
+        if floor.is_some_and(|f| target <= f) {
+            return Some(Need::Any);
+        }
+        match self {
+            Rule::Binary(r) => r.need(max, target),
+            Rule::DeductBelow(r) => r.need(deduct::Side::Below, max, target),
+            Rule::DeductAbove(r) => r.need(deduct::Side::Above, max, target),
+            Rule::Threshold(r) => r.need(max, target),
+            Rule::Band(r) => r.need(max, target),
+            Rule::Proportional(r) => r.need(max, target),
+            Rule::Interpolate(r) => r.need(max, target),
+            Rule::BonusAbove(r) => r.need(max, target),
+            Rule::Steps(r) => r.need(target),
+            Rule::PerCount(r) => r.need(max, target),
+            Rule::Fraction(_) => fraction::need(max, target),
+            Rule::PerCase(_) | Rule::Checklist(_) | Rule::Formula(_) | Rule::LevelProgress(_) => {
+                None
+            }
+        }
+    }
+
+    /// Raw points the shape can give (continuous shapes give their ends); `None` for shapes
+    /// that are not value shapes.
+    pub fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        Some(match self {
+            Rule::Binary(r) => vec![r.otherwise, max],
+            Rule::DeductBelow(r) | Rule::DeductAbove(r) => r.candidates(max),
+            Rule::Threshold(r) => r.candidates(max)?,
+            Rule::Band(_) | Rule::Proportional(_) | Rule::Interpolate(_) | Rule::Fraction(_) => {
+                vec![Decimal::ZERO, max]
+            }
+            Rule::BonusAbove(r) => r.candidates(max),
+            Rule::Steps(r) => r.candidates(),
+            Rule::PerCount(r) => r.candidates(max),
+            Rule::PerCase(_) | Rule::Checklist(_) | Rule::Formula(_) | Rule::LevelProgress(_) => {
+                return None;
+            }
+        })
+    }
+
+    /// The most points the shape can give (its maximum plus any extra above it).
+    pub fn top(&self, max: Decimal) -> Decimal {
+        match self {
+            Rule::BonusAbove(r) => max + r.extra_cap,
+            Rule::Threshold(r) => r.within.as_ref().map_or(max, |w| w.top(max)),
+            Rule::Binary(_)
+            | Rule::DeductBelow(_)
+            | Rule::DeductAbove(_)
+            | Rule::Band(_)
+            | Rule::Proportional(_)
+            | Rule::Interpolate(_)
+            | Rule::PerCase(_)
+            | Rule::Checklist(_)
+            | Rule::Steps(_)
+            | Rule::PerCount(_)
+            | Rule::Fraction(_)
+            | Rule::Formula(_)
+            | Rule::LevelProgress(_) => max,
+        }
+    }
+
+    /// Whether points move smoothly with the value (any points between levels can be reached).
+    pub fn continuous(&self) -> bool {
+        match self {
+            Rule::Proportional(_) | Rule::Interpolate(_) | Rule::Fraction(_) => true,
+            Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
+                d.count == crate::raw::StepCount::Partial
+            }
+            Rule::BonusAbove(r) => r.count == crate::raw::StepCount::Partial,
+            Rule::Threshold(r) => r.within.as_ref().is_some_and(|w| w.continuous()),
+            Rule::Binary(_)
+            | Rule::Band(_)
+            | Rule::PerCase(_)
+            | Rule::Checklist(_)
+            | Rule::Steps(_)
+            | Rule::PerCount(_)
+            | Rule::Formula(_)
+            | Rule::LevelProgress(_) => false,
+        }
+    }
+
+    /// For smooth shapes: a step of the value and the points it moves, and whether the value
+    /// must rise (`true`) or fall for more points.
+    pub fn rate(&self, max: Decimal) -> Option<Rate> {
+        match self {
+            Rule::Proportional(r) => r.rate(max),
+            Rule::Interpolate(r) => r.rate(max),
+            Rule::Fraction(_) => Some(Rate::Coefficient(max / Decimal::TEN)),
+            Rule::DeductBelow(d) | Rule::DeductAbove(d) => d.rate(),
+            Rule::Threshold(r) => r.within.as_ref().and_then(|w| w.rate(max)),
+            Rule::Binary(_)
+            | Rule::Band(_)
+            | Rule::BonusAbove(_)
+            | Rule::PerCase(_)
+            | Rule::Checklist(_)
+            | Rule::Steps(_)
+            | Rule::PerCount(_)
+            | Rule::Formula(_)
+            | Rule::LevelProgress(_) => None,
+        }
+    }
+}
+
+/// How fast a smooth shape's points move with its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rate {
+    /// `points` per `step` of the value; `up` when the value must rise.
+    Per {
+        step: Decimal,
+        points: Decimal,
+        up: bool,
+        proportional: bool,
+    },
+    /// A coefficient: points per 0.1.
+    Coefficient(Decimal),
+}
+
+impl Trace<'_> {
+    /// Raw points (before [`finish`]); `None` when the shape could not score the value.
+    pub fn raw(&self) -> Option<Raw> {
+        Some(match self {
+            Trace::Binary(t) => Raw::new(t.points()),
+            Trace::Deduct(t) => Raw::new(t.points()),
+            Trace::Threshold(t) => return t.raw(),
+            Trace::Band(t) => Raw::new(t.points()),
+            Trace::Proportional(t) => Raw::new(t.points()),
+            Trace::Interpolate(t) => Raw::new(t.points()),
+            Trace::BonusAbove(t) => t.raw(),
+            Trace::Steps(t) => Raw::new(t.points()),
+            Trace::PerCount(t) => Raw::new(t.points()),
+            Trace::Fraction(t) => Raw::new(t.points()),
+            Trace::NeedsNumber | Trace::NotValueRule => return None,
+        })
+    }
+
+    /// The one-line reason in Chinese.
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        match self {
+            Trace::Binary(t) => t.reason(c),
+            Trace::Deduct(t) => t.reason(c),
+            Trace::Threshold(t) => t.reason(c),
+            Trace::Band(t) => t.reason(c),
+            Trace::Proportional(t) => t.reason(c),
+            Trace::Interpolate(t) => t.reason(c),
+            Trace::BonusAbove(t) => t.reason(c),
+            Trace::Steps(t) => t.reason(c),
+            Trace::PerCount(t) => t.reason(c),
+            Trace::Fraction(t) => t.reason(c),
+            Trace::NeedsNumber => "规则需要数值,输入为是/否".into(),
+            Trace::NotValueRule => "规则与输入不匹配".into(),
+        }
+    }
+
+    /// The computation step by step, for `kaohe explain`.
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        match self {
+            Trace::Binary(t) => t.steps(c),
+            Trace::Deduct(t) => t.steps(c),
+            Trace::Threshold(t) => t.steps(c),
+            Trace::Band(t) => t.steps(c),
+            Trace::Proportional(t) => t.steps(c),
+            Trace::Interpolate(t) => t.steps(c),
+            Trace::BonusAbove(t) => t.steps(c),
+            Trace::Steps(t) => t.steps(c),
+            Trace::PerCount(t) => t.steps(c),
+            Trace::Fraction(t) => t.steps(c),
+            Trace::NeedsNumber => vec!["规则需要数值,输入为是/否".into()],
+            Trace::NotValueRule => vec!["规则与输入不匹配".into()],
+        }
+    }
+}
+
+/// The shared finish of every shape: clamp to `max + extra`, raise to the item's floor, round
+/// once half away from zero to `rounding` decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finished {
+    /// The points scored.
+    pub points: Decimal,
+    /// Raw points before the finish.
+    pub raw: Decimal,
+    /// The cap applied (raw points were above it).
+    pub capped_at: Option<Decimal>,
+    /// The floor applied (points were below it).
+    pub floored_at: Option<Decimal>,
+}
+
+impl Finished {
+    /// Whether rounding changed the (clamped) points.
+    pub fn rounded(&self) -> bool {
+        self.points != self.clamped().normalize()
+    }
+    /// Points after clamp and floor, before rounding.
+    pub fn clamped(&self) -> Decimal {
+        self.floored_at.or(self.capped_at).unwrap_or(self.raw)
+    }
+}
+
+/// Clamp, floor and round raw points: the one finish for every shape (see [`Finished`]).
+pub fn finish(raw: Raw, max: Decimal, floor: Option<Decimal>, rounding: u32) -> Finished {
+    let hi = max + raw.extra;
+    let mut p = raw.points;
+    let mut capped_at = None;
+    if p > hi {
+        p = hi;
+        capped_at = Some(hi);
+    }
+    let mut floored_at = None;
+    if let Some(f) = floor
+        && p < f
+    {
+        p = f;
+        floored_at = Some(f);
+    }
+    Finished {
+        points: round_points(p, rounding),
+        raw: raw.points,
+        capped_at,
+        floored_at,
+    }
+}
+
+/// The points a value shape gives a value, as the engine scores it (`None` when it cannot).
+pub fn points_at(
+    rule: &Rule,
+    v: Val,
+    max: Decimal,
+    floor: Option<Decimal>,
+    rounding: u32,
+) -> Option<Decimal> {
+    rule.raw(v, max)
+        .map(|r| finish(r, max, floor, rounding).points)
+}
+
+/// How a step count is taken, in words.
+pub(crate) fn count_word(count: crate::raw::StepCount) -> &'static str {
+    use crate::raw::StepCount;
+    match count {
+        StepCount::Whole => "不足一步不计",
+        StepCount::Started => "不足一步按一步计",
+        StepCount::Partial => "按比例计",
+    }
+}
+
+/// Shorthand used by the shape files.
+pub(crate) fn s(d: Decimal) -> String {
+    show(d)
+}

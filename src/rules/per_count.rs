@@ -1,0 +1,93 @@
+//! R19 `per_count`: `points` for every whole `per` of the value, at most the item's maximum.
+
+use super::{Ctx, Need, s};
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct PerCount {
+    pub per: Decimal,
+    pub points: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trace<'r> {
+    pub rule: &'r PerCount,
+    pub value: Decimal,
+    /// Whole `per`s in the value (never negative).
+    pub count: Decimal,
+}
+
+impl PerCount {
+    pub fn trace(&self, v: Decimal) -> Trace<'_> {
+        Trace {
+            rule: self,
+            value: v,
+            count: v
+                .checked_div(self.per)
+                .unwrap_or_default()
+                .floor()
+                .max(Decimal::ZERO),
+        }
+    }
+
+    pub fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        if target <= Decimal::ZERO {
+            Some(Need::Any)
+        } else if target > max || self.points <= Decimal::ZERO || self.per <= Decimal::ZERO {
+            None
+        } else {
+            Some(Need::at_least((target / self.points).ceil() * self.per))
+        }
+    }
+
+    pub fn candidates(&self, max: Decimal) -> Vec<Decimal> {
+        let mut v = vec![Decimal::ZERO, max];
+        if self.points > Decimal::ZERO {
+            for n in 1..super::need::MAX_LEVELS as i64 {
+                let p = Decimal::from(n) * self.points;
+                v.push(p.min(max));
+                if p >= max {
+                    break;
+                }
+            }
+        }
+        v
+    }
+}
+
+impl Trace<'_> {
+    pub fn points(&self) -> Decimal {
+        self.count * self.rule.points
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        let p = self.points();
+        format!(
+            "{}{},每{}{}得{}分,计{}分{}",
+            c.name,
+            c.fv(self.value),
+            s(self.rule.per),
+            c.unit.unwrap_or(""),
+            s(self.rule.points),
+            s(p.min(c.max)),
+            if p > c.max {
+                format!("(本项最高{}分)", s(c.max))
+            } else {
+                String::new()
+            }
+        )
+    }
+
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        vec![format!(
+            "每{}{}得{}分,实际{} → {}×{}={}",
+            s(self.rule.per),
+            c.unit.unwrap_or(""),
+            s(self.rule.points),
+            c.fv(self.value),
+            s(self.count),
+            s(self.rule.points),
+            s(self.points())
+        )]
+    }
+}

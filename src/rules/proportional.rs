@@ -1,0 +1,93 @@
+//! R6 `proportional`: points in proportion to the value's share of the target, at most full.
+
+use super::{Ctx, Need, Rate, p2, s};
+use crate::num::round_points;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct Proportional {
+    pub target: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trace<'r> {
+    pub rule: &'r Proportional,
+    pub value: Decimal,
+    pub max: Decimal,
+    /// value ÷ target (0 when the target is 0), before limiting to 0~1.
+    pub share: Decimal,
+}
+
+impl Proportional {
+    pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {
+        Trace {
+            rule: self,
+            value: v,
+            max,
+            share: v.checked_div(self.target).unwrap_or_default(),
+        }
+    }
+
+    pub fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        if target <= Decimal::ZERO {
+            Some(Need::Any)
+        } else if target > max || self.target <= Decimal::ZERO || max <= Decimal::ZERO {
+            None
+        } else {
+            Some(Need::at_least(target * self.target / max))
+        }
+    }
+
+    pub fn rate(&self, max: Decimal) -> Option<Rate> {
+        (!self.target.is_zero()).then(|| Rate::Per {
+            step: Decimal::ONE,
+            points: max / self.target,
+            up: true,
+            proportional: false,
+        })
+    }
+}
+
+impl Trace<'_> {
+    /// The share counted: limited to 0~1.
+    pub fn ratio(&self) -> Decimal {
+        self.share.clamp(Decimal::ZERO, Decimal::ONE)
+    }
+
+    pub fn points(&self) -> Decimal {
+        self.max * self.ratio()
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        format!(
+            "{}{},目标{},完成{}%,按比例得{}分",
+            c.name,
+            c.fv(self.value),
+            c.fv(self.rule.target),
+            s(round_points(self.ratio() * Decimal::ONE_HUNDRED, 2)),
+            s(round_points(self.points(), 2))
+        )
+    }
+
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        vec![
+            format!(
+                "目标{},实际{},完成{}%{}",
+                c.fv(self.rule.target),
+                c.fv(self.value),
+                p2(self.share * Decimal::ONE_HUNDRED),
+                if self.value > self.rule.target {
+                    "(按100%计)"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "→ {}×{}%={}",
+                s(self.max),
+                p2(self.ratio() * Decimal::ONE_HUNDRED),
+                p2(self.points())
+            ),
+        ]
+    }
+}

@@ -1,0 +1,143 @@
+//! R20 `steps`: a table of value ranges (`min` inclusive, `below` exclusive) and their points;
+//! `otherwise` for a value in no row.
+
+use super::{Bound, Ctx, Need, s};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+#[derive(Debug, Clone)]
+pub struct Steps {
+    pub rows: Vec<StepRow>,
+    pub otherwise: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRow {
+    pub min: Option<Decimal>,
+    pub below: Option<Decimal>,
+    pub points: Decimal,
+}
+
+impl StepRow {
+    /// Whether `v` falls in this row: `min` inclusive, `below` exclusive.
+    pub fn contains(&self, v: Decimal) -> bool {
+        self.min.is_none_or(|m| v >= m) && self.below.is_none_or(|b| v < b)
+    }
+
+    fn range(&self, c: &Ctx<'_>) -> String {
+        match (self.min, self.below) {
+            (Some(m), Some(b)) => format!("{}(含)至{}", c.fv(m), c.fv(b)),
+            (Some(m), None) => format!("{}及以上", c.fv(m)),
+            (None, Some(b)) => format!("低于{}", c.fv(b)),
+            (None, None) => "任意值".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Trace<'r> {
+    pub rule: &'r Steps,
+    pub value: Decimal,
+    /// The row the value falls in.
+    pub row: Option<usize>,
+}
+
+impl Steps {
+    pub fn trace(&self, v: Decimal) -> Trace<'_> {
+        Trace {
+            rule: self,
+            value: v,
+            row: self.rows.iter().position(|r| r.contains(v)),
+        }
+    }
+
+    fn at(&self, v: Decimal) -> Decimal {
+        self.trace(v).points()
+    }
+
+    /// The values scoring at least `target` must form one range.
+    pub fn need(&self, target: Decimal) -> Option<Need> {
+        let mut cuts: Vec<Decimal> = self
+            .rows
+            .iter()
+            .flat_map(|r| [r.min, r.below])
+            .flatten()
+            .collect();
+        cuts.sort();
+        cuts.dedup();
+        // Intervals (−∞, c0), [c0, c1), …, [ck, ∞): the table is constant on each.
+        let mut pieces: Vec<(Option<Decimal>, Option<Decimal>, bool)> = Vec::new();
+        match cuts.first().copied() {
+            None => return (self.otherwise >= target).then_some(Need::Any),
+            Some(c0) => pieces.push((None, Some(c0), self.at(c0 - Decimal::ONE) >= target)),
+        }
+        for (i, c) in cuts.iter().enumerate() {
+            pieces.push((Some(*c), cuts.get(i + 1).copied(), self.at(*c) >= target));
+        }
+        let good: Vec<usize> = (0..pieces.len()).filter(|&i| pieces[i].2).collect();
+        let (&a, &b) = (good.first()?, good.last()?);
+        if b - a + 1 != good.len() {
+            return None;
+        }
+        let (low, high) = (pieces[a].0, pieces[b].1);
+        if low.is_none() && high.is_none() {
+            return Some(Need::Any);
+        }
+        Some(Need::Range {
+            low: low.map(Bound::incl),
+            high: high.map(Bound::excl),
+        })
+    }
+
+    pub fn candidates(&self) -> Vec<Decimal> {
+        let mut v: Vec<Decimal> = self.rows.iter().map(|r| r.points).collect();
+        v.push(self.otherwise);
+        v
+    }
+}
+
+impl Trace<'_> {
+    pub fn points(&self) -> Decimal {
+        self.row
+            .and_then(|i| self.rule.rows.get(i))
+            .map_or(self.rule.otherwise, |r| r.points)
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        match self.row.and_then(|i| self.rule.rows.get(i)) {
+            Some(r) => format!(
+                "{}{},在{}档,得{}分",
+                c.name,
+                c.fv(self.value),
+                r.range(c),
+                s(r.points)
+            ),
+            None => format!(
+                "{}{},不在任何档内,得{}分",
+                c.name,
+                c.fv(self.value),
+                s(self.rule.otherwise)
+            ),
+        }
+    }
+
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        let table: Vec<String> = self
+            .rule
+            .rows
+            .iter()
+            .map(|r| format!("{}得{}分", r.range(c), s(r.points)))
+            .collect();
+        vec![
+            format!(
+                "分档:{};其余得{}分",
+                table.join(";"),
+                s(self.rule.otherwise)
+            ),
+            match self.row {
+                Some(i) => format!("实际{} → 第{}档", c.fv(self.value), i + 1),
+                None => format!("实际{} → 不在任何档内", c.fv(self.value)),
+            },
+        ]
+    }
+}

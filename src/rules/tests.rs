@@ -1,0 +1,301 @@
+//! Edge cases of each value shape, and properties over all of them.
+
+use super::*;
+use crate::expr::Val;
+use crate::model::{Deduct, StepRow};
+use crate::raw::StepCount;
+use rust_decimal::Decimal;
+use rust_decimal::dec;
+
+/// Raw points of a value shape.
+fn pts(rule: &Rule, v: Decimal, max: Decimal) -> Decimal {
+    rule.raw(Val::Num(v), max)
+        .map(|r| r.points)
+        .unwrap_or_default()
+}
+
+fn reason(rule: &Rule, name: &str, v: Decimal, max: Decimal, unit: Option<&str>) -> String {
+    let c = Ctx { name, unit, max };
+    rule.trace(Val::Num(v), max).reason(&c)
+}
+
+fn deduct(target: Decimal, per: Decimal, points: Decimal) -> Deduct {
+    Deduct {
+        target,
+        per,
+        points,
+        count: StepCount::Whole,
+        base: Decimal::ZERO,
+    }
+}
+
+#[test]
+fn r2_deduct_below_edges() {
+    let r = Rule::DeductBelow(deduct(dec!(95), dec!(0.1), dec!(0.3)));
+    assert_eq!(pts(&r, dec!(95), dec!(10)), dec!(10));
+    assert_eq!(pts(&r, dec!(96), dec!(10)), dec!(10));
+    assert_eq!(pts(&r, dec!(94.7), dec!(10)), dec!(9.1));
+    assert_eq!(pts(&r, dec!(94.2), dec!(10)), dec!(7.6));
+    // Beyond the floor: raw points go negative, the indicator's floor (0) clamps later.
+    assert!(pts(&r, dec!(50), dec!(10)) < Decimal::ZERO);
+    let reason = reason(&r, "符合政策生育率", dec!(94.2), dec!(10), Some("%"));
+    assert_eq!(
+        reason,
+        "符合政策生育率94.2%,低于目标95% 0.8个百分点,每0.1个百分点扣0.3分,扣2.4分"
+    );
+}
+
+#[test]
+fn r3_deduct_above_with_base() {
+    let mut d = deduct(dec!(107), dec!(0.1), dec!(0.1));
+    d.base = dec!(0.1);
+    let r = Rule::DeductAbove(d);
+    assert_eq!(pts(&r, dec!(106.9), dec!(5)), dec!(5));
+    assert_eq!(pts(&r, dec!(107), dec!(5)), dec!(4.9));
+    assert_eq!(pts(&r, dec!(107.3), dec!(5)), dec!(4.6));
+}
+
+#[test]
+fn r4_threshold_inclusive_limit() {
+    let r = Rule::Threshold(threshold::Threshold {
+        zero_above: Some(dec!(5)),
+        zero_below: None,
+        inclusive: false,
+        within: Some(Box::new(Rule::Interpolate(interpolate::Interpolate {
+            full_at: dec!(0),
+            zero_at: dec!(10),
+        }))),
+    });
+    assert_eq!(pts(&r, dec!(5), dec!(10)), dec!(5));
+    assert_eq!(pts(&r, dec!(5.01), dec!(10)), dec!(0));
+    assert_eq!(pts(&r, dec!(0), dec!(10)), dec!(10));
+}
+
+#[test]
+fn r5_band_ends() {
+    let r = Rule::Band(band::Band {
+        low: dec!(85),
+        high: dec!(100),
+        low_inclusive: true,
+        high_inclusive: true,
+    });
+    assert_eq!(pts(&r, dec!(85), dec!(8)), dec!(8));
+    assert_eq!(pts(&r, dec!(84.99), dec!(8)), dec!(0));
+    assert_eq!(pts(&r, dec!(100), dec!(8)), dec!(8));
+    assert_eq!(pts(&r, dec!(100.01), dec!(8)), dec!(0));
+}
+
+#[test]
+fn r6_r7_r8() {
+    let p = Rule::Proportional(proportional::Proportional { target: dec!(65) });
+    assert_eq!(pts(&p, dec!(65), dec!(10)), dec!(10));
+    assert_eq!(pts(&p, dec!(80), dec!(10)), dec!(10));
+    assert_eq!(pts(&p, dec!(32.5), dec!(10)), dec!(5));
+    let i = Rule::Interpolate(interpolate::Interpolate {
+        full_at: dec!(3),
+        zero_at: dec!(5),
+    });
+    assert_eq!(pts(&i, dec!(3), dec!(10)), dec!(10));
+    assert_eq!(pts(&i, dec!(4), dec!(10)), dec!(5));
+    assert_eq!(pts(&i, dec!(5), dec!(10)), dec!(0));
+    assert_eq!(pts(&i, dec!(9), dec!(10)), dec!(0));
+    let b = Rule::BonusAbove(bonus_above::BonusAbove {
+        target: dec!(70),
+        per: dec!(1),
+        add: dec!(5),
+        deduct: dec!(1),
+        extra_cap: dec!(20),
+        count: StepCount::Whole,
+    });
+    assert_eq!(pts(&b, dec!(70), dec!(30)), dec!(30));
+    assert_eq!(pts(&b, dec!(72), dec!(30)), dec!(40));
+    assert_eq!(pts(&b, dec!(99), dec!(30)), dec!(50));
+    assert_eq!(pts(&b, dec!(67), dec!(30)), dec!(27));
+}
+
+#[test]
+fn step_table_boundaries() {
+    let r = Rule::Steps(steps::Steps {
+        rows: vec![
+            StepRow {
+                min: Some(dec!(95)),
+                below: None,
+                points: dec!(10),
+            },
+            StepRow {
+                min: Some(dec!(90)),
+                below: Some(dec!(95)),
+                points: dec!(6),
+            },
+        ],
+        otherwise: dec!(0),
+    });
+    assert_eq!(pts(&r, dec!(95), dec!(10)), dec!(10));
+    assert_eq!(pts(&r, dec!(94.99), dec!(10)), dec!(6));
+    assert_eq!(pts(&r, dec!(90), dec!(10)), dec!(6));
+    assert_eq!(pts(&r, dec!(89.99), dec!(10)), dec!(0));
+}
+
+// ---------------------------------------------------------------------------------------
+// Properties over random parameters: points, trace, reason and inverse agree for every shape.
+// ---------------------------------------------------------------------------------------
+
+use proptest::prelude::*;
+
+/// A decimal with one decimal place in `lo..hi` tenths.
+fn d1(lo: i64, hi: i64) -> impl Strategy<Value = Decimal> {
+    (lo..hi).prop_map(|x| Decimal::new(x, 1))
+}
+
+fn count() -> impl Strategy<Value = StepCount> {
+    prop_oneof![
+        Just(StepCount::Whole),
+        Just(StepCount::Started),
+        Just(StepCount::Partial)
+    ]
+}
+
+fn arb_deduct() -> impl Strategy<Value = Deduct> {
+    (d1(0, 2000), d1(1, 50), d1(0, 50), count(), d1(0, 20)).prop_map(
+        |(target, per, points, count, base)| Deduct {
+            target,
+            per,
+            points,
+            count,
+            base,
+        },
+    )
+}
+
+/// Every value shape with random parameters (the loader's own checks respected: `per > 0`,
+/// `low ≤ high`, `full_at ≠ zero_at`, `min < below`).
+fn arb_rule() -> impl Strategy<Value = Rule> {
+    let leaf = prop_oneof![
+        (
+            proptest::option::of(d1(0, 1000)),
+            proptest::option::of(d1(0, 1000)),
+            d1(0, 50)
+        )
+            .prop_map(|(min, max, otherwise)| Rule::Binary(binary::Binary {
+                min,
+                max,
+                is: None,
+                otherwise,
+            })),
+        arb_deduct().prop_map(Rule::DeductBelow),
+        arb_deduct().prop_map(Rule::DeductAbove),
+        (d1(0, 1000), d1(0, 1000), any::<bool>(), any::<bool>()).prop_map(|(a, b, li, hi)| {
+            Rule::Band(band::Band {
+                low: a.min(b),
+                high: a.max(b),
+                low_inclusive: li,
+                high_inclusive: hi,
+            })
+        }),
+        d1(1, 1000).prop_map(|target| Rule::Proportional(proportional::Proportional { target })),
+        (d1(0, 1000), d1(1, 500), any::<bool>()).prop_map(|(full_at, span, up)| {
+            Rule::Interpolate(interpolate::Interpolate {
+                full_at,
+                zero_at: if up { full_at + span } else { full_at - span },
+            })
+        }),
+        (
+            d1(0, 1000),
+            d1(1, 50),
+            d1(0, 50),
+            d1(0, 50),
+            d1(0, 100),
+            count()
+        )
+            .prop_map(|(target, per, add, deduct, extra_cap, count)| {
+                Rule::BonusAbove(bonus_above::BonusAbove {
+                    target,
+                    per,
+                    add,
+                    deduct,
+                    extra_cap,
+                    count,
+                })
+            }),
+        (
+            proptest::collection::vec((d1(0, 1000), d1(1, 300), d1(0, 300)), 1..4),
+            d1(0, 50)
+        )
+            .prop_map(|(rows, otherwise)| Rule::Steps(steps::Steps {
+                rows: rows
+                    .into_iter()
+                    .map(|(min, w, points)| StepRow {
+                        min: Some(min),
+                        below: Some(min + w),
+                        points,
+                    })
+                    .collect(),
+                otherwise,
+            })),
+        (d1(1, 50), d1(1, 50))
+            .prop_map(|(per, points)| Rule::PerCount(per_count::PerCount { per, points })),
+        Just(Rule::Fraction(fraction::Fraction)),
+    ];
+    leaf.prop_recursive(1, 4, 1, |inner| {
+        (
+            d1(0, 1000),
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(inner),
+        )
+            .prop_map(|(limit, above, inclusive, within)| {
+                Rule::Threshold(threshold::Threshold {
+                    zero_above: above.then_some(limit),
+                    zero_below: (!above).then_some(limit),
+                    inclusive,
+                    within: within.map(Box::new),
+                })
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// For every shape with random parameters and values: the engine's points are the trace's
+    /// raw points through the shared finish; the reason and the steps render and name the
+    /// value; and the inverse agrees with the points — a value meets `need(p)` exactly when it
+    /// scores at least `p`, for every level of the shape's ladder.
+    #[test]
+    fn points_trace_reason_and_inverse_agree(
+        rule in arb_rule(),
+        max in d1(0, 1000),
+        values in proptest::collection::vec(d1(-500, 2500), 1..12),
+    ) {
+        let floor = Some(Decimal::ZERO);
+        // Inverses are stated before rounding: compare unrounded points with exact levels.
+        let rounding = 20;
+        let c = Ctx { name: "x", unit: None, max };
+        let levels: Vec<Decimal> = rule
+            .candidates(max)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.clamp(Decimal::ZERO, rule.top(max)))
+            .collect();
+        for v in values {
+            let t = rule.trace(Val::Num(v), max);
+            let raw = t.raw().expect("a value shape scores a number");
+            let p = finish(raw, max, floor, rounding).points;
+            prop_assert_eq!(Some(p), points_at(&rule, Val::Num(v), max, floor, rounding));
+            prop_assert!(p >= Decimal::ZERO && p <= rule.top(max), "{:?}: {} at {}", rule, p, v);
+            let reason = t.reason(&c);
+            prop_assert!(reason.contains(&crate::num::show_dp(v, 4)), "{}", reason);
+            prop_assert!(!t.steps(&c).is_empty());
+            for &level in &levels {
+                if let Some(n) = rule.need(max, floor, level) {
+                    prop_assert_eq!(
+                        n.holds(Val::Num(v)),
+                        p >= level,
+                        "{:?}, max {}: need for {} is {:?}; {} scores {}",
+                        rule, max, level, n, v, p
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! R4 `threshold`: zero points beyond a limit (above `zero_above` or below `zero_below`, the
+//! limit itself only when `inclusive`); within it full points, or the points of a nested rule.
+
+use super::{Bound, Ctx, Need, Raw, Rule, s};
+use crate::expr::Val;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct Threshold {
+    pub zero_above: Option<Decimal>,
+    pub zero_below: Option<Decimal>,
+    pub inclusive: bool,
+    pub within: Option<Box<Rule>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trace<'r> {
+    pub rule: &'r Threshold,
+    pub value: Decimal,
+    pub max: Decimal,
+    pub beyond: bool,
+    /// The nested rule's trace, when within the limit and there is one.
+    pub inner: Option<Box<super::Trace<'r>>>,
+}
+
+impl Threshold {
+    /// Whether `v` is beyond the zero-out limit (the limit itself only if inclusive).
+    pub fn beyond(&self, v: Decimal) -> bool {
+        crate::model::threshold_beyond(self.zero_above, self.zero_below, self.inclusive, v)
+    }
+
+    pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {
+        let beyond = self.beyond(v);
+        let inner = match (&self.within, beyond) {
+            (Some(w), false) => Some(Box::new(w.trace(Val::Num(v), max))),
+            _ => None,
+        };
+        Trace {
+            rule: self,
+            value: v,
+            max,
+            beyond,
+            inner,
+        }
+    }
+
+    pub fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        if target <= Decimal::ZERO {
+            return Some(Need::Any);
+        }
+        let inside = match (self.zero_above, self.zero_below) {
+            (Some(a), _) => Need::Range {
+                low: None,
+                high: Some(Bound {
+                    value: a,
+                    inclusive: !self.inclusive,
+                }),
+            },
+            (None, Some(b)) => Need::Range {
+                low: Some(Bound {
+                    value: b,
+                    inclusive: !self.inclusive,
+                }),
+                high: None,
+            },
+            (None, None) => Need::Any,
+        };
+        let inner = match &self.within {
+            Some(w) => w.need(max, None, target)?,
+            None if target <= max => Need::Any,
+            None => return None,
+        };
+        inside.and(inner)
+    }
+
+    pub fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        let mut v = match &self.within {
+            Some(w) => {
+                let mut v = w.candidates(max)?;
+                // A smooth inner rule jumps from 0 at the zero line: that is a level too.
+                for edge in [self.zero_above, self.zero_below].into_iter().flatten() {
+                    if let Some(r) = w.raw(Val::Num(edge), max) {
+                        v.push(r.points);
+                    }
+                }
+                v
+            }
+            None => vec![max],
+        };
+        v.push(Decimal::ZERO);
+        Some(v)
+    }
+}
+
+impl Trace<'_> {
+    pub fn raw(&self) -> Option<Raw> {
+        match &self.inner {
+            Some(t) => t.raw(),
+            None if self.beyond => Some(Raw::new(Decimal::ZERO)),
+            None => Some(Raw::new(self.max)),
+        }
+    }
+
+    pub fn reason(&self, c: &Ctx<'_>) -> String {
+        let r = self.rule;
+        if self.beyond {
+            let (word, lim) = match (r.zero_above, r.zero_below) {
+                (Some(a), _) => (
+                    if r.inclusive {
+                        "达到或超过"
+                    } else {
+                        "超过"
+                    },
+                    a,
+                ),
+                (None, Some(b)) => (
+                    if r.inclusive {
+                        "等于或低于"
+                    } else {
+                        "低于"
+                    },
+                    b,
+                ),
+                _ => ("超出", Decimal::ZERO),
+            };
+            return format!("{}{},{word}{},不得分", c.name, c.fv(self.value), c.fv(lim));
+        }
+        match &self.inner {
+            Some(t) => t.reason(c),
+            None => format!(
+                "{}{},在限值以内,得满分{}分",
+                c.name,
+                c.fv(self.value),
+                s(self.max)
+            ),
+        }
+    }
+
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        let r = self.rule;
+        let line = match (r.zero_above, r.zero_below) {
+            (Some(a), _) => format!("{}{}不得分", if r.inclusive { "≥" } else { ">" }, c.fv(a)),
+            (None, Some(b)) => format!("{}{}不得分", if r.inclusive { "≤" } else { "<" }, c.fv(b)),
+            _ => String::new(),
+        };
+        let mut out = vec![format!(
+            "零分线:{line};实际{} → {}",
+            c.fv(self.value),
+            if self.beyond {
+                "越过零分线"
+            } else {
+                "在零分线以内"
+            }
+        )];
+        if let Some(t) = &self.inner {
+            out.extend(t.steps(c));
+        }
+        out
+    }
+}

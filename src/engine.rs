@@ -24,11 +24,15 @@ struct Catalog {
     bonus: Vec<IndNames>,
     layer_ids: Vec<Text>,
     layer_names: Vec<Text>,
+    /// The names results use to show a unit's slots.
+    names: Arc<SlotNames>,
+    /// Per veto: the slots its trigger reads, followed through derived values.
+    veto_reads: Vec<Arc<[u32]>>,
 }
 
 struct IndNames {
     /// Slots read, followed through derived values, sorted.
-    reads: Vec<u32>,
+    reads: Arc<[u32]>,
     rule: Arc<Rule>,
     unit: Option<Text>,
     id: Text,
@@ -41,14 +45,14 @@ struct IndNames {
 
 impl Catalog {
     fn new(set: &IndicatorSet) -> Self {
-        let slots = (0..set.slots.len)
+        let slots: Vec<(Text, Text, Option<Text>)> = (0..set.slots.len)
             .map(|s| {
                 let (id, name, unit) = set.slot_name(s);
                 (Text::from(id), Text::from(name), unit.map(Text::from))
             })
             .collect();
         let names = |ind: &Indicator| IndNames {
-            reads: reads_of(set, ind),
+            reads: reads_of(set, ind).into(),
             rule: Arc::new(ind.rule.clone()),
             unit: ind.value_unit.as_deref().map(Text::from),
             id: Text::from(ind.id.as_str()),
@@ -66,7 +70,41 @@ impl Catalog {
             }
             .map(Text::from),
         };
+        let layer_ids: Vec<Text> = set
+            .layers
+            .iter()
+            .map(|l| Text::from(l.id.as_str()))
+            .collect();
+        let kind = set.unit_kind();
+        let mut layers = vec![Vec::new(); set.slots.layers as usize];
+        for (fi, f) in kind.fields.iter().enumerate() {
+            if let Some(v) = layers.get_mut(fi) {
+                *v = f
+                    .layers
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, l)| {
+                        let slot = f.layer_base + u32::try_from(k).ok()?;
+                        Some((slot, layer_ids.get(*l)?.clone()))
+                    })
+                    .collect();
+            }
+        }
+        let values = (0..set.slots.layers)
+            .chain(set.slots.derived..set.slots.points)
+            .collect();
+        let slot_names = Arc::new(SlotNames {
+            slots: slots.clone(),
+            layers,
+            values,
+        });
         Self {
+            names: slot_names,
+            veto_reads: set
+                .vetoes
+                .iter()
+                .map(|v| closure(set, v.when.slots()).into())
+                .collect(),
             slots,
             layer_ids: set
                 .layers
@@ -1022,7 +1060,7 @@ fn score_unit(
             effect,
             reason: v.reason.clone(),
             trigger: v.when.source().to_string(),
-            evidence: inputs_of(set, cat, v.when.slots(), &vals),
+            evidence: Inputs::default(),
         });
     }
     for (l, line) in set.lines.iter().enumerate() {
@@ -1108,17 +1146,34 @@ fn score_unit(
             difference,
         });
     }
-    let mut values = Vec::with_capacity(kind.fields.len() + kind.derived.len());
-    for s in (0..slots.layers as usize).chain(slots.derived as usize..slots.points as usize) {
-        if let Some(v) = get(s) {
-            values.push((cat.slots[s].0.clone(), v));
-        }
+    // Results refer to the unit's final values by slot.
+    let unit_slots = Arc::new(UnitSlots {
+        vals,
+        names: cat.names.clone(),
+    });
+    for (r, n) in ind_results.iter_mut().zip(&cat.indicators) {
+        r.inputs = Inputs::Slots {
+            reads: n.reads.clone(),
+            unit: unit_slots.clone(),
+        };
+    }
+    for (r, n) in bonus_results.iter_mut().zip(&cat.bonus) {
+        r.inputs = Inputs::Slots {
+            reads: n.reads.clone(),
+            unit: unit_slots.clone(),
+        };
+    }
+    for (r, &(vi, _)) in veto_results.iter_mut().zip(&fired) {
+        r.evidence = Inputs::Slots {
+            reads: cat.veto_reads[vi].clone(),
+            unit: unit_slots.clone(),
+        };
     }
     Ok(UnitResult {
         documents: unit.documents.clone(),
         phases: Vec::new(),
         corrections,
-        values: Values(values),
+        values: Values::Slots(unit_slots),
         id: unit.id.clone(),
         name: unit.name.clone(),
         kind: unit.kind_id.clone(),
@@ -1178,16 +1233,6 @@ fn uncharged_case(set: &IndicatorSet, c: &crate::evidence::Case) -> String {
     }
 }
 
-/// The values behind a list of slots, following derived values down to their inputs.
-fn inputs_of(
-    set: &IndicatorSet,
-    cat: &Catalog,
-    slots: &[u32],
-    vals: &[Option<Val>],
-) -> Vec<InputValue> {
-    inputs_closed(set, cat, &closure(set, slots), vals)
-}
-
 /// Slots followed through derived values down to their inputs, sorted.
 fn closure(set: &IndicatorSet, slots: &[u32]) -> Vec<u32> {
     let kind = set.unit_kind();
@@ -1207,46 +1252,6 @@ fn closure(set: &IndicatorSet, slots: &[u32]) -> Vec<u32> {
     }
     all.sort_unstable();
     all
-}
-
-/// The values of already closed and sorted slots, as shown in results.
-fn inputs_closed(
-    set: &IndicatorSet,
-    cat: &Catalog,
-    all: &[u32],
-    vals: &[Option<Val>],
-) -> Vec<InputValue> {
-    let kind = set.unit_kind();
-    all.iter()
-        .copied()
-        .filter_map(|s| {
-            let (id, name, unit) = cat.slots.get(s as usize)?;
-            let value = vals
-                .get(s as usize)
-                .copied()
-                .flatten()
-                .map_or(Shown::Missing, |v| Shown::Val(v, unit.clone()));
-            let layer = if s < set.slots.layers {
-                kind.fields.get(s as usize).and_then(|f| {
-                    let k = (0..f.layers.len()).find(|k| {
-                        vals.get(f.layer_base as usize + k)
-                            .copied()
-                            .flatten()
-                            .is_some()
-                    })?;
-                    cat.layer_ids.get(*f.layers.get(k)?).cloned()
-                })
-            } else {
-                None
-            };
-            Some(InputValue {
-                id: id.clone(),
-                name: name.clone(),
-                value,
-                layer,
-            })
-        })
-        .collect()
 }
 
 /// The slots an indicator reads, followed through derived values down to their inputs,
@@ -1302,7 +1307,6 @@ fn score_indicator(
         ev,
         child_vals,
     };
-    let inputs = inputs_closed(set, cat, &names.reads, vals);
     let mut charges = Vec::new();
     let done = move |s: Scored| -> IndicatorResult {
         let raw = crate::rules::Raw {
@@ -1324,7 +1328,8 @@ fn score_indicator(
             },
             status: s.status,
             reason: s.reason,
-            inputs,
+            // Filled with the unit's final values when the unit is done (`score_unit`).
+            inputs: Inputs::default(),
             rule_text: names.rule_text.clone(),
             office: names.office.clone(),
         }

@@ -550,6 +550,7 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
             };
             let evidence: Vec<String> = v
                 .evidence
+                .to_vec()
                 .iter()
                 .map(|e| format!("{}={}", e.name, e.value))
                 .collect();

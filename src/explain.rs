@@ -613,7 +613,7 @@ fn indicator_trace(
         lost: res.lost,
         status: res.status,
         value: value.map(|v| fmt_val(&v, unit)),
-        inputs: res.inputs.clone(),
+        inputs: res.inputs.to_vec(),
         steps,
         reason: res.reason.to_string(),
     }

@@ -97,14 +97,177 @@ impl<'de> Deserialize<'de> for Shown {
     }
 }
 
+/// The names of a scored unit's slots, built once per assessment and shared by every result:
+/// results refer to values by slot and are given names only when shown or written.
+#[derive(Debug, Default)]
+pub struct SlotNames {
+    /// Per slot: id, display name, unit of measure.
+    pub slots: Vec<(Text, Text, Option<Text>)>,
+    /// Per field slot with evidence layers: each layer's value slot and layer id, in the
+    /// field's priority order (empty for other slots).
+    pub layers: Vec<Vec<(u32, Text)>>,
+    /// The slots kept as the unit's [`Values`] (fields and derived values).
+    pub values: Vec<u32>,
+}
+
+/// A unit's values after scoring, with the names to show them.
+#[derive(Debug)]
+pub struct UnitSlots {
+    pub vals: Vec<Option<crate::expr::Val>>,
+    pub names: Arc<SlotNames>,
+}
+
+impl UnitSlots {
+    pub fn get(&self, slot: u32) -> Option<crate::expr::Val> {
+        self.vals.get(slot as usize).copied().flatten()
+    }
+
+    /// One value as read: id, name, shown value and the layer it came from.
+    pub fn input(&self, slot: u32) -> Option<InputValue> {
+        let (id, name, unit) = self.names.slots.get(slot as usize)?;
+        let value = self
+            .get(slot)
+            .map_or(Shown::Missing, |v| Shown::Val(v, unit.clone()));
+        let layer = self.names.layers.get(slot as usize).and_then(|ls| {
+            ls.iter()
+                .find(|(s, _)| self.get(*s).is_some())
+                .map(|(_, l)| l.clone())
+        });
+        Some(InputValue {
+            id: id.clone(),
+            name: name.clone(),
+            value,
+            layer,
+        })
+    }
+}
+
+/// The values an indicator or a veto read: slot references into the unit's values, rendered
+/// with names, units and layers only when shown or written (read back from JSON: as shown).
+#[derive(Debug, Clone)]
+pub enum Inputs {
+    Slots {
+        reads: Arc<[u32]>,
+        unit: Arc<UnitSlots>,
+    },
+    Shown(Vec<InputValue>),
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        Inputs::Shown(Vec::new())
+    }
+}
+
+impl Inputs {
+    /// The inputs as shown, in slot order.
+    pub fn to_vec(&self) -> Vec<InputValue> {
+        match self {
+            Inputs::Slots { reads, unit } => reads.iter().filter_map(|s| unit.input(*s)).collect(),
+            Inputs::Shown(v) => v.clone(),
+        }
+    }
+
+    /// The inputs as an editable list (rendered once when they were slot references).
+    pub fn shown_mut(&mut self) -> &mut Vec<InputValue> {
+        if let Inputs::Slots { .. } = self {
+            *self = Inputs::Shown(self.to_vec());
+        }
+        match self {
+            Inputs::Shown(v) => v,
+            Inputs::Slots { .. } => unreachable!("converted above"),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Inputs::Slots { reads, .. } => reads.is_empty(),
+            Inputs::Shown(v) => v.is_empty(),
+        }
+    }
+}
+
+impl From<Vec<InputValue>> for Inputs {
+    fn from(v: Vec<InputValue>) -> Self {
+        Inputs::Shown(v)
+    }
+}
+
+impl Serialize for Inputs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        match self {
+            Inputs::Slots { reads, unit } => {
+                let mut seq = s.serialize_seq(None)?;
+                for slot in reads.iter() {
+                    if let Some(i) = unit.input(*slot) {
+                        seq.serialize_element(&i)?;
+                    }
+                }
+                seq.end()
+            }
+            Inputs::Shown(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Inputs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<InputValue>::deserialize(d).map(Inputs::Shown)
+    }
+}
+
 /// A unit's values (fields and derived values) by id: what later years read as history.
 /// Serialised as a JSON object of numbers and booleans.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Values(pub Vec<(Text, crate::expr::Val)>);
+#[derive(Debug, Clone)]
+pub enum Values {
+    /// The unit's own slots (a scored result).
+    Slots(Arc<UnitSlots>),
+    /// Values by id (read back from a scorecard, or built by hand).
+    Listed(Vec<(Text, crate::expr::Val)>),
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values::Listed(Vec::new())
+    }
+}
+
+impl PartialEq for Values {
+    fn eq(&self, other: &Self) -> bool {
+        self.pairs() == other.pairs()
+    }
+}
 
 impl Values {
     pub fn get(&self, key: &str) -> Option<crate::expr::Val> {
-        self.0.iter().find(|(k, _)| &**k == key).map(|(_, v)| *v)
+        match self {
+            Values::Slots(u) => u
+                .names
+                .values
+                .iter()
+                .find(|s| {
+                    u.names
+                        .slots
+                        .get(**s as usize)
+                        .is_some_and(|n| &*n.0 == key)
+                })
+                .and_then(|s| u.get(*s)),
+            Values::Listed(v) => v.iter().find(|(k, _)| &**k == key).map(|(_, v)| *v),
+        }
+    }
+
+    /// The values present, by id, in slot order.
+    pub fn pairs(&self) -> Vec<(Text, crate::expr::Val)> {
+        match self {
+            Values::Slots(u) => u
+                .names
+                .values
+                .iter()
+                .filter_map(|s| Some((u.names.slots.get(*s as usize)?.0.clone(), u.get(*s)?)))
+                .collect(),
+            Values::Listed(v) => v.clone(),
+        }
     }
 }
 
@@ -112,8 +275,9 @@ impl Serialize for Values {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use rust_decimal::prelude::ToPrimitive;
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
+        let pairs = self.pairs();
+        let mut m = s.serialize_map(Some(pairs.len()))?;
+        for (k, v) in &pairs {
             match v {
                 crate::expr::Val::Bool(b) => m.serialize_entry(&**k, b)?,
                 crate::expr::Val::Num(d) => m.serialize_entry(&**k, &d.to_f64().unwrap_or(0.0))?,
@@ -154,7 +318,7 @@ impl<'de> Deserialize<'de> for Values {
             }
         }
         let m = std::collections::BTreeMap::<String, One>::deserialize(d)?;
-        Ok(Values(
+        Ok(Values::Listed(
             m.into_iter().map(|(k, v)| (Text::from(k), v.0)).collect(),
         ))
     }
@@ -445,7 +609,7 @@ pub struct IndicatorResult {
     pub status: Status,
     /// One line in Chinese: what was read, what the rule did, the points.
     pub reason: Reason,
-    pub inputs: Vec<InputValue>,
+    pub inputs: Inputs,
     /// The rule as written (also in [`Assessment::indicators`]; not repeated per unit in JSON).
     #[serde(skip_serializing, default = "empty_text")]
     pub rule_text: Text,
@@ -468,7 +632,7 @@ pub struct VetoResult {
     /// The trigger as written.
     pub trigger: String,
     /// The values the trigger read.
-    pub evidence: Vec<InputValue>,
+    pub evidence: Inputs,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

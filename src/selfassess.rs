@@ -821,7 +821,8 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
         let lacking: Vec<String> = it
             .res
             .inputs
-            .iter()
+            .to_vec()
+            .into_iter()
             .filter(|x| items.iter().any(|&s| set.slot_name(s).0 == *x.id))
             .filter(|x| x.value.to_string() != "是")
             .map(|x| x.name.to_string())

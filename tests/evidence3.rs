@@ -136,7 +136,8 @@ fn past(to: &str, rate: &str, total: &str) -> Assessment {
     a.period.to = chrono::NaiveDate::from_str(to).expect("date");
     for u in &mut a.units {
         u.total = d(total);
-        u.values = kaohe::result::Values(vec![("rate".into(), kaohe::expr::Val::Num(d(rate)))]);
+        u.values =
+            kaohe::result::Values::Listed(vec![("rate".into(), kaohe::expr::Val::Num(d(rate)))]);
     }
     a
 }

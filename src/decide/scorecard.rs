@@ -180,7 +180,8 @@ impl From<&Assessment> for Scorecard {
                             reason: v.reason.clone(),
                             evidence: v
                                 .evidence
-                                .iter()
+                                .to_vec()
+                                .into_iter()
                                 .map(|e| EvidenceView {
                                     id: e.id.to_string(),
                                     name: e.name.to_string(),

@@ -134,7 +134,7 @@ fn unit_report_shows_header_veto_and_losses() {
     assert!(html.contains("class=\"banner\" role=\"alert\""));
     assert!(html.contains(&esc(&v.name)));
     assert!(html.contains(&esc(&v.reason)));
-    for e in &v.evidence {
+    for e in &v.evidence.to_vec() {
         assert!(html.contains(&esc(&e.value.to_string())));
     }
     assert!(html.contains(&crate::num::show(u.total)));
@@ -301,7 +301,7 @@ fn hostile() -> Assessment {
     i.rule_text = format!("T {both}").into();
     i.office = Some(format!("O {both}").into());
     i.lost = Decimal::new(99, 0);
-    i.inputs.push(InputValue {
+    i.inputs.shown_mut().push(InputValue {
         id: "x".into(),
         name: format!("I {both}").into(),
         value: Shown::Text(format!("V {both}")),
@@ -344,7 +344,7 @@ fn hostile() -> Assessment {
     v.reason = format!("W {both}");
     v.trigger = format!("cases.x >= 1 {both}");
     v.effect = format!("F {both}");
-    v.evidence[0].value = Shown::Text(format!("Z {both}"));
+    v.evidence.shown_mut()[0].value = Shown::Text(format!("Z {both}"));
     a.units[0].vetoes.push(v.clone());
     v.applied = false;
     v.mode = crate::raw::VetoMode::Advisory;
@@ -514,7 +514,7 @@ fn separately_graded_lines_show_their_grades() {
 fn provenance_and_corrections() {
     let mut a = default_assessment();
     let u = &mut a.units[0];
-    let input = &mut u.indicators[0].inputs[0];
+    let input = &mut u.indicators[0].inputs.shown_mut()[0];
     input.layer = Some("survey".into());
     let field = input.id.clone();
     u.corrections.push(Correction {

@@ -728,7 +728,7 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) ->
                 None => text,
             }
         },
-        inputs: inputs(&i.inputs, layers),
+        inputs: inputs(&i.inputs.to_vec(), layers),
         reason: i.reason.to_string(),
         office: office_of(s, i).into(),
     }
@@ -754,7 +754,7 @@ fn veto_view(s: &Shared<'_>, v: &VetoResult, layers: &HashMap<&str, &str>) -> Ve
         },
         reason: v.reason.clone(),
         trigger: v.trigger.clone(),
-        evidence: inputs(&v.evidence, layers),
+        evidence: inputs(&v.evidence.to_vec(), layers),
     }
 }
 

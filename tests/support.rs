@@ -45,6 +45,11 @@ impl Kaohe {
         let p = repo().join(rel);
         self.arg(p.display().to_string())
     }
+    /// A file in the temporary folder before the run.
+    pub fn with_file(self, rel: &str, bytes: &[u8]) -> Self {
+        std::fs::write(self.dir.path().join(rel), bytes).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        self
+    }
     pub fn env(mut self, k: &str, v: &str) -> Self {
         self.envs.push((k.into(), v.into()));
         self
@@ -59,6 +64,32 @@ impl Kaohe {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            dir: self.dir.path().to_path_buf(),
+            _keep: self.dir,
+        }
+    }
+}
+
+impl Kaohe {
+    /// Run with nobody reading stdout: the pipe is closed before the command writes its first
+    /// line, as `kaohe … | head -1` closes it after the first. `stdout` is empty.
+    pub fn run_without_reader(self) -> Run {
+        use std::process::Stdio;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        cmd.args(&self.args)
+            .current_dir(self.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run kaohe");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for kaohe");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::new(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             dir: self.dir.path().to_path_buf(),
             _keep: self.dir,

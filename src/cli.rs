@@ -3,6 +3,10 @@
 //!
 //! Exit codes: 0 success; 1 rule test cases failed; 2 command-line usage error (clap);
 //! 65 invalid input (every error printed on stderr, nothing written); 70 internal failure.
+//!
+//! Commands return `anyhow::Result`: the library's errors (`thiserror` types) get the context of
+//! the command edge — which command ran, which file was being read or written — and [`run`] turns
+//! them into one message and an exit code ([`failed`]).
 
 use crate::diag::Diagnostics;
 use crate::evidence::{self, ReadEvidence};
@@ -10,6 +14,7 @@ use crate::load::{load_set_file, load_set_str};
 use crate::model::IndicatorSet;
 use crate::output;
 use crate::testcase;
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -198,20 +203,57 @@ pub fn main() -> ExitCode {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {
-        Command::Assess(a) => assess(&a),
-        Command::Check(a) => check(&a),
-        Command::Test(a) => test(&a),
-        Command::Template(a) => template(&a),
-        Command::Decide(a) => crate::decide::cli::run(&a),
-        Command::Explain(a) => explain(&a),
-        Command::SelfAssess(a) => self_assess(&a),
-    }
+    let (name, result) = match cli.command {
+        Command::Assess(a) => ("assess", assess(&a)),
+        Command::Check(a) => ("check", check(&a)),
+        Command::Test(a) => ("test", test(&a)),
+        Command::Template(a) => ("template", template(&a)),
+        Command::Decide(a) => ("decide", crate::decide::cli::run(&a)),
+        Command::Explain(a) => ("explain", explain(&a)),
+        Command::SelfAssess(a) => ("self-assess", self_assess(&a)),
+    };
+    result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))
 }
 
-fn invalid(d: &Diagnostics) -> ExitCode {
-    eprintln!("{d}");
-    ExitCode::from(EXIT_INVALID_INPUT)
+/// The command line names something the input does not have (exit 65, like invalid input).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct BadRequest(String);
+
+/// How a failed command ends. Invalid input — [`Diagnostics`], an unknown unit — exits 65; the
+/// diagnostics are printed exactly as they are (they name their files and places), other input
+/// errors as one `error:` line with the command. Anything else exits 70 with what was being done:
+/// `error: kaohe assess: writing the HTML reports into out: …`.
+fn failed(e: &anyhow::Error) -> ExitCode {
+    if let Some(d) = e.downcast_ref::<Diagnostics>() {
+        eprintln!("{d}");
+        return ExitCode::from(EXIT_INVALID_INPUT);
+    }
+    eprintln!("error: {}", causes(e));
+    let invalid = e.downcast_ref::<crate::explain::ExplainError>().is_some()
+        || e.downcast_ref::<BadRequest>().is_some();
+    ExitCode::from(if invalid {
+        EXIT_INVALID_INPUT
+    } else {
+        EXIT_INTERNAL
+    })
+}
+
+/// An error and its causes, outermost first, joined by `: `; a cause whose text its parent
+/// already ends with (`cannot write out/x.csv: Permission denied`) is not repeated.
+fn causes(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 /// Load the set and evidence the arguments name (or the embedded default).
@@ -486,82 +528,38 @@ pub fn assess_run(run: &Run) -> Result<Vec<crate::result::Assessment>, Diagnosti
 }
 
 /// Write one level's outputs into `dir`; returns the file names written.
-fn write_level(dir: &Path, a: &crate::result::Assessment) -> Result<Vec<String>, String> {
+fn write_level(
+    dir: &Path,
+    a: &crate::result::Assessment,
+) -> Result<Vec<String>, output::WriteError> {
     let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
         ("scorecard.csv", output::scorecard_csv(a)),
         ("scorecard.xlsx", crate::excel::scorecard_xlsx(a)),
     ];
     let mut ready = Vec::new();
     for (name, bytes) in files {
-        ready.push((name, bytes.map_err(|e| e.to_string())?));
+        ready.push((dir.join(name), bytes?));
     }
     let mut written = Vec::new();
     // The JSON is streamed: at country scale it is gigabytes.
     let json = dir.join("scorecard.json");
-    output::write_atomic_with(&json, |w| output::write_scorecard_json(w, a))
-        .map_err(|e| e.to_string())?;
+    output::write_atomic_with(&json, |w| output::write_scorecard_json(w, a))?;
     written.push(json.display().to_string());
-    for (name, bytes) in ready {
-        output::write_atomic(&dir.join(name), &bytes).map_err(|e| e.to_string())?;
-        written.push(dir.join(name).display().to_string());
+    for (path, bytes) in ready {
+        output::write_atomic(&path, &bytes)?;
+        written.push(path.display().to_string());
     }
     Ok(written)
 }
 
-fn assess(args: &AssessArgs) -> ExitCode {
+fn assess(args: &AssessArgs) -> anyhow::Result<ExitCode> {
     let pb = progress();
-    pb.set_message("读取指标体系与佐证材料");
-    let run = match load_run(args) {
-        Ok(x) => x,
-        Err(d) => {
-            pb.finish_and_clear();
-            return invalid(&d);
-        }
-    };
-    let n: usize = run.levels.iter().map(|(_, ev)| ev.scored.len()).sum();
-    pb.set_message(format!("评分 {n} 个单位"));
-    let results = match assess_run(&run) {
-        Ok(a) => a,
-        Err(d) => {
-            pb.finish_and_clear();
-            return invalid(&d);
-        }
-    };
-    pb.set_message("写出评分表");
-    let mut written = Vec::new();
-    for (i, a) in results.iter().enumerate() {
-        let dir = if i == run.primary {
-            args.out.clone()
-        } else {
-            args.out.join(&a.indicator_set.id)
-        };
-        match write_level(&dir, a) {
-            Ok(w) => written.extend(w),
-            Err(e) => {
-                pb.finish_and_clear();
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_INTERNAL);
-            }
-        }
-        if !args.no_html {
-            pb.set_message(format!("写出考核报告 {} 份", a.units.len()));
-            let opts = crate::report::Options {
-                lang: args.lang,
-                previous: crate::report::previous_for(a, &run.history),
-            };
-            if let Err(e) = crate::report::write_reports(&dir, a, &opts) {
-                pb.finish_and_clear();
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_INTERNAL);
-            }
-            written.push(dir.join("index.html").display().to_string());
-        }
-    }
+    let done = score_and_write(args, &pb);
     pb.finish_and_clear();
+    let (results, primary, written) = done?;
     if !args.quiet {
         // The primary level first, then the others.
-        let order =
-            std::iter::once(run.primary).chain((0..results.len()).filter(|&i| i != run.primary));
+        let order = std::iter::once(primary).chain((0..results.len()).filter(|&i| i != primary));
         for (k, i) in order.enumerate() {
             if k > 0 {
                 crate::outln!();
@@ -570,10 +568,51 @@ fn assess(args: &AssessArgs) -> ExitCode {
         }
         crate::outln!("已写入 {}", written.join("、"));
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
-fn check(args: &CheckArgs) -> ExitCode {
+/// `assess` up to what it prints: load, score and write every level; the assessments, the index
+/// of the primary one and the files written.
+fn score_and_write(
+    args: &AssessArgs,
+    pb: &indicatif::ProgressBar,
+) -> anyhow::Result<(Vec<crate::result::Assessment>, usize, Vec<String>)> {
+    pb.set_message("读取指标体系与佐证材料");
+    let run = load_run(args)?;
+    let n: usize = run.levels.iter().map(|(_, ev)| ev.scored.len()).sum();
+    pb.set_message(format!("评分 {n} 个单位"));
+    let results = assess_run(&run)?;
+    pb.set_message("写出评分表");
+    let mut written = Vec::new();
+    for (i, a) in results.iter().enumerate() {
+        let dir = if i == run.primary {
+            args.out.clone()
+        } else {
+            args.out.join(&a.indicator_set.id)
+        };
+        let files = write_level(&dir, a).with_context(|| {
+            format!(
+                "writing the scorecards of `{}` into {}",
+                a.indicator_set.id,
+                dir.display()
+            )
+        })?;
+        written.extend(files);
+        if !args.no_html {
+            pb.set_message(format!("写出考核报告 {} 份", a.units.len()));
+            let opts = crate::report::Options {
+                lang: args.lang,
+                previous: crate::report::previous_for(a, &run.history),
+            };
+            crate::report::write_reports(&dir, a, &opts)
+                .with_context(|| format!("writing the HTML reports into {}", dir.display()))?;
+            written.push(dir.join("index.html").display().to_string());
+        }
+    }
+    Ok((results, run.primary, written))
+}
+
+fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let run_args = AssessArgs {
         input: InputArgs {
             set: args.input.set.clone(),
@@ -586,31 +625,27 @@ fn check(args: &CheckArgs) -> ExitCode {
         lang: crate::report::Lang::Zh,
         no_html: true,
     };
-    match load_run(&run_args) {
-        Ok(run) => {
-            for (set, ev) in &run.levels {
-                crate::outln!(
-                    "ok: {} {} (版本 {}): {} lines, {} indicators, {} vetoes; {} units ({} scored)",
-                    set.id,
-                    set.name,
-                    set.version,
-                    set.lines.len(),
-                    set.indicators.len(),
-                    set.vetoes.len(),
-                    ev.units.len(),
-                    ev.scored.len()
-                );
-            }
-            if !run.history.is_empty() {
-                crate::outln!("ok: {} earlier scorecards", run.history.len());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(d) => invalid(&d),
+    let run = load_run(&run_args)?;
+    for (set, ev) in &run.levels {
+        crate::outln!(
+            "ok: {} {} (版本 {}): {} lines, {} indicators, {} vetoes; {} units ({} scored)",
+            set.id,
+            set.name,
+            set.version,
+            set.lines.len(),
+            set.indicators.len(),
+            set.vetoes.len(),
+            ev.units.len(),
+            ev.scored.len()
+        );
     }
+    if !run.history.is_empty() {
+        crate::outln!("ok: {} earlier scorecards", run.history.len());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
-fn test(args: &TestArgs) -> ExitCode {
+fn test(args: &TestArgs) -> anyhow::Result<ExitCode> {
     let roots = if args.paths.is_empty() {
         vec![PathBuf::from("tests/cases")]
     } else {
@@ -626,55 +661,44 @@ fn test(args: &TestArgs) -> ExitCode {
     }
     let (mut passed, mut failed) = (0usize, 0usize);
     for f in &files {
-        match testcase::run_file(Path::new(f)) {
-            Ok(outcomes) => {
-                for o in outcomes {
-                    if o.failures.is_empty() {
-                        passed += 1;
-                        crate::outln!("ok    {} :: {}", o.file, o.name);
-                    } else {
-                        failed += 1;
-                        crate::outln!("FAIL  {} :: {}", o.file, o.name);
-                        for x in &o.failures {
-                            crate::outln!("        {x}");
-                        }
-                    }
+        for o in testcase::run_file(Path::new(f))? {
+            if o.failures.is_empty() {
+                passed += 1;
+                crate::outln!("ok    {} :: {}", o.file, o.name);
+            } else {
+                failed += 1;
+                crate::outln!("FAIL  {} :: {}", o.file, o.name);
+                for x in &o.failures {
+                    crate::outln!("        {x}");
                 }
             }
-            Err(d) => return invalid(&d),
         }
     }
     crate::outln!("{passed} passed, {failed} failed");
-    if failed > 0 {
+    Ok(if failed > 0 {
         ExitCode::from(EXIT_TESTS_FAILED)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
-fn template(args: &TemplateArgs) -> ExitCode {
+fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
     let set = match &args.set {
-        Some(p) => load_set_file(p),
-        None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1),
-    };
-    let set = match set {
-        Ok(s) => s,
-        Err(d) => return invalid(&d),
+        Some(p) => load_set_file(p)?,
+        None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
     };
     let units = match &args.units {
-        Some(p) => match evidence::read_paths(std::slice::from_ref(p)) {
-            Ok(r) if args.with_values => {
+        Some(p) => {
+            let r = evidence::read_paths(std::slice::from_ref(p))?;
+            if args.with_values {
                 // Values are converted only when they are valid evidence for the set.
-                if let Err(d) = evidence::read_paths(std::slice::from_ref(p))
-                    .and_then(|again| evidence::bind(&set, again))
-                {
-                    return invalid(&d);
-                }
+                evidence::read_paths(std::slice::from_ref(p))
+                    .and_then(|again| evidence::bind(&set, again))?;
                 r
+            } else {
+                crate::template::unit_list(r)
             }
-            Ok(r) => crate::template::unit_list(r),
-            Err(d) => return invalid(&d),
-        },
+        }
         None if args.set.is_none() => {
             let mut r = ReadEvidence::default();
             let mut d = Vec::new();
@@ -683,24 +707,16 @@ fn template(args: &TemplateArgs) -> ExitCode {
         }
         None => ReadEvidence::default(),
     };
-    let bytes = match crate::template::template_xlsx(&set, &units) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_INTERNAL);
-        }
-    };
-    if let Err(e) = output::write_atomic(&args.out, &bytes) {
-        eprintln!("error: {e}");
-        return ExitCode::from(EXIT_INTERNAL);
-    }
+    let bytes = crate::template::template_xlsx(&set, &units)
+        .with_context(|| format!("building the evidence-entry workbook of `{}`", set.id))?;
+    output::write_atomic(&args.out, &bytes)?;
     crate::outln!(
         "已写入填报模板 {}({} 个单位,{} 项佐证数据)",
         args.out.display(),
         units.units.len(),
         set.kinds.iter().map(|k| k.fields.len()).sum::<usize>()
     );
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 // ---- explain and self-assess ---------------------------------------------------------
@@ -827,55 +843,38 @@ pub fn load_explained(
     })
 }
 
-fn explain(args: &ExplainArgs) -> ExitCode {
-    let run = match load_explained(&args.input, &args.levels, &args.history) {
-        Ok(x) => x,
-        Err(d) => return invalid(&d),
-    };
+fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let run = load_explained(&args.input, &args.levels, &args.history)?;
     let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
-    let trace = match crate::explain::explain(set, ev, a, run.context(), &args.unit) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_INVALID_INPUT);
-        }
-    };
+    let trace = crate::explain::explain(set, ev, a, run.context(), &args.unit)?;
     match args.format {
-        TraceFormat::Text => print!("{}", crate::explain::render_text(&trace)),
-        TraceFormat::Json => match serde_json::to_string_pretty(&trace) {
-            Ok(s) => println!("{s}"),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_INTERNAL);
-            }
-        },
+        TraceFormat::Text => crate::out!("{}", crate::explain::render_text(&trace)),
+        TraceFormat::Json => {
+            let json = serde_json::to_string_pretty(&trace)
+                .with_context(|| format!("writing the trace of `{}` as JSON", args.unit))?;
+            crate::outln!("{json}");
+        }
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
-fn self_assess(args: &SelfAssessArgs) -> ExitCode {
-    let run = match load_explained(&args.input, &args.levels, &args.history) {
-        Ok(x) => x,
-        Err(d) => return invalid(&d),
-    };
+fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
+    let run = load_explained(&args.input, &args.levels, &args.history)?;
     let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
     let history = match &args.corrections {
-        Some(p) => match std::fs::read_to_string(p)
-            .map_err(|e| e.to_string())
-            .and_then(|t| crate::selfassess::read_history(&t))
-        {
-            Ok(h) => Some(h),
-            Err(e) => {
-                eprintln!("{}: {e}", p.display());
-                return ExitCode::from(EXIT_INVALID_INPUT);
-            }
-        },
+        Some(p) => {
+            let file = p.display().to_string();
+            let bad = |message: String| {
+                Diagnostics::new(vec![crate::diag::Diagnostic::file(&file, message)])
+            };
+            let text = std::fs::read_to_string(p).map_err(|e| bad(format!("cannot read: {e}")))?;
+            Some(crate::selfassess::read_history(&text).map_err(bad)?)
+        }
         None => None,
     };
     let ids: Vec<String> = if args.under {
         let Some(root) = ev.units.iter().position(|u| u.id == args.unit) else {
-            eprintln!("error: unit `{}` is not in the evidence", args.unit);
-            return ExitCode::from(EXIT_INVALID_INPUT);
+            return Err(BadRequest(format!("unit `{}` is not in the evidence", args.unit)).into());
         };
         let below: Vec<String> = ev
             .scored
@@ -893,8 +892,7 @@ fn self_assess(args: &SelfAssessArgs) -> ExitCode {
             .map(|&i| ev.units[i].id.clone())
             .collect();
         if below.is_empty() {
-            eprintln!("error: no scored unit under `{}`", args.unit);
-            return ExitCode::from(EXIT_INVALID_INPUT);
+            return Err(BadRequest(format!("no scored unit under `{}`", args.unit)).into());
         }
         below
     } else {
@@ -905,14 +903,32 @@ fn self_assess(args: &SelfAssessArgs) -> ExitCode {
         let h = history
             .as_ref()
             .map(|h| h.get(id).map(Vec::as_slice).unwrap_or(&[]));
-        match crate::selfassess::self_assess(set, ev, a, run.context(), id, h) {
-            Ok(s) => reports.push(s),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_INVALID_INPUT);
-            }
-        }
+        reports.push(crate::selfassess::self_assess(
+            set,
+            ev,
+            a,
+            run.context(),
+            id,
+            h,
+        )?);
     }
+    // What is printed is ready before anything is written, and the reports are written before
+    // it is printed: a reader that stops early (`| head`) does not stop the files.
+    let shown = match args.format {
+        TraceFormat::Text => reports
+            .iter()
+            .map(crate::selfassess::render_summary)
+            .collect::<Vec<_>>()
+            .join(&format!("\n{}\n", "─".repeat(60))),
+        TraceFormat::Json => {
+            let json = if args.under {
+                serde_json::to_string_pretty(&reports)
+            } else {
+                serde_json::to_string_pretty(&reports[0])
+            };
+            json.context("writing the self-assessment as JSON")? + "\n"
+        }
+    };
     let mut files = Vec::new();
     if !args.no_html {
         for s in &reports {
@@ -921,48 +937,14 @@ fn self_assess(args: &SelfAssessArgs) -> ExitCode {
             } else {
                 "self-assessment.html".to_string()
             };
-            files.push((args.out.join(name), crate::selfassess::render_html(s)));
+            let path = args.out.join(name);
+            output::write_atomic(&path, crate::selfassess::render_html(s).as_bytes())?;
+            files.push(path.display().to_string());
         }
     }
-    match args.format {
-        TraceFormat::Text => {
-            for (i, s) in reports.iter().enumerate() {
-                if i > 0 {
-                    println!("\n{}", "─".repeat(60));
-                }
-                print!("{}", crate::selfassess::render_summary(s));
-            }
-        }
-        TraceFormat::Json => {
-            let out = if args.under {
-                serde_json::to_string_pretty(&reports)
-            } else {
-                serde_json::to_string_pretty(&reports[0])
-            };
-            match out {
-                Ok(s) => println!("{s}"),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(EXIT_INTERNAL);
-                }
-            }
-        }
-    }
-    for (path, html) in &files {
-        if let Err(e) = output::write_atomic(path, html.as_bytes()) {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_INTERNAL);
-        }
-    }
+    crate::out!("{shown}");
     if args.format == TraceFormat::Text && !files.is_empty() {
-        println!(
-            "\n已写入 {}",
-            files
-                .iter()
-                .map(|(p, _)| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join("、")
-        );
+        crate::outln!("\n已写入 {}", files.join("、"));
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,9 @@
 //! - **print**: the PDF has A4 pages, and the expected number of them.
 //!
 //! Without Chromium (`/usr/bin/chromium`, `chromium` on `PATH`, or `$KAOHE_CHROMIUM`) the test
-//! prints "skipping: chromium not installed" and passes.
+//! prints "skipping: Chromium not installed" and passes, and without the reference fonts it checks
+//! page counts as ranges; in CI (`CI=true` or `KAOHE_REQUIRE_TOOLS=1`) either one missing fails it
+//! (`support::tool`).
 
 use kaohe::cli::{InputArgs, load_inputs};
 use kaohe::num::show;
@@ -34,20 +36,6 @@ use std::time::{Duration, Instant};
 const INDEX_PAGES: usize = 2;
 const VETOED_PAGES: usize = 8;
 const CLEAN_PAGES: usize = 7;
-
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("KAOHE_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let fixed = Path::new("/usr/bin/chromium");
-    if fixed.is_file() {
-        return Some(fixed.to_path_buf());
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("chromium"))
-        .find(|p| p.is_file())
-}
 
 /// Whether the CJK fonts the page counts were measured with are installed.
 fn reference_fonts() -> bool {
@@ -273,8 +261,8 @@ fn default_assessment() -> Assessment {
 
 #[test]
 fn reports_in_headless_chromium() {
-    let Some(chrome) = chromium() else {
-        eprintln!("skipping: chromium not installed (apt-get install chromium)");
+    let Some(chrome) = crate::support::tool(crate::support::chromium(), "Chromium", "chromium")
+    else {
         return;
     };
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
@@ -317,7 +305,11 @@ fn reports_in_headless_chromium() {
         .expect("a unit without vetoes");
     let exact = reference_fonts();
     if !exact {
-        eprintln!("note: Noto Sans CJK SC not installed; page counts checked as ranges");
+        crate::support::missing(
+            "the font Noto Sans CJK SC",
+            "fonts-noto-cjk",
+            "note: page counts checked as ranges",
+        );
     }
 
     struct Case<'a> {

@@ -76,3 +76,72 @@ fn test_command_runs_the_shipped_cases() {
     run.success();
     assert!(run.stdout.contains(" passed, 0 failed"), "{}", run.stdout);
 }
+
+/// Every command that prints ends quietly when its reader goes away (`kaohe assess | head -1`):
+/// exit 0, nothing on stderr (no panic about a broken pipe), and the files it writes are written.
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let cases = crate::support::repo().join("tests/cases");
+    let cases = cases.display().to_string();
+    let commands: [&[&str]; 10] = [
+        &["assess"],
+        &["check"],
+        &["test", &cases],
+        &["template"],
+        &["decide"],
+        &["explain", "yantian"],
+        &["explain", "yantian", "--format", "json"],
+        &["self-assess", "yantian"],
+        &["self-assess", "yantian", "--format", "json"],
+        &["self-assess", "shenzhen", "--under"],
+    ];
+    for args in commands {
+        let run = Kaohe::new().args(args).run_without_reader();
+        assert_eq!(run.code, 0, "kaohe {args:?}: {}", run.stderr);
+        assert!(run.stderr.is_empty(), "kaohe {args:?}: {}", run.stderr);
+    }
+    let run = Kaohe::new()
+        .args(["self-assess", "pingshan"])
+        .run_without_reader();
+    assert!(run.dir.join("out/self-assessment.html").is_file());
+    let run = Kaohe::new().arg("assess").run_without_reader();
+    assert!(run.dir.join("out/index.html").is_file());
+}
+
+/// A failure that is not the input's says which command ran and which file it was writing, and
+/// exits 70; the input's own errors keep exit 65 and their diagnostics.
+#[test]
+fn an_unwritable_output_names_the_command_and_the_file() {
+    let run = Kaohe::new()
+        .args(["assess", "-q", "-o", "taken/out"])
+        .with_file("taken", b"a file where a folder is wanted")
+        .run();
+    assert_eq!(run.code, 70, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: kaohe assess: writing the scorecards of `sz-street` into taken/out/sz-street: cannot write taken/out/sz-street/scorecard.json: "),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let run = Kaohe::new()
+        .args(["template", "-o", "taken/template.xlsx"])
+        .with_file("taken", b"")
+        .run();
+    assert_eq!(run.code, 70, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: kaohe template: cannot write taken/template.xlsx: "),
+        "{}",
+        run.stderr
+    );
+    let run = Kaohe::new()
+        .args(["self-assess", "yantian", "--corrections", "missing.yaml"])
+        .run();
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: missing.yaml: cannot read: "),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.ends_with("1 error found\n"), "{}", run.stderr);
+}

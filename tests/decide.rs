@@ -967,17 +967,12 @@ fn cli_invalid_input_reports_everything_and_writes_nothing() {
 // ---------------------------------------------------------------------------------------------
 
 /// Headless Chromium prints the 2011 brief (vetoes, exemptions, a tie, delegation) to A4 without
-/// console messages; skipped without Chromium (as `tests/browser.rs`).
+/// console messages; skipped without Chromium outside CI, failed without it in CI (as
+/// `tests/browser.rs`).
 #[test]
 fn the_brief_prints_on_a4_in_chromium() {
-    let chrome = std::env::var_os("KAOHE_CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let p = PathBuf::from("/usr/bin/chromium");
-            p.is_file().then_some(p)
-        });
-    let Some(chrome) = chrome else {
-        eprintln!("skipping: chromium not installed (apt-get install chromium)");
+    let Some(chrome) = crate::support::tool(crate::support::chromium(), "Chromium", "chromium")
+    else {
         return;
     };
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("decide-browser");

@@ -1,4 +1,5 @@
-//! A small fluent builder that runs the real `kaohe` binary in a temporary folder.
+//! A small fluent builder that runs the real `kaohe` binary in a temporary folder, and the one
+//! rule for tests that need a tool beyond the Rust toolchain (Chromium, LibreOffice, fonts).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -44,6 +45,11 @@ impl Kaohe {
         let p = repo().join(rel);
         self.arg(p.display().to_string())
     }
+    /// A file in the temporary folder before the run.
+    pub fn with_file(self, rel: &str, bytes: &[u8]) -> Self {
+        std::fs::write(self.dir.path().join(rel), bytes).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        self
+    }
     pub fn env(mut self, k: &str, v: &str) -> Self {
         self.envs.push((k.into(), v.into()));
         self
@@ -65,6 +71,32 @@ impl Kaohe {
     }
 }
 
+impl Kaohe {
+    /// Run with nobody reading stdout: the pipe is closed before the command writes its first
+    /// line, as `kaohe … | head -1` closes it after the first. `stdout` is empty.
+    pub fn run_without_reader(self) -> Run {
+        use std::process::Stdio;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        cmd.args(&self.args)
+            .current_dir(self.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run kaohe");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for kaohe");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::new(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            dir: self.dir.path().to_path_buf(),
+            _keep: self.dir,
+        }
+    }
+}
+
 impl Run {
     pub fn success(&self) -> &Self {
         assert_eq!(
@@ -77,4 +109,51 @@ impl Run {
     pub fn read(&self, rel: &str) -> Vec<u8> {
         std::fs::read(self.dir.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
     }
+}
+
+/// Whether a test whose tool is missing must fail instead of skipping: in CI (`CI=true`, as
+/// `.ci/run` runs) or with `KAOHE_REQUIRE_TOOLS=1` (which `.ci/run` also sets).
+pub fn tools_required() -> bool {
+    let set = |k: &str, yes: &[&str]| {
+        std::env::var(k).is_ok_and(|v| yes.iter().any(|y| v.trim().eq_ignore_ascii_case(y)))
+    };
+    set("CI", &["true", "1"]) || set("KAOHE_REQUIRE_TOOLS", &["1", "true", "yes"])
+}
+
+/// A tool a test needs, `found` or not. Missing in CI: the test panics, naming the tool and the
+/// Debian package that provides it. Missing elsewhere: prints `skipping: …` and returns `None`,
+/// so the test returns early.
+pub fn tool<T>(found: Option<T>, tool: &str, package: &str) -> Option<T> {
+    if found.is_none() {
+        missing(tool, package, "skipping");
+    }
+    found
+}
+
+/// Reports a missing tool: panics in CI (see [`tools_required`]); elsewhere prints
+/// `{instead}: {tool} not installed (apt-get install {package})` and lets the test go on
+/// without it (skipping, or checking less).
+pub fn missing(tool: &str, package: &str, instead: &str) {
+    if tools_required() {
+        panic!(
+            "{tool} is not installed, and CI requires it (CI=true or KAOHE_REQUIRE_TOOLS=1): \
+             install the Debian package `{package}` (apt-get install {package}; .ci/run does)"
+        );
+    }
+    eprintln!("{instead}: {tool} not installed (apt-get install {package})");
+}
+
+/// Headless Chromium: `$KAOHE_CHROMIUM`, else `/usr/bin/chromium`, else `chromium` on `PATH`.
+pub fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("KAOHE_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let fixed = std::path::Path::new("/usr/bin/chromium");
+    if fixed.is_file() {
+        return Some(fixed.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("chromium"))
+        .find(|p| p.is_file())
 }

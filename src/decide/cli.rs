@@ -3,10 +3,10 @@
 use super::policy::{Policy, load_policy_file, load_policy_str};
 use super::scorecard::{Scorecard, read_scorecard_bytes, read_scorecard_file};
 use super::{decide, render};
-use crate::cli::{EXIT_INTERNAL, EXIT_INVALID_INPUT};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::output::write_atomic;
 use crate::title::{Registry, load_registry_file, load_registry_str};
+use anyhow::Context as _;
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -181,25 +181,15 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Run `kaohe decide`.
-pub fn run(args: &DecideArgs) -> ExitCode {
-    let invalid = |d: &Diagnostics| {
-        eprintln!("{d}");
-        ExitCode::from(EXIT_INVALID_INPUT)
-    };
-    let inputs = match load(args) {
-        Ok(x) => x,
-        Err(d) => return invalid(&d),
-    };
-    let outcome = match decide(
+pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
+    let inputs = load(args)?;
+    let outcome = decide(
         &inputs.policy,
         &inputs.registry,
         &inputs.current,
         &inputs.history,
         args.date,
-    ) {
-        Ok(o) => o,
-        Err(d) => return invalid(&d),
-    };
+    )?;
     let registry_out = match (&args.registry, args.in_place) {
         (Some(r), true) => r.clone(),
         _ => args.out.join("registry.yaml"),
@@ -208,13 +198,14 @@ pub fn run(args: &DecideArgs) -> ExitCode {
         && let Some(r) = &args.registry
         && same_file(r, &registry_out)
     {
-        return invalid(&Diagnostics::new(vec![Diagnostic::file(
+        return Err(Diagnostics::new(vec![Diagnostic::file(
             &r.display().to_string(),
             format!(
                 "the updated registry would overwrite the input ({}): give another -o or --in-place",
                 registry_out.display()
             ),
-        )]));
+        )])
+        .into());
     }
     let new_registry = inputs
         .registry
@@ -231,21 +222,14 @@ pub fn run(args: &DecideArgs) -> ExitCode {
         (args.out.join("plan.csv"), render::plan_csv(&outcome)),
         (registry_out.clone(), Ok(new_registry.into_bytes())),
     ];
+    // Everything is rendered before the first file is written.
     let mut ready = Vec::new();
     for (path, bytes) in files {
-        match bytes {
-            Ok(b) => ready.push((path, b)),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_INTERNAL);
-            }
-        }
+        let bytes = bytes.with_context(|| format!("writing {}", path.display()))?;
+        ready.push((path, bytes));
     }
     for (path, bytes) in &ready {
-        if let Err(e) = write_atomic(path, bytes) {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_INTERNAL);
-        }
+        write_atomic(path, bytes)?;
     }
     if !args.quiet {
         crate::out!("{}", render::summary(&outcome));
@@ -256,5 +240,5 @@ pub fn run(args: &DecideArgs) -> ExitCode {
             registry_out.display()
         );
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,30 +1,19 @@
 //! Benchmark: bytes per unit of a scored result held in memory (the `Assessment` the engine
-//! returns), measured with a counting allocator over the shipped default set replicated to
+//! returns), measured as the growth of resident memory (VmRSS) over the shipped default set replicated to
 //! N units (default 20,000). Run: `cargo bench --bench memory [-- N]`. Prints figures.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        LIVE.fetch_add(n as isize - l.size() as isize, Ordering::Relaxed);
-        unsafe { System.realloc(p, l, n) }
-    }
+/// Resident memory of this process in bytes (Linux `/proc/self/status`, `VmRSS`).
+fn rss() -> i64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<i64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
 }
-
-#[global_allocator]
-static A: Counting = Counting;
 
 fn main() {
     let n: usize = std::env::args()
@@ -37,9 +26,9 @@ fn main() {
     })
     .expect("the shipped default loads");
     let big = kaohe::bench::replicate(&set, &ev, n);
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = rss();
     let a = kaohe::engine::assess(&set, &big).expect("scores");
-    let after = LIVE.load(Ordering::Relaxed);
+    let after = rss();
     let per_unit = (after - before) as f64 / n as f64;
     println!(
         "kaohe {} · set {} ({} indicators, {} vetoes) · {} units",
@@ -49,7 +38,9 @@ fn main() {
         set.vetoes.len(),
         a.units.len()
     );
-    println!("result in memory: {per_unit:.0} bytes per unit (heap, live after scoring)");
+    println!(
+        "result in memory: {per_unit:.0} bytes per unit (growth of resident memory while scoring)"
+    );
     // Rendering every unit's text (what writing the JSON does) must not be kept.
     let t = std::time::Instant::now();
     let mut bytes = 0usize;

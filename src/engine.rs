@@ -33,14 +33,7 @@ struct Catalog {
 struct IndNames {
     /// Slots read, followed through derived values, sorted.
     reads: Arc<[u32]>,
-    rule: Arc<Rule>,
-    unit: Option<Text>,
-    id: Text,
-    name: Text,
-    line: Option<Text>,
-    section: Option<Text>,
-    rule_text: Text,
-    office: Option<Text>,
+    info: Arc<ItemInfo>,
 }
 
 impl Catalog {
@@ -53,22 +46,32 @@ impl Catalog {
             .collect();
         let names = |ind: &Indicator| IndNames {
             reads: reads_of(set, ind).into(),
-            rule: Arc::new(ind.rule.clone()),
-            unit: ind.value_unit.as_deref().map(Text::from),
-            id: Text::from(ind.id.as_str()),
-            name: Text::from(ind.name.as_str()),
-            line: ind.line.map(|l| Text::from(set.lines[l].id.as_str())),
-            section: ind
-                .section
-                .map(|s| Text::from(set.sections[s].name.as_str())),
-            rule_text: Text::from(ind.text.as_str()),
-            office: match (&ind.office_lead, &ind.office_responsible) {
-                (Some(l), Some(r)) => Some(format!("{l}牵头,{r}负责")),
-                (Some(l), None) => Some(format!("{l}牵头")),
-                (None, Some(r)) => Some(format!("{r}负责")),
-                (None, None) => None,
-            }
-            .map(Text::from),
+            info: Arc::new(ItemInfo {
+                id: Text::from(ind.id.as_str()),
+                name: Text::from(ind.name.as_str()),
+                line: ind.line.map(|l| Text::from(set.lines[l].id.as_str())),
+                section: ind
+                    .section
+                    .map(|s| Text::from(set.sections[s].name.as_str())),
+                rule_text: Text::from(ind.text.as_str()),
+                office: match (&ind.office_lead, &ind.office_responsible) {
+                    (Some(l), Some(r)) => Some(format!("{l}牵头,{r}负责")),
+                    (Some(l), None) => Some(format!("{l}牵头")),
+                    (None, Some(r)) => Some(format!("{r}负责")),
+                    (None, None) => None,
+                }
+                .map(Text::from),
+                unit: ind.value_unit.as_deref().map(Text::from),
+                rule: Some(ind.rule.clone()),
+                cases: Text::from(
+                    ind.rule
+                        .case_types()
+                        .iter()
+                        .map(|t| set.case_types[*t].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ),
+            }),
         };
         let layer_ids: Vec<Text> = set
             .layers
@@ -519,11 +522,6 @@ fn combine_phases(set: &IndicatorSet, per_phase: Vec<Vec<UnitResult>>) -> Vec<Un
             for (k, ind) in u.indicators.iter_mut().enumerate() {
                 let pts = of(&|p| p.indicators.get(k).map_or(Decimal::ZERO, |i| i.points));
                 ind.points = weighted(&pts);
-                ind.lost = if ind.status == Status::NotApplicable {
-                    Decimal::ZERO
-                } else {
-                    ind.max - ind.points
-                };
                 let parts: Vec<String> = set
                     .phases
                     .iter()
@@ -542,7 +540,6 @@ fn combine_phases(set: &IndicatorSet, per_phase: Vec<Vec<UnitResult>>) -> Vec<Un
                 b.points = weighted(&of(&|p| {
                     p.bonus_items.get(k).map_or(Decimal::ZERO, |i| i.points)
                 }));
-                b.lost = b.max - b.points;
             }
             for (k, l) in u.lines.iter_mut().enumerate() {
                 l.points = weighted(&of(&|p| p.lines.get(k).map_or(Decimal::ZERO, |x| x.points)));
@@ -770,6 +767,14 @@ fn score_unit(
     let unit = &ev.units[ui];
     let slots = set.slots;
     let (mut vals, why) = prepared;
+    let cx = UnitCtx {
+        set,
+        ev,
+        ui,
+        unit,
+        why: &why,
+        child_vals,
+    };
     let mut errors = Vec::new();
     let mut case_charges: Vec<Option<(String, Decimal, String)>> = vec![None; unit.cases.len()];
 
@@ -782,20 +787,7 @@ fn score_unit(
     for (k, ind) in set.indicators.iter().enumerate() {
         let max = ind.max_for(unit.class);
         let names = &cat.indicators[k];
-        let (res, charges) = score_indicator(
-            set,
-            cat,
-            names,
-            ind,
-            unit,
-            ui,
-            max,
-            &vals,
-            &why,
-            ev,
-            child_vals,
-            &mut errors,
-        );
+        let (res, charges) = score_indicator(&cx, names, ind, max, &vals, &mut errors);
         if let Some(l) = ind.line {
             if res.status == Status::NotApplicable {
                 match ind.na_policy {
@@ -836,20 +828,7 @@ fn score_unit(
         for (k, item) in b.items.iter().enumerate() {
             let max = item.max_for(unit.class);
             let names = &cat.bonus[k];
-            let (res, charges) = score_indicator(
-                set,
-                cat,
-                names,
-                item,
-                unit,
-                ui,
-                max,
-                &vals,
-                &why,
-                ev,
-                child_vals,
-                &mut errors,
-            );
+            let (res, charges) = score_indicator(&cx, names, item, max, &vals, &mut errors);
             for (ci, amount, why) in charges {
                 case_charges[ci] = Some((item.id.clone(), amount, why));
             }
@@ -1286,87 +1265,31 @@ fn missing_root(set: &IndicatorSet, mut slot: u32, why: &Why) -> u32 {
     slot
 }
 
-#[allow(clippy::too_many_arguments)]
-fn score_indicator(
-    set: &IndicatorSet,
-    cat: &Catalog,
-    names: &IndNames,
-    ind: &Indicator,
-    unit: &Unit,
+/// What scoring one unit's items reads besides the item itself.
+struct UnitCtx<'a> {
+    set: &'a IndicatorSet,
+    ev: &'a Evidence,
     ui: usize,
-    max: Decimal,
-    vals: &[Option<Val>],
-    why: &Why,
-    ev: &Evidence,
-    child_vals: &[Vec<Option<Val>>],
-    errors: &mut Vec<Diagnostic>,
-) -> (IndicatorResult, Vec<(usize, Decimal, String)>) {
-    let env = SlotEnv {
-        vals,
-        unit: ui,
-        ev,
-        child_vals,
-    };
-    let mut charges = Vec::new();
-    let done = move |s: Scored| -> IndicatorResult {
-        let raw = crate::rules::Raw {
-            points: s.points,
-            extra: s.extra,
-        };
-        let p = crate::rules::finish(raw, max, ind.floor, set.rounding).points;
-        IndicatorResult {
-            id: names.id.clone(),
-            name: names.name.clone(),
-            line: names.line.clone(),
-            section: names.section.clone(),
-            max,
-            points: p,
-            lost: if s.status == Status::NotApplicable {
-                Decimal::ZERO
-            } else {
-                max - p
-            },
-            status: s.status,
-            reason: s.reason,
-            // Filled with the unit's final values when the unit is done (`score_unit`).
-            inputs: Inputs::default(),
-            rule_text: names.rule_text.clone(),
-            office: names.office.clone(),
+    unit: &'a Unit,
+    why: &'a Why,
+    child_vals: &'a [Vec<Option<Val>>],
+}
+
+impl UnitCtx<'_> {
+    fn env<'v>(&'v self, vals: &'v [Option<Val>]) -> SlotEnv<'v> {
+        SlotEnv {
+            vals,
+            unit: self.ui,
+            ev: self.ev,
+            child_vals: self.child_vals,
         }
-    };
-    if !ind.applies_to(unit.class) {
-        let class = unit
-            .class
-            .map_or_else(|| "未分类单位".to_string(), |c| set.classes[c].name.clone());
-        return (
-            done(Scored {
-                points: Decimal::ZERO,
-                status: Status::NotApplicable,
-                reason: format!("本项不适用于{class},不计分").into(),
-                extra: Decimal::ZERO,
-            }),
-            charges,
-        );
     }
-    if let Some(z) = &ind.zero_if
-        && z.eval_bool(&env) == Ok(true)
-    {
-        let why = ind
-            .zero_reason
-            .clone()
-            .unwrap_or_else(|| format!("触发清零条件({})", z.source()));
-        return (
-            done(Scored {
-                points: Decimal::ZERO,
-                status: Status::Zeroed,
-                reason: format!("{why},此项不得分").into(),
-                extra: Decimal::ZERO,
-            }),
-            charges,
-        );
-    }
-    let missing = |slot: u32, errors: &mut Vec<Diagnostic>| -> Scored {
-        let root = missing_root(set, slot, why);
+
+    /// An item whose value is missing: its status and reason, and with `on_missing: error`
+    /// a diagnostic naming the unit, the item and the field.
+    fn missing(&self, ind: &Indicator, slot: u32, errors: &mut Vec<Diagnostic>) -> Scored {
+        let (set, unit) = (self.set, self.unit);
+        let root = missing_root(set, slot, self.why);
         let (id, name, _) = if root >= set.slots.len {
             // An aggregation over no descendant with a value.
             ("descendants".to_string(), "下级单位数据".to_string(), None)
@@ -1384,33 +1307,113 @@ fn score_indicator(
             d.place = unit.origin.place.clone();
             errors.push(d);
         }
+        Scored::zero(
+            Status::MissingEvidence,
+            Reason::Missing {
+                id: id.into(),
+                name: name.into(),
+            },
+        )
+    }
+}
+
+impl Scored {
+    fn zero(status: Status, reason: Reason) -> Self {
         Scored {
             points: Decimal::ZERO,
-            status: Status::MissingEvidence,
-            reason: format!("缺少佐证:{name}({id}),本项按0分计").into(),
+            status,
+            reason,
             extra: Decimal::ZERO,
         }
-    };
-    let undefined = |e: EvalError| -> Scored {
-        let what = match e {
-            EvalError::DivByZero => "除数为零".to_string(),
-            EvalError::Overflow => "数值溢出".to_string(),
-            EvalError::Domain(d) => d.to_string(),
-            EvalError::Missing(_) => "缺少数据".to_string(),
+    }
+
+    fn undefined(e: EvalError) -> Self {
+        let u = match e {
+            EvalError::DivByZero => Undefined::DivByZero,
+            EvalError::Overflow => Undefined::Overflow,
+            EvalError::Domain(d) => Undefined::Domain(d),
+            EvalError::Missing(_) => Undefined::Missing,
         };
+        Scored::zero(Status::Undefined, Reason::Undefined(u))
+    }
+
+    fn with(points: Decimal, reason: Reason) -> Self {
         Scored {
-            points: Decimal::ZERO,
-            status: Status::Undefined,
-            reason: format!("无法计算({what}),本项按0分计").into(),
+            points,
+            status: Status::Scored,
+            reason,
             extra: Decimal::ZERO,
         }
+    }
+}
+
+/// Score one indicator (or bonus item) of a unit: applicability, zeroing, then its shape;
+/// the shared finish; the case charges it made.
+fn score_indicator(
+    cx: &UnitCtx<'_>,
+    names: &IndNames,
+    ind: &Indicator,
+    max: Decimal,
+    vals: &[Option<Val>],
+    errors: &mut Vec<Diagnostic>,
+) -> (IndicatorResult, Vec<(usize, Decimal, String)>) {
+    let set = cx.set;
+    let mut charges = Vec::new();
+    let env = cx.env(vals);
+    let scored = if !ind.applies_to(cx.unit.class) {
+        let class = cx
+            .unit
+            .class
+            .map(|c| Text::from(set.classes[c].name.as_str()));
+        Scored::zero(Status::NotApplicable, Reason::NotApplicable { class })
+    } else if let Some(z) = &ind.zero_if
+        && z.eval_bool(&env) == Ok(true)
+    {
+        let why = ind
+            .zero_reason
+            .clone()
+            .unwrap_or_else(|| format!("触发清零条件({})", z.source()));
+        Scored::zero(Status::Zeroed, Reason::Zeroed { why: why.into() })
+    } else {
+        score_shape(cx, names, ind, max, vals, errors, &mut charges)
     };
-    let scored = match (&ind.input, &ind.rule) {
+    let raw = rules::Raw {
+        points: scored.points,
+        extra: scored.extra,
+    };
+    let points = rules::finish(raw, max, ind.floor, set.rounding).points;
+    let res = IndicatorResult {
+        info: names.info.clone(),
+        max,
+        points,
+        status: scored.status,
+        reason: scored.reason,
+        // Filled with the unit's final values when the unit is done (`score_unit`).
+        inputs: Inputs::default(),
+    };
+    (res, charges)
+}
+
+/// An applicable item scored by its shape (raw points, before the shared finish).
+fn score_shape(
+    cx: &UnitCtx<'_>,
+    names: &IndNames,
+    ind: &Indicator,
+    max: Decimal,
+    vals: &[Option<Val>],
+    errors: &mut Vec<Diagnostic>,
+    charges: &mut Vec<(usize, Decimal, String)>,
+) -> Scored {
+    let env = cx.env(vals);
+    let or_missing = |e: EvalError, errors: &mut Vec<Diagnostic>| match e {
+        EvalError::Missing(s) => cx.missing(ind, s, errors),
+        e => Scored::undefined(e),
+    };
+    match (&ind.input, &ind.rule) {
         (Input::Expr(e), rule) => match e.eval(&env) {
-            Err(EvalError::Missing(s)) => missing(s, errors),
-            Err(err) => undefined(err),
-            Ok(v) => {
-                let raw = rule.raw(v, max);
+            Err(err) => or_missing(err, errors),
+            Ok(value) => {
+                let raw = rule.raw(value, max);
                 Scored {
                     points: raw.map_or(Decimal::ZERO, |r| r.points),
                     status: if raw.is_some() {
@@ -1419,10 +1422,8 @@ fn score_indicator(
                         Status::Undefined
                     },
                     reason: Reason::Rule {
-                        rule: names.rule.clone(),
-                        name: names.name.clone(),
-                        unit: names.unit.clone(),
-                        value: v,
+                        item: names.info.clone(),
+                        value,
                         max,
                     },
                     extra: raw.map_or(Decimal::ZERO, |r| r.extra),
@@ -1430,69 +1431,76 @@ fn score_indicator(
             }
         },
         (Input::Checklist(items), Rule::Checklist(cl)) => match cl.trace(items, vals) {
-            rules::checklist::Trace::Missing(s) => missing(s, errors),
-            rules::checklist::Trace::Read { items, lacking } => {
-                let names: Vec<String> = lacking.iter().map(|s| set.slot_name(*s).1).collect();
-                Scored {
-                    points: cl.points(max, lacking.len()),
-                    status: Status::Scored,
-                    reason: cl.reason(max, items, &names).into(),
-                    extra: Decimal::ZERO,
-                }
-            }
+            rules::checklist::Trace::Missing(s) => cx.missing(ind, s, errors),
+            rules::checklist::Trace::Read { items, lacking } => Scored::with(
+                cl.points(max, lacking.len()),
+                Reason::Checklist {
+                    items: u32::try_from(items).unwrap_or(u32::MAX),
+                    lacking: lacking
+                        .iter()
+                        .map(|s| Text::from(cx.set.slot_name(*s).1))
+                        .collect(),
+                    per_missing: cl.per_missing,
+                    max,
+                },
+            ),
         },
         (Input::Cases, Rule::PerCase(p)) => {
-            let mut total = Decimal::ZERO;
-            let mut n = 0usize;
-            let window = &set.periods[ind.period];
-            for (ci, c) in unit.cases.iter().enumerate() {
-                let in_window = c.date.is_none_or(|d| window.contains(d));
-                if !c.verified || !in_window || !p.case_types.contains(&c.type_index) {
-                    continue;
-                }
-                n += 1;
-                let (amount, why) = rules::per_case::case_deduction(p, c, window.to);
-                total += amount;
-                charges.push((ci, amount, why));
-            }
-            let names: Vec<String> = p
-                .case_types
-                .iter()
-                .map(|t| set.case_types[*t].name.clone())
-                .collect();
-            Scored {
-                points: max - total,
-                status: Status::Scored,
-                reason: p.reason(&names, n, total, max).into(),
-                extra: Decimal::ZERO,
-            }
+            let (count, total) = charge_cases(cx, ind, p, charges);
+            Scored::with(
+                max - total,
+                Reason::Cases {
+                    item: names.info.clone(),
+                    count,
+                    total,
+                    max,
+                },
+            )
         }
         (Input::None, Rule::LevelProgress(lp)) => match lp.trace(&env, max) {
-            Err(EvalError::Missing(s)) => missing(s, errors),
-            Err(e) => undefined(e),
-            Ok(t) => Scored {
-                points: t.points,
-                status: Status::Scored,
-                reason: t.reason(max).into(),
-                extra: Decimal::ZERO,
-            },
+            Err(e) => or_missing(e, errors),
+            Ok(t) => Scored::with(t.points, Reason::LevelProgress(Box::new((t, max)))),
         },
         (Input::None, Rule::Formula(f)) => match f.points(&env) {
-            Err(EvalError::Missing(s)) => missing(s, errors),
-            Err(e) => undefined(e),
-            Ok(p) => Scored {
-                points: p,
-                status: Status::Scored,
-                reason: f.reason(p, set.rounding).into(),
-                extra: Decimal::ZERO,
-            },
+            Err(e) => or_missing(e, errors),
+            Ok(points) => Scored::with(
+                points,
+                Reason::Formula {
+                    item: names.info.clone(),
+                    points,
+                    rounding: cx.set.rounding,
+                },
+            ),
         },
         // The loader pairs each shape with its input; any other pairing is a loader bug.
         (Input::Checklist(_) | Input::Cases | Input::None, _) => {
-            undefined(EvalError::Domain("规则与输入不匹配"))
+            Scored::undefined(EvalError::Domain("规则与输入不匹配"))
         }
-    };
-    (done(scored), charges)
+    }
+}
+
+/// The verified cases of a per-case item in its window: each one's charge, and the count
+/// and total.
+fn charge_cases(
+    cx: &UnitCtx<'_>,
+    ind: &Indicator,
+    p: &rules::per_case::PerCase,
+    charges: &mut Vec<(usize, Decimal, String)>,
+) -> (u32, Decimal) {
+    let mut total = Decimal::ZERO;
+    let mut n = 0u32;
+    let window = &cx.set.periods[ind.period];
+    for (ci, c) in cx.unit.cases.iter().enumerate() {
+        let in_window = c.date.is_none_or(|d| window.contains(d));
+        if !c.verified || !in_window || !p.case_types.contains(&c.type_index) {
+            continue;
+        }
+        n += 1;
+        let (amount, why) = rules::per_case::case_deduction(p, c, window.to);
+        total += amount;
+        charges.push((ci, amount, why));
+    }
+    (n, total)
 }
 
 /// A scored unit's full slot vector rebuilt from its result — fields, case counts, derived

@@ -436,7 +436,7 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
         first.indicators.iter().chain(&first.bonus_items).collect();
     let mut headers: Vec<String> = vec!["排名".into(), "单位代码".into(), "单位名称".into()];
     for ind in &items {
-        headers.push(format!("{}\n{}", ind.name, ind.id));
+        headers.push(format!("{}\n{}", ind.name(), ind.id()));
     }
     headers.extend(["加分".to_string(), "总分".to_string()]);
     write_header(ws, &headers, s)?;
@@ -448,10 +448,10 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
         ws.set_column_width(c, 12).map_err(xl)?;
         let text = format!(
             "{} {}\n满分 {}\n{}",
-            ind.id,
-            ind.name,
+            ind.id(),
+            ind.name(),
             show(ind.max),
-            ind.rule_text
+            ind.rule_text()
         );
         let lines = (text.chars().count() / 18 + 3) as u32;
         ws.insert_note(
@@ -476,7 +476,7 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
                 .indicators
                 .iter()
                 .chain(&u.bonus_items)
-                .find(|x| x.id == want.id)
+                .find(|x| x.id() == want.id())
             else {
                 continue;
             };

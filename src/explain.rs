@@ -610,7 +610,7 @@ fn indicator_trace(
         rule_text: ind.text.clone(),
         max: res.max,
         points: res.points,
-        lost: res.lost,
+        lost: res.lost(),
         status: res.status,
         value: value.map(|v| fmt_val(&v, unit)),
         inputs: res.inputs.to_vec(),
@@ -729,7 +729,7 @@ fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {
                     "不适用{}项({}),本线可得满分{}",
                     na.len(),
                     na.iter()
-                        .map(|m| m.name.to_string())
+                        .map(|m| m.name().to_string())
                         .collect::<Vec<_>>()
                         .join("、"),
                     show(lr.max_possible)

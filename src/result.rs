@@ -13,37 +13,159 @@ use std::sync::Arc;
 /// Shared text: names and rule texts are the same for every unit, so results share them.
 pub type Text = Arc<str>;
 
-/// The one-line explanation of an indicator's points. Value rules are explained lazily: the
-/// text is produced only when shown or serialised, so scoring does no formatting.
+/// What every unit's result of one indicator shares: its names, rule and office. Built once
+/// per assessment; results point to it.
+#[derive(Debug, Clone)]
+pub struct ItemInfo {
+    pub id: Text,
+    pub name: Text,
+    pub line: Option<Text>,
+    pub section: Option<Text>,
+    /// The rule as written.
+    pub rule_text: Text,
+    pub office: Option<Text>,
+    /// The unit of measure of the value the rule reads.
+    pub unit: Option<Text>,
+    /// The compiled rule (absent in results read back from JSON).
+    pub rule: Option<crate::rules::Rule>,
+    /// The case types a per-case rule counts, joined with 、.
+    pub cases: Text,
+}
+
+impl ItemInfo {
+    /// An item known only by its id and name (results read back from JSON, tests).
+    pub fn named(id: &str, name: &str) -> Self {
+        ItemInfo {
+            id: id.into(),
+            name: name.into(),
+            line: None,
+            section: None,
+            rule_text: empty_text(),
+            office: None,
+            unit: None,
+            rule: None,
+            cases: empty_text(),
+        }
+    }
+}
+
+/// Why an item could not be computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undefined {
+    DivByZero,
+    Overflow,
+    Domain(&'static str),
+    Missing,
+}
+
+/// The one-line explanation of an indicator's points: the numbers of the computation, put
+/// into words only when shown or serialised (scoring does no formatting).
 #[derive(Debug, Clone)]
 pub enum Reason {
     Text(String),
+    /// A value shape applied to a value.
     Rule {
-        rule: Arc<crate::model::Rule>,
-        name: Text,
-        unit: Option<Text>,
+        item: Arc<ItemInfo>,
         value: crate::expr::Val,
         max: Decimal,
+    },
+    /// The item does not apply to the unit's class.
+    NotApplicable {
+        class: Option<Text>,
+    },
+    /// A zeroing condition held.
+    Zeroed {
+        why: Text,
+    },
+    /// A value the item needs is missing.
+    Missing {
+        id: Text,
+        name: Text,
+    },
+    /// The value cannot be computed.
+    Undefined(Undefined),
+    /// A checklist with the names of the items lacking.
+    Checklist {
+        items: u32,
+        lacking: Vec<Text>,
+        per_missing: Decimal,
+        max: Decimal,
+    },
+    /// Cases counted by a per-case rule.
+    Cases {
+        item: Arc<ItemInfo>,
+        count: u32,
+        total: Decimal,
+        max: Decimal,
+    },
+    /// A level-and-progress computation.
+    LevelProgress(Box<(crate::rules::level_progress::Trace, Decimal)>),
+    /// Points given by a formula.
+    Formula {
+        item: Arc<ItemInfo>,
+        points: Decimal,
+        rounding: u32,
     },
 }
 
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::rules::{Rule, checklist, per_case};
         match self {
             Reason::Text(t) => f.write_str(t),
-            Reason::Rule {
-                rule,
-                name,
-                unit,
-                value,
+            Reason::Rule { item, value, max } => match &item.rule {
+                Some(rule) => {
+                    let c = crate::rules::Ctx {
+                        name: &item.name,
+                        unit: item.unit.as_deref(),
+                        max: *max,
+                    };
+                    f.write_str(&rule.trace(*value, *max).reason(&c))
+                }
+                None => f.write_str(&item.name),
+            },
+            Reason::NotApplicable { class } => write!(
+                f,
+                "本项不适用于{},不计分",
+                class.as_deref().unwrap_or("未分类单位")
+            ),
+            Reason::Zeroed { why } => write!(f, "{why},此项不得分"),
+            Reason::Missing { id, name } => write!(f, "缺少佐证:{name}({id}),本项按0分计"),
+            Reason::Undefined(u) => {
+                let what = match u {
+                    Undefined::DivByZero => "除数为零",
+                    Undefined::Overflow => "数值溢出",
+                    Undefined::Domain(d) => d,
+                    Undefined::Missing => "缺少数据",
+                };
+                write!(f, "无法计算({what}),本项按0分计")
+            }
+            Reason::Checklist {
+                items,
+                lacking,
+                per_missing,
                 max,
             } => {
-                let c = crate::rules::Ctx {
-                    name,
-                    unit: unit.as_deref(),
-                    max: *max,
-                };
-                f.write_str(&rule.trace(*value, *max).reason(&c))
+                let names: Vec<&str> = lacking.iter().map(|t| &**t).collect();
+                f.write_str(&checklist::reason(*per_missing, *max, *items, &names))
+            }
+            Reason::Cases {
+                item,
+                count,
+                total,
+                max,
+            } => f.write_str(&per_case::reason(&item.cases, *count, *total, *max)),
+            Reason::LevelProgress(b) => f.write_str(&b.0.reason(b.1)),
+            Reason::Formula {
+                item,
+                points,
+                rounding,
+            } => {
+                if let Some(Rule::Formula(r)) = &item.rule {
+                    f.write_str(&r.reason(*points, *rounding))
+                } else {
+                    write!(f, "按公式计算得{}分", crate::num::show(*points))
+                }
             }
         }
     }
@@ -592,29 +714,111 @@ pub struct InputValue {
     pub layer: Option<Text>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The result of one indicator for one unit: numbers and a status, with the item's shared
+/// names behind one pointer.
+#[derive(Debug, Clone)]
 pub struct IndicatorResult {
-    pub id: Text,
-    pub name: Text,
-    pub line: Option<Text>,
-    #[serde(skip_serializing, default)]
-    pub section: Option<Text>,
-    #[serde(with = "rust_decimal::serde::float")]
+    pub info: Arc<ItemInfo>,
     pub max: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
     pub points: Decimal,
-    /// max − points (negative for points gained above the maximum).
-    #[serde(with = "rust_decimal::serde::float")]
-    pub lost: Decimal,
     pub status: Status,
     /// One line in Chinese: what was read, what the rule did, the points.
     pub reason: Reason,
     pub inputs: Inputs,
+}
+
+impl IndicatorResult {
+    pub fn id(&self) -> &str {
+        &self.info.id
+    }
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+    pub fn line(&self) -> Option<&str> {
+        self.info.line.as_deref()
+    }
+    pub fn section(&self) -> Option<&str> {
+        self.info.section.as_deref()
+    }
     /// The rule as written (also in [`Assessment::indicators`]; not repeated per unit in JSON).
-    #[serde(skip_serializing, default = "empty_text")]
-    pub rule_text: Text,
-    #[serde(skip_serializing, default)]
-    pub office: Option<Text>,
+    pub fn rule_text(&self) -> &str {
+        &self.info.rule_text
+    }
+    pub fn office(&self) -> Option<&str> {
+        self.info.office.as_deref()
+    }
+    /// max − points (negative for points gained above the maximum; 0 when not applicable).
+    pub fn lost(&self) -> Decimal {
+        if self.status == Status::NotApplicable {
+            Decimal::ZERO
+        } else {
+            self.max - self.points
+        }
+    }
+}
+
+/// The JSON form of [`IndicatorResult`].
+#[derive(Serialize)]
+struct IndicatorJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    line: Option<&'a str>,
+    #[serde(with = "rust_decimal::serde::float")]
+    max: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    points: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    lost: Decimal,
+    status: Status,
+    reason: &'a Reason,
+    inputs: &'a Inputs,
+}
+
+#[derive(Deserialize)]
+struct IndicatorIn {
+    id: String,
+    name: String,
+    line: Option<String>,
+    #[serde(with = "rust_decimal::serde::float")]
+    max: Decimal,
+    #[serde(with = "rust_decimal::serde::float")]
+    points: Decimal,
+    status: Status,
+    reason: Reason,
+    inputs: Inputs,
+}
+
+impl Serialize for IndicatorResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        IndicatorJson {
+            id: &self.info.id,
+            name: &self.info.name,
+            line: self.info.line.as_deref(),
+            max: self.max,
+            points: self.points,
+            lost: self.lost(),
+            status: self.status,
+            reason: &self.reason,
+            inputs: &self.inputs,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for IndicatorResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let i = IndicatorIn::deserialize(d)?;
+        let mut info = ItemInfo::named(&i.id, &i.name);
+        info.line = i.line.map(Text::from);
+        Ok(IndicatorResult {
+            info: Arc::new(info),
+            max: i.max,
+            points: i.points,
+            status: i.status,
+            reason: i.reason,
+            inputs: i.inputs,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -657,16 +657,16 @@ fn losses(
     for (k, it) in items.iter().enumerate() {
         let Some(mut kind) = it.kind else { continue };
         let combined = r.indicators.get(k).unwrap_or(it.res);
-        let lost = combined.lost;
+        let lost = combined.lost();
         if lost <= Decimal::ZERO {
             continue;
         }
         let mut rec = if kind.recoverable() {
-            it.res.lost.max(Decimal::ZERO) * phase_weight.unwrap_or(Decimal::ONE)
+            it.res.lost().max(Decimal::ZERO) * phase_weight.unwrap_or(Decimal::ONE)
         } else {
             Decimal::ZERO
         };
-        if phase_weight.is_some() && it.res.lost <= Decimal::ZERO {
+        if phase_weight.is_some() && it.res.lost() <= Decimal::ZERO {
             kind = LossKind::EarlierPhase;
             rec = Decimal::ZERO;
         }
@@ -815,7 +815,7 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
     let current = shown_value(it);
     if let (Input::Checklist(items), Rule::Checklist(cl)) = (&it.ind.input, &it.ind.rule) {
         let per_missing = &cl.per_missing;
-        if it.res.lost <= Decimal::ZERO || per_missing.is_zero() {
+        if it.res.lost() <= Decimal::ZERO || per_missing.is_zero() {
             return None;
         }
         let lacking: Vec<String> = it
@@ -1229,7 +1229,7 @@ fn next_grade(
             continue;
         }
         let gains_possible = match it.ind.rule.family() {
-            Family::Checklist => it.res.lost > Decimal::ZERO,
+            Family::Checklist => it.res.lost() > Decimal::ZERO,
             Family::Value | Family::Cases | Family::Formula | Family::LevelProgress => it
                 .ladder
                 .as_ref()
@@ -1719,7 +1719,7 @@ fn risks(
             .filter(|(a, b)| a.points != b.points)
             .map(|(a, b)| {
                 (
-                    a.id.to_string(),
+                    a.id().to_string(),
                     rust_decimal::prelude::ToPrimitive::to_f64(&a.points).unwrap_or_default(),
                     rust_decimal::prelude::ToPrimitive::to_f64(&b.points).unwrap_or_default(),
                 )

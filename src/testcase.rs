@@ -187,7 +187,7 @@ fn run_case(set: &crate::model::IndicatorSet, file: &str, case: &TestCase) -> Ve
             .indicators
             .iter()
             .chain(u.bonus_items.iter())
-            .find(|i| *i.id == **ind);
+            .find(|i| *i.id() == **ind);
         match got {
             None => f.push(format!("points.{ind}: no such indicator")),
             Some(i) if !close(i.points, *want) => f.push(format!(
@@ -204,7 +204,7 @@ fn run_case(set: &crate::model::IndicatorSet, file: &str, case: &TestCase) -> Ve
             .indicators
             .iter()
             .chain(u.bonus_items.iter())
-            .find(|i| *i.id == **ind)
+            .find(|i| *i.id() == **ind)
         {
             None => f.push(format!("status.{ind}: no such indicator")),
             Some(i) => {

@@ -124,7 +124,7 @@ fn unit<'a>(a: &'a Assessment, id: &str) -> &'a UnitResult {
 fn points(u: &UnitResult, id: &str) -> Decimal {
     u.indicators
         .iter()
-        .find(|i| &*i.id == id)
+        .find(|i| i.id() == id)
         .expect("indicator")
         .points
 }

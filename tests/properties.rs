@@ -83,9 +83,9 @@ proptest! {
         let u = &a.units[0];
         for (ind, r) in set.indicators.iter().zip(&u.indicators) {
             let extra = ind.rule.top(r.max) - r.max;
-            prop_assert!(r.points <= r.max + extra, "{} {} > {}", r.id, r.points, r.max);
+            prop_assert!(r.points <= r.max + extra, "{} {} > {}", r.id(), r.points, r.max);
             if let Some(floor) = ind.floor {
-                prop_assert!(r.points >= floor, "{} {} < floor {}", r.id, r.points, floor);
+                prop_assert!(r.points >= floor, "{} {} < floor {}", r.id(), r.points, floor);
             }
         }
     }
@@ -116,7 +116,7 @@ proptest! {
         let score = |v: i64| {
             let ev = unit_with(set, &[dec(v, 2)], &[true]);
             let r = kaohe::engine::assess(set, &ev).expect("scores");
-            r.units[0].indicators.iter().find(|i| &*i.id == "D_WHOLE").map(|i| i.points)
+            r.units[0].indicators.iter().find(|i| i.id() == "D_WHOLE").map(|i| i.points)
         };
         prop_assert!(score(lo) <= score(hi));
     }

@@ -145,19 +145,19 @@ fn unit_report_shows_header_veto_and_losses() {
     let top = u
         .indicators
         .iter()
-        .map(|i| i.lost)
+        .map(|i| i.lost())
         .max()
         .expect("indicators");
     let biggest = u
         .indicators
         .iter()
-        .find(|i| i.lost == top)
+        .find(|i| i.lost() == top)
         .expect("indicators");
     let losses = &html[html.find("id=\"losses\"").expect("losses section")..];
     let rows = &losses[losses.find("<tbody>").expect("rows")..];
     let first_row = &rows[..rows.find("</tr>").expect("a row")];
-    assert!(first_row.contains(&*biggest.id), "{first_row}");
-    if let Some(office) = &biggest.office {
+    assert!(first_row.contains(biggest.id()), "{first_row}");
+    if let Some(office) = &biggest.office() {
         assert!(first_row.contains(&esc(office)), "{first_row}");
     }
 }
@@ -201,7 +201,7 @@ fn english_labels() {
     assert!(!html.contains("失分分析"));
     // Names from the set stay as written.
     assert!(html.contains(&u.name));
-    assert!(html.contains(&esc(&u.indicators[0].name)));
+    assert!(html.contains(&esc(u.indicators[0].name())));
 }
 
 /// A previous assessment: every unit 10 points lower, ranks reversed, one unit absent.
@@ -282,8 +282,8 @@ fn hostile() -> Assessment {
     for u in &mut a.units {
         u.lines[0].name = a.lines[0].name.clone();
         for i in &mut u.indicators {
-            if i.section.is_some() {
-                i.section = Some(section.as_str().into());
+            if i.section().is_some() {
+                std::sync::Arc::make_mut(&mut i.info).section = Some(section.as_str().into());
                 break;
             }
         }
@@ -296,11 +296,12 @@ fn hostile() -> Assessment {
     u.name = both.clone();
     u.parent = Some(both.clone());
     let i = &mut u.indicators[0];
-    i.name = format!("N {both}").into();
+    let info = std::sync::Arc::make_mut(&mut i.info);
+    info.name = format!("N {both}").into();
+    info.rule_text = format!("T {both}").into();
+    info.office = Some(format!("O {both}").into());
     i.reason = format!("R {both}").into();
-    i.rule_text = format!("T {both}").into();
-    i.office = Some(format!("O {both}").into());
-    i.lost = Decimal::new(99, 0);
+    i.points = i.max - Decimal::new(99, 0);
     i.inputs.shown_mut().push(InputValue {
         id: "x".into(),
         name: format!("I {both}").into(),
@@ -554,10 +555,10 @@ fn renders_an_assessment_read_back_from_json() {
     let back: Assessment = serde_json::from_slice(&json).expect("reads back");
     let u = &a.units[0];
     let i = &u.indicators[0];
-    assert!(back.units[0].indicators[0].rule_text.is_empty());
+    assert!(back.units[0].indicators[0].rule_text().is_empty());
     let html = render_unit(&back, &u.id, &zh()).expect("renders");
-    assert!(html.contains(&esc(&i.rule_text)), "rule text from the set");
-    if let Some(o) = &i.office {
+    assert!(html.contains(&esc(i.rule_text())), "rule text from the set");
+    if let Some(o) = &i.office() {
         assert!(html.contains(&esc(o)), "office from the set");
     }
     assert!(

@@ -43,9 +43,8 @@ fn section_of<'x>(
     infos: &HashMap<&str, &'x IndicatorInfo>,
     ind: &'x IndicatorResult,
 ) -> Option<&'x str> {
-    ind.section
-        .as_deref()
-        .or_else(|| infos.get(&*ind.id).and_then(|i| i.section.as_deref()))
+    ind.section()
+        .or_else(|| infos.get(ind.id()).and_then(|i| i.section.as_deref()))
 }
 
 /// Header data common to both pages.
@@ -701,20 +700,20 @@ fn status_class(s: Status) -> &'static str {
 }
 
 fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) -> IndRow {
-    let info = s.infos.get(&*i.id);
+    let info = s.infos.get(i.id());
     IndRow {
-        id: i.id.clone(),
-        name: i.name.clone(),
+        id: i.info.id.clone(),
+        name: i.info.name.clone(),
         section: section_of(&s.infos, i).unwrap_or_default().into(),
         max: show(i.max),
         points: show(i.points),
-        lost: show(i.lost),
+        lost: show(i.lost()),
         status: s.lang.status(i.status).to_string(),
         status_class: status_class(i.status),
         rule_text: {
             let text: Text = match info {
-                Some(x) if i.rule_text.is_empty() => x.rule_text.as_str().into(),
-                _ => i.rule_text.clone(),
+                Some(x) if i.rule_text().is_empty() => x.rule_text.as_str().into(),
+                _ => i.info.rule_text.clone(),
             };
             // Items with their own statistical window say so.
             match info.and_then(|x| x.window.as_deref()) {
@@ -736,9 +735,8 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) ->
 
 /// The responsible office: the result's own, or the set's.
 fn office_of<'x>(s: &'x Shared<'_>, i: &'x IndicatorResult) -> &'x str {
-    i.office
-        .as_deref()
-        .or_else(|| s.infos.get(&*i.id).and_then(|x| x.office.as_deref()))
+    i.office()
+        .or_else(|| s.infos.get(i.id()).and_then(|x| x.office.as_deref()))
         .unwrap_or_default()
 }
 
@@ -816,13 +814,13 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
         .indicators
         .iter()
         .enumerate()
-        .filter(|(_, i)| i.lost > Decimal::ZERO && i.status != Status::NotApplicable)
+        .filter(|(_, i)| i.lost() > Decimal::ZERO && i.status != Status::NotApplicable)
         .map(|(k, i)| Loss {
-            lost: i.lost,
+            lost: i.lost(),
             order: k,
-            name: i.name.to_string(),
-            id: i.id.to_string(),
-            line: s.line_name(i.line.as_deref()),
+            name: i.name().to_string(),
+            id: i.id().to_string(),
+            line: s.line_name(i.line()),
             office: office_of(s, i).to_string(),
             reason: i.reason.to_string(),
             status: if i.status == Status::Scored {
@@ -837,7 +835,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             let kept: Decimal = u
                 .indicators
                 .iter()
-                .filter(|i| i.line.as_deref() == Some(l.id.as_str()))
+                .filter(|i| i.line() == Some(l.id.as_str()))
                 .map(|i| i.points)
                 .sum::<Decimal>()
                 - l.points;
@@ -888,7 +886,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             rows: u
                 .indicators
                 .iter()
-                .filter(|i| i.line.as_deref() == Some(l.id.as_str()))
+                .filter(|i| i.line() == Some(l.id.as_str()))
                 .map(|i| ind_row(s, i, &layers))
                 .collect(),
         })
@@ -896,7 +894,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
     let orphans: Vec<IndRow> = u
         .indicators
         .iter()
-        .filter(|i| match i.line.as_deref() {
+        .filter(|i| match i.line() {
             None => true,
             Some(l) => !u.lines.iter().any(|x| x.id == l),
         })
@@ -932,8 +930,8 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             indicator: c
                 .indicator
                 .as_deref()
-                .map(|id| match u.indicators.iter().find(|i| &*i.id == id) {
-                    Some(i) => format!("{} {}", i.id, i.name),
+                .map(|id| match u.indicators.iter().find(|i| i.id() == id) {
+                    Some(i) => format!("{} {}", i.id(), i.name()),
                     None => id.to_string(),
                 })
                 .unwrap_or_default(),
@@ -1114,14 +1112,14 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
                 .indicators
                 .iter()
                 .chain(&p.bonus_items)
-                .find(|x| x.id == i.id)?;
+                .find(|x| x.id() == i.id())?;
             let d = i.points - b.points;
             (!d.is_zero()).then(|| {
                 (
                     d.abs(),
                     k,
                     yoy_row(
-                        format!("{} {}", i.id, i.name),
+                        format!("{} {}", i.id(), i.name()),
                         show(b.points),
                         show(i.points),
                         Some(d),

@@ -44,20 +44,20 @@ impl Checklist {
     pub fn points(&self, max: Decimal, lacking: usize) -> Decimal {
         max - self.deduction(lacking)
     }
+}
 
-    /// The reason, with the lacking items' names.
-    pub fn reason(&self, max: Decimal, items: usize, lacking: &[String]) -> String {
-        if lacking.is_empty() {
-            return format!("{items}项齐全,得满分{}分", s(max));
-        }
-        let d = self.deduction(lacking.len());
-        format!(
-            "缺{}项({}),每项扣{}分,共扣{}分{}",
-            lacking.len(),
-            lacking.join("、"),
-            s(self.per_missing),
-            s(d),
-            if d > max { ",扣完为止" } else { "" }
-        )
+/// The reason for a checklist of `items` with the named items lacking.
+pub fn reason(per_missing: Decimal, max: Decimal, items: u32, lacking: &[&str]) -> String {
+    if lacking.is_empty() {
+        return format!("{items}项齐全,得满分{}分", s(max));
     }
+    let d = per_missing * Decimal::from(lacking.len());
+    format!(
+        "缺{}项({}),每项扣{}分,共扣{}分{}",
+        lacking.len(),
+        lacking.join("、"),
+        s(per_missing),
+        s(d),
+        if d > max { ",扣完为止" } else { "" }
+    )
 }

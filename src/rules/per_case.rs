@@ -18,20 +18,16 @@ pub struct PerCase {
     pub max_months: Option<u32>,
 }
 
-impl PerCase {
-    /// The reason for `n` cases of the named types costing `total` (of `max`).
-    pub fn reason(&self, names: &[String], n: usize, total: Decimal, max: Decimal) -> String {
-        if n == 0 {
-            format!("无{}案例,得满分{}分", names.join("、"), show(max))
-        } else {
-            format!(
-                "{}共{}例,扣{}分{}",
-                names.join("、"),
-                n,
-                show(total),
-                if total > max { ",扣完为止" } else { "" }
-            )
-        }
+/// The reason for `count` cases of the named types (joined with 、) costing `total` of `max`.
+pub fn reason(names: &str, count: u32, total: Decimal, max: Decimal) -> String {
+    if count == 0 {
+        format!("无{names}案例,得满分{}分", show(max))
+    } else {
+        format!(
+            "{names}共{count}例,扣{}分{}",
+            show(total),
+            if total > max { ",扣完为止" } else { "" }
+        )
     }
 }
 

@@ -27,3 +27,4 @@ pub mod table;
 pub mod template;
 pub mod testcase;
 pub mod title;
+pub mod yaml;

@@ -60,7 +60,9 @@ fn replay() -> BTreeMap<i32, Year> {
         text.push_str(&read(&format!("fixtures/titles/events/{y}.yaml")));
         let reg = load_registry_str("registry.yaml", &text).expect("registry valid");
         let o = decide(&p, &reg, &cards[&y], &history(&cards, y), None).expect("decide");
-        let after = reg.append(&o.registry_comment(), &o.events);
+        let after = reg
+            .append(&o.registry_comment(), &o.events)
+            .expect("append");
         out.insert(
             y,
             Year {
@@ -914,6 +916,31 @@ fn cli_never_touches_the_input_registry_unless_in_place() {
     assert_eq!(again.code, 65);
     assert!(again.stderr.contains("already holds decisions for 2015"));
     assert!(!again.dir.join("out").exists());
+}
+
+/// A registry whose log key is spelled differently (quoted, a space before the colon) is the
+/// same registry: `--in-place` keeps every old event and appends the decisions after them.
+#[test]
+fn cli_in_place_keeps_every_event_whatever_the_key_spelling() {
+    let original = read("fixtures/titles/registry.yaml");
+    let old = load_registry_str("registry.yaml", &original).expect("valid");
+    for key in ["\"events\":", "events :", "'events' :"] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let input = dir.path().join("registry.yaml");
+        let text = original.replacen("\nevents:\n", &format!("\n{key}\n"), 1);
+        assert_ne!(text, original, "the shipped registry has an `events:` line");
+        std::fs::write(&input, &text).expect("write");
+        Kaohe::new()
+            .args(storyline_args(&input.display().to_string()))
+            .arg("--in-place")
+            .run()
+            .success();
+        let new = std::fs::read_to_string(&input).expect("registry");
+        assert!(new.starts_with(&text), "{key}: append-only");
+        let reg = load_registry_str("registry.yaml", &new).expect("valid");
+        assert!(reg.events.len() > old.events.len(), "{key}");
+        assert_eq!(&reg.events[..old.events.len()], &old.events[..], "{key}");
+    }
 }
 
 #[test]

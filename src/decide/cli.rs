@@ -216,9 +216,13 @@ pub fn run(args: &DecideArgs) -> ExitCode {
             ),
         )]));
     }
-    let new_registry = inputs
+    let new_registry = match inputs
         .registry
-        .append(&outcome.registry_comment(), &outcome.events);
+        .append(&outcome.registry_comment(), &outcome.events)
+    {
+        Ok(text) => text,
+        Err(d) => return invalid(&d),
+    };
     let files: Vec<(PathBuf, Result<Vec<u8>, crate::output::WriteError>)> = vec![
         (
             args.out.join("decisions.csv"),

@@ -921,7 +921,13 @@ fn self_assess(args: &SelfAssessArgs) -> ExitCode {
             } else {
                 "self-assessment.html".to_string()
             };
-            files.push((args.out.join(name), crate::selfassess::render_html(s)));
+            match crate::selfassess::render_html(s) {
+                Ok(html) => files.push((args.out.join(name), html)),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_INTERNAL);
+                }
+            }
         }
     }
     match args.format {

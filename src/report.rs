@@ -97,6 +97,10 @@ fn tera() -> Result<&'static Tera, ReportError> {
                 include_str!("../templates/selfassess.html"),
             ),
             (BRIEF, include_str!("../templates/brief.html")),
+            (
+                "brief_decisions.html",
+                include_str!("../templates/brief_decisions.html"),
+            ),
         ])
         .map_err(|e| format!("{e:#}"))?;
         Ok(t)

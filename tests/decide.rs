@@ -4,7 +4,7 @@
 use crate::support::{Kaohe, repo};
 use kaohe::decide::policy::{Policy, load_policy_str};
 use kaohe::decide::scorecard::{Scorecard, read_scorecard_file};
-use kaohe::decide::{Decision, Outcome, PlanMode, Topic, Verdict, decide, render};
+use kaohe::decide::{Decision, Outcome, PlanMode, Topic, Verdict, brief, decide, render};
 use kaohe::title::{EventKind, Registry, load_registry_str};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -222,7 +222,7 @@ fn storyline_every_decision_and_its_reasons() {
         &["等次封顶"],
     );
     // The brief shows each veto with its rule and evidence.
-    let html = render::brief_html(o);
+    let html = brief::brief_html(o).expect("brief");
     for s in [
         "V_TWO_NON",
         "辖区发生&quot;两非&quot;案件且监管不力的,实行&quot;一票否决&quot;",
@@ -533,7 +533,10 @@ fn decisions_are_deterministic() {
     for y in YEARS {
         let (x, z) = (&a[&y].outcome, &b[&y].outcome);
         assert_eq!(x.decisions, z.decisions);
-        assert_eq!(render::brief_html(x), render::brief_html(z));
+        assert_eq!(
+            brief::brief_html(x).expect("brief"),
+            brief::brief_html(z).expect("brief")
+        );
         assert_eq!(
             render::decisions_csv(x).expect("csv"),
             render::decisions_csv(z).expect("csv")
@@ -798,7 +801,7 @@ fn the_brief_escapes_what_came_from_inputs() {
         .iter_mut()
         .find(|u| u.id == "baoan")
         .expect("baoan");
-    u.name = "<script>alert('宝安')</script>".into();
+    u.name = "<script>alert('宝安')</script> & 宝安".into();
     let o = decide(
         &policy(),
         &registry_before(2015),
@@ -807,9 +810,14 @@ fn the_brief_escapes_what_came_from_inputs() {
         None,
     )
     .expect("ok");
-    let html = render::brief_html(&o);
-    assert!(!html.contains("<script>"));
-    assert!(html.contains("&lt;script&gt;alert(&#39;宝安&#39;)&lt;/script&gt;"));
+    let html = brief::brief_html(&o).expect("brief");
+    assert!(!html.contains("<script"));
+    assert!(html.contains("&lt;script&gt;alert(&#39;宝安&#39;)&lt;/script&gt; &amp; 宝安"));
+    assert!(!html.contains("& 宝安"));
+    assert!(
+        html.contains("Content-Security-Policy\" content=\"default-src &#39;none&#39;;"),
+        "the same CSP as the reports"
+    );
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "self-contained"
@@ -1012,7 +1020,7 @@ fn the_brief_prints_on_a4_in_chromium() {
     std::fs::create_dir_all(dir.join("profile")).expect("dir");
     let o = &replay()[&2011].outcome;
     let page = dir.join("brief-2011.html");
-    std::fs::write(&page, render::brief_html(o)).expect("write brief");
+    std::fs::write(&page, brief::brief_html(o).expect("brief")).expect("write brief");
     let pdf = dir.join("brief-2011.pdf");
     let out = std::process::Command::new(&chrome)
         .args([

@@ -230,7 +230,12 @@ pub fn run(args: &DecideArgs) -> ExitCode {
         ),
         (
             args.out.join("decisions.html"),
-            Ok(render::brief_html(&outcome).into_bytes()),
+            super::brief::brief_html(&outcome)
+                .map(String::into_bytes)
+                .map_err(|e| crate::output::WriteError::Encode {
+                    what: "decisions.html",
+                    message: e.to_string(),
+                }),
         ),
         (args.out.join("plan.csv"), render::plan_csv(&outcome)),
         (registry_out.clone(), Ok(new_registry.into_bytes())),

@@ -645,10 +645,48 @@ pub fn load_registry_str(file: &str, text: &str) -> Result<Registry, Diagnostics
             format!("schema must be `{SCHEMA}`, found `{}`", raw.schema.value),
         );
     }
+    let titles = build_titles(raw.titles, &mut sink);
+    let units = build_units(raw.units, &mut sink);
+    let ids = Ids {
+        units: units.iter().map(|u| u.id.as_str()).collect(),
+        titles: titles.iter().map(|t| t.id.as_str()).collect(),
+    };
+    let mut events = Vec::new();
+    let mut last: Option<(NaiveDate, u64)> = None;
+    for e in raw.events.unwrap_or_default() {
+        let line = e.date.referenced.line();
+        if let Some((d, l)) = last
+            && e.date.value < d
+        {
+            sink.at(
+                e.date.referenced,
+                format!(
+                    "events must be in date order (the log is append-only): {} is earlier than the event before it ({d}, line {l})",
+                    e.date.value
+                ),
+            );
+        }
+        last = Some((e.date.value, line));
+        events.push(build_event(e, &ids, &mut sink));
+    }
+    check_lifecycle(file, &events, &mut sink);
+    sink.finish()?;
+    Ok(Registry {
+        file: file.to_string(),
+        name: raw.name,
+        titles,
+        units,
+        events,
+        text: text.to_string(),
+        tail,
+    })
+}
+
+fn build_titles(raw: Vec<RawTitle>, sink: &mut Sink) -> Vec<TitleDef> {
     let mut titles = Vec::new();
     let mut seen: BTreeMap<String, Location> = BTreeMap::new();
-    for t in raw.titles {
-        dup(&mut sink, &mut seen, &t.id, "title");
+    for t in raw {
+        dup(sink, &mut seen, &t.id, "title");
         if let Some(y) = &t.term_years
             && y.value == 0
         {
@@ -663,14 +701,19 @@ pub fn load_registry_str(file: &str, text: &str) -> Result<Registry, Diagnostics
             note: t.note,
         });
     }
+    titles
+}
+
+/// The units and their streets; every parent must be a unit.
+fn build_units(raw: Vec<RawUnit>, sink: &mut Sink) -> Vec<RegUnit> {
     let mut units = Vec::new();
     let mut seen_units: BTreeMap<String, Location> = BTreeMap::new();
     let mut parents = Vec::new();
-    for u in raw.units {
-        dup(&mut sink, &mut seen_units, &u.id, "unit or street");
+    for u in raw {
+        dup(sink, &mut seen_units, &u.id, "unit or street");
         let mut streets = Vec::new();
         for s in u.streets {
-            dup(&mut sink, &mut seen_units, &s.id, "unit or street");
+            dup(sink, &mut seen_units, &s.id, "unit or street");
             streets.push(Street {
                 id: s.id.value,
                 name: s.name,
@@ -698,136 +741,118 @@ pub fn load_registry_str(file: &str, text: &str) -> Result<Registry, Diagnostics
             );
         }
     }
-    let title_ids: BTreeSet<&str> = titles.iter().map(|t| t.id.as_str()).collect();
-    let mut events = Vec::new();
-    let mut last: Option<(NaiveDate, u64)> = None;
-    for e in raw.events.unwrap_or_default() {
-        let line = e.date.referenced.line();
-        let here = e.date.referenced;
-        if let Some((d, l)) = last
-            && e.date.value < d
-        {
-            sink.at(
-                here,
-                format!(
-                    "events must be in date order (the log is append-only): {} is earlier than the event before it ({d}, line {l})",
-                    e.date.value
-                ),
-            );
-        }
-        last = Some((e.date.value, line));
-        if !unit_ids.contains(e.unit.value.as_str()) {
-            sink.at(
-                e.unit.referenced,
-                format!(
-                    "unknown unit `{}` (declare it under `units`; known: {})",
-                    e.unit.value,
-                    some(&unit_ids)
-                ),
-            );
-        }
-        let kind = e.kind.value;
-        match (&e.title, kind) {
-            (None, EventKind::Finding) => {}
-            (None, _) => sink.at(
-                e.kind.referenced,
-                format!("a {} event needs a `title`", kind.zh()),
+    units
+}
+
+/// The ids events may name.
+struct Ids<'a> {
+    units: BTreeSet<&'a str>,
+    titles: BTreeSet<&'a str>,
+}
+
+/// One event, checked against the ids and the fields its kind needs.
+fn build_event(e: RawEvent, ids: &Ids<'_>, sink: &mut Sink) -> Event {
+    let line = e.date.referenced.line();
+    if !ids.units.contains(e.unit.value.as_str()) {
+        sink.at(
+            e.unit.referenced,
+            format!(
+                "unknown unit `{}` (declare it under `units`; known: {})",
+                e.unit.value,
+                some(&ids.units)
             ),
-            (Some(t), _) if !title_ids.contains(t.value.as_str()) => sink.at(
-                t.referenced,
-                format!(
-                    "unknown title `{}` (known: {})",
-                    t.value,
-                    title_ids.iter().copied().collect::<Vec<_>>().join(", ")
-                ),
-            ),
-            _ => {}
-        }
-        let wants_result = matches!(kind, EventKind::Inspect | EventKind::Rectify);
-        match (&e.result, wants_result) {
-            (None, true) => sink.at(
-                e.kind.referenced,
-                format!(
-                    "a {} event needs `result: 通过` or `result: 未通过`",
-                    kind.zh()
-                ),
-            ),
-            (Some(r), false) => sink.at(
-                r.referenced,
-                format!("`result` does not apply to a {} event", kind.zh()),
-            ),
-            _ => {}
-        }
-        match (&e.level, kind) {
-            (None, EventKind::Inspect) => sink.at(
-                e.kind.referenced,
-                "a 检查验收 event needs the inspecting `level` (national, province, city)",
-            ),
-            (Some(l), k) if k != EventKind::Inspect => sink.at(
-                l.referenced,
-                format!("`level` applies only to 检查验收 events, not {}", k.zh()),
-            ),
-            _ => {}
-        }
-        if kind == EventKind::Finding {
-            match &e.year {
-                None => sink.at(
-                    e.kind.referenced,
-                    "a 查实 event needs the `year` whose assessment the finding concerns",
-                ),
-                Some(y) if y.value > e.date.value.year() => sink.at(
-                    y.referenced,
-                    format!(
-                        "a finding made on {} cannot concern the later year {}",
-                        e.date.value, y.value
-                    ),
-                ),
-                _ => {}
-            }
-            if e.finding.as_ref().is_none_or(|f| f.value.trim().is_empty()) {
-                sink.at(
-                    e.kind.referenced,
-                    "a 查实 event needs `finding` (what was found, e.g. 弄虚作假)",
-                );
-            }
-        } else {
-            if let Some(y) = &e.year {
-                sink.at(y.referenced, "`year` applies only to 查实 events");
-            }
-            if let Some(f) = &e.finding {
-                sink.at(f.referenced, "`finding` applies only to 查实 events");
-            }
-        }
-        events.push(Event {
-            date: e.date.value,
-            unit: e.unit.value,
-            title: e.title.map(|t| t.value),
-            kind,
-            level: e.level.map(|l| l.value),
-            result: e.result.map(|r| r.value),
-            year: e.year.map(|y| y.value),
-            finding: e.finding.map(|f| f.value),
-            veto: e.veto,
-            by: e.by,
-            decision: e.decision.map(|d| d.value),
-            rules: e.rules,
-            reason: e.reason,
-            reference: e.reference,
-            note: e.note,
-            line,
-        });
+        );
     }
-    check_lifecycle(file, &events, &mut sink);
-    sink.finish()?;
-    Ok(Registry {
-        file: file.to_string(),
-        name: raw.name,
-        titles,
-        units,
-        events,
-        text: text.to_string(),
-        tail,
-    })
+    let kind = e.kind.value;
+    match (&e.title, kind) {
+        (None, EventKind::Finding) => {}
+        (None, _) => sink.at(
+            e.kind.referenced,
+            format!("a {} event needs a `title`", kind.zh()),
+        ),
+        (Some(t), _) if !ids.titles.contains(t.value.as_str()) => sink.at(
+            t.referenced,
+            format!(
+                "unknown title `{}` (known: {})",
+                t.value,
+                ids.titles.iter().copied().collect::<Vec<_>>().join(", ")
+            ),
+        ),
+        _ => {}
+    }
+    let wants_result = matches!(kind, EventKind::Inspect | EventKind::Rectify);
+    match (&e.result, wants_result) {
+        (None, true) => sink.at(
+            e.kind.referenced,
+            format!(
+                "a {} event needs `result: 通过` or `result: 未通过`",
+                kind.zh()
+            ),
+        ),
+        (Some(r), false) => sink.at(
+            r.referenced,
+            format!("`result` does not apply to a {} event", kind.zh()),
+        ),
+        _ => {}
+    }
+    match (&e.level, kind) {
+        (None, EventKind::Inspect) => sink.at(
+            e.kind.referenced,
+            "a 检查验收 event needs the inspecting `level` (national, province, city)",
+        ),
+        (Some(l), k) if k != EventKind::Inspect => sink.at(
+            l.referenced,
+            format!("`level` applies only to 检查验收 events, not {}", k.zh()),
+        ),
+        _ => {}
+    }
+    if kind == EventKind::Finding {
+        match &e.year {
+            None => sink.at(
+                e.kind.referenced,
+                "a 查实 event needs the `year` whose assessment the finding concerns",
+            ),
+            Some(y) if y.value > e.date.value.year() => sink.at(
+                y.referenced,
+                format!(
+                    "a finding made on {} cannot concern the later year {}",
+                    e.date.value, y.value
+                ),
+            ),
+            _ => {}
+        }
+        if e.finding.as_ref().is_none_or(|f| f.value.trim().is_empty()) {
+            sink.at(
+                e.kind.referenced,
+                "a 查实 event needs `finding` (what was found, e.g. 弄虚作假)",
+            );
+        }
+    } else {
+        if let Some(y) = &e.year {
+            sink.at(y.referenced, "`year` applies only to 查实 events");
+        }
+        if let Some(f) = &e.finding {
+            sink.at(f.referenced, "`finding` applies only to 查实 events");
+        }
+    }
+    Event {
+        date: e.date.value,
+        unit: e.unit.value,
+        title: e.title.map(|t| t.value),
+        kind,
+        level: e.level.map(|l| l.value),
+        result: e.result.map(|r| r.value),
+        year: e.year.map(|y| y.value),
+        finding: e.finding.map(|f| f.value),
+        veto: e.veto,
+        by: e.by,
+        decision: e.decision.map(|d| d.value),
+        rules: e.rules,
+        reason: e.reason,
+        reference: e.reference,
+        note: e.note,
+        line,
+    }
 }
 
 /// Events that need a held title (复查, 黄牌, 整改) must come while it is held; 撤销 needs a

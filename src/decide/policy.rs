@@ -424,60 +424,7 @@ pub fn load_policy_str(file: &str, text: &str) -> Result<Policy, Diagnostics> {
     }
     for a in &raw.awards {
         add(&mut sink, &a.id, &a.text);
-        if !matches!(
-            a.event.value,
-            EventKind::Apply | EventKind::Recommend | EventKind::Name
-        ) {
-            sink.at(
-                a.event.referenced,
-                format!(
-                    "an award adds 申报, 初评推荐 or 命名, not {}",
-                    a.event.value.zh()
-                ),
-            );
-        }
-        if let Some(y) = &a.years
-            && let (Some(f), Some(t)) = (y.from, y.to)
-            && f > t
-        {
-            sink.at(a.id.referenced, format!("years: from {f} is after to {t}"));
-        }
-        if let Some(c) = &a.cool_down_years
-            && c.value == 0
-        {
-            sink.at(c.referenced, "cool_down_years must be at least 1");
-        }
-        for g in &a.gates {
-            match &g.value {
-                RawGate::GradeAtLeast { years, .. } | RawGate::NoVeto { years, .. }
-                    if years.value == 0 =>
-                {
-                    sink.at(years.referenced, "years must be at least 1 (this year)");
-                }
-                RawGate::ChildrenHold { percent, .. }
-                    if percent.value < Decimal::ZERO || percent.value > Decimal::ONE_HUNDRED =>
-                {
-                    sink.at(percent.referenced, "percent must be between 0 and 100");
-                }
-                _ => {}
-            }
-        }
-        if let Some(q) = &a.quota {
-            if let Some(c) = &q.per_cycle {
-                if c.years.value == 0 {
-                    sink.at(c.years.referenced, "a cycle lasts at least 1 year");
-                }
-                if c.percent.value <= Decimal::ZERO || c.percent.value > Decimal::ONE_HUNDRED {
-                    sink.at(
-                        c.percent.referenced,
-                        "percent must be more than 0 and at most 100",
-                    );
-                }
-            }
-            if q.per_year.is_none() && q.per_cycle.is_none() {
-                sink.at(a.id.referenced, "quota: give per_year, per_cycle or both");
-            }
-        }
+        check_award(a, &mut sink);
     }
     sink.finish()?;
     Ok(Policy {
@@ -486,6 +433,64 @@ pub fn load_policy_str(file: &str, text: &str) -> Result<Policy, Diagnostics> {
         decision_day,
         rules,
     })
+}
+
+/// An award's event, years, gates and quota.
+fn check_award(a: &RawAward, sink: &mut Sink) {
+    if !matches!(
+        a.event.value,
+        EventKind::Apply | EventKind::Recommend | EventKind::Name
+    ) {
+        sink.at(
+            a.event.referenced,
+            format!(
+                "an award adds 申报, 初评推荐 or 命名, not {}",
+                a.event.value.zh()
+            ),
+        );
+    }
+    if let Some(y) = &a.years
+        && let (Some(f), Some(t)) = (y.from, y.to)
+        && f > t
+    {
+        sink.at(a.id.referenced, format!("years: from {f} is after to {t}"));
+    }
+    if let Some(c) = &a.cool_down_years
+        && c.value == 0
+    {
+        sink.at(c.referenced, "cool_down_years must be at least 1");
+    }
+    for g in &a.gates {
+        match &g.value {
+            RawGate::GradeAtLeast { years, .. } | RawGate::NoVeto { years, .. }
+                if years.value == 0 =>
+            {
+                sink.at(years.referenced, "years must be at least 1 (this year)");
+            }
+            RawGate::ChildrenHold { percent, .. }
+                if percent.value < Decimal::ZERO || percent.value > Decimal::ONE_HUNDRED =>
+            {
+                sink.at(percent.referenced, "percent must be between 0 and 100");
+            }
+            _ => {}
+        }
+    }
+    if let Some(q) = &a.quota {
+        if let Some(c) = &q.per_cycle {
+            if c.years.value == 0 {
+                sink.at(c.years.referenced, "a cycle lasts at least 1 year");
+            }
+            if c.percent.value <= Decimal::ZERO || c.percent.value > Decimal::ONE_HUNDRED {
+                sink.at(
+                    c.percent.referenced,
+                    "percent must be more than 0 and at most 100",
+                );
+            }
+        }
+        if q.per_year.is_none() && q.per_cycle.is_none() {
+            sink.at(a.id.referenced, "quota: give per_year, per_cycle or both");
+        }
+    }
 }
 
 fn parse_day(s: &str) -> Option<(u32, u32)> {

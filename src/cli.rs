@@ -930,6 +930,7 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut files = Vec::new();
+    let mut pending = Vec::new();
     if !args.no_html {
         for s in &reports {
             let name = if args.under {
@@ -937,10 +938,15 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
             } else {
                 "self-assessment.html".to_string()
             };
-            let path = args.out.join(name);
-            output::write_atomic(&path, crate::selfassess::render_html(s).as_bytes())?;
-            files.push(path.display().to_string());
+            let html =
+                crate::selfassess::render_html(s).context("rendering the self-assessment page")?;
+            pending.push((args.out.join(name), html));
         }
+    }
+    // Every page is rendered before the first is written.
+    for (path, html) in &pending {
+        output::write_atomic(path, html.as_bytes())?;
+        files.push(path.display().to_string());
     }
     crate::out!("{shown}");
     if args.format == TraceFormat::Text && !files.is_empty() {

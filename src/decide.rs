@@ -16,6 +16,7 @@
 //! carries the ids of the rules that produced it and its reasons in Chinese. The new registry
 //! events are returned; [`crate::title::Registry::append`] writes them after the old ones.
 
+pub mod brief;
 pub mod cli;
 pub mod policy;
 pub mod render;

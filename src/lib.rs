@@ -28,3 +28,4 @@ pub mod table;
 pub mod template;
 pub mod testcase;
 pub mod title;
+pub mod yaml;

@@ -1,46 +1,34 @@
 //! Loading an indicator set: YAML text → [`crate::raw`] → validated [`crate::model`].
 //!
 //! Every problem is collected, not just the first:
-//! - **Structure** (unknown keys, wrong types, duplicate keys): when the whole file does not
-//!   deserialize, each list item (line, field, indicator, veto, …) is deserialized on its own
-//!   from its region of the file, so every broken item reports its first problem with its
-//!   real line and column.
+//! - **Structure** (unknown keys, wrong types, duplicate keys): read through [`crate::yaml`];
+//!   when the whole file does not deserialize, each list item (line, field, indicator, veto,
+//!   …) is deserialized on its own from its region of the file, so every broken item reports
+//!   its first problem with its real line and column.
 //! - **Meaning** (unknown references, duplicate ids, expression errors, cycles among derived
 //!   values, maxima that do not add up, bad rule parameters) is checked on the whole set and
 //!   every problem is reported.
 
-use crate::diag::{Diagnostic, Diagnostics, Sink, from_yaml_error};
+use crate::diag::{Diagnostic, Diagnostics, Sink};
 use crate::expr::{self, Compiled, ExprError, Resolver, Ty};
 use crate::model::*;
 use crate::raw::*;
 use crate::rules;
+use crate::yaml::{self, Items};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::IgnoredAny;
 use serde_saphyr::{Location, Spanned};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Load an indicator set from a file on disk.
 pub fn load_set_file(path: &std::path::Path) -> Result<IndicatorSet, Diagnostics> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostics::new(vec![Diagnostic::file(&file, format!("cannot read: {e}"))])
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Diagnostics::new(vec![Diagnostic::file(
-            &file,
-            "not valid UTF-8 (indicator sets must be saved as UTF-8)",
-        )])
-    })?;
-    load_set_str(&file, &text)
+    yaml::load_file(path, load_set_str)
 }
 
 /// Load an indicator set from YAML text; `file` names it in diagnostics.
 pub fn load_set_str(file: &str, text: &str) -> Result<IndicatorSet, Diagnostics> {
-    let raw: RawSet = match serde_saphyr::from_str(text) {
-        Ok(raw) => raw,
-        Err(first) => return Err(structural_errors(file, text, &first)),
-    };
+    let raw: RawSet = yaml::parse(file, text)?;
     build(file, text, raw)
 }
 
@@ -58,8 +46,6 @@ pub fn content_hash(bytes: &[u8]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Structural errors: per-item recovery
 // ---------------------------------------------------------------------------------------------
-
-type Items = Option<Vec<Spanned<IgnoredAny>>>;
 
 /// The top level with every list left unparsed: catches unknown keys and bad scalars.
 #[derive(Deserialize)]
@@ -127,80 +113,28 @@ struct SkeletonBonus {
     items: Items,
 }
 
-fn structural_errors(file: &str, text: &str, first: &serde_saphyr::Error) -> Diagnostics {
-    let mut list = vec![from_yaml_error(file, first)];
-    let Ok(skel) = serde_saphyr::from_str::<Skeleton>(text) else {
-        return Diagnostics::new(list);
-    };
-    if let Err(e) = serde_saphyr::from_str::<Header>(text) {
-        list.push(from_yaml_error(file, &e));
-    }
-    fn check<T: DeserializeOwned>(
-        file: &str,
-        text: &str,
-        items: &Items,
-        list: &mut Vec<Diagnostic>,
-    ) {
-        for item in items.iter().flatten() {
-            if let Some(region) = item_region(text, item.referenced)
-                && let Err(e) = serde_saphyr::from_str::<T>(&region)
-            {
-                list.push(from_yaml_error(file, &e));
-            }
+impl yaml::Recover for RawSet {
+    /// The top level with its lists unparsed, then each item of each list on its own.
+    fn recover(r: &mut yaml::Recovery<'_>) {
+        let Some(skel) = r.skeleton::<Skeleton>() else {
+            return;
+        };
+        r.check::<Header>();
+        r.items::<RawUnitKind>(&skel.unit_kinds);
+        r.items::<RawNamed>(&skel.classes);
+        r.items::<RawNamed>(&skel.peer_groups);
+        r.items::<RawLine>(&skel.lines);
+        r.items::<RawSection>(&skel.sections);
+        r.items::<RawField>(&skel.fields);
+        r.items::<RawCaseType>(&skel.case_types);
+        r.items::<RawDerived>(&skel.derived);
+        r.items::<RawIndicator>(&skel.indicators);
+        if let Some(b) = &skel.bonus {
+            r.items::<RawIndicator>(&b.items);
         }
+        r.items::<RawVeto>(&skel.vetoes);
+        r.items::<RawGrade>(&skel.grades);
     }
-    check::<RawUnitKind>(file, text, &skel.unit_kinds, &mut list);
-    check::<RawNamed>(file, text, &skel.classes, &mut list);
-    check::<RawNamed>(file, text, &skel.peer_groups, &mut list);
-    check::<RawLine>(file, text, &skel.lines, &mut list);
-    check::<RawSection>(file, text, &skel.sections, &mut list);
-    check::<RawField>(file, text, &skel.fields, &mut list);
-    check::<RawCaseType>(file, text, &skel.case_types, &mut list);
-    check::<RawDerived>(file, text, &skel.derived, &mut list);
-    check::<RawIndicator>(file, text, &skel.indicators, &mut list);
-    if let Some(b) = &skel.bonus {
-        check::<RawIndicator>(file, text, &b.items, &mut list);
-    }
-    check::<RawVeto>(file, text, &skel.vetoes, &mut list);
-    check::<RawGrade>(file, text, &skel.grades, &mut list);
-    Diagnostics::new(list)
-}
-
-/// The text of one block-sequence item, padded so that line and column numbers of errors in it
-/// are those of the original file.
-pub(crate) fn item_region(text: &str, loc: Location) -> Option<String> {
-    let start = usize::try_from(loc.span().byte_offset()?).ok()?;
-    let line = usize::try_from(loc.line()).ok()?;
-    let column = usize::try_from(loc.column()).ok()?;
-    if line == 0 || column == 0 || start > text.len() || !text.is_char_boundary(start) {
-        return None;
-    }
-    // The item belongs to the dash before it; it ends at the first later line indented no
-    // deeper than that dash (the next item or the next key), ignoring blank and comment lines.
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let prefix = &text[line_start..start];
-    let dash_col = prefix.rfind('-').map(|i| prefix[..i].chars().count())?;
-    let mut end = text.len();
-    let mut pos = text[start..]
-        .find('\n')
-        .map_or(text.len(), |i| start + i + 1);
-    while pos < text.len() {
-        let next = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
-        let l = &text[pos..next];
-        let trimmed = l.trim_start();
-        if !(trimmed.is_empty() || trimmed.starts_with('#')) {
-            let indent = l.len() - trimmed.len();
-            if indent <= dash_col {
-                end = pos;
-                break;
-            }
-        }
-        pos = next;
-    }
-    let mut region = "\n".repeat(line - 1);
-    region.push_str(&" ".repeat(column - 1));
-    region.push_str(&text[start..end]);
-    Some(region)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1762,33 +1696,6 @@ pub fn edit_distance_hint<'a>(name: &str, options: impl Iterator<Item = &'a Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn region_keeps_positions() {
-        let text = "a: 1\nitems:\n  - id: x\n    max: 1\n  # note\n  - id: y\n    max: [\nz: 2\n";
-        #[derive(Deserialize)]
-        struct T {
-            items: Vec<Spanned<IgnoredAny>>,
-        }
-        #[derive(Deserialize)]
-        struct T2 {
-            #[serde(default)]
-            a: Option<IgnoredAny>,
-            #[serde(default)]
-            z: Option<IgnoredAny>,
-            items: IgnoredAny,
-        }
-        let _ = serde_saphyr::from_str::<T2>(text).map(|t| (t.a.is_some(), t.z.is_some(), t.items));
-        let t: Result<T, _> = serde_saphyr::from_str(text);
-        // The second item is broken, so the skeleton itself may fail; test the first directly.
-        if let Ok(t) = t {
-            let region = item_region(text, t.items[0].referenced);
-            assert_eq!(
-                region.as_deref(),
-                Some("\n\n    id: x\n    max: 1\n  # note\n")
-            );
-        }
-    }
 
     #[test]
     fn edit_distance_works() {

@@ -73,6 +73,8 @@ pub struct Page {
 
 const INDEX: &str = "index.html";
 const UNIT: &str = "unit.html";
+const SELF_ASSESSMENT: &str = "selfassess.html";
+const BRIEF: &str = "brief.html";
 
 /// The column-sorting script of the league table (allowed by its hash in the CSP).
 const SORT_JS: &str = include_str!("../templates/sort.js");
@@ -82,6 +84,7 @@ fn tera() -> Result<&'static Tera, ReportError> {
     TERA.get_or_init(|| {
         let mut t = Tera::default();
         t.add_raw_templates([
+            ("page.html", include_str!("../templates/page.html")),
             ("base.html", include_str!("../templates/base.html")),
             (
                 "style.css.html",
@@ -89,6 +92,15 @@ fn tera() -> Result<&'static Tera, ReportError> {
             ),
             (INDEX, include_str!("../templates/index.html")),
             (UNIT, include_str!("../templates/unit.html")),
+            (
+                SELF_ASSESSMENT,
+                include_str!("../templates/selfassess.html"),
+            ),
+            (BRIEF, include_str!("../templates/brief.html")),
+            (
+                "brief_decisions.html",
+                include_str!("../templates/brief_decisions.html"),
+            ),
         ])
         .map_err(|e| format!("{e:#}"))?;
         Ok(t)
@@ -143,6 +155,40 @@ fn csp(script: Option<&str>) -> String {
     format!(
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {script_src}; base-uri 'none'; form-action 'none'"
     )
+}
+
+/// The pages other commands write through the same layout, CSS and Content-Security-Policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// `kaohe self-assess`: `self-assessment.html` (`templates/selfassess.html`).
+    SelfAssessment,
+    /// `kaohe decide`: the brief `decisions.html` (`templates/brief.html`).
+    DecisionBrief,
+}
+
+/// Render `doc` from its view model. The template also sees `csp` (no scripts, nothing
+/// fetched) and `t`, the Chinese labels of the reports.
+pub fn render_document<T: serde::Serialize>(
+    doc: Document,
+    page: &T,
+) -> Result<String, ReportError> {
+    let mut ctx = context(page)?;
+    ctx.insert("csp", &csp(None));
+    ctx.insert("t", Lang::Zh.labels());
+    let name = match doc {
+        Document::SelfAssessment => SELF_ASSESSMENT,
+        Document::DecisionBrief => BRIEF,
+    };
+    render(name, &ctx)
+}
+
+/// The CSS class of the grade `label` among `grades` (best first), as the reports colour it:
+/// green, blue, amber, red; grey for a label not among them.
+pub fn grade_class(grades: &[crate::result::GradeInfo], label: &str) -> &'static str {
+    view::grade_classes(grades)
+        .get(label)
+        .copied()
+        .unwrap_or("gX")
 }
 
 /// File name of a unit's report (`units/<name>`): lowercase ASCII letters, digits and `-` are

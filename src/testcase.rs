@@ -13,7 +13,7 @@
 //!     tolerance: 0.005
 //! ```
 
-use crate::diag::{Diagnostic, Diagnostics, from_yaml_error};
+use crate::diag::{Diagnostics, from_yaml_error};
 use crate::evidence::{self, Origin, RawCase, RawUnit, RawValue, ReadEvidence, ReadUnit};
 use crate::load::load_set_file;
 use crate::num::show;
@@ -92,11 +92,8 @@ pub struct Outcome {
 
 /// Run every case of one file. Errors only when the file or its set cannot be read.
 pub fn run_file(path: &Path) -> Result<Vec<Outcome>, Diagnostics> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics::new(vec![Diagnostic::file(&file, format!("cannot read: {e}"))])
-    })?;
-    let cf: CaseFile = serde_saphyr::from_str(&text)
+    let (file, text) = crate::yaml::read_file(path)?;
+    let cf: CaseFile = crate::yaml::from_str(&text)
         .map_err(|e| Diagnostics::new(vec![from_yaml_error(&file, &e)]))?;
     let set_path = path.parent().unwrap_or(Path::new(".")).join(&cf.set);
     let set = load_set_file(&set_path)?;

@@ -7,7 +7,8 @@
 //! Nothing is ever edited. A title's standing (sought, held, warned, revoked, expired) is derived
 //! from its events ([`Registry::standing`]); see `docs/decide.md`.
 
-use crate::diag::{Diagnostic, Diagnostics, Sink, from_yaml_error};
+use crate::diag::{Diagnostic, Diagnostics, Sink};
+use crate::yaml;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -127,30 +128,18 @@ impl EventResult {
 // File format
 // ---------------------------------------------------------------------------------------------
 
+/// The file; with `E` = `Spanned<IgnoredAny>`, everything but the events, to report structural
+/// errors in the header apart from those in each event.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRegistry {
+#[serde(deny_unknown_fields, bound = "E: Deserialize<'de>")]
+struct RawRegistry<E = RawEvent> {
     schema: S,
     name: String,
     titles: Vec<RawTitle>,
     #[serde(default)]
     units: Vec<RawUnit>,
     #[serde(default)]
-    events: Option<Vec<RawEvent>>,
-}
-
-/// Everything but the events, to report structural errors in the header and in each event.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct RawHeader {
-    schema: S,
-    name: String,
-    titles: Vec<RawTitle>,
-    #[serde(default)]
-    units: Vec<RawUnit>,
-    #[serde(default)]
-    events: Option<Vec<Spanned<IgnoredAny>>>,
+    events: Option<Vec<E>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -308,6 +297,16 @@ pub struct Registry {
     pub units: Vec<RegUnit>,
     pub events: Vec<Event>,
     text: String,
+    /// Where decisions append events.
+    tail: Tail,
+}
+
+/// How to append to the event log, found from the parsed file (never by searching its text
+/// for a key: `"events":` and `events :` are the same key).
+#[derive(Debug, Clone, Default)]
+struct Tail {
+    /// The key to write first when the file has no `events` yet.
+    key: Option<String>,
     /// Indentation of the events' dashes.
     indent: usize,
 }
@@ -404,26 +403,62 @@ impl Registry {
     }
 
     /// The registry text with `events` appended at the end of the log, after a comment line.
-    /// The result starts with the exact bytes of the input.
-    pub fn append(&self, comment: &str, events: &[Event]) -> String {
+    /// The result starts with the exact bytes of the input, and is read back before it is
+    /// returned: every old event must be there unchanged and the new ones after them.
+    pub fn append(&self, comment: &str, events: &[Event]) -> Result<String, Diagnostics> {
         let mut out = self.text.clone();
         if events.is_empty() {
-            return out;
+            return Ok(out);
         }
         if !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
         }
-        if top_level_key(&self.text, "events").is_none() {
-            out.push_str("events:\n");
+        if let Some(key) = &self.tail.key {
+            out.push_str(key);
         }
-        let pad = " ".repeat(self.indent);
+        let pad = " ".repeat(self.tail.indent);
         for line in comment.lines() {
             out.push_str(&format!("{pad}# {line}\n"));
         }
         for e in events {
-            out.push_str(&render_event(e, self.indent));
+            out.push_str(&render_event(e, self.tail.indent));
         }
-        out
+        self.check_appended(&out, events)?;
+        Ok(out)
+    }
+
+    /// Refuse an appended registry that does not read back as this one plus `events`.
+    fn check_appended(&self, text: &str, events: &[Event]) -> Result<(), Diagnostics> {
+        let refuse = |why: String| {
+            Diagnostics::new(vec![Diagnostic::file(
+                &self.file,
+                format!("cannot append the new events to this registry: {why}; nothing written"),
+            )])
+        };
+        let again = load_registry_str(&self.file, text).map_err(|d| {
+            let first = d.iter().next().map(|d| d.to_string()).unwrap_or_default();
+            refuse(format!("the result would not read back ({first})"))
+        })?;
+        let (old, new) = again
+            .events
+            .split_at(self.events.len().min(again.events.len()));
+        let unchanged = old == self.events.as_slice();
+        let appended = new.len() == events.len()
+            && new.iter().zip(events).all(|(a, b)| {
+                Event {
+                    line: 0,
+                    ..a.clone()
+                } == *b
+            });
+        if !(unchanged && appended) {
+            return Err(refuse(format!(
+                "reading it back gives {} events, not the {} old ones unchanged and the {} new ones",
+                again.events.len(),
+                self.events.len(),
+                events.len()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -529,83 +564,129 @@ pub fn render_event(e: &Event, indent: usize) -> String {
 
 /// Load a registry from a file.
 pub fn load_registry_file(path: &std::path::Path) -> Result<Registry, Diagnostics> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostics::new(vec![Diagnostic::file(&file, format!("cannot read: {e}"))])
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Diagnostics::new(vec![Diagnostic::file(
-            &file,
-            "not valid UTF-8 (registries must be saved as UTF-8)",
-        )])
-    })?;
-    load_registry_str(&file, &text)
+    yaml::load_file(path, load_registry_str)
 }
 
-/// The line of a top-level `key:` (column 1) and the rest of that line.
-fn top_level_key<'a>(text: &'a str, key: &str) -> Option<(usize, &'a str)> {
-    let prefix = format!("{key}:");
-    text.lines()
-        .enumerate()
-        .find_map(|(i, l)| l.strip_prefix(prefix.as_str()).map(|rest| (i, rest)))
-}
-
-/// Check that the `events` log is the last top-level key and a block list, so it can be
-/// appended to; returns the dashes' indentation.
-fn check_appendable(file: &str, text: &str, sink: &mut Sink) -> usize {
-    let Some((at, rest)) = top_level_key(text, "events") else {
-        return 2;
+/// Check that the `events` log is the last top-level key and a block list, so decisions can
+/// append to it; where appended events go.
+fn log_tail(file: &str, text: &str, has_events: bool, sink: &mut Sink) -> Tail {
+    let Ok(keys) = yaml::top_level_keys(text) else {
+        return Tail::default();
     };
-    let rest = rest.trim();
-    if !(rest.is_empty() || rest.starts_with('#')) {
-        sink.push(Diagnostic::at(
-            file,
-            at as u64 + 1,
-            1,
-            "write `events:` as a block list (one `- ` item per event, nothing after the colon): decisions append new events at the end of the file",
-        ));
+    let indent_of =
+        |loc: Location| usize::try_from(loc.column()).map_or(0, |c| c.saturating_sub(1));
+    let top = keys.first().map_or(0, |k| indent_of(k.key));
+    let Some(at) = keys.iter().position(|k| k.name == "events") else {
+        return Tail {
+            key: Some(format!("{}events:\n", " ".repeat(top))),
+            indent: top + 2,
+        };
+    };
+    let log = &keys[at];
+    if let Some(next) = keys.get(at + 1) {
+        sink.at(
+            next.key,
+            "`events` must be the last key of the registry: decisions append new events at the end of the file",
+        );
     }
-    let mut indent = None;
-    for (i, l) in text.lines().enumerate().skip(at + 1) {
-        let t = l.trim_start();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        let ind = l.len() - t.len();
-        if ind == 0 && !t.starts_with('-') {
+    let offset = log
+        .value
+        .span()
+        .byte_offset()
+        .and_then(|o| usize::try_from(o).ok());
+    let dash = offset.and_then(|o| block_list_dash(text, o));
+    // An empty value is placed at the key's colon.
+    let rest_of_line = offset.and_then(|o| text.get(o..)).map(|t| {
+        let line = t.lines().next().unwrap_or("");
+        line.strip_prefix(':').unwrap_or(line).trim()
+    });
+    match (has_events, dash, rest_of_line) {
+        (true, Some(indent), _) => Tail { key: None, indent },
+        (false, _, Some(rest)) if rest.is_empty() || rest.starts_with('#') => Tail {
+            key: None,
+            indent: indent_of(log.key) + 2,
+        },
+        _ => {
             sink.push(Diagnostic::at(
                 file,
-                i as u64 + 1,
-                1,
-                "`events` must be the last key of the registry: decisions append new events at the end of the file",
+                log.key.line(),
+                log.key.column(),
+                "write `events:` as a block list (one `- ` item per event, nothing after the colon): decisions append new events at the end of the file",
             ));
-            break;
-        }
-        if indent.is_none() && t.starts_with('-') {
-            indent = Some(ind);
+            Tail::default()
         }
     }
-    indent.unwrap_or(2)
+}
+
+/// The indentation of the dash of a block list whose value the parser places at byte `at`:
+/// at the dash itself, or at the first item's content after it.
+fn block_list_dash(text: &str, at: usize) -> Option<usize> {
+    let dash = if text.get(at..)?.starts_with('-') {
+        at
+    } else {
+        text.get(..at)?.trim_end().strip_suffix('-')?.len()
+    };
+    let after = text[dash + 1..].chars().next();
+    let line_start = text[..dash].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..dash];
+    (after.is_none_or(char::is_whitespace) && before.chars().all(|c| c == ' '))
+        .then_some(before.len())
 }
 
 /// Load a registry from YAML text; `file` names it in diagnostics.
 pub fn load_registry_str(file: &str, text: &str) -> Result<Registry, Diagnostics> {
-    let raw: RawRegistry = match serde_saphyr::from_str(text) {
-        Ok(r) => r,
-        Err(first) => return Err(structural_errors(file, text, &first)),
-    };
+    let raw: RawRegistry = yaml::parse(file, text)?;
     let mut sink = Sink::new(file);
-    let indent = check_appendable(file, text, &mut sink);
+    let has_events = raw.events.as_ref().is_some_and(|e| !e.is_empty());
+    let tail = log_tail(file, text, has_events, &mut sink);
     if raw.schema.value != SCHEMA {
         sink.at(
             raw.schema.referenced,
             format!("schema must be `{SCHEMA}`, found `{}`", raw.schema.value),
         );
     }
+    let titles = build_titles(raw.titles, &mut sink);
+    let units = build_units(raw.units, &mut sink);
+    let ids = Ids {
+        units: units.iter().map(|u| u.id.as_str()).collect(),
+        titles: titles.iter().map(|t| t.id.as_str()).collect(),
+    };
+    let mut events = Vec::new();
+    let mut last: Option<(NaiveDate, u64)> = None;
+    for e in raw.events.unwrap_or_default() {
+        let line = e.date.referenced.line();
+        if let Some((d, l)) = last
+            && e.date.value < d
+        {
+            sink.at(
+                e.date.referenced,
+                format!(
+                    "events must be in date order (the log is append-only): {} is earlier than the event before it ({d}, line {l})",
+                    e.date.value
+                ),
+            );
+        }
+        last = Some((e.date.value, line));
+        events.push(build_event(e, &ids, &mut sink));
+    }
+    check_lifecycle(file, &events, &mut sink);
+    sink.finish()?;
+    Ok(Registry {
+        file: file.to_string(),
+        name: raw.name,
+        titles,
+        units,
+        events,
+        text: text.to_string(),
+        tail,
+    })
+}
+
+fn build_titles(raw: Vec<RawTitle>, sink: &mut Sink) -> Vec<TitleDef> {
     let mut titles = Vec::new();
     let mut seen: BTreeMap<String, Location> = BTreeMap::new();
-    for t in raw.titles {
-        dup(&mut sink, &mut seen, &t.id, "title");
+    for t in raw {
+        dup(sink, &mut seen, &t.id, "title");
         if let Some(y) = &t.term_years
             && y.value == 0
         {
@@ -620,14 +701,19 @@ pub fn load_registry_str(file: &str, text: &str) -> Result<Registry, Diagnostics
             note: t.note,
         });
     }
+    titles
+}
+
+/// The units and their streets; every parent must be a unit.
+fn build_units(raw: Vec<RawUnit>, sink: &mut Sink) -> Vec<RegUnit> {
     let mut units = Vec::new();
     let mut seen_units: BTreeMap<String, Location> = BTreeMap::new();
     let mut parents = Vec::new();
-    for u in raw.units {
-        dup(&mut sink, &mut seen_units, &u.id, "unit or street");
+    for u in raw {
+        dup(sink, &mut seen_units, &u.id, "unit or street");
         let mut streets = Vec::new();
         for s in u.streets {
-            dup(&mut sink, &mut seen_units, &s.id, "unit or street");
+            dup(sink, &mut seen_units, &s.id, "unit or street");
             streets.push(Street {
                 id: s.id.value,
                 name: s.name,
@@ -655,136 +741,118 @@ pub fn load_registry_str(file: &str, text: &str) -> Result<Registry, Diagnostics
             );
         }
     }
-    let title_ids: BTreeSet<&str> = titles.iter().map(|t| t.id.as_str()).collect();
-    let mut events = Vec::new();
-    let mut last: Option<(NaiveDate, u64)> = None;
-    for e in raw.events.unwrap_or_default() {
-        let line = e.date.referenced.line();
-        let here = e.date.referenced;
-        if let Some((d, l)) = last
-            && e.date.value < d
-        {
-            sink.at(
-                here,
-                format!(
-                    "events must be in date order (the log is append-only): {} is earlier than the event before it ({d}, line {l})",
-                    e.date.value
-                ),
-            );
-        }
-        last = Some((e.date.value, line));
-        if !unit_ids.contains(e.unit.value.as_str()) {
-            sink.at(
-                e.unit.referenced,
-                format!(
-                    "unknown unit `{}` (declare it under `units`; known: {})",
-                    e.unit.value,
-                    some(&unit_ids)
-                ),
-            );
-        }
-        let kind = e.kind.value;
-        match (&e.title, kind) {
-            (None, EventKind::Finding) => {}
-            (None, _) => sink.at(
-                e.kind.referenced,
-                format!("a {} event needs a `title`", kind.zh()),
+    units
+}
+
+/// The ids events may name.
+struct Ids<'a> {
+    units: BTreeSet<&'a str>,
+    titles: BTreeSet<&'a str>,
+}
+
+/// One event, checked against the ids and the fields its kind needs.
+fn build_event(e: RawEvent, ids: &Ids<'_>, sink: &mut Sink) -> Event {
+    let line = e.date.referenced.line();
+    if !ids.units.contains(e.unit.value.as_str()) {
+        sink.at(
+            e.unit.referenced,
+            format!(
+                "unknown unit `{}` (declare it under `units`; known: {})",
+                e.unit.value,
+                some(&ids.units)
             ),
-            (Some(t), _) if !title_ids.contains(t.value.as_str()) => sink.at(
-                t.referenced,
-                format!(
-                    "unknown title `{}` (known: {})",
-                    t.value,
-                    title_ids.iter().copied().collect::<Vec<_>>().join(", ")
-                ),
-            ),
-            _ => {}
-        }
-        let wants_result = matches!(kind, EventKind::Inspect | EventKind::Rectify);
-        match (&e.result, wants_result) {
-            (None, true) => sink.at(
-                e.kind.referenced,
-                format!(
-                    "a {} event needs `result: 通过` or `result: 未通过`",
-                    kind.zh()
-                ),
-            ),
-            (Some(r), false) => sink.at(
-                r.referenced,
-                format!("`result` does not apply to a {} event", kind.zh()),
-            ),
-            _ => {}
-        }
-        match (&e.level, kind) {
-            (None, EventKind::Inspect) => sink.at(
-                e.kind.referenced,
-                "a 检查验收 event needs the inspecting `level` (national, province, city)",
-            ),
-            (Some(l), k) if k != EventKind::Inspect => sink.at(
-                l.referenced,
-                format!("`level` applies only to 检查验收 events, not {}", k.zh()),
-            ),
-            _ => {}
-        }
-        if kind == EventKind::Finding {
-            match &e.year {
-                None => sink.at(
-                    e.kind.referenced,
-                    "a 查实 event needs the `year` whose assessment the finding concerns",
-                ),
-                Some(y) if y.value > e.date.value.year() => sink.at(
-                    y.referenced,
-                    format!(
-                        "a finding made on {} cannot concern the later year {}",
-                        e.date.value, y.value
-                    ),
-                ),
-                _ => {}
-            }
-            if e.finding.as_ref().is_none_or(|f| f.value.trim().is_empty()) {
-                sink.at(
-                    e.kind.referenced,
-                    "a 查实 event needs `finding` (what was found, e.g. 弄虚作假)",
-                );
-            }
-        } else {
-            if let Some(y) = &e.year {
-                sink.at(y.referenced, "`year` applies only to 查实 events");
-            }
-            if let Some(f) = &e.finding {
-                sink.at(f.referenced, "`finding` applies only to 查实 events");
-            }
-        }
-        events.push(Event {
-            date: e.date.value,
-            unit: e.unit.value,
-            title: e.title.map(|t| t.value),
-            kind,
-            level: e.level.map(|l| l.value),
-            result: e.result.map(|r| r.value),
-            year: e.year.map(|y| y.value),
-            finding: e.finding.map(|f| f.value),
-            veto: e.veto,
-            by: e.by,
-            decision: e.decision.map(|d| d.value),
-            rules: e.rules,
-            reason: e.reason,
-            reference: e.reference,
-            note: e.note,
-            line,
-        });
+        );
     }
-    check_lifecycle(file, &events, &mut sink);
-    sink.finish()?;
-    Ok(Registry {
-        file: file.to_string(),
-        name: raw.name,
-        titles,
-        units,
-        events,
-        text: text.to_string(),
-        indent,
-    })
+    let kind = e.kind.value;
+    match (&e.title, kind) {
+        (None, EventKind::Finding) => {}
+        (None, _) => sink.at(
+            e.kind.referenced,
+            format!("a {} event needs a `title`", kind.zh()),
+        ),
+        (Some(t), _) if !ids.titles.contains(t.value.as_str()) => sink.at(
+            t.referenced,
+            format!(
+                "unknown title `{}` (known: {})",
+                t.value,
+                ids.titles.iter().copied().collect::<Vec<_>>().join(", ")
+            ),
+        ),
+        _ => {}
+    }
+    let wants_result = matches!(kind, EventKind::Inspect | EventKind::Rectify);
+    match (&e.result, wants_result) {
+        (None, true) => sink.at(
+            e.kind.referenced,
+            format!(
+                "a {} event needs `result: 通过` or `result: 未通过`",
+                kind.zh()
+            ),
+        ),
+        (Some(r), false) => sink.at(
+            r.referenced,
+            format!("`result` does not apply to a {} event", kind.zh()),
+        ),
+        _ => {}
+    }
+    match (&e.level, kind) {
+        (None, EventKind::Inspect) => sink.at(
+            e.kind.referenced,
+            "a 检查验收 event needs the inspecting `level` (national, province, city)",
+        ),
+        (Some(l), k) if k != EventKind::Inspect => sink.at(
+            l.referenced,
+            format!("`level` applies only to 检查验收 events, not {}", k.zh()),
+        ),
+        _ => {}
+    }
+    if kind == EventKind::Finding {
+        match &e.year {
+            None => sink.at(
+                e.kind.referenced,
+                "a 查实 event needs the `year` whose assessment the finding concerns",
+            ),
+            Some(y) if y.value > e.date.value.year() => sink.at(
+                y.referenced,
+                format!(
+                    "a finding made on {} cannot concern the later year {}",
+                    e.date.value, y.value
+                ),
+            ),
+            _ => {}
+        }
+        if e.finding.as_ref().is_none_or(|f| f.value.trim().is_empty()) {
+            sink.at(
+                e.kind.referenced,
+                "a 查实 event needs `finding` (what was found, e.g. 弄虚作假)",
+            );
+        }
+    } else {
+        if let Some(y) = &e.year {
+            sink.at(y.referenced, "`year` applies only to 查实 events");
+        }
+        if let Some(f) = &e.finding {
+            sink.at(f.referenced, "`finding` applies only to 查实 events");
+        }
+    }
+    Event {
+        date: e.date.value,
+        unit: e.unit.value,
+        title: e.title.map(|t| t.value),
+        kind,
+        level: e.level.map(|l| l.value),
+        result: e.result.map(|r| r.value),
+        year: e.year.map(|y| y.value),
+        finding: e.finding.map(|f| f.value),
+        veto: e.veto,
+        by: e.by,
+        decision: e.decision.map(|d| d.value),
+        rules: e.rules,
+        reason: e.reason,
+        reference: e.reference,
+        note: e.note,
+        line,
+    }
 }
 
 /// Events that need a held title (复查, 黄牌, 整改) must come while it is held; 撤销 needs a
@@ -850,27 +918,19 @@ fn dup(sink: &mut Sink, seen: &mut BTreeMap<String, Location>, id: &S, what: &st
     }
 }
 
-/// When the whole file does not deserialize: the first error, plus each broken event on its own.
-fn structural_errors(file: &str, text: &str, first: &serde_saphyr::Error) -> Diagnostics {
-    let mut list = vec![from_yaml_error(file, first)];
-    if let Err(e) = serde_saphyr::from_str::<RawHeader>(text) {
-        list.push(from_yaml_error(file, &e));
-    }
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct Skeleton {
-        events: Option<Vec<Spanned<IgnoredAny>>>,
-    }
-    if let Ok(sk) = serde_saphyr::from_str::<Skeleton>(text) {
-        for item in sk.events.iter().flatten() {
-            if let Some(region) = crate::load::item_region(text, item.referenced)
-                && let Err(e) = serde_saphyr::from_str::<RawEvent>(&region)
-            {
-                list.push(from_yaml_error(file, &e));
-            }
+impl yaml::Recover for RawRegistry {
+    /// The header with the events unparsed, then each event on its own.
+    fn recover(r: &mut yaml::Recovery<'_>) {
+        r.check::<RawRegistry<Spanned<IgnoredAny>>>();
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Skeleton {
+            events: yaml::Items,
+        }
+        if let Some(sk) = r.skeleton::<Skeleton>() {
+            r.items::<RawEvent>(&sk.events);
         }
     }
-    Diagnostics::new(list)
 }
 
 #[cfg(test)]
@@ -920,7 +980,7 @@ events:
         e.decision = Some(2012);
         e.rules = vec!["R-1".into()];
         e.reason = Some("等次为\"合格\": 低于良好\n第二行".into());
-        let text = r.append("kaohe decide 2012", &[e.clone()]);
+        let text = r.append("kaohe decide 2012", &[e.clone()]).expect("append");
         assert!(text.starts_with(REG));
         let again = load_registry_str("r.yaml", &text).expect("still valid");
         assert_eq!(again.events.len(), 4);
@@ -935,7 +995,7 @@ events:
         let head = "schema: kaohe.titles/1\nname: 测试\ntitles: [{ id: demo, name: 示范区, level: city }]\nunits: [{ id: a, name: 甲区 }]";
         let r = load_registry_str("r.yaml", head).expect("valid");
         let e = Event::new(date("2012-12-31"), "a", Some("demo"), EventKind::Apply);
-        let text = r.append("first", &[e]);
+        let text = r.append("first", &[e]).expect("append");
         assert!(text.starts_with(head));
         assert!(text.contains("\nevents:\n  # first\n  - date: 2012-12-31\n"));
         let again = load_registry_str("r.yaml", &text).expect("valid");
@@ -943,15 +1003,17 @@ events:
         // `events:` with nothing yet.
         let empty = format!("{head}\nevents:\n");
         let r = load_registry_str("r.yaml", &empty).expect("valid");
-        let text = r.append(
-            "c",
-            &[Event::new(
-                date("2012-12-31"),
-                "a",
-                Some("demo"),
-                EventKind::Apply,
-            )],
-        );
+        let text = r
+            .append(
+                "c",
+                &[Event::new(
+                    date("2012-12-31"),
+                    "a",
+                    Some("demo"),
+                    EventKind::Apply,
+                )],
+            )
+            .expect("append");
         assert_eq!(text.matches("events:").count(), 1);
         assert_eq!(
             load_registry_str("r.yaml", &text)
@@ -1031,5 +1093,85 @@ units: [{ id: a, name: 甲区 }]
             text.contains("r.yaml:5:1: `events` must be the last key"),
             "{text}"
         );
+    }
+
+    /// The same registry in several valid YAML spellings of its log.
+    fn spellings() -> Vec<(&'static str, String)> {
+        let head = "schema: kaohe.titles/1\nname: 测试\ntitles:\n  - { id: demo, name: 省级示范区, level: province, term_years: 3 }\nunits:\n  - id: a\n    name: 甲区\n    streets: [{ id: a1, name: 甲一街道 }]\n";
+        let block = |key: &str, pad: &str| {
+            format!(
+                "{head}{key}\n{pad}- date: 2010-10-01\n{pad}  unit: a\n{pad}  title: demo\n{pad}  kind: 申报\n{pad}- {{ date: 2011-11-20, unit: a, title: demo, kind: 检查验收, level: province, result: 通过 }}\n{pad}-   date: 2011-12-31\n{pad}    unit: a\n{pad}    title: demo\n{pad}    kind: 命名\n"
+            )
+        };
+        let indented = |text: &str| {
+            text.lines()
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        };
+        vec![
+            ("flow events", REG.to_string()),
+            ("plain key", block("events:", "  ")),
+            ("quoted key", block("\"events\":", "  ")),
+            ("single-quoted key", block("'events':", "    ")),
+            ("space before the colon", block("events :", "  ")),
+            ("comment after the key", block("events:   # the log", "  ")),
+            ("dashes at the key's indentation", block("events:", "")),
+            (
+                "the whole document indented",
+                indented(&block("\"events\" :", "")),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_yaml_spelling_reads_the_same_registry_and_appends_to_it() {
+        let want = load_registry_str("r.yaml", REG).expect("valid");
+        let strip = |r: &Registry| -> Vec<Event> {
+            r.events
+                .iter()
+                .map(|e| Event {
+                    line: 0,
+                    ..e.clone()
+                })
+                .collect()
+        };
+        let mut e = Event::new(date("2012-12-31"), "a", Some("demo"), EventKind::Warn);
+        e.decision = Some(2012);
+        e.reason = Some("复查: 低于良好".into());
+        for (what, text) in spellings() {
+            let r = load_registry_str("r.yaml", &text)
+                .unwrap_or_else(|d| panic!("{what}: {d}\n{text}"));
+            assert_eq!(r.events.len(), 3, "{what}");
+            assert_eq!(strip(&r), strip(&want), "{what}");
+            assert_eq!(r.name, want.name, "{what}");
+            assert_eq!(
+                format!("{:?}", r.titles),
+                format!("{:?}", want.titles),
+                "{what}"
+            );
+            assert_eq!(
+                format!("{:?}", r.units),
+                format!("{:?}", want.units),
+                "{what}"
+            );
+            let after = r
+                .append("kaohe decide 2012", std::slice::from_ref(&e))
+                .unwrap_or_else(|d| panic!("{what}: {d}"));
+            assert!(after.starts_with(&text), "{what}");
+            let again = load_registry_str("r.yaml", &after).expect("still valid");
+            assert_eq!(again.events.len(), 4, "{what}:\n{after}");
+            assert_eq!(&again.events[..3], &r.events[..], "{what}");
+            assert_eq!(strip(&again)[3], e, "{what}");
+        }
+    }
+
+    #[test]
+    fn an_append_that_would_not_read_back_is_refused() {
+        // A document end marker: text after it is not part of the registry.
+        let text = format!("{REG}...\n");
+        let r = load_registry_str("r.yaml", &text).expect("valid");
+        let e = Event::new(date("2012-12-31"), "a", Some("demo"), EventKind::Review);
+        let err = r.append("c", &[e]).expect_err("refused").to_string();
+        assert!(err.contains("cannot append"), "{err}");
     }
 }

@@ -4,7 +4,7 @@
 use crate::support::{Kaohe, repo};
 use kaohe::decide::policy::{Policy, load_policy_str};
 use kaohe::decide::scorecard::{Scorecard, read_scorecard_file};
-use kaohe::decide::{Decision, Outcome, PlanMode, Topic, Verdict, decide, render};
+use kaohe::decide::{Decision, Outcome, PlanMode, Topic, Verdict, brief, decide, render};
 use kaohe::title::{EventKind, Registry, load_registry_str};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -60,7 +60,9 @@ fn replay() -> BTreeMap<i32, Year> {
         text.push_str(&read(&format!("fixtures/titles/events/{y}.yaml")));
         let reg = load_registry_str("registry.yaml", &text).expect("registry valid");
         let o = decide(&p, &reg, &cards[&y], &history(&cards, y), None).expect("decide");
-        let after = reg.append(&o.registry_comment(), &o.events);
+        let after = reg
+            .append(&o.registry_comment(), &o.events)
+            .expect("append");
         out.insert(
             y,
             Year {
@@ -220,7 +222,7 @@ fn storyline_every_decision_and_its_reasons() {
         &["等次封顶"],
     );
     // The brief shows each veto with its rule and evidence.
-    let html = render::brief_html(o);
+    let html = brief::brief_html(o).expect("brief");
     for s in [
         "V_TWO_NON",
         "辖区发生&quot;两非&quot;案件且监管不力的,实行&quot;一票否决&quot;",
@@ -531,7 +533,10 @@ fn decisions_are_deterministic() {
     for y in YEARS {
         let (x, z) = (&a[&y].outcome, &b[&y].outcome);
         assert_eq!(x.decisions, z.decisions);
-        assert_eq!(render::brief_html(x), render::brief_html(z));
+        assert_eq!(
+            brief::brief_html(x).expect("brief"),
+            brief::brief_html(z).expect("brief")
+        );
         assert_eq!(
             render::decisions_csv(x).expect("csv"),
             render::decisions_csv(z).expect("csv")
@@ -796,7 +801,7 @@ fn the_brief_escapes_what_came_from_inputs() {
         .iter_mut()
         .find(|u| u.id == "baoan")
         .expect("baoan");
-    u.name = "<script>alert('宝安')</script>".into();
+    u.name = "<script>alert('宝安')</script> & 宝安".into();
     let o = decide(
         &policy(),
         &registry_before(2015),
@@ -805,9 +810,14 @@ fn the_brief_escapes_what_came_from_inputs() {
         None,
     )
     .expect("ok");
-    let html = render::brief_html(&o);
-    assert!(!html.contains("<script>"));
-    assert!(html.contains("&lt;script&gt;alert(&#39;宝安&#39;)&lt;/script&gt;"));
+    let html = brief::brief_html(&o).expect("brief");
+    assert!(!html.contains("<script"));
+    assert!(html.contains("&lt;script&gt;alert(&#39;宝安&#39;)&lt;/script&gt; &amp; 宝安"));
+    assert!(!html.contains("& 宝安"));
+    assert!(
+        html.contains("Content-Security-Policy\" content=\"default-src &#39;none&#39;;"),
+        "the same CSP as the reports"
+    );
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "self-contained"
@@ -916,6 +926,31 @@ fn cli_never_touches_the_input_registry_unless_in_place() {
     assert!(!again.dir.join("out").exists());
 }
 
+/// A registry whose log key is spelled differently (quoted, a space before the colon) is the
+/// same registry: `--in-place` keeps every old event and appends the decisions after them.
+#[test]
+fn cli_in_place_keeps_every_event_whatever_the_key_spelling() {
+    let original = read("fixtures/titles/registry.yaml");
+    let old = load_registry_str("registry.yaml", &original).expect("valid");
+    for key in ["\"events\":", "events :", "'events' :"] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let input = dir.path().join("registry.yaml");
+        let text = original.replacen("\nevents:\n", &format!("\n{key}\n"), 1);
+        assert_ne!(text, original, "the shipped registry has an `events:` line");
+        std::fs::write(&input, &text).expect("write");
+        Kaohe::new()
+            .args(storyline_args(&input.display().to_string()))
+            .arg("--in-place")
+            .run()
+            .success();
+        let new = std::fs::read_to_string(&input).expect("registry");
+        assert!(new.starts_with(&text), "{key}: append-only");
+        let reg = load_registry_str("registry.yaml", &new).expect("valid");
+        assert!(reg.events.len() > old.events.len(), "{key}");
+        assert_eq!(&reg.events[..old.events.len()], &old.events[..], "{key}");
+    }
+}
+
 #[test]
 fn cli_invalid_input_reports_everything_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -980,7 +1015,7 @@ fn the_brief_prints_on_a4_in_chromium() {
     std::fs::create_dir_all(dir.join("profile")).expect("dir");
     let o = &replay()[&2011].outcome;
     let page = dir.join("brief-2011.html");
-    std::fs::write(&page, render::brief_html(o)).expect("write brief");
+    std::fs::write(&page, brief::brief_html(o).expect("brief")).expect("write brief");
     let pdf = dir.join("brief-2011.pdf");
     let out = std::process::Command::new(&chrome)
         .args([

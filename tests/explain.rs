@@ -608,7 +608,7 @@ fn partial_evidence_and_many_na_items() {
         let s = selfassess::self_assess(&set, &ev, &a, Context::default(), u, Some(&[]))
             .expect("self-assess");
         assert!(!selfassess::render_summary(&s).is_empty());
-        let html = selfassess::render_html(&s);
+        let html = selfassess::render_html(&s).expect("renders");
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains("</html>"));
         assert_eq!(s.risk.as_deref().map(<[_]>::len), Some(0));
@@ -660,14 +660,14 @@ fn partial_evidence_and_many_na_items() {
     assert_eq!((r.total, r.grade.as_str()), (d("60"), "合格"));
     // Escaping: the unit name came from evidence.
     let t1 = selfassess::self_assess(&set, &ev, &a, Context::default(), "t1", None).expect("sa");
-    let html = selfassess::render_html(&t1);
+    let html = selfassess::render_html(&t1).expect("renders");
     assert!(html.contains("&lt;b&gt;镇&amp;&quot;一&quot;&lt;/b&gt;"));
     assert!(!html.contains("<b>"));
 }
 
 #[test]
 fn report_is_self_contained() {
-    let html = selfassess::render_html(&sa("pingshan"));
+    let html = selfassess::render_html(&sa("pingshan")).expect("renders");
     for bad in ["<script", "src=", "href=", "@import", "url("] {
         assert!(!html.contains(bad), "{bad}");
     }

@@ -209,7 +209,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     }
     let new_registry = inputs
         .registry
-        .append(&outcome.registry_comment(), &outcome.events);
+        .append(&outcome.registry_comment(), &outcome.events)?;
     let files: Vec<(PathBuf, Result<Vec<u8>, crate::output::WriteError>)> = vec![
         (
             args.out.join("decisions.csv"),
@@ -217,7 +217,12 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         ),
         (
             args.out.join("decisions.html"),
-            Ok(render::brief_html(&outcome).into_bytes()),
+            super::brief::brief_html(&outcome)
+                .map(String::into_bytes)
+                .map_err(|e| crate::output::WriteError::Encode {
+                    what: "decisions.html",
+                    message: e.to_string(),
+                }),
         ),
         (args.out.join("plan.csv"), render::plan_csv(&outcome)),
         (registry_out.clone(), Ok(new_registry.into_bytes())),

@@ -4,8 +4,9 @@
 //! and column. Grade labels are checked against the scorecard's grades and title ids against
 //! the registry when a decision is made ([`super::decide`]).
 
-use crate::diag::{Diagnostic, Diagnostics, Sink, from_yaml_error};
+use crate::diag::{Diagnostics, Sink};
 use crate::title::{EventKind, Level};
+use crate::yaml::{self, Items};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
@@ -343,25 +344,12 @@ impl Policy {
 
 /// Load a policy file.
 pub fn load_policy_file(path: &std::path::Path) -> Result<Policy, Diagnostics> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostics::new(vec![Diagnostic::file(&file, format!("cannot read: {e}"))])
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Diagnostics::new(vec![Diagnostic::file(
-            &file,
-            "not valid UTF-8 (policies must be saved as UTF-8)",
-        )])
-    })?;
-    load_policy_str(&file, &text)
+    yaml::load_file(path, load_policy_str)
 }
 
 /// Load a policy from YAML text; `file` names it in diagnostics.
 pub fn load_policy_str(file: &str, text: &str) -> Result<Policy, Diagnostics> {
-    let raw: RawPolicy = match serde_saphyr::from_str(text) {
-        Ok(r) => r,
-        Err(first) => return Err(structural_errors(file, text, &first)),
-    };
+    let raw: RawPolicy = yaml::parse(file, text)?;
     let mut sink = Sink::new(file);
     let decision_day = match &raw.decision_date {
         None => (12, 31),
@@ -436,60 +424,7 @@ pub fn load_policy_str(file: &str, text: &str) -> Result<Policy, Diagnostics> {
     }
     for a in &raw.awards {
         add(&mut sink, &a.id, &a.text);
-        if !matches!(
-            a.event.value,
-            EventKind::Apply | EventKind::Recommend | EventKind::Name
-        ) {
-            sink.at(
-                a.event.referenced,
-                format!(
-                    "an award adds 申报, 初评推荐 or 命名, not {}",
-                    a.event.value.zh()
-                ),
-            );
-        }
-        if let Some(y) = &a.years
-            && let (Some(f), Some(t)) = (y.from, y.to)
-            && f > t
-        {
-            sink.at(a.id.referenced, format!("years: from {f} is after to {t}"));
-        }
-        if let Some(c) = &a.cool_down_years
-            && c.value == 0
-        {
-            sink.at(c.referenced, "cool_down_years must be at least 1");
-        }
-        for g in &a.gates {
-            match &g.value {
-                RawGate::GradeAtLeast { years, .. } | RawGate::NoVeto { years, .. }
-                    if years.value == 0 =>
-                {
-                    sink.at(years.referenced, "years must be at least 1 (this year)");
-                }
-                RawGate::ChildrenHold { percent, .. }
-                    if percent.value < Decimal::ZERO || percent.value > Decimal::ONE_HUNDRED =>
-                {
-                    sink.at(percent.referenced, "percent must be between 0 and 100");
-                }
-                _ => {}
-            }
-        }
-        if let Some(q) = &a.quota {
-            if let Some(c) = &q.per_cycle {
-                if c.years.value == 0 {
-                    sink.at(c.years.referenced, "a cycle lasts at least 1 year");
-                }
-                if c.percent.value <= Decimal::ZERO || c.percent.value > Decimal::ONE_HUNDRED {
-                    sink.at(
-                        c.percent.referenced,
-                        "percent must be more than 0 and at most 100",
-                    );
-                }
-            }
-            if q.per_year.is_none() && q.per_cycle.is_none() {
-                sink.at(a.id.referenced, "quota: give per_year, per_cycle or both");
-            }
-        }
+        check_award(a, &mut sink);
     }
     sink.finish()?;
     Ok(Policy {
@@ -500,6 +435,64 @@ pub fn load_policy_str(file: &str, text: &str) -> Result<Policy, Diagnostics> {
     })
 }
 
+/// An award's event, years, gates and quota.
+fn check_award(a: &RawAward, sink: &mut Sink) {
+    if !matches!(
+        a.event.value,
+        EventKind::Apply | EventKind::Recommend | EventKind::Name
+    ) {
+        sink.at(
+            a.event.referenced,
+            format!(
+                "an award adds 申报, 初评推荐 or 命名, not {}",
+                a.event.value.zh()
+            ),
+        );
+    }
+    if let Some(y) = &a.years
+        && let (Some(f), Some(t)) = (y.from, y.to)
+        && f > t
+    {
+        sink.at(a.id.referenced, format!("years: from {f} is after to {t}"));
+    }
+    if let Some(c) = &a.cool_down_years
+        && c.value == 0
+    {
+        sink.at(c.referenced, "cool_down_years must be at least 1");
+    }
+    for g in &a.gates {
+        match &g.value {
+            RawGate::GradeAtLeast { years, .. } | RawGate::NoVeto { years, .. }
+                if years.value == 0 =>
+            {
+                sink.at(years.referenced, "years must be at least 1 (this year)");
+            }
+            RawGate::ChildrenHold { percent, .. }
+                if percent.value < Decimal::ZERO || percent.value > Decimal::ONE_HUNDRED =>
+            {
+                sink.at(percent.referenced, "percent must be between 0 and 100");
+            }
+            _ => {}
+        }
+    }
+    if let Some(q) = &a.quota {
+        if let Some(c) = &q.per_cycle {
+            if c.years.value == 0 {
+                sink.at(c.years.referenced, "a cycle lasts at least 1 year");
+            }
+            if c.percent.value <= Decimal::ZERO || c.percent.value > Decimal::ONE_HUNDRED {
+                sink.at(
+                    c.percent.referenced,
+                    "percent must be more than 0 and at most 100",
+                );
+            }
+        }
+        if q.per_year.is_none() && q.per_cycle.is_none() {
+            sink.at(a.id.referenced, "quota: give per_year, per_cycle or both");
+        }
+    }
+}
+
 fn parse_day(s: &str) -> Option<(u32, u32)> {
     let (m, d) = s.split_once('-')?;
     let (m, d): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
@@ -508,44 +501,29 @@ fn parse_day(s: &str) -> Option<(u32, u32)> {
     Some((m, d))
 }
 
-/// The first structural error, plus each broken award and review rule on its own.
-fn structural_errors(file: &str, text: &str, first: &serde_saphyr::Error) -> Diagnostics {
-    use serde::de::IgnoredAny;
-    let mut list = vec![from_yaml_error(file, first)];
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct Skeleton {
-        awards: Option<Vec<Spanned<IgnoredAny>>>,
-        veto_reach: Option<Vec<Spanned<IgnoredAny>>>,
-        retroactive: Option<Vec<Spanned<IgnoredAny>>>,
-        review: Option<SkReview>,
-    }
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct SkReview {
-        rules: Option<Vec<Spanned<IgnoredAny>>>,
-    }
-    fn each<T: serde::de::DeserializeOwned>(
-        file: &str,
-        text: &str,
-        items: &Option<Vec<Spanned<IgnoredAny>>>,
-        list: &mut Vec<Diagnostic>,
-    ) {
-        for item in items.iter().flatten() {
-            if let Some(region) = crate::load::item_region(text, item.referenced)
-                && let Err(e) = serde_saphyr::from_str::<T>(&region)
-            {
-                list.push(from_yaml_error(file, &e));
+impl yaml::Recover for RawPolicy {
+    /// Each award, veto reach, retroactive and review rule on its own.
+    fn recover(r: &mut yaml::Recovery<'_>) {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Skeleton {
+            awards: Items,
+            veto_reach: Items,
+            retroactive: Items,
+            review: Option<SkReview>,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct SkReview {
+            rules: Items,
+        }
+        if let Some(sk) = r.skeleton::<Skeleton>() {
+            r.items::<RawAward>(&sk.awards);
+            r.items::<RawVetoReach>(&sk.veto_reach);
+            r.items::<RawRetro>(&sk.retroactive);
+            if let Some(rv) = &sk.review {
+                r.items::<RawReviewRule>(&rv.rules);
             }
         }
     }
-    if let Ok(sk) = serde_saphyr::from_str::<Skeleton>(text) {
-        each::<RawAward>(file, text, &sk.awards, &mut list);
-        each::<RawVetoReach>(file, text, &sk.veto_reach, &mut list);
-        each::<RawRetro>(file, text, &sk.retroactive, &mut list);
-        if let Some(r) = &sk.review {
-            each::<RawReviewRule>(file, text, &r.rules, &mut list);
-        }
-    }
-    Diagnostics::new(list)
 }

@@ -603,3 +603,33 @@ fn previous_assessment_is_the_latest_earlier_one() {
     );
     assert!(previous_for(&a, &[]).is_none());
 }
+
+/// All HTML goes through the tera templates: no source file escapes text by hand (a hand-written
+/// escaper writes these entities as string literals).
+#[test]
+fn no_code_escapes_html_by_hand() {
+    let needles = [
+        concat!("\"&", "amp;\""),
+        concat!("\"&", "lt;\""),
+        concat!("\"&", "gt;\""),
+        concat!("\"&", "quot;\""),
+    ];
+    let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src is readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source is UTF-8");
+                for n in needles {
+                    if text.contains(n) {
+                        found.push(format!("{}: {n}", path.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "HTML escaped by hand: {found:?}");
+}

@@ -10,7 +10,7 @@ use super::labels::{Labels, Lang};
 use crate::num::show;
 use crate::raw::VetoMode;
 use crate::result::{
-    Assessment, IndicatorInfo, IndicatorResult, Status, Text, UnitResult, VetoResult,
+    Assessment, GradeInfo, IndicatorInfo, IndicatorResult, Status, Text, UnitResult, VetoResult,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -73,9 +73,9 @@ pub(crate) struct GradeLegend {
 }
 
 /// Classes for grade bands: first grade green, last red, the others blue then amber.
-fn grade_classes(a: &Assessment) -> HashMap<&str, &'static str> {
-    let n = a.grades.len();
-    a.grades
+pub(crate) fn grade_classes(grades: &[GradeInfo]) -> HashMap<&str, &'static str> {
+    let n = grades.len();
+    grades
         .iter()
         .enumerate()
         .map(|(i, g)| {
@@ -206,7 +206,7 @@ impl<'a> Shared<'a> {
             .iter()
             .map(|l| (l.id.as_str(), l.name.as_str()))
             .collect();
-        let grade_class = grade_classes(a);
+        let grade_class = grade_classes(&a.grades);
         let head = Head {
             html_lang: lang.html_lang(),
             set_name: a.indicator_set.name.clone(),

@@ -1,0 +1,438 @@
+//! `decisions.html`, the printable brief for the leading group: the view model of an
+//! [`Outcome`] for `templates/brief.html`.
+//!
+//! Every phrase and number is formatted here; the template only prints strings, and tera
+//! escapes every one (unit names, rule texts and reasons come from the inputs). The page
+//! shares the layout, CSS and Content-Security-Policy of the assessment reports
+//! ([`crate::report::render_document`]), with a few rules of its own for a formal A4 brief.
+
+use super::{Decision, Outcome, PlanMode, PlanRow, Topic, Verdict};
+use crate::num::show;
+use crate::report::{Document, ReportError};
+use serde::Serialize;
+
+/// `decisions.html`: the brief for the leading group.
+pub fn brief_html(o: &Outcome) -> Result<String, ReportError> {
+    crate::report::render_document(Document::DecisionBrief, &page(o))
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    head: Head,
+    title: String,
+    policy_name: &'a str,
+    date: String,
+    meta: Meta<'a>,
+    summary: Vec<String>,
+    results: Vec<ResultRow<'a>>,
+    vetoes: Vec<VetoLine<'a>>,
+    titles: Vec<Table<'a>>,
+    exempt: Table<'a>,
+    next_year: i32,
+    plan_counts: String,
+    plan: Vec<PlanLine<'a>>,
+    standings: Vec<StandingLine<'a>>,
+    rules: Vec<RuleLine<'a>>,
+    footer: Footer<'a>,
+}
+
+#[derive(Serialize)]
+struct Head {
+    html_lang: &'static str,
+    engine: String,
+}
+
+#[derive(Serialize)]
+struct Meta<'a> {
+    assessment: String,
+    history: String,
+    policy: String,
+    registry: &'a str,
+}
+
+#[derive(Serialize)]
+struct ResultRow<'a> {
+    rank: u32,
+    name: &'a str,
+    total: String,
+    grade: String,
+    class: &'static str,
+    label: &'a str,
+    rules: &'a [String],
+    reasons: &'a [String],
+}
+
+#[derive(Serialize)]
+struct VetoLine<'a> {
+    unit: &'a str,
+    id: &'a str,
+    name: &'a str,
+    class: &'static str,
+    kind: &'a str,
+    effect: &'a str,
+    reason: &'a str,
+    evidence: &'a [String],
+}
+
+/// A table of decisions under a heading, or a sentence when there are none.
+#[derive(Serialize)]
+struct Table<'a> {
+    heading: String,
+    note: Option<&'a str>,
+    with_title: bool,
+    rows: Vec<DecisionRow<'a>>,
+    empty: &'static str,
+}
+
+#[derive(Serialize)]
+struct DecisionRow<'a> {
+    unit: &'a str,
+    title: &'a str,
+    class: &'static str,
+    label: &'a str,
+    rules: &'a [String],
+    reasons: &'a [String],
+}
+
+#[derive(Serialize)]
+struct PlanLine<'a> {
+    unit: String,
+    /// A district's streets, grouped by how they are assessed.
+    streets: bool,
+    class: &'static str,
+    mode: &'static str,
+    assessor: &'a str,
+    rules: &'a [String],
+    note: &'a str,
+}
+
+#[derive(Serialize)]
+struct StandingLine<'a> {
+    unit: &'a str,
+    title: &'a str,
+    level: &'a str,
+    class: &'static str,
+    status: &'a str,
+}
+
+#[derive(Serialize)]
+struct RuleLine<'a> {
+    id: &'a str,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Footer<'a> {
+    scorecard: &'a str,
+    policy: String,
+}
+
+fn page(o: &Outcome) -> Page<'_> {
+    let history = if o.history.is_empty() {
+        "无".to_string()
+    } else {
+        let years: Vec<String> = o.history.iter().map(|(y, _)| y.to_string()).collect();
+        years.join("、")
+    };
+    let plan_count = |level: &str, m: PlanMode| {
+        o.plan
+            .iter()
+            .filter(|p| p.level == level && p.mode == m)
+            .count()
+    };
+    Page {
+        head: Head {
+            html_lang: "zh-CN",
+            engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
+        },
+        title: format!("{}年度目标管理责任制考核结果及示范称号决定", o.year),
+        policy_name: &o.policy.1,
+        date: o.date.format("%Y年%-m月%-d日").to_string(),
+        meta: Meta {
+            assessment: format!(
+                "{} {}(版本 {},SHA-256 {}…)· {}({} 至 {})",
+                o.set.name,
+                o.set.id,
+                o.set.version,
+                o.set.hash.get(..12).unwrap_or(&o.set.hash),
+                o.period.label,
+                o.period.from,
+                o.period.to
+            ),
+            history,
+            policy: format!("{} 版本 {}", o.policy.0, o.policy.2),
+            registry: &o.registry_name,
+        },
+        summary: summary(o),
+        results: o.scores.iter().map(|s| result_row(o, s)).collect(),
+        vetoes: o.vetoes.iter().map(veto_line).collect(),
+        titles: title_tables(o),
+        exempt: Table {
+            heading: String::new(),
+            note: None,
+            with_title: false,
+            rows: rows(o, |d| {
+                d.verdict == Verdict::Exempt || d.verdict == Verdict::Delegated
+            }),
+            empty: "本年度无单位通过示范区检查验收,无免于考核和委托自评。",
+        },
+        next_year: o.year + 1,
+        plan_counts: format!(
+            "区:市考核 {} 个,免于考核 {} 个;街道:市考核 {} 个,委托所在区自评 {} 个。",
+            plan_count("区", PlanMode::City),
+            plan_count("区", PlanMode::Exempt),
+            plan_count("街道", PlanMode::City),
+            plan_count("街道", PlanMode::SelfAssess)
+        ),
+        plan: plan_lines(&o.plan),
+        standings: o
+            .standings
+            .iter()
+            .map(|s| StandingLine {
+                unit: &s.unit_name,
+                title: &s.title_name,
+                level: s.level,
+                class: if s.holds { "ok" } else { "muted" },
+                status: &s.status,
+            })
+            .collect(),
+        rules: o
+            .rules
+            .iter()
+            .map(|(id, text)| RuleLine { id, text })
+            .collect(),
+        footer: Footer {
+            scorecard: &o.scorecard_file,
+            policy: format!("{} {}", o.policy.0, o.policy.2),
+        },
+    }
+}
+
+fn class_of(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass
+        | Verdict::Kept
+        | Verdict::WarningLifted
+        | Verdict::Granted(_)
+        | Verdict::Exempt
+        | Verdict::Delegated => "ok",
+        Verdict::Fail | Verdict::Revoked | Verdict::RetroRevoked | Verdict::Excluded => "bad",
+        Verdict::Warned
+        | Verdict::Expired
+        | Verdict::QuotaCut
+        | Verdict::NotEligible
+        | Verdict::CoolDown
+        | Verdict::FindingRecorded => "warn",
+    }
+}
+
+/// 一、概要: counts and names by verdict.
+fn summary(o: &Outcome) -> Vec<String> {
+    let pick = |f: &dyn Fn(&Decision) -> bool| -> Vec<&Decision> {
+        o.decisions.iter().filter(|d| f(d)).collect()
+    };
+    let names = |ds: &[&Decision]| -> String {
+        if ds.is_empty() {
+            return "无".to_string();
+        }
+        let v: Vec<String> = ds
+            .iter()
+            .map(|d| match &d.title {
+                Some((_, t)) if d.topic != Topic::Result => format!("{}({t})", d.unit_name),
+                _ => d.unit_name.clone(),
+            })
+            .collect();
+        v.join("、")
+    };
+    let is = |v: Verdict| pick(&|d: &Decision| d.verdict == v);
+    let (fail, exempt) = (is(Verdict::Fail), is(Verdict::Exempt));
+    let applied = o.vetoes.iter().filter(|v| v.applied).count();
+    let mut out = vec![
+        format!(
+            "参加考核 {} 个单位:达标 {} 个,不达标 {} 个({}),免于考核 {} 个({})。",
+            o.scores.len(),
+            is(Verdict::Pass).len(),
+            fail.len(),
+            names(&fail),
+            exempt.len(),
+            names(&exempt)
+        ),
+        format!(
+            "一票否决及等次封顶 {} 项,提示 {} 项。",
+            applied,
+            o.vetoes.len() - applied
+        ),
+    ];
+    let mut labels: Vec<&str> = Vec::new();
+    for d in &o.decisions {
+        if matches!(d.verdict, Verdict::Granted(_)) && !labels.contains(&d.label.as_str()) {
+            labels.push(&d.label);
+        }
+    }
+    for label in labels {
+        let granted = pick(&|d| matches!(d.verdict, Verdict::Granted(_)) && d.label == label);
+        out.push(format!("{label}:{}。", names(&granted)));
+    }
+    for (label, v) in [
+        ("保留称号", Verdict::Kept),
+        ("黄牌警告", Verdict::Warned),
+        ("撤销黄牌", Verdict::WarningLifted),
+        ("撤销称号", Verdict::Revoked),
+        ("追溯撤销", Verdict::RetroRevoked),
+        ("称号到期", Verdict::Expired),
+        ("名额已满未入选", Verdict::QuotaCut),
+        ("取消评选资格", Verdict::Excluded),
+    ] {
+        let ds = is(v);
+        if !ds.is_empty() {
+            out.push(format!("{label}:{}。", names(&ds)));
+        }
+    }
+    let delegated = is(Verdict::Delegated);
+    out.push(format!(
+        "{}年度:委托自评 {} 个区的街道({})。",
+        o.year + 1,
+        delegated.len(),
+        names(&delegated)
+    ));
+    out
+}
+
+fn result_row<'a>(o: &'a Outcome, s: &'a super::ScoreRow) -> ResultRow<'a> {
+    let d = o
+        .decisions
+        .iter()
+        .find(|d| d.unit == s.unit && d.topic == Topic::Result);
+    ResultRow {
+        rank: s.rank,
+        name: &s.name,
+        total: show(s.total),
+        grade: if s.grade != s.score_grade {
+            format!("{}(得分对应{})", s.grade, s.score_grade)
+        } else {
+            s.grade.clone()
+        },
+        class: d.map_or("", |d| class_of(d.verdict)),
+        label: d.map_or("", |d| d.label.as_str()),
+        rules: d.map_or(&[], |d| d.rules.as_slice()),
+        reasons: d.map_or(&[], |d| d.reasons.as_slice()),
+    }
+}
+
+fn veto_line(v: &super::VetoRow) -> VetoLine<'_> {
+    VetoLine {
+        unit: &v.unit_name,
+        id: &v.id,
+        name: &v.name,
+        class: if v.applied { "bad" } else { "muted" },
+        kind: &v.kind,
+        effect: v.effect.as_deref().unwrap_or(""),
+        reason: &v.reason,
+        evidence: &v.evidence,
+    }
+}
+
+fn rows(o: &Outcome, f: impl Fn(&Decision) -> bool) -> Vec<DecisionRow<'_>> {
+    o.decisions
+        .iter()
+        .filter(|d| f(d))
+        .map(|d| DecisionRow {
+            unit: &d.unit_name,
+            title: d.title.as_ref().map_or("", |t| t.1.as_str()),
+            class: class_of(d.verdict),
+            label: &d.label,
+            rules: &d.rules,
+            reasons: &d.reasons,
+        })
+        .collect()
+}
+
+/// 四、示范称号: findings made later (when there are any), the review of titles held, then
+/// each award, numbered (一), (二), ….
+fn title_tables(o: &Outcome) -> Vec<Table<'_>> {
+    let mut tables = Vec::new();
+    let retro = rows(o, |d| d.topic == Topic::Retroactive);
+    if !retro.is_empty() {
+        tables.push(Table {
+            heading: "追溯否决(事后查实)".into(),
+            note: None,
+            with_title: true,
+            rows: retro,
+            empty: "",
+        });
+    }
+    tables.push(Table {
+        heading: "称号复查:保留、黄牌、撤销、到期".into(),
+        note: None,
+        with_title: true,
+        rows: rows(o, |d| d.topic == Topic::Review),
+        empty: "本年度无在期称号需复查。",
+    });
+    for (id, name) in &o.awards {
+        let topic = Topic::Award(id.clone());
+        tables.push(Table {
+            heading: format!("{name}({id})"),
+            note: o
+                .rules
+                .iter()
+                .find(|(r, _)| r == id)
+                .map(|(_, t)| t.as_str()),
+            with_title: false,
+            rows: rows(o, |d| d.topic == topic),
+            empty: "本年度无候选单位。",
+        });
+    }
+    const CN: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    for (i, t) in tables.iter_mut().enumerate() {
+        t.heading = format!("({}){}", CN.get(i).copied().unwrap_or("…"), t.heading);
+    }
+    tables
+}
+
+/// One line per district, then its streets grouped by how they are assessed.
+fn plan_lines(plan: &[PlanRow]) -> Vec<PlanLine<'_>> {
+    let class = |m: PlanMode| match m {
+        PlanMode::City => "",
+        PlanMode::Exempt | PlanMode::SelfAssess => "ok",
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < plan.len() {
+        let p = &plan[i];
+        i += 1;
+        out.push(PlanLine {
+            unit: p.name.clone(),
+            streets: false,
+            class: class(p.mode),
+            mode: p.mode.zh(),
+            assessor: &p.assessor,
+            rules: &p.rules,
+            note: &p.note,
+        });
+        let mut groups: Vec<(PlanMode, Vec<&PlanRow>)> = Vec::new();
+        while let Some(s) = plan
+            .get(i)
+            .filter(|s| s.level == "街道" && s.parent.as_ref().map(|x| &x.0) == Some(&p.unit))
+        {
+            match groups.iter_mut().find(|(m, _)| *m == s.mode) {
+                Some((_, v)) => v.push(s),
+                None => groups.push((s.mode, vec![s])),
+            }
+            i += 1;
+        }
+        for (mode, streets) in groups {
+            let first = streets[0];
+            let names: Vec<&str> = streets.iter().map(|s| s.name.as_str()).collect();
+            out.push(PlanLine {
+                unit: format!("└ 所辖街道 {} 个:{}", streets.len(), names.join("、")),
+                streets: true,
+                class: class(mode),
+                mode: mode.zh(),
+                assessor: &first.assessor,
+                rules: &first.rules,
+                note: &first.note,
+            });
+        }
+    }
+    out
+}

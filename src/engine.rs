@@ -765,8 +765,7 @@ fn score_unit(
     prepared: Prepared,
 ) -> Result<UnitResult, Vec<Diagnostic>> {
     let unit = &ev.units[ui];
-    let slots = set.slots;
-    let (mut vals, why) = prepared;
+    let (vals, why) = prepared;
     let cx = UnitCtx {
         set,
         ev,
@@ -775,81 +774,218 @@ fn score_unit(
         why: &why,
         child_vals,
     };
-    let mut errors = Vec::new();
-    let mut case_charges: Vec<Option<(String, Decimal, String)>> = vec![None; unit.cases.len()];
-
-    let mut ind_results = Vec::with_capacity(set.indicators.len());
-    // Per line: points, max possible, dropped max, respread max.
-    let nl = set.lines.len();
-    let mut line_points = vec![Decimal::ZERO; nl];
-    let mut line_possible: Vec<Decimal> = set.lines.iter().map(|l| l.max).collect();
-    let mut line_respread = vec![Decimal::ZERO; nl];
-    for (k, ind) in set.indicators.iter().enumerate() {
-        let max = ind.max_for(unit.class);
-        let names = &cat.indicators[k];
-        let (res, charges) = score_indicator(&cx, names, ind, max, &vals, &mut errors);
-        if let Some(l) = ind.line {
-            if res.status == Status::NotApplicable {
-                match ind.na_policy {
-                    NaPolicy::Drop => line_possible[l] -= max,
-                    NaPolicy::Respread => line_respread[l] += max,
-                }
-            } else {
-                if max != ind.max {
-                    line_possible[l] += max - ind.max;
-                }
-                line_points[l] += res.points;
-            }
-        }
-        for (ci, amount, why) in charges {
-            case_charges[ci] = Some((ind.id.clone(), amount, why));
-        }
-        vals[slots.points as usize + k] = Some(Val::Num(res.points));
-        ind_results.push(res);
-    }
-    // Respread: scale the line's points up over what applies.
-    for l in 0..nl {
-        if line_respread[l] > Decimal::ZERO {
-            let applicable = line_possible[l] - line_respread[l];
-            if applicable > Decimal::ZERO {
-                let scaled = line_points[l]
-                    .checked_mul(line_possible[l])
-                    .and_then(|x| x.checked_div(applicable))
-                    .unwrap_or(line_points[l]);
-                line_points[l] = round_points(scaled, set.rounding);
-            }
-        }
-    }
-    // Bonus.
-    let mut bonus_results = Vec::new();
-    let mut bonus_uncapped = Decimal::ZERO;
-    let mut bonus_by_line = vec![Decimal::ZERO; nl];
-    if let Some(b) = &set.bonus {
-        for (k, item) in b.items.iter().enumerate() {
-            let max = item.max_for(unit.class);
-            let names = &cat.bonus[k];
-            let (res, charges) = score_indicator(&cx, names, item, max, &vals, &mut errors);
-            for (ci, amount, why) in charges {
-                case_charges[ci] = Some((item.id.clone(), amount, why));
-            }
-            vals[slots.bonus_items as usize + k] = Some(Val::Num(res.points));
-            bonus_uncapped += res.points;
-            if let Some(l) = item.line {
-                bonus_by_line[l] += res.points;
-            }
-            bonus_results.push(res);
-        }
-    }
-    let bonus = match set.bonus.as_ref().and_then(|b| b.cap) {
-        Some(cap) if bonus_uncapped > cap => cap,
-        _ => bonus_uncapped,
+    let mut w = UnitWork {
+        vals,
+        errors: Vec::new(),
+        case_charges: vec![None; unit.cases.len()],
+        lines: LineWork::new(set),
     };
-    // Line-scope vetoes that zero a line are applied before the total.
-    let mut line_zeroed: Vec<Option<String>> = vec![None; nl];
-    let mut line_res: Vec<LineResult> = Vec::with_capacity(nl);
-    let mut fired: Vec<(usize, bool)> = Vec::new();
-    // Two passes: vetoes may read lines and the total; a zeroing veto changes them.
-    let compute_total = |line_points: &[Decimal]| -> Decimal {
+    let ind_results = w.score_indicators(&cx, cat);
+    let bonus = w.score_bonus(&cx, cat);
+    let (total, fired, line_zeroed) = w.total_and_vetoes(&cx, bonus.total);
+    let graded = w.grade(set, total);
+    let (score, score_grade) = (graded.score, graded.score_grade);
+    let (grade, vetoed, line_grade, mut veto_results) = apply_vetoes(set, graded, &fired);
+    let line_res = w.line_results(set, &line_grade, &line_zeroed);
+    let UnitWork {
+        vals,
+        errors,
+        case_charges,
+        lines,
+    } = w;
+    let max_possible = lines.max_possible;
+    let mut bonus_results = bonus.results;
+    let (bonus, bonus_uncapped) = (bonus.total, bonus.uncapped);
+    let mut ind_results = ind_results;
+    let cases = case_results(set, unit, &case_charges);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let parent = unit.parent.map(|p| ev.units[p].id.clone());
+    let corrections = corrections(set, cat, &vals);
+    let unit_slots = link_inputs(
+        cat,
+        vals,
+        &mut ind_results,
+        &mut bonus_results,
+        &mut veto_results,
+        &fired,
+    );
+    Ok(UnitResult {
+        documents: unit.documents.clone(),
+        phases: Vec::new(),
+        corrections,
+        values: Values::Slots(unit_slots),
+        id: unit.id.clone(),
+        name: unit.name.clone(),
+        kind: unit.kind_id.clone(),
+        class: unit.class.map(|c| set.classes[c].id.clone()),
+        peer_group: unit.peer_group.map(|p| set.peer_groups[p].id.clone()),
+        parent,
+        total,
+        max_possible,
+        score,
+        grade: set
+            .grades
+            .get(grade)
+            .map(|g| g.label.clone())
+            .unwrap_or_default(),
+        score_grade: set
+            .grades
+            .get(score_grade)
+            .map(|g| g.label.clone())
+            .unwrap_or_default(),
+        vetoed,
+        rank: 0,
+        peer_rank: None,
+        peer_size: None,
+        lines: line_res,
+        bonus,
+        bonus_uncapped,
+        indicators: ind_results,
+        bonus_items: bonus_results,
+        vetoes: veto_results,
+        cases,
+    })
+}
+
+/// Per line of a unit: points, the most it could score, and the maxima to respread.
+struct LineWork {
+    points: Vec<Decimal>,
+    possible: Vec<Decimal>,
+    respread: Vec<Decimal>,
+    bonus: Vec<Decimal>,
+    max_possible: Decimal,
+}
+
+impl LineWork {
+    fn new(set: &IndicatorSet) -> Self {
+        let nl = set.lines.len();
+        LineWork {
+            points: vec![Decimal::ZERO; nl],
+            possible: set.lines.iter().map(|l| l.max).collect(),
+            respread: vec![Decimal::ZERO; nl],
+            bonus: vec![Decimal::ZERO; nl],
+            max_possible: Decimal::ZERO,
+        }
+    }
+}
+
+/// A unit being scored: its slot values (filled as items are scored), the case charges, the
+/// lines, and any error (`on_missing: error`).
+struct UnitWork {
+    vals: Vec<Option<Val>>,
+    errors: Vec<Diagnostic>,
+    case_charges: Vec<Option<(String, Decimal, String)>>,
+    lines: LineWork,
+}
+
+/// The bonus items of a unit.
+struct BonusWork {
+    results: Vec<IndicatorResult>,
+    uncapped: Decimal,
+    /// After the set's bonus cap.
+    total: Decimal,
+}
+
+/// Score and grades before vetoes.
+#[derive(Clone)]
+struct Graded {
+    score: Decimal,
+    score_grade: usize,
+    grade: usize,
+    line_grade: Vec<Option<usize>>,
+}
+
+impl UnitWork {
+    /// Every indicator in order (an item may read the points of those before it); N/A maxima
+    /// dropped or respread over the line.
+    fn score_indicators(&mut self, cx: &UnitCtx<'_>, cat: &Catalog) -> Vec<IndicatorResult> {
+        let (set, unit) = (cx.set, cx.unit);
+        let mut results = Vec::with_capacity(set.indicators.len());
+        for (k, ind) in set.indicators.iter().enumerate() {
+            let max = ind.max_for(unit.class);
+            let (res, charges) = score_indicator(
+                cx,
+                &cat.indicators[k],
+                ind,
+                max,
+                &self.vals,
+                &mut self.errors,
+            );
+            if let Some(l) = ind.line {
+                if res.status == Status::NotApplicable {
+                    match ind.na_policy {
+                        NaPolicy::Drop => self.lines.possible[l] -= max,
+                        NaPolicy::Respread => self.lines.respread[l] += max,
+                    }
+                } else {
+                    if max != ind.max {
+                        self.lines.possible[l] += max - ind.max;
+                    }
+                    self.lines.points[l] += res.points;
+                }
+            }
+            self.charge(&ind.id, charges);
+            self.vals[set.slots.points as usize + k] = Some(Val::Num(res.points));
+            results.push(res);
+        }
+        // Respread: scale the line's points up over what applies.
+        let lines = &mut self.lines;
+        for l in 0..set.lines.len() {
+            if lines.respread[l] > Decimal::ZERO {
+                let applicable = lines.possible[l] - lines.respread[l];
+                if applicable > Decimal::ZERO {
+                    let scaled = lines.points[l]
+                        .checked_mul(lines.possible[l])
+                        .and_then(|x| x.checked_div(applicable))
+                        .unwrap_or(lines.points[l]);
+                    lines.points[l] = round_points(scaled, set.rounding);
+                }
+            }
+        }
+        results
+    }
+
+    fn charge(&mut self, item: &str, charges: Vec<(usize, Decimal, String)>) {
+        for (ci, amount, why) in charges {
+            self.case_charges[ci] = Some((item.to_string(), amount, why));
+        }
+    }
+
+    /// The bonus items, and the bonus after the set's cap.
+    fn score_bonus(&mut self, cx: &UnitCtx<'_>, cat: &Catalog) -> BonusWork {
+        let set = cx.set;
+        let mut results = Vec::new();
+        let mut uncapped = Decimal::ZERO;
+        if let Some(b) = &set.bonus {
+            for (k, item) in b.items.iter().enumerate() {
+                let max = item.max_for(cx.unit.class);
+                let (res, charges) =
+                    score_indicator(cx, &cat.bonus[k], item, max, &self.vals, &mut self.errors);
+                self.charge(&item.id, charges);
+                self.vals[set.slots.bonus_items as usize + k] = Some(Val::Num(res.points));
+                uncapped += res.points;
+                if let Some(l) = item.line {
+                    self.lines.bonus[l] += res.points;
+                }
+                results.push(res);
+            }
+        }
+        let total = match set.bonus.as_ref().and_then(|b| b.cap) {
+            Some(cap) if uncapped > cap => cap,
+            _ => uncapped,
+        };
+        BonusWork {
+            results,
+            uncapped,
+            total,
+        }
+    }
+
+    /// The total from the lines (summed or weighted) plus the bonus.
+    fn compute_total(&self, set: &IndicatorSet, bonus: Decimal) -> Decimal {
+        let line_points = &self.lines.points;
         match &set.combine {
             Combine::Sum | Combine::Separate => {
                 line_points.iter().copied().sum::<Decimal>() + bonus
@@ -869,93 +1005,100 @@ fn score_unit(
                 round_points(t, set.rounding) + bonus
             }
         }
-    };
-    let set_slots = |vals: &mut Vec<Option<Val>>, line_points: &[Decimal], total: Decimal| {
-        for (i, p) in line_points.iter().enumerate() {
-            vals[slots.lines as usize + i] = Some(Val::Num(*p));
+    }
+
+    fn set_total_slots(&mut self, set: &IndicatorSet, bonus: Decimal, total: Decimal) {
+        let slots = set.slots;
+        for (i, p) in self.lines.points.iter().enumerate() {
+            self.vals[slots.lines as usize + i] = Some(Val::Num(*p));
         }
-        vals[slots.bonus as usize] = Some(Val::Num(bonus));
-        vals[slots.total as usize] = Some(Val::Num(total));
-    };
-    let mut total = compute_total(&line_points);
-    set_slots(&mut vals, &line_points, total);
-    for (vi, v) in set.vetoes.iter().enumerate() {
-        if let (Effect::Zero, Scope::Line(l), VetoMode::Enforced) = (&v.effect, v.scope, v.mode) {
-            let env = SlotEnv {
-                vals: &vals,
-                unit: ui,
-                ev,
-                child_vals,
-            };
-            if v.when.eval_bool(&env) == Ok(true) {
+        self.vals[slots.bonus as usize] = Some(Val::Num(bonus));
+        self.vals[slots.total as usize] = Some(Val::Num(total));
+    }
+
+    /// The total, and the vetoes that fire (with whether each is applied). Line-zeroing vetoes
+    /// are decided first and change the lines and the total the other vetoes read.
+    fn total_and_vetoes(
+        &mut self,
+        cx: &UnitCtx<'_>,
+        bonus: Decimal,
+    ) -> (Decimal, Vec<(usize, bool)>, Vec<Option<String>>) {
+        let set = cx.set;
+        let mut line_zeroed: Vec<Option<String>> = vec![None; set.lines.len()];
+        let mut fired: Vec<(usize, bool)> = Vec::new();
+        let mut total = self.compute_total(set, bonus);
+        self.set_total_slots(set, bonus, total);
+        for (vi, v) in set.vetoes.iter().enumerate() {
+            if let (Effect::Zero, Scope::Line(l), VetoMode::Enforced) = (&v.effect, v.scope, v.mode)
+                && v.when.eval_bool(&cx.env(&self.vals)) == Ok(true)
+            {
                 fired.push((vi, true));
                 line_zeroed[l] = Some(v.id.clone());
             }
         }
-    }
-    if line_zeroed.iter().any(Option::is_some) {
-        for l in 0..nl {
-            if line_zeroed[l].is_some() {
-                line_points[l] = Decimal::ZERO;
+        if line_zeroed.iter().any(Option::is_some) {
+            for (l, z) in line_zeroed.iter().enumerate() {
+                if z.is_some() {
+                    self.lines.points[l] = Decimal::ZERO;
+                }
+            }
+            total = self.compute_total(set, bonus);
+            self.set_total_slots(set, bonus, total);
+        }
+        for (vi, v) in set.vetoes.iter().enumerate() {
+            if fired.iter().any(|(f, _)| *f == vi) {
+                continue;
+            }
+            if v.when.eval_bool(&cx.env(&self.vals)) == Ok(true) {
+                fired.push((vi, v.mode == VetoMode::Enforced));
             }
         }
-        total = compute_total(&line_points);
-        set_slots(&mut vals, &line_points, total);
+        fired.sort_by_key(|(vi, _)| *vi);
+        (total, fired, line_zeroed)
     }
-    for (vi, v) in set.vetoes.iter().enumerate() {
-        if fired.iter().any(|(f, _)| *f == vi) {
-            continue;
-        }
-        let env = SlotEnv {
-            vals: &vals,
-            unit: ui,
-            ev,
-            child_vals,
+
+    /// The score on the full scale (when N/A maxima were dropped) and the grades it gives,
+    /// per line too when lines are graded separately.
+    fn grade(&mut self, set: &IndicatorSet, total: Decimal) -> Graded {
+        let lines = &mut self.lines;
+        lines.max_possible = match &set.combine {
+            Combine::Weighted(_) => set.scale,
+            _ => lines.possible.iter().copied().sum(),
         };
-        if v.when.eval_bool(&env) == Ok(true) {
-            fired.push((vi, v.mode == VetoMode::Enforced));
-        }
-    }
-    fired.sort_by_key(|(vi, _)| *vi);
-    let max_possible: Decimal = match &set.combine {
-        Combine::Weighted(_) => set.scale,
-        _ => line_possible.iter().copied().sum(),
-    };
-    let score = if max_possible > Decimal::ZERO && max_possible != set.scale {
-        round_points(
+        let max_possible = lines.max_possible;
+        let score = if max_possible > Decimal::ZERO && max_possible != set.scale {
+            round_points(
+                total
+                    .checked_mul(set.scale)
+                    .and_then(|x| x.checked_div(max_possible))
+                    .unwrap_or(total),
+                set.rounding,
+            )
+        } else {
             total
-                .checked_mul(set.scale)
-                .and_then(|x| x.checked_div(max_possible))
-                .unwrap_or(total),
-            set.rounding,
-        )
-    } else {
-        total
-    };
-    // Grades.
-    let grade_of = |grades: &[Grade], s: Decimal| -> usize {
-        grades
-            .iter()
-            .position(|g| g.min.is_none_or(|m| s >= m))
-            .unwrap_or(grades.len().saturating_sub(1))
-    };
-    let lowest = set.grades.len().saturating_sub(1);
-    let score_grade = grade_of(&set.grades, score);
-    let mut line_grade: Vec<Option<usize>> = vec![None; nl];
-    if matches!(set.combine, Combine::Separate) {
+        };
+        let score_grade = grade_of(&set.grades, score);
+        let mut line_grade: Vec<Option<usize>> = vec![None; set.lines.len()];
+        if !matches!(set.combine, Combine::Separate) {
+            return Graded {
+                score,
+                score_grade,
+                grade: score_grade,
+                line_grade,
+            };
+        }
         for (l, line) in set.lines.iter().enumerate() {
-            let p = line_points[l] + bonus_by_line[l];
-            let s = if line_possible[l] > Decimal::ZERO && line_possible[l] != line.max {
-                round_points(p * line.max / line_possible[l], set.rounding)
+            let p = lines.points[l] + lines.bonus[l];
+            let s = if lines.possible[l] > Decimal::ZERO && lines.possible[l] != line.max {
+                round_points(p * line.max / lines.possible[l], set.rounding)
             } else {
                 p
             };
             line_grade[l] = Some(grade_of(&line.grades, s));
         }
-    }
-    let mut grade = match matches!(set.combine, Combine::Separate) {
-        // The unit's grade is its lowest line grade (labels compared by position in the set's list).
-        true => line_grade
+        // The unit's grade is its lowest line grade (labels compared by position in the set's
+        // list).
+        let grade = line_grade
             .iter()
             .enumerate()
             .filter_map(|(l, g)| {
@@ -968,12 +1111,55 @@ fn score_unit(
                 })
             })
             .max()
-            .unwrap_or(score_grade),
-        false => score_grade,
-    };
+            .unwrap_or(score_grade);
+        Graded {
+            score,
+            score_grade,
+            grade,
+            line_grade,
+        }
+    }
+
+    fn line_results(
+        &self,
+        set: &IndicatorSet,
+        line_grade: &[Option<usize>],
+        line_zeroed: &[Option<String>],
+    ) -> Vec<LineResult> {
+        set.lines
+            .iter()
+            .enumerate()
+            .map(|(l, line)| LineResult {
+                id: line.id.clone(),
+                name: line.name.clone(),
+                points: self.lines.points[l],
+                max: line.max,
+                max_possible: self.lines.possible[l],
+                grade: line_grade[l]
+                    .and_then(|g| line.grades.get(g))
+                    .map(|g| g.label.clone()),
+                zeroed_by: line_zeroed[l].clone(),
+            })
+            .collect()
+    }
+}
+
+/// The effects of the vetoes that fired: the grade after them, whether the unit is failed,
+/// the line grades, and each veto's result.
+fn apply_vetoes(
+    set: &IndicatorSet,
+    graded: Graded,
+    fired: &[(usize, bool)],
+) -> (usize, bool, Vec<Option<usize>>, Vec<VetoResult>) {
+    let lowest = set.grades.len().saturating_sub(1);
+    let Graded {
+        mut grade,
+        mut line_grade,
+        ..
+    } = graded;
     let mut vetoed = false;
     let mut veto_results = Vec::new();
-    for &(vi, applied) in &fired {
+    for &(vi, applied) in fired {
         let v = &set.vetoes[vi];
         let (scope, effect) = match (v.scope, &v.effect) {
             (Scope::Unit, Effect::Fail) => {
@@ -1042,21 +1228,60 @@ fn score_unit(
             evidence: Inputs::default(),
         });
     }
-    for (l, line) in set.lines.iter().enumerate() {
-        line_res.push(LineResult {
-            id: line.id.clone(),
-            name: line.name.clone(),
-            points: line_points[l],
-            max: line.max,
-            max_possible: line_possible[l],
-            grade: line_grade[l]
-                .and_then(|g| line.grades.get(g))
-                .map(|g| g.label.clone()),
-            zeroed_by: line_zeroed[l].clone(),
-        });
+    (grade, vetoed, line_grade, veto_results)
+}
+
+/// The grade a score reaches: the first whose minimum it meets (the last otherwise).
+fn grade_of(grades: &[Grade], s: Decimal) -> usize {
+    grades
+        .iter()
+        .position(|g| g.min.is_none_or(|m| s >= m))
+        .unwrap_or(grades.len().saturating_sub(1))
+}
+
+/// Results refer to the unit's final values by slot: the inputs of every item and the evidence
+/// of every veto that fired.
+fn link_inputs(
+    cat: &Catalog,
+    vals: Vec<Option<Val>>,
+    ind_results: &mut [IndicatorResult],
+    bonus_results: &mut [IndicatorResult],
+    veto_results: &mut [VetoResult],
+    fired: &[(usize, bool)],
+) -> Arc<UnitSlots> {
+    let unit_slots = Arc::new(UnitSlots {
+        vals,
+        names: cat.names.clone(),
+    });
+    for (r, n) in ind_results.iter_mut().zip(&cat.indicators) {
+        r.inputs = Inputs::Slots {
+            reads: n.reads.clone(),
+            unit: unit_slots.clone(),
+        };
     }
-    let cases = unit
-        .cases
+    for (r, n) in bonus_results.iter_mut().zip(&cat.bonus) {
+        r.inputs = Inputs::Slots {
+            reads: n.reads.clone(),
+            unit: unit_slots.clone(),
+        };
+    }
+    for (r, &(vi, _)) in veto_results.iter_mut().zip(fired) {
+        r.evidence = Inputs::Slots {
+            reads: cat.veto_reads[vi].clone(),
+            unit: unit_slots.clone(),
+        };
+    }
+    unit_slots
+}
+
+/// The unit's ledger cases: each one's deduction and the item that charged it, or why it cost
+/// nothing.
+fn case_results(
+    set: &IndicatorSet,
+    unit: &Unit,
+    case_charges: &[Option<(String, Decimal, String)>],
+) -> Vec<CaseResult> {
+    unit.cases
         .iter()
         .enumerate()
         .map(|(ci, c)| {
@@ -1081,11 +1306,11 @@ fn score_unit(
                 amount: c.amount,
             }
         })
-        .collect();
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let parent = unit.parent.map(|p| ev.units[p].id.clone());
+        .collect()
+}
+
+/// Values given by several evidence layers, with the layer used and the difference.
+fn corrections(set: &IndicatorSet, cat: &Catalog, vals: &[Option<Val>]) -> Vec<Correction> {
     let kind = set.unit_kind();
     let get = |s: usize| vals.get(s).copied().flatten();
     let mut corrections = Vec::new();
@@ -1125,65 +1350,7 @@ fn score_unit(
             difference,
         });
     }
-    // Results refer to the unit's final values by slot.
-    let unit_slots = Arc::new(UnitSlots {
-        vals,
-        names: cat.names.clone(),
-    });
-    for (r, n) in ind_results.iter_mut().zip(&cat.indicators) {
-        r.inputs = Inputs::Slots {
-            reads: n.reads.clone(),
-            unit: unit_slots.clone(),
-        };
-    }
-    for (r, n) in bonus_results.iter_mut().zip(&cat.bonus) {
-        r.inputs = Inputs::Slots {
-            reads: n.reads.clone(),
-            unit: unit_slots.clone(),
-        };
-    }
-    for (r, &(vi, _)) in veto_results.iter_mut().zip(&fired) {
-        r.evidence = Inputs::Slots {
-            reads: cat.veto_reads[vi].clone(),
-            unit: unit_slots.clone(),
-        };
-    }
-    Ok(UnitResult {
-        documents: unit.documents.clone(),
-        phases: Vec::new(),
-        corrections,
-        values: Values::Slots(unit_slots),
-        id: unit.id.clone(),
-        name: unit.name.clone(),
-        kind: unit.kind_id.clone(),
-        class: unit.class.map(|c| set.classes[c].id.clone()),
-        peer_group: unit.peer_group.map(|p| set.peer_groups[p].id.clone()),
-        parent,
-        total,
-        max_possible,
-        score,
-        grade: set
-            .grades
-            .get(grade)
-            .map(|g| g.label.clone())
-            .unwrap_or_default(),
-        score_grade: set
-            .grades
-            .get(score_grade)
-            .map(|g| g.label.clone())
-            .unwrap_or_default(),
-        vetoed,
-        rank: 0,
-        peer_rank: None,
-        peer_size: None,
-        lines: line_res,
-        bonus,
-        bonus_uncapped,
-        indicators: ind_results,
-        bonus_items: bonus_results,
-        vetoes: veto_results,
-        cases,
-    })
+    corrections
 }
 
 /// Why a case of the ledger cost nothing by itself.

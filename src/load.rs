@@ -1296,26 +1296,7 @@ fn build_rule(
                 Rule::DeductAbove(ded)
             }
         }
-        RawRule::Threshold(t) => {
-            if t.zero_above.is_some() == t.zero_below.is_some() {
-                c.err(
-                    at,
-                    format!(
-                        "`threshold` in `{item}` needs exactly one of `zero_above` and `zero_below`"
-                    ),
-                );
-            }
-            let within = match &t.within {
-                Some(w) => Some(Box::new(build_rule(c, w, r, item, scope)?)),
-                None => None,
-            };
-            Rule::Threshold(rules::threshold::Threshold {
-                zero_above: t.zero_above.as_ref().map(|v| v.value),
-                zero_below: t.zero_below.as_ref().map(|v| v.value),
-                inclusive: t.inclusive,
-                within,
-            })
-        }
+        RawRule::Threshold(t) => build_threshold(c, t, r, item, scope, at)?,
         RawRule::Band(b) => {
             if b.low.value > b.high.value {
                 c.err(b.high.referenced, "`high` must not be below `low`");
@@ -1358,74 +1339,14 @@ fn build_rule(
                 count: b.count,
             })
         }
-        RawRule::PerCase(p) => {
-            non_negative(c, &p.points, "`points`");
-            let mut types = Vec::new();
-            if p.cases.is_empty() {
-                c.err(at, "`per_case` needs at least one case type in `cases`");
-            }
-            for t in &p.cases {
-                match r.cases.get(&t.value) {
-                    Some(i) => types.push(*i),
-                    None => c.err(
-                        t.referenced,
-                        format!(
-                            "unknown case type `{}`{}",
-                            t.value,
-                            did_you_mean(&t.value, r.cases.keys())
-                        ),
-                    ),
-                }
-            }
-            let mut mult = Vec::new();
-            for (k, v) in &p.finder_multiplier {
-                non_negative(c, v, "a finder multiplier");
-                mult.push((k.clone(), v.value));
-            }
-            Rule::PerCase(PerCase {
-                case_types: types,
-                points: p.points.value,
-                escalate: p.escalate.as_ref().map_or(Decimal::ZERO, |v| v.value),
-                base_severity: p.base_severity.as_ref().map_or(0, |v| v.value),
-                finder_multiplier: mult,
-                self_report_amnesty: p.self_report_amnesty,
-                per_month: p.per_month.as_ref().map_or(Decimal::ZERO, |v| {
-                    non_negative(c, v, "`per_month`");
-                    v.value
-                }),
-                max_months: p.max_months.as_ref().map(|v| v.value),
-            })
-        }
+        RawRule::PerCase(p) => build_per_case(c, p, r, at),
         RawRule::Checklist(cl) => {
             non_negative(c, &cl.per_missing, "`per_missing`");
             Rule::Checklist(rules::checklist::Checklist {
                 per_missing: cl.per_missing.value,
             })
         }
-        RawRule::Steps(s) => {
-            if s.rows.is_empty() {
-                c.err(at, "`steps` needs at least one row");
-            }
-            for row in &s.rows {
-                if let (Some(m), Some(b)) = (&row.min, &row.below)
-                    && m.value >= b.value
-                {
-                    c.err(b.referenced, "`below` must be greater than `min`");
-                }
-            }
-            Rule::Steps(rules::steps::Steps {
-                rows: s
-                    .rows
-                    .iter()
-                    .map(|row| StepRow {
-                        min: row.min.as_ref().map(|v| v.value),
-                        below: row.below.as_ref().map(|v| v.value),
-                        points: row.points.value,
-                    })
-                    .collect(),
-                otherwise: s.otherwise.as_ref().map_or(Decimal::ZERO, |v| v.value),
-            })
-        }
+        RawRule::Steps(s) => build_steps(c, s, at),
         RawRule::PerCount(p) => {
             if let Some(per) = &p.per {
                 positive(c, per, "`per`");
@@ -1439,27 +1360,118 @@ fn build_rule(
         RawRule::Formula(f) => Rule::Formula(rules::formula::Formula {
             expr: c.compile(&f.points, scope, Some(Ty::Num))?,
         }),
-        RawRule::LevelProgress(lp) => {
-            for w in lp.weights.iter().chain(lp.otherwise.iter()) {
-                non_negative(c, w, "a weight");
-            }
-            let level = c.compile(&lp.level, scope, Some(Ty::Num));
-            let progress = c.compile(&lp.progress, scope, Some(Ty::Num));
-            let when = c.compile(&lp.when, scope, Some(Ty::Bool));
-            let coefficient = match &lp.coefficient {
-                Some(k) => Some(c.compile(k, scope, Some(Ty::Num))?),
-                None => None,
-            };
-            Rule::LevelProgress(Box::new(LevelProgress {
-                level: level?,
-                progress: progress?,
-                when: when?,
-                weights: [lp.weights[0].value, lp.weights[1].value],
-                otherwise: [lp.otherwise[0].value, lp.otherwise[1].value],
-                coefficient,
-            }))
-        }
+        RawRule::LevelProgress(lp) => build_level_progress(c, lp, scope)?,
     })
+}
+fn build_per_case(c: &mut Ctx, p: &RawPerCase, r: &Refs, at: Location) -> Rule {
+    non_negative(c, &p.points, "`points`");
+    let mut types = Vec::new();
+    if p.cases.is_empty() {
+        c.err(at, "`per_case` needs at least one case type in `cases`");
+    }
+    for t in &p.cases {
+        match r.cases.get(&t.value) {
+            Some(i) => types.push(*i),
+            None => c.err(
+                t.referenced,
+                format!(
+                    "unknown case type `{}`{}",
+                    t.value,
+                    did_you_mean(&t.value, r.cases.keys())
+                ),
+            ),
+        }
+    }
+    let mut mult = Vec::new();
+    for (k, v) in &p.finder_multiplier {
+        non_negative(c, v, "a finder multiplier");
+        mult.push((k.clone(), v.value));
+    }
+    Rule::PerCase(PerCase {
+        case_types: types,
+        points: p.points.value,
+        escalate: p.escalate.as_ref().map_or(Decimal::ZERO, |v| v.value),
+        base_severity: p.base_severity.as_ref().map_or(0, |v| v.value),
+        finder_multiplier: mult,
+        self_report_amnesty: p.self_report_amnesty,
+        per_month: p.per_month.as_ref().map_or(Decimal::ZERO, |v| {
+            non_negative(c, v, "`per_month`");
+            v.value
+        }),
+        max_months: p.max_months.as_ref().map(|v| v.value),
+    })
+}
+
+fn build_steps(c: &mut Ctx, s: &RawSteps, at: Location) -> Rule {
+    if s.rows.is_empty() {
+        c.err(at, "`steps` needs at least one row");
+    }
+    for row in &s.rows {
+        if let (Some(m), Some(b)) = (&row.min, &row.below)
+            && m.value >= b.value
+        {
+            c.err(b.referenced, "`below` must be greater than `min`");
+        }
+    }
+    Rule::Steps(rules::steps::Steps {
+        rows: s
+            .rows
+            .iter()
+            .map(|row| StepRow {
+                min: row.min.as_ref().map(|v| v.value),
+                below: row.below.as_ref().map(|v| v.value),
+                points: row.points.value,
+            })
+            .collect(),
+        otherwise: s.otherwise.as_ref().map_or(Decimal::ZERO, |v| v.value),
+    })
+}
+
+fn build_level_progress(c: &mut Ctx, lp: &RawLevelProgress, scope: &NameScope) -> Option<Rule> {
+    for w in lp.weights.iter().chain(lp.otherwise.iter()) {
+        non_negative(c, w, "a weight");
+    }
+    let level = c.compile(&lp.level, scope, Some(Ty::Num));
+    let progress = c.compile(&lp.progress, scope, Some(Ty::Num));
+    let when = c.compile(&lp.when, scope, Some(Ty::Bool));
+    let coefficient = match &lp.coefficient {
+        Some(k) => Some(c.compile(k, scope, Some(Ty::Num))?),
+        None => None,
+    };
+    Some(Rule::LevelProgress(Box::new(LevelProgress {
+        level: level?,
+        progress: progress?,
+        when: when?,
+        weights: [lp.weights[0].value, lp.weights[1].value],
+        otherwise: [lp.otherwise[0].value, lp.otherwise[1].value],
+        coefficient,
+    })))
+}
+
+fn build_threshold(
+    c: &mut Ctx,
+    t: &RawThreshold,
+    r: &Refs,
+    item: &str,
+    scope: &NameScope,
+    at: Location,
+) -> Option<Rule> {
+    if t.zero_above.is_some() == t.zero_below.is_some() {
+        c.err(
+            at,
+            format!("`threshold` in `{item}` needs exactly one of `zero_above` and `zero_below`"),
+        );
+    }
+    let within = match &t.within {
+        Some(w) => Some(Box::new(build_rule(c, w, r, item, scope)?)),
+        None => None,
+    };
+    Some(Rule::Threshold(rules::threshold::Threshold {
+        zero_above: t.zero_above.as_ref().map(|v| v.value),
+        zero_below: t.zero_below.as_ref().map(|v| v.value),
+        inclusive: t.inclusive,
+        within,
+    }))
 }
 
 fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> Option<Indicator> {

@@ -548,62 +548,8 @@ fn combine_phases(set: &IndicatorSet, per_phase: Vec<Vec<UnitResult>>) -> Vec<Un
             u.bonus_uncapped = weighted(&of(&|p| p.bonus_uncapped));
             u.total = weighted(&of(&|p| p.total));
             u.score = weighted(&of(&|p| p.score));
-            // Vetoes of every phase (first occurrence of each rule), marked with their phase.
-            let mut vetoes: Vec<VetoResult> = Vec::new();
-            for (ph, p) in set.phases.iter().zip(&phases) {
-                for v in &p.vetoes {
-                    if !vetoes.iter().any(|x| x.id == v.id) {
-                        let mut v = v.clone();
-                        v.reason = format!("{}({})", v.reason, ph.name);
-                        vetoes.push(v);
-                    }
-                }
-            }
-            u.vetoes = vetoes;
-            let mut cases = Vec::new();
-            for (ph, p) in set.phases.iter().zip(&phases) {
-                for c in &p.cases {
-                    let mut c = c.clone();
-                    c.explanation = format!("[{}] {}", ph.name, c.explanation);
-                    cases.push(c);
-                }
-            }
-            u.cases = cases;
-            // Grade again from the combined score, then the vetoes' effects.
-            let lowest = set.grades.len().saturating_sub(1);
-            let mut grade = set
-                .grades
-                .iter()
-                .position(|g| g.min.is_none_or(|m| u.score >= m))
-                .unwrap_or(lowest);
-            u.score_grade = set
-                .grades
-                .get(grade)
-                .map(|g| g.label.clone())
-                .unwrap_or_default();
-            u.vetoed = false;
-            for v in u.vetoes.iter().filter(|v| v.applied) {
-                match set.vetoes.iter().find(|x| x.id == v.id).map(|x| &x.effect) {
-                    Some(Effect::Fail) => {
-                        grade = lowest;
-                        u.vetoed = true;
-                    }
-                    Some(Effect::Cap(c))
-                        if matches!(
-                            set.vetoes.iter().find(|x| x.id == v.id).map(|x| x.scope),
-                            Some(Scope::Unit)
-                        ) =>
-                    {
-                        grade = grade.max(*c)
-                    }
-                    _ => {}
-                }
-            }
-            u.grade = set
-                .grades
-                .get(grade)
-                .map(|g| g.label.clone())
-                .unwrap_or_default();
+            phase_vetoes_and_cases(set, &phases, &mut u);
+            regrade_combined(set, &mut u);
             u.phases = set
                 .phases
                 .iter()
@@ -620,6 +566,70 @@ fn combine_phases(set: &IndicatorSet, per_phase: Vec<Vec<UnitResult>>) -> Vec<Un
             u
         })
         .collect()
+}
+
+/// A phased unit's vetoes (each rule once, marked with the phase that fired it) and cases.
+fn phase_vetoes_and_cases(set: &IndicatorSet, phases: &[&UnitResult], u: &mut UnitResult) {
+    // Vetoes of every phase (first occurrence of each rule), marked with their phase.
+    let mut vetoes: Vec<VetoResult> = Vec::new();
+    for (ph, p) in set.phases.iter().zip(phases) {
+        for v in &p.vetoes {
+            if !vetoes.iter().any(|x| x.id == v.id) {
+                let mut v = v.clone();
+                v.reason = format!("{}({})", v.reason, ph.name);
+                vetoes.push(v);
+            }
+        }
+    }
+    u.vetoes = vetoes;
+    let mut cases = Vec::new();
+    for (ph, p) in set.phases.iter().zip(phases) {
+        for c in &p.cases {
+            let mut c = c.clone();
+            c.explanation = format!("[{}] {}", ph.name, c.explanation);
+            cases.push(c);
+        }
+    }
+    u.cases = cases;
+}
+
+/// Grade a phased unit again from its combined score, then apply the vetoes' effects.
+fn regrade_combined(set: &IndicatorSet, u: &mut UnitResult) {
+    // Grade again from the combined score, then the vetoes' effects.
+    let lowest = set.grades.len().saturating_sub(1);
+    let mut grade = set
+        .grades
+        .iter()
+        .position(|g| g.min.is_none_or(|m| u.score >= m))
+        .unwrap_or(lowest);
+    u.score_grade = set
+        .grades
+        .get(grade)
+        .map(|g| g.label.clone())
+        .unwrap_or_default();
+    u.vetoed = false;
+    for v in u.vetoes.iter().filter(|v| v.applied) {
+        match set.vetoes.iter().find(|x| x.id == v.id).map(|x| &x.effect) {
+            Some(Effect::Fail) => {
+                grade = lowest;
+                u.vetoed = true;
+            }
+            Some(Effect::Cap(c))
+                if matches!(
+                    set.vetoes.iter().find(|x| x.id == v.id).map(|x| x.scope),
+                    Some(Scope::Unit)
+                ) =>
+            {
+                grade = grade.max(*c)
+            }
+            _ => {}
+        }
+    }
+    u.grade = set
+        .grades
+        .get(grade)
+        .map(|g| g.label.clone())
+        .unwrap_or_default();
 }
 
 fn wrap(set: &IndicatorSet, ev: &Evidence, units: Vec<UnitResult>) -> Assessment {

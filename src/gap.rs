@@ -360,6 +360,18 @@ mod tests {
     use crate::raw::StepCount;
     use rust_decimal::dec;
 
+    /// A deduction below its target.
+    fn below(mut d: Deduct) -> Rule {
+        d.side = crate::rules::deduct::Side::Below;
+        Rule::Deduct(d)
+    }
+
+    /// A deduction above its target.
+    fn above(mut d: Deduct) -> Rule {
+        d.side = crate::rules::deduct::Side::Above;
+        Rule::Deduct(d)
+    }
+
     fn deduct(target: Decimal, per: Decimal, points: Decimal, count: StepCount) -> Deduct {
         Deduct {
             target,
@@ -367,6 +379,7 @@ mod tests {
             points,
             count,
             base: Decimal::ZERO,
+            side: crate::rules::deduct::Side::Below,
         }
     }
 
@@ -445,7 +458,7 @@ mod tests {
     #[test]
     fn deduct_below_whole_steps() {
         // PG_POLICY_RATE: 95 / 0.1 / 0.3, max 60. Guangming 94.65 → 3 steps → 59.1.
-        let r = Rule::DeductBelow(deduct(dec!(95), dec!(0.1), dec!(0.3), StepCount::Whole));
+        let r = below(deduct(dec!(95), dec!(0.1), dec!(0.3), StepCount::Whole));
         assert_eq!(pts(&r, dec!(94.65), dec!(60)), dec!(59.1));
         // Full points: fewer than one whole step short, i.e. above 94.9.
         assert_eq!(need_text(&r, dec!(60), dec!(60)), "高于94.9%");
@@ -462,12 +475,12 @@ mod tests {
     #[test]
     fn deduct_below_started_and_partial() {
         // BZ_CONTRACEPTION: 90 / 1 / 1, started; 88.4 → 2 started steps → 28.
-        let r = Rule::DeductBelow(deduct(dec!(90), dec!(1), dec!(1), StepCount::Started));
+        let r = below(deduct(dec!(90), dec!(1), dec!(1), StepCount::Started));
         assert_eq!(pts(&r, dec!(88.4), dec!(30)), dec!(28));
         assert_eq!(need_text(&r, dec!(30), dec!(30)), "达到90%");
         assert_eq!(need_text(&r, dec!(30), dec!(29)), "达到89%");
         check_edges(&r, dec!(30));
-        let p = Rule::DeductBelow(deduct(dec!(90), dec!(1), dec!(2), StepCount::Partial));
+        let p = below(deduct(dec!(90), dec!(1), dec!(2), StepCount::Partial));
         assert_eq!(need_text(&p, dec!(30), dec!(29)), "达到89.5%");
         check_edges(&p, dec!(30));
         assert!(ladder(&p, dec!(30), Some(dec!(0)), 2, None).is_some_and(|l| l.continuous));
@@ -478,7 +491,7 @@ mod tests {
         // BZ_SRB_TREND: target 0, per 0.1, 0.1 each, base 0.1. Yantian +0.74 → 9.2.
         let mut d = deduct(dec!(0), dec!(0.1), dec!(0.1), StepCount::Whole);
         d.base = dec!(0.1);
-        let r = Rule::DeductAbove(d);
+        let r = above(d);
         assert_eq!(pts(&r, dec!(0.74), dec!(10)), dec!(9.2));
         // Full points only strictly below last year (equal costs the base 0.1).
         assert_eq!(
@@ -495,7 +508,7 @@ mod tests {
         );
         check_edges(&r, dec!(10));
         // PG_SRB: 110 / 1 / 0.5 — nanshan 121.25 → 11 steps → 14.5.
-        let s = Rule::DeductAbove(deduct(dec!(110), dec!(1), dec!(0.5), StepCount::Whole));
+        let s = above(deduct(dec!(110), dec!(1), dec!(0.5), StepCount::Whole));
         assert_eq!(pts(&s, dec!(121.25), dec!(20)), dec!(14.5));
         assert_eq!(
             need_for(&s, dec!(20), Some(dec!(0)), dec!(20)),
@@ -515,7 +528,7 @@ mod tests {
             zero_above: Some(dec!(5)),
             zero_below: None,
             inclusive: false,
-            within: Some(Box::new(Rule::DeductAbove(deduct(
+            within: Some(Box::new(above(deduct(
                 dec!(1),
                 dec!(1),
                 dec!(5),
@@ -542,7 +555,7 @@ mod tests {
             zero_above: None,
             zero_below: Some(dec!(80)),
             inclusive: false,
-            within: Some(Box::new(Rule::DeductBelow(deduct(
+            within: Some(Box::new(below(deduct(
                 dec!(98),
                 dec!(1),
                 dec!(1),
@@ -780,7 +793,7 @@ mod tests {
     #[test]
     fn guard_from_zero_if_on_the_same_value() {
         // PG_POLICY_RATE with zero_if policy_rate < 82: any points need ≥ 82 as well.
-        let r = Rule::DeductBelow(deduct(dec!(95), dec!(0.1), dec!(0.3), StepCount::Whole));
+        let r = below(deduct(dec!(95), dec!(0.1), dec!(0.3), StepCount::Whole));
         let l = ladder(
             &r,
             dec!(60),

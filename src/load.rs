@@ -1289,12 +1289,13 @@ fn build_rule(
                 points: d.points.value,
                 count: d.count,
                 base: d.base.as_ref().map_or(Decimal::ZERO, |v| v.value),
+                side: if matches!(rule.value, RawRule::DeductBelow(_)) {
+                    rules::deduct::Side::Below
+                } else {
+                    rules::deduct::Side::Above
+                },
             };
-            if matches!(rule.value, RawRule::DeductBelow(_)) {
-                Rule::DeductBelow(ded)
-            } else {
-                Rule::DeductAbove(ded)
-            }
+            Rule::Deduct(ded)
         }
         RawRule::Threshold(t) => build_threshold(c, t, r, item, scope, at)?,
         RawRule::Band(b) => {

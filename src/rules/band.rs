@@ -101,3 +101,18 @@ impl Trace<'_> {
         )]
     }
 }
+
+impl super::Shape for Band {
+    fn name(&self) -> &'static str {
+        "band"
+    }
+    fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
+        super::Trace::Band(self.trace(v, max))
+    }
+    fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        self.need(max, target)
+    }
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        Some(vec![Decimal::ZERO, max])
+    }
+}

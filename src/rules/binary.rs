@@ -121,3 +121,24 @@ impl Trace<'_> {
         }
     }
 }
+
+impl super::Shape for Binary {
+    fn name(&self) -> &'static str {
+        "binary"
+    }
+    fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
+        super::Trace::Binary(self.trace(v, max))
+    }
+    fn trace_flag(&self, b: bool, max: Decimal) -> super::Trace<'_> {
+        match self.is {
+            Some(_) => super::Trace::Binary(self.trace_flag(b, max)),
+            None => super::Trace::NeedsNumber,
+        }
+    }
+    fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        self.need(max, target)
+    }
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        Some(vec![self.otherwise, max])
+    }
+}

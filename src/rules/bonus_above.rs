@@ -212,3 +212,24 @@ impl Trace<'_> {
         }
     }
 }
+
+impl super::Shape for BonusAbove {
+    fn name(&self) -> &'static str {
+        "bonus_above"
+    }
+    fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
+        super::Trace::BonusAbove(self.trace(v, max))
+    }
+    fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        self.need(max, target)
+    }
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        Some(self.candidates(max))
+    }
+    fn top(&self, max: Decimal) -> Decimal {
+        max + self.extra_cap
+    }
+    fn continuous(&self) -> bool {
+        self.count == StepCount::Partial
+    }
+}

@@ -61,3 +61,12 @@ pub fn reason(per_missing: Decimal, max: Decimal, items: u32, lacking: &[&str]) 
         if d > max { ",扣完为止" } else { "" }
     )
 }
+
+impl super::Shape for Checklist {
+    fn name(&self) -> &'static str {
+        "checklist"
+    }
+    fn family(&self) -> super::Family {
+        super::Family::Checklist
+    }
+}

@@ -14,6 +14,8 @@ pub struct Deduct {
     pub count: StepCount,
     /// Deducted as soon as the value reaches the target on the deduction side.
     pub base: Decimal,
+    /// `deduct_below` or `deduct_above`.
+    pub side: Side,
 }
 
 /// Which side of the target loses points.
@@ -242,5 +244,29 @@ impl Trace<'_> {
             p2(max - ded)
         ));
         out
+    }
+}
+
+impl super::Shape for Deduct {
+    fn name(&self) -> &'static str {
+        match self.side {
+            Side::Below => "deduct_below",
+            Side::Above => "deduct_above",
+        }
+    }
+    fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
+        super::Trace::Deduct(self.trace(self.side, v, max))
+    }
+    fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        self.need(self.side, max, target)
+    }
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        Some(self.candidates(max))
+    }
+    fn continuous(&self) -> bool {
+        self.count == StepCount::Partial
+    }
+    fn rate(&self, _max: Decimal) -> Option<Rate> {
+        self.rate()
     }
 }

@@ -23,3 +23,15 @@ impl Formula {
         )
     }
 }
+
+impl super::Shape for Formula {
+    fn name(&self) -> &'static str {
+        "formula"
+    }
+    fn family(&self) -> super::Family {
+        super::Family::Formula
+    }
+    fn expr_slots(&self) -> Vec<u32> {
+        self.expr.slots().to_vec()
+    }
+}

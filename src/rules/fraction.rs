@@ -59,3 +59,24 @@ pub fn need(max: Decimal, target: Decimal) -> Option<Need> {
         Some(Need::at_least(target / max))
     }
 }
+
+impl super::Shape for Fraction {
+    fn name(&self) -> &'static str {
+        "fraction"
+    }
+    fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
+        super::Trace::Fraction(Trace::new(v, max))
+    }
+    fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        need(max, target)
+    }
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        Some(vec![Decimal::ZERO, max])
+    }
+    fn continuous(&self) -> bool {
+        true
+    }
+    fn rate(&self, max: Decimal) -> Option<super::Rate> {
+        Some(super::Rate::Coefficient(max / Decimal::TEN))
+    }
+}

@@ -102,3 +102,24 @@ impl Trace<'_> {
         ]
     }
 }
+
+impl super::Shape for Interpolate {
+    fn name(&self) -> &'static str {
+        "interpolate"
+    }
+    fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
+        super::Trace::Interpolate(self.trace(v, max))
+    }
+    fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        self.need(max, target)
+    }
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        Some(vec![Decimal::ZERO, max])
+    }
+    fn continuous(&self) -> bool {
+        true
+    }
+    fn rate(&self, max: Decimal) -> Option<Rate> {
+        self.rate(max)
+    }
+}

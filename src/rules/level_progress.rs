@@ -80,3 +80,22 @@ impl Trace {
         )
     }
 }
+
+impl super::Shape for LevelProgress {
+    fn name(&self) -> &'static str {
+        "level_progress"
+    }
+    fn family(&self) -> super::Family {
+        super::Family::LevelProgress
+    }
+    fn expr_slots(&self) -> Vec<u32> {
+        self.level
+            .slots()
+            .iter()
+            .chain(self.progress.slots())
+            .chain(self.when.slots())
+            .chain(self.coefficient.iter().flat_map(|c| c.slots()))
+            .copied()
+            .collect()
+    }
+}

@@ -41,8 +41,8 @@ use rust_decimal::Decimal;
 #[derive(Debug, Clone)]
 pub enum Rule {
     Binary(binary::Binary),
-    DeductBelow(deduct::Deduct),
-    DeductAbove(deduct::Deduct),
+    /// `deduct_below` and `deduct_above` (the side is a parameter).
+    Deduct(deduct::Deduct),
     Threshold(threshold::Threshold),
     Band(band::Band),
     Proportional(proportional::Proportional),
@@ -152,76 +152,92 @@ pub(crate) fn p2(d: Decimal) -> String {
     show_dp(d, 2)
 }
 
+/// What a shape says about itself. Each shape file implements it; the defaults fit a shape
+/// that is not scored from one value, so a value shape overrides `trace_num` and its inverse.
+pub trait Shape {
+    /// The shape's name as written in the YAML.
+    fn name(&self) -> &'static str;
+    /// What the shape reads.
+    fn family(&self) -> Family {
+        Family::Value
+    }
+    /// Apply the shape to a number; `max` is this unit's maximum for the item.
+    fn trace_num(&self, _v: Decimal, _max: Decimal) -> Trace<'_> {
+        Trace::NotValueRule
+    }
+    /// Apply the shape to a yes/no value.
+    fn trace_flag(&self, _b: bool, _max: Decimal) -> Trace<'_> {
+        match self.family() {
+            Family::Value => Trace::NeedsNumber,
+            Family::Checklist | Family::Cases | Family::Formula | Family::LevelProgress => {
+                Trace::NotValueRule
+            }
+        }
+    }
+    /// The least requirement on the value for at least `target` raw points.
+    fn need(&self, _max: Decimal, _target: Decimal) -> Option<Need> {
+        None
+    }
+    /// The raw points the shape can give (continuous shapes give their ends).
+    fn candidates(&self, _max: Decimal) -> Option<Vec<Decimal>> {
+        None
+    }
+    /// The most points the shape can give.
+    fn top(&self, max: Decimal) -> Decimal {
+        max
+    }
+    /// Whether points move smoothly with the value.
+    fn continuous(&self) -> bool {
+        false
+    }
+    /// How fast the points of a smooth shape move.
+    fn rate(&self, _max: Decimal) -> Option<Rate> {
+        None
+    }
+    /// The case types a per-case shape counts.
+    fn case_types(&self) -> &[usize] {
+        &[]
+    }
+    /// The slots the shape's own expressions read.
+    fn expr_slots(&self) -> Vec<u32> {
+        Vec::new()
+    }
+}
+
 impl Rule {
+    /// The shape behind the rule: the one list of shapes every question goes through.
+    pub fn as_shape(&self) -> &dyn Shape {
+        match self {
+            Rule::Binary(r) => r,
+            Rule::Deduct(r) => r,
+            Rule::Threshold(r) => r,
+            Rule::Band(r) => r,
+            Rule::Proportional(r) => r,
+            Rule::Interpolate(r) => r,
+            Rule::BonusAbove(r) => r,
+            Rule::PerCase(r) => r,
+            Rule::Checklist(r) => r,
+            Rule::Steps(r) => r,
+            Rule::PerCount(r) => r,
+            Rule::Fraction(r) => r,
+            Rule::Formula(r) => r,
+            Rule::LevelProgress(r) => r.as_ref(),
+        }
+    }
+
     /// The shape's name as written in the YAML.
     pub fn shape(&self) -> &'static str {
-        match self {
-            Rule::Binary(_) => "binary",
-            Rule::DeductBelow(_) => "deduct_below",
-            Rule::DeductAbove(_) => "deduct_above",
-            Rule::Threshold(_) => "threshold",
-            Rule::Band(_) => "band",
-            Rule::Proportional(_) => "proportional",
-            Rule::Interpolate(_) => "interpolate",
-            Rule::BonusAbove(_) => "bonus_above",
-            Rule::PerCase(_) => "per_case",
-            Rule::Checklist(_) => "checklist",
-            Rule::Steps(_) => "steps",
-            Rule::PerCount(_) => "per_count",
-            Rule::Fraction(_) => "fraction",
-            Rule::Formula(_) => "formula",
-            Rule::LevelProgress(_) => "level_progress",
-        }
+        self.as_shape().name()
     }
 
     /// The case types a per-case shape counts (none for other shapes).
     pub fn case_types(&self) -> &[usize] {
-        match self {
-            Rule::PerCase(p) => &p.case_types,
-            Rule::Binary(_)
-            | Rule::DeductBelow(_)
-            | Rule::DeductAbove(_)
-            | Rule::Threshold(_)
-            | Rule::Band(_)
-            | Rule::Proportional(_)
-            | Rule::Interpolate(_)
-            | Rule::BonusAbove(_)
-            | Rule::Checklist(_)
-            | Rule::Steps(_)
-            | Rule::PerCount(_)
-            | Rule::Fraction(_)
-            | Rule::Formula(_)
-            | Rule::LevelProgress(_) => &[],
-        }
+        self.as_shape().case_types()
     }
 
     /// The slots the shape's own expressions read (formula, level-progress), sorted.
     pub fn expr_slots(&self) -> Vec<u32> {
-        let mut v: Vec<u32> = match self {
-            Rule::Formula(f) => f.expr.slots().to_vec(),
-            Rule::LevelProgress(lp) => lp
-                .level
-                .slots()
-                .iter()
-                .chain(lp.progress.slots())
-                .chain(lp.when.slots())
-                .chain(lp.coefficient.iter().flat_map(|c| c.slots()))
-                .copied()
-                .collect(),
-            Rule::Binary(_)
-            | Rule::DeductBelow(_)
-            | Rule::DeductAbove(_)
-            | Rule::Threshold(_)
-            | Rule::Band(_)
-            | Rule::Proportional(_)
-            | Rule::Interpolate(_)
-            | Rule::BonusAbove(_)
-            | Rule::PerCase(_)
-            | Rule::Checklist(_)
-            | Rule::Steps(_)
-            | Rule::PerCount(_)
-            | Rule::Fraction(_) => Vec::new(),
-        };
+        let mut v = self.as_shape().expr_slots();
         v.sort_unstable();
         v.dedup();
         v
@@ -229,65 +245,14 @@ impl Rule {
 
     /// What the shape reads and how it is scored.
     pub fn family(&self) -> Family {
-        match self {
-            Rule::Binary(_)
-            | Rule::DeductBelow(_)
-            | Rule::DeductAbove(_)
-            | Rule::Threshold(_)
-            | Rule::Band(_)
-            | Rule::Proportional(_)
-            | Rule::Interpolate(_)
-            | Rule::BonusAbove(_)
-            | Rule::Steps(_)
-            | Rule::PerCount(_)
-            | Rule::Fraction(_) => Family::Value,
-            Rule::Checklist(_) => Family::Checklist,
-            Rule::PerCase(_) => Family::Cases,
-            Rule::Formula(_) => Family::Formula,
-            Rule::LevelProgress(_) => Family::LevelProgress,
-        }
+        self.as_shape().family()
     }
 
     /// Apply a value shape to a value; `max` is this unit's maximum for the item.
     pub fn trace(&self, v: Val, max: Decimal) -> Trace<'_> {
-        let num = match v {
-            Val::Num(d) => d,
-            Val::Bool(b) => {
-                return match self {
-                    Rule::Binary(r) if r.is.is_some() => Trace::Binary(r.trace_flag(b, max)),
-                    Rule::PerCase(_)
-                    | Rule::Checklist(_)
-                    | Rule::Formula(_)
-                    | Rule::LevelProgress(_) => Trace::NotValueRule,
-                    Rule::Binary(_)
-                    | Rule::DeductBelow(_)
-                    | Rule::DeductAbove(_)
-                    | Rule::Threshold(_)
-                    | Rule::Band(_)
-                    | Rule::Proportional(_)
-                    | Rule::Interpolate(_)
-                    | Rule::BonusAbove(_)
-                    | Rule::Steps(_)
-                    | Rule::PerCount(_)
-                    | Rule::Fraction(_) => Trace::NeedsNumber,
-                };
-            }
-        };
-        match self {
-            Rule::Binary(r) => Trace::Binary(r.trace(num, max)),
-            Rule::DeductBelow(r) => Trace::Deduct(r.trace(deduct::Side::Below, num, max)),
-            Rule::DeductAbove(r) => Trace::Deduct(r.trace(deduct::Side::Above, num, max)),
-            Rule::Threshold(r) => Trace::Threshold(r.trace(num, max)),
-            Rule::Band(r) => Trace::Band(r.trace(num, max)),
-            Rule::Proportional(r) => Trace::Proportional(r.trace(num, max)),
-            Rule::Interpolate(r) => Trace::Interpolate(r.trace(num, max)),
-            Rule::BonusAbove(r) => Trace::BonusAbove(r.trace(num, max)),
-            Rule::Steps(r) => Trace::Steps(r.trace(num)),
-            Rule::PerCount(r) => Trace::PerCount(r.trace(num)),
-            Rule::Fraction(_) => Trace::Fraction(fraction::Trace::new(num, max)),
-            Rule::PerCase(_) | Rule::Checklist(_) | Rule::Formula(_) | Rule::LevelProgress(_) => {
-                Trace::NotValueRule
-            }
+        match v {
+            Val::Num(d) => self.as_shape().trace_num(d, max),
+            Val::Bool(b) => self.as_shape().trace_flag(b, max),
         }
     }
 
@@ -303,103 +268,28 @@ impl Rule {
         if floor.is_some_and(|f| target <= f) {
             return Some(Need::Any);
         }
-        match self {
-            Rule::Binary(r) => r.need(max, target),
-            Rule::DeductBelow(r) => r.need(deduct::Side::Below, max, target),
-            Rule::DeductAbove(r) => r.need(deduct::Side::Above, max, target),
-            Rule::Threshold(r) => r.need(max, target),
-            Rule::Band(r) => r.need(max, target),
-            Rule::Proportional(r) => r.need(max, target),
-            Rule::Interpolate(r) => r.need(max, target),
-            Rule::BonusAbove(r) => r.need(max, target),
-            Rule::Steps(r) => r.need(target),
-            Rule::PerCount(r) => r.need(max, target),
-            Rule::Fraction(_) => fraction::need(max, target),
-            Rule::PerCase(_) | Rule::Checklist(_) | Rule::Formula(_) | Rule::LevelProgress(_) => {
-                None
-            }
-        }
+        self.as_shape().need(max, target)
     }
 
     /// Raw points the shape can give (continuous shapes give their ends); `None` for shapes
     /// that are not value shapes.
     pub fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
-        Some(match self {
-            Rule::Binary(r) => vec![r.otherwise, max],
-            Rule::DeductBelow(r) | Rule::DeductAbove(r) => r.candidates(max),
-            Rule::Threshold(r) => r.candidates(max)?,
-            Rule::Band(_) | Rule::Proportional(_) | Rule::Interpolate(_) | Rule::Fraction(_) => {
-                vec![Decimal::ZERO, max]
-            }
-            Rule::BonusAbove(r) => r.candidates(max),
-            Rule::Steps(r) => r.candidates(),
-            Rule::PerCount(r) => r.candidates(max),
-            Rule::PerCase(_) | Rule::Checklist(_) | Rule::Formula(_) | Rule::LevelProgress(_) => {
-                return None;
-            }
-        })
+        self.as_shape().candidates(max)
     }
 
     /// The most points the shape can give (its maximum plus any extra above it).
     pub fn top(&self, max: Decimal) -> Decimal {
-        match self {
-            Rule::BonusAbove(r) => max + r.extra_cap,
-            Rule::Threshold(r) => r.within.as_ref().map_or(max, |w| w.top(max)),
-            Rule::Binary(_)
-            | Rule::DeductBelow(_)
-            | Rule::DeductAbove(_)
-            | Rule::Band(_)
-            | Rule::Proportional(_)
-            | Rule::Interpolate(_)
-            | Rule::PerCase(_)
-            | Rule::Checklist(_)
-            | Rule::Steps(_)
-            | Rule::PerCount(_)
-            | Rule::Fraction(_)
-            | Rule::Formula(_)
-            | Rule::LevelProgress(_) => max,
-        }
+        self.as_shape().top(max)
     }
 
     /// Whether points move smoothly with the value (any points between levels can be reached).
     pub fn continuous(&self) -> bool {
-        match self {
-            Rule::Proportional(_) | Rule::Interpolate(_) | Rule::Fraction(_) => true,
-            Rule::DeductBelow(d) | Rule::DeductAbove(d) => {
-                d.count == crate::raw::StepCount::Partial
-            }
-            Rule::BonusAbove(r) => r.count == crate::raw::StepCount::Partial,
-            Rule::Threshold(r) => r.within.as_ref().is_some_and(|w| w.continuous()),
-            Rule::Binary(_)
-            | Rule::Band(_)
-            | Rule::PerCase(_)
-            | Rule::Checklist(_)
-            | Rule::Steps(_)
-            | Rule::PerCount(_)
-            | Rule::Formula(_)
-            | Rule::LevelProgress(_) => false,
-        }
+        self.as_shape().continuous()
     }
 
-    /// For smooth shapes: a step of the value and the points it moves, and whether the value
-    /// must rise (`true`) or fall for more points.
+    /// For smooth shapes: a step of the value and the points it moves.
     pub fn rate(&self, max: Decimal) -> Option<Rate> {
-        match self {
-            Rule::Proportional(r) => r.rate(max),
-            Rule::Interpolate(r) => r.rate(max),
-            Rule::Fraction(_) => Some(Rate::Coefficient(max / Decimal::TEN)),
-            Rule::DeductBelow(d) | Rule::DeductAbove(d) => d.rate(),
-            Rule::Threshold(r) => r.within.as_ref().and_then(|w| w.rate(max)),
-            Rule::Binary(_)
-            | Rule::Band(_)
-            | Rule::BonusAbove(_)
-            | Rule::PerCase(_)
-            | Rule::Checklist(_)
-            | Rule::Steps(_)
-            | Rule::PerCount(_)
-            | Rule::Formula(_)
-            | Rule::LevelProgress(_) => None,
-        }
+        self.as_shape().rate(max)
     }
 }
 

@@ -112,3 +112,15 @@ pub fn finder_zh(f: &str) -> &str {
         other => other,
     }
 }
+
+impl super::Shape for PerCase {
+    fn name(&self) -> &'static str {
+        "per_case"
+    }
+    fn family(&self) -> super::Family {
+        super::Family::Cases
+    }
+    fn case_types(&self) -> &[usize] {
+        &self.case_types
+    }
+}

@@ -91,3 +91,18 @@ impl Trace<'_> {
         )]
     }
 }
+
+impl super::Shape for PerCount {
+    fn name(&self) -> &'static str {
+        "per_count"
+    }
+    fn trace_num(&self, v: Decimal, _max: Decimal) -> super::Trace<'_> {
+        super::Trace::PerCount(self.trace(v))
+    }
+    fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        self.need(max, target)
+    }
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        Some(self.candidates(max))
+    }
+}

@@ -91,3 +91,24 @@ impl Trace<'_> {
         ]
     }
 }
+
+impl super::Shape for Proportional {
+    fn name(&self) -> &'static str {
+        "proportional"
+    }
+    fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
+        super::Trace::Proportional(self.trace(v, max))
+    }
+    fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        self.need(max, target)
+    }
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        Some(vec![Decimal::ZERO, max])
+    }
+    fn continuous(&self) -> bool {
+        true
+    }
+    fn rate(&self, max: Decimal) -> Option<Rate> {
+        self.rate(max)
+    }
+}

@@ -141,3 +141,18 @@ impl Trace<'_> {
         ]
     }
 }
+
+impl super::Shape for Steps {
+    fn name(&self) -> &'static str {
+        "steps"
+    }
+    fn trace_num(&self, v: Decimal, _max: Decimal) -> super::Trace<'_> {
+        super::Trace::Steps(self.trace(v))
+    }
+    fn need(&self, _max: Decimal, target: Decimal) -> Option<Need> {
+        self.need(target)
+    }
+    fn candidates(&self, _max: Decimal) -> Option<Vec<Decimal>> {
+        Some(self.candidates())
+    }
+}

@@ -19,6 +19,18 @@ fn reason(rule: &Rule, name: &str, v: Decimal, max: Decimal, unit: Option<&str>)
     rule.trace(Val::Num(v), max).reason(&c)
 }
 
+/// A deduction below its target.
+fn below(mut d: Deduct) -> Rule {
+    d.side = crate::rules::deduct::Side::Below;
+    Rule::Deduct(d)
+}
+
+/// A deduction above its target.
+fn above(mut d: Deduct) -> Rule {
+    d.side = crate::rules::deduct::Side::Above;
+    Rule::Deduct(d)
+}
+
 fn deduct(target: Decimal, per: Decimal, points: Decimal) -> Deduct {
     Deduct {
         target,
@@ -26,12 +38,13 @@ fn deduct(target: Decimal, per: Decimal, points: Decimal) -> Deduct {
         points,
         count: StepCount::Whole,
         base: Decimal::ZERO,
+        side: crate::rules::deduct::Side::Below,
     }
 }
 
 #[test]
 fn r2_deduct_below_edges() {
-    let r = Rule::DeductBelow(deduct(dec!(95), dec!(0.1), dec!(0.3)));
+    let r = below(deduct(dec!(95), dec!(0.1), dec!(0.3)));
     assert_eq!(pts(&r, dec!(95), dec!(10)), dec!(10));
     assert_eq!(pts(&r, dec!(96), dec!(10)), dec!(10));
     assert_eq!(pts(&r, dec!(94.7), dec!(10)), dec!(9.1));
@@ -49,7 +62,7 @@ fn r2_deduct_below_edges() {
 fn r3_deduct_above_with_base() {
     let mut d = deduct(dec!(107), dec!(0.1), dec!(0.1));
     d.base = dec!(0.1);
-    let r = Rule::DeductAbove(d);
+    let r = above(d);
     assert_eq!(pts(&r, dec!(106.9), dec!(5)), dec!(5));
     assert_eq!(pts(&r, dec!(107), dec!(5)), dec!(4.9));
     assert_eq!(pts(&r, dec!(107.3), dec!(5)), dec!(4.6));
@@ -163,6 +176,7 @@ fn arb_deduct() -> impl Strategy<Value = Deduct> {
             points,
             count,
             base,
+            side: crate::rules::deduct::Side::Below,
         },
     )
 }
@@ -182,8 +196,8 @@ fn arb_rule() -> impl Strategy<Value = Rule> {
                 is: None,
                 otherwise,
             })),
-        arb_deduct().prop_map(Rule::DeductBelow),
-        arb_deduct().prop_map(Rule::DeductAbove),
+        arb_deduct().prop_map(below),
+        arb_deduct().prop_map(above),
         (d1(0, 1000), d1(0, 1000), any::<bool>(), any::<bool>()).prop_map(|(a, b, li, hi)| {
             Rule::Band(band::Band {
                 low: a.min(b),

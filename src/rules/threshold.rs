@@ -158,3 +158,27 @@ impl Trace<'_> {
         out
     }
 }
+
+impl super::Shape for Threshold {
+    fn name(&self) -> &'static str {
+        "threshold"
+    }
+    fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
+        super::Trace::Threshold(self.trace(v, max))
+    }
+    fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
+        self.need(max, target)
+    }
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        self.candidates(max)
+    }
+    fn top(&self, max: Decimal) -> Decimal {
+        self.within.as_ref().map_or(max, |w| w.top(max))
+    }
+    fn continuous(&self) -> bool {
+        self.within.as_ref().is_some_and(|w| w.continuous())
+    }
+    fn rate(&self, max: Decimal) -> Option<super::Rate> {
+        self.within.as_ref().and_then(|w| w.rate(max))
+    }
+}

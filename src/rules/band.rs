@@ -112,7 +112,4 @@ impl super::Shape for Band {
     fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
         self.need(max, target)
     }
-    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
-        Some(vec![Decimal::ZERO, max])
-    }
 }

@@ -70,9 +70,6 @@ impl super::Shape for Fraction {
     fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
         need(max, target)
     }
-    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
-        Some(vec![Decimal::ZERO, max])
-    }
     fn continuous(&self) -> bool {
         true
     }

@@ -178,9 +178,13 @@ pub trait Shape {
     fn need(&self, _max: Decimal, _target: Decimal) -> Option<Need> {
         None
     }
-    /// The raw points the shape can give (continuous shapes give their ends).
-    fn candidates(&self, _max: Decimal) -> Option<Vec<Decimal>> {
-        None
+    /// The raw points the shape can give (continuous shapes give their ends: by default a
+    /// value shape scores from 0 to its maximum).
+    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
+        match self.family() {
+            Family::Value => Some(vec![Decimal::ZERO, max]),
+            Family::Checklist | Family::Cases | Family::Formula | Family::LevelProgress => None,
+        }
     }
     /// The most points the shape can give.
     fn top(&self, max: Decimal) -> Decimal {

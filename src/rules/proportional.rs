@@ -102,9 +102,6 @@ impl super::Shape for Proportional {
     fn need(&self, max: Decimal, target: Decimal) -> Option<Need> {
         self.need(max, target)
     }
-    fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
-        Some(vec![Decimal::ZERO, max])
-    }
     fn continuous(&self) -> bool {
         true
     }

@@ -53,8 +53,8 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (wide, ledger) = write_csv(&set, &big, dir.path());
     let t = Instant::now();
-    let (read, problems) = kaohe::evidence::read_paths_partial(&[wide, ledger]);
-    let ev2 = kaohe::evidence::bind_partial(&set, read, problems).expect("binds");
+    let (read, problems) = kaohe::read::files::read_paths_partial(&[wide, ledger]);
+    let ev2 = kaohe::bind::bind_partial(&set, read, problems).expect("binds");
     let t_read = t.elapsed().as_secs_f64();
     let t2 = Instant::now();
     let a = kaohe::engine::assess(&set, &ev2).expect("scores");

@@ -1,47 +1,25 @@
 //! The command line: `kaohe assess`, `kaohe check`, `kaohe test`, `kaohe template`,
 //! `kaohe decide`.
 //!
-//! Exit codes: 0 success; 1 rule test cases failed; 2 command-line usage error (clap);
-//! 65 invalid input (every error printed on stderr, nothing written); 70 internal failure.
+//! Exit codes: see [`crate::exit`].
 //!
 //! Commands return `anyhow::Result`: the library's errors (`thiserror` types) get the context of
 //! the command edge — which command ran, which file was being read or written — and [`run`] turns
 //! them into one message and an exit code ([`failed`]).
 
+use crate::bind;
 use crate::diag::Diagnostics;
-use crate::evidence::{self, ReadEvidence};
+use crate::evidence;
+use crate::exit::{EXIT_INTERNAL, EXIT_INVALID_INPUT, EXIT_TESTS_FAILED};
 use crate::load::{load_set_file, load_set_str};
 use crate::model::IndicatorSet;
 use crate::output;
+use crate::read::{self, ReadEvidence};
 use crate::testcase;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// Print to stdout; when the reader has gone away (`kaohe assess | head`), stop quietly
-/// instead of panicking on the broken pipe.
-#[macro_export]
-macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
-}
-
-/// [`out!`] with a newline.
-#[macro_export]
-macro_rules! outln {
-    () => { $crate::out!("\n") };
-    ($($arg:tt)*) => {{
-        $crate::out!($($arg)*);
-        $crate::out!("\n");
-    }};
-}
 
 /// The shipped default indicator set, embedded so `kaohe assess` works from any folder.
 pub const DEFAULT_SET: (&str, &str) = (
@@ -79,10 +57,6 @@ pub const DEFAULT_HISTORY: [(&str, &str); 3] = [
         include_str!("../fixtures/shenzhen/history/2010.json"),
     ),
 ];
-
-pub const EXIT_TESTS_FAILED: u8 = 1;
-pub const EXIT_INVALID_INPUT: u8 = 65;
-pub const EXIT_INTERNAL: u8 = 70;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -271,14 +245,14 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
         }
         let mut r = ReadEvidence::default();
         let mut d = Vec::new();
-        evidence::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
+        read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
         (r, d)
     } else {
-        evidence::read_paths_partial(&args.evidence)
+        read::files::read_paths_partial(&args.evidence)
     };
     match set {
         Ok(set) => {
-            let ev = evidence::bind_partial(&set, read, read_problems)?;
+            let ev = bind::bind_partial(&set, read, read_problems)?;
             Ok((set, ev))
         }
         Err(a) => Err(Diagnostics::new(
@@ -390,10 +364,10 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
     let (read, read_problems) = if args.input.evidence.is_empty() && args.input.set.is_none() {
         let mut r = ReadEvidence::default();
         let mut d = Vec::new();
-        evidence::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
+        read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
         (r, d)
     } else {
-        evidence::read_paths_partial(&args.input.evidence)
+        read::files::read_paths_partial(&args.input.evidence)
     };
     let history = match load_history(&args.history) {
         Ok(h) => h,
@@ -444,11 +418,11 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
         placed[next] = true;
         order.push(next);
     }
-    let run_kinds = evidence::RunKinds::new(sets.iter());
+    let run_kinds = bind::RunKinds::new(sets.iter());
     let mut bound = Vec::new();
     let mut problems = read_problems;
     for &i in &order {
-        match evidence::bind_in_run(&sets[i], read.clone(), Some(&run_kinds)) {
+        match bind::bind_in_run(&sets[i], read.clone(), Some(&run_kinds)) {
             Ok(ev) => bound.push((i, ev)),
             Err(d) => problems.extend(d.0),
         }
@@ -478,14 +452,14 @@ fn default_full_run() -> Result<Run, Diagnostics> {
     }
     let mut read = ReadEvidence::default();
     let mut problems = Vec::new();
-    evidence::read_yaml(
+    read::yaml::read_yaml(
         DEFAULT_EVIDENCE.0,
         DEFAULT_EVIDENCE.1,
         &mut read,
         &mut problems,
     );
     for (name, text) in DEFAULT_LEVEL_EVIDENCE {
-        evidence::read_yaml(name, text, &mut read, &mut problems);
+        read::yaml::read_yaml(name, text, &mut read, &mut problems);
     }
     let mut history = Vec::new();
     for (name, text) in DEFAULT_HISTORY {
@@ -502,10 +476,10 @@ fn default_full_run() -> Result<Run, Diagnostics> {
     if !problems.is_empty() {
         return Err(Diagnostics::new(problems));
     }
-    let run_kinds = evidence::RunKinds::new(sets.iter());
+    let run_kinds = bind::RunKinds::new(sets.iter());
     // Streets first: the districts read their results.
-    let street = evidence::bind_in_run(&sets[1], read.clone(), Some(&run_kinds))?;
-    let district = evidence::bind_in_run(&sets[0], read, Some(&run_kinds))?;
+    let street = bind::bind_in_run(&sets[1], read.clone(), Some(&run_kinds))?;
+    let district = bind::bind_in_run(&sets[0], read, Some(&run_kinds))?;
     let mut it = sets.into_iter();
     let (Some(d), Some(s)) = (it.next(), it.next()) else {
         return Err(Diagnostics::new(Vec::new()));
@@ -534,7 +508,7 @@ fn write_level(
 ) -> Result<Vec<String>, output::WriteError> {
     let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
         ("scorecard.csv", output::scorecard_csv(a)),
-        ("scorecard.xlsx", crate::excel::scorecard_xlsx(a)),
+        ("scorecard.xlsx", output::xlsx::scorecard_xlsx(a)),
     ];
     let mut ready = Vec::new();
     for (name, bytes) in files {
@@ -689,11 +663,11 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
     };
     let units = match &args.units {
         Some(p) => {
-            let r = evidence::read_paths(std::slice::from_ref(p))?;
+            let r = read::files::read_paths(std::slice::from_ref(p))?;
             if args.with_values {
                 // Values are converted only when they are valid evidence for the set.
-                evidence::read_paths(std::slice::from_ref(p))
-                    .and_then(|again| evidence::bind(&set, again))?;
+                read::files::read_paths(std::slice::from_ref(p))
+                    .and_then(|again| bind::bind(&set, again))?;
                 r
             } else {
                 crate::template::unit_list(r)
@@ -702,7 +676,7 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
         None if args.set.is_none() => {
             let mut r = ReadEvidence::default();
             let mut d = Vec::new();
-            evidence::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
+            read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
             crate::template::unit_list(r)
         }
         None => ReadEvidence::default(),

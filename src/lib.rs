@@ -6,12 +6,13 @@
 //! deterministically; see `ARCHITECTURE.md` for the code map and invariants.
 
 pub mod bench;
+pub mod bind;
 pub mod cli;
 pub mod decide;
 pub mod diag;
 pub mod engine;
 pub mod evidence;
-pub mod excel;
+pub mod exit;
 pub mod explain;
 pub mod expr;
 pub mod gap;
@@ -20,11 +21,11 @@ pub mod model;
 pub mod num;
 pub mod output;
 pub mod raw;
+pub mod read;
 pub mod report;
 pub mod result;
 pub mod rules;
 pub mod selfassess;
-pub mod table;
 pub mod template;
 pub mod testcase;
 pub mod title;

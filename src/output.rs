@@ -1,5 +1,7 @@
 //! Writing results: scorecard JSON and CSV, the terminal table, atomic file writes.
 
+pub mod xlsx;
+
 use crate::num::show;
 use crate::result::Assessment;
 use std::io::Write;

@@ -15,9 +15,11 @@
 //! byte-identical whatever the thread count. See `docs/reports.md`.
 
 mod chart;
+mod format;
 mod labels;
 mod view;
 
+pub use format::unit_file_name;
 pub use labels::Lang;
 
 use crate::output::{WriteError, write_atomic};
@@ -189,33 +191,6 @@ pub fn grade_class(grades: &[crate::result::GradeInfo], label: &str) -> &'static
         .get(label)
         .copied()
         .unwrap_or("gX")
-}
-
-/// File name of a unit's report (`units/<name>`): lowercase ASCII letters, digits and `-` are
-/// kept; every other byte (capitals, `_`, `.`, `/`, CJK…) is written `_xx` in hex, so distinct
-/// ids give distinct names even on case-insensitive file systems. Windows device names get a
-/// trailing `_`.
-pub fn unit_file_name(id: &str) -> String {
-    let mut stem = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' {
-            stem.push(char::from(b));
-        } else {
-            stem.push_str(&format!("_{b:02x}"));
-        }
-    }
-    if stem.is_empty() {
-        stem.push('_');
-    }
-    const RESERVED: [&str; 22] = [
-        "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
-        "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
-    ];
-    if RESERVED.contains(&stem.as_str()) {
-        stem.push('_');
-    }
-    stem.push_str(".html");
-    stem
 }
 
 fn index_html(s: &Shared<'_>) -> Result<String, ReportError> {

@@ -16,21 +16,19 @@
 //! how `kaohe template --units evidence.yaml` turns YAML evidence into a workbook, and how the
 //! round-trip tests fill a template.
 
-use crate::evidence::{self, RawCase, RawValue, ReadEvidence, ReadUnit, find_field};
+use crate::bind::find_field;
 use crate::model::{Field, IndicatorSet, Rule};
 use crate::output::WriteError;
 use crate::raw::FieldType;
-use crate::table::column_letters;
+use crate::read::table::column_letters;
+use crate::read::workbook::PERIOD_LABEL;
+use crate::read::{self, RawCase, RawValue, ReadEvidence, ReadUnit};
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationErrorStyle, DataValidationRule, DocProperties,
     ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Note, Workbook, Worksheet,
     XlsxError,
 };
-
-/// The row of the instructions sheet whose second cell is the period label of the evidence
-/// (read back into the scorecard; may be edited).
-pub const PERIOD_LABEL: &str = "考核期";
 
 /// Sheet names.
 pub const INFO_SHEET: &str = "填报说明";
@@ -558,7 +556,7 @@ fn write_data_sheet(
             };
             let ty = kind.fields[fi].ty;
             match raw {
-                evidence::RawValue::Layers(list) => {
+                RawValue::Layers(list) => {
                     for (layer, v) in list {
                         if let Some(c) = column_of(fi, Some(layer)) {
                             write_value(ws, row, c, v, ty, f)?;
@@ -620,7 +618,7 @@ fn write_value(
                 .map_err(xl)?;
         }
         RawValue::Text(t) => {
-            let t = match (ty, crate::evidence::parse_bool(t)) {
+            let t = match (ty, read::parse_bool(t)) {
                 (FieldType::Bool, Some(b)) => if b { "是" } else { "否" }.to_string(),
                 _ => t.clone(),
             };

@@ -13,10 +13,13 @@
 //!     tolerance: 0.005
 //! ```
 
+use crate::bind;
 use crate::diag::{Diagnostics, from_yaml_error};
-use crate::evidence::{self, Origin, RawCase, RawUnit, RawValue, ReadEvidence, ReadUnit};
+use crate::evidence::Origin;
 use crate::load::load_set_file;
 use crate::num::show;
+use crate::read::yaml::RawUnit;
+use crate::read::{RawCase, RawValue, ReadEvidence, ReadUnit};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -165,7 +168,7 @@ fn run_case(set: &crate::model::IndicatorSet, file: &str, case: &TestCase) -> Ve
             meta_origin: BTreeMap::new(),
         });
     }
-    let ev = match evidence::bind(set, read) {
+    let ev = match bind::bind(set, read) {
         Ok(ev) => ev,
         Err(d) => return vec![format!("evidence rejected:\n{d}")],
     };

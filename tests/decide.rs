@@ -554,16 +554,16 @@ fn the_2011_scorecard_is_the_shipped_assessment() {
     let set_text = std::fs::read_to_string(source.join("sz-district-2011.1.yaml")).expect("set");
     let ev_text = std::fs::read_to_string(source.join("evidence-2011.1.yaml")).expect("evidence");
     let set = kaohe::load::load_set_str("sz-district-2011.1.yaml", &set_text).expect("set");
-    let mut evidence = kaohe::evidence::ReadEvidence::default();
+    let mut evidence = kaohe::read::ReadEvidence::default();
     let mut problems = Vec::new();
-    kaohe::evidence::read_yaml(
+    kaohe::read::yaml::read_yaml(
         "evidence-2011.1.yaml",
         &ev_text,
         &mut evidence,
         &mut problems,
     );
     assert!(problems.is_empty());
-    let ev = kaohe::evidence::bind(&set, evidence).expect("bind");
+    let ev = kaohe::bind::bind(&set, evidence).expect("bind");
     let live = Scorecard::from(&kaohe::engine::assess(&set, &ev).expect("assess"));
     let card = &cards()[&2011];
     assert_eq!(card.indicator_set.hash, live.indicator_set.hash);

@@ -1,7 +1,8 @@
 //! Issue 3 behaviours with hand-computed expectations: evidence layers, the case ledger
 //! (R10–R13), statistical windows, history and comparatives, R17, phases, multi-level runs.
 
-use kaohe::evidence::{ReadEvidence, read_yaml};
+use kaohe::read::ReadEvidence;
+use kaohe::read::yaml::read_yaml;
 use kaohe::result::{Assessment, UnitResult};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -113,7 +114,7 @@ fn load() -> (kaohe::model::IndicatorSet, kaohe::evidence::Evidence) {
     let mut diags = Vec::new();
     read_yaml("e.yaml", EVIDENCE, &mut read, &mut diags);
     assert!(diags.is_empty(), "{diags:?}");
-    let ev = kaohe::evidence::bind(&set, read).unwrap_or_else(|e| panic!("{e}"));
+    let ev = kaohe::bind::bind(&set, read).unwrap_or_else(|e| panic!("{e}"));
     (set, ev)
 }
 
@@ -252,7 +253,7 @@ fn last_year_and_three_year_mean_are_read_from_scorecards() {
     let mut read = ReadEvidence::default();
     let mut diags = Vec::new();
     read_yaml("e.yaml", EVIDENCE, &mut read, &mut diags);
-    let ev = kaohe::evidence::bind(&set, read).expect("binds");
+    let ev = kaohe::bind::bind(&set, read).expect("binds");
     let history = vec![
         past("2010-09-30", "95", "80"),
         past("2009-09-30", "94", "70"),
@@ -295,7 +296,7 @@ fn phases_are_scored_by_the_same_rules_and_combined_by_weight() {
     let mut read = ReadEvidence::default();
     let mut diags = Vec::new();
     read_yaml("e.yaml", ev_text, &mut read, &mut diags);
-    let ev = kaohe::evidence::bind(&set, read).unwrap_or_else(|e| panic!("{e}"));
+    let ev = kaohe::bind::bind(&set, read).unwrap_or_else(|e| panic!("{e}"));
     let a = kaohe::engine::assess(&set, &ev).expect("scores");
     let u = &a.units[0];
     // 50 × 40% + 80 × 60% = 20 + 48 = 68 → 合格.
@@ -311,7 +312,7 @@ fn phases_are_scored_by_the_same_rules_and_combined_by_weight() {
         &mut read,
         &mut diags,
     );
-    let err = kaohe::evidence::bind(&set, read).expect_err("missing phase");
+    let err = kaohe::bind::bind(&set, read).expect_err("missing phase");
     assert!(
         err.to_string().contains("none for phase `year_end`"),
         "{err}"
@@ -399,8 +400,8 @@ fn document_references_are_read_from_yaml_and_tables_and_reported() {
     )
     .expect("write");
     let set = kaohe::load::load_set_str("t3.yaml", SET).expect("set");
-    let (read, problems) = kaohe::evidence::read_paths_partial(&[yaml.clone(), csv.clone()]);
-    let err = kaohe::evidence::bind_partial(&set, read, problems).expect_err("unknown unit");
+    let (read, problems) = kaohe::read::files::read_paths_partial(&[yaml.clone(), csv.clone()]);
+    let err = kaohe::bind::bind_partial(&set, read, problems).expect_err("unknown unit");
     assert!(
         err.to_string()
             .contains("document for unknown unit `nowhere`"),
@@ -411,8 +412,8 @@ fn document_references_are_read_from_yaml_and_tables_and_reported() {
         "单位代码,文号,文件名称,日期,备注\nu1,深人口〔2011〕30号,年度考核<自查>报告,2011-10-08,自查自评\n",
     )
     .expect("write");
-    let (read, problems) = kaohe::evidence::read_paths_partial(&[yaml, csv]);
-    let ev = kaohe::evidence::bind_partial(&set, read, problems).unwrap_or_else(|d| panic!("{d}"));
+    let (read, problems) = kaohe::read::files::read_paths_partial(&[yaml, csv]);
+    let ev = kaohe::bind::bind_partial(&set, read, problems).unwrap_or_else(|d| panic!("{d}"));
     let a = kaohe::engine::assess(&set, &ev).expect("scores");
     let docs = &a.units[0].documents;
     assert_eq!(docs.len(), 2);

@@ -3,9 +3,10 @@
 //! Excel scorecard, read back with calamine and opened by LibreOffice.
 
 use calamine::{Data, Reader};
-use kaohe::evidence::{self, Evidence, ReadEvidence};
+use kaohe::evidence::Evidence;
 use kaohe::expr::Val;
 use kaohe::model::IndicatorSet;
+use kaohe::read::{self, ReadEvidence};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Formula, Workbook};
 use std::io::Read;
@@ -27,11 +28,11 @@ fn yaml_read() -> ReadEvidence {
 }
 
 fn read(paths: &[PathBuf]) -> ReadEvidence {
-    evidence::read_paths(paths).unwrap_or_else(|d| panic!("{d}"))
+    read::files::read_paths(paths).unwrap_or_else(|d| panic!("{d}"))
 }
 
 fn bind(set: &IndicatorSet, r: ReadEvidence) -> Evidence {
-    evidence::bind(set, r).unwrap_or_else(|d| panic!("{d}"))
+    kaohe::bind::bind(set, r).unwrap_or_else(|d| panic!("{d}"))
 }
 
 fn dec(s: &str) -> Decimal {
@@ -87,9 +88,9 @@ fn save(wb: &mut Workbook, dir: &Path, name: &str) -> PathBuf {
 }
 
 fn errors_of(set: &IndicatorSet, paths: &[PathBuf]) -> String {
-    let d = match evidence::read_paths(paths) {
+    let d = match read::files::read_paths(paths) {
         Err(d) => d,
-        Ok(r) => match evidence::bind(set, r) {
+        Ok(r) => match kaohe::bind::bind(set, r) {
             Err(d) => d,
             Ok(_) => panic!("expected errors"),
         },
@@ -527,7 +528,7 @@ fn sheets_that_are_not_evidence() {
 
 #[test]
 fn number_formats_and_excel_precision() {
-    use kaohe::excel::{excel_decimal, is_percent_format};
+    use kaohe::read::workbook::{excel_decimal, is_percent_format};
     assert!(is_percent_format("0%"));
     assert!(is_percent_format("0.00%"));
     assert!(is_percent_format("#,##0.0%;[Red]-#,##0.0%"));
@@ -587,10 +588,10 @@ fn csv_encodings_are_detected() {
         "the fixture really is GB18030"
     );
     assert!(!gb.starts_with(b"\xEF\xBB\xBF"));
-    assert_eq!(evidence::decode_text(&gb).1, "GB18030");
-    assert_eq!(evidence::decode_text(&bytes("bom.csv")).1, "UTF-8");
-    assert_eq!(evidence::decode_text(&bytes("unicode.txt")).1, "UTF-16LE");
-    let (text, _) = evidence::decode_text(&gb);
+    assert_eq!(read::csv::decode_text(&gb).1, "GB18030");
+    assert_eq!(read::csv::decode_text(&bytes("bom.csv")).1, "UTF-8");
+    assert_eq!(read::csv::decode_text(&bytes("unicode.txt")).1, "UTF-16LE");
+    let (text, _) = read::csv::decode_text(&gb);
     assert!(text.starts_with("深圳市各区2011统计年度示范区考核佐证数据"));
 }
 
@@ -758,7 +759,7 @@ fn the_template_has_instructions_units_notes_validation_and_a_ledger() {
     assert!(r.units.iter().all(|u| {
         u.values
             .iter()
-            .all(|(_, v, _)| *v == evidence::RawValue::Missing)
+            .all(|(_, v, _)| *v == read::RawValue::Missing)
     }));
     let ev = bind(&set, r);
     assert_eq!(ev.scored.len(), 8);
@@ -838,10 +839,10 @@ fn default_assessment() -> kaohe::result::Assessment {
 #[test]
 fn the_excel_scorecard_reads_back() {
     let a = default_assessment();
-    let bytes = kaohe::excel::scorecard_xlsx(&a).expect("xlsx");
+    let bytes = kaohe::output::xlsx::scorecard_xlsx(&a).expect("xlsx");
     assert_eq!(
         bytes,
-        kaohe::excel::scorecard_xlsx(&a).expect("again"),
+        kaohe::output::xlsx::scorecard_xlsx(&a).expect("again"),
         "deterministic"
     );
     let dir = tempfile::tempdir().expect("tmp");
@@ -1092,7 +1093,11 @@ fn libreoffice_opens_the_scorecard_and_the_template() {
     let dir = tempfile::tempdir().expect("tmp");
     let a = default_assessment();
     let path = dir.path().join("scorecard.xlsx");
-    std::fs::write(&path, kaohe::excel::scorecard_xlsx(&a).expect("xlsx")).expect("write");
+    std::fs::write(
+        &path,
+        kaohe::output::xlsx::scorecard_xlsx(&a).expect("xlsx"),
+    )
+    .expect("write");
     // The first sheet as UTF-8 CSV: the ranked table as written.
     let csv = convert(
         office,

@@ -590,11 +590,11 @@ units:
 
 fn na_inputs() -> (IndicatorSet, Evidence, Assessment) {
     let set = kaohe::load::load_set_str("na.yaml", NA_SET).expect("set");
-    let mut read = kaohe::evidence::ReadEvidence::default();
+    let mut read = kaohe::read::ReadEvidence::default();
     let mut diags = Vec::new();
-    kaohe::evidence::read_yaml("ev.yaml", NA_EVIDENCE, &mut read, &mut diags);
+    kaohe::read::yaml::read_yaml("ev.yaml", NA_EVIDENCE, &mut read, &mut diags);
     assert!(diags.is_empty(), "{diags:?}");
-    let ev = kaohe::evidence::bind(&set, read).expect("bind");
+    let ev = kaohe::bind::bind(&set, read).expect("bind");
     let a = kaohe::engine::assess(&set, &ev).expect("assess");
     (set, ev, a)
 }
@@ -739,11 +739,11 @@ grades:
 fn layered(year: &str, evidence: &str) -> (IndicatorSet, Evidence, Assessment) {
     let text = LAYERED.replace("2011", year);
     let set = kaohe::load::load_set_str("layered.yaml", &text).expect("set");
-    let mut read = kaohe::evidence::ReadEvidence::default();
+    let mut read = kaohe::read::ReadEvidence::default();
     let mut diags = Vec::new();
-    kaohe::evidence::read_yaml("ev.yaml", evidence, &mut read, &mut diags);
+    kaohe::read::yaml::read_yaml("ev.yaml", evidence, &mut read, &mut diags);
     assert!(diags.is_empty(), "{diags:?}");
-    let ev = kaohe::evidence::bind(&set, read).expect("bind");
+    let ev = kaohe::bind::bind(&set, read).expect("bind");
     let a = kaohe::engine::assess(&set, &ev).expect("assess");
     (set, ev, a)
 }

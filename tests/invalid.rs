@@ -31,8 +31,8 @@ fn every_invalid_fixture_is_pinned_to_its_errors() {
                 Err(d) => d,
             }
         } else {
-            let (read, problems) = kaohe::evidence::read_paths_partial(std::slice::from_ref(&f));
-            match kaohe::evidence::bind_partial(&base, read, problems) {
+            let (read, problems) = kaohe::read::files::read_paths_partial(std::slice::from_ref(&f));
+            match kaohe::bind::bind_partial(&base, read, problems) {
                 Ok(_) => panic!("{name} should be rejected"),
                 Err(d) => d,
             }

@@ -33,8 +33,9 @@ fn unit_with(
     nums: &[Decimal],
     bools: &[bool],
 ) -> kaohe::evidence::Evidence {
-    use kaohe::evidence::{Origin, RawValue, ReadEvidence, ReadUnit};
+    use kaohe::evidence::Origin;
     use kaohe::raw::FieldType;
+    use kaohe::read::{RawValue, ReadEvidence, ReadUnit};
     let origin = Origin {
         file: "prop".into(),
         place: kaohe::diag::Place::File,
@@ -65,7 +66,7 @@ fn unit_with(
         origin,
         meta_origin: Default::default(),
     });
-    kaohe::evidence::bind(set, read).expect("generated evidence binds")
+    kaohe::bind::bind(set, read).expect("generated evidence binds")
 }
 
 proptest! {

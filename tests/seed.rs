@@ -23,8 +23,8 @@ fn huizhou_reproduces_the_seed_figures() {
         dir.join("townships.csv"),
         dir.join("villages.csv"),
     ];
-    let read = kaohe::evidence::read_paths(&files).expect("read");
-    let ev = kaohe::evidence::bind(&set, read).expect("bind");
+    let read = kaohe::read::files::read_paths(&files).expect("read");
+    let ev = kaohe::bind::bind(&set, read).expect("bind");
     assert_eq!(ev.scored.len(), 1, "one city");
     let values = kaohe::engine::unit_values(&set, &ev, ev.scored[0]);
     let d = |s: &str| Decimal::from_str(s).expect("decimal");

@@ -4,8 +4,8 @@
 //! numbers, and every label is a string that tera escapes on output. Labels carry the numbers
 //! themselves, so a chart reads the same printed in greyscale.
 
+use super::format::{percent, show_pct};
 use super::labels::Labels;
-use super::view::{percent, show_pct};
 use crate::num::show;
 use crate::result::{Assessment, UnitResult};
 use rust_decimal::Decimal;

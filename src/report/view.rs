@@ -6,6 +6,7 @@
 //! including text inside the inline SVG.
 
 use super::chart::{self, BarChart, Histogram, SectionChart};
+use super::format::{percent, show_pct, unit_file_name};
 use super::labels::{Labels, Lang};
 use crate::num::show;
 use crate::raw::VetoMode;
@@ -105,20 +106,6 @@ pub(crate) fn median(mut v: Vec<Decimal>) -> Option<Decimal> {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / Decimal::TWO
     })
-}
-
-/// `part / whole` as a percentage, or `None` when `whole` is zero.
-pub(crate) fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
-    if whole.is_zero() {
-        None
-    } else {
-        part.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(whole)
-    }
-}
-
-/// A percentage with one decimal, e.g. `94.5%`.
-pub(crate) fn show_pct(p: Decimal) -> String {
-    format!("{}%", crate::num::show_dp(p, 1))
 }
 
 /// A signed change, e.g. `+12.5`, `-3`, `±0`.
@@ -414,7 +401,7 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
             rank: u.rank,
             id: u.id.clone(),
             name: u.name.clone(),
-            href: format!("units/{}", super::unit_file_name(&u.id)),
+            href: format!("units/{}", unit_file_name(&u.id)),
             peer: s.peer_name(u),
             peer_rank: match (u.peer_rank, u.peer_size) {
                 (Some(r), Some(n)) => format!("{r}/{n}"),
@@ -474,7 +461,7 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
                     peer_rank: u.peer_rank.map(|r| r.to_string()).unwrap_or_default(),
                     rank: u.rank,
                     name: u.name.clone(),
-                    href: format!("units/{}", super::unit_file_name(&u.id)),
+                    href: format!("units/{}", unit_file_name(&u.id)),
                     total: show(u.total),
                     grade: u.grade.clone(),
                     grade_class: s.class_of(&u.grade),
@@ -719,8 +706,8 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) ->
             match info.and_then(|x| x.window.as_deref()) {
                 Some(w) => {
                     let label = match s.lang {
-                        crate::report::Lang::Zh => "统计期",
-                        crate::report::Lang::En => "Window",
+                        Lang::Zh => "统计期",
+                        Lang::En => "Window",
                     };
                     format!("{text} [{label}: {w}]").into()
                 }

@@ -7,15 +7,14 @@
 //! rows (注:…, 填报人:…), and names the cell of every problem: `Sheet1!D17` in a workbook,
 //! row and column header in a CSV file.
 //!
-//! Cells are passed through as text, numbers and yes/no; [`crate::evidence::bind`] checks them
+//! Cells are passed through as text, numbers and yes/no; [`crate::bind`] checks them
 //! against the field types. Two spreadsheet conversions happen here because only the reader
 //! sees them: a number shown as a percentage becomes the text `96.98%` (so a percent field
 //! reads 96.98 and a plain number field reads 0.9698), and a date cell becomes `2011-05-03`.
 
+use super::{RawCase, RawValue, ReadEvidence, ReadUnit, parse_bool, parse_date, parse_number};
 use crate::diag::{Diagnostic, Place};
-use crate::evidence::{
-    Origin, RawCase, RawValue, ReadEvidence, ReadUnit, parse_bool, parse_date, parse_number,
-};
+use crate::evidence::Origin;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;

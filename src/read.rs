@@ -1,0 +1,211 @@
+//! Readers: evidence files (YAML, CSV, workbooks) into [`ReadEvidence`], units and ledger rows
+//! with their values as written and where each was read. Nothing here knows an indicator set;
+//! [`crate::bind`] checks what was read against one.
+//!
+//! - [`files`]: files and folders, by extension;
+//! - [`yaml`]: YAML evidence;
+//! - [`csv`]: CSV/TSV text in UTF-8, GB18030 or UTF-16;
+//! - [`workbook`]: `.xlsx`/`.xls`/`.ods` sheets;
+//! - [`table`]: a sheet or a CSV file as a table of units or a case ledger.
+
+pub mod csv;
+pub mod files;
+pub mod table;
+pub mod workbook;
+pub mod yaml;
+
+use crate::evidence::{Document, Origin};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// A value as written, before it is checked against its field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    Missing,
+    Bool(bool),
+    Num(Decimal),
+    Text(String),
+    /// A number that is not a number (NaN, infinity).
+    NotFinite,
+    /// One value per evidence layer: `{ self_report: 12000, survey: 12400 }`.
+    Layers(Vec<(String, RawValue)>),
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, yes/no or text")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
+                Ok(RawValue::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
+                Ok(RawValue::Num(Decimal::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
+                Ok(RawValue::Num(Decimal::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
+                if !v.is_finite() {
+                    return Ok(RawValue::NotFinite);
+                }
+                // Shortest round-trip text of the float is the decimal the author wrote.
+                Ok(Decimal::from_str(&v.to_string())
+                    .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
+                    .map_or(RawValue::NotFinite, RawValue::Num))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
+                Ok(RawValue::Text(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Missing)
+            }
+            fn visit_none<E>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Missing)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawValue, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, RawValue>()? {
+                    if matches!(v, RawValue::Layers(_)) {
+                        return Err(serde::de::Error::custom("layers cannot be nested"));
+                    }
+                    out.push((k, v));
+                }
+                Ok(RawValue::Layers(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One case of the ledger as written.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawCase {
+    #[serde(rename = "type")]
+    pub case_type: Spanned<String>,
+    #[serde(default)]
+    pub severity: Option<u32>,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub found_by: Option<String>,
+    #[serde(default)]
+    pub self_reported: bool,
+    #[serde(default, rename = "ref")]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// When the case was reported (for late-report deductions, R11).
+    #[serde(default)]
+    pub reported: Option<NaiveDate>,
+    /// Whether the case was verified (查实); unverified cases are listed but never counted.
+    #[serde(default)]
+    pub verified: Option<bool>,
+    /// An amount attached to the entry (e.g. funds), summed as `amount.TYPE`.
+    #[serde(default)]
+    pub amount: Option<Decimal>,
+}
+
+/// A unit as read from any format, before binding.
+#[derive(Debug, Clone)]
+pub struct ReadUnit {
+    pub id: String,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub class: Option<String>,
+    pub peer_group: Option<String>,
+    pub parent: Option<String>,
+    pub values: Vec<(String, RawValue, Origin)>,
+    pub cases: Vec<(RawCase, Origin)>,
+    pub origin: Origin,
+    /// Where each metadata item was written.
+    pub meta_origin: BTreeMap<&'static str, Origin>,
+}
+
+/// What the readers produce: units and ledger rows that name their unit.
+#[derive(Debug, Default, Clone)]
+pub struct ReadEvidence {
+    pub units: Vec<ReadUnit>,
+    pub ledger: Vec<(String, RawCase, Origin)>,
+    pub period: Option<String>,
+    /// The phase (time-weighted assessment) each unit entry belongs to, by index into `units`.
+    pub unit_phase: BTreeMap<usize, String>,
+    /// The phase of ledger rows, by index into `ledger`.
+    pub ledger_phase: BTreeMap<usize, String>,
+    /// Document references that name their unit (from a list of documents).
+    pub documents: Vec<(String, Document, Origin)>,
+}
+
+/// Parse 是/否, yes/no, true/false, 1/0, √/×.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "是" | "有" | "yes" | "y" | "true" | "1" | "√" | "✓" | "达标" => Some(true),
+        "否" | "无" | "no" | "n" | "false" | "0" | "×" | "✗" | "未达标" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parse a date written as 2011-05-03, 2011/5/3 or 2011年5月3日.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    // A date-time written as text (`2011-05-03 00:00:00`) counts by its date.
+    let s = s.trim().split([' ', 'T']).next().unwrap_or("");
+    for fmt in [
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+        "%Y.%m.%d",
+        "%Y年%m月%d日",
+        "%Y年%m月%d号",
+        "%Y%m%d",
+    ] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// Parse a number as people write it: `1,234`, `96.98%`, ` 12 `.
+pub fn parse_number(s: &str) -> Option<(Decimal, bool)> {
+    let t = s.trim().replace([',', '，'], "");
+    let (t, percent) = match t.strip_suffix('%').or_else(|| t.strip_suffix('％')) {
+        Some(rest) => (rest.trim().to_string(), true),
+        None => (t, false),
+    };
+    let d = Decimal::from_str(&t)
+        .or_else(|_| Decimal::from_scientific(&t))
+        .ok()?;
+    Some((d, percent))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_people_write_them() {
+        assert_eq!(parse_number("1,234"), Some((Decimal::from(1234), false)));
+        assert_eq!(
+            parse_number("96.98%"),
+            Some((Decimal::from_str("96.98").unwrap_or_default(), true))
+        );
+        assert_eq!(parse_number("abc"), None);
+    }
+
+    #[test]
+    fn bools_in_chinese() {
+        assert_eq!(parse_bool("是"), Some(true));
+        assert_eq!(parse_bool("否"), Some(false));
+        assert_eq!(parse_bool("maybe"), None);
+    }
+}

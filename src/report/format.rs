@@ -1,0 +1,45 @@
+//! Numbers and file names as the reports write them, shared by the writer, the view models
+//! and the charts.
+
+use rust_decimal::Decimal;
+
+/// `part / whole` as a percentage, or `None` when `whole` is zero.
+pub(crate) fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
+    if whole.is_zero() {
+        None
+    } else {
+        part.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(whole)
+    }
+}
+
+/// A percentage with one decimal, e.g. `94.5%`.
+pub(crate) fn show_pct(p: Decimal) -> String {
+    format!("{}%", crate::num::show_dp(p, 1))
+}
+
+/// File name of a unit's report (`units/<name>`): lowercase ASCII letters, digits and `-` are
+/// kept; every other byte (capitals, `_`, `.`, `/`, CJK…) is written `_xx` in hex, so distinct
+/// ids give distinct names even on case-insensitive file systems. Windows device names get a
+/// trailing `_`.
+pub fn unit_file_name(id: &str) -> String {
+    let mut stem = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' {
+            stem.push(char::from(b));
+        } else {
+            stem.push_str(&format!("_{b:02x}"));
+        }
+    }
+    if stem.is_empty() {
+        stem.push('_');
+    }
+    const RESERVED: [&str; 22] = [
+        "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+        "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    ];
+    if RESERVED.contains(&stem.as_str()) {
+        stem.push('_');
+    }
+    stem.push_str(".html");
+    stem
+}

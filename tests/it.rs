@@ -12,3 +12,4 @@ mod invalid;
 mod properties;
 mod seed;
 mod support;
+mod tidy;

@@ -2,8 +2,7 @@
 
 use crate::evidence::{Evidence, Unit};
 use crate::expr::Val;
-use crate::model::IndicatorSet;
-use crate::raw::FieldType;
+use crate::model::{FieldType, IndicatorSet};
 use rust_decimal::Decimal;
 
 /// `n` synthetic units of the scored kind, made from the given evidence's scored units:

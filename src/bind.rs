@@ -9,8 +9,7 @@
 use crate::diag::{Diagnostic, Diagnostics, Place};
 use crate::evidence::{Case, Evidence, Origin, Unit};
 use crate::expr::Val;
-use crate::model::IndicatorSet;
-use crate::raw::FieldType;
+use crate::model::{FieldType, IndicatorSet};
 use crate::read::table::{squeeze, strip_bracket};
 use crate::read::{RawCase, RawValue, ReadEvidence, ReadUnit, parse_bool, parse_number};
 use rust_decimal::Decimal;

@@ -7,8 +7,11 @@
 //! `[fields][case counts][derived][indicator points][bonus item points][line points][bonus][total]`.
 //! Expressions in derived values and indicators see the first three parts; veto triggers see all.
 
+pub mod choice;
+
+pub use choice::{FieldType, NaPolicy, OnMissing, StepCount, VetoMode};
+
 use crate::expr::Compiled;
-use crate::raw::{FieldType, NaPolicy, OnMissing, VetoMode};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;

@@ -6,6 +6,7 @@
 //! decimals, once per indicator** by [`round_points`]; lines and totals are exact sums of
 //! rounded points, and the weighted combination is rounded once more with the same rule.
 
+use crate::model::choice::StepCount;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 pub use rust_decimal::Decimal as Dec;
@@ -34,8 +35,7 @@ pub fn show(value: Decimal) -> String {
 }
 
 /// Number of steps of size `per` in `amount` (amount ≥ 0, per > 0), counted as the rule says.
-pub fn steps(amount: Decimal, per: Decimal, count: crate::raw::StepCount) -> Option<Decimal> {
-    use crate::raw::StepCount;
+pub fn steps(amount: Decimal, per: Decimal, count: StepCount) -> Option<Decimal> {
     if amount <= Decimal::ZERO {
         return Some(Decimal::ZERO);
     }
@@ -50,7 +50,6 @@ pub fn steps(amount: Decimal, per: Decimal, count: crate::raw::StepCount) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::raw::StepCount;
     use rust_decimal::dec;
 
     #[test]

@@ -11,6 +11,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
+// The set's choices are model types ([`crate::model::choice`]); the file reads them as they are.
+pub use crate::model::choice::{FieldType, NaPolicy, OnMissing, StepCount, VetoMode};
+
 /// A string that remembers where it was written.
 pub type S = Spanned<String>;
 
@@ -104,20 +107,6 @@ pub struct RawPhase {
     pub weight: Spanned<Decimal>,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OnMissing {
-    Zero,
-    Error,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NaPolicy {
-    Drop,
-    Respread,
-}
-
 /// Anything with an id and a display name.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,23 +161,6 @@ pub struct RawSection {
     /// Responsible office (负责).
     #[serde(default)]
     pub office: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldType {
-    /// A non-negative whole number (people, cases, documents).
-    Count,
-    /// Any decimal number.
-    Number,
-    /// A percentage 0–100.
-    Percent,
-    /// A rate per mille 0–1000 (‰).
-    PerMille,
-    /// Yes/no; `是`/`否` accepted.
-    Bool,
-    /// Free text (shown in reports, never scored).
-    Text,
 }
 
 #[derive(Debug, Deserialize)]
@@ -296,19 +268,6 @@ pub struct RawIndicator {
     /// Where the rule comes from (e.g. `S3`), shown in the handbook.
     #[serde(default)]
     pub source: Option<String>,
-}
-
-/// How deductions count partial steps ("每低0.1个百分点扣0.3分").
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepCount {
-    /// Only whole steps count (0.05 below a 0.1 step costs nothing). Default.
-    #[default]
-    Whole,
-    /// Every started step counts (0.05 below a 0.1 step costs one step).
-    Started,
-    /// Proportional: 0.05 below a 0.1 step costs half a step.
-    Partial,
 }
 
 /// The rule shapes. Each maps a value (and the case ledger) to points.
@@ -549,14 +508,6 @@ pub enum RawEffect {
     Cap(S),
     /// The line scores zero (line scope only).
     Zero,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VetoMode {
-    #[default]
-    Enforced,
-    Advisory,
 }
 
 #[derive(Debug, Deserialize)]

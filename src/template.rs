@@ -17,9 +17,8 @@
 //! round-trip tests fill a template.
 
 use crate::bind::find_field;
-use crate::model::{Field, IndicatorSet, Rule};
+use crate::model::{Field, FieldType, IndicatorSet, Rule};
 use crate::output::WriteError;
-use crate::raw::FieldType;
 use crate::read::table::column_letters;
 use crate::read::workbook::PERIOD_LABEL;
 use crate::read::{self, RawCase, RawValue, ReadEvidence, ReadUnit};

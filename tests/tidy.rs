@@ -23,6 +23,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/expr/",
             "src/raw.rs",
             "src/model.rs",
+            "src/model/",
         ],
     ),
     (1, "evidence", &["src/evidence.rs"]),

@@ -170,8 +170,8 @@ impl From<&Assessment> for Scorecard {
                             name: v.name.clone(),
                             mode: Some(
                                 match v.mode {
-                                    crate::raw::VetoMode::Enforced => "enforced",
-                                    crate::raw::VetoMode::Advisory => "advisory",
+                                    crate::model::VetoMode::Enforced => "enforced",
+                                    crate::model::VetoMode::Advisory => "advisory",
                                 }
                                 .to_string(),
                             ),

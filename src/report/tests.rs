@@ -348,7 +348,7 @@ fn hostile() -> Assessment {
     v.evidence.shown_mut()[0].value = Shown::Text(format!("Z {both}"));
     a.units[0].vetoes.push(v.clone());
     v.applied = false;
-    v.mode = crate::raw::VetoMode::Advisory;
+    v.mode = crate::model::VetoMode::Advisory;
     a.units[0].vetoes.push(v);
     a
 }

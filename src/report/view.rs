@@ -8,8 +8,8 @@
 use super::chart::{self, BarChart, Histogram, SectionChart};
 use super::format::{percent, show_pct, unit_file_name};
 use super::labels::{Labels, Lang};
+use crate::model::VetoMode;
 use crate::num::show;
-use crate::raw::VetoMode;
 use crate::result::{
     Assessment, GradeInfo, IndicatorInfo, IndicatorResult, Status, Text, UnitResult, VetoResult,
 };

@@ -197,33 +197,6 @@ pub use crate::rules::level_progress::LevelProgress;
 pub use crate::rules::per_case::PerCase;
 pub use crate::rules::steps::StepRow;
 
-/// R5: whether `v` lies inside the band, each end inclusive or not.
-pub fn band_contains(
-    low: Decimal,
-    high: Decimal,
-    low_inclusive: bool,
-    high_inclusive: bool,
-    v: Decimal,
-) -> bool {
-    let lo_ok = if low_inclusive { v >= low } else { v > low };
-    let hi_ok = if high_inclusive { v <= high } else { v < high };
-    lo_ok && hi_ok
-}
-
-/// R4: whether `v` is beyond a threshold's zero-out limit (the limit itself only if inclusive).
-pub fn threshold_beyond(
-    zero_above: Option<Decimal>,
-    zero_below: Option<Decimal>,
-    inclusive: bool,
-    v: Decimal,
-) -> bool {
-    match (zero_above, zero_below) {
-        (Some(a), _) => v > a || (inclusive && v == a),
-        (None, Some(b)) => v < b || (inclusive && v == b),
-        _ => false,
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Indicator {
     pub id: String,

@@ -6,6 +6,9 @@
 //! engine do not see each other), fails with the file, the line and both layers. Uses are
 //! found in the text: `crate::…`, `super::…` and `self::…` paths, `use` trees, and paths
 //! through a file's own child modules. Comments, strings and `#[cfg(test)]` code are left out.
+//! In the circle test, a module's root file using its own submodules does not count (they are
+//! one module: `rules/mod.rs` lists the shapes, each shape uses its shared steps); a submodule
+//! using its parent, and siblings using each other, do.
 //! The crate root (`src/lib.rs`: the module list and `#[macro_export]` macros) is no layer.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,6 +27,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/raw.rs",
             "src/model.rs",
             "src/model/",
+            "src/rules/",
         ],
     ),
     (1, "evidence", &["src/evidence.rs"]),
@@ -74,10 +78,10 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
 /// Uses of a higher layer that are known and being removed: (from, to, why). They are left
 /// out of the circle test too.
 const ALLOWED: &[(&str, &str, &str)] = &[
-    // lead removes (rules redesign)
+    // lead removes (rules redesign): `per_case::case_deduction` takes a bound `evidence::Case`.
     (
-        "src/result.rs",
-        "src/engine.rs",
+        "src/rules/per_case.rs",
+        "src/evidence.rs",
         "lead removes (rules redesign)",
     ),
 ];
@@ -641,8 +645,19 @@ fn layers_only_point_down() {
 fn no_circle_of_files() {
     let c = read_crate();
     let mut next: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let module_by_file: BTreeMap<&str, &Vec<String>> =
+        c.modules.iter().map(|(m, f)| (f.as_str(), m)).collect();
     for (from, to) in c.edges.keys() {
         if ALLOWED.iter().any(|(a, b, _)| a == from && b == to) {
+            continue;
+        }
+        // A module's root file using its own submodules (declaring, listing, re-exporting
+        // them) while they use its shared items is one module, not a circle.
+        if let (Some(mf), Some(mt)) = (
+            module_by_file.get(from.as_str()),
+            module_by_file.get(to.as_str()),
+        ) && mt.starts_with(mf)
+        {
             continue;
         }
         next.entry(from.as_str()).or_default().push(to.as_str());

@@ -20,14 +20,19 @@ pub struct Trace<'r> {
 }
 
 impl Band {
+    /// Whether `v` lies inside the band, each end inclusive or not.
     pub fn contains(&self, v: Decimal) -> bool {
-        crate::model::band_contains(
-            self.low,
-            self.high,
-            self.low_inclusive,
-            self.high_inclusive,
-            v,
-        )
+        let lo_ok = if self.low_inclusive {
+            v >= self.low
+        } else {
+            v > self.low
+        };
+        let hi_ok = if self.high_inclusive {
+            v <= self.high
+        } else {
+            v < self.high
+        };
+        lo_ok && hi_ok
     }
 
     pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {

@@ -26,7 +26,11 @@ pub struct Trace<'r> {
 impl Threshold {
     /// Whether `v` is beyond the zero-out limit (the limit itself only if inclusive).
     pub fn beyond(&self, v: Decimal) -> bool {
-        crate::model::threshold_beyond(self.zero_above, self.zero_below, self.inclusive, v)
+        match (self.zero_above, self.zero_below) {
+            (Some(a), _) => v > a || (self.inclusive && v == a),
+            (None, Some(b)) => v < b || (self.inclusive && v == b),
+            _ => false,
+        }
     }
 
     pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {

@@ -9,11 +9,11 @@
 use crate::diag::{Diagnostic, Diagnostics, Place};
 use crate::evidence::{Case, Evidence, Origin, Unit};
 use crate::expr::Val;
-use crate::model::{FieldType, IndicatorSet};
+use crate::model::{Field, FieldType, IndicatorSet};
 use crate::read::table::{squeeze, strip_bracket};
 use crate::read::{RawCase, RawValue, ReadEvidence, ReadUnit, parse_bool, parse_number};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Bind what was read, adding the reading problems to the binding problems.
 pub fn bind_partial(
@@ -183,11 +183,91 @@ fn bind_one(
     read: ReadEvidence,
     run: Option<&RunKinds>,
 ) -> Result<Evidence, Diagnostics> {
+    let ReadEvidence {
+        units: read_units,
+        ledger,
+        period,
+        documents,
+        ..
+    } = read;
+    let mut b = Binder {
+        set,
+        run,
+        index: unit_index(&read_units),
+        field_cache: HashMap::new(),
+        diags: duplicate_units(&read_units),
+    };
+    let mut units: Vec<Unit> = Vec::with_capacity(read_units.len());
+    for u in &read_units {
+        units.push(b.unit(u));
+    }
+    b.cases(&read_units, ledger, &mut units);
+    for (unit, d, o) in documents {
+        match b.index.get(&unit) {
+            Some(i) => units[*i].documents.push(d),
+            None => b
+                .diags
+                .push(o.diag(format!("document for unknown unit `{unit}`"))),
+        }
+    }
+    zero_case_counts(set, &mut units);
+    b.check_tree(&units);
+    let scored: Vec<usize> = units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.kind == Some(0))
+        .map(|(i, _)| i)
+        .collect();
+    if scored.is_empty() && b.diags.is_empty() {
+        b.diags.push(Diagnostic::file(
+            "evidence",
+            format!(
+                "no unit of kind `{}` (the kind this set scores) in the evidence",
+                set.unit_kind().id
+            ),
+        ));
+    }
+    if !b.diags.is_empty() {
+        return Err(Diagnostics::new(b.diags));
+    }
+    let descendants = descendants(set, &units);
+    Ok(Evidence {
+        units,
+        scored,
+        descendants,
+        period,
+        phases: Vec::new(),
+    })
+}
+
+/// Binding one set's evidence: what every step needs, and every problem found so far.
+struct Binder<'a, 'r> {
+    set: &'a IndicatorSet,
+    run: Option<&'a RunKinds>,
+    /// Unit ids → their index (the last one of a duplicated id).
+    index: BTreeMap<String, usize>,
+    /// (kind, name as written) → the field it names: the same headers repeat on every row, so
+    /// each is looked up once.
+    field_cache: HashMap<(usize, &'r str), Option<usize>>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Unit ids → their index in `units`.
+fn unit_index(units: &[ReadUnit]) -> BTreeMap<String, usize> {
+    let mut index = BTreeMap::new();
+    for (i, u) in units.iter().enumerate() {
+        index.insert(u.id.clone(), i);
+    }
+    index
+}
+
+/// An error for every unit id given twice.
+fn duplicate_units(units: &[ReadUnit]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, u) in read.units.iter().enumerate() {
-        if let Some(prev) = index.insert(u.id.clone(), i) {
-            let p = &read.units[prev].origin;
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, u) in units.iter().enumerate() {
+        if let Some(prev) = seen.insert(&u.id, i) {
+            let p = &units[prev].origin;
             diags.push(u.origin.diag(format!(
                 "duplicate unit id `{}` (also at {})",
                 u.id,
@@ -195,201 +275,38 @@ fn bind_one(
             )));
         }
     }
-    let mut units: Vec<Unit> = Vec::with_capacity(read.units.len());
-    let mut field_cache: std::collections::HashMap<(usize, &str), Option<usize>> =
-        std::collections::HashMap::new();
-    let n_cases = set.case_types.len();
-    for u in &read.units {
+    diags
+}
+
+impl<'a, 'r> Binder<'a, 'r> {
+    /// Whether another set of this run declares the kind (and the field).
+    fn run_declares(&self, kind: &str, field: Option<&str>) -> bool {
+        self.run.is_some_and(|r| r.declares(kind, field))
+    }
+
+    /// One unit: its kind, class, peer group and parent resolved, its values checked.
+    fn unit(&mut self, u: &'r ReadUnit) -> Unit {
+        let set = self.set;
         let kind_id = u.kind.clone().unwrap_or_else(|| set.unit_kind().id.clone());
         let kind = set.kinds.iter().position(|k| k.id == kind_id);
-        let meta = |key: &str| u.meta_origin.get(key).unwrap_or(&u.origin);
         // Classes and peer groups belong to the set that scores the unit's kind.
         let class = match &u.class {
-            _ if kind.is_none() => None,
-            None => None,
-            Some(c) => match set.classes.iter().position(|x| &x.id == c || &x.name == c) {
-                Some(i) => Some(i),
-                None => {
-                    diags.push(meta("class").diag(format!(
-                        "unknown class `{c}`; the set declares {}",
-                        list_ids(set.classes.iter().map(|x| &x.id))
-                    )));
-                    None
-                }
-            },
+            Some(c) if kind.is_some() => self.class(u, c),
+            _ => None,
         };
         let peer_group = match &u.peer_group {
-            _ if kind.is_none() => None,
-            None => None,
-            Some(c) => match set
-                .peer_groups
-                .iter()
-                .position(|x| &x.id == c || &x.name == c)
-            {
-                Some(i) => Some(i),
-                None => {
-                    diags.push(meta("peer_group").diag(format!(
-                        "unknown peer group `{c}`; the set declares {}",
-                        list_ids(set.peer_groups.iter().map(|x| &x.id))
-                    )));
-                    None
-                }
-            },
+            Some(g) if kind.is_some() => self.peer_group(u, g),
+            _ => None,
         };
-        let parent = match &u.parent {
-            None => None,
-            Some(p) => match index.get(p) {
-                Some(i) => Some(*i),
-                None => {
-                    diags.push(meta("parent").diag(format!(
-                        "unknown parent unit `{p}`: every parent must be listed as a unit"
-                    )));
-                    None
-                }
-            },
-        };
-        let mut values = Vec::new();
-        let mut texts = Vec::new();
-        match kind {
-            Some(k) => {
-                let kd = &set.kinds[k];
-                values = vec![None; kd.layout.derived as usize];
-                for (full_name, raw, origin) in &u.values {
-                    // `births@survey` (CSV headers) names one layer of a field.
-                    let (name, layer_suffix) = match full_name.rsplit_once('@') {
-                        Some((n, l)) => (n.trim(), Some(l.trim().to_string())),
-                        None => (full_name.as_str(), None),
-                    };
-                    // The same headers repeat on every row: look each one up once.
-                    let found = *field_cache
-                        .entry((k, name))
-                        .or_insert_with(|| find_field(&kd.fields, name));
-                    let name = &name.to_string();
-                    let Some(fi) = found else {
-                        if run.is_some_and(|r| r.declares(&kd.id, Some(name))) {
-                            continue; // another set of this run reads it
-                        }
-                        let hint =
-                            crate::load::edit_distance_hint(name, kd.fields.iter().map(|f| &f.id));
-                        diags.push(origin.diag(format!(
-                            "unknown field `{name}` for a unit of kind `{}`{hint}",
-                            kd.id
-                        )));
-                        continue;
-                    };
-                    let f = &kd.fields[fi];
-                    let layered: Vec<(String, RawValue)> = match (raw, &layer_suffix) {
-                        (RawValue::Layers(list), None) => list.clone(),
-                        (RawValue::Layers(_), Some(_)) => {
-                            diags.push(
-                                origin
-                                    .diag(format!("field `{}`: a layer cannot hold layers", f.id)),
-                            );
-                            continue;
-                        }
-                        (v, Some(l)) => vec![(l.clone(), v.clone())],
-                        (_, None) => Vec::new(),
-                    };
-                    if !layered.is_empty() || (!f.layers.is_empty() && layer_suffix.is_none()) {
-                        // A plain value of a layered field belongs to its lowest-priority layer.
-                        let implicit = layered.is_empty();
-                        let layered = if layered.is_empty() {
-                            match f.layers.last().and_then(|l| set.layers.get(*l)) {
-                                Some(l) => vec![(l.id.clone(), raw.clone())],
-                                None => Vec::new(),
-                            }
-                        } else {
-                            layered
-                        };
-                        if f.layers.is_empty() {
-                            diags.push(origin.diag(format!(
-                                "field `{}` ({}) has no evidence layers, but layered values were given",
-                                f.id, f.name
-                            )));
-                            continue;
-                        }
-                        for (lname, lraw) in layered {
-                            let pos = f.layers.iter().position(|l| {
-                                set.layers
-                                    .get(*l)
-                                    .is_some_and(|x| x.id == lname || x.name == lname)
-                            });
-                            let Some(pos) = pos else {
-                                let allowed: Vec<String> = f
-                                    .layers
-                                    .iter()
-                                    .filter_map(|l| {
-                                        set.layers.get(*l).map(|x| format!("`{}`", x.id))
-                                    })
-                                    .collect();
-                                diags.push(origin.diag(format!(
-                                    "field `{}` ({}): unknown layer `{lname}`; it takes {}",
-                                    f.id,
-                                    f.name,
-                                    allowed.join(", ")
-                                )));
-                                continue;
-                            };
-                            match convert(&lraw, f.ty) {
-                                Ok(Conv::Val(v)) => {
-                                    values[(f.layer_base as usize) + pos] = Some(v);
-                                }
-                                Ok(Conv::Missing) => {}
-                                Ok(Conv::Text(_)) => {
-                                    diags.push(origin.diag(format!(
-                                        "field `{}`: text fields have no layers",
-                                        f.id
-                                    )))
-                                }
-                                Err(why) if implicit => diags.push(
-                                    origin.diag(format!("field `{}` ({}): {why}", f.id, f.name)),
-                                ),
-                                Err(why) => diags.push(origin.diag(format!(
-                                    "field `{}` ({}), layer `{lname}`: {why}",
-                                    f.id, f.name
-                                ))),
-                            }
-                        }
-                        // The used value: the first layer in priority order that has one.
-                        values[fi] =
-                            (0..f.layers.len()).find_map(|k| values[(f.layer_base as usize) + k]);
-                        continue;
-                    }
-                    match convert(raw, f.ty) {
-                        Ok(Conv::Val(v)) => values[fi] = Some(v),
-                        Ok(Conv::Text(t)) => texts.push((fi, t)),
-                        Ok(Conv::Missing) => {}
-                        Err(why) => {
-                            diags.push(origin.diag(format!("field `{}` ({}): {why}", f.id, f.name)))
-                        }
-                    }
-                }
-            }
+        let parent = u.parent.as_ref().and_then(|p| self.parent(u, p));
+        let (values, texts) = match kind {
+            Some(k) => self.values(k, u),
             None => {
-                if !run.is_some_and(|r| r.declares(&kind_id, None))
-                    && u.values.iter().any(|(_, v, _)| *v != RawValue::Missing)
-                {
-                    diags.push(u.origin.diag(format!(
-                        "unit `{}` is of kind `{kind_id}`, which this set neither scores nor aggregates, but it has values that would be ignored; the set scores `{}`{}",
-                        u.id,
-                        set.unit_kind().id,
-                        if set.kinds.len() > 1 {
-                            format!(" and aggregates {}", list_ids(set.kinds[1..].iter().map(|k| &k.id)))
-                        } else {
-                            String::new()
-                        }
-                    )));
-                } else if u.parent.is_some() && !run.is_some_and(|r| r.declares(&kind_id, None)) {
-                    // Undeclared kinds are accepted only as roots above the assessed units
-                    // (e.g. the city above its districts).
-                    diags.push(meta("kind").diag(format!(
-                        "unit `{}` is of kind `{kind_id}`, which no indicator set of this run declares; declare it in `unit_kinds`, or assess it with its own set (`--level`)",
-                        u.id
-                    )));
-                }
+                self.check_unscored(u, &kind_id);
+                (Vec::new(), Vec::new())
             }
-        }
-        units.push(Unit {
+        };
+        Unit {
             id: u.id.clone(),
             name: u.name.clone().unwrap_or_else(|| u.id.clone()),
             kind,
@@ -402,68 +319,259 @@ fn bind_one(
             cases: Vec::new(),
             documents: Vec::new(),
             origin: u.origin.clone(),
-        });
-    }
-    // Cases, from units and from ledgers.
-    let mut all_cases: Vec<(usize, RawCase, Origin)> = Vec::new();
-    for (i, u) in read.units.iter().enumerate() {
-        for (c, o) in &u.cases {
-            all_cases.push((i, c.clone(), o.clone()));
         }
     }
-    for (unit, c, o) in read.ledger {
-        match index.get(&unit) {
-            Some(i) => all_cases.push((*i, c, o)),
-            None => diags.push(o.diag(format!("case for unknown unit `{unit}`"))),
+
+    fn class(&mut self, u: &ReadUnit, c: &str) -> Option<usize> {
+        let set = self.set;
+        let found = set.classes.iter().position(|x| x.id == c || x.name == c);
+        if found.is_none() {
+            self.diags.push(meta(u, "class").diag(format!(
+                "unknown class `{c}`; the set declares {}",
+                list_ids(set.classes.iter().map(|x| &x.id))
+            )));
+        }
+        found
+    }
+
+    fn peer_group(&mut self, u: &ReadUnit, c: &str) -> Option<usize> {
+        let set = self.set;
+        let found = set
+            .peer_groups
+            .iter()
+            .position(|x| x.id == c || x.name == c);
+        if found.is_none() {
+            self.diags.push(meta(u, "peer_group").diag(format!(
+                "unknown peer group `{c}`; the set declares {}",
+                list_ids(set.peer_groups.iter().map(|x| &x.id))
+            )));
+        }
+        found
+    }
+
+    fn parent(&mut self, u: &ReadUnit, p: &str) -> Option<usize> {
+        let found = self.index.get(p).copied();
+        if found.is_none() {
+            self.diags.push(meta(u, "parent").diag(format!(
+                "unknown parent unit `{p}`: every parent must be listed as a unit"
+            )));
+        }
+        found
+    }
+
+    /// A unit of a kind this set does not declare may carry no values, and may only be a root
+    /// above the assessed units (e.g. the city above its districts), unless another set of the
+    /// run declares its kind.
+    fn check_unscored(&mut self, u: &ReadUnit, kind_id: &str) {
+        let set = self.set;
+        if !self.run_declares(kind_id, None)
+            && u.values.iter().any(|(_, v, _)| *v != RawValue::Missing)
+        {
+            self.diags.push(u.origin.diag(format!(
+                "unit `{}` is of kind `{kind_id}`, which this set neither scores nor aggregates, but it has values that would be ignored; the set scores `{}`{}",
+                u.id,
+                set.unit_kind().id,
+                if set.kinds.len() > 1 {
+                    format!(" and aggregates {}", list_ids(set.kinds[1..].iter().map(|k| &k.id)))
+                } else {
+                    String::new()
+                }
+            )));
+        } else if u.parent.is_some() && !self.run_declares(kind_id, None) {
+            self.diags.push(meta(u, "kind").diag(format!(
+                "unit `{}` is of kind `{kind_id}`, which no indicator set of this run declares; declare it in `unit_kinds`, or assess it with its own set (`--level`)",
+                u.id
+            )));
         }
     }
-    for (i, c, o) in all_cases {
-        if units[i].kind.is_none() {
+
+    /// The base slots of a unit of kind `k` (case counts still empty) and its text fields.
+    fn values(&mut self, k: usize, u: &'r ReadUnit) -> (Vec<Option<Val>>, Vec<(usize, String)>) {
+        let set = self.set;
+        let kd = &set.kinds[k];
+        let mut values = vec![None; kd.layout.derived as usize];
+        let mut texts = Vec::new();
+        for (full_name, raw, origin) in &u.values {
+            // `births@survey` (CSV headers) names one layer of a field.
+            let (name, layer) = match full_name.rsplit_once('@') {
+                Some((n, l)) => (n.trim(), Some(l.trim().to_string())),
+                None => (full_name.as_str(), None),
+            };
+            let Some(fi) = self.field(k, name, origin) else {
+                continue;
+            };
+            let f = &kd.fields[fi];
+            let layered: Vec<(String, RawValue)> = match (raw, &layer) {
+                (RawValue::Layers(list), None) => list.clone(),
+                (RawValue::Layers(_), Some(_)) => {
+                    self.diags
+                        .push(origin.diag(format!("field `{}`: a layer cannot hold layers", f.id)));
+                    continue;
+                }
+                (v, Some(l)) => vec![(l.clone(), v.clone())],
+                (_, None) => Vec::new(),
+            };
+            if !layered.is_empty() || (!f.layers.is_empty() && layer.is_none()) {
+                self.layers(fi, f, raw, layered, origin, &mut values);
+                continue;
+            }
+            match convert(raw, f.ty) {
+                Ok(Conv::Val(v)) => values[fi] = Some(v),
+                Ok(Conv::Text(t)) => texts.push((fi, t)),
+                Ok(Conv::Missing) => {}
+                Err(why) => self
+                    .diags
+                    .push(origin.diag(format!("field `{}` ({}): {why}", f.id, f.name))),
+            }
+        }
+        (values, texts)
+    }
+
+    /// The field of kind `k` that `name` names; `None`, with an error unless another set of
+    /// the run reads it, when there is none.
+    fn field(&mut self, k: usize, name: &'r str, origin: &Origin) -> Option<usize> {
+        let set = self.set;
+        let kd = &set.kinds[k];
+        let found = *self
+            .field_cache
+            .entry((k, name))
+            .or_insert_with(|| find_field(&kd.fields, name));
+        if found.is_none() && !self.run_declares(&kd.id, Some(name)) {
+            let hint = crate::load::edit_distance_hint(name, kd.fields.iter().map(|f| &f.id));
+            self.diags.push(origin.diag(format!(
+                "unknown field `{name}` for a unit of kind `{}`{hint}",
+                kd.id
+            )));
+        }
+        found
+    }
+
+    /// The values of a layered field (field index `fi`): each into its layer's slot, and the
+    /// used value (the first layer in priority order that has one) into the field's slot.
+    /// A plain value of a layered field belongs to its lowest-priority layer.
+    fn layers(
+        &mut self,
+        fi: usize,
+        f: &Field,
+        raw: &RawValue,
+        layered: Vec<(String, RawValue)>,
+        origin: &Origin,
+        values: &mut [Option<Val>],
+    ) {
+        let set = self.set;
+        let implicit = layered.is_empty();
+        let layered = if implicit {
+            match f.layers.last().and_then(|l| set.layers.get(*l)) {
+                Some(l) => vec![(l.id.clone(), raw.clone())],
+                None => Vec::new(),
+            }
+        } else {
+            layered
+        };
+        if f.layers.is_empty() {
+            self.diags.push(origin.diag(format!(
+                "field `{}` ({}) has no evidence layers, but layered values were given",
+                f.id, f.name
+            )));
+            return;
+        }
+        for (lname, lraw) in layered {
+            let pos = f.layers.iter().position(|l| {
+                set.layers
+                    .get(*l)
+                    .is_some_and(|x| x.id == lname || x.name == lname)
+            });
+            let Some(pos) = pos else {
+                let allowed: Vec<String> = f
+                    .layers
+                    .iter()
+                    .filter_map(|l| set.layers.get(*l).map(|x| format!("`{}`", x.id)))
+                    .collect();
+                self.diags.push(origin.diag(format!(
+                    "field `{}` ({}): unknown layer `{lname}`; it takes {}",
+                    f.id,
+                    f.name,
+                    allowed.join(", ")
+                )));
+                continue;
+            };
+            match convert(&lraw, f.ty) {
+                Ok(Conv::Val(v)) => values[(f.layer_base as usize) + pos] = Some(v),
+                Ok(Conv::Missing) => {}
+                Ok(Conv::Text(_)) => self
+                    .diags
+                    .push(origin.diag(format!("field `{}`: text fields have no layers", f.id))),
+                Err(why) if implicit => self
+                    .diags
+                    .push(origin.diag(format!("field `{}` ({}): {why}", f.id, f.name))),
+                Err(why) => self.diags.push(origin.diag(format!(
+                    "field `{}` ({}), layer `{lname}`: {why}",
+                    f.id, f.name
+                ))),
+            }
+        }
+        values[fi] = (0..f.layers.len()).find_map(|k| values[(f.layer_base as usize) + k]);
+    }
+
+    /// Cases, from units and from ledgers, each onto its unit.
+    fn cases(
+        &mut self,
+        read_units: &[ReadUnit],
+        ledger: Vec<(String, RawCase, Origin)>,
+        units: &mut [Unit],
+    ) {
+        let mut all_cases: Vec<(usize, RawCase, Origin)> = Vec::new();
+        for (i, u) in read_units.iter().enumerate() {
+            for (c, o) in &u.cases {
+                all_cases.push((i, c.clone(), o.clone()));
+            }
+        }
+        for (unit, c, o) in ledger {
+            match self.index.get(&unit) {
+                Some(i) => all_cases.push((*i, c, o)),
+                None => self
+                    .diags
+                    .push(o.diag(format!("case for unknown unit `{unit}`"))),
+            }
+        }
+        for (i, c, o) in all_cases {
+            self.case(&mut units[i], c, &o);
+        }
+    }
+
+    /// One case of a unit: its type resolved, and, when verified, counted (and its amount
+    /// added) in every window that contains its date (undated: every window).
+    fn case(&mut self, unit: &mut Unit, c: RawCase, o: &Origin) {
+        let set = self.set;
+        let Some(k) = unit.kind else {
             // The unit is scored by another set of the run, or by none: then its cases would
             // be ignored, which is an error.
-            if !run.is_some_and(|r| r.declares(&units[i].kind_id, None)) {
-                diags.push(o.diag(format!(
+            if !self.run_declares(&unit.kind_id, None) {
+                self.diags.push(o.diag(format!(
                     "case for unit `{}` of kind `{}`, which this set neither scores nor aggregates",
-                    units[i].id, units[i].kind_id
+                    unit.id, unit.kind_id
                 )));
             }
-            continue;
-        }
+            return;
+        };
         let Some(t) = set
             .case_types
             .iter()
             .position(|x| x.id == c.case_type.value || x.name == c.case_type.value)
         else {
-            diags.push(o.diag(format!(
+            self.diags.push(o.diag(format!(
                 "unknown case type `{}`; the set declares {}",
                 c.case_type.value,
                 list_ids(set.case_types.iter().map(|x| &x.id))
             )));
-            continue;
+            return;
         };
         let in_period = c
             .date
             .is_none_or(|d| d >= set.effective.from && d <= set.effective.to);
         let verified = c.verified.unwrap_or(true);
-        let unit = &mut units[i];
-        // Verified cases count in every window that contains their date (undated: every window).
-        if verified && let Some(k) = unit.kind {
-            let kind = &set.kinds[k];
-            for (p, window) in set.periods.iter().enumerate() {
-                if c.date.is_some_and(|d| !window.contains(d)) {
-                    continue;
-                }
-                for (amount, add) in [(false, Decimal::ONE), (true, c.amount.unwrap_or_default())] {
-                    let slot = kind.case_slot(n_cases, p, t, amount) as usize;
-                    if let Some(v) = unit.values.get_mut(slot) {
-                        let prev = match v {
-                            Some(Val::Num(n)) => *n,
-                            _ => Decimal::ZERO,
-                        };
-                        *v = Some(Val::Num(prev + add));
-                    }
-                }
-            }
+        if verified {
+            count_case(set, k, t, &c, &mut unit.values);
         }
         unit.cases.push(Case {
             reported: c.reported,
@@ -480,14 +588,57 @@ fn bind_one(
             in_period,
         });
     }
-    for (unit, d, o) in read.documents {
-        match index.get(&unit) {
-            Some(i) => units[*i].documents.push(d),
-            None => diags.push(o.diag(format!("document for unknown unit `{unit}`"))),
+
+    /// No unit may be its own ancestor.
+    fn check_tree(&mut self, units: &[Unit]) {
+        for (i, u) in units.iter().enumerate() {
+            let mut seen = vec![i];
+            let mut cur = u.parent;
+            while let Some(p) = cur {
+                if seen.contains(&p) {
+                    self.diags.push(u.origin.diag(format!(
+                        "unit `{}` is its own ancestor (a cycle of parents)",
+                        u.id
+                    )));
+                    break;
+                }
+                seen.push(p);
+                cur = units[p].parent;
+            }
         }
     }
-    // Case counts are known (zero when no case) for every unit of a declared kind.
-    for u in &mut units {
+}
+
+/// Where a unit's metadata item (`class`, `parent` …) was written, or else the unit.
+fn meta<'u>(u: &'u ReadUnit, key: &str) -> &'u Origin {
+    u.meta_origin.get(key).unwrap_or(&u.origin)
+}
+
+/// Count a verified case of type `t` of a unit of kind `k` (and add its amount) in every
+/// window that contains its date (undated: every window).
+fn count_case(set: &IndicatorSet, k: usize, t: usize, c: &RawCase, values: &mut [Option<Val>]) {
+    let kind = &set.kinds[k];
+    let n_cases = set.case_types.len();
+    for (p, window) in set.periods.iter().enumerate() {
+        if c.date.is_some_and(|d| !window.contains(d)) {
+            continue;
+        }
+        for (amount, add) in [(false, Decimal::ONE), (true, c.amount.unwrap_or_default())] {
+            let slot = kind.case_slot(n_cases, p, t, amount) as usize;
+            if let Some(v) = values.get_mut(slot) {
+                let prev = match v {
+                    Some(Val::Num(n)) => *n,
+                    _ => Decimal::ZERO,
+                };
+                *v = Some(Val::Num(prev + add));
+            }
+        }
+    }
+}
+
+/// Case counts are known (zero when no case) for every unit of a declared kind.
+fn zero_case_counts(set: &IndicatorSet, units: &mut [Unit]) {
+    for u in units {
         if let Some(k) = u.kind {
             let lay = set.kinds[k].layout;
             for slot in lay.cases..lay.derived {
@@ -499,40 +650,10 @@ fn bind_one(
             }
         }
     }
-    // The tree: no cycles; descendants by kind.
-    for (i, u) in units.iter().enumerate() {
-        let mut seen = vec![i];
-        let mut cur = u.parent;
-        while let Some(p) = cur {
-            if seen.contains(&p) {
-                diags.push(u.origin.diag(format!(
-                    "unit `{}` is its own ancestor (a cycle of parents)",
-                    u.id
-                )));
-                break;
-            }
-            seen.push(p);
-            cur = units[p].parent;
-        }
-    }
-    let scored: Vec<usize> = units
-        .iter()
-        .enumerate()
-        .filter(|(_, u)| u.kind == Some(0))
-        .map(|(i, _)| i)
-        .collect();
-    if scored.is_empty() && diags.is_empty() {
-        diags.push(Diagnostic::file(
-            "evidence",
-            format!(
-                "no unit of kind `{}` (the kind this set scores) in the evidence",
-                set.unit_kind().id
-            ),
-        ));
-    }
-    if !diags.is_empty() {
-        return Err(Diagnostics::new(diags));
-    }
+}
+
+/// For each unit and each descendant kind k ≥ 1: its descendants of that kind.
+fn descendants(set: &IndicatorSet, units: &[Unit]) -> Vec<Vec<Vec<usize>>> {
     let mut descendants = vec![vec![Vec::new(); set.kinds.len()]; units.len()];
     for (i, u) in units.iter().enumerate() {
         let Some(k) = u.kind else { continue };
@@ -550,13 +671,7 @@ fn bind_one(
             }
         }
     }
-    Ok(Evidence {
-        units,
-        scored,
-        descendants,
-        period: read.period,
-        phases: Vec::new(),
-    })
+    descendants
 }
 
 /// The field a YAML key or a column header names: its id, an alias or its Chinese name, with

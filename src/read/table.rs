@@ -592,11 +592,13 @@ fn read_documents(
         find(keys, LEDGER_NOTE),
     );
     let known = [Some(unit_col), Some(title_col), ref_col, date_col, note_col];
-    for (c, name) in header.names.iter().enumerate() {
-        if !name.is_empty() && !known.contains(&Some(c)) {
-            diags.push(ctx.diag(header.last_row, c, "unknown column in a list of documents"));
-        }
-    }
+    unknown_columns(
+        ctx,
+        header,
+        &known,
+        "unknown column in a list of documents",
+        diags,
+    );
     for &(r, row) in rows {
         let text = |c: Option<usize>| {
             c.map(|c| cell(row, c))
@@ -639,6 +641,74 @@ fn read_documents(
     }
 }
 
+/// The columns of a case ledger, found by their names (the case type is the key column).
+struct LedgerColumns {
+    unit: usize,
+    case_type: usize,
+    severity: Option<usize>,
+    date: Option<usize>,
+    found_by: Option<usize>,
+    self_reported: Option<usize>,
+    reference: Option<usize>,
+    note: Option<usize>,
+    reported: Option<usize>,
+    verified: Option<usize>,
+    amount: Option<usize>,
+    phase: Option<usize>,
+}
+
+impl LedgerColumns {
+    fn find(keys: &[String], unit: usize, case_type: usize) -> Self {
+        let col = |names: &[&str]| find(keys, names);
+        LedgerColumns {
+            unit,
+            case_type,
+            severity: col(LEDGER_SEVERITY),
+            date: col(LEDGER_DATE),
+            found_by: col(LEDGER_FOUND),
+            self_reported: col(LEDGER_SELF),
+            reference: col(LEDGER_REF),
+            note: col(LEDGER_NOTE),
+            reported: col(LEDGER_REPORTED),
+            verified: col(LEDGER_VERIFIED),
+            amount: col(LEDGER_AMOUNT),
+            phase: col(META_PHASE),
+        }
+    }
+
+    fn known(&self) -> [Option<usize>; 12] {
+        [
+            Some(self.unit),
+            Some(self.case_type),
+            self.severity,
+            self.date,
+            self.found_by,
+            self.self_reported,
+            self.reference,
+            self.note,
+            self.reported,
+            self.verified,
+            self.amount,
+            self.phase,
+        ]
+    }
+}
+
+/// An error for every named column of the header that is not one of `known`.
+fn unknown_columns(
+    ctx: &Ctx,
+    header: &Header,
+    known: &[Option<usize>],
+    message: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (c, name) in header.names.iter().enumerate() {
+        if !name.is_empty() && !known.contains(&Some(c)) {
+            diags.push(ctx.diag(header.last_row, c, message));
+        }
+    }
+}
+
 fn read_ledger(
     ctx: &Ctx,
     header: &Header,
@@ -655,134 +725,119 @@ fn read_ledger(
         ));
         return;
     };
-    let type_col = header.key_col;
-    let col = |names: &[&str]| find(keys, names);
-    let (sev_col, date_col, found_col, self_col, ref_col, note_col) = (
-        col(LEDGER_SEVERITY),
-        col(LEDGER_DATE),
-        col(LEDGER_FOUND),
-        col(LEDGER_SELF),
-        col(LEDGER_REF),
-        col(LEDGER_NOTE),
+    let cols = LedgerColumns::find(keys, unit_col, header.key_col);
+    unknown_columns(
+        ctx,
+        header,
+        &cols.known(),
+        "unknown column in a case ledger",
+        diags,
     );
-    let (reported_col, verified_col, amount_col, phase_col) = (
-        col(LEDGER_REPORTED),
-        col(LEDGER_VERIFIED),
-        col(LEDGER_AMOUNT),
-        col(META_PHASE),
-    );
-    let known = [
-        Some(unit_col),
-        Some(type_col),
-        sev_col,
-        date_col,
-        found_col,
-        self_col,
-        ref_col,
-        note_col,
-        reported_col,
-        verified_col,
-        amount_col,
-        phase_col,
-    ];
-    for (c, name) in header.names.iter().enumerate() {
-        if !name.is_empty() && !known.contains(&Some(c)) {
-            diags.push(ctx.diag(header.last_row, c, "unknown column in a case ledger"));
-        }
-    }
     for &(r, row) in rows {
-        let get = |c: Option<usize>| c.map(|c| cell(row, c)).filter(|x| !x.is_empty());
-        let text = |c: Option<usize>| get(c).map(Cell::text);
-        let unit = cell(row, unit_col).text();
-        if unit.is_empty() {
-            diags.push(ctx.diag(r, unit_col, "empty unit id"));
-            continue;
-        }
-        let Some(case_type) = text(Some(type_col)) else {
-            diags.push(ctx.diag(r, type_col, "empty case type"));
+        let Some((unit, case, phase)) = ledger_case(ctx, &cols, r, row, diags) else {
             continue;
         };
-        let severity = opt_cell(
-            ctx,
-            r,
-            sev_col,
-            get(sev_col),
-            whole,
-            "a whole number ≥ 0",
-            diags,
-        );
-        let date = opt_cell(
-            ctx,
-            r,
-            date_col,
-            get(date_col),
-            cell_date,
-            "a date like 2011-05-03",
-            diags,
-        );
-        let self_reported = opt_cell(
-            ctx,
-            r,
-            self_col,
-            get(self_col),
-            cell_bool,
-            "是/否 or true/false",
-            diags,
-        )
-        .unwrap_or(false);
-        let reported = opt_cell(
-            ctx,
-            r,
-            reported_col,
-            get(reported_col),
-            cell_date,
-            "a date like 2011-05-03",
-            diags,
-        );
-        let verified = opt_cell(
-            ctx,
-            r,
-            verified_col,
-            get(verified_col),
-            cell_bool,
-            "是/否 or true/false",
-            diags,
-        );
-        let amount = match get(amount_col) {
-            None => None,
-            Some(Cell::Num(d)) => Some(*d),
-            Some(Cell::Text(t)) if matches!(parse_number(t), Some((_, false))) => {
-                parse_number(t).map(|(d, _)| d)
-            }
-            Some(x) => {
-                diags.push(ctx.diag(
-                    r,
-                    amount_col.unwrap_or(0),
-                    format!("expected a number, found `{}`", x.text()),
-                ));
-                None
-            }
-        };
-        let case = RawCase {
-            reported,
-            verified,
-            amount,
-            case_type: serde_saphyr::Spanned {
-                value: case_type,
-                referenced: serde_saphyr::Location::UNKNOWN,
-                defined: serde_saphyr::Location::UNKNOWN,
-            },
-            severity,
-            date,
-            found_by: text(found_col),
-            self_reported,
-            reference: text(ref_col),
-            note: text(note_col),
-        };
-        if let Some(p) = text(phase_col) {
+        if let Some(p) = phase {
             out.ledger_phase.insert(out.ledger.len(), p);
         }
-        out.ledger.push((unit, case, ctx.origin(r, unit_col)));
+        out.ledger.push((unit, case, ctx.origin(r, cols.unit)));
+    }
+}
+
+/// One row of a case ledger: its unit, the case, and its phase if it names one. `None` (with
+/// an error) when the unit or the case type is empty.
+fn ledger_case(
+    ctx: &Ctx,
+    cols: &LedgerColumns,
+    r: usize,
+    row: &[Cell],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(String, RawCase, Option<String>)> {
+    let get = |c: Option<usize>| c.map(|c| cell(row, c)).filter(|x| !x.is_empty());
+    let text = |c: Option<usize>| get(c).map(Cell::text);
+    let unit = cell(row, cols.unit).text();
+    if unit.is_empty() {
+        diags.push(ctx.diag(r, cols.unit, "empty unit id"));
+        return None;
+    }
+    let Some(case_type) = text(Some(cols.case_type)) else {
+        diags.push(ctx.diag(r, cols.case_type, "empty case type"));
+        return None;
+    };
+    const DATE: &str = "a date like 2011-05-03";
+    const YES_NO: &str = "是/否 or true/false";
+    let c = cols;
+    let severity = opt_cell(
+        ctx,
+        r,
+        c.severity,
+        get(c.severity),
+        whole,
+        "a whole number ≥ 0",
+        diags,
+    );
+    let date = opt_cell(ctx, r, c.date, get(c.date), cell_date, DATE, diags);
+    let self_reported = opt_cell(
+        ctx,
+        r,
+        c.self_reported,
+        get(c.self_reported),
+        cell_bool,
+        YES_NO,
+        diags,
+    );
+    let reported = opt_cell(ctx, r, c.reported, get(c.reported), cell_date, DATE, diags);
+    let verified = opt_cell(
+        ctx,
+        r,
+        c.verified,
+        get(c.verified),
+        cell_bool,
+        YES_NO,
+        diags,
+    );
+    let amount = ledger_amount(ctx, r, c.amount, get(c.amount), diags);
+    let case = RawCase {
+        reported,
+        verified,
+        amount,
+        case_type: serde_saphyr::Spanned {
+            value: case_type,
+            referenced: serde_saphyr::Location::UNKNOWN,
+            defined: serde_saphyr::Location::UNKNOWN,
+        },
+        severity,
+        date,
+        found_by: text(c.found_by),
+        self_reported: self_reported.unwrap_or(false),
+        reference: text(c.reference),
+        note: text(c.note),
+    };
+    Some((unit, case, text(c.phase)))
+}
+
+/// The amount of a ledger row: a number cell, or text that reads as a number (not a percentage).
+fn ledger_amount(
+    ctx: &Ctx,
+    r: usize,
+    col: Option<usize>,
+    value: Option<&Cell>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Decimal> {
+    match value {
+        None => None,
+        Some(Cell::Num(d)) => Some(*d),
+        Some(Cell::Text(t)) if matches!(parse_number(t), Some((_, false))) => {
+            parse_number(t).map(|(d, _)| d)
+        }
+        Some(x) => {
+            diags.push(ctx.diag(
+                r,
+                col.unwrap_or(0),
+                format!("expected a number, found `{}`", x.text()),
+            ));
+            None
+        }
     }
 }
 

@@ -620,7 +620,119 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         sink: Sink::new(file),
     };
     let c = &mut ctx;
+    let rounding = check_header(c, &raw);
+    let v = vocabulary(c, &raw);
 
+    // Kinds: descendant kinds first (their scopes are needed by the scored kind).
+    let (child_kinds, child_scopes) = build_child_kinds(c, &raw, &v);
+    let kind_refs = kind_refs(&child_kinds, &child_scopes);
+    let fields = build_fields(c, &raw.fields, &v.layers_idx);
+    check_reserved_ids(c, &raw.fields);
+    let n_periods = v.periods.len();
+    let lay = layout(
+        &fields,
+        v.case_types.len(),
+        n_periods,
+        raw.derived.len(),
+        false,
+    );
+    let mut names = base_names(&fields, &v.layers, &v.case_types, &lay, 0);
+    // Slots are laid out before compiling, so that history names can be allocated after them.
+    let slots = slots_before_compiling(&raw, &lay);
+    let dynamic = Dynamic {
+        base: slots.dynamic,
+        slots: std::cell::RefCell::new(Vec::new()),
+        history_keys: history_keys(&fields, &raw.derived),
+    };
+    let (derived, eval_order) = build_derived(
+        c,
+        &raw.derived,
+        &mut names,
+        lay.derived as usize,
+        &kind_refs,
+        Some(&dynamic),
+    );
+    // One scope per statistical window: `cases.X` counts the cases in that window.
+    let period_names = window_names(&names, &fields, &v, &lay);
+    let period_scopes: Vec<NameScope> = period_names
+        .iter()
+        .map(|m| NameScope {
+            names: m.clone(),
+            kinds: kind_refs.clone(),
+            dynamic: Some(&dynamic),
+            stage2: true,
+        })
+        .collect();
+    let env = Env {
+        fields: &fields,
+        derived: &derived,
+        period_names: &period_names,
+        period_scopes: &period_scopes,
+        kind_refs: &kind_refs,
+        dynamic: &dynamic,
+        slots: &slots,
+    };
+    let scoring = build_scoring(c, &raw, &v, &env);
+
+    let hash = content_hash(text.as_bytes());
+    let dynamic_slots = dynamic.slots.borrow().clone();
+    let slots = Slots {
+        len: slots.dynamic + to_u32(dynamic_slots.len()),
+        ..slots
+    };
+    let mut kinds = vec![Kind {
+        id: raw.unit_kind.value.clone(),
+        name: raw.unit_kind.value.clone(),
+        fields,
+        derived,
+        eval_order,
+        layout: lay,
+    }];
+    kinds.extend(child_kinds);
+    let sections = build_sections(&raw.sections);
+    ctx.sink.finish()?;
+    let Scoring {
+        grades,
+        lines,
+        combine,
+        indicators,
+        bonus,
+        vetoes,
+    } = scoring;
+    Ok(IndicatorSet {
+        id: raw.id.value,
+        name: raw.name,
+        version: raw.version,
+        effective: Period {
+            from: raw.effective.from.value,
+            to: raw.effective.to.value,
+            label: raw.effective.label,
+        },
+        hash,
+        file: file.to_string(),
+        scale: raw.scale.value,
+        rounding,
+        kinds,
+        classes: v.classes,
+        peer_groups: v.peer_groups,
+        case_types: v.case_types,
+        layers: v.layers,
+        periods: v.periods,
+        phases: v.phases,
+        dynamic: dynamic_slots,
+        lines,
+        combine,
+        sections,
+        indicators,
+        bonus,
+        vetoes,
+        grades,
+        slots,
+    })
+}
+
+/// The set's own id, effective period, scale and rounding; returns the rounding.
+fn check_header(c: &mut Ctx, raw: &RawSet) -> u32 {
     if !is_identifier(&raw.id.value.replace(['-', '.'], "_")) {
         c.err(
             raw.id.referenced,
@@ -639,27 +751,42 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     if raw.scale.value <= Decimal::ZERO {
         c.err(raw.scale.referenced, "scale must be greater than 0");
     }
-    let rounding = raw.rounding.as_ref().map_or(2, |r| r.value);
     if let Some(r) = &raw.rounding
         && r.value > 6
     {
         c.err(r.referenced, "rounding must be between 0 and 6 decimals");
     }
-    let on_missing = raw.on_missing.unwrap_or(OnMissing::Zero);
-    let na_default = raw.not_applicable.unwrap_or(NaPolicy::Drop);
+    raw.rounding.as_ref().map_or(2, |r| r.value)
+}
 
+/// The named things of a set that units, cases, fields and rules refer to, with their indices
+/// by id.
+struct Vocabulary {
+    classes: Vec<Named>,
+    classes_idx: BTreeMap<String, usize>,
+    peer_groups: Vec<Named>,
+    case_types: Vec<Named>,
+    case_idx: BTreeMap<String, usize>,
+    layers: Vec<Named>,
+    layers_idx: BTreeMap<String, usize>,
+    /// The effective period first, then the other statistical windows.
+    periods: Vec<NamedPeriod>,
+    periods_idx: BTreeMap<String, usize>,
+    phases: Vec<Phase>,
+}
+
+fn named(v: &[RawNamed]) -> Vec<Named> {
+    v.iter()
+        .map(|x| Named {
+            id: x.id.value.clone(),
+            name: x.name.clone(),
+        })
+        .collect()
+}
+
+fn vocabulary(c: &mut Ctx, raw: &RawSet) -> Vocabulary {
     let classes_idx = c.unique_ids("class", raw.classes.iter().map(|x| &x.id));
-    let peers_idx = c.unique_ids("peer group", raw.peer_groups.iter().map(|x| &x.id));
-    let named = |v: &[RawNamed]| -> Vec<Named> {
-        v.iter()
-            .map(|x| Named {
-                id: x.id.value.clone(),
-                name: x.name.clone(),
-            })
-            .collect()
-    };
-    let classes = named(&raw.classes);
-    let peer_groups = named(&raw.peer_groups);
+    c.unique_ids("peer group", raw.peer_groups.iter().map(|x| &x.id));
     let case_idx = c.unique_ids("case type", raw.case_types.iter().map(|x| &x.id));
     let case_types: Vec<Named> = raw
         .case_types
@@ -669,11 +796,46 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
             name: x.name.clone(),
         })
         .collect();
-
     // Evidence layers, statistical windows, phases.
     let layers_idx = c.unique_ids("evidence layer", raw.layers.iter().map(|x| &x.id));
-    let layers = named(&raw.layers);
     c.unique_ids("period", raw.periods.iter().map(|x| &x.id));
+    let periods = build_periods(c, raw);
+    c.unique_ids("phase", raw.phases.iter().map(|x| &x.id));
+    let phases: Vec<Phase> = raw
+        .phases
+        .iter()
+        .map(|p| {
+            if p.weight.value <= Decimal::ZERO {
+                c.err(p.weight.referenced, "a phase weight must be greater than 0");
+            }
+            Phase {
+                id: p.id.value.clone(),
+                name: p.name.clone(),
+                weight: p.weight.value,
+            }
+        })
+        .collect();
+    let periods_idx: BTreeMap<String, usize> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
+    Vocabulary {
+        classes: named(&raw.classes),
+        classes_idx,
+        peer_groups: named(&raw.peer_groups),
+        case_types,
+        case_idx,
+        layers: named(&raw.layers),
+        layers_idx,
+        periods,
+        periods_idx,
+        phases,
+    }
+}
+
+/// The effective period, then the other statistical windows.
+fn build_periods(c: &mut Ctx, raw: &RawSet) -> Vec<NamedPeriod> {
     let mut periods = vec![NamedPeriod {
         id: "effective".into(),
         name: raw
@@ -704,25 +866,16 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
             to: p.to.value,
         });
     }
-    c.unique_ids("phase", raw.phases.iter().map(|x| &x.id));
-    let phases: Vec<Phase> = raw
-        .phases
-        .iter()
-        .map(|p| {
-            if p.weight.value <= Decimal::ZERO {
-                c.err(p.weight.referenced, "a phase weight must be greater than 0");
-            }
-            Phase {
-                id: p.id.value.clone(),
-                name: p.name.clone(),
-                weight: p.weight.value,
-            }
-        })
-        .collect();
-    let n_types = case_types.len();
-    let n_periods = periods.len();
+    periods
+}
 
-    // Kinds: descendant kinds first (their scopes are needed by the scored kind).
+/// The descendant kinds (`unit_kinds`), each with its scope: its fields, layers, case counts,
+/// its results from its own level's run, and its derived values.
+fn build_child_kinds(
+    c: &mut Ctx,
+    raw: &RawSet,
+    v: &Vocabulary,
+) -> (Vec<Kind>, Vec<NameScope<'static>>) {
     let kinds_idx = c.unique_ids("unit kind", raw.unit_kinds.iter().map(|k| &k.id));
     if kinds_idx.contains_key(&raw.unit_kind.value) {
         c.err(
@@ -730,12 +883,13 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
             "the scored unit kind must not also be listed in `unit_kinds`",
         );
     }
+    let (n_types, n_periods) = (v.case_types.len(), v.periods.len());
     let mut child_kinds: Vec<Kind> = Vec::new();
     let mut child_scopes: Vec<NameScope> = Vec::new();
     for rk in &raw.unit_kinds {
-        let fields = build_fields(c, &rk.fields, &layers_idx);
+        let fields = build_fields(c, &rk.fields, &v.layers_idx);
         let lay = layout(&fields, n_types, n_periods, rk.derived.len(), true);
-        let mut names = base_names(&fields, &layers, &case_types, &lay, 0);
+        let mut names = base_names(&fields, &v.layers, &v.case_types, &lay, 0);
         for (i, n) in RESULT_NAMES.iter().enumerate() {
             let ty = if n.ends_with("passed") || n.ends_with("vetoed") {
                 Ty::Bool
@@ -761,15 +915,25 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
             layout: lay,
         });
     }
-    let kind_refs: Vec<(String, u32, &NameScope)> = child_kinds
+    (child_kinds, child_scopes)
+}
+
+/// Descendant kinds by id, with their kind numbers (1, 2 …) and scopes.
+fn kind_refs<'a>(
+    kinds: &[Kind],
+    scopes: &'a [NameScope<'a>],
+) -> Vec<(String, u32, &'a NameScope<'a>)> {
+    kinds
         .iter()
-        .zip(child_scopes.iter())
+        .zip(scopes.iter())
         .enumerate()
         .map(|(i, (k, s))| (k.id.clone(), to_u32(i + 1), s))
-        .collect();
+        .collect()
+}
 
-    let fields = build_fields(c, &raw.fields, &layers_idx);
-    for f in &raw.fields {
+/// Field ids must not begin like the names the set derives (`cases.`, `last.` …).
+fn check_reserved_ids(c: &mut Ctx, fields: &[RawField]) {
+    for f in fields {
         for reserved in [
             "cases.",
             "amount.",
@@ -790,13 +954,14 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
             }
         }
     }
-    let lay = layout(&fields, n_types, n_periods, raw.derived.len(), false);
-    let mut names = base_names(&fields, &layers, &case_types, &lay, 0);
-    // Slots are laid out before compiling, so that history names can be allocated after them.
+}
+
+/// The scored kind's slots up to the dynamic ones (their number is known after compiling).
+fn slots_before_compiling(raw: &RawSet, lay: &KindLayout) -> Slots {
     let n_ind = raw.indicators.len();
     let n_bonus = raw.bonus.as_ref().map_or(0, |b| b.items.len());
     let points = lay.end;
-    let slots = Slots {
+    Slots {
         fields: 0,
         layers: lay.layers,
         cases: lay.cases,
@@ -808,64 +973,137 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         total: points + to_u32(n_ind + n_bonus + raw.lines.len() + 1),
         dynamic: points + to_u32(n_ind + n_bonus + raw.lines.len() + 2),
         len: 0,
-    };
-    let mut history_keys: BTreeSet<String> = fields
+    }
+}
+
+/// Names `last.x` may name: numeric fields, derived values and `total`, `score`, `rank`.
+fn history_keys(fields: &[Field], derived: &[RawDerived]) -> BTreeSet<String> {
+    let mut keys: BTreeSet<String> = fields
         .iter()
         .filter(|f| field_ty(f.ty) == Some(Ty::Num))
         .map(|f| f.id.clone())
-        .chain(raw.derived.iter().map(|d| d.id.value.clone()))
+        .chain(derived.iter().map(|d| d.id.value.clone()))
         .collect();
-    history_keys.extend(["total", "score", "rank"].map(String::from));
-    let dynamic = Dynamic {
-        base: slots.dynamic,
-        slots: std::cell::RefCell::new(Vec::new()),
-        history_keys,
-    };
-    let (derived, eval_order) = build_derived(
-        c,
-        &raw.derived,
-        &mut names,
-        lay.derived as usize,
-        &kind_refs,
-        Some(&dynamic),
-    );
-    // One scope per statistical window: `cases.X` counts the cases in that window.
-    let period_names: Vec<BTreeMap<String, (u32, Ty)>> = (0..n_periods)
+    keys.extend(["total", "score", "rank"].map(String::from));
+    keys
+}
+
+/// The scored kind's names in each statistical window: `cases.X` and `amount.X` count that
+/// window's cases.
+fn window_names(
+    names: &BTreeMap<String, (u32, Ty)>,
+    fields: &[Field],
+    v: &Vocabulary,
+    lay: &KindLayout,
+) -> Vec<BTreeMap<String, (u32, Ty)>> {
+    (0..v.periods.len())
         .map(|p| {
             let mut m = names.clone();
             m.extend(
-                base_names(&fields, &layers, &case_types, &lay, p)
+                base_names(fields, &v.layers, &v.case_types, lay, p)
                     .into_iter()
                     .filter(|(k, _)| k.starts_with("cases.") || k.starts_with("amount.")),
             );
             m
         })
-        .collect();
-    let period_scopes: Vec<NameScope> = period_names
-        .iter()
-        .map(|m| NameScope {
-            names: m.clone(),
-            kinds: kind_refs.clone(),
-            dynamic: Some(&dynamic),
-            stage2: true,
-        })
-        .collect();
-    let periods_idx: BTreeMap<String, usize> = periods
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.clone(), i))
-        .collect();
+        .collect()
+}
 
+/// What the scored kind's indicators and vetoes are compiled in.
+struct Env<'a> {
+    fields: &'a [Field],
+    derived: &'a [Derived],
+    /// Names of each statistical window (the effective period first).
+    period_names: &'a [BTreeMap<String, (u32, Ty)>],
+    /// One scope per statistical window.
+    period_scopes: &'a [NameScope<'a>],
+    /// The descendant kinds expressions may aggregate over.
+    kind_refs: &'a [(String, u32, &'a NameScope<'a>)],
+    dynamic: &'a Dynamic,
+    slots: &'a Slots,
+}
+
+/// What scores: grades, lines and their combination, indicators, bonus items, vetoes.
+struct Scoring {
+    grades: Vec<Grade>,
+    lines: Vec<Line>,
+    combine: Combine,
+    indicators: Vec<Indicator>,
+    bonus: Option<Bonus>,
+    vetoes: Vec<Veto>,
+}
+
+fn build_scoring(c: &mut Ctx, raw: &RawSet, v: &Vocabulary, e: &Env) -> Scoring {
     // Lines and sections.
     let lines_idx = c.unique_ids("line", raw.lines.iter().map(|l| &l.id));
     let sections_idx = c.unique_ids("section", raw.sections.iter().map(|s| &s.id));
     if raw.lines.is_empty() {
+        let file = c.sink.file.clone();
         c.sink.push(Diagnostic::file(
-            file,
+            &file,
             "an indicator set needs at least one line",
         ));
     }
     let grades = build_grades(c, &raw.grades, raw.scale.value, "the set");
+    let lines = build_lines(c, raw, &grades);
+    let combine = build_combine(c, raw, &lines, &lines_idx);
+
+    // Indicators and bonus items.
+    let all_ids: Vec<&S> = raw
+        .indicators
+        .iter()
+        .chain(raw.bonus.iter().flat_map(|b| b.items.iter()))
+        .map(|i| &i.id)
+        .collect();
+    c.unique_ids("indicator", all_ids.into_iter());
+    let refs = Refs {
+        fields: e.fields,
+        derived: e.derived,
+        classes: &v.classes_idx,
+        lines: &lines_idx,
+        sections: &sections_idx,
+        cases: &v.case_idx,
+        scopes: e.period_scopes,
+        periods: &v.periods_idx,
+        on_missing: raw.on_missing.unwrap_or(OnMissing::Zero),
+        na_default: raw.not_applicable.unwrap_or(NaPolicy::Drop),
+        n_classes: v.classes.len(),
+    };
+    let indicators: Vec<Indicator> = raw
+        .indicators
+        .iter()
+        .filter_map(|i| build_indicator(c, i, &refs, false))
+        .collect();
+    let bonus = raw.bonus.as_ref().map(|b| build_bonus(c, b, &refs));
+    if c.sink.is_empty() {
+        check_line_maxima(c, &raw.lines, &indicators);
+    }
+
+    // Vetoes see scores too.
+    let veto_scope = NameScope {
+        names: veto_names(e, &indicators, bonus.as_ref(), &lines),
+        kinds: e.kind_refs.to_vec(),
+        dynamic: Some(e.dynamic),
+        stage2: true,
+    };
+    c.unique_ids("veto", raw.vetoes.iter().map(|v| &v.id));
+    let vetoes = raw
+        .vetoes
+        .iter()
+        .filter_map(|x| build_veto(c, x, &veto_scope, &lines_idx, &lines, &grades))
+        .collect();
+    Scoring {
+        grades,
+        lines,
+        combine,
+        indicators,
+        bonus,
+        vetoes,
+    }
+}
+
+/// The lines, each with its grades: its own, or the set's scaled to the line's maximum.
+fn build_lines(c: &mut Ctx, raw: &RawSet, grades: &[Grade]) -> Vec<Line> {
     let mut lines: Vec<Line> = Vec::new();
     for l in &raw.lines {
         if l.max.value <= Decimal::ZERO {
@@ -895,8 +1133,19 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
             grades: own,
         });
     }
+    lines
+}
+
+/// How the lines make the total: summed (their maxima must add up to the scale), kept
+/// separate, or weighted (every line with a weight > 0).
+fn build_combine(
+    c: &mut Ctx,
+    raw: &RawSet,
+    lines: &[Line],
+    lines_idx: &BTreeMap<String, usize>,
+) -> Combine {
     let line_sum: Decimal = lines.iter().map(|l| l.max).sum();
-    let combine = match raw.combine.as_ref().map(|c| (&c.value, c.referenced)) {
+    match raw.combine.as_ref().map(|c| (&c.value, c.referenced)) {
         None | Some((RawCombine::Sum, _)) | Some((RawCombine::Separate, _)) => {
             if line_sum != raw.scale.value {
                 c.err(
@@ -938,228 +1187,176 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
                     ),
                 }
             }
-            for (i, l) in lines.iter().enumerate() {
+            for l in lines {
                 if !map.contains_key(&l.id) {
                     c.err(at, format!("line `{}` has no weight", l.id));
                 }
-                let _ = i;
             }
             Combine::Weighted(weights)
         }
-    };
+    }
+}
 
-    // Indicators and bonus items.
-    let all_ids: Vec<&S> = raw
-        .indicators
-        .iter()
-        .chain(raw.bonus.iter().flat_map(|b| b.items.iter()))
-        .map(|i| &i.id)
-        .collect();
-    c.unique_ids("indicator", all_ids.into_iter());
-    let refs = Refs {
-        fields: &fields,
-        derived: &derived,
-        classes: &classes_idx,
-        lines: &lines_idx,
-        sections: &sections_idx,
-        cases: &case_idx,
-        scopes: &period_scopes,
-        periods: &periods_idx,
-        on_missing,
-        na_default,
-        n_classes: classes.len(),
-    };
-    let indicators: Vec<Indicator> = raw
-        .indicators
-        .iter()
-        .filter_map(|i| build_indicator(c, i, &refs, false))
-        .collect();
-    let bonus = raw.bonus.as_ref().map(|b| {
-        if let Some(cap) = &b.cap
-            && cap.value < Decimal::ZERO
-        {
-            c.err(cap.referenced, "bonus cap must not be negative");
-        }
-        Bonus {
-            cap: b.cap.as_ref().map(|c| c.value),
-            items: b
-                .items
-                .iter()
-                .filter_map(|i| build_indicator(c, i, &refs, true))
-                .collect(),
-        }
-    });
-    // Each line's indicators must add up to the line's max.
-    if c.sink.is_empty() {
-        for (li, l) in raw.lines.iter().enumerate() {
-            let sum: Decimal = indicators
-                .iter()
-                .filter(|i| i.line == Some(li))
-                .map(|i| i.max)
-                .sum();
-            if sum != l.max.value {
-                c.err(
-                    l.max.referenced,
-                    format!(
-                        "line `{}` ({}) has max {} but its indicators' maxima add up to {}",
-                        l.id.value, l.name, l.max.value, sum
-                    ),
-                );
-            }
+fn build_bonus(c: &mut Ctx, b: &RawBonus, refs: &Refs) -> Bonus {
+    if let Some(cap) = &b.cap
+        && cap.value < Decimal::ZERO
+    {
+        c.err(cap.referenced, "bonus cap must not be negative");
+    }
+    Bonus {
+        cap: b.cap.as_ref().map(|c| c.value),
+        items: b
+            .items
+            .iter()
+            .filter_map(|i| build_indicator(c, i, refs, true))
+            .collect(),
+    }
+}
+
+/// Each line's indicators must add up to the line's max.
+fn check_line_maxima(c: &mut Ctx, raw_lines: &[RawLine], indicators: &[Indicator]) {
+    for (li, l) in raw_lines.iter().enumerate() {
+        let sum: Decimal = indicators
+            .iter()
+            .filter(|i| i.line == Some(li))
+            .map(|i| i.max)
+            .sum();
+        if sum != l.max.value {
+            c.err(
+                l.max.referenced,
+                format!(
+                    "line `{}` ({}) has max {} but its indicators' maxima add up to {}",
+                    l.id.value, l.name, l.max.value, sum
+                ),
+            );
         }
     }
+}
 
-    // Vetoes see scores too.
-    let mut veto_names = period_names.first().cloned().unwrap_or_default();
+/// What a veto trigger may name: the effective period's names, and the points of every
+/// indicator, bonus item and line, the bonus and the total.
+fn veto_names(
+    e: &Env,
+    indicators: &[Indicator],
+    bonus: Option<&Bonus>,
+    lines: &[Line],
+) -> BTreeMap<String, (u32, Ty)> {
+    let slots = e.slots;
+    let mut names = e.period_names.first().cloned().unwrap_or_default();
     for (i, ind) in indicators.iter().enumerate() {
-        veto_names.insert(
+        names.insert(
             format!("points.{}", ind.id),
             (slots.points + to_u32(i), Ty::Num),
         );
     }
-    if let Some(b) = &bonus {
+    if let Some(b) = bonus {
         for (i, ind) in b.items.iter().enumerate() {
-            veto_names.insert(
+            names.insert(
                 format!("points.{}", ind.id),
                 (slots.bonus_items + to_u32(i), Ty::Num),
             );
         }
     }
     for (i, l) in lines.iter().enumerate() {
-        veto_names.insert(format!("line.{}", l.id), (slots.lines + to_u32(i), Ty::Num));
+        names.insert(format!("line.{}", l.id), (slots.lines + to_u32(i), Ty::Num));
     }
-    veto_names.insert("bonus".into(), (slots.bonus, Ty::Num));
-    veto_names.insert("total".into(), (slots.total, Ty::Num));
-    let veto_scope = NameScope {
-        names: veto_names,
-        kinds: kind_refs.clone(),
-        dynamic: Some(&dynamic),
-        stage2: true,
+    names.insert("bonus".into(), (slots.bonus, Ty::Num));
+    names.insert("total".into(), (slots.total, Ty::Num));
+    names
+}
+
+/// One veto: its trigger compiled, its scope and effect resolved; `None` (with errors) when
+/// any of them is wrong.
+fn build_veto(
+    c: &mut Ctx,
+    v: &RawVeto,
+    veto_scope: &NameScope,
+    lines_idx: &BTreeMap<String, usize>,
+    lines: &[Line],
+    grades: &[Grade],
+) -> Option<Veto> {
+    let when = c.compile(&v.when, veto_scope, Some(Ty::Bool));
+    let scope = match v.scope.as_ref().map(|s| &s.value) {
+        None | Some(RawScope::Unit) => Some(Scope::Unit),
+        Some(RawScope::Line(l)) => match lines_idx.get(&l.value) {
+            Some(i) => Some(Scope::Line(*i)),
+            None => {
+                c.err(
+                    l.referenced,
+                    format!(
+                        "unknown line `{}`{}",
+                        l.value,
+                        did_you_mean(&l.value, lines_idx.keys())
+                    ),
+                );
+                None
+            }
+        },
     };
-    c.unique_ids("veto", raw.vetoes.iter().map(|v| &v.id));
-    let mut vetoes = Vec::new();
-    for v in &raw.vetoes {
-        let when = c.compile(&v.when, &veto_scope, Some(Ty::Bool));
-        let scope = match v.scope.as_ref().map(|s| &s.value) {
-            None | Some(RawScope::Unit) => Some(Scope::Unit),
-            Some(RawScope::Line(l)) => match lines_idx.get(&l.value) {
-                Some(i) => Some(Scope::Line(*i)),
+    let effect = veto_effect(c, v, scope, lines, grades);
+    Some(Veto {
+        id: v.id.value.clone(),
+        name: v.name.clone(),
+        when: when?,
+        scope: scope?,
+        effect: effect?,
+        mode: v.mode,
+        reason: v.reason.clone(),
+        source: v.source.clone(),
+    })
+}
+
+/// A veto's effect: fail, zero its line, or cap the grade (of its line, when it has one).
+fn veto_effect(
+    c: &mut Ctx,
+    v: &RawVeto,
+    scope: Option<Scope>,
+    lines: &[Line],
+    grades: &[Grade],
+) -> Option<Effect> {
+    match (&v.effect.value, scope) {
+        (RawEffect::Fail, _) => Some(Effect::Fail),
+        (RawEffect::Zero, Some(Scope::Line(_))) => Some(Effect::Zero),
+        (RawEffect::Zero, _) => {
+            c.err(
+                v.effect.referenced,
+                "effect `zero` needs `scope: { line: LINE }`",
+            );
+            None
+        }
+        (RawEffect::Cap(label), scope) => {
+            let list = match scope {
+                Some(Scope::Line(i)) => lines.get(i).map_or(grades, |l| &l.grades),
+                _ => grades,
+            };
+            match list.iter().position(|g| g.label == label.value) {
+                Some(i) => Some(Effect::Cap(i)),
                 None => {
+                    let labels: Vec<String> = list.iter().map(|g| g.label.clone()).collect();
                     c.err(
-                        l.referenced,
+                        label.referenced,
                         format!(
-                            "unknown line `{}`{}",
-                            l.value,
-                            did_you_mean(&l.value, lines_idx.keys())
+                            "unknown grade `{}`; grades are {}",
+                            label.value,
+                            labels.join(", ")
                         ),
                     );
                     None
                 }
-            },
-        };
-        let effect = match (&v.effect.value, scope) {
-            (RawEffect::Fail, _) => Some(Effect::Fail),
-            (RawEffect::Zero, Some(Scope::Line(_))) => Some(Effect::Zero),
-            (RawEffect::Zero, _) => {
-                c.err(
-                    v.effect.referenced,
-                    "effect `zero` needs `scope: { line: LINE }`",
-                );
-                None
             }
-            (RawEffect::Cap(label), scope) => {
-                let list = match scope {
-                    Some(Scope::Line(i)) => lines.get(i).map(|l| &l.grades).unwrap_or(&grades),
-                    _ => &grades,
-                };
-                match list.iter().position(|g| g.label == label.value) {
-                    Some(i) => Some(Effect::Cap(i)),
-                    None => {
-                        let labels: Vec<String> = list.iter().map(|g| g.label.clone()).collect();
-                        c.err(
-                            label.referenced,
-                            format!(
-                                "unknown grade `{}`; grades are {}",
-                                label.value,
-                                labels.join(", ")
-                            ),
-                        );
-                        None
-                    }
-                }
-            }
-        };
-        if let (Some(when), Some(scope), Some(effect)) = (when, scope, effect) {
-            vetoes.push(Veto {
-                id: v.id.value.clone(),
-                name: v.name.clone(),
-                when,
-                scope,
-                effect,
-                mode: v.mode,
-                reason: v.reason.clone(),
-                source: v.source.clone(),
-            });
         }
     }
+}
 
-    let hash = content_hash(text.as_bytes());
-    let dynamic_slots = dynamic.slots.borrow().clone();
-    let slots = Slots {
-        len: slots.dynamic + to_u32(dynamic_slots.len()),
-        ..slots
-    };
-    let mut kinds = vec![Kind {
-        id: raw.unit_kind.value.clone(),
-        name: raw.unit_kind.value.clone(),
-        fields,
-        derived,
-        eval_order,
-        layout: lay,
-    }];
-    kinds.extend(child_kinds);
-    let _ = peers_idx;
-    let sections = raw
-        .sections
-        .iter()
+fn build_sections(raw: &[RawSection]) -> Vec<Section> {
+    raw.iter()
         .map(|s| Section {
             id: s.id.value.clone(),
             name: s.name.clone(),
             lead: s.lead.clone(),
             office: s.office.clone(),
         })
-        .collect();
-    ctx.sink.finish()?;
-    Ok(IndicatorSet {
-        id: raw.id.value,
-        name: raw.name,
-        version: raw.version,
-        effective: Period {
-            from: raw.effective.from.value,
-            to: raw.effective.to.value,
-            label: raw.effective.label,
-        },
-        hash,
-        file: file.to_string(),
-        scale: raw.scale.value,
-        rounding,
-        kinds,
-        classes,
-        peer_groups,
-        case_types,
-        layers,
-        periods,
-        phases,
-        dynamic: dynamic_slots,
-        lines,
-        combine,
-        sections,
-        indicators,
-        bonus,
-        vetoes,
-        grades,
-        slots,
-    })
+        .collect()
 }
 
 fn build_grades(c: &mut Ctx, raw: &[RawGrade], scale: Decimal, whose: &str) -> Vec<Grade> {
@@ -1478,184 +1675,20 @@ fn build_threshold(
 fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> Option<Indicator> {
     let before = c.sink.list.len();
     let item = i.id.value.as_str();
-    let line = match r.lines.get(&i.line.value) {
-        Some(l) => Some(*l),
-        None => {
-            c.err(
-                i.line.referenced,
-                format!(
-                    "unknown line `{}`{}",
-                    i.line.value,
-                    did_you_mean(&i.line.value, r.lines.keys())
-                ),
-            );
-            None
-        }
-    };
-    let section = match &i.section {
-        None => None,
-        Some(s) => match r.sections.get(&s.value) {
-            Some(x) => Some(*x),
-            None => {
-                c.err(
-                    s.referenced,
-                    format!(
-                        "unknown section `{}`{}",
-                        s.value,
-                        did_you_mean(&s.value, r.sections.keys())
-                    ),
-                );
-                None
-            }
-        },
-    };
+    let line = find_ref(c, r.lines, &i.line, "line");
+    let section = i
+        .section
+        .as_ref()
+        .and_then(|s| find_ref(c, r.sections, s, "section"));
     if i.max.value < Decimal::ZERO {
         c.err(i.max.referenced, "`max` must not be negative");
     }
-    let class_ref = |c: &mut Ctx, s: &S| -> Option<usize> {
-        match r.classes.get(&s.value) {
-            Some(x) => Some(*x),
-            None => {
-                c.err(
-                    s.referenced,
-                    format!(
-                        "unknown class `{}`{}",
-                        s.value,
-                        did_you_mean(&s.value, r.classes.keys())
-                    ),
-                );
-                None
-            }
-        }
-    };
-    let applies = match &i.applies {
-        None => None,
-        Some(RawApplies::Only(list)) => {
-            let mut mask = vec![false; r.n_classes];
-            for s in list {
-                if let Some(x) = class_ref(c, s) {
-                    mask[x] = true;
-                }
-            }
-            Some(mask)
-        }
-        Some(RawApplies::Except(list)) => {
-            let mut mask = vec![true; r.n_classes];
-            for s in list {
-                if let Some(x) = class_ref(c, s) {
-                    mask[x] = false;
-                }
-            }
-            Some(mask)
-        }
-    };
-    let mut max_by_class = Vec::new();
-    for (k, v) in &i.max_by_class {
-        non_negative(c, v, "a class maximum");
-        match r.classes.get(k) {
-            Some(x) => max_by_class.push((*x, v.value)),
-            None => c.err(
-                v.referenced,
-                format!(
-                    "unknown class `{k}` in `max_by_class`{}",
-                    did_you_mean(k, r.classes.keys())
-                ),
-            ),
-        }
-    }
-    let period = match &i.period {
-        None => 0,
-        Some(p) => match r.periods.get(&p.value) {
-            Some(x) => *x,
-            None => {
-                c.err(
-                    p.referenced,
-                    format!(
-                        "unknown period `{}`{}; declare it in the set's `periods`",
-                        p.value,
-                        did_you_mean(&p.value, r.periods.keys())
-                    ),
-                );
-                0
-            }
-        },
-    };
+    let applies = applies_mask(c, i, r);
+    let max_by_class = max_by_class(c, i, r);
+    let period = indicator_period(c, i, r);
     let scope = r.scopes.get(period)?;
     let rule = build_rule(c, &i.rule, r, item, scope);
-    let needs_value = !matches!(
-        i.rule.value,
-        RawRule::PerCase(_)
-            | RawRule::Checklist(_)
-            | RawRule::Formula(_)
-            | RawRule::LevelProgress(_)
-    );
-    let mut value_unit = None;
-    let input = match (&i.rule.value, &i.value) {
-        (RawRule::Checklist(cl), v) => {
-            if let Some(v) = v {
-                c.err(
-                    v.referenced,
-                    "a `checklist` reads its `items`; remove `value`",
-                );
-            }
-            let mut slots = Vec::new();
-            for it in &cl.items {
-                match r.fields.iter().position(|f| f.id == it.value) {
-                    Some(x) if r.fields[x].ty == FieldType::Bool => slots.push(to_u32(x)),
-                    Some(_) => c.err(
-                        it.referenced,
-                        format!(
-                            "checklist item `{}` must be a yes/no (`bool`) field",
-                            it.value
-                        ),
-                    ),
-                    None => c.err(
-                        it.referenced,
-                        format!(
-                            "unknown field `{}`{}",
-                            it.value,
-                            did_you_mean(&it.value, r.fields.iter().map(|f| &f.id))
-                        ),
-                    ),
-                }
-            }
-            Input::Checklist(slots)
-        }
-        (_, Some(v)) if !needs_value => {
-            c.err(v.referenced, "this rule does not read `value`; remove it");
-            Input::None
-        }
-        (RawRule::PerCase(_), None) => Input::Cases,
-        (_, None) if !needs_value => Input::None,
-        (_, None) => {
-            c.err(
-                i.rule.referenced,
-                format!("indicator `{item}` needs `value`: the field, derived value or expression it reads"),
-            );
-            Input::None
-        }
-        (rule, Some(v)) => {
-            let want = match rule {
-                RawRule::Binary(b) if b.is.is_some() => Ty::Bool,
-                _ => Ty::Num,
-            };
-            value_unit = r
-                .fields
-                .iter()
-                .find(|f| f.id == v.value)
-                .and_then(|f| f.unit.clone())
-                .or_else(|| {
-                    r.derived
-                        .iter()
-                        .find(|d| d.id == v.value)
-                        .and_then(|d| d.unit.clone())
-                });
-            match c.compile(v, scope, Some(want)) {
-                Some(e) => Input::Expr(e),
-                None => Input::None,
-            }
-        }
-    };
+    let (input, value_unit) = indicator_input(c, i, r, scope);
     let zero_if = match &i.zero_if {
         Some(z) => c.compile(z, scope, Some(Ty::Bool)),
         None => None,
@@ -1699,6 +1732,173 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
         source: i.source.clone(),
         value_unit,
     })
+}
+
+/// The index of the `what` (line, section, class) that `s` names, or an error.
+fn find_ref(c: &mut Ctx, idx: &BTreeMap<String, usize>, s: &S, what: &str) -> Option<usize> {
+    let found = idx.get(&s.value).copied();
+    if found.is_none() {
+        c.err(
+            s.referenced,
+            format!(
+                "unknown {what} `{}`{}",
+                s.value,
+                did_you_mean(&s.value, idx.keys())
+            ),
+        );
+    }
+    found
+}
+
+/// The classes an indicator applies to (`only` / `except`), as a mask over the set's classes.
+fn applies_mask(c: &mut Ctx, i: &RawIndicator, r: &Refs) -> Option<Vec<bool>> {
+    let (list, listed) = match &i.applies {
+        None => return None,
+        Some(RawApplies::Only(list)) => (list, true),
+        Some(RawApplies::Except(list)) => (list, false),
+    };
+    let mut mask = vec![!listed; r.n_classes];
+    for s in list {
+        if let Some(x) = find_ref(c, r.classes, s, "class") {
+            mask[x] = listed;
+        }
+    }
+    Some(mask)
+}
+
+/// An indicator's (class, maximum) overrides.
+fn max_by_class(c: &mut Ctx, i: &RawIndicator, r: &Refs) -> Vec<(usize, Decimal)> {
+    let mut out = Vec::new();
+    for (k, v) in &i.max_by_class {
+        non_negative(c, v, "a class maximum");
+        match r.classes.get(k) {
+            Some(x) => out.push((*x, v.value)),
+            None => c.err(
+                v.referenced,
+                format!(
+                    "unknown class `{k}` in `max_by_class`{}",
+                    did_you_mean(k, r.classes.keys())
+                ),
+            ),
+        }
+    }
+    out
+}
+
+/// The statistical window an indicator counts cases in (0: the effective period).
+fn indicator_period(c: &mut Ctx, i: &RawIndicator, r: &Refs) -> usize {
+    let Some(p) = &i.period else { return 0 };
+    match r.periods.get(&p.value) {
+        Some(x) => *x,
+        None => {
+            c.err(
+                p.referenced,
+                format!(
+                    "unknown period `{}`{}; declare it in the set's `periods`",
+                    p.value,
+                    did_you_mean(&p.value, r.periods.keys())
+                ),
+            );
+            0
+        }
+    }
+}
+
+/// What an indicator's rule reads (its `value` expression, the ledger, checklist items or
+/// nothing), and the unit of the field or derived value it names.
+fn indicator_input(
+    c: &mut Ctx,
+    i: &RawIndicator,
+    r: &Refs,
+    scope: &NameScope,
+) -> (Input, Option<String>) {
+    let needs_value = !matches!(
+        i.rule.value,
+        RawRule::PerCase(_)
+            | RawRule::Checklist(_)
+            | RawRule::Formula(_)
+            | RawRule::LevelProgress(_)
+    );
+    let input = match (&i.rule.value, &i.value) {
+        (RawRule::Checklist(cl), v) => {
+            if let Some(v) = v {
+                c.err(
+                    v.referenced,
+                    "a `checklist` reads its `items`; remove `value`",
+                );
+            }
+            Input::Checklist(checklist_slots(c, &cl.items, r))
+        }
+        (_, Some(v)) if !needs_value => {
+            c.err(v.referenced, "this rule does not read `value`; remove it");
+            Input::None
+        }
+        (RawRule::PerCase(_), None) => Input::Cases,
+        (_, None) if !needs_value => Input::None,
+        (_, None) => {
+            c.err(
+                i.rule.referenced,
+                format!(
+                    "indicator `{}` needs `value`: the field, derived value or expression it reads",
+                    i.id.value
+                ),
+            );
+            Input::None
+        }
+        (rule, Some(v)) => {
+            let want = match rule {
+                RawRule::Binary(b) if b.is.is_some() => Ty::Bool,
+                _ => Ty::Num,
+            };
+            let unit = value_unit(r, &v.value);
+            let input = match c.compile(v, scope, Some(want)) {
+                Some(e) => Input::Expr(e),
+                None => Input::None,
+            };
+            return (input, unit);
+        }
+    };
+    (input, None)
+}
+
+/// The slots of a checklist's items, each a yes/no field.
+fn checklist_slots(c: &mut Ctx, items: &[S], r: &Refs) -> Vec<u32> {
+    let mut slots = Vec::new();
+    for it in items {
+        match r.fields.iter().position(|f| f.id == it.value) {
+            Some(x) if r.fields[x].ty == FieldType::Bool => slots.push(to_u32(x)),
+            Some(_) => c.err(
+                it.referenced,
+                format!(
+                    "checklist item `{}` must be a yes/no (`bool`) field",
+                    it.value
+                ),
+            ),
+            None => c.err(
+                it.referenced,
+                format!(
+                    "unknown field `{}`{}",
+                    it.value,
+                    did_you_mean(&it.value, r.fields.iter().map(|f| &f.id))
+                ),
+            ),
+        }
+    }
+    slots
+}
+
+/// The unit of the field or derived value a `value` names, if it names one.
+fn value_unit(r: &Refs, name: &str) -> Option<String> {
+    r.fields
+        .iter()
+        .find(|f| f.id == name)
+        .and_then(|f| f.unit.clone())
+        .or_else(|| {
+            r.derived
+                .iter()
+                .find(|d| d.id == name)
+                .and_then(|d| d.unit.clone())
+        })
 }
 
 /// " (did you mean `x`?)" or nothing, for error messages elsewhere.

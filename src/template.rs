@@ -17,7 +17,7 @@
 //! round-trip tests fill a template.
 
 use crate::bind::find_field;
-use crate::model::{Field, FieldType, IndicatorSet, Rule};
+use crate::model::{Field, FieldType, IndicatorSet, Kind, Rule};
 use crate::output::WriteError;
 use crate::read::table::column_letters;
 use crate::read::workbook::PERIOD_LABEL;
@@ -391,7 +391,6 @@ fn field_validation(fld: &Field) -> Result<Option<DataValidation>, WriteError> {
     validation(dv, &fld.name, message).map(Some)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn write_data_sheet(
     ws: &mut Worksheet,
     set: &IndicatorSet,
@@ -401,130 +400,201 @@ fn write_data_sheet(
     lists: &Lists,
     f: &Formats,
 ) -> Result<u32, WriteError> {
-    let kind = &set.kinds[k];
+    let sheet = DataSheet::new(set, k, units, input);
     ws.set_name(data_sheet_name(set, k)).map_err(xl)?;
-    let other_kind = units
-        .iter()
-        .any(|u| u.kind.as_ref().is_some_and(|x| x != &kind.id));
-    let mut meta = vec![Meta::Id, Meta::Name];
-    if set.kinds.len() > 1 || other_kind {
-        meta.push(Meta::Kind);
+    sheet.write_title(ws, f)?;
+    ws.set_row_height(0, 28).map_err(xl)?;
+    ws.set_row_height(HEADER_ROW, 48).map_err(xl)?;
+    // Header: metadata columns, then one column per field.
+    sheet.write_meta_headers(ws, lists, f)?;
+    sheet.write_field_headers(ws, f)?;
+    // Rows: pre-filled units and their values.
+    for (r, u) in units.iter().enumerate() {
+        sheet.write_unit(ws, FIRST_DATA_ROW + r as u32, u, f)?;
     }
-    if !set.classes.is_empty() && k == 0 {
-        meta.push(Meta::Class);
-    }
-    if !set.peer_groups.is_empty() && k == 0 {
-        meta.push(Meta::Peer);
-    }
-    if set.kinds.len() > 1 || input.units.iter().any(|u| u.parent.is_some()) {
-        meta.push(Meta::Parent);
-    }
-    let n_meta = meta.len() as u16;
-    // A column per field (for a layered field: its lowest-priority layer, what units report),
-    // then one per higher-priority layer, headed `名称(单位)@层`.
-    let mut columns: Vec<(usize, Option<usize>)> = Vec::new();
-    for (fi, fld) in kind.fields.iter().enumerate() {
-        columns.push((fi, None));
-        if let Some((_, higher)) = fld.layers.split_last() {
-            columns.extend(higher.iter().map(|l| (fi, Some(*l))));
+    ws.set_freeze_panes(FIRST_DATA_ROW, 2).map_err(xl)?;
+    ws.set_paper_size(9).set_landscape();
+    ws.set_repeat_rows(HEADER_ROW, HEADER_ROW).map_err(xl)?;
+    ws.set_repeat_columns(0, 1).map_err(xl)?;
+    Ok(sheet.n_rows)
+}
+
+/// The layout of the data sheet of kind `k`: its metadata columns, then its value columns.
+struct DataSheet<'a> {
+    set: &'a IndicatorSet,
+    kind: &'a Kind,
+    meta: Vec<Meta>,
+    /// (field, layer) of each value column: a field (for a layered field: its lowest-priority
+    /// layer, what units report), then one column per higher-priority layer, headed
+    /// `名称(单位)@层`.
+    columns: Vec<(usize, Option<usize>)>,
+    /// Rows with validation.
+    n_rows: u32,
+}
+
+impl<'a> DataSheet<'a> {
+    fn new(set: &'a IndicatorSet, k: usize, units: &[&ReadUnit], input: &ReadEvidence) -> Self {
+        let kind = &set.kinds[k];
+        let other_kind = units
+            .iter()
+            .any(|u| u.kind.as_ref().is_some_and(|x| x != &kind.id));
+        let mut meta = vec![Meta::Id, Meta::Name];
+        if set.kinds.len() > 1 || other_kind {
+            meta.push(Meta::Kind);
+        }
+        if !set.classes.is_empty() && k == 0 {
+            meta.push(Meta::Class);
+        }
+        if !set.peer_groups.is_empty() && k == 0 {
+            meta.push(Meta::Peer);
+        }
+        if set.kinds.len() > 1 || input.units.iter().any(|u| u.parent.is_some()) {
+            meta.push(Meta::Parent);
+        }
+        let mut columns: Vec<(usize, Option<usize>)> = Vec::new();
+        for (fi, fld) in kind.fields.iter().enumerate() {
+            columns.push((fi, None));
+            if let Some((_, higher)) = fld.layers.split_last() {
+                columns.extend(higher.iter().map(|l| (fi, Some(*l))));
+            }
+        }
+        DataSheet {
+            set,
+            kind,
+            meta,
+            columns,
+            n_rows: (units.len() as u32 + SPARE_ROWS).max(MIN_ROWS),
         }
     }
-    let column_of = |fi: usize, layer: Option<&str>| -> Option<u16> {
-        let fld = &kind.fields[fi];
+
+    fn n_meta(&self) -> u16 {
+        self.meta.len() as u16
+    }
+
+    fn last_row(&self) -> u32 {
+        FIRST_DATA_ROW + self.n_rows - 1
+    }
+
+    /// The column of field `fi`, or of one of its layers named by id or name.
+    fn column_of(&self, fi: usize, layer: Option<&str>) -> Option<u16> {
+        let fld = &self.kind.fields[fi];
         let layer = match layer {
             None => None,
             Some(name) => {
                 let l = fld.layers.iter().copied().find(|l| {
-                    set.layers
+                    self.set
+                        .layers
                         .get(*l)
                         .is_some_and(|x| x.id == name || x.name == name)
                 })?;
                 (fld.layers.last() != Some(&l)).then_some(l)
             }
         };
-        columns
+        self.columns
             .iter()
             .position(|c| *c == (fi, layer))
-            .map(|i| n_meta + i as u16)
-    };
-    let last_col = n_meta + columns.len() as u16 - 1;
-    let n_rows = (units.len() as u32 + SPARE_ROWS).max(MIN_ROWS);
-    let last_row = FIRST_DATA_ROW + n_rows - 1;
-    // Title row above the header.
-    let title = format!(
-        "{} 佐证数据填报表({})",
-        set.name,
-        set.effective
-            .label
-            .clone()
-            .unwrap_or_else(|| format!("{} 至 {}", set.effective.from, set.effective.to))
-    );
-    let title_cols = last_col.min(7);
-    if title_cols > 0 {
-        ws.merge_range(0, 0, 0, title_cols, &title, &f.title)
-            .map_err(xl)?;
-    } else {
-        ws.write_string_with_format(0, 0, &title, &f.title)
-            .map_err(xl)?;
+            .map(|i| self.n_meta() + i as u16)
     }
-    ws.set_row_height(0, 28).map_err(xl)?;
-    ws.set_row_height(HEADER_ROW, 48).map_err(xl)?;
-    // Header: metadata columns, then one column per field.
-    for (c, m) in meta.iter().enumerate() {
-        let c = c as u16;
-        ws.write_string_with_format(HEADER_ROW, c, m.header(), &f.meta_header)
-            .map_err(xl)?;
-        ws.insert_note(HEADER_ROW, c, &note(m.note())).map_err(xl)?;
-        ws.set_column_width(c, if *m == Meta::Name { 14 } else { 12 })
-            .map_err(xl)?;
-        ws.set_column_format(c, &f.text).map_err(xl)?;
-        let list = match m {
-            Meta::Kind => Some((Lists::KINDS, "单位类型")),
-            Meta::Class => Some((Lists::CLASSES, "类别")),
-            Meta::Peer => Some((Lists::PEERS, "方阵")),
-            _ => None,
-        };
-        if let Some((col, title)) = list {
-            let dv = DataValidation::new()
-                .allow_list_formula(lists.formula(col))
-                .set_error_style(DataValidationErrorStyle::Warning);
-            let dv = validation(dv, title, &format!("请从下拉列表选择{title}"))?;
-            ws.add_data_validation(FIRST_DATA_ROW, c, last_row, c, &dv)
+
+    /// The title row above the header.
+    fn write_title(&self, ws: &mut Worksheet, f: &Formats) -> Result<(), WriteError> {
+        let set = self.set;
+        let title = format!(
+            "{} 佐证数据填报表({})",
+            set.name,
+            set.effective
+                .label
+                .clone()
+                .unwrap_or_else(|| format!("{} 至 {}", set.effective.from, set.effective.to))
+        );
+        let last_col = self.n_meta() + self.columns.len() as u16 - 1;
+        let title_cols = last_col.min(7);
+        if title_cols > 0 {
+            ws.merge_range(0, 0, 0, title_cols, &title, &f.title)
+                .map_err(xl)?;
+        } else {
+            ws.write_string_with_format(0, 0, &title, &f.title)
                 .map_err(xl)?;
         }
+        Ok(())
     }
-    for (i, (fi, layer)) in columns.iter().enumerate() {
-        let fld = &kind.fields[*fi];
-        let c = n_meta + i as u16;
-        let layer = layer.and_then(|l| set.layers.get(l));
-        let (h, text) = match layer {
-            None => (field_header(fld), field_note(fld)),
-            Some(l) => (
-                format!("{}@{}", field_header(fld), l.name),
-                format!(
-                    "{}\n({}核实的值,优先于单位自报;没有则留空)",
-                    field_note(fld),
-                    l.name
-                ),
-            ),
-        };
-        ws.write_string_with_format(HEADER_ROW, c, &h, &f.header)
-            .map_err(xl)?;
-        ws.insert_note(HEADER_ROW, c, &note(&text)).map_err(xl)?;
-        ws.set_column_width(c, (width(&h) / 2.0 + 2.0).clamp(9.0, 20.0))
-            .map_err(xl)?;
-        if fld.ty == FieldType::Text {
+
+    /// The metadata headers with their notes, and drop-downs for kind, class and peer group.
+    fn write_meta_headers(
+        &self,
+        ws: &mut Worksheet,
+        lists: &Lists,
+        f: &Formats,
+    ) -> Result<(), WriteError> {
+        for (c, m) in self.meta.iter().enumerate() {
+            let c = c as u16;
+            ws.write_string_with_format(HEADER_ROW, c, m.header(), &f.meta_header)
+                .map_err(xl)?;
+            ws.insert_note(HEADER_ROW, c, &note(m.note())).map_err(xl)?;
+            ws.set_column_width(c, if *m == Meta::Name { 14 } else { 12 })
+                .map_err(xl)?;
             ws.set_column_format(c, &f.text).map_err(xl)?;
+            let list = match m {
+                Meta::Kind => Some((Lists::KINDS, "单位类型")),
+                Meta::Class => Some((Lists::CLASSES, "类别")),
+                Meta::Peer => Some((Lists::PEERS, "方阵")),
+                _ => None,
+            };
+            if let Some((col, title)) = list {
+                let dv = DataValidation::new()
+                    .allow_list_formula(lists.formula(col))
+                    .set_error_style(DataValidationErrorStyle::Warning);
+                let dv = validation(dv, title, &format!("请从下拉列表选择{title}"))?;
+                ws.add_data_validation(FIRST_DATA_ROW, c, self.last_row(), c, &dv)
+                    .map_err(xl)?;
+            }
         }
-        if let Some(dv) = field_validation(fld)? {
-            ws.add_data_validation(FIRST_DATA_ROW, c, last_row, c, &dv)
-                .map_err(xl)?;
-        }
+        Ok(())
     }
-    // Rows: pre-filled units and their values.
-    for (r, u) in units.iter().enumerate() {
-        let row = FIRST_DATA_ROW + r as u32;
-        for (c, m) in meta.iter().enumerate() {
+
+    /// The value headers with their notes and their validation by field type.
+    fn write_field_headers(&self, ws: &mut Worksheet, f: &Formats) -> Result<(), WriteError> {
+        for (i, (fi, layer)) in self.columns.iter().enumerate() {
+            let fld = &self.kind.fields[*fi];
+            let c = self.n_meta() + i as u16;
+            let layer = layer.and_then(|l| self.set.layers.get(l));
+            let (h, text) = match layer {
+                None => (field_header(fld), field_note(fld)),
+                Some(l) => (
+                    format!("{}@{}", field_header(fld), l.name),
+                    format!(
+                        "{}\n({}核实的值,优先于单位自报;没有则留空)",
+                        field_note(fld),
+                        l.name
+                    ),
+                ),
+            };
+            ws.write_string_with_format(HEADER_ROW, c, &h, &f.header)
+                .map_err(xl)?;
+            ws.insert_note(HEADER_ROW, c, &note(&text)).map_err(xl)?;
+            ws.set_column_width(c, (width(&h) / 2.0 + 2.0).clamp(9.0, 20.0))
+                .map_err(xl)?;
+            if fld.ty == FieldType::Text {
+                ws.set_column_format(c, &f.text).map_err(xl)?;
+            }
+            if let Some(dv) = field_validation(fld)? {
+                ws.add_data_validation(FIRST_DATA_ROW, c, self.last_row(), c, &dv)
+                    .map_err(xl)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One pre-filled unit: its metadata, then its values (each layer in its column).
+    fn write_unit(
+        &self,
+        ws: &mut Worksheet,
+        row: u32,
+        u: &ReadUnit,
+        f: &Formats,
+    ) -> Result<(), WriteError> {
+        let set = self.set;
+        for (c, m) in self.meta.iter().enumerate() {
             let c = c as u16;
             let text = match m {
                 Meta::Id => Some(u.id.clone()),
@@ -550,31 +620,27 @@ fn write_data_sheet(
                 Some((n, l)) => (n.trim(), Some(l.trim())),
                 None => (full_name.as_str(), None),
             };
-            let Some(fi) = find_field(&kind.fields, name) else {
+            let Some(fi) = find_field(&self.kind.fields, name) else {
                 continue;
             };
-            let ty = kind.fields[fi].ty;
+            let ty = self.kind.fields[fi].ty;
             match raw {
                 RawValue::Layers(list) => {
                     for (layer, v) in list {
-                        if let Some(c) = column_of(fi, Some(layer)) {
+                        if let Some(c) = self.column_of(fi, Some(layer)) {
                             write_value(ws, row, c, v, ty, f)?;
                         }
                     }
                 }
                 _ => {
-                    if let Some(c) = column_of(fi, suffix) {
+                    if let Some(c) = self.column_of(fi, suffix) {
                         write_value(ws, row, c, raw, ty, f)?;
                     }
                 }
             }
         }
+        Ok(())
     }
-    ws.set_freeze_panes(FIRST_DATA_ROW, 2).map_err(xl)?;
-    ws.set_paper_size(9).set_landscape();
-    ws.set_repeat_rows(HEADER_ROW, HEADER_ROW).map_err(xl)?;
-    ws.set_repeat_columns(0, 1).map_err(xl)?;
-    Ok(n_rows)
 }
 
 /// The display name for an id (or the text itself when it is no id).
@@ -637,12 +703,47 @@ fn write_ledger(
 ) -> Result<(), WriteError> {
     ws.set_name(LEDGER_SHEET).map_err(xl)?;
     ws.set_row_height(0, 32).map_err(xl)?;
+    let notes = ledger_notes(set);
+    let widths = [
+        12.0, 30.0, 10.0, 12.0, 12.0, 10.0, 16.0, 30.0, 12.0, 10.0, 10.0,
+    ];
+    for (c, h) in LEDGER_COLUMNS.iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(0, c, *h, &f.header)
+            .map_err(xl)?;
+        ws.insert_note(0, c, &note(&notes[c as usize]))
+            .map_err(xl)?;
+        ws.set_column_width(c, widths[c as usize]).map_err(xl)?;
+    }
+    ws.set_column_format(0, &f.text).map_err(xl)?;
+    ws.set_column_format(3, &f.date).map_err(xl)?;
+    ws.set_column_format(6, &f.text).map_err(xl)?;
+    ws.set_column_format(8, &f.date).map_err(xl)?;
+    for (c, dv) in &ledger_validations(lists, data_rows)? {
+        ws.add_data_validation(1, *c, LEDGER_ROWS, *c, dv)
+            .map_err(xl)?;
+    }
+    // Cases: those written under units, then the ledger rows.
+    let cases = input
+        .units
+        .iter()
+        .flat_map(|u| u.cases.iter().map(move |(c, _)| (u.id.as_str(), c)))
+        .chain(input.ledger.iter().map(|(u, c, _)| (u.as_str(), c)));
+    for (row, (unit, c)) in (1u32..).zip(cases) {
+        write_case(ws, row, set, unit, c, f)?;
+    }
+    ws.set_freeze_panes(1, 1).map_err(xl)?;
+    Ok(())
+}
+
+/// The note on each ledger column's header.
+fn ledger_notes(set: &IndicatorSet) -> [String; 11] {
     let case_help: Vec<String> = set
         .case_types
         .iter()
         .map(|c| format!("{}({})", c.name, c.id))
         .collect();
-    let notes = [
+    [
         "单位代码:与“佐证数据”表中的单位代码一致。".to_string(),
         format!("案件类型(下拉选择):{}", case_help.join("、")),
         "严重程度:整数。政策外多孩生育填孩次(3 = 第三孩),迟报填迟报月数;其余填 1 或不填。"
@@ -661,35 +762,40 @@ fn write_ledger(
         "上报日期:案件信息上报的日期(迟报按上报日期计算月数)。".to_string(),
         "是否查实(是/否):未查实的案件只列出,不计分;不填视为已查实。".to_string(),
         "金额:与该条记录相关的金额(如经费),按类型汇总。".to_string(),
-    ];
-    let widths = [
-        12.0, 30.0, 10.0, 12.0, 12.0, 10.0, 16.0, 30.0, 12.0, 10.0, 10.0,
-    ];
-    for (c, h) in LEDGER_COLUMNS.iter().enumerate() {
-        let c = c as u16;
-        ws.write_string_with_format(0, c, *h, &f.header)
-            .map_err(xl)?;
-        ws.insert_note(0, c, &note(&notes[c as usize]))
-            .map_err(xl)?;
-        ws.set_column_width(c, widths[c as usize]).map_err(xl)?;
-    }
-    ws.set_column_format(0, &f.text).map_err(xl)?;
-    ws.set_column_format(3, &f.date).map_err(xl)?;
-    ws.set_column_format(6, &f.text).map_err(xl)?;
-    ws.set_column_format(8, &f.date).map_err(xl)?;
-    let last = LEDGER_ROWS;
+    ]
+}
+
+/// The validation of the ledger's columns, by column: units from the data sheet's first
+/// `data_rows` rows, case types, finders and yes/no from the lists, whole severities, dates,
+/// amounts.
+fn ledger_validations(
+    lists: &Lists,
+    data_rows: u32,
+) -> Result<Vec<(u16, DataValidation)>, WriteError> {
+    use DataValidationErrorStyle::Warning;
     let units = Formula::new(format!(
         "='{DATA_SHEET}'!$A${}:$A${}",
         FIRST_DATA_ROW + 1,
         FIRST_DATA_ROW + data_rows.max(1)
     ));
-    let dvs = [
+    let list = |col: u16| DataValidation::new().allow_list_formula(lists.formula(col));
+    let date = || -> Result<DataValidation, WriteError> {
+        Ok(DataValidation::new()
+            .allow_date(DataValidationRule::GreaterThanOrEqualTo(
+                ExcelDateTime::from_ymd(1990, 1, 1).map_err(xl)?,
+            ))
+            .set_error_style(Warning))
+    };
+    let whole = DataValidationRule::GreaterThanOrEqualTo(0);
+    let amount = DataValidationRule::GreaterThanOrEqualTo(0.0);
+    let yes_no = "请从下拉列表选择 是 或 否";
+    Ok(vec![
         (
-            0u16,
+            0,
             validation(
                 DataValidation::new()
                     .allow_list_formula(units)
-                    .set_error_style(DataValidationErrorStyle::Warning),
+                    .set_error_style(Warning),
                 "单位代码",
                 "请选择“佐证数据”表中的单位代码",
             )?,
@@ -697,7 +803,7 @@ fn write_ledger(
         (
             1,
             validation(
-                DataValidation::new().allow_list_formula(lists.formula(Lists::CASE_TYPES)),
+                list(Lists::CASE_TYPES),
                 "案件类型",
                 "请从下拉列表选择案件类型",
             )?,
@@ -705,87 +811,37 @@ fn write_ledger(
         (
             2,
             validation(
-                DataValidation::new()
-                    .allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0)),
+                DataValidation::new().allow_whole_number(whole),
                 "严重程度",
                 "请填写不小于0的整数",
             )?,
         ),
-        (
-            3,
-            validation(
-                DataValidation::new()
-                    .allow_date(DataValidationRule::GreaterThanOrEqualTo(
-                        ExcelDateTime::from_ymd(1990, 1, 1).map_err(xl)?,
-                    ))
-                    .set_error_style(DataValidationErrorStyle::Warning),
-                "日期",
-                "请填写日期,如 2011-05-03",
-            )?,
-        ),
+        (3, validation(date()?, "日期", "请填写日期,如 2011-05-03")?),
         (
             4,
             validation(
-                DataValidation::new()
-                    .allow_list_formula(lists.formula(Lists::FINDERS))
-                    .set_error_style(DataValidationErrorStyle::Warning),
+                list(Lists::FINDERS).set_error_style(Warning),
                 "发现层级",
                 "请从下拉列表选择发现层级",
             )?,
         ),
-        (
-            5,
-            validation(
-                DataValidation::new().allow_list_formula(lists.formula(Lists::YES_NO)),
-                "自查上报",
-                "请从下拉列表选择 是 或 否",
-            )?,
-        ),
+        (5, validation(list(Lists::YES_NO), "自查上报", yes_no)?),
         (
             8,
-            validation(
-                DataValidation::new()
-                    .allow_date(DataValidationRule::GreaterThanOrEqualTo(
-                        ExcelDateTime::from_ymd(1990, 1, 1).map_err(xl)?,
-                    ))
-                    .set_error_style(DataValidationErrorStyle::Warning),
-                "上报日期",
-                "请填写日期,如 2011-05-03",
-            )?,
+            validation(date()?, "上报日期", "请填写日期,如 2011-05-03")?,
         ),
-        (
-            9,
-            validation(
-                DataValidation::new().allow_list_formula(lists.formula(Lists::YES_NO)),
-                "是否查实",
-                "请从下拉列表选择 是 或 否",
-            )?,
-        ),
+        (9, validation(list(Lists::YES_NO), "是否查实", yes_no)?),
         (
             10,
             validation(
                 DataValidation::new()
-                    .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
-                    .set_error_style(DataValidationErrorStyle::Warning),
+                    .allow_decimal_number(amount)
+                    .set_error_style(Warning),
                 "金额",
                 "请填写金额(数值)",
             )?,
         ),
-    ];
-    for (c, dv) in &dvs {
-        ws.add_data_validation(1, *c, last, *c, dv).map_err(xl)?;
-    }
-    // Cases: those written under units, then the ledger rows.
-    let cases = input
-        .units
-        .iter()
-        .flat_map(|u| u.cases.iter().map(move |(c, _)| (u.id.as_str(), c)))
-        .chain(input.ledger.iter().map(|(u, c, _)| (u.as_str(), c)));
-    for (row, (unit, c)) in (1u32..).zip(cases) {
-        write_case(ws, row, set, unit, c, f)?;
-    }
-    ws.set_freeze_panes(1, 1).map_err(xl)?;
-    Ok(())
+    ])
 }
 
 fn write_case(

@@ -35,7 +35,13 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
     (
         3,
         "readers",
-        &["src/load.rs", "src/read.rs", "src/read/", "src/bind.rs"],
+        &[
+            "src/yaml.rs",
+            "src/load.rs",
+            "src/read.rs",
+            "src/read/",
+            "src/bind.rs",
+        ],
     ),
     (3, "engine", &["src/engine.rs"]),
     (
@@ -56,6 +62,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/explain.rs",
             "src/gap.rs",
             "src/selfassess.rs",
+            "src/selfassess/",
             "src/testcase.rs",
             "src/title.rs",
             "src/decide.rs",

@@ -20,6 +20,7 @@ use crate::load::load_set_file;
 use crate::num::show;
 use crate::read::yaml::RawUnit;
 use crate::read::{RawCase, RawValue, ReadEvidence, ReadUnit};
+use crate::result::{IndicatorResult, UnitResult};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -113,6 +114,29 @@ pub fn run_file(path: &Path) -> Result<Vec<Outcome>, Diagnostics> {
 }
 
 fn run_case(set: &crate::model::IndicatorSet, file: &str, case: &TestCase) -> Vec<String> {
+    let (id, read) = case_evidence(file, case);
+    let ev = match bind::bind(set, read) {
+        Ok(ev) => ev,
+        Err(d) => return vec![format!("evidence rejected:\n{d}")],
+    };
+    let a = match crate::engine::assess(set, &ev) {
+        Ok(a) => a,
+        Err(d) => return vec![format!("scoring failed:\n{d}")],
+    };
+    let Some(u) = a.units.iter().find(|u| u.id == id) else {
+        return vec!["the tested unit was not scored".into()];
+    };
+    let check = Check {
+        tolerance: case.tolerance.unwrap_or(Decimal::new(5, 3)),
+        failures: Vec::new(),
+    };
+    check.run(&case.expect, u)
+}
+
+/// The evidence of a case: the tested unit (id `test_unit` unless named) with its values and
+/// cases, then the other units (by default children of the tested one). Returns the tested
+/// unit's id.
+fn case_evidence(file: &str, case: &TestCase) -> (String, ReadEvidence) {
     let meta = case.unit.as_ref();
     let id = meta
         .and_then(|m| m.id.clone())
@@ -121,6 +145,12 @@ fn run_case(set: &crate::model::IndicatorSet, file: &str, case: &TestCase) -> Ve
         file: file.into(),
         place: crate::diag::Place::File,
     };
+    let values = |v: &BTreeMap<String, Spanned<RawValue>>| {
+        v.iter()
+            .map(|(k, v)| (k.clone(), v.value.clone(), origin.clone()))
+            .collect()
+    };
+    let cases = |c: &[RawCase]| c.iter().map(|c| (c.clone(), origin.clone())).collect();
     let mut read = ReadEvidence::default();
     read.units.push(ReadUnit {
         id: id.clone(),
@@ -129,16 +159,8 @@ fn run_case(set: &crate::model::IndicatorSet, file: &str, case: &TestCase) -> Ve
         class: meta.and_then(|m| m.class.clone()),
         peer_group: meta.and_then(|m| m.peer_group.clone()),
         parent: meta.and_then(|m| m.parent.clone()),
-        values: case
-            .values
-            .iter()
-            .map(|(k, v)| (k.clone(), v.value.clone(), origin.clone()))
-            .collect(),
-        cases: case
-            .cases
-            .iter()
-            .map(|c| (c.clone(), origin.clone()))
-            .collect(),
+        values: values(&case.values),
+        cases: cases(&case.cases),
         origin: origin.clone(),
         meta_origin: BTreeMap::new(),
     });
@@ -154,118 +176,137 @@ fn run_case(set: &crate::model::IndicatorSet, file: &str, case: &TestCase) -> Ve
                     .as_ref()
                     .map_or_else(|| id.clone(), |p| p.value.clone()),
             ),
-            values: u
-                .values
-                .iter()
-                .map(|(k, v)| (k.clone(), v.value.clone(), origin.clone()))
-                .collect(),
-            cases: u
-                .cases
-                .iter()
-                .map(|c| (c.clone(), origin.clone()))
-                .collect(),
+            values: values(&u.values),
+            cases: cases(&u.cases),
             origin: origin.clone(),
             meta_origin: BTreeMap::new(),
         });
     }
-    let ev = match bind::bind(set, read) {
-        Ok(ev) => ev,
-        Err(d) => return vec![format!("evidence rejected:\n{d}")],
-    };
-    let a = match crate::engine::assess(set, &ev) {
-        Ok(a) => a,
-        Err(d) => return vec![format!("scoring failed:\n{d}")],
-    };
-    let Some(u) = a.units.iter().find(|u| u.id == id) else {
-        return vec!["the tested unit was not scored".into()];
-    };
-    let tol = case.tolerance.unwrap_or(Decimal::new(5, 3));
-    let mut f = Vec::new();
-    let close = |a: Decimal, b: Decimal| (a - b).abs() <= tol;
-    for (ind, want) in &case.expect.points {
-        let got = u
-            .indicators
-            .iter()
-            .chain(u.bonus_items.iter())
-            .find(|i| *i.id() == **ind);
-        match got {
-            None => f.push(format!("points.{ind}: no such indicator")),
-            Some(i) if !close(i.points, *want) => f.push(format!(
-                "points.{ind}: expected {}, got {} ({})",
-                show(*want),
-                show(i.points),
-                i.reason
-            )),
-            _ => {}
+    (id, read)
+}
+
+/// Comparing a scored unit with what a case expects, collecting every difference.
+struct Check {
+    tolerance: Decimal,
+    failures: Vec<String>,
+}
+
+impl Check {
+    fn run(mut self, expect: &Expect, u: &UnitResult) -> Vec<String> {
+        self.points(expect, u);
+        self.statuses(expect, u);
+        self.lines(expect, u);
+        self.vetoes(expect, u);
+        self.totals(expect, u);
+        self.failures
+    }
+
+    fn close(&self, a: Decimal, b: Decimal) -> bool {
+        (a - b).abs() <= self.tolerance
+    }
+
+    fn points(&mut self, expect: &Expect, u: &UnitResult) {
+        for (ind, want) in &expect.points {
+            match find_item(u, ind) {
+                None => self
+                    .failures
+                    .push(format!("points.{ind}: no such indicator")),
+                Some(i) if !self.close(i.points, *want) => self.failures.push(format!(
+                    "points.{ind}: expected {}, got {} ({})",
+                    show(*want),
+                    show(i.points),
+                    i.reason
+                )),
+                _ => {}
+            }
         }
     }
-    for (ind, want) in &case.expect.status {
-        match u
-            .indicators
-            .iter()
-            .chain(u.bonus_items.iter())
-            .find(|i| *i.id() == **ind)
-        {
-            None => f.push(format!("status.{ind}: no such indicator")),
-            Some(i) => {
-                let got = serde_json::to_value(i.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                if &got != want {
-                    f.push(format!("status.{ind}: expected {want}, got {got}"));
+
+    fn statuses(&mut self, expect: &Expect, u: &UnitResult) {
+        for (ind, want) in &expect.status {
+            match find_item(u, ind) {
+                None => self
+                    .failures
+                    .push(format!("status.{ind}: no such indicator")),
+                Some(i) => {
+                    let got = serde_json::to_value(i.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    if &got != want {
+                        self.failures
+                            .push(format!("status.{ind}: expected {want}, got {got}"));
+                    }
                 }
             }
         }
     }
-    for (line, want) in &case.expect.lines {
-        match u.lines.iter().find(|l| &l.id == line) {
-            None => f.push(format!("lines.{line}: no such line")),
-            Some(l) if !close(l.points, *want) => f.push(format!(
-                "lines.{line}: expected {}, got {}",
-                show(*want),
-                show(l.points)
-            )),
-            _ => {}
+
+    fn lines(&mut self, expect: &Expect, u: &UnitResult) {
+        for (line, want) in &expect.lines {
+            match u.lines.iter().find(|l| &l.id == line) {
+                None => self.failures.push(format!("lines.{line}: no such line")),
+                Some(l) if !self.close(l.points, *want) => self.failures.push(format!(
+                    "lines.{line}: expected {}, got {}",
+                    show(*want),
+                    show(l.points)
+                )),
+                _ => {}
+            }
         }
     }
-    if let Some(want) = &case.expect.vetoes {
-        let mut got: Vec<String> = u.vetoes.iter().map(|v| v.id.clone()).collect();
-        let mut want = want.clone();
-        got.sort();
-        want.sort();
-        if got != want {
-            f.push(format!("vetoes: expected {want:?}, got {got:?}"));
+
+    fn vetoes(&mut self, expect: &Expect, u: &UnitResult) {
+        if let Some(want) = &expect.vetoes {
+            let mut got: Vec<String> = u.vetoes.iter().map(|v| v.id.clone()).collect();
+            let mut want = want.clone();
+            got.sort();
+            want.sort();
+            if got != want {
+                self.failures
+                    .push(format!("vetoes: expected {want:?}, got {got:?}"));
+            }
         }
     }
-    if let Some(t) = case.expect.total
-        && !close(u.total, t)
-    {
-        f.push(format!(
-            "total: expected {}, got {}",
-            show(t),
-            show(u.total)
-        ));
+
+    /// Total, bonus and grade.
+    fn totals(&mut self, expect: &Expect, u: &UnitResult) {
+        if let Some(t) = expect.total
+            && !self.close(u.total, t)
+        {
+            self.failures.push(format!(
+                "total: expected {}, got {}",
+                show(t),
+                show(u.total)
+            ));
+        }
+        if let Some(b) = expect.bonus
+            && !self.close(u.bonus, b)
+        {
+            self.failures.push(format!(
+                "bonus: expected {}, got {}",
+                show(b),
+                show(u.bonus)
+            ));
+        }
+        if let Some(g) = &expect.grade
+            && &u.grade != g
+        {
+            self.failures.push(format!(
+                "grade: expected {g}, got {} (score {})",
+                u.grade,
+                show(u.score)
+            ));
+        }
     }
-    if let Some(b) = case.expect.bonus
-        && !close(u.bonus, b)
-    {
-        f.push(format!(
-            "bonus: expected {}, got {}",
-            show(b),
-            show(u.bonus)
-        ));
-    }
-    if let Some(g) = &case.expect.grade
-        && &u.grade != g
-    {
-        f.push(format!(
-            "grade: expected {g}, got {} (score {})",
-            u.grade,
-            show(u.score)
-        ));
-    }
-    f
+}
+
+/// An indicator or bonus item of a scored unit, by id.
+fn find_item<'u>(u: &'u UnitResult, id: &str) -> Option<&'u IndicatorResult> {
+    u.indicators
+        .iter()
+        .chain(u.bonus_items.iter())
+        .find(|i| *i.id() == *id)
 }
 
 /// All `.yaml` files under a folder, recursively, sorted.

@@ -147,48 +147,127 @@ pub(crate) fn histogram<'g>(
     a: &'g Assessment,
     class_of: impl Fn(&'g str) -> &'static str,
 ) -> Histogram {
-    let (x0, x1, top, bottom) = (40.0, f64::from(WIDTH) - 16.0, 30.0, 176.0);
-    let scores: Vec<Decimal> = a.units.iter().map(|u| u.score).collect();
-    let cut_values: Vec<Decimal> = a.grades.iter().filter_map(|g| g.min).collect();
-    let lo_raw = scores
-        .iter()
-        .chain(&cut_values)
-        .copied()
-        .min()
-        .unwrap_or(Decimal::ZERO);
-    let hi_raw = scores
-        .iter()
-        .copied()
-        .chain(std::iter::once(a.indicator_set.scale))
-        .max()
-        .unwrap_or(Decimal::ONE);
-    let step = nice_step(hi_raw - lo_raw, 16);
-    let mut lo = floor_to(lo_raw, step);
-    if lo == lo_raw && lo > Decimal::ZERO {
-        lo -= step; // an empty band of margin left of the lowest cut-off
+    let (top, bottom) = (30.0, 176.0);
+    let axis = ScoreAxis::new(a, 40.0, f64::from(WIDTH) - 16.0);
+    let (zones, cuts) = grade_bands(a, &axis, class_of);
+    // Rank markers under the axis, stacked where they would overlap.
+    let marks_y = bottom + 38.0;
+    let (marks, rows_used) = rank_marks(a, &axis, marks_y);
+    Histogram {
+        width: WIDTH,
+        height: r1(marks_y + 14.0 * rows_used as f64 + 4.0),
+        x0: axis.x0,
+        x1: axis.x1,
+        top,
+        bottom,
+        bars: hist_bars(a, &axis, top, bottom),
+        zones,
+        cuts,
+        ticks: axis.ticks(),
+        marks,
+        marks_y,
     }
-    let mut hi = ceil_to(hi_raw, step);
-    if hi <= lo {
-        hi = lo + step;
+}
+
+/// The score axis of the histogram: from `lo` to `hi` in bins of `step`, drawn from `x0` to
+/// `x1`.
+struct ScoreAxis {
+    lo: Decimal,
+    hi: Decimal,
+    step: Decimal,
+    nbins: usize,
+    x0: f64,
+    x1: f64,
+}
+
+impl ScoreAxis {
+    /// An axis over every score and cut-off and up to the scale, in "nice" bins.
+    fn new(a: &Assessment, x0: f64, x1: f64) -> Self {
+        let cut_values: Vec<Decimal> = a.grades.iter().filter_map(|g| g.min).collect();
+        let lo_raw = a
+            .units
+            .iter()
+            .map(|u| u.score)
+            .chain(cut_values.iter().copied())
+            .min()
+            .unwrap_or(Decimal::ZERO);
+        let hi_raw = a
+            .units
+            .iter()
+            .map(|u| u.score)
+            .chain(std::iter::once(a.indicator_set.scale))
+            .max()
+            .unwrap_or(Decimal::ONE);
+        let step = nice_step(hi_raw - lo_raw, 16);
+        let mut lo = floor_to(lo_raw, step);
+        if lo == lo_raw && lo > Decimal::ZERO {
+            lo -= step; // an empty band of margin left of the lowest cut-off
+        }
+        let mut hi = ceil_to(hi_raw, step);
+        if hi <= lo {
+            hi = lo + step;
+        }
+        let nbins = ((hi - lo) / step).to_usize().unwrap_or(1).clamp(1, 400);
+        ScoreAxis {
+            lo,
+            hi,
+            step,
+            nbins,
+            x0,
+            x1,
+        }
     }
-    let nbins = ((hi - lo) / step).to_usize().unwrap_or(1).clamp(1, 400);
-    let span = f(hi - lo);
-    let x = |v: Decimal| r1(x0 + f(v - lo) / span * (x1 - x0));
-    let mut counts = vec![0usize; nbins];
-    for s in &scores {
-        let k = ((*s - lo) / step).floor().to_usize().unwrap_or(0);
-        counts[k.min(nbins - 1)] += 1;
+
+    /// Where a score lies on the axis.
+    fn x(&self, v: Decimal) -> f64 {
+        let span = f(self.hi - self.lo);
+        r1(self.x0 + f(v - self.lo) / span * (self.x1 - self.x0))
+    }
+
+    /// Axis ticks: at most ten labels.
+    fn ticks(&self) -> Vec<Tick> {
+        let mut every = 1usize;
+        while self.nbins / every > 10 {
+            every = match every {
+                1 => 2,
+                2 => 4,
+                4 => 5,
+                e => e * 2,
+            };
+        }
+        (0..=self.nbins)
+            .step_by(every)
+            .map(|k| {
+                let v = self.lo + self.step * Decimal::from(k);
+                Tick {
+                    x: self.x(v),
+                    label: show(v),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One bar per bin that holds a score, as high as its count allows between `top` and `bottom`.
+fn hist_bars(a: &Assessment, axis: &ScoreAxis, top: f64, bottom: f64) -> Vec<HistBar> {
+    let mut counts = vec![0usize; axis.nbins];
+    for u in &a.units {
+        let k = ((u.score - axis.lo) / axis.step)
+            .floor()
+            .to_usize()
+            .unwrap_or(0);
+        counts[k.min(axis.nbins - 1)] += 1;
     }
     let maxc = counts.iter().copied().max().unwrap_or(0).max(1);
-    let bars = counts
+    counts
         .iter()
         .enumerate()
         .filter(|(_, c)| **c > 0)
         .map(|(k, c)| {
-            let from = lo + step * Decimal::from(k);
-            let to = from + step;
-            let bx = x(from);
-            let bw = x(to) - bx;
+            let from = axis.lo + axis.step * Decimal::from(k);
+            let to = from + axis.step;
+            let bx = axis.x(from);
+            let bw = axis.x(to) - bx;
             let h = r1((bottom - top - 16.0) * (*c as f64) / (maxc as f64));
             HistBar {
                 x: r1(bx + 1.0),
@@ -201,8 +280,17 @@ pub(crate) fn histogram<'g>(
                 range: format!("{}–{}", show(from), show(to)),
             }
         })
-        .collect();
-    // Grade bands: grades in order, each from its minimum up to the previous one's.
+        .collect()
+}
+
+/// Grade bands: grades in order, each from its minimum up to the previous one's; and a cut
+/// line at each minimum on the axis.
+fn grade_bands<'g>(
+    a: &'g Assessment,
+    axis: &ScoreAxis,
+    class_of: impl Fn(&'g str) -> &'static str,
+) -> (Vec<Zone>, Vec<Cut>) {
+    let (lo, hi) = (axis.lo, axis.hi);
     let mut zones = Vec::new();
     let mut cuts = Vec::new();
     let mut upper = hi;
@@ -214,8 +302,8 @@ pub(crate) fn histogram<'g>(
             None => continue,
         };
         if from < upper {
-            let zx = x(from);
-            let zw = r1(x(upper) - zx);
+            let zx = axis.x(from);
+            let zw = r1(axis.x(upper) - zx);
             let label = match g.min {
                 Some(m) if zw >= 70.0 => format!("{} ≥{}", g.label, show(m)),
                 _ => g.label.clone(),
@@ -233,75 +321,47 @@ pub(crate) fn histogram<'g>(
             && m <= hi
         {
             cuts.push(Cut {
-                x: x(m),
+                x: axis.x(m),
                 label: show(m),
             });
         }
         upper = upper.min(from);
     }
-    // Axis ticks: at most ten labels.
-    let mut every = 1usize;
-    while nbins / every > 10 {
-        every = match every {
-            1 => 2,
-            2 => 4,
-            4 => 5,
-            e => e * 2,
-        };
-    }
-    let ticks = (0..=nbins)
-        .step_by(every)
-        .map(|k| {
-            let v = lo + step * Decimal::from(k);
-            Tick {
-                x: x(v),
-                label: show(v),
-            }
-        })
-        .collect();
-    // Rank markers under the axis, stacked where they would overlap.
-    let marks_y = bottom + 38.0;
+    (zones, cuts)
+}
+
+/// A rank marker per unit (up to 60 units) under the axis at `marks_y`, in up to four rows
+/// so that they do not overlap; and the number of rows used.
+fn rank_marks(a: &Assessment, axis: &ScoreAxis, marks_y: f64) -> (Vec<Mark>, usize) {
     let mut marks = Vec::new();
     let mut rows_used = 0usize;
-    if a.units.len() <= 60 {
-        let mut order: Vec<&UnitResult> = a.units.iter().collect();
-        order.sort_by(|p, q| p.score.cmp(&q.score).then(q.rank.cmp(&p.rank)));
-        let mut last: Vec<f64> = Vec::new();
-        for u in order {
-            let mx = x(u.score);
-            let row = match last.iter().position(|l| mx - l >= 18.0) {
-                Some(r) => r,
-                None if last.len() < 4 => {
-                    last.push(f64::MIN);
-                    last.len() - 1
-                }
-                None => last.len() - 1,
-            };
-            last[row] = mx;
-            rows_used = rows_used.max(row + 1);
-            marks.push(Mark {
-                x: mx,
-                y: r1(marks_y + 14.0 * row as f64),
-                label: u.rank.to_string(),
-                title: format!("{} {} {}", u.rank, u.name, show(u.score)),
-                vetoed: u.vetoed,
-            });
-        }
+    if a.units.len() > 60 {
+        return (marks, rows_used);
     }
-    Histogram {
-        width: WIDTH,
-        height: r1(marks_y + 14.0 * rows_used as f64 + 4.0),
-        x0,
-        x1,
-        top,
-        bottom,
-        bars,
-        zones,
-        cuts,
-        ticks,
-        marks,
-        marks_y,
+    let mut order: Vec<&UnitResult> = a.units.iter().collect();
+    order.sort_by(|p, q| p.score.cmp(&q.score).then(q.rank.cmp(&p.rank)));
+    let mut last: Vec<f64> = Vec::new();
+    for u in order {
+        let mx = axis.x(u.score);
+        let row = match last.iter().position(|l| mx - l >= 18.0) {
+            Some(r) => r,
+            None if last.len() < 4 => {
+                last.push(f64::MIN);
+                last.len() - 1
+            }
+            None => last.len() - 1,
+        };
+        last[row] = mx;
+        rows_used = rows_used.max(row + 1);
+        marks.push(Mark {
+            x: mx,
+            y: r1(marks_y + 14.0 * row as f64),
+            label: u.rank.to_string(),
+            title: format!("{} {} {}", u.rank, u.name, show(u.score)),
+            vetoed: u.vetoed,
+        });
     }
+    (marks, rows_used)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -744,11 +744,64 @@ fn veto_view(s: &Shared<'_>, v: &VetoResult, layers: &HashMap<&str, &str>) -> Ve
 }
 
 pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> UnitPage<'h> {
-    let a = s.a;
-    let u = &a.units[index];
+    let u = &s.a.units[index];
     let t = s.t();
     let layers = layer_names(u);
-    let head = UnitHead {
+    let (enforced, advisory): (Vec<&VetoResult>, Vec<&VetoResult>) = u
+        .vetoes
+        .iter()
+        .partition(|v| v.applied && v.mode == VetoMode::Enforced);
+    let (losses, loss_sum) = loss_rows(s, u);
+    UnitPage {
+        t,
+        head: &s.head,
+        csp,
+        u: unit_head(s, u),
+        enforced: enforced
+            .into_iter()
+            .map(|v| veto_view(s, v, &layers))
+            .collect(),
+        advisory: advisory
+            .into_iter()
+            .map(|v| veto_view(s, v, &layers))
+            .collect(),
+        line_chart: chart::line_bars(u, t),
+        section_chart: chart::section_bars(&section_inputs(s, index)),
+        losses,
+        loss_total: show(loss_sum),
+        groups: indicator_groups(s, u, &layers),
+        bonus_items: u
+            .bonus_items
+            .iter()
+            .map(|i| ind_row(s, i, &layers))
+            .collect(),
+        bonus_total: show(u.bonus),
+        bonus_capped: if u.bonus_uncapped != u.bonus {
+            show(u.bonus_uncapped)
+        } else {
+            String::new()
+        },
+        cases: case_rows(u),
+        documents: u
+            .documents
+            .iter()
+            .map(|d| DocRow {
+                reference: d.reference.clone().unwrap_or_default(),
+                title: d.title.clone(),
+                date: d.date.map(|x| x.to_string()).unwrap_or_default(),
+                note: d.note.clone().unwrap_or_default(),
+            })
+            .collect(),
+        corrections: correction_rows(u, &layers),
+        yoy: s.prev.map(|_| yoy(s, u)),
+    }
+}
+
+/// The head of a unit's report: who it is, its rank, score and grade.
+fn unit_head(s: &Shared<'_>, u: &UnitResult) -> UnitHead {
+    let a = s.a;
+    let t = s.t();
+    UnitHead {
         id: u.id.clone(),
         name: u.name.clone(),
         parent: u
@@ -780,23 +833,24 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
         },
         vetoed: u.vetoed,
         bonus: show(u.bonus),
-    };
-    let (enforced, advisory): (Vec<&VetoResult>, Vec<&VetoResult>) = u
-        .vetoes
-        .iter()
-        .partition(|v| v.applied && v.mode == VetoMode::Enforced);
-
-    // Losses: indicators that lost points, and lines zeroed by a veto.
-    struct Loss<'x> {
-        lost: Decimal,
-        order: usize,
-        name: String,
-        id: String,
-        line: String,
-        office: String,
-        reason: String,
-        status: &'x str,
     }
+}
+
+/// Points lost: by an indicator, or by a line a veto zeroed.
+struct Loss<'x> {
+    lost: Decimal,
+    /// Indicators in set order, then zeroed lines.
+    order: usize,
+    name: String,
+    id: String,
+    line: String,
+    office: String,
+    reason: String,
+    status: &'x str,
+}
+
+/// Where the unit lost points, most first, each with its share of all points lost; and the sum.
+fn loss_rows(s: &Shared<'_>, u: &UnitResult) -> (Vec<LossRow>, Decimal) {
     let mut losses: Vec<Loss<'_>> = u
         .indicators
         .iter()
@@ -817,35 +871,10 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             },
         })
         .collect();
-    for (k, l) in u.lines.iter().enumerate() {
-        if let Some(v) = &l.zeroed_by {
-            let kept: Decimal = u
-                .indicators
-                .iter()
-                .filter(|i| i.line() == Some(l.id.as_str()))
-                .map(|i| i.points)
-                .sum::<Decimal>()
-                - l.points;
-            if kept > Decimal::ZERO {
-                let veto = u.vetoes.iter().find(|x| &x.id == v);
-                losses.push(Loss {
-                    lost: kept,
-                    order: usize::MAX - u.lines.len() + k,
-                    name: format!("{} ({})", l.name, t.zeroed_by),
-                    id: v.clone(),
-                    line: l.name.clone(),
-                    office: String::new(),
-                    reason: veto
-                        .map(|x| format!("{} {}: {}", x.id, x.name, x.effect))
-                        .unwrap_or_else(|| v.clone()),
-                    status: "",
-                });
-            }
-        }
-    }
+    losses.extend(zeroed_line_losses(s, u));
     losses.sort_by(|x, y| y.lost.cmp(&x.lost).then(x.order.cmp(&y.order)));
     let loss_sum: Decimal = losses.iter().map(|l| l.lost).sum();
-    let losses: Vec<LossRow> = losses
+    let rows = losses
         .into_iter()
         .enumerate()
         .map(|(n, l)| LossRow {
@@ -860,8 +889,47 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             status: l.status.to_string(),
         })
         .collect();
+    (rows, loss_sum)
+}
 
-    // Indicators grouped by line, in the set's line order; indicators without a line last.
+/// The points a veto took by zeroing a line: what its indicators had scored.
+fn zeroed_line_losses<'x>(s: &Shared<'_>, u: &'x UnitResult) -> Vec<Loss<'x>> {
+    let t = s.t();
+    let mut out = Vec::new();
+    for (k, l) in u.lines.iter().enumerate() {
+        let Some(v) = &l.zeroed_by else { continue };
+        let kept: Decimal = u
+            .indicators
+            .iter()
+            .filter(|i| i.line() == Some(l.id.as_str()))
+            .map(|i| i.points)
+            .sum::<Decimal>()
+            - l.points;
+        if kept > Decimal::ZERO {
+            let veto = u.vetoes.iter().find(|x| &x.id == v);
+            out.push(Loss {
+                lost: kept,
+                order: usize::MAX - u.lines.len() + k,
+                name: format!("{} ({})", l.name, t.zeroed_by),
+                id: v.clone(),
+                line: l.name.clone(),
+                office: String::new(),
+                reason: veto
+                    .map(|x| format!("{} {}: {}", x.id, x.name, x.effect))
+                    .unwrap_or_else(|| v.clone()),
+                status: "",
+            });
+        }
+    }
+    out
+}
+
+/// Indicators grouped by line, in the set's line order; indicators without a line last.
+fn indicator_groups(
+    s: &Shared<'_>,
+    u: &UnitResult,
+    layers: &HashMap<&str, &str>,
+) -> Vec<IndicatorGroup> {
     let mut groups: Vec<IndicatorGroup> = u
         .lines
         .iter()
@@ -874,7 +942,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
                 .indicators
                 .iter()
                 .filter(|i| i.line() == Some(l.id.as_str()))
-                .map(|i| ind_row(s, i, &layers))
+                .map(|i| ind_row(s, i, layers))
                 .collect(),
         })
         .collect();
@@ -885,7 +953,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             None => true,
             Some(l) => !u.lines.iter().any(|x| x.id == l),
         })
-        .map(|i| ind_row(s, i, &layers))
+        .map(|i| ind_row(s, i, layers))
         .collect();
     if !orphans.is_empty() {
         groups.push(IndicatorGroup {
@@ -897,9 +965,12 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
         });
     }
     groups.retain(|g| !g.rows.is_empty());
+    groups
+}
 
-    let cases = u
-        .cases
+/// The unit's case ledger, each case with the indicator that charged it.
+fn case_rows(u: &UnitResult) -> Vec<CaseRow> {
+    u.cases
         .iter()
         .map(|c| CaseRow {
             type_name: c.type_name.clone(),
@@ -925,11 +996,14 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             explanation: c.explanation.clone(),
             in_period: c.in_period,
         })
-        .collect();
+        .collect()
+}
 
+/// The unit's points per section, with its peer group's median share.
+fn section_inputs(s: &Shared<'_>, index: usize) -> Vec<chart::SectionInput> {
+    let u = &s.a.units[index];
     let medians = s.medians.get(&u.peer_group.as_deref());
-    let sections: Vec<chart::SectionInput> = s
-        .section_names
+    s.section_names
         .iter()
         .enumerate()
         .filter_map(|(k, name)| {
@@ -941,77 +1015,37 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
                 median: medians.and_then(|m| m[k]),
             })
         })
-        .collect();
+        .collect()
+}
 
-    UnitPage {
-        t,
-        head: &s.head,
-        csp,
-        u: head,
-        enforced: enforced
-            .into_iter()
-            .map(|v| veto_view(s, v, &layers))
-            .collect(),
-        advisory: advisory
-            .into_iter()
-            .map(|v| veto_view(s, v, &layers))
-            .collect(),
-        line_chart: chart::line_bars(u, t),
-        section_chart: chart::section_bars(&sections),
-        losses,
-        loss_total: show(loss_sum),
-        groups,
-        bonus_items: u
-            .bonus_items
-            .iter()
-            .map(|i| ind_row(s, i, &layers))
-            .collect(),
-        bonus_total: show(u.bonus),
-        bonus_capped: if u.bonus_uncapped != u.bonus {
-            show(u.bonus_uncapped)
-        } else {
-            String::new()
-        },
-        cases,
-        documents: u
-            .documents
-            .iter()
-            .map(|d| DocRow {
-                reference: d.reference.clone().unwrap_or_default(),
-                title: d.title.clone(),
-                date: d.date.map(|x| x.to_string()).unwrap_or_default(),
-                note: d.note.clone().unwrap_or_default(),
-            })
-            .collect(),
-        corrections: u
-            .corrections
-            .iter()
-            .map(|c| CorrectionRow {
-                name: c.name.clone(),
-                field: c.field.clone(),
-                layers: c
-                    .layers
-                    .iter()
-                    .map(|l| LayerCell {
-                        name: l.name.clone(),
-                        value: l.value.to_string(),
-                        used: c.used.as_deref() == Some(&*l.layer),
-                    })
-                    .collect(),
-                used: c
-                    .used
-                    .as_deref()
-                    .map(|l| layers.get(l).copied().unwrap_or(l).to_string())
-                    .unwrap_or_default(),
-                difference: c
-                    .difference
-                    .as_ref()
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-            })
-            .collect(),
-        yoy: s.prev.map(|_| yoy(s, u)),
-    }
+/// Values corrected by a more authoritative evidence layer: each layer's value, which was used.
+fn correction_rows(u: &UnitResult, layers: &HashMap<&str, &str>) -> Vec<CorrectionRow> {
+    u.corrections
+        .iter()
+        .map(|c| CorrectionRow {
+            name: c.name.clone(),
+            field: c.field.clone(),
+            layers: c
+                .layers
+                .iter()
+                .map(|l| LayerCell {
+                    name: l.name.clone(),
+                    value: l.value.to_string(),
+                    used: c.used.as_deref() == Some(&*l.layer),
+                })
+                .collect(),
+            used: c
+                .used
+                .as_deref()
+                .map(|l| layers.get(l).copied().unwrap_or(l).to_string())
+                .unwrap_or_default(),
+            difference: c
+                .difference
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
 fn yoy_row(name: String, prev: String, cur: String, delta: Option<Decimal>) -> YoyRow {

@@ -24,9 +24,11 @@ pub mod scorecard;
 
 use crate::diag::{Diagnostic, Diagnostics, Sink};
 use crate::num::{show, show_dp};
-use crate::title::{Event, EventKind, EventResult, Registry, Standing};
+use crate::title::{Event, EventKind, EventResult, Registry, Standing, TitleDef};
 use chrono::{Datelike, Months, NaiveDate};
-use policy::{Action, Policy, RawAward, RawCandidates, RawGate, RawTie, RawWhen, Stage, VetoScope};
+use policy::{
+    Action, Policy, RawAward, RawCandidates, RawGate, RawReview, RawTie, RawWhen, Stage, VetoScope,
+};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use scorecard::{Scorecard, UnitView};
@@ -246,16 +248,7 @@ pub fn decide(
     date: Option<NaiveDate>,
 ) -> Result<Outcome, Diagnostics> {
     let year = current.year();
-    let (m, d) = policy.decision_day;
-    let date = match date.or_else(|| NaiveDate::from_ymd_opt(year, m, d)) {
-        Some(x) => x,
-        None => {
-            return Err(Diagnostics::new(vec![Diagnostic::file(
-                &policy.file,
-                format!("no decision date {m:02}-{d:02} in {year}"),
-            )]));
-        }
-    };
+    let date = decision_date(policy, year, date)?;
     check(policy, registry, current, history, date)?;
     let mut years: BTreeMap<i32, &Scorecard> = history.iter().map(|h| (h.year(), h)).collect();
     years.insert(year, current);
@@ -279,52 +272,6 @@ pub fn decide(
     }
     let plan = c.plan();
     let standings = c.standings();
-    let scores = current
-        .units
-        .iter()
-        .map(|u| ScoreRow {
-            unit: u.id.clone(),
-            name: u.name.clone(),
-            rank: u.rank,
-            total: u.total,
-            grade: u.grade.clone(),
-            score_grade: u.score_grade.clone(),
-        })
-        .collect();
-    let vetoes = current
-        .units
-        .iter()
-        .flat_map(|u| {
-            u.vetoes.iter().map(move |v| VetoRow {
-                unit: u.id.clone(),
-                unit_name: u.name.clone(),
-                id: v.id.clone(),
-                name: v.name.clone(),
-                applied: v.applied,
-                kind: match veto_class(u, &v.id, v.applied) {
-                    Some(VetoClass::Unit) => "整体否决".to_string(),
-                    Some(VetoClass::Line) => {
-                        let line = u
-                            .lines
-                            .iter()
-                            .find(|l| l.zeroed_by.as_deref() == Some(v.id.as_str()))
-                            .map(|l| l.name.clone())
-                            .unwrap_or_default();
-                        format!("单线否决({line})")
-                    }
-                    Some(VetoClass::Cap) => "等次封顶".to_string(),
-                    None => "提示(未执行)".to_string(),
-                },
-                effect: v.effect.clone(),
-                reason: v.reason.clone(),
-                evidence: v
-                    .evidence
-                    .iter()
-                    .map(|e| format!("{}: {}", e.name, e.value))
-                    .collect(),
-            })
-        })
-        .collect();
     Ok(Outcome {
         year,
         date,
@@ -343,28 +290,13 @@ pub fn decide(
             .into_iter()
             .collect(),
         registry_name: registry.name.clone(),
-        scores,
-        vetoes,
+        scores: score_rows(current),
+        vetoes: veto_rows(current),
         decisions: c.decisions,
         plan,
         standings,
         events: c.events,
-        rules: policy
-            .rules
-            .iter()
-            .cloned()
-            .chain(registry.titles.iter().filter_map(|t| {
-                t.term_years.map(|n| {
-                    (
-                        format!("{}.term_years", t.id),
-                        format!(
-                            "{}有效期{n}年,自命名之日起计算,期满未重新命名的称号到期(称号登记册)",
-                            t.name
-                        ),
-                    )
-                })
-            }))
-            .collect(),
+        rules: outcome_rules(policy, registry),
         awards: policy
             .raw
             .awards
@@ -379,6 +311,100 @@ pub fn decide(
     })
 }
 
+/// The decision date: `date` if given, else the policy's decision day in `year`.
+fn decision_date(
+    policy: &Policy,
+    year: i32,
+    date: Option<NaiveDate>,
+) -> Result<NaiveDate, Diagnostics> {
+    let (m, d) = policy.decision_day;
+    date.or_else(|| NaiveDate::from_ymd_opt(year, m, d))
+        .ok_or_else(|| {
+            Diagnostics::new(vec![Diagnostic::file(
+                &policy.file,
+                format!("no decision date {m:02}-{d:02} in {year}"),
+            )])
+        })
+}
+
+fn score_rows(current: &Scorecard) -> Vec<ScoreRow> {
+    current
+        .units
+        .iter()
+        .map(|u| ScoreRow {
+            unit: u.id.clone(),
+            name: u.name.clone(),
+            rank: u.rank,
+            total: u.total,
+            grade: u.grade.clone(),
+            score_grade: u.score_grade.clone(),
+        })
+        .collect()
+}
+
+/// Every veto of the year, applied or advisory, with how it acted.
+fn veto_rows(current: &Scorecard) -> Vec<VetoRow> {
+    current
+        .units
+        .iter()
+        .flat_map(|u| {
+            u.vetoes.iter().map(move |v| VetoRow {
+                unit: u.id.clone(),
+                unit_name: u.name.clone(),
+                id: v.id.clone(),
+                name: v.name.clone(),
+                applied: v.applied,
+                kind: veto_kind(u, &v.id, v.applied),
+                effect: v.effect.clone(),
+                reason: v.reason.clone(),
+                evidence: v
+                    .evidence
+                    .iter()
+                    .map(|e| format!("{}: {}", e.name, e.value))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// How a veto acted on a unit, in Chinese: 整体否决, 单线否决(line), 等次封顶 or 提示(未执行).
+fn veto_kind(u: &UnitView, veto: &str, applied: bool) -> String {
+    match veto_class(u, veto, applied) {
+        Some(VetoClass::Unit) => "整体否决".to_string(),
+        Some(VetoClass::Line) => {
+            let line = u
+                .lines
+                .iter()
+                .find(|l| l.zeroed_by.as_deref() == Some(veto))
+                .map(|l| l.name.clone())
+                .unwrap_or_default();
+            format!("单线否决({line})")
+        }
+        Some(VetoClass::Cap) => "等次封顶".to_string(),
+        None => "提示(未执行)".to_string(),
+    }
+}
+
+/// The rules the decision applied: the policy's, then each title's term from the registry.
+fn outcome_rules(policy: &Policy, registry: &Registry) -> Vec<(String, String)> {
+    policy
+        .rules
+        .iter()
+        .cloned()
+        .chain(registry.titles.iter().filter_map(|t| {
+            t.term_years.map(|n| {
+                (
+                    format!("{}.term_years", t.id),
+                    format!(
+                        "{}有效期{n}年,自命名之日起计算,期满未重新命名的称号到期(称号登记册)",
+                        t.name
+                    ),
+                )
+            })
+        }))
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cross-checks
 // ---------------------------------------------------------------------------------------------
@@ -390,17 +416,39 @@ fn check(
     history: &[Scorecard],
     date: NaiveDate,
 ) -> Result<(), Diagnostics> {
-    let p = &policy.raw;
-    let mut sink = Sink::new(&policy.file);
-    let year = current.year();
-    let grade = |sink: &mut Sink, g: &Spanned<String>| {
-        if current.grade_index(&g.value).is_none() {
-            sink.at(
+    let mut refs = RefCheck {
+        sink: Sink::new(&policy.file),
+        registry,
+        current,
+    };
+    refs.policy(&policy.raw, history);
+    let mut list = refs.sink.list;
+    check_history(current, history, &mut list);
+    check_registry(registry, current.year(), date, &mut list);
+    if list.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics::new(list))
+    }
+}
+
+/// Checking that what the policy names (grades, titles, units, lines, the indicator set)
+/// exists in the scorecard and the registry.
+struct RefCheck<'a> {
+    sink: Sink,
+    registry: &'a Registry,
+    current: &'a Scorecard,
+}
+
+impl RefCheck<'_> {
+    fn grade(&mut self, g: &Spanned<String>) {
+        if self.current.grade_index(&g.value).is_none() {
+            self.sink.at(
                 g.referenced,
                 format!(
                     "unknown grade `{}` (the scorecard's grades: {})",
                     g.value,
-                    current
+                    self.current
                         .grades
                         .iter()
                         .map(|g| g.label.as_str())
@@ -409,15 +457,16 @@ fn check(
                 ),
             );
         }
-    };
-    let title = |sink: &mut Sink, t: &Spanned<String>| {
-        if registry.title(&t.value).is_none() {
-            sink.at(
+    }
+
+    fn title(&mut self, t: &Spanned<String>) {
+        if self.registry.title(&t.value).is_none() {
+            self.sink.at(
                 t.referenced,
                 format!(
                     "unknown title `{}` (the registry's titles: {})",
                     t.value,
-                    registry
+                    self.registry
                         .titles
                         .iter()
                         .map(|t| t.id.as_str())
@@ -426,66 +475,75 @@ fn check(
                 ),
             );
         }
-    };
-    if let Some(set) = &p.indicator_set {
-        for s in std::iter::once(current).chain(history) {
-            if s.indicator_set.id != set.value {
-                sink.at(
-                    set.referenced,
-                    format!(
-                        "this policy is for indicator set `{}`, but {} was scored with `{}`",
-                        set.value, s.file, s.indicator_set.id
-                    ),
-                );
+    }
+
+    fn policy(&mut self, p: &policy::RawPolicy, history: &[Scorecard]) {
+        if let Some(set) = &p.indicator_set {
+            for s in std::iter::once(self.current).chain(history) {
+                if s.indicator_set.id != set.value {
+                    self.sink.at(
+                        set.referenced,
+                        format!(
+                            "this policy is for indicator set `{}`, but {} was scored with `{}`",
+                            set.value, s.file, s.indicator_set.id
+                        ),
+                    );
+                }
             }
         }
-    }
-    grade(&mut sink, &p.pass.min_grade);
-    if let Some(x) = &p.exemption {
-        for t in x.titles.iter().flatten() {
-            title(&mut sink, t);
-        }
-    }
-    if let Some(rv) = &p.review {
-        for t in &rv.titles {
-            title(&mut sink, t);
-        }
-        for r in &rv.rules {
-            if let RawWhen::BelowGrade { grade: g, .. } = &r.when.value {
-                grade(&mut sink, g);
+        self.grade(&p.pass.min_grade);
+        if let Some(x) = &p.exemption {
+            for t in x.titles.iter().flatten() {
+                self.title(t);
             }
         }
+        if let Some(rv) = &p.review {
+            for t in &rv.titles {
+                self.title(t);
+            }
+            for r in &rv.rules {
+                if let RawWhen::BelowGrade { grade: g, .. } = &r.when.value {
+                    self.grade(g);
+                }
+            }
+        }
+        let lines: BTreeSet<&str> = self
+            .current
+            .units
+            .iter()
+            .flat_map(|u| u.lines.iter().map(|l| l.id.as_str()))
+            .collect();
+        for a in &p.awards {
+            self.award(a, &lines);
+        }
     }
-    let lines: BTreeSet<&str> = current
-        .units
-        .iter()
-        .flat_map(|u| u.lines.iter().map(|l| l.id.as_str()))
-        .collect();
-    for a in &p.awards {
-        title(&mut sink, &a.title);
+
+    fn award(&mut self, a: &RawAward, lines: &BTreeSet<&str>) {
+        self.title(&a.title);
         if let RawCandidates::Units(ids) = &a.candidates.value {
             for u in ids {
-                if registry.unit(&u.value).is_none() && current.unit(&u.value).is_none() {
-                    sink.at(u.referenced, format!("unknown unit `{}`", u.value));
+                if self.registry.unit(&u.value).is_none() && self.current.unit(&u.value).is_none() {
+                    self.sink
+                        .at(u.referenced, format!("unknown unit `{}`", u.value));
                 }
             }
         }
         for g in &a.gates {
             match &g.value {
-                RawGate::GradeAtLeast { grade: x, .. } => grade(&mut sink, x),
+                RawGate::GradeAtLeast { grade: x, .. } => self.grade(x),
                 RawGate::Holds { title: t } | RawGate::ChildrenHold { title: t, .. } => {
-                    title(&mut sink, t)
+                    self.title(t)
                 }
-                RawGate::InspectionPassed { title: Some(t), .. } => title(&mut sink, t),
+                RawGate::InspectionPassed { title: Some(t), .. } => self.title(t),
                 _ => {}
             }
         }
         for t in &a.ties {
             if let RawTie::Line(l) = &t.value
-                && !current.units.is_empty()
+                && !self.current.units.is_empty()
                 && !lines.contains(l.value.as_str())
             {
-                sink.at(
+                self.sink.at(
                     l.referenced,
                     format!(
                         "unknown line `{}` (the scorecard's lines: {})",
@@ -496,7 +554,11 @@ fn check(
             }
         }
     }
-    let mut list = sink.list;
+}
+
+/// Earlier scorecards: earlier years, one per year, with grades this year's scorecard knows.
+fn check_history(current: &Scorecard, history: &[Scorecard], list: &mut Vec<Diagnostic>) {
+    let year = current.year();
     let mut seen: BTreeMap<i32, &str> = BTreeMap::new();
     for h in history {
         let y = h.year();
@@ -527,39 +589,34 @@ fn check(
             }
         }
     }
-    for e in &registry.events {
-        if let Some(d) = e.decision
-            && d >= year
-        {
-            list.push(Diagnostic::at(
-                &registry.file,
-                e.line,
-                1,
-                format!(
-                    "the registry already holds decisions for {d}: use the registry from before that decision (decisions are appended, never redone)"
-                ),
-            ));
-            break;
-        }
+}
+
+/// The registry holds no decision for this year or later, and no event after `date`.
+fn check_registry(registry: &Registry, year: i32, date: NaiveDate, list: &mut Vec<Diagnostic>) {
+    let decided = registry
+        .events
+        .iter()
+        .find_map(|e| e.decision.filter(|d| *d >= year).map(|d| (e, d)));
+    if let Some((e, d)) = decided {
+        list.push(Diagnostic::at(
+            &registry.file,
+            e.line,
+            1,
+            format!(
+                "the registry already holds decisions for {d}: use the registry from before that decision (decisions are appended, never redone)"
+            ),
+        ));
     }
-    for e in &registry.events {
-        if e.date > date {
-            list.push(Diagnostic::at(
-                &registry.file,
-                e.line,
-                1,
-                format!(
-                    "event dated {} is after this decision ({date}): decide the years in order",
-                    e.date
-                ),
-            ));
-            break;
-        }
-    }
-    if list.is_empty() {
-        Ok(())
-    } else {
-        Err(Diagnostics::new(list))
+    if let Some(e) = registry.events.iter().find(|e| e.date > date) {
+        list.push(Diagnostic::at(
+            &registry.file,
+            e.line,
+            1,
+            format!(
+                "event dated {} is after this decision ({date}): decide the years in order",
+                e.date
+            ),
+        ));
     }
 }
 
@@ -957,118 +1014,132 @@ impl<'a> Ctx<'a> {
                 continue;
             };
             for unit in &reg.units {
-                let s = self.standing(&unit.id, &def.id);
-                let Some(named) = s.held_since else {
-                    continue;
-                };
-                let expiry = def
-                    .term_years
-                    .and_then(|n| named.checked_add_months(Months::new(n * 12)));
-                let expired = expiry.is_some_and(|x| x <= self.date);
-                let mut triggered: Vec<(Action, String, String)> = Vec::new();
-                let mut notes: Vec<String> = Vec::new();
-                let exempt = self.exempting(&unit.id, self.year);
-                let uv = self.cur.unit(&unit.id);
-                match (exempt, uv) {
-                    (Some(e), _) => notes.push(format!(
-                        "{},本年度免于考核,不作扣减性复查",
-                        self.inspection_text(e)
-                    )),
-                    (None, None) => notes.push("本年度无考核结果,不作复查".to_string()),
-                    (None, Some(u)) => {
-                        for r in &rv.rules {
-                            if let Some(why) = self.review_trigger(u, &r.when.value) {
-                                triggered.push((r.action, r.id.value.clone(), why));
-                            }
-                        }
-                        if triggered.is_empty() {
-                            notes.push(format!(
-                                "本年度等次{}(总分{}),未触发撤销或警告条件",
-                                u.grade,
-                                show(u.total)
-                            ));
-                        }
-                    }
-                }
-                let strongest = triggered.iter().map(|(a, _, _)| *a).max();
-                let mut rules: Vec<String> =
-                    triggered.iter().map(|(_, id, _)| id.clone()).collect();
-                let mut reasons: Vec<String> = triggered
-                    .iter()
-                    .map(|(_, id, why)| format!("{why}(依{id})"))
-                    .collect();
-                let revoke = match strongest {
-                    Some(Action::Revoke) => true,
-                    Some(Action::WarnThenRevoke) => {
-                        if let Some(w) = s.warned_on {
-                            reasons.push(format!("已于{w}黄牌警告,仍未达到要求"));
-                            true
-                        } else {
-                            false
-                        }
-                    }
-                    _ => false,
-                };
-                let (kind, verdict, result) = if revoke {
-                    (EventKind::Revoke, Verdict::Revoked, None)
-                } else if expired {
-                    let n = def.term_years.unwrap_or(0);
-                    reasons.insert(
-                        0,
-                        format!(
-                            "{named}命名,有效期{n}年,于{}期满",
-                            expiry.map(|x| x.to_string()).unwrap_or_default()
-                        ),
-                    );
-                    if strongest.is_some() {
-                        reasons.push("期满不再警告".to_string());
-                    }
-                    rules.push(format!("{}.term_years", def.id));
-                    (EventKind::Expire, Verdict::Expired, None)
-                } else if strongest.is_some() {
-                    (EventKind::Warn, Verdict::Warned, None)
-                } else if let (Some(w), Some(lift), true) = (
-                    s.warned_on,
-                    &rv.lift_warning,
-                    uv.is_some() && exempt.is_none(),
-                ) {
-                    rules.push(lift.id.value.clone());
-                    reasons.push(format!("{w}黄牌警告后,本年度复查达到要求"));
-                    (
-                        EventKind::Rectify,
-                        Verdict::WarningLifted,
-                        Some(EventResult::Passed),
-                    )
-                } else {
-                    match (exempt, uv) {
-                        (Some(_), _) => {
-                            if let Some(x) = &self.p.raw.exemption {
-                                rules.push(x.id.value.clone());
-                            }
-                        }
-                        (None, Some(_)) => {
-                            rules.extend(rv.rules.iter().map(|r| r.id.value.clone()));
-                        }
-                        (None, None) => {}
-                    }
-                    (EventKind::Review, Verdict::Kept, None)
-                };
-                reasons.extend(notes);
-                let mut e = self.event(&unit.id, Some(&def.id), kind);
-                e.result = result;
-                e.rules = rules.clone();
-                e.reason = Some(reasons.join(";"));
-                self.events.push(e);
-                self.push(
-                    &unit.id,
-                    Topic::Review,
-                    Some(&def.id),
-                    verdict,
-                    rules,
-                    reasons,
-                );
+                self.review_unit(rv, def, &unit.id);
             }
         }
+    }
+
+    /// 复查 of one unit's title, if it holds it: revoked, expired, warned, its warning
+    /// lifted, or kept.
+    fn review_unit(&mut self, rv: &RawReview, def: &TitleDef, unit: &str) {
+        let s = self.standing(unit, &def.id);
+        let Some(named) = s.held_since else {
+            return;
+        };
+        let expiry = def
+            .term_years
+            .and_then(|n| named.checked_add_months(Months::new(n * 12)));
+        let expired = expiry.is_some_and(|x| x <= self.date);
+        let exempt = self.exempting(unit, self.year);
+        let uv = self.cur.unit(unit);
+        let (triggered, notes) = self.review_findings(rv, exempt, uv);
+        let strongest = triggered.iter().map(|t| t.action).max();
+        let mut rules: Vec<String> = triggered.iter().map(|t| t.rule.clone()).collect();
+        let mut reasons: Vec<String> = triggered
+            .iter()
+            .map(|t| format!("{}(依{})", t.why, t.rule))
+            .collect();
+        let revoke = match strongest {
+            Some(Action::Revoke) => true,
+            Some(Action::WarnThenRevoke) => {
+                if let Some(w) = s.warned_on {
+                    reasons.push(format!("已于{w}黄牌警告,仍未达到要求"));
+                    true
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        };
+        let (kind, verdict, result) = if revoke {
+            (EventKind::Revoke, Verdict::Revoked, None)
+        } else if expired {
+            let n = def.term_years.unwrap_or(0);
+            reasons.insert(
+                0,
+                format!(
+                    "{named}命名,有效期{n}年,于{}期满",
+                    expiry.map(|x| x.to_string()).unwrap_or_default()
+                ),
+            );
+            if strongest.is_some() {
+                reasons.push("期满不再警告".to_string());
+            }
+            rules.push(format!("{}.term_years", def.id));
+            (EventKind::Expire, Verdict::Expired, None)
+        } else if strongest.is_some() {
+            (EventKind::Warn, Verdict::Warned, None)
+        } else if let (Some(w), Some(lift), true) = (
+            s.warned_on,
+            &rv.lift_warning,
+            uv.is_some() && exempt.is_none(),
+        ) {
+            rules.push(lift.id.value.clone());
+            reasons.push(format!("{w}黄牌警告后,本年度复查达到要求"));
+            (
+                EventKind::Rectify,
+                Verdict::WarningLifted,
+                Some(EventResult::Passed),
+            )
+        } else {
+            match (exempt, uv) {
+                (Some(_), _) => {
+                    if let Some(x) = &self.p.raw.exemption {
+                        rules.push(x.id.value.clone());
+                    }
+                }
+                (None, Some(_)) => {
+                    rules.extend(rv.rules.iter().map(|r| r.id.value.clone()));
+                }
+                (None, None) => {}
+            }
+            (EventKind::Review, Verdict::Kept, None)
+        };
+        reasons.extend(notes);
+        let mut e = self.event(unit, Some(&def.id), kind);
+        e.result = result;
+        e.rules = rules.clone();
+        e.reason = Some(reasons.join(";"));
+        self.events.push(e);
+        self.push(unit, Topic::Review, Some(&def.id), verdict, rules, reasons);
+    }
+
+    /// The review rules a unit triggered this year, and notes on why it was not reviewed or
+    /// triggered nothing.
+    fn review_findings(
+        &self,
+        rv: &RawReview,
+        exempt: Option<&Event>,
+        uv: Option<&UnitView>,
+    ) -> (Vec<Trigger>, Vec<String>) {
+        let mut triggered: Vec<Trigger> = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
+        match (exempt, uv) {
+            (Some(e), _) => notes.push(format!(
+                "{},本年度免于考核,不作扣减性复查",
+                self.inspection_text(e)
+            )),
+            (None, None) => notes.push("本年度无考核结果,不作复查".to_string()),
+            (None, Some(u)) => {
+                for r in &rv.rules {
+                    if let Some(why) = self.review_trigger(u, &r.when.value) {
+                        triggered.push(Trigger {
+                            action: r.action,
+                            rule: r.id.value.clone(),
+                            why,
+                        });
+                    }
+                }
+                if triggered.is_empty() {
+                    notes.push(format!(
+                        "本年度等次{}(总分{}),未触发撤销或警告条件",
+                        u.grade,
+                        show(u.total)
+                    ));
+                }
+            }
+        }
+        (triggered, notes)
     }
 
     fn review_trigger(&self, u: &UnitView, when: &RawWhen) -> Option<String> {
@@ -1790,6 +1861,13 @@ impl<'a> Ctx<'a> {
         }
         rows
     }
+}
+
+/// A review rule a unit triggered: what it does, its id, and why it was triggered.
+struct Trigger {
+    action: Action,
+    rule: String,
+    why: String,
 }
 
 fn at_stage(s: &Standing, st: Stage) -> bool {

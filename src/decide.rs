@@ -1188,7 +1188,47 @@ impl<'a> Ctx<'a> {
             return;
         }
         let title = a.title.value.as_str();
-        let candidates: Vec<String> = match &a.candidates.value {
+        let cands: Vec<Cand> = self
+            .award_candidates(a, title)
+            .into_iter()
+            .map(|id| self.candidate(a, title, id))
+            .collect();
+        let quota = self.quota(a, title);
+        let mut outcome = self.grant(a, title, &cands, &quota);
+        for c in &cands {
+            let (verdict, reasons) = match outcome.remove(&c.id) {
+                Some(x) => x,
+                None => c.refusal(),
+            };
+            if let Verdict::Granted(kind) = verdict {
+                let mut e = self.event(&c.id, Some(title), kind);
+                e.by = a.by.clone();
+                e.rules = c.rules.clone();
+                e.reason = Some(format!("{}:{}", a.name, reasons.join(";")));
+                self.events.push(e);
+            }
+            self.push(
+                &c.id,
+                Topic::Award(a.id.value.clone()),
+                Some(title),
+                verdict,
+                c.rules.clone(),
+                reasons,
+            );
+            if let (Verdict::Granted(_), Some(label), Some(d)) =
+                (verdict, &a.label, self.decisions.last_mut())
+            {
+                d.label = label.clone();
+            }
+        }
+    }
+
+    /// The units an award considers, in the order its candidacy gives.
+    fn award_candidates(&self, a: &RawAward, title: &str) -> Vec<String> {
+        let by_rank = |v: &mut Vec<String>| {
+            v.sort_by_key(|id| (self.cur.unit(id).map_or(u32::MAX, |u| u.rank), id.clone()));
+        };
+        match &a.candidates.value {
             RawCandidates::Scorecard => self.cur.units.iter().map(|u| u.id.clone()).collect(),
             RawCandidates::Units(ids) => ids.iter().map(|i| i.value.clone()).collect(),
             RawCandidates::Inspected { level, title: t } => {
@@ -1205,7 +1245,7 @@ impl<'a> Ctx<'a> {
                         v.push(e.unit.clone());
                     }
                 }
-                v.sort_by_key(|id| (self.cur.unit(id).map_or(u32::MAX, |u| u.rank), id.clone()));
+                by_rank(&mut v);
                 v
             }
             RawCandidates::Status(stages) => {
@@ -1219,101 +1259,82 @@ impl<'a> Ctx<'a> {
                     })
                     .map(|u| u.id.clone())
                     .collect();
-                v.sort_by_key(|id| (self.cur.unit(id).map_or(u32::MAX, |u| u.rank), id.clone()));
+                by_rank(&mut v);
                 v
             }
-        };
-        struct Cand {
-            id: String,
-            ok: Vec<String>,
-            rules: Vec<String>,
-            gate_fail: Vec<String>,
-            excluded: Vec<String>,
-            cool: Vec<String>,
         }
-        let mut cands: Vec<Cand> = Vec::new();
-        for id in candidates {
-            let mut c = Cand {
-                id: id.clone(),
-                ok: Vec::new(),
-                rules: vec![a.id.value.clone()],
-                gate_fail: Vec::new(),
-                excluded: Vec::new(),
-                cool: Vec::new(),
-            };
-            if let Some(why) = self.candidacy(&id, title, &a.candidates.value) {
-                c.ok.push(why);
+    }
+
+    /// A candidate weighed against an award: why it qualifies, which gates it fails, the
+    /// vetoes that exclude it (when the award is an honour), a cool-down.
+    fn candidate(&self, a: &RawAward, title: &str, id: String) -> Cand {
+        let mut c = Cand {
+            ok: Vec::new(),
+            rules: vec![a.id.value.clone()],
+            gate_fail: Vec::new(),
+            excluded: Vec::new(),
+            cool: Vec::new(),
+            id,
+        };
+        let id = c.id.as_str();
+        if let Some(why) = self.candidacy(id, title, &a.candidates.value) {
+            c.ok.push(why);
+        }
+        for g in &a.gates {
+            match self.gate(id, title, &g.value) {
+                Ok(why) if c.ok.contains(&why) => {}
+                Ok(why) => c.ok.push(why),
+                Err(why) => c.gate_fail.push(why),
             }
-            for g in &a.gates {
-                match self.gate(&id, title, &g.value) {
-                    Ok(why) if c.ok.contains(&why) => {}
-                    Ok(why) => c.ok.push(why),
-                    Err(why) => c.gate_fail.push(why),
-                }
-            }
-            if a.honours {
-                for r in &self.p.raw.veto_reach {
-                    let n = r.years.value as i32;
-                    for y in (self.year - n + 1)..=self.year {
-                        for h in self.vetoes_in(&id, y, r.vetoes.as_deref(), r.scope) {
-                            c.excluded.push(format!(
-                                "{},依{}取消{}—{}年度评选资格",
-                                h.text,
-                                r.id.value,
-                                h.year,
-                                h.year + n - 1
-                            ));
-                            if !c.rules.contains(&r.id.value) {
-                                c.rules.push(r.id.value.clone());
-                            }
-                            if !c.rules.contains(&h.id) {
-                                c.rules.push(h.id.clone());
-                            }
+        }
+        if a.honours {
+            for r in &self.p.raw.veto_reach {
+                let n = r.years.value as i32;
+                for y in (self.year - n + 1)..=self.year {
+                    for h in self.vetoes_in(id, y, r.vetoes.as_deref(), r.scope) {
+                        c.excluded.push(format!(
+                            "{},依{}取消{}—{}年度评选资格",
+                            h.text,
+                            r.id.value,
+                            h.year,
+                            h.year + n - 1
+                        ));
+                        if !c.rules.contains(&r.id.value) {
+                            c.rules.push(r.id.value.clone());
+                        }
+                        if !c.rules.contains(&h.id) {
+                            c.rules.push(h.id.clone());
                         }
                     }
                 }
             }
-            if let Some(cd) = &a.cool_down_years {
-                let n = cd.value as i32;
-                let from = self.year - n;
-                let past: Vec<NaiveDate> = self
-                    .all_events()
-                    .filter(|e| {
-                        e.unit == id
-                            && e.title.as_deref() == Some(title)
-                            && e.kind == a.event.value
-                            && e.date.year() >= from
-                            && e.date.year() < self.year
-                    })
-                    .map(|e| e.date)
-                    .collect();
-                if let Some(d) = past.last() {
-                    c.cool.push(format!(
-                        "已于{d}获得{},近{n}年内获得的不参加本次评选",
-                        a.name
-                    ));
-                }
-            }
-            cands.push(c);
         }
-        // Order the eligible: rank, then the tie rules, then the unit id.
-        let eligible: Vec<&Cand> = cands
-            .iter()
-            .filter(|c| c.gate_fail.is_empty() && c.excluded.is_empty() && c.cool.is_empty())
-            .collect();
-        let key = |id: &str| -> OrderKey {
-            let u = self.cur.unit(id);
-            (
-                u.map_or(u32::MAX, |u| u.rank),
-                a.ties
-                    .iter()
-                    .map(|t| self.tie_key(id, title, &t.value))
-                    .collect(),
-                id.to_string(),
-            )
-        };
-        let mut order: Vec<(&Cand, OrderKey)> = eligible.iter().map(|c| (*c, key(&c.id))).collect();
-        order.sort_by(|x, y| x.1.cmp(&y.1));
+        if let Some(cd) = &a.cool_down_years {
+            let n = cd.value as i32;
+            let from = self.year - n;
+            let last = self
+                .all_events()
+                .filter(|e| {
+                    e.unit == id
+                        && e.title.as_deref() == Some(title)
+                        && e.kind == a.event.value
+                        && e.date.year() >= from
+                        && e.date.year() < self.year
+                })
+                .map(|e| e.date)
+                .last();
+            if let Some(d) = last {
+                c.cool.push(format!(
+                    "已于{d}获得{},近{n}年内获得的不参加本次评选",
+                    a.name
+                ));
+            }
+        }
+        c
+    }
+
+    /// An award's quota this year: per year, and per cycle (with what the cycle has used).
+    fn quota(&self, a: &RawAward, title: &str) -> Quota {
         let per_year = a
             .quota
             .as_ref()
@@ -1345,64 +1366,65 @@ impl<'a> Ctx<'a> {
                     .count();
                 Some((start, start + len - 1, c.percent.value, limit, used))
             });
-        let quota_text = {
-            let mut parts = Vec::new();
-            if let Some(k) = per_year {
-                parts.push(format!("每年至多{k}个"));
-            }
-            if let Some((s, e, p, limit, used)) = cycle {
-                parts.push(format!(
-                    "{s}—{e}年度周期内至多参评单位的{}%即{limit}个(此前已{used}个)",
-                    show(p)
-                ));
-            }
-            parts.join(",")
+        let mut parts = Vec::new();
+        if let Some(k) = per_year {
+            parts.push(format!("每年至多{k}个"));
+        }
+        if let Some((s, e, p, limit, used)) = cycle {
+            parts.push(format!(
+                "{s}—{e}年度周期内至多参评单位的{}%即{limit}个(此前已{used}个)",
+                show(p)
+            ));
+        }
+        Quota {
+            per_year,
+            cycle: cycle.map(|(_, _, _, limit, used)| (limit, used)),
+            text: parts.join(","),
+        }
+    }
+
+    /// The eligible candidates in order (rank, the tie rules, the unit id), granted while the
+    /// quota lasts and cut after: each with its verdict and reasons.
+    fn grant(
+        &self,
+        a: &RawAward,
+        title: &str,
+        cands: &[Cand],
+        quota: &Quota,
+    ) -> BTreeMap<String, (Verdict, Vec<String>)> {
+        let key = |id: &str| -> OrderKey {
+            let u = self.cur.unit(id);
+            (
+                u.map_or(u32::MAX, |u| u.rank),
+                a.ties
+                    .iter()
+                    .map(|t| self.tie_key(id, title, &t.value))
+                    .collect(),
+                id.to_string(),
+            )
         };
-        let tie_text = {
-            let mut parts: Vec<String> = a.ties.iter().map(|t| self.tie_zh(&t.value)).collect();
-            parts.push("单位代码".to_string());
-            format!("按考核排名,并列时依次按{}排序", parts.join("、"))
-        };
-        let mut granted: BTreeSet<String> = BTreeSet::new();
+        let mut order: Vec<(&Cand, OrderKey)> = cands
+            .iter()
+            .filter(|c| c.gate_fail.is_empty() && c.excluded.is_empty() && c.cool.is_empty())
+            .map(|c| (c, key(&c.id)))
+            .collect();
+        order.sort_by(|x, y| x.1.cmp(&y.1));
         let mut outcome: BTreeMap<String, (Verdict, Vec<String>)> = BTreeMap::new();
         let mut count = 0usize;
         for (pos, (c, k)) in order.iter().enumerate() {
             let mut reasons = c.ok.clone();
-            let tied: Vec<&(&Cand, OrderKey)> = order
-                .iter()
-                .filter(|(o, ok)| o.id != c.id && ok.0 == k.0 && k.0 != u32::MAX)
-                .collect();
-            if !tied.is_empty() {
-                let show_keys = |id: &str, ks: &[TieKey]| -> String {
-                    let vals: Vec<String> = ks.iter().map(TieKey::zh).collect();
-                    if vals.is_empty() {
-                        format!("{}({id})", self.name(id))
-                    } else {
-                        format!("{}({})", self.name(id), vals.join(","))
-                    }
-                };
-                let mut all = vec![show_keys(&c.id, &k.1)];
-                all.extend(tied.iter().map(|(o, ok)| show_keys(&o.id, &ok.1)));
-                reasons.push(format!(
-                    "与{}并列第{}名;{}:{}",
-                    tied.iter()
-                        .map(|(o, _)| self.name(&o.id))
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                    k.0,
-                    tie_text,
-                    all.join(";")
-                ));
+            if let Some(tie) = self.tie_reason(a, &order, c, k) {
+                reasons.push(tie);
             }
-            let within_year = per_year.is_none_or(|n| count < n);
-            let within_cycle = cycle.is_none_or(|(_, _, _, limit, used)| used + count < limit);
+            let within_year = quota.per_year.is_none_or(|n| count < n);
+            let within_cycle = quota.cycle.is_none_or(|(limit, used)| used + count < limit);
             let place = match self.cur.unit(&c.id) {
                 Some(u) => format!("考核排名第{}", u.rank),
                 None => "无考核排名".to_string(),
             };
+            let quota_text = &quota.text;
             if within_year && within_cycle {
                 count += 1;
-                granted.insert(c.id.clone());
                 if !quota_text.is_empty() {
                     reasons.push(format!(
                         "{place},在符合条件的单位中列第{}位,名额内({quota_text})",
@@ -1418,45 +1440,47 @@ impl<'a> Ctx<'a> {
                 outcome.insert(c.id.clone(), (Verdict::QuotaCut, reasons));
             }
         }
-        for c in &cands {
-            let (verdict, reasons) = match outcome.remove(&c.id) {
-                Some(x) => x,
-                None => {
-                    let mut reasons = Vec::new();
-                    reasons.extend(c.excluded.iter().cloned());
-                    reasons.extend(c.gate_fail.iter().cloned());
-                    reasons.extend(c.cool.iter().cloned());
-                    let v = if !c.excluded.is_empty() {
-                        Verdict::Excluded
-                    } else if !c.gate_fail.is_empty() {
-                        Verdict::NotEligible
-                    } else {
-                        Verdict::CoolDown
-                    };
-                    (v, reasons)
-                }
-            };
-            if let Verdict::Granted(kind) = verdict {
-                let mut e = self.event(&c.id, Some(title), kind);
-                e.by = a.by.clone();
-                e.rules = c.rules.clone();
-                e.reason = Some(format!("{}:{}", a.name, reasons.join(";")));
-                self.events.push(e);
-            }
-            self.push(
-                &c.id,
-                Topic::Award(a.id.value.clone()),
-                Some(title),
-                verdict,
-                c.rules.clone(),
-                reasons,
-            );
-            if let (Verdict::Granted(_), Some(label), Some(d)) =
-                (verdict, &a.label, self.decisions.last_mut())
-            {
-                d.label = label.clone();
-            }
+        outcome
+    }
+
+    /// When other eligible candidates share `c`'s rank: how the tie rules ordered them.
+    fn tie_reason(
+        &self,
+        a: &RawAward,
+        order: &[(&Cand, OrderKey)],
+        c: &Cand,
+        k: &OrderKey,
+    ) -> Option<String> {
+        let tied: Vec<&(&Cand, OrderKey)> = order
+            .iter()
+            .filter(|(o, ok)| o.id != c.id && ok.0 == k.0 && k.0 != u32::MAX)
+            .collect();
+        if tied.is_empty() {
+            return None;
         }
+        let show_keys = |id: &str, ks: &[TieKey]| -> String {
+            let vals: Vec<String> = ks.iter().map(TieKey::zh).collect();
+            if vals.is_empty() {
+                format!("{}({id})", self.name(id))
+            } else {
+                format!("{}({})", self.name(id), vals.join(","))
+            }
+        };
+        let mut parts: Vec<String> = a.ties.iter().map(|t| self.tie_zh(&t.value)).collect();
+        parts.push("单位代码".to_string());
+        let tie_text = format!("按考核排名,并列时依次按{}排序", parts.join("、"));
+        let mut all = vec![show_keys(&c.id, &k.1)];
+        all.extend(tied.iter().map(|(o, ok)| show_keys(&o.id, &ok.1)));
+        Some(format!(
+            "与{}并列第{}名;{}:{}",
+            tied.iter()
+                .map(|(o, _)| self.name(&o.id))
+                .collect::<Vec<_>>()
+                .join("、"),
+            k.0,
+            tie_text,
+            all.join(";")
+        ))
     }
 
     /// Why a unit is a candidate, when the candidacy itself says something.
@@ -1502,71 +1526,9 @@ impl<'a> Ctx<'a> {
     fn gate(&self, unit: &str, title: &str, g: &RawGate) -> Result<String, String> {
         match g {
             RawGate::GradeAtLeast { grade, years } => {
-                let gi = self.cur.grade_index(&grade.value).unwrap_or(0);
-                let n = years.value as i32;
-                let mut seen = Vec::new();
-                let mut fails = Vec::new();
-                for y in (self.year - n + 1)..=self.year {
-                    if self.exempting(unit, y).is_some() {
-                        seen.push(format!("{y}年免于考核"));
-                        continue;
-                    }
-                    let Some(s) = self.years.get(&y) else {
-                        fails.push(format!("缺少{y}年度考核结果"));
-                        continue;
-                    };
-                    let Some(u) = s.unit(unit) else {
-                        fails.push(format!("未参加{y}年度考核"));
-                        continue;
-                    };
-                    let ug = self.cur.grade_index(&u.grade).unwrap_or(usize::MAX);
-                    if ug <= gi {
-                        seen.push(format!("{y}年{}", u.grade));
-                    } else {
-                        fails.push(format!("{y}年度等次{},低于{}", u.grade, grade.value));
-                    }
-                }
-                let span = if n == 1 {
-                    "本年度".to_string()
-                } else {
-                    format!("近{n}年")
-                };
-                let all = if n == 1 { "" } else { "均" };
-                if fails.is_empty() {
-                    Ok(format!(
-                        "{span}等次{all}为{}及以上({})",
-                        grade.value,
-                        seen.join("、")
-                    ))
-                } else {
-                    Err(format!(
-                        "须{span}等次{all}为{}及以上:{}",
-                        grade.value,
-                        fails.join("、")
-                    ))
-                }
+                self.gate_grade(unit, &grade.value, years.value as i32)
             }
-            RawGate::NoVeto { years, scope } => {
-                let n = years.value as i32;
-                let mut hits: Vec<String> = Vec::new();
-                for y in (self.year - n + 1)..=self.year {
-                    let known = self.years.get(&y).is_some_and(|s| s.unit(unit).is_some())
-                        || self.exempting(unit, y).is_some();
-                    if !known {
-                        hits.push(format!("缺少{y}年度考核结果"));
-                    }
-                    hits.extend(
-                        self.vetoes_in(unit, y, None, *scope)
-                            .into_iter()
-                            .map(|h| h.text),
-                    );
-                }
-                if hits.is_empty() {
-                    Ok(format!("近{n}年无一票否决"))
-                } else {
-                    Err(format!("须近{n}年无一票否决:{}", hits.join("、")))
-                }
-            }
+            RawGate::NoVeto { years, scope } => self.gate_no_veto(unit, years.value as i32, *scope),
             RawGate::InspectionPassed { level, title: t } => {
                 let t = t.as_ref().map_or(title, |t| t.value.as_str());
                 let hit = self.all_events().find(|e| {
@@ -1595,41 +1557,116 @@ impl<'a> Ctx<'a> {
                 }
             }
             RawGate::ChildrenHold { title: t, percent } => {
-                let kids: Vec<&crate::title::RegUnit> = self
-                    .reg
-                    .units
-                    .iter()
-                    .filter(|u| u.parent.as_deref() == Some(unit))
-                    .collect();
-                let holding: Vec<String> = kids
-                    .iter()
-                    .filter(|k| self.standing(&k.id, &t.value).holds())
-                    .map(|k| k.name.clone())
-                    .collect();
-                let n = kids.len();
-                let share = if n == 0 {
-                    Decimal::ZERO
-                } else {
-                    Decimal::from(holding.len() as u64) * Decimal::ONE_HUNDRED
-                        / Decimal::from(n as u64)
-                };
-                let text = format!(
-                    "所辖{n}个单位中{}个持有{}({}%:{})",
-                    holding.len(),
-                    self.title_name(&t.value),
-                    show_dp(share, 2),
-                    if holding.is_empty() {
-                        "无".to_string()
-                    } else {
-                        holding.join("、")
-                    }
-                );
-                if n > 0 && share >= percent.value {
-                    Ok(format!("{text},不低于{}%", show(percent.value)))
-                } else {
-                    Err(format!("{text},低于{}%", show(percent.value)))
-                }
+                self.gate_children_hold(unit, &t.value, percent.value)
             }
+        }
+    }
+
+    /// Grade at least `grade` in each of the last `n` years (years exempt from assessment pass).
+    fn gate_grade(&self, unit: &str, grade: &str, n: i32) -> Result<String, String> {
+        let gi = self.cur.grade_index(grade).unwrap_or(0);
+        let mut seen = Vec::new();
+        let mut fails = Vec::new();
+        for y in (self.year - n + 1)..=self.year {
+            if self.exempting(unit, y).is_some() {
+                seen.push(format!("{y}年免于考核"));
+                continue;
+            }
+            let Some(s) = self.years.get(&y) else {
+                fails.push(format!("缺少{y}年度考核结果"));
+                continue;
+            };
+            let Some(u) = s.unit(unit) else {
+                fails.push(format!("未参加{y}年度考核"));
+                continue;
+            };
+            let ug = self.cur.grade_index(&u.grade).unwrap_or(usize::MAX);
+            if ug <= gi {
+                seen.push(format!("{y}年{}", u.grade));
+            } else {
+                fails.push(format!("{y}年度等次{},低于{grade}", u.grade));
+            }
+        }
+        let span = if n == 1 {
+            "本年度".to_string()
+        } else {
+            format!("近{n}年")
+        };
+        let all = if n == 1 { "" } else { "均" };
+        if fails.is_empty() {
+            Ok(format!(
+                "{span}等次{all}为{grade}及以上({})",
+                seen.join("、")
+            ))
+        } else {
+            Err(format!(
+                "须{span}等次{all}为{grade}及以上:{}",
+                fails.join("、")
+            ))
+        }
+    }
+
+    /// No veto in `scope` in the last `n` years, each of them with a result (or exempt).
+    fn gate_no_veto(&self, unit: &str, n: i32, scope: VetoScope) -> Result<String, String> {
+        let mut hits: Vec<String> = Vec::new();
+        for y in (self.year - n + 1)..=self.year {
+            let known = self.years.get(&y).is_some_and(|s| s.unit(unit).is_some())
+                || self.exempting(unit, y).is_some();
+            if !known {
+                hits.push(format!("缺少{y}年度考核结果"));
+            }
+            hits.extend(
+                self.vetoes_in(unit, y, None, scope)
+                    .into_iter()
+                    .map(|h| h.text),
+            );
+        }
+        if hits.is_empty() {
+            Ok(format!("近{n}年无一票否决"))
+        } else {
+            Err(format!("须近{n}年无一票否决:{}", hits.join("、")))
+        }
+    }
+
+    /// At least `percent` % of the registry units under `unit` hold `title`.
+    fn gate_children_hold(
+        &self,
+        unit: &str,
+        title: &str,
+        percent: Decimal,
+    ) -> Result<String, String> {
+        let kids: Vec<&crate::title::RegUnit> = self
+            .reg
+            .units
+            .iter()
+            .filter(|u| u.parent.as_deref() == Some(unit))
+            .collect();
+        let holding: Vec<String> = kids
+            .iter()
+            .filter(|k| self.standing(&k.id, title).holds())
+            .map(|k| k.name.clone())
+            .collect();
+        let n = kids.len();
+        let share = if n == 0 {
+            Decimal::ZERO
+        } else {
+            Decimal::from(holding.len() as u64) * Decimal::ONE_HUNDRED / Decimal::from(n as u64)
+        };
+        let text = format!(
+            "所辖{n}个单位中{}个持有{}({}%:{})",
+            holding.len(),
+            self.title_name(title),
+            show_dp(share, 2),
+            if holding.is_empty() {
+                "无".to_string()
+            } else {
+                holding.join("、")
+            }
+        );
+        if n > 0 && share >= percent {
+            Ok(format!("{text},不低于{}%", show(percent)))
+        } else {
+            Err(format!("{text},低于{}%", show(percent)))
         }
     }
 
@@ -1883,6 +1920,43 @@ fn at_stage(s: &Standing, st: Stage) -> bool {
 }
 
 /// Where a candidate sorts: scorecard rank, tie-rule values, unit id.
+/// A candidate for an award, weighed: why it qualifies, the rules applied, and what keeps it
+/// out (failed gates, vetoes, a cool-down).
+struct Cand {
+    id: String,
+    ok: Vec<String>,
+    rules: Vec<String>,
+    gate_fail: Vec<String>,
+    excluded: Vec<String>,
+    cool: Vec<String>,
+}
+
+impl Cand {
+    /// The verdict and reasons of a candidate that was not eligible.
+    fn refusal(&self) -> (Verdict, Vec<String>) {
+        let mut reasons = Vec::new();
+        reasons.extend(self.excluded.iter().cloned());
+        reasons.extend(self.gate_fail.iter().cloned());
+        reasons.extend(self.cool.iter().cloned());
+        let v = if !self.excluded.is_empty() {
+            Verdict::Excluded
+        } else if !self.gate_fail.is_empty() {
+            Verdict::NotEligible
+        } else {
+            Verdict::CoolDown
+        };
+        (v, reasons)
+    }
+}
+
+/// An award's quota this year: at most `per_year`; within the cycle, (limit, used before this
+/// year); and the quota in words.
+struct Quota {
+    per_year: Option<usize>,
+    cycle: Option<(usize, usize)>,
+    text: String,
+}
+
 type OrderKey = (u32, Vec<TieKey>, String);
 
 /// One tie rule's value for a unit; smaller sorts first.

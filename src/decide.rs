@@ -27,7 +27,8 @@ use crate::num::{show, show_dp};
 use crate::title::{Event, EventKind, EventResult, Registry, Standing, TitleDef};
 use chrono::{Datelike, Months, NaiveDate};
 use policy::{
-    Action, Policy, RawAward, RawCandidates, RawGate, RawReview, RawTie, RawWhen, Stage, VetoScope,
+    Action, Policy, RawAward, RawCandidates, RawExemption, RawGate, RawReview, RawTie, RawWhen,
+    Stage, VetoScope,
 };
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -1714,64 +1715,13 @@ impl<'a> Ctx<'a> {
     // ----- 5. next year's plan --------------------------------------------------------------
 
     fn plan(&mut self) -> Vec<PlanRow> {
-        let next = self.year + 1;
         let mut rows = Vec::new();
-        let city = "市考核组".to_string();
-        let mut ids: Vec<&str> = self
-            .reg
-            .units
-            .iter()
-            .filter(|u| self.cur.unit(&u.id).is_some())
-            .map(|u| u.id.as_str())
-            .collect();
-        let mut rest: Vec<&str> = self
-            .cur
-            .units
-            .iter()
-            .map(|u| u.id.as_str())
-            .filter(|id| self.reg.unit(id).is_none())
-            .collect();
-        rest.sort_unstable();
-        ids.extend(rest);
         let mut delegations = Vec::new();
-        for id in ids {
+        for id in self.plan_units() {
             let name = self.name(id);
             let exempt = self.exempting(id, self.year);
             let x = self.p.raw.exemption.as_ref();
-            let (mode, rules, note) = match (exempt, x) {
-                (Some(e), Some(x)) if x.exempt_next_year => (
-                    PlanMode::Exempt,
-                    vec![x.id.value.clone()],
-                    format!("{},{next}年度继续免于考核", self.inspection_text(e)),
-                ),
-                _ => {
-                    let mut note = String::new();
-                    if let Some(x) = x {
-                        for t in &self.reg.titles {
-                            if x.titles
-                                .as_ref()
-                                .is_some_and(|ts| !ts.iter().any(|s| s.value == t.id))
-                            {
-                                continue;
-                            }
-                            let s = self.standing(id, &t.id);
-                            if at_stage(&s, Stage::Recommended) {
-                                note = format!(
-                                    "已初评推荐申报{},如{next}年通过{}检查验收,当年免于考核({})",
-                                    t.name,
-                                    x.levels
-                                        .iter()
-                                        .map(|l| l.zh())
-                                        .collect::<Vec<_>>()
-                                        .join("或"),
-                                    x.id.value
-                                );
-                            }
-                        }
-                    }
-                    (PlanMode::City, Vec::new(), note)
-                }
-            };
+            let (mode, rules, note) = self.district_plan(id, exempt, x);
             let parent = self
                 .cur
                 .unit(id)
@@ -1788,7 +1738,7 @@ impl<'a> Ctx<'a> {
                 parent,
                 mode,
                 assessor: if mode == PlanMode::City {
-                    city.clone()
+                    CITY_ASSESSOR.to_string()
                 } else {
                     "—".to_string()
                 },
@@ -1799,66 +1749,8 @@ impl<'a> Ctx<'a> {
                 (Some(e), Some(x)) if x.delegate_streets_next_year => Some((e, x)),
                 _ => None,
             };
-            let streets: Vec<(String, String)> = self
-                .reg
-                .unit(id)
-                .map(|u| {
-                    u.streets
-                        .iter()
-                        .map(|s| (s.id.clone(), s.name.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            match delegate {
-                Some((e, x)) => {
-                    let why = format!(
-                        "{},{next}年度该区各街道的考核委托该区自评",
-                        self.inspection_text(e)
-                    );
-                    let listed = if streets.is_empty() {
-                        vec![(format!("{id}/*"), format!("{name}所辖各街道"))]
-                    } else {
-                        streets.clone()
-                    };
-                    for (sid, sname) in &listed {
-                        rows.push(PlanRow {
-                            unit: sid.clone(),
-                            name: sname.clone(),
-                            level: "街道",
-                            parent: Some((id.to_string(), name.clone())),
-                            mode: PlanMode::SelfAssess,
-                            assessor: format!("{name}(自评)"),
-                            rules: vec![x.id.value.clone()],
-                            note: why.clone(),
-                        });
-                    }
-                    delegations.push((
-                        id.to_string(),
-                        x.id.value.clone(),
-                        format!(
-                            "{why}({})",
-                            listed
-                                .iter()
-                                .map(|(_, n)| n.as_str())
-                                .collect::<Vec<_>>()
-                                .join("、")
-                        ),
-                    ));
-                }
-                None => {
-                    for (sid, sname) in &streets {
-                        rows.push(PlanRow {
-                            unit: sid.clone(),
-                            name: sname.clone(),
-                            level: "街道",
-                            parent: Some((id.to_string(), name.clone())),
-                            mode: PlanMode::City,
-                            assessor: city.clone(),
-                            rules: Vec::new(),
-                            note: String::new(),
-                        });
-                    }
-                }
+            if let Some(d) = self.street_plan(id, &name, delegate, &mut rows) {
+                delegations.push(d);
             }
         }
         for (unit, rule, why) in delegations {
@@ -1872,6 +1764,139 @@ impl<'a> Ctx<'a> {
             );
         }
         rows
+    }
+
+    /// The units next year's plan lists: the registry's units this year's scorecard has, in
+    /// registry order, then the scorecard's other units by id.
+    fn plan_units(&self) -> Vec<&'a str> {
+        let (reg, cur) = (self.reg, self.cur);
+        let mut ids: Vec<&str> = reg
+            .units
+            .iter()
+            .filter(|u| cur.unit(&u.id).is_some())
+            .map(|u| u.id.as_str())
+            .collect();
+        let mut rest: Vec<&str> = cur
+            .units
+            .iter()
+            .map(|u| u.id.as_str())
+            .filter(|id| reg.unit(id).is_none())
+            .collect();
+        rest.sort_unstable();
+        ids.extend(rest);
+        ids
+    }
+
+    /// How a district is assessed next year: exempt (after passing an inspection this year,
+    /// when the policy exempts the next year too) or by the city, with a note when a
+    /// recommended title's inspection next year would exempt it.
+    fn district_plan(
+        &self,
+        id: &str,
+        exempt: Option<&Event>,
+        x: Option<&RawExemption>,
+    ) -> (PlanMode, Vec<String>, String) {
+        let next = self.year + 1;
+        if let (Some(e), Some(x)) = (exempt, x)
+            && x.exempt_next_year
+        {
+            return (
+                PlanMode::Exempt,
+                vec![x.id.value.clone()],
+                format!("{},{next}年度继续免于考核", self.inspection_text(e)),
+            );
+        }
+        let mut note = String::new();
+        if let Some(x) = x {
+            for t in &self.reg.titles {
+                if x.titles
+                    .as_ref()
+                    .is_some_and(|ts| !ts.iter().any(|s| s.value == t.id))
+                {
+                    continue;
+                }
+                let s = self.standing(id, &t.id);
+                if at_stage(&s, Stage::Recommended) {
+                    note = format!(
+                        "已初评推荐申报{},如{next}年通过{}检查验收,当年免于考核({})",
+                        t.name,
+                        x.levels
+                            .iter()
+                            .map(|l| l.zh())
+                            .collect::<Vec<_>>()
+                            .join("或"),
+                        x.id.value
+                    );
+                }
+            }
+        }
+        (PlanMode::City, Vec::new(), note)
+    }
+
+    /// The rows of a district's streets next year: assessed by the city, or, when `delegate`
+    /// (the inspection that exempts the district, and the exemption rule), by the district
+    /// itself. Returns the delegation (unit, rule, why) to decide.
+    fn street_plan(
+        &self,
+        id: &str,
+        name: &str,
+        delegate: Option<(&Event, &RawExemption)>,
+        rows: &mut Vec<PlanRow>,
+    ) -> Option<(String, String, String)> {
+        let streets: Vec<(String, String)> = self
+            .reg
+            .unit(id)
+            .map(|u| {
+                u.streets
+                    .iter()
+                    .map(|s| (s.id.clone(), s.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let parent = Some((id.to_string(), name.to_string()));
+        let Some((e, x)) = delegate else {
+            for (sid, sname) in &streets {
+                rows.push(PlanRow {
+                    unit: sid.clone(),
+                    name: sname.clone(),
+                    level: "街道",
+                    parent: parent.clone(),
+                    mode: PlanMode::City,
+                    assessor: CITY_ASSESSOR.to_string(),
+                    rules: Vec::new(),
+                    note: String::new(),
+                });
+            }
+            return None;
+        };
+        let why = format!(
+            "{},{}年度该区各街道的考核委托该区自评",
+            self.inspection_text(e),
+            self.year + 1
+        );
+        let listed = if streets.is_empty() {
+            vec![(format!("{id}/*"), format!("{name}所辖各街道"))]
+        } else {
+            streets
+        };
+        for (sid, sname) in &listed {
+            rows.push(PlanRow {
+                unit: sid.clone(),
+                name: sname.clone(),
+                level: "街道",
+                parent: parent.clone(),
+                mode: PlanMode::SelfAssess,
+                assessor: format!("{name}(自评)"),
+                rules: vec![x.id.value.clone()],
+                note: why.clone(),
+            });
+        }
+        let names: Vec<&str> = listed.iter().map(|(_, n)| n.as_str()).collect();
+        Some((
+            id.to_string(),
+            x.id.value.clone(),
+            format!("{why}({})", names.join("、")),
+        ))
     }
 
     fn standings(&self) -> Vec<StandingRow> {
@@ -1899,6 +1924,9 @@ impl<'a> Ctx<'a> {
         rows
     }
 }
+
+/// Who assesses a unit the city assesses itself.
+const CITY_ASSESSOR: &str = "市考核组";
 
 /// A review rule a unit triggered: what it does, its id, and why it was triggered.
 struct Trigger {

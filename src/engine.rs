@@ -8,8 +8,8 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::evidence::{Evidence, Unit};
 use crate::expr::{Env, EvalError, Val};
 use crate::model::*;
+use crate::model::{NaPolicy, OnMissing, VetoMode};
 use crate::num::{round_points, show};
-use crate::raw::{NaPolicy, OnMissing, VetoMode};
 use crate::result::*;
 use crate::rules;
 use rayon::prelude::*;
@@ -1673,7 +1673,14 @@ fn charge_cases(
             continue;
         }
         n += 1;
-        let (amount, why) = rules::per_case::case_deduction(p, c, window.to);
+        let facts = rules::per_case::CaseFacts {
+            date: c.date,
+            reported: c.reported,
+            severity: c.severity,
+            found_by: c.found_by.as_deref(),
+            self_reported: c.self_reported,
+        };
+        let (amount, why) = rules::per_case::case_deduction(p, &facts, window.to);
         total += amount;
         charges.push((ci, amount, why));
     }

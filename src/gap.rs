@@ -356,8 +356,8 @@ fn shrink(cands: &[Candidate], need: Decimal, gains: &mut [Decimal], sum: &mut D
 mod tests {
     use super::*;
     use crate::expr::Val;
+    use crate::model::StepCount;
     use crate::model::{Deduct, StepRow};
-    use crate::raw::StepCount;
     use rust_decimal::dec;
 
     /// A deduction below its target.

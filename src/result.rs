@@ -3,8 +3,8 @@
 //! The JSON schema is versioned by [`SCHEMA`]; see `docs/scorecard-json.md`. No wall-clock
 //! time is recorded, so the same inputs give byte-identical output.
 
+use crate::model::VetoMode;
 use crate::model::{Grade, Named};
-use crate::raw::VetoMode;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

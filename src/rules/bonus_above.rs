@@ -2,8 +2,8 @@
 //! step, at most `extra_cap` above the item's maximum.
 
 use super::{Ctx, Need, Raw, count_word, p2, s};
+use crate::model::choice::StepCount;
 use crate::num::{show_dp, steps};
-use crate::raw::StepCount;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone)]

@@ -2,8 +2,8 @@
 //! other side `max − (steps × points + base)`, steps of `per` counted as the rule says.
 
 use super::{Ctx, Need, Rate, count_word, p2, s};
+use crate::model::choice::StepCount;
 use crate::num::{show_dp, steps};
-use crate::raw::StepCount;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone)]

@@ -428,8 +428,8 @@ pub fn points_at(
 }
 
 /// How a step count is taken, in words.
-pub(crate) fn count_word(count: crate::raw::StepCount) -> &'static str {
-    use crate::raw::StepCount;
+pub(crate) fn count_word(count: crate::model::choice::StepCount) -> &'static str {
+    use crate::model::choice::StepCount;
     match count {
         StepCount::Whole => "不足一步不计",
         StepCount::Started => "不足一步按一步计",

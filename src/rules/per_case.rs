@@ -31,10 +31,20 @@ pub fn reason(names: &str, count: u32, total: Decimal, max: Decimal) -> String {
     }
 }
 
+/// What a per-case rule reads of one case of the ledger.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseFacts<'a> {
+    pub date: Option<chrono::NaiveDate>,
+    pub reported: Option<chrono::NaiveDate>,
+    pub severity: Option<u32>,
+    pub found_by: Option<&'a str>,
+    pub self_reported: bool,
+}
+
 /// The deduction of one case under a per-case rule, with its explanation.
 pub fn case_deduction(
     p: &PerCase,
-    c: &crate::evidence::Case,
+    c: &CaseFacts<'_>,
     window_end: chrono::NaiveDate,
 ) -> (Decimal, String) {
     use chrono::Datelike;
@@ -86,7 +96,7 @@ pub fn case_deduction(
             show(extra)
         ));
     }
-    if let Some(f) = &c.found_by
+    if let Some(f) = c.found_by
         && let Some((_, m)) = p.finder_multiplier.iter().find(|(k, _)| k == f)
     {
         amount *= *m;

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::expr::Val;
+use crate::model::choice::StepCount;
 use crate::model::{Deduct, StepRow};
-use crate::raw::StepCount;
 use rust_decimal::Decimal;
 use rust_decimal::dec;
 

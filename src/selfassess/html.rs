@@ -7,8 +7,8 @@
 
 use super::{NeedLevel, SelfAssessment, ValueNeed};
 use crate::explain::{UnitInfo, VetoCheck};
+use crate::model::VetoMode;
 use crate::num::{show, show_dp};
-use crate::raw::VetoMode;
 use crate::report::{Document, ReportError, grade_class};
 use rust_decimal::Decimal;
 use serde::Serialize;

@@ -479,6 +479,155 @@ fn derived_traces(set: &IndicatorSet, slots: &ResultSlots<'_>) -> Vec<DerivedTra
         .collect()
 }
 
+/// What the steps of one indicator are computed from: the set, the indicator, its result and
+/// the unit's rebuilt values.
+struct ItemSteps<'a, 's> {
+    set: &'a IndicatorSet,
+    ind: &'a Indicator,
+    res: &'a crate::result::IndicatorResult,
+    slots: &'a ResultSlots<'s>,
+}
+
+impl ItemSteps<'_, '_> {
+    /// The computation step by step, by the indicator's status; the last step gives the points.
+    /// `value` is the value the rule read; `r` the unit's result (for its cases).
+    fn steps(&self, value: Option<Val>, r: &UnitResult) -> Vec<String> {
+        let res = self.res;
+        match res.status {
+            Status::NotApplicable | Status::MissingEvidence | Status::Undefined => {
+                vec![format!("{} → 得{}分", res.reason, show(res.points))]
+            }
+            Status::Zeroed => {
+                let mut steps: Vec<String> = self.zero_if_step("成立").into_iter().collect();
+                steps.push(format!("{} → 得0分", res.reason));
+                steps
+            }
+            Status::Scored => self.scored_steps(value, r),
+        }
+    }
+
+    /// The indicator's zero-if condition with the unit's values put in, and whether it holds
+    /// (`成立` / `不成立`); `None` when the indicator has none.
+    fn zero_if_step(&self, verdict: &str) -> Option<String> {
+        let z = self.ind.zero_if.as_ref()?;
+        let lookup = value_lookup(self.set, self.slots);
+        Some(format!(
+            "清零条件 {}:代入 {},{verdict}",
+            z.source(),
+            substitute(z.source(), &lookup)
+        ))
+    }
+
+    /// Steps of a scored indicator, by what its rule reads.
+    fn scored_steps(&self, value: Option<Val>, r: &UnitResult) -> Vec<String> {
+        let (ind, res) = (self.ind, self.res);
+        match (&ind.input, &ind.rule) {
+            (Input::Expr(_), rule) => match value {
+                Some(v) => self.value_steps(rule, v),
+                None => vec![res.reason.to_string()],
+            },
+            (Input::Checklist(items), Rule::Checklist(cl)) => self.checklist_steps(items, cl),
+            (Input::Cases, Rule::PerCase(_)) => self.case_steps(r),
+            (Input::None, Rule::Formula(f)) => self.formula_steps(f),
+            // Level-progress items and shape/input pairings the loader never makes: the reason
+            // already has the numbers.
+            (Input::None | Input::Checklist(_) | Input::Cases, _) => {
+                vec![format!("{} → 得{}分", res.reason, show(res.points))]
+            }
+        }
+    }
+
+    /// A value rule: the zero-if condition that did not hold, the shape's own steps on `v`,
+    /// then the shared finish.
+    fn value_steps(&self, rule: &Rule, v: Val) -> Vec<String> {
+        let (ind, res) = (self.ind, self.res);
+        let mut steps: Vec<String> = self.zero_if_step("不成立").into_iter().collect();
+        let c = crate::rules::Ctx {
+            name: &ind.name,
+            unit: ind.value_unit.as_deref(),
+            max: res.max,
+        };
+        let trace = rule.trace(v, res.max);
+        steps.extend(trace.steps(&c));
+        steps.push(finish(self.set, ind, res, trace.raw()));
+        steps
+    }
+
+    /// A checklist: each item with its mark, then the deduction for the ones lacking.
+    fn checklist_steps(
+        &self,
+        items: &[u32],
+        cl: &crate::rules::checklist::Checklist,
+    ) -> Vec<String> {
+        let (set, slots, res) = (self.set, self.slots, self.res);
+        let marks: Vec<String> = items
+            .iter()
+            .map(|&s| format!("{}:{}", set.slot_name(s).1, slot_shown(set, slots, s)))
+            .collect();
+        let lacking = items
+            .iter()
+            .filter(|&&s| slots.vals.get(s as usize).copied().flatten() != Some(Val::Bool(true)))
+            .count();
+        let d = cl.deduction(lacking);
+        let outcome = if lacking == 0 {
+            format!("全部齐全 → 得满分{}分", show(res.max))
+        } else {
+            format!(
+                "缺{}项,每项扣{}分 → 扣{}分,得{}分{}",
+                lacking,
+                show(cl.per_missing),
+                show(d),
+                show(res.points),
+                if d > res.max { "(扣完为止)" } else { "" }
+            )
+        };
+        vec![
+            format!("检查{}项:{}", items.len(), marks.join(";")),
+            outcome,
+        ]
+    }
+
+    /// A per-case rule: each of the unit's cases for this indicator with its deduction, then
+    /// the sum.
+    fn case_steps(&self, r: &UnitResult) -> Vec<String> {
+        let (ind, res) = (self.ind, self.res);
+        let mine: Vec<&CaseResult> = r
+            .cases
+            .iter()
+            .filter(|c| c.indicator.as_deref() == Some(ind.id.as_str()))
+            .collect();
+        if mine.is_empty() {
+            return vec![format!("案例台账中无相关案例 → 得满分{}分", show(res.max))];
+        }
+        let mut steps: Vec<String> = mine
+            .iter()
+            .map(|c| format!("{}:{}", case_label(c), c.explanation))
+            .collect();
+        let sum: Decimal = mine.iter().map(|c| c.deduction).sum();
+        steps.push(format!(
+            "共{}例,合计扣{}分 → 得{}分{}",
+            mine.len(),
+            show(sum),
+            show(res.points),
+            if sum > res.max { "(扣完为止)" } else { "" }
+        ));
+        steps
+    }
+
+    /// A formula rule: the formula, the formula with the values put in, then the shared finish.
+    fn formula_steps(&self, f: &crate::rules::formula::Formula) -> Vec<String> {
+        let lookup = value_lookup(self.set, self.slots);
+        let raw = f.expr.eval_num_with(self.slots).map(crate::rules::Raw::new);
+        vec![
+            format!("公式:{}", f.expr.source()),
+            format!("代入:{}", substitute(f.expr.source(), &lookup)),
+            finish(self.set, self.ind, self.res, raw),
+        ]
+    }
+}
+
+/// The trace of one indicator. For a set assessed in phases, `res` is the last phase's result
+/// and `combined` the weighted combination of the phases, which gives the points shown.
 fn indicator_trace(
     set: &IndicatorSet,
     ind: &Indicator,
@@ -487,109 +636,14 @@ fn indicator_trace(
     slots: &ResultSlots<'_>,
     combined: Option<&crate::result::IndicatorResult>,
 ) -> IndicatorTrace {
-    let unit = ind.value_unit.as_deref();
     let value = slots.with(|env| input_value(ind, env));
-    let mut steps: Vec<String> = Vec::new();
-    match res.status {
-        Status::NotApplicable | Status::MissingEvidence | Status::Undefined => {
-            steps.push(format!("{} → 得{}分", res.reason, show(res.points)));
-        }
-        Status::Zeroed => {
-            if let Some(z) = &ind.zero_if {
-                let lookup = value_lookup(set, slots);
-                steps.push(format!(
-                    "清零条件 {}:代入 {},成立",
-                    z.source(),
-                    substitute(z.source(), &lookup)
-                ));
-            }
-            steps.push(format!("{} → 得0分", res.reason));
-        }
-        Status::Scored => match (&ind.input, &ind.rule) {
-            (Input::Expr(_), rule) => match value {
-                Some(v) => {
-                    if let Some(z) = &ind.zero_if {
-                        let lookup = value_lookup(set, slots);
-                        steps.push(format!(
-                            "清零条件 {}:代入 {},不成立",
-                            z.source(),
-                            substitute(z.source(), &lookup)
-                        ));
-                    }
-                    let c = crate::rules::Ctx {
-                        name: &ind.name,
-                        unit,
-                        max: res.max,
-                    };
-                    let trace = rule.trace(v, res.max);
-                    steps.extend(trace.steps(&c));
-                    steps.push(finish(set, ind, res, trace.raw()));
-                }
-                None => steps.push(res.reason.to_string()),
-            },
-            (Input::Checklist(items), Rule::Checklist(cl)) => {
-                let marks: Vec<String> = items
-                    .iter()
-                    .map(|&s| format!("{}:{}", set.slot_name(s).1, slot_shown(set, slots, s)))
-                    .collect();
-                steps.push(format!("检查{}项:{}", items.len(), marks.join(";")));
-                let lacking = items
-                    .iter()
-                    .filter(|&&s| {
-                        slots.vals.get(s as usize).copied().flatten() != Some(Val::Bool(true))
-                    })
-                    .count();
-                let d = cl.deduction(lacking);
-                steps.push(if lacking == 0 {
-                    format!("全部齐全 → 得满分{}分", show(res.max))
-                } else {
-                    format!(
-                        "缺{}项,每项扣{}分 → 扣{}分,得{}分{}",
-                        lacking,
-                        show(cl.per_missing),
-                        show(d),
-                        show(res.points),
-                        if d > res.max { "(扣完为止)" } else { "" }
-                    )
-                });
-            }
-            (Input::Cases, Rule::PerCase(_)) => {
-                let mine: Vec<&CaseResult> = r
-                    .cases
-                    .iter()
-                    .filter(|c| c.indicator.as_deref() == Some(ind.id.as_str()))
-                    .collect();
-                if mine.is_empty() {
-                    steps.push(format!("案例台账中无相关案例 → 得满分{}分", show(res.max)));
-                } else {
-                    let mut sum = Decimal::ZERO;
-                    for c in &mine {
-                        sum += c.deduction;
-                        steps.push(format!("{}:{}", case_label(c), c.explanation));
-                    }
-                    steps.push(format!(
-                        "共{}例,合计扣{}分 → 得{}分{}",
-                        mine.len(),
-                        show(sum),
-                        show(res.points),
-                        if sum > res.max { "(扣完为止)" } else { "" }
-                    ));
-                }
-            }
-            (Input::None, Rule::Formula(f)) => {
-                let lookup = value_lookup(set, slots);
-                steps.push(format!("公式:{}", f.expr.source()));
-                steps.push(format!("代入:{}", substitute(f.expr.source(), &lookup)));
-                let raw = f.expr.eval_num_with(slots).map(crate::rules::Raw::new);
-                steps.push(finish(set, ind, res, raw));
-            }
-            // Level-progress items and shape/input pairings the loader never makes: the reason
-            // already has the numbers.
-            (Input::None | Input::Checklist(_) | Input::Cases, _) => {
-                steps.push(format!("{} → 得{}分", res.reason, show(res.points)))
-            }
-        },
-    }
+    let item = ItemSteps {
+        set,
+        ind,
+        res,
+        slots,
+    };
+    let mut steps = item.steps(value, r);
     let res = match combined {
         Some(c) => {
             if let Some(first) = steps.first_mut() {
@@ -612,7 +666,7 @@ fn indicator_trace(
         points: res.points,
         lost: res.lost(),
         status: res.status,
-        value: value.map(|v| fmt_val(&v, unit)),
+        value: value.map(|v| fmt_val(&v, ind.value_unit.as_deref())),
         inputs: res.inputs.to_vec(),
         steps,
         reason: res.reason.to_string(),
@@ -893,20 +947,12 @@ pub fn check_veto(
     let engine_fired = r.vetoes.iter().find(|x| x.id == v.id);
     let condition = match v.when.logic() {
         Some(l) => slots.with(|env| condition(set, &l, env)),
-        None => Condition {
-            kind: CondKind::Flag,
-            text: v.when.source().to_string(),
-            holds: None,
-            op: None,
-            left: None,
-            right: None,
-            margin: None,
-            distance: None,
-            relative: None,
-            unit: None,
-            summary: v.when.source().to_string(),
-            children: Vec::new(),
-        },
+        None => Condition::leaf(
+            CondKind::Flag,
+            v.when.source().to_string(),
+            None,
+            v.when.source().to_string(),
+        ),
     };
     let fired = engine_fired.is_some();
     let (scope, effect) = veto_effect(set, v);
@@ -1013,257 +1059,311 @@ fn op_word(op: Comparison) -> &'static str {
     }
 }
 
+impl Condition {
+    /// A node without sides, margins, relative distance or children.
+    fn leaf(kind: CondKind, text: String, holds: Option<bool>, summary: String) -> Self {
+        Condition {
+            kind,
+            text,
+            holds,
+            op: None,
+            left: None,
+            right: None,
+            margin: None,
+            distance: None,
+            relative: None,
+            unit: None,
+            summary,
+            children: Vec::new(),
+        }
+    }
+}
+
 /// Evaluate a trigger's logic with margins.
 pub fn condition(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env) -> Condition {
-    let name_of = |s: u32| set.slot_name(s).0;
     match l {
         Logic::Compare { op, left, right } => {
-            let (mut a, mut b) = (side(set, left, env), side(set, right, env));
-            let mut op = *op;
-            // Speak of the named side: `85 > satisfaction` is `satisfaction < 85`.
-            if a.id.is_none() && b.id.is_some() {
-                std::mem::swap(&mut a, &mut b);
-                op = match op {
-                    Comparison::Lt => Comparison::Gt,
-                    Comparison::Le => Comparison::Ge,
-                    Comparison::Gt => Comparison::Lt,
-                    Comparison::Ge => Comparison::Le,
-                    o => o,
-                };
-            }
-            let unit = a.unit.clone().or_else(|| b.unit.clone());
-            let text = format!("{} {} {}", a.text, op.symbol(), b.text);
-            let (holds, margin) = match (a.value, b.value) {
-                (Some(x), Some(y)) => {
-                    let m = match op {
-                        Comparison::Lt | Comparison::Le => y - x,
-                        Comparison::Gt | Comparison::Ge => x - y,
-                        Comparison::Eq => -(x - y).abs(),
-                        Comparison::Ne => (x - y).abs(),
-                    };
-                    (Some(op.holds(x, y)), Some(m))
-                }
-                _ => (None, None),
-            };
-            let distance = margin.map(|m| m.abs());
-            // Percentages and per-mille rates are compared on their full scale (1.49 points of
-            // 100); other values relative to the threshold.
-            let threshold = match unit.as_deref() {
-                Some("%") => Some(Decimal::ONE_HUNDRED),
-                Some("‰") => Some(Decimal::ONE_THOUSAND),
-                _ => b
-                    .value
-                    .map(|t| if t.is_zero() { Decimal::ONE } else { t.abs() }),
-            };
-            let relative = match (distance, threshold) {
-                (Some(d), Some(t)) => d.checked_div(t),
-                _ => None,
-            };
-            let du = diff_unit(unit.as_deref());
-            let is_case = a.id.as_deref().is_some_and(|i| i.starts_with("cases."));
-            let name = a.name.clone().unwrap_or_else(|| a.text.clone());
-            let name = if is_case {
-                name.trim_end_matches("(例)").to_string()
-            } else {
-                name
-            };
-            let shown = |s: &Side| match s.value {
-                Some(v) => fv(v, s.unit.as_deref().or(unit.as_deref())),
-                None => "缺失".into(),
-            };
-            let line = match &b.name {
-                Some(n) => format!("{op}{n}({})", shown(&b), op = op_word(op)),
-                None => format!("{}{}", op_word(op), shown(&b)),
-            };
-            let strict = matches!(op, Comparison::Lt | Comparison::Gt);
-            let summary = match (holds, distance) {
-                (None, _) | (_, None) => format!("{name}{},触发线{line},无法判断", shown(&a)),
-                (Some(true), Some(d)) => {
-                    let how = if is_case {
-                        "已发生".to_string()
-                    } else if d.is_zero() {
-                        "恰在触发线上".to_string()
-                    } else {
-                        let side = match op {
-                            Comparison::Lt | Comparison::Le => "低于",
-                            _ => "高于",
-                        };
-                        format!("{side}触发线{}{du}", show_dp(d, 4))
-                    };
-                    format!("{name}{},触发线{line},已成立({how})", shown(&a))
-                }
-                (Some(false), Some(d)) => {
-                    let how = if is_case {
-                        let n = if strict {
-                            d.floor() + Decimal::ONE
-                        } else {
-                            d.ceil()
-                        };
-                        format!("再发生{}例即触发", show(n))
-                    } else if d.is_zero() {
-                        "恰在触发线上,再越过即触发".to_string()
-                    } else if strict {
-                        format!("余量{}{du}", show_dp(d, 4))
-                    } else {
-                        format!("余量{}{du}(达到即触发)", show_dp(d, 4))
-                    };
-                    format!("{name}{},触发线{line},{how}", shown(&a))
-                }
-            };
-            Condition {
-                kind: CondKind::Compare,
-                text,
-                holds,
-                op: Some(op),
-                left: Some(a),
-                right: Some(b),
-                margin,
-                distance,
-                relative,
-                unit: if du.is_empty() { None } else { Some(du) },
-                summary,
-                children: Vec::new(),
-            }
+            compare_condition(side(set, left, env), side(set, right, env), *op)
         }
-        Logic::Atom(atom) => {
-            let holds = atom.eval(env).ok();
-            let text = atom.render(&name_of);
-            let label = match atom.slot() {
-                Some(s) => set.slot_name(s).1,
-                None => text.clone(),
-            };
-            let summary = match holds {
-                Some(true) => format!("{label}:是(已成立)"),
-                Some(false) => format!("{label}:否(未成立)"),
-                None => format!("{label}:缺失,无法判断"),
-            };
-            Condition {
-                kind: CondKind::Flag,
-                text,
-                holds,
-                op: None,
-                left: None,
-                right: None,
-                margin: None,
-                distance: None,
-                relative: None,
-                unit: None,
-                summary,
-                children: Vec::new(),
-            }
-        }
+        Logic::Atom(atom) => flag_condition(set, atom, env),
         Logic::Not(x) => {
             let c = condition(set, x, env);
-            Condition {
-                kind: CondKind::Not,
-                text: format!("not ({})", c.text),
-                holds: c.holds.map(|h| !h),
-                op: None,
-                left: None,
-                right: None,
-                margin: None,
-                distance: None,
-                relative: c.relative,
-                unit: None,
-                summary: format!("以下条件不成立时触发:{}", c.summary),
-                children: vec![c],
-            }
+            let mut not = Condition::leaf(
+                CondKind::Not,
+                format!("not ({})", c.text),
+                c.holds.map(|h| !h),
+                format!("以下条件不成立时触发:{}", c.summary),
+            );
+            not.relative = c.relative;
+            not.children = vec![c];
+            not
         }
-        Logic::And(x, y) | Logic::Or(x, y) => {
-            let is_and = matches!(l, Logic::And(..));
-            // Flatten chains of the same operator.
-            let mut kids = Vec::new();
-            for part in [x.as_ref(), y.as_ref()] {
-                let c = condition(set, part, env);
-                let same = if is_and {
-                    c.kind == CondKind::And
-                } else {
-                    c.kind == CondKind::Or
-                };
-                if same {
-                    kids.extend(c.children);
-                } else {
-                    kids.push(c);
-                }
-            }
-            let holds = if is_and {
-                if kids.iter().any(|k| k.holds == Some(false)) {
-                    Some(false)
-                } else if kids.iter().all(|k| k.holds == Some(true)) {
-                    Some(true)
-                } else {
-                    None
-                }
-            } else if kids.iter().any(|k| k.holds == Some(true)) {
-                Some(true)
-            } else if kids.iter().all(|k| k.holds == Some(false)) {
-                Some(false)
-            } else {
-                None
-            };
-            // Children that must flip, and whether all of them must (or just one).
-            let (flip, all): (Vec<&Condition>, bool) = match (is_and, holds) {
-                (true, Some(false)) => (
-                    kids.iter().filter(|k| k.holds == Some(false)).collect(),
-                    true,
-                ),
-                (true, _) => (
-                    kids.iter().filter(|k| k.holds == Some(true)).collect(),
-                    false,
-                ),
-                (false, Some(true)) => (
-                    kids.iter().filter(|k| k.holds == Some(true)).collect(),
-                    true,
-                ),
-                (false, _) => (
-                    kids.iter().filter(|k| k.holds == Some(false)).collect(),
-                    false,
-                ),
-            };
-            let rel: Vec<Option<Decimal>> = flip.iter().map(|k| k.relative).collect();
-            let relative = if rel.is_empty() || rel.iter().any(Option::is_none) && all {
-                None
-            } else if all {
-                rel.iter().flatten().copied().max()
-            } else {
-                rel.iter().flatten().copied().min()
-            };
-            let joined = kids
-                .iter()
-                .map(|k| k.summary.clone())
-                .collect::<Vec<_>>()
-                .join(";");
-            let how = match (is_and, holds) {
-                (true, Some(true)) => "各条件均成立;消除任一条件即解除",
-                (true, _) => "须全部成立才触发",
-                (false, Some(true)) => "须全部消除才解除",
-                (false, _) => "任一条件成立即触发",
-            };
-            Condition {
-                kind: if is_and { CondKind::And } else { CondKind::Or },
-                text: kids
-                    .iter()
-                    .map(|k| {
-                        if matches!(k.kind, CondKind::And | CondKind::Or) {
-                            format!("({})", k.text)
-                        } else {
-                            k.text.clone()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(if is_and { " and " } else { " or " }),
-                holds,
-                op: None,
-                left: None,
-                right: None,
-                margin: None,
-                distance: None,
-                relative,
-                unit: None,
-                summary: format!("{joined}({how})"),
-                children: kids,
-            }
+        Logic::And(x, y) => junction(set, true, [x, y], env),
+        Logic::Or(x, y) => junction(set, false, [x, y], env),
+    }
+}
+
+/// A yes/no value of a trigger: whether it holds, with its label.
+fn flag_condition(
+    set: &IndicatorSet,
+    atom: &crate::expr::view::Atom<'_>,
+    env: &dyn Env,
+) -> Condition {
+    let holds = atom.eval(env).ok();
+    let text = atom.render(&|s: u32| set.slot_name(s).0);
+    let label = match atom.slot() {
+        Some(s) => set.slot_name(s).1,
+        None => text.clone(),
+    };
+    let summary = match holds {
+        Some(true) => format!("{label}:是(已成立)"),
+        Some(false) => format!("{label}:否(未成立)"),
+        None => format!("{label}:缺失,无法判断"),
+    };
+    Condition::leaf(CondKind::Flag, text, holds, summary)
+}
+
+/// A comparison of a trigger with its values, signed margin, distance and relative distance
+/// (see [`Condition`]), spoken of its named side.
+fn compare_condition(a: Side, b: Side, op: Comparison) -> Condition {
+    let (a, b, op) = named_side_first(a, b, op);
+    let unit = a.unit.clone().or_else(|| b.unit.clone());
+    let text = format!("{} {} {}", a.text, op.symbol(), b.text);
+    let (holds, margin) = match (a.value, b.value) {
+        (Some(x), Some(y)) => (Some(op.holds(x, y)), Some(signed_margin(op, x, y))),
+        _ => (None, None),
+    };
+    let distance = margin.map(|m| m.abs());
+    let relative = relative_distance(distance, unit.as_deref(), b.value);
+    let du = diff_unit(unit.as_deref());
+    let summary = Compared {
+        a: &a,
+        b: &b,
+        op,
+        unit: unit.as_deref(),
+        du: &du,
+    }
+    .summary(holds, distance);
+    Condition {
+        kind: CondKind::Compare,
+        text,
+        holds,
+        op: Some(op),
+        left: Some(a),
+        right: Some(b),
+        margin,
+        distance,
+        relative,
+        unit: if du.is_empty() { None } else { Some(du) },
+        summary,
+        children: Vec::new(),
+    }
+}
+
+/// Speak of the named side: `85 > satisfaction` is `satisfaction < 85`.
+fn named_side_first(a: Side, b: Side, op: Comparison) -> (Side, Side, Comparison) {
+    if a.id.is_some() || b.id.is_none() {
+        return (a, b, op);
+    }
+    let flipped = match op {
+        Comparison::Lt => Comparison::Gt,
+        Comparison::Le => Comparison::Ge,
+        Comparison::Gt => Comparison::Lt,
+        Comparison::Ge => Comparison::Le,
+        o => o,
+    };
+    (b, a, flipped)
+}
+
+/// The margin of `x op y`, signed so that it is positive when the comparison holds.
+fn signed_margin(op: Comparison, x: Decimal, y: Decimal) -> Decimal {
+    match op {
+        Comparison::Lt | Comparison::Le => y - x,
+        Comparison::Gt | Comparison::Ge => x - y,
+        Comparison::Eq => -(x - y).abs(),
+        Comparison::Ne => (x - y).abs(),
+    }
+}
+
+/// The distance over its scale: percentages and per-mille rates are compared on their full
+/// scale (1.49 points of 100); other values relative to the threshold (0 counts as 1).
+fn relative_distance(
+    distance: Option<Decimal>,
+    unit: Option<&str>,
+    threshold: Option<Decimal>,
+) -> Option<Decimal> {
+    let scale = match unit {
+        Some("%") => Some(Decimal::ONE_HUNDRED),
+        Some("‰") => Some(Decimal::ONE_THOUSAND),
+        _ => threshold.map(|t| if t.is_zero() { Decimal::ONE } else { t.abs() }),
+    };
+    match (distance, scale) {
+        (Some(d), Some(t)) => d.checked_div(t),
+        _ => None,
+    }
+}
+
+/// The two sides of a comparison, turned to speak of the named side, for its summary.
+struct Compared<'a> {
+    a: &'a Side,
+    b: &'a Side,
+    op: Comparison,
+    /// Unit of the values.
+    unit: Option<&'a str>,
+    /// Unit of a difference of the values ([`diff_unit`]).
+    du: &'a str,
+}
+
+impl Compared<'_> {
+    /// The left side counts cases (`cases.…`): its distance is a number of cases.
+    fn is_case(&self) -> bool {
+        self.a
+            .id
+            .as_deref()
+            .is_some_and(|i| i.starts_with("cases."))
+    }
+
+    /// A side's value with its unit (`缺失` when missing).
+    fn shown(&self, s: &Side) -> String {
+        match s.value {
+            Some(v) => fv(v, s.unit.as_deref().or(self.unit)),
+            None => "缺失".into(),
         }
+    }
+
+    /// One sentence: the left side's value, the trigger line and how far it is from flipping.
+    fn summary(&self, holds: Option<bool>, distance: Option<Decimal>) -> String {
+        let name = self.a.name.clone().unwrap_or_else(|| self.a.text.clone());
+        let name = if self.is_case() {
+            name.trim_end_matches("(例)").to_string()
+        } else {
+            name
+        };
+        let line = match &self.b.name {
+            Some(n) => format!("{}{n}({})", op_word(self.op), self.shown(self.b)),
+            None => format!("{}{}", op_word(self.op), self.shown(self.b)),
+        };
+        let value = self.shown(self.a);
+        match (holds, distance) {
+            (None, _) | (_, None) => format!("{name}{value},触发线{line},无法判断"),
+            (Some(true), Some(d)) => {
+                format!("{name}{value},触发线{line},已成立({})", self.past_by(d))
+            }
+            (Some(false), Some(d)) => format!("{name}{value},触发线{line},{}", self.short_by(d)),
+        }
+    }
+
+    /// How far past the trigger line a comparison that holds is.
+    fn past_by(&self, d: Decimal) -> String {
+        if self.is_case() {
+            "已发生".to_string()
+        } else if d.is_zero() {
+            "恰在触发线上".to_string()
+        } else {
+            let side = match self.op {
+                Comparison::Lt | Comparison::Le => "低于",
+                _ => "高于",
+            };
+            format!("{side}触发线{}{}", show_dp(d, 4), self.du)
+        }
+    }
+
+    /// How far from the trigger line a comparison that does not hold is.
+    fn short_by(&self, d: Decimal) -> String {
+        let strict = matches!(self.op, Comparison::Lt | Comparison::Gt);
+        let du = self.du;
+        if self.is_case() {
+            let n = if strict {
+                d.floor() + Decimal::ONE
+            } else {
+                d.ceil()
+            };
+            format!("再发生{}例即触发", show(n))
+        } else if d.is_zero() {
+            "恰在触发线上,再越过即触发".to_string()
+        } else if strict {
+            format!("余量{}{du}", show_dp(d, 4))
+        } else {
+            format!("余量{}{du}(达到即触发)", show_dp(d, 4))
+        }
+    }
+}
+
+/// An `and` (`is_and`) or `or` of a trigger: its children with chains of the same operator
+/// flattened, whether it holds, how close it is to flipping and a summary.
+fn junction(set: &IndicatorSet, is_and: bool, parts: [&Logic<'_>; 2], env: &dyn Env) -> Condition {
+    let kind = if is_and { CondKind::And } else { CondKind::Or };
+    let mut kids = Vec::new();
+    for part in parts {
+        let c = condition(set, part, env);
+        if c.kind == kind {
+            kids.extend(c.children);
+        } else {
+            kids.push(c);
+        }
+    }
+    let holds = junction_holds(is_and, &kids);
+    let joined = kids
+        .iter()
+        .map(|k| k.summary.clone())
+        .collect::<Vec<_>>()
+        .join(";");
+    let how = match (is_and, holds) {
+        (true, Some(true)) => "各条件均成立;消除任一条件即解除",
+        (true, _) => "须全部成立才触发",
+        (false, Some(true)) => "须全部消除才解除",
+        (false, _) => "任一条件成立即触发",
+    };
+    let text = kids
+        .iter()
+        .map(|k| {
+            if matches!(k.kind, CondKind::And | CondKind::Or) {
+                format!("({})", k.text)
+            } else {
+                k.text.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(if is_and { " and " } else { " or " });
+    let mut c = Condition::leaf(kind, text, holds, format!("{joined}({how})"));
+    c.relative = junction_relative(is_and, holds, &kids);
+    c.children = kids;
+    c
+}
+
+/// Whether an `and` / `or` holds: `None` when a missing child decides it.
+fn junction_holds(is_and: bool, kids: &[Condition]) -> Option<bool> {
+    // `and` is decided by a child that does not hold, `or` by one that holds.
+    let decides = !is_and;
+    if kids.iter().any(|k| k.holds == Some(decides)) {
+        Some(decides)
+    } else if kids.iter().all(|k| k.holds == Some(!decides)) {
+        Some(!decides)
+    } else {
+        None
+    }
+}
+
+/// How close an `and` / `or` is to flipping, from the children that must flip and whether all
+/// of them must (or just one); see [`Condition::relative`].
+fn junction_relative(is_and: bool, holds: Option<bool>, kids: &[Condition]) -> Option<Decimal> {
+    let (flip, all) = match (is_and, holds) {
+        (true, Some(false)) => (false, true),
+        (true, _) => (true, false),
+        (false, Some(true)) => (true, true),
+        (false, _) => (false, false),
+    };
+    let rel: Vec<Option<Decimal>> = kids
+        .iter()
+        .filter(|k| k.holds == Some(flip))
+        .map(|k| k.relative)
+        .collect();
+    if rel.is_empty() || rel.iter().any(Option::is_none) && all {
+        None
+    } else if all {
+        rel.iter().flatten().copied().max()
+    } else {
+        rel.iter().flatten().copied().min()
     }
 }
 
@@ -1274,6 +1374,22 @@ pub fn condition(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env) -> Condition 
 /// The trace as terminal text.
 pub fn render_text(t: &Trace) -> String {
     let mut o = String::new();
+    header_text(&mut o, t);
+    derived_text(&mut o, &t.derived);
+    corrections_text(&mut o, &t.corrections);
+    phases_text(&mut o, &t.phases);
+    lines_text(&mut o, t);
+    bonus_text(&mut o, t);
+    vetoes_text(&mut o, &t.vetoes);
+    let _ = writeln!(o, "\n结果");
+    for s in &t.result.steps {
+        let _ = writeln!(o, "  {s}");
+    }
+    o
+}
+
+/// The unit, the set, the period, and the total, grade and rank in three lines.
+fn header_text(o: &mut String, t: &Trace) {
     let u = &t.unit;
     let _ = writeln!(o, "{} ({})  {}", u.name, u.id, t.indicator_set.name);
     let _ = writeln!(
@@ -1306,58 +1422,80 @@ pub fn render_text(t: &Trace) -> String {
         r.rank,
         r.units
     );
-    if !t.derived.is_empty() {
-        let _ = writeln!(o, "\n派生值");
-        for d in &t.derived {
-            let _ = writeln!(
-                o,
-                "  {} {} = {} = {} = {}",
-                d.id, d.name, d.formula, d.with_values, d.value
-            );
-        }
+}
+
+/// Each derived value: formula, formula with values, value.
+fn derived_text(o: &mut String, derived: &[DerivedTrace]) {
+    if derived.is_empty() {
+        return;
     }
-    if !t.corrections.is_empty() {
-        let _ = writeln!(o, "\n佐证层(多来源数值,采用优先级最高的一层)");
-        for c in &t.corrections {
-            let layers: Vec<String> = c
-                .layers
-                .iter()
-                .map(|l| format!("{} {}", l.name, l.value))
-                .collect();
-            let _ = writeln!(
-                o,
-                "  {} {}:{};采用{}{}",
-                c.field,
-                c.name,
-                layers.join(" / "),
-                c.used
-                    .as_deref()
-                    .map(|u| c
-                        .layers
-                        .iter()
-                        .find(|l| &*l.layer == u)
-                        .map_or(u, |l| &*l.name))
-                    .unwrap_or("—"),
-                c.difference
-                    .as_ref()
-                    .map(|d| format!(",差{d}"))
-                    .unwrap_or_default()
-            );
-        }
+    let _ = writeln!(o, "\n派生值");
+    for d in derived {
+        let _ = writeln!(
+            o,
+            "  {} {} = {} = {} = {}",
+            d.id, d.name, d.formula, d.with_values, d.value
+        );
     }
-    if !t.phases.is_empty() {
-        let _ = writeln!(o, "\n分阶段");
-        for p in &t.phases {
-            let _ = writeln!(
-                o,
-                "  {} 权重{}:总分{},等次{}",
-                p.name,
-                show(p.weight),
-                show(p.total),
-                p.grade
-            );
-        }
+}
+
+/// Each value given by several evidence layers: every layer's value and the one used.
+fn corrections_text(o: &mut String, corrections: &[crate::result::Correction]) {
+    if corrections.is_empty() {
+        return;
     }
+    let _ = writeln!(o, "\n佐证层(多来源数值,采用优先级最高的一层)");
+    for c in corrections {
+        let layers: Vec<String> = c
+            .layers
+            .iter()
+            .map(|l| format!("{} {}", l.name, l.value))
+            .collect();
+        let used = c
+            .used
+            .as_deref()
+            .map(|u| {
+                c.layers
+                    .iter()
+                    .find(|l| &*l.layer == u)
+                    .map_or(u, |l| &*l.name)
+            })
+            .unwrap_or("—");
+        let _ = writeln!(
+            o,
+            "  {} {}:{};采用{}{}",
+            c.field,
+            c.name,
+            layers.join(" / "),
+            used,
+            c.difference
+                .as_ref()
+                .map(|d| format!(",差{d}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// Each phase of a time-weighted assessment: weight, total, grade.
+fn phases_text(o: &mut String, phases: &[crate::result::PhaseResult]) {
+    if phases.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n分阶段");
+    for p in phases {
+        let _ = writeln!(
+            o,
+            "  {} 权重{}:总分{},等次{}",
+            p.name,
+            show(p.weight),
+            show(p.total),
+            p.grade
+        );
+    }
+}
+
+/// Each line with its indicators and its sum, then the indicators on no known line.
+fn lines_text(o: &mut String, t: &Trace) {
     for line in &t.lines {
         let _ = writeln!(
             o,
@@ -1375,40 +1513,48 @@ pub fn render_text(t: &Trace) -> String {
             .iter()
             .filter(|i| i.line.as_deref() == Some(line.id.as_str()));
         for i in members {
-            indicator_text(&mut o, i);
+            indicator_text(o, i);
         }
         for s in &line.steps {
             let _ = writeln!(o, "  = {s}");
         }
     }
-    let orphans: Vec<&IndicatorTrace> = t
+    let orphans = t
         .indicators
         .iter()
-        .filter(|i| i.line.is_none() || !t.lines.iter().any(|l| Some(&l.id) == i.line.as_ref()))
-        .collect();
+        .filter(|i| i.line.is_none() || !t.lines.iter().any(|l| Some(&l.id) == i.line.as_ref()));
     for i in orphans {
-        indicator_text(&mut o, i);
+        indicator_text(o, i);
     }
-    if !t.bonus_items.is_empty() {
-        let _ = writeln!(
-            o,
-            "\n加分  {}{}",
-            show(t.bonus.points),
-            t.bonus
-                .cap
-                .map(|c| format!(" / 上限{}", show(c)))
-                .unwrap_or_default()
-        );
-        for i in &t.bonus_items {
-            indicator_text(&mut o, i);
-        }
-        for s in &t.bonus.steps {
-            let _ = writeln!(o, "  = {s}");
-        }
+}
+
+/// The bonus items and the bonus with its cap.
+fn bonus_text(o: &mut String, t: &Trace) {
+    if t.bonus_items.is_empty() {
+        return;
     }
-    let fired = t.vetoes.iter().filter(|v| v.fired).count();
-    let _ = writeln!(o, "\n一票否决({}条,触发{}条)", t.vetoes.len(), fired);
-    for v in &t.vetoes {
+    let _ = writeln!(
+        o,
+        "\n加分  {}{}",
+        show(t.bonus.points),
+        t.bonus
+            .cap
+            .map(|c| format!(" / 上限{}", show(c)))
+            .unwrap_or_default()
+    );
+    for i in &t.bonus_items {
+        indicator_text(o, i);
+    }
+    for s in &t.bonus.steps {
+        let _ = writeln!(o, "  = {s}");
+    }
+}
+
+/// Every veto rule: fired or not, its condition with margins, its effect.
+fn vetoes_text(o: &mut String, vetoes: &[VetoCheck]) {
+    let fired = vetoes.iter().filter(|v| v.fired).count();
+    let _ = writeln!(o, "\n一票否决({}条,触发{}条)", vetoes.len(), fired);
+    for v in vetoes {
         let tag = match (v.fired, v.mode, v.applied) {
             (true, VetoMode::Advisory, _) => "触发·提示",
             (true, _, true) => "触发",
@@ -1428,11 +1574,6 @@ pub fn render_text(t: &Trace) -> String {
             }
         );
     }
-    let _ = writeln!(o, "\n结果");
-    for s in &r.steps {
-        let _ = writeln!(o, "  {s}");
-    }
-    o
 }
 
 fn indicator_text(o: &mut String, i: &IndicatorTrace) {

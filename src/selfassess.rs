@@ -806,6 +806,8 @@ fn p2(d: Decimal) -> String {
     show_dp(d, 2)
 }
 
+/// The value needed for each point level of an indicator the unit can still improve (or whose
+/// value a correcting layer settled); `None` when there is nothing to gain.
 fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
     if !it
         .kind
@@ -813,64 +815,80 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
     {
         return None;
     }
+    match (&it.ind.input, &it.ind.rule) {
+        (Input::Checklist(items), Rule::Checklist(cl)) => checklist_need(set, it, items, cl),
+        _ => ladder_need(set, it),
+    }
+}
+
+/// A checklist: the points for completing any one, two, … of the items lacking.
+fn checklist_need(
+    set: &IndicatorSet,
+    it: &Item<'_>,
+    items: &[u32],
+    cl: &crate::rules::checklist::Checklist,
+) -> Option<ValueNeed> {
+    let cur = it.res.points;
+    let per_missing = &cl.per_missing;
+    if it.res.lost() <= Decimal::ZERO || per_missing.is_zero() {
+        return None;
+    }
+    let lacking: Vec<String> = it
+        .res
+        .inputs
+        .to_vec()
+        .into_iter()
+        .filter(|x| items.iter().any(|&s| set.slot_name(s).0 == *x.id))
+        .filter(|x| x.value.to_string() != "是")
+        .map(|x| x.name.to_string())
+        .collect();
+    let mut levels = Vec::new();
+    for k in 1..=lacking.len() {
+        let p = (cur + *per_missing * Decimal::from(k)).min(it.res.max);
+        if levels.last().is_some_and(|l: &NeedLevel| l.points >= p) {
+            continue;
+        }
+        levels.push(NeedLevel {
+            points: p,
+            gain: p - cur,
+            need: None,
+            text: format!("补齐任意{k}项可得{}分", show(p)),
+        });
+        if p >= it.res.max {
+            break;
+        }
+    }
+    Some(ValueNeed {
+        id: it.ind.id.clone(),
+        name: it.ind.name.clone(),
+        office: office(it.ind),
+        value_id: None,
+        value_name: it.ind.name.clone(),
+        unit: None,
+        current: format!("缺{}项", lacking.len()),
+        points: cur,
+        max: it.res.max,
+        top: it.res.max,
+        direction: Direction::Flag,
+        continuous: false,
+        summary: format!(
+            "补齐{}可得满分{}分(现{}分)",
+            lacking.join("、"),
+            show(it.res.max),
+            show(cur)
+        ),
+        levels,
+        rate: None,
+        settled_by: None,
+    })
+}
+
+/// A value rule: the value needed for each level of its point ladder above the current
+/// points, with the points per unit of the value for smooth rules.
+fn ladder_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
     let unit = it.ind.value_unit.as_deref();
     let cur = it.res.points;
     let (value_id, vname) = value_name(set, it);
-    let current = shown_value(it);
-    if let (Input::Checklist(items), Rule::Checklist(cl)) = (&it.ind.input, &it.ind.rule) {
-        let per_missing = &cl.per_missing;
-        if it.res.lost() <= Decimal::ZERO || per_missing.is_zero() {
-            return None;
-        }
-        let lacking: Vec<String> = it
-            .res
-            .inputs
-            .to_vec()
-            .into_iter()
-            .filter(|x| items.iter().any(|&s| set.slot_name(s).0 == *x.id))
-            .filter(|x| x.value.to_string() != "是")
-            .map(|x| x.name.to_string())
-            .collect();
-        let mut levels = Vec::new();
-        for k in 1..=lacking.len() {
-            let p = (cur + *per_missing * Decimal::from(k)).min(it.res.max);
-            if levels.last().is_some_and(|l: &NeedLevel| l.points >= p) {
-                continue;
-            }
-            levels.push(NeedLevel {
-                points: p,
-                gain: p - cur,
-                need: None,
-                text: format!("补齐任意{k}项可得{}分", show(p)),
-            });
-            if p >= it.res.max {
-                break;
-            }
-        }
-        return Some(ValueNeed {
-            id: it.ind.id.clone(),
-            name: it.ind.name.clone(),
-            office: office(it.ind),
-            value_id: None,
-            value_name: it.ind.name.clone(),
-            unit: None,
-            current: format!("缺{}项", lacking.len()),
-            points: cur,
-            max: it.res.max,
-            top: it.res.max,
-            direction: Direction::Flag,
-            continuous: false,
-            summary: format!(
-                "补齐{}可得满分{}分(现{}分)",
-                lacking.join("、"),
-                show(it.res.max),
-                show(cur)
-            ),
-            levels,
-            rate: None,
-            settled_by: None,
-        });
-    }
     let ladder = it.ladder.as_ref()?;
     let top = it.ind.rule.top(it.res.max);
     if cur >= top {
@@ -887,44 +905,7 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
             text: format!("{}需{}可得{}分", vname, l.need.text(unit), show(l.points)),
         })
         .collect();
-    let full = ladder.first_at_least(it.res.max);
-    let missing = it.res.status == Status::MissingEvidence;
-    let best = ladder.levels.last();
-    let summary = match (full, best) {
-        (_, Some(b)) if cur >= it.res.max => format!(
-            "已得满分{}分;{}需{}(现{})可得最高{}分",
-            show(it.res.max),
-            vname,
-            b.need.text(unit),
-            current,
-            show(b.points)
-        ),
-        (full, _) => match full {
-            Some(f) => format!(
-                "{}{}{}需{}({})可得满分{}分{}",
-                if missing { "补报" } else { "" },
-                vname,
-                if missing { "," } else { "" },
-                f.need.text(unit),
-                if missing {
-                    "现缺失".to_string()
-                } else {
-                    format!("现{current}")
-                },
-                show(it.res.max),
-                if top > it.res.max {
-                    format!(",最高可得{}分", show(top))
-                } else {
-                    String::new()
-                }
-            ),
-            None => format!("{vname}的数值无法使本项得满分(现{current})"),
-        },
-    };
-    let summary = match &it.settled {
-        Some(layer) => format!("(已由{layer}核定,本期不可更改){summary}"),
-        None => summary,
-    };
+    let summary = ladder_summary(it, ladder, &vname, top);
     Some(ValueNeed {
         id: it.ind.id.clone(),
         name: it.ind.name.clone(),
@@ -932,7 +913,7 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
         value_id,
         value_name: vname,
         unit: it.ind.value_unit.clone(),
-        current,
+        current: shown_value(it),
         points: cur,
         max: it.res.max,
         top,
@@ -947,6 +928,48 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
         settled_by: it.settled.clone(),
         summary,
     })
+}
+
+/// One sentence: the value needed for full points (or, at full points already, for the most
+/// points), noting a value a correcting layer settled.
+fn ladder_summary(it: &Item<'_>, ladder: &Ladder, vname: &str, top: Decimal) -> String {
+    let unit = it.ind.value_unit.as_deref();
+    let (cur, max) = (it.res.points, it.res.max);
+    let current = shown_value(it);
+    let missing = it.res.status == Status::MissingEvidence;
+    let summary = match (ladder.first_at_least(max), ladder.levels.last()) {
+        (_, Some(b)) if cur >= max => format!(
+            "已得满分{}分;{}需{}(现{})可得最高{}分",
+            show(max),
+            vname,
+            b.need.text(unit),
+            current,
+            show(b.points)
+        ),
+        (Some(f), _) => format!(
+            "{}{}{}需{}({})可得满分{}分{}",
+            if missing { "补报" } else { "" },
+            vname,
+            if missing { "," } else { "" },
+            f.need.text(unit),
+            if missing {
+                "现缺失".to_string()
+            } else {
+                format!("现{current}")
+            },
+            show(max),
+            if top > max {
+                format!(",最高可得{}分", show(top))
+            } else {
+                String::new()
+            }
+        ),
+        (None, _) => format!("{vname}的数值无法使本项得满分(现{current})"),
+    };
+    match &it.settled {
+        Some(layer) => format!("(已由{layer}核定,本期不可更改){summary}"),
+        None => summary,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1073,6 +1096,30 @@ struct Option_ {
     forced_points: Decimal,
 }
 
+/// A requirement on a slot that clears a veto: the slot, the need, the veto's id.
+type Requirement = (u32, Need, String);
+
+/// The indicators a plan may improve, the veto requirements on slots no indicator reads, and
+/// the total the plan must reach.
+struct Options {
+    list: Vec<Option_>,
+    standalone: Vec<Requirement>,
+    need_total: Decimal,
+}
+
+/// What the path from the unit's grade to the next one is planned from.
+struct Planner<'a> {
+    set: &'a IndicatorSet,
+    r: &'a UnitResult,
+    items: &'a [Item<'a>],
+    slots: &'a ResultSlots<'a>,
+    phase_weight: Decimal,
+    /// Index of the target grade in the set's grades (one better than the unit's).
+    target: usize,
+    /// The target grade's cut-off on the score.
+    cutoff: Decimal,
+}
+
 fn next_grade(
     set: &IndicatorSet,
     r: &UnitResult,
@@ -1114,144 +1161,230 @@ fn next_grade(
         ng.summary = "分线评定的指标体系按各线分别定等次,暂不计算升级路径".into();
         return ng;
     }
-    // Vetoes that keep the unit below the target grade, and what clears them.
-    let mut reqs: Vec<(u32, Need, String)> = Vec::new();
-    let mut blocked = false;
-    for v in r.vetoes.iter().filter(|v| v.applied) {
-        let Some(model) = set.vetoes.iter().find(|m| m.id == v.id) else {
-            continue;
-        };
-        let blocks = match (&model.scope, &model.effect) {
+    let p = Planner {
+        set,
+        r,
+        items,
+        slots,
+        phase_weight,
+        target,
+        cutoff,
+    };
+    let reqs;
+    (ng.blockers, reqs) = p.blockers();
+    if ng.blockers.iter().any(|b| !b.clearable) {
+        ng.status = PathStatus::Blocked;
+        ng.summary = p.blocked_summary(&ng.blockers);
+        return ng;
+    }
+    let options = p.options(&reqs);
+    let cands: Vec<Candidate> = options
+        .list
+        .iter()
+        .map(|o| candidate(&items[o.item], o.factor, o.forced_points))
+        .collect();
+    let need = options.need_total - r.total;
+    ng.need = Some(need);
+    let plan = gap::plan(&cands, need);
+    let gained;
+    (ng.steps, gained) = p.steps(&options, &plan.gains);
+    let total = r.total + gained;
+    let score = p.score_of(total);
+    ng.projected_total = Some(total);
+    ng.projected_score = Some(score);
+    ng.projected_grade = p.projected_grade(score, &ng.blockers);
+    ng.status = if plan.reached {
+        PathStatus::Reachable
+    } else {
+        PathStatus::Unreachable
+    };
+    ng.summary = p.plan_summary(&ng, need, plan.total);
+    ng
+}
+
+impl Planner<'_> {
+    /// The applied vetoes that keep the unit below the target grade, each with what clears
+    /// it, and the requirements on slots that clear the clearable ones.
+    fn blockers(&self) -> (Vec<Blocker>, Vec<Requirement>) {
+        let (set, slots) = (self.set, self.slots);
+        let mut blockers = Vec::new();
+        let mut reqs = Vec::new();
+        for v in self.r.vetoes.iter().filter(|v| v.applied) {
+            let Some(model) = set.vetoes.iter().find(|m| m.id == v.id) else {
+                continue;
+            };
+            if !self.blocks(model, v) {
+                continue;
+            }
+            let clear = model
+                .when
+                .logic()
+                .and_then(|l| slots.with(|env| achieve(set, &slots.vals, &l, env, false)));
+            let requirements: Vec<String> = clear
+                .iter()
+                .flatten()
+                .map(|(s, n)| {
+                    let (_, name, unit) = set.slot_name(*s);
+                    format!(
+                        "{name}需{}(现{})",
+                        n.text(unit.as_deref()),
+                        slot_text(slots, *s, unit.as_deref())
+                    )
+                })
+                .collect();
+            if let Some(c) = &clear {
+                reqs.extend(c.iter().map(|(s, n)| (*s, *n, v.id.clone())));
+            }
+            blockers.push(Blocker {
+                veto: v.id.clone(),
+                name: v.name.clone(),
+                effect: v.effect.clone(),
+                clearable: clear.is_some(),
+                requirements,
+            });
+        }
+        (blockers, reqs)
+    }
+
+    /// Whether an applied veto keeps the unit below the target grade.
+    fn blocks(&self, model: &crate::model::Veto, v: &crate::result::VetoResult) -> bool {
+        match (&model.scope, &model.effect) {
             (_, Effect::Fail) => true,
-            (Scope::Unit, Effect::Cap(c)) => target < *c,
+            (Scope::Unit, Effect::Cap(c)) => self.target < *c,
             (Scope::Line(_), Effect::Cap(_)) => {
                 // The cap's label, placed in the set's grades.
                 let label = v.effect.rsplit("最高为").next().unwrap_or("");
-                set.grades
+                self.set
+                    .grades
                     .iter()
                     .position(|g| g.label == label)
-                    .is_some_and(|c| target < c)
+                    .is_some_and(|c| self.target < c)
             }
             (_, Effect::Zero) => false,
-        };
-        if !blocks {
-            continue;
         }
-        let clear = model
-            .when
-            .logic()
-            .and_then(|l| slots.with(|env| achieve(set, &slots.vals, &l, env, false)));
-        let requirements: Vec<String> = clear
-            .iter()
-            .flatten()
-            .map(|(s, n)| {
-                let (_, name, unit) = set.slot_name(*s);
-                format!(
-                    "{name}需{}(现{})",
-                    n.text(unit.as_deref()),
-                    slot_text(slots, *s, unit.as_deref())
-                )
-            })
-            .collect();
-        if let Some(c) = &clear {
-            reqs.extend(c.iter().map(|(s, n)| (*s, *n, v.id.clone())));
-        } else {
-            blocked = true;
-        }
-        ng.blockers.push(Blocker {
-            veto: v.id.clone(),
-            name: v.name.clone(),
-            effect: v.effect.clone(),
-            clearable: clear.is_some(),
-            requirements,
-        });
     }
-    if blocked {
-        ng.status = PathStatus::Blocked;
-        let names: Vec<String> = ng
-            .blockers
+
+    /// The summary when a veto that cannot be cleared this period blocks the target grade.
+    fn blocked_summary(&self, blockers: &[Blocker]) -> String {
+        let names: Vec<String> = blockers
             .iter()
             .filter(|b| !b.clearable)
             .map(|b| format!("{} {}", b.veto, b.name))
             .collect();
-        ng.summary = format!(
+        format!(
             "被一票否决({})且否决情形为已发生的事件,本考核期内无法提升到{}",
             names.join("、"),
-            set.grades[target].label
-        );
-        return ng;
+            self.set.grades[self.target].label
+        )
     }
-    // Total needed: the cut-off on the score, plus any requirement on the total itself.
-    let mp = r.max_possible;
-    let to_total = |score: Decimal| {
-        if mp > Decimal::ZERO && mp != set.scale {
-            score * mp / set.scale
+
+    /// Whether the unit's maximum possible differs from the set's scale (not-applicable
+    /// indicators), so that the score is the total rescaled.
+    fn rescaled(&self) -> bool {
+        let mp = self.r.max_possible;
+        mp > Decimal::ZERO && mp != self.set.scale
+    }
+
+    /// The indicators a plan may improve: first those whose value a veto requirement names
+    /// (forced to meet it), then every other indicator that can still gain; each weighed by
+    /// what one of its points adds to the total. Also the total the plan must reach: the
+    /// cut-off, or more when a requirement is on the total itself.
+    fn options(&self, reqs: &[Requirement]) -> Options {
+        let mut options = self.forced_options(reqs);
+        self.add_free_options(&mut options.list);
+        for o in &mut options.list {
+            self.weigh(o);
+        }
+        options
+            .list
+            .retain(|o| o.factor > Decimal::ZERO || o.forced.is_some());
+        options
+    }
+
+    /// Place each veto requirement: on the total (raising the total needed), on an indicator's
+    /// plain value (that indicator forced to meet it, merged with any other requirement on
+    /// it), or standing on its own.
+    fn forced_options(&self, reqs: &[Requirement]) -> Options {
+        let set = self.set;
+        let to_total = if self.rescaled() {
+            self.cutoff * self.r.max_possible / set.scale
         } else {
-            score
-        }
-    };
-    let mut need_total = to_total(cutoff);
-    let mut standalone: Vec<(u32, Need, String)> = Vec::new();
-    let mut options: Vec<Option_> = Vec::new();
-    for (s, n, v) in &reqs {
-        if *s == set.slots.total {
-            if let Need::Range { low: Some(b), .. } = n {
-                let t = if b.inclusive {
-                    b.value
-                } else {
-                    b.value + Decimal::new(1, set.rounding)
-                };
-                need_total = need_total.max(t);
-            }
-            continue;
-        }
-        match items
-            .iter()
-            .position(|it| it.plain == Some(*s) && it.ladder.is_some())
-        {
-            Some(i) => match options.iter_mut().find(|o| o.item == i) {
-                Some(o) => {
-                    let merged = o.forced.as_ref().and_then(|(m, _)| m.and(*n)).unwrap_or(*n);
-                    o.forced = Some((merged, v.clone()));
+            self.cutoff
+        };
+        let mut out = Options {
+            list: Vec::new(),
+            standalone: Vec::new(),
+            need_total: to_total,
+        };
+        for (s, n, v) in reqs {
+            if *s == set.slots.total {
+                if let Need::Range { low: Some(b), .. } = n {
+                    let t = if b.inclusive {
+                        b.value
+                    } else {
+                        b.value + Decimal::new(1, set.rounding)
+                    };
+                    out.need_total = out.need_total.max(t);
                 }
-                None => options.push(Option_ {
+                continue;
+            }
+            match self
+                .items
+                .iter()
+                .position(|it| it.plain == Some(*s) && it.ladder.is_some())
+            {
+                Some(i) => match out.list.iter_mut().find(|o| o.item == i) {
+                    Some(o) => {
+                        let merged = o.forced.as_ref().and_then(|(m, _)| m.and(*n)).unwrap_or(*n);
+                        o.forced = Some((merged, v.clone()));
+                    }
+                    None => out.list.push(Option_ {
+                        item: i,
+                        factor: Decimal::ONE,
+                        forced: Some((*n, v.clone())),
+                        forced_points: Decimal::ZERO,
+                    }),
+                },
+                None => out.standalone.push((*s, *n, v.clone())),
+            }
+        }
+        out
+    }
+
+    /// Add every other recoverable indicator that can still gain points.
+    fn add_free_options(&self, options: &mut Vec<Option_>) {
+        for (i, it) in self.items.iter().enumerate() {
+            if !it.kind.is_some_and(LossKind::recoverable) {
+                continue;
+            }
+            if options.iter().any(|o| o.item == i) {
+                continue;
+            }
+            let gains_possible = match it.ind.rule.family() {
+                Family::Checklist => it.res.lost() > Decimal::ZERO,
+                Family::Value | Family::Cases | Family::Formula | Family::LevelProgress => it
+                    .ladder
+                    .as_ref()
+                    .is_some_and(|l| l.levels.iter().any(|x| x.points > it.res.points)),
+            };
+            if gains_possible {
+                options.push(Option_ {
                     item: i,
                     factor: Decimal::ONE,
-                    forced: Some((*n, v.clone())),
+                    forced: None,
                     forced_points: Decimal::ZERO,
-                }),
-            },
-            None => standalone.push((*s, *n, v.clone())),
+                });
+            }
         }
     }
-    // Every other indicator that can still gain.
-    for (i, it) in items.iter().enumerate() {
-        if !it.kind.is_some_and(LossKind::recoverable) {
-            continue;
-        }
-        if options.iter().any(|o| o.item == i) {
-            continue;
-        }
-        let gains_possible = match it.ind.rule.family() {
-            Family::Checklist => it.res.lost() > Decimal::ZERO,
-            Family::Value | Family::Cases | Family::Formula | Family::LevelProgress => it
-                .ladder
-                .as_ref()
-                .is_some_and(|l| l.levels.iter().any(|x| x.points > it.res.points)),
-        };
-        if gains_possible {
-            options.push(Option_ {
-                item: i,
-                factor: Decimal::ONE,
-                forced: None,
-                forced_points: Decimal::ZERO,
-            });
-        }
-    }
-    for o in &mut options {
+
+    /// What one point of the option's indicator adds to the total, and for a forced option the
+    /// points its indicator scores at the nearest value meeting the requirement.
+    fn weigh(&self, o: &mut Option_) {
+        let (set, items) = (self.set, self.items);
         let it = &items[o.item];
         o.factor = it.ind.line.map_or(Decimal::ZERO, |l| {
-            line_factor(set, r, items, l) * phase_weight
+            line_factor(set, self.r, items, l) * self.phase_weight
         });
         if let Some((n, _)) = &o.forced {
             let from = match it.value {
@@ -1270,123 +1403,133 @@ fn next_grade(
             .max(it.res.points);
         }
     }
-    options.retain(|o| o.factor > Decimal::ZERO || o.forced.is_some());
-    let cands: Vec<Candidate> = options
-        .iter()
-        .map(|o| candidate(&items[o.item], o.factor, o.forced_points))
-        .collect();
-    let need = need_total - r.total;
-    ng.need = Some(need);
-    let p = gap::plan(&cands, need);
-    // Steps: forced ones with no gain still appear.
-    let mut gained = Decimal::ZERO;
-    for (o, g) in options.iter().zip(&p.gains) {
-        if *g <= Decimal::ZERO && o.forced.is_none() {
-            continue;
+
+    /// The plan's steps (forced ones with no gain still appear, then the standalone
+    /// requirements), those clearing a veto first, then by gain; and the total gained.
+    fn steps(&self, options: &Options, gains: &[Decimal]) -> (Vec<PathStep>, Decimal) {
+        let mut gained = Decimal::ZERO;
+        let mut steps = Vec::new();
+        for (o, g) in options.list.iter().zip(gains) {
+            if *g <= Decimal::ZERO && o.forced.is_none() {
+                continue;
+            }
+            gained += *g;
+            steps.push(step(self.set, &self.items[o.item], o, *g));
         }
-        let it = &items[o.item];
-        gained += *g;
-        ng.steps.push(step(set, it, o, *g));
+        steps.extend(options.standalone.iter().map(|q| self.standalone_step(q)));
+        steps.sort_by(|a, b| {
+            b.clears
+                .is_some()
+                .cmp(&a.clears.is_some())
+                .then(b.gain.cmp(&a.gain))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        (steps, gained)
     }
-    for (s, n, v) in &standalone {
-        let (id, name, unit) = set.slot_name(*s);
-        ng.steps.push(PathStep {
+
+    /// A veto requirement on a slot no indicator reads as its own step (no points).
+    fn standalone_step(&self, (s, n, v): &Requirement) -> PathStep {
+        let (id, name, unit) = self.set.slot_name(*s);
+        let current = slot_text(self.slots, *s, unit.as_deref());
+        PathStep {
             id: id.clone(),
             name: name.clone(),
             office: None,
             value_name: name.clone(),
-            current: slot_text(slots, *s, unit.as_deref()),
+            current: current.clone(),
             need: Some(*n),
             from_points: Decimal::ZERO,
             to_points: Decimal::ZERO,
             gain: Decimal::ZERO,
             clears: Some(v.clone()),
-            text: format!(
-                "{name}需{}(现{}),以解除{v}",
-                n.text(unit.as_deref()),
-                slot_text(slots, *s, unit.as_deref())
+            text: format!("{name}需{}(现{current}),以解除{v}", n.text(unit.as_deref())),
+        }
+    }
+
+    /// The score of a total (rescaled when not-applicable indicators lower the maximum).
+    fn score_of(&self, total: Decimal) -> Decimal {
+        if self.rescaled() {
+            round_points(
+                total * self.set.scale / self.r.max_possible,
+                self.set.rounding,
+            )
+        } else {
+            total
+        }
+    }
+
+    /// The grade a score would get, under the unit caps of applied vetoes the plan does not
+    /// clear.
+    fn projected_grade(&self, score: Decimal, blockers: &[Blocker]) -> Option<String> {
+        let set = self.set;
+        let mut g = set
+            .grades
+            .iter()
+            .position(|x| x.min.is_none_or(|m| score >= m))
+            .unwrap_or(set.grades.len().saturating_sub(1));
+        for v in self.r.vetoes.iter().filter(|v| v.applied) {
+            if blockers.iter().any(|b| b.veto == v.id) {
+                continue;
+            }
+            if let Some(m) = set.vetoes.iter().find(|m| m.id == v.id)
+                && let (Scope::Unit, Effect::Cap(c)) = (m.scope, &m.effect)
+            {
+                g = g.max(*c);
+            }
+        }
+        set.grades.get(g).map(|x| x.label.clone())
+    }
+
+    /// One sentence on the plan: what clears the blocking vetoes, the points needed, how many
+    /// indicators, the projected total and grade; or why the grade cannot be reached. `most`
+    /// is what every improvement together would gain.
+    fn plan_summary(&self, ng: &NextGrade, need: Decimal, most: Decimal) -> String {
+        let r = self.r;
+        let label = &self.set.grades[self.target].label;
+        let cutoff = self.cutoff;
+        let total = ng.projected_total.unwrap_or_default();
+        let score = ng.projected_score.unwrap_or_default();
+        let projected = if score != total {
+            format!("{}(折算{})", show(total), show(score))
+        } else {
+            show(total)
+        };
+        let clears: Vec<String> = ng
+            .blockers
+            .iter()
+            .map(|b| format!("先解除{} {}({})", b.veto, b.name, b.requirements.join(";")))
+            .collect();
+        match ng.status {
+            PathStatus::Reachable if need <= Decimal::ZERO && !clears.is_empty() => format!(
+                "分数已达{label}线({}≥{}),{};预计总分{},等次{}",
+                show(r.score),
+                show(cutoff),
+                clears.join(";"),
+                projected,
+                ng.projected_grade.clone().unwrap_or_default()
             ),
-        });
-    }
-    ng.steps.sort_by(|a, b| {
-        b.clears
-            .is_some()
-            .cmp(&a.clears.is_some())
-            .then(b.gain.cmp(&a.gain))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    let total = r.total + gained;
-    let score = if mp > Decimal::ZERO && mp != set.scale {
-        round_points(total * set.scale / mp, set.rounding)
-    } else {
-        total
-    };
-    let mut g = set
-        .grades
-        .iter()
-        .position(|x| x.min.is_none_or(|m| score >= m))
-        .unwrap_or(set.grades.len().saturating_sub(1));
-    // Caps and fails that stay (not cleared by the plan).
-    for v in r.vetoes.iter().filter(|v| v.applied) {
-        if ng.blockers.iter().any(|b| b.veto == v.id) {
-            continue;
-        }
-        if let Some(m) = set.vetoes.iter().find(|m| m.id == v.id)
-            && let (Scope::Unit, Effect::Cap(c)) = (m.scope, &m.effect)
-        {
-            g = g.max(*c);
+            PathStatus::Reachable => format!(
+                "{}距{label}线({})差{}分;最少改进{}项可达到,预计总分{},等次{}",
+                if clears.is_empty() {
+                    String::new()
+                } else {
+                    format!("{};", clears.join(";"))
+                },
+                show(cutoff),
+                show_dp(need.max(Decimal::ZERO), 2),
+                ng.steps.iter().filter(|s| s.gain > Decimal::ZERO).count(),
+                projected,
+                ng.projected_grade.clone().unwrap_or_default()
+            ),
+            _ => format!(
+                "距{label}线({})差{}分;即使下列各项全部改进(共{}分),总分最多{},本考核期内无法达到",
+                show(cutoff),
+                show_dp(need, 2),
+                show_dp(most, 2),
+                show_dp(total, 2)
+            ),
         }
     }
-    ng.projected_total = Some(total);
-    ng.projected_score = Some(score);
-    ng.projected_grade = set.grades.get(g).map(|x| x.label.clone());
-    ng.status = if p.reached {
-        PathStatus::Reachable
-    } else {
-        PathStatus::Unreachable
-    };
-    let label = &set.grades[target].label;
-    let projected = if score != total {
-        format!("{}(折算{})", show(total), show(score))
-    } else {
-        show(total)
-    };
-    let clears: Vec<String> = ng
-        .blockers
-        .iter()
-        .map(|b| format!("先解除{} {}({})", b.veto, b.name, b.requirements.join(";")))
-        .collect();
-    ng.summary = match ng.status {
-        PathStatus::Reachable if need <= Decimal::ZERO && !clears.is_empty() => format!(
-            "分数已达{label}线({}≥{}),{};预计总分{},等次{}",
-            show(r.score),
-            show(cutoff),
-            clears.join(";"),
-            projected,
-            ng.projected_grade.clone().unwrap_or_default()
-        ),
-        PathStatus::Reachable => format!(
-            "{}距{label}线({})差{}分;最少改进{}项可达到,预计总分{},等次{}",
-            if clears.is_empty() {
-                String::new()
-            } else {
-                format!("{};", clears.join(";"))
-            },
-            show(cutoff),
-            show_dp(need.max(Decimal::ZERO), 2),
-            ng.steps.iter().filter(|s| s.gain > Decimal::ZERO).count(),
-            projected,
-            ng.projected_grade.clone().unwrap_or_default()
-        ),
-        _ => format!(
-            "距{label}线({})差{}分;即使下列各项全部改进(共{}分),总分最多{},本考核期内无法达到",
-            show(cutoff),
-            show_dp(need, 2),
-            show_dp(p.total, 2),
-            show_dp(total, 2)
-        ),
-    };
-    ng
 }
 
 fn slot_text(slots: &ResultSlots<'_>, s: u32, unit: Option<&str>) -> String {
@@ -1660,130 +1803,161 @@ fn risks(
     r: &UnitResult,
     history: &[PriorCorrection],
 ) -> Vec<Risk> {
-    let kind = set.unit_kind();
-    let mut out = Vec::new();
-    for c in history {
-        let Some(fi) = kind.fields.iter().position(|f| f.id == c.field) else {
-            continue;
-        };
-        let f = &kind.fields[fi];
-        let s = set.slots.fields as usize + fi;
-        // Already corrected this year (a correcting layer gave the value used): no risk left.
-        if f.layers.len() >= 2 {
-            let first_present = (0..f.layers.len()).find(|k| {
-                ev.units[ui]
-                    .values
-                    .get(f.layer_base as usize + k)
-                    .copied()
-                    .flatten()
-                    .is_some()
-            });
-            if first_present.is_some_and(|k| k + 1 < f.layers.len()) {
-                continue;
-            }
-        }
-        let now = match ev.units[ui].values.get(s).copied().flatten() {
-            Some(Val::Num(d)) => Some(d),
-            _ => None,
-        };
-        let diff = c.corrected - c.reported;
-        let corrected_now = now.map(|v| v + diff);
-        let mut after = None;
-        if let Some(v) = corrected_now {
-            let mut e2 = ev.clone();
-            let uid = &ev.units[ui].id;
-            set_value(&mut e2, uid, s, Val::Num(v));
-            after = crate::engine::assess_run(set, &e2, ctx.history, ctx.lower)
-                .ok()
-                .and_then(|a| a.units.into_iter().find(|u| &u.id == uid));
-        }
-        let unit = f.unit.as_deref();
-        let du = diff_unit(unit);
-        let Some(after) = after else {
-            out.push(Risk {
-                field: f.id.clone(),
-                name: f.name.clone(),
-                unit: f.unit.clone(),
-                now,
-                difference: diff,
-                corrected_now,
-                indicators: Vec::new(),
-                points_lost: Decimal::ZERO,
-                vetoes: Vec::new(),
-                grade_after: r.grade.clone(),
-                summary: format!("{}本年缺失,无法估计核查风险", f.name),
-            });
-            continue;
-        };
-        let changed: Vec<(String, f64, f64)> = r
-            .indicators
-            .iter()
-            .zip(&after.indicators)
-            .chain(r.bonus_items.iter().zip(&after.bonus_items))
-            .filter(|(a, b)| a.points != b.points)
-            .map(|(a, b)| {
-                (
-                    a.id().to_string(),
-                    rust_decimal::prelude::ToPrimitive::to_f64(&a.points).unwrap_or_default(),
-                    rust_decimal::prelude::ToPrimitive::to_f64(&b.points).unwrap_or_default(),
-                )
-            })
-            .collect();
-        let lost = r.total - after.total;
-        let new_vetoes: Vec<String> = after
-            .vetoes
-            .iter()
-            .filter(|v| !r.vetoes.iter().any(|x| x.id == v.id))
-            .map(|v| v.id.clone())
-            .collect();
-        let summary = format!(
-            "{}自报{},若按上年核查差值{}{}修正为{},{}{}{}",
-            f.name,
-            now.map(|v| crate::gap::fmt_num(v, unit))
-                .unwrap_or_default(),
-            if diff >= Decimal::ZERO { "+" } else { "" },
-            format_args!("{}{du}", show(diff)),
-            corrected_now
-                .map(|v| crate::gap::fmt_num(v, unit))
-                .unwrap_or_default(),
-            if lost > Decimal::ZERO {
-                format!("将失{}分", show(lost))
-            } else if lost < Decimal::ZERO {
-                format!("将多得{}分", show(-lost))
-            } else {
-                "得分不变".to_string()
-            },
-            if new_vetoes.is_empty() {
-                String::new()
-            } else {
-                format!(",并触发{}", new_vetoes.join("、"))
-            },
-            if after.grade != r.grade {
-                format!(",等次变为{}", after.grade)
-            } else {
-                String::new()
-            }
-        );
-        out.push(Risk {
-            field: f.id.clone(),
-            name: f.name.clone(),
-            unit: f.unit.clone(),
-            now,
-            difference: diff,
-            corrected_now,
-            indicators: changed,
-            points_lost: lost,
-            vetoes: new_vetoes,
-            grade_after: after.grade.clone(),
-            summary,
-        });
-    }
+    let run = RiskRun {
+        set,
+        ev,
+        ctx,
+        ui,
+        r,
+    };
+    let mut out: Vec<Risk> = history.iter().filter_map(|c| run.risk(c)).collect();
     out.sort_by(|a, b| {
         b.points_lost
             .cmp(&a.points_lost)
             .then_with(|| a.field.cmp(&b.field))
     });
     out
+}
+
+/// What the unit is re-scored from to weigh its inspection risks: the assessment's inputs, the
+/// unit's index in the evidence and its result.
+struct RiskRun<'a> {
+    set: &'a IndicatorSet,
+    ev: &'a Evidence,
+    ctx: explain::Context<'a>,
+    ui: usize,
+    r: &'a UnitResult,
+}
+
+impl RiskRun<'_> {
+    /// The risk of one corrected field: its value now, corrected by last year's difference,
+    /// and the unit re-scored with it. `None` for a field the set does not have or one a
+    /// correcting layer already settled this year.
+    fn risk(&self, c: &PriorCorrection) -> Option<Risk> {
+        let kind = self.set.unit_kind();
+        let fi = kind.fields.iter().position(|f| f.id == c.field)?;
+        let f = &kind.fields[fi];
+        let s = self.set.slots.fields as usize + fi;
+        if self.corrected_this_year(f) {
+            return None;
+        }
+        let now = match self.ev.units[self.ui].values.get(s).copied().flatten() {
+            Some(Val::Num(d)) => Some(d),
+            _ => None,
+        };
+        let diff = c.corrected - c.reported;
+        let corrected_now = now.map(|v| v + diff);
+        let mut risk = Risk {
+            field: f.id.clone(),
+            name: f.name.clone(),
+            unit: f.unit.clone(),
+            now,
+            difference: diff,
+            corrected_now,
+            indicators: Vec::new(),
+            points_lost: Decimal::ZERO,
+            vetoes: Vec::new(),
+            grade_after: self.r.grade.clone(),
+            summary: format!("{}本年缺失,无法估计核查风险", f.name),
+        };
+        let Some(after) = corrected_now.and_then(|v| self.rescore(s, v)) else {
+            return Some(risk);
+        };
+        let r = self.r;
+        risk.indicators = changed_points(r, &after);
+        risk.points_lost = r.total - after.total;
+        risk.vetoes = after
+            .vetoes
+            .iter()
+            .filter(|v| !r.vetoes.iter().any(|x| x.id == v.id))
+            .map(|v| v.id.clone())
+            .collect();
+        risk.grade_after = after.grade.clone();
+        risk.summary = risk_summary(&risk, r);
+        Some(risk)
+    }
+
+    /// Already corrected this year: a correcting layer gave the value used, so no risk is left.
+    fn corrected_this_year(&self, f: &crate::model::Field) -> bool {
+        if f.layers.len() < 2 {
+            return false;
+        }
+        let first_present = (0..f.layers.len()).find(|k| {
+            self.ev.units[self.ui]
+                .values
+                .get(f.layer_base as usize + k)
+                .copied()
+                .flatten()
+                .is_some()
+        });
+        first_present.is_some_and(|k| k + 1 < f.layers.len())
+    }
+
+    /// The unit's result with slot `s` set to `v`.
+    fn rescore(&self, s: usize, v: Decimal) -> Option<UnitResult> {
+        let mut e2 = self.ev.clone();
+        let uid = &self.ev.units[self.ui].id;
+        set_value(&mut e2, uid, s, Val::Num(v));
+        crate::engine::assess_run(self.set, &e2, self.ctx.history, self.ctx.lower)
+            .ok()
+            .and_then(|a| a.units.into_iter().find(|u| &u.id == uid))
+    }
+}
+
+/// (indicator id, points before, points after) for each indicator and bonus item whose points
+/// change.
+fn changed_points(r: &UnitResult, after: &UnitResult) -> Vec<(String, f64, f64)> {
+    use rust_decimal::prelude::ToPrimitive;
+    r.indicators
+        .iter()
+        .zip(&after.indicators)
+        .chain(r.bonus_items.iter().zip(&after.bonus_items))
+        .filter(|(a, b)| a.points != b.points)
+        .map(|(a, b)| {
+            (
+                a.id().to_string(),
+                a.points.to_f64().unwrap_or_default(),
+                b.points.to_f64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// One sentence: the value reported, corrected by last year's difference, and what that does
+/// to the points, the vetoes and the grade (`r` is the result now).
+fn risk_summary(risk: &Risk, r: &UnitResult) -> String {
+    let unit = risk.unit.as_deref();
+    let du = diff_unit(unit);
+    let (diff, lost) = (risk.difference, risk.points_lost);
+    format!(
+        "{}自报{},若按上年核查差值{}{}修正为{},{}{}{}",
+        risk.name,
+        risk.now
+            .map(|v| crate::gap::fmt_num(v, unit))
+            .unwrap_or_default(),
+        if diff >= Decimal::ZERO { "+" } else { "" },
+        format_args!("{}{du}", show(diff)),
+        risk.corrected_now
+            .map(|v| crate::gap::fmt_num(v, unit))
+            .unwrap_or_default(),
+        if lost > Decimal::ZERO {
+            format!("将失{}分", show(lost))
+        } else if lost < Decimal::ZERO {
+            format!("将多得{}分", show(-lost))
+        } else {
+            "得分不变".to_string()
+        },
+        if risk.vetoes.is_empty() {
+            String::new()
+        } else {
+            format!(",并触发{}", risk.vetoes.join("、"))
+        },
+        if risk.grade_after != r.grade {
+            format!(",等次变为{}", risk.grade_after)
+        } else {
+            String::new()
+        }
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1812,6 +1986,31 @@ pub fn render_summary(s: &SelfAssessment) -> String {
         s.rank,
         s.units
     );
+    lost_summary(&mut o, s);
+    next_grade_summary(&mut o, &s.next_grade);
+    let _ = writeln!(o, "\n一票否决");
+    for v in &s.vetoes {
+        let tag = match (v.fired, v.mode) {
+            (true, VetoMode::Advisory) => "已触发·提示",
+            (true, _) => "已触发",
+            (false, _) if v.condition.holds.is_none() => "无法判断",
+            (false, _) => "未触发",
+        };
+        let _ = writeln!(o, "  [{tag}] {} {}:{}", v.id, v.name, v.condition.summary);
+    }
+    missing_summary(&mut o, &s.missing);
+    if let Some(risk) = &s.risk {
+        let _ = writeln!(o, "\n核查风险(按上年核查差值)");
+        for x in risk {
+            let _ = writeln!(o, "  {}", x.summary);
+        }
+    }
+    needs_summary(&mut o, &s.needs);
+    o
+}
+
+/// Points lost and recoverable, then the twelve largest losses.
+fn lost_summary(o: &mut String, s: &SelfAssessment) {
     let _ = writeln!(
         o,
         "\n失分 共{}分,其中可挽回{}分",
@@ -1835,7 +2034,10 @@ pub fn render_summary(s: &SelfAssessment) -> String {
     if s.lost.len() > 12 {
         let _ = writeln!(o, "  …另有{}项,见报告", s.lost.len() - 12);
     }
-    let ng = &s.next_grade;
+}
+
+/// The path to the next grade and its steps with their gains.
+fn next_grade_summary(o: &mut String, ng: &NextGrade) {
     let _ = writeln!(
         o,
         "\n{}",
@@ -1857,53 +2059,45 @@ pub fn render_summary(s: &SelfAssessment) -> String {
             st.text
         );
     }
-    let _ = writeln!(o, "\n一票否决");
-    for v in &s.vetoes {
-        let tag = match (v.fired, v.mode) {
-            (true, VetoMode::Advisory) => "已触发·提示",
-            (true, _) => "已触发",
-            (false, _) if v.condition.holds.is_none() => "无法判断",
-            (false, _) => "未触发",
-        };
-        let _ = writeln!(o, "  [{tag}] {} {}:{}", v.id, v.name, v.condition.summary);
+}
+
+/// Each missing field with the indicators and vetoes it leaves without evidence.
+fn missing_summary(o: &mut String, missing: &[MissingField]) {
+    if missing.is_empty() {
+        return;
     }
-    if !s.missing.is_empty() {
-        let _ = writeln!(o, "\n缺少佐证");
-        for m in &s.missing {
-            let _ = writeln!(
-                o,
-                "  {} {}:影响{}{},涉及{}分",
-                m.id,
-                m.name,
-                if m.indicators.is_empty() {
-                    "—".to_string()
-                } else {
-                    m.indicators.join("、")
-                },
-                if m.vetoes.is_empty() {
-                    String::new()
-                } else {
-                    format!(";否决规则{}无法判断", m.vetoes.join("、"))
-                },
-                show(m.points_at_stake)
-            );
-        }
+    let _ = writeln!(o, "\n缺少佐证");
+    for m in missing {
+        let _ = writeln!(
+            o,
+            "  {} {}:影响{}{},涉及{}分",
+            m.id,
+            m.name,
+            if m.indicators.is_empty() {
+                "—".to_string()
+            } else {
+                m.indicators.join("、")
+            },
+            if m.vetoes.is_empty() {
+                String::new()
+            } else {
+                format!(";否决规则{}无法判断", m.vetoes.join("、"))
+            },
+            show(m.points_at_stake)
+        );
     }
-    if let Some(risk) = &s.risk {
-        let _ = writeln!(o, "\n核查风险(按上年核查差值)");
-        for x in risk {
-            let _ = writeln!(o, "  {}", x.summary);
-        }
+}
+
+/// The first eight value needs.
+fn needs_summary(o: &mut String, needs: &[ValueNeed]) {
+    if needs.is_empty() {
+        return;
     }
-    let near: Vec<&ValueNeed> = s.needs.iter().take(8).collect();
-    if !near.is_empty() {
-        let _ = writeln!(o, "\n所需数值");
-        for n in near {
-            let _ = writeln!(o, "  {} {}:{}", n.id, n.name, n.summary);
-        }
-        if s.needs.len() > 8 {
-            let _ = writeln!(o, "  …共{}项,见报告", s.needs.len());
-        }
+    let _ = writeln!(o, "\n所需数值");
+    for n in needs.iter().take(8) {
+        let _ = writeln!(o, "  {} {}:{}", n.id, n.name, n.summary);
     }
-    o
+    if needs.len() > 8 {
+        let _ = writeln!(o, "  …共{}项,见报告", needs.len());
+    }
 }

@@ -879,3 +879,21 @@ fn yes() -> bool {
 fn empty_text() -> Text {
     Text::from("")
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// Results stay compact: a million units times dozens of indicators must fit one machine.
+    /// (Sizes printed with `cargo test --lib result_sizes -- --nocapture`.)
+    #[test]
+    fn result_sizes() {
+        let ind = std::mem::size_of::<IndicatorResult>();
+        let reason = std::mem::size_of::<Reason>();
+        let slot = std::mem::size_of::<Option<crate::expr::Val>>();
+        println!("IndicatorResult {ind} bytes, Reason {reason}, a slot {slot}");
+        assert!(ind <= 160, "IndicatorResult grew to {ind} bytes");
+        assert!(reason <= 72, "Reason grew to {reason} bytes");
+        assert!(slot <= 24, "a slot grew to {slot} bytes");
+    }
+}

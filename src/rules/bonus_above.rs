@@ -25,22 +25,34 @@ pub struct Trace<'r> {
     pub above: bool,
     /// Steps of `per` from the target, counted as the rule says.
     pub steps: Decimal,
+    /// The steps or the points are beyond what can be computed: no points.
+    pub overflow: bool,
 }
 
 impl BonusAbove {
     pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {
         let above = v >= self.target;
         let dist = if above {
-            v - self.target
+            v.checked_sub(self.target)
         } else {
-            self.target - v
+            self.target.checked_sub(v)
         };
+        // Steps and points are checked: an overflow is no points, never full marks.
+        let n = dist
+            .and_then(|d| steps(d, self.per, self.count))
+            .filter(|n| {
+                let per_step = if above { self.add } else { self.deduct };
+                n.checked_mul(per_step)
+                    .and_then(|p| max.checked_sub(p))
+                    .is_some()
+            });
         Trace {
             rule: self,
             value: v,
             max,
             above,
-            steps: steps(dist, self.per, self.count).unwrap_or_default(),
+            steps: n.unwrap_or_default(),
+            overflow: n.is_none(),
         }
     }
 
@@ -125,19 +137,29 @@ impl Trace<'_> {
         }
     }
 
-    pub fn raw(&self) -> Raw {
-        if self.above {
+    pub fn raw(&self) -> Option<Raw> {
+        if self.overflow {
+            return None;
+        }
+        Some(if self.above {
             Raw {
                 points: self.max + self.gain(),
                 extra: self.rule.extra_cap,
             }
         } else {
             Raw::new(self.max - self.deduction())
-        }
+        })
     }
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let (r, du, num) = (self.rule, c.du(), self.value);
+        if self.overflow {
+            return format!(
+                "{}{},加减分超出可计算范围(数值溢出),无法计分",
+                c.name,
+                c.fv(num)
+            );
+        }
         if self.above {
             format!(
                 "{}{},高于目标{} {}{du},每{}{du}加{}分,加{}分(最多加{}分)",
@@ -166,6 +188,13 @@ impl Trace<'_> {
 
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
         let (r, du, num, max) = (self.rule, c.du(), self.value, self.max);
+        if self.overflow {
+            return vec![format!(
+                "目标{},实际{} → 加减分超出可计算范围(数值溢出)",
+                c.fv(r.target),
+                c.fv(num)
+            )];
+        }
         if self.above {
             let gain = self.gain();
             vec![

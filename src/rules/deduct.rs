@@ -37,23 +37,39 @@ pub struct Trace<'r> {
     pub gap: Decimal,
     /// Steps counted; `None` when the value is on the good side (no deduction).
     pub steps: Option<Decimal>,
+    /// The deduction is beyond what can be computed (28 significant digits): no points.
+    pub overflow: bool,
 }
 
 impl Deduct {
     pub fn trace(&self, side: Side, v: Decimal, max: Decimal) -> Trace<'_> {
         let gap = match side {
-            Side::Below => self.target - v,
-            Side::Above => v - self.target,
+            Side::Below => self.target.checked_sub(v),
+            Side::Above => v.checked_sub(self.target),
         };
-        let clear = gap < Decimal::ZERO || (gap.is_zero() && self.base.is_zero());
-        Trace {
+        let mut t = Trace {
             rule: self,
             side,
             value: v,
             max,
-            gap,
-            steps: (!clear).then(|| steps(gap, self.per, self.count).unwrap_or_default()),
+            gap: gap.unwrap_or_default(),
+            steps: None,
+            overflow: gap.is_none(),
+        };
+        let Some(gap) = gap else { return t };
+        if gap < Decimal::ZERO || (gap.is_zero() && self.base.is_zero()) {
+            return t;
         }
+        // Steps and the deduction are checked: an overflow is no points, never full marks.
+        let n = steps(gap, self.per, self.count).filter(|n| {
+            n.checked_mul(self.points)
+                .and_then(|d| d.checked_add(self.base))
+                .and_then(|d| max.checked_sub(d))
+                .is_some()
+        });
+        t.overflow = n.is_none();
+        t.steps = n;
+        t
     }
 
     pub fn need(&self, side: Side, max: Decimal, target: Decimal) -> Option<Need> {
@@ -156,6 +172,11 @@ impl Trace<'_> {
         self.max - self.deduction()
     }
 
+    /// Raw points, `None` when the deduction could not be computed.
+    pub fn raw(&self) -> Option<super::Raw> {
+        (!self.overflow).then(|| super::Raw::new(self.points()))
+    }
+
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let (name, d, num) = (c.name, self.rule, self.value);
         let below = self.side == Side::Below;
@@ -164,6 +185,9 @@ impl Trace<'_> {
         } else {
             ("高于", "未超过")
         };
+        if self.overflow {
+            return format!("{name}{},扣分超出可计算范围(数值溢出),无法计分", c.fv(num));
+        }
         if self.steps.is_none() {
             return format!(
                 "{name}{},{at}目标{},得满分{}分",
@@ -196,6 +220,13 @@ impl Trace<'_> {
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
         let (d, num, max) = (self.rule, self.value, self.max);
         let below = self.side == Side::Below;
+        if self.overflow {
+            return vec![format!(
+                "目标{},实际{} → 扣分超出可计算范围(数值溢出)",
+                c.fv(d.target),
+                c.fv(num)
+            )];
+        }
         let Some(n) = self.steps else {
             return vec![format!(
                 "目标{}{},实际{} → 达到目标,不扣分",

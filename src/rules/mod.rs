@@ -316,12 +316,12 @@ impl Trace<'_> {
     pub fn raw(&self) -> Option<Raw> {
         Some(match self {
             Trace::Binary(t) => Raw::new(t.points()),
-            Trace::Deduct(t) => Raw::new(t.points()),
+            Trace::Deduct(t) => return t.raw(),
             Trace::Threshold(t) => return t.raw(),
             Trace::Band(t) => Raw::new(t.points()),
             Trace::Proportional(t) => Raw::new(t.points()),
             Trace::Interpolate(t) => Raw::new(t.points()),
-            Trace::BonusAbove(t) => t.raw(),
+            Trace::BonusAbove(t) => return t.raw(),
             Trace::Steps(t) => Raw::new(t.points()),
             Trace::PerCount(t) => Raw::new(t.points()),
             Trace::Fraction(t) => Raw::new(t.points()),

@@ -313,3 +313,31 @@ proptest! {
         }
     }
 }
+
+/// A step count or deduction too large to compute scores no points and says so — never full
+/// marks (7.9e28 per 0.1 used to count 0 steps).
+#[test]
+fn overflowing_steps_score_nothing() {
+    let huge = Decimal::from_str_exact("79000000000000000000000000000").expect("decimal");
+    let mut d = deduct(dec!(5), dec!(0.1), dec!(1));
+    d.count = StepCount::Whole;
+    let r = above(d);
+    assert_eq!(r.raw(Val::Num(huge), dec!(60)), None);
+    let why = reason(&r, "出生人口统计误差率", huge, dec!(60), Some("%"));
+    assert!(why.contains("数值溢出"), "{why}");
+    let b = Rule::BonusAbove(bonus_above::BonusAbove {
+        target: dec!(70),
+        per: dec!(0.1),
+        add: dec!(1),
+        deduct: dec!(1),
+        extra_cap: dec!(5),
+        count: StepCount::Whole,
+    });
+    assert_eq!(b.raw(Val::Num(-huge), dec!(10)), None);
+    assert_eq!(b.raw(Val::Num(huge), dec!(10)), None);
+    // Ordinary values are unaffected.
+    assert_eq!(
+        r.raw(Val::Num(dec!(5.3)), dec!(60)).map(|x| x.points),
+        Some(dec!(57))
+    );
+}

@@ -315,6 +315,54 @@ impl From<Vec<InputValue>> for Inputs {
     }
 }
 
+/// One input as serialised from slot references: borrowed names, no reference counting (the
+/// names are shared by every unit, and threads writing in parallel would contend on them).
+#[derive(Serialize)]
+struct InputRef<'a> {
+    id: &'a str,
+    name: &'a str,
+    #[serde(serialize_with = "collect_display")]
+    value: ShownRef<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<&'a str>,
+}
+
+/// A value shown with its unit, or `缺失`.
+struct ShownRef<'a>(Option<crate::expr::Val>, Option<&'a str>);
+
+impl std::fmt::Display for ShownRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(v) => f.write_str(&crate::rules::fmt_val(&v, self.1)),
+            None => f.write_str("缺失"),
+        }
+    }
+}
+
+fn collect_display<S: serde::Serializer, T: std::fmt::Display>(
+    v: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+impl UnitSlots {
+    fn input_ref(&self, slot: u32) -> Option<InputRef<'_>> {
+        let (id, name, unit) = self.names.slots.get(slot as usize)?;
+        let layer = self.names.layers.get(slot as usize).and_then(|ls| {
+            ls.iter()
+                .find(|(s, _)| self.get(*s).is_some())
+                .map(|(_, l)| &**l)
+        });
+        Some(InputRef {
+            id,
+            name,
+            value: ShownRef(self.get(slot), unit.as_deref()),
+            layer,
+        })
+    }
+}
+
 impl Serialize for Inputs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
@@ -322,7 +370,7 @@ impl Serialize for Inputs {
             Inputs::Slots { reads, unit } => {
                 let mut seq = s.serialize_seq(None)?;
                 for slot in reads.iter() {
-                    if let Some(i) = unit.input(*slot) {
+                    if let Some(i) = unit.input_ref(*slot) {
                         seq.serialize_element(&i)?;
                     }
                 }
@@ -397,12 +445,23 @@ impl Serialize for Values {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use rust_decimal::prelude::ToPrimitive;
         use serde::ser::SerializeMap;
-        let pairs = self.pairs();
-        let mut m = s.serialize_map(Some(pairs.len()))?;
-        for (k, v) in &pairs {
-            match v {
-                crate::expr::Val::Bool(b) => m.serialize_entry(&**k, b)?,
-                crate::expr::Val::Num(d) => m.serialize_entry(&**k, &d.to_f64().unwrap_or(0.0))?,
+        let entry = |m: &mut S::SerializeMap, k: &str, v: crate::expr::Val| match v {
+            crate::expr::Val::Bool(b) => m.serialize_entry(k, &b),
+            crate::expr::Val::Num(d) => m.serialize_entry(k, &d.to_f64().unwrap_or(0.0)),
+        };
+        let mut m = s.serialize_map(None)?;
+        match self {
+            Values::Slots(u) => {
+                for slot in &u.names.values {
+                    if let (Some(n), Some(v)) = (u.names.slots.get(*slot as usize), u.get(*slot)) {
+                        entry(&mut m, &n.0, v)?;
+                    }
+                }
+            }
+            Values::Listed(list) => {
+                for (k, v) in list {
+                    entry(&mut m, k, *v)?;
+                }
             }
         }
         m.end()

@@ -3,6 +3,9 @@
 //!
 //! Run: `cargo bench --bench assess` (default 100,000 units) or
 //! `cargo bench --bench assess -- 500000` for another size. Prints figures; asserts nothing.
+//! `KAOHE_BENCH_KEEP=DIR cargo bench --bench assess -- N` only writes the N units' evidence
+//! (`DIR/units.csv`, `DIR/cases.csv`) and stops, for timing two `kaohe assess` binaries on the
+//! same input with `farm-bench`.
 
 use kaohe::evidence::Evidence;
 use kaohe::expr::Val;
@@ -31,6 +34,13 @@ fn main() {
         set.vetoes.len()
     );
 
+    if let Some(keep) = std::env::var_os("KAOHE_BENCH_KEEP") {
+        let dir = std::path::PathBuf::from(keep);
+        std::fs::create_dir_all(&dir).expect("create the folder");
+        let (wide, ledger) = write_csv(&set, &big, &dir);
+        println!("wrote {} and {}", wide.display(), ledger.display());
+        return;
+    }
     // Scoring alone (best of 3).
     let mut best = f64::MAX;
     for _ in 0..3 {

@@ -23,7 +23,7 @@ pub mod render;
 pub mod scorecard;
 
 use crate::diag::{Diagnostic, Diagnostics, Sink};
-use crate::num::{show, show_dp};
+use crate::num::{show, show_dp, show_known};
 use crate::title::{Event, EventKind, EventResult, Registry, Standing, TitleDef};
 use chrono::{Datelike, Months, NaiveDate};
 use policy::{
@@ -70,6 +70,8 @@ pub enum Verdict {
     CoolDown,
     QuotaCut,
     Delegated,
+    /// Not decided: the unit's result is incomplete (待补充) or a veto is undecided (待核实).
+    Pending,
 }
 
 impl Verdict {
@@ -93,6 +95,7 @@ impl Verdict {
             Verdict::CoolDown => "近年已获,本次不参评",
             Verdict::QuotaCut => "名额已满,未入选",
             Verdict::Delegated => "委托自评",
+            Verdict::Pending => "暂缓决定",
         }
     }
 }
@@ -119,8 +122,9 @@ pub struct Decision {
 pub struct ScoreRow {
     pub unit: String,
     pub name: String,
-    pub rank: u32,
-    pub total: Decimal,
+    pub rank: Option<u32>,
+    pub total: Option<Decimal>,
+    /// The grade, or the status in its place (待补充, 待核实, 无佐证).
     pub grade: String,
     pub score_grade: String,
 }
@@ -337,8 +341,8 @@ fn score_rows(current: &Scorecard) -> Vec<ScoreRow> {
             name: u.name.clone(),
             rank: u.rank,
             total: u.total,
-            grade: u.grade.clone(),
-            score_grade: u.score_grade.clone(),
+            grade: u.grade.clone().unwrap_or_else(|| u.status.zh().to_string()),
+            score_grade: u.score_grade.clone().unwrap_or_default(),
         })
         .collect()
 }
@@ -579,12 +583,14 @@ fn check_history(current: &Scorecard, history: &[Scorecard], list: &mut Vec<Diag
             ));
         }
         for u in &h.units {
-            if current.grade_index(&u.grade).is_none() {
+            if let Some(grade) = &u.grade
+                && current.grade_index(grade).is_none()
+            {
                 list.push(Diagnostic::file(
                     &h.file,
                     format!(
                         "unit `{}` has grade `{}`, which this year's scorecard does not know",
-                        u.id, u.grade
+                        u.id, grade
                     ),
                 ));
             }
@@ -836,7 +842,11 @@ impl<'a> Ctx<'a> {
             if let (Some(x), Some(e)) = (&self.p.raw.exemption, self.exempting(&u.id, self.year)) {
                 let mut reasons = vec![
                     format!("{},当年市对该区免于考核", self.inspection_text(e)),
-                    format!("市考核组评分仅供参考:总分{},等次{}", show(u.total), u.grade),
+                    format!(
+                        "市考核组评分仅供参考:总分{},等次{}",
+                        show_known(u.total),
+                        u.grade.as_deref().unwrap_or(u.status.zh())
+                    ),
                 ];
                 for (v, _) in &applied {
                     reasons.push(format!(
@@ -854,28 +864,40 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            let gi = self.cur.grade_index(&u.grade).unwrap_or(usize::MAX);
+            let Some(grade) = u.grade.as_deref() else {
+                // Withheld: no pass/fail until the evidence is supplied or the veto decided.
+                let reasons = pending_reasons(u);
+                self.push(
+                    &u.id,
+                    Topic::Result,
+                    None,
+                    Verdict::Pending,
+                    vec![pass.id.value.clone()],
+                    reasons,
+                );
+                continue;
+            };
+            let gi = self.cur.grade_index(grade).unwrap_or(usize::MAX);
             let grade_ok = gi <= min;
             let mut reasons = vec![if grade_ok {
                 format!(
                     "等次{}(总分{}),达到{}及以上",
-                    u.grade,
-                    show(u.total),
+                    grade,
+                    show_known(u.total),
                     pass.min_grade.value
                 )
             } else {
                 format!(
                     "等次{}(总分{}),低于{}",
-                    u.grade,
-                    show(u.total),
+                    grade,
+                    show_known(u.total),
                     pass.min_grade.value
                 )
             }];
-            if u.grade != u.score_grade {
-                reasons.push(format!(
-                    "按得分应为{},因一票否决或等次封顶定为{}",
-                    u.score_grade, u.grade
-                ));
+            if let Some(sg) = u.score_grade.as_deref()
+                && sg != grade
+            {
+                reasons.push(format!("按得分应为{sg},因一票否决或等次封顶定为{grade}"));
             }
             let mut rules = vec![pass.id.value.clone()];
             let mut failing = false;
@@ -1027,6 +1049,22 @@ impl<'a> Ctx<'a> {
         let Some(named) = s.held_since else {
             return;
         };
+        if let Some(u) = self.cur.unit(unit)
+            && u.grade.is_none()
+            && self.exempting(unit, self.year).is_none()
+        {
+            let mut reasons = pending_reasons(u);
+            reasons.push("称号复查待考核结果确定后再作决定".to_string());
+            self.push(
+                unit,
+                Topic::Review,
+                Some(&def.id),
+                Verdict::Pending,
+                Vec::new(),
+                reasons,
+            );
+            return;
+        }
         let expiry = def
             .term_years
             .and_then(|n| named.checked_add_months(Months::new(n * 12)));
@@ -1134,8 +1172,8 @@ impl<'a> Ctx<'a> {
                 if triggered.is_empty() {
                     notes.push(format!(
                         "本年度等次{}(总分{}),未触发撤销或警告条件",
-                        u.grade,
-                        show(u.total)
+                        u.grade.as_deref().unwrap_or(u.status.zh()),
+                        show_known(u.total)
                     ));
                 }
             }
@@ -1154,8 +1192,13 @@ impl<'a> Ctx<'a> {
                         .join("、")
                 })
             }
-            RawWhen::BelowStandard => (self.passed.get(&u.id) == Some(&false))
-                .then(|| format!("本年度考核不达标(等次{},总分{})", u.grade, show(u.total))),
+            RawWhen::BelowStandard => (self.passed.get(&u.id) == Some(&false)).then(|| {
+                format!(
+                    "本年度考核不达标(等次{},总分{})",
+                    u.grade.as_deref().unwrap_or(u.status.zh()),
+                    show_known(u.total)
+                )
+            }),
             RawWhen::BelowGrade { grade, years } => {
                 let g = self.cur.grade_index(&grade.value)?;
                 let n = years.value as i32;
@@ -1165,11 +1208,13 @@ impl<'a> Ctx<'a> {
                         return None;
                     }
                     let gu = self.years.get(&y).and_then(|s| s.unit(&u.id))?;
-                    let gi = self.cur.grade_index(&gu.grade)?;
+                    // A year without a published grade does not count towards the run.
+                    let gl = gu.grade.as_deref()?;
+                    let gi = self.cur.grade_index(gl)?;
                     if gi <= g {
                         return None;
                     }
-                    seen.push(format!("{y}年{}", gu.grade));
+                    seen.push(format!("{y}年{gl}"));
                 }
                 Some(if n == 1 {
                     format!("本年度等次低于{}({})", grade.value, seen.join("、"))
@@ -1197,9 +1242,14 @@ impl<'a> Ctx<'a> {
         let quota = self.quota(a, title);
         let mut outcome = self.grant(a, title, &cands, &quota);
         for c in &cands {
-            let (verdict, reasons) = match outcome.remove(&c.id) {
-                Some(x) => x,
-                None => c.refusal(),
+            let (verdict, reasons) = match (outcome.remove(&c.id), self.cur.unit(&c.id)) {
+                (_, Some(u)) if u.grade.is_none() => {
+                    let mut r = pending_reasons(u);
+                    r.push("评选待考核结果确定后再作决定".to_string());
+                    (Verdict::Pending, r)
+                }
+                (Some(x), _) => x,
+                (None, _) => c.refusal(),
             };
             if let Verdict::Granted(kind) = verdict {
                 let mut e = self.event(&c.id, Some(title), kind);
@@ -1227,7 +1277,12 @@ impl<'a> Ctx<'a> {
     /// The units an award considers, in the order its candidacy gives.
     fn award_candidates(&self, a: &RawAward, title: &str) -> Vec<String> {
         let by_rank = |v: &mut Vec<String>| {
-            v.sort_by_key(|id| (self.cur.unit(id).map_or(u32::MAX, |u| u.rank), id.clone()));
+            v.sort_by_key(|id| {
+                (
+                    self.cur.unit(id).and_then(|u| u.rank).unwrap_or(u32::MAX),
+                    id.clone(),
+                )
+            });
         };
         match &a.candidates.value {
             RawCandidates::Scorecard => self.cur.units.iter().map(|u| u.id.clone()).collect(),
@@ -1396,7 +1451,7 @@ impl<'a> Ctx<'a> {
         let key = |id: &str| -> OrderKey {
             let u = self.cur.unit(id);
             (
-                u.map_or(u32::MAX, |u| u.rank),
+                u.and_then(|u| u.rank).unwrap_or(u32::MAX),
                 a.ties
                     .iter()
                     .map(|t| self.tie_key(id, title, &t.value))
@@ -1420,7 +1475,10 @@ impl<'a> Ctx<'a> {
             let within_year = quota.per_year.is_none_or(|n| count < n);
             let within_cycle = quota.cycle.is_none_or(|(limit, used)| used + count < limit);
             let place = match self.cur.unit(&c.id) {
-                Some(u) => format!("考核排名第{}", u.rank),
+                Some(u) => match u.rank {
+                    Some(r) => format!("考核排名第{r}"),
+                    None => format!("考核结果{},暂不排名", u.status.zh()),
+                },
                 None => "无考核排名".to_string(),
             };
             let quota_text = &quota.text;
@@ -1581,11 +1639,15 @@ impl<'a> Ctx<'a> {
                 fails.push(format!("未参加{y}年度考核"));
                 continue;
             };
-            let ug = self.cur.grade_index(&u.grade).unwrap_or(usize::MAX);
+            let Some(ul) = u.grade.as_deref() else {
+                fails.push(format!("{y}年度考核结果{},等次未定", u.status.zh()));
+                continue;
+            };
+            let ug = self.cur.grade_index(ul).unwrap_or(usize::MAX);
             if ug <= gi {
-                seen.push(format!("{y}年{}", u.grade));
+                seen.push(format!("{y}年{ul}"));
             } else {
-                fails.push(format!("{y}年度等次{},低于{grade}", u.grade));
+                fails.push(format!("{y}年度等次{ul},低于{grade}"));
             }
         }
         let span = if n == 1 {
@@ -2007,4 +2069,20 @@ impl TieKey {
             TieKey::Applied(d) => format!("{d}申报"),
         }
     }
+}
+
+/// Why a unit's decisions wait: its status, the fields it lacks and the vetoes undecided.
+fn pending_reasons(u: &UnitView) -> Vec<String> {
+    let mut reasons = vec![format!(
+        "本年度考核结果{}:总分、等次暂不发布,决定暂缓",
+        u.status.zh()
+    )];
+    for v in u
+        .vetoes
+        .iter()
+        .filter(|v| v.outcome == crate::result::VetoOutcome::Undecided)
+    {
+        reasons.push(format!("一票否决 {} {} 无法判定,待核实", v.id, v.name));
+    }
+    reasons
 }

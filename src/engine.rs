@@ -236,22 +236,30 @@ fn child_values(set: &IndicatorSet, ev: &Evidence, lower: &[Assessment]) -> Vec<
                     if let Some(Some((a, index))) = by_kind.get(k)
                         && let Some(r) = index.get(u.id.as_str())
                     {
-                        let grade_rank = a
-                            .grades
-                            .iter()
-                            .position(|g| g.label == r.grade)
-                            .map_or(0, |g| g + 1);
-                        let lowest = a.grades.last().map(|g| g.label.as_str());
+                        // A withheld result is unknown to the level above (a fired veto
+                        // still decides `passed` and `vetoed`).
+                        let grade_rank = r.grade.as_ref().map(|label| {
+                            a.grades
+                                .iter()
+                                .position(|g| &g.label == label)
+                                .map_or(0, |g| g + 1)
+                        });
+                        let lowest = a.grades.last().map(|g| &g.label);
+                        let passed = match (&r.grade, r.vetoed) {
+                            (_, true) => Some(false),
+                            (Some(g), false) => Some(Some(g) != lowest),
+                            (None, false) => None,
+                        };
                         let got = [
-                            Val::Num(r.total),
-                            Val::Num(r.score),
-                            Val::Num(Decimal::from(r.rank)),
-                            Val::Num(Decimal::from(grade_rank)),
-                            Val::Bool(!r.vetoed && Some(r.grade.as_str()) != lowest),
-                            Val::Bool(r.vetoed),
+                            r.total.map(Val::Num),
+                            r.score.map(Val::Num),
+                            r.rank.map(|x| Val::Num(Decimal::from(x))),
+                            grade_rank.map(|x| Val::Num(Decimal::from(x))),
+                            passed.map(Val::Bool),
+                            Some(Val::Bool(r.vetoed)),
                         ];
                         for (j, v) in got.into_iter().enumerate() {
-                            vals[lay.results as usize + j] = Some(v);
+                            vals[lay.results as usize + j] = v;
                         }
                     }
                     let mut why = Vec::new();
@@ -317,9 +325,9 @@ impl<'a> HistIndex<'a> {
             .get(usize::from(years).checked_sub(1)?)?
             .get(unit)?;
         match key {
-            "total" => Some(Val::Num(u.total)),
-            "score" => Some(Val::Num(u.score)),
-            "rank" => Some(Val::Num(Decimal::from(u.rank))),
+            "total" => u.total.map(Val::Num),
+            "score" => u.score.map(Val::Num),
+            "rank" => u.rank.map(|r| Val::Num(Decimal::from(r))),
             _ => u.values.get(key),
         }
     }
@@ -516,11 +524,21 @@ fn combine_phases(set: &IndicatorSet, per_phase: Vec<Vec<UnitResult>>) -> Vec<Un
             if phases.len() != weights.len() {
                 return u;
             }
-            let of = |f: &dyn Fn(&UnitResult) -> Decimal| -> Vec<Decimal> {
+            // A figure is known when every phase knows it.
+            let of = |f: &dyn Fn(&UnitResult) -> Option<Decimal>| -> Option<Vec<Decimal>> {
                 phases.iter().map(|p| f(p)).collect()
             };
             for (k, ind) in u.indicators.iter_mut().enumerate() {
-                let pts = of(&|p| p.indicators.get(k).map_or(Decimal::ZERO, |i| i.points));
+                let Some(pts) = of(&|p| p.indicators.get(k).and_then(|i| i.scored())) else {
+                    if let Some(m) = phases
+                        .iter()
+                        .filter_map(|p| p.indicators.get(k))
+                        .find(|i| i.scored().is_none())
+                    {
+                        *ind = m.clone();
+                    }
+                    continue;
+                };
                 ind.points = weighted(&pts);
                 let parts: Vec<String> = set
                     .phases
@@ -537,17 +555,29 @@ fn combine_phases(set: &IndicatorSet, per_phase: Vec<Vec<UnitResult>>) -> Vec<Un
                 ));
             }
             for (k, b) in u.bonus_items.iter_mut().enumerate() {
-                b.points = weighted(&of(&|p| {
-                    p.bonus_items.get(k).map_or(Decimal::ZERO, |i| i.points)
-                }));
+                if let Some(pts) = of(&|p| p.bonus_items.get(k).and_then(|i| i.scored())) {
+                    b.points = weighted(&pts);
+                }
             }
             for (k, l) in u.lines.iter_mut().enumerate() {
-                l.points = weighted(&of(&|p| p.lines.get(k).map_or(Decimal::ZERO, |x| x.points)));
+                l.points = of(&|p| p.lines.get(k).and_then(|x| x.points)).map(|x| weighted(&x));
             }
-            u.bonus = weighted(&of(&|p| p.bonus));
-            u.bonus_uncapped = weighted(&of(&|p| p.bonus_uncapped));
-            u.total = weighted(&of(&|p| p.total));
-            u.score = weighted(&of(&|p| p.score));
+            u.bonus = of(&|p| p.bonus).map(|x| weighted(&x));
+            u.bonus_uncapped = of(&|p| p.bonus_uncapped).map(|x| weighted(&x));
+            u.total = of(&|p| p.total).map(|x| weighted(&x));
+            u.score = of(&|p| p.score).map(|x| weighted(&x));
+            u.status = if phases.iter().all(|p| p.status == UnitStatus::NoEvidence) {
+                UnitStatus::NoEvidence
+            } else {
+                phases
+                    .iter()
+                    .map(|p| match p.status {
+                        UnitStatus::NoEvidence => UnitStatus::Incomplete,
+                        s => s,
+                    })
+                    .max()
+                    .unwrap_or_default()
+            };
             phase_vetoes_and_cases(set, &phases, &mut u);
             regrade_combined(set, &mut u);
             u.phases = set
@@ -593,43 +623,39 @@ fn phase_vetoes_and_cases(set: &IndicatorSet, phases: &[&UnitResult], u: &mut Un
     u.cases = cases;
 }
 
-/// Grade a phased unit again from its combined score, then apply the vetoes' effects.
+/// Grade a phased unit again from its combined score, then apply the vetoes' effects; the
+/// grade is withheld while the score is, or a phase is pending, unless a veto failed the unit.
 fn regrade_combined(set: &IndicatorSet, u: &mut UnitResult) {
-    // Grade again from the combined score, then the vetoes' effects.
     let lowest = set.grades.len().saturating_sub(1);
-    let mut grade = set
-        .grades
-        .iter()
-        .position(|g| g.min.is_none_or(|m| u.score >= m))
-        .unwrap_or(lowest);
-    u.score_grade = set
-        .grades
-        .get(grade)
-        .map(|g| g.label.clone())
-        .unwrap_or_default();
+    let label = |g: usize| set.grades.get(g).map(|g| g.label.clone());
+    let score_grade = u.score.map(|score| {
+        set.grades
+            .iter()
+            .position(|g| g.min.is_none_or(|m| score >= m))
+            .unwrap_or(lowest)
+    });
+    u.score_grade = score_grade.and_then(label);
+    let mut grade = score_grade;
     u.vetoed = false;
+    let effect = |id: &str| set.vetoes.iter().find(|x| x.id == id);
     for v in u.vetoes.iter().filter(|v| v.applied) {
-        match set.vetoes.iter().find(|x| x.id == v.id).map(|x| &x.effect) {
-            Some(Effect::Fail) => {
-                grade = lowest;
+        match effect(&v.id).map(|x| (&x.effect, x.scope)) {
+            Some((Effect::Fail, _)) => {
+                grade = Some(lowest);
                 u.vetoed = true;
             }
-            Some(Effect::Cap(c))
-                if matches!(
-                    set.vetoes.iter().find(|x| x.id == v.id).map(|x| x.scope),
-                    Some(Scope::Unit)
-                ) =>
-            {
-                grade = grade.max(*c)
-            }
+            Some((Effect::Cap(c), Scope::Unit)) => grade = grade.map(|g| g.max(*c)),
             _ => {}
         }
     }
-    u.grade = set
-        .grades
-        .get(grade)
-        .map(|g| g.label.clone())
-        .unwrap_or_default();
+    if u.status == UnitStatus::Pending && !u.vetoed {
+        grade = None;
+    }
+    if u.status == UnitStatus::NoEvidence {
+        grade = None;
+        u.vetoed = false;
+    }
+    u.grade = grade.and_then(label);
 }
 
 fn wrap(set: &IndicatorSet, ev: &Evidence, units: Vec<UnitResult>) -> Assessment {
@@ -721,20 +747,27 @@ fn wrap(set: &IndicatorSet, ev: &Evidence, units: Vec<UnitResult>) -> Assessment
     }
 }
 
-/// Competition ranking ("1224"): equal scores share a rank; units failed by an enforced veto
-/// rank below every other unit. Output order: rank, then unit id.
+/// Competition ranking ("1224") of the complete units: equal scores share a rank; units
+/// failed by an enforced veto rank below every other complete unit. Units that are not
+/// complete (incomplete, pending, no evidence) get no rank and are listed after the ranked
+/// ones, by status and then unit id, like a DNF in a race. Output order: rank, then unit id.
 pub fn rank(units: &mut [UnitResult]) {
-    let key = |u: &UnitResult| (u.vetoed, std::cmp::Reverse(u.score));
+    let ranked = |u: &UnitResult| u.status == UnitStatus::Complete && u.score.is_some();
+    let key = |u: &UnitResult| (!ranked(u), u.status, u.vetoed, std::cmp::Reverse(u.score));
     units.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id)));
-    let mut prev: Option<(bool, Decimal)> = None;
+    let mut prev: Option<(bool, Option<Decimal>)> = None;
     let mut r = 0u32;
     for (i, u) in units.iter_mut().enumerate() {
+        if !ranked(u) {
+            u.rank = None;
+            continue;
+        }
         let k = (u.vetoed, u.score);
         if prev != Some(k) {
             r = u32::try_from(i + 1).unwrap_or(u32::MAX);
             prev = Some(k);
         }
-        u.rank = r;
+        u.rank = Some(r);
     }
     let mut groups: Vec<String> = units.iter().filter_map(|u| u.peer_group.clone()).collect();
     groups.sort();
@@ -743,10 +776,16 @@ pub fn rank(units: &mut [UnitResult]) {
         let idx: Vec<usize> = (0..units.len())
             .filter(|&i| units[i].peer_group.as_deref() == Some(g.as_str()))
             .collect();
-        let size = u32::try_from(idx.len()).unwrap_or(u32::MAX);
-        let mut prev: Option<(bool, Decimal)> = None;
+        let size =
+            u32::try_from(idx.iter().filter(|&&i| ranked(&units[i])).count()).unwrap_or(u32::MAX);
+        let mut prev: Option<(bool, Option<Decimal>)> = None;
         let mut r = 0u32;
         for (pos, &i) in idx.iter().enumerate() {
+            if !ranked(&units[i]) {
+                units[i].peer_rank = None;
+                units[i].peer_size = Some(size);
+                continue;
+            }
             let k = (units[i].vetoed, units[i].score);
             if prev != Some(k) {
                 r = u32::try_from(pos + 1).unwrap_or(u32::MAX);
@@ -775,13 +814,12 @@ fn score_unit(
     prepared: Prepared,
 ) -> Result<UnitResult, Vec<Diagnostic>> {
     let unit = &ev.units[ui];
-    let (vals, why) = prepared;
+    let (vals, _why) = prepared;
     let cx = UnitCtx {
         set,
         ev,
         ui,
         unit,
-        why: &why,
         child_vals,
     };
     let mut w = UnitWork {
@@ -795,8 +833,15 @@ fn score_unit(
     let (total, fired, line_zeroed) = w.total_and_vetoes(&cx, bonus.total);
     let graded = w.grade(set, total);
     let (score, score_grade) = (graded.score, graded.score_grade);
-    let (grade, vetoed, line_grade, mut veto_results) = apply_vetoes(set, graded, &fired);
-    let line_res = w.line_results(set, &line_grade, &line_zeroed);
+    let decided = apply_vetoes(set, graded, &fired);
+    let line_res = w.line_results(set, &decided.line_grade, &line_zeroed);
+    let Decided {
+        mut grade,
+        mut vetoed,
+        pending,
+        mut veto_results,
+        ..
+    } = decided;
     let UnitWork {
         vals,
         errors,
@@ -811,6 +856,32 @@ fn score_unit(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let incomplete = ind_results
+        .iter()
+        .chain(&bonus_results)
+        .any(|r| r.status == Status::MissingEvidence);
+    let no_evidence = unit.cases.is_empty()
+        && unit
+            .values
+            .iter()
+            .take(set.slots.cases as usize)
+            .all(Option::is_none);
+    let status = if no_evidence {
+        grade = None;
+        vetoed = false;
+        UnitStatus::NoEvidence
+    } else if incomplete {
+        UnitStatus::Incomplete
+    } else if pending {
+        UnitStatus::Pending
+    } else {
+        UnitStatus::Complete
+    };
+    let (total, score) = if no_evidence {
+        (None, None)
+    } else {
+        (total, score)
+    };
     let parent = unit.parent.map(|p| ev.units[p].id.clone());
     let corrections = corrections(set, cat, &vals);
     let unit_slots = link_inputs(
@@ -820,8 +891,11 @@ fn score_unit(
         &mut bonus_results,
         &mut veto_results,
         &fired,
+        set,
+        &cx,
     );
-    Ok(UnitResult {
+    let mut result = UnitResult {
+        missing: Vec::new(),
         documents: unit.documents.clone(),
         phases: Vec::new(),
         corrections,
@@ -832,21 +906,18 @@ fn score_unit(
         class: unit.class.map(|c| set.classes[c].id.clone()),
         peer_group: unit.peer_group.map(|p| set.peer_groups[p].id.clone()),
         parent,
+        status,
         total,
         max_possible,
         score,
-        grade: set
-            .grades
-            .get(grade)
-            .map(|g| g.label.clone())
-            .unwrap_or_default(),
-        score_grade: set
-            .grades
-            .get(score_grade)
-            .map(|g| g.label.clone())
-            .unwrap_or_default(),
+        grade: grade
+            .and_then(|g| set.grades.get(g))
+            .map(|g| g.label.clone()),
+        score_grade: score_grade
+            .and_then(|g| set.grades.get(g))
+            .map(|g| g.label.clone()),
         vetoed,
-        rank: 0,
+        rank: None,
         peer_rank: None,
         peer_size: None,
         lines: line_res,
@@ -856,12 +927,21 @@ fn score_unit(
         bonus_items: bonus_results,
         vetoes: veto_results,
         cases,
-    })
+    };
+    result.missing = result
+        .missing_fields()
+        .into_iter()
+        .map(|(id, name)| NamedInfo { id, name })
+        .collect();
+    Ok(result)
 }
 
 /// Per line of a unit: points, the most it could score, and the maxima to respread.
 struct LineWork {
     points: Vec<Decimal>,
+    /// A line whose points are unknown (an item lacks evidence, or an undecided veto may zero
+    /// it).
+    unknown: Vec<bool>,
     possible: Vec<Decimal>,
     respread: Vec<Decimal>,
     bonus: Vec<Decimal>,
@@ -873,6 +953,7 @@ impl LineWork {
         let nl = set.lines.len();
         LineWork {
             points: vec![Decimal::ZERO; nl],
+            unknown: vec![false; nl],
             possible: set.lines.iter().map(|l| l.max).collect(),
             respread: vec![Decimal::ZERO; nl],
             bonus: vec![Decimal::ZERO; nl],
@@ -890,21 +971,29 @@ struct UnitWork {
     lines: LineWork,
 }
 
-/// The bonus items of a unit.
+/// The bonus items of a unit (None when a bonus item lacks evidence).
 struct BonusWork {
     results: Vec<IndicatorResult>,
-    uncapped: Decimal,
+    uncapped: Option<Decimal>,
     /// After the set's bonus cap.
-    total: Decimal,
+    total: Option<Decimal>,
 }
 
-/// Score and grades before vetoes.
+/// Score and grades before vetoes (None when the total is withheld).
 #[derive(Clone)]
 struct Graded {
-    score: Decimal,
-    score_grade: usize,
-    grade: usize,
+    score: Option<Decimal>,
+    score_grade: Option<usize>,
+    grade: Option<usize>,
     line_grade: Vec<Option<usize>>,
+}
+
+/// A veto decided for one unit: its index, its outcome and whether it changes the result.
+#[derive(Clone, Copy)]
+struct VetoCall {
+    index: usize,
+    outcome: VetoOutcome,
+    applied: bool,
 }
 
 impl UnitWork {
@@ -934,10 +1023,13 @@ impl UnitWork {
                         self.lines.possible[l] += max - ind.max;
                     }
                     self.lines.points[l] += res.points;
+                    if res.status == Status::MissingEvidence {
+                        self.lines.unknown[l] = true;
+                    }
                 }
             }
             self.charge(&ind.id, charges);
-            self.vals[set.slots.points as usize + k] = Some(Val::Num(res.points));
+            self.vals[set.slots.points as usize + k] = res.scored().map(Val::Num);
             results.push(res);
         }
         // Respread: scale the line's points up over what applies.
@@ -967,25 +1059,25 @@ impl UnitWork {
     fn score_bonus(&mut self, cx: &UnitCtx<'_>, cat: &Catalog) -> BonusWork {
         let set = cx.set;
         let mut results = Vec::new();
-        let mut uncapped = Decimal::ZERO;
+        let mut uncapped = Some(Decimal::ZERO);
         if let Some(b) = &set.bonus {
             for (k, item) in b.items.iter().enumerate() {
                 let max = item.max_for(cx.unit.class);
                 let (res, charges) =
                     score_indicator(cx, &cat.bonus[k], item, max, &self.vals, &mut self.errors);
                 self.charge(&item.id, charges);
-                self.vals[set.slots.bonus_items as usize + k] = Some(Val::Num(res.points));
-                uncapped += res.points;
+                self.vals[set.slots.bonus_items as usize + k] = res.scored().map(Val::Num);
+                uncapped = uncapped.zip(res.scored()).map(|(a, b)| a + b);
                 if let Some(l) = item.line {
                     self.lines.bonus[l] += res.points;
                 }
                 results.push(res);
             }
         }
-        let total = match set.bonus.as_ref().and_then(|b| b.cap) {
-            Some(cap) if uncapped > cap => cap,
-            _ => uncapped,
-        };
+        let total = uncapped.map(|u| match set.bonus.as_ref().and_then(|b| b.cap) {
+            Some(cap) if u > cap => cap,
+            _ => u,
+        });
         BonusWork {
             results,
             uncapped,
@@ -993,10 +1085,15 @@ impl UnitWork {
         }
     }
 
-    /// The total from the lines (summed or weighted) plus the bonus.
-    fn compute_total(&self, set: &IndicatorSet, bonus: Decimal) -> Decimal {
+    /// The total from the lines (summed or weighted) plus the bonus; None when a line or the
+    /// bonus is unknown.
+    fn compute_total(&self, set: &IndicatorSet, bonus: Option<Decimal>) -> Option<Decimal> {
         let line_points = &self.lines.points;
-        match &set.combine {
+        if self.lines.unknown.iter().any(|u| *u) {
+            return None;
+        }
+        let bonus = bonus?;
+        Some(match &set.combine {
             Combine::Sum | Combine::Separate => {
                 line_points.iter().copied().sum::<Decimal>() + bonus
             }
@@ -1014,80 +1111,118 @@ impl UnitWork {
                 }
                 round_points(t, set.rounding) + bonus
             }
-        }
+        })
     }
 
-    fn set_total_slots(&mut self, set: &IndicatorSet, bonus: Decimal, total: Decimal) {
+    fn set_total_slots(
+        &mut self,
+        set: &IndicatorSet,
+        bonus: Option<Decimal>,
+        total: Option<Decimal>,
+    ) {
         let slots = set.slots;
         for (i, p) in self.lines.points.iter().enumerate() {
-            self.vals[slots.lines as usize + i] = Some(Val::Num(*p));
+            self.vals[slots.lines as usize + i] = (!self.lines.unknown[i]).then_some(Val::Num(*p));
         }
-        self.vals[slots.bonus as usize] = Some(Val::Num(bonus));
-        self.vals[slots.total as usize] = Some(Val::Num(total));
+        self.vals[slots.bonus as usize] = bonus.map(Val::Num);
+        self.vals[slots.total as usize] = total.map(Val::Num);
     }
 
-    /// The total, and the vetoes that fire (with whether each is applied). Line-zeroing vetoes
-    /// are decided first and change the lines and the total the other vetoes read.
+    /// The total, and the vetoes that fire or cannot be decided (with whether each is
+    /// applied). Line-zeroing vetoes are decided first and change the lines and the total the
+    /// other vetoes read; one that cannot be decided leaves its line unknown.
     fn total_and_vetoes(
         &mut self,
         cx: &UnitCtx<'_>,
-        bonus: Decimal,
-    ) -> (Decimal, Vec<(usize, bool)>, Vec<Option<String>>) {
+        bonus: Option<Decimal>,
+    ) -> (Option<Decimal>, Vec<VetoCall>, Vec<Option<String>>) {
         let set = cx.set;
         let mut line_zeroed: Vec<Option<String>> = vec![None; set.lines.len()];
-        let mut fired: Vec<(usize, bool)> = Vec::new();
+        let mut calls: Vec<VetoCall> = Vec::new();
         let mut total = self.compute_total(set, bonus);
         self.set_total_slots(set, bonus, total);
+        let mut changed = false;
         for (vi, v) in set.vetoes.iter().enumerate() {
-            if let (Effect::Zero, Scope::Line(l), VetoMode::Enforced) = (&v.effect, v.scope, v.mode)
-                && v.when.eval_bool(&cx.env(&self.vals)) == Ok(true)
-            {
-                fired.push((vi, true));
-                line_zeroed[l] = Some(v.id.clone());
+            let (Effect::Zero, Scope::Line(l), VetoMode::Enforced) = (&v.effect, v.scope, v.mode)
+            else {
+                continue;
+            };
+            match v.when.eval_bool(&cx.env(&self.vals)) {
+                Ok(true) => {
+                    calls.push(VetoCall {
+                        index: vi,
+                        outcome: VetoOutcome::Fired,
+                        applied: true,
+                    });
+                    line_zeroed[l] = Some(v.id.clone());
+                    changed = true;
+                }
+                Ok(false) => {}
+                Err(_) => {
+                    calls.push(VetoCall {
+                        index: vi,
+                        outcome: VetoOutcome::Undecided,
+                        applied: false,
+                    });
+                    if self.lines.unknown[l] || !self.lines.points[l].is_zero() {
+                        self.lines.unknown[l] = true;
+                        changed = true;
+                    }
+                }
             }
         }
-        if line_zeroed.iter().any(Option::is_some) {
+        if changed {
             for (l, z) in line_zeroed.iter().enumerate() {
                 if z.is_some() {
                     self.lines.points[l] = Decimal::ZERO;
+                    self.lines.unknown[l] = false;
                 }
             }
             total = self.compute_total(set, bonus);
             self.set_total_slots(set, bonus, total);
         }
         for (vi, v) in set.vetoes.iter().enumerate() {
-            if fired.iter().any(|(f, _)| *f == vi) {
+            if calls.iter().any(|c| c.index == vi) {
                 continue;
             }
-            if v.when.eval_bool(&cx.env(&self.vals)) == Ok(true) {
-                fired.push((vi, v.mode == VetoMode::Enforced));
-            }
+            let outcome = match v.when.eval_bool(&cx.env(&self.vals)) {
+                Ok(true) => VetoOutcome::Fired,
+                Ok(false) => continue,
+                Err(_) => VetoOutcome::Undecided,
+            };
+            calls.push(VetoCall {
+                index: vi,
+                outcome,
+                applied: outcome == VetoOutcome::Fired && v.mode == VetoMode::Enforced,
+            });
         }
-        fired.sort_by_key(|(vi, _)| *vi);
-        (total, fired, line_zeroed)
+        calls.sort_by_key(|c| c.index);
+        (total, calls, line_zeroed)
     }
 
     /// The score on the full scale (when N/A maxima were dropped) and the grades it gives,
-    /// per line too when lines are graded separately.
-    fn grade(&mut self, set: &IndicatorSet, total: Decimal) -> Graded {
+    /// per line too when lines are graded separately. None when the total is withheld.
+    fn grade(&mut self, set: &IndicatorSet, total: Option<Decimal>) -> Graded {
         let lines = &mut self.lines;
         lines.max_possible = match &set.combine {
             Combine::Weighted(_) => set.scale,
             _ => lines.possible.iter().copied().sum(),
         };
         let max_possible = lines.max_possible;
-        let score = if max_possible > Decimal::ZERO && max_possible != set.scale {
-            round_points(
+        let score = total.map(|total| {
+            if max_possible > Decimal::ZERO && max_possible != set.scale {
+                round_points(
+                    total
+                        .checked_mul(set.scale)
+                        .and_then(|x| x.checked_div(max_possible))
+                        .unwrap_or(total),
+                    set.rounding,
+                )
+            } else {
                 total
-                    .checked_mul(set.scale)
-                    .and_then(|x| x.checked_div(max_possible))
-                    .unwrap_or(total),
-                set.rounding,
-            )
-        } else {
-            total
-        };
-        let score_grade = grade_of(&set.grades, score);
+            }
+        });
+        let score_grade = score.map(|s| grade_of(&set.grades, s));
         let mut line_grade: Vec<Option<usize>> = vec![None; set.lines.len()];
         if !matches!(set.combine, Combine::Separate) {
             return Graded {
@@ -1098,6 +1233,9 @@ impl UnitWork {
             };
         }
         for (l, line) in set.lines.iter().enumerate() {
+            if lines.unknown[l] {
+                continue;
+            }
             let p = lines.points[l] + lines.bonus[l];
             let s = if lines.possible[l] > Decimal::ZERO && lines.possible[l] != line.max {
                 round_points(p * line.max / lines.possible[l], set.rounding)
@@ -1107,21 +1245,25 @@ impl UnitWork {
             line_grade[l] = Some(grade_of(&line.grades, s));
         }
         // The unit's grade is its lowest line grade (labels compared by position in the set's
-        // list).
-        let grade = line_grade
-            .iter()
-            .enumerate()
-            .filter_map(|(l, g)| {
-                g.map(|g| {
-                    let label = &set.lines[l].grades[g].label;
-                    set.grades
-                        .iter()
-                        .position(|x| &x.label == label)
-                        .unwrap_or(g)
+        // list); unknown while a line is.
+        let grade = if lines.unknown.iter().any(|u| *u) {
+            None
+        } else {
+            line_grade
+                .iter()
+                .enumerate()
+                .filter_map(|(l, g)| {
+                    g.map(|g| {
+                        let label = &set.lines[l].grades[g].label;
+                        set.grades
+                            .iter()
+                            .position(|x| &x.label == label)
+                            .unwrap_or(g)
+                    })
                 })
-            })
-            .max()
-            .unwrap_or(score_grade);
+                .max()
+                .or(score_grade)
+        };
         Graded {
             score,
             score_grade,
@@ -1142,7 +1284,7 @@ impl UnitWork {
             .map(|(l, line)| LineResult {
                 id: line.id.clone(),
                 name: line.name.clone(),
-                points: self.lines.points[l],
+                points: (!self.lines.unknown[l]).then_some(self.lines.points[l]),
                 max: line.max,
                 max_possible: self.lines.possible[l],
                 grade: line_grade[l]
@@ -1154,13 +1296,19 @@ impl UnitWork {
     }
 }
 
-/// The effects of the vetoes that fired: the grade after them, whether the unit is failed,
-/// the line grades, and each veto's result.
-fn apply_vetoes(
-    set: &IndicatorSet,
-    graded: Graded,
-    fired: &[(usize, bool)],
-) -> (usize, bool, Vec<Option<usize>>, Vec<VetoResult>) {
+/// The decision after the vetoes: the grade (None while withheld), whether the unit is
+/// failed, whether an undecided veto keeps it pending, the line grades, and each veto's result.
+struct Decided {
+    grade: Option<usize>,
+    vetoed: bool,
+    pending: bool,
+    line_grade: Vec<Option<usize>>,
+    veto_results: Vec<VetoResult>,
+}
+
+/// The effects of the vetoes that fired, and whether those that cannot be decided would
+/// change the decision (a fired failing veto decides the unit whatever else is unknown).
+fn apply_vetoes(set: &IndicatorSet, graded: Graded, calls: &[VetoCall]) -> Decided {
     let lowest = set.grades.len().saturating_sub(1);
     let Graded {
         mut grade,
@@ -1169,76 +1317,97 @@ fn apply_vetoes(
     } = graded;
     let mut vetoed = false;
     let mut veto_results = Vec::new();
-    for &(vi, applied) in fired {
-        let v = &set.vetoes[vi];
-        let (scope, effect) = match (v.scope, &v.effect) {
+    for c in calls.iter().filter(|c| c.applied) {
+        let v = &set.vetoes[c.index];
+        match (v.scope, &v.effect) {
             (Scope::Unit, Effect::Fail) => {
-                if applied {
-                    grade = lowest;
-                    vetoed = true;
-                }
-                (
-                    "unit".to_string(),
-                    format!("等次定为{}", set.grades[lowest].label),
-                )
+                grade = Some(lowest);
+                vetoed = true;
             }
-            (Scope::Unit, Effect::Cap(c)) => {
-                if applied {
-                    grade = grade.max(*c);
-                }
-                (
-                    "unit".to_string(),
-                    format!("等次最高为{}", set.grades[*c].label),
-                )
-            }
+            (Scope::Unit, Effect::Cap(cap)) => grade = grade.map(|g| g.max(*cap)),
             (Scope::Line(l), Effect::Fail) => {
-                let lg = &set.lines[l].grades;
-                if applied {
-                    line_grade[l] = Some(lg.len().saturating_sub(1));
-                    grade = lowest;
-                    vetoed = true;
-                }
-                (
-                    set.lines[l].id.clone(),
-                    format!(
-                        "{}不合格,捆绑考核整体等次定为{}",
-                        set.lines[l].name, set.grades[lowest].label
-                    ),
-                )
+                line_grade[l] = Some(set.lines[l].grades.len().saturating_sub(1));
+                grade = Some(lowest);
+                vetoed = true;
             }
-            (Scope::Line(l), Effect::Cap(c)) => {
-                let lg = &set.lines[l].grades;
-                let label = lg.get(*c).map(|g| g.label.clone()).unwrap_or_default();
-                if applied {
-                    line_grade[l] = Some(line_grade[l].unwrap_or(0).max(*c));
-                    if let Some(gi) = set.grades.iter().position(|g| g.label == label) {
-                        grade = grade.max(gi);
-                    }
+            (Scope::Line(l), Effect::Cap(cap)) => {
+                let label = set.lines[l].grades.get(*cap).map(|g| g.label.as_str());
+                line_grade[l] = Some(line_grade[l].unwrap_or(0).max(*cap));
+                if let Some(gi) = set
+                    .grades
+                    .iter()
+                    .position(|g| Some(g.label.as_str()) == label)
+                {
+                    grade = grade.map(|g| g.max(gi));
                 }
-                (
-                    set.lines[l].id.clone(),
-                    format!("{}等次最高为{label}", set.lines[l].name),
-                )
             }
-            (Scope::Line(l), Effect::Zero) => (
-                set.lines[l].id.clone(),
-                format!("{}记零分", set.lines[l].name),
-            ),
-            (Scope::Unit, Effect::Zero) => ("unit".to_string(), "记零分".to_string()),
-        };
+            (_, Effect::Zero) => {}
+        }
+    }
+    // An undecided enforced veto matters unless a fired one already failed the unit, or (a
+    // cap) the grade is already at or below its cap.
+    let pending = !vetoed
+        && calls.iter().any(|c| {
+            let v = &set.vetoes[c.index];
+            c.outcome == VetoOutcome::Undecided
+                && v.mode == VetoMode::Enforced
+                && match (v.scope, &v.effect) {
+                    (Scope::Unit, Effect::Cap(cap)) => grade.is_none_or(|g| g < *cap),
+                    _ => true,
+                }
+        });
+    if pending {
+        grade = None;
+    }
+    for c in calls {
+        let v = &set.vetoes[c.index];
         veto_results.push(VetoResult {
             id: v.id.clone(),
             name: v.name.clone(),
             mode: v.mode,
-            applied,
-            scope,
-            effect,
+            outcome: c.outcome,
+            applied: c.applied,
+            scope: match v.scope {
+                Scope::Unit => "unit".to_string(),
+                Scope::Line(l) => set.lines[l].id.clone(),
+            },
+            effect: veto_effect(set, v),
             reason: v.reason.clone(),
             trigger: v.when.source().to_string(),
             evidence: Inputs::default(),
+            needs: Vec::new(),
         });
     }
-    (grade, vetoed, line_grade, veto_results)
+    Decided {
+        grade,
+        vetoed,
+        pending,
+        line_grade,
+        veto_results,
+    }
+}
+
+/// A veto's effect in Chinese, e.g. `等次定为不合格`.
+fn veto_effect(set: &IndicatorSet, v: &crate::model::Veto) -> String {
+    let lowest = set.grades.len().saturating_sub(1);
+    let lowest = set.grades.get(lowest).map_or("", |g| g.label.as_str());
+    match (v.scope, &v.effect) {
+        (Scope::Unit, Effect::Fail) => format!("等次定为{lowest}"),
+        (Scope::Unit, Effect::Cap(c)) => format!(
+            "等次最高为{}",
+            set.grades.get(*c).map_or("", |g| g.label.as_str())
+        ),
+        (Scope::Line(l), Effect::Fail) => {
+            format!("{}不合格,捆绑考核整体等次定为{lowest}", set.lines[l].name)
+        }
+        (Scope::Line(l), Effect::Cap(c)) => format!(
+            "{}等次最高为{}",
+            set.lines[l].name,
+            set.lines[l].grades.get(*c).map_or("", |g| g.label.as_str())
+        ),
+        (Scope::Line(l), Effect::Zero) => format!("{}记零分", set.lines[l].name),
+        (Scope::Unit, Effect::Zero) => "记零分".to_string(),
+    }
 }
 
 /// The grade a score reaches: the first whose minimum it meets (the last otherwise).
@@ -1257,8 +1426,24 @@ fn link_inputs(
     ind_results: &mut [IndicatorResult],
     bonus_results: &mut [IndicatorResult],
     veto_results: &mut [VetoResult],
-    fired: &[(usize, bool)],
+    calls: &[VetoCall],
+    set: &IndicatorSet,
+    cx: &UnitCtx<'_>,
 ) -> Arc<UnitSlots> {
+    for (r, c) in veto_results.iter_mut().zip(calls) {
+        if c.outcome == VetoOutcome::Undecided {
+            let v = &set.vetoes[c.index];
+            let slots = v.when.missing_slots(&cx.env(&vals));
+            r.needs = cx
+                .missing_fields(&vals, &slots)
+                .into_iter()
+                .map(|(id, name)| NamedInfo {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                })
+                .collect();
+        }
+    }
     let unit_slots = Arc::new(UnitSlots {
         vals,
         names: cat.names.clone(),
@@ -1275,9 +1460,9 @@ fn link_inputs(
             unit: unit_slots.clone(),
         };
     }
-    for (r, &(vi, _)) in veto_results.iter_mut().zip(fired) {
+    for (r, c) in veto_results.iter_mut().zip(calls) {
         r.evidence = Inputs::Slots {
-            reads: cat.veto_reads[vi].clone(),
+            reads: cat.veto_reads[c.index].clone(),
             unit: unit_slots.clone(),
         };
     }
@@ -1430,25 +1615,12 @@ fn reads_of(set: &IndicatorSet, ind: &Indicator) -> Vec<u32> {
     closure(set, &direct)
 }
 
-/// Follow "missing" through derived values to the field that is missing.
-fn missing_root(set: &IndicatorSet, mut slot: u32, why: &Why) -> u32 {
-    for _ in 0..64 {
-        match why.get(slot as usize).copied().flatten() {
-            Some(EvalError::Missing(s)) if s != slot => slot = s,
-            _ => break,
-        }
-    }
-    let _ = set;
-    slot
-}
-
 /// What scoring one unit's items reads besides the item itself.
 struct UnitCtx<'a> {
     set: &'a IndicatorSet,
     ev: &'a Evidence,
     ui: usize,
     unit: &'a Unit,
-    why: &'a Why,
     child_vals: &'a [Vec<Option<Val>>],
 }
 
@@ -1462,33 +1634,93 @@ impl UnitCtx<'_> {
         }
     }
 
-    /// An item whose value is missing: its status and reason, and with `on_missing: error`
-    /// a diagnostic naming the unit, the item and the field.
-    fn missing(&self, ind: &Indicator, slot: u32, errors: &mut Vec<Diagnostic>) -> Scored {
-        let (set, unit) = (self.set, self.unit);
-        let root = missing_root(set, slot, self.why);
-        let (id, name, _) = if root >= set.slots.len {
-            // An aggregation over no descendant with a value.
-            ("descendants".to_string(), "下级单位数据".to_string(), None)
-        } else {
-            set.slot_name(root)
-        };
-        if ind.on_missing == OnMissing::Error {
-            let mut d = Diagnostic::file(
-                &unit.origin.file,
-                format!(
-                    "unit `{}`: indicator `{}` ({}) needs `{id}` ({name}), which is missing",
-                    unit.id, ind.id, ind.name
-                ),
-            );
-            d.place = unit.origin.place.clone();
-            errors.push(d);
+    /// The evidence behind missing slots: derived values followed down to the blanks on the
+    /// path their own expressions take, as `(id, name)` in slot order. A derived value that
+    /// has no value for another reason (an aggregation over no descendant with a value) is
+    /// named itself.
+    fn missing_fields(&self, vals: &[Option<Val>], slots: &[u32]) -> Vec<(Text, Text)> {
+        let set = self.set;
+        let kind = set.unit_kind();
+        let mut out: Vec<u32> = Vec::new();
+        let mut seen: Vec<u32> = Vec::new();
+        let mut stack: Vec<u32> = slots.to_vec();
+        let mut aggregate = false;
+        while let Some(s) = stack.pop() {
+            if seen.contains(&s) || seen.len() > 4096 {
+                continue;
+            }
+            seen.push(s);
+            if s >= set.slots.len {
+                aggregate = true;
+                continue;
+            }
+            let derived = (s >= set.slots.derived && s < set.slots.points)
+                .then(|| kind.derived.get((s - set.slots.derived) as usize))
+                .flatten();
+            match derived {
+                Some(d) => {
+                    let below = d.expr.missing_slots(&self.env(vals));
+                    if below.is_empty() {
+                        out.push(s);
+                    }
+                    stack.extend(below);
+                }
+                None => out.push(s),
+            }
         }
+        out.sort_unstable();
+        out.dedup();
+        let mut fields: Vec<(Text, Text)> = out
+            .into_iter()
+            .map(|s| {
+                let (id, name, _) = set.slot_name(s);
+                (Text::from(id), Text::from(name))
+            })
+            .collect();
+        if fields.is_empty() && aggregate {
+            fields.push((Text::from("descendants"), Text::from("下级单位数据")));
+        }
+        fields
+    }
+
+    /// An item whose value is missing (the blanks behind `slots`): not scored (待补充), or
+    /// scored 0 with `on_missing: zero`; with `on_missing: error` a diagnostic per field
+    /// naming the unit, the item and the field.
+    fn missing(
+        &self,
+        ind: &Indicator,
+        vals: &[Option<Val>],
+        slots: &[u32],
+        errors: &mut Vec<Diagnostic>,
+    ) -> Scored {
+        let unit = self.unit;
+        let mut fields = self.missing_fields(vals, slots);
+        if fields.is_empty() {
+            fields.push((Text::from("descendants"), Text::from("下级单位数据")));
+        }
+        if ind.on_missing == OnMissing::Error {
+            for (id, name) in &fields {
+                let mut d = Diagnostic::file(
+                    &unit.origin.file,
+                    format!(
+                        "unit `{}`: indicator `{}` ({}) needs `{id}` ({name}), which is missing",
+                        unit.id, ind.id, ind.name
+                    ),
+                );
+                d.place = unit.origin.place.clone();
+                errors.push(d);
+            }
+        }
+        let zero = ind.on_missing == OnMissing::Zero;
         Scored::zero(
-            Status::MissingEvidence,
+            if zero {
+                Status::ZeroForMissing
+            } else {
+                Status::MissingEvidence
+            },
             Reason::Missing {
-                id: id.into(),
-                name: name.into(),
+                fields: fields.into_boxed_slice(),
+                zero,
             },
         )
     }
@@ -1543,16 +1775,24 @@ fn score_indicator(
             .class
             .map(|c| Text::from(set.classes[c].name.as_str()));
         Scored::zero(Status::NotApplicable, Reason::NotApplicable { class })
-    } else if let Some(z) = &ind.zero_if
-        && z.eval_bool(&env) == Ok(true)
-    {
-        let why = ind
-            .zero_reason
-            .clone()
-            .unwrap_or_else(|| format!("触发清零条件({})", z.source()));
-        Scored::zero(Status::Zeroed, Reason::Zeroed { why: why.into() })
     } else {
-        score_shape(cx, names, ind, max, vals, errors, &mut charges)
+        match ind.zero_if.as_ref().map(|z| (z, z.eval_bool(&env))) {
+            Some((z, Ok(true))) => {
+                let why = ind
+                    .zero_reason
+                    .clone()
+                    .unwrap_or_else(|| format!("触发清零条件({})", z.source()));
+                Scored::zero(Status::Zeroed, Reason::Zeroed { why: why.into() })
+            }
+            // Whether the item is zeroed cannot be decided: its evidence is missing.
+            Some((z, Err(EvalError::Missing(_)))) => {
+                cx.missing(ind, vals, &z.missing_slots(&env), errors)
+            }
+            Some((_, Err(e))) => Scored::undefined(e),
+            Some((_, Ok(false))) | None => {
+                score_shape(cx, names, ind, max, vals, errors, &mut charges)
+            }
+        }
     };
     let raw = rules::Raw {
         points: scored.points,
@@ -1582,13 +1822,14 @@ fn score_shape(
     charges: &mut Vec<(usize, Decimal, String)>,
 ) -> Scored {
     let env = cx.env(vals);
-    let or_missing = |e: EvalError, errors: &mut Vec<Diagnostic>| match e {
-        EvalError::Missing(s) => cx.missing(ind, s, errors),
-        e => Scored::undefined(e),
-    };
+    let or_missing =
+        |e: EvalError, slots: &dyn Fn() -> Vec<u32>, errors: &mut Vec<Diagnostic>| match e {
+            EvalError::Missing(_) => cx.missing(ind, vals, &slots(), errors),
+            e => Scored::undefined(e),
+        };
     match (&ind.input, &ind.rule) {
         (Input::Expr(e), rule) => match e.eval(&env) {
-            Err(err) => or_missing(err, errors),
+            Err(err) => or_missing(err, &|| e.missing_slots(&env), errors),
             Ok(value) => {
                 let raw = rule.raw(value, max);
                 Scored {
@@ -1608,7 +1849,9 @@ fn score_shape(
             }
         },
         (Input::Checklist(items), Rule::Checklist(cl)) => match cl.trace(items, vals) {
-            rules::checklist::Trace::Missing(s) => cx.missing(ind, s, errors),
+            rules::checklist::Trace::Missing(_) => {
+                cx.missing(ind, vals, &missing_of(items, vals), errors)
+            }
             rules::checklist::Trace::Read { items, lacking } => Scored::with(
                 cl.points(max, lacking.len()),
                 Reason::Checklist {
@@ -1635,11 +1878,11 @@ fn score_shape(
             )
         }
         (Input::None, Rule::LevelProgress(lp)) => match lp.trace(&env, max) {
-            Err(e) => or_missing(e, errors),
+            Err(e) => or_missing(e, &|| missing_of(&ind.rule.expr_slots(), vals), errors),
             Ok(t) => Scored::with(t.points, Reason::LevelProgress(Box::new((t, max)))),
         },
         (Input::None, Rule::Formula(f)) => match f.points(&env) {
-            Err(e) => or_missing(e, errors),
+            Err(e) => or_missing(e, &|| f.missing_slots(&env), errors),
             Ok(points) => Scored::with(
                 points,
                 Reason::Formula {
@@ -1654,6 +1897,15 @@ fn score_shape(
             Scored::undefined(EvalError::Domain("规则与输入不匹配"))
         }
     }
+}
+
+/// The slots among `slots` that have no value.
+fn missing_of(slots: &[u32], vals: &[Option<Val>]) -> Vec<u32> {
+    slots
+        .iter()
+        .copied()
+        .filter(|s| vals.get(*s as usize).copied().flatten().is_none())
+        .collect()
 }
 
 /// The verified cases of a per-case item in its window: each one's charge, and the count
@@ -1723,12 +1975,12 @@ impl<'a> ResultSlots<'a> {
         };
         let s = set.slots;
         vals.resize(s.len as usize, None);
-        let num = |d: Decimal| Some(Val::Num(d));
+        let num = |d: Option<Decimal>| d.map(Val::Num);
         for (k, r) in result.indicators.iter().enumerate() {
-            vals[s.points as usize + k] = num(r.points);
+            vals[s.points as usize + k] = num(r.scored());
         }
         for (k, r) in result.bonus_items.iter().enumerate() {
-            vals[s.bonus_items as usize + k] = num(r.points);
+            vals[s.bonus_items as usize + k] = num(r.scored());
         }
         for (l, r) in result.lines.iter().enumerate() {
             vals[s.lines as usize + l] = num(r.points);

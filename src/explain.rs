@@ -16,7 +16,7 @@ use crate::expr::view::{Comparison, Logic};
 use crate::expr::{Env, Val};
 use crate::model::VetoMode;
 use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope};
-use crate::num::{round_points, show, show_dp};
+use crate::num::{round_points, show, show_dp, show_known};
 use crate::result::{Assessment, CaseResult, InputValue, Status, UnitResult};
 pub use crate::rules::diff_unit;
 use crate::rules::fmt_val;
@@ -132,8 +132,8 @@ pub struct LineTrace {
     /// Sum of its indicators' points (before any respread or veto).
     #[serde(with = "rust_decimal::serde::float")]
     pub indicator_sum: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub points: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub points: Option<Decimal>,
     pub grade: Option<String>,
     pub zeroed_by: Option<String>,
     pub steps: Vec<String>,
@@ -141,29 +141,30 @@ pub struct LineTrace {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BonusTrace {
-    #[serde(with = "rust_decimal::serde::float")]
-    pub uncapped: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub uncapped: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::float_option")]
     pub cap: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub points: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub points: Option<Decimal>,
     pub steps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TotalTrace {
-    #[serde(with = "rust_decimal::serde::float")]
-    pub total: Decimal,
+    pub status: crate::result::UnitStatus,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub total: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::float")]
     pub max_possible: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub score: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub score: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::float")]
     pub scale: Decimal,
-    pub score_grade: String,
-    pub grade: String,
+    pub score_grade: Option<String>,
+    pub grade: Option<String>,
     pub vetoed: bool,
-    pub rank: u32,
+    pub rank: Option<u32>,
     pub units: usize,
     pub peer_rank: Option<u32>,
     pub peer_size: Option<u32>,
@@ -494,9 +495,10 @@ impl ItemSteps<'_, '_> {
     fn steps(&self, value: Option<Val>, r: &UnitResult) -> Vec<String> {
         let res = self.res;
         match res.status {
-            Status::NotApplicable | Status::MissingEvidence | Status::Undefined => {
+            Status::NotApplicable | Status::ZeroForMissing | Status::Undefined => {
                 vec![format!("{} → 得{}分", res.reason, show(res.points))]
             }
+            Status::MissingEvidence => vec![format!("{} → 不计分(待补充)", res.reason)],
             Status::Zeroed => {
                 let mut steps: Vec<String> = self.zero_if_step("成立").into_iter().collect();
                 steps.push(format!("{} → 得0分", res.reason));
@@ -768,6 +770,11 @@ fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {
                 .map(|(_, res)| res)
                 .collect();
             let sum: Decimal = members.iter().map(|m| m.points).sum();
+            let unknown: Vec<&str> = members
+                .iter()
+                .filter(|m| m.scored().is_none())
+                .map(|m| m.name())
+                .collect();
             let mut steps = vec![format!(
                 "{}项指标合计:{} = {}",
                 members.len(),
@@ -789,8 +796,10 @@ fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {
                     show(lr.max_possible)
                 ));
             }
-            if lr.zeroed_by.is_none() && lr.points != sum {
-                steps.push(format!("按适用项折算后为{}", show(lr.points)));
+            if !unknown.is_empty() && lr.zeroed_by.is_none() {
+                steps.push(format!("{}缺少佐证,本线得分待补充", unknown.join("、")));
+            } else if lr.zeroed_by.is_none() && lr.points != Some(sum) {
+                steps.push(format!("按适用项折算后为{}", show_known(lr.points)));
             }
             if let Some(v) = &lr.zeroed_by {
                 steps.push(format!("一票否决 {v}:本线记零分({} → 0)", show(sum)));
@@ -821,13 +830,13 @@ fn bonus_trace(set: &IndicatorSet, r: &UnitResult) -> BonusTrace {
                 .map(|b| show(b.points))
                 .collect::<Vec<_>>()
                 .join(" + "),
-            show(r.bonus_uncapped)
+            show_known(r.bonus_uncapped)
         ));
-        if let Some(c) = cap {
-            steps.push(if r.bonus_uncapped > c {
-                format!("超过加分上限{}分 → 计{}分", show(c), show(r.bonus))
+        if let (Some(c), Some(u)) = (cap, r.bonus_uncapped) {
+            steps.push(if u > c {
+                format!("超过加分上限{}分 → 计{}分", show(c), show_known(r.bonus))
             } else {
-                format!("未超过加分上限{}分 → 计{}分", show(c), show(r.bonus))
+                format!("未超过加分上限{}分 → 计{}分", show(c), show_known(r.bonus))
             });
         }
     }
@@ -841,7 +850,7 @@ fn bonus_trace(set: &IndicatorSet, r: &UnitResult) -> BonusTrace {
 
 fn total_trace(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> TotalTrace {
     let mut steps = Vec::new();
-    let parts: Vec<String> = r.lines.iter().map(|l| show(l.points)).collect();
+    let parts: Vec<String> = r.lines.iter().map(|l| show_known(l.points)).collect();
     match &set.combine {
         Combine::Weighted(w) => {
             let wsum: Decimal = w.iter().copied().sum();
@@ -849,53 +858,77 @@ fn total_trace(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> TotalTrace
                 .lines
                 .iter()
                 .zip(w)
-                .map(|(l, w)| format!("{}÷{}×{}", show(l.points), show(l.max), show(*w)))
+                .map(|(l, w)| format!("{}÷{}×{}", show_known(l.points), show(l.max), show(*w)))
                 .collect();
             steps.push(format!(
                 "加权:({})÷{}×{} + 加分{} = {}",
                 terms.join(" + "),
                 show(wsum),
                 show(set.scale),
-                show(r.bonus),
-                show(r.total)
+                show_known(r.bonus),
+                show_known(r.total)
             ));
         }
         _ => steps.push(format!(
             "总分:{} + 加分{} = {}",
             parts.join(" + "),
-            show(r.bonus),
-            show(r.total)
+            show_known(r.bonus),
+            show_known(r.total)
         )),
     }
-    if r.max_possible != set.scale && r.max_possible > Decimal::ZERO {
+    if r.total.is_none() {
+        steps.push(format!(
+            "{}:缺少佐证的指标未计分,总分、等次和排名暂不发布",
+            r.status.zh()
+        ));
+    }
+    if r.max_possible != set.scale && r.max_possible > Decimal::ZERO && r.total.is_some() {
         steps.push(format!(
             "不适用项使满分降为{}:折算得分 {}×{}÷{} = {}",
             show(r.max_possible),
-            show(r.total),
+            show_known(r.total),
             show(set.scale),
             show(r.max_possible),
-            show(r.score)
+            show_known(r.score)
         ));
     }
-    let cut = set
-        .grades
-        .iter()
-        .find(|g| g.label == r.score_grade)
-        .and_then(|g| g.min);
-    steps.push(match cut {
-        Some(m) => format!("{} ≥ {} → {}", show(r.score), show(m), r.score_grade),
-        None => format!("{} 低于所有等次线 → {}", show(r.score), r.score_grade),
-    });
+    if let (Some(score), Some(sg)) = (r.score, &r.score_grade) {
+        let cut = set
+            .grades
+            .iter()
+            .find(|g| &g.label == sg)
+            .and_then(|g| g.min);
+        steps.push(match cut {
+            Some(m) => format!("{} ≥ {} → {}", show(score), show(m), sg),
+            None => format!("{} 低于所有等次线 → {}", show(score), sg),
+        });
+    }
     for v in r.vetoes.iter().filter(|v| v.applied) {
         steps.push(format!("一票否决 {} {}:{}", v.id, v.name, v.effect));
     }
-    if r.grade != r.score_grade {
-        steps.push(format!("最终等次:{}", r.grade));
+    for v in r.undecided_vetoes() {
+        let needs: Vec<String> = v
+            .needs
+            .iter()
+            .map(|f| format!("{}({})", f.name, f.id))
+            .collect();
+        steps.push(format!(
+            "一票否决 {} {}:无法判定(缺少{}),待核实",
+            v.id,
+            v.name,
+            needs.join("、")
+        ));
     }
+    if r.grade != r.score_grade {
+        steps.push(format!("最终等次:{}", r.grade_or_status()));
+    }
+    let rank = r
+        .rank
+        .map_or_else(|| format!("暂不排名({})", r.status.zh()), |x| x.to_string());
     steps.push(match (r.peer_rank, r.peer_size) {
         (Some(pr), Some(ps)) => format!(
             "排名第{}(共{}个单位);方阵内第{}(共{}个){}",
-            r.rank,
+            rank,
             a.units.len(),
             pr,
             ps,
@@ -907,7 +940,7 @@ fn total_trace(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> TotalTrace
         ),
         _ => format!(
             "排名第{}(共{}个单位){}",
-            r.rank,
+            rank,
             a.units.len(),
             if r.vetoed {
                 ";被一票否决的单位排在其他单位之后"
@@ -917,6 +950,7 @@ fn total_trace(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> TotalTrace
         ),
     });
     TotalTrace {
+        status: r.status,
         total: r.total,
         max_possible: r.max_possible,
         score: r.score,
@@ -1411,15 +1445,14 @@ fn header_text(o: &mut String, t: &Trace) {
     let _ = writeln!(
         o,
         "总分 {} / {} · 等次 {}{} · 排名 {}/{}",
-        show(r.total),
+        show_known(r.total),
         show(r.max_possible),
-        r.grade,
-        if r.grade != r.score_grade {
-            format!("(按分数为{})", r.score_grade)
-        } else {
-            String::new()
+        r.grade.as_deref().unwrap_or(r.status.zh()),
+        match (&r.score_grade, r.grade != r.score_grade) {
+            (Some(sg), true) => format!("(按分数为{sg})"),
+            _ => String::new(),
         },
-        r.rank,
+        r.rank.map_or_else(|| "—".to_string(), |x| x.to_string()),
         r.units
     );
 }
@@ -1488,8 +1521,8 @@ fn phases_text(o: &mut String, phases: &[crate::result::PhaseResult]) {
             "  {} 权重{}:总分{},等次{}",
             p.name,
             show(p.weight),
-            show(p.total),
-            p.grade
+            show_known(p.total),
+            p.grade.as_deref().unwrap_or("—")
         );
     }
 }
@@ -1501,7 +1534,7 @@ fn lines_text(o: &mut String, t: &Trace) {
             o,
             "\n{}  {} / {}{}",
             line.name,
-            show(line.points),
+            show_known(line.points),
             show(line.max_possible),
             line.zeroed_by
                 .as_ref()
@@ -1536,7 +1569,7 @@ fn bonus_text(o: &mut String, t: &Trace) {
     let _ = writeln!(
         o,
         "\n加分  {}{}",
-        show(t.bonus.points),
+        show_known(t.bonus.points),
         t.bonus
             .cap
             .map(|c| format!(" / 上限{}", show(c)))

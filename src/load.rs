@@ -1065,7 +1065,7 @@ fn build_scoring(c: &mut Ctx, raw: &RawSet, v: &Vocabulary, e: &Env) -> Scoring 
         cases: &v.case_idx,
         scopes: e.period_scopes,
         periods: &v.periods_idx,
-        on_missing: raw.on_missing.unwrap_or(OnMissing::Zero),
+        on_missing: raw.on_missing.unwrap_or(OnMissing::Incomplete),
         na_default: raw.not_applicable.unwrap_or(NaPolicy::Drop),
         n_classes: v.classes.len(),
     };

@@ -34,6 +34,11 @@ pub fn show(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
+/// Display a figure that may be withheld (missing evidence): `—` when it is.
+pub fn show_known(value: Option<Decimal>) -> String {
+    value.map_or_else(|| "—".to_string(), show)
+}
+
 /// Number of steps of size `per` in `amount` (amount ≥ 0, per > 0), counted as the rule says.
 pub fn steps(amount: Decimal, per: Decimal, count: StepCount) -> Option<Decimal> {
     if amount <= Decimal::ZERO {

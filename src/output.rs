@@ -2,8 +2,9 @@
 
 pub mod xlsx;
 
-use crate::num::show;
+use crate::num::{show, show_known};
 use crate::result::Assessment;
+use rust_decimal::Decimal;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
@@ -152,9 +153,18 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
             header.push(format!("{}({})", l.name, show(l.max)));
         }
         header.extend(
-            ["加分", "总分", "满分", "折算得分", "等次", "一票否决"]
-                .iter()
-                .map(|s| s.to_string()),
+            [
+                "加分",
+                "总分",
+                "满分",
+                "折算得分",
+                "等次",
+                "一票否决",
+                "状态",
+                "缺少佐证",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
         );
         w.write_record(&header).map_err(enc)?;
         for u in &a.units {
@@ -165,21 +175,25 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
                 .map(|g| g.name.clone())
                 .unwrap_or_default();
             let mut row = vec![
-                u.rank.to_string(),
+                u.rank.map(|r| r.to_string()).unwrap_or_default(),
                 u.id.clone(),
                 u.name.clone(),
                 peer,
                 u.peer_rank.map(|r| r.to_string()).unwrap_or_default(),
             ];
+            // A withheld figure is an empty cell, never 0; the status column says why.
+            let known = |d: Option<Decimal>| d.map(show).unwrap_or_default();
             for l in &u.lines {
-                row.push(show(l.points));
+                row.push(known(l.points));
             }
-            row.push(show(u.bonus));
-            row.push(show(u.total));
+            row.push(known(u.bonus));
+            row.push(known(u.total));
             row.push(show(u.max_possible));
-            row.push(show(u.score));
-            row.push(u.grade.clone());
+            row.push(known(u.score));
+            row.push(u.grade.clone().unwrap_or_default());
             row.push(veto_summary(u));
+            row.push(u.status.zh().to_string());
+            row.push(missing_summary(u));
             w.write_record(&row).map_err(enc)?;
         }
         w.flush().map_err(|e| WriteError::Encode {
@@ -190,12 +204,15 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     Ok(out)
 }
 
-/// "V1 统计数据弄虚作假; (提示) V9 …" — enforced first, advisory marked.
+/// "V1 统计数据弄虚作假; (提示) V9 …; (待核实) V3 …" — enforced, advisory marked, undecided
+/// marked.
 pub fn veto_summary(u: &crate::result::UnitResult) -> String {
     u.vetoes
         .iter()
         .map(|v| {
-            if v.applied {
+            if v.outcome == crate::result::VetoOutcome::Undecided {
+                format!("(待核实) {} {}", v.id, v.name)
+            } else if v.applied {
                 format!("{} {}", v.id, v.name)
             } else {
                 format!("(提示) {} {}", v.id, v.name)
@@ -203,6 +220,52 @@ pub fn veto_summary(u: &crate::result::UnitResult) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The fields a unit lacks, by display name: "出生人口数(births)、…".
+pub fn missing_summary(u: &crate::result::UnitResult) -> String {
+    u.missing_fields()
+        .iter()
+        .map(|(id, name)| format!("{name}({id})"))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// How many units are complete, and how many are not, by status: "1,237 of 1,244 个单位完整;
+/// 7 个待补充" — one line for the table, the index and the workbook.
+pub fn completeness_line(a: &Assessment) -> String {
+    use crate::result::UnitStatus;
+    let count = |s: UnitStatus| a.units.iter().filter(|u| u.status == s).count();
+    let complete = count(UnitStatus::Complete);
+    let mut line = format!(
+        "{} / {} 个单位评分完整",
+        thousands(complete),
+        thousands(a.units.len())
+    );
+    for s in [
+        UnitStatus::Incomplete,
+        UnitStatus::Pending,
+        UnitStatus::NoEvidence,
+    ] {
+        let n = count(s);
+        if n > 0 {
+            line.push_str(&format!(";{} 个{}", thousands(n), s.zh()));
+        }
+    }
+    line
+}
+
+/// A count with thousands separators (`1,244`).
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn pad(s: &str, width: usize, right: bool) -> String {
@@ -237,18 +300,30 @@ pub fn terminal_table(a: &Assessment) -> String {
                 None => g.name.clone(),
             })
             .unwrap_or_default();
-        let mut row = vec![u.rank.to_string(), u.name.clone(), peer];
+        // Units without a rank are listed after the ranked ones with their status as marker.
+        let rank = u
+            .rank
+            .map_or_else(|| u.status.zh().to_string(), |r| r.to_string());
+        let mut row = vec![rank, u.name.clone(), peer];
         for l in &u.lines {
-            row.push(show(l.points));
+            row.push(show_known(l.points));
         }
-        row.push(show(u.bonus));
+        row.push(show_known(u.bonus));
         row.push(if u.max_possible != a.indicator_set.scale {
-            format!("{}/{}", show(u.total), show(u.max_possible))
+            format!("{}/{}", show_known(u.total), show(u.max_possible))
         } else {
-            show(u.total)
+            show_known(u.total)
         });
-        row.push(u.grade.clone());
-        row.push(veto_summary(u));
+        row.push(u.grade_or_status().to_string());
+        let mut vetoes = veto_summary(u);
+        let missing = missing_summary(u);
+        if !missing.is_empty() {
+            if !vetoes.is_empty() {
+                vetoes.push_str("; ");
+            }
+            vetoes.push_str(&format!("缺:{missing}"));
+        }
+        row.push(vetoes);
         rows.push(row);
     }
     let n = header.len();
@@ -285,5 +360,7 @@ pub fn terminal_table(a: &Assessment) -> String {
         out.push_str(&line(r));
         out.push('\n');
     }
+    out.push_str(&completeness_line(a));
+    out.push('\n');
     out
 }

@@ -312,7 +312,7 @@ pub fn bench_unit_reports(
             let mut u = a.units[k % a.units.len()].clone();
             u.id = format!("{}-{k}", u.id);
             u.name = format!("{}{k}", u.name);
-            u.rank = u32::try_from(k + 1).unwrap_or(u32::MAX);
+            u.rank = Some(u32::try_from(k + 1).unwrap_or(u32::MAX));
             u
         })
         .collect();

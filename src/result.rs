@@ -77,10 +77,11 @@ pub enum Reason {
     Zeroed {
         why: Text,
     },
-    /// A value the item needs is missing.
+    /// Values the item needs are missing (`(id, name)` of each field); `zero` when the set
+    /// scores such an item 0 (`on_missing: zero`).
     Missing {
-        id: Text,
-        name: Text,
+        fields: Box<[(Text, Text)]>,
+        zero: bool,
     },
     /// The value cannot be computed.
     Undefined(Undefined),
@@ -130,7 +131,21 @@ impl std::fmt::Display for Reason {
                 class.as_deref().unwrap_or("未分类单位")
             ),
             Reason::Zeroed { why } => write!(f, "{why},此项不得分"),
-            Reason::Missing { id, name } => write!(f, "缺少佐证:{name}({id}),本项按0分计"),
+            Reason::Missing { fields, zero } => {
+                let names: Vec<String> = fields
+                    .iter()
+                    .map(|(id, name)| format!("{name}({id})"))
+                    .collect();
+                if *zero {
+                    write!(
+                        f,
+                        "缺少佐证:{},按规定未提供佐证材料不得分(记0分)",
+                        names.join("、")
+                    )
+                } else {
+                    write!(f, "缺少佐证:{},本项待补充,不计分", names.join("、"))
+                }
+            }
             Reason::Undefined(u) => {
                 let what = match u {
                     Undefined::DivByZero => "除数为零",
@@ -512,11 +527,11 @@ pub struct PhaseResult {
     pub name: String,
     #[serde(with = "rust_decimal::serde::float")]
     pub weight: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub total: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub score: Decimal,
-    pub grade: String,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub total: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub score: Option<Decimal>,
+    pub grade: Option<String>,
 }
 
 /// A value given by several evidence layers, which one was used, and the correction.
@@ -664,6 +679,34 @@ impl From<&Named> for NamedInfo {
     }
 }
 
+/// Whether a unit's result is complete enough to publish its total, grade and rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitStatus {
+    /// Every item scored and every enforced veto decided: totalled, graded and ranked.
+    #[default]
+    Complete,
+    /// A veto that would change the decision cannot be decided on the evidence (待核实): the
+    /// total is shown, the grade and rank are withheld.
+    Pending,
+    /// Items lack evidence (待补充): total, grade and rank are withheld (a fired veto still
+    /// decides the grade).
+    Incomplete,
+    /// Nothing was reported for the unit (无佐证): listed, not graded.
+    NoEvidence,
+}
+
+impl UnitStatus {
+    pub fn zh(self) -> &'static str {
+        match self {
+            UnitStatus::Complete => "完整",
+            UnitStatus::Pending => "待核实",
+            UnitStatus::Incomplete => "待补充",
+            UnitStatus::NoEvidence => "无佐证",
+        }
+    }
+}
+
 /// The result of one unit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitResult {
@@ -673,31 +716,36 @@ pub struct UnitResult {
     pub class: Option<String>,
     pub peer_group: Option<String>,
     pub parent: Option<String>,
-    /// Total points (lines combined plus bonus).
-    #[serde(with = "rust_decimal::serde::float")]
-    pub total: Decimal,
+    /// Complete, pending (an undecided veto), incomplete (missing evidence) or no evidence.
+    #[serde(default)]
+    pub status: UnitStatus,
+    /// Total points (lines combined plus bonus); None (withheld) when items lack evidence.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub total: Option<Decimal>,
     /// The most this unit could score (lower than the scale when N/A maxima were dropped).
     #[serde(with = "rust_decimal::serde::float")]
     pub max_possible: Decimal,
     /// The score grades and ranks use: the total, converted to the full scale when maxima
-    /// were dropped (total × scale / max_possible).
-    #[serde(with = "rust_decimal::serde::float")]
-    pub score: Decimal,
-    /// Grade after vetoes.
-    pub grade: String,
+    /// were dropped (total × scale / max_possible). None when the total is withheld.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub score: Option<Decimal>,
+    /// Grade after vetoes; None when withheld (incomplete or pending).
+    pub grade: Option<String>,
     /// Grade the score alone would give.
-    pub score_grade: String,
+    pub score_grade: Option<String>,
     /// True when an enforced veto failed the unit (or one of its lines).
     pub vetoed: bool,
-    pub rank: u32,
+    /// Rank among complete units; None for units listed after them (incomplete, pending,
+    /// no evidence).
+    pub rank: Option<u32>,
     pub peer_rank: Option<u32>,
     pub peer_size: Option<u32>,
     pub lines: Vec<LineResult>,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub bonus: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub bonus: Option<Decimal>,
     /// Bonus before the total cap.
-    #[serde(with = "rust_decimal::serde::float")]
-    pub bonus_uncapped: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub bonus_uncapped: Option<Decimal>,
     pub indicators: Vec<IndicatorResult>,
     pub bonus_items: Vec<IndicatorResult>,
     /// Values given by several evidence layers (self-report, survey …), with the one used.
@@ -710,7 +758,12 @@ pub struct UnitResult {
     /// weighted combination).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<PhaseResult>,
-    /// Every veto rule that fired (enforced and advisory).
+    /// The fields whose evidence is missing (items not scored or scored 0 for it, and
+    /// undecided vetoes), in order of first need.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<NamedInfo>,
+    /// Every veto rule that fired or could not be decided (enforced and advisory); vetoes
+    /// that are clear are not listed.
     pub vetoes: Vec<VetoResult>,
     pub cases: Vec<CaseResult>,
     /// Document references (佐证材料) the unit submitted.
@@ -718,12 +771,66 @@ pub struct UnitResult {
     pub documents: Vec<crate::evidence::Document>,
 }
 
+impl UnitResult {
+    /// The fields whose evidence is missing, `(id, name)`, in order of first need: those of
+    /// items not scored (or scored 0) for missing evidence, then those undecided vetoes need.
+    pub fn missing_fields(&self) -> Vec<(String, String)> {
+        if !self.missing.is_empty() {
+            return self
+                .missing
+                .iter()
+                .map(|f| (f.id.clone(), f.name.clone()))
+                .collect();
+        }
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut add = |id: &str, name: &str| {
+            if !out.iter().any(|(i, _)| i == id) {
+                out.push((id.to_string(), name.to_string()));
+            }
+        };
+        for r in self.indicators.iter().chain(&self.bonus_items) {
+            if let Reason::Missing { fields, .. } = &r.reason {
+                for (id, name) in fields.iter() {
+                    add(id, name);
+                }
+            }
+        }
+        for v in &self.vetoes {
+            for f in &v.needs {
+                add(&f.id, &f.name);
+            }
+        }
+        out
+    }
+
+    /// The items not scored for missing evidence.
+    pub fn missing_items(&self) -> impl Iterator<Item = &IndicatorResult> {
+        self.indicators
+            .iter()
+            .chain(&self.bonus_items)
+            .filter(|r| matches!(r.status, Status::MissingEvidence | Status::ZeroForMissing))
+    }
+
+    /// The enforced vetoes whose outcome is undecided.
+    pub fn undecided_vetoes(&self) -> impl Iterator<Item = &VetoResult> {
+        self.vetoes
+            .iter()
+            .filter(|v| v.outcome == VetoOutcome::Undecided)
+    }
+
+    /// A grade label or the status in its place (`待补充`, `待核实`, `无佐证`).
+    pub fn grade_or_status(&self) -> &str {
+        self.grade.as_deref().unwrap_or(self.status.zh())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LineResult {
     pub id: String,
     pub name: String,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub points: Decimal,
+    /// None when an item of the line lacks evidence.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub points: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::float")]
     pub max: Decimal,
     #[serde(with = "rust_decimal::serde::float")]
@@ -741,8 +848,11 @@ pub enum Status {
     Scored,
     /// Does not apply to this unit's class.
     NotApplicable,
-    /// Evidence it needs is missing.
+    /// Evidence it needs is missing: not scored, the unit's total is withheld
+    /// (`on_missing: incomplete`).
     MissingEvidence,
+    /// Evidence it needs is missing and the set scores it 0 (`on_missing: zero`).
+    ZeroForMissing,
     /// Zeroed by an event (R15).
     Zeroed,
     /// Its value cannot be computed (e.g. division by zero).
@@ -755,6 +865,7 @@ impl Status {
             Status::Scored => "已评分",
             Status::NotApplicable => "不适用",
             Status::MissingEvidence => "缺少佐证",
+            Status::ZeroForMissing => "缺证记零",
             Status::Zeroed => "事件清零",
             Status::Undefined => "无法计算",
         }
@@ -806,13 +917,18 @@ impl IndicatorResult {
     pub fn office(&self) -> Option<&str> {
         self.info.office.as_deref()
     }
-    /// max − points (negative for points gained above the maximum; 0 when not applicable).
+    /// max − points (negative for points gained above the maximum; 0 when not applicable or
+    /// not scored for missing evidence).
     pub fn lost(&self) -> Decimal {
-        if self.status == Status::NotApplicable {
-            Decimal::ZERO
-        } else {
-            self.max - self.points
+        match self.status {
+            Status::NotApplicable | Status::MissingEvidence => Decimal::ZERO,
+            _ => self.max - self.points,
         }
+    }
+
+    /// The points, or None when the item is not scored for missing evidence (待补充).
+    pub fn scored(&self) -> Option<Decimal> {
+        (self.status != Status::MissingEvidence).then_some(self.points)
     }
 }
 
@@ -824,10 +940,10 @@ struct IndicatorJson<'a> {
     line: Option<&'a str>,
     #[serde(with = "rust_decimal::serde::float")]
     max: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    points: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    lost: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    points: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    lost: Option<Decimal>,
     status: Status,
     reason: &'a Reason,
     inputs: &'a Inputs,
@@ -840,8 +956,8 @@ struct IndicatorIn {
     line: Option<String>,
     #[serde(with = "rust_decimal::serde::float")]
     max: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    points: Decimal,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    points: Option<Decimal>,
     status: Status,
     reason: Reason,
     inputs: Inputs,
@@ -854,8 +970,8 @@ impl Serialize for IndicatorResult {
             name: &self.info.name,
             line: self.info.line.as_deref(),
             max: self.max,
-            points: self.points,
-            lost: self.lost(),
+            points: self.scored(),
+            lost: self.scored().map(|_| self.lost()),
             status: self.status,
             reason: &self.reason,
             inputs: &self.inputs,
@@ -872,7 +988,7 @@ impl<'de> Deserialize<'de> for IndicatorResult {
         Ok(IndicatorResult {
             info: Arc::new(info),
             max: i.max,
-            points: i.points,
+            points: i.points.unwrap_or_default(),
             status: i.status,
             reason: i.reason,
             inputs: i.inputs,
@@ -885,7 +1001,10 @@ pub struct VetoResult {
     pub id: String,
     pub name: String,
     pub mode: VetoMode,
-    /// Whether it changed the result (enforced) or is only reported (advisory).
+    /// Fired, or undecided because a value it reads is missing (clear vetoes are not listed).
+    #[serde(default)]
+    pub outcome: VetoOutcome,
+    /// Whether it changed the result (enforced and fired) or is only reported (advisory).
     pub applied: bool,
     /// `unit` or the line id.
     pub scope: String,
@@ -896,6 +1015,20 @@ pub struct VetoResult {
     pub trigger: String,
     /// The values the trigger read.
     pub evidence: Inputs,
+    /// The fields an undecided veto needs to be decided.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<NamedInfo>,
+}
+
+/// A veto's outcome for one unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum VetoOutcome {
+    #[default]
+    Fired,
+    Clear,
+    /// Its condition reads a missing value and is neither true nor false (待核实).
+    Undecided,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

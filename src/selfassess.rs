@@ -52,18 +52,21 @@ pub struct SelfAssessment {
     pub indicator_set: SetInfo,
     pub period: String,
     pub unit: UnitInfo,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub total: Decimal,
+    /// Complete, pending, incomplete or no evidence.
+    pub status: crate::result::UnitStatus,
+    /// None while withheld (missing evidence).
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub total: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::float")]
     pub max_possible: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub score: Decimal,
-    pub grade: String,
-    pub score_grade: String,
+    #[serde(with = "rust_decimal::serde::float_option")]
+    pub score: Option<Decimal>,
+    pub grade: Option<String>,
+    pub score_grade: Option<String>,
     /// The set's grades, best first, with their cut-offs.
     pub grades: Vec<crate::result::GradeInfo>,
     pub vetoed: bool,
-    pub rank: u32,
+    pub rank: Option<u32>,
     pub units: usize,
     /// Points lost, largest first.
     pub lost: Vec<Loss>,
@@ -206,6 +209,9 @@ pub enum PathStatus {
     Unreachable,
     /// Sets graded line by line (`combine: separate`) are not planned.
     Unsupported,
+    /// The total or grade is withheld (missing evidence, an undecided veto): supply the
+    /// evidence first.
+    Incomplete,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -427,6 +433,7 @@ pub fn self_assess(
         indicator_set: t.indicator_set,
         period: t.period,
         unit: t.unit,
+        status: r.status,
         total: r.total,
         max_possible: r.max_possible,
         score: r.score,
@@ -593,7 +600,7 @@ fn item<'a>(
         }
     } else {
         match res.status {
-            Status::MissingEvidence => Some(LossKind::MissingEvidence),
+            Status::MissingEvidence | Status::ZeroForMissing => Some(LossKind::MissingEvidence),
             Status::Undefined => Some(LossKind::Undefined),
             Status::Zeroed if own_guard.is_some() => Some(LossKind::Outcome),
             Status::Zeroed => Some(LossKind::ZeroingEvent),
@@ -1127,9 +1134,8 @@ fn next_grade(
     slots: &ResultSlots<'_>,
     phase_weight: Decimal,
 ) -> NextGrade {
-    let cur = grade_index(set, &r.grade);
     let mut ng = NextGrade {
-        current: r.grade.clone(),
+        current: r.grade_or_status().to_string(),
         target: None,
         cutoff: None,
         status: PathStatus::Top,
@@ -1142,11 +1148,33 @@ fn next_grade(
         projected_grade: None,
         summary: String::new(),
     };
+    let (Some(grade), Some(score), Some(total)) = (r.grade.as_deref(), r.score, r.total) else {
+        ng.status = PathStatus::Incomplete;
+        let missing = crate::output::missing_summary(r);
+        let undecided: Vec<String> = r
+            .undecided_vetoes()
+            .map(|v| format!("{} {}", v.id, v.name))
+            .collect();
+        let mut parts = Vec::new();
+        if !missing.is_empty() {
+            parts.push(format!("补齐佐证:{missing}"));
+        }
+        if !undecided.is_empty() {
+            parts.push(format!("核实一票否决:{}", undecided.join("、")));
+        }
+        ng.summary = format!(
+            "{}:先{},才能计算总分、等次及与下一等次的差距",
+            r.status.zh(),
+            parts.join(";")
+        );
+        return ng;
+    };
+    let cur = grade_index(set, grade);
     if cur == 0 {
-        let over = set.grades.first().and_then(|g| g.min).map(|m| r.score - m);
+        let over = set.grades.first().and_then(|g| g.min).map(|m| score - m);
         ng.summary = format!(
             "已是最高等次{}{}",
-            r.grade,
+            grade,
             over.map(|o| format!(",高出等次线{}分", show(o)))
                 .unwrap_or_default()
         );
@@ -1183,12 +1211,12 @@ fn next_grade(
         .iter()
         .map(|o| candidate(&items[o.item], o.factor, o.forced_points))
         .collect();
-    let need = options.need_total - r.total;
+    let need = options.need_total - total;
     ng.need = Some(need);
     let plan = gap::plan(&cands, need);
     let gained;
     (ng.steps, gained) = p.steps(&options, &plan.gains);
-    let total = r.total + gained;
+    let total = total + gained;
     let score = p.score_of(total);
     ng.projected_total = Some(total);
     ng.projected_score = Some(score);
@@ -1502,7 +1530,7 @@ impl Planner<'_> {
         match ng.status {
             PathStatus::Reachable if need <= Decimal::ZERO && !clears.is_empty() => format!(
                 "分数已达{label}线({}≥{}),{};预计总分{},等次{}",
-                show(r.score),
+                crate::num::show_known(r.score),
                 show(cutoff),
                 clears.join(";"),
                 projected,
@@ -1857,7 +1885,7 @@ impl RiskRun<'_> {
             indicators: Vec::new(),
             points_lost: Decimal::ZERO,
             vetoes: Vec::new(),
-            grade_after: self.r.grade.clone(),
+            grade_after: self.r.grade_or_status().to_string(),
             summary: format!("{}本年缺失,无法估计核查风险", f.name),
         };
         let Some(after) = corrected_now.and_then(|v| self.rescore(s, v)) else {
@@ -1865,14 +1893,17 @@ impl RiskRun<'_> {
         };
         let r = self.r;
         risk.indicators = changed_points(r, &after);
-        risk.points_lost = r.total - after.total;
+        risk.points_lost = match (r.total, after.total) {
+            (Some(a), Some(b)) => a - b,
+            _ => Decimal::ZERO,
+        };
         risk.vetoes = after
             .vetoes
             .iter()
             .filter(|v| !r.vetoes.iter().any(|x| x.id == v.id))
             .map(|v| v.id.clone())
             .collect();
-        risk.grade_after = after.grade.clone();
+        risk.grade_after = after.grade_or_status().to_string();
         risk.summary = risk_summary(&risk, r);
         Some(risk)
     }
@@ -1952,7 +1983,7 @@ fn risk_summary(risk: &Risk, r: &UnitResult) -> String {
         } else {
             format!(",并触发{}", risk.vetoes.join("、"))
         },
-        if risk.grade_after != r.grade {
+        if risk.grade_after != r.grade_or_status() {
             format!(",等次变为{}", risk.grade_after)
         } else {
             String::new()
@@ -1975,15 +2006,14 @@ pub fn render_summary(s: &SelfAssessment) -> String {
     let _ = writeln!(
         o,
         "总分 {} / {} · 等次 {}{} · 排名 {}/{}",
-        show(s.total),
+        crate::num::show_known(s.total),
         show(s.max_possible),
-        s.grade,
-        if s.grade != s.score_grade {
-            format!("(按分数为{})", s.score_grade)
-        } else {
-            String::new()
+        s.grade.as_deref().unwrap_or(s.status.zh()),
+        match &s.score_grade {
+            Some(sg) if s.grade.is_some() && s.grade != s.score_grade => format!("(按分数为{sg})"),
+            _ => String::new(),
         },
-        s.rank,
+        s.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
         s.units
     );
     lost_summary(&mut o, s);

@@ -17,7 +17,7 @@ use crate::bind;
 use crate::diag::{Diagnostics, from_yaml_error};
 use crate::evidence::Origin;
 use crate::load::load_set_file;
-use crate::num::show;
+use crate::num::{show, show_known};
 use crate::read::yaml::RawUnit;
 use crate::read::{RawCase, RawValue, ReadEvidence, ReadUnit};
 use crate::result::{IndicatorResult, UnitResult};
@@ -83,6 +83,15 @@ struct Expect {
     grade: Option<String>,
     #[serde(default)]
     status: BTreeMap<String, String>,
+    /// The vetoes that cannot be decided (exact set).
+    #[serde(default)]
+    undecided: Option<Vec<String>>,
+    /// The unit's status: complete, pending, incomplete, no_evidence.
+    #[serde(default)]
+    unit_status: Option<crate::result::UnitStatus>,
+    /// The fields reported missing (exact set of ids).
+    #[serde(default)]
+    missing: Option<Vec<String>>,
 }
 
 /// The outcome of one test case.
@@ -198,11 +207,44 @@ impl Check {
         self.lines(expect, u);
         self.vetoes(expect, u);
         self.totals(expect, u);
+        self.completeness(expect, u);
         self.failures
     }
 
-    fn close(&self, a: Decimal, b: Decimal) -> bool {
-        (a - b).abs() <= self.tolerance
+    /// A withheld figure (None) is never close to an expected number.
+    fn close(&self, a: Option<Decimal>, b: Decimal) -> bool {
+        a.is_some_and(|a| (a - b).abs() <= self.tolerance)
+    }
+
+    fn completeness(&mut self, expect: &Expect, u: &UnitResult) {
+        if let Some(want) = expect.unit_status
+            && u.status != want
+        {
+            self.failures.push(format!(
+                "unit_status: expected {want:?}, got {:?}",
+                u.status
+            ));
+        }
+        if let Some(want) = &expect.undecided {
+            let mut got: Vec<String> = u.undecided_vetoes().map(|v| v.id.clone()).collect();
+            let mut want = want.clone();
+            got.sort();
+            want.sort();
+            if got != want {
+                self.failures
+                    .push(format!("undecided: expected {want:?}, got {got:?}"));
+            }
+        }
+        if let Some(want) = &expect.missing {
+            let mut got: Vec<String> = u.missing_fields().into_iter().map(|f| f.0).collect();
+            let mut want = want.clone();
+            got.sort();
+            want.sort();
+            if got != want {
+                self.failures
+                    .push(format!("missing: expected {want:?}, got {got:?}"));
+            }
+        }
     }
 
     fn points(&mut self, expect: &Expect, u: &UnitResult) {
@@ -211,7 +253,7 @@ impl Check {
                 None => self
                     .failures
                     .push(format!("points.{ind}: no such indicator")),
-                Some(i) if !self.close(i.points, *want) => self.failures.push(format!(
+                Some(i) if !self.close(Some(i.points), *want) => self.failures.push(format!(
                     "points.{ind}: expected {}, got {} ({})",
                     show(*want),
                     show(i.points),
@@ -249,7 +291,7 @@ impl Check {
                 Some(l) if !self.close(l.points, *want) => self.failures.push(format!(
                     "lines.{line}: expected {}, got {}",
                     show(*want),
-                    show(l.points)
+                    show_known(l.points)
                 )),
                 _ => {}
             }
@@ -258,7 +300,12 @@ impl Check {
 
     fn vetoes(&mut self, expect: &Expect, u: &UnitResult) {
         if let Some(want) = &expect.vetoes {
-            let mut got: Vec<String> = u.vetoes.iter().map(|v| v.id.clone()).collect();
+            let mut got: Vec<String> = u
+                .vetoes
+                .iter()
+                .filter(|v| v.outcome == crate::result::VetoOutcome::Fired)
+                .map(|v| v.id.clone())
+                .collect();
             let mut want = want.clone();
             got.sort();
             want.sort();
@@ -277,7 +324,7 @@ impl Check {
             self.failures.push(format!(
                 "total: expected {}, got {}",
                 show(t),
-                show(u.total)
+                show_known(u.total)
             ));
         }
         if let Some(b) = expect.bonus
@@ -286,16 +333,16 @@ impl Check {
             self.failures.push(format!(
                 "bonus: expected {}, got {}",
                 show(b),
-                show(u.bonus)
+                show_known(u.bonus)
             ));
         }
         if let Some(g) = &expect.grade
-            && &u.grade != g
+            && u.grade.as_ref() != Some(g)
         {
             self.failures.push(format!(
                 "grade: expected {g}, got {} (score {})",
-                u.grade,
-                show(u.score)
+                u.grade_or_status(),
+                show_known(u.score)
             ));
         }
     }

@@ -24,7 +24,6 @@
 //! (`support::tool`).
 
 use kaohe::cli::{InputArgs, load_inputs};
-use kaohe::num::show;
 use kaohe::report::{self, Options, unit_file_name};
 use kaohe::result::Assessment;
 use std::path::{Path, PathBuf};
@@ -322,7 +321,7 @@ fn reports_in_headless_chromium() {
     let mut index_texts: Vec<String> = Vec::new();
     for u in &a.units {
         index_texts.push(u.name.clone());
-        index_texts.push(show(u.total));
+        index_texts.push(kaohe::num::show_known(u.total));
     }
     index_texts.push("<html lang=\"zh-CN\" class=\"js\">".to_string());
     let cases = [
@@ -338,8 +337,8 @@ fn reports_in_headless_chromium() {
             path: out.join("units").join(unit_file_name(&vetoed.id)),
             texts: vec![
                 vetoed.name.clone(),
-                show(vetoed.total),
-                vetoed.grade.clone(),
+                kaohe::num::show_known(vetoed.total),
+                vetoed.grade.clone().unwrap_or_default(),
                 "一票否决".into(),
             ],
             pages: VETOED_PAGES,
@@ -348,7 +347,11 @@ fn reports_in_headless_chromium() {
         Case {
             name: "unit-clean",
             path: out.join("units").join(unit_file_name(&clean.id)),
-            texts: vec![clean.name.clone(), show(clean.total), clean.grade.clone()],
+            texts: vec![
+                clean.name.clone(),
+                kaohe::num::show_known(clean.total),
+                clean.grade.clone().unwrap_or_default(),
+            ],
             pages: CLEAN_PAGES,
             forced: 3,
         },

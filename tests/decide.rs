@@ -628,7 +628,7 @@ fn a_unit_veto_revokes_a_title_at_once() {
     v.evidence.clear();
     u.vetoes = vec![v];
     u.vetoed = true;
-    u.grade = "不合格".into();
+    u.grade = Some("不合格".into());
     let o = decide(
         &p,
         &registry_before(2015),
@@ -662,8 +662,8 @@ fn warn_then_revoke_revokes_a_warned_title() {
         .iter_mut()
         .find(|u| u.id == "nanshan")
         .expect("nanshan");
-    u.grade = "合格".into();
-    u.score_grade = "合格".into();
+    u.grade = Some("合格".into());
+    u.score_grade = Some("合格".into());
     let o = decide(
         &policy(),
         &registry_before(2013),

@@ -104,7 +104,7 @@ proptest! {
         let lowest = set.grades.last().map(|g| g.label.clone()).unwrap_or_default();
         let fails = u.vetoes.iter().any(|v| v.applied && v.effect.contains(&lowest));
         if fails {
-            prop_assert_eq!(&u.grade, &lowest);
+            prop_assert_eq!(u.grade.as_deref(), Some(lowest.as_str()));
             prop_assert!(u.vetoed);
         }
     }

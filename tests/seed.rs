@@ -59,9 +59,9 @@ fn shenzhen_matches_the_hand_computed_scorecard() {
         .map(|u| {
             (
                 u.id.clone(),
-                u.rank,
-                kaohe::num::show(u.total),
-                u.grade.clone(),
+                u.rank.unwrap_or_default(),
+                kaohe::num::show_known(u.total),
+                u.grade.clone().unwrap_or_default(),
             )
         })
         .collect();
@@ -105,7 +105,7 @@ fn shenzhen_matches_the_hand_computed_scorecard() {
         .iter()
         .find(|l| l.id == "department")
         .expect("line");
-    assert_eq!(dept.points, Decimal::ZERO);
+    assert_eq!(dept.points, Some(Decimal::ZERO));
     assert_eq!(dept.zeroed_by.as_deref(), Some("V_STAFF"));
 }
 
@@ -154,9 +154,9 @@ fn the_default_run_scores_districts_and_streets_with_history() {
         .map(|u| {
             (
                 u.id.clone(),
-                u.rank,
-                kaohe::num::show(u.total),
-                u.grade.clone(),
+                u.rank.unwrap_or_default(),
+                kaohe::num::show_known(u.total),
+                u.grade.clone().unwrap_or_default(),
             )
         })
         .collect();

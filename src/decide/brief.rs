@@ -7,7 +7,6 @@
 //! ([`crate::report::render_document`]), with a few rules of its own for a formal A4 brief.
 
 use super::{Decision, Outcome, PlanMode, PlanRow, Topic, Verdict};
-use crate::num::show;
 use crate::report::{Document, ReportError};
 use serde::Serialize;
 
@@ -52,7 +51,8 @@ struct Meta<'a> {
 
 #[derive(Serialize)]
 struct ResultRow<'a> {
-    rank: u32,
+    /// The rank, or `—` for a unit listed after the ranked ones.
+    rank: String,
     name: &'a str,
     total: String,
     grade: String,
@@ -222,7 +222,8 @@ fn class_of(v: Verdict) -> &'static str {
         | Verdict::QuotaCut
         | Verdict::NotEligible
         | Verdict::CoolDown
-        | Verdict::FindingRecorded => "warn",
+        | Verdict::FindingRecorded
+        | Verdict::Pending => "warn",
     }
 }
 
@@ -304,10 +305,10 @@ fn result_row<'a>(o: &'a Outcome, s: &'a super::ScoreRow) -> ResultRow<'a> {
         .iter()
         .find(|d| d.unit == s.unit && d.topic == Topic::Result);
     ResultRow {
-        rank: s.rank,
+        rank: s.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
         name: &s.name,
-        total: show(s.total),
-        grade: if s.grade != s.score_grade {
+        total: crate::num::show_known(s.total),
+        grade: if !s.score_grade.is_empty() && s.grade != s.score_grade {
             format!("{}(得分对应{})", s.grade, s.score_grade)
         } else {
             s.grade.clone()

@@ -52,14 +52,21 @@ pub struct UnitView {
     pub parent: Option<String>,
     #[serde(default)]
     pub peer_group: Option<String>,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub total: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub score: Decimal,
-    pub grade: String,
-    pub score_grade: String,
+    /// Complete, pending, incomplete or no evidence (older scorecards: complete).
+    #[serde(default)]
+    pub status: crate::result::UnitStatus,
+    /// None when withheld (the unit is not complete).
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub total: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub score: Option<Decimal>,
+    #[serde(default)]
+    pub grade: Option<String>,
+    #[serde(default)]
+    pub score_grade: Option<String>,
     pub vetoed: bool,
-    pub rank: u32,
+    #[serde(default)]
+    pub rank: Option<u32>,
     #[serde(default)]
     pub peer_rank: Option<u32>,
     #[serde(default)]
@@ -75,6 +82,9 @@ pub struct VetoView {
     #[serde(default)]
     pub mode: Option<String>,
     pub applied: bool,
+    /// Fired or undecided (older scorecards list only fired vetoes).
+    #[serde(default)]
+    pub outcome: crate::result::VetoOutcome,
     #[serde(default)]
     pub effect: Option<String>,
     pub reason: String,
@@ -93,8 +103,8 @@ pub struct EvidenceView {
 pub struct LineView {
     pub id: String,
     pub name: String,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub points: Decimal,
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub points: Option<Decimal>,
     #[serde(default)]
     pub zeroed_by: Option<String>,
 }
@@ -121,7 +131,10 @@ impl UnitView {
             .any(|l| l.zeroed_by.as_deref() == Some(veto))
     }
     pub fn line_points(&self, line: &str) -> Option<Decimal> {
-        self.lines.iter().find(|l| l.id == line).map(|l| l.points)
+        self.lines
+            .iter()
+            .find(|l| l.id == line)
+            .and_then(|l| l.points)
     }
 }
 
@@ -155,6 +168,7 @@ impl From<&Assessment> for Scorecard {
                     name: u.name.clone(),
                     parent: u.parent.clone(),
                     peer_group: u.peer_group.clone(),
+                    status: u.status,
                     total: u.total,
                     score: u.score,
                     grade: u.grade.clone(),
@@ -176,6 +190,7 @@ impl From<&Assessment> for Scorecard {
                                 .to_string(),
                             ),
                             applied: v.applied,
+                            outcome: v.outcome,
                             effect: Some(v.effect.clone()),
                             reason: v.reason.clone(),
                             evidence: v
@@ -242,12 +257,14 @@ pub fn read_scorecard_bytes(file: &str, bytes: &[u8]) -> Result<Scorecard, Diagn
         problems.push(Diagnostic::file(file, "the scorecard lists no grades"));
     }
     for u in &s.units {
-        if s.grade_index(&u.grade).is_none() {
+        if let Some(grade) = &u.grade
+            && s.grade_index(grade).is_none()
+        {
             problems.push(Diagnostic::file(
                 file,
                 format!(
                     "unit `{}` has grade `{}`, which is not among the scorecard's grades",
-                    u.id, u.grade
+                    u.id, grade
                 ),
             ));
         }

@@ -24,7 +24,13 @@ pub enum FieldType {
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnMissing {
+    /// The item is not scored and the unit's total, grade and rank are withheld (待补充).
+    /// The default.
+    Incomplete,
+    /// The item scores 0 and every output says so (`zero_for_missing`): for rubrics that say
+    /// 未提供佐证材料的不得分.
     Zero,
+    /// Missing evidence stops the run, naming every missing field of every unit.
     Error,
 }
 

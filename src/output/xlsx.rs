@@ -91,6 +91,22 @@ fn styles() -> Styles {
     }
 }
 
+/// A figure that may be withheld: the number, or `—` marked as missing (never 0).
+fn known(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    v: Option<Decimal>,
+    s: &Styles,
+) -> Result<(), WriteError> {
+    match v {
+        Some(v) => ws.write_number_with_format(r, c, num(v), &s.points),
+        None => ws.write_string_with_format(r, c, "—", &s.missing),
+    }
+    .map_err(xl)?;
+    Ok(())
+}
+
 fn num(d: Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
     d.to_f64().unwrap_or(0.0)
@@ -142,18 +158,32 @@ fn ranked_sheet(
         }
     }
     headers.extend(
-        ["加分", "总分", "满分", "折算得分", "等次", "一票否决"]
-            .iter()
-            .map(|x| x.to_string()),
+        [
+            "加分",
+            "总分",
+            "满分",
+            "折算得分",
+            "等次",
+            "一票否决",
+            "状态",
+            "缺少佐证",
+        ]
+        .iter()
+        .map(|x| x.to_string()),
     );
     write_header(ws, &headers, s)?;
     ws.set_print_fit_to_pages(1, 0);
-    let grade_col = headers.len() as u16 - 2;
-    let veto_col = headers.len() as u16 - 1;
+    let grade_col = headers.len() as u16 - 4;
+    let veto_col = headers.len() as u16 - 3;
+    let status_col = headers.len() as u16 - 2;
+    let missing_col = headers.len() as u16 - 1;
     for (i, u) in units.iter().enumerate() {
         let r = i as u32 + 1;
-        ws.write_number_with_format(r, 0, f64::from(u.rank), &s.int)
-            .map_err(xl)?;
+        match u.rank {
+            Some(rank) => ws.write_number_with_format(r, 0, f64::from(rank), &s.int),
+            None => ws.write_string_with_format(r, 0, u.status.zh(), &s.missing),
+        }
+        .map_err(xl)?;
         ws.write_string(r, 1, &u.id).map_err(xl)?;
         ws.write_string(r, 2, &u.name).map_err(xl)?;
         ws.write_string(r, 3, peer_name(a, u)).map_err(xl)?;
@@ -163,8 +193,7 @@ fn ranked_sheet(
         }
         let mut c = 5u16;
         for l in &u.lines {
-            ws.write_number_with_format(r, c, num(l.points), &s.points)
-                .map_err(xl)?;
+            known(ws, r, c, l.points, s)?;
             c += 1;
             if line_grades {
                 ws.write_string(r, c, l.grade.clone().unwrap_or_default())
@@ -172,24 +201,37 @@ fn ranked_sheet(
                 c += 1;
             }
         }
-        for v in [u.bonus, u.total, u.max_possible, u.score] {
-            ws.write_number_with_format(r, c, num(v), &s.points)
-                .map_err(xl)?;
+        for v in [u.bonus, u.total, Some(u.max_possible), u.score] {
+            known(ws, r, c, v, s)?;
             c += 1;
         }
-        ws.write_string_with_format(r, grade_col, &u.grade, &s.text)
+        ws.write_string_with_format(r, grade_col, u.grade_or_status(), &s.text)
             .map_err(xl)?;
         let veto = veto_summary(u);
         if !veto.is_empty() {
             ws.write_string_with_format(r, veto_col, &veto, &s.veto)
                 .map_err(xl)?;
         }
+        ws.write_string(r, status_col, u.status.zh()).map_err(xl)?;
+        let missing = crate::output::missing_summary(u);
+        if !missing.is_empty() {
+            ws.write_string_with_format(r, missing_col, &missing, &s.missing)
+                .map_err(xl)?;
+        }
     }
+    // The completeness line under the table.
+    ws.write_string(
+        units.len() as u32 + 2,
+        1,
+        crate::output::completeness_line(a),
+    )
+    .map_err(xl)?;
     let last_row = units.len() as u32;
     ws.set_column_width(2, 14).map_err(xl)?;
     ws.set_column_width(veto_col, 40).map_err(xl)?;
     ws.set_freeze_panes(1, 3).map_err(xl)?;
-    ws.autofilter(0, 0, last_row.max(1), veto_col).map_err(xl)?;
+    ws.autofilter(0, 0, last_row.max(1), missing_col)
+        .map_err(xl)?;
     if last_row > 0 {
         for (g, (fill, font)) in a.grades.iter().zip(grade_colours(a.grades.len())) {
             let cf = ConditionalFormatCell::new()
@@ -247,8 +289,11 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
     }
     for (r, u) in a.units.iter().enumerate() {
         let r = r as u32 + 1;
-        ws.write_number_with_format(r, 0, f64::from(u.rank), &s.int)
-            .map_err(xl)?;
+        match u.rank {
+            Some(rank) => ws.write_number_with_format(r, 0, f64::from(rank), &s.int),
+            None => ws.write_string_with_format(r, 0, u.status.zh(), &s.missing),
+        }
+        .map_err(xl)?;
         ws.write_string(r, 1, &u.id).map_err(xl)?;
         ws.write_string(r, 2, &u.name).map_err(xl)?;
         for (i, want) in items.iter().enumerate() {
@@ -270,7 +315,11 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
                     ws.write_number_with_format(r, c, num(ind.points), &s.points)
                         .map_err(xl)?;
                 }
-                Status::MissingEvidence | Status::Undefined => {
+                Status::MissingEvidence => {
+                    ws.write_string_with_format(r, c, "缺少佐证", &s.missing)
+                        .map_err(xl)?;
+                }
+                Status::ZeroForMissing | Status::Undefined => {
                     ws.write_number_with_format(r, c, num(ind.points), &s.missing)
                         .map_err(xl)?;
                 }
@@ -281,10 +330,8 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
             }
         }
         let c = 3 + items.len() as u16;
-        ws.write_number_with_format(r, c, num(u.bonus), &s.points)
-            .map_err(xl)?;
-        ws.write_number_with_format(r, c + 1, num(u.total), &s.points)
-            .map_err(xl)?;
+        known(ws, r, c, u.bonus, s)?;
+        known(ws, r, c + 1, u.total, s)?;
     }
     ws.set_column_width(2, 14).map_err(xl)?;
     ws.set_freeze_panes(1, 3).map_err(xl)?;

@@ -187,14 +187,14 @@ impl ScoreAxis {
         let lo_raw = a
             .units
             .iter()
-            .map(|u| u.score)
+            .filter_map(|u| u.score)
             .chain(cut_values.iter().copied())
             .min()
             .unwrap_or(Decimal::ZERO);
         let hi_raw = a
             .units
             .iter()
-            .map(|u| u.score)
+            .filter_map(|u| u.score)
             .chain(std::iter::once(a.indicator_set.scale))
             .max()
             .unwrap_or(Decimal::ONE);
@@ -251,8 +251,9 @@ impl ScoreAxis {
 /// One bar per bin that holds a score, as high as its count allows between `top` and `bottom`.
 fn hist_bars(a: &Assessment, axis: &ScoreAxis, top: f64, bottom: f64) -> Vec<HistBar> {
     let mut counts = vec![0usize; axis.nbins];
-    for u in &a.units {
-        let k = ((u.score - axis.lo) / axis.step)
+    // Withheld scores are not in the distribution.
+    for score in a.units.iter().filter_map(|u| u.score) {
+        let k = ((score - axis.lo) / axis.step)
             .floor()
             .to_usize()
             .unwrap_or(0);
@@ -338,11 +339,15 @@ fn rank_marks(a: &Assessment, axis: &ScoreAxis, marks_y: f64) -> (Vec<Mark>, usi
     if a.units.len() > 60 {
         return (marks, rows_used);
     }
-    let mut order: Vec<&UnitResult> = a.units.iter().collect();
-    order.sort_by(|p, q| p.score.cmp(&q.score).then(q.rank.cmp(&p.rank)));
+    let mut order: Vec<(&UnitResult, Decimal)> = a
+        .units
+        .iter()
+        .filter_map(|u| u.score.map(|s| (u, s)))
+        .collect();
+    order.sort_by(|p, q| p.1.cmp(&q.1).then(q.0.rank.cmp(&p.0.rank)));
     let mut last: Vec<f64> = Vec::new();
-    for u in order {
-        let mx = axis.x(u.score);
+    for (u, score) in order {
+        let mx = axis.x(score);
         let row = match last.iter().position(|l| mx - l >= 18.0) {
             Some(r) => r,
             None if last.len() < 4 => {
@@ -356,8 +361,13 @@ fn rank_marks(a: &Assessment, axis: &ScoreAxis, marks_y: f64) -> (Vec<Mark>, usi
         marks.push(Mark {
             x: mx,
             y: r1(marks_y + 14.0 * row as f64),
-            label: u.rank.to_string(),
-            title: format!("{} {} {}", u.rank, u.name, show(u.score)),
+            label: u.rank.map(|r| r.to_string()).unwrap_or_default(),
+            title: format!(
+                "{} {} {}",
+                u.rank.map(|r| r.to_string()).unwrap_or_default(),
+                u.name,
+                show(score)
+            ),
             vetoed: u.vetoed,
         });
     }
@@ -400,7 +410,7 @@ pub(crate) fn line_bars(u: &UnitResult, t: &Labels) -> BarChart {
         .enumerate()
         .map(|(i, l)| {
             let y = 6.0 + row_h * i as f64;
-            let share = percent(l.points, l.max_possible);
+            let share = l.points.and_then(|p| percent(p, l.max_possible));
             let frac = share.map(f).unwrap_or(0.0).clamp(0.0, 100.0) / 100.0;
             Bar {
                 y,
@@ -411,7 +421,7 @@ pub(crate) fn line_bars(u: &UnitResult, t: &Labels) -> BarChart {
                 title: l.name.clone(),
                 value: format!(
                     "{} / {}{}",
-                    show(l.points),
+                    crate::num::show_known(l.points),
                     show(l.max_possible),
                     share
                         .map(|p| format!("  ({})", show_pct(p)))

@@ -9,7 +9,7 @@ use super::chart::{self, BarChart, Histogram, SectionChart};
 use super::format::{percent, show_pct, unit_file_name};
 use super::labels::{Labels, Lang};
 use crate::model::VetoMode;
-use crate::num::show;
+use crate::num::{show, show_known};
 use crate::result::{
     Assessment, GradeInfo, IndicatorInfo, IndicatorResult, Status, Text, UnitResult, VetoResult,
 };
@@ -263,9 +263,10 @@ impl<'a> Shared<'a> {
                 name: v.name.clone(),
                 effect: v.effect.clone(),
                 advisory: !v.applied || v.mode == VetoMode::Advisory,
+                undecided: v.outcome == crate::result::VetoOutcome::Undecided,
             })
             .collect();
-        v.sort_by_key(|m| m.advisory);
+        v.sort_by_key(|m| (m.advisory, m.undecided));
         v
     }
 
@@ -281,7 +282,19 @@ impl<'a> Shared<'a> {
                 prev_grade: String::new(),
             },
             Some(p) => {
-                let moved = i64::from(p.rank) - i64::from(u.rank);
+                let (Some(pr), Some(ur)) = (p.rank, u.rank) else {
+                    return Some(Change {
+                        rank: "—".to_string(),
+                        rank_class: "same",
+                        rank_sort: "0".into(),
+                        score: match (u.score, p.score) {
+                            (Some(a), Some(b)) => signed(a - b),
+                            _ => String::new(),
+                        },
+                        prev_grade: p.grade.clone().unwrap_or_default(),
+                    });
+                };
+                let moved = i64::from(pr) - i64::from(ur);
                 let (rank, class) = match moved {
                     m if m > 0 => (format!("▲{m}"), "up"),
                     m if m < 0 => (format!("▼{}", -m), "down"),
@@ -291,8 +304,11 @@ impl<'a> Shared<'a> {
                     rank,
                     rank_class: class,
                     rank_sort: moved.to_string(),
-                    score: signed(u.score - p.score),
-                    prev_grade: p.grade.clone(),
+                    score: match (u.score, p.score) {
+                        (Some(a), Some(b)) => signed(a - b),
+                        _ => String::new(),
+                    },
+                    prev_grade: p.grade.clone().unwrap_or_default(),
                 }
             }
         })
@@ -305,6 +321,8 @@ impl<'a> Shared<'a> {
 #[derive(Debug, Serialize)]
 pub(crate) struct IndexPage<'h> {
     pub t: &'static Labels,
+    /// "1,237 / 1,244 个单位评分完整;7 个待补充".
+    pub completeness: String,
     pub head: &'h Head,
     pub line_heads: Vec<LineHead>,
     pub any_scaled: bool,
@@ -323,7 +341,10 @@ pub(crate) struct LineHead {
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Row {
-    pub rank: u32,
+    /// The rank, or the status of a unit listed after the ranked ones (待补充 …).
+    pub rank: String,
+    /// Fields the unit lacks, by display name.
+    pub missing: String,
     pub id: String,
     pub name: String,
     pub href: String,
@@ -358,6 +379,7 @@ pub(crate) struct VetoMark {
     pub name: String,
     pub effect: String,
     pub advisory: bool,
+    pub undecided: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -378,7 +400,7 @@ pub(crate) struct PeerTable {
 #[derive(Debug, Serialize)]
 pub(crate) struct PeerRow {
     pub peer_rank: String,
-    pub rank: u32,
+    pub rank: String,
     pub name: String,
     pub href: String,
     pub total: String,
@@ -398,7 +420,10 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
         .units
         .iter()
         .map(|u| Row {
-            rank: u.rank,
+            rank: u
+                .rank
+                .map_or_else(|| u.status.zh().to_string(), |r| r.to_string()),
+            missing: crate::output::missing_summary(u),
             id: u.id.clone(),
             name: u.name.clone(),
             href: format!("units/{}", unit_file_name(&u.id)),
@@ -413,23 +438,22 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
                 .lines
                 .iter()
                 .map(|l| LineCell {
-                    points: show(l.points),
+                    points: show_known(l.points),
                     zeroed_by: l.zeroed_by.clone().unwrap_or_default(),
                     grade: l.grade.clone().unwrap_or_default(),
                 })
                 .collect(),
-            bonus: show(u.bonus),
-            total: show(u.total),
-            total_sort: show(u.score),
-            score: show(u.score),
+            bonus: show_known(u.bonus),
+            total: show_known(u.total),
+            total_sort: u.score.map(show).unwrap_or_else(|| "-1".to_string()),
+            score: show_known(u.score),
             max_possible: show(u.max_possible),
             scaled: u.max_possible != a.indicator_set.scale,
-            grade: u.grade.clone(),
-            grade_class: s.class_of(&u.grade),
-            score_grade: if u.score_grade != u.grade {
-                u.score_grade.clone()
-            } else {
-                String::new()
+            grade: u.grade_or_status().to_string(),
+            grade_class: u.grade.as_deref().map_or("", |g| s.class_of(g)),
+            score_grade: match &u.score_grade {
+                Some(sg) if u.score_grade != u.grade && u.grade.is_some() => sg.clone(),
+                _ => String::new(),
             },
             vetoes: s.vetoes(u),
             change: s.change(u),
@@ -450,7 +474,7 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
         if members.is_empty() {
             continue;
         }
-        members.sort_by_key(|u| (u.peer_rank.unwrap_or(u32::MAX), u.rank));
+        members.sort_by_key(|u| (u.peer_rank.unwrap_or(u32::MAX), u.rank.unwrap_or(u32::MAX)));
         groups.push(PeerTable {
             name: key
                 .map(|k| s.peer_names.get(k).copied().unwrap_or(k).to_string())
@@ -459,12 +483,12 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
                 .into_iter()
                 .map(|u| PeerRow {
                     peer_rank: u.peer_rank.map(|r| r.to_string()).unwrap_or_default(),
-                    rank: u.rank,
+                    rank: u.rank.map(|r| r.to_string()).unwrap_or_default(),
                     name: u.name.clone(),
                     href: format!("units/{}", unit_file_name(&u.id)),
-                    total: show(u.total),
-                    grade: u.grade.clone(),
-                    grade_class: s.class_of(&u.grade),
+                    total: show_known(u.total),
+                    grade: u.grade_or_status().to_string(),
+                    grade_class: u.grade.as_deref().map_or("", |g| s.class_of(g)),
                     vetoes: s.vetoes(u),
                     change: s.change(u),
                 })
@@ -472,6 +496,7 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
         });
     }
     IndexPage {
+        completeness: crate::output::completeness_line(a),
         t: s.t(),
         head: &s.head,
         line_heads: a
@@ -549,7 +574,11 @@ pub(crate) struct UnitHead {
     pub name: String,
     pub parent: String,
     pub peer: String,
-    pub rank: u32,
+    /// The rank, or `—` for a unit listed after the ranked ones.
+    pub rank: String,
+    /// Why the total, grade or rank is withheld, with the fields and vetoes it waits for;
+    /// empty for a complete unit.
+    pub status_note: String,
     pub peer_rank: String,
     pub total: String,
     pub max_possible: String,
@@ -680,7 +709,7 @@ fn status_class(s: Status) -> &'static str {
     match s {
         Status::Scored => "st-ok",
         Status::NotApplicable => "st-na",
-        Status::MissingEvidence => "st-missing",
+        Status::MissingEvidence | Status::ZeroForMissing => "st-missing",
         Status::Zeroed => "st-zeroed",
         Status::Undefined => "st-undef",
     }
@@ -693,7 +722,7 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) ->
         name: i.info.name.clone(),
         section: section_of(&s.infos, i).unwrap_or_default().into(),
         max: show(i.max),
-        points: show(i.points),
+        points: i.scored().map_or_else(|| "—".to_string(), show),
         lost: show(i.lost()),
         status: s.lang.status(i.status).to_string(),
         status_class: status_class(i.status),
@@ -775,9 +804,9 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
             .iter()
             .map(|i| ind_row(s, i, &layers))
             .collect(),
-        bonus_total: show(u.bonus),
+        bonus_total: show_known(u.bonus),
         bonus_capped: if u.bonus_uncapped != u.bonus {
-            show(u.bonus_uncapped)
+            show_known(u.bonus_uncapped)
         } else {
             String::new()
         },
@@ -813,26 +842,57 @@ fn unit_head(s: &Shared<'_>, u: &UnitResult) -> UnitHead {
             })
             .unwrap_or_default(),
         peer: s.peer_name(u),
-        rank: u.rank,
+        rank: u.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
+        status_note: status_note(u),
         peer_rank: match (u.peer_rank, u.peer_size) {
             (Some(r), Some(n)) => format!("{r} {} {n}", t.of),
             (Some(r), None) => r.to_string(),
             _ => String::new(),
         },
-        total: show(u.total),
+        total: show_known(u.total),
         max_possible: show(u.max_possible),
         scale: show(a.indicator_set.scale),
         scaled: u.max_possible != a.indicator_set.scale,
-        score: show(u.score),
-        grade: u.grade.clone(),
-        grade_class: s.class_of(&u.grade),
-        score_grade: if u.score_grade != u.grade {
-            u.score_grade.clone()
-        } else {
-            String::new()
+        score: show_known(u.score),
+        grade: u.grade_or_status().to_string(),
+        grade_class: u.grade.as_deref().map_or("", |g| s.class_of(g)),
+        score_grade: match &u.score_grade {
+            Some(sg) if u.score_grade != u.grade && u.grade.is_some() => sg.clone(),
+            _ => String::new(),
         },
         vetoed: u.vetoed,
-        bonus: show(u.bonus),
+        bonus: show_known(u.bonus),
+    }
+}
+
+/// "待补充:缺少 …;总分、等次和排名暂不发布" — why a unit's result is withheld.
+fn status_note(u: &UnitResult) -> String {
+    use crate::result::UnitStatus;
+    let missing = crate::output::missing_summary(u);
+    let undecided: Vec<String> = u
+        .undecided_vetoes()
+        .map(|v| format!("{} {}", v.id, v.name))
+        .collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("缺少佐证:{missing}"));
+    }
+    if !undecided.is_empty() {
+        parts.push(format!("无法判定的一票否决:{}", undecided.join("、")));
+    }
+    match u.status {
+        UnitStatus::Complete if parts.is_empty() => String::new(),
+        UnitStatus::Complete => parts.join(";"),
+        UnitStatus::NoEvidence => "无佐证:本单位没有报送任何数据,列出但不评定等次".to_string(),
+        UnitStatus::Incomplete if u.vetoed => format!(
+            "{}。已触发一票否决,等次已定;总分和排名暂不发布",
+            parts.join(";")
+        ),
+        UnitStatus::Incomplete => format!(
+            "待补充 · {}。补齐后方可发布总分、等次和排名",
+            parts.join(";")
+        ),
+        UnitStatus::Pending => format!("待核实 · {}。核实后方可确定等次和排名", parts.join(";")),
     }
 }
 
@@ -904,7 +964,7 @@ fn zeroed_line_losses<'x>(s: &Shared<'_>, u: &'x UnitResult) -> Vec<Loss<'x>> {
             .filter(|i| i.line() == Some(l.id.as_str()))
             .map(|i| i.points)
             .sum::<Decimal>()
-            - l.points;
+            - l.points.unwrap_or_default();
         if kept > Decimal::ZERO {
             let veto = u.vetoes.iter().find(|x| &x.id == v);
             out.push(Loss {
@@ -935,7 +995,7 @@ fn indicator_groups(
         .iter()
         .map(|l| IndicatorGroup {
             name: l.name.clone(),
-            points: show(l.points),
+            points: show_known(l.points),
             max: show(l.max_possible),
             zeroed_by: l.zeroed_by.clone().unwrap_or_default(),
             rows: u
@@ -1064,8 +1124,18 @@ fn yoy_row(name: String, prev: String, cur: String, delta: Option<Decimal>) -> Y
 }
 
 /// A rank change: `▲2` when the unit moved up two places.
-fn rank_row(name: &str, before: u32, now: u32) -> YoyRow {
-    let moved = i64::from(before) - i64::from(now);
+fn rank_row(name: &str, before: Option<u32>, now: Option<u32>) -> YoyRow {
+    let show_rank = |r: Option<u32>| r.map_or_else(|| "—".to_string(), |r| r.to_string());
+    let (Some(b), Some(n)) = (before, now) else {
+        return YoyRow {
+            name: name.to_string(),
+            previous: show_rank(before),
+            current: show_rank(now),
+            change: String::new(),
+            class: "same",
+        };
+    };
+    let moved = i64::from(b) - i64::from(n);
     let (change, class) = match moved {
         m if m > 0 => (format!("▲{m}"), "up"),
         m if m < 0 => (format!("▼{}", -m), "down"),
@@ -1073,11 +1143,16 @@ fn rank_row(name: &str, before: u32, now: u32) -> YoyRow {
     };
     YoyRow {
         name: name.to_string(),
-        previous: before.to_string(),
-        current: now.to_string(),
+        previous: b.to_string(),
+        current: n.to_string(),
         change,
         class,
     }
+}
+
+/// The difference of two figures that may be withheld.
+fn diff(now: Option<Decimal>, before: Option<Decimal>) -> Option<Decimal> {
+    Some(now? - before?)
 }
 
 fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
@@ -1092,19 +1167,19 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
     let mut rows = vec![
         yoy_row(
             t.total.into(),
-            show(p.total),
-            show(u.total),
-            Some(u.total - p.total),
+            show_known(p.total),
+            show_known(u.total),
+            diff(u.total, p.total),
         ),
         rank_row(t.overall_rank, p.rank, u.rank),
     ];
     if let (Some(a), Some(b)) = (p.peer_rank, u.peer_rank) {
-        rows.push(rank_row(t.peer_rank, a, b));
+        rows.push(rank_row(t.peer_rank, Some(a), Some(b)));
     }
     rows.push(YoyRow {
         name: t.grade.into(),
-        previous: p.grade.clone(),
-        current: u.grade.clone(),
+        previous: p.grade_or_status().to_string(),
+        current: u.grade_or_status().to_string(),
         change: String::new(),
         class: "same",
     });
@@ -1112,16 +1187,16 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
         let before = p.lines.iter().find(|x| x.id == l.id);
         rows.push(yoy_row(
             l.name.clone(),
-            before.map(|b| show(b.points)).unwrap_or_default(),
-            show(l.points),
-            before.map(|b| l.points - b.points),
+            before.map(|b| show_known(b.points)).unwrap_or_default(),
+            show_known(l.points),
+            before.and_then(|b| diff(l.points, b.points)),
         ));
     }
     rows.push(yoy_row(
         t.bonus.into(),
-        show(p.bonus),
-        show(u.bonus),
-        Some(u.bonus - p.bonus),
+        show_known(p.bonus),
+        show_known(u.bonus),
+        diff(u.bonus, p.bonus),
     ));
     let mut changes: Vec<(Decimal, usize, YoyRow)> = u
         .indicators
@@ -1134,7 +1209,7 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
                 .iter()
                 .chain(&p.bonus_items)
                 .find(|x| x.id() == i.id())?;
-            let d = i.points - b.points;
+            let d = diff(i.scored(), b.scored())?;
             (!d.is_zero()).then(|| {
                 (
                     d.abs(),

@@ -15,6 +15,11 @@ impl Formula {
         self.expr.eval_num(env)
     }
 
+    /// The blanks that leave the formula without a value.
+    pub fn missing_slots(&self, env: &dyn Env) -> Vec<u32> {
+        self.expr.missing_slots(env)
+    }
+
     pub fn reason(&self, points: Decimal, rounding: u32) -> String {
         format!(
             "按公式 {} 计算得{}分",

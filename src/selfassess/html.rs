@@ -55,7 +55,8 @@ struct Cards {
     grade_class: &'static str,
     /// The grade the score alone gives, when a veto changed it.
     score_grade: Option<String>,
-    rank: u32,
+    /// The rank, or the unit's status when it has none.
+    rank: String,
     units: usize,
     lost: String,
     recoverable: String,
@@ -178,12 +179,16 @@ fn page(s: &SelfAssessment) -> Page<'_> {
         period: &s.period,
         unit: &s.unit,
         cards: Cards {
-            total: show(s.total),
+            total: crate::num::show_known(s.total),
             max_possible: show(s.max_possible),
-            grade: s.grade.clone(),
-            grade_class: grade_class(&s.grades, &s.grade),
-            score_grade: (s.grade != s.score_grade).then(|| s.score_grade.clone()),
-            rank: s.rank,
+            grade: s.grade.clone().unwrap_or_else(|| s.status.zh().to_string()),
+            grade_class: s.grade.as_deref().map_or("", |g| grade_class(&s.grades, g)),
+            score_grade: (s.grade.is_some() && s.grade != s.score_grade)
+                .then(|| s.score_grade.clone())
+                .flatten(),
+            rank: s
+                .rank
+                .map_or_else(|| s.status.zh().to_string(), |r| r.to_string()),
             units: s.units,
             lost: show(s.lost_total),
             recoverable: show(s.recoverable_total),

@@ -262,3 +262,28 @@ impl super::Shape for BonusAbove {
         self.count == StepCount::Partial
     }
 }
+
+impl BonusAbove {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        let du = c.du();
+        let mut out = format!(
+            "{}达到目标{}的,得{}分;高于目标的,每{}{du}加{}分(最多加{}分)",
+            c.name,
+            c.fv(self.target),
+            s(c.max),
+            s(self.per),
+            s(self.add),
+            s(self.extra_cap)
+        );
+        if self.deduct > Decimal::ZERO {
+            out.push_str(&format!(
+                ";低于目标的,每{}{du}扣{}分,扣完为止",
+                s(self.per),
+                s(self.deduct)
+            ));
+        }
+        out.push_str(&format!("({})", count_word(self.count)));
+        out
+    }
+}

@@ -301,3 +301,43 @@ impl super::Shape for Deduct {
         self.rate()
     }
 }
+
+impl Deduct {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        let du = c.du();
+        let below = self.side == Side::Below;
+        let (word, at, beyond) = if below {
+            ("低于", "达到", "高于")
+        } else {
+            ("高于", "未超过", "低于")
+        };
+        let mut out = if self.base > Decimal::ZERO {
+            format!(
+                "{}{beyond}目标{}的,得满分{}分;达到{}即扣{}分",
+                c.name,
+                c.fv(self.target),
+                s(c.max),
+                c.fv(self.target),
+                s(self.base)
+            )
+        } else {
+            format!(
+                "{}{at}目标{}的,得满分{}分;{word}目标的",
+                c.name,
+                c.fv(self.target),
+                s(c.max)
+            )
+        };
+        if self.points > Decimal::ZERO {
+            out.push_str(&format!(
+                ",每{}{du}扣{}分({})",
+                s(self.per),
+                s(self.points),
+                count_word(self.count)
+            ));
+        }
+        out.push_str(",扣完为止");
+        out
+    }
+}

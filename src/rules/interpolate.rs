@@ -120,3 +120,16 @@ impl super::Shape for Interpolate {
         self.rate(max)
     }
 }
+
+impl Interpolate {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        format!(
+            "{}{}得满分{}分、{}得0分,其间按比例得分",
+            c.name,
+            c.fv(self.full_at),
+            s(c.max),
+            c.fv(self.zero_at)
+        )
+    }
+}

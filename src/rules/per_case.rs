@@ -134,3 +134,39 @@ impl super::Shape for PerCase {
         &self.case_types
     }
 }
+
+impl PerCase {
+    /// The scoring standard (评分标准) in words, as the case deductions put it; `names` are
+    /// the names of the case types counted.
+    pub fn describe(&self, names: &[String], max: Decimal) -> String {
+        let mut parts = vec![format!(
+            "{}每例扣{}分",
+            names.join("、"),
+            show(self.points)
+        )];
+        if self.escalate > Decimal::ZERO {
+            parts.push(format!(
+                "严重程度每比基准{}高一级,加扣{}分",
+                self.base_severity,
+                show(self.escalate)
+            ));
+        }
+        if self.per_month > Decimal::ZERO {
+            parts.push(format!(
+                "迟报的每月扣{}分{}",
+                show(self.per_month),
+                match self.max_months {
+                    Some(m) => format!("(最多计{m}个月)"),
+                    None => String::new(),
+                }
+            ));
+        }
+        for (f, m) in &self.finder_multiplier {
+            parts.push(format!("由{}发现的,×{}", finder_zh(f), show(*m)));
+        }
+        if self.self_report_amnesty {
+            parts.push("本单位自查并如实上报的,不扣分".into());
+        }
+        format!("{};本项{}分,扣完为止", parts.join(";"), show(max))
+    }
+}

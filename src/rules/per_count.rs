@@ -106,3 +106,17 @@ impl super::Shape for PerCount {
         Some(self.candidates(max))
     }
 }
+
+impl PerCount {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        format!(
+            "{}每{}{}得{}分(本项最高{}分)",
+            c.name,
+            s(self.per),
+            c.unit.unwrap_or(""),
+            s(self.points),
+            s(c.max)
+        )
+    }
+}

@@ -156,3 +156,20 @@ impl super::Shape for Steps {
         Some(self.candidates())
     }
 }
+
+impl Steps {
+    /// The scoring standard (评分标准) in words, as the explanations put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        let table: Vec<String> = self
+            .rows
+            .iter()
+            .map(|r| format!("{}得{}分", r.range(c), s(r.points)))
+            .collect();
+        format!(
+            "{}分档计分:{};其余得{}分",
+            c.name,
+            table.join(";"),
+            s(self.otherwise)
+        )
+    }
+}

@@ -186,3 +186,34 @@ impl super::Shape for Threshold {
         self.within.as_ref().and_then(|w| w.rate(max))
     }
 }
+
+impl Threshold {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>, n: &super::Names<'_>) -> String {
+        let limit = match (self.zero_above, self.zero_below) {
+            (Some(a), _) => format!(
+                "{}{}的,不得分",
+                if self.inclusive {
+                    "达到或超过"
+                } else {
+                    "超过"
+                },
+                c.fv(a)
+            ),
+            (None, Some(b)) => format!(
+                "{}{}的,不得分",
+                if self.inclusive {
+                    "等于或低于"
+                } else {
+                    "低于"
+                },
+                c.fv(b)
+            ),
+            (None, None) => "无零分线".into(),
+        };
+        match &self.within {
+            Some(w) => format!("{}{limit};在限值以内的:{}", c.name, w.describe(c, n)),
+            None => format!("{}{limit};在限值以内的,得满分{}分", c.name, s(c.max)),
+        }
+    }
+}

@@ -21,6 +21,9 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod rubric;
+pub use rubric::HandbookArgs;
+
 /// The shipped default indicator set, embedded so `kaohe assess` works from any folder.
 pub const DEFAULT_SET: (&str, &str) = (
     "indicators/sz-district.yaml",
@@ -88,6 +91,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Self-assessment (自查自评): points lost, values needed, path to the next grade, veto margins.
     SelfAssess(SelfAssessArgs),
+    /// The 考核细则 of a set as a printable HTML page and a Word document (handbook.html,
+    /// handbook.docx).
+    Handbook(HandbookArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -185,6 +191,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Decide(a) => ("decide", crate::decide::cli::run(&a)),
         Command::Explain(a) => ("explain", explain(&a)),
         Command::SelfAssess(a) => ("self-assess", self_assess(&a)),
+        Command::Handbook(a) => ("handbook", rubric::handbook(&a)),
     };
     result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))
 }

@@ -16,6 +16,7 @@ pub mod exit;
 pub mod explain;
 pub mod expr;
 pub mod gap;
+pub mod handbook;
 pub mod load;
 pub mod model;
 pub mod num;

@@ -139,11 +139,7 @@ impl PerCase {
     /// The scoring standard (评分标准) in words, as the case deductions put it; `names` are
     /// the names of the case types counted.
     pub fn describe(&self, names: &[String], max: Decimal) -> String {
-        let mut parts = vec![format!(
-            "{}每例扣{}分",
-            names.join("、"),
-            show(self.points)
-        )];
+        let mut parts = vec![format!("{}每例扣{}分", names.join("、"), show(self.points))];
         if self.escalate > Decimal::ZERO {
             parts.push(format!(
                 "严重程度每比基准{}高一级,加扣{}分",

@@ -277,7 +277,7 @@ fn zh_number(n: usize) -> String {
         0..=9 => D[n].to_string(),
         10 => "十".into(),
         11..=19 => format!("十{}", D[n % 10]),
-        20..=99 if n % 10 == 0 => format!("{}十", D[n / 10]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", D[n / 10]),
         20..=99 => format!("{}十{}", D[n / 10], D[n % 10]),
         _ => n.to_string(),
     }
@@ -393,7 +393,12 @@ fn missing(set: &IndicatorSet) -> Vec<String> {
         (OnMissing::Error, zero, OnMissing::Zero)
     };
     out.push(format!(
-        "除下列指标外,{}(缺少佐证在评分表中单独标明,不作为已核实的0值)。",
+        "{}{}(缺少佐证在评分表中单独标明,不作为已核实的0值)。",
+        if rest.is_empty() {
+            "各项指标"
+        } else {
+            "除下列指标外,"
+        },
         missing_words(most)
     ));
     if !rest.is_empty() {
@@ -655,7 +660,18 @@ fn logic_words(set: &IndicatorSet, l: &Logic<'_>) -> String {
     match l {
         Logic::And(a, b) => format!("{},且{}", logic_words(set, a), logic_words(set, b)),
         Logic::Or(a, b) => format!("{};或{}", logic_words(set, a), logic_words(set, b)),
-        Logic::Not(a) => format!("不属于“{}”", logic_words(set, a)),
+        Logic::Not(a) => match a.as_ref() {
+            Logic::Atom(x) if x.slot().is_some() => format!("{}为否", logic_words(set, a)),
+            Logic::Compare { op, left, right } => logic_words(
+                set,
+                &Logic::Compare {
+                    op: op.negated(),
+                    left: *left,
+                    right: *right,
+                },
+            ),
+            _ => format!("不属于“{}”", logic_words(set, a)),
+        },
         Logic::Compare { op, left, right } => {
             let case = left
                 .slot()
@@ -716,7 +732,7 @@ fn veto_row(set: &IndicatorSet, v: &crate::model::Veto, no: usize) -> VetoRow {
     let mode = match v.mode {
         VetoMode::Enforced => "否决",
         VetoMode::Advisory => {
-            effect = format!("提示:报考核领导小组审议,本身不改变得分和等次(审议后可{effect})");
+            effect = format!("报考核领导小组审议,本身不改变得分和等次(审议认定的:{effect})");
             "提示"
         }
     };

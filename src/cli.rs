@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod rubric;
-pub use rubric::HandbookArgs;
+pub use rubric::{DiffArgs, HandbookArgs};
 
 /// The shipped default indicator set, embedded so `kaohe assess` works from any folder.
 pub const DEFAULT_SET: (&str, &str) = (
@@ -94,6 +94,9 @@ pub enum Command {
     /// The 考核细则 of a set as a printable HTML page and a Word document (handbook.html,
     /// handbook.docx).
     Handbook(HandbookArgs),
+    /// What changed between two versions of a set and, with evidence, which units it moves
+    /// (diff.html, diff-changes.csv, diff-units.csv).
+    Diff(DiffArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -192,6 +195,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(a) => ("explain", explain(&a)),
         Command::SelfAssess(a) => ("self-assess", self_assess(&a)),
         Command::Handbook(a) => ("handbook", rubric::handbook(&a)),
+        Command::Diff(a) => ("diff", rubric::diff(&a)),
     };
     result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))
 }

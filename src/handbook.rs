@@ -56,6 +56,16 @@ pub struct Head {
     pub engine: String,
 }
 
+impl Head {
+    /// The head of a Chinese page of this engine.
+    pub fn zh() -> Self {
+        Self {
+            html_lang: "zh-CN",
+            engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LineRow {
     pub id: String,
@@ -216,10 +226,7 @@ pub fn build(set: &IndicatorSet) -> Handbook {
         Combine::Sum | Combine::Weighted(_) => Vec::new(),
     };
     Handbook {
-        head: Head {
-            html_lang: "zh-CN",
-            engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
-        },
+        head: Head::zh(),
         title: format!("{}考核细则", set.name),
         set_id: set.id.clone(),
         version: set.version.clone(),

@@ -10,6 +10,7 @@ pub mod bind;
 pub mod cli;
 pub mod decide;
 pub mod diag;
+pub mod diff;
 pub mod engine;
 pub mod evidence;
 pub mod exit;

@@ -78,6 +78,7 @@ const UNIT: &str = "unit.html";
 const SELF_ASSESSMENT: &str = "selfassess.html";
 const BRIEF: &str = "brief.html";
 const HANDBOOK: &str = "handbook.html";
+const DIFF: &str = "diff.html";
 
 /// The column-sorting script of the league table (allowed by its hash in the CSP).
 const SORT_JS: &str = include_str!("../templates/sort.js");
@@ -105,6 +106,7 @@ fn tera() -> Result<&'static Tera, ReportError> {
                 include_str!("../templates/brief_decisions.html"),
             ),
             (HANDBOOK, include_str!("../templates/handbook.html")),
+            (DIFF, include_str!("../templates/diff.html")),
         ])
         .map_err(|e| format!("{e:#}"))?;
         Ok(t)
@@ -170,6 +172,8 @@ pub enum Document {
     DecisionBrief,
     /// `kaohe handbook`: the 考核细则 (`templates/handbook.html`).
     Handbook,
+    /// `kaohe diff`: two versions of a set (`templates/diff.html`).
+    Diff,
 }
 
 /// Render `doc` from its view model. The template also sees `csp` (no scripts, nothing
@@ -185,6 +189,7 @@ pub fn render_document<T: serde::Serialize>(
         Document::SelfAssessment => SELF_ASSESSMENT,
         Document::DecisionBrief => BRIEF,
         Document::Handbook => HANDBOOK,
+        Document::Diff => DIFF,
     };
     render(name, &ctx)
 }

@@ -38,3 +38,70 @@ fn handbook_of_the_default_set() {
     assert!(html.contains("PG_POLICY_RATE"));
     assert!(html.contains("V_FRAUD_ERROR"));
 }
+
+#[test]
+fn diff_of_the_hand_made_versions_writes_html_and_csv() {
+    let run = Kaohe::new()
+        .args(["diff", "-o", "d"])
+        .repo_arg("fixtures/rubric/diff-old.yaml")
+        .repo_arg("fixtures/rubric/diff-new.yaml")
+        .repo_arg("fixtures/rubric/diff-evidence.yaml")
+        .run();
+    run.success();
+    assert!(
+        run.stdout
+            .contains("3 个单位中 2 个的等次或一票否决结果改变"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("a 甲县:70 合格 → 100 优秀"),
+        "{}",
+        run.stdout
+    );
+    let units = String::from_utf8(run.read("d/diff-units.csv")).expect("UTF-8");
+    assert!(units.starts_with('\u{feff}'), "BOM");
+    assert!(units.contains("b,乙县,40,40,0,不合格,不合格,2,3,,V_RATE,,是,V_RATE 达标率过低新触发"));
+    let changes = String::from_utf8(run.read("d/diff-changes.csv")).expect("UTF-8");
+    assert!(changes.contains("新增,指标,TRAIN,培训"));
+    let html = String::from_utf8(run.read("d/diff.html")).expect("UTF-8");
+    assert!(html.contains("甲县"));
+}
+
+#[test]
+fn diff_of_the_shipped_history_scores_last_years_evidence_under_both() {
+    let run = Kaohe::new()
+        .args(["diff", "-o", "d"])
+        .repo_arg("indicators/history/sz-district-2010.yaml")
+        .repo_arg("indicators/sz-district.yaml")
+        .repo_arg("fixtures/shenzhen/history/evidence/2010.yaml")
+        .run();
+    run.success();
+    // The 2010 evidence reports the survey as fields of their own; the current set reads it
+    // as a layer of `births`: those values are left out and listed.
+    assert!(
+        run.stdout.contains("district.survey_births"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("新增 指标 PG_FUND_ARRIVAL"),
+        "{}",
+        run.stdout
+    );
+    let units = String::from_utf8(run.read("d/diff-units.csv")).expect("UTF-8");
+    assert_eq!(units.lines().count(), 9, "8 districts and the header");
+}
+
+#[test]
+fn diff_without_evidence_compares_rules_only() {
+    let run = Kaohe::new()
+        .args(["diff", "-o", "d"])
+        .repo_arg("indicators/history/sz-district-2008.yaml")
+        .repo_arg("indicators/history/sz-district-2009.yaml")
+        .run();
+    run.success();
+    assert!(run.stdout.contains("1 处规则变化"), "{}", run.stdout);
+    let html = String::from_utf8(run.read("d/diff.html")).expect("UTF-8");
+    assert!(html.contains("未给出佐证数据"));
+}

@@ -51,3 +51,123 @@ pub fn handbook(args: &HandbookArgs) -> anyhow::Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The old version of the indicator set (YAML).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The new version of the indicator set (YAML).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Evidence to score under both versions (e.g. last year's): files or folders.
+    #[arg(value_name = "EVIDENCE")]
+    pub evidence: Vec<PathBuf>,
+    /// Output folder: `diff.html`, `diff-changes.csv` and, with evidence, `diff-units.csv`.
+    #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `kaohe diff`: the changes between two versions and, with evidence, the units they move.
+pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let (old, new) = match (load_set_file(&args.old), load_set_file(&args.new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            let diags = a.err().into_iter().chain(b.err()).flat_map(|d| d.0);
+            return Err(crate::diag::Diagnostics::new(diags.collect()).into());
+        }
+    };
+    let mut unread = (Vec::new(), Vec::new());
+    let assessed = if args.evidence.is_empty() {
+        None
+    } else {
+        let read = crate::read::files::read_paths(&args.evidence)?;
+        // Each version reads what it has: last year's evidence may lack new fields (they are
+        // missing evidence) or carry fields a version dropped (left out, and listed).
+        let score = |set: &IndicatorSet,
+                     read|
+         -> anyhow::Result<(crate::result::Assessment, Vec<String>)> {
+            let (read, dropped) = crate::diff::fit_evidence(set, read);
+            let ev = crate::bind::bind(set, read)?;
+            Ok((crate::engine::assess(set, &ev)?, dropped))
+        };
+        let (a, da) = score(&old, read.clone())
+            .with_context(|| format!("scoring the evidence under {}", args.old.display()))?;
+        let (b, db) = score(&new, read)
+            .with_context(|| format!("scoring the evidence under {}", args.new.display()))?;
+        unread = (da, db);
+        Some((a, b))
+    };
+    let mut d = crate::diff::diff(&old, &new, assessed.as_ref().map(|(a, b)| (a, b)));
+    (d.unread_old, d.unread_new) = unread;
+    let html = crate::diff::render_html(&d).context("rendering diff.html")?;
+    let mut written = vec![
+        args.out.join("diff.html"),
+        args.out.join("diff-changes.csv"),
+    ];
+    output::write_atomic(&written[0], html.as_bytes())?;
+    output::write_atomic(&written[1], &crate::diff::changes_csv(&d)?)?;
+    if d.units.is_some() {
+        let p = args.out.join("diff-units.csv");
+        output::write_atomic(&p, &crate::diff::units_csv(&d)?)?;
+        written.push(p);
+    }
+    crate::outln!(
+        "{} {} → {}:{} 处规则变化",
+        new.name,
+        old.version,
+        new.version,
+        d.changes.len()
+    );
+    for c in &d.changes {
+        crate::outln!(
+            "  {} {} {} {}{}",
+            c.kind,
+            c.what,
+            c.id,
+            c.name,
+            if c.aspect.is_empty() {
+                String::new()
+            } else {
+                format!(" {}:{} → {}", c.aspect, c.before, c.after)
+            }
+        );
+    }
+    for (which, list) in [("原版本", &d.unread_old), ("新版本", &d.unread_new)] {
+        if !list.is_empty() {
+            crate::outln!("  佐证中{which}不使用的数据:{}", list.join("、"));
+        }
+    }
+    if let Some(units) = &d.units {
+        let moved = d.moved();
+        crate::outln!(
+            "{} 个单位中 {} 个的等次或一票否决结果改变",
+            units.len(),
+            moved.len()
+        );
+        for u in moved {
+            let g = |s: &Option<crate::diff::Side>| {
+                s.as_ref()
+                    .map(|s| format!("{} {}", crate::num::show(s.total), s.grade))
+                    .unwrap_or_default()
+            };
+            crate::outln!(
+                "  {} {}:{} → {}({})",
+                u.id,
+                u.name,
+                g(&u.old),
+                g(&u.new),
+                crate::diff::why(u)
+            );
+        }
+    }
+    crate::outln!(
+        "已写入 {}",
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join("、")
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod rubric;
-pub use rubric::{DiffArgs, HandbookArgs};
+pub use rubric::{DiffArgs, HandbookArgs, LintArgs};
 
 /// The shipped default indicator set, embedded so `kaohe assess` works from any folder.
 pub const DEFAULT_SET: (&str, &str) = (
@@ -97,6 +97,10 @@ pub enum Command {
     /// What changed between two versions of a set and, with evidence, which units it moves
     /// (diff.html, diff-changes.csv, diff-units.csv).
     Diff(DiffArgs),
+    /// Design problems of a set, each at its line: unreachable maxima and grades, items that
+    /// never lose points, overlapping or gapped step rows, vetoes that never (or always) fire,
+    /// bonus caps, line maxima, items no evidence can score. `--strict` exits 1 on any.
+    Lint(LintArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -196,6 +200,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::SelfAssess(a) => ("self-assess", self_assess(&a)),
         Command::Handbook(a) => ("handbook", rubric::handbook(&a)),
         Command::Diff(a) => ("diff", rubric::diff(&a)),
+        Command::Lint(a) => ("lint", rubric::lint(&a)),
     };
     result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))
 }

@@ -105,3 +105,41 @@ fn diff_without_evidence_compares_rules_only() {
     let html = String::from_utf8(run.read("d/diff.html")).expect("UTF-8");
     assert!(html.contains("未给出佐证数据"));
 }
+
+#[test]
+fn lint_warns_and_strict_fails() {
+    let warn = Kaohe::new()
+        .args(["lint", "-s"])
+        .repo_arg("fixtures/rubric/lint-problems.yaml")
+        .repo_arg("fixtures/rubric/lint-evidence.yaml")
+        .run();
+    warn.success();
+    assert!(warn.stdout.contains("warning[step-gap]"), "{}", warn.stdout);
+    assert!(
+        warn.stdout.contains("12 个问题(含佐证检查)"),
+        "{}",
+        warn.stdout
+    );
+    let strict = Kaohe::new()
+        .args(["lint", "--strict", "-s"])
+        .repo_arg("fixtures/rubric/lint-problems.yaml")
+        .run();
+    assert_eq!(strict.code, 1, "{}", strict.stdout);
+    assert!(strict.stdout.contains("10 个问题"), "{}", strict.stdout);
+}
+
+#[test]
+fn lint_of_the_shipped_default_run_is_clean() {
+    let run = Kaohe::new()
+        .args(["lint", "--strict", "-s"])
+        .repo_arg("indicators/sz-district.yaml")
+        .repo_arg("fixtures/shenzhen/evidence.yaml")
+        .args(["-l"])
+        .repo_arg("indicators/sz-street.yaml")
+        .repo_arg("fixtures/shenzhen/streets.yaml")
+        .arg("--history")
+        .repo_arg("fixtures/shenzhen/history")
+        .run();
+    run.success();
+    assert!(run.stdout.contains("0 个问题"), "{}", run.stdout);
+}

@@ -171,3 +171,63 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(clap::Args, Debug)]
+pub struct LintArgs {
+    /// Indicator set (YAML). Default: the shipped demonstration-district set.
+    #[arg(long, short = 's', value_name = "FILE")]
+    pub set: Option<PathBuf>,
+    /// Evidence to check the set against (vetoes that fire for every unit, items no unit can
+    /// be scored on): files or folders.
+    #[arg(value_name = "EVIDENCE")]
+    pub evidence: Vec<PathBuf>,
+    /// Indicator sets of other levels of the same run, as for `assess --level` (with evidence).
+    #[arg(long = "level", short = 'l', value_name = "FILE")]
+    pub levels: Vec<PathBuf>,
+    /// Scorecards of earlier years, as for `assess --history` (with evidence).
+    #[arg(long, value_name = "SCORECARD")]
+    pub history: Vec<PathBuf>,
+    /// Exit with 1 when there is any finding (for CI).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `kaohe lint`: design problems of a set, each at its line.
+pub fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
+    let (set, loc) = match &args.set {
+        Some(p) => (load_set_file(p)?, crate::load::locate_set_file(p)?),
+        None => (
+            load_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
+            crate::load::locate_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
+        ),
+    };
+    // With evidence, the set is scored as `assess` scores it (levels and history included).
+    let assessed = if args.evidence.is_empty() {
+        None
+    } else {
+        let input = super::InputArgs {
+            set: args.set.clone(),
+            evidence: args.evidence.clone(),
+        };
+        Some(super::load_explained(&input, &args.levels, &args.history)?.assessment)
+    };
+    let findings = crate::lint::lint(&set, &loc, assessed.as_ref());
+    for f in &findings {
+        crate::outln!("{f}");
+    }
+    crate::outln!(
+        "{}:{} 个问题{}",
+        loc.file,
+        findings.len(),
+        if assessed.is_some() {
+            "(含佐证检查)"
+        } else {
+            ""
+        }
+    );
+    Ok(if args.strict && !findings.is_empty() {
+        ExitCode::from(crate::exit::EXIT_LINT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -17,16 +17,36 @@ fn load(rel: &str) -> IndicatorSet {
     }
 }
 
-/// The text of `word/document.xml` of a `.docx`, unescaped.
+/// Every element of an XML part is well formed and closed.
+fn well_formed(name: &str, xml: &str) {
+    let mut r = quick_xml::Reader::from_str(xml);
+    r.config_mut().check_end_names = true;
+    loop {
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("{name} is not well-formed XML: {e}"),
+        }
+    }
+}
+
+/// The text of `word/document.xml` of a `.docx`, unescaped; every part is well-formed XML.
 fn docx_text(bytes: &[u8]) -> String {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip package");
     for part in [
         "[Content_Types].xml",
         "_rels/.rels",
+        "word/_rels/document.xml.rels",
         "word/styles.xml",
         "word/footer1.xml",
+        "word/document.xml",
     ] {
-        assert!(z.by_name(part).is_ok(), "the package has {part}");
+        let mut xml = String::new();
+        z.by_name(part)
+            .unwrap_or_else(|e| panic!("the package has {part}: {e}"))
+            .read_to_string(&mut xml)
+            .expect("UTF-8");
+        well_formed(part, &xml);
     }
     let mut xml = String::new();
     z.by_name("word/document.xml")

@@ -143,3 +143,58 @@ fn lint_of_the_shipped_default_run_is_clean() {
     run.success();
     assert!(run.stdout.contains("0 个问题"), "{}", run.stdout);
 }
+
+/// LibreOffice Writer opens the handbook's `.docx`: its text has the title, every line, a
+/// scoring standard and the vetoes.
+#[test]
+fn libreoffice_writer_opens_the_handbook_docx() {
+    use std::process::Command;
+    let office = ["soffice", "libreoffice"].into_iter().find(|p| {
+        Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(office) =
+        crate::support::tool(office, "LibreOffice (soffice)", "libreoffice-writer-nogui")
+    else {
+        return;
+    };
+    let run = Kaohe::new().args(["handbook", "-o", "hb"]).run();
+    run.success();
+    let dir = run.dir.join("hb");
+    let out = Command::new(office)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            dir.join("profile").display()
+        ))
+        .args([
+            "--headless",
+            "--convert-to",
+            "txt:Text (encoded):UTF8",
+            "--outdir",
+        ])
+        .arg(&dir)
+        .arg(dir.join("handbook.docx"))
+        .output()
+        .expect("run LibreOffice");
+    let Ok(text) = std::fs::read_to_string(dir.join("handbook.txt")) else {
+        // soffice without Writer cannot load a .docx at all.
+        crate::support::missing(
+            "LibreOffice Writer",
+            "libreoffice-writer-nogui",
+            &format!("skipping ({})", String::from_utf8_lossy(&out.stderr).trim()),
+        );
+        return;
+    };
+    assert!(text.contains("考核细则"), "{text}");
+    for line in ["党政线", "部门线", "业务线"] {
+        assert!(text.contains(line), "{line}");
+    }
+    assert!(
+        text.contains("评分标准:符合政策生育率达到目标95%的,得满分40分"),
+        "{text}"
+    );
+    assert!(text.contains("V_FRAUD_ERROR"));
+    assert!(text.contains("等次评定"));
+}

@@ -123,23 +123,31 @@ fn body(h: &Handbook) -> String {
     for g in &h.general {
         out.push_str(&para("Body", g));
     }
+    let weighted = h.lines.iter().any(|l| l.weight.is_some());
     let lines: Vec<Vec<String>> = h
         .lines
         .iter()
         .map(|l| {
-            vec![
-                l.name.clone(),
-                l.id.clone(),
-                format!("{}分", l.max),
-                l.weight.clone().unwrap_or_default(),
-            ]
+            let mut row = vec![l.name.clone(), l.id.clone(), format!("{}分", l.max)];
+            if weighted {
+                row.push(l.weight.clone().unwrap_or_default());
+            }
+            row
         })
         .collect();
-    out.push_str(&table(
-        &[3000, 2400, 1800, 1800],
-        &["考核线", "代码", "满分", "权重"],
-        &lines,
-    ));
+    if weighted {
+        out.push_str(&table(
+            &[3000, 2400, 1800, 1800],
+            &["考核线", "代码", "满分", "权重"],
+            &lines,
+        ));
+    } else {
+        out.push_str(&table(
+            &[3600, 3000, 2400],
+            &["考核线", "代码", "满分"],
+            &lines,
+        ));
+    }
     if !h.windows.is_empty() {
         out.push_str(&labelled(
             "Body",

@@ -50,7 +50,7 @@ pub fn case_deduction(
     use chrono::Datelike;
     let mut parts = Vec::new();
     if p.points > Decimal::ZERO || p.per_month.is_zero() {
-        parts.push(format!("每例扣{}分", show(p.points)));
+        parts.push(p.per_case_phrase());
     }
     let mut amount = p.points;
     if p.per_month > Decimal::ZERO
@@ -136,10 +136,15 @@ impl super::Shape for PerCase {
 }
 
 impl PerCase {
+    /// "每例扣10分".
+    pub fn per_case_phrase(&self) -> String {
+        format!("每例扣{}分", show(self.points))
+    }
+
     /// The scoring standard (评分标准) in words, as the case deductions put it; `names` are
     /// the names of the case types counted.
     pub fn describe(&self, names: &[String], max: Decimal) -> String {
-        let mut parts = vec![format!("{}每例扣{}分", names.join("、"), show(self.points))];
+        let mut parts = vec![format!("{}{}", names.join("、"), self.per_case_phrase())];
         if self.escalate > Decimal::ZERO {
             parts.push(format!(
                 "严重程度每比基准{}高一级,加扣{}分",

@@ -539,8 +539,15 @@ fn unit(o: Option<&UnitResult>, n: Option<&UnitResult>) -> UnitDiff {
 /// The evidence as far as `set` reads it: values of fields it does not have (under their ids
 /// or aliases), cases of types it does not have, and the values and cases of units of kinds it
 /// neither scores nor aggregates are left out, so last year's evidence can be scored under a
-/// version that dropped or added fields. Returns what was left out (`units.field`, sorted).
-pub fn fit_evidence(set: &IndicatorSet, mut read: ReadEvidence) -> (ReadEvidence, Vec<String>) {
+/// version that dropped or added fields. A field given by evidence layers that `set` reads as
+/// one value gets the layer `other` (the other version) would use: the first of its layers,
+/// in its priority order, that has a value. Returns what was left out or reduced
+/// (`kind.field`, `cases.type`, `kind.field(layer)`, sorted).
+pub fn fit_evidence(
+    set: &IndicatorSet,
+    other: &IndicatorSet,
+    mut read: ReadEvidence,
+) -> (ReadEvidence, Vec<String>) {
     let mut dropped = BTreeSet::new();
     let known_case = |t: &str| set.case_types.iter().any(|c| c.id == t);
     for u in &mut read.units {
@@ -568,6 +575,47 @@ pub fn fit_evidence(set: &IndicatorSet, mut read: ReadEvidence) -> (ReadEvidence
             }
             known
         });
+        // Layered values for a field this version reads as one value.
+        for (name, value, _) in &mut u.values {
+            let Some(f) = kind
+                .fields
+                .iter()
+                .find(|f| f.id == *name || f.aliases.iter().any(|a| a == name))
+            else {
+                continue;
+            };
+            let crate::read::RawValue::Layers(given) = value else {
+                continue;
+            };
+            if !f.layers.is_empty() {
+                continue;
+            }
+            let priority: Vec<String> = other
+                .kinds
+                .iter()
+                .find(|k| k.id == kind.id)
+                .and_then(|k| k.fields.iter().find(|g| g.id == f.id))
+                .map(|g| {
+                    g.layers
+                        .iter()
+                        .filter_map(|l| other.layers.get(*l).map(|x| x.id.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let pick = priority
+                .iter()
+                .find_map(|l| {
+                    given
+                        .iter()
+                        .find(|(k, v)| k == l && *v != crate::read::RawValue::Missing)
+                })
+                .or_else(|| given.first())
+                .cloned();
+            if let Some((layer, v)) = pick {
+                dropped.insert(format!("{}.{}({layer})", kind.id, f.id));
+                *value = v;
+            }
+        }
         u.cases.retain(|(c, _)| {
             let known = known_case(&c.case_type.value);
             if !known {
@@ -584,6 +632,41 @@ pub fn fit_evidence(set: &IndicatorSet, mut read: ReadEvidence) -> (ReadEvidence
         known
     });
     (read, dropped.into_iter().collect())
+}
+
+/// `set` with the statistical windows of `to`: the effective period and each window of the
+/// same id take `to`'s dates; a window `to` does not have moves by as many years as the
+/// effective period does. Evidence belongs to one period: scored under both versions, both
+/// must count its cases in the same windows, or a revision would seem to clear every case.
+pub fn align_windows(set: &IndicatorSet, to: &IndicatorSet) -> IndicatorSet {
+    use chrono::{Datelike, NaiveDate};
+    let years = to.effective.from.year() - set.effective.from.year();
+    let shift = |d: NaiveDate| {
+        let y = d.year() + years;
+        NaiveDate::from_ymd_opt(y, d.month(), d.day())
+            .or_else(|| NaiveDate::from_ymd_opt(y, d.month(), 28))
+            .unwrap_or(d)
+    };
+    let mut out = set.clone();
+    out.effective = to.effective.clone();
+    for (i, p) in out.periods.iter_mut().enumerate() {
+        let same = if i == 0 {
+            to.periods.first()
+        } else {
+            to.periods.iter().skip(1).find(|q| q.id == p.id)
+        };
+        match same {
+            Some(q) => {
+                p.from = q.from;
+                p.to = q.to;
+            }
+            None => {
+                p.from = shift(p.from);
+                p.to = shift(p.to);
+            }
+        }
+    }
+    out
 }
 
 /// The whole comparison: both sets' stamps, the structural changes and, with evidence, the
@@ -902,6 +985,33 @@ mod tests {
         insta::assert_snapshot!("diff_units_csv", csv);
         let html = render_html(&d).expect("html");
         assert!(html.contains("等次或一票否决结果改变的单位(2个)"), "{html}");
+    }
+
+    /// Last year's evidence is counted in last year's windows under the new version too: the
+    /// effective period is the old one's, a window of its own moves by the same years.
+    #[test]
+    fn windows_are_aligned_to_the_evidence_year() {
+        let (old, new) = (
+            set("indicators/history/sz-district-2010.yaml"),
+            set("indicators/sz-district.yaml"),
+        );
+        let aligned = align_windows(&new, &old);
+        assert_eq!(aligned.effective.from, old.effective.from);
+        assert_eq!(aligned.periods[0].from, old.periods[0].from);
+        assert_eq!(aligned.periods[0].to, old.periods[0].to);
+        let calendar = aligned
+            .periods
+            .iter()
+            .find(|p| p.id == "calendar")
+            .expect("calendar");
+        assert_eq!(calendar.from.to_string(), "2010-01-01");
+        assert_eq!(calendar.to.to_string(), "2010-12-31");
+        // Nothing else changes: the rules are the new version's.
+        let what: Vec<String> = changes(&new, &aligned)
+            .iter()
+            .map(|c| format!("{} {}", c.id, c.aspect))
+            .collect();
+        assert_eq!(what, ["PG_FUND_ARRIVAL 统计时段", "effective 期间"]);
     }
 
     #[test]

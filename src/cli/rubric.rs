@@ -63,9 +63,20 @@ pub struct DiffArgs {
     /// Evidence to score under both versions (e.g. last year's): files or folders.
     #[arg(value_name = "EVIDENCE")]
     pub evidence: Vec<PathBuf>,
+    /// Whose statistical windows the evidence is counted in under both versions: the old
+    /// version's (last year's evidence, the default) or the new one's.
+    #[arg(long, value_enum, default_value = "old")]
+    pub windows: Windows,
     /// Output folder: `diff.html`, `diff-changes.csv` and, with evidence, `diff-units.csv`.
     #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// Whose statistical windows `kaohe diff` counts the evidence in.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Windows {
+    Old,
+    New,
 }
 
 /// `kaohe diff`: the changes between two versions and, with evidence, the units they move.
@@ -85,15 +96,21 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         // Each version reads what it has: last year's evidence may lack new fields (they are
         // missing evidence) or carry fields a version dropped (left out, and listed).
         let score = |set: &IndicatorSet,
+                     other: &IndicatorSet,
                      read|
          -> anyhow::Result<(crate::result::Assessment, Vec<String>)> {
-            let (read, dropped) = crate::diff::fit_evidence(set, read);
+            let (read, dropped) = crate::diff::fit_evidence(set, other, read);
             let ev = crate::bind::bind(set, read)?;
             Ok((crate::engine::assess(set, &ev)?, dropped))
         };
-        let (a, da) = score(&old, read.clone())
+        // Both versions count the evidence's cases in the same windows.
+        let (old_w, new_w) = match args.windows {
+            Windows::Old => (old.clone(), crate::diff::align_windows(&new, &old)),
+            Windows::New => (crate::diff::align_windows(&old, &new), new.clone()),
+        };
+        let (a, da) = score(&old_w, &new_w, read.clone())
             .with_context(|| format!("scoring the evidence under {}", args.old.display()))?;
-        let (b, db) = score(&new, read)
+        let (b, db) = score(&new_w, &old_w, read)
             .with_context(|| format!("scoring the evidence under {}", args.new.display()))?;
         unread = (da, db);
         Some((a, b))
@@ -135,7 +152,10 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     }
     for (which, list) in [("原版本", &d.unread_old), ("新版本", &d.unread_new)] {
         if !list.is_empty() {
-            crate::outln!("  佐证中{which}不使用的数据:{}", list.join("、"));
+            crate::outln!(
+                "  佐证中{which}不使用(或只取一层)的数据:{}",
+                list.join("、")
+            );
         }
     }
     if let Some(units) = &d.units {

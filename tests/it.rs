@@ -10,6 +10,7 @@ mod excel;
 mod explain;
 mod invalid;
 mod properties;
+mod rubric;
 mod seed;
 mod support;
 mod tidy;

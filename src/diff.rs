@@ -408,9 +408,11 @@ pub struct UnitDiff {
 /// A unit's result under one version.
 #[derive(Debug, Clone, Serialize)]
 pub struct Side {
-    pub total: Decimal,
+    /// None while withheld (missing evidence).
+    pub total: Option<Decimal>,
+    /// The grade, or the status in its place (待补充, 待核实, 无佐证).
     pub grade: String,
-    pub rank: u32,
+    pub rank: Option<u32>,
     pub vetoed: bool,
     /// Ids of the vetoes that fired (enforced and advisory).
     pub vetoes: Vec<String>,
@@ -426,17 +428,22 @@ pub struct ItemMove {
 }
 
 /// A unit's total as the result gives it.
-fn total_of(u: &UnitResult) -> Decimal {
+fn total_of(u: &UnitResult) -> Option<Decimal> {
     u.total
 }
 
 fn side(u: &UnitResult) -> Side {
     Side {
         total: total_of(u),
-        grade: u.grade.clone(),
+        grade: u.grade_or_status().to_string(),
         rank: u.rank,
         vetoed: u.vetoed,
-        vetoes: u.vetoes.iter().map(|v| v.id.clone()).collect(),
+        vetoes: u
+            .vetoes
+            .iter()
+            .filter(|v| v.outcome == crate::result::VetoOutcome::Fired)
+            .map(|v| v.id.clone())
+            .collect(),
     }
 }
 
@@ -526,7 +533,7 @@ fn unit(o: Option<&UnitResult>, n: Option<&UnitResult>) -> UnitDiff {
         grade_changed: matches!((&so, &sn), (Some(a), Some(b)) if a.grade != b.grade),
         veto_changed,
         change: match (&so, &sn) {
-            (Some(a), Some(b)) => Some(b.total - a.total),
+            (Some(a), Some(b)) => b.total.zip(a.total).map(|(b, a)| b - a),
             _ => None,
         },
         old: so,
@@ -805,13 +812,17 @@ pub fn units_csv(d: &Diff) -> Result<Vec<u8>, CsvError> {
             vec![
                 u.id.clone(),
                 u.name.clone(),
-                s(&u.old, &|x| show(x.total)),
-                s(&u.new, &|x| show(x.total)),
+                s(&u.old, &|x| crate::num::show_known(x.total)),
+                s(&u.new, &|x| crate::num::show_known(x.total)),
                 opt(u.change),
                 s(&u.old, &|x| x.grade.clone()),
                 s(&u.new, &|x| x.grade.clone()),
-                s(&u.old, &|x| x.rank.to_string()),
-                s(&u.new, &|x| x.rank.to_string()),
+                s(&u.old, &|x| {
+                    x.rank.map(|r| r.to_string()).unwrap_or_default()
+                }),
+                s(&u.new, &|x| {
+                    x.rank.map(|r| r.to_string()).unwrap_or_default()
+                }),
                 s(&u.old, &|x| x.vetoes.join(" ")),
                 s(&u.new, &|x| x.vetoes.join(" ")),
                 if u.grade_changed { "是" } else { "" }.into(),
@@ -867,8 +878,16 @@ struct Row<'a> {
 fn row(u: &UnitDiff) -> Row<'_> {
     Row {
         u,
-        old_total: u.old.as_ref().map(|s| show(s.total)).unwrap_or_default(),
-        new_total: u.new.as_ref().map(|s| show(s.total)).unwrap_or_default(),
+        old_total: u
+            .old
+            .as_ref()
+            .map(|s| crate::num::show_known(s.total))
+            .unwrap_or_default(),
+        new_total: u
+            .new
+            .as_ref()
+            .map(|s| crate::num::show_known(s.total))
+            .unwrap_or_default(),
         change: match u.change {
             Some(c) if c > Decimal::ZERO => format!("+{}", show(c)),
             Some(c) => show(c),
@@ -948,7 +967,7 @@ mod tests {
                 .cloned()
                 .expect("unit")
         };
-        let total = |s: &Option<Side>| s.as_ref().map(|s| s.total);
+        let total = |s: &Option<Side>| s.as_ref().and_then(|s| s.total);
         let (ua, ub, uc) = (u("a"), u("b"), u("c"));
         assert_eq!(
             (total(&ua.old), total(&ua.new)),
@@ -967,7 +986,7 @@ mod tests {
             (grade(&ua.old), grade(&ua.new)),
             ("合格".into(), "优秀".into())
         );
-        let rank = |s: &Option<Side>| s.as_ref().map(|s| s.rank);
+        let rank = |s: &Option<Side>| s.as_ref().and_then(|s| s.rank);
         assert_eq!((rank(&ub.old), rank(&ub.new)), (Some(2), Some(3)));
         assert_eq!((rank(&uc.old), rank(&uc.new)), (Some(3), Some(2)));
         // a moves up a grade because of MEET (+20) and TRAIN (+10); RATE stays 50.

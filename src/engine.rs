@@ -860,7 +860,12 @@ fn score_unit(
         .iter()
         .chain(&bonus_results)
         .any(|r| r.status == Status::MissingEvidence);
+    // Nothing reported: no value of its own, no case and no unit below it.
     let no_evidence = unit.cases.is_empty()
+        && ev
+            .descendants
+            .get(ui)
+            .is_none_or(|kinds| kinds.iter().all(Vec::is_empty))
         && unit
             .values
             .iter()
@@ -891,7 +896,6 @@ fn score_unit(
         &mut bonus_results,
         &mut veto_results,
         &fired,
-        set,
         &cx,
     );
     let mut result = UnitResult {
@@ -1427,9 +1431,9 @@ fn link_inputs(
     bonus_results: &mut [IndicatorResult],
     veto_results: &mut [VetoResult],
     calls: &[VetoCall],
-    set: &IndicatorSet,
     cx: &UnitCtx<'_>,
 ) -> Arc<UnitSlots> {
+    let set = cx.set;
     for (r, c) in veto_results.iter_mut().zip(calls) {
         if c.outcome == VetoOutcome::Undecided {
             let v = &set.vetoes[c.index];

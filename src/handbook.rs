@@ -374,6 +374,7 @@ fn general(set: &IndicatorSet) -> Vec<String> {
 /// What a missing value does, in words.
 fn missing_words(m: OnMissing) -> &'static str {
     match m {
+        OnMissing::Incomplete => "缺少佐证的,本项暂不评分,该单位总分、等次和排名待补齐佐证后发布",
         OnMissing::Zero => "缺少佐证的,本项按0分计",
         OnMissing::Error => "缺少佐证的,不予评分,须补齐佐证后方可考核",
     }
@@ -385,35 +386,31 @@ fn missing(set: &IndicatorSet) -> Vec<String> {
         .indicators
         .iter()
         .chain(set.bonus.iter().flat_map(|b| b.items.iter()));
-    let (mut zero, mut error) = (Vec::new(), Vec::new());
+    // Items by what missing evidence does: the commonest choice first, the others listed.
+    let kinds = [OnMissing::Incomplete, OnMissing::Zero, OnMissing::Error];
+    let mut lists: Vec<(OnMissing, Vec<String>)> = kinds.iter().map(|k| (*k, Vec::new())).collect();
     for i in all {
-        let list = match i.on_missing {
-            OnMissing::Zero => &mut zero,
-            OnMissing::Error => &mut error,
-        };
-        list.push(format!("{}({})", i.name, i.id));
+        if let Some((_, list)) = lists.iter_mut().find(|(k, _)| *k == i.on_missing) {
+            list.push(format!("{}({})", i.name, i.id));
+        }
     }
+    lists.sort_by_key(|(_, l)| std::cmp::Reverse(l.len()));
     let mut out = Vec::new();
-    let (most, rest, rest_kind) = if zero.len() >= error.len() {
-        (OnMissing::Zero, error, OnMissing::Error)
-    } else {
-        (OnMissing::Error, zero, OnMissing::Zero)
-    };
-    out.push(format!(
-        "{}{}(缺少佐证在评分表中单独标明,不作为已核实的0值)。",
-        if rest.is_empty() {
-            "各项指标"
-        } else {
-            "除下列指标外,"
-        },
-        missing_words(most)
-    ));
-    if !rest.is_empty() {
+    let mut lists = lists.into_iter();
+    if let Some((most, _)) = lists.next() {
+        let rest: Vec<(OnMissing, Vec<String>)> = lists.filter(|(_, l)| !l.is_empty()).collect();
         out.push(format!(
-            "{}:{}。",
-            missing_words(rest_kind),
-            rest.join("、")
+            "{}{}(缺少佐证在评分表中单独标明,不作为已核实的0值)。",
+            if rest.is_empty() {
+                "各项指标"
+            } else {
+                "除下列指标外,"
+            },
+            missing_words(most)
         ));
+        for (kind, list) in rest {
+            out.push(format!("{}:{}。", missing_words(kind), list.join("、")));
+        }
     }
     let fields: Vec<String> = set
         .unit_kind()

@@ -943,7 +943,10 @@ fn ladder_summary(it: &Item<'_>, ladder: &Ladder, vname: &str, top: Decimal) -> 
     let unit = it.ind.value_unit.as_deref();
     let (cur, max) = (it.res.points, it.res.max);
     let current = shown_value(it);
-    let missing = it.res.status == Status::MissingEvidence;
+    let missing = matches!(
+        it.res.status,
+        Status::MissingEvidence | Status::ZeroForMissing
+    );
     let summary = match (ladder.first_at_least(max), ladder.levels.last()) {
         (_, Some(b)) if cur >= max => format!(
             "已得满分{}分;{}需{}(现{})可得最高{}分",
@@ -1668,7 +1671,10 @@ fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathSt
         (_, Some(n)) => format!(
             "{}:{}{}需{}(现{}),{}→{}分",
             it.ind.name,
-            if it.res.status == Status::MissingEvidence {
+            if matches!(
+                it.res.status,
+                Status::MissingEvidence | Status::ZeroForMissing
+            ) {
                 "补报佐证,"
             } else {
                 ""
@@ -1790,7 +1796,9 @@ fn missing_fields(
         }
         let at_stake = readers
             .iter()
-            .filter(|(_, res, _)| res.status == Status::MissingEvidence)
+            .filter(|(_, res, _)| {
+                matches!(res.status, Status::MissingEvidence | Status::ZeroForMissing)
+            })
             .map(|(_, res, _)| res.max - res.points)
             .sum();
         out.push(MissingField {

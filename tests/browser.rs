@@ -31,8 +31,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Pages printed with the reference fonts (Debian's `fonts-noto-cjk`): exact counts.
-/// The league table is one page of table and chart, one of peer groups.
-const INDEX_PAGES: usize = 2;
+/// The league table with its chart (its missing-evidence notes make it run onto a second page),
+/// then the peer groups.
+const INDEX_PAGES: usize = 3;
 const VETOED_PAGES: usize = 8;
 const CLEAN_PAGES: usize = 7;
 

@@ -642,25 +642,31 @@ fn partial_evidence_and_many_na_items() {
         "N/A items need nothing: {:?}",
         s.missing
     );
-    // t2: nothing reported at all: A1 missing; the rate veto cannot be judged.
+    // t2: nothing reported at all: A1 missing; the rate veto cannot be judged. Listed, not
+    // graded (无佐证): A1 is not scored, so it is evidence to supply, not a loss.
     let s = selfassess::self_assess(&set, &ev, &a, Context::default(), "t2", None).expect("sa");
+    assert_eq!(s.status, kaohe::result::UnitStatus::NoEvidence);
+    assert_eq!((s.total, s.grade.as_deref(), s.rank), (None, None, None));
     assert_eq!(s.missing.len(), 1);
     assert_eq!(s.missing[0].id, "rate");
     assert_eq!(s.missing[0].points_at_stake, d("20"));
     assert_eq!(s.missing[0].vetoes, vec!["V_RATE".to_string()]);
     let v = s.vetoes.iter().find(|v| v.id == "V_RATE").expect("veto");
     assert_eq!(v.condition.holds, None);
-    assert_eq!(s.lost[0].kind, LossKind::MissingEvidence);
-    // f1: a farm with only its policy rate: four items missing, one case.
+    assert_eq!(s.next_grade.status, PathStatus::Incomplete);
+    // f1: a farm with only its policy rate: four items missing, one case. Incomplete (待补充):
+    // its total is withheld, so the path to the next grade starts with the evidence to supply.
     let s = selfassess::self_assess(&set, &ev, &a, Context::default(), "f1", None).expect("sa");
     assert_eq!(s.missing.len(), 5);
+    assert_eq!(s.status, kaohe::result::UnitStatus::Incomplete);
     let kinds: Vec<LossKind> = s.lost.iter().map(|l| l.kind).collect();
     assert!(kinds.contains(&LossKind::CaseEvent));
-    assert_eq!(s.next_grade.status, PathStatus::Reachable);
-    assert_eq!(s.next_grade.steps.len(), 2);
-    // Coverage 90 → 20 and two villages → 10: 20 + 20 + 10 + 10 = 60, exactly the 合格 line.
-    let r = rescore(&set, ev.clone(), &s).expect("rescore");
-    assert_eq!((r.total, r.grade.as_deref()), (Some(d("60")), Some("合格")));
+    assert_eq!(s.next_grade.status, PathStatus::Incomplete);
+    assert!(
+        s.next_grade.summary.starts_with("待补充:先补齐佐证"),
+        "{}",
+        s.next_grade.summary
+    );
     // Escaping: the unit name came from evidence.
     let t1 = selfassess::self_assess(&set, &ev, &a, Context::default(), "t1", None).expect("sa");
     let html = selfassess::render_html(&t1).expect("renders");

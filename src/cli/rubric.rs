@@ -168,7 +168,7 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         for u in moved {
             let g = |s: &Option<crate::diff::Side>| {
                 s.as_ref()
-                    .map(|s| format!("{} {}", crate::num::show(s.total), s.grade))
+                    .map(|s| format!("{} {}", crate::num::show_known(s.total), s.grade))
                     .unwrap_or_default()
             };
             crate::outln!(

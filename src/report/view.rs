@@ -423,7 +423,12 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
             rank: u
                 .rank
                 .map_or_else(|| u.status.zh().to_string(), |r| r.to_string()),
-            missing: crate::output::missing_summary(u),
+            missing: u
+                .missing_fields()
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect::<Vec<_>>()
+                .join("、"),
             id: u.id.clone(),
             name: u.name.clone(),
             href: format!("units/{}", unit_file_name(&u.id)),

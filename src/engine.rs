@@ -1658,6 +1658,11 @@ impl UnitCtx<'_> {
                 aggregate = true;
                 continue;
             }
+            // Item points, lines, bonus and total are unknown because of the items' own blanks,
+            // which those items report.
+            if s >= set.slots.points && s < set.slots.dynamic {
+                continue;
+            }
             let derived = (s >= set.slots.derived && s < set.slots.points)
                 .then(|| kind.derived.get((s - set.slots.derived) as usize))
                 .flatten();

@@ -253,10 +253,10 @@ impl Check {
                 None => self
                     .failures
                     .push(format!("points.{ind}: no such indicator")),
-                Some(i) if !self.close(Some(i.points), *want) => self.failures.push(format!(
+                Some(i) if !self.close(i.scored(), *want) => self.failures.push(format!(
                     "points.{ind}: expected {}, got {} ({})",
                     show(*want),
-                    show(i.points),
+                    show_known(i.scored()),
                     i.reason
                 )),
                 _ => {}

@@ -895,7 +895,11 @@ fn the_excel_scorecard_reads_back() {
             .filter(|u| u.peer_group.as_deref() == Some("inner"))
             .count()
     );
-    assert!(inner[1..inner.len() - 2].iter().all(|r| r[3] == "特区内方阵"));
+    assert!(
+        inner[1..inner.len() - 2]
+            .iter()
+            .all(|r| r[3] == "特区内方阵")
+    );
     let points = sheet_rows(&mut book, "指标得分");
     let n_items = a.units[0].indicators.len() + a.units[0].bonus_items.len();
     assert_eq!(points[0].len(), 3 + n_items + 2);

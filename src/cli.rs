@@ -351,6 +351,7 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
         Some(p) => load_set_file(p),
         None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1),
     };
+    let primary_loaded = primary.is_ok();
     match primary {
         Ok(s) => sets.push(s),
         Err(d) => diags.extend(d.0),
@@ -380,6 +381,9 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
         diags.extend(read_problems);
         return Err(Diagnostics::new(diags));
     }
+    diags.extend(level_folder_problems(
+        &sets[usize::from(primary_loaded).min(sets.len())..],
+    ));
     // Each kind is scored by one set.
     for (i, a) in sets.iter().enumerate() {
         for b in &sets[..i] {
@@ -512,11 +516,11 @@ fn write_level(
     ];
     let mut ready = Vec::new();
     for (name, bytes) in files {
-        ready.push((dir.join(name), bytes?));
+        ready.push((output::inside(dir, Path::new(name))?, bytes?));
     }
     let mut written = Vec::new();
     // The JSON is streamed: at country scale it is gigabytes.
-    let json = dir.join("scorecard.json");
+    let json = output::inside(dir, Path::new("scorecard.json"))?;
     output::write_atomic_with(&json, |w| output::write_scorecard_json(w, a))?;
     written.push(json.display().to_string());
     for (path, bytes) in ready {
@@ -557,12 +561,26 @@ fn score_and_write(
     pb.set_message(format!("评分 {n} 个单位"));
     let results = assess_run(&run)?;
     pb.set_message("写出评分表");
+    // Every folder is proven to lie inside the output folder before the first file is written.
+    let dirs = results
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i == run.primary {
+                Ok(args.out.clone())
+            } else {
+                output::inside(&args.out, Path::new(&a.indicator_set.id))
+            }
+        })
+        .collect::<Result<Vec<PathBuf>, _>>()?;
+    let _lock = output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
+        .context("locking the output folder")?;
     let mut written = Vec::new();
-    for (i, a) in results.iter().enumerate() {
+    for ((i, a), dir) in results.iter().enumerate().zip(dirs) {
         let dir = if i == run.primary {
             args.out.clone()
         } else {
-            args.out.join(&a.indicator_set.id)
+            dir
         };
         let files = write_level(&dir, a).with_context(|| {
             format!(
@@ -584,6 +602,25 @@ fn score_and_write(
         }
     }
     Ok((results, run.primary, written))
+}
+
+/// An error for every set of `levels` (the run's sets but the primary one) whose id cannot name its
+/// output folder (`OUT/<set id>/`).
+fn level_folder_problems(levels: &[IndicatorSet]) -> Vec<crate::diag::Diagnostic> {
+    levels
+        .iter()
+        .filter_map(|s| {
+            output::name_problem(&s.id).map(|why| {
+                crate::diag::Diagnostic::file(
+                    &s.file,
+                    format!(
+                        "set id `{}` cannot name the folder its outputs are written to (OUT/<set id>/): {why}",
+                        s.id.escape_debug()
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -907,17 +944,29 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
     let mut pending = Vec::new();
     if !args.no_html {
         for s in &reports {
+            // A unit id becomes a file name only through its encoded stem (no `..`, no `/`).
             let name = if args.under {
-                format!("{}-self-assessment.html", s.unit.id)
+                format!(
+                    "{}-self-assessment.html",
+                    crate::report::unit_file_stem(&s.unit.id)
+                )
             } else {
                 "self-assessment.html".to_string()
             };
             let html =
                 crate::selfassess::render_html(s).context("rendering the self-assessment page")?;
-            pending.push((args.out.join(name), html));
+            pending.push((output::inside(&args.out, Path::new(&name))?, html));
         }
     }
     // Every page is rendered before the first is written.
+    let _lock = if pending.is_empty() {
+        None
+    } else {
+        Some(
+            output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
+                .context("locking the output folder")?,
+        )
+    };
     for (path, html) in &pending {
         output::write_atomic(path, html.as_bytes())?;
         files.push(path.display().to_string());

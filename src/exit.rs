@@ -8,6 +8,14 @@ pub const EXIT_TESTS_FAILED: u8 = 1;
 pub const EXIT_INVALID_INPUT: u8 = 65;
 pub const EXIT_INTERNAL: u8 = 70;
 
+/// Said on stderr when another run holds the output folder's lock.
+pub fn waiting_for(dir: &std::path::Path) {
+    eprintln!(
+        "另一个 kaohe 正在写入 {}:等待它写完(waiting for another kaohe run writing into this folder)",
+        dir.display()
+    );
+}
+
 /// Print to stdout; when the reader has gone away (`kaohe assess | head`), stop quietly
 /// instead of panicking on the broken pipe.
 #[macro_export]

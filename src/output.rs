@@ -19,28 +19,153 @@ pub enum WriteError {
     },
     #[error("cannot encode {what}: {message}")]
     Encode { what: &'static str, message: String },
+    #[error("refusing to write `{}` outside the output folder {}", rel.display(), root.display())]
+    Outside { root: PathBuf, rel: PathBuf },
 }
 
 /// Write `bytes` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_atomic_with(path, |w| {
+        w.write_all(bytes).map_err(|source| WriteError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    })
+}
+
+/// Write a file atomically from a writer callback.
+///
+/// The temporary file is created in the target's folder (so the rename cannot cross file
+/// systems) under a fresh random name (`.XXXXXXXXXXXX.kaohe-tmp`) with `O_CREAT | O_EXCL`
+/// (`tempfile`): two runs never share a temporary file, and a symbolic link planted at a
+/// predictable name is never followed (an exclusive create fails on any existing name,
+/// links included). It is synced, then renamed over the target; the rename replaces a link
+/// at the target itself and does not write through it. On any failure the temporary file is
+/// removed. Permissions are the usual `0o666` less the umask, as a plain create gives.
+pub fn write_atomic_with(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+) -> Result<(), WriteError> {
     let io = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".").suffix(".kaohe-tmp").rand_bytes(12);
+    #[cfg(unix)]
     {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".kaohe-tmp");
-    let tmp = PathBuf::from(tmp);
+    // Dropping `tmp` before `persist` (any error below) removes the temporary file.
+    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
     {
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
+        let mut buf = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        f(&mut buf)?;
+        buf.flush().map_err(io)?;
     }
-    std::fs::rename(&tmp, path).map_err(io)
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// `rel` below the output folder `root`, proven to stay inside it: `rel` is relative and made
+/// of plain names only (no `..`, `.`, root or drive), and no folder on the way below `root`
+/// is a symbolic link. Every file kaohe writes into an output folder goes through here.
+pub fn inside(root: &Path, rel: &Path) -> Result<PathBuf, WriteError> {
+    use std::path::Component;
+    let outside = || WriteError::Outside {
+        root: root.to_path_buf(),
+        rel: rel.to_path_buf(),
+    };
+    let parts: Vec<_> = rel.components().collect();
+    if parts.is_empty() || !parts.iter().all(|c| matches!(c, Component::Normal(_))) {
+        return Err(outside());
+    }
+    let mut at = root.to_path_buf();
+    for (k, c) in parts.iter().enumerate() {
+        at.push(c);
+        if k + 1 < parts.len()
+            && std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(outside());
+        }
+    }
+    Ok(at)
+}
+
+/// Why `name` cannot be one folder's or file's name below an output folder, if it cannot: it
+/// must be non-empty, at most 255 bytes, not `.` or `..`, without a path separator, a control
+/// character or a character Windows forbids (`<>:"|?*`), and not begin or end with a space or
+/// end with a dot.
+pub fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("it is empty");
+    }
+    if name.len() > 255 {
+        return Some("it is longer than 255 bytes");
+    }
+    if name == "." || name == ".." {
+        return Some("`.` and `..` name no folder of their own");
+    }
+    if name.chars().any(|c| {
+        c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
+    }) {
+        return Some("it holds a path separator, a control character or one of <>:\"|?*");
+    }
+    if name.starts_with(' ') || name.ends_with(' ') || name.ends_with('.') {
+        return Some("it begins or ends with a space or ends with a dot");
+    }
+    None
+}
+
+/// The name of the lock file kaohe holds in an output folder while it writes into it.
+pub const LOCK_FILE: &str = ".kaohe.lock";
+
+/// An output folder locked for one run (released when dropped, or by the system when the
+/// process dies, so a killed run leaves no stale lock).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+/// Lock the output folder `dir` (creating it) so that two runs writing into it are
+/// serialised: the second waits for the first, calling `waiting` once before it waits.
+/// The lock is an advisory `flock` on `dir/.kaohe.lock`, which is never followed if it is a
+/// symbolic link.
+pub fn lock_dir(dir: &Path, waiting: impl FnOnce()) -> Result<DirLock, WriteError> {
+    let path = dir.join(LOCK_FILE);
+    let io = |source| WriteError::Io {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+        return Err(WriteError::Io {
+            path: path.clone(),
+            source: std::io::Error::other("the lock file is not a regular file"),
+        });
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            waiting();
+            file.lock().map_err(io)?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    Ok(DirLock { _file: file })
 }
 
 /// The scorecard JSON: the header pretty-printed, then one unit per line (compact), so
@@ -102,37 +227,6 @@ pub fn write_scorecard_json(w: &mut dyn Write, a: &Assessment) -> Result<(), Wri
     w.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
         .map_err(io)?;
     Ok(())
-}
-
-/// Write a file atomically from a writer callback: a temporary file beside it, then a rename.
-pub fn write_atomic_with(
-    path: &Path,
-    f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
-) -> Result<(), WriteError> {
-    let io = |source| WriteError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".kaohe-tmp");
-    let tmp = PathBuf::from(tmp);
-    let result = (|| {
-        let file = std::fs::File::create(&tmp).map_err(io)?;
-        let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
-        f(&mut buf)?;
-        let file = buf.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path).map_err(io)
 }
 
 /// The scorecard CSV: UTF-8 with a BOM so that Excel opens it correctly.

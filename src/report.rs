@@ -19,10 +19,10 @@ mod format;
 mod labels;
 mod view;
 
-pub use format::unit_file_name;
+pub use format::{unit_file_name, unit_file_stem};
 pub use labels::Lang;
 
-use crate::output::{WriteError, write_atomic};
+use crate::output::{WriteError, inside, write_atomic};
 use crate::result::Assessment;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -255,12 +255,13 @@ pub fn write_reports(
 ) -> Result<Vec<PathBuf>, ReportError> {
     let s = Shared::new(a, opts.previous, opts.lang);
     let unit_csp = csp(None);
-    let index = out.join(INDEX);
+    let index = inside(out, Path::new(INDEX))?;
     write_atomic(&index, index_html(&s)?.as_bytes())?;
     let units: Result<Vec<PathBuf>, ReportError> = (0..a.units.len())
         .into_par_iter()
         .map(|i| {
-            let path = out.join("units").join(unit_file_name(&a.units[i].id));
+            let rel = Path::new("units").join(unit_file_name(&a.units[i].id));
+            let path = inside(out, &rel)?;
             write_atomic(&path, unit_html(&s, &unit_csp, i)?.as_bytes())?;
             Ok(path)
         })

@@ -192,7 +192,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     )?;
     let registry_out = match (&args.registry, args.in_place) {
         (Some(r), true) => r.clone(),
-        _ => args.out.join("registry.yaml"),
+        _ => crate::output::inside(&args.out, Path::new("registry.yaml"))?,
     };
     if !args.in_place
         && let Some(r) = &args.registry
@@ -212,11 +212,11 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         .append(&outcome.registry_comment(), &outcome.events)?;
     let files: Vec<(PathBuf, Result<Vec<u8>, crate::output::WriteError>)> = vec![
         (
-            args.out.join("decisions.csv"),
+            crate::output::inside(&args.out, Path::new("decisions.csv"))?,
             render::decisions_csv(&outcome),
         ),
         (
-            args.out.join("decisions.html"),
+            crate::output::inside(&args.out, Path::new("decisions.html"))?,
             super::brief::brief_html(&outcome)
                 .map(String::into_bytes)
                 .map_err(|e| crate::output::WriteError::Encode {
@@ -224,7 +224,10 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
                     message: e.to_string(),
                 }),
         ),
-        (args.out.join("plan.csv"), render::plan_csv(&outcome)),
+        (
+            crate::output::inside(&args.out, Path::new("plan.csv"))?,
+            render::plan_csv(&outcome),
+        ),
         (registry_out.clone(), Ok(new_registry.into_bytes())),
     ];
     // Everything is rendered before the first file is written.
@@ -233,6 +236,8 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         let bytes = bytes.with_context(|| format!("writing {}", path.display()))?;
         ready.push((path, bytes));
     }
+    let _lock = crate::output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
+        .context("locking the output folder")?;
     for (path, bytes) in &ready {
         write_atomic(path, bytes)?;
     }

@@ -261,11 +261,15 @@ fn unit_index(units: &[ReadUnit]) -> BTreeMap<String, usize> {
     index
 }
 
-/// An error for every unit id given twice.
+/// An error for every unit id that is empty (or only white space) or given twice.
 fn duplicate_units(units: &[ReadUnit]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, u) in units.iter().enumerate() {
+        if u.id.trim().is_empty() {
+            diags.push(u.origin.diag("empty unit id: every unit needs an id"));
+            continue;
+        }
         if let Some(prev) = seen.insert(&u.id, i) {
             let p = &units[prev].origin;
             diags.push(u.origin.diag(format!(

@@ -8,6 +8,7 @@ mod determinism;
 mod evidence3;
 mod excel;
 mod explain;
+mod hardening;
 mod invalid;
 mod properties;
 mod seed;

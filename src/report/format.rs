@@ -65,3 +65,24 @@ pub fn unit_file_stem(id: &str) -> String {
     }
     stem
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_are_plain_names_within_the_limit_and_distinct() {
+        assert_eq!(unit_file_stem("futian"), "futian");
+        assert_eq!(unit_file_stem(".."), "_2e_2e");
+        assert_eq!(unit_file_stem("/etc"), "_2fetc");
+        assert_eq!(unit_file_stem(""), "_");
+        assert_eq!(unit_file_stem("con"), "con_");
+        let long = "a".repeat(300);
+        let other = format!("{}b", "a".repeat(299));
+        let (s, t) = (unit_file_stem(&long), unit_file_stem(&other));
+        assert!(s.len() <= MAX_STEM && t.len() <= MAX_STEM);
+        assert_ne!(s, t);
+        assert!(unit_file_stem(&"深".repeat(30)).len() <= MAX_STEM);
+        assert!(format!("{s}-self-assessment.html").len() <= 255);
+    }
+}

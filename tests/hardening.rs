@@ -1,0 +1,221 @@
+//! Issue 13: nothing lost, nothing written outside the output folder, outputs that do not
+//! attack their readers. Each test runs the real binary in a temporary folder and checks what
+//! the folder holds afterwards.
+
+use crate::support::{Kaohe, repo};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Every file and folder under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.filter_map(Result::ok) {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap_or(&p).display().to_string();
+            out.push(rel);
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(root, &p, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+fn repo_path(rel: &str) -> String {
+    repo().join(rel).display().to_string()
+}
+
+/// The shipped street set with another id, written into `dir`.
+fn street_set_with_id(dir: &Path, id: &str) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("indicators/sz-street.yaml")).expect("set");
+    let text = text.replacen("\nid: sz-street\n", &format!("\nid: {id}\n"), 1);
+    let path = dir.join("street.yaml");
+    std::fs::write(&path, text).expect("write set");
+    path
+}
+
+#[test]
+fn concurrent_runs_into_one_folder_leave_one_whole_scorecard() {
+    let reference = Kaohe::new().args(["assess", "-q"]).run();
+    reference.success();
+    let want = reference.read("out/scorecard.json");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_kaohe"))
+                .args(["assess", "-q", "-o", "out"])
+                .current_dir(dir.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn kaohe")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("wait").success());
+    }
+    let got = std::fs::read(dir.path().join("out/scorecard.json")).expect("scorecard.json");
+    assert!(got == want, "concurrent runs corrupted scorecard.json");
+    let left: Vec<String> = tree(dir.path())
+        .into_iter()
+        .filter(|p| p.ends_with(".kaohe-tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_planted_symlink_is_never_written_through() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep").expect("victim");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("out");
+    // The old predictable temporary name, and the target itself.
+    symlink(&victim, out.join("scorecard.json.kaohe-tmp")).expect("link");
+    symlink(&victim, out.join("scorecard.csv")).expect("link");
+    let run = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["assess", "-q", "-o", "out"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run kaohe");
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep");
+    let csv = std::fs::symlink_metadata(out.join("scorecard.csv")).expect("csv");
+    assert!(
+        csv.file_type().is_file(),
+        "the link is replaced by the file"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_folder_inside_the_output_folder_is_refused() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("elsewhere");
+    std::fs::create_dir(dir.path().join("out")).expect("out");
+    symlink(&elsewhere, dir.path().join("out/units")).expect("link");
+    let run = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["assess", "-q", "-o", "out"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run kaohe");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(70), "{stderr}");
+    assert!(stderr.contains("outside the output folder"), "{stderr}");
+    assert!(tree(&elsewhere).is_empty(), "{:?}", tree(&elsewhere));
+}
+
+#[test]
+fn a_level_set_whose_id_is_not_a_folder_name_is_an_error_and_nothing_is_written() {
+    for id in ["..", ".", "'../x'", "/tmp", "'a/b'", "''"] {
+        let k = Kaohe::new();
+        let run_dir = tempfile::tempdir().expect("temp dir");
+        let set = street_set_with_id(run_dir.path(), id);
+        let run = k
+            .args(["assess", "-q", "-s"])
+            .repo_arg("indicators/sz-district.yaml")
+            .arg("-l")
+            .arg(set.display().to_string())
+            .arg(repo_path("fixtures/shenzhen/evidence.yaml"))
+            .arg(repo_path("fixtures/shenzhen/streets.yaml"))
+            .args(["-o", "out/inner"])
+            .run();
+        assert_eq!(run.code, 65, "{id}: {}", run.stderr);
+        // `/` is refused by the loader (set ids are letters, digits, `_`, `-`, `.`); `..` by
+        // the run, whose level sets name folders.
+        assert!(run.stderr.contains("set id"), "{}", run.stderr);
+        assert!(tree(&run.dir).is_empty(), "{id}: {:?}", tree(&run.dir));
+        assert_eq!(tree(run_dir.path()), ["street.yaml"]);
+        if id == ".." {
+            let text = run
+                .stderr
+                .replace(&set.display().to_string(), "street.yaml");
+            insta::assert_snapshot!("level_set_id_dotdot", text);
+        }
+    }
+}
+
+#[test]
+fn self_assess_under_encodes_unit_ids_into_names_inside_the_output_folder() {
+    let text =
+        std::fs::read_to_string(repo().join("fixtures/shenzhen/evidence.yaml")).expect("evidence");
+    let text = text
+        .replacen("id: luohu\n", "id: \"../escaped\"\n", 1)
+        .replacen("id: futian\n", "id: /tmp/kaohe-absolute\n", 1);
+    let run = Kaohe::new()
+        .with_file("ev.yaml", text.as_bytes())
+        .args(["self-assess", "shenzhen", "--under", "-s"])
+        .repo_arg("indicators/sz-district.yaml")
+        .args(["ev.yaml", "-o", "out/in"])
+        .run();
+    run.success();
+    let all = tree(&run.dir);
+    assert!(
+        all.iter()
+            .all(|p| p == "ev.yaml" || p == "out" || p.starts_with("out/in")),
+        "{all:?}"
+    );
+    assert!(
+        all.contains(&"out/in/_2e_2e_2fescaped-self-assessment.html".to_string()),
+        "{all:?}"
+    );
+    assert!(
+        all.contains(&"out/in/_2ftmp_2fkaohe-absolute-self-assessment.html".to_string()),
+        "{all:?}"
+    );
+    assert!(!Path::new("/tmp/kaohe-absolute-self-assessment.html").exists());
+}
+
+/// A one-unit CSV for `fixtures/invalid/base/set.yaml`.
+fn base_csv(id: &str, name: &str) -> String {
+    format!("id,name,births,policy_births,has_plan,rate\n\"{id}\",\"{name}\",100,96,是,90\n")
+}
+
+#[test]
+fn long_unit_ids_get_file_names_within_255_bytes() {
+    let ids = [
+        "a".repeat(300),
+        "深".repeat(30),
+        "A".repeat(90),
+        format!("{}x", "B".repeat(120)),
+    ];
+    for id in ids {
+        let run = Kaohe::new()
+            .with_file("ev.csv", base_csv(&id, "长代码单位").as_bytes())
+            .args(["assess", "-q", "-s"])
+            .repo_arg("fixtures/invalid/base/set.yaml")
+            .args(["ev.csv", "-o", "out"])
+            .run();
+        run.success();
+        let units = tree(&run.dir.join("out/units"));
+        assert_eq!(units.len(), 1, "{units:?}");
+        assert!(units[0].len() <= 255, "{}", units[0].len());
+        let json: serde_json::Value =
+            serde_json::from_slice(&run.read("out/scorecard.json")).expect("json");
+        assert_eq!(json["units"][0]["id"], id.as_str());
+    }
+}
+
+#[test]
+fn a_field_given_twice_is_an_error_and_nothing_is_written() {
+    for f in ["ev-field-twice.csv", "ev-field-twice.yaml"] {
+        let run = Kaohe::new()
+            .args(["assess", "-q", "-s"])
+            .repo_arg("fixtures/invalid/base/set.yaml")
+            .repo_arg(&format!("fixtures/invalid/{f}"))
+            .run();
+        assert_eq!(run.code, 65, "{}", run.stderr);
+        assert!(run.stderr.contains("given twice"), "{}", run.stderr);
+        assert!(tree(&run.dir).is_empty(), "{:?}", tree(&run.dir));
+    }
+}

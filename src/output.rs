@@ -168,6 +168,71 @@ pub fn lock_dir(dir: &Path, waiting: impl FnOnce()) -> Result<DirLock, WriteErro
     Ok(DirLock { _file: file })
 }
 
+/// Most text Excel holds in one cell, in UTF-16 code units (what `rust_xlsxwriter` counts).
+pub const MAX_CELL: usize = 32_767;
+/// Most text of a cell note (Excel's cell limit less what the note's markup takes).
+pub const MAX_NOTE: usize = MAX_CELL - 54;
+/// What ends a text cut to fit a cell.
+pub const CUT_NOTE: &str = "…(超出 Excel 单元格 32767 字的上限,以下已截断)";
+
+/// `text` as it fits in `max` UTF-16 units: unchanged when it fits, otherwise cut at a
+/// character boundary and ended with [`CUT_NOTE`].
+pub fn fit(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max || text.encode_utf16().count() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let room = max.saturating_sub(CUT_NOTE.encode_utf16().count());
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        if used + c.len_utf16() > room {
+            break;
+        }
+        used += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    std::borrow::Cow::Owned(format!("{}{CUT_NOTE}", &text[..end]))
+}
+
+/// Text cells that always fit: [`fit`] to [`MAX_CELL`] before writing, so a long name never
+/// fails a workbook after the work is done. Every text cell of kaohe's workbooks is written
+/// through these.
+pub trait FitText {
+    fn text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+    ) -> Result<&mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError>;
+    fn text_fmt(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+        format: &rust_xlsxwriter::Format,
+    ) -> Result<&mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError>;
+}
+
+impl FitText for rust_xlsxwriter::Worksheet {
+    fn text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+    ) -> Result<&mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
+        self.write_string(row, col, fit(text.as_ref(), MAX_CELL))
+    }
+    fn text_fmt(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+        format: &rust_xlsxwriter::Format,
+    ) -> Result<&mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
+        self.write_string_with_format(row, col, fit(text.as_ref(), MAX_CELL), format)
+    }
+}
+
 /// The scorecard JSON: the header pretty-printed, then one unit per line (compact), so
 /// files stay readable and diffable and large runs stay small. Units are serialised in
 /// parallel and joined in rank order, so the bytes do not depend on the thread count.
@@ -380,4 +445,46 @@ pub fn terminal_table(a: &Assessment) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_cut_to_fit_a_cell_with_a_note() {
+        assert_eq!(fit("短", 10), "短");
+        let long = "名".repeat(80);
+        let cut = fit(&long, 60);
+        assert!(cut.encode_utf16().count() <= 60, "{cut}");
+        assert!(cut.starts_with("名名"));
+        assert!(cut.ends_with(CUT_NOTE));
+        // A character outside the BMP takes two units and is never split.
+        let wide = "😀".repeat(40);
+        let cut = fit(&wide, 61);
+        assert!(cut.encode_utf16().count() <= 61);
+        assert!(cut.starts_with("😀"));
+    }
+
+    #[test]
+    fn only_plain_relative_names_are_inside() {
+        let root = Path::new("out");
+        assert_eq!(
+            inside(root, Path::new("units/a.html")).ok(),
+            Some(PathBuf::from("out/units/a.html"))
+        );
+        for bad in ["..", "../x", "/etc/passwd", "a/../../b", "./x", ""] {
+            assert!(inside(root, Path::new(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn folder_names() {
+        assert_eq!(name_problem("sz-street"), None);
+        assert_eq!(name_problem("街道"), None);
+        for bad in ["", ".", "..", "a/b", "a\\b", "x.", " x", "a\u{1b}b", "a:b"] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(name_problem(&"a".repeat(256)).is_some());
+    }
 }

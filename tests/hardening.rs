@@ -219,3 +219,30 @@ fn a_field_given_twice_is_an_error_and_nothing_is_written() {
         assert!(tree(&run.dir).is_empty(), "{:?}", tree(&run.dir));
     }
 }
+
+#[test]
+fn a_name_longer_than_an_excel_cell_is_cut_in_the_workbook_only() {
+    let name = "名".repeat(40_000);
+    let run = Kaohe::new()
+        .with_file("ev.csv", base_csv("futian", &name).as_bytes())
+        .args(["assess", "-q", "-s"])
+        .repo_arg("fixtures/invalid/base/set.yaml")
+        .args(["ev.csv", "-o", "out"])
+        .run();
+    run.success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&run.read("out/scorecard.json")).expect("json");
+    assert_eq!(json["units"][0]["name"], name.as_str());
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook(run.dir.join("out/scorecard.xlsx")).expect("xlsx");
+    use calamine::Reader as _;
+    let sheet = wb.worksheet_range("排名").expect("sheet");
+    let cell = sheet
+        .rows()
+        .flat_map(|r| r.iter())
+        .map(|c| c.to_string())
+        .find(|c| c.starts_with("名名"))
+        .expect("the name cell");
+    assert!(cell.encode_utf16().count() <= 32_767);
+    assert!(cell.ends_with(kaohe::output::CUT_NOTE));
+}

@@ -200,10 +200,10 @@ struct BadRequest(String);
 /// `error: kaohe assess: writing the HTML reports into out: …`.
 fn failed(e: &anyhow::Error) -> ExitCode {
     if let Some(d) = e.downcast_ref::<Diagnostics>() {
-        eprintln!("{d}");
+        eprintln!("{}", crate::exit::printable(&d.to_string()));
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
-    eprintln!("error: {}", causes(e));
+    eprintln!("error: {}", crate::exit::printable(&causes(e)));
     let invalid = e.downcast_ref::<crate::explain::ExplainError>().is_some()
         || e.downcast_ref::<BadRequest>().is_some();
     ExitCode::from(if invalid {

@@ -294,6 +294,35 @@ pub fn write_scorecard_json(w: &mut dyn Write, a: &Assessment) -> Result<(), Wri
     Ok(())
 }
 
+/// A CSV cell that a spreadsheet will not run as a formula (OWASP "CSV injection"): text that
+/// begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. A number
+/// (`-3.5`, `+2`) is left as it is, so negative points stay numbers.
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = || {
+        let t = cell.trim();
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'))
+            && <rust_decimal::Decimal as std::str::FromStr>::from_str(t).is_ok()
+    };
+    if risky && !number() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Write one CSV record with every cell through [`csv_cell`].
+pub fn write_csv_record<W: Write, S: AsRef<str>>(
+    w: &mut csv::Writer<W>,
+    record: &[S],
+) -> csv::Result<()> {
+    let cells: Vec<std::borrow::Cow<'_, str>> =
+        record.iter().map(|c| csv_cell(c.as_ref())).collect();
+    w.write_record(cells.iter().map(|c| c.as_bytes()))
+}
+
 /// The scorecard CSV: UTF-8 with a BOM so that Excel opens it correctly.
 pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     let enc = |e: csv::Error| WriteError::Encode {
@@ -315,7 +344,7 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
                 .iter()
                 .map(|s| s.to_string()),
         );
-        w.write_record(&header).map_err(enc)?;
+        write_csv_record(&mut w, &header).map_err(enc)?;
         for u in &a.units {
             let peer = u
                 .peer_group
@@ -339,7 +368,7 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
             row.push(show(u.score));
             row.push(u.grade.clone());
             row.push(veto_summary(u));
-            w.write_record(&row).map_err(enc)?;
+            write_csv_record(&mut w, &row).map_err(enc)?;
         }
         w.flush().map_err(|e| WriteError::Encode {
             what: "scorecard.csv",
@@ -475,6 +504,25 @@ mod tests {
         );
         for bad in ["..", "../x", "/etc/passwd", "a/../../b", "./x", ""] {
             assert!(inside(root, Path::new(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn csv_cells_are_never_formulas_but_numbers_stay_numbers() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-3.5", "-3.5"),
+            ("+2", "+2"),
+            ("福田区", "福田区"),
+            ("", ""),
+            ("-", "'-"),
+        ] {
+            assert_eq!(csv_cell(cell), want, "{cell:?}");
         }
     }
 

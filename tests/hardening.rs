@@ -178,7 +178,12 @@ fn self_assess_under_encodes_unit_ids_into_names_inside_the_output_folder() {
 
 /// A one-unit CSV for `fixtures/invalid/base/set.yaml`.
 fn base_csv(id: &str, name: &str) -> String {
-    format!("id,name,births,policy_births,has_plan,rate\n\"{id}\",\"{name}\",100,96,是,90\n")
+    let q = |s: &str| s.replace('"', "\"\"");
+    format!(
+        "id,name,births,policy_births,has_plan,rate\n\"{}\",\"{}\",100,96,是,90\n",
+        q(id),
+        q(name)
+    )
 }
 
 #[test]
@@ -245,4 +250,33 @@ fn a_name_longer_than_an_excel_cell_is_cut_in_the_workbook_only() {
         .expect("the name cell");
     assert!(cell.encode_utf16().count() <= 32_767);
     assert!(cell.ends_with(kaohe::output::CUT_NOTE));
+}
+
+#[test]
+fn csv_cells_are_not_formulas_and_names_cannot_drive_the_terminal() {
+    let evil = "=HYPERLINK(\"http://x\")\u{1b}[31m红\u{1b}[0m";
+    let run = Kaohe::new()
+        .with_file("ev.csv", base_csv("futian", evil).as_bytes())
+        .args(["assess", "-s"])
+        .repo_arg("fixtures/invalid/base/set.yaml")
+        .args(["ev.csv", "-o", "out"])
+        .run();
+    run.success();
+    let csv = String::from_utf8(run.read("out/scorecard.csv")).expect("utf-8");
+    let row = csv.lines().nth(1).expect("a row");
+    assert!(row.contains(",\"'=HYPERLINK(\"\"http://x\"\")"), "{row}");
+    assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
+    assert!(run.stdout.contains("\\u001B[31m"), "{}", run.stdout);
+    // Ids in error messages are shown the same way.
+    let run = Kaohe::new()
+        .with_file(
+            "ev.csv",
+            b"id,name,births,policy_births,has_plan,rate,bad\x1b[2J\nfutian,x,1,1,1,1,1\n",
+        )
+        .args(["assess", "-s"])
+        .repo_arg("fixtures/invalid/base/set.yaml")
+        .args(["ev.csv", "-o", "out"])
+        .run();
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
 }

@@ -421,9 +421,10 @@ impl<'a, 'r> Binder<'a, 'r> {
                 let at = Given {
                     unit: &u.id,
                     header: full_name,
+                    raw,
                     origin,
                 };
-                self.layers(fi, f, raw, layered, at, &mut values, &mut given);
+                self.layers(fi, f, layered, at, &mut values, &mut given);
                 continue;
             }
             if self.given_twice(&mut given, fi, f, &u.id, full_name, origin) {
@@ -495,13 +496,12 @@ impl<'a, 'r> Binder<'a, 'r> {
         &mut self,
         fi: usize,
         f: &Field,
-        raw: &RawValue,
         layered: Vec<(String, RawValue)>,
         at: Given<'r>,
         values: &mut [Option<Val>],
         given: &mut [Option<(&'r str, &'r Origin)>],
     ) {
-        let origin = at.origin;
+        let (raw, origin) = (at.raw, at.origin);
         let set = self.set;
         let implicit = layered.is_empty();
         let layered = if implicit {
@@ -749,11 +749,12 @@ pub fn find_field(fields: &[crate::model::Field], name: &str) -> Option<usize> {
     })
 }
 
-/// Where a value was given: its unit, the header or key as written, and its place.
+/// Where a value was given: its unit, the header or key as written, the value and its place.
 #[derive(Clone, Copy)]
 struct Given<'r> {
     unit: &'r str,
     header: &'r str,
+    raw: &'r RawValue,
     origin: &'r Origin,
 }
 

@@ -103,6 +103,9 @@ pub struct TemplateArgs {
     /// workbook).
     #[arg(long, requires = "units")]
     pub with_values: bool,
+    /// Encoding of a CSV units file (see `assess --encoding`).
+    #[arg(long, value_enum, default_value = "auto", value_name = "ENCODING")]
+    pub encoding: read::csv::TextEncoding,
     /// Output workbook.
     #[arg(
         long,
@@ -122,6 +125,10 @@ pub struct InputArgs {
     /// shipped fixtures.
     #[arg(value_name = "EVIDENCE")]
     pub evidence: Vec<PathBuf>,
+    /// Encoding of CSV evidence; by default UTF-8, UTF-16 with a BOM, or plain GB2312/GBK
+    /// text are recognised and anything else is an error asking for this option.
+    #[arg(long, value_enum, default_value = "auto", value_name = "ENCODING")]
+    pub encoding: read::csv::TextEncoding,
 }
 
 #[derive(clap::Args, Debug)]
@@ -248,7 +255,7 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
         read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
         (r, d)
     } else {
-        read::files::read_paths_partial(&args.evidence)
+        read::files::read_paths_with(&args.evidence, read_options(args))
     };
     match set {
         Ok(set) => {
@@ -258,6 +265,12 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
         Err(a) => Err(Diagnostics::new(
             a.0.into_iter().chain(read_problems).collect(),
         )),
+    }
+}
+
+fn read_options(args: &InputArgs) -> read::files::ReadOptions {
+    read::files::ReadOptions {
+        encoding: args.encoding,
     }
 }
 
@@ -368,7 +381,7 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
         read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
         (r, d)
     } else {
-        read::files::read_paths_partial(&args.input.evidence)
+        read::files::read_paths_with(&args.input.evidence, read_options(&args.input))
     };
     let history = match load_history(&args.history) {
         Ok(h) => h,
@@ -574,7 +587,7 @@ fn score_and_write(
         })
         .collect::<Result<Vec<PathBuf>, _>>()?;
     let _lock = output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
-        .context("locking the output folder")?;
+        .with_context(|| format!("locking the output folder {}", args.out.display()))?;
     let mut written = Vec::new();
     for ((i, a), dir) in results.iter().enumerate().zip(dirs) {
         let dir = if i == run.primary {
@@ -628,6 +641,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         input: InputArgs {
             set: args.input.set.clone(),
             evidence: args.input.evidence.clone(),
+            encoding: args.input.encoding,
         },
         out: PathBuf::from("out"),
         quiet: true,
@@ -700,14 +714,28 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
     };
     let units = match &args.units {
         Some(p) => {
-            let r = read::files::read_paths(std::slice::from_ref(p))?;
+            let opts = read::files::ReadOptions {
+                encoding: args.encoding,
+            };
+            let read_units = || {
+                let (r, d) = read::files::read_paths_with(std::slice::from_ref(p), opts);
+                if d.is_empty() {
+                    Ok(r)
+                } else {
+                    Err(Diagnostics::new(d))
+                }
+            };
+            let r = read_units()?;
             if args.with_values {
                 // Values are converted only when they are valid evidence for the set.
-                read::files::read_paths(std::slice::from_ref(p))
-                    .and_then(|again| bind::bind(&set, again))?;
+                read_units().and_then(|again| bind::bind(&set, again))?;
                 r
             } else {
-                crate::template::unit_list(r)
+                // The units' kinds, classes, peer groups and parents are checked against the set
+                // (an unknown class is an error, not a blank cell in the template).
+                let list = crate::template::unit_list(r);
+                bind::bind(&set, list.clone())?;
+                list
             }
         }
         None if args.set.is_none() => {
@@ -818,6 +846,7 @@ pub fn load_explained(
         input: InputArgs {
             set: input.set.clone(),
             evidence: input.evidence.clone(),
+            encoding: input.encoding,
         },
         out: PathBuf::new(),
         quiet: true,
@@ -964,7 +993,7 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
     } else {
         Some(
             output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
-                .context("locking the output folder")?,
+                .with_context(|| format!("locking the output folder {}", args.out.display()))?,
         )
     };
     for (path, html) in &pending {

@@ -144,7 +144,10 @@ pub fn lock_dir(dir: &Path, waiting: impl FnOnce()) -> Result<DirLock, WriteErro
         path: path.clone(),
         source,
     };
-    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
         return Err(WriteError::Io {
             path: path.clone(),

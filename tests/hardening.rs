@@ -280,3 +280,73 @@ fn csv_cells_are_not_formulas_and_names_cannot_drive_the_terminal() {
     assert_eq!(run.code, 65, "{}", run.stderr);
     assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
 }
+
+#[test]
+fn latin1_evidence_is_read_when_said_and_refused_when_not() {
+    let refused = Kaohe::new()
+        .args(["assess", "-q", "-s"])
+        .repo_arg("fixtures/invalid/base/set.yaml")
+        .repo_arg("fixtures/invalid/ev-latin1.csv")
+        .run();
+    assert_eq!(refused.code, 65, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--encoding latin1"),
+        "{}",
+        refused.stderr
+    );
+    assert!(tree(&refused.dir).is_empty());
+    let read = Kaohe::new()
+        .args(["assess", "-q", "--encoding", "latin1", "-s"])
+        .repo_arg("fixtures/invalid/base/set.yaml")
+        .repo_arg("fixtures/invalid/ev-latin1.csv")
+        .run();
+    read.success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&read.read("out/scorecard.json")).expect("json");
+    assert_eq!(json["units"][0]["name"], "Zürich Süd");
+}
+
+#[test]
+fn template_units_with_an_unknown_class_are_an_error() {
+    let run = Kaohe::new()
+        .args(["template", "-s"])
+        .repo_arg("fixtures/invalid/base/set.yaml")
+        .arg("-u")
+        .repo_arg("fixtures/invalid/ev-unknown-class.csv")
+        .run();
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown class `nowhere`"),
+        "{}",
+        run.stderr
+    );
+    assert!(tree(&run.dir).is_empty(), "{:?}", tree(&run.dir));
+}
+
+#[cfg(unix)]
+#[test]
+fn pipes_and_devices_are_refused_without_reading() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("pipe.csv");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    let mut inputs = vec!["/dev/zero".to_string()];
+    if made.is_ok_and(|s| s.success()) {
+        inputs.push(fifo.display().to_string());
+    }
+    for input in inputs {
+        let start = std::time::Instant::now();
+        let run = Kaohe::new()
+            .args(["assess", "-q", "-s"])
+            .repo_arg("fixtures/invalid/base/set.yaml")
+            .arg(&input)
+            .run();
+        assert_eq!(run.code, 65, "{input}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("not a regular file"),
+            "{input}: {}",
+            run.stderr
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        assert!(tree(&run.dir).is_empty());
+    }
+}

@@ -237,7 +237,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         ready.push((path, bytes));
     }
     let _lock = crate::output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
-        .context("locking the output folder")?;
+        .with_context(|| format!("locking the output folder {}", args.out.display()))?;
     for (path, bytes) in &ready {
         write_atomic(path, bytes)?;
     }

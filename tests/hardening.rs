@@ -350,3 +350,63 @@ fn pipes_and_devices_are_refused_without_reading() {
         assert!(tree(&run.dir).is_empty());
     }
 }
+
+/// A workbook for `fixtures/invalid/base/set.yaml` with one unit and one more real cell at
+/// `far` (e.g. `XFD1048576`), written by rust_xlsxwriter and, for addresses it refuses
+/// (`XFE1`), renamed in the sheet's XML.
+fn far_cell_workbook(far: &str) -> Vec<u8> {
+    use rust_xlsxwriter::Workbook;
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let rows = [
+        ["id", "name", "births", "policy_births", "has_plan", "rate"],
+        ["futian", "福田区", "100", "96", "是", "90"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).expect("cell");
+        }
+    }
+    ws.write_string(1_048_575, 16_383, "far").expect("far cell");
+    let bytes = wb.save_to_buffer().expect("xlsx");
+    if far == "XFD1048576" {
+        return bytes;
+    }
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).expect("entry");
+        let name = f.name().expect("entry name").to_string();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut data).expect("read entry");
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(data).expect("xml");
+            data = xml
+                .replace("XFD1048576", far)
+                .replace("r=\"1048576\"", &format!("r=\"{}\"", &far[3..]))
+                .replace("A1:XFD1048576", &format!("A1:{far}"))
+                .into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("entry");
+        std::io::Write::write_all(&mut out, &data).expect("write entry");
+    }
+    out.finish().expect("zip").into_inner()
+}
+
+#[test]
+fn a_real_cell_at_the_last_cell_of_a_sheet_is_read_sparsely() {
+    for far in ["XFD1048576", "XFE1"] {
+        let start = std::time::Instant::now();
+        let run = Kaohe::new()
+            .with_file("far.xlsx", &far_cell_workbook(far))
+            .args(["assess", "-q", "-s"])
+            .repo_arg("fixtures/invalid/base/set.yaml")
+            .args(["far.xlsx", "-o", "out"])
+            .run();
+        assert_eq!(run.code, 65, "{far}: {}", run.stderr);
+        assert!(start.elapsed() < std::time::Duration::from_secs(30));
+        assert!(!run.dir.join("out").exists());
+        insta::assert_snapshot!(format!("far_cell_{far}"), run.stderr);
+    }
+}

@@ -72,7 +72,7 @@ pub fn read_workbook(
                     file: file.to_string(),
                     place: Place::Cell {
                         sheet: sheet.name.as_str().into(),
-                        cell: cell.into(),
+                        cell,
                     },
                     message,
                 });

@@ -88,6 +88,16 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Self-assessment (自查自评): points lost, values needed, path to the next grade, veto margins.
     SelfAssess(SelfAssessArgs),
+    /// Whether an output folder is exactly what `kaohe assess` wrote (its manifest.json): every
+    /// file there, unchanged, and nothing else. Exit 0 when it is, 1 when it is not.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// The output folder (with its manifest.json).
+    #[arg(value_name = "OUT", default_value = "out")]
+    pub dir: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -192,6 +202,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Decide(a) => ("decide", crate::decide::cli::run(&a)),
         Command::Explain(a) => ("explain", explain(&a)),
         Command::SelfAssess(a) => ("self-assess", self_assess(&a)),
+        Command::Verify(a) => ("verify", verify(&a)),
     };
     result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))
 }
@@ -518,10 +529,12 @@ pub fn assess_run(run: &Run) -> Result<Vec<crate::result::Assessment>, Diagnosti
     Ok(done)
 }
 
-/// Write one level's outputs into `dir`; returns the file names written.
+/// Stage one level's scorecards in `dir` (renamed into place when the run commits); returns
+/// the file names.
 fn write_level(
     dir: &Path,
     a: &crate::result::Assessment,
+    stage: &output::Staging,
 ) -> Result<Vec<String>, output::WriteError> {
     let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
         ("scorecard.csv", output::scorecard_csv(a)),
@@ -534,13 +547,57 @@ fn write_level(
     let mut written = Vec::new();
     // The JSON is streamed: at country scale it is gigabytes.
     let json = output::inside(dir, Path::new("scorecard.json"))?;
-    output::write_atomic_with(&json, |w| output::write_scorecard_json(w, a))?;
+    stage.write_with(&json, |w| output::write_scorecard_json(w, a))?;
     written.push(json.display().to_string());
     for (path, bytes) in ready {
-        output::write_atomic(&path, &bytes)?;
+        stage.write(&path, &bytes)?;
         written.push(path.display().to_string());
     }
     Ok(written)
+}
+
+/// The manifest entries of the run's sets and evidence files (the embedded default's texts
+/// under their names).
+fn run_inputs(
+    args: &AssessArgs,
+    results: &[crate::result::Assessment],
+    primary: usize,
+) -> anyhow::Result<(
+    Vec<output::manifest::SetEntry>,
+    Vec<output::manifest::FileEntry>,
+)> {
+    use output::manifest::{FileEntry, SetEntry, hash_bytes, hash_file};
+    let order = std::iter::once(primary).chain((0..results.len()).filter(|&i| i != primary));
+    let sets = order
+        .filter_map(|i| results.get(i))
+        .map(|a| SetEntry {
+            id: a.indicator_set.id.clone(),
+            version: a.indicator_set.version.clone(),
+            sha256: a.indicator_set.hash.clone(),
+        })
+        .collect();
+    let mut evidence = Vec::new();
+    if args.input.evidence.is_empty() {
+        let embedded = std::iter::once(DEFAULT_EVIDENCE).chain(DEFAULT_LEVEL_EVIDENCE);
+        for (name, text) in embedded {
+            let (sha256, bytes) = hash_bytes(text.as_bytes());
+            evidence.push(FileEntry {
+                path: name.to_string(),
+                sha256,
+                bytes,
+            });
+        }
+    }
+    for f in read::files::evidence_files(&args.input.evidence) {
+        let (sha256, bytes) =
+            hash_file(&f).with_context(|| format!("hashing the evidence {}", f.display()))?;
+        evidence.push(FileEntry {
+            path: f.display().to_string(),
+            sha256,
+            bytes,
+        });
+    }
+    Ok((sets, evidence))
 }
 
 fn assess(args: &AssessArgs) -> anyhow::Result<ExitCode> {
@@ -588,6 +645,11 @@ fn score_and_write(
         .collect::<Result<Vec<PathBuf>, _>>()?;
     let _lock = output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
         .with_context(|| format!("locking the output folder {}", args.out.display()))?;
+    // Temporary files of a run that was killed (with the lock held, no run is writing).
+    output::manifest::remove_leftovers(&args.out);
+    // Every file is written in full to its temporary name first; then the old manifest goes,
+    // the files are renamed into place together, and the new manifest is written last.
+    let stage = output::Staging::default();
     let mut written = Vec::new();
     for ((i, a), dir) in results.iter().enumerate().zip(dirs) {
         let dir = if i == run.primary {
@@ -595,7 +657,7 @@ fn score_and_write(
         } else {
             dir
         };
-        let files = write_level(&dir, a).with_context(|| {
+        let files = write_level(&dir, a, &stage).with_context(|| {
             format!(
                 "writing the scorecards of `{}` into {}",
                 a.indicator_set.id,
@@ -609,11 +671,17 @@ fn score_and_write(
                 lang: args.lang,
                 previous: crate::report::previous_for(a, &run.history),
             };
-            crate::report::write_reports(&dir, a, &opts)
+            crate::report::stage_reports(&dir, a, &opts, &stage)
                 .with_context(|| format!("writing the HTML reports into {}", dir.display()))?;
             written.push(dir.join("index.html").display().to_string());
         }
     }
+    let (sets, evidence) = run_inputs(args, &results, run.primary)?;
+    let replacing = || format!("replacing the outputs in {}", args.out.display());
+    output::manifest::remove(&args.out).with_context(replacing)?;
+    let files = stage.commit().with_context(replacing)?;
+    let manifest = output::manifest::Manifest::new(&args.out, sets, evidence, &files);
+    output::manifest::write(&args.out, &manifest).with_context(replacing)?;
     Ok((results, run.primary, written))
 }
 
@@ -634,6 +702,33 @@ fn level_folder_problems(levels: &[IndicatorSet]) -> Vec<crate::diag::Diagnostic
             })
         })
         .collect()
+}
+
+fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let (m, diffs) = output::manifest::verify(&args.dir).map_err(|e| BadRequest(e.to_string()))?;
+    if diffs.is_empty() {
+        crate::outln!(
+            "ok: {} 与 kaohe 写出的完全一致({} 个文件,{};{})",
+            args.dir.display(),
+            m.files.len(),
+            m.engine,
+            m.sets
+                .iter()
+                .map(|s| format!("{} 版本 {}", s.id, s.version))
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for d in &diffs {
+        crate::outln!("{d}");
+    }
+    crate::outln!(
+        "{} 与 manifest.json 不一致:{} 处不同(not what kaohe wrote)",
+        args.dir.display(),
+        diffs.len()
+    );
+    Ok(ExitCode::from(crate::exit::EXIT_TESTS_FAILED))
 }
 
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {

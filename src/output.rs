@@ -23,6 +23,8 @@ pub enum WriteError {
     Outside { root: PathBuf, rel: PathBuf },
 }
 
+pub mod manifest;
+
 /// Write `bytes` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     write_atomic_with(path, |w| {
@@ -31,6 +33,94 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
             source,
         })
     })
+}
+
+/// A file written to its temporary name and not yet renamed into place, with the SHA-256 and
+/// length of what was written.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: tempfile::TempPath,
+    pub file: Written,
+}
+
+/// A file written: where, its SHA-256 (hex) and its length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<'w> {
+    inner: &'w mut dyn Write,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl Write for Hashing<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest as _;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The files of one run: each is written in full to its temporary file first ([`stage`]), and
+/// all are renamed into place together at the end ([`Staging::commit`]), so the window in
+/// which an interrupted run leaves old and new files side by side is the renames alone.
+#[derive(Debug, Default)]
+pub struct Staging {
+    files: std::sync::Mutex<Vec<Staged>>,
+}
+
+impl Staging {
+    /// Write `path` to a temporary file of this run.
+    pub fn write_with(
+        &self,
+        path: &Path,
+        f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        let staged = stage(path, f)?;
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(staged);
+        Ok(())
+    }
+
+    /// [`Staging::write_with`] for bytes in memory.
+    pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+        self.write_with(path, |w| {
+            w.write_all(bytes).map_err(|source| WriteError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        })
+    }
+
+    /// Rename every staged file into place, in the order they were staged; the files, with
+    /// their hashes. Files not renamed (on an error) are removed.
+    pub fn commit(self) -> Result<Vec<Written>, WriteError> {
+        let files = self
+            .files
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut done = Vec::with_capacity(files.len());
+        for Staged { tmp, file } in files {
+            tmp.persist(&file.path).map_err(|e| WriteError::Io {
+                path: file.path.clone(),
+                source: e.error,
+            })?;
+            done.push(file);
+        }
+        Ok(done)
+    }
 }
 
 /// Write a file atomically from a writer callback.
@@ -46,6 +136,19 @@ pub fn write_atomic_with(
     path: &Path,
     f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
 ) -> Result<(), WriteError> {
+    let staged = stage(path, f)?;
+    staged.tmp.persist(path).map_err(|e| WriteError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })
+}
+
+/// Write `path`'s content to a fresh temporary file beside it (see [`write_atomic_with`]),
+/// synced, hashed, and not yet renamed.
+pub fn stage(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+) -> Result<Staged, WriteError> {
     let io = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
@@ -56,7 +159,7 @@ pub fn write_atomic_with(
     };
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".").suffix(".kaohe-tmp").rand_bytes(12);
+    builder.prefix(".").suffix(TMP_SUFFIX).rand_bytes(12);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -64,14 +167,33 @@ pub fn write_atomic_with(
     }
     // Dropping `tmp` before `persist` (any error below) removes the temporary file.
     let mut tmp = builder.tempfile_in(dir).map_err(io)?;
-    {
+    let (sha256, bytes) = {
+        use sha2::Digest as _;
         let mut buf = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        f(&mut buf)?;
+        let mut hashing = Hashing {
+            inner: &mut buf,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
+        };
+        f(&mut hashing)?;
+        let (hasher, n) = (hashing.hasher, hashing.bytes);
         buf.flush().map_err(io)?;
-    }
+        (hex(&hasher.finalize()), n)
+    };
     tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    Ok(Staged {
+        tmp: tmp.into_temp_path(),
+        file: Written {
+            path: path.to_path_buf(),
+            sha256,
+            bytes,
+        },
+    })
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `rel` below the output folder `root`, proven to stay inside it: `rel` is relative and made
@@ -123,6 +245,9 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     }
     None
 }
+
+/// How the names of temporary files end (`.XXXXXXXXXXXX.kaohe-tmp`).
+pub const TMP_SUFFIX: &str = ".kaohe-tmp";
 
 /// The name of the lock file kaohe holds in an output folder while it writes into it.
 pub const LOCK_FILE: &str = ".kaohe.lock";

@@ -410,3 +410,93 @@ fn a_real_cell_at_the_last_cell_of_a_sheet_is_read_sparsely() {
         insta::assert_snapshot!(format!("far_cell_{far}"), run.stderr);
     }
 }
+
+#[test]
+fn verify_says_whether_a_folder_is_what_kaohe_wrote() {
+    let run = Kaohe::new().args(["assess", "-q"]).run();
+    run.success();
+    let verify = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_kaohe"))
+            .args(["verify", "out"])
+            .current_dir(dir)
+            .output()
+            .expect("run kaohe")
+    };
+    let ok = verify(&run.dir);
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&run.read("out/manifest.json")).expect("json");
+    assert_eq!(manifest["schema"], "kaohe.manifest/1");
+    assert_eq!(manifest["sets"][0]["id"], "sz-district");
+    assert_eq!(manifest["evidence"].as_array().map(Vec::len), Some(2));
+    let files = manifest["files"].as_array().cloned().unwrap_or_default();
+    assert!(
+        files
+            .iter()
+            .any(|f| f["path"] == "sz-street/scorecard.json")
+    );
+    std::fs::write(run.dir.join("out/units/futian.html"), "changed").expect("change");
+    let bad = verify(&run.dir);
+    assert_eq!(bad.status.code(), Some(1), "{bad:?}");
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("units/futian.html"));
+}
+
+/// `kill -9` at several moments of a run over an earlier run's folder: afterwards the folder
+/// has a manifest it matches (the old or the new generation) or none at all, and the next
+/// run cleans up and leaves a folder that verifies.
+#[cfg(unix)]
+#[test]
+fn a_killed_run_never_leaves_a_folder_that_verifies_as_a_mix() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kaohe = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        c.current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c
+    };
+    let verify = || {
+        kaohe()
+            .args(["verify", "out"])
+            .status()
+            .expect("verify")
+            .code()
+    };
+    assert!(
+        kaohe()
+            .args(["assess", "-q"])
+            .status()
+            .expect("run")
+            .success()
+    );
+    for ms in [0u64, 20, 60, 120, 200, 300, 450] {
+        let mut child = kaohe().args(["assess", "-q"]).spawn().expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let has_manifest = dir.path().join("out/manifest.json").exists();
+        let code = verify();
+        if has_manifest {
+            assert_eq!(
+                code,
+                Some(0),
+                "killed after {ms} ms: a manifest that does not match"
+            );
+        } else {
+            assert_eq!(code, Some(65), "killed after {ms} ms");
+        }
+    }
+    assert!(
+        kaohe()
+            .args(["assess", "-q"])
+            .status()
+            .expect("run")
+            .success()
+    );
+    assert_eq!(verify(), Some(0));
+    let left: Vec<String> = tree(dir.path())
+        .into_iter()
+        .filter(|p| p.ends_with(".kaohe-tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -63,13 +63,8 @@ pub fn read_paths_with(paths: &[PathBuf], opts: ReadOptions) -> (ReadEvidence, V
     let mut diags = Vec::new();
     for p in paths {
         let files: Vec<PathBuf> = if p.is_dir() {
-            match std::fs::read_dir(p) {
-                Ok(rd) => {
-                    let mut v: Vec<PathBuf> = rd
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|f| f.is_file() && evidence_ext(f).is_some() && !is_lock_file(f))
-                        .collect();
-                    v.sort();
+            match folder_files(p) {
+                Ok(v) => {
                     if v.is_empty() {
                         diags.push(Diagnostic::file(
                             &p.display().to_string(),
@@ -145,6 +140,30 @@ pub fn read_paths_with(paths: &[PathBuf], opts: ReadOptions) -> (ReadEvidence, V
         }
     }
     (out, diags)
+}
+
+/// The evidence files of a folder, in name order (not recursively, lock files left out).
+fn folder_files(p: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(p)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|f| f.is_file() && evidence_ext(f).is_some() && !is_lock_file(f))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// The files [`read_paths`] reads for `paths`: files as given, folders' evidence files.
+pub fn evidence_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .flat_map(|p| {
+            if p.is_dir() {
+                folder_files(p).unwrap_or_default()
+            } else {
+                vec![p.clone()]
+            }
+        })
+        .collect()
 }
 
 enum Format {

@@ -4,7 +4,6 @@ use super::policy::{Policy, load_policy_file, load_policy_str};
 use super::scorecard::{Scorecard, read_scorecard_bytes, read_scorecard_file};
 use super::{decide, render};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::output::write_atomic;
 use crate::title::{Registry, load_registry_file, load_registry_str};
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -238,9 +237,14 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     }
     let _lock = crate::output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
         .with_context(|| format!("locking the output folder {}", args.out.display()))?;
-    for (path, bytes) in &ready {
-        write_atomic(path, bytes)?;
+    // One generation: every file is written in full to its temporary name first, then all are
+    // renamed together, the registry first (the one file that cannot be recomputed; the brief
+    // and the CSVs can be decided again from it).
+    let stage = crate::output::Staging::default();
+    for (path, bytes) in ready.iter().rev() {
+        stage.write(path, bytes)?;
     }
+    stage.commit()?;
     if !args.quiet {
         crate::out!("{}", render::summary(&outcome));
         crate::outln!(

@@ -11,6 +11,7 @@ mod explain;
 mod hardening;
 mod invalid;
 mod properties;
+mod robustness;
 mod seed;
 mod support;
 mod tidy;

@@ -31,13 +31,49 @@ pub const SKIPPED_SHEETS: &[&str] = &[
     "readme",
 ];
 
-/// Read a workbook's sheets into `out`.
+/// Read a workbook's sheets into `out`. A panic inside the workbook reader (calamine, on some
+/// corrupt `.xls` files) becomes an error naming the file, and nothing of the file is kept.
 pub fn read_workbook(
     file: &str,
     bytes: &[u8],
     out: &mut ReadEvidence,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let mut mine = ReadEvidence::default();
+    let mut problems = Vec::new();
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_book(file, bytes, &mut mine, &mut problems);
+    }));
+    if read.is_err() {
+        diags.push(Diagnostic::file(
+            file,
+            "cannot read this workbook: the workbook reader failed on its contents (a corrupt file?)",
+        ));
+        return;
+    }
+    diags.extend(problems);
+    let ReadEvidence {
+        units,
+        ledger,
+        period,
+        unit_phase,
+        ledger_phase,
+        documents,
+    } = mine;
+    let (u0, l0) = (out.units.len(), out.ledger.len());
+    out.unit_phase
+        .extend(unit_phase.into_iter().map(|(i, p)| (i + u0, p)));
+    out.ledger_phase
+        .extend(ledger_phase.into_iter().map(|(i, p)| (i + l0, p)));
+    out.units.extend(units);
+    out.ledger.extend(ledger);
+    out.documents.extend(documents);
+    if period.is_some() {
+        out.period = period;
+    }
+}
+
+fn read_book(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Vec<Diagnostic>) {
     let mut book = match calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())) {
         Ok(b) => b,
         Err(e) => {

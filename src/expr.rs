@@ -635,6 +635,7 @@ impl<'a> Parser<'a> {
 enum NumFn {
     Abs,
     Ln,
+    Exp,
     Floor,
     Ceil,
 }
@@ -662,6 +663,8 @@ enum NumNode {
     Count(u32, Option<Box<BoolNode>>),
     Agg(AggOp, u32, Box<NumNode>),
     Share(u32, Box<BoolNode>),
+    /// `coalesce(x, y, …)`: the first argument that is not missing.
+    Coalesce(Vec<NumNode>),
 }
 
 #[derive(Debug, Clone)]
@@ -675,6 +678,10 @@ enum BoolNode {
     /// `==` (true) or `!=` (false) between yes/no values.
     Same(bool, Box<BoolNode>, Box<BoolNode>),
     If(Box<BoolNode>, Box<BoolNode>, Box<BoolNode>),
+    /// `present(x)` (true) or `missing(x)` (false).
+    Present(bool, Box<Node>),
+    /// `coalesce(x, y, …)` of yes/no values.
+    Coalesce(Vec<BoolNode>),
 }
 
 #[derive(Debug, Clone)]
@@ -690,6 +697,20 @@ impl Node {
             Node::Bool(_) => Ty::Bool,
         }
     }
+
+    fn eval(&self, env: &dyn Env) -> Result<Val, EvalError> {
+        match self {
+            Node::Num(n) => n.eval(env).map(Val::Num),
+            Node::Bool(b) => b.eval(env).map(Val::Bool),
+        }
+    }
+
+    fn missing(&self, env: &dyn Env, out: &mut Vec<u32>) {
+        match self {
+            Node::Num(n) => n.missing(env, out),
+            Node::Bool(b) => b.missing(env, out),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -697,8 +718,8 @@ impl Node {
 // ---------------------------------------------------------------------------------------
 
 const FUNCTIONS: &[&str] = &[
-    "min", "max", "abs", "round", "ln", "pow", "floor", "ceil", "count", "sum", "mean", "share",
-    "min_of", "max_of",
+    "min", "max", "abs", "round", "ln", "exp", "pow", "floor", "ceil", "count", "sum", "mean",
+    "share", "min_of", "max_of", "missing", "present", "coalesce",
 ];
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -952,8 +973,9 @@ impl Checker<'_> {
 
     fn call(&mut self, ast: &Ast, name: &str, args: &[Ast], sc: Scope) -> Option<Node> {
         let (min, max) = match name {
-            "abs" | "ln" | "floor" | "ceil" => (1, 1),
+            "abs" | "ln" | "exp" | "floor" | "ceil" | "missing" | "present" => (1, 1),
             "min" | "max" => (2, usize::MAX),
+            "coalesce" => (1, usize::MAX),
             "pow" | "round" | "sum" | "mean" | "share" | "min_of" | "max_of" => (2, 2),
             "count" => (1, 2),
             _ => {
@@ -978,6 +1000,9 @@ impl Checker<'_> {
             } else {
                 None
             };
+        }
+        if matches!(name, "missing" | "present" | "coalesce") {
+            return self.presence(ast, name, args, sc, ok);
         }
         if name == "round" {
             let digits = args.get(1).and_then(|d| match &d.kind {
@@ -1010,12 +1035,66 @@ impl Checker<'_> {
                 let f = match name {
                     "abs" => NumFn::Abs,
                     "ln" => NumFn::Ln,
+                    "exp" => NumFn::Exp,
                     "floor" => NumFn::Floor,
                     _ => NumFn::Ceil,
                 };
                 NumNode::Fn1(f, Box::new(a.pop()?))
             }
         }))
+    }
+
+    /// `missing(x)`, `present(x)` (x of either type) and `coalesce(x, y, …)` (all of one type).
+    fn presence(
+        &mut self,
+        ast: &Ast,
+        name: &str,
+        args: &[Ast],
+        sc: Scope,
+        ok: bool,
+    ) -> Option<Node> {
+        let checked: Vec<_> = args.iter().map(|a| self.check(a, sc)).collect();
+        let mut nodes = all(checked).filter(|_| ok)?;
+        if name != "coalesce" {
+            let x = nodes.pop()?;
+            return Some(Node::Bool(BoolNode::Present(
+                name == "present",
+                Box::new(x),
+            )));
+        }
+        let ty = nodes.first()?.ty();
+        if let Some(pos) = nodes.iter().position(|n| n.ty() != ty) {
+            let (first, other) = (args.first()?, args.get(pos)?);
+            let msg = format!(
+                "all arguments of `coalesce` must have the same type, but {} is {} and {} is {}",
+                self.describe(first),
+                ty.word(),
+                self.describe(other),
+                nodes.get(pos)?.ty().word()
+            );
+            self.error(ast, msg);
+            return None;
+        }
+        Some(match ty {
+            Ty::Num => Node::Num(NumNode::Coalesce(
+                nodes
+                    .into_iter()
+                    .filter_map(|n| match n {
+                        Node::Num(n) => Some(n),
+                        Node::Bool(_) => None,
+                    })
+                    .collect(),
+            )),
+            Ty::Bool => Node::Bool(BoolNode::Coalesce(
+                nodes
+                    .into_iter()
+                    .filter_map(|n| match n {
+                        Node::Bool(b) => Some(b),
+                        Node::Num(_) => None,
+                    })
+                    .collect(),
+            )),
+        })
     }
 
     fn aggregation(&mut self, name: &str, args: &[Ast], res: &dyn Resolver) -> Option<Node> {
@@ -1156,10 +1235,17 @@ impl Compiled {
 
     /// Evaluate against one unit.
     pub fn eval(&self, env: &dyn Env) -> Result<Val, EvalError> {
-        match &self.root {
-            Node::Num(n) => n.eval(env).map(Val::Num),
-            Node::Bool(b) => b.eval(env).map(Val::Bool),
-        }
+        self.root.eval(env)
+    }
+
+    /// The slots of the own scope whose missing values leave this expression without a value
+    /// for this unit, in slot order: only those on the path the evaluation takes, so a blank
+    /// that the unit's other values make irrelevant is not listed. Empty when the expression
+    /// has a value.
+    pub fn missing_slots(&self, env: &dyn Env) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.root.missing(env, &mut out);
+        sorted(out)
     }
 
     /// Evaluate a number expression; a yes/no expression gives [`EvalError::Domain`].
@@ -1240,22 +1326,164 @@ impl NumNode {
             NumNode::Const(d) => Ok(*d),
             NumNode::Slot(s) => num_slot(env, *s),
             NumNode::Neg(a) => Ok(-a.eval(env)?),
-            NumNode::Arith(op, a, b) => arith(*op, a.eval(env)?, b.eval(env)?),
-            NumNode::If(c, a, b) => {
-                if c.eval(env)? {
-                    a.eval(env)
-                } else {
-                    b.eval(env)
-                }
+            NumNode::Arith(op, a, b) => {
+                let (a, b) = both(a.eval(env), b.eval(env))?;
+                arith(*op, a, b)
             }
+            NumNode::If(c, a, b) => match c.eval(env) {
+                Ok(true) => a.eval(env),
+                Ok(false) => b.eval(env),
+                Err(e) => agree(e, a.eval(env), b.eval(env)),
+            },
             NumNode::Fn1(f, a) => fn1(*f, a.eval(env)?),
             NumNode::Round(a, dp) => Ok(round(a.eval(env)?, *dp)),
-            NumNode::Pow(a, b) => pow(a.eval(env)?, b.eval(env)?),
+            NumNode::Pow(a, b) => {
+                let (a, b) = both(a.eval(env), b.eval(env))?;
+                pow(a, b)
+            }
             NumNode::Extreme(is_max, args) => extreme(*is_max, args, env),
             NumNode::Count(kind, cond) => count(env, *kind, cond.as_deref()),
             NumNode::Share(kind, cond) => share(env, *kind, cond),
             NumNode::Agg(op, kind, inner) => aggregate(env, *op, *kind, inner),
+            NumNode::Coalesce(args) => coalesce(args.iter().map(|a| a.eval(env))),
         }
+    }
+}
+
+/// `if` with an unknown condition: the branches' value when both have the same one, else the
+/// condition's error.
+fn agree<T: PartialEq>(
+    e: EvalError,
+    a: Result<T, EvalError>,
+    b: Result<T, EvalError>,
+) -> Result<T, EvalError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) if a == b => Ok(a),
+        _ => Err(e),
+    }
+}
+
+/// The first value that is not missing (any other error stops the search).
+fn coalesce<T>(results: impl Iterator<Item = Result<T, EvalError>>) -> Result<T, EvalError> {
+    let mut first = None;
+    for r in results {
+        match r {
+            Err(e @ EvalError::Missing(_)) => {
+                first.get_or_insert(e);
+            }
+            r => return r,
+        }
+    }
+    Err(first.unwrap_or(EvalError::Missing(AGGREGATE_EMPTY)))
+}
+
+/// Of two reasons for no value, the one reported whatever the operands' order: a missing value
+/// first (it can be supplied), the lower slot among missing values.
+fn first_error(a: EvalError, b: EvalError) -> EvalError {
+    let key = |e: &EvalError| match e {
+        EvalError::Missing(s) => (0, *s),
+        EvalError::DivByZero => (1, 0),
+        EvalError::Domain(_) => (2, 0),
+        EvalError::Overflow => (3, 0),
+    };
+    if key(&b) < key(&a) { b } else { a }
+}
+
+/// Both operands' values, or the reason reported whatever their order.
+fn both<A, B>(a: Result<A, EvalError>, b: Result<B, EvalError>) -> Result<(A, B), EvalError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(x), Err(y)) => Err(first_error(x, y)),
+    }
+}
+
+impl NumNode {
+    /// See [`Compiled::missing_slots`].
+    fn missing(&self, env: &dyn Env, out: &mut Vec<u32>) {
+        if self.eval(env).is_ok() {
+            return;
+        }
+        match self {
+            NumNode::Const(_) | NumNode::Count(..) | NumNode::Agg(..) | NumNode::Share(..) => {}
+            NumNode::Slot(s) => {
+                if env.get(*s).is_none() {
+                    out.push(*s);
+                }
+            }
+            NumNode::Neg(a) | NumNode::Fn1(_, a) | NumNode::Round(a, _) => a.missing(env, out),
+            NumNode::Arith(_, a, b) | NumNode::Pow(a, b) => {
+                a.missing(env, out);
+                b.missing(env, out);
+            }
+            NumNode::If(c, a, b) => match c.eval(env) {
+                Ok(true) => a.missing(env, out),
+                Ok(false) => b.missing(env, out),
+                Err(_) => {
+                    c.missing(env, out);
+                    a.missing(env, out);
+                    b.missing(env, out);
+                }
+            },
+            NumNode::Extreme(_, args) | NumNode::Coalesce(args) => {
+                args.iter().for_each(|a| a.missing(env, out));
+            }
+        }
+    }
+}
+
+impl BoolNode {
+    /// See [`Compiled::missing_slots`].
+    fn missing(&self, env: &dyn Env, out: &mut Vec<u32>) {
+        if self.eval(env).is_ok() {
+            return;
+        }
+        match self {
+            BoolNode::Const(_) => {}
+            BoolNode::Slot(s) => {
+                if env.get(*s).is_none() {
+                    out.push(*s);
+                }
+            }
+            BoolNode::Not(a) => a.missing(env, out),
+            BoolNode::And(a, b) | BoolNode::Or(a, b) | BoolNode::Same(_, a, b) => {
+                a.missing(env, out);
+                b.missing(env, out);
+            }
+            BoolNode::Cmp(_, a, b) => {
+                a.missing(env, out);
+                b.missing(env, out);
+            }
+            BoolNode::If(c, a, b) => match c.eval(env) {
+                Ok(true) => a.missing(env, out),
+                Ok(false) => b.missing(env, out),
+                Err(_) => {
+                    c.missing(env, out);
+                    a.missing(env, out);
+                    b.missing(env, out);
+                }
+            },
+            BoolNode::Present(_, x) => x.missing(env, out),
+            BoolNode::Coalesce(args) => args.iter().for_each(|a| a.missing(env, out)),
+        }
+    }
+}
+
+/// Kleene `and` (`dominant` false) or `or` (`dominant` true): an operand with the dominant
+/// value decides whatever the other is; otherwise any unknown operand makes it unknown.
+fn kleene(
+    dominant: bool,
+    a: Result<bool, EvalError>,
+    b: impl FnOnce() -> Result<bool, EvalError>,
+) -> Result<bool, EvalError> {
+    if a == Ok(dominant) {
+        return Ok(dominant);
+    }
+    match (a, b()) {
+        (_, Ok(x)) if x == dominant => Ok(dominant),
+        (Ok(_), Ok(_)) => Ok(!dominant),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(x), Err(y)) => Err(first_error(x, y)),
     }
 }
 
@@ -1301,6 +1529,7 @@ fn fn1(f: NumFn, a: Decimal) -> Result<Decimal, EvalError> {
         NumFn::Ln => a
             .checked_ln()
             .ok_or(EvalError::Domain("ln could not be computed"))?,
+        NumFn::Exp => a.checked_exp().ok_or(EvalError::Overflow)?,
     })
 }
 
@@ -1391,17 +1620,27 @@ impl BoolNode {
             BoolNode::Const(b) => Ok(*b),
             BoolNode::Slot(s) => bool_slot(env, *s),
             BoolNode::Not(a) => Ok(!a.eval(env)?),
-            BoolNode::And(a, b) => Ok(a.eval(env)? && b.eval(env)?),
-            BoolNode::Or(a, b) => Ok(a.eval(env)? || b.eval(env)?),
-            BoolNode::Cmp(op, a, b) => Ok(compare(*op, a.eval(env)?, b.eval(env)?)),
-            BoolNode::Same(eq, a, b) => Ok((a.eval(env)? == b.eval(env)?) == *eq),
-            BoolNode::If(c, a, b) => {
-                if c.eval(env)? {
-                    a.eval(env)
-                } else {
-                    b.eval(env)
-                }
+            BoolNode::And(a, b) => kleene(false, a.eval(env), || b.eval(env)),
+            BoolNode::Or(a, b) => kleene(true, a.eval(env), || b.eval(env)),
+            BoolNode::Cmp(op, a, b) => {
+                let (a, b) = both(a.eval(env), b.eval(env))?;
+                Ok(compare(*op, a, b))
             }
+            BoolNode::Same(eq, a, b) => {
+                let (a, b) = both(a.eval(env), b.eval(env))?;
+                Ok((a == b) == *eq)
+            }
+            BoolNode::If(c, a, b) => match c.eval(env) {
+                Ok(true) => a.eval(env),
+                Ok(false) => b.eval(env),
+                Err(e) => agree(e, a.eval(env), b.eval(env)),
+            },
+            BoolNode::Present(present, x) => match x.eval(env) {
+                Ok(_) => Ok(*present),
+                Err(EvalError::Missing(_)) => Ok(!*present),
+                Err(e) => Err(e),
+            },
+            BoolNode::Coalesce(args) => coalesce(args.iter().map(|a| a.eval(env))),
         }
     }
 }
@@ -1655,18 +1894,106 @@ mod tests {
         fails! {
             "gap + 1" => Err(EvalError::Missing(4));
             "max(1, gap)" => Err(EvalError::Missing(4));
-            "flag or true" => Err(EvalError::Missing(7));
             "if false then 1 else gap" => Err(EvalError::Missing(4));
             "if flag then 1 else 2" => Err(EvalError::Missing(7));
             "true and gap > 0" => Err(EvalError::Missing(4));
             "false or flag" => Err(EvalError::Missing(7));
+            "gap > 0 and flag" => Err(EvalError::Missing(4));
+            "flag and gap > 0" => Err(EvalError::Missing(4));
+            "not flag" => Err(EvalError::Missing(7));
+            "coalesce(gap, gap * 2)" => Err(EvalError::Missing(4));
+            "exp(100)" => Err(EvalError::Overflow);
+            "missing(births / 0)" => Err(EvalError::DivByZero);
+            "births / 0 + gap" => Err(EvalError::Missing(4));
+            "gap + births / 0" => Err(EvalError::Missing(4));
         }
         evaluates! {
             "if true then 1 else gap" => "1";
             "false and gap > 0" => "false";
+            "gap > 0 and false" => "false";
             "true or gap > 0" => "true";
+            "gap > 0 or true" => "true";
+            "flag or true" => "true";
             "has_plan || flag" => "true";
+            "flag || has_plan" => "true";
+            "if flag then 2 else 2" => "2";
+            "if flag then has_plan else true" => "true";
+            "missing(gap)" => "true";
+            "missing(flag)" => "true";
+            "present(gap)" => "false";
+            "present(births)" => "true";
+            "missing(births + gap)" => "true";
+            "coalesce(gap, 3)" => "3";
+            "coalesce(gap, births, 3)" => "200";
+            "coalesce(flag, false)" => "false";
+            "coalesce(births)" => "200";
+            "exp(0)" => "1";
+            "round(exp(1), 4)" => "2.7183";
         }
+    }
+
+    /// A blank is unknown: `and`/`or` follow Kleene's strong three-valued logic, whatever
+    /// the operands' order.
+    #[test]
+    fn kleene_truth_tables() {
+        // true, false and unknown (`flag` has no value).
+        let vals = ["true", "false", "flag"];
+        let known = |s: &str| match s {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        };
+        for a in vals {
+            for b in vals {
+                let (x, y) = (known(a), known(b));
+                let and = match (x, y) {
+                    (Some(false), _) | (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                };
+                let or = match (x, y) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                };
+                for (op, want) in [("and", and), ("or", or)] {
+                    let got = ev(&format!("{a} {op} {b}")).ok();
+                    assert_eq!(got, want.map(Val::Bool), "{a} {op} {b}");
+                    let swapped = ev(&format!("{b} {op} {a}")).ok();
+                    assert_eq!(got, swapped, "{a} {op} {b} is not symmetric");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn missing_slots_follow_the_path_taken() {
+        let slots = |src: &str| {
+            compile(src, &scope(), None)
+                .expect(src)
+                .missing_slots(&city())
+        };
+        // births is 200: only the branch taken counts; `flag` is irrelevant.
+        assert_eq!(
+            slots("if births > 0 then gap else (if flag then 1 else 2)"),
+            vec![4]
+        );
+        assert_eq!(
+            slots("if births < 0 then gap else (if flag then 1 else 2)"),
+            vec![7]
+        );
+        // An unknown condition: the condition and both branches.
+        assert_eq!(slots("if flag then gap else 1"), vec![4, 7]);
+        // A known deciding operand makes the other irrelevant.
+        assert_eq!(slots("false and (gap > 0 or flag)"), Vec::<u32>::new());
+        assert_eq!(slots("gap > 0 and flag"), vec![4, 7]);
+        assert_eq!(slots("births + deaths"), Vec::<u32>::new());
+        assert_eq!(slots("coalesce(gap, births)"), Vec::<u32>::new());
+        assert_eq!(slots("coalesce(gap, gap + 1)"), vec![4]);
+        assert_eq!(
+            errors("coalesce(gap, flag)", None),
+            vec![(0, 19, "all arguments of `coalesce` must have the same type, but `gap` is a number and `flag` is yes/no".to_string())]
+        );
     }
 
     #[test]

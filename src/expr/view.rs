@@ -191,7 +191,9 @@ fn num_slots(n: &NumNode, out: &mut Vec<u32>) {
             num_slots(a, out);
             num_slots(b, out);
         }
-        NumNode::Extreme(_, args) => args.iter().for_each(|a| num_slots(a, out)),
+        NumNode::Extreme(_, args) | NumNode::Coalesce(args) => {
+            args.iter().for_each(|a| num_slots(a, out));
+        }
         // Aggregations read descendants' slots, not this unit's.
         NumNode::Count(..) | NumNode::Agg(..) | NumNode::Share(..) => {}
     }
@@ -215,6 +217,11 @@ fn bool_slots(b: &BoolNode, out: &mut Vec<u32>) {
             bool_slots(a, out);
             bool_slots(d, out);
         }
+        BoolNode::Present(_, x) => match x.as_ref() {
+            super::Node::Num(n) => num_slots(n, out),
+            super::Node::Bool(b) => bool_slots(b, out),
+        },
+        BoolNode::Coalesce(args) => args.iter().for_each(|a| bool_slots(a, out)),
     }
 }
 
@@ -261,6 +268,7 @@ fn render_num(n: &NumNode, name: &dyn Fn(u32) -> String, outer: u8) -> String {
             let f = match f {
                 super::NumFn::Abs => "abs",
                 super::NumFn::Ln => "ln",
+                super::NumFn::Exp => "exp",
                 super::NumFn::Floor => "floor",
                 super::NumFn::Ceil => "ceil",
             };
@@ -275,6 +283,13 @@ fn render_num(n: &NumNode, name: &dyn Fn(u32) -> String, outer: u8) -> String {
         NumNode::Extreme(is_max, args) => format!(
             "{}({})",
             if *is_max { "max" } else { "min" },
+            args.iter()
+                .map(|a| render_num(a, name, 0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        NumNode::Coalesce(args) => format!(
+            "coalesce({})",
             args.iter()
                 .map(|a| render_num(a, name, 0))
                 .collect::<Vec<_>>()
@@ -342,6 +357,21 @@ fn render_bool(b: &BoolNode, name: &dyn Fn(u32) -> String, outer: u8) -> String 
                 render_bool(d, name, 0)
             ),
             0,
+        ),
+        BoolNode::Present(present, x) => format!(
+            "{}({})",
+            if *present { "present" } else { "missing" },
+            match x.as_ref() {
+                super::Node::Num(n) => render_num(n, name, 0),
+                super::Node::Bool(b) => render_bool(b, name, 0),
+            }
+        ),
+        BoolNode::Coalesce(args) => format!(
+            "coalesce({})",
+            args.iter()
+                .map(|a| render_bool(a, name, 0))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

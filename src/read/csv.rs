@@ -59,12 +59,15 @@ fn strict(
     if let Some(text) = enc.decode_without_bom_handling_and_without_replacement(bytes) {
         return Ok((text.into_owned(), name));
     }
-    // The first byte that does not decode: decode growing prefixes' end by the decoder.
+    // The first byte that does not decode: where the decoder stops.
     let mut decoder = enc.new_decoder_without_bom_handling();
     let mut out = String::with_capacity(bytes.len() * 3 + 16);
     let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut out, true);
     let at = match result {
-        encoding_rs::DecoderResult::Malformed(bad, _) => read.saturating_sub(usize::from(bad)),
+        // `read` counts the malformed bytes and those consumed after them.
+        encoding_rs::DecoderResult::Malformed(bad, after) => read
+            .saturating_sub(usize::from(bad))
+            .saturating_sub(usize::from(after)),
         _ => read,
     };
     let (line, column) = locate(bytes, at, enc);
@@ -301,5 +304,10 @@ mod tests {
         let (gb, _, _) = encoding_rs::GB18030.encode("单位代码,𠀀\n");
         assert!(decode_text(&gb, TextEncoding::Auto).is_err());
         assert!(decode_text(&gb, TextEncoding::Gb18030).is_ok());
+        let (gb, _, _) = encoding_rs::GB18030.encode("id,名称\nfutian,福");
+        let mut gb = gb.into_owned();
+        gb.extend_from_slice(b"\x81\x20x\n");
+        let e = decode_text(&gb, TextEncoding::Gb18030).expect_err("broken");
+        assert_eq!((e.line, e.column), (2, 9), "{}", e.message);
     }
 }

@@ -21,6 +21,9 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod rubric;
+pub use rubric::{DiffArgs, HandbookArgs, LintArgs};
+
 /// The shipped default indicator set, embedded so `kaohe assess` works from any folder.
 pub const DEFAULT_SET: (&str, &str) = (
     "indicators/sz-district.yaml",
@@ -88,6 +91,16 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Self-assessment (自查自评): points lost, values needed, path to the next grade, veto margins.
     SelfAssess(SelfAssessArgs),
+    /// The 考核细则 of a set as a printable HTML page and a Word document (handbook.html,
+    /// handbook.docx).
+    Handbook(HandbookArgs),
+    /// What changed between two versions of a set and, with evidence, which units it moves
+    /// (diff.html, diff-changes.csv, diff-units.csv).
+    Diff(DiffArgs),
+    /// Design problems of a set, each at its line: unreachable maxima and grades, items that
+    /// never lose points, overlapping or gapped step rows, vetoes that never (or always) fire,
+    /// bonus caps, line maxima, items no evidence can score. `--strict` exits 1 on any.
+    Lint(LintArgs),
     /// Whether an output folder is exactly what `kaohe assess` wrote (its manifest.json): every
     /// file there, unchanged, and nothing else. Exit 0 when it is, 1 when it is not.
     Verify(VerifyArgs),
@@ -202,6 +215,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Decide(a) => ("decide", crate::decide::cli::run(&a)),
         Command::Explain(a) => ("explain", explain(&a)),
         Command::SelfAssess(a) => ("self-assess", self_assess(&a)),
+        Command::Handbook(a) => ("handbook", rubric::handbook(&a)),
+        Command::Diff(a) => ("diff", rubric::diff(&a)),
+        Command::Lint(a) => ("lint", rubric::lint(&a)),
         Command::Verify(a) => ("verify", verify(&a)),
     };
     result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))

@@ -1,10 +1,12 @@
 //! How the process ends: its exit codes, and printing to stdout that ends quietly when the
 //! reader has gone away.
 //!
-//! Exit codes: 0 success; 1 rule test cases failed; 2 command-line usage error (clap);
+//! Exit codes: 0 success; 1 rule test cases failed (or `lint --strict` found problems); 2 command-line usage error (clap);
 //! 65 invalid input (every error printed on stderr, nothing written); 70 internal failure.
 
 pub const EXIT_TESTS_FAILED: u8 = 1;
+/// `kaohe lint --strict` found problems.
+pub const EXIT_LINT_FINDINGS: u8 = 1;
 pub const EXIT_INVALID_INPUT: u8 = 65;
 pub const EXIT_INTERNAL: u8 = 70;
 

@@ -1919,3 +1919,102 @@ mod tests {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Where the parts of a set are written (for `kaohe lint`)
+// ---------------------------------------------------------------------------------------------
+
+/// Where the parts of a set are written: line and column by key. Keys: `line.ID`,
+/// `line.ID.max`, `indicator.ID` (bonus items too), `indicator.ID.max`, `indicator.ID.rule`,
+/// `indicator.ID.row.N` (step rows from 0, also inside a threshold), `veto.ID`,
+/// `veto.ID.when`, `grade.LABEL`, `bonus.cap`, `field.ID`. Read from the file format, which
+/// only the loader sees, so that other modules can point at a line of the set.
+#[derive(Debug, Clone, Default)]
+pub struct Locations {
+    pub file: String,
+    at: BTreeMap<String, (u64, u64)>,
+}
+
+impl Locations {
+    /// The line and column of the first of `keys` that is known.
+    pub fn get(&self, keys: &[&str]) -> Option<(u64, u64)> {
+        keys.iter().find_map(|k| self.at.get(*k).copied())
+    }
+    /// A diagnostic at the first of `keys` that is known (the file as a whole otherwise).
+    pub fn diag(&self, keys: &[&str], message: impl Into<String>) -> Diagnostic {
+        match self.get(keys) {
+            Some((line, column)) => Diagnostic::at(&self.file, line, column, message),
+            None => Diagnostic::file(&self.file, message),
+        }
+    }
+}
+
+/// The locations of the parts of a set file (see [`Locations`]).
+pub fn locate_set_file(path: &std::path::Path) -> Result<Locations, Diagnostics> {
+    yaml::load_file(path, locate_set_str)
+}
+
+/// The locations of the parts of a set given as text; `file` names it.
+pub fn locate_set_str(file: &str, text: &str) -> Result<Locations, Diagnostics> {
+    let raw: RawSet = yaml::parse(file, text)?;
+    let mut l = Locations {
+        file: file.to_string(),
+        at: BTreeMap::new(),
+    };
+    let mut put = |k: String, loc: Location| {
+        l.at.entry(k).or_insert((loc.line(), loc.column()));
+    };
+    for x in &raw.lines {
+        put(format!("line.{}", x.id.value), x.id.referenced);
+        put(format!("line.{}.max", x.id.value), x.max.referenced);
+    }
+    for f in &raw.fields {
+        put(format!("field.{}", f.id.value), f.id.referenced);
+    }
+    let bonus = raw.bonus.iter().flat_map(|b| b.items.iter());
+    for i in raw.indicators.iter().chain(bonus) {
+        let id = &i.id.value;
+        put(format!("indicator.{id}"), i.id.referenced);
+        put(format!("indicator.{id}.max"), i.max.referenced);
+        put(format!("indicator.{id}.rule"), i.rule.referenced);
+        for (n, r) in step_rows(&i.rule.value)
+            .iter()
+            .flat_map(|r| r.iter())
+            .enumerate()
+        {
+            put(format!("indicator.{id}.row.{n}"), r.points.referenced);
+        }
+    }
+    if let Some(c) = raw.bonus.as_ref().and_then(|b| b.cap.as_ref()) {
+        put("bonus.cap".into(), c.referenced);
+    }
+    for v in &raw.vetoes {
+        put(format!("veto.{}", v.id.value), v.id.referenced);
+        put(format!("veto.{}.when", v.id.value), v.when.referenced);
+    }
+    for g in &raw.grades {
+        put(format!("grade.{}", g.label.value), g.label.referenced);
+    }
+    Ok(l)
+}
+
+/// The step rows of a rule (inside a threshold too).
+fn step_rows(r: &RawRule) -> Option<&Vec<RawStepRow>> {
+    match r {
+        RawRule::Steps(s) => Some(&s.rows),
+        RawRule::Threshold(t) => t.within.as_deref().and_then(|w| step_rows(&w.value)),
+        RawRule::Binary(_)
+        | RawRule::DeductBelow(_)
+        | RawRule::DeductAbove(_)
+        | RawRule::Band(_)
+        | RawRule::Proportional(_)
+        | RawRule::Interpolate(_)
+        | RawRule::BonusAbove(_)
+        | RawRule::PerCase(_)
+        | RawRule::Checklist(_)
+        | RawRule::PerCount(_)
+        | RawRule::Fraction(_)
+        | RawRule::Formula(_)
+        | RawRule::LevelProgress(_) => None,
+    }
+}

@@ -77,6 +77,8 @@ const INDEX: &str = "index.html";
 const UNIT: &str = "unit.html";
 const SELF_ASSESSMENT: &str = "selfassess.html";
 const BRIEF: &str = "brief.html";
+const HANDBOOK: &str = "handbook.html";
+const DIFF: &str = "diff.html";
 
 /// The column-sorting script of the league table (allowed by its hash in the CSP).
 const SORT_JS: &str = include_str!("../templates/sort.js");
@@ -103,6 +105,8 @@ fn tera() -> Result<&'static Tera, ReportError> {
                 "brief_decisions.html",
                 include_str!("../templates/brief_decisions.html"),
             ),
+            (HANDBOOK, include_str!("../templates/handbook.html")),
+            (DIFF, include_str!("../templates/diff.html")),
         ])
         .map_err(|e| format!("{e:#}"))?;
         Ok(t)
@@ -166,6 +170,10 @@ pub enum Document {
     SelfAssessment,
     /// `kaohe decide`: the brief `decisions.html` (`templates/brief.html`).
     DecisionBrief,
+    /// `kaohe handbook`: the 考核细则 (`templates/handbook.html`).
+    Handbook,
+    /// `kaohe diff`: two versions of a set (`templates/diff.html`).
+    Diff,
 }
 
 /// Render `doc` from its view model. The template also sees `csp` (no scripts, nothing
@@ -180,6 +188,8 @@ pub fn render_document<T: serde::Serialize>(
     let name = match doc {
         Document::SelfAssessment => SELF_ASSESSMENT,
         Document::DecisionBrief => BRIEF,
+        Document::Handbook => HANDBOOK,
+        Document::Diff => DIFF,
     };
     render(name, &ctx)
 }

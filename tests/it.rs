@@ -12,6 +12,7 @@ mod hardening;
 mod invalid;
 mod properties;
 mod robustness;
+mod rubric;
 mod seed;
 mod support;
 mod tidy;

@@ -68,6 +68,10 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/decide.rs",
             "src/decide/",
             "src/bench.rs",
+            "src/handbook.rs",
+            "src/handbook/",
+            "src/diff.rs",
+            "src/lint.rs",
         ],
     ),
     (
@@ -75,6 +79,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
         "cli",
         &[
             "src/cli.rs",
+            "src/cli/",
             "src/decide/cli.rs",
             "src/exit.rs",
             "src/main.rs",

@@ -118,3 +118,16 @@ impl super::Shape for Band {
         self.need(max, target)
     }
 }
+
+impl Band {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        format!(
+            "{}在{}之内的,得满分{}分;不在{}之内的,不得分",
+            c.name,
+            self.text(c),
+            s(c.max),
+            self.text(c)
+        )
+    }
+}

@@ -142,3 +142,22 @@ impl super::Shape for Binary {
         Some(vec![self.otherwise, max])
     }
 }
+
+impl Binary {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        let (max, other) = (s(c.max), s(self.otherwise));
+        match self.is {
+            Some(want) => format!(
+                "{}为\"{}\"的,符合要求,得满分{max}分;否则不符合要求,得{other}分",
+                c.name,
+                super::fmt_val(&Val::Bool(want), None)
+            ),
+            None => format!(
+                "{}达到目标({})的,得满分{max}分;未达到目标的,得{other}分",
+                c.name,
+                self.target_text(c, "任意值")
+            ),
+        }
+    }
+}

@@ -162,25 +162,23 @@ impl Trace<'_> {
         }
         if self.above {
             format!(
-                "{}{},高于目标{} {}{du},每{}{du}加{}分,加{}分(最多加{}分)",
+                "{}{},高于目标{} {}{du},{},加{}分{}",
                 c.name,
                 c.fv(num),
                 c.fv(r.target),
                 s(num - r.target),
-                s(r.per),
-                s(r.add),
+                r.per_gain(c),
                 s(self.gain()),
-                s(r.extra_cap)
+                r.cap_phrase()
             )
         } else {
             format!(
-                "{}{},低于目标{} {}{du},每{}{du}扣{}分,扣{}分",
+                "{}{},低于目标{} {}{du},{},扣{}分",
                 c.name,
                 c.fv(num),
                 c.fv(r.target),
                 s(r.target - num),
-                s(r.per),
-                s(r.deduct),
+                r.per_loss(c),
                 s(self.deduction())
             )
         }
@@ -260,5 +258,39 @@ impl super::Shape for BonusAbove {
     }
     fn continuous(&self) -> bool {
         self.count == StepCount::Partial
+    }
+}
+
+impl BonusAbove {
+    /// "每1个百分点加0.5分": a step above the target and its gain.
+    pub fn per_gain(&self, c: &Ctx<'_>) -> String {
+        format!("每{}{}加{}分", s(self.per), c.du(), s(self.add))
+    }
+
+    /// "每1个百分点扣1分": a step below the target and its deduction.
+    pub fn per_loss(&self, c: &Ctx<'_>) -> String {
+        format!("每{}{}扣{}分", s(self.per), c.du(), s(self.deduct))
+    }
+
+    /// "(最多加2分)".
+    pub fn cap_phrase(&self) -> String {
+        format!("(最多加{}分)", s(self.extra_cap))
+    }
+
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        let mut out = format!(
+            "{}达到目标{}的,得{}分;高于目标的,{}{}",
+            c.name,
+            c.fv(self.target),
+            s(c.max),
+            self.per_gain(c),
+            self.cap_phrase()
+        );
+        if self.deduct > Decimal::ZERO {
+            out.push_str(&format!(";低于目标的,{},扣完为止", self.per_loss(c)));
+        }
+        out.push_str(&format!("({})", count_word(self.count)));
+        out
     }
 }

@@ -70,3 +70,15 @@ impl super::Shape for Checklist {
         super::Family::Checklist
     }
 }
+
+/// The scoring standard (评分标准) in words, as the reasons put it; `items` are the names of
+/// the yes/no items.
+pub fn describe(per_missing: Decimal, max: Decimal, items: &[String]) -> String {
+    format!(
+        "{}项({})齐全的,得满分{}分;每缺一项扣{}分,扣完为止",
+        items.len(),
+        items.join("、"),
+        s(max),
+        s(per_missing)
+    )
+}

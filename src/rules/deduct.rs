@@ -205,12 +205,11 @@ impl Trace<'_> {
             s(self.gap.max(Decimal::ZERO))
         );
         if d.base > Decimal::ZERO {
-            reason.push_str(&format!(",达到{}即扣{}分", c.fv(d.target), s(d.base)));
+            reason.push_str(&format!(",{}", d.base_phrase(c)));
         }
         reason.push_str(&format!(
-            ",每{}{du}扣{}分,扣{}分{}",
-            s(d.per),
-            s(d.points),
+            ",{},扣{}分{}",
+            d.per_step(c),
             s(ded),
             if ded > self.max { ",扣完为止" } else { "" }
         ));
@@ -246,9 +245,8 @@ impl Trace<'_> {
                 s(gap)
             ),
             format!(
-                "每{}{du}扣{}分,{}:{}÷{}={} → {}步",
-                s(d.per),
-                s(d.points),
+                "{},{}:{}÷{}={} → {}步",
+                d.per_step(c),
                 count_word(d.count),
                 s(gap),
                 s(d.per),
@@ -299,5 +297,53 @@ impl super::Shape for Deduct {
     }
     fn rate(&self, _max: Decimal) -> Option<Rate> {
         self.rate()
+    }
+}
+
+impl Deduct {
+    /// "每0.1个百分点扣0.3分": a step and its deduction, in the reasons, the explanations and
+    /// the handbook alike.
+    pub fn per_step(&self, c: &Ctx<'_>) -> String {
+        format!("每{}{}扣{}分", s(self.per), c.du(), s(self.points))
+    }
+
+    /// "达到1%即扣0.5分": the deduction charged at the target itself.
+    pub fn base_phrase(&self, c: &Ctx<'_>) -> String {
+        format!("达到{}即扣{}分", c.fv(self.target), s(self.base))
+    }
+
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        let below = self.side == Side::Below;
+        let (word, at, beyond) = if below {
+            ("低于", "达到", "高于")
+        } else {
+            ("高于", "未超过", "低于")
+        };
+        let mut out = if self.base > Decimal::ZERO {
+            format!(
+                "{}{beyond}目标{}的,得满分{}分;{}",
+                c.name,
+                c.fv(self.target),
+                s(c.max),
+                self.base_phrase(c)
+            )
+        } else {
+            format!(
+                "{}{at}目标{}的,得满分{}分;{word}目标的",
+                c.name,
+                c.fv(self.target),
+                s(c.max)
+            )
+        };
+        if self.points > Decimal::ZERO {
+            out.push_str(&format!(
+                ",{}({})",
+                self.per_step(c),
+                count_word(self.count)
+            ));
+        }
+        out.push_str(",扣完为止");
+        out
     }
 }

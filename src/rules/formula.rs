@@ -35,3 +35,14 @@ impl super::Shape for Formula {
         self.expr.slots().to_vec()
     }
 }
+
+impl Formula {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, max: Decimal) -> String {
+        format!(
+            "按公式 {} 计算得分(最高{}分)",
+            self.expr.source(),
+            show(max)
+        )
+    }
+}

@@ -77,3 +77,8 @@ impl super::Shape for Fraction {
         Some(super::Rate::Coefficient(max / Decimal::TEN))
     }
 }
+
+/// The scoring standard (评分标准) in words, as the reasons put it.
+pub fn describe(c: &Ctx<'_>) -> String {
+    format!("按{}等级系数(0~1)乘以本项分值{}分计分", c.name, s(c.max))
+}

@@ -67,11 +67,10 @@ impl Trace<'_> {
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let r = self.rule;
         format!(
-            "{}{},{}得满分、{}得0分,按比例得{}分",
+            "{}{},{},按比例得{}分",
             c.name,
             c.fv(self.value),
-            c.fv(r.full_at),
-            c.fv(r.zero_at),
+            r.ends(c),
             s(round_points(self.points(), 2))
         )
     }
@@ -118,5 +117,22 @@ impl super::Shape for Interpolate {
     }
     fn rate(&self, max: Decimal) -> Option<Rate> {
         self.rate(max)
+    }
+}
+
+impl Interpolate {
+    /// "3%得满分、5%得0分": the two ends of the line.
+    pub fn ends(&self, c: &Ctx<'_>) -> String {
+        format!("{}得满分、{}得0分", c.fv(self.full_at), c.fv(self.zero_at))
+    }
+
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        format!(
+            "{}{}(满分{}分),其间按比例得分",
+            c.name,
+            self.ends(c),
+            s(c.max)
+        )
     }
 }

@@ -99,3 +99,25 @@ impl super::Shape for LevelProgress {
             .collect()
     }
 }
+
+impl LevelProgress {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, max: Decimal) -> String {
+        format!(
+            "水平得分率({})、进步得分率({}):满足条件 {} 的按{}:{}加权,不满足条件的按{}:{}加权;乘以本项分值{}分{},最高不超过本项分值{}分",
+            self.level.source(),
+            self.progress.source(),
+            self.when.source(),
+            s(self.weights[0]),
+            s(self.weights[1]),
+            s(self.otherwise[0]),
+            s(self.otherwise[1]),
+            s(max),
+            match &self.coefficient {
+                Some(c) => format!("和系数({})", c.source()),
+                None => String::new(),
+            },
+            s(max)
+        )
+    }
+}

@@ -297,6 +297,39 @@ impl Rule {
     }
 }
 
+/// Names a rule's scoring standard needs besides the value's own (see [`Rule::describe`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Names<'a> {
+    /// The yes/no items of a checklist, in order.
+    pub items: &'a [String],
+    /// The case types a per-case rule counts.
+    pub cases: &'a [String],
+}
+
+impl Rule {
+    /// The scoring standard (评分标准) of the rule in one Chinese sentence, in the words its
+    /// reasons and explanations use (the same target, band, step-table and step-count phrases),
+    /// for the handbook. `c` names the value read and holds the item's maximum.
+    pub fn describe(&self, c: &Ctx<'_>, n: &Names<'_>) -> String {
+        match self {
+            Rule::Binary(r) => r.describe(c),
+            Rule::Deduct(r) => r.describe(c),
+            Rule::Threshold(r) => r.describe(c, n),
+            Rule::Band(r) => r.describe(c),
+            Rule::Proportional(r) => r.describe(c),
+            Rule::Interpolate(r) => r.describe(c),
+            Rule::BonusAbove(r) => r.describe(c),
+            Rule::PerCase(r) => r.describe(n.cases, c.max),
+            Rule::Checklist(r) => checklist::describe(r.per_missing, c.max, n.items),
+            Rule::Steps(r) => r.describe(c),
+            Rule::PerCount(r) => r.describe(c),
+            Rule::Fraction(_) => fraction::describe(c),
+            Rule::Formula(r) => r.describe(c.max),
+            Rule::LevelProgress(r) => r.describe(c.max),
+        }
+    }
+}
+
 /// How fast a smooth shape's points move with its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rate {

@@ -50,7 +50,7 @@ pub fn case_deduction(
     use chrono::Datelike;
     let mut parts = Vec::new();
     if p.points > Decimal::ZERO || p.per_month.is_zero() {
-        parts.push(format!("每例扣{}分", show(p.points)));
+        parts.push(p.per_case_phrase());
     }
     let mut amount = p.points;
     if p.per_month > Decimal::ZERO
@@ -132,5 +132,42 @@ impl super::Shape for PerCase {
     }
     fn case_types(&self) -> &[usize] {
         &self.case_types
+    }
+}
+
+impl PerCase {
+    /// "每例扣10分".
+    pub fn per_case_phrase(&self) -> String {
+        format!("每例扣{}分", show(self.points))
+    }
+
+    /// The scoring standard (评分标准) in words, as the case deductions put it; `names` are
+    /// the names of the case types counted.
+    pub fn describe(&self, names: &[String], max: Decimal) -> String {
+        let mut parts = vec![format!("{}{}", names.join("、"), self.per_case_phrase())];
+        if self.escalate > Decimal::ZERO {
+            parts.push(format!(
+                "严重程度每比基准{}高一级,加扣{}分",
+                self.base_severity,
+                show(self.escalate)
+            ));
+        }
+        if self.per_month > Decimal::ZERO {
+            parts.push(format!(
+                "迟报的每月扣{}分{}",
+                show(self.per_month),
+                match self.max_months {
+                    Some(m) => format!("(最多计{m}个月)"),
+                    None => String::new(),
+                }
+            ));
+        }
+        for (f, m) in &self.finder_multiplier {
+            parts.push(format!("由{}发现的,×{}", finder_zh(f), show(*m)));
+        }
+        if self.self_report_amnesty {
+            parts.push("本单位自查并如实上报的,不扣分".into());
+        }
+        format!("{};本项{}分,扣完为止", parts.join(";"), show(max))
     }
 }

@@ -63,12 +63,10 @@ impl Trace<'_> {
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let p = self.points();
         format!(
-            "{}{},每{}{}得{}分,计{}分{}",
+            "{}{},{},计{}分{}",
             c.name,
             c.fv(self.value),
-            s(self.rule.per),
-            c.unit.unwrap_or(""),
-            s(self.rule.points),
+            self.rule.per_phrase(c),
             s(p.min(c.max)),
             if p > c.max {
                 format!("(本项最高{}分)", s(c.max))
@@ -80,10 +78,8 @@ impl Trace<'_> {
 
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
         vec![format!(
-            "每{}{}得{}分,实际{} → {}×{}={}",
-            s(self.rule.per),
-            c.unit.unwrap_or(""),
-            s(self.rule.points),
+            "{},实际{} → {}×{}={}",
+            self.rule.per_phrase(c),
             c.fv(self.value),
             s(self.count),
             s(self.rule.points),
@@ -104,5 +100,22 @@ impl super::Shape for PerCount {
     }
     fn candidates(&self, max: Decimal) -> Option<Vec<Decimal>> {
         Some(self.candidates(max))
+    }
+}
+
+impl PerCount {
+    /// "每1件得1分".
+    pub fn per_phrase(&self, c: &Ctx<'_>) -> String {
+        format!(
+            "每{}{}得{}分",
+            s(self.per),
+            c.unit.unwrap_or(""),
+            s(self.points)
+        )
+    }
+
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        format!("{}{}(本项最高{}分)", c.name, self.per_phrase(c), s(c.max))
     }
 }

@@ -109,3 +109,15 @@ impl super::Shape for Proportional {
         self.rate(max)
     }
 }
+
+impl Proportional {
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        format!(
+            "{}以{}为目标,按完成目标的比例得分(完成100%及以上得满分{}分)",
+            c.name,
+            c.fv(self.target),
+            s(c.max)
+        )
+    }
+}

@@ -122,12 +122,7 @@ impl Trace<'_> {
     }
 
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
-        let table: Vec<String> = self
-            .rule
-            .rows
-            .iter()
-            .map(|r| format!("{}得{}分", r.range(c), s(r.points)))
-            .collect();
+        let table: Vec<String> = self.rule.rows.iter().map(|r| r.text(c)).collect();
         vec![
             format!(
                 "分档:{};其余得{}分",
@@ -154,5 +149,25 @@ impl super::Shape for Steps {
     }
     fn candidates(&self, _max: Decimal) -> Option<Vec<Decimal>> {
         Some(self.candidates())
+    }
+}
+
+impl StepRow {
+    /// "2次(含)至4次得20分": the row in words.
+    pub fn text(&self, c: &Ctx<'_>) -> String {
+        format!("{}得{}分", self.range(c), s(self.points))
+    }
+}
+
+impl Steps {
+    /// The scoring standard (评分标准) in words, as the explanations put it.
+    pub fn describe(&self, c: &Ctx<'_>) -> String {
+        let table: Vec<String> = self.rows.iter().map(|r| r.text(c)).collect();
+        format!(
+            "{}分档计分:{};其余得{}分",
+            c.name,
+            table.join(";"),
+            s(self.otherwise)
+        )
     }
 }

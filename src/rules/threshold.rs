@@ -108,25 +108,7 @@ impl Trace<'_> {
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let r = self.rule;
         if self.beyond {
-            let (word, lim) = match (r.zero_above, r.zero_below) {
-                (Some(a), _) => (
-                    if r.inclusive {
-                        "达到或超过"
-                    } else {
-                        "超过"
-                    },
-                    a,
-                ),
-                (None, Some(b)) => (
-                    if r.inclusive {
-                        "等于或低于"
-                    } else {
-                        "低于"
-                    },
-                    b,
-                ),
-                _ => ("超出", Decimal::ZERO),
-            };
+            let (word, lim) = r.zero_words().unwrap_or(("超出", Decimal::ZERO));
             return format!("{}{},{word}{},不得分", c.name, c.fv(self.value), c.fv(lim));
         }
         match &self.inner {
@@ -184,5 +166,43 @@ impl super::Shape for Threshold {
     }
     fn rate(&self, max: Decimal) -> Option<super::Rate> {
         self.within.as_ref().and_then(|w| w.rate(max))
+    }
+}
+
+impl Threshold {
+    /// The zero line in words: "达到或超过" / "超过" a line above, "等于或低于" / "低于" a
+    /// line below, and the line.
+    pub fn zero_words(&self) -> Option<(&'static str, Decimal)> {
+        match (self.zero_above, self.zero_below) {
+            (Some(a), _) => Some((
+                if self.inclusive {
+                    "达到或超过"
+                } else {
+                    "超过"
+                },
+                a,
+            )),
+            (None, Some(b)) => Some((
+                if self.inclusive {
+                    "等于或低于"
+                } else {
+                    "低于"
+                },
+                b,
+            )),
+            (None, None) => None,
+        }
+    }
+
+    /// The scoring standard (评分标准) in words, as the reasons put it.
+    pub fn describe(&self, c: &Ctx<'_>, n: &super::Names<'_>) -> String {
+        let limit = match self.zero_words() {
+            Some((word, line)) => format!("{word}{}的,不得分", c.fv(line)),
+            None => "无零分线".into(),
+        };
+        match &self.within {
+            Some(w) => format!("{}{limit};在限值以内的:{}", c.name, w.describe(c, n)),
+            None => format!("{}{limit};在限值以内的,得满分{}分", c.name, s(c.max)),
+        }
     }
 }

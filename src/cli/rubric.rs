@@ -1,0 +1,254 @@
+//! The commands for the people who write the rubric: `kaohe handbook` (the 考核细则 as HTML
+//! and `.docx`), `kaohe diff` (two versions of a set and the impact on the units) and
+//! `kaohe lint` (design problems of a set).
+
+use super::{DEFAULT_SET, load_set_file, load_set_str};
+use crate::model::IndicatorSet;
+use crate::output;
+use anyhow::Context as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct HandbookArgs {
+    /// Indicator set (YAML). Default: the shipped demonstration-district set.
+    #[arg(long, short = 's', value_name = "FILE")]
+    pub set: Option<PathBuf>,
+    /// Output folder: `handbook.html` and `handbook.docx`.
+    #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// The set the option names, or the embedded default.
+fn set_or_default(set: Option<&Path>) -> anyhow::Result<IndicatorSet> {
+    Ok(match set {
+        Some(p) => load_set_file(p)?,
+        None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
+    })
+}
+
+/// `kaohe handbook`: write `handbook.html` and `handbook.docx`.
+pub fn handbook(args: &HandbookArgs) -> anyhow::Result<ExitCode> {
+    let set = set_or_default(args.set.as_deref())?;
+    let h = crate::handbook::build(&set);
+    let html = crate::handbook::render_html(&h)
+        .with_context(|| format!("rendering the handbook of `{}`", set.id))?;
+    let docx = crate::handbook::docx::to_docx(&h)
+        .with_context(|| format!("building the handbook of `{}`", set.id))?;
+    let (html_path, docx_path) = (
+        args.out.join("handbook.html"),
+        args.out.join("handbook.docx"),
+    );
+    output::write_atomic(&html_path, html.as_bytes())?;
+    output::write_atomic(&docx_path, &docx)?;
+    let items = set.indicators.len() + set.bonus.as_ref().map_or(0, |b| b.items.len());
+    crate::outln!(
+        "已写入考核细则 {} 和 {}({} 项指标,{} 项一票否决)",
+        html_path.display(),
+        docx_path.display(),
+        items,
+        set.vetoes.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The old version of the indicator set (YAML).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The new version of the indicator set (YAML).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Evidence to score under both versions (e.g. last year's): files or folders.
+    #[arg(value_name = "EVIDENCE")]
+    pub evidence: Vec<PathBuf>,
+    /// Whose statistical windows the evidence is counted in under both versions: the old
+    /// version's (last year's evidence, the default) or the new one's.
+    #[arg(long, value_enum, default_value = "old")]
+    pub windows: Windows,
+    /// Output folder: `diff.html`, `diff-changes.csv` and, with evidence, `diff-units.csv`.
+    #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Whose statistical windows `kaohe diff` counts the evidence in.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Windows {
+    Old,
+    New,
+}
+
+/// `kaohe diff`: the changes between two versions and, with evidence, the units they move.
+pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let (old, new) = match (load_set_file(&args.old), load_set_file(&args.new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            let diags = a.err().into_iter().chain(b.err()).flat_map(|d| d.0);
+            return Err(crate::diag::Diagnostics::new(diags.collect()).into());
+        }
+    };
+    let mut unread = (Vec::new(), Vec::new());
+    let assessed = if args.evidence.is_empty() {
+        None
+    } else {
+        let read = crate::read::files::read_paths(&args.evidence)?;
+        // Each version reads what it has: last year's evidence may lack new fields (they are
+        // missing evidence) or carry fields a version dropped (left out, and listed).
+        let score = |set: &IndicatorSet,
+                     other: &IndicatorSet,
+                     read|
+         -> anyhow::Result<(crate::result::Assessment, Vec<String>)> {
+            let (read, dropped) = crate::diff::fit_evidence(set, other, read);
+            let ev = crate::bind::bind(set, read)?;
+            Ok((crate::engine::assess(set, &ev)?, dropped))
+        };
+        // Both versions count the evidence's cases in the same windows.
+        let (old_w, new_w) = match args.windows {
+            Windows::Old => (old.clone(), crate::diff::align_windows(&new, &old)),
+            Windows::New => (crate::diff::align_windows(&old, &new), new.clone()),
+        };
+        let (a, da) = score(&old_w, &new_w, read.clone())
+            .with_context(|| format!("scoring the evidence under {}", args.old.display()))?;
+        let (b, db) = score(&new_w, &old_w, read)
+            .with_context(|| format!("scoring the evidence under {}", args.new.display()))?;
+        unread = (da, db);
+        Some((a, b))
+    };
+    let mut d = crate::diff::diff(&old, &new, assessed.as_ref().map(|(a, b)| (a, b)));
+    (d.unread_old, d.unread_new) = unread;
+    let html = crate::diff::render_html(&d).context("rendering diff.html")?;
+    let mut written = vec![
+        args.out.join("diff.html"),
+        args.out.join("diff-changes.csv"),
+    ];
+    output::write_atomic(&written[0], html.as_bytes())?;
+    output::write_atomic(&written[1], &crate::diff::changes_csv(&d)?)?;
+    if d.units.is_some() {
+        let p = args.out.join("diff-units.csv");
+        output::write_atomic(&p, &crate::diff::units_csv(&d)?)?;
+        written.push(p);
+    }
+    crate::outln!(
+        "{} {} → {}:{} 处规则变化",
+        new.name,
+        old.version,
+        new.version,
+        d.changes.len()
+    );
+    for c in &d.changes {
+        crate::outln!(
+            "  {} {} {} {}{}",
+            c.kind,
+            c.what,
+            c.id,
+            c.name,
+            if c.aspect.is_empty() {
+                String::new()
+            } else {
+                format!(" {}:{} → {}", c.aspect, c.before, c.after)
+            }
+        );
+    }
+    for (which, list) in [("原版本", &d.unread_old), ("新版本", &d.unread_new)] {
+        if !list.is_empty() {
+            crate::outln!(
+                "  佐证中{which}不使用(或只取一层)的数据:{}",
+                list.join("、")
+            );
+        }
+    }
+    if let Some(units) = &d.units {
+        let moved = d.moved();
+        crate::outln!(
+            "{} 个单位中 {} 个的等次或一票否决结果改变",
+            units.len(),
+            moved.len()
+        );
+        for u in moved {
+            let g = |s: &Option<crate::diff::Side>| {
+                s.as_ref()
+                    .map(|s| format!("{} {}", crate::num::show(s.total), s.grade))
+                    .unwrap_or_default()
+            };
+            crate::outln!(
+                "  {} {}:{} → {}({})",
+                u.id,
+                u.name,
+                g(&u.old),
+                g(&u.new),
+                crate::diff::why(u)
+            );
+        }
+    }
+    crate::outln!(
+        "已写入 {}",
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join("、")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LintArgs {
+    /// Indicator set (YAML). Default: the shipped demonstration-district set.
+    #[arg(long, short = 's', value_name = "FILE")]
+    pub set: Option<PathBuf>,
+    /// Evidence to check the set against (vetoes that fire for every unit, items no unit can
+    /// be scored on): files or folders.
+    #[arg(value_name = "EVIDENCE")]
+    pub evidence: Vec<PathBuf>,
+    /// Indicator sets of other levels of the same run, as for `assess --level` (with evidence).
+    #[arg(long = "level", short = 'l', value_name = "FILE")]
+    pub levels: Vec<PathBuf>,
+    /// Scorecards of earlier years, as for `assess --history` (with evidence).
+    #[arg(long, value_name = "SCORECARD")]
+    pub history: Vec<PathBuf>,
+    /// Exit with 1 when there is any finding (for CI).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `kaohe lint`: design problems of a set, each at its line.
+pub fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
+    let (set, loc) = match &args.set {
+        Some(p) => (load_set_file(p)?, crate::load::locate_set_file(p)?),
+        None => (
+            load_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
+            crate::load::locate_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
+        ),
+    };
+    // With evidence, the set is scored as `assess` scores it (levels and history included).
+    let assessed = if args.evidence.is_empty() {
+        None
+    } else {
+        let input = super::InputArgs {
+            set: args.set.clone(),
+            evidence: args.evidence.clone(),
+            encoding: Default::default(),
+        };
+        Some(super::load_explained(&input, &args.levels, &args.history)?.assessment)
+    };
+    let findings = crate::lint::lint(&set, &loc, assessed.as_ref());
+    for f in &findings {
+        crate::outln!("{f}");
+    }
+    crate::outln!(
+        "{}:{} 个问题{}",
+        loc.file,
+        findings.len(),
+        if assessed.is_some() {
+            "(含佐证检查)"
+        } else {
+            ""
+        }
+    );
+    Ok(if args.strict && !findings.is_empty() {
+        ExitCode::from(crate::exit::EXIT_LINT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

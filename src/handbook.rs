@@ -1,0 +1,761 @@
+//! `kaohe handbook`: the 考核细则 generated from an indicator set — what the assessment office
+//! publishes to the units before the year starts — as a printable A4 page and a `.docx`.
+//!
+//! Everything in it is read from the compiled set: lines and maxima, every section and
+//! indicator with its points, the rule as written (考核内容), the scoring standard (评分标准)
+//! in the words of the reasons ([`crate::rules::Rule::describe`]: one source of wording for
+//! what is published and what is scored), the evidence each item reads (佐证材料, derived
+//! values followed down to the fields), its statistical window, its responsible office, bonus
+//! items, every veto in words of its form and effect, grades, and how missing evidence is
+//! treated. [`Handbook`] is the view model both outputs render: the HTML through tera
+//! (`templates/handbook.html`), the Word document through [`docx`].
+
+pub mod docx;
+
+use crate::expr::view::{Comparison, Logic, Operand};
+use crate::model::{Combine, IndicatorSet, Input, NaPolicy, OnMissing, VetoMode};
+use crate::num::show;
+use crate::report::{Document, ReportError};
+use crate::rules::{Ctx, Names};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// The 考核细则 of one set: what the HTML page and the Word document print.
+#[derive(Debug, Clone, Serialize)]
+pub struct Handbook {
+    /// What the shared page layout prints in the head.
+    pub head: Head,
+    pub title: String,
+    pub set_id: String,
+    pub version: String,
+    /// The effective period in words (`2010年10月1日至2011年9月30日(2011统计年度)`).
+    pub effective: String,
+    pub scale: String,
+    /// 总则: how the total is made, rounding, N/A items, missing evidence.
+    pub general: Vec<String>,
+    pub lines: Vec<LineRow>,
+    /// Statistical windows other than the effective period.
+    pub windows: Vec<String>,
+    /// The indicators, by line and section; the bonus items last.
+    pub parts: Vec<Part>,
+    pub vetoes: Vec<VetoRow>,
+    pub grades: Vec<GradeRow>,
+    /// Grades of each line, when lines are graded separately.
+    pub line_grades: Vec<(String, Vec<GradeRow>)>,
+    /// How missing evidence is treated: the default and every exception.
+    pub missing: Vec<String>,
+    pub hash: String,
+    pub engine: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Head {
+    pub html_lang: &'static str,
+    pub engine: String,
+}
+
+impl Head {
+    /// The head of a Chinese page of this engine.
+    pub fn zh() -> Self {
+        Self {
+            html_lang: "zh-CN",
+            engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineRow {
+    pub id: String,
+    pub name: String,
+    pub max: String,
+    /// The weight of the line in a weighted combination.
+    pub weight: Option<String>,
+}
+
+/// One line's indicators, grouped by section.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    /// `一、党政线(500分)`.
+    pub heading: String,
+    /// A sentence under the heading (the bonus cap).
+    pub note: Option<String>,
+    pub sections: Vec<SectionBlock>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionBlock {
+    /// `(一)统筹解决人口问题示范(120分)`; empty for items without a section.
+    pub heading: String,
+    /// Lead official and responsible office of the section.
+    pub office: Option<String>,
+    pub items: Vec<Item>,
+}
+
+/// One indicator (or bonus item) as the handbook states it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub no: String,
+    pub id: String,
+    pub name: String,
+    /// `10分`, with class-specific maxima (`特区外30分`).
+    pub points: String,
+    /// The rule as written in the rubric (考核内容).
+    pub content: String,
+    /// The scoring standard generated from the rule (评分标准), with floor, zero-if and
+    /// applicability.
+    pub standard: String,
+    /// The evidence it reads (佐证材料).
+    pub evidence: Vec<String>,
+    /// The statistical window.
+    pub window: String,
+    pub office: String,
+    /// What a missing value does.
+    pub on_missing: String,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VetoRow {
+    pub no: String,
+    pub id: String,
+    pub name: String,
+    /// The form of the veto: 列举情形, 总分门槛, 指标门槛, 单一事件, 组合条件.
+    pub form: &'static str,
+    /// The trigger in words.
+    pub condition: String,
+    /// What happens, in words (as the scorecards say it).
+    pub effect: String,
+    /// 否决 or 提示.
+    pub mode: &'static str,
+    /// The sentence of the rubric.
+    pub reason: String,
+    pub trigger: String,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GradeRow {
+    pub label: String,
+    pub range: String,
+}
+
+/// The handbook of a set.
+pub fn build(set: &IndicatorSet) -> Handbook {
+    let scale = show(set.scale);
+    let mut parts = Vec::new();
+    let mut no = 0usize;
+    for (li, line) in set.lines.iter().enumerate() {
+        let in_line: Vec<usize> = (0..set.indicators.len())
+            .filter(|&i| set.indicators[i].line == Some(li))
+            .collect();
+        let mut sections = Vec::new();
+        let mut order: Vec<Option<usize>> = Vec::new();
+        for &i in &in_line {
+            let s = set.indicators[i].section;
+            if !order.contains(&s) {
+                order.push(s);
+            }
+        }
+        for (k, s) in order.iter().enumerate() {
+            let idx: Vec<usize> = in_line
+                .iter()
+                .copied()
+                .filter(|&i| set.indicators[i].section == *s)
+                .collect();
+            let sum: Decimal = idx.iter().map(|&i| set.indicators[i].max).sum();
+            let (heading, office) = match s.and_then(|s| set.sections.get(s)) {
+                Some(sec) => (
+                    format!("({}){}({}分)", zh_number(k + 1), sec.name, show(sum)),
+                    office_text(sec.lead.as_deref(), sec.office.as_deref()),
+                ),
+                None => (format!("({})其他({}分)", zh_number(k + 1), show(sum)), None),
+            };
+            let items = idx
+                .iter()
+                .map(|&i| {
+                    no += 1;
+                    item(set, &set.indicators[i], no.to_string())
+                })
+                .collect();
+            sections.push(SectionBlock {
+                heading,
+                office,
+                items,
+            });
+        }
+        parts.push(Part {
+            heading: format!("{}、{}({}分)", zh_number(li + 1), line.name, show(line.max)),
+            note: None,
+            sections,
+        });
+    }
+    if let Some(b) = &set.bonus {
+        parts.push(Part {
+            heading: format!("{}、加分项目", zh_number(set.lines.len() + 1)),
+            note: Some(match b.cap {
+                Some(c) => format!("加分合计最多{}分。", show(c)),
+                None => "加分合计不设上限。".into(),
+            }),
+            sections: vec![SectionBlock {
+                heading: String::new(),
+                office: None,
+                items: b
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(k, i)| item(set, i, format!("加{}", k + 1)))
+                    .collect(),
+            }],
+        });
+    }
+    let vetoes = set
+        .vetoes
+        .iter()
+        .enumerate()
+        .map(|(k, v)| veto_row(set, v, k + 1))
+        .collect();
+    let line_grades = match set.combine {
+        Combine::Separate => set
+            .lines
+            .iter()
+            .map(|l| (l.name.clone(), grade_rows(&l.grades)))
+            .collect(),
+        Combine::Sum | Combine::Weighted(_) => Vec::new(),
+    };
+    Handbook {
+        head: Head::zh(),
+        title: format!("{}考核细则", set.name),
+        set_id: set.id.clone(),
+        version: set.version.clone(),
+        effective: format!(
+            "{}至{}{}",
+            zh_date(set.effective.from),
+            zh_date(set.effective.to),
+            set.effective
+                .label
+                .as_ref()
+                .map(|l| format!("({l})"))
+                .unwrap_or_default()
+        ),
+        scale: scale.clone(),
+        general: general(set),
+        lines: set
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LineRow {
+                id: l.id.clone(),
+                name: l.name.clone(),
+                max: show(l.max),
+                weight: match &set.combine {
+                    Combine::Weighted(w) => w.get(i).map(|d| show(*d)),
+                    Combine::Sum | Combine::Separate => None,
+                },
+            })
+            .collect(),
+        windows: set
+            .periods
+            .iter()
+            .skip(1)
+            .map(|p| format!("{}:{}至{}", p.name, zh_date(p.from), zh_date(p.to)))
+            .collect(),
+        parts,
+        vetoes,
+        grades: grade_rows(&set.grades),
+        line_grades,
+        missing: missing(set),
+        hash: set.hash.clone(),
+        engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// The handbook as one self-contained HTML page (A4, print stylesheet, nothing fetched).
+pub fn render_html(h: &Handbook) -> Result<String, ReportError> {
+    crate::report::render_document(Document::Handbook, h)
+}
+
+/// `一`, `二` … for headings (up to 99).
+fn zh_number(n: usize) -> String {
+    const D: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => D[n].to_string(),
+        10 => "十".into(),
+        11..=19 => format!("十{}", D[n % 10]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", D[n / 10]),
+        20..=99 => format!("{}十{}", D[n / 10], D[n % 10]),
+        _ => n.to_string(),
+    }
+}
+
+fn zh_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+fn office_text(lead: Option<&str>, office: Option<&str>) -> Option<String> {
+    match (lead, office) {
+        (Some(l), Some(o)) => Some(format!("牵头:{l};{o}")),
+        (Some(l), None) => Some(format!("牵头:{l}")),
+        (None, Some(o)) => Some(o.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// 总则: how the total is made, rounding, N/A items.
+fn general(set: &IndicatorSet) -> Vec<String> {
+    let lines: Vec<String> = set
+        .lines
+        .iter()
+        .map(|l| format!("{}{}分", l.name, show(l.max)))
+        .collect();
+    let mut out = vec![match &set.combine {
+        Combine::Sum => format!(
+            "考核实行{}分制,设{}条考核线:{}。总分为各线得分与加分之和。",
+            show(set.scale),
+            set.lines.len(),
+            lines.join("、")
+        ),
+        Combine::Weighted(w) => format!(
+            "考核实行{}分制,设{}条考核线:{}。各线按得分率以{}的权重折合为{}分,再加加分。",
+            show(set.scale),
+            set.lines.len(),
+            lines.join("、"),
+            w.iter().map(|d| show(*d)).collect::<Vec<_>>().join(":"),
+            show(set.scale)
+        ),
+        Combine::Separate => format!(
+            "考核设{}条考核线,分别评定等次:{}。单位的等次取各线中最低的等次。",
+            set.lines.len(),
+            lines.join("、")
+        ),
+    }];
+    if !set.phases.is_empty() {
+        out.push(format!(
+            "考核分阶段进行,各阶段按同一细则评分,按权重合成:{}。",
+            set.phases
+                .iter()
+                .map(|p| format!("{}{}", p.name, show(p.weight)))
+                .collect::<Vec<_>>()
+                .join("、")
+        ));
+    }
+    out.push(format!(
+        "每项指标得分按四舍五入保留{}位小数;除另有规定外,各项扣分扣完为止,不出现负分。",
+        set.rounding
+    ));
+    let dropped = set.indicators.iter().any(|i| i.applies.is_some());
+    if dropped {
+        let respread = set
+            .indicators
+            .iter()
+            .any(|i| i.applies.is_some() && i.na_policy == NaPolicy::Respread);
+        out.push(if respread {
+            "不适用于本单位类别的指标不计分,其分值按比例分摊到其他指标。".into()
+        } else {
+            "不适用于本单位类别的指标不计分,总分按可得满分折算。".into()
+        });
+    }
+    if !set.peer_groups.is_empty() {
+        out.push(format!(
+            "排名在全体单位中和各方阵({})内分别进行;得分相同的并列。",
+            set.peer_groups
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        ));
+    }
+    out
+}
+
+/// What a missing value does, in words.
+fn missing_words(m: OnMissing) -> &'static str {
+    match m {
+        OnMissing::Zero => "缺少佐证的,本项按0分计",
+        OnMissing::Error => "缺少佐证的,不予评分,须补齐佐证后方可考核",
+    }
+}
+
+/// How missing evidence is treated: the default and the exceptions.
+fn missing(set: &IndicatorSet) -> Vec<String> {
+    let all = set
+        .indicators
+        .iter()
+        .chain(set.bonus.iter().flat_map(|b| b.items.iter()));
+    let (mut zero, mut error) = (Vec::new(), Vec::new());
+    for i in all {
+        let list = match i.on_missing {
+            OnMissing::Zero => &mut zero,
+            OnMissing::Error => &mut error,
+        };
+        list.push(format!("{}({})", i.name, i.id));
+    }
+    let mut out = Vec::new();
+    let (most, rest, rest_kind) = if zero.len() >= error.len() {
+        (OnMissing::Zero, error, OnMissing::Error)
+    } else {
+        (OnMissing::Error, zero, OnMissing::Zero)
+    };
+    out.push(format!(
+        "{}{}(缺少佐证在评分表中单独标明,不作为已核实的0值)。",
+        if rest.is_empty() {
+            "各项指标"
+        } else {
+            "除下列指标外,"
+        },
+        missing_words(most)
+    ));
+    if !rest.is_empty() {
+        out.push(format!(
+            "{}:{}。",
+            missing_words(rest_kind),
+            rest.join("、")
+        ));
+    }
+    let fields: Vec<String> = set
+        .unit_kind()
+        .fields
+        .iter()
+        .filter_map(|f| {
+            f.on_missing
+                .map(|m| format!("{}({}):{}", f.name, f.id, missing_words(m)))
+        })
+        .collect();
+    if !fields.is_empty() {
+        out.push(format!("以下数据项另有规定——{}。", fields.join(";")));
+    }
+    out.push("一票否决的触发条件缺少数据的,标明“无法判断”,报考核领导小组核实。".into());
+    out
+}
+
+fn grade_rows(grades: &[crate::model::Grade]) -> Vec<GradeRow> {
+    let mut prev: Option<Decimal> = None;
+    grades
+        .iter()
+        .map(|g| {
+            let range = match (g.min, prev) {
+                (Some(m), None) => format!("{}分及以上", show(m)),
+                (Some(m), Some(p)) => format!("{}分及以上、不足{}分", show(m), show(p)),
+                (None, Some(p)) => format!("不足{}分", show(p)),
+                (None, None) => "任意得分".into(),
+            };
+            if g.min.is_some() {
+                prev = g.min;
+            }
+            GradeRow {
+                label: g.label.clone(),
+                range,
+            }
+        })
+        .collect()
+}
+
+/// The names of the evidence an indicator reads, derived values followed down to fields.
+pub fn evidence(set: &IndicatorSet, ind: &crate::model::Indicator) -> Vec<String> {
+    let mut slots: Vec<u32> = Vec::new();
+    let mut kinds: Vec<(u32, u32)> = Vec::new();
+    let mut cases: Vec<usize> = Vec::new();
+    match &ind.input {
+        Input::Expr(c) => {
+            slots.extend_from_slice(c.slots());
+            kinds.extend_from_slice(c.kind_slots());
+        }
+        Input::Checklist(items) => slots.extend_from_slice(items),
+        Input::Cases => cases.extend_from_slice(ind.rule.case_types()),
+        Input::None => slots.extend(ind.rule.expr_slots()),
+    }
+    if let Some(z) = &ind.zero_if {
+        slots.extend_from_slice(z.slots());
+        kinds.extend_from_slice(z.kind_slots());
+    }
+    let kind = set.unit_kind();
+    let s = &set.slots;
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    while let Some(slot) = slots.first().copied() {
+        slots.remove(0);
+        if !seen.insert(slot) {
+            continue;
+        }
+        if slot >= s.derived && slot < s.points {
+            if let Some(d) = kind.derived.get((slot - s.derived) as usize) {
+                slots.extend_from_slice(d.expr.slots());
+                kinds.extend_from_slice(d.expr.kind_slots());
+            }
+            continue;
+        }
+        if slot >= s.cases && slot < s.derived {
+            let (id, _, _) = set.slot_name(slot);
+            if let Some(t) = id
+                .strip_prefix("cases.")
+                .or_else(|| id.strip_prefix("amount."))
+                .and_then(|t| set.case_types.iter().position(|c| c.id == t))
+            {
+                cases.push(t);
+            }
+            continue;
+        }
+        let (id, name, _) = set.slot_name(slot);
+        out.push(format!("{name}({id})"));
+    }
+    let mut seen_kinds = BTreeSet::new();
+    for (k, slot) in kinds {
+        if !seen_kinds.insert((k, slot)) {
+            continue;
+        }
+        if let Some(kd) = set.kinds.get(k as usize)
+            && let Some(f) = kd.fields.get(slot as usize)
+        {
+            out.push(format!("{}:{}({})", kd.name, f.name, f.id));
+        }
+    }
+    let mut seen_cases = BTreeSet::new();
+    for t in cases {
+        if seen_cases.insert(t)
+            && let Some(c) = set.case_types.get(t)
+        {
+            out.push(format!("案件台账:{}({})", c.name, c.id));
+        }
+    }
+    out
+}
+
+/// The scoring standard of an indicator: the rule's sentence, then floor, zero-if and
+/// applicability.
+pub fn standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
+    let c = Ctx {
+        name: &ind.name,
+        unit: ind.value_unit.as_deref(),
+        max: ind.max,
+    };
+    let items: Vec<String> = match &ind.input {
+        Input::Checklist(slots) => slots.iter().map(|s| set.slot_name(*s).1).collect(),
+        Input::Expr(_) | Input::Cases | Input::None => Vec::new(),
+    };
+    let cases: Vec<String> = ind
+        .rule
+        .case_types()
+        .iter()
+        .filter_map(|t| set.case_types.get(*t).map(|c| c.name.clone()))
+        .collect();
+    let mut out = ind.rule.describe(
+        &c,
+        &Names {
+            items: &items,
+            cases: &cases,
+        },
+    );
+    out.push('。');
+    match ind.floor {
+        Some(f) if f < Decimal::ZERO => out.push_str(&format!("本项可倒扣,最低{}分。", show(f))),
+        Some(f) if f > Decimal::ZERO => out.push_str(&format!("本项最低得{}分。", show(f))),
+        Some(_) | None => {}
+    }
+    if let Some(z) = &ind.zero_if {
+        out.push_str(&format!(
+            "{}的,此项不得分。",
+            ind.zero_reason
+                .clone()
+                .unwrap_or_else(|| format!("出现 {} 情形", z.source()))
+        ));
+    }
+    if let Some(mask) = &ind.applies {
+        let names: Vec<&str> = set
+            .classes
+            .iter()
+            .zip(mask)
+            .filter(|(_, on)| **on)
+            .map(|(c, _)| c.name.as_str())
+            .collect();
+        out.push_str(&format!("本项仅适用于{}。", names.join("、")));
+    }
+    out
+}
+
+fn item(set: &IndicatorSet, ind: &crate::model::Indicator, no: String) -> Item {
+    let mut points = format!("{}分", show(ind.max));
+    for (k, m) in &ind.max_by_class {
+        if let Some(c) = set.classes.get(*k) {
+            points.push_str(&format!("({}{}分)", c.name, show(*m)));
+        }
+    }
+    let section = ind.section.and_then(|s| set.sections.get(s));
+    let office = office_text(
+        ind.office_lead.as_deref(),
+        ind.office_responsible.as_deref(),
+    )
+    .or_else(|| section.and_then(|s| office_text(s.lead.as_deref(), s.office.as_deref())))
+    .unwrap_or_default();
+    let window = set
+        .periods
+        .get(ind.period)
+        .map(|p| {
+            format!(
+                "{}至{}{}",
+                zh_date(p.from),
+                zh_date(p.to),
+                if ind.period == 0 {
+                    String::new()
+                } else {
+                    format!("({})", p.name)
+                }
+            )
+        })
+        .unwrap_or_default();
+    let on_missing = match ind.input {
+        Input::Cases => "以案件台账为准,未登记的案件不计".to_string(),
+        Input::Expr(_) | Input::Checklist(_) | Input::None => {
+            missing_words(ind.on_missing).to_string()
+        }
+    };
+    Item {
+        no,
+        id: ind.id.clone(),
+        name: ind.name.clone(),
+        points,
+        content: ind.text.clone(),
+        standard: standard(set, ind),
+        evidence: evidence(set, ind),
+        window,
+        office,
+        on_missing,
+        source: ind.source.clone(),
+    }
+}
+
+/// A comparison operator in words.
+fn op_words(op: Comparison) -> &'static str {
+    match op {
+        Comparison::Lt => "低于",
+        Comparison::Le => "不高于",
+        Comparison::Gt => "超过",
+        Comparison::Ge => "达到或超过",
+        Comparison::Eq => "等于",
+        Comparison::Ne => "不等于",
+    }
+}
+
+/// An operand in words: a name with its unit, or the expression with names.
+fn operand_words(set: &IndicatorSet, o: &Operand<'_>, unit: Option<&str>) -> String {
+    if let Some(d) = o.constant() {
+        return format!("{}{}", show(d), unit.unwrap_or(""));
+    }
+    if let Some(s) = o.slot() {
+        return slot_words(set, s);
+    }
+    o.render(&|s| slot_words(set, s))
+}
+
+fn slot_words(set: &IndicatorSet, slot: u32) -> String {
+    let (id, name, _) = set.slot_name(slot);
+    match id.strip_prefix("cases.") {
+        Some(t) => set
+            .case_types
+            .iter()
+            .find(|c| c.id == t)
+            .map(|c| format!("{}案件数", c.name))
+            .unwrap_or(name),
+        None => name,
+    }
+}
+
+/// A veto's trigger in words.
+fn logic_words(set: &IndicatorSet, l: &Logic<'_>) -> String {
+    match l {
+        Logic::And(a, b) => format!("{},且{}", logic_words(set, a), logic_words(set, b)),
+        Logic::Or(a, b) => format!("{};或{}", logic_words(set, a), logic_words(set, b)),
+        Logic::Not(a) => match a.as_ref() {
+            Logic::Atom(x) if x.slot().is_some() => format!("{}为否", logic_words(set, a)),
+            Logic::Compare { op, left, right } => logic_words(
+                set,
+                &Logic::Compare {
+                    op: op.negated(),
+                    left: *left,
+                    right: *right,
+                },
+            ),
+            _ => format!("不属于“{}”", logic_words(set, a)),
+        },
+        Logic::Compare { op, left, right } => {
+            let case = left
+                .slot()
+                .map(|s| set.slot_name(s).0)
+                .and_then(|id| id.strip_prefix("cases.").map(str::to_string))
+                .and_then(|t| set.case_types.iter().find(|c| c.id == t));
+            match (case, right.constant(), op) {
+                (Some(c), Some(n), Comparison::Ge) if n == Decimal::ONE => {
+                    format!("发生{}", c.name)
+                }
+                (Some(c), Some(n), Comparison::Gt) if n.is_zero() => format!("发生{}", c.name),
+                (Some(c), Some(n), Comparison::Ge) => {
+                    format!("发生{}{}例及以上", c.name, show(n))
+                }
+                _ => {
+                    let unit = left.slot().and_then(|s| set.slot_name(s).2);
+                    format!(
+                        "{}{}{}",
+                        operand_words(set, left, None),
+                        op_words(*op),
+                        operand_words(set, right, unit.as_deref())
+                    )
+                }
+            }
+        }
+        Logic::Atom(a) => match a.slot() {
+            Some(s) => set.slot_name(s).1,
+            None => a.render(&|s| slot_words(set, s)),
+        },
+    }
+}
+
+/// The form of a veto: listed conditions, a total or indicator threshold, a single event.
+fn veto_form(set: &IndicatorSet, l: &Logic<'_>) -> &'static str {
+    match l {
+        Logic::Or(..) => "列举情形",
+        Logic::And(..) | Logic::Not(_) => "组合条件",
+        Logic::Atom(_) => "单一事件",
+        Logic::Compare { left, .. } => {
+            let id = left.slot().map(|s| set.slot_name(s).0).unwrap_or_default();
+            if id == "total" || id == "bonus" || id.starts_with("line.") {
+                "总分门槛"
+            } else if id.starts_with("cases.") {
+                "单一事件"
+            } else {
+                "指标门槛"
+            }
+        }
+    }
+}
+
+fn veto_row(set: &IndicatorSet, v: &crate::model::Veto, no: usize) -> VetoRow {
+    let (form, condition) = match v.when.logic() {
+        Some(l) => (veto_form(set, &l), logic_words(set, &l)),
+        None => ("组合条件", v.when.source().to_string()),
+    };
+    let mut effect = crate::explain::veto_effect(set, v).1;
+    let mode = match v.mode {
+        VetoMode::Enforced => "否决",
+        VetoMode::Advisory => {
+            effect = format!("报考核领导小组审议,本身不改变得分和等次(审议认定的:{effect})");
+            "提示"
+        }
+    };
+    VetoRow {
+        no: no.to_string(),
+        id: v.id.clone(),
+        name: v.name.clone(),
+        form,
+        condition,
+        effect,
+        mode,
+        reason: v.reason.clone(),
+        trigger: v.when.source().to_string(),
+        source: v.source.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! Shared by the evidence and expression targets: the small valid set of `fixtures/invalid/`.
 use std::sync::OnceLock;
 

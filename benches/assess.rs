@@ -21,6 +21,7 @@ fn main() {
     let (set, ev) = kaohe::cli::load_inputs(&kaohe::cli::InputArgs {
         set: None,
         evidence: vec![],
+        encoding: Default::default(),
     })
     .expect("the shipped default loads");
     let big = kaohe::bench::replicate(&set, &ev, n);

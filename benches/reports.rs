@@ -14,6 +14,7 @@ fn main() {
     let (set, ev) = load_inputs(&InputArgs {
         set: None,
         evidence: vec![],
+        encoding: Default::default(),
     })
     .expect("the shipped default loads");
     let a = kaohe::engine::assess(&set, &ev).expect("the shipped default scores");

@@ -261,11 +261,15 @@ fn unit_index(units: &[ReadUnit]) -> BTreeMap<String, usize> {
     index
 }
 
-/// An error for every unit id given twice.
+/// An error for every unit id that is empty (or only white space) or given twice.
 fn duplicate_units(units: &[ReadUnit]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, u) in units.iter().enumerate() {
+        if u.id.trim().is_empty() {
+            diags.push(u.origin.diag("empty unit id: every unit needs an id"));
+            continue;
+        }
         if let Some(prev) = seen.insert(&u.id, i) {
             let p = &units[prev].origin;
             diags.push(u.origin.diag(format!(
@@ -390,6 +394,8 @@ impl<'a, 'r> Binder<'a, 'r> {
         let set = self.set;
         let kd = &set.kinds[k];
         let mut values = vec![None; kd.layout.derived as usize];
+        // Which header or key gave each slot: a field given twice is an error, never last-wins.
+        let mut given: Vec<Option<(&'r str, &'r Origin)>> = vec![None; values.len()];
         let mut texts = Vec::new();
         for (full_name, raw, origin) in &u.values {
             // `births@survey` (CSV headers) names one layer of a field.
@@ -412,7 +418,16 @@ impl<'a, 'r> Binder<'a, 'r> {
                 (_, None) => Vec::new(),
             };
             if !layered.is_empty() || (!f.layers.is_empty() && layer.is_none()) {
-                self.layers(fi, f, raw, layered, origin, &mut values);
+                let at = Given {
+                    unit: &u.id,
+                    header: full_name,
+                    raw,
+                    origin,
+                };
+                self.layers(fi, f, layered, at, &mut values, &mut given);
+                continue;
+            }
+            if self.given_twice(&mut given, fi, f, &u.id, full_name, origin) {
                 continue;
             }
             match convert(raw, f.ty) {
@@ -425,6 +440,34 @@ impl<'a, 'r> Binder<'a, 'r> {
             }
         }
         (values, texts)
+    }
+
+    /// Whether slot `slot` (of field `f`) was already given for unit `unit` under another
+    /// header or key: then an error naming both and the unit. Otherwise it is marked as given
+    /// by `header` at `origin`.
+    fn given_twice(
+        &mut self,
+        given: &mut [Option<(&'r str, &'r Origin)>],
+        slot: usize,
+        f: &Field,
+        unit: &str,
+        header: &'r str,
+        origin: &'r Origin,
+    ) -> bool {
+        let Some(mark) = given.get_mut(slot) else {
+            return false;
+        };
+        if let Some((first, at)) = *mark {
+            self.diags.push(origin.diag(format!(
+                "unit `{unit}`: field `{}` ({}) is given twice, as `{first}` ({}) and as `{header}`; keep one of them",
+                f.id,
+                f.name,
+                place_text(at)
+            )));
+            return true;
+        }
+        *mark = Some((header, origin));
+        false
     }
 
     /// The field of kind `k` that `name` names; `None`, with an error unless another set of
@@ -453,11 +496,12 @@ impl<'a, 'r> Binder<'a, 'r> {
         &mut self,
         fi: usize,
         f: &Field,
-        raw: &RawValue,
         layered: Vec<(String, RawValue)>,
-        origin: &Origin,
+        at: Given<'r>,
         values: &mut [Option<Val>],
+        given: &mut [Option<(&'r str, &'r Origin)>],
     ) {
+        let (raw, origin) = (at.raw, at.origin);
         let set = self.set;
         let implicit = layered.is_empty();
         let layered = if implicit {
@@ -495,8 +539,12 @@ impl<'a, 'r> Binder<'a, 'r> {
                 )));
                 continue;
             };
+            let slot = (f.layer_base as usize) + pos;
+            if self.given_twice(given, slot, f, at.unit, at.header, origin) {
+                continue;
+            }
             match convert(&lraw, f.ty) {
-                Ok(Conv::Val(v)) => values[(f.layer_base as usize) + pos] = Some(v),
+                Ok(Conv::Val(v)) => values[slot] = Some(v),
                 Ok(Conv::Missing) => {}
                 Ok(Conv::Text(_)) => self
                     .diags
@@ -699,6 +747,15 @@ pub fn find_field(fields: &[crate::model::Field], name: &str) -> Option<usize> {
                 fields.iter().position(|f| loosely(f, head))
             })
     })
+}
+
+/// Where a value was given: its unit, the header or key as written, the value and its place.
+#[derive(Clone, Copy)]
+struct Given<'r> {
+    unit: &'r str,
+    header: &'r str,
+    raw: &'r RawValue,
+    origin: &'r Origin,
 }
 
 fn place_text(o: &Origin) -> String {

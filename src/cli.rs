@@ -101,6 +101,16 @@ pub enum Command {
     /// never lose points, overlapping or gapped step rows, vetoes that never (or always) fire,
     /// bonus caps, line maxima, items no evidence can score. `--strict` exits 1 on any.
     Lint(LintArgs),
+    /// Whether an output folder is exactly what `kaohe assess` wrote (its manifest.json): every
+    /// file there, unchanged, and nothing else. Exit 0 when it is, 1 when it is not.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// The output folder (with its manifest.json).
+    #[arg(value_name = "OUT", default_value = "out")]
+    pub dir: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -116,6 +126,9 @@ pub struct TemplateArgs {
     /// workbook).
     #[arg(long, requires = "units")]
     pub with_values: bool,
+    /// Encoding of a CSV units file (see `assess --encoding`).
+    #[arg(long, value_enum, default_value = "auto", value_name = "ENCODING")]
+    pub encoding: read::csv::TextEncoding,
     /// Output workbook.
     #[arg(
         long,
@@ -135,6 +148,10 @@ pub struct InputArgs {
     /// shipped fixtures.
     #[arg(value_name = "EVIDENCE")]
     pub evidence: Vec<PathBuf>,
+    /// Encoding of CSV evidence; by default UTF-8, UTF-16 with a BOM, or plain GB2312/GBK
+    /// text are recognised and anything else is an error asking for this option.
+    #[arg(long, value_enum, default_value = "auto", value_name = "ENCODING")]
+    pub encoding: read::csv::TextEncoding,
 }
 
 #[derive(clap::Args, Debug)]
@@ -201,6 +218,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Handbook(a) => ("handbook", rubric::handbook(&a)),
         Command::Diff(a) => ("diff", rubric::diff(&a)),
         Command::Lint(a) => ("lint", rubric::lint(&a)),
+        Command::Verify(a) => ("verify", verify(&a)),
     };
     result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))
 }
@@ -216,10 +234,10 @@ struct BadRequest(String);
 /// `error: kaohe assess: writing the HTML reports into out: …`.
 fn failed(e: &anyhow::Error) -> ExitCode {
     if let Some(d) = e.downcast_ref::<Diagnostics>() {
-        eprintln!("{d}");
+        eprintln!("{}", crate::exit::printable(&d.to_string()));
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
-    eprintln!("error: {}", causes(e));
+    eprintln!("error: {}", crate::exit::printable(&causes(e)));
     let invalid = e.downcast_ref::<crate::explain::ExplainError>().is_some()
         || e.downcast_ref::<BadRequest>().is_some();
     ExitCode::from(if invalid {
@@ -264,7 +282,7 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
         read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
         (r, d)
     } else {
-        read::files::read_paths_partial(&args.evidence)
+        read::files::read_paths_with(&args.evidence, read_options(args))
     };
     match set {
         Ok(set) => {
@@ -274,6 +292,12 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
         Err(a) => Err(Diagnostics::new(
             a.0.into_iter().chain(read_problems).collect(),
         )),
+    }
+}
+
+fn read_options(args: &InputArgs) -> read::files::ReadOptions {
+    read::files::ReadOptions {
+        encoding: args.encoding,
     }
 }
 
@@ -367,6 +391,7 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
         Some(p) => load_set_file(p),
         None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1),
     };
+    let primary_loaded = primary.is_ok();
     match primary {
         Ok(s) => sets.push(s),
         Err(d) => diags.extend(d.0),
@@ -383,7 +408,7 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
         read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
         (r, d)
     } else {
-        read::files::read_paths_partial(&args.input.evidence)
+        read::files::read_paths_with(&args.input.evidence, read_options(&args.input))
     };
     let history = match load_history(&args.history) {
         Ok(h) => h,
@@ -396,6 +421,9 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
         diags.extend(read_problems);
         return Err(Diagnostics::new(diags));
     }
+    diags.extend(level_folder_problems(
+        &sets[usize::from(primary_loaded).min(sets.len())..],
+    ));
     // Each kind is scored by one set.
     for (i, a) in sets.iter().enumerate() {
         for b in &sets[..i] {
@@ -517,10 +545,12 @@ pub fn assess_run(run: &Run) -> Result<Vec<crate::result::Assessment>, Diagnosti
     Ok(done)
 }
 
-/// Write one level's outputs into `dir`; returns the file names written.
+/// Stage one level's scorecards in `dir` (renamed into place when the run commits); returns
+/// the file names.
 fn write_level(
     dir: &Path,
     a: &crate::result::Assessment,
+    stage: &output::Staging,
 ) -> Result<Vec<String>, output::WriteError> {
     let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
         ("scorecard.csv", output::scorecard_csv(a)),
@@ -528,18 +558,62 @@ fn write_level(
     ];
     let mut ready = Vec::new();
     for (name, bytes) in files {
-        ready.push((dir.join(name), bytes?));
+        ready.push((output::inside(dir, Path::new(name))?, bytes?));
     }
     let mut written = Vec::new();
     // The JSON is streamed: at country scale it is gigabytes.
-    let json = dir.join("scorecard.json");
-    output::write_atomic_with(&json, |w| output::write_scorecard_json(w, a))?;
+    let json = output::inside(dir, Path::new("scorecard.json"))?;
+    stage.write_with(&json, |w| output::write_scorecard_json(w, a))?;
     written.push(json.display().to_string());
     for (path, bytes) in ready {
-        output::write_atomic(&path, &bytes)?;
+        stage.write(&path, &bytes)?;
         written.push(path.display().to_string());
     }
     Ok(written)
+}
+
+/// The manifest entries of the run's sets and evidence files (the embedded default's texts
+/// under their names).
+fn run_inputs(
+    args: &AssessArgs,
+    results: &[crate::result::Assessment],
+    primary: usize,
+) -> anyhow::Result<(
+    Vec<output::manifest::SetEntry>,
+    Vec<output::manifest::FileEntry>,
+)> {
+    use output::manifest::{FileEntry, SetEntry, hash_bytes, hash_file};
+    let order = std::iter::once(primary).chain((0..results.len()).filter(|&i| i != primary));
+    let sets = order
+        .filter_map(|i| results.get(i))
+        .map(|a| SetEntry {
+            id: a.indicator_set.id.clone(),
+            version: a.indicator_set.version.clone(),
+            sha256: a.indicator_set.hash.clone(),
+        })
+        .collect();
+    let mut evidence = Vec::new();
+    if args.input.evidence.is_empty() {
+        let embedded = std::iter::once(DEFAULT_EVIDENCE).chain(DEFAULT_LEVEL_EVIDENCE);
+        for (name, text) in embedded {
+            let (sha256, bytes) = hash_bytes(text.as_bytes());
+            evidence.push(FileEntry {
+                path: name.to_string(),
+                sha256,
+                bytes,
+            });
+        }
+    }
+    for f in read::files::evidence_files(&args.input.evidence) {
+        let (sha256, bytes) =
+            hash_file(&f).with_context(|| format!("hashing the evidence {}", f.display()))?;
+        evidence.push(FileEntry {
+            path: f.display().to_string(),
+            sha256,
+            bytes,
+        });
+    }
+    Ok((sets, evidence))
 }
 
 fn assess(args: &AssessArgs) -> anyhow::Result<ExitCode> {
@@ -573,14 +647,33 @@ fn score_and_write(
     pb.set_message(format!("评分 {n} 个单位"));
     let results = assess_run(&run)?;
     pb.set_message("写出评分表");
+    // Every folder is proven to lie inside the output folder before the first file is written.
+    let dirs = results
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i == run.primary {
+                Ok(args.out.clone())
+            } else {
+                output::inside(&args.out, Path::new(&a.indicator_set.id))
+            }
+        })
+        .collect::<Result<Vec<PathBuf>, _>>()?;
+    let _lock = output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
+        .with_context(|| format!("locking the output folder {}", args.out.display()))?;
+    // Temporary files of a run that was killed (with the lock held, no run is writing).
+    output::manifest::remove_leftovers(&args.out);
+    // Every file is written in full to its temporary name first; then the old manifest goes,
+    // the files are renamed into place together, and the new manifest is written last.
+    let stage = output::Staging::default();
     let mut written = Vec::new();
-    for (i, a) in results.iter().enumerate() {
+    for ((i, a), dir) in results.iter().enumerate().zip(dirs) {
         let dir = if i == run.primary {
             args.out.clone()
         } else {
-            args.out.join(&a.indicator_set.id)
+            dir
         };
-        let files = write_level(&dir, a).with_context(|| {
+        let files = write_level(&dir, a, &stage).with_context(|| {
             format!(
                 "writing the scorecards of `{}` into {}",
                 a.indicator_set.id,
@@ -594,12 +687,64 @@ fn score_and_write(
                 lang: args.lang,
                 previous: crate::report::previous_for(a, &run.history),
             };
-            crate::report::write_reports(&dir, a, &opts)
+            crate::report::stage_reports(&dir, a, &opts, &stage)
                 .with_context(|| format!("writing the HTML reports into {}", dir.display()))?;
             written.push(dir.join("index.html").display().to_string());
         }
     }
+    let (sets, evidence) = run_inputs(args, &results, run.primary)?;
+    let replacing = || format!("replacing the outputs in {}", args.out.display());
+    output::manifest::remove(&args.out).with_context(replacing)?;
+    let files = stage.commit().with_context(replacing)?;
+    let manifest = output::manifest::Manifest::new(&args.out, sets, evidence, &files);
+    output::manifest::write(&args.out, &manifest).with_context(replacing)?;
     Ok((results, run.primary, written))
+}
+
+/// An error for every set of `levels` (the run's sets but the primary one) whose id cannot name its
+/// output folder (`OUT/<set id>/`).
+fn level_folder_problems(levels: &[IndicatorSet]) -> Vec<crate::diag::Diagnostic> {
+    levels
+        .iter()
+        .filter_map(|s| {
+            output::name_problem(&s.id).map(|why| {
+                crate::diag::Diagnostic::file(
+                    &s.file,
+                    format!(
+                        "set id `{}` cannot name the folder its outputs are written to (OUT/<set id>/): {why}",
+                        s.id.escape_debug()
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let (m, diffs) = output::manifest::verify(&args.dir).map_err(|e| BadRequest(e.to_string()))?;
+    if diffs.is_empty() {
+        crate::outln!(
+            "ok: {} 与 kaohe 写出的完全一致({} 个文件,{};{})",
+            args.dir.display(),
+            m.files.len(),
+            m.engine,
+            m.sets
+                .iter()
+                .map(|s| format!("{} 版本 {}", s.id, s.version))
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for d in &diffs {
+        crate::outln!("{d}");
+    }
+    crate::outln!(
+        "{} 与 manifest.json 不一致:{} 处不同(not what kaohe wrote)",
+        args.dir.display(),
+        diffs.len()
+    );
+    Ok(ExitCode::from(crate::exit::EXIT_TESTS_FAILED))
 }
 
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -607,6 +752,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         input: InputArgs {
             set: args.input.set.clone(),
             evidence: args.input.evidence.clone(),
+            encoding: args.input.encoding,
         },
         out: PathBuf::from("out"),
         quiet: true,
@@ -679,14 +825,28 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
     };
     let units = match &args.units {
         Some(p) => {
-            let r = read::files::read_paths(std::slice::from_ref(p))?;
+            let opts = read::files::ReadOptions {
+                encoding: args.encoding,
+            };
+            let read_units = || {
+                let (r, d) = read::files::read_paths_with(std::slice::from_ref(p), opts);
+                if d.is_empty() {
+                    Ok(r)
+                } else {
+                    Err(Diagnostics::new(d))
+                }
+            };
+            let r = read_units()?;
             if args.with_values {
                 // Values are converted only when they are valid evidence for the set.
-                read::files::read_paths(std::slice::from_ref(p))
-                    .and_then(|again| bind::bind(&set, again))?;
+                read_units().and_then(|again| bind::bind(&set, again))?;
                 r
             } else {
-                crate::template::unit_list(r)
+                // The units' kinds, classes, peer groups and parents are checked against the set
+                // (an unknown class is an error, not a blank cell in the template).
+                let list = crate::template::unit_list(r);
+                bind::bind(&set, list.clone())?;
+                list
             }
         }
         None if args.set.is_none() => {
@@ -797,6 +957,7 @@ pub fn load_explained(
         input: InputArgs {
             set: input.set.clone(),
             evidence: input.evidence.clone(),
+            encoding: input.encoding,
         },
         out: PathBuf::new(),
         quiet: true,
@@ -923,17 +1084,29 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
     let mut pending = Vec::new();
     if !args.no_html {
         for s in &reports {
+            // A unit id becomes a file name only through its encoded stem (no `..`, no `/`).
             let name = if args.under {
-                format!("{}-self-assessment.html", s.unit.id)
+                format!(
+                    "{}-self-assessment.html",
+                    crate::report::unit_file_stem(&s.unit.id)
+                )
             } else {
                 "self-assessment.html".to_string()
             };
             let html =
                 crate::selfassess::render_html(s).context("rendering the self-assessment page")?;
-            pending.push((args.out.join(name), html));
+            pending.push((output::inside(&args.out, Path::new(&name))?, html));
         }
     }
     // Every page is rendered before the first is written.
+    let _lock = if pending.is_empty() {
+        None
+    } else {
+        Some(
+            output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
+                .with_context(|| format!("locking the output folder {}", args.out.display()))?,
+        )
+    };
     for (path, html) in &pending {
         output::write_atomic(path, html.as_bytes())?;
         files.push(path.display().to_string());

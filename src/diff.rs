@@ -753,9 +753,10 @@ fn csv_bytes(
     let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(header).map_err(enc)?;
+        // Cells through `csv_cell`: a name never runs as a formula in Excel.
+        crate::output::write_csv_record(&mut w, header).map_err(enc)?;
         for r in rows {
-            w.write_record(&r).map_err(enc)?;
+            crate::output::write_csv_record(&mut w, &r).map_err(enc)?;
         }
         w.flush().map_err(|e| enc(csv::Error::from(e)))?;
     }

@@ -20,28 +20,346 @@ pub enum WriteError {
     },
     #[error("cannot encode {what}: {message}")]
     Encode { what: &'static str, message: String },
+    #[error("refusing to write `{}` outside the output folder {}", rel.display(), root.display())]
+    Outside { root: PathBuf, rel: PathBuf },
 }
+
+pub mod manifest;
 
 /// Write `bytes` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_atomic_with(path, |w| {
+        w.write_all(bytes).map_err(|source| WriteError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    })
+}
+
+/// A file written to its temporary name and not yet renamed into place, with the SHA-256 and
+/// length of what was written.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: tempfile::TempPath,
+    pub file: Written,
+}
+
+/// A file written: where, its SHA-256 (hex) and its length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<'w> {
+    inner: &'w mut dyn Write,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl Write for Hashing<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest as _;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The files of one run: each is written in full to its temporary file first ([`stage`]), and
+/// all are renamed into place together at the end ([`Staging::commit`]), so the window in
+/// which an interrupted run leaves old and new files side by side is the renames alone.
+#[derive(Debug, Default)]
+pub struct Staging {
+    files: std::sync::Mutex<Vec<Staged>>,
+}
+
+impl Staging {
+    /// Write `path` to a temporary file of this run.
+    pub fn write_with(
+        &self,
+        path: &Path,
+        f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        let staged = stage(path, f)?;
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(staged);
+        Ok(())
+    }
+
+    /// [`Staging::write_with`] for bytes in memory.
+    pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+        self.write_with(path, |w| {
+            w.write_all(bytes).map_err(|source| WriteError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        })
+    }
+
+    /// Rename every staged file into place, in the order they were staged; the files, with
+    /// their hashes. Files not renamed (on an error) are removed.
+    pub fn commit(self) -> Result<Vec<Written>, WriteError> {
+        let files = self
+            .files
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut done = Vec::with_capacity(files.len());
+        for Staged { tmp, file } in files {
+            tmp.persist(&file.path).map_err(|e| WriteError::Io {
+                path: file.path.clone(),
+                source: e.error,
+            })?;
+            done.push(file);
+        }
+        Ok(done)
+    }
+}
+
+/// Write a file atomically from a writer callback.
+///
+/// The temporary file is created in the target's folder (so the rename cannot cross file
+/// systems) under a fresh random name (`.XXXXXXXXXXXX.kaohe-tmp`) with `O_CREAT | O_EXCL`
+/// (`tempfile`): two runs never share a temporary file, and a symbolic link planted at a
+/// predictable name is never followed (an exclusive create fails on any existing name,
+/// links included). It is synced, then renamed over the target; the rename replaces a link
+/// at the target itself and does not write through it. On any failure the temporary file is
+/// removed. Permissions are the usual `0o666` less the umask, as a plain create gives.
+pub fn write_atomic_with(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+) -> Result<(), WriteError> {
+    let staged = stage(path, f)?;
+    staged.tmp.persist(path).map_err(|e| WriteError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })
+}
+
+/// Write `path`'s content to a fresh temporary file beside it (see [`write_atomic_with`]),
+/// synced, hashed, and not yet renamed.
+pub fn stage(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+) -> Result<Staged, WriteError> {
     let io = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".").suffix(TMP_SUFFIX).rand_bytes(12);
+    #[cfg(unix)]
     {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".kaohe-tmp");
-    let tmp = PathBuf::from(tmp);
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
+    // Dropping `tmp` before `persist` (any error below) removes the temporary file.
+    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
+    let (sha256, bytes) = {
+        use sha2::Digest as _;
+        let mut buf = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        let mut hashing = Hashing {
+            inner: &mut buf,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
+        };
+        f(&mut hashing)?;
+        let (hasher, n) = (hashing.hasher, hashing.bytes);
+        buf.flush().map_err(io)?;
+        (hex(&hasher.finalize()), n)
+    };
+    tmp.as_file().sync_all().map_err(io)?;
+    Ok(Staged {
+        tmp: tmp.into_temp_path(),
+        file: Written {
+            path: path.to_path_buf(),
+            sha256,
+            bytes,
+        },
+    })
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `rel` below the output folder `root`, proven to stay inside it: `rel` is relative and made
+/// of plain names only (no `..`, `.`, root or drive), and no folder on the way below `root`
+/// is a symbolic link. Every file kaohe writes into an output folder goes through here.
+pub fn inside(root: &Path, rel: &Path) -> Result<PathBuf, WriteError> {
+    use std::path::Component;
+    let outside = || WriteError::Outside {
+        root: root.to_path_buf(),
+        rel: rel.to_path_buf(),
+    };
+    let parts: Vec<_> = rel.components().collect();
+    if parts.is_empty() || !parts.iter().all(|c| matches!(c, Component::Normal(_))) {
+        return Err(outside());
     }
-    std::fs::rename(&tmp, path).map_err(io)
+    let mut at = root.to_path_buf();
+    for (k, c) in parts.iter().enumerate() {
+        at.push(c);
+        if k + 1 < parts.len()
+            && std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(outside());
+        }
+    }
+    Ok(at)
+}
+
+/// Why `name` cannot be one folder's or file's name below an output folder, if it cannot: it
+/// must be non-empty, at most 255 bytes, not `.` or `..`, without a path separator, a control
+/// character or a character Windows forbids (`<>:"|?*`), and not begin or end with a space or
+/// end with a dot.
+pub fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("it is empty");
+    }
+    if name.len() > 255 {
+        return Some("it is longer than 255 bytes");
+    }
+    if name == "." || name == ".." {
+        return Some("`.` and `..` name no folder of their own");
+    }
+    if name.chars().any(|c| {
+        c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
+    }) {
+        return Some("it holds a path separator, a control character or one of <>:\"|?*");
+    }
+    if name.starts_with(' ') || name.ends_with(' ') || name.ends_with('.') {
+        return Some("it begins or ends with a space or ends with a dot");
+    }
+    None
+}
+
+/// How the names of temporary files end (`.XXXXXXXXXXXX.kaohe-tmp`).
+pub const TMP_SUFFIX: &str = ".kaohe-tmp";
+
+/// The name of the lock file kaohe holds in an output folder while it writes into it.
+pub const LOCK_FILE: &str = ".kaohe.lock";
+
+/// An output folder locked for one run (released when dropped, or by the system when the
+/// process dies, so a killed run leaves no stale lock).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+/// Lock the output folder `dir` (creating it) so that two runs writing into it are
+/// serialised: the second waits for the first, calling `waiting` once before it waits.
+/// The lock is an advisory `flock` on `dir/.kaohe.lock`, which is never followed if it is a
+/// symbolic link.
+pub fn lock_dir(dir: &Path, waiting: impl FnOnce()) -> Result<DirLock, WriteError> {
+    let path = dir.join(LOCK_FILE);
+    let io = |source| WriteError::Io {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+        return Err(WriteError::Io {
+            path: path.clone(),
+            source: std::io::Error::other("the lock file is not a regular file"),
+        });
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            waiting();
+            file.lock().map_err(io)?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    Ok(DirLock { _file: file })
+}
+
+/// Most text Excel holds in one cell, in UTF-16 code units (what `rust_xlsxwriter` counts).
+pub const MAX_CELL: usize = 32_767;
+/// Most text of a cell note (Excel's cell limit less what the note's markup takes).
+pub const MAX_NOTE: usize = MAX_CELL - 54;
+/// What ends a text cut to fit a cell.
+pub const CUT_NOTE: &str = "…(超出 Excel 单元格 32767 字的上限,以下已截断)";
+
+/// `text` as it fits in `max` UTF-16 units: unchanged when it fits, otherwise cut at a
+/// character boundary and ended with [`CUT_NOTE`].
+pub fn fit(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max || text.encode_utf16().count() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let room = max.saturating_sub(CUT_NOTE.encode_utf16().count());
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        if used + c.len_utf16() > room {
+            break;
+        }
+        used += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    std::borrow::Cow::Owned(format!("{}{CUT_NOTE}", &text[..end]))
+}
+
+/// Text cells that always fit: [`fit`] to [`MAX_CELL`] before writing, so a long name never
+/// fails a workbook after the work is done. Every text cell of kaohe's workbooks is written
+/// through these.
+pub trait FitText {
+    fn text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+    ) -> Result<&mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError>;
+    fn text_fmt(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+        format: &rust_xlsxwriter::Format,
+    ) -> Result<&mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError>;
+}
+
+impl FitText for rust_xlsxwriter::Worksheet {
+    fn text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+    ) -> Result<&mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
+        self.write_string(row, col, fit(text.as_ref(), MAX_CELL))
+    }
+    fn text_fmt(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+        format: &rust_xlsxwriter::Format,
+    ) -> Result<&mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
+        self.write_string_with_format(row, col, fit(text.as_ref(), MAX_CELL), format)
+    }
 }
 
 /// The scorecard JSON: the header pretty-printed, then one unit per line (compact), so
@@ -105,35 +423,33 @@ pub fn write_scorecard_json(w: &mut dyn Write, a: &Assessment) -> Result<(), Wri
     Ok(())
 }
 
-/// Write a file atomically from a writer callback: a temporary file beside it, then a rename.
-pub fn write_atomic_with(
-    path: &Path,
-    f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
-) -> Result<(), WriteError> {
-    let io = |source| WriteError::Io {
-        path: path.to_path_buf(),
-        source,
+/// A CSV cell that a spreadsheet will not run as a formula (OWASP "CSV injection"): text that
+/// begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. A number
+/// (`-3.5`, `+2`) is left as it is, so negative points stay numbers.
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = || {
+        let t = cell.trim();
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'))
+            && <rust_decimal::Decimal as std::str::FromStr>::from_str(t).is_ok()
     };
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(io)?;
+    if risky && !number() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".kaohe-tmp");
-    let tmp = PathBuf::from(tmp);
-    let result = (|| {
-        let file = std::fs::File::create(&tmp).map_err(io)?;
-        let mut buf = std::io::BufWriter::with_capacity(1 << 20, file);
-        f(&mut buf)?;
-        let file = buf.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Write one CSV record with every cell through [`csv_cell`].
+pub fn write_csv_record<W: Write, S: AsRef<str>>(
+    w: &mut csv::Writer<W>,
+    record: &[S],
+) -> csv::Result<()> {
+    let cells: Vec<std::borrow::Cow<'_, str>> =
+        record.iter().map(|c| csv_cell(c.as_ref())).collect();
+    w.write_record(cells.iter().map(|c| c.as_bytes()))
 }
 
 /// The scorecard CSV: UTF-8 with a BOM so that Excel opens it correctly.
@@ -166,7 +482,7 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
             .iter()
             .map(|s| s.to_string()),
         );
-        w.write_record(&header).map_err(enc)?;
+        write_csv_record(&mut w, &header).map_err(enc)?;
         for u in &a.units {
             let peer = u
                 .peer_group
@@ -194,7 +510,7 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
             row.push(veto_summary(u));
             row.push(u.status.zh().to_string());
             row.push(missing_summary(u));
-            w.write_record(&row).map_err(enc)?;
+            write_csv_record(&mut w, &row).map_err(enc)?;
         }
         w.flush().map_err(|e| WriteError::Encode {
             what: "scorecard.csv",
@@ -363,4 +679,65 @@ pub fn terminal_table(a: &Assessment) -> String {
     out.push_str(&completeness_line(a));
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_cut_to_fit_a_cell_with_a_note() {
+        assert_eq!(fit("短", 10), "短");
+        let long = "名".repeat(80);
+        let cut = fit(&long, 60);
+        assert!(cut.encode_utf16().count() <= 60, "{cut}");
+        assert!(cut.starts_with("名名"));
+        assert!(cut.ends_with(CUT_NOTE));
+        // A character outside the BMP takes two units and is never split.
+        let wide = "😀".repeat(40);
+        let cut = fit(&wide, 61);
+        assert!(cut.encode_utf16().count() <= 61);
+        assert!(cut.starts_with("😀"));
+    }
+
+    #[test]
+    fn only_plain_relative_names_are_inside() {
+        let root = Path::new("out");
+        assert_eq!(
+            inside(root, Path::new("units/a.html")).ok(),
+            Some(PathBuf::from("out/units/a.html"))
+        );
+        for bad in ["..", "../x", "/etc/passwd", "a/../../b", "./x", ""] {
+            assert!(inside(root, Path::new(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn csv_cells_are_never_formulas_but_numbers_stay_numbers() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-3.5", "-3.5"),
+            ("+2", "+2"),
+            ("福田区", "福田区"),
+            ("", ""),
+            ("-", "'-"),
+        ] {
+            assert_eq!(csv_cell(cell), want, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn folder_names() {
+        assert_eq!(name_problem("sz-street"), None);
+        assert_eq!(name_problem("街道"), None);
+        for bad in ["", ".", "..", "a/b", "a\\b", "x.", " x", "a\u{1b}b", "a:b"] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(name_problem(&"a".repeat(256)).is_some());
+    }
 }

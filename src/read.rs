@@ -175,17 +175,51 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     None
 }
 
-/// Parse a number as people write it: `1,234`, `96.98%`, ` 12 `.
+/// Parse a number as people write it: `1,234`, `96.98%`, ` 12 `. Thousands separators
+/// (`,` or `，`) are accepted only between groups of three digits of the whole part
+/// (`1,234,567.5`); `1,0,0,0` or `12,34` is not a number.
 pub fn parse_number(s: &str) -> Option<(Decimal, bool)> {
-    let t = s.trim().replace([',', '，'], "");
+    let t = s.trim();
     let (t, percent) = match t.strip_suffix('%').or_else(|| t.strip_suffix('％')) {
-        Some(rest) => (rest.trim().to_string(), true),
+        Some(rest) => (rest.trim(), true),
         None => (t, false),
     };
+    let t = without_thousands(t)?;
     let d = Decimal::from_str(&t)
         .or_else(|_| Decimal::from_scientific(&t))
         .ok()?;
     Some((d, percent))
+}
+
+/// `t` without its thousands separators, when they stand in valid groups of three.
+fn without_thousands(t: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let sep = |c: char| c == ',' || c == '，';
+    if !t.contains(sep) {
+        return Some(std::borrow::Cow::Borrowed(t));
+    }
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let sign = &t[..t.len() - body.len()];
+    let (whole, frac) = match body.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (body, None),
+    };
+    if frac.is_some_and(|f| f.contains(sep)) {
+        return None;
+    }
+    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    let groups: Vec<&str> = whole.split(sep).collect();
+    let (first, rest) = groups.split_first()?;
+    if !(digits(first) && first.len() <= 3 && rest.iter().all(|g| g.len() == 3 && digits(g))) {
+        return None;
+    }
+    let mut plain = String::with_capacity(t.len());
+    plain.push_str(sign);
+    plain.extend(groups.iter().copied());
+    if let Some(f) = frac {
+        plain.push('.');
+        plain.push_str(f);
+    }
+    Some(std::borrow::Cow::Owned(plain))
 }
 
 #[cfg(test)]
@@ -200,6 +234,22 @@ mod tests {
             Some((Decimal::from_str("96.98").unwrap_or_default(), true))
         );
         assert_eq!(parse_number("abc"), None);
+        assert_eq!(
+            parse_number("-1,234,567.5"),
+            Some((Decimal::from_str("-1234567.5").unwrap_or_default(), false))
+        );
+        assert_eq!(parse_number("1，000"), Some((Decimal::from(1000), false)));
+        for bad in [
+            "1,0,0,0",
+            "12,34",
+            ",100",
+            "1,000,",
+            "1,000.0,1",
+            "1,,000",
+            "1,0000",
+        ] {
+            assert_eq!(parse_number(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -19,10 +19,10 @@ mod format;
 mod labels;
 mod view;
 
-pub use format::unit_file_name;
+pub use format::{unit_file_name, unit_file_stem};
 pub use labels::Lang;
 
-use crate::output::{WriteError, write_atomic};
+use crate::output::{Staging, WriteError, inside};
 use crate::result::Assessment;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -263,15 +263,29 @@ pub fn write_reports(
     a: &Assessment,
     opts: &Options<'_>,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    let stage = Staging::default();
+    let paths = stage_reports(out, a, opts, &stage)?;
+    stage.commit()?;
+    Ok(paths)
+}
+
+/// [`write_reports`] into temporary files of a run's [`Staging`], renamed when it commits.
+pub fn stage_reports(
+    out: &Path,
+    a: &Assessment,
+    opts: &Options<'_>,
+    stage: &Staging,
+) -> Result<Vec<PathBuf>, ReportError> {
     let s = Shared::new(a, opts.previous, opts.lang);
     let unit_csp = csp(None);
-    let index = out.join(INDEX);
-    write_atomic(&index, index_html(&s)?.as_bytes())?;
+    let index = inside(out, Path::new(INDEX))?;
+    stage.write(&index, index_html(&s)?.as_bytes())?;
     let units: Result<Vec<PathBuf>, ReportError> = (0..a.units.len())
         .into_par_iter()
         .map(|i| {
-            let path = out.join("units").join(unit_file_name(&a.units[i].id));
-            write_atomic(&path, unit_html(&s, &unit_csp, i)?.as_bytes())?;
+            let rel = Path::new("units").join(unit_file_name(&a.units[i].id));
+            let path = inside(out, &rel)?;
+            stage.write(&path, unit_html(&s, &unit_csp, i)?.as_bytes())?;
             Ok(path)
         })
         .collect();

@@ -18,7 +18,7 @@
 
 use crate::bind::find_field;
 use crate::model::{Field, FieldType, IndicatorSet, Kind, Rule};
-use crate::output::WriteError;
+use crate::output::{FitText as _, MAX_NOTE, WriteError, fit};
 use crate::read::table::column_letters;
 use crate::read::workbook::PERIOD_LABEL;
 use crate::read::{self, RawCase, RawValue, ReadEvidence, ReadUnit};
@@ -337,10 +337,9 @@ impl Lists {
         ws.set_name(LISTS_SHEET).map_err(xl)?;
         for (c, (title, items)) in self.cols.iter().enumerate() {
             let c = c as u16;
-            ws.write_string_with_format(0, c, *title, &f.bold)
-                .map_err(xl)?;
+            ws.text_fmt(0, c, *title, &f.bold).map_err(xl)?;
             for (r, item) in items.iter().enumerate() {
-                ws.write_string(r as u32 + 1, c, item).map_err(xl)?;
+                ws.text(r as u32 + 1, c, item).map_err(xl)?;
             }
             ws.set_column_width(c, 24).map_err(xl)?;
         }
@@ -513,8 +512,7 @@ impl<'a> DataSheet<'a> {
             ws.merge_range(0, 0, 0, title_cols, &title, &f.title)
                 .map_err(xl)?;
         } else {
-            ws.write_string_with_format(0, 0, &title, &f.title)
-                .map_err(xl)?;
+            ws.text_fmt(0, 0, &title, &f.title).map_err(xl)?;
         }
         Ok(())
     }
@@ -528,7 +526,7 @@ impl<'a> DataSheet<'a> {
     ) -> Result<(), WriteError> {
         for (c, m) in self.meta.iter().enumerate() {
             let c = c as u16;
-            ws.write_string_with_format(HEADER_ROW, c, m.header(), &f.meta_header)
+            ws.text_fmt(HEADER_ROW, c, m.header(), &f.meta_header)
                 .map_err(xl)?;
             ws.insert_note(HEADER_ROW, c, &note(m.note())).map_err(xl)?;
             ws.set_column_width(c, if *m == Meta::Name { 14 } else { 12 })
@@ -569,8 +567,7 @@ impl<'a> DataSheet<'a> {
                     ),
                 ),
             };
-            ws.write_string_with_format(HEADER_ROW, c, &h, &f.header)
-                .map_err(xl)?;
+            ws.text_fmt(HEADER_ROW, c, &h, &f.header).map_err(xl)?;
             ws.insert_note(HEADER_ROW, c, &note(&text)).map_err(xl)?;
             ws.set_column_width(c, (width(&h) / 2.0 + 2.0).clamp(9.0, 20.0))
                 .map_err(xl)?;
@@ -611,8 +608,7 @@ impl<'a> DataSheet<'a> {
                 Meta::Parent => u.parent.clone(),
             };
             if let Some(t) = text {
-                ws.write_string_with_format(row, c, &t, &f.text)
-                    .map_err(xl)?;
+                ws.text_fmt(row, c, &t, &f.text).map_err(xl)?;
             }
         }
         for (full_name, raw, _) in &u.values {
@@ -652,7 +648,7 @@ fn named<'a>(mut items: impl Iterator<Item = (&'a String, &'a String)>, x: &str)
 
 fn note(text: &str) -> Note {
     let lines = text.lines().count() as u32;
-    Note::new(text)
+    Note::new(fit(text, MAX_NOTE))
         .add_author_prefix(false)
         .set_author("kaohe")
         .set_width(260)
@@ -671,7 +667,7 @@ fn write_value(
     match raw {
         RawValue::Missing | RawValue::NotFinite | RawValue::Layers(_) => {}
         RawValue::Num(d) if ty == FieldType::Text => {
-            ws.write_string_with_format(row, col, d.normalize().to_string(), &f.text)
+            ws.text_fmt(row, col, d.normalize().to_string(), &f.text)
                 .map_err(xl)?;
         }
         RawValue::Num(d) => {
@@ -679,7 +675,7 @@ fn write_value(
                 .map_err(xl)?;
         }
         RawValue::Bool(b) => {
-            ws.write_string(row, col, if *b { "是" } else { "否" })
+            ws.text(row, col, if *b { "是" } else { "否" })
                 .map_err(xl)?;
         }
         RawValue::Text(t) => {
@@ -687,7 +683,7 @@ fn write_value(
                 (FieldType::Bool, Some(b)) => if b { "是" } else { "否" }.to_string(),
                 _ => t.clone(),
             };
-            ws.write_string(row, col, t).map_err(xl)?;
+            ws.text(row, col, t).map_err(xl)?;
         }
     }
     Ok(())
@@ -709,8 +705,7 @@ fn write_ledger(
     ];
     for (c, h) in LEDGER_COLUMNS.iter().enumerate() {
         let c = c as u16;
-        ws.write_string_with_format(0, c, *h, &f.header)
-            .map_err(xl)?;
+        ws.text_fmt(0, c, *h, &f.header).map_err(xl)?;
         ws.insert_note(0, c, &note(&notes[c as usize]))
             .map_err(xl)?;
         ws.set_column_width(c, widths[c as usize]).map_err(xl)?;
@@ -852,13 +847,12 @@ fn write_case(
     c: &RawCase,
     f: &Formats,
 ) -> Result<(), WriteError> {
-    ws.write_string_with_format(row, 0, unit, &f.text)
-        .map_err(xl)?;
+    ws.text_fmt(row, 0, unit, &f.text).map_err(xl)?;
     let ty = named(
         set.case_types.iter().map(|n| (&n.id, &n.name)),
         &c.case_type.value,
     );
-    ws.write_string(row, 1, ty).map_err(xl)?;
+    ws.text(row, 1, ty).map_err(xl)?;
     if let Some(s) = c.severity {
         ws.write_number(row, 2, f64::from(s)).map_err(xl)?;
     }
@@ -868,16 +862,15 @@ fn write_case(
             .map_err(xl)?;
     }
     if let Some(x) = &c.found_by {
-        ws.write_string(row, 4, x).map_err(xl)?;
+        ws.text(row, 4, x).map_err(xl)?;
     }
-    ws.write_string(row, 5, if c.self_reported { "是" } else { "否" })
+    ws.text(row, 5, if c.self_reported { "是" } else { "否" })
         .map_err(xl)?;
     if let Some(x) = &c.reference {
-        ws.write_string_with_format(row, 6, x, &f.text)
-            .map_err(xl)?;
+        ws.text_fmt(row, 6, x, &f.text).map_err(xl)?;
     }
     if let Some(x) = &c.note {
-        ws.write_string(row, 7, x).map_err(xl)?;
+        ws.text(row, 7, x).map_err(xl)?;
     }
     if let Some(d) = c.reported {
         let dt = ExcelDateTime::parse_from_str(&d.to_string()).map_err(xl)?;
@@ -885,8 +878,7 @@ fn write_case(
             .map_err(xl)?;
     }
     if let Some(v) = c.verified {
-        ws.write_string(row, 9, if v { "是" } else { "否" })
-            .map_err(xl)?;
+        ws.text(row, 9, if v { "是" } else { "否" }).map_err(xl)?;
     }
     if let Some(a) = c.amount {
         ws.write_number(row, 10, a.to_f64().unwrap_or(f64::NAN))
@@ -908,7 +900,7 @@ fn write_info(
     ws.set_column_width(3, 8).map_err(xl)?;
     ws.set_column_width(4, 60).map_err(xl)?;
     let mut r = 0u32;
-    ws.write_string_with_format(
+    ws.text_fmt(
         r,
         0,
         format!("{} 佐证数据填报说明", set.name),
@@ -943,8 +935,8 @@ fn write_info(
         ),
     ];
     for (k, v) in facts {
-        ws.write_string_with_format(r, 0, k, &f.bold).map_err(xl)?;
-        ws.write_string(r, 1, v).map_err(xl)?;
+        ws.text_fmt(r, 0, k, &f.bold).map_err(xl)?;
+        ws.text(r, 1, v).map_err(xl)?;
         r += 1;
     }
     r += 1;
@@ -960,7 +952,7 @@ fn write_info(
     ];
     for (i, s) in steps.iter().enumerate() {
         if i == 0 {
-            ws.write_string_with_format(r, 0, *s, &f.bold).map_err(xl)?;
+            ws.text_fmt(r, 0, *s, &f.bold).map_err(xl)?;
         } else {
             ws.merge_range(r, 0, r, 4, s, &f.wrap).map_err(xl)?;
             ws.set_row_height(r, 30).map_err(xl)?;
@@ -968,41 +960,37 @@ fn write_info(
         r += 1;
     }
     r += 1;
-    ws.write_string_with_format(r, 0, "佐证数据字段", &f.bold)
-        .map_err(xl)?;
+    ws.text_fmt(r, 0, "佐证数据字段", &f.bold).map_err(xl)?;
     r += 1;
     for (c, h) in ["字段代码", "名称", "填写", "单位", "说明"]
         .iter()
         .enumerate()
     {
-        ws.write_string_with_format(r, c as u16, *h, &f.header)
-            .map_err(xl)?;
+        ws.text_fmt(r, c as u16, *h, &f.header).map_err(xl)?;
     }
     r += 1;
     for kind in &set.kinds {
         for fld in &kind.fields {
-            ws.write_string(r, 0, &fld.id).map_err(xl)?;
-            ws.write_string(r, 1, field_header(fld)).map_err(xl)?;
-            ws.write_string(r, 2, type_text(fld.ty)).map_err(xl)?;
-            ws.write_string(r, 3, fld.unit.clone().unwrap_or_default())
+            ws.text(r, 0, &fld.id).map_err(xl)?;
+            ws.text(r, 1, field_header(fld)).map_err(xl)?;
+            ws.text(r, 2, type_text(fld.ty)).map_err(xl)?;
+            ws.text(r, 3, fld.unit.clone().unwrap_or_default())
                 .map_err(xl)?;
-            ws.write_string_with_format(r, 4, fld.help.clone().unwrap_or_default(), &f.wrap)
+            ws.text_fmt(r, 4, fld.help.clone().unwrap_or_default(), &f.wrap)
                 .map_err(xl)?;
             r += 1;
         }
     }
     r += 1;
-    ws.write_string_with_format(r, 0, "案件类型", &f.bold)
-        .map_err(xl)?;
+    ws.text_fmt(r, 0, "案件类型", &f.bold).map_err(xl)?;
     r += 1;
     for (c, h) in ["代码", "名称"].iter().enumerate() {
-        ws.write_string_with_format(r, c as u16, *h, &f.header)
-            .map_err(xl)?;
+        ws.text_fmt(r, c as u16, *h, &f.header).map_err(xl)?;
     }
     r += 1;
     for c in &set.case_types {
-        ws.write_string(r, 0, &c.id).map_err(xl)?;
-        ws.write_string(r, 1, &c.name).map_err(xl)?;
+        ws.text(r, 0, &c.id).map_err(xl)?;
+        ws.text(r, 1, &c.name).map_err(xl)?;
         r += 1;
     }
     ws.set_active(true);

@@ -254,6 +254,7 @@ fn default_assessment() -> Assessment {
     let (set, ev) = load_inputs(&InputArgs {
         set: None,
         evidence: vec![],
+        encoding: Default::default(),
     })
     .expect("the shipped default loads");
     kaohe::engine::assess(&set, &ev).expect("the shipped default scores")

@@ -118,7 +118,9 @@ fn an_unwritable_output_names_the_command_and_the_file() {
         .run();
     assert_eq!(run.code, 70, "{}", run.stderr);
     assert!(
-        run.stderr.starts_with("error: kaohe assess: writing the scorecards of `sz-street` into taken/out/sz-street: cannot write taken/out/sz-street/scorecard.json: "),
+        run.stderr.starts_with(
+            "error: kaohe assess: locking the output folder taken/out: cannot write taken/out: "
+        ),
         "{}",
         run.stderr
     );

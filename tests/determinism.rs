@@ -26,6 +26,7 @@ fn large_synthetic_run_is_identical_across_pools() {
     let (set, ev) = kaohe::cli::load_inputs(&kaohe::cli::InputArgs {
         set: None,
         evidence: vec![],
+        encoding: Default::default(),
     })
     .expect("default loads");
     let big = kaohe::bench::replicate(&set, &ev, 500);

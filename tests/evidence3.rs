@@ -369,6 +369,7 @@ grades:
         input: kaohe::cli::InputArgs {
             set: Some(dir.path().join("district.yaml")),
             evidence: vec![dir.path().join("ev.yaml")],
+            encoding: Default::default(),
         },
         out: dir.path().join("out"),
         quiet: true,

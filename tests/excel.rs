@@ -588,10 +588,13 @@ fn csv_encodings_are_detected() {
         "the fixture really is GB18030"
     );
     assert!(!gb.starts_with(b"\xEF\xBB\xBF"));
-    assert_eq!(read::csv::decode_text(&gb).1, "GB18030");
-    assert_eq!(read::csv::decode_text(&bytes("bom.csv")).1, "UTF-8");
-    assert_eq!(read::csv::decode_text(&bytes("unicode.txt")).1, "UTF-16LE");
-    let (text, _) = read::csv::decode_text(&gb);
+    let decode = |b: &[u8]| {
+        read::csv::decode_text(b, read::csv::TextEncoding::Auto).unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(decode(&gb).1, "GB18030");
+    assert_eq!(decode(&bytes("bom.csv")).1, "UTF-8");
+    assert_eq!(decode(&bytes("unicode.txt")).1, "UTF-16LE");
+    let (text, _) = decode(&gb);
     assert!(text.starts_with("深圳市各区2011统计年度示范区考核佐证数据"));
 }
 

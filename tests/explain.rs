@@ -23,6 +23,7 @@ fn shenzhen() -> (IndicatorSet, Evidence, Assessment) {
     let (set, ev) = load_inputs(&InputArgs {
         set: None,
         evidence: Vec::new(),
+        encoding: Default::default(),
     })
     .expect("shipped default loads");
     let a = kaohe::engine::assess(&set, &ev).expect("assess");
@@ -811,6 +812,7 @@ fn phased_assessment_explains_the_last_phase_and_weights() {
     let (set, ev) = load_inputs(&InputArgs {
         set: Some(crate::support::repo().join("indicators/examples/phased.yaml")),
         evidence: vec![crate::support::repo().join("fixtures/examples/phased.yaml")],
+        encoding: Default::default(),
     })
     .expect("phased example loads");
     let a = kaohe::engine::assess(&set, &ev).expect("assess");

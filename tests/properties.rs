@@ -18,6 +18,7 @@ fn default_set() -> &'static (kaohe::model::IndicatorSet, kaohe::evidence::Evide
         kaohe::cli::load_inputs(&kaohe::cli::InputArgs {
             set: None,
             evidence: vec![],
+            encoding: Default::default(),
         })
         .expect("default loads")
     })

@@ -50,6 +50,7 @@ fn shenzhen_matches_the_hand_computed_scorecard() {
     let (set, ev) = kaohe::cli::load_inputs(&kaohe::cli::InputArgs {
         set: None,
         evidence: vec![],
+        encoding: Default::default(),
     })
     .expect("default");
     let a = kaohe::engine::assess(&set, &ev).expect("scores");
@@ -115,6 +116,7 @@ fn shenzhen_from_csv_equals_shenzhen_from_yaml() {
         let (set, ev) = kaohe::cli::load_inputs(&kaohe::cli::InputArgs {
             set: Some(repo().join("indicators/sz-district.yaml")),
             evidence: files,
+            encoding: Default::default(),
         })
         .unwrap_or_else(|d| panic!("{d}"));
         let a = kaohe::engine::assess(&set, &ev).expect("scores");
@@ -134,6 +136,7 @@ fn the_default_run_scores_districts_and_streets_with_history() {
         input: kaohe::cli::InputArgs {
             set: None,
             evidence: vec![],
+            encoding: Default::default(),
         },
         out: std::path::PathBuf::from("out"),
         quiet: true,

@@ -228,6 +228,7 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
         let input = super::InputArgs {
             set: args.set.clone(),
             evidence: args.evidence.clone(),
+            encoding: Default::default(),
         };
         Some(super::load_explained(&input, &args.levels, &args.history)?.assessment)
     };

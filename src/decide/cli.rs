@@ -4,7 +4,6 @@ use super::policy::{Policy, load_policy_file, load_policy_str};
 use super::scorecard::{Scorecard, read_scorecard_bytes, read_scorecard_file};
 use super::{decide, render};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::output::write_atomic;
 use crate::title::{Registry, load_registry_file, load_registry_str};
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -192,7 +191,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     )?;
     let registry_out = match (&args.registry, args.in_place) {
         (Some(r), true) => r.clone(),
-        _ => args.out.join("registry.yaml"),
+        _ => crate::output::inside(&args.out, Path::new("registry.yaml"))?,
     };
     if !args.in_place
         && let Some(r) = &args.registry
@@ -212,11 +211,11 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         .append(&outcome.registry_comment(), &outcome.events)?;
     let files: Vec<(PathBuf, Result<Vec<u8>, crate::output::WriteError>)> = vec![
         (
-            args.out.join("decisions.csv"),
+            crate::output::inside(&args.out, Path::new("decisions.csv"))?,
             render::decisions_csv(&outcome),
         ),
         (
-            args.out.join("decisions.html"),
+            crate::output::inside(&args.out, Path::new("decisions.html"))?,
             super::brief::brief_html(&outcome)
                 .map(String::into_bytes)
                 .map_err(|e| crate::output::WriteError::Encode {
@@ -224,7 +223,10 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
                     message: e.to_string(),
                 }),
         ),
-        (args.out.join("plan.csv"), render::plan_csv(&outcome)),
+        (
+            crate::output::inside(&args.out, Path::new("plan.csv"))?,
+            render::plan_csv(&outcome),
+        ),
         (registry_out.clone(), Ok(new_registry.into_bytes())),
     ];
     // Everything is rendered before the first file is written.
@@ -233,9 +235,16 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         let bytes = bytes.with_context(|| format!("writing {}", path.display()))?;
         ready.push((path, bytes));
     }
-    for (path, bytes) in &ready {
-        write_atomic(path, bytes)?;
+    let _lock = crate::output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
+        .with_context(|| format!("locking the output folder {}", args.out.display()))?;
+    // One generation: every file is written in full to its temporary name first, then all are
+    // renamed together, the registry first (the one file that cannot be recomputed; the brief
+    // and the CSVs can be decided again from it).
+    let stage = crate::output::Staging::default();
+    for (path, bytes) in ready.iter().rev() {
+        stage.write(path, bytes)?;
     }
+    stage.commit()?;
     if !args.quiet {
         crate::out!("{}", render::summary(&outcome));
         crate::outln!(

@@ -14,7 +14,7 @@ fn csv_bytes(what: &'static str, rows: Vec<Vec<String>>) -> Result<Vec<u8>, Writ
     {
         let mut w = csv::Writer::from_writer(&mut out);
         for r in rows {
-            w.write_record(&r).map_err(enc)?;
+            crate::output::write_csv_record(&mut w, &r).map_err(enc)?;
         }
         w.flush().map_err(|e| WriteError::Encode {
             what,

@@ -1,7 +1,7 @@
 //! The Excel scorecard (`scorecard.xlsx`), written with rust_xlsxwriter: the ranked table, one
 //! sheet per peer group, unit × indicator points, vetoes, cases and an about sheet.
 
-use super::{WriteError, veto_summary};
+use super::{FitText as _, MAX_NOTE, WriteError, fit, veto_summary};
 use crate::num::show;
 use crate::result::{Assessment, IndicatorResult, Status, UnitResult};
 use crate::template::sheet_name;
@@ -127,8 +127,7 @@ fn write_header(ws: &mut Worksheet, headers: &[String], s: &Styles) -> Result<()
         .set_print_gridlines(true);
     ws.set_repeat_rows(0, 0).map_err(xl)?;
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &s.header)
-            .map_err(xl)?;
+        ws.text_fmt(0, c as u16, h, &s.header).map_err(xl)?;
         let w = unicode_width::UnicodeWidthStr::width(h.as_str()) as f64;
         ws.set_column_width(c as u16, (w + 2.0).clamp(8.0, 40.0))
             .map_err(xl)?;
@@ -184,9 +183,9 @@ fn ranked_sheet(
             None => ws.write_string_with_format(r, 0, u.status.zh(), &s.missing),
         }
         .map_err(xl)?;
-        ws.write_string(r, 1, &u.id).map_err(xl)?;
-        ws.write_string(r, 2, &u.name).map_err(xl)?;
-        ws.write_string(r, 3, peer_name(a, u)).map_err(xl)?;
+        ws.text(r, 1, &u.id).map_err(xl)?;
+        ws.text(r, 2, &u.name).map_err(xl)?;
+        ws.text(r, 3, peer_name(a, u)).map_err(xl)?;
         if let Some(p) = u.peer_rank {
             ws.write_number_with_format(r, 4, f64::from(p), &s.int)
                 .map_err(xl)?;
@@ -196,7 +195,7 @@ fn ranked_sheet(
             known(ws, r, c, l.points, s)?;
             c += 1;
             if line_grades {
-                ws.write_string(r, c, l.grade.clone().unwrap_or_default())
+                ws.text(r, c, l.grade.clone().unwrap_or_default())
                     .map_err(xl)?;
                 c += 1;
             }
@@ -205,17 +204,16 @@ fn ranked_sheet(
             known(ws, r, c, v, s)?;
             c += 1;
         }
-        ws.write_string_with_format(r, grade_col, u.grade_or_status(), &s.text)
+        ws.text_fmt(r, grade_col, u.grade_or_status(), &s.text)
             .map_err(xl)?;
         let veto = veto_summary(u);
         if !veto.is_empty() {
-            ws.write_string_with_format(r, veto_col, &veto, &s.veto)
-                .map_err(xl)?;
+            ws.text_fmt(r, veto_col, &veto, &s.veto).map_err(xl)?;
         }
         ws.write_string(r, status_col, u.status.zh()).map_err(xl)?;
         let missing = crate::output::missing_summary(u);
         if !missing.is_empty() {
-            ws.write_string_with_format(r, missing_col, &missing, &s.missing)
+            ws.text_fmt(r, missing_col, &missing, &s.missing)
                 .map_err(xl)?;
         }
     }
@@ -280,7 +278,7 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
         ws.insert_note(
             0,
             c,
-            &Note::new(text)
+            &Note::new(fit(&text, MAX_NOTE))
                 .add_author_prefix(false)
                 .set_width(300)
                 .set_height(20 + 16 * lines.min(30)),
@@ -294,8 +292,8 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
             None => ws.write_string_with_format(r, 0, u.status.zh(), &s.missing),
         }
         .map_err(xl)?;
-        ws.write_string(r, 1, &u.id).map_err(xl)?;
-        ws.write_string(r, 2, &u.name).map_err(xl)?;
+        ws.text(r, 1, &u.id).map_err(xl)?;
+        ws.text(r, 2, &u.name).map_err(xl)?;
         for (i, want) in items.iter().enumerate() {
             let c = 3 + i as u16;
             let Some(ind) = u
@@ -308,8 +306,7 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
             };
             match ind.status {
                 Status::NotApplicable => {
-                    ws.write_string_with_format(r, c, "不适用", &s.na)
-                        .map_err(xl)?;
+                    ws.text_fmt(r, c, "不适用", &s.na).map_err(xl)?;
                 }
                 Status::Scored => {
                     ws.write_number_with_format(r, c, num(ind.points), &s.points)
@@ -401,8 +398,7 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
                 } else {
                     &s.text
                 };
-                ws.write_string_with_format(r, c as u16, x, fmt)
-                    .map_err(xl)?;
+                ws.text_fmt(r, c as u16, x, fmt).map_err(xl)?;
             }
             r += 1;
         }
@@ -439,10 +435,10 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     let mut r = 1u32;
     for u in &a.units {
         for c in &u.cases {
-            ws.write_string(r, 0, &u.id).map_err(xl)?;
-            ws.write_string(r, 1, &u.name).map_err(xl)?;
-            ws.write_string(r, 2, &c.case_type).map_err(xl)?;
-            ws.write_string(r, 3, &c.type_name).map_err(xl)?;
+            ws.text(r, 0, &u.id).map_err(xl)?;
+            ws.text(r, 1, &u.name).map_err(xl)?;
+            ws.text(r, 2, &c.case_type).map_err(xl)?;
+            ws.text(r, 3, &c.type_name).map_err(xl)?;
             if let Some(x) = c.severity {
                 ws.write_number_with_format(r, 4, f64::from(x), &s.int)
                     .map_err(xl)?;
@@ -452,18 +448,18 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
                 ws.write_datetime_with_format(r, 5, &dt, &s.date)
                     .map_err(xl)?;
             }
-            ws.write_string(r, 6, c.found_by.clone().unwrap_or_default())
+            ws.text(r, 6, c.found_by.clone().unwrap_or_default())
                 .map_err(xl)?;
-            ws.write_string(r, 7, if c.self_reported { "是" } else { "否" })
+            ws.text(r, 7, if c.self_reported { "是" } else { "否" })
                 .map_err(xl)?;
-            ws.write_string(r, 8, c.reference.clone().unwrap_or_default())
+            ws.text(r, 8, c.reference.clone().unwrap_or_default())
                 .map_err(xl)?;
             ws.write_number_with_format(r, 9, num(c.deduction), &s.points)
                 .map_err(xl)?;
-            ws.write_string(r, 10, c.indicator.clone().unwrap_or_default())
+            ws.text(r, 10, c.indicator.clone().unwrap_or_default())
                 .map_err(xl)?;
-            ws.write_string(r, 11, &c.explanation).map_err(xl)?;
-            ws.write_string(r, 12, if c.in_period { "是" } else { "否" })
+            ws.text(r, 11, &c.explanation).map_err(xl)?;
+            ws.text(r, 12, if c.in_period { "是" } else { "否" })
                 .map_err(xl)?;
             r += 1;
         }
@@ -479,7 +475,7 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
 fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
     ws.set_column_width(0, 16).map_err(xl)?;
     ws.set_column_width(1, 70).map_err(xl)?;
-    ws.write_string_with_format(0, 0, format!("{} 考核结果", a.indicator_set.name), &s.title)
+    ws.text_fmt(0, 0, format!("{} 考核结果", a.indicator_set.name), &s.title)
         .map_err(xl)?;
     let set = &a.indicator_set;
     let rows = [
@@ -497,25 +493,23 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     ];
     let mut r = 2u32;
     for (k, v) in rows {
-        ws.write_string_with_format(r, 0, k, &s.bold).map_err(xl)?;
-        ws.write_string(r, 1, v).map_err(xl)?;
+        ws.text_fmt(r, 0, k, &s.bold).map_err(xl)?;
+        ws.text(r, 1, v).map_err(xl)?;
         r += 1;
     }
     r += 1;
-    ws.write_string_with_format(r, 0, "等次", &s.bold)
-        .map_err(xl)?;
+    ws.text_fmt(r, 0, "等次", &s.bold).map_err(xl)?;
     r += 1;
     for (g, (fill, font)) in a.grades.iter().zip(grade_colours(a.grades.len())) {
         let f = Format::new()
             .set_background_color(Color::RGB(fill))
             .set_font_color(Color::RGB(font));
-        ws.write_string_with_format(r, 0, &g.label, &f)
-            .map_err(xl)?;
+        ws.text_fmt(r, 0, &g.label, &f).map_err(xl)?;
         let band = match g.min {
             Some(m) => format!("折算得分 ≥ {}", show(m)),
             None => "其余".to_string(),
         };
-        ws.write_string(r, 1, band).map_err(xl)?;
+        ws.text(r, 1, band).map_err(xl)?;
         r += 1;
     }
     r += 1;
@@ -527,8 +521,8 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
         ("一票否决", "方式“强制”的否决改变结果;“提示”的仅作提醒。"),
     ];
     for (k, v) in legend {
-        ws.write_string_with_format(r, 0, k, &s.bold).map_err(xl)?;
-        ws.write_string(r, 1, v).map_err(xl)?;
+        ws.text_fmt(r, 0, k, &s.bold).map_err(xl)?;
+        ws.text(r, 1, v).map_err(xl)?;
         r += 1;
     }
     Ok(())

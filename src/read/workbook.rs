@@ -9,7 +9,7 @@
 //! so 0.1 + 0.2 computed in a cell reads as 0.3.
 
 use super::ReadEvidence;
-use super::table::{Cell, Grid, read_grid, squeeze};
+use super::table::{Cell, Grid, column_letters, read_grid, squeeze};
 use crate::diag::{Diagnostic, Place};
 use calamine::{Data, Reader, SheetType, SheetVisible, Sheets};
 use chrono::NaiveDate;
@@ -31,13 +31,49 @@ pub const SKIPPED_SHEETS: &[&str] = &[
     "readme",
 ];
 
-/// Read a workbook's sheets into `out`.
+/// Read a workbook's sheets into `out`. A panic inside the workbook reader (calamine, on some
+/// corrupt `.xls` files) becomes an error naming the file, and nothing of the file is kept.
 pub fn read_workbook(
     file: &str,
     bytes: &[u8],
     out: &mut ReadEvidence,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let mut mine = ReadEvidence::default();
+    let mut problems = Vec::new();
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_book(file, bytes, &mut mine, &mut problems);
+    }));
+    if read.is_err() {
+        diags.push(Diagnostic::file(
+            file,
+            "cannot read this workbook: the workbook reader failed on its contents (a corrupt file?)",
+        ));
+        return;
+    }
+    diags.extend(problems);
+    let ReadEvidence {
+        units,
+        ledger,
+        period,
+        unit_phase,
+        ledger_phase,
+        documents,
+    } = mine;
+    let (u0, l0) = (out.units.len(), out.ledger.len());
+    out.unit_phase
+        .extend(unit_phase.into_iter().map(|(i, p)| (i + u0, p)));
+    out.ledger_phase
+        .extend(ledger_phase.into_iter().map(|(i, p)| (i + l0, p)));
+    out.units.extend(units);
+    out.ledger.extend(ledger);
+    out.documents.extend(documents);
+    if period.is_some() {
+        out.period = period;
+    }
+}
+
+fn read_book(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Vec<Diagnostic>) {
     let mut book = match calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())) {
         Ok(b) => b,
         Err(e) => {
@@ -67,12 +103,12 @@ pub fn read_workbook(
         }
         let grid = match sheet_grid(&mut book, file, &sheet.name) {
             Ok(g) => g,
-            Err(message) => {
+            Err(SheetError { cell, message }) => {
                 diags.push(Diagnostic {
                     file: file.to_string(),
                     place: Place::Cell {
                         sheet: sheet.name.as_str().into(),
-                        cell: "A1".into(),
+                        cell,
                     },
                     message,
                 });
@@ -100,49 +136,148 @@ fn period_label(grid: &Grid) -> Option<String> {
     })
 }
 
+/// Most cells with a value one sheet may hold (a larger sheet is refused, naming the cell
+/// where the limit was reached).
+pub const MAX_CELLS: usize = 10_000_000;
+/// The last row and column a worksheet can have (`XFD1048576`, 0-based).
+const LAST_ROW: u32 = 1_048_575;
+const LAST_COL: u32 = 16_383;
+
+/// Why a sheet was not read: the cell to point at and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetError {
+    pub cell: String,
+    pub message: String,
+}
+
+fn cell_name(r: u32, c: u32) -> String {
+    format!("{}{}", column_letters(c as usize), u64::from(r) + 1)
+}
+
+/// Cells with a value, read one by one: `.xlsx` sheets are streamed, so a sheet whose one
+/// real cell sits at `XFD1048576` costs one cell, not the whole grid. Each is checked against
+/// the worksheet's bounds and [`MAX_CELLS`].
+struct SparseCells {
+    cells: Vec<(u32, u32, Cell)>,
+}
+
+impl SparseCells {
+    fn push(&mut self, r: u32, c: u32, cell: Cell) -> Result<(), SheetError> {
+        if r > LAST_ROW || c > LAST_COL {
+            return Err(SheetError {
+                cell: cell_name(r.min(LAST_ROW), c.min(LAST_COL)),
+                message: format!(
+                    "a cell at row {}, column {} lies outside a worksheet (the last cell is XFD1048576): not read",
+                    u64::from(r) + 1,
+                    u64::from(c) + 1
+                ),
+            });
+        }
+        if cell == Cell::Empty {
+            return Ok(());
+        }
+        if self.cells.len() >= MAX_CELLS {
+            return Err(SheetError {
+                cell: cell_name(r, c),
+                message: format!(
+                    "this sheet has more than {MAX_CELLS} cells with values: not read (split it into several sheets or files)"
+                ),
+            });
+        }
+        self.cells.push((r, c, cell));
+        Ok(())
+    }
+
+    /// The rows of the grid, each only as long as its last cell with a value.
+    fn into_rows(self) -> Vec<Vec<Cell>> {
+        let height = self.cells.iter().map(|(r, ..)| *r as usize + 1).max();
+        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); height.unwrap_or(0)];
+        for (r, c, cell) in self.cells {
+            let row = &mut rows[r as usize];
+            if row.len() <= c as usize {
+                row.resize(c as usize + 1, Cell::Empty);
+            }
+            row[c as usize] = cell;
+        }
+        rows
+    }
+}
+
 /// One sheet as a grid of cells, with merged cells filled and percentage formats applied.
+/// Rows are as long as their last cell with a value (the grid is never the sheet's whole used
+/// range), merged areas are filled only within the cells that exist.
 pub fn sheet_grid(
     book: &mut Sheets<Cursor<Vec<u8>>>,
     file: &str,
     name: &str,
-) -> Result<Grid, String> {
-    let range = book
-        .worksheet_range(name)
-        .map_err(|e| format!("cannot read this sheet: {e}"))?;
+) -> Result<Grid, SheetError> {
+    let at_a1 = |message: String| SheetError {
+        cell: "A1".into(),
+        message,
+    };
     let merges = match book {
         Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
         Sheets::Xls(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
         _ => Vec::new(),
     };
-    let styles = match book {
-        Sheets::Xlsx(x) => x.worksheet_style(name).ok(),
-        _ => None,
-    };
-    let mut rows: Vec<Vec<Cell>> = Vec::new();
-    if let (Some(start), Some(end)) = (range.start(), range.end()) {
-        let height = end.0 as usize + 1;
-        let width = end.1 as usize + 1;
-        rows = vec![vec![Cell::Empty; width]; height];
-        for (r, c, data) in range.used_cells() {
-            let (ar, ac) = (start.0 + r as u32, start.1 + c as u32);
+    let mut sparse = SparseCells { cells: Vec::new() };
+    if let Sheets::Xlsx(x) = book {
+        let styles = x.worksheet_style(name).ok();
+        let mut reader = x
+            .worksheet_cells_reader(name)
+            .map_err(|e| at_a1(format!("cannot read this sheet: {e}")))?;
+        while let Some(cell) = reader
+            .next_cell()
+            .map_err(|e| at_a1(format!("cannot read this sheet: {e}")))?
+        {
+            let (r, c) = cell.get_position();
             let percent = styles
                 .as_ref()
-                .and_then(|s| s.get((ar, ac)))
+                .and_then(|s| s.get((r, c)))
                 .and_then(|s| s.number_format.as_ref())
                 .is_some_and(|f| is_percent_format(&f.format_code));
-            rows[ar as usize][ac as usize] = convert(data, percent);
+            let data = Data::from(cell.get_value().clone());
+            sparse.push(r, c, convert(&data, percent))?;
+        }
+    } else {
+        let range = book
+            .worksheet_range(name)
+            .map_err(|e| at_a1(format!("cannot read this sheet: {e}")))?;
+        if let Some(start) = range.start() {
+            for (r, c, data) in range.used_cells() {
+                let (r, c) = (start.0 as usize + r, start.1 as usize + c);
+                let (r, c) = (
+                    u32::try_from(r).unwrap_or(u32::MAX),
+                    u32::try_from(c).unwrap_or(u32::MAX),
+                );
+                sparse.push(r, c, convert(data, false))?;
+            }
         }
     }
+    let mut budget = MAX_CELLS.saturating_sub(sparse.cells.len());
+    let mut rows = sparse.into_rows();
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     for m in merges {
         let (r0, c0) = (m.start.0 as usize, m.start.1 as usize);
         let Some(value) = rows.get(r0).and_then(|r| r.get(c0)).cloned() else {
             continue;
         };
-        for r in r0..=m.end.0 as usize {
-            for c in c0..=m.end.1 as usize {
-                if let Some(x) = rows.get_mut(r).and_then(|row| row.get_mut(c))
-                    && *x == Cell::Empty
-                {
+        // Only rows that exist, and up to the merged area's end within them.
+        let r1 = (m.end.0 as usize).min(rows.len().saturating_sub(1));
+        let c1 = (m.end.1 as usize).min(width.saturating_sub(1)).max(c0);
+        let area = (r1.saturating_sub(r0) + 1).saturating_mul(c1 - c0 + 1);
+        budget = budget.checked_sub(area).ok_or_else(|| SheetError {
+            cell: cell_name(m.start.0, m.start.1),
+            message: format!(
+                "the merged cells of this sheet cover more than {MAX_CELLS} cells: not read"
+            ),
+        })?;
+        for row in rows.iter_mut().take(r1 + 1).skip(r0) {
+            if row.len() <= c1 {
+                row.resize(c1 + 1, Cell::Empty);
+            }
+            for x in &mut row[c0..=c1] {
+                if *x == Cell::Empty {
                     *x = value.clone();
                 }
             }

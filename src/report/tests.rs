@@ -7,6 +7,7 @@ fn default_assessment() -> Assessment {
     let (set, ev) = load_inputs(&InputArgs {
         set: None,
         evidence: vec![],
+        encoding: Default::default(),
     })
     .expect("the shipped default loads");
     crate::engine::assess(&set, &ev).expect("the shipped default scores")

@@ -381,6 +381,7 @@ mod tests {
         let (set, ev) = load_inputs(&InputArgs {
             set: None,
             evidence: Vec::new(),
+            encoding: Default::default(),
         })
         .expect("shipped default loads");
         let a = crate::engine::assess(&set, &ev).expect("assess");

@@ -10,7 +10,10 @@ use crate::diag::{Diagnostic, Diagnostics, Place};
 use crate::evidence::{Case, Evidence, Origin, Unit};
 use crate::expr::Val;
 use crate::model::{Field, FieldType, IndicatorSet};
-use crate::read::table::{squeeze, strip_bracket};
+use crate::read::table::{
+    META_CLASS, META_ID, META_KIND, META_NAME, META_PARENT, META_PEER, META_PHASE, meta_key,
+    squeeze, strip_bracket,
+};
 use crate::read::{RawCase, RawValue, ReadEvidence, ReadUnit, parse_bool, parse_number};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
@@ -68,9 +71,10 @@ impl RunKinds {
 /// [`bind`] as one set of a multi-level run.
 pub fn bind_in_run(
     set: &IndicatorSet,
-    read: ReadEvidence,
+    mut read: ReadEvidence,
     run: Option<&RunKinds>,
 ) -> Result<Evidence, Diagnostics> {
+    declared_identity(set, &mut read);
     if set.phases.is_empty() {
         if let Some((i, p)) = read.unit_phase.iter().next() {
             let o = &read.units[*i].origin;
@@ -195,6 +199,7 @@ fn bind_one(
         run,
         index: unit_index(&read_units),
         field_cache: HashMap::new(),
+        unknown: std::collections::HashSet::new(),
         diags: duplicate_units(&read_units),
     };
     let mut units: Vec<Unit> = Vec::with_capacity(read_units.len());
@@ -249,7 +254,74 @@ struct Binder<'a, 'r> {
     /// (kind, name as written) → the field it names: the same headers repeat on every row, so
     /// each is looked up once.
     field_cache: HashMap<(usize, &'r str), Option<usize>>,
+    /// (file, kind, name) of every unknown column already reported: once per file, not per row.
+    unknown: std::collections::HashSet<(std::sync::Arc<str>, usize, &'r str)>,
     diags: Vec<Diagnostic>,
+}
+
+/// Values under a column the set declares as a unit's name, parent or class (`identity:`)
+/// become that unit's name, parent or class (a value of the built-in column comes first).
+fn declared_identity(set: &IndicatorSet, read: &mut ReadEvidence) {
+    let ids = &set.identity;
+    if ids.name.is_empty() && ids.parent.is_empty() && ids.class.is_empty() {
+        return;
+    }
+    let is = |list: &[String], header: &str| {
+        let key = meta_key(header);
+        list.iter().any(|a| meta_key(a) == key)
+    };
+    for u in &mut read.units {
+        let mut kept = Vec::with_capacity(u.values.len());
+        for (header, raw, origin) in std::mem::take(&mut u.values) {
+            let (key, slot) = if is(&ids.name, &header) {
+                ("name", &mut u.name)
+            } else if is(&ids.parent, &header) {
+                ("parent", &mut u.parent)
+            } else if is(&ids.class, &header) {
+                ("class", &mut u.class)
+            } else {
+                kept.push((header, raw, origin));
+                continue;
+            };
+            let text = match raw {
+                RawValue::Text(t) => t.trim().to_string(),
+                RawValue::Num(n) => n.normalize().to_string(),
+                RawValue::Missing => continue,
+                other => {
+                    kept.push((header, other, origin));
+                    continue;
+                }
+            };
+            if !text.is_empty() && slot.is_none() {
+                *slot = Some(text);
+                u.meta_origin.insert(key, origin);
+            }
+        }
+        u.values = kept;
+    }
+}
+
+/// Every column name a unit's identity may be given under: the built-in ones and the set's.
+fn identity_names(set: &IndicatorSet) -> String {
+    let ids = &set.identity;
+    let group = |what: &str, builtin: &[&str], own: &[String]| {
+        let names: Vec<String> = builtin
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .chain(own.iter().map(|n| format!("`{n}`")))
+            .collect();
+        format!("{what} {}", names.join("/"))
+    };
+    [
+        group("id", META_ID, &[]),
+        group("name", META_NAME, &ids.name),
+        group("parent", META_PARENT, &ids.parent),
+        group("class", META_CLASS, &ids.class),
+        group("kind", META_KIND, &[]),
+        group("peer group", META_PEER, &[]),
+        group("phase", META_PHASE, &[]),
+    ]
+    .join("; ")
 }
 
 /// Unit ids → their index in `units`.
@@ -479,11 +551,30 @@ impl<'a, 'r> Binder<'a, 'r> {
             .field_cache
             .entry((k, name))
             .or_insert_with(|| find_field(&kd.fields, name));
-        if found.is_none() && !self.run_declares(&kd.id, Some(name)) {
-            let hint = crate::load::edit_distance_hint(name, kd.fields.iter().map(|f| &f.id));
+        if found.is_none()
+            && !self.run_declares(&kd.id, Some(name))
+            && self.unknown.insert((origin.file.clone(), k, name))
+        {
+            let hint = crate::load::edit_distance_hint(
+                name,
+                kd.fields
+                    .iter()
+                    .flat_map(|f| std::iter::once(&f.id).chain(&f.aliases)),
+            );
+            let fields: Vec<String> = kd
+                .fields
+                .iter()
+                .map(|f| {
+                    let mut names = vec![f.name.clone()];
+                    names.extend(f.aliases.iter().cloned());
+                    format!("`{}` ({})", f.id, names.join(", "))
+                })
+                .collect();
             self.diags.push(origin.diag(format!(
-                "unknown field `{name}` for a unit of kind `{}`{hint}",
-                kd.id
+                "unknown field `{name}` for a unit of kind `{}`{hint} (reported once for this file); the names accepted are the fields {} and the identity columns: {}",
+                kd.id,
+                fields.join(", "),
+                identity_names(set)
             )));
         }
         found
@@ -836,5 +927,61 @@ fn convert(raw: &RawValue, ty: FieldType) -> Result<Conv, String> {
                 None => Err(format!("expected a number, found `{t}`")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::csv::read_csv;
+    use crate::read::csv::TextEncoding;
+
+    const BASE: &str = include_str!("../fixtures/invalid/base/set.yaml");
+
+    fn read(text: &str) -> ReadEvidence {
+        let mut out = ReadEvidence::default();
+        let mut diags = Vec::new();
+        read_csv("t.csv", text.as_bytes(), TextEncoding::default(), &mut out, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        out
+    }
+
+    #[test]
+    fn identity_columns_as_people_name_them() {
+        let set = crate::load::load_set_str("set.yaml", BASE).expect("base set");
+        let csv = "unit_id,unit_name,类别,births,policy_births,has_plan,rate\n\
+                   sz,深圳,inner,1,1,是,90\n\
+                   futian,福田区,inner,100,96,是,90\n";
+        let ev = bind(&set, read(csv)).expect("binds");
+        let u = &ev.units[1];
+        assert_eq!((u.id.as_str(), u.name.as_str()), ("futian", "福田区"));
+        assert_eq!(u.class, Some(0));
+    }
+
+    #[test]
+    fn the_set_declares_its_own_identity_columns() {
+        let text = BASE.replace(
+            "grades:\n",
+            "identity: { name: [机构名称], class: [分类], parent: [主管单位] }\ngrades:\n",
+        );
+        let set = crate::load::load_set_str("set.yaml", &text).expect("set with identity");
+        let csv = "id,机构名称,分类,主管单位,births,policy_births,has_plan,rate\n\
+                   sz,深圳,inner,,1,1,是,90\n\
+                   futian,福田区,inner,sz,100,96,是,90\n";
+        let ev = bind(&set, read(csv)).expect("binds");
+        let u = &ev.units[1];
+        assert_eq!(u.name, "福田区");
+        assert_eq!(u.class, Some(0));
+        assert_eq!(u.parent, Some(0));
+    }
+
+    #[test]
+    fn an_unknown_column_is_reported_once_per_file() {
+        let set = crate::load::load_set_str("set.yaml", BASE).expect("base set");
+        let csv = "id,births,policy_birth,has_plan,rate\n\
+                   a,1,1,是,90\nb,1,1,是,90\nc,1,1,是,90\n";
+        let d = bind(&set, read(csv)).expect_err("unknown column");
+        assert_eq!(d.len(), 1, "{d}");
+        assert!(d.to_string().contains("did you mean `policy_births`"), "{d}");
     }
 }

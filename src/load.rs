@@ -87,6 +87,8 @@ struct Header {
     #[serde(default)]
     vetoes: IgnoredAny,
     grades: IgnoredAny,
+    #[serde(default)]
+    identity: Option<crate::raw::RawIdentity>,
 }
 
 /// Where each list item starts.
@@ -728,6 +730,14 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         vetoes,
         grades,
         slots,
+        identity: raw
+            .identity
+            .map(|i| crate::model::IdentityColumns {
+                name: i.name,
+                parent: i.parent,
+                class: i.class,
+            })
+            .unwrap_or_default(),
     })
 }
 

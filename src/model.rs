@@ -334,6 +334,16 @@ pub struct IndicatorSet {
     pub vetoes: Vec<Veto>,
     pub grades: Vec<Grade>,
     pub slots: Slots,
+    /// Evidence column names the set declares for a unit's name, parent and class.
+    pub identity: IdentityColumns,
+}
+
+/// Column names a set accepts for a unit's identity, beside the built-in ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentityColumns {
+    pub name: Vec<String>,
+    pub parent: Vec<String>,
+    pub class: Vec<String>,
 }
 
 impl IndicatorSet {

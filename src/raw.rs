@@ -79,6 +79,22 @@ pub struct RawSet {
     #[serde(default)]
     pub vetoes: Vec<RawVeto>,
     pub grades: Vec<RawGrade>,
+    /// Evidence column names this set accepts for a unit's name, parent and class, beside the
+    /// built-in ones (`名称`, `上级单位`, `类别` …).
+    #[serde(default)]
+    pub identity: Option<RawIdentity>,
+}
+
+/// Column names for a unit's identity: `identity: { name: [机构名称], parent: [主管部门] }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentity {
+    #[serde(default)]
+    pub name: Vec<String>,
+    #[serde(default)]
+    pub parent: Vec<String>,
+    #[serde(default)]
+    pub class: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -92,14 +92,29 @@ pub enum TableKind {
     Documents,
 }
 
-pub(crate) const META_ID: &[&str] = &["id", "单位代码", "编号", "代码", "单位编码"];
-pub(crate) const META_NAME: &[&str] = &["name", "单位名称", "名称", "单位"];
-pub(crate) const META_KIND: &[&str] = &["kind", "类型", "单位类型"];
-pub(crate) const META_CLASS: &[&str] = &["class", "类别", "单位类别"];
+pub(crate) const META_ID: &[&str] = &[
+    "id",
+    "unit_id",
+    "unit_code",
+    "单位代码",
+    "编号",
+    "代码",
+    "单位编码",
+    "单位编号",
+];
+pub(crate) const META_NAME: &[&str] = &["name", "unit_name", "单位名称", "名称", "单位"];
+pub(crate) const META_KIND: &[&str] = &["kind", "unit_kind", "类型", "单位类型"];
+pub(crate) const META_CLASS: &[&str] = &["class", "unit_class", "类别", "单位类别"];
 pub(crate) const META_PEER: &[&str] = &["peer_group", "方阵", "分组"];
-pub(crate) const META_PARENT: &[&str] = &["parent", "上级", "上级单位", "上级单位代码"];
+pub(crate) const META_PARENT: &[&str] = &[
+    "parent",
+    "parent_id",
+    "上级",
+    "上级单位",
+    "上级单位代码",
+];
 pub(crate) const META_PHASE: &[&str] = &["phase", "阶段", "考核阶段"];
-pub(crate) const LEDGER_UNIT: &[&str] = &["unit", "单位代码", "单位"];
+pub(crate) const LEDGER_UNIT: &[&str] = &["unit", "unit_id", "单位代码", "单位"];
 pub(crate) const LEDGER_TYPE: &[&str] = &["case_type", "案件类型", "案例类型"];
 pub(crate) const LEDGER_SEVERITY: &[&str] = &["severity", "孩次", "严重程度"];
 pub(crate) const LEDGER_DATE: &[&str] = &["date", "日期", "发生日期"];
@@ -163,7 +178,7 @@ pub fn strip_bracket(s: &str) -> Option<&str> {
     (!head.is_empty()).then_some(head)
 }
 
-fn meta_key(s: &str) -> String {
+pub(crate) fn meta_key(s: &str) -> String {
     let s = squeeze(s);
     strip_bracket(&s).unwrap_or(&s).to_lowercase()
 }

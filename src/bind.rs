@@ -714,6 +714,7 @@ impl<'a, 'r> Binder<'a, 'r> {
         }
         unit.cases.push(Case {
             reported: c.reported,
+            months_late: c.months_late,
             verified,
             amount: c.amount,
             type_index: t,

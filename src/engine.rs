@@ -1937,6 +1937,7 @@ fn charge_cases(
         let facts = rules::per_case::CaseFacts {
             date: c.date,
             reported: c.reported,
+            months_late: c.months_late,
             severity: c.severity,
             found_by: c.found_by.as_deref(),
             self_reported: c.self_reported,

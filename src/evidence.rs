@@ -59,6 +59,9 @@ pub struct Case {
     pub reference: Option<String>,
     pub note: Option<String>,
     pub reported: Option<NaiveDate>,
+    /// Months late as the ledger states it (a `迟报月数` column), instead of the dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub months_late: Option<u32>,
     pub verified: bool,
     pub amount: Option<Decimal>,
     /// False when the case is dated outside the set's effective period (it does not count).

@@ -109,6 +109,10 @@ pub struct RawCase {
     /// When the case was reported (for late-report deductions, R11).
     #[serde(default)]
     pub reported: Option<NaiveDate>,
+    /// How many months late the case was reported, as the ledger states it (instead of the
+    /// dates).
+    #[serde(default)]
+    pub months_late: Option<u32>,
     /// Whether the case was verified (查实); unverified cases are listed but never counted.
     #[serde(default)]
     pub verified: Option<bool>,

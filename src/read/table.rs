@@ -123,6 +123,7 @@ pub(crate) const LEDGER_SELF: &[&str] = &["self_reported", "自查上报"];
 pub(crate) const LEDGER_REF: &[&str] = &["ref", "编号", "文号"];
 pub(crate) const LEDGER_NOTE: &[&str] = &["note", "备注", "说明"];
 pub(crate) const LEDGER_REPORTED: &[&str] = &["reported", "上报日期", "报告日期"];
+pub(crate) const LEDGER_LATE: &[&str] = &["months_late", "迟报月数", "逾期月数"];
 pub(crate) const LEDGER_VERIFIED: &[&str] = &["verified", "是否查实", "查实"];
 pub(crate) const LEDGER_AMOUNT: &[&str] = &["amount", "金额"];
 pub(crate) const DOC_TITLE: &[&str] = &["title", "标题", "文件名称", "文件标题", "材料名称"];
@@ -667,6 +668,7 @@ struct LedgerColumns {
     reference: Option<usize>,
     note: Option<usize>,
     reported: Option<usize>,
+    months_late: Option<usize>,
     verified: Option<usize>,
     amount: Option<usize>,
     phase: Option<usize>,
@@ -685,13 +687,14 @@ impl LedgerColumns {
             reference: col(LEDGER_REF),
             note: col(LEDGER_NOTE),
             reported: col(LEDGER_REPORTED),
+            months_late: col(LEDGER_LATE),
             verified: col(LEDGER_VERIFIED),
             amount: col(LEDGER_AMOUNT),
             phase: col(META_PHASE),
         }
     }
 
-    fn known(&self) -> [Option<usize>; 12] {
+    fn known(&self) -> [Option<usize>; 13] {
         [
             Some(self.unit),
             Some(self.case_type),
@@ -702,6 +705,7 @@ impl LedgerColumns {
             self.reference,
             self.note,
             self.reported,
+            self.months_late,
             self.verified,
             self.amount,
             self.phase,
@@ -811,9 +815,19 @@ fn ledger_case(
         YES_NO,
         diags,
     );
+    let months_late = opt_cell(
+        ctx,
+        r,
+        c.months_late,
+        get(c.months_late),
+        whole,
+        "a whole number of months ≥ 0",
+        diags,
+    );
     let amount = ledger_amount(ctx, r, c.amount, get(c.amount), diags);
     let case = RawCase {
         reported,
+        months_late,
         verified,
         amount,
         case_type: serde_saphyr::Spanned {

@@ -36,6 +36,8 @@ pub fn reason(names: &str, count: u32, total: Decimal, max: Decimal) -> String {
 pub struct CaseFacts<'a> {
     pub date: Option<chrono::NaiveDate>,
     pub reported: Option<chrono::NaiveDate>,
+    /// Months late as the ledger states it; when given it is used instead of the dates.
+    pub months_late: Option<u32>,
     pub severity: Option<u32>,
     pub found_by: Option<&'a str>,
     pub self_reported: bool,
@@ -54,6 +56,25 @@ pub fn case_deduction(
     }
     let mut amount = p.points;
     if p.per_month > Decimal::ZERO
+        && let Some(months) = c.months_late
+    {
+        let charged = p.max_months.map_or(months, |m| months.min(m));
+        if charged > 0 {
+            let extra = p.per_month * Decimal::from(charged);
+            amount += extra;
+            parts.push(format!(
+                "迟报{months}个月{},每月扣{}分,计{}分",
+                match p.max_months {
+                    Some(m) if months > m => format!("(最多计{m}个月)"),
+                    _ => String::new(),
+                },
+                show(p.per_month),
+                show(extra)
+            ));
+        } else {
+            parts.push("按时上报,不计迟报".to_string());
+        }
+    } else if p.per_month > Decimal::ZERO
         && let Some(d) = c.date
     {
         let r = c.reported.unwrap_or(window_end);
@@ -169,5 +190,54 @@ impl PerCase {
             parts.push("本单位自查并如实上报的,不扣分".into());
         }
         format!("{};本项{}分,扣完为止", parts.join(";"), show(max))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    fn rule() -> PerCase {
+        PerCase {
+            case_types: vec![0],
+            points: dec("1"),
+            escalate: Decimal::ZERO,
+            base_severity: 1,
+            finder_multiplier: Vec::new(),
+            self_report_amnesty: false,
+            per_month: dec("0.2"),
+            max_months: Some(6),
+        }
+    }
+
+    fn facts(months_late: Option<u32>) -> CaseFacts<'static> {
+        CaseFacts {
+            date: chrono::NaiveDate::from_ymd_opt(2011, 1, 10),
+            reported: chrono::NaiveDate::from_ymd_opt(2011, 2, 1),
+            months_late,
+            severity: None,
+            found_by: None,
+            self_reported: false,
+        }
+    }
+
+    #[test]
+    fn a_stated_months_late_is_used_instead_of_the_dates() {
+        let end = chrono::NaiveDate::from_ymd_opt(2011, 9, 30).expect("date");
+        // From the dates: 1 month late → 1 + 0.2.
+        assert_eq!(case_deduction(&rule(), &facts(None), end).0, dec("1.2"));
+        // Stated 3 months → 1 + 3 × 0.2 = 1.6; stated 9 → capped at 6 → 1 + 1.2 = 2.2.
+        let (a, why) = case_deduction(&rule(), &facts(Some(3)), end);
+        assert_eq!((a, why.as_str()), (dec("1.6"), "每例扣1分,迟报3个月,每月扣0.2分,计0.6分,扣1.6分"));
+        let (a, why) = case_deduction(&rule(), &facts(Some(9)), end);
+        assert_eq!(a, dec("2.2"));
+        assert!(why.contains("迟报9个月(最多计6个月)"), "{why}");
+        let (a, why) = case_deduction(&rule(), &facts(Some(0)), end);
+        assert_eq!(a, dec("1"));
+        assert!(why.contains("按时上报"), "{why}");
     }
 }

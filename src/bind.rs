@@ -934,15 +934,21 @@ fn convert(raw: &RawValue, ty: FieldType) -> Result<Conv, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::csv::read_csv;
     use crate::read::csv::TextEncoding;
+    use crate::read::csv::read_csv;
 
     const BASE: &str = include_str!("../fixtures/invalid/base/set.yaml");
 
     fn read(text: &str) -> ReadEvidence {
         let mut out = ReadEvidence::default();
         let mut diags = Vec::new();
-        read_csv("t.csv", text.as_bytes(), TextEncoding::default(), &mut out, &mut diags);
+        read_csv(
+            "t.csv",
+            text.as_bytes(),
+            TextEncoding::default(),
+            &mut out,
+            &mut diags,
+        );
         assert!(diags.is_empty(), "{diags:?}");
         out
     }
@@ -983,6 +989,32 @@ mod tests {
                    a,1,1,是,90\nb,1,1,是,90\nc,1,1,是,90\n";
         let d = bind(&set, read(csv)).expect_err("unknown column");
         assert_eq!(d.len(), 1, "{d}");
-        assert!(d.to_string().contains("did you mean `policy_births`"), "{d}");
+        assert!(
+            d.to_string().contains("did you mean `policy_births`"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn a_ledger_states_months_late() {
+        let csv = "单位代码,案件类型,发生日期,迟报月数\nfutian,two_non,2011-03-10,4\n";
+        let r = read(csv);
+        assert_eq!(r.ledger.len(), 1);
+        assert_eq!(r.ledger[0].1.months_late, Some(4));
+        let mut out = ReadEvidence::default();
+        let mut diags = Vec::new();
+        let bad = "单位代码,案件类型,迟报月数\nfutian,two_non,三个月\n";
+        read_csv(
+            "t.csv",
+            bad.as_bytes(),
+            TextEncoding::default(),
+            &mut out,
+            &mut diags,
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(
+            diags[0].message.contains("whole number of months"),
+            "{diags:?}"
+        );
     }
 }

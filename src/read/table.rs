@@ -106,13 +106,8 @@ pub(crate) const META_NAME: &[&str] = &["name", "unit_name", "单位名称", "�
 pub(crate) const META_KIND: &[&str] = &["kind", "unit_kind", "类型", "单位类型"];
 pub(crate) const META_CLASS: &[&str] = &["class", "unit_class", "类别", "单位类别"];
 pub(crate) const META_PEER: &[&str] = &["peer_group", "方阵", "分组"];
-pub(crate) const META_PARENT: &[&str] = &[
-    "parent",
-    "parent_id",
-    "上级",
-    "上级单位",
-    "上级单位代码",
-];
+pub(crate) const META_PARENT: &[&str] =
+    &["parent", "parent_id", "上级", "上级单位", "上级单位代码"];
 pub(crate) const META_PHASE: &[&str] = &["phase", "阶段", "考核阶段"];
 pub(crate) const LEDGER_UNIT: &[&str] = &["unit", "unit_id", "单位代码", "单位"];
 pub(crate) const LEDGER_TYPE: &[&str] = &["case_type", "案件类型", "案例类型"];

@@ -232,7 +232,13 @@ mod tests {
         assert_eq!(case_deduction(&rule(), &facts(None), end).0, dec("1.2"));
         // Stated 3 months → 1 + 3 × 0.2 = 1.6; stated 9 → capped at 6 → 1 + 1.2 = 2.2.
         let (a, why) = case_deduction(&rule(), &facts(Some(3)), end);
-        assert_eq!((a, why.as_str()), (dec("1.6"), "每例扣1分,迟报3个月,每月扣0.2分,计0.6分,扣1.6分"));
+        assert_eq!(
+            (a, why.as_str()),
+            (
+                dec("1.6"),
+                "每例扣1分,迟报3个月,每月扣0.2分,计0.6分,扣1.6分"
+            )
+        );
         let (a, why) = case_deduction(&rule(), &facts(Some(9)), end);
         assert_eq!(a, dec("2.2"));
         assert!(why.contains("迟报9个月(最多计6个月)"), "{why}");

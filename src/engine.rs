@@ -143,6 +143,10 @@ impl Env for SlotEnv<'_> {
     fn get(&self, slot: u32) -> Option<Val> {
         self.vals.get(slot as usize).copied().flatten()
     }
+    fn class(&self) -> Option<u32> {
+        let c = self.ev.units.get(self.unit)?.class?;
+        u32::try_from(c).ok()
+    }
     fn for_each_descendant(
         &self,
         kind: u32,

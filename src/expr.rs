@@ -106,6 +106,15 @@ pub trait Resolver {
     /// Resolve a unit kind used as an aggregation domain: returns the kind's index and a
     /// resolver for names inside the aggregated expression.
     fn resolve_kind(&self, name: &str) -> Option<(u32, &dyn Resolver)>;
+    /// The index of the unit class `name` (its id or name) for `class == "…"`.
+    fn resolve_class(&self, _name: &str) -> Option<u32> {
+        None
+    }
+    /// The ids of the classes `class == "…"` may name; `None` where the unit's class cannot
+    /// be read (aggregations over other kinds).
+    fn class_names(&self) -> Option<Vec<String>> {
+        None
+    }
     /// All names visible in this scope, used for "did you mean" suggestions.
     fn names(&self) -> Vec<String> {
         Vec::new()
@@ -120,6 +129,10 @@ pub trait Resolver {
 pub trait Env {
     /// The value in `slot`, or None when it is missing for this unit.
     fn get(&self, slot: u32) -> Option<Val>;
+    /// The unit's class (an index into the set's classes), `None` when it has none.
+    fn class(&self) -> Option<u32> {
+        None
+    }
     /// Call `f` for every descendant unit of kind `kind` in a stable order.
     fn for_each_descendant(
         &self,
@@ -153,6 +166,8 @@ pub enum EvalError {
 enum Tok {
     Num(Decimal),
     Name(String),
+    /// A quoted text: only a class, in `class == "部门"`.
+    Str(String),
     If,
     Then,
     Else,
@@ -268,6 +283,13 @@ fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
                     ));
                 }
             }
+        } else if c == '"' || c == '\'' {
+            let body = start + 1;
+            let Some(len) = src.get(body..).and_then(|rest| rest.find(c)) else {
+                return Err(err(start, src.len(), format!("unclosed quote `{c}`")));
+            };
+            pos = body + len + 1;
+            Tok::Str(src.get(body..body + len).unwrap_or_default().to_string())
         } else if is_name_start(c) {
             pos = scan_name(src, pos);
             let text = src.get(start..pos).unwrap_or_default();
@@ -361,6 +383,7 @@ enum AstKind {
     Num(Decimal),
     Bool(bool),
     Name(String),
+    Str(String),
     Neg(Box<Ast>),
     Not(Box<Ast>),
     Bin(BinOp, Box<Ast>, Box<Ast>),
@@ -438,7 +461,7 @@ impl<'a> Parser<'a> {
     /// Builds a node, rejecting trees deeper than [`MAX_DEPTH`].
     fn mk(&self, kind: AstKind, start: usize, end: usize) -> PResult<Ast> {
         let child = match &kind {
-            AstKind::Num(_) | AstKind::Bool(_) | AstKind::Name(_) => 0,
+            AstKind::Num(_) | AstKind::Bool(_) | AstKind::Name(_) | AstKind::Str(_) => 0,
             AstKind::Neg(a) | AstKind::Not(a) => a.depth,
             AstKind::Bin(_, a, b) => a.depth.max(b.depth),
             AstKind::If(a, b, c) => a.depth.max(b.depth).max(c.depth),
@@ -572,6 +595,10 @@ impl<'a> Parser<'a> {
                 }
                 self.mk(AstKind::Name(name), t.start, t.end)
             }
+            Tok::Str(s) => {
+                self.pos += 1;
+                self.mk(AstKind::Str(s), t.start, t.end)
+            }
             Tok::LParen => self.parse_paren(),
             Tok::If => self.parse_if(),
             Tok::Eof => fail(&t, "unexpected end of the expression, expected an operand"),
@@ -682,6 +709,10 @@ enum BoolNode {
     Present(bool, Box<Node>),
     /// `coalesce(x, y, …)` of yes/no values.
     Coalesce(Vec<BoolNode>),
+    /// `class == "…"` (true) or `class != "…"` (false): the unit's class against one of the
+    /// set's classes. A unit without a class is of none of them.
+    /// The class as written is kept for display.
+    Class(bool, u32, String),
 }
 
 #[derive(Debug, Clone)]
@@ -716,6 +747,16 @@ impl Node {
 // ---------------------------------------------------------------------------------------
 // Resolution and type checking
 // ---------------------------------------------------------------------------------------
+
+/// The quoted text of `class == "text"` (either order), or `None` when the operands are not
+/// the name `class` and a quoted text.
+fn class_operands<'a>(l: &'a Ast, r: &'a Ast) -> Option<&'a Ast> {
+    match (&l.kind, &r.kind) {
+        (AstKind::Name(n), AstKind::Str(_)) if n == "class" => Some(r),
+        (AstKind::Str(_), AstKind::Name(n)) if n == "class" => Some(l),
+        _ => None,
+    }
+}
 
 const FUNCTIONS: &[&str] = &[
     "min", "max", "abs", "round", "ln", "exp", "pow", "floor", "ceil", "count", "sum", "mean",
@@ -832,6 +873,13 @@ impl Checker<'_> {
             AstKind::Num(d) => Some(Node::Num(NumNode::Const(*d))),
             AstKind::Bool(b) => Some(Node::Bool(BoolNode::Const(*b))),
             AstKind::Name(name) => self.name(ast, name, sc),
+            AstKind::Str(_) => {
+                self.error(
+                    ast,
+                    "a quoted text can only be compared with the unit's class: `class == \"部门\"`",
+                );
+                None
+            }
             AstKind::Neg(a) => {
                 let a = self.num(a, sc);
                 Some(Node::Num(NumNode::Neg(Box::new(a?))))
@@ -885,6 +933,35 @@ impl Checker<'_> {
         None
     }
 
+    /// `class == "text"`: the text must name one of the set's classes.
+    fn class(&mut self, eq: bool, text: &Ast, sc: Scope) -> Option<Node> {
+        let AstKind::Str(name) = &text.kind else {
+            return None;
+        };
+        if let Some(i) = sc.res.resolve_class(name) {
+            return Some(Node::Bool(BoolNode::Class(eq, i, name.clone())));
+        }
+        let msg = match sc.res.class_names() {
+            None => "the unit's class cannot be read here".to_string(),
+            Some(ids) if ids.is_empty() => {
+                format!("unknown class `{name}`: the set declares no classes")
+            }
+            Some(ids) => {
+                let mut msg = format!(
+                    "unknown class `{name}`; the set's classes are {}",
+                    ids.iter()
+                        .map(|i| format!("`{i}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                did_you_mean(&mut msg, suggest(name, &ids));
+                msg
+            }
+        };
+        self.error(text, msg);
+        None
+    }
+
     fn name(&mut self, ast: &Ast, name: &str, sc: Scope) -> Option<Node> {
         if let Some((slot, ty)) = sc.res.resolve(name) {
             match sc.kind {
@@ -909,6 +986,10 @@ impl Checker<'_> {
     }
 
     fn binary(&mut self, ast: &Ast, op: BinOp, l: &Ast, r: &Ast, sc: Scope) -> Option<Node> {
+        if let (BinOp::Cmp(cmp @ (CmpOp::Eq | CmpOp::Ne)), Some(class)) = (op, class_operands(l, r))
+        {
+            return self.class(cmp == CmpOp::Eq, class, sc);
+        }
         let ln = self.check(l, sc);
         let rn = self.check(r, sc);
         self.combine(ast, op, (l, ln), (r, rn))
@@ -1465,6 +1546,7 @@ impl BoolNode {
             },
             BoolNode::Present(_, x) => x.missing(env, out),
             BoolNode::Coalesce(args) => args.iter().for_each(|a| a.missing(env, out)),
+            BoolNode::Class(..) => {}
         }
     }
 }
@@ -1641,6 +1723,7 @@ impl BoolNode {
                 Err(e) => Err(e),
             },
             BoolNode::Coalesce(args) => coalesce(args.iter().map(|a| a.eval(env))),
+            BoolNode::Class(eq, class, _) => Ok((env.class() == Some(*class)) == *eq),
         }
     }
 }
@@ -2227,5 +2310,94 @@ mod tests {
                 let _ = c.eval(&city());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod class_tests {
+    use super::*;
+
+    /// Classes `dept` (部门) and `town` (乡镇); one yes/no slot `fraud`.
+    struct Classes;
+    impl Resolver for Classes {
+        fn resolve(&self, name: &str) -> Option<(u32, Ty)> {
+            (name == "fraud").then_some((0, Ty::Bool))
+        }
+        fn resolve_kind(&self, _: &str) -> Option<(u32, &dyn Resolver)> {
+            None
+        }
+        fn resolve_class(&self, name: &str) -> Option<u32> {
+            match name {
+                "dept" | "部门" => Some(0),
+                "town" | "乡镇" => Some(1),
+                _ => None,
+            }
+        }
+        fn class_names(&self) -> Option<Vec<String>> {
+            Some(vec!["dept".into(), "town".into()])
+        }
+    }
+
+    struct U(Option<u32>, Option<bool>);
+    impl Env for U {
+        fn get(&self, _: u32) -> Option<Val> {
+            self.1.map(Val::Bool)
+        }
+        fn class(&self) -> Option<u32> {
+            self.0
+        }
+        fn for_each_descendant(
+            &self,
+            _: u32,
+            _: &mut dyn FnMut(&dyn Env) -> Result<(), EvalError>,
+        ) -> Result<(), EvalError> {
+            Ok(())
+        }
+    }
+
+    fn eval(src: &str, u: &U) -> Result<bool, EvalError> {
+        compile(src, &Classes, None)
+            .expect("compiles")
+            .eval_bool(u)
+    }
+
+    #[test]
+    fn class_compares_by_id_or_name_in_either_order() {
+        let dept = U(Some(0), Some(false));
+        let town = U(Some(1), Some(false));
+        let none = U(None, Some(false));
+        for src in [r#"class == "部门""#, "class == 'dept'", r#""dept" == class"#] {
+            assert_eq!(eval(src, &dept), Ok(true), "{src}");
+            assert_eq!(eval(src, &town), Ok(false), "{src}");
+            assert_eq!(eval(src, &none), Ok(false), "{src}");
+        }
+        assert_eq!(eval(r#"class != "部门""#, &town), Ok(true));
+        assert_eq!(eval(r#"class != "部门""#, &none), Ok(true));
+    }
+
+    #[test]
+    fn class_combines_with_three_valued_logic() {
+        // A department with fraud unknown: `and` stays unknown; a town is decided false.
+        let src = r#"class == "部门" and fraud"#;
+        assert!(eval(src, &U(Some(0), None)).is_err());
+        assert_eq!(eval(src, &U(Some(1), None)), Ok(false));
+        assert_eq!(eval(src, &U(Some(0), Some(true))), Ok(true));
+    }
+
+    #[test]
+    fn an_unknown_class_or_a_stray_text_is_a_compile_error() {
+        let e = compile(r#"class == "dep""#, &Classes, None).expect_err("unknown class");
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            e[0].message,
+            "unknown class `dep`; the set's classes are `dept`, `town` (did you mean `dept`?)"
+        );
+        assert_eq!((e[0].start, e[0].end), (9, 14));
+        let e = compile(r#"fraud == "yes""#, &Classes, None).expect_err("text");
+        assert!(e[0].message.contains("only be compared with the unit's class"), "{e:?}");
+        let e = compile(r#"class == "dept"#, &Classes, None).expect_err("unclosed");
+        assert!(e[0].message.contains("unclosed quote"), "{e:?}");
+        let e = compile(r#"class < "dept""#, &Classes, None).expect_err("order");
+        assert!(!e.is_empty());
     }
 }

@@ -160,6 +160,8 @@ pub(crate) struct Dynamic {
     pub slots: std::cell::RefCell<Vec<DynSlot>>,
     /// Names `last.x` may name: fields, derived values and `total`, `score`, `rank`.
     pub history_keys: BTreeSet<String>,
+    /// The set's classes (id, name), for `class == "…"`.
+    pub classes: Vec<(String, String)>,
 }
 
 impl Dynamic {
@@ -232,6 +234,16 @@ impl Resolver for NameScope<'_> {
             .iter()
             .find(|(n, _, _)| n == name)
             .map(|(_, k, s)| (*k, *s as &dyn Resolver))
+    }
+    fn resolve_class(&self, name: &str) -> Option<u32> {
+        let classes = &self.dynamic?.classes;
+        let i = classes
+            .iter()
+            .position(|(id, n)| id == name || n == name)?;
+        u32::try_from(i).ok()
+    }
+    fn class_names(&self) -> Option<Vec<String>> {
+        self.dynamic.map(|d| d.classes.iter().map(|(id, _)| id.clone()).collect())
     }
     fn names(&self) -> Vec<String> {
         self.names
@@ -645,6 +657,11 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         base: slots.dynamic,
         slots: std::cell::RefCell::new(Vec::new()),
         history_keys: history_keys(&fields, &raw.derived),
+        classes: v
+            .classes
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect(),
     };
     let (derived, eval_order) = build_derived(
         c,

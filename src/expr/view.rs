@@ -222,6 +222,7 @@ fn bool_slots(b: &BoolNode, out: &mut Vec<u32>) {
             super::Node::Bool(b) => bool_slots(b, out),
         },
         BoolNode::Coalesce(args) => args.iter().for_each(|a| bool_slots(a, out)),
+        BoolNode::Class(..) => {}
     }
 }
 
@@ -318,6 +319,10 @@ fn render_bool(b: &BoolNode, name: &dyn Fn(u32) -> String, outer: u8) -> String 
         BoolNode::Const(true) => "true".into(),
         BoolNode::Const(false) => "false".into(),
         BoolNode::Slot(s) => name(*s),
+        BoolNode::Class(eq, _, class) => paren(
+            format!("class {} \"{class}\"", if *eq { "==" } else { "!=" }),
+            4,
+        ),
         BoolNode::Not(a) => paren(format!("not {}", render_bool(a, name, 3)), 3),
         BoolNode::And(a, c) => paren(
             format!(

@@ -2356,9 +2356,7 @@ mod class_tests {
     }
 
     fn eval(src: &str, u: &U) -> Result<bool, EvalError> {
-        compile(src, &Classes, None)
-            .expect("compiles")
-            .eval_bool(u)
+        compile(src, &Classes, None).expect("compiles").eval_bool(u)
     }
 
     #[test]
@@ -2366,7 +2364,11 @@ mod class_tests {
         let dept = U(Some(0), Some(false));
         let town = U(Some(1), Some(false));
         let none = U(None, Some(false));
-        for src in [r#"class == "部门""#, "class == 'dept'", r#""dept" == class"#] {
+        for src in [
+            r#"class == "部门""#,
+            "class == 'dept'",
+            r#""dept" == class"#,
+        ] {
             assert_eq!(eval(src, &dept), Ok(true), "{src}");
             assert_eq!(eval(src, &town), Ok(false), "{src}");
             assert_eq!(eval(src, &none), Ok(false), "{src}");
@@ -2394,7 +2396,11 @@ mod class_tests {
         );
         assert_eq!((e[0].start, e[0].end), (9, 14));
         let e = compile(r#"fraud == "yes""#, &Classes, None).expect_err("text");
-        assert!(e[0].message.contains("only be compared with the unit's class"), "{e:?}");
+        assert!(
+            e[0].message
+                .contains("only be compared with the unit's class"),
+            "{e:?}"
+        );
         let e = compile(r#"class == "dept"#, &Classes, None).expect_err("unclosed");
         assert!(e[0].message.contains("unclosed quote"), "{e:?}");
         let e = compile(r#"class < "dept""#, &Classes, None).expect_err("order");

@@ -237,13 +237,12 @@ impl Resolver for NameScope<'_> {
     }
     fn resolve_class(&self, name: &str) -> Option<u32> {
         let classes = &self.dynamic?.classes;
-        let i = classes
-            .iter()
-            .position(|(id, n)| id == name || n == name)?;
+        let i = classes.iter().position(|(id, n)| id == name || n == name)?;
         u32::try_from(i).ok()
     }
     fn class_names(&self) -> Option<Vec<String>> {
-        self.dynamic.map(|d| d.classes.iter().map(|(id, _)| id.clone()).collect())
+        self.dynamic
+            .map(|d| d.classes.iter().map(|(id, _)| id.clone()).collect())
     }
     fn names(&self) -> Vec<String> {
         self.names

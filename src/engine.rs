@@ -1902,6 +1902,7 @@ fn score_shape(
                     item: names.info.clone(),
                     points,
                     rounding: cx.set.rounding,
+                    max,
                 },
             ),
         },

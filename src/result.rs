@@ -106,6 +106,8 @@ pub enum Reason {
         item: Arc<ItemInfo>,
         points: Decimal,
         rounding: u32,
+        /// The item's maximum: a result above it is capped, and the reason says so.
+        max: Decimal,
     },
 }
 
@@ -175,9 +177,10 @@ impl std::fmt::Display for Reason {
                 item,
                 points,
                 rounding,
+                max,
             } => {
                 if let Some(Rule::Formula(r)) = &item.rule {
-                    f.write_str(&r.reason(*points, *rounding))
+                    f.write_str(&r.reason(*points, *rounding, *max))
                 } else {
                     write!(f, "按公式计算得{}分", crate::num::show(*points))
                 }

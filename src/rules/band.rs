@@ -83,10 +83,10 @@ impl Trace<'_> {
         let band = self.rule.text(c);
         if self.inside {
             format!(
-                "{}{},在{band}之内,得满分{}分",
+                "{}{},在{band}之内,{}",
                 c.name,
                 c.fv(self.value),
-                s(self.max)
+                super::full_marks(self.max)
             )
         } else {
             format!("{}{},不在{band}之内,不得分", c.name, c.fv(self.value))

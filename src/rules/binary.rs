@@ -78,13 +78,13 @@ impl Trace<'_> {
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let name = c.name;
-        let max = s(self.max);
+        let full = super::full_marks(self.max);
         let other = s(self.rule.otherwise);
         match self.value {
             Val::Bool(_) => {
                 let v = super::fmt_val(&self.value, None);
                 if self.pass {
-                    format!("{name}:{v},符合要求,得满分{max}分")
+                    format!("{name}:{v},符合要求,{full}")
                 } else {
                     format!("{name}:{v},不符合要求,得{other}分")
                 }
@@ -92,7 +92,7 @@ impl Trace<'_> {
             Val::Num(num) => {
                 let target = self.rule.target_text(c, "");
                 if self.pass {
-                    format!("{name}{},达到目标({target}),得满分{max}分", c.fv(num))
+                    format!("{name}{},达到目标({target}),{full}", c.fv(num))
                 } else {
                     format!("{name}{},未达到目标({target}),得{other}分", c.fv(num))
                 }

@@ -49,7 +49,7 @@ impl Checklist {
 /// The reason for a checklist of `items` with the named items lacking.
 pub fn reason(per_missing: Decimal, max: Decimal, items: u32, lacking: &[&str]) -> String {
     if lacking.is_empty() {
-        return format!("{items}项齐全,得满分{}分", s(max));
+        return format!("{items}项齐全,{}", super::full_marks(max));
     }
     let d = per_missing * Decimal::from(lacking.len());
     format!(
@@ -81,4 +81,22 @@ pub fn describe(per_missing: Decimal, max: Decimal, items: &[String]) -> String 
         s(max),
         s(per_missing)
     )
+}
+
+#[cfg(test)]
+mod zero_max_tests {
+    use super::*;
+
+    #[test]
+    fn an_item_of_maximum_zero_does_not_claim_full_marks() {
+        assert_eq!(reason(Decimal::ONE, Decimal::ZERO, 3, &[]), "3项齐全,得0分");
+        assert_eq!(
+            reason(Decimal::ONE, Decimal::TEN, 3, &[]),
+            "3项齐全,得满分10分"
+        );
+        assert_eq!(
+            crate::rules::per_case::reason("两非", 0, Decimal::ZERO, Decimal::ZERO),
+            "无两非案例,得0分"
+        );
+    }
 }

@@ -190,10 +190,10 @@ impl Trace<'_> {
         }
         if self.steps.is_none() {
             return format!(
-                "{name}{},{at}目标{},得满分{}分",
+                "{name}{},{at}目标{},{}",
                 c.fv(num),
                 c.fv(d.target),
-                s(self.max)
+                super::full_marks(self.max)
             );
         }
         let du = c.du();

@@ -20,12 +20,18 @@ impl Formula {
         self.expr.missing_slots(env)
     }
 
-    pub fn reason(&self, points: Decimal, rounding: u32) -> String {
-        format!(
+    /// "按公式 … 计算得1.026分,超过本项最高1分,按1分计": a result above the item's maximum
+    /// is capped, and the reason says so.
+    pub fn reason(&self, points: Decimal, rounding: u32, max: Decimal) -> String {
+        let mut out = format!(
             "按公式 {} 计算得{}分",
             self.expr.source(),
             show(round_points(points, rounding))
-        )
+        );
+        if points > max {
+            out.push_str(&format!(",超过本项最高{}分,按{}分计", show(max), show(max)));
+        }
+        out
     }
 }
 
@@ -49,5 +55,47 @@ impl Formula {
             self.expr.source(),
             show(max)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::{Resolver, Ty};
+
+    struct None_;
+    impl Resolver for None_ {
+        fn resolve(&self, _: &str) -> Option<(u32, Ty)> {
+            None
+        }
+        fn resolve_kind(&self, _: &str) -> Option<(u32, &dyn Resolver)> {
+            None
+        }
+    }
+
+    fn formula(src: &str) -> Formula {
+        Formula {
+            expr: crate::expr::compile(src, &None_, Some(Ty::Num)).expect("compiles"),
+        }
+    }
+
+    #[test]
+    fn a_result_above_the_maximum_is_capped_and_the_reason_says_so() {
+        let f = formula("1.026");
+        let one = Decimal::ONE;
+        assert_eq!(
+            f.reason(Decimal::new(1026, 3), 2, one),
+            "按公式 1.026 计算得1.03分,超过本项最高1分,按1分计"
+        );
+        assert_eq!(
+            f.reason(Decimal::new(95, 2), 2, one),
+            "按公式 1.026 计算得0.95分"
+        );
+    }
+
+    #[test]
+    fn exp_is_a_function_of_the_language() {
+        let f = formula("exp(0)");
+        assert!(f.expr.source().contains("exp"));
     }
 }

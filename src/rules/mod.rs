@@ -470,6 +470,15 @@ pub(crate) fn count_word(count: crate::model::choice::StepCount) -> &'static str
     }
 }
 
+/// "得满分10分"; for an item of maximum 0 "得0分" (there are no full marks to claim).
+pub(crate) fn full_marks(max: Decimal) -> String {
+    if max.is_zero() {
+        "得0分".to_string()
+    } else {
+        format!("得满分{}分", show(max))
+    }
+}
+
 /// Shorthand used by the shape files.
 pub(crate) fn s(d: Decimal) -> String {
     show(d)

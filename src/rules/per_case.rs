@@ -21,7 +21,7 @@ pub struct PerCase {
 /// The reason for `count` cases of the named types (joined with 、) costing `total` of `max`.
 pub fn reason(names: &str, count: u32, total: Decimal, max: Decimal) -> String {
     if count == 0 {
-        format!("无{names}案例,得满分{}分", show(max))
+        format!("无{names}案例,{}", super::full_marks(max))
     } else {
         format!(
             "{names}共{count}例,扣{}分{}",

@@ -114,10 +114,10 @@ impl Trace<'_> {
         match &self.inner {
             Some(t) => t.reason(c),
             None => format!(
-                "{}{},在限值以内,得满分{}分",
+                "{}{},在限值以内,{}",
                 c.name,
                 c.fv(self.value),
-                s(self.max)
+                super::full_marks(self.max)
             ),
         }
     }

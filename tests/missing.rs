@@ -147,3 +147,37 @@ fn check_reports_completeness_and_strict_fails() {
     assert_eq!(strict.code, 1, "{}", strict.stderr);
     assert!(strict.stderr.contains("5 units are not complete"));
 }
+
+#[test]
+fn on_missing_error_names_every_missing_field_of_every_unit() {
+    let set = std::fs::read_to_string(crate::support::repo().join(SET)).expect("set");
+    let set = set.replace(
+        "# on_missing is not given: the default is `incomplete`.",
+        "on_missing: error",
+    );
+    let run = Kaohe::new()
+        .with_file("set.yaml", set.as_bytes())
+        .args(["assess", "-s", "set.yaml"])
+        .repo_arg(EVIDENCE)
+        .args(["-o", "out"])
+        .run();
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    for (unit, field) in [
+        ("v02", "rural_rate"),
+        ("v03", "rate"),
+        ("v06", "rate"),
+        ("v07", "rate"),
+        ("v07", "report"),
+    ] {
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.contains(&format!("unit `{unit}`")) && l.contains(&format!("`{field}`"))),
+            "{unit} {field}:\n{}",
+            run.stderr
+        );
+    }
+    // M_TRAINING says `on_missing: zero` itself: v05's blank training is no error.
+    assert!(!run.stderr.contains("unit `v05`"), "{}", run.stderr);
+    assert!(!run.dir.join("out/scorecard.json").exists());
+}

@@ -10,6 +10,7 @@ mod excel;
 mod explain;
 mod hardening;
 mod invalid;
+mod project;
 mod properties;
 mod robustness;
 mod rubric;

@@ -57,7 +57,7 @@ fn load(args: &DecideArgs) -> Result<Inputs, Diagnostics> {
         if args.in_place {
             return Err(Diagnostics::new(vec![Diagnostic::file(
                 "registry",
-                "--in-place needs --registry FILE (the shipped registry is built in)",
+                "--in-place needs --registry FILE (here the shipped registry is the built-in copy; in a folder `kaohe init` wrote it is fixtures/titles/registry.yaml)",
             )]));
         }
         if !args.history.is_empty() {

@@ -165,6 +165,10 @@ pub struct CheckArgs {
     /// Earlier scorecards (see `assess --history`).
     #[arg(long, value_name = "SCORECARD")]
     pub history: Vec<PathBuf>,
+    /// Treat incomplete evidence (a unit not complete: 待补充, 待核实, 无佐证) as an error
+    /// (exit 1) instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -815,6 +819,22 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     }
     if !run.history.is_empty() {
         crate::outln!("ok: {} earlier scorecards", run.history.len());
+    }
+    // Completeness, as a reporting-rate report: scored, so that a blank the unit's other values
+    // make irrelevant is not counted.
+    let mut incomplete = 0usize;
+    for a in assess_run(&run)? {
+        let report = crate::output::completeness_report(&a, 10);
+        incomplete += a
+            .units
+            .iter()
+            .filter(|u| u.status != crate::result::UnitStatus::Complete)
+            .count();
+        crate::out!("{report}");
+    }
+    if incomplete > 0 && args.strict {
+        eprintln!("error: {incomplete} units are not complete (--strict)");
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@ mod excel;
 mod explain;
 mod hardening;
 mod invalid;
+mod missing;
 mod project;
 mod properties;
 mod robustness;

@@ -251,16 +251,27 @@ fn outside_a_project_the_built_in_copy_runs_and_says_so() {
     // The built-in copy is the repository's file this binary was built from.
     let set = std::fs::read(repo().join(SET)).expect("set");
     assert_eq!(card["indicator_set"]["hash"], sha256(&set));
-    for args in [&["check"][..], &["decide", "-q"], &["lint"]] {
+    let decide = kaohe(tmp.path(), &["decide"]);
+    ok(&decide);
+    assert!(
+        first_line(&decide.stderr).starts_with("使用内置默认指标体系"),
+        "{}",
+        decide.stderr
+    );
+    // The decision brief names the scorecard it decided on: the built-in copy, said so.
+    let brief = std::fs::read_to_string(tmp.path().join("out/decisions.html")).unwrap_or_default();
+    assert!(
+        brief.contains("(内置) fixtures/titles/scorecards/2015.json"),
+        "the brief must name the built-in scorecard"
+    );
+    for args in [&["check"][..], &["lint"]] {
         let o = kaohe(tmp.path(), args);
         ok(&o);
-        if args != ["decide", "-q"] {
-            assert!(
-                first_line(&o.stderr).starts_with("使用内置默认指标体系"),
-                "kaohe {args:?}: {}",
-                o.stderr
-            );
-        }
+        assert!(
+            first_line(&o.stderr).starts_with("使用内置默认指标体系"),
+            "kaohe {args:?}: {}",
+            o.stderr
+        );
     }
 }
 

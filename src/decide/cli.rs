@@ -10,7 +10,9 @@ use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::shipped::{DEFAULT_POLICY, DEFAULT_REGISTRY, DEFAULT_SCORECARDS, Source};
+use crate::cli::shipped::{
+    DEFAULT_POLICY, DEFAULT_REGISTRY, DEFAULT_SCORECARDS, Source, built_in_name,
+};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct DecideArgs {
@@ -67,11 +69,12 @@ fn load(args: &DecideArgs) -> Result<Inputs, Diagnostics> {
             )]));
         }
         let mut list = Vec::new();
-        let policy = load_policy_str(DEFAULT_POLICY.0, DEFAULT_POLICY.1);
-        let registry = load_registry_str(DEFAULT_REGISTRY.0, DEFAULT_REGISTRY.1);
+        // The built-in copy, named as such in every message and in the brief.
+        let policy = load_policy_str(&built_in_name(DEFAULT_POLICY.0), DEFAULT_POLICY.1);
+        let registry = load_registry_str(&built_in_name(DEFAULT_REGISTRY.0), DEFAULT_REGISTRY.1);
         let mut cards: Vec<Scorecard> = Vec::new();
         for (f, t) in DEFAULT_SCORECARDS {
-            match read_scorecard_bytes(f, t.as_bytes()) {
+            match read_scorecard_bytes(&built_in_name(f), t.as_bytes()) {
                 Ok(s) => cards.push(s),
                 Err(d) => list.extend(d.0),
             }

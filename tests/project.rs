@@ -300,3 +300,43 @@ fn the_explicit_command_is_the_default_run() {
         );
     }
 }
+
+/// The same for `kaohe decide`: the command the project README shows decides exactly as the
+/// default does.
+#[test]
+fn the_explicit_decide_command_is_the_default_decision() {
+    let (_tmp, dir) = project();
+    ok(&kaohe(&dir, &["decide", "-q", "-o", "default"]));
+    let command = kaohe::cli::shipped::decide_command();
+    let mut args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    args.extend(["-q", "-o", "explicit"]);
+    ok(&kaohe(&dir, &args));
+    for f in [
+        "decisions.csv",
+        "plan.csv",
+        "registry.yaml",
+        "decisions.html",
+    ] {
+        let a = std::fs::read(dir.join("default").join(f)).expect("default");
+        let b = std::fs::read(dir.join("explicit").join(f)).expect("explicit");
+        assert!(
+            a == b,
+            "{f} differs between the default decision and `{command}`"
+        );
+    }
+}
+
+/// Evidence named without a set: the project's set (not the built-in copy) scores it.
+#[test]
+fn evidence_without_a_set_uses_the_projects_set() {
+    let (_tmp, dir) = project();
+    let text = std::fs::read_to_string(dir.join(SET)).expect("set");
+    let edited = text.replace("{ label: 优秀, min: 900 }", "{ label: 优秀, min: 950 }");
+    std::fs::write(dir.join(SET), &edited).expect("edit");
+    let run = kaohe(&dir, &["assess", "fixtures/shenzhen/evidence.yaml"]);
+    ok(&run);
+    assert_eq!(first_line(&run.stderr), format!("读取 {SET}"));
+    let card = scorecard(&dir);
+    assert_eq!(card["indicator_set"]["file"], SET);
+    assert_eq!(card["indicator_set"]["hash"], sha256(edited.as_bytes()));
+}

@@ -24,49 +24,21 @@ use std::process::ExitCode;
 mod rubric;
 pub use rubric::{DiffArgs, HandbookArgs, LintArgs};
 
-/// The shipped default indicator set, embedded so `kaohe assess` works from any folder.
-pub const DEFAULT_SET: (&str, &str) = (
-    "indicators/sz-district.yaml",
-    include_str!("../indicators/sz-district.yaml"),
-);
-/// The shipped default evidence.
-pub const DEFAULT_EVIDENCE: (&str, &str) = (
-    "fixtures/shenzhen/evidence.yaml",
-    include_str!("../fixtures/shenzhen/evidence.yaml"),
-);
+pub mod shipped;
+use shipped::{
+    DEFAULT_EVIDENCE, DEFAULT_HISTORY, DEFAULT_LEVEL_EVIDENCE, DEFAULT_LEVELS, DEFAULT_SET, Source,
+    built_in_name,
+};
 
-/// The other level of the shipped default run: the streets under the districts.
-pub const DEFAULT_LEVELS: [(&str, &str); 1] = [(
-    "indicators/sz-street.yaml",
-    include_str!("../indicators/sz-street.yaml"),
-)];
-/// Evidence of the other levels of the shipped default run.
-pub const DEFAULT_LEVEL_EVIDENCE: [(&str, &str); 1] = [(
-    "fixtures/shenzhen/streets.yaml",
-    include_str!("../fixtures/shenzhen/streets.yaml"),
-)];
-/// The districts' scorecards of the three years before (for history and year-over-year).
-pub const DEFAULT_HISTORY: [(&str, &str); 3] = [
-    (
-        "fixtures/shenzhen/history/2008.json",
-        include_str!("../fixtures/shenzhen/history/2008.json"),
-    ),
-    (
-        "fixtures/shenzhen/history/2009.json",
-        include_str!("../fixtures/shenzhen/history/2009.json"),
-    ),
-    (
-        "fixtures/shenzhen/history/2010.json",
-        include_str!("../fixtures/shenzhen/history/2010.json"),
-    ),
-];
+mod init;
+pub use init::InitArgs;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "kaohe",
     version,
     about = "考核 — target-responsibility assessment: score units against a YAML indicator set",
-    long_about = "考核 — target-responsibility assessment.\n\nReads an indicator set (YAML) and evidence (YAML, CSV, Excel), scores every unit in parallel, and writes ranked scorecards (JSON, CSV, Excel) and HTML reports with every point explained.\nWith no arguments, `kaohe assess` runs the shipped default: the demonstration-district assessment of eight Shenzhen districts and their 22 streets, with three years of history."
+    long_about = "考核 — target-responsibility assessment.\n\nReads an indicator set (YAML) and evidence (YAML, CSV, Excel), scores every unit in parallel, and writes ranked scorecards (JSON, CSV, Excel) and HTML reports with every point explained.\nWith no arguments, `kaohe assess` runs the shipped default: the demonstration-district assessment of eight Shenzhen districts and their 22 streets, with three years of history. In a project folder (one with indicators/sz-district.yaml, as `kaohe init` writes it) the default run reads the files there; elsewhere it runs the copy built into the binary. The first line on stderr says which."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -101,6 +73,9 @@ pub enum Command {
     /// never lose points, overlapping or gapped step rows, vetoes that never (or always) fire,
     /// bonus caps, line maxima, items no evidence can score. `--strict` exits 1 on any.
     Lint(LintArgs),
+    /// Write a ready-to-edit project folder (the shipped sets, evidence, history, policy, registry
+    /// and a README), like `cargo new`; `cd DIR && kaohe assess` then scores the files there.
+    Init(InitArgs),
     /// Whether an output folder is exactly what `kaohe assess` wrote (its manifest.json): every
     /// file there, unchanged, and nothing else. Exit 0 when it is, 1 when it is not.
     Verify(VerifyArgs),
@@ -113,7 +88,7 @@ pub struct VerifyArgs {
     pub dir: PathBuf,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct TemplateArgs {
     /// Indicator set (YAML). Default: the shipped demonstration-district set.
     #[arg(long, short = 's', value_name = "FILE")]
@@ -139,7 +114,7 @@ pub struct TemplateArgs {
     pub out: PathBuf,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct InputArgs {
     /// Indicator set (YAML). Default: the shipped demonstration-district set.
     #[arg(long, short = 's', value_name = "FILE")]
@@ -154,7 +129,7 @@ pub struct InputArgs {
     pub encoding: read::csv::TextEncoding,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct AssessArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -190,6 +165,10 @@ pub struct CheckArgs {
     /// Earlier scorecards (see `assess --history`).
     #[arg(long, value_name = "SCORECARD")]
     pub history: Vec<PathBuf>,
+    /// Treat incomplete evidence (a unit not complete: 待补充, 待核实, 无佐证) as an error
+    /// (exit 1) instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -219,6 +198,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff(a) => ("diff", rubric::diff(&a)),
         Command::Lint(a) => ("lint", rubric::lint(&a)),
         Command::Verify(a) => ("verify", verify(&a)),
+        Command::Init(a) => ("init", init::init(&a)),
     };
     result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))
 }
@@ -268,7 +248,7 @@ fn causes(e: &anyhow::Error) -> String {
 pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence), Diagnostics> {
     let set = match &args.set {
         Some(p) => load_set_file(p),
-        None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1),
+        None => load_set_str(&built_in_name(DEFAULT_SET.0), DEFAULT_SET.1),
     };
     let (read, read_problems) = if args.evidence.is_empty() {
         if args.set.is_some() {
@@ -279,7 +259,12 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
         }
         let mut r = ReadEvidence::default();
         let mut d = Vec::new();
-        read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
+        read::yaml::read_yaml(
+            &built_in_name(DEFAULT_EVIDENCE.0),
+            DEFAULT_EVIDENCE.1,
+            &mut r,
+            &mut d,
+        );
         (r, d)
     } else {
         read::files::read_paths_with(&args.evidence, read_options(args))
@@ -369,11 +354,7 @@ pub fn load_history(paths: &[PathBuf]) -> Result<Vec<crate::result::Assessment>,
 
 /// Load every set of a run and bind the evidence to each.
 pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
-    let default_run = args.input.set.is_none()
-        && args.input.evidence.is_empty()
-        && args.levels.is_empty()
-        && args.history.is_empty();
-    if default_run {
+    if is_default_run(args) {
         return default_full_run();
     }
     if args.levels.is_empty() {
@@ -389,7 +370,7 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
     let mut sets = Vec::new();
     let primary = match &args.input.set {
         Some(p) => load_set_file(p),
-        None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1),
+        None => load_set_str(&built_in_name(DEFAULT_SET.0), DEFAULT_SET.1),
     };
     let primary_loaded = primary.is_ok();
     match primary {
@@ -405,7 +386,12 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
     let (read, read_problems) = if args.input.evidence.is_empty() && args.input.set.is_none() {
         let mut r = ReadEvidence::default();
         let mut d = Vec::new();
-        read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
+        read::yaml::read_yaml(
+            &built_in_name(DEFAULT_EVIDENCE.0),
+            DEFAULT_EVIDENCE.1,
+            &mut r,
+            &mut d,
+        );
         (r, d)
     } else {
         read::files::read_paths_with(&args.input.evidence, read_options(&args.input))
@@ -490,27 +476,27 @@ pub fn load_run(args: &AssessArgs) -> Result<Run, Diagnostics> {
 
 /// The shipped default run: the districts and their streets, with three years of history.
 fn default_full_run() -> Result<Run, Diagnostics> {
-    let mut sets = vec![load_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?];
+    let mut sets = vec![load_set_str(&built_in_name(DEFAULT_SET.0), DEFAULT_SET.1)?];
     for (name, text) in DEFAULT_LEVELS {
-        sets.push(load_set_str(name, text)?);
+        sets.push(load_set_str(&built_in_name(name), text)?);
     }
     let mut read = ReadEvidence::default();
     let mut problems = Vec::new();
     read::yaml::read_yaml(
-        DEFAULT_EVIDENCE.0,
+        &built_in_name(DEFAULT_EVIDENCE.0),
         DEFAULT_EVIDENCE.1,
         &mut read,
         &mut problems,
     );
     for (name, text) in DEFAULT_LEVEL_EVIDENCE {
-        read::yaml::read_yaml(name, text, &mut read, &mut problems);
+        read::yaml::read_yaml(&built_in_name(name), text, &mut read, &mut problems);
     }
     let mut history = Vec::new();
     for (name, text) in DEFAULT_HISTORY {
         match serde_json::from_str::<crate::result::Assessment>(text) {
             Ok(a) => history.push(a),
             Err(e) => problems.push(crate::diag::Diagnostic::at(
-                name,
+                &built_in_name(name),
                 e.line() as u64,
                 e.column() as u64,
                 format!("not a kaohe scorecard: {e}"),
@@ -598,7 +584,7 @@ fn run_inputs(
         for (name, text) in embedded {
             let (sha256, bytes) = hash_bytes(text.as_bytes());
             evidence.push(FileEntry {
-                path: name.to_string(),
+                path: built_in_name(name),
                 sha256,
                 bytes,
             });
@@ -616,7 +602,61 @@ fn run_inputs(
     Ok((sets, evidence))
 }
 
+/// Whether `args` name no input at all: the shipped default run.
+fn is_default_run(args: &AssessArgs) -> bool {
+    args.input.set.is_none()
+        && args.input.evidence.is_empty()
+        && args.levels.is_empty()
+        && args.history.is_empty()
+}
+
+/// The run `args` ask for, and for a default run the line saying what it reads: in a project
+/// folder the shipped files on disk, named as [`shipped::assess_command`] names them (so the
+/// stamped names and hashes are theirs); elsewhere the built-in copy (`args` unchanged).
+pub fn resolve_default(args: &AssessArgs) -> (AssessArgs, Option<String>) {
+    let mut args = args.clone();
+    if args.input.set.is_some() {
+        return (args, None);
+    }
+    let source = Source::find();
+    if is_default_run(&args) {
+        if source == Source::Project {
+            let files = shipped::assess_files();
+            args.input.set = Some(files.set);
+            args.input.evidence = files.evidence;
+            args.levels = files.levels;
+            args.history = files.history;
+        }
+        return (args, Some(source.notice(&shipped::assess_paths())));
+    }
+    // Only the set is the shipped one (and the shipped districts when no evidence is named).
+    let mut files = vec![DEFAULT_SET.0];
+    let default_evidence = args.input.evidence.is_empty();
+    if default_evidence {
+        files.push(DEFAULT_EVIDENCE.0);
+    }
+    if source == Source::Project {
+        args.input.set = Some(PathBuf::from(DEFAULT_SET.0));
+        if default_evidence {
+            args.input.evidence = vec![PathBuf::from(DEFAULT_EVIDENCE.0)];
+        }
+    }
+    (args, Some(source.notice(&files)))
+}
+
+/// Print the line saying what a default run reads (stderr: stdout stays the command's own).
+fn announce(notice: Option<&str>) {
+    if let Some(n) = notice {
+        eprintln!("{n}");
+    }
+}
+
 fn assess(args: &AssessArgs) -> anyhow::Result<ExitCode> {
+    let (args, notice) = resolve_default(args);
+    let args = &args;
+    if !args.quiet {
+        announce(notice.as_deref());
+    }
     let pb = progress();
     let done = score_and_write(args, &pb);
     pb.finish_and_clear();
@@ -761,6 +801,8 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         lang: crate::report::Lang::Zh,
         no_html: true,
     };
+    let (run_args, notice) = resolve_default(&run_args);
+    announce(notice.as_deref());
     let run = load_run(&run_args)?;
     for (set, ev) in &run.levels {
         crate::outln!(
@@ -777,6 +819,22 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     }
     if !run.history.is_empty() {
         crate::outln!("ok: {} earlier scorecards", run.history.len());
+    }
+    // Completeness, as a reporting-rate report: scored, so that a blank the unit's other values
+    // make irrelevant is not counted.
+    let mut incomplete = 0usize;
+    for a in assess_run(&run)? {
+        let report = crate::output::completeness_report(&a, 10);
+        incomplete += a
+            .units
+            .iter()
+            .filter(|u| u.status != crate::result::UnitStatus::Complete)
+            .count();
+        crate::out!("{report}");
+    }
+    if incomplete > 0 && args.strict {
+        eprintln!("error: {incomplete} units are not complete (--strict)");
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -819,9 +877,27 @@ fn test(args: &TestArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
+    let mut args = args.clone();
+    if args.set.is_none() {
+        // The shipped set, and its districts unless units are named: the project folder's
+        // files, or the built-in copy.
+        let source = Source::find();
+        let mut files = vec![DEFAULT_SET.0];
+        if args.units.is_none() {
+            files.push(DEFAULT_EVIDENCE.0);
+        }
+        announce(Some(&source.notice(&files)));
+        if source == Source::Project {
+            args.set = Some(PathBuf::from(DEFAULT_SET.0));
+            if args.units.is_none() {
+                args.units = Some(PathBuf::from(DEFAULT_EVIDENCE.0));
+            }
+        }
+    }
+    let args = &args;
     let set = match &args.set {
         Some(p) => load_set_file(p)?,
-        None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
+        None => load_set_str(&built_in_name(DEFAULT_SET.0), DEFAULT_SET.1)?,
     };
     let units = match &args.units {
         Some(p) => {
@@ -852,7 +928,12 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
         None if args.set.is_none() => {
             let mut r = ReadEvidence::default();
             let mut d = Vec::new();
-            read::yaml::read_yaml(DEFAULT_EVIDENCE.0, DEFAULT_EVIDENCE.1, &mut r, &mut d);
+            read::yaml::read_yaml(
+                &built_in_name(DEFAULT_EVIDENCE.0),
+                DEFAULT_EVIDENCE.1,
+                &mut r,
+                &mut d,
+            );
             crate::template::unit_list(r)
         }
         None => ReadEvidence::default(),
@@ -966,6 +1047,8 @@ pub fn load_explained(
         lang: crate::report::Lang::Zh,
         no_html: true,
     };
+    let (args, notice) = resolve_default(&args);
+    announce(notice.as_deref());
     let run = load_run(&args)?;
     let mut results = assess_run(&run)?;
     let primary = run.primary;

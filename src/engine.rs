@@ -398,38 +398,62 @@ fn prepare(
             (vals, why)
         })
         .collect();
-    // Means over units (peer group / all), summed serially in input order.
+    // Statistics over units (peer group / all), over the units that have the value, taken
+    // serially in input order.
     for (k, d) in set.dynamic.iter().enumerate() {
-        let (cur, by_peer) = match d.kind {
-            DynKind::PeerMean { cur } => (cur, true),
-            DynKind::AllMean { cur } => (cur, false),
-            _ => continue,
+        let DynKind::Across { cur, peer, stat } = d.kind else {
+            continue;
         };
         let n_groups = set.peer_groups.len() + 1;
-        let mut sums = vec![(Decimal::ZERO, 0u32); n_groups];
         let group = |ui: usize| {
-            if by_peer {
+            if peer {
                 ev.units[ui].peer_group.map_or(n_groups - 1, |g| g)
             } else {
                 0
             }
         };
+        let own: Vec<Option<Decimal>> = prepared
+            .iter()
+            .map(|p| match p.0.get(cur as usize).copied().flatten() {
+                Some(Val::Num(x)) => Some(x),
+                _ => None,
+            })
+            .collect();
+        let mut values: Vec<Vec<Decimal>> = vec![Vec::new(); n_groups];
         for (pos, &ui) in ev.scored.iter().enumerate() {
-            if let Some(Val::Num(x)) = prepared[pos].0.get(cur as usize).copied().flatten() {
-                let g = &mut sums[group(ui)];
-                g.0 += x;
-                g.1 += 1;
+            if let Some(x) = own[pos] {
+                values[group(ui)].push(x);
             }
         }
+        let slot = slots.dynamic as usize + k;
         for (pos, &ui) in ev.scored.iter().enumerate() {
-            let (sum, n) = sums[group(ui)];
-            if n > 0 {
-                prepared[pos].0[slots.dynamic as usize + k] =
-                    Some(Val::Num(sum / Decimal::from(n)));
-            }
+            let v = across(stat, &values[group(ui)], own[pos]);
+            prepared[pos].0[slot] = v.map(Val::Num);
         }
     }
     prepared
+}
+
+/// One statistic over a group's values (`own`: this unit's value, for its rank). None when it
+/// cannot be computed: no value, an overflowing sum, or a rank without an own value.
+fn across(stat: crate::model::Stat, values: &[Decimal], own: Option<Decimal>) -> Option<Decimal> {
+    use crate::model::Stat;
+    match stat {
+        Stat::Mean => {
+            let sum = values
+                .iter()
+                .try_fold(Decimal::ZERO, |a, x| a.checked_add(*x))?;
+            sum.checked_div(Decimal::from(u64::try_from(values.len()).ok()?))
+                .filter(|_| !values.is_empty())
+        }
+        Stat::Min => values.iter().copied().min(),
+        Stat::Max => values.iter().copied().max(),
+        Stat::Rank => {
+            let own = own?;
+            let above = values.iter().filter(|x| **x > own).count();
+            Some(Decimal::from(u64::try_from(above).ok()? + 1))
+        }
+    }
 }
 
 /// Score every unit of the scored kind, then rank. Errors only when an indicator with
@@ -1666,6 +1690,25 @@ impl UnitCtx<'_> {
             // which those items report.
             if s >= set.slots.points && s < set.slots.dynamic {
                 continue;
+            }
+            // A comparative or history value unknown because this unit's own value (or last
+            // year's) is: name that value instead.
+            if s >= set.slots.dynamic
+                && let Some(d) = set.dynamic.get((s - set.slots.dynamic) as usize)
+            {
+                let inner: Vec<u32> = match d.kind {
+                    DynKind::Across { cur, .. } => vec![cur],
+                    DynKind::Change { cur, last } => vec![cur, last],
+                    DynKind::Mean3 { .. } | DynKind::Last { .. } => Vec::new(),
+                };
+                let blank: Vec<u32> = inner
+                    .into_iter()
+                    .filter(|i| vals.get(*i as usize).copied().flatten().is_none())
+                    .collect();
+                if !blank.is_empty() {
+                    stack.extend(blank);
+                    continue;
+                }
             }
             let derived = (s >= set.slots.derived && s < set.slots.points)
                 .then(|| kind.derived.get((s - set.slots.derived) as usize))

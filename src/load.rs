@@ -197,7 +197,10 @@ impl NameScope<'_> {
                 };
                 Some((d.slot(name, kind), Ty::Num))
             }
-            "mean3" | "change" | "peer_mean" | "all_mean" if self.stage2 => {
+            "mean3" | "change" | "peer_mean" | "all_mean" | "peer_min" | "peer_max"
+            | "peer_rank" | "all_min" | "all_max" | "all_rank"
+                if self.stage2 =>
+            {
                 let (cur, ty) = self.names.get(key).copied()?;
                 if ty != Ty::Num {
                     return None;
@@ -212,8 +215,10 @@ impl NameScope<'_> {
                         cur,
                         last: self.resolve_dynamic(&format!("last.{key}"))?.0,
                     },
-                    "peer_mean" => DynKind::PeerMean { cur },
-                    _ => DynKind::AllMean { cur },
+                    other => {
+                        let (peer, stat) = crate::model::Stat::of_prefix(other)?;
+                        DynKind::Across { cur, peer, stat }
+                    }
                 };
                 Some((d.slot(name, kind), Ty::Num))
             }
@@ -971,6 +976,12 @@ fn check_reserved_ids(c: &mut Ctx, fields: &[RawField]) {
             "change.",
             "peer_mean.",
             "all_mean.",
+            "peer_min.",
+            "peer_max.",
+            "peer_rank.",
+            "all_min.",
+            "all_max.",
+            "all_rank.",
         ] {
             if f.id.value.starts_with(reserved) {
                 c.err(

@@ -110,10 +110,43 @@ pub enum DynKind {
     Mean3 { cur: u32, last: u32, last2: u32 },
     /// This year's value minus last year's.
     Change { cur: u32, last: u32 },
-    /// Mean over the scored units of the same peer group this year.
-    PeerMean { cur: u32 },
-    /// Mean over all scored units this year (e.g. 全省平均).
-    AllMean { cur: u32 },
+    /// A statistic of this year's value over the scored units that have it: those of the same
+    /// peer group (`peer_mean.x` …, `peer: true`) or all of them (`all_mean.x`, 全省平均 …).
+    Across { cur: u32, peer: bool, stat: Stat },
+}
+
+/// What `peer_*.x` / `all_*.x` compute over the units that have a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Stat {
+    /// `*_mean.x`: the mean.
+    Mean,
+    /// `*_min.x`: the lowest value (最优 when lower is better).
+    Min,
+    /// `*_max.x`: the highest value (最优指标, "与最优指标之差").
+    Max,
+    /// `*_rank.x`: this unit's competition rank by the value, highest first (1 = the highest,
+    /// ties share a rank: "前三名加分" is `all_rank.x <= 3`); unknown when its own value is.
+    Rank,
+}
+
+impl Stat {
+    /// The statistic of a name prefix: `peer_mean` → (true, Mean).
+    pub fn of_prefix(prefix: &str) -> Option<(bool, Stat)> {
+        let (scope, stat) = prefix.split_once('_')?;
+        let peer = match scope {
+            "peer" => true,
+            "all" => false,
+            _ => return None,
+        };
+        let stat = match stat {
+            "mean" => Stat::Mean,
+            "min" => Stat::Min,
+            "max" => Stat::Max,
+            "rank" => Stat::Rank,
+            _ => return None,
+        };
+        Some((peer, stat))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -435,7 +468,26 @@ impl IndicatorSet {
             ("total".into(), "总分".into(), Some("分".into()))
         } else {
             match self.dynamic.get(at(s.dynamic)) {
-                Some(d) => (d.name.clone(), dyn_display(&d.name), None),
+                Some(d) => {
+                    // The key by its display name: 比上年变化符合政策生育率, not …policy_rate.
+                    let kind = self.kinds.first();
+                    let key = d.name.split_once('.').map_or("", |x| x.1);
+                    let shown = kind
+                        .and_then(|k| {
+                            k.fields
+                                .iter()
+                                .find(|f| f.id == key)
+                                .map(|f| f.name.as_str())
+                                .or_else(|| {
+                                    k.derived
+                                        .iter()
+                                        .find(|x| x.id == key)
+                                        .map(|x| x.name.as_str())
+                                })
+                        })
+                        .unwrap_or(key);
+                    (d.name.clone(), dyn_display(&d.name, shown), None)
+                }
                 None => (format!("slot{slot}"), String::new(), None),
             }
         }
@@ -443,8 +495,8 @@ impl IndicatorSet {
 }
 
 /// Chinese display name of a history or comparative name such as `last.policy_rate`.
-fn dyn_display(name: &str) -> String {
-    let (prefix, rest) = name.split_once('.').unwrap_or((name, ""));
+fn dyn_display(name: &str, rest: &str) -> String {
+    let prefix = name.split_once('.').map_or(name, |x| x.0);
     let label = match prefix {
         "last" => "上年",
         "last2" => "前年",
@@ -452,6 +504,12 @@ fn dyn_display(name: &str) -> String {
         "change" => "比上年变化",
         "peer_mean" => "同组平均",
         "all_mean" => "全体平均",
+        "peer_min" => "同组最低",
+        "peer_max" => "同组最高",
+        "peer_rank" => "同组排位",
+        "all_min" => "全体最低",
+        "all_max" => "全体最高",
+        "all_rank" => "全体排位",
         _ => "",
     };
     format!("{label}{rest}")

@@ -571,6 +571,82 @@ pub fn completeness_line(a: &Assessment) -> String {
     line
 }
 
+/// What `kaohe check` says of a set's evidence, as a reporting-rate report: the completeness
+/// line, each field blank in some units (how many), and the `top` units with the most blanks
+/// or an undecided veto. Warnings, one per line, prefixed `warning:` (or `ok:` when complete).
+pub fn completeness_report(a: &Assessment, top: usize) -> String {
+    use crate::result::UnitStatus;
+    let mut out = String::new();
+    let complete = a
+        .units
+        .iter()
+        .all(|u| u.status == UnitStatus::Complete && u.missing.is_empty());
+    let tag = if complete { "ok" } else { "warning" };
+    out.push_str(&format!(
+        "{tag}: {}: {}\n",
+        a.indicator_set.id,
+        completeness_line(a)
+    ));
+    // Fields by the number of units that lack them, most first.
+    let mut fields: Vec<(String, String, usize)> = Vec::new();
+    for u in &a.units {
+        for f in &u.missing {
+            match fields.iter_mut().find(|x| x.0 == f.id) {
+                Some(x) => x.2 += 1,
+                None => fields.push((f.id.clone(), f.name.clone(), 1)),
+            }
+        }
+    }
+    fields.sort_by(|x, y| y.2.cmp(&x.2).then_with(|| x.0.cmp(&y.0)));
+    for (id, name, n) in &fields {
+        out.push_str(&format!(
+            "warning: {}: {name}({id}) 缺失于 {} 个单位\n",
+            a.indicator_set.id,
+            thousands(*n)
+        ));
+    }
+    let mut units: Vec<&crate::result::UnitResult> = a
+        .units
+        .iter()
+        .filter(|u| u.status != UnitStatus::Complete || !u.missing.is_empty())
+        .collect();
+    units.sort_by(|x, y| {
+        y.missing
+            .len()
+            .cmp(&x.missing.len())
+            .then_with(|| x.id.cmp(&y.id))
+    });
+    for u in units.iter().take(top) {
+        let undecided: Vec<&str> = u.undecided_vetoes().map(|v| v.id.as_str()).collect();
+        out.push_str(&format!(
+            "warning: {}: {} {} {}:缺 {} 项{}{}\n",
+            a.indicator_set.id,
+            u.id,
+            u.name,
+            u.status.zh(),
+            u.missing.len(),
+            if u.missing.is_empty() {
+                String::new()
+            } else {
+                format!("({})", missing_summary(u))
+            },
+            if undecided.is_empty() {
+                String::new()
+            } else {
+                format!(";无法判定的一票否决 {}", undecided.join("、"))
+            }
+        ));
+    }
+    if units.len() > top {
+        out.push_str(&format!(
+            "warning: {}: 另有 {} 个单位未列出\n",
+            a.indicator_set.id,
+            thousands(units.len() - top)
+        ));
+    }
+    out
+}
+
 /// A count with thousands separators (`1,244`).
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();

@@ -98,7 +98,14 @@ fn a_closed_pipe_ends_every_command_quietly() {
     for args in commands {
         let run = Kaohe::new().args(args).run_without_reader();
         assert_eq!(run.code, 0, "kaohe {args:?}: {}", run.stderr);
-        assert!(run.stderr.is_empty(), "kaohe {args:?}: {}", run.stderr);
+        // Nothing on stderr but the line saying the built-in copy ran.
+        assert!(
+            run.stderr
+                .lines()
+                .all(|l| l.starts_with("使用内置默认指标体系")),
+            "kaohe {args:?}: {}",
+            run.stderr
+        );
     }
     let run = Kaohe::new()
         .args(["self-assess", "pingshan"])
@@ -130,9 +137,11 @@ fn an_unwritable_output_names_the_command_and_the_file() {
         .with_file("taken", b"")
         .run();
     assert_eq!(run.code, 70, "{}", run.stderr);
+    // The first line says the built-in copy ran; the error follows.
+    let (first, error) = run.stderr.split_once('\n').unwrap_or_default();
+    assert!(first.starts_with("使用内置默认指标体系"), "{}", run.stderr);
     assert!(
-        run.stderr
-            .starts_with("error: kaohe template: cannot write taken/template.xlsx: "),
+        error.starts_with("error: kaohe template: cannot write taken/template.xlsx: "),
         "{}",
         run.stderr
     );
@@ -140,8 +149,10 @@ fn an_unwritable_output_names_the_command_and_the_file() {
         .args(["self-assess", "yantian", "--corrections", "missing.yaml"])
         .run();
     assert_eq!(run.code, 65, "{}", run.stderr);
+    let (first, error) = run.stderr.split_once('\n').unwrap_or_default();
+    assert!(first.starts_with("使用内置默认指标体系"), "{}", run.stderr);
     assert!(
-        run.stderr.starts_with("error: missing.yaml: cannot read: "),
+        error.starts_with("error: missing.yaml: cannot read: "),
         "{}",
         run.stderr
     );

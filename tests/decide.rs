@@ -1083,3 +1083,51 @@ fn the_brief_prints_on_a4_in_chromium() {
         );
     }
 }
+
+#[test]
+fn an_incomplete_unit_gets_no_pass_fail_and_no_title_decision() {
+    // 盐田 (holding the title since 2013) with its 2015 result withheld for missing evidence:
+    // neither 达标/不达标 nor a review of its title is decided — both wait (暂缓决定).
+    let cards = cards();
+    let mut cur = cards[&2015].clone();
+    let u = cur
+        .units
+        .iter_mut()
+        .find(|u| u.id == "yantian")
+        .expect("yantian");
+    u.status = kaohe::result::UnitStatus::Incomplete;
+    u.total = None;
+    u.score = None;
+    u.grade = None;
+    u.score_grade = None;
+    u.rank = None;
+    let o = decide(
+        &policy(),
+        &registry_before(2015),
+        &cur,
+        &history(&cards, 2015),
+        None,
+    )
+    .expect("ok");
+    check(
+        find(&o, "yantian", &Topic::Result, None),
+        Verdict::Pending,
+        &[],
+        &["本年度考核结果待补充"],
+    );
+    check(
+        find(&o, "yantian", &Topic::Review, Some("prov_demo")),
+        Verdict::Pending,
+        &[],
+        &["称号复查待考核结果确定后再作决定"],
+    );
+    // Nothing is written to the registry for it this year.
+    assert!(
+        !o.events.iter().any(|e| e.unit == "yantian"),
+        "{:?}",
+        o.events
+            .iter()
+            .filter(|e| e.unit == "yantian")
+            .collect::<Vec<_>>()
+    );
+}

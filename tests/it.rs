@@ -10,6 +10,8 @@ mod excel;
 mod explain;
 mod hardening;
 mod invalid;
+mod missing;
+mod project;
 mod properties;
 mod robustness;
 mod rubric;

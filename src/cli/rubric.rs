@@ -2,7 +2,8 @@
 //! and `.docx`), `kaohe diff` (two versions of a set and the impact on the units) and
 //! `kaohe lint` (design problems of a set).
 
-use super::{DEFAULT_SET, load_set_file, load_set_str};
+use super::shipped::{DEFAULT_SET, Source, built_in_name};
+use super::{load_set_file, load_set_str};
 use crate::model::IndicatorSet;
 use crate::output;
 use anyhow::Context as _;
@@ -19,12 +20,24 @@ pub struct HandbookArgs {
     pub out: PathBuf,
 }
 
-/// The set the option names, or the embedded default.
+/// The set the option names, or the shipped set (the project folder's file or the built-in
+/// copy, said on stderr).
 fn set_or_default(set: Option<&Path>) -> anyhow::Result<IndicatorSet> {
-    Ok(match set {
-        Some(p) => load_set_file(p)?,
-        None => load_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
+    Ok(match default_set(set) {
+        Some(p) => load_set_file(&p)?,
+        None => load_set_str(&built_in_name(DEFAULT_SET.0), DEFAULT_SET.1)?,
     })
+}
+
+/// The set file to read: the one named, else the project folder's shipped set; `None` for the
+/// built-in copy. A default says which it is on stderr.
+fn default_set(set: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = set {
+        return Some(p.to_path_buf());
+    }
+    let source = Source::find();
+    eprintln!("{}", source.notice(&[DEFAULT_SET.0]));
+    (source == Source::Project).then(|| PathBuf::from(DEFAULT_SET.0))
 }
 
 /// `kaohe handbook`: write `handbook.html` and `handbook.docx`.
@@ -214,23 +227,32 @@ pub struct LintArgs {
 
 /// `kaohe lint`: design problems of a set, each at its line.
 pub fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
-    let (set, loc) = match &args.set {
-        Some(p) => (load_set_file(p)?, crate::load::locate_set_file(p)?),
-        None => (
-            load_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
-            crate::load::locate_set_str(DEFAULT_SET.0, DEFAULT_SET.1)?,
-        ),
-    };
-    // With evidence, the set is scored as `assess` scores it (levels and history included).
-    let assessed = if args.evidence.is_empty() {
-        None
+    // With evidence, the set is scored as `assess` scores it (levels and history included); the
+    // run says what it reads.
+    let (named, assessed) = if args.evidence.is_empty() {
+        (default_set(args.set.as_deref()), None)
     } else {
         let input = super::InputArgs {
             set: args.set.clone(),
             evidence: args.evidence.clone(),
             encoding: Default::default(),
         };
-        Some(super::load_explained(&input, &args.levels, &args.history)?.assessment)
+        let run = super::load_explained(&input, &args.levels, &args.history)?;
+        let named = args
+            .set
+            .clone()
+            .or_else(|| (Source::find() == Source::Project).then(|| PathBuf::from(DEFAULT_SET.0)));
+        (named, Some(run.assessment))
+    };
+    let (set, loc) = match &named {
+        Some(p) => (load_set_file(p)?, crate::load::locate_set_file(p)?),
+        None => {
+            let name = built_in_name(DEFAULT_SET.0);
+            (
+                load_set_str(&name, DEFAULT_SET.1)?,
+                crate::load::locate_set_str(&name, DEFAULT_SET.1)?,
+            )
+        }
     };
     let findings = crate::lint::lint(&set, &loc, assessed.as_ref());
     for f in &findings {

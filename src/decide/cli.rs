@@ -10,45 +10,11 @@ use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The shipped decision policy.
-pub const DEFAULT_POLICY: (&str, &str) = (
-    "indicators/sz-policy.yaml",
-    include_str!("../../indicators/sz-policy.yaml"),
-);
-/// The shipped storyline's registry, as it stands before the 2015 decision.
-pub const DEFAULT_REGISTRY: (&str, &str) = (
-    "fixtures/titles/registry.yaml",
-    include_str!("../../fixtures/titles/registry.yaml"),
-);
-/// The shipped storyline's scorecards, oldest first; the last is decided, the others are history.
-pub const DEFAULT_SCORECARDS: [(&str, &str); 6] = [
-    (
-        "fixtures/titles/scorecards/2010.json",
-        include_str!("../../fixtures/titles/scorecards/2010.json"),
-    ),
-    (
-        "fixtures/titles/scorecards/2011.json",
-        include_str!("../../fixtures/titles/scorecards/2011.json"),
-    ),
-    (
-        "fixtures/titles/scorecards/2012.json",
-        include_str!("../../fixtures/titles/scorecards/2012.json"),
-    ),
-    (
-        "fixtures/titles/scorecards/2013.json",
-        include_str!("../../fixtures/titles/scorecards/2013.json"),
-    ),
-    (
-        "fixtures/titles/scorecards/2014.json",
-        include_str!("../../fixtures/titles/scorecards/2014.json"),
-    ),
-    (
-        "fixtures/titles/scorecards/2015.json",
-        include_str!("../../fixtures/titles/scorecards/2015.json"),
-    ),
-];
+use crate::cli::shipped::{
+    DEFAULT_POLICY, DEFAULT_REGISTRY, DEFAULT_SCORECARDS, Source, built_in_name,
+};
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct DecideArgs {
     /// Decision policy (YAML). Default, with no inputs named: the shipped storyline's 2015 decision.
     #[arg(long, value_name = "FILE")]
@@ -93,7 +59,7 @@ fn load(args: &DecideArgs) -> Result<Inputs, Diagnostics> {
         if args.in_place {
             return Err(Diagnostics::new(vec![Diagnostic::file(
                 "registry",
-                "--in-place needs --registry FILE (the shipped registry is built in)",
+                "--in-place needs --registry FILE (here the shipped registry is the built-in copy; in a folder `kaohe init` wrote it is fixtures/titles/registry.yaml)",
             )]));
         }
         if !args.history.is_empty() {
@@ -103,11 +69,12 @@ fn load(args: &DecideArgs) -> Result<Inputs, Diagnostics> {
             )]));
         }
         let mut list = Vec::new();
-        let policy = load_policy_str(DEFAULT_POLICY.0, DEFAULT_POLICY.1);
-        let registry = load_registry_str(DEFAULT_REGISTRY.0, DEFAULT_REGISTRY.1);
+        // The built-in copy, named as such in every message and in the brief.
+        let policy = load_policy_str(&built_in_name(DEFAULT_POLICY.0), DEFAULT_POLICY.1);
+        let registry = load_registry_str(&built_in_name(DEFAULT_REGISTRY.0), DEFAULT_REGISTRY.1);
         let mut cards: Vec<Scorecard> = Vec::new();
         for (f, t) in DEFAULT_SCORECARDS {
-            match read_scorecard_bytes(f, t.as_bytes()) {
+            match read_scorecard_bytes(&built_in_name(f), t.as_bytes()) {
                 Ok(s) => cards.push(s),
                 Err(d) => list.extend(d.0),
             }
@@ -179,8 +146,42 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The decision `args` ask for, and for the default decision the line saying what it reads: in
+/// a project folder the shipped files on disk (as [`crate::cli::shipped::decide_command`] names
+/// them), elsewhere the built-in copy (`args` unchanged).
+fn resolve_default(args: &DecideArgs) -> (DecideArgs, Option<String>) {
+    let mut args = args.clone();
+    let default = args.policy.is_none()
+        && args.registry.is_none()
+        && args.scorecard.is_none()
+        && args.history.is_empty();
+    if !default {
+        return (args, None);
+    }
+    let source = Source::find();
+    if source == Source::Project {
+        args.policy = Some(PathBuf::from(DEFAULT_POLICY.0));
+        args.registry = Some(PathBuf::from(DEFAULT_REGISTRY.0));
+        if let Some((current, history)) = DEFAULT_SCORECARDS.split_last() {
+            args.scorecard = Some(PathBuf::from(current.0));
+            args.history = history.iter().map(|h| PathBuf::from(h.0)).collect();
+        }
+    }
+    (
+        args,
+        Some(source.notice(&crate::cli::shipped::decide_paths())),
+    )
+}
+
 /// Run `kaohe decide`.
 pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
+    let (args, notice) = resolve_default(args);
+    let args = &args;
+    if let Some(n) = notice
+        && !args.quiet
+    {
+        eprintln!("{n}");
+    }
     let inputs = load(args)?;
     let outcome = decide(
         &inputs.policy,

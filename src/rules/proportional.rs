@@ -34,7 +34,20 @@ impl Proportional {
         } else if target > max || self.target <= Decimal::ZERO || max <= Decimal::ZERO {
             None
         } else {
-            Some(Need::at_least(target * self.target / max))
+            let v = target.checked_mul(self.target)?.checked_div(max)?;
+            // The division rounds in its last digits, possibly up: the value with the fewest
+            // decimals at or below it that still scores the target is the one to name (1.9, not
+            // 1.9000000000000000000000000002).
+            let scores = |x: Decimal| {
+                x.checked_div(self.target)
+                    .and_then(|r| max.checked_mul(r.clamp(Decimal::ZERO, Decimal::ONE)))
+                    .is_some_and(|p| p >= target)
+            };
+            let least = (0..v.scale())
+                .map(|dp| v.trunc_with_scale(dp))
+                .find(|t| scores(*t))
+                .unwrap_or(v);
+            Some(Need::at_least(least))
         }
     }
 

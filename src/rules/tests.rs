@@ -282,8 +282,9 @@ proptest! {
         values in proptest::collection::vec(d1(-500, 2500), 1..12),
     ) {
         let floor = Some(Decimal::ZERO);
-        // Inverses are stated before rounding: compare unrounded points with exact levels.
-        let rounding = 20;
+        // Inverses are stated before rounding: compare unrounded points (28 decimals, all a
+        // Decimal holds) with exact levels.
+        let rounding = 28;
         let c = Ctx { name: "x", unit: None, max };
         let levels: Vec<Decimal> = rule
             .candidates(max)

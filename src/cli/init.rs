@@ -1,0 +1,131 @@
+//! `kaohe init [DIR]`: a ready-to-edit project folder, the way `cargo new` starts a crate — the
+//! shipped sets, evidence, history, decision policy, title registry and scorecards at the paths
+//! the default runs read them, and a README of the folder in Chinese. In the folder,
+//! `kaohe assess` scores the files there (see [`super::shipped`]).
+
+use super::BadRequest;
+use super::shipped;
+use crate::output;
+use anyhow::Context as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// The new project folder: must not exist yet, or be empty.
+    #[arg(value_name = "DIR", default_value = "kaohe-project")]
+    pub dir: PathBuf,
+}
+
+/// The README.md of a new project folder.
+pub fn project_readme() -> String {
+    README
+        .replace("{assess}", &shipped::assess_command())
+        .replace("{decide}", &shipped::decide_command())
+}
+
+const README: &str = r#"# 考核项目
+
+本文件夹由 `kaohe init` 写出:一套可以直接运行、也可以直接修改的目标责任考核项目(示例为深圳市
+人口和计划生育目标管理责任制考核:8 个区、22 个街道,含三年历史)。在本文件夹中运行 `kaohe`
+的各条命令时,不带参数即读取这里的文件;修改后再运行,结果随之改变。
+
+每条命令输出的第一行(标准错误输出)说明读取了哪些文件。只有在没有
+`indicators/sz-district.yaml` 的文件夹中,kaohe 才使用内置的默认指标体系,并提示“使用内置默认指标体系”。
+
+## 文件
+
+| 文件 | 内容 |
+|---|---|
+| `indicators/sz-district.yaml` | 区级考核指标体系:指标、分值、评分规则、一票否决、等次(如“优秀”的最低分)。修改考核办法就改这里 |
+| `indicators/sz-street.yaml` | 街道级考核指标体系,与区级同一次运行评分;区级指标可以引用街道的考核结果 |
+| `fixtures/shenzhen/evidence.yaml` | 各区的佐证数据(统计数据、案件台账) |
+| `fixtures/shenzhen/streets.yaml` | 各街道的佐证数据 |
+| `fixtures/shenzhen/history/2008.json` 至 `2010.json` | 前三年的评分表,用于“上年”“近三年平均”和同比 |
+| `indicators/sz-policy.yaml` | 领导小组的决定规则:合格线、称号的授予、保留、警告和撤销、免检与委托 |
+| `fixtures/titles/registry.yaml` | 称号登记册:各单位称号的历次记录(只追加) |
+| `fixtures/titles/scorecards/2010.json` 至 `2015.json` | 2010–2015 年的评分表,`kaohe decide` 据此作出 2015 年的决定 |
+
+## 命令
+
+```sh
+kaohe check                      # 检查指标体系与佐证数据,列出全部问题,不评分
+kaohe assess                     # 评分,写出 out/(评分表 JSON、CSV、Excel 和 HTML 报告),打印排名表
+kaohe explain yantian            # 盐田区得分的完整计算过程
+kaohe self-assess pingshan       # 坪山区自查自评:失分、所需数值、距下一等次的路径
+kaohe template                   # 佐证数据填报模板 template.xlsx
+kaohe handbook                   # 考核细则 out/handbook.html 和 out/handbook.docx
+kaohe lint                       # 指标体系的设计问题
+kaohe decide                     # 领导小组决定:合格与否、称号、免检,写出 out/decisions.html 等
+```
+
+不带参数的 `kaohe assess` 等同于:
+
+```sh
+{assess}
+```
+
+不带参数的 `kaohe decide` 等同于:
+
+```sh
+{decide}
+```
+
+## 修改之后
+
+- 修改 `indicators/sz-district.yaml` 中的等次(例如把“优秀”的 `min` 提高),再运行 `kaohe assess`,等次随之改变。
+- 文件有错时,`kaohe check` 和 `kaohe assess` 报告每一处错误的文件、行和列,不写出任何结果。
+- `out/scorecard.json` 记录所用指标体系的文件名和 SHA-256 值(`indicator_set.file`、`indicator_set.hash`),
+  `kaohe verify out` 检查输出文件夹是否与 kaohe 写出的完全一致。
+"#;
+
+/// `kaohe init`: write the project into a new or empty folder.
+pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
+    let dir = &args.dir;
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(BadRequest(format!(
+                "{} exists and is not a folder: name a new folder",
+                dir.display()
+            ))
+            .into());
+        }
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(dir)
+                .with_context(|| format!("reading the folder {}", dir.display()))?;
+            if entries.next().is_some() {
+                return Err(BadRequest(format!(
+                    "{} is not empty: `kaohe init` writes a project into a new or empty folder",
+                    dir.display()
+                ))
+                .into());
+            }
+        }
+        Err(_) => {}
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the folder {}", dir.display()))?;
+    let readme = project_readme();
+    let files = shipped::all();
+    let all = files
+        .iter()
+        .map(|(p, t)| (*p, t.as_bytes()))
+        .chain(std::iter::once(("README.md", readme.as_bytes())));
+    let mut n = 0usize;
+    for (rel, bytes) in all {
+        let path = output::inside(dir, Path::new(rel))?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating the folder {}", parent.display()))?;
+        }
+        output::write_atomic(&path, bytes)?;
+        n += 1;
+    }
+    crate::outln!(
+        "已创建考核项目 {}({n} 个文件,说明见 {}/README.md)\n下一步:cd {} && kaohe assess",
+        dir.display(),
+        dir.display(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -63,6 +63,7 @@ impl Catalog {
                 .map(Text::from),
                 unit: ind.value_unit.as_deref().map(Text::from),
                 rule: Some(ind.rule.clone()),
+                floor: ind.floor,
                 cases: Text::from(
                     ind.rule
                         .case_types()

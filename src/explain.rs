@@ -548,6 +548,7 @@ impl ItemSteps<'_, '_> {
             name: &ind.name,
             unit: ind.value_unit.as_deref(),
             max: res.max,
+            floor: ind.floor,
         };
         let trace = rule.trace(v, res.max);
         steps.extend(trace.steps(&c));

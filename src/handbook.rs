@@ -527,6 +527,7 @@ pub fn standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
         name: &ind.name,
         unit: ind.value_unit.as_deref(),
         max: ind.max,
+        floor: ind.floor,
     };
     let items: Vec<String> = match &ind.input {
         Input::Checklist(slots) => slots.iter().map(|s| set.slot_name(*s).1).collect(),

@@ -30,6 +30,8 @@ pub struct ItemInfo {
     pub rule: Option<crate::rules::Rule>,
     /// The case types a per-case rule counts, joined with 、.
     pub cases: Text,
+    /// The item's floor (`None`: a negative item without one).
+    pub floor: Option<Decimal>,
 }
 
 impl ItemInfo {
@@ -45,6 +47,7 @@ impl ItemInfo {
             unit: None,
             rule: None,
             cases: empty_text(),
+            floor: Some(Decimal::ZERO),
         }
     }
 }
@@ -122,6 +125,7 @@ impl std::fmt::Display for Reason {
                         name: &item.name,
                         unit: item.unit.as_deref(),
                         max: *max,
+                        floor: item.floor,
                     };
                     f.write_str(&rule.trace(*value, *max).reason(&c))
                 }
@@ -171,7 +175,13 @@ impl std::fmt::Display for Reason {
                 count,
                 total,
                 max,
-            } => f.write_str(&per_case::reason(&item.cases, *count, *total, *max)),
+            } => f.write_str(&per_case::reason(
+                &item.cases,
+                *count,
+                *total,
+                *max,
+                item.floor.is_some(),
+            )),
             Reason::LevelProgress(b) => f.write_str(&b.0.reason(b.1)),
             Reason::Formula {
                 item,

@@ -95,7 +95,7 @@ mod zero_max_tests {
             "3项齐全,得满分10分"
         );
         assert_eq!(
-            crate::rules::per_case::reason("两非", 0, Decimal::ZERO, Decimal::ZERO),
+            crate::rules::per_case::reason("两非", 0, Decimal::ZERO, Decimal::ZERO, true),
             "无两非案例,得0分"
         );
     }

@@ -211,7 +211,11 @@ impl Trace<'_> {
             ",{},扣{}分{}",
             d.per_step(c),
             s(ded),
-            if ded > self.max { ",扣完为止" } else { "" }
+            if ded > self.max && c.floor.is_some() {
+                ",扣完为止"
+            } else {
+                ""
+            }
         ));
         reason
     }

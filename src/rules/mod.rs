@@ -115,6 +115,9 @@ pub struct Ctx<'a> {
     pub name: &'a str,
     pub unit: Option<&'a str>,
     pub max: Decimal,
+    /// The item's floor; `None` for a negative item without one (a reason then does not say
+    /// 扣完为止).
+    pub floor: Option<Decimal>,
 }
 
 impl Ctx<'_> {

@@ -18,15 +18,20 @@ pub struct PerCase {
     pub max_months: Option<u32>,
 }
 
-/// The reason for `count` cases of the named types (joined with 、) costing `total` of `max`.
-pub fn reason(names: &str, count: u32, total: Decimal, max: Decimal) -> String {
+/// The reason for `count` cases of the named types (joined with 、) costing `total` of `max`;
+/// `floored`: the item stops at its floor (扣完为止), false for a negative item without one.
+pub fn reason(names: &str, count: u32, total: Decimal, max: Decimal, floored: bool) -> String {
     if count == 0 {
         format!("无{names}案例,{}", super::full_marks(max))
     } else {
         format!(
             "{names}共{count}例,扣{}分{}",
             show(total),
-            if total > max { ",扣完为止" } else { "" }
+            if total > max && floored {
+                ",扣完为止"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -223,6 +228,16 @@ mod tests {
             found_by: None,
             self_reported: false,
         }
+    }
+
+    #[test]
+    fn a_negative_item_does_not_claim_a_floor() {
+        let (ten, thirty) = (dec("10"), dec("30"));
+        assert_eq!(
+            reason("两非", 3, thirty, ten, true),
+            "两非共3例,扣30分,扣完为止"
+        );
+        assert_eq!(reason("两非", 3, thirty, ten, false), "两非共3例,扣30分");
     }
 
     #[test]

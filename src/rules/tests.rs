@@ -15,7 +15,12 @@ fn pts(rule: &Rule, v: Decimal, max: Decimal) -> Decimal {
 }
 
 fn reason(rule: &Rule, name: &str, v: Decimal, max: Decimal, unit: Option<&str>) -> String {
-    let c = Ctx { name, unit, max };
+    let c = Ctx {
+        name,
+        unit,
+        max,
+        floor: Some(Decimal::ZERO),
+    };
     rule.trace(Val::Num(v), max).reason(&c)
 }
 
@@ -56,6 +61,25 @@ fn r2_deduct_below_edges() {
         reason,
         "符合政策生育率94.2%,低于目标95% 0.8个百分点,每0.1个百分点扣0.3分,扣2.4分"
     );
+}
+
+#[test]
+fn a_negative_item_without_a_floor_does_not_say_kou_wan_wei_zhi() {
+    let r = below(deduct(dec!(95), dec!(0.1), dec!(0.3)));
+    let trace = r.trace(Val::Num(dec!(90)), dec!(10));
+    let with = |floor| Ctx {
+        name: "率",
+        unit: Some("%"),
+        max: dec!(10),
+        floor,
+    };
+    // 5 points below at 0.3 per 0.1 = 15 > 10.
+    assert!(
+        trace
+            .reason(&with(Some(Decimal::ZERO)))
+            .ends_with("扣15分,扣完为止")
+    );
+    assert!(trace.reason(&with(None)).ends_with("扣15分"));
 }
 
 #[test]
@@ -285,7 +309,12 @@ proptest! {
         // Inverses are stated before rounding: compare unrounded points (28 decimals, all a
         // Decimal holds) with exact levels.
         let rounding = 28;
-        let c = Ctx { name: "x", unit: None, max };
+        let c = Ctx {
+            name: "x",
+            unit: None,
+            max,
+            floor,
+        };
         let levels: Vec<Decimal> = rule
             .candidates(max)
             .unwrap_or_default()

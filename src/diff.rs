@@ -40,226 +40,151 @@ pub struct Change {
 /// vetoes, grades, overall.
 pub fn changes(old: &IndicatorSet, new: &IndicatorSet) -> Vec<Change> {
     let mut out = Vec::new();
-    let ch =
-        |kind, what, id: &str, name: &str, aspect: &str, before: String, after: String| Change {
-            kind,
-            what,
-            id: id.to_string(),
-            name: name.to_string(),
-            aspect: aspect.to_string(),
-            before,
-            after,
-        };
-    // Lines.
-    for l in &old.lines {
-        match new.lines.iter().find(|n| n.id == l.id) {
-            None => out.push(ch(
-                "删除",
-                "考核线",
-                &l.id,
-                &l.name,
-                "",
-                show(l.max),
-                String::new(),
-            )),
-            Some(n) => {
-                if n.name != l.name {
-                    out.push(ch(
-                        "改名",
-                        "考核线",
-                        &l.id,
-                        &n.name,
-                        "名称",
-                        l.name.clone(),
-                        n.name.clone(),
-                    ));
-                }
-                if n.max != l.max {
-                    out.push(ch(
-                        "修改",
-                        "考核线",
-                        &l.id,
-                        &n.name,
-                        "满分",
-                        show(l.max),
-                        show(n.max),
-                    ));
-                }
-            }
-        }
-    }
-    for n in &new.lines {
-        if !old.lines.iter().any(|l| l.id == n.id) {
-            out.push(ch(
-                "新增",
-                "考核线",
-                &n.id,
-                &n.name,
-                "",
-                String::new(),
-                show(n.max),
-            ));
-        }
-    }
+    compare(
+        &mut out,
+        "考核线",
+        (&old.lines, &new.lines),
+        |l| (&l.id, &l.name),
+        |l| show(l.max),
+        |l, n| vec![("满分", show(l.max), show(n.max))],
+    );
     items(&mut out, "指标", old, &old.indicators, new, &new.indicators);
     let no_bonus: Vec<Indicator> = Vec::new();
     let ob = old.bonus.as_ref().map_or(&no_bonus, |b| &b.items);
     let nb = new.bonus.as_ref().map_or(&no_bonus, |b| &b.items);
     items(&mut out, "加分项", old, ob, new, nb);
-    // Vetoes.
-    for v in &old.vetoes {
-        match new.vetoes.iter().find(|n| n.id == v.id) {
-            None => out.push(ch(
-                "删除",
-                "一票否决",
-                &v.id,
-                &v.name,
-                "",
-                v.when.source().to_string(),
-                String::new(),
-            )),
-            Some(n) => {
-                if n.name != v.name {
-                    out.push(ch(
-                        "改名",
-                        "一票否决",
-                        &v.id,
-                        &n.name,
-                        "名称",
-                        v.name.clone(),
-                        n.name.clone(),
-                    ));
-                }
-                if n.when.source() != v.when.source() {
-                    out.push(ch(
-                        "修改",
-                        "一票否决",
-                        &v.id,
-                        &n.name,
-                        "触发条件",
-                        v.when.source().to_string(),
-                        n.when.source().to_string(),
-                    ));
-                }
-                let (eo, en) = (
+    compare(
+        &mut out,
+        "一票否决",
+        (&old.vetoes, &new.vetoes),
+        |v| (&v.id, &v.name),
+        |v| v.when.source().to_string(),
+        |v, n| {
+            vec![
+                (
+                    "触发条件",
+                    v.when.source().to_string(),
+                    n.when.source().to_string(),
+                ),
+                (
+                    "后果",
                     crate::explain::veto_effect(old, v).1,
                     crate::explain::veto_effect(new, n).1,
-                );
-                if eo != en {
-                    out.push(ch("修改", "一票否决", &v.id, &n.name, "后果", eo, en));
-                }
-                if n.mode != v.mode {
-                    out.push(ch(
-                        "修改",
-                        "一票否决",
-                        &v.id,
-                        &n.name,
-                        "方式",
-                        mode(v.mode).into(),
-                        mode(n.mode).into(),
-                    ));
-                }
-            }
-        }
-    }
-    for n in &new.vetoes {
-        if !old.vetoes.iter().any(|v| v.id == n.id) {
-            out.push(ch(
-                "新增",
-                "一票否决",
-                &n.id,
-                &n.name,
-                "",
-                String::new(),
-                n.when.source().to_string(),
-            ));
-        }
-    }
+                ),
+                ("方式", mode(v.mode).into(), mode(n.mode).into()),
+            ]
+        },
+    );
     // Grades, by label.
     let grade = |g: &crate::model::Grade| match g.min {
         Some(m) => format!("{}分及以上", show(m)),
         None => "其余".to_string(),
     };
-    for g in &old.grades {
-        match new.grades.iter().find(|n| n.label == g.label) {
-            None => out.push(ch(
+    compare(
+        &mut out,
+        "等次",
+        (&old.grades, &new.grades),
+        |g| (&g.label, &g.label),
+        grade,
+        |g, n| vec![("分数线", grade(g), grade(n))],
+    );
+    overall(&mut out, old, new);
+    out
+}
+
+fn change(
+    kind: &'static str,
+    what: &'static str,
+    (id, name): (&str, &str),
+    aspect: &str,
+    before: String,
+    after: String,
+) -> Change {
+    Change {
+        kind,
+        what,
+        id: id.to_string(),
+        name: name.to_string(),
+        aspect: aspect.to_string(),
+        before,
+        after,
+    }
+}
+
+/// One kind of part compared by id: each part of `old` removed, renamed or changed in an aspect
+/// (`aspects` gives each aspect's before and after), then each part only `new` has. `summary`
+/// is what a removed or added part shows.
+fn compare<T>(
+    out: &mut Vec<Change>,
+    what: &'static str,
+    (old, new): (&[T], &[T]),
+    key: impl Fn(&T) -> (&String, &String),
+    summary: impl Fn(&T) -> String,
+    aspects: impl Fn(&T, &T) -> Vec<(&'static str, String, String)>,
+) {
+    for o in old {
+        let (oid, oname) = key(o);
+        let Some(n) = new.iter().find(|n| key(n).0 == oid) else {
+            out.push(change(
                 "删除",
-                "等次",
-                &g.label,
-                &g.label,
+                what,
+                (oid, oname),
                 "",
-                grade(g),
+                summary(o),
                 String::new(),
-            )),
-            Some(n) if n.min != g.min => {
-                out.push(ch(
-                    "修改",
-                    "等次",
-                    &g.label,
-                    &g.label,
-                    "分数线",
-                    grade(g),
-                    grade(n),
-                ));
+            ));
+            continue;
+        };
+        let nname = key(n).1;
+        if nname != oname {
+            out.push(change(
+                "改名",
+                what,
+                (oid, nname),
+                "名称",
+                oname.clone(),
+                nname.clone(),
+            ));
+        }
+        for (aspect, before, after) in aspects(o, n) {
+            if before != after {
+                out.push(change("修改", what, (oid, nname), aspect, before, after));
             }
-            Some(_) => {}
         }
     }
-    for n in &new.grades {
-        if !old.grades.iter().any(|g| g.label == n.label) {
-            out.push(ch(
+    for n in new {
+        if !old.iter().any(|o| key(o).0 == key(n).0) {
+            let (nid, nname) = key(n);
+            out.push(change(
                 "新增",
-                "等次",
-                &n.label,
-                &n.label,
+                what,
+                (nid, nname),
                 "",
                 String::new(),
-                grade(n),
+                summary(n),
             ));
         }
     }
-    // Overall.
+}
+
+/// The set as a whole: effective period, scale, bonus cap.
+fn overall(out: &mut Vec<Change>, old: &IndicatorSet, new: &IndicatorSet) {
     let period = |s: &IndicatorSet| format!("{}至{}", s.effective.from, s.effective.to);
-    if period(old) != period(new) {
-        out.push(ch(
-            "修改",
-            "总体",
-            "effective",
-            "适用期间",
-            "期间",
-            period(old),
-            period(new),
-        ));
-    }
-    if old.scale != new.scale {
-        out.push(ch(
-            "修改",
-            "总体",
-            "scale",
-            "总分",
-            "满分",
-            show(old.scale),
-            show(new.scale),
-        ));
-    }
     let cap = |s: &IndicatorSet| {
         s.bonus
             .as_ref()
             .and_then(|b| b.cap)
             .map_or_else(|| "不设上限".to_string(), show)
     };
-    if cap(old) != cap(new) {
-        out.push(ch(
-            "修改",
-            "总体",
-            "bonus.cap",
-            "加分上限",
-            "上限",
-            cap(old),
-            cap(new),
-        ));
+    for (id, name, aspect, before, after) in [
+        ("effective", "适用期间", "期间", period(old), period(new)),
+        ("scale", "总分", "满分", show(old.scale), show(new.scale)),
+        ("bonus.cap", "加分上限", "上限", cap(old), cap(new)),
+    ] {
+        if before != after {
+            out.push(change("修改", "总体", (id, name), aspect, before, after));
+        }
     }
-    out
 }
 
 fn mode(m: crate::model::VetoMode) -> &'static str {

@@ -174,15 +174,11 @@ impl Env for SlotEnv<'_> {
     }
 }
 
-/// Why a derived slot has no value.
-type Why = Vec<Option<EvalError>>;
-
 /// Compute derived values of a unit in evaluation order.
 fn fill_derived(
     kind: &Kind,
     n_cases: usize,
     vals: &mut Vec<Option<Val>>,
-    why: &mut Why,
     unit: usize,
     ev: &Evidence,
     child_vals: &[Vec<Option<Val>>],
@@ -191,9 +187,6 @@ fn fill_derived(
     let base = kind.layout.derived as usize;
     if vals.len() < base + kind.derived.len() {
         vals.resize(base + kind.derived.len(), None);
-    }
-    if why.len() < vals.len() {
-        why.resize(vals.len(), None);
     }
     for &d in &kind.eval_order {
         let Some(derived) = kind.derived.get(d) else {
@@ -208,9 +201,10 @@ fn fill_derived(
             };
             derived.expr.eval(&env)
         };
-        match r {
-            Ok(v) => vals[base + d] = Some(v),
-            Err(e) => why[base + d] = Some(e),
+        // Unknown stays None: the item reading it names the blanks behind it
+        // (`UnitCtx::missing_fields`).
+        if let Ok(v) = r {
+            vals[base + d] = Some(v);
         }
     }
 }
@@ -267,8 +261,7 @@ fn child_values(set: &IndicatorSet, ev: &Evidence, lower: &[Assessment]) -> Vec<
                             vals[lay.results as usize + j] = v;
                         }
                     }
-                    let mut why = Vec::new();
-                    fill_derived(&set.kinds[k], n_cases, &mut vals, &mut why, i, ev, &[]);
+                    fill_derived(&set.kinds[k], n_cases, &mut vals, i, ev, &[]);
                     vals
                 }
                 _ => Vec::new(),
@@ -287,16 +280,7 @@ pub fn unit_values(set: &IndicatorSet, ev: &Evidence, unit: usize) -> Vec<(Strin
         .get(unit)
         .map(|u| u.values.clone())
         .unwrap_or_default();
-    let mut why = Vec::new();
-    fill_derived(
-        kind,
-        set.case_types.len(),
-        &mut vals,
-        &mut why,
-        unit,
-        ev,
-        &child_vals,
-    );
+    fill_derived(kind, set.case_types.len(), &mut vals, unit, ev, &child_vals);
     (0..set.slots.points)
         .map(|s| (set.slot_name(s).0, vals.get(s as usize).copied().flatten()))
         .collect()
@@ -340,7 +324,7 @@ impl<'a> HistIndex<'a> {
 
 /// A scored unit's value vector before scoring (fields, layers, cases, history, derived,
 /// comparatives) and why missing derived values are missing.
-type Prepared = (Vec<Option<Val>>, Why);
+type Prepared = Vec<Option<Val>>;
 
 fn prepare(
     set: &IndicatorSet,
@@ -362,18 +346,8 @@ fn prepare(
                     vals[slots.dynamic as usize + k] = hist.get(*years, &unit.id, key);
                 }
             }
-            let mut why: Why = Vec::new();
-            fill_derived(
-                kind,
-                set.case_types.len(),
-                &mut vals,
-                &mut why,
-                ui,
-                ev,
-                child_vals,
-            );
+            fill_derived(kind, set.case_types.len(), &mut vals, ui, ev, child_vals);
             vals.resize(slots.len as usize, None);
-            why.resize(slots.len as usize, None);
             let num = |vals: &[Option<Val>], s: u32| match vals.get(s as usize).copied().flatten() {
                 Some(Val::Num(d)) => Some(d),
                 _ => None,
@@ -396,7 +370,7 @@ fn prepare(
                 };
                 vals[slots.dynamic as usize + k] = v.map(Val::Num);
             }
-            (vals, why)
+            vals
         })
         .collect();
     // Statistics over units (peer group / all), over the units that have the value, taken
@@ -415,7 +389,7 @@ fn prepare(
         };
         let own: Vec<Option<Decimal>> = prepared
             .iter()
-            .map(|p| match p.0.get(cur as usize).copied().flatten() {
+            .map(|p| match p.get(cur as usize).copied().flatten() {
                 Some(Val::Num(x)) => Some(x),
                 _ => None,
             })
@@ -429,7 +403,7 @@ fn prepare(
         let slot = slots.dynamic as usize + k;
         for (pos, &ui) in ev.scored.iter().enumerate() {
             let v = across(stat, &values[group(ui)], own[pos]);
-            prepared[pos].0[slot] = v.map(Val::Num);
+            prepared[pos][slot] = v.map(Val::Num);
         }
     }
     prepared
@@ -843,7 +817,7 @@ fn score_unit(
     prepared: Prepared,
 ) -> Result<UnitResult, Vec<Diagnostic>> {
     let unit = &ev.units[ui];
-    let (vals, _why) = prepared;
+    let vals = prepared;
     let cx = UnitCtx {
         set,
         ev,
@@ -2025,7 +1999,7 @@ impl<'a> ResultSlots<'a> {
         let hist = HistIndex::new(set, history);
         let pos = ev.scored.iter().position(|&u| u == unit);
         let mut vals = match pos {
-            Some(p) => prepare(set, ev, &hist, &child_vals).swap_remove(p).0,
+            Some(p) => prepare(set, ev, &hist, &child_vals).swap_remove(p),
             None => ev
                 .units
                 .get(unit)

@@ -468,20 +468,7 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
         for l in &a.lines {
             header.push(format!("{}({})", l.name, show(l.max)));
         }
-        header.extend(
-            [
-                "加分",
-                "总分",
-                "满分",
-                "折算得分",
-                "等次",
-                "一票否决",
-                "状态",
-                "缺少佐证",
-            ]
-            .iter()
-            .map(|s| s.to_string()),
-        );
+        header.extend(SCORE_COLUMNS.iter().map(|s| s.to_string()));
         write_csv_record(&mut w, &header).map_err(enc)?;
         for u in &a.units {
             let peer = u
@@ -519,6 +506,18 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     }
     Ok(out)
 }
+
+/// The columns of the ranked scorecard after the line columns, in the CSV and the workbook.
+pub const SCORE_COLUMNS: [&str; 8] = [
+    "加分",
+    "总分",
+    "满分",
+    "折算得分",
+    "等次",
+    "一票否决",
+    "状态",
+    "缺少佐证",
+];
 
 /// "V1 统计数据弄虚作假; (提示) V9 …; (待核实) V3 …" — enforced, advisory marked, undecided
 /// marked.

@@ -156,20 +156,7 @@ fn ranked_sheet(
             headers.push(format!("{}等次", l.name));
         }
     }
-    headers.extend(
-        [
-            "加分",
-            "总分",
-            "满分",
-            "折算得分",
-            "等次",
-            "一票否决",
-            "状态",
-            "缺少佐证",
-        ]
-        .iter()
-        .map(|x| x.to_string()),
-    );
+    headers.extend(crate::output::SCORE_COLUMNS.iter().map(|x| x.to_string()));
     write_header(ws, &headers, s)?;
     ws.set_print_fit_to_pages(1, 0);
     let grade_col = headers.len() as u16 - 4;

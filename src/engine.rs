@@ -64,6 +64,16 @@ impl Catalog {
                 unit: ind.value_unit.as_deref().map(Text::from),
                 rule: Some(ind.rule.clone()),
                 floor: ind.floor,
+                params: ind
+                    .params
+                    .iter()
+                    .map(|p| {
+                        (
+                            Text::from(p.path.as_str()),
+                            p.label.as_deref().map(Text::from),
+                        )
+                    })
+                    .collect(),
                 cases: Text::from(
                     ind.rule
                         .case_types()
@@ -1619,6 +1629,12 @@ fn reads_of(set: &IndicatorSet, ind: &Indicator) -> Vec<u32> {
             .collect(),
         Input::None => ind.rule.expr_slots(),
     };
+    let mut direct = direct;
+    for p in &ind.params {
+        direct.extend_from_slice(p.expr.slots());
+    }
+    direct.sort_unstable();
+    direct.dedup();
     closure(set, &direct)
 }
 
@@ -1859,10 +1875,22 @@ fn score_shape(
             e => Scored::undefined(e),
         };
     match (&ind.input, &ind.rule) {
-        (Input::Expr(e), rule) => match e.eval(&env) {
-            Err(err) => or_missing(err, &|| e.missing_slots(&env), errors),
-            Ok(value) => {
-                let raw = rule.raw(value, max);
+        (Input::Expr(e), rule) => match (e.eval(&env), unit_params(ind, &env)) {
+            (Err(err), _) | (Ok(_), Err(err)) => or_missing(
+                err,
+                &|| {
+                    let mut s = e.missing_slots(&env);
+                    for p in &ind.params {
+                        s.extend(p.expr.missing_slots(&env));
+                    }
+                    s
+                },
+                errors,
+            ),
+            (Ok(value), Ok(params)) => {
+                let raw = rule
+                    .with_params(ind.params.iter().map(|p| p.path.as_str()), &params)
+                    .raw(value, max);
                 Scored {
                     points: raw.map_or(Decimal::ZERO, |r| r.points),
                     status: if raw.is_some() {
@@ -1874,6 +1902,7 @@ fn score_shape(
                         item: names.info.clone(),
                         value,
                         max,
+                        params,
                     },
                     extra: raw.map_or(Decimal::ZERO, |r| r.extra),
                 }
@@ -1929,6 +1958,11 @@ fn score_shape(
             Scored::undefined(EvalError::Domain("规则与输入不匹配"))
         }
     }
+}
+
+/// This unit's values of the item's per-unit rule parameters (empty when it has none).
+fn unit_params(ind: &Indicator, env: &SlotEnv<'_>) -> Result<Box<[Decimal]>, EvalError> {
+    ind.params.iter().map(|p| p.expr.eval_num(env)).collect()
 }
 
 /// The slots among `slots` that have no value.

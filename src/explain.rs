@@ -549,7 +549,14 @@ impl ItemSteps<'_, '_> {
             unit: ind.value_unit.as_deref(),
             max: res.max,
             floor: ind.floor,
+            target: res.info.target_word(),
         };
+        // A rule with per-unit parameters applies with this unit's values.
+        let params = match &res.reason {
+            crate::result::Reason::Rule { params, .. } => &params[..],
+            _ => &[],
+        };
+        let rule = rule.with_params(ind.params.iter().map(|p| p.path.as_str()), params);
         let trace = rule.trace(v, res.max);
         steps.extend(trace.steps(&c));
         steps.push(finish(self.set, ind, res, trace.raw()));

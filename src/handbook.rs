@@ -520,6 +520,41 @@ pub fn evidence(set: &IndicatorSet, ind: &crate::model::Indicator) -> Vec<String
     out
 }
 
+/// The scoring standard of an indicator whose rule takes per-unit parameters: the rubric's own
+/// words, then where each unit's parameter comes from.
+fn per_unit_standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
+    let from: Vec<String> = ind
+        .params
+        .iter()
+        .map(|p| {
+            let what = match p.path.rsplit('.').next().unwrap_or_default() {
+                "target" => "目标",
+                "low" => "下限",
+                "high" => "上限",
+                "min" => "最低要求",
+                "max" => "最高限",
+                "zero_above" | "zero_below" => "不得分界限",
+                "full_at" => "满分点",
+                "zero_at" => "零分点",
+                _ => "参数",
+            };
+            let label = p.label.as_deref().unwrap_or("各单位");
+            // A field read as it is goes by its name; an expression as written.
+            let src = match p.expr.slots() {
+                [one] if set.slot_name(*one).0 == p.expr.source().trim() => set.slot_name(*one).1,
+                _ => p.expr.source().to_string(),
+            };
+            format!("{what}按{label}({src})")
+        })
+        .collect();
+    format!(
+        "{}(满分{}分;{})。",
+        ind.text.trim_end_matches('。'),
+        show(ind.max),
+        from.join(";")
+    )
+}
+
 /// The scoring standard of an indicator: the rule's sentence, then floor, zero-if and
 /// applicability.
 pub fn standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
@@ -528,7 +563,11 @@ pub fn standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
         unit: ind.value_unit.as_deref(),
         max: ind.max,
         floor: ind.floor,
+        target: crate::rules::TARGET,
     };
+    if !ind.params.is_empty() {
+        return per_unit_standard(set, ind);
+    }
     let items: Vec<String> = match &ind.input {
         Input::Checklist(slots) => slots.iter().map(|s| set.slot_name(*s).1).collect(),
         Input::Expr(_) | Input::Cases | Input::None => Vec::new(),

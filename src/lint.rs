@@ -153,6 +153,10 @@ fn item(set: &IndicatorSet, ind: &Indicator, warn: &mut Warn<'_>) {
         format!("indicator.{}.rule", ind.id),
     );
     let keys = [rule_at.as_str(), at.as_str()];
+    // A rule with per-unit parameters has no fixed edges to check here.
+    if !ind.params.is_empty() {
+        return;
+    }
     let field = read_field(set, ind);
     let unit = ind.value_unit.as_deref();
     if ind.rule.family() == crate::rules::Family::Value && matches!(ind.input, Input::Expr(_)) {
@@ -366,7 +370,10 @@ fn step_checks(ind: &Indicator, rows: &[StepRow], range: Range, warn: &mut Warn<
 /// shape is not scored from one value).
 fn reachable_top(set: &IndicatorSet, ind: &Indicator) -> Decimal {
     let top = ind.rule.top(ind.max);
-    if ind.rule.family() != crate::rules::Family::Value || !matches!(ind.input, Input::Expr(_)) {
+    if ind.rule.family() != crate::rules::Family::Value
+        || !matches!(ind.input, Input::Expr(_))
+        || !ind.params.is_empty()
+    {
         return top;
     }
     let range = read_field(set, ind).map(|(_, r)| r);

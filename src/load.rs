@@ -1487,14 +1487,47 @@ fn positive(c: &mut Ctx, v: &Spanned<Decimal>, what: &str) {
     }
 }
 
+/// The per-unit parameters of a rule being built: each one found is compiled and listed under
+/// its path (`within.` for a threshold's nested rule); the rule holds 0 in its place.
+struct Dyns<'s> {
+    scope: &'s NameScope<'s>,
+    prefix: String,
+    list: Vec<DynParam>,
+}
+
+impl Dyns<'_> {
+    /// The parameter's number, or 0 for a per-unit one (compiled and listed).
+    fn take(&mut self, c: &mut Ctx, p: &Spanned<RawParam>, name: &str) -> Decimal {
+        let (expr, label) = match &p.value {
+            RawParam::Num(d) => return *d,
+            RawParam::Expr(e) => (e.clone(), None),
+            RawParam::Labelled(l) => (l.expr.clone(), l.label.clone()),
+        };
+        let src = Spanned::new(expr, p.referenced, p.defined);
+        if let Some(expr) = c.compile(&src, self.scope, Some(Ty::Num)) {
+            self.list.push(DynParam {
+                path: format!("{}{name}", self.prefix),
+                expr,
+                label,
+            });
+        }
+        Decimal::ZERO
+    }
+
+    fn opt(&mut self, c: &mut Ctx, p: &Option<Spanned<RawParam>>, name: &str) -> Option<Decimal> {
+        p.as_ref().map(|p| self.take(c, p, name))
+    }
+}
+
 fn build_rule(
     c: &mut Ctx,
     rule: &Spanned<RawRule>,
     r: &Refs,
     item: &str,
-    scope: &NameScope,
+    dyns: &mut Dyns,
 ) -> Option<Rule> {
     let at = rule.referenced;
+    let scope = dyns.scope;
     Some(match &rule.value {
         RawRule::Binary(b) => {
             let n = usize::from(b.min.is_some() || b.max.is_some()) + usize::from(b.is.is_some());
@@ -1505,8 +1538,8 @@ fn build_rule(
                 );
             }
             Rule::Binary(rules::binary::Binary {
-                min: b.min.as_ref().map(|v| v.value),
-                max: b.max.as_ref().map(|v| v.value),
+                min: dyns.opt(c, &b.min, "min"),
+                max: dyns.opt(c, &b.max, "max"),
                 is: b.is,
                 otherwise: b.otherwise.as_ref().map_or(Decimal::ZERO, |v| v.value),
             })
@@ -1518,7 +1551,7 @@ fn build_rule(
                 non_negative(c, b, "`base`");
             }
             let ded = Deduct {
-                target: d.target.value,
+                target: dyns.take(c, &d.target, "target"),
                 per: d.per.value,
                 points: d.points.value,
                 count: d.count,
@@ -1531,31 +1564,39 @@ fn build_rule(
             };
             Rule::Deduct(ded)
         }
-        RawRule::Threshold(t) => build_threshold(c, t, r, item, scope, at)?,
+        RawRule::Threshold(t) => build_threshold(c, t, r, item, dyns, at)?,
         RawRule::Band(b) => {
-            if b.low.value > b.high.value {
+            if let (Some(low), Some(high)) = (b.low.value.num(), b.high.value.num())
+                && low > high
+            {
                 c.err(b.high.referenced, "`high` must not be below `low`");
             }
             Rule::Band(rules::band::Band {
-                low: b.low.value,
-                high: b.high.value,
+                low: dyns.take(c, &b.low, "low"),
+                high: dyns.take(c, &b.high, "high"),
                 low_inclusive: b.low_inclusive,
                 high_inclusive: b.high_inclusive,
             })
         }
         RawRule::Proportional(p) => {
-            positive(c, &p.target, "`target`");
+            if let Some(t) = p.target.value.num()
+                && t <= Decimal::ZERO
+            {
+                c.err(p.target.referenced, "`target` must be greater than 0");
+            }
             Rule::Proportional(rules::proportional::Proportional {
-                target: p.target.value,
+                target: dyns.take(c, &p.target, "target"),
             })
         }
         RawRule::Interpolate(i) => {
-            if i.full_at.value == i.zero_at.value {
+            if let (Some(f), Some(z)) = (i.full_at.value.num(), i.zero_at.value.num())
+                && f == z
+            {
                 c.err(i.zero_at.referenced, "`zero_at` must differ from `full_at`");
             }
             Rule::Interpolate(rules::interpolate::Interpolate {
-                full_at: i.full_at.value,
-                zero_at: i.zero_at.value,
+                full_at: dyns.take(c, &i.full_at, "full_at"),
+                zero_at: dyns.take(c, &i.zero_at, "zero_at"),
             })
         }
         RawRule::BonusAbove(b) => {
@@ -1566,7 +1607,7 @@ fn build_rule(
                 non_negative(c, d, "`deduct`");
             }
             Rule::BonusAbove(rules::bonus_above::BonusAbove {
-                target: b.target.value,
+                target: dyns.take(c, &b.target, "target"),
                 per: b.per.value,
                 add: b.add.value,
                 deduct: b.deduct.as_ref().map_or(Decimal::ZERO, |v| v.value),
@@ -1688,7 +1729,7 @@ fn build_threshold(
     t: &RawThreshold,
     r: &Refs,
     item: &str,
-    scope: &NameScope,
+    dyns: &mut Dyns,
     at: Location,
 ) -> Option<Rule> {
     if t.zero_above.is_some() == t.zero_below.is_some() {
@@ -1698,12 +1739,18 @@ fn build_threshold(
         );
     }
     let within = match &t.within {
-        Some(w) => Some(Box::new(build_rule(c, w, r, item, scope)?)),
+        Some(w) => {
+            let inner = format!("{}within.", dyns.prefix);
+            let outer = std::mem::replace(&mut dyns.prefix, inner);
+            let built = build_rule(c, w, r, item, dyns);
+            dyns.prefix = outer;
+            Some(Box::new(built?))
+        }
         None => None,
     };
     Some(Rule::Threshold(rules::threshold::Threshold {
-        zero_above: t.zero_above.as_ref().map(|v| v.value),
-        zero_below: t.zero_below.as_ref().map(|v| v.value),
+        zero_above: dyns.opt(c, &t.zero_above, "zero_above"),
+        zero_below: dyns.opt(c, &t.zero_below, "zero_below"),
         inclusive: t.inclusive,
         within,
     }))
@@ -1724,7 +1771,22 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
     let max_by_class = max_by_class(c, i, r);
     let period = indicator_period(c, i, r);
     let scope = r.scopes.get(period)?;
-    let rule = build_rule(c, &i.rule, r, item, scope);
+    let mut dyns = Dyns {
+        scope,
+        prefix: String::new(),
+        list: Vec::new(),
+    };
+    let rule = build_rule(c, &i.rule, r, item, &mut dyns);
+    if !dyns.list.is_empty()
+        && rule
+            .as_ref()
+            .is_some_and(|r| r.family() != rules::Family::Value)
+    {
+        c.err(
+            i.rule.referenced,
+            format!("`{item}`: only rules that score one value take per-unit parameters"),
+        );
+    }
     let (input, value_unit) = indicator_input(c, i, r, scope);
     let zero_if = match &i.zero_if {
         Some(z) => c.compile(z, scope, Some(Ty::Bool)),
@@ -1762,6 +1824,7 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
         floor,
         period,
         zero_if,
+        params: dyns.list,
         zero_reason: i.zero_reason.clone(),
         office_lead: office.lead,
         office_responsible: office.responsible,

@@ -250,6 +250,9 @@ pub struct Indicator {
     /// Statistical window (index into `IndicatorSet::periods`).
     pub period: usize,
     pub zero_if: Option<Compiled>,
+    /// Rule parameters taken from each unit's evidence (per-unit targets, band edges,
+    /// thresholds); empty when every parameter is a number.
+    pub params: Vec<DynParam>,
     pub zero_reason: Option<String>,
     pub office_lead: Option<String>,
     pub office_responsible: Option<String>,
@@ -257,6 +260,16 @@ pub struct Indicator {
     pub source: Option<String>,
     /// Display unit of the value read (%, ‰, 人), from the field or derived value.
     pub value_unit: Option<String>,
+}
+
+/// A rule parameter taken from each unit's evidence: a per-unit target, band edge or threshold.
+#[derive(Debug, Clone)]
+pub struct DynParam {
+    /// The parameter's path in the rule (`target`, `low`, `within.target`).
+    pub path: String,
+    pub expr: Compiled,
+    /// The words reasons use for it ("本村目标"); default from the parameter's kind.
+    pub label: Option<String>,
 }
 
 impl Indicator {

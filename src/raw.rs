@@ -286,6 +286,35 @@ pub struct RawIndicator {
     pub source: Option<String>,
 }
 
+/// A rule parameter on the value's axis (a target, a band edge, a threshold): a number, or a
+/// per-unit value — an expression over the unit's evidence (`target: plan_rate`), optionally
+/// with the words a reason uses for it (`target: { expr: plan_rate, label: 本村目标 }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawParam {
+    Num(Decimal),
+    Expr(String),
+    Labelled(RawParamExpr),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParamExpr {
+    pub expr: String,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+impl RawParam {
+    /// The number, when the parameter is one.
+    pub fn num(&self) -> Option<Decimal> {
+        match self {
+            RawParam::Num(d) => Some(*d),
+            RawParam::Expr(_) | RawParam::Labelled(_) => None,
+        }
+    }
+}
+
 /// The rule shapes. Each maps a value (and the case ledger) to points.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
@@ -345,9 +374,9 @@ pub struct RawLevelProgress {
 #[serde(deny_unknown_fields)]
 pub struct RawBinary {
     #[serde(default)]
-    pub min: Option<Spanned<Decimal>>,
+    pub min: Option<Spanned<RawParam>>,
     #[serde(default)]
-    pub max: Option<Spanned<Decimal>>,
+    pub max: Option<Spanned<RawParam>>,
     #[serde(default)]
     pub is: Option<bool>,
     #[serde(default)]
@@ -357,7 +386,7 @@ pub struct RawBinary {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDeduct {
-    pub target: Spanned<Decimal>,
+    pub target: Spanned<RawParam>,
     pub per: Spanned<Decimal>,
     pub points: Spanned<Decimal>,
     #[serde(default)]
@@ -371,9 +400,9 @@ pub struct RawDeduct {
 #[serde(deny_unknown_fields)]
 pub struct RawThreshold {
     #[serde(default)]
-    pub zero_above: Option<Spanned<Decimal>>,
+    pub zero_above: Option<Spanned<RawParam>>,
     #[serde(default)]
-    pub zero_below: Option<Spanned<Decimal>>,
+    pub zero_below: Option<Spanned<RawParam>>,
     /// Whether the limit itself already scores zero (default false: "5%(含5%)以下" is within).
     #[serde(default)]
     pub inclusive: bool,
@@ -384,8 +413,8 @@ pub struct RawThreshold {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBand {
-    pub low: Spanned<Decimal>,
-    pub high: Spanned<Decimal>,
+    pub low: Spanned<RawParam>,
+    pub high: Spanned<RawParam>,
     #[serde(default = "yes")]
     pub low_inclusive: bool,
     #[serde(default = "yes")]
@@ -399,20 +428,20 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProportional {
-    pub target: Spanned<Decimal>,
+    pub target: Spanned<RawParam>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawInterpolate {
-    pub full_at: Spanned<Decimal>,
-    pub zero_at: Spanned<Decimal>,
+    pub full_at: Spanned<RawParam>,
+    pub zero_at: Spanned<RawParam>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBonusAbove {
-    pub target: Spanned<Decimal>,
+    pub target: Spanned<RawParam>,
     pub per: Spanned<Decimal>,
     /// Points added per step above target.
     pub add: Spanned<Decimal>,

@@ -32,6 +32,9 @@ pub struct ItemInfo {
     pub cases: Text,
     /// The item's floor (`None`: a negative item without one).
     pub floor: Option<Decimal>,
+    /// The rule's per-unit parameters: each one's path in the rule and the words a reason
+    /// uses for it (values per unit in [`Reason::Rule`]).
+    pub params: Box<[(Text, Option<Text>)]>,
 }
 
 impl ItemInfo {
@@ -48,6 +51,23 @@ impl ItemInfo {
             rule: None,
             cases: empty_text(),
             floor: Some(Decimal::ZERO),
+            params: Box::default(),
+        }
+    }
+
+    /// The rule as it applied to one unit: its per-unit parameters set to `values`.
+    pub fn rule_at(&self, values: &[Decimal]) -> Option<std::borrow::Cow<'_, crate::rules::Rule>> {
+        let rule = self.rule.as_ref()?;
+        Some(rule.with_params(self.params.iter().map(|(p, _)| &**p), values))
+    }
+
+    /// What a reason calls the rule's target: the per-unit target's words (本单位目标 unless
+    /// the set names them), or 目标 for a number.
+    pub fn target_word(&self) -> &str {
+        match self.params.iter().find(|(p, _)| p.ends_with("target")) {
+            Some((_, Some(label))) => label,
+            Some((_, None)) => "本单位目标",
+            None => crate::rules::TARGET,
         }
     }
 }
@@ -71,6 +91,8 @@ pub enum Reason {
         item: Arc<ItemInfo>,
         value: crate::expr::Val,
         max: Decimal,
+        /// This unit's values of the rule's per-unit parameters (empty when it has none).
+        params: Box<[Decimal]>,
     },
     /// The item does not apply to the unit's class.
     NotApplicable {
@@ -119,13 +141,19 @@ impl std::fmt::Display for Reason {
         use crate::rules::{Rule, checklist, per_case};
         match self {
             Reason::Text(t) => f.write_str(t),
-            Reason::Rule { item, value, max } => match &item.rule {
+            Reason::Rule {
+                item,
+                value,
+                max,
+                params,
+            } => match item.rule_at(params) {
                 Some(rule) => {
                     let c = crate::rules::Ctx {
                         name: &item.name,
                         unit: item.unit.as_deref(),
                         max: *max,
                         floor: item.floor,
+                        target: item.target_word(),
                     };
                     f.write_str(&rule.trace(*value, *max).reason(&c))
                 }

@@ -351,6 +351,8 @@ pub fn read_history(text: &str) -> Result<BTreeMap<String, Vec<PriorCorrection>>
 struct Item<'a> {
     ind: &'a Indicator,
     res: &'a IndicatorResult,
+    /// The rule as it applied to this unit (its per-unit parameters set).
+    rule: std::borrow::Cow<'a, Rule>,
     value: Option<Val>,
     /// The slot, when the rule reads a plain field or derived value.
     plain: Option<u32>,
@@ -579,8 +581,15 @@ fn item<'a>(
         .and_then(|l| r.lines.get(l))
         .and_then(|l| l.zeroed_by.clone());
     let is_value_rule = matches!(ind.input, Input::Expr(_));
+    let params = match &res.reason {
+        crate::result::Reason::Rule { params, .. } => &params[..],
+        _ => &[],
+    };
+    let rule = ind
+        .rule
+        .with_params(ind.params.iter().map(|p| p.path.as_str()), params);
     let ladder = if is_value_rule {
-        gap::ladder(&ind.rule, res.max, ind.floor, set.rounding, own_guard)
+        gap::ladder(&rule, res.max, ind.floor, set.rounding, own_guard)
     } else {
         None
     };
@@ -615,6 +624,7 @@ fn item<'a>(
     Item {
         ind,
         res,
+        rule,
         value,
         plain,
         guard: own_guard,
@@ -685,7 +695,7 @@ fn losses(
             LossKind::Outcome if it.res.status == Status::Zeroed => {
                 format!("{},改善数值后可挽回", it.res.reason)
             }
-            LossKind::Outcome => match it.ind.rule.family() {
+            LossKind::Outcome => match it.rule.family() {
                 Family::Checklist => format!("{};缺项可补齐", it.res.reason),
                 Family::Formula => format!("{};按公式计分,改善各项输入可挽回", it.res.reason),
                 Family::Value | Family::Cases | Family::LevelProgress => {
@@ -822,7 +832,7 @@ fn value_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
     {
         return None;
     }
-    match (&it.ind.input, &it.ind.rule) {
+    match (&it.ind.input, &*it.rule) {
         (Input::Checklist(items), Rule::Checklist(cl)) => checklist_need(set, it, items, cl),
         _ => ladder_need(set, it),
     }
@@ -897,7 +907,7 @@ fn ladder_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
     let cur = it.res.points;
     let (value_id, vname) = value_name(set, it);
     let ladder = it.ladder.as_ref()?;
-    let top = it.ind.rule.top(it.res.max);
+    let top = it.rule.top(it.res.max);
     if cur >= top {
         return None;
     }
@@ -928,7 +938,7 @@ fn ladder_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
         continuous: ladder.continuous,
         levels,
         rate: if ladder.continuous {
-            rate(&it.ind.rule, it.res.max, unit)
+            rate(&it.rule, it.res.max, unit)
         } else {
             None
         },
@@ -1391,7 +1401,7 @@ impl Planner<'_> {
             if options.iter().any(|o| o.item == i) {
                 continue;
             }
-            let gains_possible = match it.ind.rule.family() {
+            let gains_possible = match it.rule.family() {
                 Family::Checklist => it.res.lost() > Decimal::ZERO,
                 Family::Value | Family::Cases | Family::Formula | Family::LevelProgress => it
                     .ladder
@@ -1424,7 +1434,7 @@ impl Planner<'_> {
             };
             let v = n.nearest(from, Decimal::new(1, 2)).unwrap_or(from);
             o.forced_points = gap::points_at(
-                &it.ind.rule,
+                &it.rule,
                 Val::Num(v),
                 it.res.max,
                 it.ind.floor,
@@ -1574,7 +1584,7 @@ fn slot_text(slots: &ResultSlots<'_>, s: u32, unit: Option<&str>) -> String {
 fn candidate(it: &Item<'_>, factor: Decimal, forced_points: Decimal) -> Candidate {
     let cur = it.res.points;
     let forced = ((forced_points - cur) * factor).max(Decimal::ZERO);
-    if let (Input::Checklist(_), Rule::Checklist(cl)) = (&it.ind.input, &it.ind.rule) {
+    if let (Input::Checklist(_), Rule::Checklist(cl)) = (&it.ind.input, &*it.rule) {
         let per_missing = &cl.per_missing;
         let mut v = Vec::new();
         let mut p = cur;
@@ -1598,7 +1608,7 @@ fn candidate(it: &Item<'_>, factor: Decimal, forced_points: Decimal) -> Candidat
         let top = above.last().map_or(cur, |x| x.points);
         // The least positive points reachable: at the edge of the need for one granule more.
         let granule = Decimal::new(1, 2);
-        let lowest = gap::need_for(&it.ind.rule, it.res.max, it.ind.floor, cur + granule)
+        let lowest = gap::need_for(&it.rule, it.res.max, it.ind.floor, cur + granule)
             .and_then(|n| {
                 let v = match it.value {
                     Some(Val::Num(d)) => d,
@@ -1606,7 +1616,7 @@ fn candidate(it: &Item<'_>, factor: Decimal, forced_points: Decimal) -> Candidat
                 };
                 n.nearest(v, Decimal::new(1, 4))
             })
-            .and_then(|v| gap::points_at(&it.ind.rule, Val::Num(v), it.res.max, it.ind.floor, 2))
+            .and_then(|v| gap::points_at(&it.rule, Val::Num(v), it.res.max, it.ind.floor, 2))
             .unwrap_or(cur + granule)
             .max(cur + granule);
         Candidate {
@@ -1641,10 +1651,10 @@ fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathSt
     let unit = it.ind.value_unit.as_deref();
     let (_, vname) = value_name(set, it);
     let current = shown_value(it);
-    let mut need = if let Rule::Checklist(_) = it.ind.rule {
+    let mut need = if let Rule::Checklist(_) = *it.rule {
         None
     } else {
-        gap::need_for(&it.ind.rule, it.res.max, it.ind.floor, to).and_then(|n| match it.guard {
+        gap::need_for(&it.rule, it.res.max, it.ind.floor, to).and_then(|n| match it.guard {
             Some(g) => n.and(g),
             None => Some(n),
         })
@@ -1652,7 +1662,7 @@ fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathSt
     if let Some((f, _)) = &o.forced {
         need = Some(need.and_then(|n| n.and(*f)).unwrap_or(*f));
     }
-    let text = match (&it.ind.rule, need) {
+    let text = match (&*it.rule, need) {
         (Rule::Checklist(cl), _) => {
             let per_missing = &cl.per_missing;
             let k = if per_missing.is_zero() {

@@ -92,6 +92,9 @@ struct Expect {
     /// The fields reported missing (exact set of ids).
     #[serde(default)]
     missing: Option<Vec<String>>,
+    /// Text each item's reason must contain.
+    #[serde(default)]
+    reasons: BTreeMap<String, String>,
 }
 
 /// The outcome of one test case.
@@ -204,6 +207,7 @@ impl Check {
     fn run(mut self, expect: &Expect, u: &UnitResult) -> Vec<String> {
         self.points(expect, u);
         self.statuses(expect, u);
+        self.reasons(expect, u);
         self.lines(expect, u);
         self.vetoes(expect, u);
         self.totals(expect, u);
@@ -260,6 +264,24 @@ impl Check {
                     i.reason
                 )),
                 _ => {}
+            }
+        }
+    }
+
+    fn reasons(&mut self, expect: &Expect, u: &UnitResult) {
+        for (ind, want) in &expect.reasons {
+            match find_item(u, ind) {
+                None => self
+                    .failures
+                    .push(format!("reasons.{ind}: no such indicator")),
+                Some(i) => {
+                    let got = i.reason.to_string();
+                    if !got.contains(want.as_str()) {
+                        self.failures.push(format!(
+                            "reasons.{ind}: expected it to contain `{want}`, got `{got}`"
+                        ));
+                    }
+                }
             }
         }
     }

@@ -111,6 +111,13 @@ impl super::Shape for Band {
     fn name(&self) -> &'static str {
         "band"
     }
+    fn param_mut(&mut self, name: &str) -> Option<&mut Decimal> {
+        match name {
+            "low" => Some(&mut self.low),
+            "high" => Some(&mut self.high),
+            _ => None,
+        }
+    }
     fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
         super::Trace::Band(self.trace(v, max))
     }

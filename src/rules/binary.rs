@@ -92,9 +92,13 @@ impl Trace<'_> {
             Val::Num(num) => {
                 let target = self.rule.target_text(c, "");
                 if self.pass {
-                    format!("{name}{},达到目标({target}),{full}", c.fv(num))
+                    format!("{name}{},达到{}({target}),{full}", c.fv(num), c.target)
                 } else {
-                    format!("{name}{},未达到目标({target}),得{other}分", c.fv(num))
+                    format!(
+                        "{name}{},未达到{}({target}),得{other}分",
+                        c.fv(num),
+                        c.target
+                    )
                 }
             }
         }
@@ -125,6 +129,13 @@ impl Trace<'_> {
 impl super::Shape for Binary {
     fn name(&self) -> &'static str {
         "binary"
+    }
+    fn param_mut(&mut self, name: &str) -> Option<&mut Decimal> {
+        match name {
+            "min" => self.min.as_mut(),
+            "max" => self.max.as_mut(),
+            _ => None,
+        }
     }
     fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
         super::Trace::Binary(self.trace(v, max))

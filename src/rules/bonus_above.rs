@@ -162,9 +162,10 @@ impl Trace<'_> {
         }
         if self.above {
             format!(
-                "{}{},高于目标{} {}{du},{},加{}分{}",
+                "{}{},高于{}{} {}{du},{},加{}分{}",
                 c.name,
                 c.fv(num),
+                c.target,
                 c.fv(r.target),
                 s(num - r.target),
                 r.per_gain(c),
@@ -173,9 +174,10 @@ impl Trace<'_> {
             )
         } else {
             format!(
-                "{}{},低于目标{} {}{du},{},扣{}分",
+                "{}{},低于{}{} {}{du},{},扣{}分",
                 c.name,
                 c.fv(num),
+                c.target,
                 c.fv(r.target),
                 s(r.target - num),
                 r.per_loss(c),
@@ -243,6 +245,9 @@ impl Trace<'_> {
 impl super::Shape for BonusAbove {
     fn name(&self) -> &'static str {
         "bonus_above"
+    }
+    fn param_mut(&mut self, name: &str) -> Option<&mut Decimal> {
+        (name == "target").then_some(&mut self.target)
     }
     fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
         super::Trace::BonusAbove(self.trace(v, max))

@@ -190,8 +190,9 @@ impl Trace<'_> {
         }
         if self.steps.is_none() {
             return format!(
-                "{name}{},{at}目标{},{}",
+                "{name}{},{at}{}{},{}",
                 c.fv(num),
+                c.target,
                 c.fv(d.target),
                 super::full_marks(self.max)
             );
@@ -199,8 +200,9 @@ impl Trace<'_> {
         let du = c.du();
         let ded = self.deduction();
         let mut reason = format!(
-            "{name}{},{word}目标{} {}{du}",
+            "{name}{},{word}{}{} {}{du}",
             c.fv(num),
+            c.target,
             c.fv(d.target),
             s(self.gap.max(Decimal::ZERO))
         );
@@ -286,6 +288,9 @@ impl super::Shape for Deduct {
             Side::Below => "deduct_below",
             Side::Above => "deduct_above",
         }
+    }
+    fn param_mut(&mut self, name: &str) -> Option<&mut Decimal> {
+        (name == "target").then_some(&mut self.target)
     }
     fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
         super::Trace::Deduct(self.trace(self.side, v, max))

@@ -106,6 +106,13 @@ impl super::Shape for Interpolate {
     fn name(&self) -> &'static str {
         "interpolate"
     }
+    fn param_mut(&mut self, name: &str) -> Option<&mut Decimal> {
+        match name {
+            "full_at" => Some(&mut self.full_at),
+            "zero_at" => Some(&mut self.zero_at),
+            _ => None,
+        }
+    }
     fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
         super::Trace::Interpolate(self.trace(v, max))
     }

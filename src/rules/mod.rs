@@ -118,7 +118,13 @@ pub struct Ctx<'a> {
     /// The item's floor; `None` for a negative item without one (a reason then does not say
     /// 扣完为止).
     pub floor: Option<Decimal>,
+    /// What the reason calls the rule's target: 目标, or the words for a per-unit target
+    /// ("本村目标").
+    pub target: &'a str,
 }
+
+/// What a reason calls a target given as a number.
+pub const TARGET: &str = "目标";
 
 impl Ctx<'_> {
     /// A value with the unit of measure.
@@ -209,6 +215,11 @@ pub trait Shape {
     fn expr_slots(&self) -> Vec<u32> {
         Vec::new()
     }
+    /// A parameter on the value's axis by its path (`target`, `low`, `within.target`), for
+    /// per-unit parameters; `None` when the shape has no such parameter.
+    fn param_mut(&mut self, _name: &str) -> Option<&mut Decimal> {
+        None
+    }
 }
 
 impl Rule {
@@ -230,6 +241,50 @@ impl Rule {
             Rule::Formula(r) => r,
             Rule::LevelProgress(r) => r.as_ref(),
         }
+    }
+
+    /// The shape behind the rule, to set a parameter.
+    fn as_shape_mut(&mut self) -> &mut dyn Shape {
+        match self {
+            Rule::Binary(r) => r,
+            Rule::Deduct(r) => r,
+            Rule::Threshold(r) => r,
+            Rule::Band(r) => r,
+            Rule::Proportional(r) => r,
+            Rule::Interpolate(r) => r,
+            Rule::BonusAbove(r) => r,
+            Rule::PerCase(r) => r,
+            Rule::Checklist(r) => r,
+            Rule::Steps(r) => r,
+            Rule::PerCount(r) => r,
+            Rule::Fraction(r) => r,
+            Rule::Formula(r) => r,
+            Rule::LevelProgress(r) => r.as_mut(),
+        }
+    }
+
+    /// A parameter on the value's axis by its path (see [`Shape::param_mut`]).
+    pub fn param_mut(&mut self, name: &str) -> Option<&mut Decimal> {
+        self.as_shape_mut().param_mut(name)
+    }
+
+    /// The rule with its per-unit parameters set to one unit's values (`paths` and `values`
+    /// in the same order); the rule itself when it has none.
+    pub fn with_params<'a>(
+        &'a self,
+        paths: impl IntoIterator<Item = &'a str>,
+        values: &[Decimal],
+    ) -> std::borrow::Cow<'a, Rule> {
+        if values.is_empty() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut rule = self.clone();
+        for (path, v) in paths.into_iter().zip(values) {
+            if let Some(p) = rule.param_mut(path) {
+                *p = *v;
+            }
+        }
+        std::borrow::Cow::Owned(rule)
     }
 
     /// The shape's name as written in the YAML.

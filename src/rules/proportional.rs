@@ -73,9 +73,10 @@ impl Trace<'_> {
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         format!(
-            "{}{},目标{},完成{}%,按比例得{}分",
+            "{}{},{}{},完成{}%,按比例得{}分",
             c.name,
             c.fv(self.value),
+            c.target,
             c.fv(self.rule.target),
             s(round_points(self.ratio() * Decimal::ONE_HUNDRED, 2)),
             s(round_points(self.points(), 2))
@@ -108,6 +109,9 @@ impl Trace<'_> {
 impl super::Shape for Proportional {
     fn name(&self) -> &'static str {
         "proportional"
+    }
+    fn param_mut(&mut self, name: &str) -> Option<&mut Decimal> {
+        (name == "target").then_some(&mut self.target)
     }
     fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
         super::Trace::Proportional(self.trace(v, max))

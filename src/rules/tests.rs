@@ -20,6 +20,7 @@ fn reason(rule: &Rule, name: &str, v: Decimal, max: Decimal, unit: Option<&str>)
         unit,
         max,
         floor: Some(Decimal::ZERO),
+        target: super::TARGET,
     };
     rule.trace(Val::Num(v), max).reason(&c)
 }
@@ -72,6 +73,7 @@ fn a_negative_item_without_a_floor_does_not_say_kou_wan_wei_zhi() {
         unit: Some("%"),
         max: dec!(10),
         floor,
+        target: super::TARGET,
     };
     // 5 points below at 0.3 per 0.1 = 15 > 10.
     assert!(
@@ -314,6 +316,7 @@ proptest! {
             unit: None,
             max,
             floor,
+            target: super::TARGET,
         };
         let levels: Vec<Decimal> = rule
             .candidates(max)

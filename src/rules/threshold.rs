@@ -149,6 +149,15 @@ impl super::Shape for Threshold {
     fn name(&self) -> &'static str {
         "threshold"
     }
+    fn param_mut(&mut self, name: &str) -> Option<&mut Decimal> {
+        match name {
+            "zero_above" => self.zero_above.as_mut(),
+            "zero_below" => self.zero_below.as_mut(),
+            _ => name
+                .strip_prefix("within.")
+                .and_then(|rest| self.within.as_deref_mut()?.param_mut(rest)),
+        }
+    }
     fn trace_num(&self, v: Decimal, max: Decimal) -> super::Trace<'_> {
         super::Trace::Threshold(self.trace(v, max))
     }

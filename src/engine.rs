@@ -1953,10 +1953,66 @@ fn score_shape(
                 },
             ),
         },
+        (Input::None, Rule::Deductions(d)) => {
+            score_deductions(cx, names, ind, d, max, vals, errors, charges)
+        }
         // The loader pairs each shape with its input; any other pairing is a loader bug.
         (Input::Checklist(_) | Input::Cases | Input::None, _) => {
             Scored::undefined(EvalError::Domain("规则与输入不匹配"))
         }
+    }
+}
+
+/// A `deductions` item: each clause's deduction from the one maximum, summed (the floor is the
+/// shared finish's). A blank value of any clause leaves the item unscored.
+#[allow(clippy::too_many_arguments)]
+fn score_deductions(
+    cx: &UnitCtx<'_>,
+    names: &IndNames,
+    ind: &Indicator,
+    d: &rules::deductions::Deductions,
+    max: Decimal,
+    vals: &[Option<Val>],
+    errors: &mut Vec<Diagnostic>,
+    charges: &mut Vec<(usize, Decimal, String)>,
+) -> Scored {
+    use rules::deductions::Part;
+    let env = cx.env(vals);
+    let mut parts = Vec::with_capacity(d.clauses.len());
+    let mut total = Decimal::ZERO;
+    for cl in &d.clauses {
+        let part = match (&cl.value, cl.per_case()) {
+            (Some(e), _) => match e.eval(&env) {
+                Err(EvalError::Missing(_)) => {
+                    return cx.missing(ind, vals, &e.missing_slots(&env), errors);
+                }
+                Err(err) => return Scored::undefined(err),
+                Ok(value) => match cl.value_deduction(value, max) {
+                    Some(deduction) => Part::Value { value, deduction },
+                    None => return Scored::undefined(EvalError::Domain("规则需要数值")),
+                },
+            },
+            (None, Some(p)) => {
+                let (count, sum) = charge_cases(cx, ind, p, charges);
+                Part::Cases { count, total: sum }
+            }
+            (None, None) => return Scored::undefined(EvalError::Domain("规则与输入不匹配")),
+        };
+        total = match total.checked_add(part.deduction()) {
+            Some(t) => t,
+            None => return Scored::undefined(EvalError::Overflow),
+        };
+        parts.push(part);
+    }
+    Scored {
+        points: max - total,
+        status: Status::Scored,
+        reason: Reason::Deductions {
+            item: names.info.clone(),
+            parts: parts.into_boxed_slice(),
+            max,
+        },
+        extra: Decimal::ZERO,
     }
 }
 
@@ -1992,6 +2048,7 @@ fn charge_cases(
         }
         n += 1;
         let facts = rules::per_case::CaseFacts {
+            case_type: c.type_index,
             date: c.date,
             reported: c.reported,
             months_late: c.months_late,

@@ -1100,6 +1100,7 @@ fn build_scoring(c: &mut Ctx, raw: &RawSet, v: &Vocabulary, e: &Env) -> Scoring 
         lines: &lines_idx,
         sections: &sections_idx,
         cases: &v.case_idx,
+        case_names: &v.case_types,
         scopes: e.period_scopes,
         periods: &v.periods_idx,
         on_missing: raw.on_missing.unwrap_or(OnMissing::Incomplete),
@@ -1467,6 +1468,8 @@ struct Refs<'a> {
     lines: &'a BTreeMap<String, usize>,
     sections: &'a BTreeMap<String, usize>,
     cases: &'a BTreeMap<String, usize>,
+    /// The case types, by index (their display names).
+    case_names: &'a [Named],
     /// One scope per statistical window.
     scopes: &'a [NameScope<'a>],
     periods: &'a BTreeMap<String, usize>,
@@ -1637,10 +1640,137 @@ fn build_rule(
             expr: c.compile(&f.points, scope, Some(Ty::Num))?,
         }),
         RawRule::LevelProgress(lp) => build_level_progress(c, lp, scope)?,
+        RawRule::Deductions(clauses) => build_deductions(c, clauses, r, item, scope, at)?,
     })
 }
+
+/// A `deductions` rule: each clause a value shape with its value, or a `per_case`.
+fn build_deductions(
+    c: &mut Ctx,
+    raw: &[RawClause],
+    r: &Refs,
+    item: &str,
+    scope: &NameScope,
+    at: Location,
+) -> Option<Rule> {
+    if raw.is_empty() {
+        c.err(at, "`deductions` needs at least one clause");
+    }
+    let mut clauses = Vec::new();
+    let mut case_types: Vec<usize> = Vec::new();
+    for cl in raw {
+        let mut inner = Dyns {
+            scope,
+            prefix: String::new(),
+            list: Vec::new(),
+        };
+        let rule = build_rule(c, &cl.rule, r, item, &mut inner)?;
+        if !inner.list.is_empty() {
+            c.err(
+                cl.rule.referenced,
+                "a clause of `deductions` takes numbers, not per-unit parameters",
+            );
+        }
+        let family = rule.family();
+        let (value, unit, name) = match (family, &cl.value) {
+            (rules::Family::Cases, None) => {
+                let names: Vec<&str> = rule
+                    .case_types()
+                    .iter()
+                    .filter_map(|t| r.case_names.get(*t).map(|n| n.name.as_str()))
+                    .collect();
+                (None, None, names.join("、"))
+            }
+            (rules::Family::Value, Some(v)) => {
+                let want = match &cl.rule.value {
+                    RawRule::Binary(b) if b.is.is_some() => Ty::Bool,
+                    _ => Ty::Num,
+                };
+                let e = c.compile(v, scope, Some(want));
+                let name = r
+                    .fields
+                    .iter()
+                    .find(|f| f.id == v.value)
+                    .map(|f| f.name.clone())
+                    .or_else(|| {
+                        r.derived
+                            .iter()
+                            .find(|d| d.id == v.value)
+                            .map(|d| d.name.clone())
+                    })
+                    .unwrap_or_else(|| v.value.clone());
+                (e, value_unit(r, &v.value), name)
+            }
+            (rules::Family::Cases, Some(v)) => {
+                c.err(
+                    v.referenced,
+                    "a `per_case` clause reads the ledger; remove `value`",
+                );
+                (None, None, String::new())
+            }
+            (rules::Family::Value, None) => {
+                c.err(
+                    cl.rule.referenced,
+                    "this clause needs `value`: the field, derived value or expression it reads",
+                );
+                (None, None, String::new())
+            }
+            _ => {
+                c.err(
+                    cl.rule.referenced,
+                    "a clause of `deductions` is a value shape (with `value`) or a `per_case`",
+                );
+                (None, None, String::new())
+            }
+        };
+        case_types.extend_from_slice(rule.case_types());
+        let case_names = rule
+            .case_types()
+            .iter()
+            .filter_map(|t| r.case_names.get(*t).map(|n| n.name.clone()))
+            .collect();
+        clauses.push(rules::deductions::Clause {
+            name: cl.name.clone().unwrap_or(name),
+            case_names,
+            value,
+            unit,
+            rule,
+        });
+    }
+    case_types.sort_unstable();
+    case_types.dedup();
+    Some(Rule::Deductions(Box::new(rules::deductions::Deductions {
+        clauses,
+        case_types,
+    })))
+}
 fn build_per_case(c: &mut Ctx, p: &RawPerCase, r: &Refs, at: Location) -> Rule {
-    non_negative(c, &p.points, "`points`");
+    if let Some(points) = &p.points {
+        non_negative(c, points, "`points`");
+    }
+    let mut prices = Vec::new();
+    for (t, v) in &p.prices {
+        non_negative(c, v, "a price");
+        if !p.cases.iter().any(|x| &x.value == t) {
+            c.err(
+                v.referenced,
+                format!("`prices` names `{t}`, which is not in this rule's `cases`"),
+            );
+        } else if let Some(i) = r.cases.get(t) {
+            prices.push((*i, v.value));
+        }
+    }
+    if p.points.is_none()
+        && let Some(t) = p.cases.iter().find(|t| !p.prices.contains_key(&t.value))
+    {
+        c.err(
+            t.referenced,
+            format!(
+                "case type `{}` has no price: give `points` or a price in `prices`",
+                t.value
+            ),
+        );
+    }
     let mut types = Vec::new();
     if p.cases.is_empty() {
         c.err(at, "`per_case` needs at least one case type in `cases`");
@@ -1665,7 +1795,8 @@ fn build_per_case(c: &mut Ctx, p: &RawPerCase, r: &Refs, at: Location) -> Rule {
     }
     Rule::PerCase(PerCase {
         case_types: types,
-        points: p.points.value,
+        points: p.points.as_ref().map_or(Decimal::ZERO, |v| v.value),
+        prices,
         escalate: p.escalate.as_ref().map_or(Decimal::ZERO, |v| v.value),
         base_severity: p.base_severity.as_ref().map_or(0, |v| v.value),
         finder_multiplier: mult,
@@ -1918,6 +2049,7 @@ fn indicator_input(
             | RawRule::Checklist(_)
             | RawRule::Formula(_)
             | RawRule::LevelProgress(_)
+            | RawRule::Deductions(_)
     );
     let input = match (&i.rule.value, &i.value) {
         (RawRule::Checklist(cl), v) => {
@@ -2115,6 +2247,7 @@ fn step_rows(r: &RawRule) -> Option<&Vec<RawStepRow>> {
         | RawRule::PerCount(_)
         | RawRule::Fraction(_)
         | RawRule::Formula(_)
-        | RawRule::LevelProgress(_) => None,
+        | RawRule::LevelProgress(_)
+        | RawRule::Deductions(_) => None,
     }
 }

@@ -350,6 +350,22 @@ pub enum RawRule {
     /// R17: level and progress sub-scores (fractions 0–1) combined with weights that depend on
     /// a condition (e.g. above the provincial mean 7:3, below 3:7), times a coefficient, capped.
     LevelProgress(RawLevelProgress),
+    /// Several deduction clauses (per case of a type, per month late, per point of a rate)
+    /// sharing the item's maximum and its one floor.
+    Deductions(Vec<RawClause>),
+}
+
+/// One clause of a `deductions` rule: a value shape with the value it reads, or a `per_case`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClause {
+    /// What reasons call the clause (default: the value's or the case types' names).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The field, derived value or expression a value-shape clause reads.
+    #[serde(default)]
+    pub value: Option<S>,
+    pub rule: Spanned<RawRule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -459,8 +475,12 @@ pub struct RawBonusAbove {
 pub struct RawPerCase {
     /// Case types counted.
     pub cases: Vec<S>,
-    /// Deduction per case.
-    pub points: Spanned<Decimal>,
+    /// Deduction per case (of the types without a price in `prices`).
+    #[serde(default)]
+    pub points: Option<Spanned<Decimal>>,
+    /// Deduction per case by case type (`{ late_report: 3, false_report: 2 }`).
+    #[serde(default)]
+    pub prices: BTreeMap<String, Spanned<Decimal>>,
     /// Extra deduction per severity step above `base_severity` (R10).
     #[serde(default)]
     pub escalate: Option<Spanned<Decimal>>,

@@ -126,6 +126,12 @@ pub enum Reason {
     },
     /// A level-and-progress computation.
     LevelProgress(Box<(crate::rules::level_progress::Trace, Decimal)>),
+    /// What each clause of a `deductions` item took.
+    Deductions {
+        item: Arc<ItemInfo>,
+        parts: Box<[crate::rules::deductions::Part]>,
+        max: Decimal,
+    },
     /// Points given by a formula.
     Formula {
         item: Arc<ItemInfo>,
@@ -211,6 +217,22 @@ impl std::fmt::Display for Reason {
                 item.floor.is_some(),
             )),
             Reason::LevelProgress(b) => f.write_str(&b.0.reason(b.1)),
+            Reason::Deductions { item, parts, max } => match &item.rule {
+                Some(Rule::Deductions(d)) => {
+                    let texts: Vec<(String, Decimal)> = d
+                        .clauses
+                        .iter()
+                        .zip(parts.iter())
+                        .map(|(cl, p)| (cl.reason(p, &cl.name, *max), p.deduction()))
+                        .collect();
+                    f.write_str(&crate::rules::deductions::reason(
+                        &texts,
+                        *max,
+                        item.floor.is_some(),
+                    ))
+                }
+                _ => f.write_str(&item.name),
+            },
             Reason::Formula {
                 item,
                 points,

@@ -17,6 +17,7 @@ pub mod binary;
 pub mod bonus_above;
 pub mod checklist;
 pub mod deduct;
+pub mod deductions;
 pub mod formula;
 pub mod fraction;
 pub mod interpolate;
@@ -55,6 +56,8 @@ pub enum Rule {
     Fraction(fraction::Fraction),
     Formula(formula::Formula),
     LevelProgress(Box<level_progress::LevelProgress>),
+    /// Several deduction clauses sharing one maximum and floor.
+    Deductions(Box<deductions::Deductions>),
 }
 
 /// What a shape reads: one value, a list of yes/no items, the case ledger, or expressions.
@@ -240,6 +243,7 @@ impl Rule {
             Rule::Fraction(r) => r,
             Rule::Formula(r) => r,
             Rule::LevelProgress(r) => r.as_ref(),
+            Rule::Deductions(r) => r.as_ref(),
         }
     }
 
@@ -260,6 +264,7 @@ impl Rule {
             Rule::Fraction(r) => r,
             Rule::Formula(r) => r,
             Rule::LevelProgress(r) => r.as_mut(),
+            Rule::Deductions(r) => r.as_mut(),
         }
     }
 
@@ -384,6 +389,30 @@ impl Rule {
             Rule::Fraction(_) => fraction::describe(c),
             Rule::Formula(r) => r.describe(c.max),
             Rule::LevelProgress(r) => r.describe(c.max),
+            Rule::Deductions(r) => {
+                let clauses: Vec<String> = r
+                    .clauses
+                    .iter()
+                    .map(|cl| {
+                        let cc = Ctx {
+                            name: &cl.name,
+                            unit: cl.unit.as_deref(),
+                            max: c.max,
+                            floor: None,
+                            target: TARGET,
+                        };
+                        match &cl.rule {
+                            Rule::PerCase(p) => {
+                                let d = p.describe(&cl.case_names, c.max);
+                                // The clause's own words, without the item's "本项…扣完为止".
+                                d.split(";本项").next().unwrap_or(&d).to_string()
+                            }
+                            rule => rule.describe(&cc, n),
+                        }
+                    })
+                    .collect();
+                r.describe(&clauses, c.max, c.floor.is_some())
+            }
         }
     }
 }

@@ -8,7 +8,10 @@ use rust_decimal::Decimal;
 pub struct PerCase {
     /// Case-type indices counted.
     pub case_types: Vec<usize>,
+    /// Deduction per case of a type without its own price.
     pub points: Decimal,
+    /// (case-type index, deduction per case) for types priced on their own.
+    pub prices: Vec<(usize, Decimal)>,
     pub escalate: Decimal,
     pub base_severity: u32,
     /// (finder label, multiplier)
@@ -39,6 +42,8 @@ pub fn reason(names: &str, count: u32, total: Decimal, max: Decimal, floored: bo
 /// What a per-case rule reads of one case of the ledger.
 #[derive(Debug, Clone, Copy)]
 pub struct CaseFacts<'a> {
+    /// The case type (index into the set's case types).
+    pub case_type: usize,
     pub date: Option<chrono::NaiveDate>,
     pub reported: Option<chrono::NaiveDate>,
     /// Months late as the ledger states it; when given it is used instead of the dates.
@@ -56,10 +61,11 @@ pub fn case_deduction(
 ) -> (Decimal, String) {
     use chrono::Datelike;
     let mut parts = Vec::new();
-    if p.points > Decimal::ZERO || p.per_month.is_zero() {
-        parts.push(p.per_case_phrase());
+    let price = p.price(c.case_type);
+    if price > Decimal::ZERO || p.per_month.is_zero() {
+        parts.push(format!("每例扣{}分", show(price)));
     }
-    let mut amount = p.points;
+    let mut amount = price;
     if p.per_month > Decimal::ZERO
         && let Some(months) = c.months_late
     {
@@ -162,6 +168,14 @@ impl super::Shape for PerCase {
 }
 
 impl PerCase {
+    /// The deduction per case of a type.
+    pub fn price(&self, case_type: usize) -> Decimal {
+        self.prices
+            .iter()
+            .find(|(t, _)| *t == case_type)
+            .map_or(self.points, |(_, p)| *p)
+    }
+
     /// "每例扣10分".
     pub fn per_case_phrase(&self) -> String {
         format!("每例扣{}分", show(self.points))
@@ -170,7 +184,18 @@ impl PerCase {
     /// The scoring standard (评分标准) in words, as the case deductions put it; `names` are
     /// the names of the case types counted.
     pub fn describe(&self, names: &[String], max: Decimal) -> String {
-        let mut parts = vec![format!("{}{}", names.join("、"), self.per_case_phrase())];
+        let mut parts = if self.prices.is_empty() {
+            vec![format!("{}{}", names.join("、"), self.per_case_phrase())]
+        } else {
+            // Each type with its own price, in the order the rule lists them.
+            let priced: Vec<String> = self
+                .case_types
+                .iter()
+                .zip(names)
+                .map(|(t, n)| format!("{n}每例扣{}分", show(self.price(*t))))
+                .collect();
+            vec![priced.join("、")]
+        };
         if self.escalate > Decimal::ZERO {
             parts.push(format!(
                 "严重程度每比基准{}高一级,加扣{}分",
@@ -208,8 +233,9 @@ mod tests {
 
     fn rule() -> PerCase {
         PerCase {
-            case_types: vec![0],
+            case_types: vec![0, 1],
             points: dec("1"),
+            prices: vec![(1, dec("3"))],
             escalate: Decimal::ZERO,
             base_severity: 1,
             finder_multiplier: Vec::new(),
@@ -221,6 +247,7 @@ mod tests {
 
     fn facts(months_late: Option<u32>) -> CaseFacts<'static> {
         CaseFacts {
+            case_type: 0,
             date: chrono::NaiveDate::from_ymd_opt(2011, 1, 10),
             reported: chrono::NaiveDate::from_ymd_opt(2011, 2, 1),
             months_late,
@@ -228,6 +255,29 @@ mod tests {
             found_by: None,
             self_reported: false,
         }
+    }
+
+    #[test]
+    fn a_type_with_its_own_price_costs_that_price() {
+        let end = chrono::NaiveDate::from_ymd_opt(2011, 12, 31).expect("date");
+        // Type 1 costs 3 per case (its price), plus 2 months late × 0.2 = 3.4.
+        let late = CaseFacts {
+            case_type: 1,
+            ..facts(Some(2))
+        };
+        let (a, why) = case_deduction(&rule(), &late, end);
+        assert_eq!(a, dec("3.4"));
+        assert!(why.starts_with("每例扣3分"), "{why}");
+        // Type 0 has no price of its own: the rule's points, 1 + 0.4.
+        assert_eq!(case_deduction(&rule(), &facts(Some(2)), end).0, dec("1.4"));
+        let names = ["迟报".to_string(), "瞒报".to_string()];
+        assert!(
+            rule()
+                .describe(&names, dec("10"))
+                .starts_with("迟报每例扣1分、瞒报每例扣3分"),
+            "{}",
+            rule().describe(&names, dec("10"))
+        );
     }
 
     #[test]

@@ -685,6 +685,7 @@ fn wrap(set: &IndicatorSet, ev: &Evidence, units: Vec<UnitResult>) -> Assessment
             effective_to: set.effective.to,
             scale: set.scale,
             unit_kind: set.unit_kind().id.clone(),
+            veto_only: set.veto_only,
         },
         period: PeriodStamp {
             label: ev
@@ -895,11 +896,16 @@ fn score_unit(
     } else {
         UnitStatus::Complete
     };
-    let (total, score) = if no_evidence {
+    let (total, score) = if no_evidence || set.veto_only {
+        // A set of vetoes alone has no points: its outcome is the grade 通过 or 否决.
         (None, None)
     } else {
         (total, score)
     };
+    let score_grade = if set.veto_only { None } else { score_grade };
+    if set.veto_only && pending {
+        grade = None;
+    }
     let parent = unit.parent.map(|p| ev.units[p].id.clone());
     let corrections = corrections(set, cat, &vals);
     let unit_slots = link_inputs(

@@ -306,6 +306,12 @@ fn office_text(lead: Option<&str>, office: Option<&str>) -> Option<String> {
 
 /// 总则: how the total is made, rounding, N/A items.
 fn general(set: &IndicatorSet) -> Vec<String> {
+    if set.veto_only {
+        return vec![
+            "本办法不计分。各单位逐条对照下列一票否决情形:任一情形成立的,结论为否决;均不成立的,结论为通过。".into(),
+            "因缺少数据无法判断某一情形是否成立、且无其他情形成立的,暂缓作出结论(待核实),报考核领导小组核实。".into(),
+        ];
+    }
     let lines: Vec<String> = set
         .lines
         .iter()

@@ -433,6 +433,10 @@ fn min_total(set: &IndicatorSet) -> Decimal {
 }
 
 fn grades(set: &IndicatorSet, warn: &mut Warn<'_>) {
+    // A set of vetoes alone: its two outcomes are given by the vetoes, not by a total.
+    if set.veto_only {
+        return;
+    }
     let (top, bottom) = (max_total(set), min_total(set));
     let mut everyone: Option<&str> = None;
     for g in &set.grades {

@@ -57,7 +57,8 @@ struct Header {
     version: String,
     effective: RawPeriod,
     unit_kind: S,
-    scale: Spanned<Decimal>,
+    #[serde(default)]
+    scale: Option<Spanned<Decimal>>,
     #[serde(default)]
     rounding: Option<u32>,
     #[serde(default)]
@@ -722,6 +723,7 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         bonus,
         vetoes,
     } = scoring;
+    let (scale, veto_only) = (scale_of(&raw), veto_only(&raw));
     Ok(IndicatorSet {
         id: raw.id.value,
         name: raw.name,
@@ -733,7 +735,8 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
         },
         hash,
         file: file.to_string(),
-        scale: raw.scale.value,
+        scale,
+        veto_only,
         rounding,
         kinds,
         classes: v.classes,
@@ -762,6 +765,19 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     })
 }
 
+/// A set of vetoes alone (一票否决办法): no lines, indicators, bonus or grades.
+fn veto_only(raw: &RawSet) -> bool {
+    raw.lines.is_empty()
+        && raw.indicators.is_empty()
+        && raw.bonus.is_none()
+        && raw.grades.is_empty()
+}
+
+/// The set's scale (0 for a set of vetoes alone).
+fn scale_of(raw: &RawSet) -> Decimal {
+    raw.scale.as_ref().map_or(Decimal::ZERO, |s| s.value)
+}
+
 /// The set's own id, effective period, scale and rounding; returns the rounding.
 fn check_header(c: &mut Ctx, raw: &RawSet) -> u32 {
     if !is_identifier(&raw.id.value.replace(['-', '.'], "_")) {
@@ -779,8 +795,37 @@ fn check_header(c: &mut Ctx, raw: &RawSet) -> u32 {
             ),
         );
     }
-    if raw.scale.value <= Decimal::ZERO {
-        c.err(raw.scale.referenced, "scale must be greater than 0");
+    match &raw.scale {
+        Some(s) if s.value <= Decimal::ZERO => c.err(s.referenced, "scale must be greater than 0"),
+        Some(_) => {}
+        None if veto_only(raw) => {}
+        None => {
+            let file = c.sink.file.clone();
+            c.sink.push(Diagnostic::file(
+                &file,
+                "the set needs `scale` (only a set of vetoes alone, with no lines, indicators or grades, has none)",
+            ));
+        }
+    }
+    if veto_only(raw) {
+        if raw.vetoes.is_empty() {
+            let file = c.sink.file.clone();
+            c.sink.push(Diagnostic::file(
+                &file,
+                "an indicator set needs lines, indicators and grades, or at least one veto",
+            ));
+        }
+        for v in &raw.vetoes {
+            if !matches!(v.effect.value, RawEffect::Fail) {
+                c.err(
+                    v.effect.referenced,
+                    format!(
+                        "veto `{}`: a set of vetoes alone has no grades or lines; its vetoes fail the unit (`effect: fail`)",
+                        v.id.value
+                    ),
+                );
+            }
+        }
     }
     if let Some(r) = &raw.rounding
         && r.value > 6
@@ -1074,14 +1119,28 @@ fn build_scoring(c: &mut Ctx, raw: &RawSet, v: &Vocabulary, e: &Env) -> Scoring 
     // Lines and sections.
     let lines_idx = c.unique_ids("line", raw.lines.iter().map(|l| &l.id));
     let sections_idx = c.unique_ids("section", raw.sections.iter().map(|s| &s.id));
-    if raw.lines.is_empty() {
+    if raw.lines.is_empty() && !veto_only(raw) {
         let file = c.sink.file.clone();
         c.sink.push(Diagnostic::file(
             &file,
             "an indicator set needs at least one line",
         ));
     }
-    let grades = build_grades(c, &raw.grades, raw.scale.value, "the set");
+    let grades = if veto_only(raw) {
+        // The outcome of a set of vetoes alone: 通过, or 否决 when a veto fails the unit.
+        vec![
+            Grade {
+                label: "通过".into(),
+                min: Some(Decimal::ZERO),
+            },
+            Grade {
+                label: "否决".into(),
+                min: None,
+            },
+        ]
+    } else {
+        build_grades(c, &raw.grades, scale_of(raw), "the set")
+    };
     let lines = build_lines(c, raw, &grades);
     let combine = build_combine(c, raw, &lines, &lines_idx);
 
@@ -1158,7 +1217,7 @@ fn build_lines(c: &mut Ctx, raw: &RawSet, grades: &[Grade]) -> Vec<Line> {
                     min: g
                         .min
                         .and_then(|m| m.checked_mul(l.max.value))
-                        .and_then(|m| m.checked_div(raw.scale.value)),
+                        .and_then(|m| m.checked_div(scale_of(raw))),
                 })
                 .collect()
         } else {
@@ -1185,12 +1244,14 @@ fn build_combine(
     let line_sum: Decimal = lines.iter().map(|l| l.max).sum();
     match raw.combine.as_ref().map(|c| (&c.value, c.referenced)) {
         None | Some((RawCombine::Sum, _)) | Some((RawCombine::Separate, _)) => {
-            if line_sum != raw.scale.value {
+            if let Some(scale) = &raw.scale
+                && line_sum != scale.value
+            {
                 c.err(
-                    raw.scale.referenced,
+                    scale.referenced,
                     format!(
                         "scale is {} but the lines' maxima add up to {}",
-                        raw.scale.value, line_sum
+                        scale.value, line_sum
                     ),
                 );
             }

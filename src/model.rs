@@ -359,6 +359,9 @@ pub struct IndicatorSet {
     /// The file the set was read from, as given.
     pub file: String,
     pub scale: Decimal,
+    /// A set of vetoes alone (一票否决办法): no lines, indicators or grades; each unit's
+    /// outcome is 通过, 否决 or pending, with no total and no rank.
+    pub veto_only: bool,
     pub rounding: u32,
     /// `kinds[0]` is the scored kind; the rest are descendant kinds for aggregation.
     pub kinds: Vec<Kind>,

@@ -675,11 +675,14 @@ pub fn terminal_table(a: &Assessment) -> String {
     for l in &a.lines {
         header.push(l.name.clone());
     }
-    header.extend(
-        ["加分", "总分", "等次", "一票否决"]
-            .iter()
-            .map(|s| s.to_string()),
-    );
+    // A set of vetoes alone has no points: its outcome is the only figure.
+    let veto_only = a.indicator_set.veto_only;
+    let figures: &[&str] = if veto_only {
+        &["结论", "一票否决"]
+    } else {
+        &["加分", "总分", "等次", "一票否决"]
+    };
+    header.extend(figures.iter().map(|s| s.to_string()));
     let mut rows: Vec<Vec<String>> = Vec::new();
     for u in &a.units {
         let peer = u
@@ -699,12 +702,14 @@ pub fn terminal_table(a: &Assessment) -> String {
         for l in &u.lines {
             row.push(show_known(l.points));
         }
-        row.push(show_known(u.bonus));
-        row.push(if u.max_possible != a.indicator_set.scale {
-            format!("{}/{}", show_known(u.total), show(u.max_possible))
-        } else {
-            show_known(u.total)
-        });
+        if !veto_only {
+            row.push(show_known(u.bonus));
+            row.push(if u.max_possible != a.indicator_set.scale {
+                format!("{}/{}", show_known(u.total), show(u.max_possible))
+            } else {
+                show_known(u.total)
+            });
+        }
         row.push(u.grade_or_status().to_string());
         let mut vetoes = veto_summary(u);
         let missing = missing_summary(u);

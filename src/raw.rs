@@ -28,8 +28,10 @@ pub struct RawSet {
     pub effective: RawPeriod,
     /// The kind of unit this set scores (e.g. `district`, `township`).
     pub unit_kind: S,
-    /// Nominal total (e.g. 100 or 1000); must equal what the line combination yields.
-    pub scale: Spanned<Decimal>,
+    /// Nominal total (e.g. 100 or 1000); must equal what the line combination yields. A set of
+    /// vetoes alone (no lines, indicators or grades) has none.
+    #[serde(default)]
+    pub scale: Option<Spanned<Decimal>>,
     /// Decimals kept for points (round half up), default 2.
     #[serde(default)]
     pub rounding: Option<Spanned<u32>>,
@@ -61,6 +63,7 @@ pub struct RawSet {
     /// Peer groups units are ranked within.
     #[serde(default)]
     pub peer_groups: Vec<RawNamed>,
+    #[serde(default)]
     pub lines: Vec<RawLine>,
     #[serde(default)]
     pub combine: Option<Spanned<RawCombine>>,
@@ -73,11 +76,13 @@ pub struct RawSet {
     pub case_types: Vec<RawCaseType>,
     #[serde(default)]
     pub derived: Vec<RawDerived>,
+    #[serde(default)]
     pub indicators: Vec<RawIndicator>,
     #[serde(default)]
     pub bonus: Option<RawBonus>,
     #[serde(default)]
     pub vetoes: Vec<RawVeto>,
+    #[serde(default)]
     pub grades: Vec<RawGrade>,
     /// Evidence column names this set accepts for a unit's name, parent and class, beside the
     /// built-in ones (`名称`, `上级单位`, `类别` …).

@@ -673,6 +673,9 @@ pub struct SetStamp {
     #[serde(with = "rust_decimal::serde::float")]
     pub scale: Decimal,
     pub unit_kind: String,
+    /// A set of vetoes alone: units have an outcome (通过/否决) and no points or rank.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub veto_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

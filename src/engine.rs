@@ -61,7 +61,28 @@ impl Catalog {
                     (None, None) => None,
                 }
                 .map(Text::from),
-                unit: ind.value_unit.as_deref().map(Text::from),
+                unit: ind.value_unit.as_deref().map(Text::from).or_else(|| {
+                    plain_value(set, ind)
+                        .and_then(|s| set.slot_name(s).2)
+                        .map(Text::from)
+                }),
+                formula_inputs: match &ind.rule {
+                    Rule::Formula(f) => f
+                        .expr
+                        .slots()
+                        .iter()
+                        .map(|s| {
+                            let (_, name, unit) = set.slot_name(*s);
+                            (Text::from(name), unit.map(Text::from))
+                        })
+                        .collect(),
+                    _ => Box::default(),
+                },
+                value_name: ind
+                    .value_name
+                    .as_deref()
+                    .map(Text::from)
+                    .or_else(|| plain_value(set, ind).map(|s| Text::from(set.slot_name(s).1))),
                 rule: Some(ind.rule.clone()),
                 floor: ind.floor,
                 params: ind
@@ -1953,6 +1974,12 @@ fn score_shape(
                 points,
                 Reason::Formula {
                     item: names.info.clone(),
+                    values: f
+                        .expr
+                        .slots()
+                        .iter()
+                        .map(|s| vals.get(*s as usize).copied().flatten())
+                        .collect(),
                     points,
                     rounding: cx.set.rounding,
                     max,
@@ -2019,6 +2046,17 @@ fn score_deductions(
             max,
         },
         extra: Decimal::ZERO,
+    }
+}
+
+/// The slot an item reads as it is (its `value` is one field or derived value by id).
+pub fn plain_value(set: &IndicatorSet, ind: &Indicator) -> Option<u32> {
+    match &ind.input {
+        Input::Expr(e) => match e.slots() {
+            [s] if set.slot_name(*s).0 == e.source().trim() => Some(*s),
+            _ => None,
+        },
+        Input::Checklist(_) | Input::Cases | Input::None => None,
     }
 }
 

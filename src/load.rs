@@ -2022,7 +2022,8 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
         office_responsible: office.responsible,
         text: i.text.clone(),
         source: i.source.clone(),
-        value_unit,
+        value_unit: i.value_unit.clone().or(value_unit),
+        value_name: i.value_name.clone(),
     })
 }
 

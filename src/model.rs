@@ -260,6 +260,8 @@ pub struct Indicator {
     pub source: Option<String>,
     /// Display unit of the value read (%, ‰, 人), from the field or derived value.
     pub value_unit: Option<String>,
+    /// What reasons call the value read, when the set names it (`value_name`).
+    pub value_name: Option<String>,
 }
 
 /// A rule parameter taken from each unit's evidence: a per-unit target, band edge or threshold.
@@ -488,21 +490,30 @@ impl IndicatorSet {
                     // The key by its display name: 比上年变化符合政策生育率, not …policy_rate.
                     let kind = self.kinds.first();
                     let key = d.name.split_once('.').map_or("", |x| x.1);
-                    let shown = kind
+                    let (shown, unit) = kind
                         .and_then(|k| {
                             k.fields
                                 .iter()
                                 .find(|f| f.id == key)
-                                .map(|f| f.name.as_str())
+                                .map(|f| (f.name.as_str(), f.unit.clone()))
                                 .or_else(|| {
                                     k.derived
                                         .iter()
                                         .find(|x| x.id == key)
-                                        .map(|x| x.name.as_str())
+                                        .map(|x| (x.name.as_str(), x.unit.clone()))
                                 })
                         })
-                        .unwrap_or(key);
-                    (d.name.clone(), dyn_display(&d.name, shown), None)
+                        .unwrap_or((key, None));
+                    // A rank is a place, not the value's quantity; a change of a rate is in
+                    // points of the rate, said with the same unit.
+                    let unit = if d.name.contains("_rank.") {
+                        None
+                    } else if d.name.starts_with("change.") {
+                        unit.map(|u| crate::rules::diff_unit(Some(&u)))
+                    } else {
+                        unit
+                    };
+                    (d.name.clone(), dyn_display(&d.name, shown), unit)
                 }
                 None => (format!("slot{slot}"), String::new(), None),
             }

@@ -259,6 +259,13 @@ pub struct RawIndicator {
     /// the case ledger or a checklist.
     #[serde(default)]
     pub value: Option<S>,
+    /// What reasons call the value read (default: the field's or derived value's name when
+    /// `value` names one, else the indicator's name), e.g. 拨付到位率 for an expression.
+    #[serde(default)]
+    pub value_name: Option<String>,
+    /// The unit of the value read (default: the field's or derived value's), e.g. `"%"`.
+    #[serde(default)]
+    pub value_unit: Option<String>,
     pub rule: Spanned<RawRule>,
     /// Lowest points the item can reach; default 0 ("扣完为止"). Use a negative floor for 倒扣.
     #[serde(default)]

@@ -26,6 +26,11 @@ pub struct ItemInfo {
     pub office: Option<Text>,
     /// The unit of measure of the value the rule reads.
     pub unit: Option<Text>,
+    /// The display name of the value the rule reads, when it reads one field or derived value
+    /// as it is (reasons name the quantity they read: 出生统计误差率7.36%, not the item's name).
+    pub value_name: Option<Text>,
+    /// The display name and unit of each slot a formula reads (empty for other rules).
+    pub formula_inputs: Box<[(Text, Option<Text>)]>,
     /// The compiled rule (absent in results read back from JSON).
     pub rule: Option<crate::rules::Rule>,
     /// The case types a per-case rule counts, joined with 、.
@@ -48,6 +53,8 @@ impl ItemInfo {
             rule_text: empty_text(),
             office: None,
             unit: None,
+            value_name: None,
+            formula_inputs: Box::default(),
             rule: None,
             cases: empty_text(),
             floor: Some(Decimal::ZERO),
@@ -139,6 +146,8 @@ pub enum Reason {
         rounding: u32,
         /// The item's maximum: a result above it is capped, and the reason says so.
         max: Decimal,
+        /// The values the formula read, in the order of `ItemInfo::formula_inputs`.
+        values: Box<[Option<crate::expr::Val>]>,
     },
 }
 
@@ -155,7 +164,7 @@ impl std::fmt::Display for Reason {
             } => match item.rule_at(params) {
                 Some(rule) => {
                     let c = crate::rules::Ctx {
-                        name: &item.name,
+                        name: item.value_name.as_deref().unwrap_or(&item.name),
                         unit: item.unit.as_deref(),
                         max: *max,
                         floor: item.floor,
@@ -238,9 +247,16 @@ impl std::fmt::Display for Reason {
                 points,
                 rounding,
                 max,
+                values,
             } => {
                 if let Some(Rule::Formula(r)) = &item.rule {
-                    f.write_str(&r.reason(*points, *rounding, *max))
+                    let inputs: Vec<(&str, Option<&str>, Option<crate::expr::Val>)> = item
+                        .formula_inputs
+                        .iter()
+                        .zip(values.iter())
+                        .map(|((n, u), v)| (&**n, u.as_deref(), *v))
+                        .collect();
+                    f.write_str(&r.reason(*points, *rounding, *max, &inputs))
                 } else {
                     write!(f, "按公式计算得{}分", crate::num::show(*points))
                 }
@@ -1086,6 +1102,66 @@ pub struct VetoResult {
     pub needs: Vec<NamedInfo>,
 }
 
+impl VetoResult {
+    /// The trigger for people: each value it read by its display name, `and`/`or`/`not` in
+    /// Chinese ("出生人口性别比 > 120 且 上年出生人口性别比 > 120"); ids stay in the JSON.
+    pub fn readable_trigger(&self) -> String {
+        let names: Vec<(String, String)> = self
+            .evidence
+            .to_vec()
+            .into_iter()
+            .map(|i| (i.id.to_string(), i.name.to_string()))
+            .collect();
+        readable_expr(&self.trigger, &|id| {
+            names.iter().find(|(k, _)| k == id).map(|(_, n)| n.clone())
+        })
+    }
+}
+
+/// An expression with its identifiers replaced by `name` (when it knows them) and the logical
+/// words in Chinese.
+pub fn readable_expr(src: &str, name: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.is_empty() {
+            return;
+        }
+        let shown = match word.as_str() {
+            "and" => "且".to_string(),
+            "or" => "或".to_string(),
+            "not" => "非".to_string(),
+            "true" => "是".to_string(),
+            "false" => "否".to_string(),
+            w => name(w).unwrap_or_else(|| w.to_string()),
+        };
+        out.push_str(&shown);
+        word.clear();
+    };
+    let mut in_string = false;
+    for ch in src.chars() {
+        if in_string {
+            out.push(ch);
+            if ch == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        if ch.is_alphanumeric() || ch == '_' || ch == '.' {
+            // A number's decimal point stays with the number.
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            if ch == '"' {
+                in_string = true;
+            }
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// A veto's outcome for one unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -1153,5 +1229,33 @@ mod size_tests {
         assert!(ind <= 160, "IndicatorResult grew to {ind} bytes");
         assert!(reason <= 72, "Reason grew to {reason} bytes");
         assert!(slot <= 24, "a slot grew to {slot} bytes");
+    }
+}
+
+#[cfg(test)]
+mod readable_tests {
+    use super::readable_expr;
+
+    #[test]
+    fn ids_become_names_and_logic_words_chinese() {
+        let names = |id: &str| match id {
+            "srb" => Some("出生人口性别比".to_string()),
+            "srb_last" => Some("上年出生人口性别比".to_string()),
+            "cases.two_non" => Some("两非案件(例)".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            readable_expr("srb > 120 and srb_last > 120", &names),
+            "出生人口性别比 > 120 且 上年出生人口性别比 > 120"
+        );
+        assert_eq!(
+            readable_expr("cases.two_non >= 1 or not ok", &names),
+            "两非案件(例) >= 1 或 非 ok"
+        );
+        // Numbers and quoted text stay as written.
+        assert_eq!(
+            readable_expr("class == \"部门\" and x < 0.5", &names),
+            "class == \"部门\" 且 x < 0.5"
+        );
     }
 }

@@ -376,7 +376,7 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
                 v.scope.clone(),
                 v.effect.clone(),
                 v.reason.clone(),
-                v.trigger.clone(),
+                v.readable_trigger(),
                 evidence.join("; "),
             ];
             for (c, x) in cells.iter().enumerate() {

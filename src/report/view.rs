@@ -772,7 +772,7 @@ fn veto_view(s: &Shared<'_>, v: &VetoResult, layers: &HashMap<&str, &str>) -> Ve
             s.line_name(Some(&v.scope))
         },
         reason: v.reason.clone(),
-        trigger: v.trigger.clone(),
+        trigger: v.readable_trigger(),
         evidence: inputs(&v.evidence.to_vec(), layers),
     }
 }

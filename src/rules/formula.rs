@@ -20,14 +20,28 @@ impl Formula {
         self.expr.missing_slots(env)
     }
 
-    /// "按公式 … 计算得1.026分,超过本项最高1分,按1分计": a result above the item's maximum
-    /// is capped, and the reason says so.
-    pub fn reason(&self, points: Decimal, rounding: u32, max: Decimal) -> String {
-        let mut out = format!(
-            "按公式 {} 计算得{}分",
-            self.expr.source(),
-            show(round_points(points, rounding))
-        );
+    /// "按公式计算得1.026分(代入:流动人口信息采集率98%、…),超过本项最高1分,按1分计": the
+    /// values the formula read by their names (the formula itself is in the rule text), and a
+    /// result above the item's maximum capped with the reason saying so. `inputs` are the
+    /// display name, unit and value of each slot the formula reads.
+    pub fn reason(
+        &self,
+        points: Decimal,
+        rounding: u32,
+        max: Decimal,
+        inputs: &[(&str, Option<&str>, Option<crate::expr::Val>)],
+    ) -> String {
+        let shown: Vec<String> = inputs
+            .iter()
+            .map(|(name, unit, v)| match v {
+                Some(v) => format!("{name}{}", super::fmt_val(v, *unit)),
+                None => format!("{name}缺失"),
+            })
+            .collect();
+        let mut out = format!("按公式计算得{}分", show(round_points(points, rounding)));
+        if !shown.is_empty() {
+            out.push_str(&format!("(代入:{})", shown.join("、")));
+        }
         if points > max {
             out.push_str(&format!(",超过本项最高{}分,按{}分计", show(max), show(max)));
         }
@@ -84,12 +98,19 @@ mod tests {
         let f = formula("1.026");
         let one = Decimal::ONE;
         assert_eq!(
-            f.reason(Decimal::new(1026, 3), 2, one),
-            "按公式 1.026 计算得1.03分,超过本项最高1分,按1分计"
+            f.reason(Decimal::new(1026, 3), 2, one, &[]),
+            "按公式计算得1.03分,超过本项最高1分,按1分计"
         );
+        // The values read by their names, not the expression with ids.
+        let rate = Some(crate::expr::Val::Num(Decimal::new(975, 1)));
         assert_eq!(
-            f.reason(Decimal::new(95, 2), 2, one),
-            "按公式 1.026 计算得0.95分"
+            f.reason(
+                Decimal::new(95, 2),
+                2,
+                one,
+                &[("信息采集率", Some("%"), rate), ("签订率", None, None)]
+            ),
+            "按公式计算得0.95分(代入:信息采集率97.5%、签订率缺失)"
         );
     }
 

@@ -1,5 +1,7 @@
 //! Writing results: scorecard JSON and CSV, the terminal table, atomic file writes.
 
+pub mod docx;
+pub mod notice;
 pub mod xlsx;
 
 use crate::num::{show, show_known};
@@ -743,12 +745,20 @@ pub fn terminal_table(a: &Assessment) -> String {
             .trim_end()
             .to_string()
     };
-    out.push_str(&line(&header));
+    let head = line(&header);
+    let body: Vec<String> = rows.iter().map(line).collect();
+    // The rule is as wide as the widest line printed (each line ends at its last character).
+    let wide = std::iter::once(&head)
+        .chain(&body)
+        .map(|l| UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(0);
+    out.push_str(&head);
     out.push('\n');
-    out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (n - 1)));
+    out.push_str(&"-".repeat(wide));
     out.push('\n');
-    for r in &rows {
-        out.push_str(&line(r));
+    for l in &body {
+        out.push_str(l);
         out.push('\n');
     }
     out.push_str(&completeness_line(a));

@@ -331,8 +331,8 @@ fn grade_bands<'g>(
     (zones, cuts)
 }
 
-/// A rank marker per unit (up to 60 units) under the axis at `marks_y`, in up to four rows
-/// so that they do not overlap; and the number of rows used.
+/// A rank marker per unit (up to 60 units) under the axis at `marks_y`, in as many rows as
+/// it takes for no two to overlap; and the number of rows used.
 fn rank_marks(a: &Assessment, axis: &ScoreAxis, marks_y: f64) -> (Vec<Mark>, usize) {
     let mut marks = Vec::new();
     let mut rows_used = 0usize;
@@ -345,16 +345,19 @@ fn rank_marks(a: &Assessment, axis: &ScoreAxis, marks_y: f64) -> (Vec<Mark>, usi
         .filter_map(|u| u.score.map(|s| (u, s)))
         .collect();
     order.sort_by(|p, q| p.1.cmp(&q.1).then(q.0.rank.cmp(&p.0.rank)));
+    // Labels are at most two digits (60 units) of a 10px font, about 6px a digit: a row takes
+    // a label only where it clears the previous one, and a new row opens when none does, so
+    // no two labels ever overlap (at most one row per unit).
+    const GAP: f64 = 16.0;
     let mut last: Vec<f64> = Vec::new();
     for (u, score) in order {
         let mx = axis.x(score);
-        let row = match last.iter().position(|l| mx - l >= 18.0) {
+        let row = match last.iter().position(|l| mx - l >= GAP) {
             Some(r) => r,
-            None if last.len() < 4 => {
+            None => {
                 last.push(f64::MIN);
                 last.len() - 1
             }
-            None => last.len() - 1,
         };
         last[row] = mx;
         rows_used = rows_used.max(row + 1);

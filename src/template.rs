@@ -328,6 +328,13 @@ pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>
     let mut info = Worksheet::new();
     write_info(&mut info, set, input.period.as_deref(), &f)?;
     wb.push_worksheet(info);
+    // Before the data sheets: read back, the units above come first, as they are usually listed.
+    let context: Vec<&ReadUnit> = input.units.iter().filter(|u| is_context(set, u)).collect();
+    if !context.is_empty() {
+        let mut ws = Worksheet::new();
+        write_context_sheet(&mut ws, &context, &f)?;
+        wb.push_worksheet(ws);
+    }
     let mut first_data_rows = 0u32;
     for k in 0..n_sheets {
         if k > 0 && set.kinds[k].fields.is_empty() {
@@ -343,12 +350,6 @@ pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>
         if k == 0 {
             first_data_rows = rows;
         }
-        wb.push_worksheet(ws);
-    }
-    let context: Vec<&ReadUnit> = input.units.iter().filter(|u| is_context(set, u)).collect();
-    if !context.is_empty() {
-        let mut ws = Worksheet::new();
-        write_context_sheet(&mut ws, &context, &f)?;
         wb.push_worksheet(ws);
     }
     let mut ledger = Worksheet::new();

@@ -667,8 +667,8 @@ fn the_template_has_instructions_units_notes_validation_and_a_ledger() {
         sheets,
         vec![
             ("填报说明".to_string(), true),
-            ("佐证数据".to_string(), true),
             ("上级单位".to_string(), true),
+            ("佐证数据".to_string(), true),
             ("案件台账".to_string(), true),
             ("选项".to_string(), false),
         ]
@@ -725,7 +725,7 @@ fn the_template_has_instructions_units_notes_validation_and_a_ledger() {
     );
 
     // The XML: frozen panes, notes, validation of each kind.
-    let sheet = part(&path, "xl/worksheets/sheet2.xml");
+    let sheet = part(&path, "xl/worksheets/sheet3.xml");
     assert!(sheet.contains(r#"state="frozen""#), "frozen header");
     assert!(
         sheet.contains(r#"type="whole" operator="greaterThanOrEqual""#),
@@ -753,7 +753,7 @@ fn the_template_has_instructions_units_notes_validation_and_a_ledger() {
         notes.contains("市领导小组按人口规模和流动人口比重核定的难度系数"),
         "the field's help"
     );
-    let ledger_xml = part(&path, "xl/worksheets/sheet3.xml");
+    let ledger_xml = part(&path, "xl/worksheets/sheet4.xml");
     assert!(
         ledger_xml.contains("选项"),
         "case types from the lists sheet"
@@ -795,8 +795,8 @@ fn a_filled_template_reads_back_exactly_as_typed() {
     for (s, header_rows) in [("佐证数据", 2), ("案件台账", 1)] {
         let (ra, rb) = (sheet_rows(&mut a, s), sheet_rows(&mut b, s));
         assert_eq!(ra[..header_rows], rb[..header_rows], "{s} header");
-        // 8 districts and the city; the ledger of fixtures/shenzhen/evidence.yaml.
-        assert_eq!(ra.len() - header_rows, if s == "佐证数据" { 9 } else { 36 });
+        // 8 districts (the city is on 上级单位); the ledger of fixtures/shenzhen/evidence.yaml.
+        assert_eq!(ra.len() - header_rows, if s == "佐证数据" { 8 } else { 36 });
     }
     // Values typed with Excel's percent entry (96.98% → 0.9698 formatted as %) and a date
     // typed as text read as typed.

@@ -155,7 +155,7 @@ pub(crate) fn histogram<'g>(
     let (marks, rows_used) = rank_marks(a, &axis, marks_y);
     Histogram {
         width: WIDTH,
-        height: r1(marks_y + 14.0 * rows_used as f64 + 4.0),
+        height: r1(marks_y + MARK_ROW * rows_used as f64 + 4.0),
         x0: axis.x0,
         x1: axis.x1,
         top,
@@ -331,6 +331,10 @@ fn grade_bands<'g>(
     (zones, cuts)
 }
 
+/// The height of a row of rank labels: a 10px label's box (a CJK font's ascent and descent,
+/// about 1.45 em) and a little air.
+const MARK_ROW: f64 = 16.0;
+
 /// A rank marker per unit (up to 60 units) under the axis at `marks_y`, in as many rows as
 /// it takes for no two to overlap; and the number of rows used.
 fn rank_marks(a: &Assessment, axis: &ScoreAxis, marks_y: f64) -> (Vec<Mark>, usize) {
@@ -363,7 +367,7 @@ fn rank_marks(a: &Assessment, axis: &ScoreAxis, marks_y: f64) -> (Vec<Mark>, usi
         rows_used = rows_used.max(row + 1);
         marks.push(Mark {
             x: mx,
-            y: r1(marks_y + 14.0 * row as f64),
+            y: r1(marks_y + MARK_ROW * row as f64),
             label: u.rank.map(|r| r.to_string()).unwrap_or_default(),
             title: format!(
                 "{} {} {}",

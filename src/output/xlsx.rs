@@ -164,14 +164,22 @@ impl Widths {
 
     /// Each column as wide as its widest text and a margin, between `min` and `max`; a column
     /// listed in `wide` may grow to `max_wide` (its cells wrap beyond).
-    fn apply(&self, ws: &mut Worksheet, wide: &[u16], max_wide: f64) -> Result<(), WriteError> {
+    /// The widths set, by column.
+    fn apply(
+        &self,
+        ws: &mut Worksheet,
+        wide: &[u16],
+        max_wide: f64,
+    ) -> Result<Vec<f64>, WriteError> {
+        let mut set = Vec::with_capacity(self.0.len());
         for (c, w) in self.0.iter().enumerate() {
             let c = c as u16;
             let max = if wide.contains(&c) { max_wide } else { 30.0 };
-            ws.set_column_width(c, (w * 1.1 + 2.5).clamp(6.0, max))
-                .map_err(xl)?;
+            let w = (w * 1.1 + 2.5).clamp(6.0, max);
+            ws.set_column_width(c, w).map_err(xl)?;
+            set.push(w);
         }
-        Ok(())
+        Ok(set)
     }
 }
 
@@ -179,6 +187,8 @@ impl Widths {
 struct Grid<'a> {
     ws: &'a mut Worksheet,
     widths: Widths,
+    /// Cells that wrap: row, column and the width of their text, for the row heights.
+    wrapped: Vec<(u32, u16, f64)>,
 }
 
 impl<'a> Grid<'a> {
@@ -186,12 +196,40 @@ impl<'a> Grid<'a> {
         Grid {
             ws,
             widths: Widths::default(),
+            wrapped: Vec::new(),
         }
     }
 
     fn text(&mut self, r: u32, c: u16, text: &str, f: &Format) -> Result<(), WriteError> {
         self.widths.see(c, text);
         self.ws.text_fmt(r, c, text, f).map_err(xl)?;
+        Ok(())
+    }
+
+    /// Text that wraps in its column (a wrapping format): its row is made tall enough.
+    fn wrap(&mut self, r: u32, c: u16, text: &str, f: &Format) -> Result<(), WriteError> {
+        let w = unicode_width::UnicodeWidthStr::width(text) as f64;
+        self.wrapped.push((r, c, w));
+        self.text(r, c, text, f)
+    }
+
+    /// Column widths from the contents (`wide` columns up to `max_wide`, their text wrapping),
+    /// then each row with wrapped text as tall as its lines: LibreOffice does not grow rows
+    /// when it opens a file, and a cut-off line does not print.
+    fn finish(&mut self, wide: &[u16], max_wide: f64) -> Result<(), WriteError> {
+        let set = self.widths.apply(self.ws, wide, max_wide)?;
+        let mut lines: std::collections::BTreeMap<u32, f64> = std::collections::BTreeMap::new();
+        for &(r, c, w) in &self.wrapped {
+            let col = set.get(usize::from(c)).copied().unwrap_or(8.43);
+            let n = (w * 1.1 / (col - 1.0).max(1.0)).ceil().max(1.0);
+            let e = lines.entry(r).or_insert(1.0);
+            *e = e.max(n);
+        }
+        for (r, n) in lines {
+            if n > 1.0 {
+                self.ws.set_row_height(r, 15.0 * n.min(20.0)).map_err(xl)?;
+            }
+        }
         Ok(())
     }
 
@@ -256,7 +294,17 @@ impl<'a> Grid<'a> {
         ws.set_repeat_rows(0, HEADER_ROW).map_err(xl)?;
         ws.set_footer("&C第 &P 页,共 &N 页");
         for (c, h) in headers.iter().enumerate() {
-            self.text(HEADER_ROW, c as u16, h, &s.header)?;
+            // A header wraps onto two lines: it needs half its width (its longest word aside).
+            let w = h
+                .lines()
+                .map(unicode_width::UnicodeWidthStr::width)
+                .max()
+                .unwrap_or(0);
+            let half: String = "0".repeat(if w > 8 { w.div_ceil(2) + 1 } else { w });
+            self.widths.see(c as u16, &half);
+            self.ws
+                .text_fmt(HEADER_ROW, c as u16, h, &s.header)
+                .map_err(xl)?;
         }
         let lines = headers.iter().map(|h| h.lines().count()).max().unwrap_or(1);
         self.ws
@@ -349,11 +397,11 @@ fn ranked_sheet(
         g.text(r, status_col, u.status.zh(), &s.text)?;
         let missing = crate::output::missing_summary(u);
         if !missing.is_empty() {
-            g.text(r, missing_col, &missing, &s.missing_wrap)?;
+            g.wrap(r, missing_col, &missing, &s.missing_wrap)?;
         }
     }
     let last_row = FIRST + units.len() as u32 - 1;
-    g.widths.apply(g.ws, &[veto_col, missing_col], 45.0)?;
+    g.finish(&[veto_col, missing_col], 45.0)?;
     // The completeness line under the table (not measured: it runs across the columns).
     ws.write_string(last_row + 2, 1, crate::output::completeness_line(a))
         .map_err(xl)?;
@@ -437,7 +485,7 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
             *w = 8.0;
         }
     }
-    g.widths.apply(g.ws, &[], 30.0)?;
+    g.finish(&[], 30.0)?;
     let total: f64 = g.widths.0.iter().map(|w| w * 1.1 + 2.5).sum();
     if total > POINTS_FIT_WIDTH {
         // Too wide to shrink to one page: across pages, the unit columns on each.
@@ -518,17 +566,16 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
                 &evidence.join("; "),
             ];
             for (c, x) in cells.iter().enumerate() {
-                let fmt = match c {
-                    3 if v.applied => &s.veto,
-                    8..=10 => &s.wrap,
-                    _ => &s.text,
-                };
-                g.text(r, c as u16, x, fmt)?;
+                match c {
+                    3 if v.applied => g.text(r, c as u16, x, &s.veto)?,
+                    8..=10 => g.wrap(r, c as u16, x, &s.wrap)?,
+                    _ => g.text(r, c as u16, x, &s.text)?,
+                }
             }
             r += 1;
         }
     }
-    g.widths.apply(g.ws, &[8, 9, 10], 40.0)?;
+    g.finish(&[8, 9, 10], 40.0)?;
     ws.set_freeze_panes(FIRST, 2).map_err(xl)?;
     ws.autofilter(HEADER_ROW, 0, (r - 1).max(FIRST), headers.len() as u16 - 1)
         .map_err(xl)?;
@@ -585,13 +632,13 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
             g.points(r, 8, c.deduction, &s.points)?;
             let item = c.indicator.as_deref().map(item_name).unwrap_or_default();
             g.text(r, 9, &item, &s.text)?;
-            g.text(r, 10, &c.explanation, &s.wrap)?;
+            g.wrap(r, 10, &c.explanation, &s.wrap)?;
             g.text(r, 11, if c.in_period { "是" } else { "否" }, &s.text)?;
             g.text(r, 12, &c.case_type, &s.text)?;
             r += 1;
         }
     }
-    g.widths.apply(g.ws, &[10], 45.0)?;
+    g.finish(&[10], 45.0)?;
     ws.set_freeze_panes(FIRST, 2).map_err(xl)?;
     ws.autofilter(HEADER_ROW, 0, (r - 1).max(FIRST), headers.len() as u16 - 1)
         .map_err(xl)?;
@@ -624,9 +671,18 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
         ("单位数", a.units.len().to_string()),
         ("生成", format!("{} · {}", a.engine, a.schema)),
     ];
+    // A value longer than its column wraps, and its row is as tall as its lines.
+    let tall = |ws: &mut Worksheet, r: u32, v: &str| -> Result<(), WriteError> {
+        let n = (unicode_width::UnicodeWidthStr::width(v) as f64 * 1.1 / 71.0).ceil();
+        if n > 1.0 {
+            ws.set_row_height(r, 15.0 * n).map_err(xl)?;
+        }
+        Ok(())
+    };
     let mut r = FIRST;
     for (k, v) in rows {
         ws.text_fmt(r, 0, k, &s.bold).map_err(xl)?;
+        tall(ws, r, &v)?;
         ws.text_fmt(r, 1, v, &s.wrap).map_err(xl)?;
         r += 1;
     }
@@ -660,6 +716,7 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     ];
     for (k, v) in legend {
         ws.text_fmt(r, 0, k, &s.bold).map_err(xl)?;
+        tall(ws, r, v)?;
         ws.text_fmt(r, 1, v, &s.wrap).map_err(xl)?;
         r += 1;
     }

@@ -726,9 +726,12 @@ fn assess(args: &AssessArgs) -> anyhow::Result<ExitCode> {
             if k > 0 {
                 crate::outln!();
             }
-            crate::out!("{}", output::terminal_table(&results[i]));
+            crate::out!("{}", output::terminal_table_in(&results[i], args.lang));
         }
-        crate::outln!("已写入 {}", written.join("、"));
+        match args.lang {
+            crate::report::Lang::Zh => crate::outln!("已写入 {}", written.join("、")),
+            crate::report::Lang::En => crate::outln!("wrote {}", written.join(", ")),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1040,6 +1043,9 @@ pub struct ExplainArgs {
     /// Terminal text or JSON (schema kaohe.explain/1, see docs/explain.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: TraceFormat,
+    /// Language of the text's fixed words (headings, labels, veto tags).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::report::Lang,
 }
 
 #[derive(clap::Args, Debug)]
@@ -1210,7 +1216,7 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
     let trace = crate::explain::explain(set, ev, a, run.context(), &args.unit)?;
     match args.format {
-        TraceFormat::Text => crate::out!("{}", crate::explain::render_text(&trace)),
+        TraceFormat::Text => crate::out!("{}", crate::explain::render_text_in(&trace, args.lang)),
         TraceFormat::Json => {
             let json = serde_json::to_string_pretty(&trace)
                 .with_context(|| format!("writing the trace of `{}` as JSON", args.unit))?;

@@ -1078,6 +1078,9 @@ pub struct SelfAssessArgs {
     /// Terminal summary or JSON (schema kaohe.self-assessment/1, see docs/explain.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: TraceFormat,
+    /// Language of the summary's fixed words (headings, labels, veto tags, kinds of loss).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::report::Lang,
 }
 
 /// A run loaded and scored for `explain` and `self-assess`: the primary set's level, its
@@ -1290,7 +1293,7 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
     let shown = match args.format {
         TraceFormat::Text => reports
             .iter()
-            .map(crate::selfassess::render_summary)
+            .map(|r| crate::selfassess::render_summary_in(r, args.lang))
             .collect::<Vec<_>>()
             .join(&format!("\n{}\n", "─".repeat(60))),
         TraceFormat::Json => {

@@ -205,6 +205,20 @@ fn english_terminal_table_explain_and_plurals() {
     }
     assert!(!ex.stdout.contains("一票否决("), "{}", ex.stdout);
 
+    let sa = Kaohe::new()
+        .args(["self-assess", "pingshan", "--lang", "en", "--no-html"])
+        .run();
+    sa.success();
+    for w in [
+        "self-assessment",
+        "Points lost: ",
+        "One-vote vetoes",
+        "[clear]",
+    ] {
+        assert!(sa.stdout.contains(w), "{w}\n{}", sa.stdout);
+    }
+    assert!(!sa.stdout.contains("失分 共"), "{}", sa.stdout);
+
     let check = Kaohe::new()
         .args(["check", "-s"])
         .repo_arg("fixtures/invalid/base/set.yaml")

@@ -1410,7 +1410,7 @@ fn junction_relative(is_and: bool, holds: Option<bool>, kids: &[Condition]) -> O
 
 /// The trace as terminal text.
 pub fn render_text(t: &Trace) -> String {
-    render_text_in(t, crate::report::Lang::Zh)
+    render_text_in(t, crate::lang::Lang::Zh)
 }
 
 /// `zh` or `en` by the language.
@@ -1421,8 +1421,8 @@ fn tr(en: bool, zh: &'static str, en_text: &'static str) -> &'static str {
 /// The trace as terminal text in `lang`: the fixed words (headings, labels, veto tags) are
 /// translated; names, rule texts and the steps of each rule are as the set and the rule
 /// shapes write them (the shapes' reasons take the language through the same enum).
-pub fn render_text_in(t: &Trace, lang: crate::report::Lang) -> String {
-    let en = lang == crate::report::Lang::En;
+pub fn render_text_in(t: &Trace, lang: crate::lang::Lang) -> String {
+    let en = lang == crate::lang::Lang::En;
     let mut o = String::new();
     header_text(&mut o, t, en);
     derived_text(&mut o, &t.derived, en);
@@ -1699,7 +1699,7 @@ fn indicator_text(o: &mut String, i: &IndicatorTrace, en: bool) {
         if i.status == Status::Scored {
             String::new()
         } else if en {
-            format!(" [{}]", crate::report::Lang::En.status(i.status))
+            format!(" [{}]", crate::lang::Lang::En.status(i.status))
         } else {
             format!(" [{}]", i.status.zh())
         }

@@ -1,6 +1,6 @@
 //! Writing results: scorecard JSON and CSV, the terminal table, atomic file writes.
 
-use crate::report::Lang;
+use crate::lang::Lang;
 
 pub mod docx;
 pub mod notice;

@@ -2018,7 +2018,7 @@ fn risk_summary(risk: &Risk, r: &UnitResult) -> String {
 
 /// A short terminal summary of a self-assessment.
 pub fn render_summary(s: &SelfAssessment) -> String {
-    render_summary_in(s, crate::report::Lang::Zh)
+    render_summary_in(s, crate::lang::Lang::Zh)
 }
 
 /// `zh` or `en` by the language.
@@ -2028,8 +2028,8 @@ fn tr(en: bool, zh: &'static str, en_text: &'static str) -> &'static str {
 
 /// The terminal summary in `lang`: the fixed words (headings, labels, veto tags, kinds of
 /// loss) are translated; names and the sentences built from the rules are as written.
-pub fn render_summary_in(s: &SelfAssessment, lang: crate::report::Lang) -> String {
-    let en = lang == crate::report::Lang::En;
+pub fn render_summary_in(s: &SelfAssessment, lang: crate::lang::Lang) -> String {
+    let en = lang == crate::lang::Lang::En;
     let mut o = String::new();
     let _ = writeln!(
         o,

@@ -7,15 +7,8 @@
 use crate::result::Status;
 use serde::Serialize;
 
-/// Report language (`--lang zh|en`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum Lang {
-    /// 简体中文 (zh-CN), the default.
-    #[default]
-    Zh,
-    /// English labels; names from the indicator set stay as written.
-    En,
-}
+/// Report language (`--lang zh|en`): the one [`crate::lang::Lang`].
+pub use crate::lang::Lang;
 
 impl Labels {
     /// The mark of a veto kind (`fail`, `line`, `cap`, `advisory`, `undecided`).
@@ -69,17 +62,6 @@ impl Lang {
                 Status::Zeroed => "zeroed",
                 Status::Undefined => "cannot compute",
             },
-        }
-    }
-}
-
-impl std::str::FromStr for Lang {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "zh" | "zh-cn" | "cn" => Ok(Lang::Zh),
-            "en" => Ok(Lang::En),
-            other => Err(format!("unknown language {other:?} (use zh or en)")),
         }
     }
 }

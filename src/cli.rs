@@ -145,7 +145,7 @@ pub struct AssessArgs {
     pub levels: Vec<PathBuf>,
     /// Scorecards of earlier years (`scorecard.json`), for `last.x`, `mean3.x`, `change.x` and
     /// year-over-year comparison.
-    #[arg(long, value_name = "SCORECARD")]
+    #[arg(long, value_name = "SCORECARD", num_args = 1..)]
     pub history: Vec<PathBuf>,
     /// Language of the HTML reports' fixed labels.
     #[arg(long, value_enum, default_value = "zh")]
@@ -163,7 +163,7 @@ pub struct CheckArgs {
     #[arg(long = "level", short = 'l', value_name = "FILE")]
     pub levels: Vec<PathBuf>,
     /// Earlier scorecards (see `assess --history`).
-    #[arg(long, value_name = "SCORECARD")]
+    #[arg(long, value_name = "SCORECARD", num_args = 1..)]
     pub history: Vec<PathBuf>,
     /// Treat incomplete evidence (a unit not complete: 待补充, 待核实, 无佐证) as an error
     /// (exit 1) instead of a warning.
@@ -184,19 +184,70 @@ pub fn main() -> ExitCode {
     run(cli)
 }
 
+/// `--history` takes several files after one flag (`--history history/*.json`), so evidence
+/// named after them lands in the history list: an evidence file (by its extension) there goes
+/// back to the evidence, in order. Scorecards are `.json` files or folders of them.
+pub fn history_then_evidence(history: &mut Vec<PathBuf>, evidence: &mut Vec<PathBuf>) {
+    let is_evidence = |p: &PathBuf| {
+        p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            [
+                "yaml", "yml", "csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods",
+            ]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+        })
+    };
+    let (moved, kept): (Vec<PathBuf>, Vec<PathBuf>) = history.drain(..).partition(is_evidence);
+    *history = kept;
+    evidence.extend(moved);
+}
+
+/// `1 line`, `2 lines`, `1 veto`, `3 vetoes`: an English count with its noun's plural.
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    let plural = if noun.ends_with('o') || noun.ends_with('s') || noun.ends_with('x') {
+        format!("{noun}es")
+    } else if let Some(stem) = noun
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
+    {
+        format!("{stem}ies")
+    } else {
+        format!("{noun}s")
+    };
+    format!("{n} {plural}")
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     let (name, result) = match cli.command {
-        Command::Assess(a) => ("assess", assess(&a)),
-        Command::Check(a) => ("check", check(&a)),
+        Command::Assess(mut a) => {
+            history_then_evidence(&mut a.history, &mut a.input.evidence);
+            ("assess", assess(&a))
+        }
+        Command::Check(mut a) => {
+            history_then_evidence(&mut a.history, &mut a.input.evidence);
+            ("check", check(&a))
+        }
         Command::Test(a) => ("test", test(&a)),
         Command::Template(a) => ("template", template(&a)),
         Command::Decide(a) => ("decide", crate::decide::cli::run(&a)),
-        Command::Explain(a) => ("explain", explain(&a)),
-        Command::SelfAssess(a) => ("self-assess", self_assess(&a)),
+        Command::Explain(mut a) => {
+            history_then_evidence(&mut a.history, &mut a.input.evidence);
+            ("explain", explain(&a))
+        }
+        Command::SelfAssess(mut a) => {
+            history_then_evidence(&mut a.history, &mut a.input.evidence);
+            ("self-assess", self_assess(&a))
+        }
         Command::Handbook(a) => ("handbook", rubric::handbook(&a)),
         Command::Diff(a) => ("diff", rubric::diff(&a)),
-        Command::Lint(a) => ("lint", rubric::lint(&a)),
+        Command::Lint(mut a) => {
+            history_then_evidence(&mut a.history, &mut a.evidence);
+            ("lint", rubric::lint(&a))
+        }
         Command::Verify(a) => ("verify", verify(&a)),
         Command::Init(a) => ("init", init::init(&a)),
     };
@@ -541,6 +592,13 @@ fn write_level(
     let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
         ("scorecard.csv", output::scorecard_csv(a)),
         ("scorecard.xlsx", output::xlsx::scorecard_xlsx(a)),
+        (
+            "notice.docx",
+            output::notice::notice_docx(a).map_err(|e| output::WriteError::Encode {
+                what: "notice.docx",
+                message: e.to_string(),
+            }),
+        ),
     ];
     let mut ready = Vec::new();
     for (name, bytes) in files {
@@ -668,9 +726,12 @@ fn assess(args: &AssessArgs) -> anyhow::Result<ExitCode> {
             if k > 0 {
                 crate::outln!();
             }
-            crate::out!("{}", output::terminal_table(&results[i]));
+            crate::out!("{}", output::terminal_table_in(&results[i], args.lang));
         }
-        crate::outln!("已写入 {}", written.join("、"));
+        match args.lang {
+            crate::report::Lang::Zh => crate::outln!("已写入 {}", written.join("、")),
+            crate::report::Lang::En => crate::outln!("wrote {}", written.join(", ")),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -707,6 +768,12 @@ fn score_and_write(
     // the files are renamed into place together, and the new manifest is written last.
     let stage = output::Staging::default();
     let mut written = Vec::new();
+    // Every unit read, for the names of parents outside a level (the city, a street's district).
+    let names: Vec<(String, String)> = run
+        .levels
+        .iter()
+        .flat_map(|(_, ev)| ev.units.iter().map(|u| (u.id.clone(), u.name.clone())))
+        .collect();
     for ((i, a), dir) in results.iter().enumerate().zip(dirs) {
         let dir = if i == run.primary {
             args.out.clone()
@@ -726,6 +793,7 @@ fn score_and_write(
             let opts = crate::report::Options {
                 lang: args.lang,
                 previous: crate::report::previous_for(a, &run.history),
+                names: &names,
             };
             crate::report::stage_reports(&dir, a, &opts, &stage)
                 .with_context(|| format!("writing the HTML reports into {}", dir.display()))?;
@@ -806,19 +874,19 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let run = load_run(&run_args)?;
     for (set, ev) in &run.levels {
         crate::outln!(
-            "ok: {} {} (版本 {}): {} lines, {} indicators, {} vetoes; {} units ({} scored)",
+            "ok: {} {} (版本 {}): {}, {}, {}; {} ({} scored)",
             set.id,
             set.name,
             set.version,
-            set.lines.len(),
-            set.indicators.len(),
-            set.vetoes.len(),
-            ev.units.len(),
+            counted(set.lines.len(), "line"),
+            counted(set.indicators.len(), "indicator"),
+            counted(set.vetoes.len(), "veto"),
+            counted(ev.units.len(), "unit"),
             ev.scored.len()
         );
     }
     if !run.history.is_empty() {
-        crate::outln!("ok: {} earlier scorecards", run.history.len());
+        crate::outln!("ok: {}", counted(run.history.len(), "earlier scorecard"));
     }
     // Completeness, as a reporting-rate report: scored, so that a blank the unit's other values
     // make irrelevant is not counted.
@@ -970,11 +1038,14 @@ pub struct ExplainArgs {
     #[arg(long = "level", short = 'l', value_name = "FILE")]
     pub levels: Vec<PathBuf>,
     /// Scorecards of earlier years (`scorecard.json`), as for `assess --history`.
-    #[arg(long, value_name = "SCORECARD")]
+    #[arg(long, value_name = "SCORECARD", num_args = 1..)]
     pub history: Vec<PathBuf>,
     /// Terminal text or JSON (schema kaohe.explain/1, see docs/explain.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: TraceFormat,
+    /// Language of the text's fixed words (headings, labels, veto tags).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::report::Lang,
 }
 
 #[derive(clap::Args, Debug)]
@@ -998,7 +1069,7 @@ pub struct SelfAssessArgs {
     pub levels: Vec<PathBuf>,
     /// Scorecards of earlier years (`scorecard.json`), as for `assess --history`; last year's
     /// evidence layers give the inspection risk.
-    #[arg(long, value_name = "SCORECARD")]
+    #[arg(long, value_name = "SCORECARD", num_args = 1..)]
     pub history: Vec<PathBuf>,
     /// Last year's corrections of self-reported values (YAML: `unit: {field: {reported,
     /// corrected}}`), instead of those in the history scorecards.
@@ -1007,6 +1078,9 @@ pub struct SelfAssessArgs {
     /// Terminal summary or JSON (schema kaohe.self-assessment/1, see docs/explain.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: TraceFormat,
+    /// Language of the summary's fixed words (headings, labels, veto tags, kinds of loss).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::report::Lang,
 }
 
 /// A run loaded and scored for `explain` and `self-assess`: the primary set's level, its
@@ -1028,11 +1102,45 @@ impl Explained {
     }
 }
 
-/// Load and score a run as `assess` does (levels, history), keeping the primary level.
+/// Which level of a run `explain` and `self-assess` look at: the one that scores `unit` (or,
+/// with `under`, the one that scores units below it); the primary set when none does.
+#[derive(Debug, Clone, Copy)]
+pub struct Focus<'a> {
+    pub unit: &'a str,
+    pub under: bool,
+}
+
+/// The scored units of `ev` that are `root` itself (not `under`) or below it (`under`).
+pub fn scored_at(ev: &evidence::Evidence, root: &str, under: bool) -> Vec<usize> {
+    let Some(r) = ev.units.iter().position(|u| u.id == root) else {
+        return Vec::new();
+    };
+    ev.scored
+        .iter()
+        .copied()
+        .filter(|&i| {
+            if !under {
+                return i == r;
+            }
+            let mut p = ev.units[i].parent;
+            while let Some(x) = p {
+                if x == r {
+                    return true;
+                }
+                p = ev.units[x].parent;
+            }
+            false
+        })
+        .collect()
+}
+
+/// Load and score a run as `assess` does (levels, history), keeping the level that scores the
+/// unit in `focus` (in the default run a street is scored by the street set), else the primary.
 pub fn load_explained(
     input: &InputArgs,
     levels: &[PathBuf],
     history: &[PathBuf],
+    focus: Option<Focus<'_>>,
 ) -> Result<Explained, Diagnostics> {
     let args = AssessArgs {
         input: InputArgs {
@@ -1051,7 +1159,13 @@ pub fn load_explained(
     announce(notice.as_deref());
     let run = load_run(&args)?;
     let mut results = assess_run(&run)?;
-    let primary = run.primary;
+    let primary = focus
+        .and_then(|f| {
+            std::iter::once(run.primary)
+                .chain(0..run.levels.len())
+                .find(|&k| !scored_at(&run.levels[k].1, f.unit, f.under).is_empty())
+        })
+        .unwrap_or(run.primary);
     let Run {
         levels, history, ..
     } = run;
@@ -1077,12 +1191,35 @@ pub fn load_explained(
     })
 }
 
+/// The units with scored units under them (for `--under`), by id, at most 12.
+fn parents_list(ev: &evidence::Evidence) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for &i in &ev.scored {
+        if let Some(p) = ev.units[i].parent {
+            let id = ev.units[p].id.as_str();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let more = ids.len().saturating_sub(12);
+    let mut s = ids.into_iter().take(12).collect::<Vec<_>>().join(", ");
+    if more > 0 {
+        s.push_str(&format!(" … ({more} more)"));
+    }
+    if s.is_empty() { "none".to_string() } else { s }
+}
+
 fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    let run = load_explained(&args.input, &args.levels, &args.history)?;
+    let focus = Focus {
+        unit: &args.unit,
+        under: false,
+    };
+    let run = load_explained(&args.input, &args.levels, &args.history, Some(focus))?;
     let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
     let trace = crate::explain::explain(set, ev, a, run.context(), &args.unit)?;
     match args.format {
-        TraceFormat::Text => crate::out!("{}", crate::explain::render_text(&trace)),
+        TraceFormat::Text => crate::out!("{}", crate::explain::render_text_in(&trace, args.lang)),
         TraceFormat::Json => {
             let json = serde_json::to_string_pretty(&trace)
                 .with_context(|| format!("writing the trace of `{}` as JSON", args.unit))?;
@@ -1093,7 +1230,11 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
-    let run = load_explained(&args.input, &args.levels, &args.history)?;
+    let focus = Focus {
+        unit: &args.unit,
+        under: args.under,
+    };
+    let run = load_explained(&args.input, &args.levels, &args.history, Some(focus))?;
     let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
     let history = match &args.corrections {
         Some(p) => {
@@ -1107,26 +1248,27 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let ids: Vec<String> = if args.under {
-        let Some(root) = ev.units.iter().position(|u| u.id == args.unit) else {
-            return Err(BadRequest(format!("unit `{}` is not in the evidence", args.unit)).into());
+        let Some(root) = ev.units.iter().find(|u| u.id == args.unit) else {
+            return Err(BadRequest(format!(
+                "unit `{}` is not in the evidence; units that have units under them: {}",
+                args.unit,
+                parents_list(ev)
+            ))
+            .into());
         };
-        let below: Vec<String> = ev
-            .scored
-            .iter()
-            .filter(|&&i| {
-                let mut p = ev.units[i].parent;
-                while let Some(x) = p {
-                    if x == root {
-                        return true;
-                    }
-                    p = ev.units[x].parent;
-                }
-                false
-            })
-            .map(|&i| ev.units[i].id.clone())
+        let below: Vec<String> = scored_at(ev, &args.unit, true)
+            .into_iter()
+            .map(|i| ev.units[i].id.clone())
             .collect();
         if below.is_empty() {
-            return Err(BadRequest(format!("no scored unit under `{}`", args.unit)).into());
+            return Err(BadRequest(format!(
+                "no scored unit under `{}` ({}): `kaohe self-assess {}` self-assesses the unit itself; units that have scored units under them: {}",
+                args.unit,
+                root.name,
+                args.unit,
+                parents_list(ev)
+            ))
+            .into());
         }
         below
     } else {
@@ -1151,7 +1293,7 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
     let shown = match args.format {
         TraceFormat::Text => reports
             .iter()
-            .map(crate::selfassess::render_summary)
+            .map(|r| crate::selfassess::render_summary_in(r, args.lang))
             .collect::<Vec<_>>()
             .join(&format!("\n{}\n", "─".repeat(60))),
         TraceFormat::Json => {

@@ -1128,7 +1128,12 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 (None, Some(_)) => {
-                    rules.extend(rv.rules.iter().map(|r| r.id.value.clone()));
+                    // What keeps it: the unit passed, and the title is within its term —
+                    // not the revocation rules it did not trigger (its reasons say so).
+                    rules.push(self.p.raw.pass.id.value.clone());
+                    if def.term_years.is_some() {
+                        rules.push(format!("{}.term_years", def.id));
+                    }
                 }
                 (None, None) => {}
             }

@@ -32,7 +32,9 @@ pub const SCHEMA: &str = "kaohe.explain/1";
 pub enum ExplainError {
     #[error("unit `{0}` is not in the evidence{1}")]
     UnknownUnit(String, String),
-    #[error("unit `{0}` is a {1}, not a scored {2}")]
+    #[error(
+        "unit `{0}` is a {1}, not a scored {2}: no set of this run scores it (`kaohe self-assess {0} --under` looks at the units under it)"
+    )]
     NotScored(String, String, String),
 }
 
@@ -1415,15 +1417,28 @@ fn junction_relative(is_and: bool, holds: Option<bool>, kids: &[Condition]) -> O
 
 /// The trace as terminal text.
 pub fn render_text(t: &Trace) -> String {
+    render_text_in(t, crate::lang::Lang::Zh)
+}
+
+/// `zh` or `en` by the language.
+fn tr(en: bool, zh: &'static str, en_text: &'static str) -> &'static str {
+    if en { en_text } else { zh }
+}
+
+/// The trace as terminal text in `lang`: the fixed words (headings, labels, veto tags) are
+/// translated; names, rule texts and the steps of each rule are as the set and the rule
+/// shapes write them (the shapes' reasons take the language through the same enum).
+pub fn render_text_in(t: &Trace, lang: crate::lang::Lang) -> String {
+    let en = lang == crate::lang::Lang::En;
     let mut o = String::new();
-    header_text(&mut o, t);
-    derived_text(&mut o, &t.derived);
-    corrections_text(&mut o, &t.corrections);
-    phases_text(&mut o, &t.phases);
-    lines_text(&mut o, t);
-    bonus_text(&mut o, t);
-    vetoes_text(&mut o, &t.vetoes);
-    let _ = writeln!(o, "\n结果");
+    header_text(&mut o, t, en);
+    derived_text(&mut o, &t.derived, en);
+    corrections_text(&mut o, &t.corrections, en);
+    phases_text(&mut o, &t.phases, en);
+    lines_text(&mut o, t, en);
+    bonus_text(&mut o, t, en);
+    vetoes_text(&mut o, &t.vetoes, en);
+    let _ = writeln!(o, "\n{}", tr(en, "结果", "Result"));
     for s in &t.result.steps {
         let _ = writeln!(o, "  {s}");
     }
@@ -1431,18 +1446,20 @@ pub fn render_text(t: &Trace) -> String {
 }
 
 /// The unit, the set, the period, and the total, grade and rank in three lines.
-fn header_text(o: &mut String, t: &Trace) {
+fn header_text(o: &mut String, t: &Trace, en: bool) {
     let u = &t.unit;
     let _ = writeln!(o, "{} ({})  {}", u.name, u.id, t.indicator_set.name);
     let _ = writeln!(
         o,
-        "指标体系 {} 版本 {} · {}{}{}",
+        "{} {} {} {} · {}{}{}",
+        tr(en, "指标体系", "Indicator set"),
         t.indicator_set.id,
+        tr(en, "版本", "version"),
         t.indicator_set.version,
         t.period,
         u.class_name
             .as_ref()
-            .map(|c| format!(" · 类别 {c}"))
+            .map(|c| format!(" · {} {c}", tr(en, "类别", "class")))
             .unwrap_or_default(),
         u.peer_group_name
             .as_ref()
@@ -1450,27 +1467,32 @@ fn header_text(o: &mut String, t: &Trace) {
             .unwrap_or_default(),
     );
     let r = &t.result;
+    let status = if en { r.status.en() } else { r.status.zh() };
     let _ = writeln!(
         o,
-        "总分 {} / {} · 等次 {}{} · 排名 {}/{}",
+        "{} {} / {} · {} {}{} · {} {}/{}",
+        tr(en, "总分", "Total"),
         show_known(r.total),
         show(r.max_possible),
-        r.grade.as_deref().unwrap_or(r.status.zh()),
+        tr(en, "等次", "grade"),
+        r.grade.as_deref().unwrap_or(status),
         match (&r.score_grade, r.grade != r.score_grade) {
+            (Some(sg), true) if en => format!(" (by score: {sg})"),
             (Some(sg), true) => format!("(按分数为{sg})"),
             _ => String::new(),
         },
+        tr(en, "排名", "rank"),
         r.rank.map_or_else(|| "—".to_string(), |x| x.to_string()),
         r.units
     );
 }
 
 /// Each derived value: formula, formula with values, value.
-fn derived_text(o: &mut String, derived: &[DerivedTrace]) {
+fn derived_text(o: &mut String, derived: &[DerivedTrace], en: bool) {
     if derived.is_empty() {
         return;
     }
-    let _ = writeln!(o, "\n派生值");
+    let _ = writeln!(o, "\n{}", tr(en, "派生值", "Derived values"));
     for d in derived {
         let _ = writeln!(
             o,
@@ -1481,11 +1503,19 @@ fn derived_text(o: &mut String, derived: &[DerivedTrace]) {
 }
 
 /// Each value given by several evidence layers: every layer's value and the one used.
-fn corrections_text(o: &mut String, corrections: &[crate::result::Correction]) {
+fn corrections_text(o: &mut String, corrections: &[crate::result::Correction], en: bool) {
     if corrections.is_empty() {
         return;
     }
-    let _ = writeln!(o, "\n佐证层(多来源数值,采用优先级最高的一层)");
+    let _ = writeln!(
+        o,
+        "\n{}",
+        tr(
+            en,
+            "佐证层(多来源数值,采用优先级最高的一层)",
+            "Evidence layers (values from several sources; the highest-priority layer is used)"
+        )
+    );
     for c in corrections {
         let layers: Vec<String> = c
             .layers
@@ -1502,41 +1532,68 @@ fn corrections_text(o: &mut String, corrections: &[crate::result::Correction]) {
                     .map_or(u, |l| &*l.name)
             })
             .unwrap_or("—");
-        let _ = writeln!(
-            o,
-            "  {} {}:{};采用{}{}",
-            c.field,
-            c.name,
-            layers.join(" / "),
-            used,
-            c.difference
-                .as_ref()
-                .map(|d| format!(",差{d}"))
-                .unwrap_or_default()
-        );
+        let diff = c
+            .difference
+            .as_ref()
+            .map(|d| {
+                if en {
+                    format!(", difference {d}")
+                } else {
+                    format!(",差{d}")
+                }
+            })
+            .unwrap_or_default();
+        if en {
+            let _ = writeln!(
+                o,
+                "  {} {}: {}; used {used}{diff}",
+                c.field,
+                c.name,
+                layers.join(" / ")
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "  {} {}:{};采用{used}{diff}",
+                c.field,
+                c.name,
+                layers.join(" / ")
+            );
+        }
     }
 }
 
 /// Each phase of a time-weighted assessment: weight, total, grade.
-fn phases_text(o: &mut String, phases: &[crate::result::PhaseResult]) {
+fn phases_text(o: &mut String, phases: &[crate::result::PhaseResult], en: bool) {
     if phases.is_empty() {
         return;
     }
-    let _ = writeln!(o, "\n分阶段");
+    let _ = writeln!(o, "\n{}", tr(en, "分阶段", "Phases"));
     for p in phases {
-        let _ = writeln!(
-            o,
-            "  {} 权重{}:总分{},等次{}",
-            p.name,
-            show(p.weight),
-            show_known(p.total),
-            p.grade.as_deref().unwrap_or("—")
-        );
+        if en {
+            let _ = writeln!(
+                o,
+                "  {} weight {}: total {}, grade {}",
+                p.name,
+                show(p.weight),
+                show_known(p.total),
+                p.grade.as_deref().unwrap_or("—")
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "  {} 权重{}:总分{},等次{}",
+                p.name,
+                show(p.weight),
+                show_known(p.total),
+                p.grade.as_deref().unwrap_or("—")
+            );
+        }
     }
 }
 
 /// Each line with its indicators and its sum, then the indicators on no known line.
-fn lines_text(o: &mut String, t: &Trace) {
+fn lines_text(o: &mut String, t: &Trace, en: bool) {
     for line in &t.lines {
         let _ = writeln!(
             o,
@@ -1546,7 +1603,11 @@ fn lines_text(o: &mut String, t: &Trace) {
             show(line.max_possible),
             line.zeroed_by
                 .as_ref()
-                .map(|v| format!("(被{v}记零)"))
+                .map(|v| if en {
+                    format!(" (zeroed by {v})")
+                } else {
+                    format!("(被{v}记零)")
+                })
                 .unwrap_or_default()
         );
         let members = t
@@ -1554,7 +1615,7 @@ fn lines_text(o: &mut String, t: &Trace) {
             .iter()
             .filter(|i| i.line.as_deref() == Some(line.id.as_str()));
         for i in members {
-            indicator_text(o, i);
+            indicator_text(o, i, en);
         }
         for s in &line.steps {
             let _ = writeln!(o, "  = {s}");
@@ -1565,26 +1626,27 @@ fn lines_text(o: &mut String, t: &Trace) {
         .iter()
         .filter(|i| i.line.is_none() || !t.lines.iter().any(|l| Some(&l.id) == i.line.as_ref()));
     for i in orphans {
-        indicator_text(o, i);
+        indicator_text(o, i, en);
     }
 }
 
 /// The bonus items and the bonus with its cap.
-fn bonus_text(o: &mut String, t: &Trace) {
+fn bonus_text(o: &mut String, t: &Trace, en: bool) {
     if t.bonus_items.is_empty() {
         return;
     }
     let _ = writeln!(
         o,
-        "\n加分  {}{}",
+        "\n{}  {}{}",
+        tr(en, "加分", "Bonus"),
         show_known(t.bonus.points),
         t.bonus
             .cap
-            .map(|c| format!(" / 上限{}", show(c)))
+            .map(|c| format!(" / {}{}", tr(en, "上限", "cap "), show(c)))
             .unwrap_or_default()
     );
     for i in &t.bonus_items {
-        indicator_text(o, i);
+        indicator_text(o, i, en);
     }
     for s in &t.bonus.steps {
         let _ = writeln!(o, "  = {s}");
@@ -1592,24 +1654,40 @@ fn bonus_text(o: &mut String, t: &Trace) {
 }
 
 /// Every veto rule: fired or not, its condition with margins, its effect.
-fn vetoes_text(o: &mut String, vetoes: &[VetoCheck]) {
+fn vetoes_text(o: &mut String, vetoes: &[VetoCheck], en: bool) {
     let fired = vetoes.iter().filter(|v| v.fired).count();
-    let _ = writeln!(o, "\n一票否决({}条,触发{}条)", vetoes.len(), fired);
+    if en {
+        let _ = writeln!(
+            o,
+            "\nOne-vote vetoes ({} {}, {} fired)",
+            vetoes.len(),
+            if vetoes.len() == 1 { "rule" } else { "rules" },
+            fired
+        );
+    } else {
+        let _ = writeln!(o, "\n一票否决({}条,触发{}条)", vetoes.len(), fired);
+    }
     for v in vetoes {
         let tag = match (v.fired, v.mode, v.applied) {
-            (true, VetoMode::Advisory, _) => "触发·提示",
-            (true, _, true) => "触发",
-            (true, _, false) => "触发·未生效",
-            (false, _, _) if v.condition.holds.is_none() => "无法判断",
-            (false, _, _) => "未触发",
+            (true, VetoMode::Advisory, _) => tr(en, "触发·提示", "fired · advisory"),
+            (true, _, true) => tr(en, "触发", "fired"),
+            (true, _, false) => tr(en, "触发·未生效", "fired · not applied"),
+            (false, _, _) if v.condition.holds.is_none() => tr(en, "无法判断", "undecided"),
+            (false, _, _) => tr(en, "未触发", "clear"),
         };
         let _ = writeln!(o, "  [{tag}] {} {} — {}", v.id, v.name, v.trigger);
         let _ = writeln!(o, "      {}", v.condition.summary);
         let _ = writeln!(
             o,
-            "      后果:{}",
+            "      {}{}",
+            tr(en, "后果:", "Effect: "),
             if v.mode == VetoMode::Advisory {
-                "仅提示,提请领导小组审议,不改变结果".to_string()
+                tr(
+                    en,
+                    "仅提示,提请领导小组审议,不改变结果",
+                    "advisory only: for the leading group to consider; the result is unchanged",
+                )
+                .to_string()
             } else {
                 v.effect.clone()
             }
@@ -1617,7 +1695,7 @@ fn vetoes_text(o: &mut String, vetoes: &[VetoCheck]) {
     }
 }
 
-fn indicator_text(o: &mut String, i: &IndicatorTrace) {
+fn indicator_text(o: &mut String, i: &IndicatorTrace, en: bool) {
     let _ = writeln!(
         o,
         "  {} {}  {} / {}{}",
@@ -1627,13 +1705,15 @@ fn indicator_text(o: &mut String, i: &IndicatorTrace) {
         show(i.max),
         if i.status == Status::Scored {
             String::new()
+        } else if en {
+            format!(" [{}]", crate::lang::Lang::En.status(i.status))
         } else {
             format!(" [{}]", i.status.zh())
         }
     );
-    let _ = writeln!(o, "    规则:{}", i.rule_text);
+    let _ = writeln!(o, "    {}{}", tr(en, "规则:", "Rule: "), i.rule_text);
     if let Some(of) = &i.office {
-        let _ = writeln!(o, "    负责:{of}");
+        let _ = writeln!(o, "    {}{of}", tr(en, "负责:", "Office: "));
     }
     if !i.inputs.is_empty() {
         let ins: Vec<String> = i
@@ -1644,16 +1724,16 @@ fn indicator_text(o: &mut String, i: &IndicatorTrace) {
                 None => format!("{}({})={}", x.name, x.id, x.value),
             })
             .collect();
-        let _ = writeln!(o, "    读取:{}", ins.join(";"));
+        let _ = writeln!(o, "    {}{}", tr(en, "读取:", "Reads: "), ins.join(";"));
     }
     let n = i.steps.len();
     for (k, s) in i.steps.iter().enumerate() {
         let label = if k + 1 == n && n > 1 {
-            "结果:"
+            tr(en, "结果:", "Result: ")
         } else if k == 0 {
-            "计算:"
+            tr(en, "计算:", "Steps: ")
         } else {
-            "      "
+            tr(en, "      ", "       ")
         };
         let _ = writeln!(o, "    {label}{s}");
     }

@@ -18,6 +18,7 @@ pub mod explain;
 pub mod expr;
 pub mod gap;
 pub mod handbook;
+pub mod lang;
 pub mod lint;
 pub mod load;
 pub mod model;

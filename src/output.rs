@@ -1,5 +1,9 @@
 //! Writing results: scorecard JSON and CSV, the terminal table, atomic file writes.
 
+use crate::lang::Lang;
+
+pub mod docx;
+pub mod notice;
 pub mod xlsx;
 
 use crate::num::{show, show_known};
@@ -522,15 +526,24 @@ pub const SCORE_COLUMNS: [&str; 8] = [
 /// "V1 统计数据弄虚作假; (提示) V9 …; (待核实) V3 …" — enforced, advisory marked, undecided
 /// marked.
 pub fn veto_summary(u: &crate::result::UnitResult) -> String {
+    veto_summary_in(u, Lang::Zh)
+}
+
+/// [`veto_summary`] in `lang`: `(advisory) V9 …`, `(undecided) V3 …` in English.
+pub fn veto_summary_in(u: &crate::result::UnitResult, lang: Lang) -> String {
+    let (undecided, advisory) = match lang {
+        Lang::Zh => ("(待核实)", "(提示)"),
+        Lang::En => ("(undecided)", "(advisory)"),
+    };
     u.vetoes
         .iter()
         .map(|v| {
             if v.outcome == crate::result::VetoOutcome::Undecided {
-                format!("(待核实) {} {}", v.id, v.name)
+                format!("{undecided} {} {}", v.id, v.name)
             } else if v.applied {
                 format!("{} {}", v.id, v.name)
             } else {
-                format!("(提示) {} {}", v.id, v.name)
+                format!("{advisory} {} {}", v.id, v.name)
             }
         })
         .collect::<Vec<_>>()
@@ -549,14 +562,27 @@ pub fn missing_summary(u: &crate::result::UnitResult) -> String {
 /// How many units are complete, and how many are not, by status: "1,237 of 1,244 个单位完整;
 /// 7 个待补充" — one line for the table, the index and the workbook.
 pub fn completeness_line(a: &Assessment) -> String {
+    completeness_line_in(a, Lang::Zh)
+}
+
+/// [`completeness_line`] in `lang`: "8 / 8 units complete; 1 incomplete" in English.
+pub fn completeness_line_in(a: &Assessment, lang: Lang) -> String {
     use crate::result::UnitStatus;
     let count = |s: UnitStatus| a.units.iter().filter(|u| u.status == s).count();
     let complete = count(UnitStatus::Complete);
-    let mut line = format!(
-        "{} / {} 个单位评分完整",
-        thousands(complete),
-        thousands(a.units.len())
-    );
+    let mut line = match lang {
+        Lang::Zh => format!(
+            "{} / {} 个单位评分完整",
+            thousands(complete),
+            thousands(a.units.len())
+        ),
+        Lang::En => format!(
+            "{} / {} {} complete",
+            thousands(complete),
+            thousands(a.units.len()),
+            if a.units.len() == 1 { "unit" } else { "units" }
+        ),
+    };
     for s in [
         UnitStatus::Incomplete,
         UnitStatus::Pending,
@@ -564,7 +590,10 @@ pub fn completeness_line(a: &Assessment) -> String {
     ] {
         let n = count(s);
         if n > 0 {
-            line.push_str(&format!(";{} 个{}", thousands(n), s.zh()));
+            match lang {
+                Lang::Zh => line.push_str(&format!(";{} 个{}", thousands(n), s.zh())),
+                Lang::En => line.push_str(&format!("; {} {}", thousands(n), s.en())),
+            }
         }
     }
     line
@@ -671,18 +700,31 @@ fn pad(s: &str, width: usize, right: bool) -> String {
 
 /// The ranked table printed in the terminal.
 pub fn terminal_table(a: &Assessment) -> String {
-    let mut header: Vec<String> = vec!["排名".into(), "单位".into(), "方阵".into()];
+    terminal_table_in(a, Lang::Zh)
+}
+
+/// The ranked table in `lang` (the fixed words: headers, statuses, veto marks, the title and
+/// completeness lines; names come from the set and the evidence as written).
+pub fn terminal_table_in(a: &Assessment, lang: Lang) -> String {
+    let en = lang == Lang::En;
+    let status = |s: crate::result::UnitStatus| if en { s.en() } else { s.zh() };
+    let mut header: Vec<String> = if en {
+        vec!["Rank".into(), "Unit".into(), "Peer group".into()]
+    } else {
+        vec!["排名".into(), "单位".into(), "方阵".into()]
+    };
     for l in &a.lines {
         header.push(l.name.clone());
     }
     // A set of vetoes alone has no points: its outcome is the only figure.
     let veto_only = a.indicator_set.veto_only;
-    let figures: &[&str] = if veto_only {
-        &["结论", "一票否决"]
-    } else {
-        &["加分", "总分", "等次", "一票否决"]
+    let tail: &[&str] = match (veto_only, en) {
+        (true, true) => &["Outcome", "Veto"],
+        (true, false) => &["结论", "一票否决"],
+        (false, true) => &["Bonus", "Total", "Grade", "Veto"],
+        (false, false) => &["加分", "总分", "等次", "一票否决"],
     };
-    header.extend(figures.iter().map(|s| s.to_string()));
+    header.extend(tail.iter().map(|s| s.to_string()));
     let mut rows: Vec<Vec<String>> = Vec::new();
     for u in &a.units {
         let peer = u
@@ -697,7 +739,7 @@ pub fn terminal_table(a: &Assessment) -> String {
         // Units without a rank are listed after the ranked ones with their status as marker.
         let rank = u
             .rank
-            .map_or_else(|| u.status.zh().to_string(), |r| r.to_string());
+            .map_or_else(|| status(u.status).to_string(), |r| r.to_string());
         let mut row = vec![rank, u.name.clone(), peer];
         for l in &u.lines {
             row.push(show_known(l.points));
@@ -710,14 +752,22 @@ pub fn terminal_table(a: &Assessment) -> String {
                 show_known(u.total)
             });
         }
-        row.push(u.grade_or_status().to_string());
-        let mut vetoes = veto_summary(u);
+        row.push(match &u.grade {
+            Some(g) => g.clone(),
+            None if en => status(u.status).to_string(),
+            None => u.grade_or_status().to_string(),
+        });
+        let mut vetoes = veto_summary_in(u, lang);
         let missing = missing_summary(u);
         if !missing.is_empty() {
             if !vetoes.is_empty() {
                 vetoes.push_str("; ");
             }
-            vetoes.push_str(&format!("缺:{missing}"));
+            vetoes.push_str(&if en {
+                format!("missing: {missing}")
+            } else {
+                format!("缺:{missing}")
+            });
         }
         row.push(vetoes);
         rows.push(row);
@@ -731,14 +781,26 @@ pub fn terminal_table(a: &Assessment) -> String {
     }
     let numeric = |i: usize| i == 0 || (i >= 3 && i < n - 2);
     let mut out = String::new();
-    out.push_str(&format!(
-        "{} {} (版本 {}) · {} · {}个单位\n",
-        a.indicator_set.name,
-        a.indicator_set.id,
-        a.indicator_set.version,
-        a.period.label,
-        a.units.len()
-    ));
+    out.push_str(&if en {
+        format!(
+            "{} {} (version {}) · {} · {} {}\n",
+            a.indicator_set.name,
+            a.indicator_set.id,
+            a.indicator_set.version,
+            a.period.label,
+            a.units.len(),
+            if a.units.len() == 1 { "unit" } else { "units" }
+        )
+    } else {
+        format!(
+            "{} {} (版本 {}) · {} · {}个单位\n",
+            a.indicator_set.name,
+            a.indicator_set.id,
+            a.indicator_set.version,
+            a.period.label,
+            a.units.len()
+        )
+    });
     let line = |r: &Vec<String>| -> String {
         r.iter()
             .enumerate()
@@ -748,15 +810,23 @@ pub fn terminal_table(a: &Assessment) -> String {
             .trim_end()
             .to_string()
     };
-    out.push_str(&line(&header));
+    let head = line(&header);
+    let body: Vec<String> = rows.iter().map(line).collect();
+    // The rule is as wide as the widest line printed (each line ends at its last character).
+    let wide = std::iter::once(&head)
+        .chain(&body)
+        .map(|l| UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(0);
+    out.push_str(&head);
     out.push('\n');
-    out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (n - 1)));
+    out.push_str(&"-".repeat(wide));
     out.push('\n');
-    for r in &rows {
-        out.push_str(&line(r));
+    for l in &body {
+        out.push_str(l);
         out.push('\n');
     }
-    out.push_str(&completeness_line(a));
+    out.push_str(&completeness_line_in(a, lang));
     out.push('\n');
     out
 }

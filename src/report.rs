@@ -49,6 +49,9 @@ pub enum ReportError {
 pub struct Options<'a> {
     pub lang: Lang,
     pub previous: Option<&'a Assessment>,
+    /// (id, name) of units outside the assessment that its units name (the city above the
+    /// districts, a street's district): a report shows `上级单位 深圳市`, not the id.
+    pub names: &'a [(String, String)],
 }
 
 /// The assessment to compare `a` with, among earlier scorecards: the latest one whose period
@@ -215,7 +218,7 @@ fn unit_html(s: &Shared<'_>, csp: &str, i: usize) -> Result<String, ReportError>
 
 /// The league table (`index.html`).
 pub fn render_index(a: &Assessment, opts: &Options<'_>) -> Result<String, ReportError> {
-    index_html(&Shared::new(a, opts.previous, opts.lang))
+    index_html(&Shared::new(a, opts.previous, opts.lang).with_names(opts.names))
 }
 
 /// The report of the unit with id `unit_id` (`units/<file>.html`).
@@ -229,14 +232,14 @@ pub fn render_unit(
         .iter()
         .position(|u| u.id == unit_id)
         .ok_or_else(|| ReportError::UnknownUnit(unit_id.to_string()))?;
-    let s = Shared::new(a, opts.previous, opts.lang);
+    let s = Shared::new(a, opts.previous, opts.lang).with_names(opts.names);
     unit_html(&s, &csp(None), i)
 }
 
 /// Every page: `index.html` first, then `units/<file>.html` in rank order. Unit reports
 /// render in parallel.
 pub fn render_all(a: &Assessment, opts: &Options<'_>) -> Result<Vec<Page>, ReportError> {
-    let s = Shared::new(a, opts.previous, opts.lang);
+    let s = Shared::new(a, opts.previous, opts.lang).with_names(opts.names);
     let unit_csp = csp(None);
     let mut pages = vec![Page {
         path: PathBuf::from(INDEX),
@@ -276,7 +279,7 @@ pub fn stage_reports(
     opts: &Options<'_>,
     stage: &Staging,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let s = Shared::new(a, opts.previous, opts.lang);
+    let s = Shared::new(a, opts.previous, opts.lang).with_names(opts.names);
     let unit_csp = csp(None);
     let index = inside(out, Path::new(INDEX))?;
     stage.write(&index, index_html(&s)?.as_bytes())?;

@@ -787,6 +787,15 @@ impl UnitStatus {
             UnitStatus::NoEvidence => "无佐证",
         }
     }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            UnitStatus::Complete => "complete",
+            UnitStatus::Pending => "pending",
+            UnitStatus::Incomplete => "incomplete",
+            UnitStatus::NoEvidence => "no evidence",
+        }
+    }
 }
 
 /// The result of one unit.

@@ -116,6 +116,19 @@ impl LossKind {
             LossKind::Outcome | LossKind::MissingEvidence | LossKind::Undefined
         )
     }
+    pub fn en(self) -> &'static str {
+        match self {
+            LossKind::Outcome => "recoverable",
+            LossKind::MissingEvidence => "report the evidence",
+            LossKind::Undefined => "check the data",
+            LossKind::CaseEvent => "cases that happened",
+            LossKind::ZeroingEvent => "zeroing event",
+            LossKind::LineVetoed => "line already vetoed",
+            LossKind::LineVeto => "one-vote veto",
+            LossKind::EarlierPhase => "earlier phase",
+            LossKind::Inspected => "settled by inspection",
+        }
+    }
     pub fn zh(self) -> &'static str {
         match self {
             LossKind::Outcome => "可挽回",
@@ -2015,56 +2028,101 @@ fn risk_summary(risk: &Risk, r: &UnitResult) -> String {
 
 /// A short terminal summary of a self-assessment.
 pub fn render_summary(s: &SelfAssessment) -> String {
+    render_summary_in(s, crate::lang::Lang::Zh)
+}
+
+/// `zh` or `en` by the language.
+fn tr(en: bool, zh: &'static str, en_text: &'static str) -> &'static str {
+    if en { en_text } else { zh }
+}
+
+/// The terminal summary in `lang`: the fixed words (headings, labels, veto tags, kinds of
+/// loss) are translated; names and the sentences built from the rules are as written.
+pub fn render_summary_in(s: &SelfAssessment, lang: crate::lang::Lang) -> String {
+    let en = lang == crate::lang::Lang::En;
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "{} ({}) 自查自评 · {} · {}",
-        s.unit.name, s.unit.id, s.indicator_set.name, s.period
+        "{} ({}) {} · {} · {}",
+        s.unit.name,
+        s.unit.id,
+        tr(en, "自查自评", "self-assessment"),
+        s.indicator_set.name,
+        s.period
     );
+    let status = if en { s.status.en() } else { s.status.zh() };
     let _ = writeln!(
         o,
-        "总分 {} / {} · 等次 {}{} · 排名 {}/{}",
+        "{} {} / {} · {} {}{} · {} {}/{}",
+        tr(en, "总分", "Total"),
         crate::num::show_known(s.total),
         show(s.max_possible),
-        s.grade.as_deref().unwrap_or(s.status.zh()),
+        tr(en, "等次", "grade"),
+        s.grade.as_deref().unwrap_or(status),
         match &s.score_grade {
+            Some(sg) if s.grade.is_some() && s.grade != s.score_grade && en => {
+                format!(" (by score: {sg})")
+            }
             Some(sg) if s.grade.is_some() && s.grade != s.score_grade => format!("(按分数为{sg})"),
             _ => String::new(),
         },
+        tr(en, "排名", "rank"),
         s.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
         s.units
     );
-    lost_summary(&mut o, s);
-    next_grade_summary(&mut o, &s.next_grade);
-    let _ = writeln!(o, "\n一票否决");
+    lost_summary(&mut o, s, en);
+    next_grade_summary(&mut o, &s.next_grade, en);
+    let _ = writeln!(o, "\n{}", tr(en, "一票否决", "One-vote vetoes"));
     for v in &s.vetoes {
         let tag = match (v.fired, v.mode) {
-            (true, VetoMode::Advisory) => "已触发·提示",
-            (true, _) => "已触发",
-            (false, _) if v.condition.holds.is_none() => "无法判断",
-            (false, _) => "未触发",
+            (true, VetoMode::Advisory) => tr(en, "已触发·提示", "fired · advisory"),
+            (true, _) => tr(en, "已触发", "fired"),
+            (false, _) if v.condition.holds.is_none() => tr(en, "无法判断", "undecided"),
+            (false, _) => tr(en, "未触发", "clear"),
         };
-        let _ = writeln!(o, "  [{tag}] {} {}:{}", v.id, v.name, v.condition.summary);
+        let colon = tr(en, ":", ": ");
+        let _ = writeln!(
+            o,
+            "  [{tag}] {} {}{colon}{}",
+            v.id, v.name, v.condition.summary
+        );
     }
-    missing_summary(&mut o, &s.missing);
+    missing_summary(&mut o, &s.missing, en);
     if let Some(risk) = &s.risk {
-        let _ = writeln!(o, "\n核查风险(按上年核查差值)");
+        let _ = writeln!(
+            o,
+            "\n{}",
+            tr(
+                en,
+                "核查风险(按上年核查差值)",
+                "Inspection risk (from last year's corrections)"
+            )
+        );
         for x in risk {
             let _ = writeln!(o, "  {}", x.summary);
         }
     }
-    needs_summary(&mut o, &s.needs);
+    needs_summary(&mut o, &s.needs, en);
     o
 }
 
 /// Points lost and recoverable, then the twelve largest losses.
-fn lost_summary(o: &mut String, s: &SelfAssessment) {
-    let _ = writeln!(
-        o,
-        "\n失分 共{}分,其中可挽回{}分",
-        show(s.lost_total),
-        show(s.recoverable_total)
-    );
+fn lost_summary(o: &mut String, s: &SelfAssessment, en: bool) {
+    if en {
+        let _ = writeln!(
+            o,
+            "\nPoints lost: {} in all, of which {} can be recovered this period",
+            show(s.lost_total),
+            show(s.recoverable_total)
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "\n失分 共{}分,其中可挽回{}分",
+            show(s.lost_total),
+            show(s.recoverable_total)
+        );
+    }
     for l in s.lost.iter().take(12) {
         let _ = writeln!(
             o,
@@ -2072,7 +2130,7 @@ fn lost_summary(o: &mut String, s: &SelfAssessment) {
             format!("-{}", show(l.lost)),
             l.id,
             l.name,
-            l.kind.zh(),
+            if en { l.kind.en() } else { l.kind.zh() },
             l.office
                 .as_ref()
                 .map(|x| format!("  {x}"))
@@ -2080,18 +2138,28 @@ fn lost_summary(o: &mut String, s: &SelfAssessment) {
         );
     }
     if s.lost.len() > 12 {
-        let _ = writeln!(o, "  …另有{}项,见报告", s.lost.len() - 12);
+        let more = s.lost.len() - 12;
+        if en {
+            let _ = writeln!(
+                o,
+                "  … {more} more {}, in the report",
+                if more == 1 { "item" } else { "items" }
+            );
+        } else {
+            let _ = writeln!(o, "  …另有{more}项,见报告");
+        }
     }
 }
 
 /// The path to the next grade and its steps with their gains.
-fn next_grade_summary(o: &mut String, ng: &NextGrade) {
+fn next_grade_summary(o: &mut String, ng: &NextGrade, en: bool) {
     let _ = writeln!(
         o,
         "\n{}",
         match &ng.target {
+            Some(t) if en => format!("To reach {t}"),
             Some(t) => format!("提升到{t}"),
-            None => "等次".to_string(),
+            None => tr(en, "等次", "Grade").to_string(),
         }
     );
     let _ = writeln!(o, "  {}", ng.summary);
@@ -2110,42 +2178,62 @@ fn next_grade_summary(o: &mut String, ng: &NextGrade) {
 }
 
 /// Each missing field with the indicators and vetoes it leaves without evidence.
-fn missing_summary(o: &mut String, missing: &[MissingField]) {
+fn missing_summary(o: &mut String, missing: &[MissingField], en: bool) {
     if missing.is_empty() {
         return;
     }
-    let _ = writeln!(o, "\n缺少佐证");
+    let _ = writeln!(o, "\n{}", tr(en, "缺少佐证", "Missing evidence"));
     for m in missing {
-        let _ = writeln!(
-            o,
-            "  {} {}:影响{}{},涉及{}分",
-            m.id,
-            m.name,
-            if m.indicators.is_empty() {
-                "—".to_string()
-            } else {
-                m.indicators.join("、")
-            },
-            if m.vetoes.is_empty() {
-                String::new()
-            } else {
-                format!(";否决规则{}无法判断", m.vetoes.join("、"))
-            },
-            show(m.points_at_stake)
-        );
+        let items = if m.indicators.is_empty() {
+            "—".to_string()
+        } else {
+            m.indicators.join(if en { ", " } else { "、" })
+        };
+        if en {
+            let _ = writeln!(
+                o,
+                "  {} {}: affects {items}{}, {} points at stake",
+                m.id,
+                m.name,
+                if m.vetoes.is_empty() {
+                    String::new()
+                } else {
+                    format!("; vetoes {} cannot be decided", m.vetoes.join(", "))
+                },
+                show(m.points_at_stake)
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "  {} {}:影响{items}{},涉及{}分",
+                m.id,
+                m.name,
+                if m.vetoes.is_empty() {
+                    String::new()
+                } else {
+                    format!(";否决规则{}无法判断", m.vetoes.join("、"))
+                },
+                show(m.points_at_stake)
+            );
+        }
     }
 }
 
 /// The first eight value needs.
-fn needs_summary(o: &mut String, needs: &[ValueNeed]) {
+fn needs_summary(o: &mut String, needs: &[ValueNeed], en: bool) {
     if needs.is_empty() {
         return;
     }
-    let _ = writeln!(o, "\n所需数值");
+    let _ = writeln!(o, "\n{}", tr(en, "所需数值", "Values needed"));
     for n in needs.iter().take(8) {
-        let _ = writeln!(o, "  {} {}:{}", n.id, n.name, n.summary);
+        let colon = tr(en, ":", ": ");
+        let _ = writeln!(o, "  {} {}{colon}{}", n.id, n.name, n.summary);
     }
     if needs.len() > 8 {
-        let _ = writeln!(o, "  …共{}项,见报告", needs.len());
+        if en {
+            let _ = writeln!(o, "  … {} in all, in the report", needs.len());
+        } else {
+            let _ = writeln!(o, "  …共{}项,见报告", needs.len());
+        }
     }
 }

@@ -34,6 +34,8 @@ pub const INFO_SHEET: &str = "填报说明";
 pub const DATA_SHEET: &str = "佐证数据";
 pub const LEDGER_SHEET: &str = "案件台账";
 pub const LISTS_SHEET: &str = "选项";
+/// Units above the scored ones (the city), listed for their ids, nothing to fill in.
+pub const CONTEXT_SHEET: &str = "上级单位";
 
 /// The data sheet: title in row 1, header in row 2, units from row 3 (0-based 2).
 pub const HEADER_ROW: u32 = 1;
@@ -197,10 +199,10 @@ impl Meta {
         match self {
             Meta::Id => "单位代码(必填):每个单位唯一,如 futian 或 440304。不要修改已填的代码。",
             Meta::Name => "单位名称,如 福田区。",
-            Meta::Kind => "单位类型(下拉选择):被考核单位可不填;上级单位(如 市)填其类型。",
+            Meta::Kind => "单位类型(下拉选择):被考核单位可不填。",
             Meta::Class => "类别(下拉选择):决定哪些指标适用、满分多少。",
             Meta::Peer => "方阵(下拉选择):同一方阵内排名。",
-            Meta::Parent => "上级单位的单位代码,上级单位本身也要列为一行。",
+            Meta::Parent => "上级单位的单位代码;不参加考核的上级单位(如 市)列在“上级单位”表。",
         }
     }
 }
@@ -209,11 +211,73 @@ impl Meta {
 /// does not declare (context units such as the city) on the first.
 /// Kinds without fields (aggregated only through their own level's results) get no sheet.
 fn sheet_of(set: &IndicatorSet, u: &ReadUnit) -> usize {
+    if is_context(set, u) {
+        return CONTEXT;
+    }
     u.kind
         .as_ref()
         .and_then(|k| set.kinds.iter().position(|x| &x.id == k))
         .filter(|&k| k == 0 || !set.kinds[k].fields.is_empty())
         .unwrap_or(0)
+}
+
+/// [`sheet_of`] for a context unit: not on a data sheet but on [`CONTEXT_SHEET`].
+const CONTEXT: usize = usize::MAX;
+
+/// Units of a kind the set does not score (the city above the districts): listed only so the
+/// parents of the units are known, nothing to fill in.
+fn is_context(set: &IndicatorSet, u: &ReadUnit) -> bool {
+    u.kind
+        .as_ref()
+        .is_some_and(|k| !set.kinds.iter().any(|x| &x.id == k))
+}
+
+/// The sheet of the context units: id, name, kind and parent, read back as units with no
+/// values (so the parents stay known), under a title saying there is nothing to fill in.
+fn write_context_sheet(
+    ws: &mut Worksheet,
+    units: &[&ReadUnit],
+    f: &Formats,
+) -> Result<(), WriteError> {
+    ws.set_name(CONTEXT_SHEET).map_err(xl)?;
+    ws.merge_range(
+        0,
+        0,
+        0,
+        3,
+        "上级单位(仅用于关联“上级单位”列,无需填写数据,请勿删除)",
+        &f.title,
+    )
+    .map_err(xl)?;
+    ws.set_row_height(0, 28).map_err(xl)?;
+    for (c, h) in ["单位代码", "单位名称", "单位类型", "上级单位"]
+        .iter()
+        .enumerate()
+    {
+        ws.text_fmt(HEADER_ROW, c as u16, *h, &f.header)
+            .map_err(xl)?;
+    }
+    for (i, u) in units.iter().enumerate() {
+        let r = FIRST_DATA_ROW + i as u32;
+        let cells = [
+            Some(u.id.as_str()),
+            u.name.as_deref(),
+            u.kind.as_deref(),
+            u.parent.as_deref(),
+        ];
+        for (c, x) in cells.iter().enumerate() {
+            if let Some(x) = x {
+                ws.text_fmt(r, c as u16, *x, &f.text).map_err(xl)?;
+            }
+        }
+    }
+    for (c, w) in [16.0, 20.0, 12.0, 16.0].iter().enumerate() {
+        ws.set_column_width(c as u16, *w).map_err(xl)?;
+    }
+    ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, HEADER_ROW).map_err(xl)?;
+    ws.set_footer("&C第 &P 页,共 &N 页");
+    Ok(())
 }
 
 fn data_sheet_name(set: &IndicatorSet, k: usize) -> String {
@@ -264,6 +328,13 @@ pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>
     let mut info = Worksheet::new();
     write_info(&mut info, set, input.period.as_deref(), &f)?;
     wb.push_worksheet(info);
+    // Before the data sheets: read back, the units above come first, as they are usually listed.
+    let context: Vec<&ReadUnit> = input.units.iter().filter(|u| is_context(set, u)).collect();
+    if !context.is_empty() {
+        let mut ws = Worksheet::new();
+        write_context_sheet(&mut ws, &context, &f)?;
+        wb.push_worksheet(ws);
+    }
     let mut first_data_rows = 0u32;
     for k in 0..n_sheets {
         if k > 0 && set.kinds[k].fields.is_empty() {
@@ -413,8 +484,9 @@ fn write_data_sheet(
     }
     ws.set_freeze_panes(FIRST_DATA_ROW, 2).map_err(xl)?;
     ws.set_paper_size(9).set_landscape();
-    ws.set_repeat_rows(HEADER_ROW, HEADER_ROW).map_err(xl)?;
+    ws.set_repeat_rows(0, HEADER_ROW).map_err(xl)?;
     ws.set_repeat_columns(0, 1).map_err(xl)?;
+    ws.set_footer("&C第 &P 页,共 &N 页");
     Ok(sheet.n_rows)
 }
 

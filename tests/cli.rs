@@ -158,3 +158,123 @@ fn an_unwritable_output_names_the_command_and_the_file() {
     );
     assert!(run.stderr.ends_with("1 error found\n"), "{}", run.stderr);
 }
+
+/// `--lang en` gives English fixed words in the terminal table and in `explain`; counts use
+/// plurals; the table's rule is as wide as its widest line.
+#[test]
+fn english_terminal_table_explain_and_plurals() {
+    let run = Kaohe::new()
+        .args(["assess", "--lang", "en", "-o", "out"])
+        .run();
+    run.success();
+    let first = run.stdout.lines().nth(1).expect("the header");
+    assert!(first.starts_with("Rank  Unit"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("8 / 8 units complete"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("(advisory) V_SRB_ADVISORY"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("已写入"), "{}", run.stdout);
+    // The rule under the header is exactly as wide as the widest line of the table.
+    let table: Vec<&str> = run.stdout.lines().take_while(|l| !l.is_empty()).collect();
+    let rule = table.iter().find(|l| l.starts_with("---")).expect("a rule");
+    let widest = table
+        .iter()
+        .filter(|l| !l.starts_with("---") && !l.contains(" · "))
+        .map(|l| unicode_width::UnicodeWidthStr::width(*l))
+        .max()
+        .expect("lines");
+    assert_eq!(rule.len(), widest, "{}", run.stdout);
+
+    let ex = Kaohe::new()
+        .args(["explain", "pingshan", "--lang", "en"])
+        .run();
+    ex.success();
+    for w in [
+        "Indicator set",
+        "Total ",
+        "One-vote vetoes (9 rules, 1 fired)",
+        "Effect: ",
+    ] {
+        assert!(ex.stdout.contains(w), "{w}\n{}", ex.stdout);
+    }
+    assert!(!ex.stdout.contains("一票否决("), "{}", ex.stdout);
+
+    let sa = Kaohe::new()
+        .args(["self-assess", "pingshan", "--lang", "en", "--no-html"])
+        .run();
+    sa.success();
+    for w in [
+        "self-assessment",
+        "Points lost: ",
+        "One-vote vetoes",
+        "[clear]",
+    ] {
+        assert!(sa.stdout.contains(w), "{w}\n{}", sa.stdout);
+    }
+    assert!(!sa.stdout.contains("失分 共"), "{}", sa.stdout);
+
+    let check = Kaohe::new()
+        .args(["check", "-s"])
+        .repo_arg("fixtures/invalid/base/set.yaml")
+        .with_file(
+            "ev.csv",
+            "id,name,births,policy_births,has_plan,rate\nfutian,福田区,100,96,是,90\n".as_bytes(),
+        )
+        .arg("ev.csv")
+        .run();
+    check.success();
+    assert!(
+        check
+            .stdout
+            .contains("1 line, 3 indicators, 0 vetoes; 1 unit (1 scored)"),
+        "{}",
+        check.stdout
+    );
+}
+
+/// `--history` takes several files after one flag, evidence after them still read as
+/// evidence; and the self-assessment of a street or of a district's streets works in the
+/// default multi-level run.
+#[test]
+fn history_takes_several_files_and_self_assess_finds_the_level() {
+    let h = |y: u32| {
+        crate::support::repo()
+            .join(format!("fixtures/shenzhen/history/{y}.json"))
+            .display()
+            .to_string()
+    };
+    let run = Kaohe::new()
+        .args(["assess", "-q", "-s"])
+        .repo_arg("indicators/sz-district.yaml")
+        .arg("--history")
+        .args([h(2008), h(2009), h(2010)])
+        .repo_arg("fixtures/shenzhen/evidence.yaml")
+        .args(["-o", "out"])
+        .run();
+    run.success();
+    let street = Kaohe::new()
+        .args(["self-assess", "ft_yuanling", "--no-html"])
+        .run();
+    street.success();
+    assert!(street.stdout.contains("园岭街道"), "{}", street.stdout);
+    let under = Kaohe::new()
+        .args(["self-assess", "futian", "--under", "--no-html"])
+        .run();
+    under.success();
+    assert!(under.stdout.contains("园岭街道"), "{}", under.stdout);
+    let city = Kaohe::new()
+        .args(["self-assess", "nowhere", "--under", "--no-html"])
+        .run();
+    assert_ne!(city.code, 0);
+    assert!(
+        city.stderr.contains("shenzhen"),
+        "says what would work: {}",
+        city.stderr
+    );
+}

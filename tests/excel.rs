@@ -667,11 +667,17 @@ fn the_template_has_instructions_units_notes_validation_and_a_ledger() {
         sheets,
         vec![
             ("填报说明".to_string(), true),
+            ("上级单位".to_string(), true),
             ("佐证数据".to_string(), true),
             ("案件台账".to_string(), true),
             ("选项".to_string(), false),
         ]
     );
+    // The city above the districts is not a row to fill in: it has its own sheet, which
+    // says so, and is read back as a unit (the districts' parent).
+    let context = sheet_rows(&mut book, "上级单位");
+    assert!(context[0][0].contains("无需填写"), "{:?}", context[0]);
+    assert_eq!(context[2][..3], ["shenzhen", "深圳市", "city"]);
     let info = sheet_rows(&mut book, "填报说明");
     assert!(info.iter().flatten().any(|c| c.contains("填报步骤")));
     let data = sheet_rows(&mut book, "佐证数据");
@@ -695,7 +701,6 @@ fn the_template_has_instructions_units_notes_validation_and_a_ledger() {
     assert_eq!(
         ids,
         [
-            "shenzhen",
             "futian",
             "luohu",
             "nanshan",
@@ -720,7 +725,7 @@ fn the_template_has_instructions_units_notes_validation_and_a_ledger() {
     );
 
     // The XML: frozen panes, notes, validation of each kind.
-    let sheet = part(&path, "xl/worksheets/sheet2.xml");
+    let sheet = part(&path, "xl/worksheets/sheet3.xml");
     assert!(sheet.contains(r#"state="frozen""#), "frozen header");
     assert!(
         sheet.contains(r#"type="whole" operator="greaterThanOrEqual""#),
@@ -748,7 +753,7 @@ fn the_template_has_instructions_units_notes_validation_and_a_ledger() {
         notes.contains("市领导小组按人口规模和流动人口比重核定的难度系数"),
         "the field's help"
     );
-    let ledger_xml = part(&path, "xl/worksheets/sheet3.xml");
+    let ledger_xml = part(&path, "xl/worksheets/sheet4.xml");
     assert!(
         ledger_xml.contains("选项"),
         "case types from the lists sheet"
@@ -790,8 +795,8 @@ fn a_filled_template_reads_back_exactly_as_typed() {
     for (s, header_rows) in [("佐证数据", 2), ("案件台账", 1)] {
         let (ra, rb) = (sheet_rows(&mut a, s), sheet_rows(&mut b, s));
         assert_eq!(ra[..header_rows], rb[..header_rows], "{s} header");
-        // 8 districts and the city; the ledger of fixtures/shenzhen/evidence.yaml.
-        assert_eq!(ra.len() - header_rows, if s == "佐证数据" { 9 } else { 36 });
+        // 8 districts (the city is on 上级单位); the ledger of fixtures/shenzhen/evidence.yaml.
+        assert_eq!(ra.len() - header_rows, if s == "佐证数据" { 8 } else { 36 });
     }
     // Values typed with Excel's percent entry (96.98% → 0.9698 formatted as %) and a date
     // typed as text read as typed.
@@ -865,9 +870,18 @@ fn the_excel_scorecard_reads_back() {
         ]
     );
     let rank = sheet_rows(&mut book, "排名");
+    // The title (the set, its version, the period), the header, the units, then the
+    // completeness line under the table.
+    assert!(rank[0][0].contains(&a.indicator_set.name), "{:?}", rank[0]);
+    assert!(
+        rank[0][0].contains(&a.indicator_set.version),
+        "{:?}",
+        rank[0]
+    );
+    assert!(rank[0][0].contains(&a.period.label), "{:?}", rank[0]);
+    let rank = rank[1..].to_vec();
     assert_eq!(&rank[0][..3], &["排名", "单位代码", "单位名称"]);
     assert_eq!(rank[0].last().map(String::as_str), Some("缺少佐证"));
-    // The units, then the completeness line under the table.
     assert!(rank.len() > a.units.len() + 1);
     assert!(
         rank.last()
@@ -889,7 +903,7 @@ fn the_excel_scorecard_reads_back() {
             assert!(row[veto_col].contains(&v.name), "veto rule name");
         }
     }
-    let inner = sheet_rows(&mut book, "特区内方阵");
+    let inner = sheet_rows(&mut book, "特区内方阵")[1..].to_vec();
     // The header, the units, a blank row and the completeness line.
     assert_eq!(
         inner.len() - 3,
@@ -903,7 +917,7 @@ fn the_excel_scorecard_reads_back() {
             .iter()
             .all(|r| r[3] == "特区内方阵")
     );
-    let points = sheet_rows(&mut book, "指标得分");
+    let points = sheet_rows(&mut book, "指标得分")[1..].to_vec();
     let n_items = a.units[0].indicators.len() + a.units[0].bonus_items.len();
     assert_eq!(points[0].len(), 3 + n_items + 2);
     assert_eq!(points.len(), a.units.len() + 1);
@@ -915,16 +929,29 @@ fn the_excel_scorecard_reads_back() {
         .expect("u")
         .indicators[0];
     assert_eq!(dec(&futian[3]), first.points);
-    let vetoes = sheet_rows(&mut book, "一票否决");
+    let vetoes = sheet_rows(&mut book, "一票否决")[1..].to_vec();
     assert_eq!(
         vetoes.len() - 1,
         a.units.iter().map(|u| u.vetoes.len()).sum::<usize>()
     );
-    let cases = sheet_rows(&mut book, "案件");
+    let cases = sheet_rows(&mut book, "案件")[1..].to_vec();
     assert_eq!(
         cases.len() - 1,
         a.units.iter().map(|u| u.cases.len()).sum::<usize>()
     );
+    // Chinese labels, not the evidence's codes: the case type's name, who found it.
+    let col = |h: &str| cases[0].iter().position(|x| x == h).expect(h);
+    let (ty, finder, item) = (col("案件类型"), col("发现层级"), col("扣分指标"));
+    for r in &cases[1..] {
+        assert!(!r[ty].is_ascii() || r[ty].is_empty(), "{r:?}");
+        for code in ["district", "complaint", "unit", "city", "province"] {
+            assert_ne!(r[finder], code, "{r:?}");
+        }
+        assert!(
+            !r[item].starts_with("PG_") && !r[item].starts_with("BZ_"),
+            "{r:?}"
+        );
+    }
 
     let sheet1 = part(&path, "xl/worksheets/sheet1.xml");
     assert!(sheet1.contains(r#"state="frozen""#), "frozen header");
@@ -942,6 +969,86 @@ fn the_excel_scorecard_reads_back() {
     assert!(
         styles.contains(r#"formatCode="0.00""#),
         "number format for points"
+    );
+}
+
+/// Every sheet of the scorecard is set up for printing: A4, one page wide (the points sheet,
+/// when too wide, across pages with the unit columns repeated), the title and header rows on
+/// every page, page numbers; columns as wide as their contents (dates, 文号, case types).
+#[test]
+fn the_excel_scorecard_prints() {
+    let a = default_assessment();
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("scorecard.xlsx");
+    std::fs::write(
+        &path,
+        kaohe::output::xlsx::scorecard_xlsx(&a).expect("xlsx"),
+    )
+    .expect("write");
+    let names = open_book(&path).sheet_names();
+    let workbook = part(&path, "xl/workbook.xml");
+    // The width of a 1-based column from the `<col min max width>` elements.
+    let col_width = |xml: &str, col: usize| -> f64 {
+        let attr = |el: &str, a: &str| -> f64 {
+            let key = format!(r#"{a}=""#);
+            let rest = &el[el.find(&key).expect("attribute") + key.len()..];
+            rest[..rest.find('"').expect("quote")]
+                .parse()
+                .expect("a number")
+        };
+        xml.split("<col ")
+            .skip(1)
+            .map(|el| &el[..el.find('>').expect("end")])
+            .find(|el| (attr(el, "min")..=attr(el, "max")).contains(&(col as f64)))
+            .map(|el| attr(el, "width"))
+            .unwrap_or_else(|| panic!("no width for column {col}"))
+    };
+    for (i, name) in names.iter().enumerate() {
+        let xml = part(&path, &format!("xl/worksheets/sheet{}.xml", i + 1));
+        assert!(xml.contains(r#"paperSize="9""#), "{name}: A4\n{xml}");
+        assert!(
+            xml.contains("&amp;P") && xml.contains("&amp;N"),
+            "{name}: page numbers"
+        );
+        if name != "指标得分" {
+            assert!(
+                xml.contains(r#"fitToPage="1""#) && xml.contains(r#"fitToHeight="0""#),
+                "{name}: one page wide"
+            );
+        }
+        assert!(
+            workbook.contains(&format!(r#"name="_xlnm.Print_Titles" localSheetId="{i}""#)),
+            "{name}: rows repeated on every page\n{workbook}"
+        );
+        assert!(xml.contains("<mergeCell "), "{name}: a title row");
+    }
+    // 说明 is portrait and one page wide; the others landscape.
+    let about = names.iter().position(|n| n == "说明").expect("说明") + 1;
+    let about = part(&path, &format!("xl/worksheets/sheet{about}.xml"));
+    assert!(!about.contains("landscape"), "说明 portrait");
+    let cases = names.iter().position(|n| n == "案件").expect("案件") + 1;
+    let cases = part(&path, &format!("xl/worksheets/sheet{cases}.xml"));
+    // Columns (1-based): 案件类型 3, 日期 5, 文号 8.
+    assert!(col_width(&cases, 5) >= 11.0, "dates fit, not ###");
+    let longest_ref = a
+        .units
+        .iter()
+        .flat_map(|u| &u.cases)
+        .filter_map(|c| c.reference.as_ref())
+        .map(|r| r.len())
+        .max()
+        .expect("cases with references") as f64;
+    assert!(col_width(&cases, 8) >= longest_ref, "文号 fits");
+    let longest_type = a
+        .units
+        .iter()
+        .flat_map(|u| &u.cases)
+        .map(|c| unicode_width::UnicodeWidthStr::width(c.type_name.as_str()))
+        .max()
+        .expect("cases") as f64;
+    assert!(
+        col_width(&cases, 3) >= longest_type.min(28.0),
+        "案件类型 fits"
     );
 }
 
@@ -1127,12 +1234,13 @@ fn libreoffice_opens_the_scorecard_and_the_template() {
         .records()
         .map(|r| r.expect("record"))
         .collect();
-    assert!(rows.len() > a.units.len() + 1, "{text}");
+    assert!(rows.len() > a.units.len() + 2, "{text}");
+    assert!(rows[0][0].contains(&a.indicator_set.name), "the title row");
     assert_eq!(
-        &rows[0].iter().take(3).collect::<Vec<_>>(),
+        &rows[1].iter().take(3).collect::<Vec<_>>(),
         &["排名", "单位代码", "单位名称"]
     );
-    for (row, u) in rows[1..=a.units.len()].iter().zip(&a.units) {
+    for (row, u) in rows[2..=a.units.len() + 1].iter().zip(&a.units) {
         assert_eq!(
             row[0],
             u.rank.map(|r| r.to_string()).unwrap_or_default(),

@@ -11,6 +11,7 @@ mod explain;
 mod hardening;
 mod invalid;
 mod missing;
+mod office;
 mod project;
 mod properties;
 mod robustness;

@@ -21,6 +21,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
         "model",
         &[
             "src/diag.rs",
+            "src/lang.rs",
             "src/num.rs",
             "src/expr.rs",
             "src/expr/",

@@ -218,7 +218,7 @@ pub struct LintArgs {
     #[arg(long = "level", short = 'l', value_name = "FILE")]
     pub levels: Vec<PathBuf>,
     /// Scorecards of earlier years, as for `assess --history` (with evidence).
-    #[arg(long, value_name = "SCORECARD")]
+    #[arg(long, value_name = "SCORECARD", num_args = 1..)]
     pub history: Vec<PathBuf>,
     /// Exit with 1 when there is any finding (for CI).
     #[arg(long)]
@@ -237,7 +237,7 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
             evidence: args.evidence.clone(),
             encoding: Default::default(),
         };
-        let run = super::load_explained(&input, &args.levels, &args.history)?;
+        let run = super::load_explained(&input, &args.levels, &args.history, None)?;
         let named = args
             .set
             .clone()

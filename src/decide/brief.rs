@@ -437,3 +437,177 @@ fn plan_lines(plan: &[PlanRow]) -> Vec<PlanLine<'_>> {
     }
     out
 }
+
+/// `decisions.docx`: the brief as a Word document in the format of GB/T 9704-2012 (see
+/// [`crate::output::docx`]), for the office to put on letterhead, edit and sign. The same
+/// content as `decisions.html`: it is written from the same view model, section for section.
+pub fn brief_docx(o: &Outcome) -> Result<Vec<u8>, crate::output::docx::DocxError> {
+    use crate::output::docx::{Docx, Style};
+    let p = page(o);
+    let mut d = Docx::new(&p.title);
+    d.para(Style::Title, &p.title);
+    d.para(Style::Subtitle, p.policy_name);
+    d.para(Style::Subtitle, &format!("提请领导小组审定 · {}", p.date));
+    for (k, v) in [
+        ("考核结果:", p.meta.assessment.as_str()),
+        ("历年成绩:", p.meta.history.as_str()),
+        ("决定规则:", p.meta.policy.as_str()),
+        ("称号登记册:", p.meta.registry),
+    ] {
+        d.labelled(Style::Body, k, v);
+    }
+    d.para(Style::Heading1, "一、概要");
+    for s in &p.summary {
+        d.para(Style::Body, s);
+    }
+    d.para(Style::Heading1, "二、考核结果(达标 / 不达标)");
+    let rows: Vec<Vec<String>> = p
+        .results
+        .iter()
+        .map(|r| {
+            vec![
+                r.rank.clone(),
+                r.name.to_string(),
+                r.total.clone(),
+                r.grade.clone(),
+                r.label.to_string(),
+                r.rules.join("\n"),
+                r.reasons.join("\n"),
+            ]
+        })
+        .collect();
+    d.table(
+        &[600, 1300, 950, 1100, 900, 1500, 2494],
+        &["排名", "单位", "总分", "等次", "结论", "依据规则", "理由"],
+        &rows,
+    );
+    d.para(Style::Heading1, "三、一票否决情况");
+    if p.vetoes.is_empty() {
+        d.para(Style::Body, "本年度无单位触发一票否决。");
+    } else {
+        let rows: Vec<Vec<String>> = p
+            .vetoes
+            .iter()
+            .map(|v| {
+                vec![
+                    v.unit.to_string(),
+                    format!("{}\n{}", v.id, v.name),
+                    v.kind.to_string(),
+                    v.effect.to_string(),
+                    v.reason.to_string(),
+                    v.evidence.join("\n"),
+                ]
+            })
+            .collect();
+        d.table(
+            &[1200, 1800, 1000, 1300, 2044, 1500],
+            &["单位", "否决规则", "性质", "效果", "规则内容", "佐证"],
+            &rows,
+        );
+    }
+    d.para(Style::Heading1, "四、示范称号");
+    for t in &p.titles {
+        d.para(Style::Heading2, &t.heading);
+        if let Some(n) = t.note {
+            d.para(Style::Body, n);
+        }
+        decisions_table(&mut d, t);
+    }
+    d.para(Style::Heading1, "五、免于考核与委托自评");
+    decisions_table(&mut d, &p.exempt);
+    d.para(Style::Heading1, &format!("六、{}年度考核安排", p.next_year));
+    d.para(Style::Body, &p.plan_counts);
+    let rows: Vec<Vec<String>> = p
+        .plan
+        .iter()
+        .map(|x| {
+            vec![
+                x.unit.clone(),
+                x.mode.to_string(),
+                x.assessor.to_string(),
+                x.rules.join("\n"),
+                x.note.to_string(),
+            ]
+        })
+        .collect();
+    d.table(
+        &[2600, 1300, 1700, 1300, 1944],
+        &["单位", "考核方式", "考核主体", "依据规则", "说明"],
+        &rows,
+    );
+    d.para(Style::Heading1, "七、称号登记情况(本次决定后)");
+    if p.standings.is_empty() {
+        d.para(Style::Body, "登记册中尚无称号记录。");
+    } else {
+        let rows: Vec<Vec<String>> = p
+            .standings
+            .iter()
+            .map(|s| {
+                vec![
+                    s.unit.to_string(),
+                    s.title.to_string(),
+                    s.level.to_string(),
+                    s.status.to_string(),
+                ]
+            })
+            .collect();
+        d.table(
+            &[1800, 3200, 1200, 2644],
+            &["单位", "称号", "级别", "状态"],
+            &rows,
+        );
+    }
+    d.para(Style::Heading1, "附:决定依据(规则原文)");
+    let rows: Vec<Vec<String>> = p
+        .rules
+        .iter()
+        .map(|r| vec![r.id.to_string(), r.text.to_string()])
+        .collect();
+    d.table(&[2200, 6644], &["规则", "内容"], &rows);
+    d.para(
+        Style::Note,
+        &format!(
+            "由 kaohe decide 生成:考核结果 {},决定规则 {}。本简报为送审稿,以领导小组审定意见为准。",
+            p.footer.scorecard, p.footer.policy
+        ),
+    );
+    d.finish()
+}
+
+/// A table of decisions (with the title column when it has one), or its sentence when empty.
+fn decisions_table(d: &mut crate::output::docx::Docx, t: &Table<'_>) {
+    use crate::output::docx::Style;
+    if t.rows.is_empty() {
+        d.para(Style::Body, t.empty);
+        return;
+    }
+    let rows: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.unit.to_string()];
+            if t.with_title {
+                row.push(r.title.to_string());
+            }
+            row.extend([
+                r.label.to_string(),
+                r.rules.join("\n"),
+                r.reasons.join("\n"),
+            ]);
+            row
+        })
+        .collect();
+    if t.with_title {
+        d.table(
+            &[1300, 1800, 1000, 2000, 2744],
+            &["单位", "称号", "决定", "依据规则", "理由"],
+            &rows,
+        );
+    } else {
+        d.table(
+            &[1400, 1200, 2000, 4244],
+            &["单位", "决定", "依据规则", "理由"],
+            &rows,
+        );
+    }
+}

@@ -28,7 +28,7 @@ pub struct DecideArgs {
     /// Earlier years' scorecard.json files.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub history: Vec<PathBuf>,
-    /// Output folder: decisions.csv, decisions.html, plan.csv, registry.yaml.
+    /// Output folder: decisions.csv, decisions.html, decisions.docx (the 通报 in Word), plan.csv, registry.yaml.
     #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
     pub out: PathBuf,
     /// Write the updated registry over the input registry (atomically) instead of DIR/registry.yaml.
@@ -225,6 +225,13 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
                 }),
         ),
         (
+            crate::output::inside(&args.out, Path::new("decisions.docx"))?,
+            super::brief::brief_docx(&outcome).map_err(|e| crate::output::WriteError::Encode {
+                what: "decisions.docx",
+                message: e.to_string(),
+            }),
+        ),
+        (
             crate::output::inside(&args.out, Path::new("plan.csv"))?,
             render::plan_csv(&outcome),
         ),
@@ -249,7 +256,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         crate::out!("{}", render::summary(&outcome));
         crate::outln!(
-            "已写入 {}/decisions.html、decisions.csv、plan.csv;称号登记册({} 条新记录)→ {}",
+            "已写入 {}/decisions.html、decisions.docx、decisions.csv、plan.csv;称号登记册({} 条新记录)→ {}",
             args.out.display(),
             outcome.events.len(),
             registry_out.display()

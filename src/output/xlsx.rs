@@ -59,6 +59,9 @@ struct Styles {
     date: Format,
     bold: Format,
     title: Format,
+    /// Long text: wraps within its column, aligned to the top.
+    wrap: Format,
+    missing_wrap: Format,
 }
 
 fn styles() -> Styles {
@@ -87,24 +90,228 @@ fn styles() -> Styles {
             .set_background_color(Color::RGB(0xFFC7CE)),
         date: Format::new().set_num_format("yyyy-mm-dd"),
         bold: Format::new().set_bold(),
-        title: Format::new().set_bold().set_font_size(14),
+        title: Format::new()
+            .set_bold()
+            .set_font_size(14)
+            .set_align(FormatAlign::Left)
+            .set_align(FormatAlign::VerticalCenter),
+        wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        missing_wrap: Format::new()
+            .set_text_wrap()
+            .set_align(FormatAlign::Top)
+            .set_background_color(Color::RGB(0xFFEB9C)),
     }
 }
 
-/// A figure that may be withheld: the number, or `—` marked as missing (never 0).
-fn known(
-    ws: &mut Worksheet,
-    r: u32,
-    c: u16,
-    v: Option<Decimal>,
-    s: &Styles,
-) -> Result<(), WriteError> {
-    match v {
-        Some(v) => ws.write_number_with_format(r, c, num(v), &s.points),
-        None => ws.write_string_with_format(r, c, "—", &s.missing),
+/// The row of the column headers: row 0 is the sheet's title, the data start below the headers.
+pub const HEADER_ROW: u32 = 1;
+const FIRST: u32 = HEADER_ROW + 1;
+
+/// The title of a sheet: the set, its version, the period and what the sheet holds — on the
+/// sheet's first row, repeated on every printed page.
+fn sheet_title(a: &Assessment, what: &str) -> String {
+    format!(
+        "{}(版本 {})· {} · {what}",
+        a.indicator_set.name, a.indicator_set.version, a.period.label
+    )
+}
+
+/// Who found a case, in Chinese (`district` → 县(区)级, `complaint` → 群众举报).
+pub fn finder_label(f: &str) -> &str {
+    match f {
+        "complaint" | "report" | "tip" => "群众举报",
+        "inspection" => "督查检查",
+        "audit" => "审计",
+        "media" => "媒体曝光",
+        other => crate::rules::per_case::finder_zh(other),
     }
-    .map_err(xl)?;
-    Ok(())
+}
+
+/// A veto's scope in Chinese: the unit, or the name of the line it zeroes.
+pub fn scope_label<'a>(a: &'a Assessment, scope: &'a str) -> &'a str {
+    match scope {
+        "unit" => "本单位",
+        "leader" => "领导班子",
+        "award" => "评先评优",
+        other => a
+            .lines
+            .iter()
+            .find(|l| l.id == other)
+            .map_or(other, |l| l.name.as_str()),
+    }
+}
+
+/// Column widths in Excel's units (the width of `0`): the widest line written in each column,
+/// a CJK character counting two.
+#[derive(Default)]
+struct Widths(Vec<f64>);
+
+impl Widths {
+    fn see(&mut self, c: u16, text: &str) {
+        let w = text
+            .lines()
+            .map(unicode_width::UnicodeWidthStr::width)
+            .max()
+            .unwrap_or(0) as f64;
+        let c = usize::from(c);
+        if self.0.len() <= c {
+            self.0.resize(c + 1, 0.0);
+        }
+        if w > self.0[c] {
+            self.0[c] = w;
+        }
+    }
+
+    /// Each column as wide as its widest text and a margin, between `min` and `max`; a column
+    /// listed in `wide` may grow to `max_wide` (its cells wrap beyond).
+    /// The widths set, by column.
+    fn apply(
+        &self,
+        ws: &mut Worksheet,
+        wide: &[u16],
+        max_wide: f64,
+    ) -> Result<Vec<f64>, WriteError> {
+        let mut set = Vec::with_capacity(self.0.len());
+        for (c, w) in self.0.iter().enumerate() {
+            let c = c as u16;
+            let max = if wide.contains(&c) { max_wide } else { 30.0 };
+            let w = (w * 1.1 + 2.5).clamp(6.0, max);
+            ws.set_column_width(c, w).map_err(xl)?;
+            set.push(w);
+        }
+        Ok(set)
+    }
+}
+
+/// A sheet being written: every text cell goes through here so the column widths fit it.
+struct Grid<'a> {
+    ws: &'a mut Worksheet,
+    widths: Widths,
+    /// Cells that wrap: row, column and the width of their text, for the row heights.
+    wrapped: Vec<(u32, u16, f64)>,
+}
+
+impl<'a> Grid<'a> {
+    fn new(ws: &'a mut Worksheet) -> Self {
+        Grid {
+            ws,
+            widths: Widths::default(),
+            wrapped: Vec::new(),
+        }
+    }
+
+    fn text(&mut self, r: u32, c: u16, text: &str, f: &Format) -> Result<(), WriteError> {
+        self.widths.see(c, text);
+        self.ws.text_fmt(r, c, text, f).map_err(xl)?;
+        Ok(())
+    }
+
+    /// Text that wraps in its column (a wrapping format): its row is made tall enough.
+    fn wrap(&mut self, r: u32, c: u16, text: &str, f: &Format) -> Result<(), WriteError> {
+        let w = unicode_width::UnicodeWidthStr::width(text) as f64;
+        self.wrapped.push((r, c, w));
+        self.text(r, c, text, f)
+    }
+
+    /// Column widths from the contents (`wide` columns up to `max_wide`, their text wrapping),
+    /// then each row with wrapped text as tall as its lines: LibreOffice does not grow rows
+    /// when it opens a file, and a cut-off line does not print.
+    fn finish(&mut self, wide: &[u16], max_wide: f64) -> Result<(), WriteError> {
+        let set = self.widths.apply(self.ws, wide, max_wide)?;
+        let mut lines: std::collections::BTreeMap<u32, f64> = std::collections::BTreeMap::new();
+        for &(r, c, w) in &self.wrapped {
+            let col = set.get(usize::from(c)).copied().unwrap_or(8.43);
+            let n = (w * 1.1 / (col - 1.0).max(1.0)).ceil().max(1.0);
+            let e = lines.entry(r).or_insert(1.0);
+            *e = e.max(n);
+        }
+        for (r, n) in lines {
+            if n > 1.0 {
+                self.ws.set_row_height(r, 15.0 * n.min(20.0)).map_err(xl)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn number(
+        &mut self,
+        r: u32,
+        c: u16,
+        v: f64,
+        shown: &str,
+        f: &Format,
+    ) -> Result<(), WriteError> {
+        self.widths.see(c, shown);
+        self.ws.write_number_with_format(r, c, v, f).map_err(xl)?;
+        Ok(())
+    }
+
+    fn int(&mut self, r: u32, c: u16, v: u32, s: &Styles) -> Result<(), WriteError> {
+        self.number(r, c, f64::from(v), &v.to_string(), &s.int)
+    }
+
+    fn points(&mut self, r: u32, c: u16, v: Decimal, f: &Format) -> Result<(), WriteError> {
+        self.number(r, c, num(v), &format!("{v:.2}"), f)
+    }
+
+    /// A figure that may be withheld: the number, or `—` marked as missing (never 0).
+    fn known(&mut self, r: u32, c: u16, v: Option<Decimal>, s: &Styles) -> Result<(), WriteError> {
+        match v {
+            Some(v) => self.points(r, c, v, &s.points),
+            None => self.text(r, c, "—", &s.missing),
+        }
+    }
+
+    /// The title row over `n` columns, the header row, and the print setup: A4, fit to one
+    /// page wide (unless `across`), the title and headers repeated on every page, page numbers.
+    fn begin(
+        &mut self,
+        title: &str,
+        headers: &[String],
+        landscape: bool,
+        s: &Styles,
+    ) -> Result<(), WriteError> {
+        let ws = &mut *self.ws;
+        let title = fit(title, MAX_NOTE);
+        let last = headers.len().saturating_sub(1) as u16;
+        if last > 0 {
+            ws.merge_range(0, 0, 0, last, &title, &s.title)
+                .map_err(xl)?;
+        } else {
+            ws.write_string_with_format(0, 0, title.as_ref(), &s.title)
+                .map_err(xl)?;
+        }
+        ws.set_row_height(0, 24).map_err(xl)?;
+        ws.set_paper_size(9).set_print_gridlines(true);
+        if landscape {
+            ws.set_landscape();
+        } else {
+            ws.set_portrait();
+        }
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_print_center_horizontally(true);
+        ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+        ws.set_repeat_rows(0, HEADER_ROW).map_err(xl)?;
+        ws.set_footer("&C第 &P 页,共 &N 页");
+        for (c, h) in headers.iter().enumerate() {
+            // A header wraps onto two lines: it needs half its width (its longest word aside).
+            let w = h
+                .lines()
+                .map(unicode_width::UnicodeWidthStr::width)
+                .max()
+                .unwrap_or(0);
+            let half: String = "0".repeat(if w > 8 { w.div_ceil(2) + 1 } else { w });
+            self.widths.see(c as u16, &half);
+            self.ws
+                .text_fmt(HEADER_ROW, c as u16, h, &s.header)
+                .map_err(xl)?;
+        }
+        let lines = headers.iter().map(|h| h.lines().count()).max().unwrap_or(1);
+        self.ws
+            .set_row_height(HEADER_ROW, 16.0 * lines.max(2) as f64)
+            .map_err(xl)?;
+        Ok(())
+    }
 }
 
 fn num(d: Decimal) -> f64 {
@@ -120,36 +327,27 @@ fn peer_name(a: &Assessment, u: &UnitResult) -> String {
         .unwrap_or_default()
 }
 
-fn write_header(ws: &mut Worksheet, headers: &[String], s: &Styles) -> Result<(), WriteError> {
-    // A4 landscape, the header repeated on every page.
-    ws.set_paper_size(9)
-        .set_landscape()
-        .set_print_gridlines(true);
-    ws.set_repeat_rows(0, 0).map_err(xl)?;
-    for (c, h) in headers.iter().enumerate() {
-        ws.text_fmt(0, c as u16, h, &s.header).map_err(xl)?;
-        let w = unicode_width::UnicodeWidthStr::width(h.as_str()) as f64;
-        ws.set_column_width(c as u16, (w + 2.0).clamp(8.0, 40.0))
-            .map_err(xl)?;
-    }
-    ws.set_row_height(0, 32).map_err(xl)?;
-    Ok(())
+fn strings(xs: &[&str]) -> Vec<String> {
+    xs.iter().map(|x| x.to_string()).collect()
 }
 
-/// The ranked table (all units, or one peer group): header, rows, filter, grade colours.
+/// The ranked table (all units, or one peer group): title, header, rows, filter, grade colours.
+/// The 方阵 columns only when the set has peer groups.
 fn ranked_sheet(
     ws: &mut Worksheet,
     a: &Assessment,
+    what: &str,
     units: &[&UnitResult],
     s: &Styles,
 ) -> Result<(), WriteError> {
     let line_grades = units
         .iter()
         .any(|u| u.lines.iter().any(|l| l.grade.is_some()));
-    let mut headers: Vec<String> = ["排名", "单位代码", "单位名称", "方阵", "方阵排名"]
-        .iter()
-        .map(|x| x.to_string())
-        .collect();
+    let peers = !a.peer_groups.is_empty();
+    let mut headers = strings(&["排名", "单位代码", "单位名称"]);
+    if peers {
+        headers.extend(strings(&["方阵", "方阵排名"]));
+    }
     for l in &a.lines {
         headers.push(format!("{}({})", l.name, show(l.max)));
         if line_grades {
@@ -157,130 +355,106 @@ fn ranked_sheet(
         }
     }
     headers.extend(crate::output::SCORE_COLUMNS.iter().map(|x| x.to_string()));
-    write_header(ws, &headers, s)?;
-    ws.set_print_fit_to_pages(1, 0);
+    let mut g = Grid::new(&mut *ws);
+    g.begin(&sheet_title(a, what), &headers, true, s)?;
     let grade_col = headers.len() as u16 - 4;
     let veto_col = headers.len() as u16 - 3;
     let status_col = headers.len() as u16 - 2;
     let missing_col = headers.len() as u16 - 1;
     for (i, u) in units.iter().enumerate() {
-        let r = i as u32 + 1;
+        let r = FIRST + i as u32;
         match u.rank {
-            Some(rank) => ws.write_number_with_format(r, 0, f64::from(rank), &s.int),
-            None => ws.write_string_with_format(r, 0, u.status.zh(), &s.missing),
+            Some(rank) => g.int(r, 0, rank, s)?,
+            None => g.text(r, 0, u.status.zh(), &s.missing)?,
         }
-        .map_err(xl)?;
-        ws.text(r, 1, &u.id).map_err(xl)?;
-        ws.text(r, 2, &u.name).map_err(xl)?;
-        ws.text(r, 3, peer_name(a, u)).map_err(xl)?;
-        if let Some(p) = u.peer_rank {
-            ws.write_number_with_format(r, 4, f64::from(p), &s.int)
-                .map_err(xl)?;
+        g.text(r, 1, &u.id, &s.text)?;
+        g.text(r, 2, &u.name, &s.text)?;
+        let mut c = 3u16;
+        if peers {
+            g.text(r, 3, &peer_name(a, u), &s.text)?;
+            if let Some(p) = u.peer_rank {
+                g.int(r, 4, p, s)?;
+            }
+            c = 5;
         }
-        let mut c = 5u16;
         for l in &u.lines {
-            known(ws, r, c, l.points, s)?;
+            g.known(r, c, l.points, s)?;
             c += 1;
             if line_grades {
-                ws.text(r, c, l.grade.clone().unwrap_or_default())
-                    .map_err(xl)?;
+                g.text(r, c, l.grade.as_deref().unwrap_or_default(), &s.text)?;
                 c += 1;
             }
         }
         for v in [u.bonus, u.total, Some(u.max_possible), u.score] {
-            known(ws, r, c, v, s)?;
+            g.known(r, c, v, s)?;
             c += 1;
         }
-        ws.text_fmt(r, grade_col, u.grade_or_status(), &s.text)
-            .map_err(xl)?;
+        g.text(r, grade_col, u.grade_or_status(), &s.text)?;
         let veto = veto_summary(u);
         if !veto.is_empty() {
-            ws.text_fmt(r, veto_col, &veto, &s.veto).map_err(xl)?;
+            g.text(r, veto_col, &veto, &s.veto)?;
         }
-        ws.write_string(r, status_col, u.status.zh()).map_err(xl)?;
+        g.text(r, status_col, u.status.zh(), &s.text)?;
         let missing = crate::output::missing_summary(u);
         if !missing.is_empty() {
-            ws.text_fmt(r, missing_col, &missing, &s.missing)
-                .map_err(xl)?;
+            g.wrap(r, missing_col, &missing, &s.missing_wrap)?;
         }
     }
-    // The completeness line under the table.
-    ws.write_string(
-        units.len() as u32 + 2,
-        1,
-        crate::output::completeness_line(a),
-    )
-    .map_err(xl)?;
-    let last_row = units.len() as u32;
-    ws.set_column_width(2, 14).map_err(xl)?;
-    ws.set_column_width(veto_col, 40).map_err(xl)?;
-    ws.set_freeze_panes(1, 3).map_err(xl)?;
-    ws.autofilter(0, 0, last_row.max(1), missing_col)
+    let last_row = FIRST + units.len() as u32 - 1;
+    g.finish(&[veto_col, missing_col], 45.0)?;
+    // The completeness line under the table (not measured: it runs across the columns).
+    ws.write_string(last_row + 2, 1, crate::output::completeness_line(a))
         .map_err(xl)?;
-    if last_row > 0 {
-        for (g, (fill, font)) in a.grades.iter().zip(grade_colours(a.grades.len())) {
+    ws.set_freeze_panes(FIRST, 3).map_err(xl)?;
+    ws.autofilter(HEADER_ROW, 0, last_row.max(FIRST), missing_col)
+        .map_err(xl)?;
+    if !units.is_empty() {
+        for (gr, (fill, font)) in a.grades.iter().zip(grade_colours(a.grades.len())) {
             let cf = ConditionalFormatCell::new()
-                .set_rule(ConditionalFormatCellRule::EqualTo(g.label.as_str()))
+                .set_rule(ConditionalFormatCellRule::EqualTo(gr.label.as_str()))
                 .set_format(
                     Format::new()
                         .set_background_color(Color::RGB(fill))
                         .set_font_color(Color::RGB(font)),
                 );
-            ws.add_conditional_format(1, grade_col, last_row, grade_col, &cf)
+            ws.add_conditional_format(FIRST, grade_col, last_row, grade_col, &cf)
                 .map_err(xl)?;
         }
     }
     Ok(())
 }
 
+/// Wider than this (in Excel's units) the points sheet prints across pages with the unit
+/// columns repeated, rather than shrunk to one page wide.
+const POINTS_FIT_WIDTH: f64 = 300.0;
+
 fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
+    let title = sheet_title(a, "各指标得分");
     let Some(first) = a.units.first() else {
-        return write_header(
-            ws,
-            &["排名".into(), "单位代码".into(), "单位名称".into()],
+        return Grid::new(&mut *ws).begin(
+            &title,
+            &strings(&["排名", "单位代码", "单位名称"]),
+            true,
             s,
         );
     };
     let items: Vec<&IndicatorResult> = first.indicators.iter().chain(&first.bonus_items).collect();
-    let mut headers: Vec<String> = vec!["排名".into(), "单位代码".into(), "单位名称".into()];
+    let mut headers = strings(&["排名", "单位代码", "单位名称"]);
     for ind in &items {
         headers.push(format!("{}\n{}", ind.name(), ind.id()));
     }
     headers.extend(["加分".to_string(), "总分".to_string()]);
-    write_header(ws, &headers, s)?;
-    // Too wide for one page: print across pages with the unit columns repeated.
-    ws.set_repeat_columns(0, 2).map_err(xl)?;
-    ws.set_row_height(0, 60).map_err(xl)?;
-    for (i, ind) in items.iter().enumerate() {
-        let c = 3 + i as u16;
-        ws.set_column_width(c, 12).map_err(xl)?;
-        let text = format!(
-            "{} {}\n满分 {}\n{}",
-            ind.id(),
-            ind.name(),
-            show(ind.max),
-            ind.rule_text()
-        );
-        let lines = (text.chars().count() / 18 + 3) as u32;
-        ws.insert_note(
-            0,
-            c,
-            &Note::new(fit(&text, MAX_NOTE))
-                .add_author_prefix(false)
-                .set_width(300)
-                .set_height(20 + 16 * lines.min(30)),
-        )
-        .map_err(xl)?;
-    }
+    let mut g = Grid::new(&mut *ws);
+    g.begin(&title, &headers, true, s)?;
+    g.ws.set_row_height(HEADER_ROW, 60).map_err(xl)?;
     for (r, u) in a.units.iter().enumerate() {
-        let r = r as u32 + 1;
+        let r = FIRST + r as u32;
         match u.rank {
-            Some(rank) => ws.write_number_with_format(r, 0, f64::from(rank), &s.int),
-            None => ws.write_string_with_format(r, 0, u.status.zh(), &s.missing),
+            Some(rank) => g.int(r, 0, rank, s)?,
+            None => g.text(r, 0, u.status.zh(), &s.missing)?,
         }
-        .map_err(xl)?;
-        ws.text(r, 1, &u.id).map_err(xl)?;
-        ws.text(r, 2, &u.name).map_err(xl)?;
+        g.text(r, 1, &u.id, &s.text)?;
+        g.text(r, 2, &u.name, &s.text)?;
         for (i, want) in items.iter().enumerate() {
             let c = 3 + i as u16;
             let Some(ind) = u
@@ -292,37 +466,57 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
                 continue;
             };
             match ind.status {
-                Status::NotApplicable => {
-                    ws.text_fmt(r, c, "不适用", &s.na).map_err(xl)?;
-                }
-                Status::Scored => {
-                    ws.write_number_with_format(r, c, num(ind.points), &s.points)
-                        .map_err(xl)?;
-                }
-                Status::MissingEvidence => {
-                    ws.write_string_with_format(r, c, "缺少佐证", &s.missing)
-                        .map_err(xl)?;
-                }
+                Status::NotApplicable => g.text(r, c, "不适用", &s.na)?,
+                Status::Scored => g.points(r, c, ind.points, &s.points)?,
+                Status::MissingEvidence => g.text(r, c, "缺少佐证", &s.missing)?,
                 Status::ZeroForMissing | Status::Undefined => {
-                    ws.write_number_with_format(r, c, num(ind.points), &s.missing)
-                        .map_err(xl)?;
+                    g.points(r, c, ind.points, &s.missing)?
                 }
-                Status::Zeroed => {
-                    ws.write_number_with_format(r, c, num(ind.points), &s.zeroed)
-                        .map_err(xl)?;
-                }
+                Status::Zeroed => g.points(r, c, ind.points, &s.zeroed)?,
             }
         }
         let c = 3 + items.len() as u16;
-        known(ws, r, c, u.bonus, s)?;
-        known(ws, r, c + 1, u.total, s)?;
+        g.known(r, c, u.bonus, s)?;
+        g.known(r, c + 1, u.total, s)?;
     }
-    ws.set_column_width(2, 14).map_err(xl)?;
-    ws.set_freeze_panes(1, 3).map_err(xl)?;
+    // Item columns narrow (their headers wrap), the unit columns as wide as the names.
+    for c in 3..3 + items.len() {
+        if let Some(w) = g.widths.0.get_mut(c) {
+            *w = 8.0;
+        }
+    }
+    g.finish(&[], 30.0)?;
+    let total: f64 = g.widths.0.iter().map(|w| w * 1.1 + 2.5).sum();
+    if total > POINTS_FIT_WIDTH {
+        // Too wide to shrink to one page: across pages, the unit columns on each.
+        ws.set_print_fit_to_pages(0, 0);
+        ws.set_repeat_columns(0, 2).map_err(xl)?;
+    }
+    for (i, ind) in items.iter().enumerate() {
+        let c = 3 + i as u16;
+        let text = format!(
+            "{} {}\n满分 {}\n{}",
+            ind.id(),
+            ind.name(),
+            show(ind.max),
+            ind.rule_text()
+        );
+        let lines = (text.chars().count() / 18 + 3) as u32;
+        ws.insert_note(
+            HEADER_ROW,
+            c,
+            &Note::new(fit(&text, MAX_NOTE))
+                .add_author_prefix(false)
+                .set_width(300)
+                .set_height(20 + 16 * lines.min(30)),
+        )
+        .map_err(xl)?;
+    }
+    ws.set_freeze_panes(FIRST, 3).map_err(xl)?;
     ws.autofilter(
+        HEADER_ROW,
         0,
-        0,
-        (a.units.len() as u32).max(1),
+        (FIRST + a.units.len() as u32 - 1).max(FIRST),
         2 + items.len() as u16 + 2,
     )
     .map_err(xl)?;
@@ -330,7 +524,7 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
 }
 
 fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
-    let headers: Vec<String> = [
+    let headers = strings(&[
         "单位代码",
         "单位名称",
         "规则",
@@ -342,23 +536,15 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
         "原因",
         "触发条件",
         "依据",
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect();
-    write_header(ws, &headers, s)?;
-    ws.set_print_fit_to_pages(1, 0);
-    let mut r = 1u32;
+    ]);
+    let mut g = Grid::new(&mut *ws);
+    g.begin(&sheet_title(a, "一票否决"), &headers, true, s)?;
+    let mut r = FIRST;
     for u in &a.units {
         for v in &u.vetoes {
-            let mode = serde_json::to_value(v.mode)
-                .ok()
-                .and_then(|x| x.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let mode = match mode.as_str() {
-                "enforced" => "强制".to_string(),
-                "advisory" => "提示".to_string(),
-                _ => mode,
+            let mode = match v.mode {
+                crate::model::choice::VetoMode::Enforced => "强制",
+                crate::model::choice::VetoMode::Advisory => "提示",
             };
             let evidence: Vec<String> = v
                 .evidence
@@ -366,44 +552,42 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
                 .iter()
                 .map(|e| format!("{}={}", e.name, e.value))
                 .collect();
+            let trigger = v.readable_trigger();
             let cells = [
-                u.id.clone(),
-                u.name.clone(),
-                v.id.clone(),
-                v.name.clone(),
+                u.id.as_str(),
+                u.name.as_str(),
+                v.id.as_str(),
+                v.name.as_str(),
                 mode,
-                if v.applied { "是" } else { "否" }.to_string(),
-                v.scope.clone(),
-                v.effect.clone(),
-                v.reason.clone(),
-                v.readable_trigger(),
-                evidence.join("; "),
+                if v.applied { "是" } else { "否" },
+                scope_label(a, &v.scope),
+                v.effect.as_str(),
+                v.reason.as_str(),
+                trigger.as_str(),
+                &evidence.join("; "),
             ];
             for (c, x) in cells.iter().enumerate() {
-                let fmt = if c == 3 && v.applied {
-                    &s.veto
-                } else {
-                    &s.text
-                };
-                ws.text_fmt(r, c as u16, x, fmt).map_err(xl)?;
+                match c {
+                    3 if v.applied => g.text(r, c as u16, x, &s.veto)?,
+                    8..=10 => g.wrap(r, c as u16, x, &s.wrap)?,
+                    _ => g.text(r, c as u16, x, &s.text)?,
+                }
             }
             r += 1;
         }
     }
-    ws.set_column_width(8, 40).map_err(xl)?;
-    ws.set_column_width(10, 40).map_err(xl)?;
-    ws.set_freeze_panes(1, 2).map_err(xl)?;
-    ws.autofilter(0, 0, (r - 1).max(1), headers.len() as u16 - 1)
+    g.finish(&[8, 9, 10], 40.0)?;
+    ws.set_freeze_panes(FIRST, 2).map_err(xl)?;
+    ws.autofilter(HEADER_ROW, 0, (r - 1).max(FIRST), headers.len() as u16 - 1)
         .map_err(xl)?;
     Ok(())
 }
 
 fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
-    let headers: Vec<String> = [
+    let headers = strings(&[
         "单位代码",
         "单位名称",
         "案件类型",
-        "类型名称",
         "严重程度",
         "日期",
         "发现层级",
@@ -413,57 +597,67 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
         "扣分指标",
         "说明",
         "计入统计期",
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect();
-    write_header(ws, &headers, s)?;
-    ws.set_print_fit_to_pages(1, 0);
-    let mut r = 1u32;
+        "类型代码",
+    ]);
+    let mut g = Grid::new(&mut *ws);
+    g.begin(&sheet_title(a, "案件"), &headers, true, s)?;
+    let item_name = |id: &str| -> String {
+        a.indicators
+            .iter()
+            .find(|i| i.id == id)
+            .map_or_else(|| id.to_string(), |i| i.name.clone())
+    };
+    let mut r = FIRST;
     for u in &a.units {
         for c in &u.cases {
-            ws.text(r, 0, &u.id).map_err(xl)?;
-            ws.text(r, 1, &u.name).map_err(xl)?;
-            ws.text(r, 2, &c.case_type).map_err(xl)?;
-            ws.text(r, 3, &c.type_name).map_err(xl)?;
+            g.text(r, 0, &u.id, &s.text)?;
+            g.text(r, 1, &u.name, &s.text)?;
+            g.text(r, 2, &c.type_name, &s.text)?;
             if let Some(x) = c.severity {
-                ws.write_number_with_format(r, 4, f64::from(x), &s.int)
-                    .map_err(xl)?;
+                g.int(r, 3, x, s)?;
             }
             if let Some(d) = c.date {
                 let dt = ExcelDateTime::parse_from_str(&d.to_string()).map_err(xl)?;
-                ws.write_datetime_with_format(r, 5, &dt, &s.date)
+                g.widths.see(4, "2000-01-01");
+                g.ws.write_datetime_with_format(r, 4, &dt, &s.date)
                     .map_err(xl)?;
             }
-            ws.text(r, 6, c.found_by.clone().unwrap_or_default())
-                .map_err(xl)?;
-            ws.text(r, 7, if c.self_reported { "是" } else { "否" })
-                .map_err(xl)?;
-            ws.text(r, 8, c.reference.clone().unwrap_or_default())
-                .map_err(xl)?;
-            ws.write_number_with_format(r, 9, num(c.deduction), &s.points)
-                .map_err(xl)?;
-            ws.text(r, 10, c.indicator.clone().unwrap_or_default())
-                .map_err(xl)?;
-            ws.text(r, 11, &c.explanation).map_err(xl)?;
-            ws.text(r, 12, if c.in_period { "是" } else { "否" })
-                .map_err(xl)?;
+            g.text(
+                r,
+                5,
+                c.found_by.as_deref().map(finder_label).unwrap_or_default(),
+                &s.text,
+            )?;
+            g.text(r, 6, if c.self_reported { "是" } else { "否" }, &s.text)?;
+            g.text(r, 7, c.reference.as_deref().unwrap_or_default(), &s.text)?;
+            g.points(r, 8, c.deduction, &s.points)?;
+            let item = c.indicator.as_deref().map(item_name).unwrap_or_default();
+            g.text(r, 9, &item, &s.text)?;
+            g.wrap(r, 10, &c.explanation, &s.wrap)?;
+            g.text(r, 11, if c.in_period { "是" } else { "否" }, &s.text)?;
+            g.text(r, 12, &c.case_type, &s.text)?;
             r += 1;
         }
     }
-    ws.set_column_width(3, 30).map_err(xl)?;
-    ws.set_column_width(11, 40).map_err(xl)?;
-    ws.set_freeze_panes(1, 2).map_err(xl)?;
-    ws.autofilter(0, 0, (r - 1).max(1), headers.len() as u16 - 1)
+    g.finish(&[10], 45.0)?;
+    ws.set_freeze_panes(FIRST, 2).map_err(xl)?;
+    ws.autofilter(HEADER_ROW, 0, (r - 1).max(FIRST), headers.len() as u16 - 1)
         .map_err(xl)?;
     Ok(())
 }
 
 fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
-    ws.set_column_width(0, 16).map_err(xl)?;
-    ws.set_column_width(1, 70).map_err(xl)?;
-    ws.text_fmt(0, 0, format!("{} 考核结果", a.indicator_set.name), &s.title)
-        .map_err(xl)?;
+    // Portrait, one page wide: two columns, the second wrapping.
+    let mut g = Grid::new(&mut *ws);
+    g.begin(
+        &sheet_title(a, "说明"),
+        &strings(&["项目", "内容"]),
+        false,
+        s,
+    )?;
+    let ws = g.ws;
+    ws.set_column_width(0, 14).map_err(xl)?;
+    ws.set_column_width(1, 72).map_err(xl)?;
     let set = &a.indicator_set;
     let rows = [
         ("指标体系", format!("{}({})", set.name, set.id)),
@@ -478,21 +672,30 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
         ("单位数", a.units.len().to_string()),
         ("生成", format!("{} · {}", a.engine, a.schema)),
     ];
-    let mut r = 2u32;
+    // A value longer than its column wraps, and its row is as tall as its lines.
+    let tall = |ws: &mut Worksheet, r: u32, v: &str| -> Result<(), WriteError> {
+        let n = (unicode_width::UnicodeWidthStr::width(v) as f64 * 1.1 / 71.0).ceil();
+        if n > 1.0 {
+            ws.set_row_height(r, 15.0 * n).map_err(xl)?;
+        }
+        Ok(())
+    };
+    let mut r = FIRST;
     for (k, v) in rows {
         ws.text_fmt(r, 0, k, &s.bold).map_err(xl)?;
-        ws.text(r, 1, v).map_err(xl)?;
+        tall(ws, r, &v)?;
+        ws.text_fmt(r, 1, v, &s.wrap).map_err(xl)?;
         r += 1;
     }
     r += 1;
     ws.text_fmt(r, 0, "等次", &s.bold).map_err(xl)?;
     r += 1;
-    for (g, (fill, font)) in a.grades.iter().zip(grade_colours(a.grades.len())) {
+    for (gr, (fill, font)) in a.grades.iter().zip(grade_colours(a.grades.len())) {
         let f = Format::new()
             .set_background_color(Color::RGB(fill))
             .set_font_color(Color::RGB(font));
-        ws.text_fmt(r, 0, &g.label, &f).map_err(xl)?;
-        let band = match g.min {
+        ws.text_fmt(r, 0, &gr.label, &f).map_err(xl)?;
+        let band = match gr.min {
             Some(m) => format!("折算得分 ≥ {}", show(m)),
             None => "其余".to_string(),
         };
@@ -503,13 +706,19 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     let legend = [
         (
             "指标得分表",
-            "灰色“不适用”:该指标不适用于本单位类别;黄色:缺少佐证或无法计算;红色:因事件清零。",
+            "灰色“不适用”:该指标不适用于本单位类别;黄色:缺少佐证或无法计算;红色:因事件清零。\
+             指标较多时横向分页打印,每页重复排名和单位列。",
         ),
         ("一票否决", "方式“强制”的否决改变结果;“提示”的仅作提醒。"),
+        (
+            "打印",
+            "各表按A4纸、适合页宽设置,每页重复标题行和表头,页脚有页码。",
+        ),
     ];
     for (k, v) in legend {
         ws.text_fmt(r, 0, k, &s.bold).map_err(xl)?;
-        ws.text(r, 1, v).map_err(xl)?;
+        tall(ws, r, v)?;
+        ws.text_fmt(r, 1, v, &s.wrap).map_err(xl)?;
         r += 1;
     }
     Ok(())
@@ -540,7 +749,7 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     let all: Vec<&UnitResult> = a.units.iter().collect();
     let mut ws = Worksheet::new();
     ws.set_name(RANK_SHEET).map_err(xl)?;
-    ranked_sheet(&mut ws, a, &all, &s)?;
+    ranked_sheet(&mut ws, a, "考核结果排名", &all, &s)?;
     ws.set_active(true);
     wb.push_worksheet(ws);
     for g in &a.peer_groups {
@@ -556,7 +765,7 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
         used.push(name.clone());
         let mut ws = Worksheet::new();
         ws.set_name(&name).map_err(xl)?;
-        ranked_sheet(&mut ws, a, &units, &s)?;
+        ranked_sheet(&mut ws, a, &format!("{}排名", g.name), &units, &s)?;
         wb.push_worksheet(ws);
     }
     let mut ws = Worksheet::new();

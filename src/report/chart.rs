@@ -155,7 +155,7 @@ pub(crate) fn histogram<'g>(
     let (marks, rows_used) = rank_marks(a, &axis, marks_y);
     Histogram {
         width: WIDTH,
-        height: r1(marks_y + 14.0 * rows_used as f64 + 4.0),
+        height: r1(marks_y + MARK_ROW * rows_used as f64 + 4.0),
         x0: axis.x0,
         x1: axis.x1,
         top,
@@ -331,8 +331,12 @@ fn grade_bands<'g>(
     (zones, cuts)
 }
 
-/// A rank marker per unit (up to 60 units) under the axis at `marks_y`, in up to four rows
-/// so that they do not overlap; and the number of rows used.
+/// The height of a row of rank labels: a 10px label's box (a CJK font's ascent and descent,
+/// about 1.45 em) and a little air.
+const MARK_ROW: f64 = 16.0;
+
+/// A rank marker per unit (up to 60 units) under the axis at `marks_y`, in as many rows as
+/// it takes for no two to overlap; and the number of rows used.
 fn rank_marks(a: &Assessment, axis: &ScoreAxis, marks_y: f64) -> (Vec<Mark>, usize) {
     let mut marks = Vec::new();
     let mut rows_used = 0usize;
@@ -345,22 +349,25 @@ fn rank_marks(a: &Assessment, axis: &ScoreAxis, marks_y: f64) -> (Vec<Mark>, usi
         .filter_map(|u| u.score.map(|s| (u, s)))
         .collect();
     order.sort_by(|p, q| p.1.cmp(&q.1).then(q.0.rank.cmp(&p.0.rank)));
+    // Labels are at most two digits (60 units) of a 10px font, about 6px a digit: a row takes
+    // a label only where it clears the previous one, and a new row opens when none does, so
+    // no two labels ever overlap (at most one row per unit).
+    const GAP: f64 = 16.0;
     let mut last: Vec<f64> = Vec::new();
     for (u, score) in order {
         let mx = axis.x(score);
-        let row = match last.iter().position(|l| mx - l >= 18.0) {
+        let row = match last.iter().position(|l| mx - l >= GAP) {
             Some(r) => r,
-            None if last.len() < 4 => {
+            None => {
                 last.push(f64::MIN);
                 last.len() - 1
             }
-            None => last.len() - 1,
         };
         last[row] = mx;
         rows_used = rows_used.max(row + 1);
         marks.push(Mark {
             x: mx,
-            y: r1(marks_y + 14.0 * row as f64),
+            y: r1(marks_y + MARK_ROW * row as f64),
             label: u.rank.map(|r| r.to_string()).unwrap_or_default(),
             title: format!(
                 "{} {} {}",

@@ -190,6 +190,7 @@ fn english_labels() {
     let en = Options {
         lang: Lang::En,
         previous: None,
+        names: &[],
     };
     let index = render_index(&a, &en).expect("renders");
     assert!(index.contains("<html lang=\"en\">"));
@@ -229,6 +230,7 @@ fn year_over_year_changes() {
     let opts = Options {
         lang: Lang::Zh,
         previous: Some(&prev),
+        names: &[],
     };
     let index = render_index(&a, &opts).expect("renders");
     assert!(index.contains("较上期"));

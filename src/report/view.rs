@@ -120,6 +120,14 @@ fn signed(d: Decimal) -> String {
 }
 
 impl<'a> Shared<'a> {
+    /// The names of units outside the assessment (parents), for those not in it.
+    pub(crate) fn with_names(mut self, names: &'a [(String, String)]) -> Self {
+        for (id, name) in names {
+            self.unit_names.entry(id.as_str()).or_insert(name.as_str());
+        }
+        self
+    }
+
     pub(crate) fn new(a: &'a Assessment, prev: Option<&'a Assessment>, lang: Lang) -> Self {
         let infos: HashMap<&str, &IndicatorInfo> =
             a.indicators.iter().map(|i| (i.id.as_str(), i)).collect();
@@ -264,6 +272,8 @@ impl<'a> Shared<'a> {
                 effect: v.effect.clone(),
                 advisory: !v.applied || v.mode == VetoMode::Advisory,
                 undecided: v.outcome == crate::result::VetoOutcome::Undecided,
+                kind: veto_kind(u, v),
+                mark: self.t().veto_mark(veto_kind(u, v)),
             })
             .collect();
         v.sort_by_key(|m| (m.advisory, m.undecided));
@@ -326,6 +336,9 @@ pub(crate) struct IndexPage<'h> {
     pub head: &'h Head,
     pub line_heads: Vec<LineHead>,
     pub any_scaled: bool,
+    /// Whether the set has peer groups (the 方阵 column is left out when not).
+    pub has_peers: bool,
+    pub veto_legend: Vec<LegendMark>,
     pub rows: Vec<Row>,
     pub groups: Vec<PeerTable>,
     pub histogram: Histogram,
@@ -380,6 +393,52 @@ pub(crate) struct VetoMark {
     pub effect: String,
     pub advisory: bool,
     pub undecided: bool,
+    /// What it did, for its own mark: `fail`, `line`, `cap`, `advisory` or `undecided`.
+    pub kind: &'static str,
+    /// The mark's text (否决, 单线清零, 等次封顶, 提示, 待核实).
+    pub mark: &'static str,
+}
+
+/// The kinds of veto marks, each with its own look and legend, in the legend's order.
+pub(crate) const VETO_KINDS: [&str; 5] = ["fail", "line", "cap", "advisory", "undecided"];
+
+/// What a veto did to a unit: failed it, zeroed a line, capped its grade — or nothing yet
+/// (advisory, undecided).
+pub(crate) fn veto_kind(u: &UnitResult, v: &VetoResult) -> &'static str {
+    if v.outcome == crate::result::VetoOutcome::Undecided {
+        "undecided"
+    } else if !v.applied || v.mode == VetoMode::Advisory {
+        "advisory"
+    } else if v.scope != "unit"
+        || u.lines
+            .iter()
+            .any(|l| l.zeroed_by.as_deref() == Some(v.id.as_str()))
+    {
+        "line"
+    } else if u.vetoed {
+        "fail"
+    } else {
+        "cap"
+    }
+}
+
+/// A mark of the legend: its kind, text and meaning.
+#[derive(Debug, Serialize)]
+pub(crate) struct LegendMark {
+    pub kind: &'static str,
+    pub mark: &'static str,
+    pub note: &'static str,
+}
+
+pub(crate) fn veto_legend(t: &Labels) -> Vec<LegendMark> {
+    VETO_KINDS
+        .iter()
+        .map(|&kind| LegendMark {
+            kind,
+            mark: t.veto_mark(kind),
+            note: t.veto_mark_note(kind),
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -513,6 +572,8 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
             })
             .collect(),
         any_scaled,
+        has_peers: !a.peer_groups.is_empty(),
+        veto_legend: veto_legend(s.t()),
         rows,
         groups,
         histogram: chart::histogram(a, |g| s.class_of(g)),
@@ -601,6 +662,8 @@ pub(crate) struct UnitHead {
 pub(crate) struct VetoView {
     pub id: String,
     pub name: String,
+    pub kind: &'static str,
+    pub mark: &'static str,
     pub effect: String,
     pub scope: String,
     pub reason: String,
@@ -761,10 +824,17 @@ fn office_of<'x>(s: &'x Shared<'_>, i: &'x IndicatorResult) -> &'x str {
         .unwrap_or_default()
 }
 
-fn veto_view(s: &Shared<'_>, v: &VetoResult, layers: &HashMap<&str, &str>) -> VetoView {
+fn veto_view(
+    s: &Shared<'_>,
+    u: &UnitResult,
+    v: &VetoResult,
+    layers: &HashMap<&str, &str>,
+) -> VetoView {
     VetoView {
         id: v.id.clone(),
         name: v.name.clone(),
+        kind: veto_kind(u, v),
+        mark: s.t().veto_mark(veto_kind(u, v)),
         effect: v.effect.clone(),
         scope: if v.scope == "unit" {
             s.t().scope_unit.to_string()
@@ -793,11 +863,11 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
         u: unit_head(s, u),
         enforced: enforced
             .into_iter()
-            .map(|v| veto_view(s, v, &layers))
+            .map(|v| veto_view(s, u, v, &layers))
             .collect(),
         advisory: advisory
             .into_iter()
-            .map(|v| veto_view(s, v, &layers))
+            .map(|v| veto_view(s, u, v, &layers))
             .collect(),
         line_chart: chart::line_bars(u, t),
         section_chart: chart::section_bars(&section_inputs(s, index)),

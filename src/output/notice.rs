@@ -1,0 +1,165 @@
+//! `notice.docx`, the 考核结果通报 of an assessment: a Word document in the format of
+//! GB/T 9704-2012 ([`super::docx`]) that the office puts on its letterhead, edits and signs.
+//!
+//! 一、总体情况 (how many units, by grade; completeness), 二、考核结果 (the ranked table with
+//! the line scores), 三、一票否决情况 (each veto that fired and what it did), 四、各方阵排名
+//! (when the set has peer groups). The addressee, the issuing office and the date are left as
+//! bracketed blanks to fill in: the scorecard carries no date and does not know who issues it.
+
+use super::docx::{Docx, DocxError, Style, TYPE_WIDTH, cn_number};
+use crate::num::{show, show_known};
+use crate::result::{Assessment, VetoOutcome};
+
+/// The title of the notice: 关于{period}{set}结果的通报.
+pub fn notice_title(a: &Assessment) -> String {
+    format!("关于{}{}结果的通报", a.period.label, a.indicator_set.name)
+}
+
+/// The bytes of `notice.docx`.
+pub fn notice_docx(a: &Assessment) -> Result<Vec<u8>, DocxError> {
+    let mut d = Docx::new(&notice_title(a));
+    d.para(Style::Title, &notice_title(a));
+    d.para(Style::Addressee, "〔主送机关〕:");
+    let set = &a.indicator_set;
+    d.para(
+        Style::Body,
+        &format!(
+            "根据《{}》(版本 {}),对{}个单位{}({} 至 {})的工作进行了考核。现将考核结果通报如下。",
+            set.name,
+            set.version,
+            a.units.len(),
+            a.period.label,
+            a.period.from,
+            a.period.to
+        ),
+    );
+    let mut h = 0;
+    let mut heading = |d: &mut Docx, text: &str| {
+        h += 1;
+        d.para(Style::Heading1, &format!("{}、{text}", cn_number(h)));
+    };
+    heading(&mut d, "总体情况");
+    let counts: Vec<String> = a
+        .grades
+        .iter()
+        .map(|g| {
+            let n = a
+                .units
+                .iter()
+                .filter(|u| u.grade.as_deref() == Some(g.label.as_str()))
+                .count();
+            format!("{}{n}个", g.label)
+        })
+        .collect();
+    let mut overall = format!(
+        "参加考核{}个单位,满分{}分。其中{}。",
+        a.units.len(),
+        show(set.scale),
+        counts.join("、")
+    );
+    let complete = a
+        .units
+        .iter()
+        .filter(|u| u.status == crate::result::UnitStatus::Complete)
+        .count();
+    if complete < a.units.len() {
+        overall.push_str(&format!(
+            "{}(佐证不全的单位暂不确定总分和等次,补齐后另行通报。)",
+            super::completeness_line(a)
+        ));
+    }
+    d.para(Style::Body, &overall);
+    heading(&mut d, "考核结果");
+    d.para(Style::Body, "各单位得分及等次见下表(按总分排名)。");
+    let mut head: Vec<String> = vec!["排名".into(), "单位".into()];
+    head.extend(
+        a.lines
+            .iter()
+            .map(|l| format!("{}\n({}分)", l.name, show(l.max))),
+    );
+    head.extend(["加分".into(), "总分".into(), "等次".into()]);
+    let fixed = [700u32, 1500, 900, 1100, 1100];
+    let n_lines = a.lines.len().max(1) as u32;
+    let line_w = (TYPE_WIDTH - fixed.iter().sum::<u32>()) / n_lines;
+    let mut widths = vec![fixed[0], fixed[1]];
+    widths.extend(std::iter::repeat_n(line_w, a.lines.len()));
+    widths.extend(&fixed[2..]);
+    let rows: Vec<Vec<String>> = a
+        .units
+        .iter()
+        .map(|u| {
+            let mut row = vec![
+                u.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
+                u.name.clone(),
+            ];
+            row.extend(u.lines.iter().map(|l| show_known(l.points)));
+            row.extend([
+                show_known(u.bonus),
+                show_known(u.total),
+                u.grade_or_status().to_string(),
+            ]);
+            row
+        })
+        .collect();
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    d.table(&widths, &head, &rows);
+    heading(&mut d, "一票否决情况");
+    let mut vetoes = Vec::new();
+    for u in &a.units {
+        for v in &u.vetoes {
+            let what = if v.outcome == VetoOutcome::Undecided {
+                "待核实,暂不执行".to_string()
+            } else if v.applied {
+                v.effect.clone()
+            } else {
+                "提示,不影响考核结果".to_string()
+            };
+            vetoes.push(format!("{}:{}({}),{what}。", u.name, v.name, v.id));
+        }
+    }
+    if vetoes.is_empty() {
+        d.para(Style::Body, "本年度无单位触发一票否决。");
+    }
+    for (i, v) in vetoes.iter().enumerate() {
+        d.para(Style::Body, &format!("({}){v}", cn_number(i + 1)));
+    }
+    if !a.peer_groups.is_empty() {
+        heading(&mut d, "各方阵排名");
+        for (i, g) in a.peer_groups.iter().enumerate() {
+            let mut units: Vec<&crate::result::UnitResult> = a
+                .units
+                .iter()
+                .filter(|u| u.peer_group.as_deref() == Some(g.id.as_str()))
+                .collect();
+            units.sort_by_key(|u| u.peer_rank.unwrap_or(u32::MAX));
+            let names: Vec<String> = units
+                .iter()
+                .map(|u| match u.peer_rank {
+                    Some(r) => format!("{r}. {}", u.name),
+                    None => format!("{}({})", u.name, u.status.zh()),
+                })
+                .collect();
+            d.para(
+                Style::Body,
+                &format!("({}){}:{}。", cn_number(i + 1), g.name, names.join(";")),
+            );
+        }
+    }
+    d.para(
+        Style::Body,
+        "各单位要对照考核中发现的问题认真整改。每个单位的得分明细、失分原因和佐证见各单位考核报告。",
+    );
+    d.para(Style::Signature, "〔发文机关署名〕");
+    d.para(Style::Signature, "〔成文日期〕");
+    d.para(
+        Style::Note,
+        &format!(
+            "由 {} 生成:指标体系 {}(版本 {},SHA-256 {}…)。本通报为草稿,发文前请核对并补全方括号内的内容。",
+            a.engine,
+            set.id,
+            set.version,
+            set.hash.get(..12).unwrap_or(&set.hash)
+        ),
+    );
+    d.finish()
+}

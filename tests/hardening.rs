@@ -81,12 +81,28 @@ fn a_planted_symlink_is_never_written_through() {
     // The old predictable temporary name, and the target itself.
     symlink(&victim, out.join("scorecard.json.kaohe-tmp")).expect("link");
     symlink(&victim, out.join("scorecard.csv")).expect("link");
-    let run = Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["assess", "-q", "-o", "out"])
-        .current_dir(dir.path())
-        .output()
-        .expect("run kaohe");
+    let run = |force: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        c.args(["assess", "-q", "-o", "out"]);
+        if force {
+            c.arg("--force");
+        }
+        c.current_dir(dir.path()).output().expect("run kaohe")
+    };
+    // Files kaohe did not write: refused, untouched.
+    let refused = run(false);
+    assert_eq!(refused.status.code(), Some(65), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep");
+    // Forced: the run's own files replace the links; the other link is kept as a link.
+    let run = run(true);
     assert!(run.status.success(), "{run:?}");
+    assert!(
+        std::fs::symlink_metadata(out.join("scorecard.json.kaohe-tmp"))
+            .expect("kept")
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep");
     let csv = std::fs::symlink_metadata(out.join("scorecard.csv")).expect("csv");
     assert!(
@@ -104,15 +120,28 @@ fn a_symlinked_folder_inside_the_output_folder_is_refused() {
     std::fs::create_dir(&elsewhere).expect("elsewhere");
     std::fs::create_dir(dir.path().join("out")).expect("out");
     symlink(&elsewhere, dir.path().join("out/units")).expect("link");
-    let run = Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["assess", "-q", "-o", "out"])
-        .current_dir(dir.path())
-        .output()
-        .expect("run kaohe");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(70), "{stderr}");
-    assert!(stderr.contains("outside the output folder"), "{stderr}");
+    let run = |force: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        c.args(["assess", "-q", "-o", "out"]);
+        if force {
+            c.arg("--force");
+        }
+        c.current_dir(dir.path()).output().expect("run kaohe")
+    };
+    let refused = run(false);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(65), "{stderr}");
+    assert!(stderr.contains("kaohe did not write (units)"), "{stderr}");
     assert!(tree(&elsewhere).is_empty(), "{:?}", tree(&elsewhere));
+    // Forced: the run's folder is a new folder of its own, never the linked one.
+    let forced = run(true);
+    assert!(forced.status.success(), "{forced:?}");
+    assert!(tree(&elsewhere).is_empty(), "{:?}", tree(&elsewhere));
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("out/units"))
+            .expect("units")
+            .is_dir()
+    );
 }
 
 #[test]
@@ -166,11 +195,11 @@ fn self_assess_under_encodes_unit_ids_into_names_inside_the_output_folder() {
         "{all:?}"
     );
     assert!(
-        all.contains(&"out/in/_2e_2e_2fescaped-self-assessment.html".to_string()),
+        all.contains(&"out/in/~2e.~2fescaped-self-assessment.html".to_string()),
         "{all:?}"
     );
     assert!(
-        all.contains(&"out/in/_2ftmp_2fkaohe-absolute-self-assessment.html".to_string()),
+        all.contains(&"out/in/~2ftmp~2fkaohe-absolute-self-assessment.html".to_string()),
         "{all:?}"
     );
     assert!(!Path::new("/tmp/kaohe-absolute-self-assessment.html").exists());

@@ -470,12 +470,31 @@ fn verify_says_whether_a_folder_is_what_kaohe_wrote() {
     assert!(String::from_utf8_lossy(&bad.stdout).contains("units/futian.html"));
 }
 
-/// `kill -9` at several moments of a run over an earlier run's folder: afterwards the folder
-/// has a manifest it matches (the old or the new generation) or none at all, and the next
-/// run cleans up and leaves a folder that verifies.
+/// Random delays in `0..max` (a small LCG seeded by the clock; printed on failure).
+fn random_delays(n: usize, max: std::time::Duration) -> (u64, Vec<std::time::Duration>) {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
+        | 1;
+    let mut x = seed;
+    let max_us = max.as_micros().max(1) as u64;
+    let delays = (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            std::time::Duration::from_micros((x >> 33) % max_us)
+        })
+        .collect();
+    (seed, delays)
+}
+
+/// `kill -9` at random moments of `assess` over an earlier run's folder: afterwards the folder
+/// is always one whole generation, the old or the new, that `kaohe verify` accepts; nothing is
+/// left beside it once the next run has started.
 #[cfg(unix)]
 #[test]
-fn a_killed_run_never_leaves_a_folder_that_verifies_as_a_mix() {
+fn a_killed_assess_leaves_the_old_folder_or_the_new_one_never_a_mix() {
     let dir = tempfile::tempdir().expect("temp dir");
     let kaohe = || {
         let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
@@ -491,6 +510,7 @@ fn a_killed_run_never_leaves_a_folder_that_verifies_as_a_mix() {
             .expect("verify")
             .code()
     };
+    let started = std::time::Instant::now();
     assert!(
         kaohe()
             .args(["assess", "-q"])
@@ -498,22 +518,24 @@ fn a_killed_run_never_leaves_a_folder_that_verifies_as_a_mix() {
             .expect("run")
             .success()
     );
-    for ms in [0u64, 20, 60, 120, 200, 300, 450] {
+    let whole = started.elapsed();
+    let first = std::fs::read(dir.path().join("out/manifest.json")).expect("manifest");
+    let (seed, delays) = random_delays(10, whole * 2);
+    for ms in delays {
         let mut child = kaohe().args(["assess", "-q"]).spawn().expect("spawn");
-        std::thread::sleep(std::time::Duration::from_millis(ms));
+        std::thread::sleep(ms);
         let _ = child.kill();
         let _ = child.wait();
-        let has_manifest = dir.path().join("out/manifest.json").exists();
-        let code = verify();
-        if has_manifest {
-            assert_eq!(
-                code,
-                Some(0),
-                "killed after {ms} ms: a manifest that does not match"
-            );
-        } else {
-            assert_eq!(code, Some(65), "killed after {ms} ms");
-        }
+        assert_eq!(
+            verify(),
+            Some(0),
+            "seed {seed}: killed after {ms:?}: the folder is not one whole generation"
+        );
+        // The same inputs: the same manifest, whichever generation is there.
+        assert_eq!(
+            std::fs::read(dir.path().join("out/manifest.json")).expect("manifest"),
+            first
+        );
     }
     assert!(
         kaohe()
@@ -523,9 +545,59 @@ fn a_killed_run_never_leaves_a_folder_that_verifies_as_a_mix() {
             .success()
     );
     assert_eq!(verify(), Some(0));
-    let left: Vec<String> = tree(dir.path())
-        .into_iter()
-        .filter(|p| p.ends_with(".kaohe-tmp"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(tree(dir.path()), tree_of_one_run(dir.path()));
+}
+
+/// The names a finished run leaves in `dir`: `out` and what it holds, nothing beside it.
+fn tree_of_one_run(dir: &Path) -> Vec<String> {
+    let mut t = tree(dir);
+    t.retain(|p| p == "out" || p.starts_with("out/"));
+    t
+}
+
+/// `kill -9` at random moments of `decide --in-place`: the registry is always the old one or
+/// the new one, byte for byte, never cut and never without an old event.
+#[cfg(unix)]
+#[test]
+fn a_killed_decide_in_place_leaves_the_old_registry_or_the_new_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let titles = repo().join("fixtures/titles");
+    let original = std::fs::read(titles.join("registry.yaml")).expect("registry");
+    let registry = dir.path().join("registry.yaml");
+    let decide = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        c.current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .args(["decide", "-q", "--in-place", "--policy"])
+            .arg(repo().join("indicators/sz-policy.yaml"))
+            .arg("--registry")
+            .arg(&registry)
+            .arg("--scorecard")
+            .arg(titles.join("scorecards/2015.json"))
+            .arg("--history");
+        for y in 2010..2015 {
+            c.arg(titles.join(format!("scorecards/{y}.json")));
+        }
+        c
+    };
+    std::fs::write(&registry, &original).expect("copy");
+    let started = std::time::Instant::now();
+    assert!(decide().status().expect("decide").success());
+    let whole = started.elapsed();
+    let new = std::fs::read(&registry).expect("new registry");
+    assert!(new.starts_with(&original) && new.len() > original.len());
+    let (seed, delays) = random_delays(10, whole * 2);
+    for ms in delays {
+        std::fs::write(&registry, &original).expect("copy");
+        let mut child = decide().spawn().expect("spawn");
+        std::thread::sleep(ms);
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = std::fs::read(&registry).expect("registry");
+        assert!(
+            now == original || now == new,
+            "seed {seed}: killed after {ms:?}: the registry is neither the old nor the new one"
+        );
+    }
 }

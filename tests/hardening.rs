@@ -601,3 +601,72 @@ fn a_killed_decide_in_place_leaves_the_old_registry_or_the_new_one() {
         );
     }
 }
+
+/// The base set with its text changed by `edit`.
+fn base_set_with(edit: impl Fn(String) -> String) -> Vec<u8> {
+    let text = std::fs::read_to_string(repo().join("fixtures/invalid/base/set.yaml")).expect("set");
+    edit(text).into_bytes()
+}
+
+/// An overflow while scoring is a located error naming the unit, the item or line and the
+/// value, exit 65 and nothing written — never a zero, never full marks, never a panic: a step
+/// count beyond 28 digits, a total plus bonus beyond them, a mean over huge values (computed
+/// without overflowing).
+#[test]
+fn an_overflow_while_scoring_is_a_located_error_and_nothing_is_written() {
+    let deduct_above = base_set_with(|t| {
+        t.replace(
+            "rule: { deduct_below: { target: 95, per: 0.1, points: 0.3 } }",
+            "rule: { deduct_above: { target: 95, per: 0.1, points: 0.3 } }",
+        )
+    });
+    let huge_bonus = base_set_with(|t| {
+        t.replace(
+            "scale: 100",
+            "scale: 70000000000000000000000000000\ncombine: { weighted: { business: 1 } }",
+        )
+        .replace(
+            "grades:",
+            "bonus:\n  cap: 70000000000000000000000000000\n  items:\n    - { id: X1, name: 加分, max: 70000000000000000000000000000, line: business, value: has_plan, rule: { binary: { is: true } }, text: 加分 }\ngrades:",
+        )
+    });
+    let csv = |births: &str, policy: &str| {
+        format!(
+            "id,name,births,policy_births,has_plan,rate\nfutian,福田区,{births},{policy},是,95\n"
+        )
+    };
+    for (name, set, ev) in [
+        (
+            "overflow_steps",
+            deduct_above,
+            csv("100", "79000000000000000000000000000"),
+        ),
+        ("overflow_total_and_bonus", huge_bonus, csv("100", "96")),
+    ] {
+        let run = Kaohe::new()
+            .with_file("set.yaml", &set)
+            .with_file("ev.csv", ev.as_bytes())
+            .args(["assess", "-q", "-s", "set.yaml", "ev.csv", "-o", "out"])
+            .run();
+        assert_eq!(run.code, 65, "{name}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(!run.dir.join("out").exists(), "{name}: nothing is written");
+        insta::assert_snapshot!(name, run.stderr);
+    }
+    // A mean over values whose sum overflows is still computed (each value divided first).
+    let mean = base_set_with(|t| {
+        t.replace(
+            "value: rate\n",
+            "value: \"all_mean.births / 1000000000000000000000000000\"\n",
+        )
+    });
+    let run = Kaohe::new()
+        .with_file("set.yaml", &mean)
+        .with_file(
+            "ev.csv",
+            b"id,name,births,policy_births,has_plan,rate\na,\xe7\x94\xb2,50000000000000000000000000000,99,\xe6\x98\xaf,95\nb,\xe4\xb9\x99,50000000000000000000000000000,99,\xe6\x98\xaf,95\n",
+        )
+        .args(["assess", "-q", "-s", "set.yaml", "ev.csv", "-o", "out"])
+        .run();
+    run.success();
+}

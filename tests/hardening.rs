@@ -670,3 +670,18 @@ fn an_overflow_while_scoring_is_a_located_error_and_nothing_is_written() {
         .run();
     run.success();
 }
+
+/// A cell of more than 1 MiB is a located error (row and column), exit 65, nothing written.
+#[test]
+fn a_field_larger_than_the_limit_is_a_located_error() {
+    let big = "名".repeat((1 << 20) / 3 + 10);
+    let run = Kaohe::new()
+        .with_file("ev.csv", base_csv("futian", &big).as_bytes())
+        .args(["assess", "-q", "-s"])
+        .repo_arg("fixtures/invalid/base/set.yaml")
+        .args(["ev.csv", "-o", "out"])
+        .run();
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(!run.dir.join("out").exists());
+    insta::assert_snapshot!("field_too_large", run.stderr);
+}

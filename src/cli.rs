@@ -698,9 +698,10 @@ fn score_and_write(
     let (sets, evidence) = run_inputs(args, &results, run.primary)?;
     // The run's files go into a new folder beside the output folder, which then replaces the
     // previous run's folder as a whole (`output::publish`).
-    let publish =
-        output::publish::Publish::begin(&args.out, args.force, || crate::exit::waiting_for(&args.out))
-            .with_context(|| format!("writing into the output folder {}", args.out.display()))?;
+    let publish = output::publish::Publish::begin(&args.out, args.force, || {
+        crate::exit::waiting_for(&args.out)
+    })
+    .with_context(|| format!("writing into the output folder {}", args.out.display()))?;
     let root = publish.dir().to_path_buf();
     // Every folder is proven to lie inside the output folder before the first file is written.
     let dirs = results
@@ -958,7 +959,8 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
     } else {
         dir
     };
-    std::fs::create_dir_all(dir).with_context(|| format!("creating the folder {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the folder {}", dir.display()))?;
     let _lock = output::lock_folder(dir, || crate::exit::waiting_for(dir))
         .with_context(|| format!("locking the folder {}", dir.display()))?;
     output::write_atomic(&output::inside(dir, name)?, &bytes)?;

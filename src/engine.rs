@@ -518,9 +518,11 @@ fn combine_phases(
             .try_fold(Decimal::ZERO, |t, (x, w)| t.checked_add(x.checked_mul(*w)?))
             .and_then(|t| t.checked_div(wsum));
         let t = exact.or_else(|| {
-            xs.iter().zip(&weights).try_fold(Decimal::ZERO, |t, (x, w)| {
-                t.checked_add(x.checked_mul(w.checked_div(wsum)?)?)
-            })
+            xs.iter()
+                .zip(&weights)
+                .try_fold(Decimal::ZERO, |t, (x, w)| {
+                    t.checked_add(x.checked_mul(w.checked_div(wsum)?)?)
+                })
         });
         if t.is_none() {
             overflow.set(true);
@@ -1168,9 +1170,9 @@ impl UnitWork {
         }
         let bonus = bonus?;
         let total = match &set.combine {
-            Combine::Sum | Combine::Separate => line_points
-                .iter()
-                .try_fold(bonus, |t, p| t.checked_add(*p)),
+            Combine::Sum | Combine::Separate => {
+                line_points.iter().try_fold(bonus, |t, p| t.checked_add(*p))
+            }
             Combine::Weighted(w) => {
                 let wsum = w.iter().try_fold(Decimal::ZERO, |t, x| t.checked_add(*x));
                 set.lines
@@ -1910,7 +1912,10 @@ fn mean(values: &[Decimal]) -> Option<Decimal> {
     if values.is_empty() {
         return None;
     }
-    match values.iter().try_fold(Decimal::ZERO, |a, x| a.checked_add(*x)) {
+    match values
+        .iter()
+        .try_fold(Decimal::ZERO, |a, x| a.checked_add(*x))
+    {
         Some(sum) => sum.checked_div(n),
         None => values
             .iter()
@@ -1971,10 +1976,7 @@ fn score_indicator(
         }
     };
     if let Some(value) = overflowed(&scored) {
-        errors.push(cx.overflow(format_args!(
-            "indicator `{}` ({}){value}",
-            ind.id, ind.name
-        )));
+        errors.push(cx.overflow(format_args!("indicator `{}` ({}){value}", ind.id, ind.name)));
     }
     let raw = rules::Raw {
         points: scored.points,
@@ -2062,14 +2064,16 @@ fn score_shape(
         },
         (Input::Cases, Rule::PerCase(p)) => {
             let counted = charge_cases(cx, ind, p, charges).and_then(|(n, total)| {
-                max.checked_sub(total).map(|p| (n, total, p)).ok_or_else(|| {
-                    cx.overflow(format_args!(
-                        "indicator `{}` ({}): its deduction {}",
-                        ind.id,
-                        ind.name,
-                        show(total)
-                    ))
-                })
+                max.checked_sub(total)
+                    .map(|p| (n, total, p))
+                    .ok_or_else(|| {
+                        cx.overflow(format_args!(
+                            "indicator `{}` ({}): its deduction {}",
+                            ind.id,
+                            ind.name,
+                            show(total)
+                        ))
+                    })
             });
             let (count, total, points) = match counted {
                 Ok(c) => c,

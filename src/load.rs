@@ -1180,8 +1180,7 @@ fn build_lines(c: &mut Ctx, raw: &RawSet, grades: &[Grade]) -> Vec<Line> {
 }
 
 /// What an overflowing sum of a set's numbers says.
-const TOO_LARGE: &str =
-    "the numbers are too large (sums must stay within 28 significant digits)";
+const TOO_LARGE: &str = "the numbers are too large (sums must stay within 28 significant digits)";
 
 /// How the lines make the total: summed (their maxima must add up to the scale), kept
 /// separate, or weighted (every line with a weight > 0).
@@ -1253,7 +1252,10 @@ fn build_combine(
                 .try_fold(Decimal::ZERO, |t, w| t.checked_add(*w))
                 .is_none()
             {
-                c.err(at, format!("the lines' weights add up to more than can be computed: {TOO_LARGE}"));
+                c.err(
+                    at,
+                    format!("the lines' weights add up to more than can be computed: {TOO_LARGE}"),
+                );
             }
             Combine::Weighted(weights)
         }

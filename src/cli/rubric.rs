@@ -137,7 +137,10 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let html = crate::diff::render_html(&d).context("rendering diff.html")?;
     let mut files = vec![
         (PathBuf::from("diff.html"), html.into_bytes()),
-        (PathBuf::from("diff-changes.csv"), crate::diff::changes_csv(&d)?),
+        (
+            PathBuf::from("diff-changes.csv"),
+            crate::diff::changes_csv(&d)?,
+        ),
     ];
     if d.units.is_some() {
         files.push((PathBuf::from("diff-units.csv"), crate::diff::units_csv(&d)?));

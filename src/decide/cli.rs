@@ -211,7 +211,10 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         .registry
         .append(&outcome.registry_comment(), &outcome.events)?;
     let files: Vec<(PathBuf, Result<Vec<u8>, crate::output::WriteError>)> = vec![
-        (PathBuf::from("decisions.csv"), render::decisions_csv(&outcome)),
+        (
+            PathBuf::from("decisions.csv"),
+            render::decisions_csv(&outcome),
+        ),
         (
             PathBuf::from("decisions.html"),
             super::brief::brief_html(&outcome)

@@ -118,7 +118,7 @@ pub fn write_plain(root: &Path, m: &Manifest) -> Result<(), WriteError> {
         message: e.to_string(),
     })?;
     json.push(b'\n');
-    super::write_new(&root.join(MANIFEST), &mut |w: &mut dyn std::io::Write| {
+    super::write_new(&root.join(MANIFEST), |w: &mut dyn std::io::Write| {
         w.write_all(&json).map_err(|source| WriteError::Io {
             path: root.join(MANIFEST),
             source,

@@ -120,14 +120,18 @@ impl Publish {
                 dir: out.to_path_buf(),
                 count: carry.len(),
                 first: carry[0].clone(),
-                more: if carry.len() > 1 { "…".into() } else { String::new() },
+                more: if carry.len() > 1 {
+                    "…".into()
+                } else {
+                    String::new()
+                },
             });
         }
         let staging = Beside(
             tempfile::Builder::new()
-            .prefix(&beside(&name, "new-"))
-            .rand_bytes(8)
-            .tempdir_in(&parent)
+                .prefix(&beside(&name, "new-"))
+                .rand_bytes(8)
+                .tempdir_in(&parent)
                 .map_err(io(&parent))?
                 .keep(),
         );

@@ -172,13 +172,20 @@ pub fn xls_too_large(bytes: &[u8]) -> Option<String> {
         return None;
     }
     let u32_at = |i: usize| -> Option<u64> {
-        Some(u64::from(u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?)))
+        Some(u64::from(u32::from_le_bytes(
+            bytes.get(i..i + 4)?.try_into().ok()?,
+        )))
     };
     let u16_at = |i: usize| -> Option<u64> {
-        Some(u64::from(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?)))
+        Some(u64::from(u16::from_le_bytes(
+            bytes.get(i..i + 2)?.try_into().ok()?,
+        )))
     };
     // (record type and length, width of the row fields)
-    for (head, wide) in [([0x00, 0x02, 0x0E, 0x00], true), ([0x00, 0x02, 0x0A, 0x00], false)] {
+    for (head, wide) in [
+        ([0x00, 0x02, 0x0E, 0x00], true),
+        ([0x00, 0x02, 0x0A, 0x00], false),
+    ] {
         let mut i = 0;
         while let Some(at) = bytes
             .get(i..)

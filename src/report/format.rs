@@ -102,7 +102,10 @@ mod tests {
         assert!(cjk.len() <= MAX_STEM && cjk.starts_with("深深"), "{cjk}");
         // A stem just under the limit is kept whole; one at the limit is cut and hashed: a
         // cut stem is exactly MAX_STEM bytes, so it never equals a whole one.
-        assert_eq!(unit_file_stem(&"a".repeat(MAX_STEM - 1)).len(), MAX_STEM - 1);
+        assert_eq!(
+            unit_file_stem(&"a".repeat(MAX_STEM - 1)).len(),
+            MAX_STEM - 1
+        );
         assert_eq!(unit_file_stem(&"a".repeat(MAX_STEM)).len(), MAX_STEM);
         assert!(format!("{s}-self-assessment.html").len() <= 255);
     }

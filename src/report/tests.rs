@@ -427,7 +427,9 @@ fn file_names_are_safe_and_distinct() {
         let stem = n.trim_end_matches(".html");
         assert!(
             !stem.starts_with('.')
-                && stem.chars().all(|c| c.is_alphanumeric() || "-_.~".contains(c))
+                && stem
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "-_.~".contains(c))
                 && !stem.chars().any(|c| c.is_uppercase()),
             "{stem}"
         );

@@ -433,13 +433,12 @@ pub fn quotient(a: Decimal, b: Decimal) -> Decimal {
     if b.is_zero() {
         return Decimal::ZERO;
     }
-    a.checked_div(b).unwrap_or(
-        if a.is_sign_negative() == b.is_sign_negative() {
+    a.checked_div(b)
+        .unwrap_or(if a.is_sign_negative() == b.is_sign_negative() {
             Decimal::MAX
         } else {
             Decimal::MIN
-        },
-    )
+        })
 }
 
 /// Clamp, floor and round raw points: the one finish for every shape (see [`Finished`]).

@@ -245,7 +245,10 @@ mod tests {
     fn a_stated_months_late_is_used_instead_of_the_dates() {
         let end = chrono::NaiveDate::from_ymd_opt(2011, 9, 30).expect("date");
         // From the dates: 1 month late → 1 + 0.2.
-        assert_eq!(case_deduction(&rule(), &facts(None), end).expect("fits").0, dec("1.2"));
+        assert_eq!(
+            case_deduction(&rule(), &facts(None), end).expect("fits").0,
+            dec("1.2")
+        );
         // Stated 3 months → 1 + 3 × 0.2 = 1.6; stated 9 → capped at 6 → 1 + 1.2 = 2.2.
         let (a, why) = case_deduction(&rule(), &facts(Some(3)), end).expect("fits");
         assert_eq!(

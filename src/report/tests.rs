@@ -397,7 +397,7 @@ fn hostile_text_is_escaped_everywhere() {
     // The hostile id becomes a safe file name.
     assert_eq!(
         pages[1].path,
-        Path::new("units").join("x_22_3e_3cimg_20src_3dx_20onerror_3dalert_281_29_3e.html")
+        Path::new("units").join("x~22~3e~3cimg~20src~3dx~20onerror~3dalert~281~29~3e.html")
     );
     // The banner shows both the enforced and the advisory copy, escaped.
     assert!(unit.contains("class=\"banner\" role=\"alert\""));

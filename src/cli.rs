@@ -959,10 +959,12 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
     } else {
         dir
     };
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating the folder {}", dir.display()))?;
-    let _lock = output::lock_folder(dir, || crate::exit::waiting_for(dir))
-        .with_context(|| format!("locking the folder {}", dir.display()))?;
+    let unwritable = |source| output::WriteError::Io {
+        path: args.out.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(unwritable)?;
+    let _lock = output::lock_folder(dir, || crate::exit::waiting_for(dir))?;
     output::write_atomic(&output::inside(dir, name)?, &bytes)?;
     crate::outln!(
         "已写入填报模板 {}({} 个单位,{} 项佐证数据)",

@@ -90,9 +90,10 @@ fn resolve(out: &Path) -> Result<PathBuf, WriteError> {
     if let Ok(real) = abs.canonicalize() {
         return Ok(real);
     }
+    // Errors name the folder as given.
     let (parent, name) = split(&abs)?;
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    Ok(parent.canonicalize().map_err(io(&parent))?.join(name))
+    std::fs::create_dir_all(&parent).map_err(io(out))?;
+    Ok(parent.canonicalize().map_err(io(out))?.join(name))
 }
 
 /// The hidden names beside the output folder `name`: its new and old generations.

@@ -709,8 +709,16 @@ impl<'a, 'r> Binder<'a, 'r> {
             .date
             .is_none_or(|d| d >= set.effective.from && d <= set.effective.to);
         let verified = c.verified.unwrap_or(true);
-        if verified {
-            count_case(set, k, t, &c, &mut unit.values);
+        if verified && !count_case(set, k, t, &c, &mut unit.values) {
+            self.diags.push(o.diag(format!(
+                "unit `{}`: the amounts of its `{}` cases add up to more than can be computed \
+                 exactly (28 significant digits){}",
+                unit.id,
+                c.case_type.value,
+                c.amount
+                    .map(|a| format!("; this case's amount is {a}"))
+                    .unwrap_or_default()
+            )));
         }
         unit.cases.push(Case {
             reported: c.reported,
@@ -755,8 +763,14 @@ fn meta<'u>(u: &'u ReadUnit, key: &str) -> &'u Origin {
 }
 
 /// Count a verified case of type `t` of a unit of kind `k` (and add its amount) in every
-/// window that contains its date (undated: every window).
-fn count_case(set: &IndicatorSet, k: usize, t: usize, c: &RawCase, values: &mut [Option<Val>]) {
+/// window that contains its date (undated: every window). False when a sum overflows.
+fn count_case(
+    set: &IndicatorSet,
+    k: usize,
+    t: usize,
+    c: &RawCase,
+    values: &mut [Option<Val>],
+) -> bool {
     let kind = &set.kinds[k];
     let n_cases = set.case_types.len();
     for (p, window) in set.periods.iter().enumerate() {
@@ -770,10 +784,14 @@ fn count_case(set: &IndicatorSet, k: usize, t: usize, c: &RawCase, values: &mut 
                     Some(Val::Num(n)) => *n,
                     _ => Decimal::ZERO,
                 };
-                *v = Some(Val::Num(prev + add));
+                let Some(sum) = prev.checked_add(add) else {
+                    return false;
+                };
+                *v = Some(Val::Num(sum));
             }
         }
     }
+    true
 }
 
 /// Case counts are known (zero when no case) for every unit of a declared kind.

@@ -153,6 +153,9 @@ pub struct AssessArgs {
     /// Do not write the HTML reports (index.html, units/*.html).
     #[arg(long)]
     pub no_html: bool,
+    /// Write into an output folder that holds files kaohe did not write (they are kept).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -269,8 +272,13 @@ fn failed(e: &anyhow::Error) -> ExitCode {
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
     eprintln!("error: {}", crate::exit::printable(&causes(e)));
+    use crate::output::publish::PublishError;
     let invalid = e.downcast_ref::<crate::explain::ExplainError>().is_some()
-        || e.downcast_ref::<BadRequest>().is_some();
+        || e.downcast_ref::<BadRequest>().is_some()
+        || matches!(
+            e.downcast_ref::<PublishError>(),
+            Some(PublishError::Foreign { .. } | PublishError::NotAFolder(_))
+        );
     ExitCode::from(if invalid {
         EXIT_INVALID_INPUT
     } else {
@@ -748,25 +756,26 @@ fn score_and_write(
     pb.set_message(format!("评分 {n} 个单位"));
     let results = assess_run(&run)?;
     pb.set_message("写出评分表");
+    let (sets, evidence) = run_inputs(args, &results, run.primary)?;
+    // The run's files go into a new folder beside the output folder, which then replaces the
+    // previous run's folder as a whole (`output::publish`).
+    let publish = output::publish::Publish::begin(&args.out, args.force, || {
+        crate::exit::waiting_for(&args.out)
+    })
+    .with_context(|| format!("writing into the output folder {}", args.out.display()))?;
+    let root = publish.dir().to_path_buf();
     // Every folder is proven to lie inside the output folder before the first file is written.
     let dirs = results
         .iter()
         .enumerate()
         .map(|(i, a)| {
             if i == run.primary {
-                Ok(args.out.clone())
+                Ok(root.clone())
             } else {
-                output::inside(&args.out, Path::new(&a.indicator_set.id))
+                output::inside(&root, Path::new(&a.indicator_set.id))
             }
         })
         .collect::<Result<Vec<PathBuf>, _>>()?;
-    let _lock = output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
-        .with_context(|| format!("locking the output folder {}", args.out.display()))?;
-    // Temporary files of a run that was killed (with the lock held, no run is writing).
-    output::manifest::remove_leftovers(&args.out);
-    // Every file is written in full to its temporary name first; then the old manifest goes,
-    // the files are renamed into place together, and the new manifest is written last.
-    let stage = output::Staging::default();
     let mut written = Vec::new();
     // Every unit read, for the names of parents outside a level (the city, a street's district).
     let names: Vec<(String, String)> = run
@@ -774,20 +783,20 @@ fn score_and_write(
         .iter()
         .flat_map(|(_, ev)| ev.units.iter().map(|u| (u.id.clone(), u.name.clone())))
         .collect();
-    for ((i, a), dir) in results.iter().enumerate().zip(dirs) {
-        let dir = if i == run.primary {
-            args.out.clone()
-        } else {
-            dir
-        };
-        let files = write_level(&dir, a, &stage).with_context(|| {
+    for (a, dir) in results.iter().zip(dirs) {
+        let shown = publish.published(&dir);
+        let files = write_level(&dir, a, &publish.stage).with_context(|| {
             format!(
                 "writing the scorecards of `{}` into {}",
                 a.indicator_set.id,
-                dir.display()
+                shown.display()
             )
         })?;
-        written.extend(files);
+        written.extend(
+            files
+                .iter()
+                .map(|f| publish.published(Path::new(f)).display().to_string()),
+        );
         if !args.no_html {
             pb.set_message(format!("写出考核报告 {} 份", a.units.len()));
             let opts = crate::report::Options {
@@ -795,17 +804,15 @@ fn score_and_write(
                 previous: crate::report::previous_for(a, &run.history),
                 names: &names,
             };
-            crate::report::stage_reports(&dir, a, &opts, &stage)
-                .with_context(|| format!("writing the HTML reports into {}", dir.display()))?;
-            written.push(dir.join("index.html").display().to_string());
+            crate::report::stage_reports(&dir, a, &opts, &publish.stage)
+                .with_context(|| format!("writing the HTML reports into {}", shown.display()))?;
+            written.push(shown.join("index.html").display().to_string());
         }
     }
-    let (sets, evidence) = run_inputs(args, &results, run.primary)?;
     let replacing = || format!("replacing the outputs in {}", args.out.display());
-    output::manifest::remove(&args.out).with_context(replacing)?;
-    let files = stage.commit().with_context(replacing)?;
-    let manifest = output::manifest::Manifest::new(&args.out, sets, evidence, &files);
-    output::manifest::write(&args.out, &manifest).with_context(replacing)?;
+    publish
+        .commit(sets, evidence, Vec::new())
+        .with_context(replacing)?;
     Ok((results, run.primary, written))
 }
 
@@ -868,6 +875,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         history: args.history.clone(),
         lang: crate::report::Lang::Zh,
         no_html: true,
+        force: false,
     };
     let (run_args, notice) = resolve_default(&run_args);
     announce(notice.as_deref());
@@ -1008,7 +1016,24 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
     };
     let bytes = crate::template::template_xlsx(&set, &units)
         .with_context(|| format!("building the evidence-entry workbook of `{}`", set.id))?;
-    output::write_atomic(&args.out, &bytes)?;
+    // The workbook is one file: its folder is locked as an output folder's is, and the name
+    // must be a plain file name inside it.
+    let (dir, name) = match (args.out.parent(), args.out.file_name()) {
+        (Some(d), Some(n)) => (d, Path::new(n)),
+        _ => (Path::new(""), args.out.as_path()),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let unwritable = |source| output::WriteError::Io {
+        path: args.out.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(unwritable)?;
+    let _lock = output::lock_folder(dir, || crate::exit::waiting_for(dir))?;
+    output::write_atomic(&output::inside(dir, name)?, &bytes)?;
     crate::outln!(
         "已写入填报模板 {}({} 个单位,{} 项佐证数据)",
         args.out.display(),
@@ -1154,6 +1179,7 @@ pub fn load_explained(
         history: history.to_vec(),
         lang: crate::report::Lang::Zh,
         no_html: true,
+        force: false,
     };
     let (args, notice) = resolve_default(&args);
     announce(notice.as_deref());
@@ -1320,21 +1346,16 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
             };
             let html =
                 crate::selfassess::render_html(s).context("rendering the self-assessment page")?;
-            pending.push((output::inside(&args.out, Path::new(&name))?, html));
+            pending.push((PathBuf::from(name), html.into_bytes()));
         }
     }
-    // Every page is rendered before the first is written.
-    let _lock = if pending.is_empty() {
-        None
-    } else {
-        Some(
-            output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
-                .with_context(|| format!("locking the output folder {}", args.out.display()))?,
-        )
-    };
-    for (path, html) in &pending {
-        output::write_atomic(path, html.as_bytes())?;
-        files.push(path.display().to_string());
+    // Every page is rendered before the first is written; they are added to the folder
+    // together and recorded in its manifest.
+    if !pending.is_empty() {
+        let written = output::publish::add_files(&args.out, pending, Vec::new(), || {
+            crate::exit::waiting_for(&args.out)
+        })?;
+        files.extend(written.iter().map(|p| p.display().to_string()));
     }
     crate::out!("{shown}");
     if args.format == TraceFormat::Text && !files.is_empty() {

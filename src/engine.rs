@@ -390,11 +390,10 @@ fn prepare(
                             .iter()
                             .filter_map(|s| num(&vals, *s))
                             .collect();
-                        (!xs.is_empty())
-                            .then(|| xs.iter().copied().sum::<Decimal>() / Decimal::from(xs.len()))
+                        mean(&xs)
                     }
                     DynKind::Change { cur, last } => match (num(&vals, *cur), num(&vals, *last)) {
-                        (Some(a), Some(b)) => Some(a - b),
+                        (Some(a), Some(b)) => a.checked_sub(b),
                         _ => None,
                     },
                     _ => continue,
@@ -445,13 +444,7 @@ fn prepare(
 fn across(stat: crate::model::Stat, values: &[Decimal], own: Option<Decimal>) -> Option<Decimal> {
     use crate::model::Stat;
     match stat {
-        Stat::Mean => {
-            let sum = values
-                .iter()
-                .try_fold(Decimal::ZERO, |a, x| a.checked_add(*x))?;
-            sum.checked_div(Decimal::from(u64::try_from(values.len()).ok()?))
-                .filter(|_| !values.is_empty())
-        }
+        Stat::Mean => mean(values),
         Stat::Min => values.iter().copied().min(),
         Stat::Max => values.iter().copied().max(),
         Stat::Rank => {
@@ -493,7 +486,7 @@ pub fn assess_run(
         for pev in &ev.phases {
             per_phase.push(score_units(set, pev, history, lower)?);
         }
-        combine_phases(set, per_phase)
+        combine_phases(set, per_phase)?
     };
     rank(&mut units);
     Ok(wrap(set, ev, units))
@@ -534,21 +527,48 @@ fn score_units(
 /// Time-weighted assessment: each unit's phase results combined by the phases' weights.
 /// Points, lines, bonus and total are weighted means (rounded once by the set's rule); the
 /// vetoes of every phase apply; the grade is taken again from the combined score.
-fn combine_phases(set: &IndicatorSet, per_phase: Vec<Vec<UnitResult>>) -> Vec<UnitResult> {
+fn combine_phases(
+    set: &IndicatorSet,
+    per_phase: Vec<Vec<UnitResult>>,
+) -> Result<Vec<UnitResult>, Diagnostics> {
     let weights: Vec<Decimal> = set.phases.iter().map(|p| p.weight).collect();
-    let wsum: Decimal = weights.iter().copied().sum();
+    // An overflow marks the unit being combined, which is then an error.
+    let overflow = std::cell::Cell::new(false);
+    let mut overflowed: Vec<String> = Vec::new();
+    // The loader checks that the weights' sum fits.
+    let wsum = weights
+        .iter()
+        .try_fold(Decimal::ZERO, |t, w| t.checked_add(*w))
+        .unwrap_or(Decimal::ONE);
+    // Σ x·w ÷ Σ w exactly; when that overflows, Σ x·(w ÷ Σ w), which stays within the
+    // largest |x|.
     let weighted = |xs: &[Decimal]| -> Decimal {
-        let t: Decimal = xs.iter().zip(&weights).map(|(x, w)| *x * *w).sum();
-        round_points(t.checked_div(wsum).unwrap_or_default(), set.rounding)
+        let exact = xs
+            .iter()
+            .zip(&weights)
+            .try_fold(Decimal::ZERO, |t, (x, w)| t.checked_add(x.checked_mul(*w)?))
+            .and_then(|t| t.checked_div(wsum));
+        let t = exact.or_else(|| {
+            xs.iter()
+                .zip(&weights)
+                .try_fold(Decimal::ZERO, |t, (x, w)| {
+                    t.checked_add(x.checked_mul(w.checked_div(wsum)?)?)
+                })
+        });
+        if t.is_none() {
+            overflow.set(true);
+        }
+        round_points(t.unwrap_or_default(), set.rounding)
     };
     let Some(last) = per_phase.last() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let index: Vec<std::collections::BTreeMap<&str, &UnitResult>> = per_phase
         .iter()
         .map(|v| v.iter().map(|u| (u.id.as_str(), u)).collect())
         .collect();
-    last.iter()
+    let combined = last
+        .iter()
         .map(|base| {
             let phases: Vec<&UnitResult> = index
                 .iter()
@@ -627,9 +647,29 @@ fn combine_phases(set: &IndicatorSet, per_phase: Vec<Vec<UnitResult>>) -> Vec<Un
                     grade: p.grade.clone(),
                 })
                 .collect();
+            if overflow.replace(false) {
+                overflowed.push(u.id.clone());
+            }
             u
         })
-        .collect()
+        .collect::<Vec<_>>();
+    if overflowed.is_empty() {
+        return Ok(combined);
+    }
+    Err(Diagnostics::new(
+        overflowed
+            .iter()
+            .map(|id| {
+                Diagnostic::file(
+                    &set.file,
+                    format!(
+                        "unit `{id}`: its phases weighted together are beyond what can be \
+                         computed exactly (28 significant digits): check the phase weights"
+                    ),
+                )
+            })
+            .collect(),
+    ))
 }
 
 /// A phased unit's vetoes (each rule once, marked with the phase that fired it) and cases.
@@ -866,7 +906,7 @@ fn score_unit(
     let ind_results = w.score_indicators(&cx, cat);
     let bonus = w.score_bonus(&cx, cat);
     let (total, fired, line_zeroed) = w.total_and_vetoes(&cx, bonus.total);
-    let graded = w.grade(set, total);
+    let graded = w.grade(&cx, total);
     let (score, score_grade) = (graded.score, graded.score_grade);
     let decided = apply_vetoes(set, graded, &fired);
     let line_res = w.line_results(set, &decided.line_grade, &line_zeroed);
@@ -1057,19 +1097,28 @@ impl UnitWork {
                 &mut self.errors,
             );
             if let Some(l) = ind.line {
-                if res.status == Status::NotApplicable {
+                let lines = &mut self.lines;
+                let fits = if res.status == Status::NotApplicable {
                     match ind.na_policy {
-                        NaPolicy::Drop => self.lines.possible[l] -= max,
-                        NaPolicy::Respread => self.lines.respread[l] += max,
+                        NaPolicy::Drop => add(&mut lines.possible[l], -max),
+                        NaPolicy::Respread => add(&mut lines.respread[l], max),
                     }
                 } else {
-                    if max != ind.max {
-                        self.lines.possible[l] += max - ind.max;
-                    }
-                    self.lines.points[l] += res.points;
                     if res.status == Status::MissingEvidence {
-                        self.lines.unknown[l] = true;
+                        lines.unknown[l] = true;
                     }
+                    max.checked_sub(ind.max)
+                        .is_some_and(|d| add(&mut lines.possible[l], d))
+                        && add(&mut lines.points[l], res.points)
+                };
+                if !fits {
+                    self.errors.push(cx.overflow(format_args!(
+                        "line `{}`: its points with indicator `{}` ({}, {} points)",
+                        set.lines[l].id,
+                        ind.id,
+                        ind.name,
+                        show(res.points)
+                    )));
                 }
             }
             self.charge(&ind.id, charges);
@@ -1080,13 +1129,19 @@ impl UnitWork {
         let lines = &mut self.lines;
         for l in 0..set.lines.len() {
             if lines.respread[l] > Decimal::ZERO {
-                let applicable = lines.possible[l] - lines.respread[l];
-                if applicable > Decimal::ZERO {
-                    let scaled = lines.points[l]
-                        .checked_mul(lines.possible[l])
-                        .and_then(|x| x.checked_div(applicable))
-                        .unwrap_or(lines.points[l]);
-                    lines.points[l] = round_points(scaled, set.rounding);
+                let applicable = lines.possible[l].checked_sub(lines.respread[l]);
+                if applicable.is_none_or(|a| a > Decimal::ZERO) {
+                    match applicable.and_then(|a| {
+                        lines.points[l]
+                            .checked_mul(lines.possible[l])
+                            .and_then(|x| x.checked_div(a))
+                    }) {
+                        Some(scaled) => lines.points[l] = round_points(scaled, set.rounding),
+                        None => self.errors.push(cx.overflow(format_args!(
+                            "line `{}`: its points respread over the applicable maxima",
+                            set.lines[l].id
+                        ))),
+                    }
                 }
             }
         }
@@ -1111,9 +1166,22 @@ impl UnitWork {
                     score_indicator(cx, &cat.bonus[k], item, max, &self.vals, &mut self.errors);
                 self.charge(&item.id, charges);
                 self.vals[set.slots.bonus_items as usize + k] = res.scored().map(Val::Num);
-                uncapped = uncapped.zip(res.scored()).map(|(a, b)| a + b);
+                let mut fits = true;
+                if let (Some(u), Some(p)) = (uncapped.as_mut(), res.scored()) {
+                    fits = add(u, p);
+                } else {
+                    uncapped = None;
+                }
                 if let Some(l) = item.line {
-                    self.lines.bonus[l] += res.points;
+                    fits &= add(&mut self.lines.bonus[l], res.points);
+                }
+                if !fits {
+                    self.errors.push(cx.overflow(format_args!(
+                        "the bonus with item `{}` ({}, {} points)",
+                        item.id,
+                        item.name,
+                        show(res.points)
+                    )));
                 }
                 results.push(res);
             }
@@ -1130,32 +1198,39 @@ impl UnitWork {
     }
 
     /// The total from the lines (summed or weighted) plus the bonus; None when a line or the
-    /// bonus is unknown.
-    fn compute_total(&self, set: &IndicatorSet, bonus: Option<Decimal>) -> Option<Decimal> {
+    /// bonus is unknown, or (with an error) when it overflows.
+    fn compute_total(&mut self, cx: &UnitCtx<'_>, bonus: Option<Decimal>) -> Option<Decimal> {
+        let set = cx.set;
         let line_points = &self.lines.points;
         if self.lines.unknown.iter().any(|u| *u) {
             return None;
         }
         let bonus = bonus?;
-        Some(match &set.combine {
+        let total = match &set.combine {
             Combine::Sum | Combine::Separate => {
-                line_points.iter().copied().sum::<Decimal>() + bonus
+                line_points.iter().try_fold(bonus, |t, p| t.checked_add(*p))
             }
             Combine::Weighted(w) => {
-                let wsum: Decimal = w.iter().copied().sum();
-                let mut t = Decimal::ZERO;
-                for (i, l) in set.lines.iter().enumerate() {
-                    let part = line_points[i]
-                        .checked_div(l.max)
-                        .and_then(|x| x.checked_mul(w.get(i).copied().unwrap_or_default()))
-                        .and_then(|x| x.checked_div(wsum))
-                        .and_then(|x| x.checked_mul(set.scale))
-                        .unwrap_or_default();
-                    t += part;
-                }
-                round_points(t, set.rounding) + bonus
+                let wsum = w.iter().try_fold(Decimal::ZERO, |t, x| t.checked_add(*x));
+                set.lines
+                    .iter()
+                    .enumerate()
+                    .try_fold(Decimal::ZERO, |t, (i, l)| {
+                        line_points[i]
+                            .checked_div(l.max)
+                            .and_then(|x| x.checked_mul(w.get(i).copied()?))
+                            .and_then(|x| x.checked_div(wsum?))
+                            .and_then(|x| x.checked_mul(set.scale))
+                            .and_then(|x| t.checked_add(x))
+                    })
+                    .and_then(|t| round_points(t, set.rounding).checked_add(bonus))
             }
-        })
+        };
+        if total.is_none() {
+            self.errors
+                .push(cx.overflow("the total of its lines and bonus"));
+        }
+        total
     }
 
     fn set_total_slots(
@@ -1183,7 +1258,7 @@ impl UnitWork {
         let set = cx.set;
         let mut line_zeroed: Vec<Option<String>> = vec![None; set.lines.len()];
         let mut calls: Vec<VetoCall> = Vec::new();
-        let mut total = self.compute_total(set, bonus);
+        let mut total = self.compute_total(cx, bonus);
         self.set_total_slots(set, bonus, total);
         let mut changed = false;
         for (vi, v) in set.vetoes.iter().enumerate() {
@@ -1222,7 +1297,7 @@ impl UnitWork {
                     self.lines.unknown[l] = false;
                 }
             }
-            total = self.compute_total(set, bonus);
+            total = self.compute_total(cx, bonus);
             self.set_total_slots(set, bonus, total);
         }
         for (vi, v) in set.vetoes.iter().enumerate() {
@@ -1246,26 +1321,43 @@ impl UnitWork {
 
     /// The score on the full scale (when N/A maxima were dropped) and the grades it gives,
     /// per line too when lines are graded separately. None when the total is withheld.
-    fn grade(&mut self, set: &IndicatorSet, total: Option<Decimal>) -> Graded {
+    fn grade(&mut self, cx: &UnitCtx<'_>, total: Option<Decimal>) -> Graded {
+        let set = cx.set;
         let lines = &mut self.lines;
-        lines.max_possible = match &set.combine {
-            Combine::Weighted(_) => set.scale,
-            _ => lines.possible.iter().copied().sum(),
+        let possible = match &set.combine {
+            Combine::Weighted(_) => Some(set.scale),
+            _ => lines
+                .possible
+                .iter()
+                .try_fold(Decimal::ZERO, |t, x| t.checked_add(*x)),
         };
-        let max_possible = lines.max_possible;
-        let score = total.map(|total| {
-            if max_possible > Decimal::ZERO && max_possible != set.scale {
-                round_points(
-                    total
-                        .checked_mul(set.scale)
-                        .and_then(|x| x.checked_div(max_possible))
-                        .unwrap_or(total),
-                    set.rounding,
-                )
-            } else {
-                total
+        let Some(max_possible) = possible else {
+            self.errors
+                .push(cx.overflow("the sum of the maxima that apply to it"));
+            return Graded {
+                score: None,
+                score_grade: None,
+                grade: None,
+                line_grade: vec![None; set.lines.len()],
+            };
+        };
+        lines.max_possible = max_possible;
+        let score = match total {
+            Some(total) if max_possible > Decimal::ZERO && max_possible != set.scale => {
+                let scaled = total
+                    .checked_mul(set.scale)
+                    .and_then(|x| x.checked_div(max_possible));
+                if scaled.is_none() {
+                    self.errors.push(cx.overflow(format_args!(
+                        "its total {} on the scale of {}",
+                        show(total),
+                        show(set.scale)
+                    )));
+                }
+                scaled.map(|x| round_points(x, set.rounding))
             }
-        });
+            t => t,
+        };
         let score_grade = score.map(|s| grade_of(&set.grades, s));
         let mut line_grade: Vec<Option<usize>> = vec![None; set.lines.len()];
         if !matches!(set.combine, Combine::Separate) {
@@ -1280,11 +1372,20 @@ impl UnitWork {
             if lines.unknown[l] {
                 continue;
             }
-            let p = lines.points[l] + lines.bonus[l];
+            let p = lines.points[l].checked_add(lines.bonus[l]);
             let s = if lines.possible[l] > Decimal::ZERO && lines.possible[l] != line.max {
-                round_points(p * line.max / lines.possible[l], set.rounding)
+                p.and_then(|p| p.checked_mul(line.max))
+                    .and_then(|x| x.checked_div(lines.possible[l]))
+                    .map(|x| round_points(x, set.rounding))
             } else {
                 p
+            };
+            let Some(s) = s else {
+                self.errors.push(cx.overflow(format_args!(
+                    "line `{}`: its points with its bonus on the line's maximum",
+                    line.id
+                )));
+                continue;
             };
             line_grade[l] = Some(grade_of(&line.grades, s));
         }
@@ -1675,6 +1776,12 @@ struct UnitCtx<'a> {
 }
 
 impl UnitCtx<'_> {
+    /// An overflow while scoring this unit: a located error naming the unit and what was
+    /// being computed (never a zero, never a panic).
+    fn overflow(&self, what: impl std::fmt::Display) -> Diagnostic {
+        overflow_at(self.unit, what)
+    }
+
     fn env<'v>(&'v self, vals: &'v [Option<Val>]) -> SlotEnv<'v> {
         SlotEnv {
             vals,
@@ -1830,6 +1937,49 @@ impl Scored {
     }
 }
 
+/// Add `x` to `sum`; false (and `sum` unchanged) when the sum overflows.
+fn add(sum: &mut Decimal, x: Decimal) -> bool {
+    match sum.checked_add(x) {
+        Some(t) => {
+            *sum = t;
+            true
+        }
+        None => false,
+    }
+}
+
+/// The mean of `values`: the exact sum divided by the count, or when the sum overflows the sum
+/// of each value divided by the count (it cannot overflow). None for no values.
+fn mean(values: &[Decimal]) -> Option<Decimal> {
+    let n = Decimal::from(u64::try_from(values.len()).ok()?);
+    if values.is_empty() {
+        return None;
+    }
+    match values
+        .iter()
+        .try_fold(Decimal::ZERO, |a, x| a.checked_add(*x))
+    {
+        Some(sum) => sum.checked_div(n),
+        None => values
+            .iter()
+            .try_fold(Decimal::ZERO, |a, x| a.checked_add(x.checked_div(n)?)),
+    }
+}
+
+/// An overflow while scoring `unit`, located at the unit's evidence.
+fn overflow_at(unit: &Unit, what: impl std::fmt::Display) -> Diagnostic {
+    let mut d = Diagnostic::file(
+        &unit.origin.file,
+        format!(
+            "unit `{}`: {what} is beyond what can be computed exactly (28 significant digits): \
+             check the value and the set's parameters",
+            unit.id
+        ),
+    );
+    d.place = unit.origin.place.clone();
+    d
+}
+
 /// Score one indicator (or bonus item) of a unit: applicability, zeroing, then its shape;
 /// the shared finish; the case charges it made.
 fn score_indicator(
@@ -1868,6 +2018,9 @@ fn score_indicator(
             }
         }
     };
+    if let Some(value) = overflowed(&scored) {
+        errors.push(cx.overflow(format_args!("indicator `{}` ({}){value}", ind.id, ind.name)));
+    }
     let raw = rules::Raw {
         points: scored.points,
         extra: scored.extra,
@@ -1883,6 +2036,19 @@ fn score_indicator(
         inputs: Inputs::default(),
     };
     (res, charges)
+}
+
+/// Whether an item's scoring overflowed, and then the value it read (`, value 7.9e28`) when
+/// it is a number: an expression that overflowed, or a rule whose steps or points did.
+fn overflowed(s: &Scored) -> Option<String> {
+    match (&s.reason, s.status) {
+        (Reason::Undefined(Undefined::Overflow), _) => Some(String::new()),
+        (Reason::Rule { value, .. }, Status::Undefined) => Some(match value {
+            Val::Num(d) => format!(", value {}", show(*d)),
+            _ => String::new(),
+        }),
+        _ => None,
+    }
 }
 
 /// An applicable item scored by its shape (raw points, before the shared finish).
@@ -1953,9 +2119,28 @@ fn score_shape(
             ),
         },
         (Input::Cases, Rule::PerCase(p)) => {
-            let (count, total) = charge_cases(cx, ind, p, charges);
+            let counted = charge_cases(cx, ind, p, charges).and_then(|(n, total)| {
+                max.checked_sub(total)
+                    .map(|p| (n, total, p))
+                    .ok_or_else(|| {
+                        cx.overflow(format_args!(
+                            "indicator `{}` ({}): its deduction {}",
+                            ind.id,
+                            ind.name,
+                            show(total)
+                        ))
+                    })
+            });
+            let (count, total, points) = match counted {
+                Ok(c) => c,
+                Err(e) => {
+                    errors.push(e);
+                    // Reported above with the case; the run fails.
+                    return Scored::undefined(EvalError::Domain("扣分超出可计算范围"));
+                }
+            };
             Scored::with(
-                max - total,
+                points,
                 Reason::Cases {
                     item: names.info.clone(),
                     count,
@@ -2025,15 +2210,25 @@ fn score_deductions(
                     None => return Scored::undefined(EvalError::Domain("规则需要数值")),
                 },
             },
-            (None, Some(p)) => {
-                let (count, sum) = charge_cases(cx, ind, p, charges);
-                Part::Cases { count, total: sum }
-            }
+            (None, Some(p)) => match charge_cases(cx, ind, p, charges) {
+                Ok((count, sum)) => Part::Cases { count, total: sum },
+                Err(e) => {
+                    // Reported with the case; the run fails.
+                    errors.push(e);
+                    return Scored::undefined(EvalError::Domain("扣分超出可计算范围"));
+                }
+            },
             (None, None) => return Scored::undefined(EvalError::Domain("规则与输入不匹配")),
         };
         total = match total.checked_add(part.deduction()) {
             Some(t) => t,
-            None => return Scored::undefined(EvalError::Overflow),
+            None => {
+                errors.push(cx.overflow(format_args!(
+                    "indicator `{}` ({}): its deductions",
+                    ind.id, ind.name
+                )));
+                return Scored::undefined(EvalError::Domain("扣分超出可计算范围"));
+            }
         };
         parts.push(part);
     }
@@ -2081,7 +2276,7 @@ fn charge_cases(
     ind: &Indicator,
     p: &rules::per_case::PerCase,
     charges: &mut Vec<(usize, Decimal, String)>,
-) -> (u32, Decimal) {
+) -> Result<(u32, Decimal), Diagnostic> {
     let mut total = Decimal::ZERO;
     let mut n = 0u32;
     let window = &cx.set.periods[ind.period];
@@ -2100,11 +2295,21 @@ fn charge_cases(
             found_by: c.found_by.as_deref(),
             self_reported: c.self_reported,
         };
-        let (amount, why) = rules::per_case::case_deduction(p, &facts, window.to);
+        let Some((amount, why)) = rules::per_case::case_deduction(p, &facts, window.to)
+            .filter(|(a, _)| total.checked_add(*a).is_some())
+        else {
+            return Err(cx.overflow(format_args!(
+                "indicator `{}` ({}): the deduction of case {} (the unit's case {})",
+                ind.id,
+                ind.name,
+                c.reference.as_deref().unwrap_or("without a reference"),
+                ci + 1
+            )));
+        };
         total += amount;
         charges.push((ci, amount, why));
     }
-    (n, total)
+    Ok((n, total))
 }
 
 /// A scored unit's full slot vector rebuilt from its result — fields, case counts, derived

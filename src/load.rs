@@ -877,10 +877,16 @@ fn vocabulary(c: &mut Ctx, raw: &RawSet) -> Vocabulary {
     c.unique_ids("period", raw.periods.iter().map(|x| &x.id));
     let periods = build_periods(c, raw);
     c.unique_ids("phase", raw.phases.iter().map(|x| &x.id));
+    let mut weights = Some(Decimal::ZERO);
     let phases: Vec<Phase> = raw
         .phases
         .iter()
         .map(|p| {
+            weights = weights.and_then(|t| t.checked_add(p.weight.value));
+            if weights.is_none() {
+                c.err(p.weight.referenced, TOO_LARGE);
+                weights = Some(Decimal::ZERO);
+            }
             if p.weight.value <= Decimal::ZERO {
                 c.err(p.weight.referenced, "a phase weight must be greater than 0");
             }
@@ -1233,6 +1239,9 @@ fn build_lines(c: &mut Ctx, raw: &RawSet, grades: &[Grade]) -> Vec<Line> {
     lines
 }
 
+/// What an overflowing sum of a set's numbers says.
+const TOO_LARGE: &str = "the numbers are too large (sums must stay within 28 significant digits)";
+
 /// How the lines make the total: summed (their maxima must add up to the scale), kept
 /// separate, or weighted (every line with a weight > 0).
 fn build_combine(
@@ -1241,9 +1250,21 @@ fn build_combine(
     lines: &[Line],
     lines_idx: &BTreeMap<String, usize>,
 ) -> Combine {
-    let line_sum: Decimal = lines.iter().map(|l| l.max).sum();
+    let line_sum = lines
+        .iter()
+        .try_fold(Decimal::ZERO, |t, l| t.checked_add(l.max));
     match raw.combine.as_ref().map(|c| (&c.value, c.referenced)) {
         None | Some((RawCombine::Sum, _)) | Some((RawCombine::Separate, _)) => {
+            let Some(line_sum) = line_sum else {
+                let file = c.sink.file.clone();
+                let msg =
+                    format!("the lines' maxima add up to more than can be computed: {TOO_LARGE}");
+                match &raw.scale {
+                    Some(s) => c.err(s.referenced, msg),
+                    None => c.sink.push(Diagnostic::file(&file, msg)),
+                }
+                return Combine::Sum;
+            };
             if let Some(scale) = &raw.scale
                 && line_sum != scale.value
             {
@@ -1291,6 +1312,16 @@ fn build_combine(
                     c.err(at, format!("line `{}` has no weight", l.id));
                 }
             }
+            if weights
+                .iter()
+                .try_fold(Decimal::ZERO, |t, w| t.checked_add(*w))
+                .is_none()
+            {
+                c.err(
+                    at,
+                    format!("the lines' weights add up to more than can be computed: {TOO_LARGE}"),
+                );
+            }
             Combine::Weighted(weights)
         }
     }
@@ -1315,11 +1346,21 @@ fn build_bonus(c: &mut Ctx, b: &RawBonus, refs: &Refs) -> Bonus {
 /// Each line's indicators must add up to the line's max.
 fn check_line_maxima(c: &mut Ctx, raw_lines: &[RawLine], indicators: &[Indicator]) {
     for (li, l) in raw_lines.iter().enumerate() {
-        let sum: Decimal = indicators
+        let Some(sum) = indicators
             .iter()
             .filter(|i| i.line == Some(li))
-            .map(|i| i.max)
-            .sum();
+            .try_fold(Decimal::ZERO, |t, i| t.checked_add(i.max))
+        else {
+            c.err(
+                l.max.referenced,
+                format!(
+                    "line `{}` ({}): its indicators' maxima add up to more than can be computed \
+                     exactly: {TOO_LARGE}",
+                    l.id.value, l.name
+                ),
+            );
+            continue;
+        };
         if sum != l.max.value {
             c.err(
                 l.max.referenced,

@@ -29,6 +29,7 @@ pub enum WriteError {
 }
 
 pub mod manifest;
+pub mod publish;
 
 /// Write `bytes` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
@@ -82,15 +83,34 @@ impl Write for Hashing<'_> {
 #[derive(Debug, Default)]
 pub struct Staging {
     files: std::sync::Mutex<Vec<Staged>>,
+    /// Files written straight to their names in a fresh folder of their own (a new
+    /// generation, [`publish::Publish`]): no temporary names, no sync per file.
+    direct: Option<std::sync::Mutex<Vec<Written>>>,
 }
 
 impl Staging {
+    /// Staging into a fresh folder that is published as a whole.
+    pub fn direct() -> Self {
+        Staging {
+            files: Default::default(),
+            direct: Some(Default::default()),
+        }
+    }
+
     /// Write `path` to a temporary file of this run.
     pub fn write_with(
         &self,
         path: &Path,
         f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
     ) -> Result<(), WriteError> {
+        if let Some(direct) = &self.direct {
+            let file = write_new(path, f)?;
+            direct
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(file);
+            return Ok(());
+        }
         let staged = stage(path, f)?;
         self.files
             .lock()
@@ -112,6 +132,11 @@ impl Staging {
     /// Rename every staged file into place, in the order they were staged; the files, with
     /// their hashes. Files not renamed (on an error) are removed.
     pub fn commit(self) -> Result<Vec<Written>, WriteError> {
+        if let Some(direct) = self.direct {
+            return Ok(direct
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner));
+        }
         let files = self
             .files
             .into_inner()
@@ -145,6 +170,41 @@ pub fn write_atomic_with(
     staged.tmp.persist(path).map_err(|e| WriteError::Io {
         path: path.to_path_buf(),
         source: e.error,
+    })
+}
+
+/// Create `path` (it must not exist: `O_EXCL`, never through a link) in a folder of a new
+/// generation and write it, hashed; not synced (the generation is synced once).
+pub fn write_new(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+) -> Result<Written, WriteError> {
+    let io = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(io)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io)?;
+    use sha2::Digest as _;
+    let mut buf = std::io::BufWriter::with_capacity(1 << 16, &mut file);
+    let mut hashing = Hashing {
+        inner: &mut buf,
+        hasher: sha2::Sha256::new(),
+        bytes: 0,
+    };
+    f(&mut hashing)?;
+    let (hasher, bytes) = (hashing.hasher, hashing.bytes);
+    buf.flush().map_err(io)?;
+    Ok(Written {
+        path: path.to_path_buf(),
+        sha256: hex(&hasher.finalize()),
+        bytes,
     })
 }
 
@@ -269,15 +329,40 @@ pub struct DirLock {
 /// The lock is an advisory `flock` on `dir/.kaohe.lock`, which is never followed if it is a
 /// symbolic link.
 pub fn lock_dir(dir: &Path, waiting: impl FnOnce()) -> Result<DirLock, WriteError> {
-    let path = dir.join(LOCK_FILE);
-    let io = |source| WriteError::Io {
-        path: path.clone(),
-        source,
-    };
     std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
+    lock_file(&dir.join(LOCK_FILE), waiting)
+}
+
+/// Lock the folder `dir` itself (an advisory `flock` on the folder, which must exist): for
+/// the folder that holds an output folder, so that nothing is created beside it.
+pub fn lock_folder(dir: &Path, waiting: impl FnOnce()) -> Result<DirLock, WriteError> {
+    let io = |source| WriteError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(dir).map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            waiting();
+            file.lock().map_err(io)?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    Ok(DirLock { _file: file })
+}
+
+/// Lock the file `path` (created when missing, never followed if it is a link), waiting for
+/// the run that holds it.
+pub fn lock_file(path: &Path, waiting: impl FnOnce()) -> Result<DirLock, WriteError> {
+    let path = path.to_path_buf();
+    let io = |source| WriteError::Io {
+        path: path.clone(),
+        source,
+    };
     if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
         return Err(WriteError::Io {
             path: path.clone(),

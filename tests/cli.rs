@@ -126,7 +126,7 @@ fn an_unwritable_output_names_the_command_and_the_file() {
     assert_eq!(run.code, 70, "{}", run.stderr);
     assert!(
         run.stderr.starts_with(
-            "error: kaohe assess: locking the output folder taken/out: cannot write taken/out: "
+            "error: kaohe assess: writing into the output folder taken/out: cannot write taken/out: "
         ),
         "{}",
         run.stderr

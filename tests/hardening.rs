@@ -81,12 +81,28 @@ fn a_planted_symlink_is_never_written_through() {
     // The old predictable temporary name, and the target itself.
     symlink(&victim, out.join("scorecard.json.kaohe-tmp")).expect("link");
     symlink(&victim, out.join("scorecard.csv")).expect("link");
-    let run = Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["assess", "-q", "-o", "out"])
-        .current_dir(dir.path())
-        .output()
-        .expect("run kaohe");
+    let run = |force: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        c.args(["assess", "-q", "-o", "out"]);
+        if force {
+            c.arg("--force");
+        }
+        c.current_dir(dir.path()).output().expect("run kaohe")
+    };
+    // Files kaohe did not write: refused, untouched.
+    let refused = run(false);
+    assert_eq!(refused.status.code(), Some(65), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep");
+    // Forced: the run's own files replace the links; the other link is kept as a link.
+    let run = run(true);
     assert!(run.status.success(), "{run:?}");
+    assert!(
+        std::fs::symlink_metadata(out.join("scorecard.json.kaohe-tmp"))
+            .expect("kept")
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep");
     let csv = std::fs::symlink_metadata(out.join("scorecard.csv")).expect("csv");
     assert!(
@@ -104,15 +120,28 @@ fn a_symlinked_folder_inside_the_output_folder_is_refused() {
     std::fs::create_dir(&elsewhere).expect("elsewhere");
     std::fs::create_dir(dir.path().join("out")).expect("out");
     symlink(&elsewhere, dir.path().join("out/units")).expect("link");
-    let run = Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["assess", "-q", "-o", "out"])
-        .current_dir(dir.path())
-        .output()
-        .expect("run kaohe");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(70), "{stderr}");
-    assert!(stderr.contains("outside the output folder"), "{stderr}");
+    let run = |force: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        c.args(["assess", "-q", "-o", "out"]);
+        if force {
+            c.arg("--force");
+        }
+        c.current_dir(dir.path()).output().expect("run kaohe")
+    };
+    let refused = run(false);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(65), "{stderr}");
+    assert!(stderr.contains("kaohe did not write (units)"), "{stderr}");
     assert!(tree(&elsewhere).is_empty(), "{:?}", tree(&elsewhere));
+    // Forced: the run's folder is a new folder of its own, never the linked one.
+    let forced = run(true);
+    assert!(forced.status.success(), "{forced:?}");
+    assert!(tree(&elsewhere).is_empty(), "{:?}", tree(&elsewhere));
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("out/units"))
+            .expect("units")
+            .is_dir()
+    );
 }
 
 #[test]
@@ -166,11 +195,11 @@ fn self_assess_under_encodes_unit_ids_into_names_inside_the_output_folder() {
         "{all:?}"
     );
     assert!(
-        all.contains(&"out/in/_2e_2e_2fescaped-self-assessment.html".to_string()),
+        all.contains(&"out/in/~2e.~2fescaped-self-assessment.html".to_string()),
         "{all:?}"
     );
     assert!(
-        all.contains(&"out/in/_2ftmp_2fkaohe-absolute-self-assessment.html".to_string()),
+        all.contains(&"out/in/~2ftmp~2fkaohe-absolute-self-assessment.html".to_string()),
         "{all:?}"
     );
     assert!(!Path::new("/tmp/kaohe-absolute-self-assessment.html").exists());
@@ -441,12 +470,31 @@ fn verify_says_whether_a_folder_is_what_kaohe_wrote() {
     assert!(String::from_utf8_lossy(&bad.stdout).contains("units/futian.html"));
 }
 
-/// `kill -9` at several moments of a run over an earlier run's folder: afterwards the folder
-/// has a manifest it matches (the old or the new generation) or none at all, and the next
-/// run cleans up and leaves a folder that verifies.
+/// Random delays in `0..max` (a small LCG seeded by the clock; printed on failure).
+fn random_delays(n: usize, max: std::time::Duration) -> (u64, Vec<std::time::Duration>) {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
+        | 1;
+    let mut x = seed;
+    let max_us = max.as_micros().max(1) as u64;
+    let delays = (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            std::time::Duration::from_micros((x >> 33) % max_us)
+        })
+        .collect();
+    (seed, delays)
+}
+
+/// `kill -9` at random moments of `assess` over an earlier run's folder: afterwards the folder
+/// is always one whole generation, the old or the new, that `kaohe verify` accepts; nothing is
+/// left beside it once the next run has started.
 #[cfg(unix)]
 #[test]
-fn a_killed_run_never_leaves_a_folder_that_verifies_as_a_mix() {
+fn a_killed_assess_leaves_the_old_folder_or_the_new_one_never_a_mix() {
     let dir = tempfile::tempdir().expect("temp dir");
     let kaohe = || {
         let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
@@ -462,6 +510,7 @@ fn a_killed_run_never_leaves_a_folder_that_verifies_as_a_mix() {
             .expect("verify")
             .code()
     };
+    let started = std::time::Instant::now();
     assert!(
         kaohe()
             .args(["assess", "-q"])
@@ -469,22 +518,24 @@ fn a_killed_run_never_leaves_a_folder_that_verifies_as_a_mix() {
             .expect("run")
             .success()
     );
-    for ms in [0u64, 20, 60, 120, 200, 300, 450] {
+    let whole = started.elapsed();
+    let first = std::fs::read(dir.path().join("out/manifest.json")).expect("manifest");
+    let (seed, delays) = random_delays(10, whole * 2);
+    for ms in delays {
         let mut child = kaohe().args(["assess", "-q"]).spawn().expect("spawn");
-        std::thread::sleep(std::time::Duration::from_millis(ms));
+        std::thread::sleep(ms);
         let _ = child.kill();
         let _ = child.wait();
-        let has_manifest = dir.path().join("out/manifest.json").exists();
-        let code = verify();
-        if has_manifest {
-            assert_eq!(
-                code,
-                Some(0),
-                "killed after {ms} ms: a manifest that does not match"
-            );
-        } else {
-            assert_eq!(code, Some(65), "killed after {ms} ms");
-        }
+        assert_eq!(
+            verify(),
+            Some(0),
+            "seed {seed}: killed after {ms:?}: the folder is not one whole generation"
+        );
+        // The same inputs: the same manifest, whichever generation is there.
+        assert_eq!(
+            std::fs::read(dir.path().join("out/manifest.json")).expect("manifest"),
+            first
+        );
     }
     assert!(
         kaohe()
@@ -494,9 +545,143 @@ fn a_killed_run_never_leaves_a_folder_that_verifies_as_a_mix() {
             .success()
     );
     assert_eq!(verify(), Some(0));
-    let left: Vec<String> = tree(dir.path())
-        .into_iter()
-        .filter(|p| p.ends_with(".kaohe-tmp"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(tree(dir.path()), tree_of_one_run(dir.path()));
+}
+
+/// The names a finished run leaves in `dir`: `out` and what it holds, nothing beside it.
+fn tree_of_one_run(dir: &Path) -> Vec<String> {
+    let mut t = tree(dir);
+    t.retain(|p| p == "out" || p.starts_with("out/"));
+    t
+}
+
+/// `kill -9` at random moments of `decide --in-place`: the registry is always the old one or
+/// the new one, byte for byte, never cut and never without an old event.
+#[cfg(unix)]
+#[test]
+fn a_killed_decide_in_place_leaves_the_old_registry_or_the_new_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let titles = repo().join("fixtures/titles");
+    let original = std::fs::read(titles.join("registry.yaml")).expect("registry");
+    let registry = dir.path().join("registry.yaml");
+    let decide = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        c.current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .args(["decide", "-q", "--in-place", "--policy"])
+            .arg(repo().join("indicators/sz-policy.yaml"))
+            .arg("--registry")
+            .arg(&registry)
+            .arg("--scorecard")
+            .arg(titles.join("scorecards/2015.json"))
+            .arg("--history");
+        for y in 2010..2015 {
+            c.arg(titles.join(format!("scorecards/{y}.json")));
+        }
+        c
+    };
+    std::fs::write(&registry, &original).expect("copy");
+    let started = std::time::Instant::now();
+    assert!(decide().status().expect("decide").success());
+    let whole = started.elapsed();
+    let new = std::fs::read(&registry).expect("new registry");
+    assert!(new.starts_with(&original) && new.len() > original.len());
+    let (seed, delays) = random_delays(10, whole * 2);
+    for ms in delays {
+        std::fs::write(&registry, &original).expect("copy");
+        let mut child = decide().spawn().expect("spawn");
+        std::thread::sleep(ms);
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = std::fs::read(&registry).expect("registry");
+        assert!(
+            now == original || now == new,
+            "seed {seed}: killed after {ms:?}: the registry is neither the old nor the new one"
+        );
+    }
+}
+
+/// The base set with its text changed by `edit`.
+fn base_set_with(edit: impl Fn(String) -> String) -> Vec<u8> {
+    let text = std::fs::read_to_string(repo().join("fixtures/invalid/base/set.yaml")).expect("set");
+    edit(text).into_bytes()
+}
+
+/// An overflow while scoring is a located error naming the unit, the item or line and the
+/// value, exit 65 and nothing written — never a zero, never full marks, never a panic: a step
+/// count beyond 28 digits, a total plus bonus beyond them, a mean over huge values (computed
+/// without overflowing).
+#[test]
+fn an_overflow_while_scoring_is_a_located_error_and_nothing_is_written() {
+    let deduct_above = base_set_with(|t| {
+        t.replace(
+            "rule: { deduct_below: { target: 95, per: 0.1, points: 0.3 } }",
+            "rule: { deduct_above: { target: 95, per: 0.1, points: 0.3 } }",
+        )
+    });
+    let huge_bonus = base_set_with(|t| {
+        t.replace(
+            "scale: 100",
+            "scale: 70000000000000000000000000000\ncombine: { weighted: { business: 1 } }",
+        )
+        .replace(
+            "grades:",
+            "bonus:\n  cap: 70000000000000000000000000000\n  items:\n    - { id: X1, name: 加分, max: 70000000000000000000000000000, line: business, value: has_plan, rule: { binary: { is: true } }, text: 加分 }\ngrades:",
+        )
+    });
+    let csv = |births: &str, policy: &str| {
+        format!(
+            "id,name,births,policy_births,has_plan,rate\nfutian,福田区,{births},{policy},是,95\n"
+        )
+    };
+    for (name, set, ev) in [
+        (
+            "overflow_steps",
+            deduct_above,
+            csv("100", "79000000000000000000000000000"),
+        ),
+        ("overflow_total_and_bonus", huge_bonus, csv("100", "96")),
+    ] {
+        let run = Kaohe::new()
+            .with_file("set.yaml", &set)
+            .with_file("ev.csv", ev.as_bytes())
+            .args(["assess", "-q", "-s", "set.yaml", "ev.csv", "-o", "out"])
+            .run();
+        assert_eq!(run.code, 65, "{name}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(!run.dir.join("out").exists(), "{name}: nothing is written");
+        insta::assert_snapshot!(name, run.stderr);
+    }
+    // A mean over values whose sum overflows is still computed (each value divided first).
+    let mean = base_set_with(|t| {
+        t.replace(
+            "value: rate\n",
+            "value: \"all_mean.births / 1000000000000000000000000000\"\n",
+        )
+    });
+    let run = Kaohe::new()
+        .with_file("set.yaml", &mean)
+        .with_file(
+            "ev.csv",
+            b"id,name,births,policy_births,has_plan,rate\na,\xe7\x94\xb2,50000000000000000000000000000,99,\xe6\x98\xaf,95\nb,\xe4\xb9\x99,50000000000000000000000000000,99,\xe6\x98\xaf,95\n",
+        )
+        .args(["assess", "-q", "-s", "set.yaml", "ev.csv", "-o", "out"])
+        .run();
+    run.success();
+}
+
+/// A cell of more than 1 MiB is a located error (row and column), exit 65, nothing written.
+#[test]
+fn a_field_larger_than_the_limit_is_a_located_error() {
+    let big = "名".repeat((1 << 20) / 3 + 10);
+    let run = Kaohe::new()
+        .with_file("ev.csv", base_csv("futian", &big).as_bytes())
+        .args(["assess", "-q", "-s"])
+        .repo_arg("fixtures/invalid/base/set.yaml")
+        .args(["ev.csv", "-o", "out"])
+        .run();
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(!run.dir.join("out").exists());
+    insta::assert_snapshot!("field_too_large", run.stderr);
 }

@@ -111,16 +111,19 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(p, t)| (*p, t.as_bytes()))
         .chain(std::iter::once(("README.md", readme.as_bytes())));
+    // The project appears whole or not at all (published as one folder; it must be new or
+    // empty, which `Publish` checks again under its lock).
+    let publish = output::publish::Publish::begin(dir, false, || crate::exit::waiting_for(dir))
+        .with_context(|| format!("writing the project into {}", dir.display()))?;
     let mut n = 0usize;
     for (rel, bytes) in all {
-        let path = output::inside(dir, Path::new(rel))?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating the folder {}", parent.display()))?;
-        }
-        output::write_atomic(&path, bytes)?;
+        let path = output::inside(publish.dir(), Path::new(rel))?;
+        publish.stage.write(&path, bytes)?;
         n += 1;
     }
+    publish
+        .commit(Vec::new(), Vec::new(), Vec::new())
+        .with_context(|| format!("writing the project into {}", dir.display()))?;
     crate::outln!(
         "已创建考核项目 {}({n} 个文件,说明见 {}/README.md)\n下一步:cd {} && kaohe assess",
         dir.display(),

@@ -48,12 +48,16 @@ pub fn handbook(args: &HandbookArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("rendering the handbook of `{}`", set.id))?;
     let docx = crate::handbook::docx::to_docx(&h)
         .with_context(|| format!("building the handbook of `{}`", set.id))?;
-    let (html_path, docx_path) = (
-        args.out.join("handbook.html"),
-        args.out.join("handbook.docx"),
-    );
-    output::write_atomic(&html_path, html.as_bytes())?;
-    output::write_atomic(&docx_path, &docx)?;
+    let written = output::publish::add_files(
+        &args.out,
+        vec![
+            (PathBuf::from("handbook.html"), html.into_bytes()),
+            (PathBuf::from("handbook.docx"), docx),
+        ],
+        Vec::new(),
+        || crate::exit::waiting_for(&args.out),
+    )?;
+    let (html_path, docx_path) = (&written[0], &written[1]);
     let items = set.indicators.len() + set.bonus.as_ref().map_or(0, |b| b.items.len());
     crate::outln!(
         "已写入考核细则 {} 和 {}({} 项指标,{} 项一票否决)",
@@ -131,17 +135,19 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let mut d = crate::diff::diff(&old, &new, assessed.as_ref().map(|(a, b)| (a, b)));
     (d.unread_old, d.unread_new) = unread;
     let html = crate::diff::render_html(&d).context("rendering diff.html")?;
-    let mut written = vec![
-        args.out.join("diff.html"),
-        args.out.join("diff-changes.csv"),
+    let mut files = vec![
+        (PathBuf::from("diff.html"), html.into_bytes()),
+        (
+            PathBuf::from("diff-changes.csv"),
+            crate::diff::changes_csv(&d)?,
+        ),
     ];
-    output::write_atomic(&written[0], html.as_bytes())?;
-    output::write_atomic(&written[1], &crate::diff::changes_csv(&d)?)?;
     if d.units.is_some() {
-        let p = args.out.join("diff-units.csv");
-        output::write_atomic(&p, &crate::diff::units_csv(&d)?)?;
-        written.push(p);
+        files.push((PathBuf::from("diff-units.csv"), crate::diff::units_csv(&d)?));
     }
+    let written = output::publish::add_files(&args.out, files, Vec::new(), || {
+        crate::exit::waiting_for(&args.out)
+    })?;
     crate::outln!(
         "{} {} → {}:{} 处规则变化",
         new.name,

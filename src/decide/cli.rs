@@ -192,7 +192,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     )?;
     let registry_out = match (&args.registry, args.in_place) {
         (Some(r), true) => r.clone(),
-        _ => crate::output::inside(&args.out, Path::new("registry.yaml"))?,
+        _ => args.out.join("registry.yaml"),
     };
     if !args.in_place
         && let Some(r) = &args.registry
@@ -212,11 +212,11 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         .append(&outcome.registry_comment(), &outcome.events)?;
     let files: Vec<(PathBuf, Result<Vec<u8>, crate::output::WriteError>)> = vec![
         (
-            crate::output::inside(&args.out, Path::new("decisions.csv"))?,
+            PathBuf::from("decisions.csv"),
             render::decisions_csv(&outcome),
         ),
         (
-            crate::output::inside(&args.out, Path::new("decisions.html"))?,
+            PathBuf::from("decisions.html"),
             super::brief::brief_html(&outcome)
                 .map(String::into_bytes)
                 .map_err(|e| crate::output::WriteError::Encode {
@@ -225,17 +225,13 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
                 }),
         ),
         (
-            crate::output::inside(&args.out, Path::new("decisions.docx"))?,
+            PathBuf::from("decisions.docx"),
             super::brief::brief_docx(&outcome).map_err(|e| crate::output::WriteError::Encode {
                 what: "decisions.docx",
                 message: e.to_string(),
             }),
         ),
-        (
-            crate::output::inside(&args.out, Path::new("plan.csv"))?,
-            render::plan_csv(&outcome),
-        ),
-        (registry_out.clone(), Ok(new_registry.into_bytes())),
+        (PathBuf::from("plan.csv"), render::plan_csv(&outcome)),
     ];
     // Everything is rendered before the first file is written.
     let mut ready = Vec::new();
@@ -243,16 +239,21 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         let bytes = bytes.with_context(|| format!("writing {}", path.display()))?;
         ready.push((path, bytes));
     }
-    let _lock = crate::output::lock_dir(&args.out, || crate::exit::waiting_for(&args.out))
-        .with_context(|| format!("locking the output folder {}", args.out.display()))?;
+    let mut external = Vec::new();
+    let registry = new_registry.into_bytes();
+    if args.in_place {
+        external.push((registry_out.clone(), registry));
+    } else {
+        ready.insert(0, (PathBuf::from("registry.yaml"), registry));
+    }
     // One generation: every file is written in full to its temporary name first, then all are
     // renamed together, the registry first (the one file that cannot be recomputed; the brief
-    // and the CSVs can be decided again from it).
-    let stage = crate::output::Staging::default();
-    for (path, bytes) in ready.iter().rev() {
-        stage.write(path, bytes)?;
-    }
-    stage.commit()?;
+    // and the CSVs can be decided again from it), and the folder's manifest records them all
+    // (an in-place registry with its hash), so `kaohe verify` tells a brief that does not
+    // match its registry.
+    crate::output::publish::add_files(&args.out, ready, external, || {
+        crate::exit::waiting_for(&args.out)
+    })?;
     if !args.quiet {
         crate::out!("{}", render::summary(&outcome));
         crate::outln!(

@@ -28,6 +28,10 @@ pub struct Manifest {
     pub evidence: Vec<FileEntry>,
     /// Every file written, relative to the output folder with `/`, in name order.
     pub files: Vec<FileEntry>,
+    /// Files of the same generation written outside the folder (`decide --in-place`: the
+    /// registry), as named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external: Vec<FileEntry>,
 }
 
 /// One indicator set: its id, version and the SHA-256 of its file.
@@ -72,6 +76,7 @@ impl Manifest {
             sets,
             evidence,
             files,
+            external: Vec::new(),
         }
     }
 }
@@ -104,6 +109,22 @@ pub fn write(root: &Path, m: &Manifest) -> Result<(), WriteError> {
     })?;
     json.push(b'\n');
     write_atomic(&root.join(MANIFEST), &json)
+}
+
+/// Write `root/manifest.json` into a new generation's folder (created exclusively, not synced).
+pub fn write_plain(root: &Path, m: &Manifest) -> Result<(), WriteError> {
+    let mut json = serde_json::to_vec_pretty(m).map_err(|e| WriteError::Encode {
+        what: "manifest.json",
+        message: e.to_string(),
+    })?;
+    json.push(b'\n');
+    super::write_new(&root.join(MANIFEST), |w: &mut dyn std::io::Write| {
+        w.write_all(&json).map_err(|source| WriteError::Io {
+            path: root.join(MANIFEST),
+            source,
+        })
+    })
+    .map(|_| ())
 }
 
 /// SHA-256 (hex) and length of bytes in memory.
@@ -179,6 +200,15 @@ pub fn verify(root: &Path) -> Result<(Manifest, Vec<Difference>), VerifyError> {
         });
     }
     let mut diffs = Vec::new();
+    for f in &m.external {
+        match hash_file(Path::new(&f.path)) {
+            Err(_) => diffs.push(Difference::Missing(f.path.clone())),
+            Ok((sha, n)) if sha != f.sha256 || n != f.bytes => {
+                diffs.push(Difference::Changed(f.path.clone()));
+            }
+            Ok(_) => {}
+        }
+    }
     for f in &m.files {
         let p = f.path.split('/').fold(root.to_path_buf(), |p, c| p.join(c));
         match hash_file(&p) {
@@ -207,7 +237,7 @@ pub fn verify(root: &Path) -> Result<(Manifest, Vec<Difference>), VerifyError> {
 }
 
 /// Whether the last name of `rel` is a temporary file of a run (`.XXXXXXXXXXXX.kaohe-tmp`).
-fn is_temporary(rel: &str) -> bool {
+pub(crate) fn is_temporary(rel: &str) -> bool {
     rel.rsplit('/')
         .next()
         .is_some_and(|n| n.starts_with('.') && n.ends_with(super::TMP_SUFFIX))
@@ -227,7 +257,12 @@ pub fn remove_leftovers(root: &Path) -> usize {
         .count()
 }
 
-/// Every file below `dir` (not following links), relative to `root` with `/`.
+/// Every file below `dir` (not following links; a link is listed as a file), relative to
+/// `root` with `/`.
+pub(crate) fn walk_all(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    walk(root, dir, out);
+}
+
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;

@@ -388,8 +388,12 @@ pub fn find_header(grid: &Grid) -> Option<Header> {
     None
 }
 
+/// Most bytes of text one cell (one field of a CSV row) may hold: 1 MiB, far above any
+/// name or note (a name longer than an Excel cell is cut in the workbook kaohe writes).
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
+
 /// Read one table into `out`. Returns what the table was, or `None` (with a diagnostic) when
-/// no header row was found.
+/// no header row was found, or a cell holds more than [`MAX_FIELD_BYTES`].
 pub fn read_grid(
     grid: &Grid,
     out: &mut ReadEvidence,
@@ -413,6 +417,29 @@ pub fn read_grid(
         return None;
     };
     let ctx = Ctx::new(grid, header.names.clone());
+    // A cell too large to be a value (a whole file pasted into one cell): refused, located.
+    let mut too_large = false;
+    for (r, row) in grid.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if let Cell::Text(t) = cell
+                && t.len() > MAX_FIELD_BYTES
+            {
+                diags.push(ctx.diag(
+                    r,
+                    c,
+                    format!(
+                        "this cell holds {} bytes of text, more than the {MAX_FIELD_BYTES} bytes \
+                         one value may hold",
+                        t.len()
+                    ),
+                ));
+                too_large = true;
+            }
+        }
+    }
+    if too_large {
+        return None;
+    }
     let data_start = header.last_row + 1;
     let width = header.names.len();
     let body = || {

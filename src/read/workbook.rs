@@ -39,11 +39,17 @@ pub fn read_workbook(
     out: &mut ReadEvidence,
     diags: &mut Vec<Diagnostic>,
 ) {
+    if let Some(problem) = xls_too_large(bytes) {
+        diags.push(Diagnostic::file(file, problem));
+        return;
+    }
     let mut mine = ReadEvidence::default();
     let mut problems = Vec::new();
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_book(file, bytes, &mut mine, &mut problems);
-    }));
+    let read = quietly(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_book(file, bytes, &mut mine, &mut problems);
+        }))
+    });
     if read.is_err() {
         diags.push(Diagnostic::file(
             file,
@@ -124,6 +130,99 @@ fn read_book(file: &str, bytes: &[u8], out: &mut ReadEvidence, diags: &mut Vec<D
         }
         read_grid(&grid, out, diags);
     }
+}
+
+thread_local! {
+    /// Set while a workbook is read: a panic of the reader is caught and reported as an
+    /// error, so the panic hook says nothing.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` with this thread's panics kept off stderr (they are caught and reported as errors
+/// naming the file). The hook is installed once and passes every other panic to the hook
+/// that was there before.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                before(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let out = f();
+    QUIET.with(|q| q.set(was));
+    out
+}
+
+/// Most cells a legacy `.xls` sheet may declare (its `DIMENSIONS` record): the reader sets
+/// aside room for all of them before reading one, so a corrupt or absurd declaration would
+/// ask for gigabytes.
+pub const MAX_XLS_CELLS: u64 = MAX_CELLS as u64;
+
+/// Why a legacy `.xls` workbook (a compound file) is refused before it is read, if it is: a
+/// sheet's `DIMENSIONS` record (BIFF8: type 0x0200, 14 bytes) declaring more than
+/// [`MAX_XLS_CELLS`] cells, or first and last rows or columns the wrong way round. Records are
+/// found by scanning the file's bytes, so the check needs no reader.
+pub fn xls_too_large(bytes: &[u8]) -> Option<String> {
+    const CFB: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if !bytes.starts_with(&CFB) {
+        return None;
+    }
+    let u32_at = |i: usize| -> Option<u64> {
+        Some(u64::from(u32::from_le_bytes(
+            bytes.get(i..i + 4)?.try_into().ok()?,
+        )))
+    };
+    let u16_at = |i: usize| -> Option<u64> {
+        Some(u64::from(u16::from_le_bytes(
+            bytes.get(i..i + 2)?.try_into().ok()?,
+        )))
+    };
+    // (record type and length, width of the row fields)
+    for (head, wide) in [
+        ([0x00, 0x02, 0x0E, 0x00], true),
+        ([0x00, 0x02, 0x0A, 0x00], false),
+    ] {
+        let mut i = 0;
+        while let Some(at) = bytes
+            .get(i..)
+            .and_then(|rest| rest.windows(4).position(|w| w == head))
+        {
+            let d = i + at + 4;
+            i = i + at + 1;
+            let fields = if wide {
+                (u32_at(d), u32_at(d + 4), u16_at(d + 8), u16_at(d + 10))
+            } else {
+                (u16_at(d), u16_at(d + 2), u16_at(d + 4), u16_at(d + 6))
+            };
+            let (Some(rf), Some(rl), Some(cf), Some(cl)) = fields else {
+                continue;
+            };
+            // As the reader sizes the sheet: rows rf..rl-1, columns cf..cl-1 (cf taken as 0
+            // when out of range), the row count wrapping as a 32-bit number.
+            let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+            let (rows, cols) = if rl >= 1 && cl >= 1 {
+                (
+                    (rl - 1).wrapping_sub(rf).wrapping_add(1) & 0xFFFF_FFFF,
+                    (cl - 1).wrapping_sub(cf).wrapping_add(1) & 0xFFFF_FFFF,
+                )
+            } else {
+                (1, 1)
+            };
+            let cells = rows.saturating_mul(cols);
+            if cells > MAX_XLS_CELLS {
+                return Some(format!(
+                    "cannot read this workbook: a sheet declares rows {rf}–{rl} and columns \
+                     {cf}–{cl} ({cells} cells), more than the {MAX_XLS_CELLS} cells kaohe \
+                     reads from a sheet (a corrupt file? save it again as .xlsx)"
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// The value beside a `考核期` (or `period`) cell in the first rows of an instructions sheet.

@@ -399,7 +399,7 @@ fn hostile_text_is_escaped_everywhere() {
     // The hostile id becomes a safe file name.
     assert_eq!(
         pages[1].path,
-        Path::new("units").join("x_22_3e_3cimg_20src_3dx_20onerror_3dalert_281_29_3e.html")
+        Path::new("units").join("x~22~3e~3cimg~20src~3dx~20onerror~3dalert~281~29~3e.html")
     );
     // The banner shows both the enforced and the advisory copy, escaped.
     assert!(unit.contains("class=\"banner\" role=\"alert\""));
@@ -411,22 +411,29 @@ fn hostile_text_is_escaped_everywhere() {
 fn file_names_are_safe_and_distinct() {
     assert_eq!(unit_file_name("futian"), "futian.html");
     assert_eq!(unit_file_name("sz-01"), "sz-01.html");
-    assert_eq!(unit_file_name("Futian"), "_46utian.html");
-    assert_eq!(unit_file_name("a_b"), "a_5fb.html");
-    assert_eq!(unit_file_name("../etc"), "_2e_2e_2fetc.html");
-    assert_eq!(unit_file_name("福田"), "_e7_a6_8f_e7_94_b0.html");
-    assert_eq!(unit_file_name(""), "_.html");
-    assert_eq!(unit_file_name("con"), "con_.html");
+    assert_eq!(unit_file_name("ft_yuanling"), "ft_yuanling.html");
+    assert_eq!(unit_file_name("Futian"), "~46utian.html");
+    assert_eq!(unit_file_name("a_b"), "a_b.html");
+    assert_eq!(unit_file_name("../etc"), "~2e.~2fetc.html");
+    assert_eq!(unit_file_name("福田"), "福田.html");
+    assert_eq!(unit_file_name("a b"), "a~20b.html");
+    assert_eq!(unit_file_name("a\u{202e}b"), "a~e2~80~aeb.html");
+    assert_eq!(unit_file_name(""), "~.html");
+    assert_eq!(unit_file_name("con"), "con~.html");
     let ids = [
-        "a_5f", "a__5f", "a_", "A", "a", "_41", "a.b", "a/b", "con", "con_",
+        "a_5f", "a__5f", "a_", "A", "a", "~41", "~", "a.b", "a/b", "con", "con~", "a~2fb",
     ];
     let names: std::collections::HashSet<String> = ids.iter().map(|i| unit_file_name(i)).collect();
     assert_eq!(names.len(), ids.len());
     for n in &names {
         let stem = n.trim_end_matches(".html");
         assert!(
-            stem.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            !stem.starts_with('.')
+                && stem
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "-_.~".contains(c))
+                && !stem.chars().any(|c| c.is_uppercase()),
+            "{stem}"
         );
     }
 }

@@ -63,7 +63,7 @@ impl Clause {
     /// The deduction of a value clause on `v` from `max`: `None` when the shape cannot score it.
     pub fn value_deduction(&self, v: Val, max: Decimal) -> Option<Decimal> {
         let raw = self.rule.raw(v, max)?;
-        Some((max - raw.points).max(Decimal::ZERO))
+        Some(max.checked_sub(raw.points)?.max(Decimal::ZERO))
     }
 
     /// The clause's reason for what it took. `label` names the value (a value clause) or the

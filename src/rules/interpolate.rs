@@ -23,7 +23,8 @@ pub struct Trace<'r> {
 impl Interpolate {
     pub fn trace(&self, v: Decimal, max: Decimal) -> Trace<'_> {
         let span = self.zero_at - self.full_at;
-        let t = ((v - self.full_at).checked_div(span).unwrap_or_default())
+        // Beyond 28 digits the position is as far as can be; it is clamped to 0..1.
+        let t = super::quotient(v.saturating_sub(self.full_at), span)
             .clamp(Decimal::ZERO, Decimal::ONE);
         Trace {
             rule: self,

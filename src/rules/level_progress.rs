@@ -43,16 +43,24 @@ impl LevelProgress {
         } else {
             self.otherwise
         };
-        let frac = (w[0] * level + w[1] * progress)
-            .checked_div(w[0] + w[1])
-            .unwrap_or_default();
+        let frac = w[0]
+            .checked_mul(level)
+            .zip(w[1].checked_mul(progress))
+            .and_then(|(a, b)| a.checked_add(b))
+            .zip(w[0].checked_add(w[1]))
+            .and_then(|(a, b)| a.checked_div(b))
+            .ok_or(EvalError::Overflow)?;
+        let points = max
+            .checked_mul(frac)
+            .and_then(|p| p.checked_mul(coefficient))
+            .ok_or(EvalError::Overflow)?;
         Ok(Trace {
             level,
             progress,
             condition,
             coefficient,
             weights: w,
-            points: max * frac * coefficient,
+            points,
         })
     }
 }

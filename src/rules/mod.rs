@@ -511,9 +511,23 @@ impl Finished {
     }
 }
 
+/// `a ÷ b`, or when the quotient is beyond 28 digits the largest decimal of its sign (for
+/// ratios that are clamped or capped right after); zero when `b` is zero.
+pub fn quotient(a: Decimal, b: Decimal) -> Decimal {
+    if b.is_zero() {
+        return Decimal::ZERO;
+    }
+    a.checked_div(b)
+        .unwrap_or(if a.is_sign_negative() == b.is_sign_negative() {
+            Decimal::MAX
+        } else {
+            Decimal::MIN
+        })
+}
+
 /// Clamp, floor and round raw points: the one finish for every shape (see [`Finished`]).
 pub fn finish(raw: Raw, max: Decimal, floor: Option<Decimal>, rounding: u32) -> Finished {
-    let hi = max + raw.extra;
+    let hi = max.saturating_add(raw.extra);
     let mut p = raw.points;
     let mut capped_at = None;
     if p > hi {

@@ -53,12 +53,13 @@ pub struct CaseFacts<'a> {
     pub self_reported: bool,
 }
 
-/// The deduction of one case under a per-case rule, with its explanation.
+/// The deduction of one case under a per-case rule, with its explanation; `None` when it
+/// overflows (the scorer reports it as an error).
 pub fn case_deduction(
     p: &PerCase,
     c: &CaseFacts<'_>,
     window_end: chrono::NaiveDate,
-) -> (Decimal, String) {
+) -> Option<(Decimal, String)> {
     use chrono::Datelike;
     let mut parts = Vec::new();
     let price = p.price(c.case_type);
@@ -71,8 +72,8 @@ pub fn case_deduction(
     {
         let charged = p.max_months.map_or(months, |m| months.min(m));
         if charged > 0 {
-            let extra = p.per_month * Decimal::from(charged);
-            amount += extra;
+            let extra = p.per_month.checked_mul(Decimal::from(charged))?;
+            amount = amount.checked_add(extra)?;
             parts.push(format!(
                 "迟报{months}个月{},每月扣{}分,计{}分",
                 match p.max_months {
@@ -93,8 +94,8 @@ pub fn case_deduction(
         let months = u32::try_from(months.max(0)).unwrap_or(0);
         let charged = p.max_months.map_or(months, |m| months.min(m));
         if charged > 0 {
-            let extra = p.per_month * Decimal::from(charged);
-            amount += extra;
+            let extra = p.per_month.checked_mul(Decimal::from(charged))?;
+            amount = amount.checked_add(extra)?;
             parts.push(format!(
                 "{}{}迟报{}个月{},每月扣{}分,计{}分",
                 d,
@@ -118,8 +119,8 @@ pub fn case_deduction(
         && let Some(sev) = c.severity
         && sev > p.base_severity
     {
-        let extra = Decimal::from(sev - p.base_severity) * p.escalate;
-        amount += extra;
+        let extra = Decimal::from(sev - p.base_severity).checked_mul(p.escalate)?;
+        amount = amount.checked_add(extra)?;
         parts.push(format!(
             "严重程度{}比基准{}高{}级,加扣{}分",
             sev,
@@ -131,14 +132,14 @@ pub fn case_deduction(
     if let Some(f) = c.found_by
         && let Some((_, m)) = p.finder_multiplier.iter().find(|(k, _)| k == f)
     {
-        amount *= *m;
+        amount = amount.checked_mul(*m)?;
         parts.push(format!("由{}发现,×{}", finder_zh(f), show(*m)));
     }
     if p.self_report_amnesty && c.self_reported {
-        return (Decimal::ZERO, "本单位自查并如实上报,不扣分".to_string());
+        return Some((Decimal::ZERO, "本单位自查并如实上报,不扣分".to_string()));
     }
     parts.push(format!("扣{}分", show(amount)));
-    (amount, parts.join(","))
+    Some((amount, parts.join(",")))
 }
 
 /// The Chinese name of a finder level written as an id (`city` → 市级); other text as written.
@@ -265,11 +266,14 @@ mod tests {
             case_type: 1,
             ..facts(Some(2))
         };
-        let (a, why) = case_deduction(&rule(), &late, end);
+        let (a, why) = case_deduction(&rule(), &late, end).expect("computable");
         assert_eq!(a, dec("3.4"));
         assert!(why.starts_with("每例扣3分"), "{why}");
         // Type 0 has no price of its own: the rule's points, 1 + 0.4.
-        assert_eq!(case_deduction(&rule(), &facts(Some(2)), end).0, dec("1.4"));
+        assert_eq!(
+            case_deduction(&rule(), &facts(Some(2)), end).map(|d| d.0),
+            Some(dec("1.4"))
+        );
         let names = ["迟报".to_string(), "瞒报".to_string()];
         assert!(
             rule()
@@ -294,9 +298,12 @@ mod tests {
     fn a_stated_months_late_is_used_instead_of_the_dates() {
         let end = chrono::NaiveDate::from_ymd_opt(2011, 9, 30).expect("date");
         // From the dates: 1 month late → 1 + 0.2.
-        assert_eq!(case_deduction(&rule(), &facts(None), end).0, dec("1.2"));
+        assert_eq!(
+            case_deduction(&rule(), &facts(None), end).expect("fits").0,
+            dec("1.2")
+        );
         // Stated 3 months → 1 + 3 × 0.2 = 1.6; stated 9 → capped at 6 → 1 + 1.2 = 2.2.
-        let (a, why) = case_deduction(&rule(), &facts(Some(3)), end);
+        let (a, why) = case_deduction(&rule(), &facts(Some(3)), end).expect("fits");
         assert_eq!(
             (a, why.as_str()),
             (
@@ -304,10 +311,10 @@ mod tests {
                 "每例扣1分,迟报3个月,每月扣0.2分,计0.6分,扣1.6分"
             )
         );
-        let (a, why) = case_deduction(&rule(), &facts(Some(9)), end);
+        let (a, why) = case_deduction(&rule(), &facts(Some(9)), end).expect("fits");
         assert_eq!(a, dec("2.2"));
         assert!(why.contains("迟报9个月(最多计6个月)"), "{why}");
-        let (a, why) = case_deduction(&rule(), &facts(Some(0)), end);
+        let (a, why) = case_deduction(&rule(), &facts(Some(0)), end).expect("fits");
         assert_eq!(a, dec("1"));
         assert!(why.contains("按时上报"), "{why}");
     }

@@ -22,11 +22,9 @@ impl PerCount {
         Trace {
             rule: self,
             value: v,
-            count: v
-                .checked_div(self.per)
-                .unwrap_or_default()
-                .floor()
-                .max(Decimal::ZERO),
+            // A quotient beyond 28 digits is as many as can be: the points are capped at
+            // the maximum anyway (never a zero).
+            count: super::quotient(v, self.per).floor().max(Decimal::ZERO),
         }
     }
 
@@ -57,7 +55,7 @@ impl PerCount {
 
 impl Trace<'_> {
     pub fn points(&self) -> Decimal {
-        self.count * self.rule.points
+        self.count.saturating_mul(self.rule.points)
     }
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {

@@ -24,7 +24,8 @@ impl Proportional {
             rule: self,
             value: v,
             max,
-            share: v.checked_div(self.target).unwrap_or_default(),
+            // Beyond 28 digits the share is as large as can be; it is clamped to 0..1.
+            share: super::quotient(v, self.target),
         }
     }
 

@@ -43,7 +43,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/bind.rs",
         ],
     ),
-    (3, "engine", &["src/engine.rs"]),
+    (3, "engine", &["src/engine.rs", "src/engine/"]),
     (
         4,
         "outputs",
@@ -72,6 +72,9 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/handbook/",
             "src/diff.rs",
             "src/lint.rs",
+            "src/robustness.rs",
+            "src/robustness/",
+            "src/weights.rs",
         ],
     ),
     (

@@ -706,6 +706,19 @@ pub fn run(
     })
 }
 
+/// The inspection plan alone (for the benchmark).
+pub fn plan_only(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    p: &Prepared<'_>,
+    base: &Assessment,
+    summaries: &[UnitSummary],
+    seed: u64,
+    n_rep: u32,
+) -> Vec<plan::Check> {
+    plan::plan(set, ev, &p.rs, &p.plans, base, summaries, seed, n_rep)
+}
+
 /// The per-unit CSV.
 pub fn units_csv(set: &IndicatorSet, r: &Robustness) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());

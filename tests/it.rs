@@ -18,3 +18,4 @@ mod rubric;
 mod seed;
 mod support;
 mod tidy;
+mod uncertainty;

@@ -186,10 +186,8 @@ fn flip_probability_at_the_line_matches_its_closed_form() {
             near.p_pass_flips,
             3.29 * se
         );
-        assert_eq!(
-            near.vetoes.get("V_LINE").copied(),
-            Some(1.0 - near.p_pass_flips)
-        );
+        let fired = near.vetoes.get("V_LINE").copied().unwrap_or(0.0);
+        assert!((fired + near.p_pass_flips - 1.0).abs() < 2e-4, "{fired}");
         let far = r.units.iter().find(|u| u.id == "far").expect("far");
         assert_eq!(far.p_pass_flips, 0.0);
         assert_eq!(far.p_pass, 1.0);

@@ -13,7 +13,14 @@ const MAX_ROWS: usize = 60;
 const MAX_PLAN: usize = 50;
 
 #[derive(Serialize)]
+struct Head {
+    html_lang: &'static str,
+    engine: String,
+}
+
+#[derive(Serialize)]
 struct Page {
+    head: Head,
     title: String,
     set: String,
     replications: u32,
@@ -34,11 +41,17 @@ struct Page {
 struct Chart {
     width: u32,
     height: u32,
-    /// x of the axis ticks and their labels.
-    ticks: Vec<(f64, u32)>,
+    /// The axis ticks.
+    ticks: Vec<Tick>,
     rows: Vec<ChartRow>,
     left: f64,
     right: f64,
+}
+
+#[derive(Serialize)]
+struct Tick {
+    x: f64,
+    label: u32,
 }
 
 #[derive(Serialize)]
@@ -112,7 +125,7 @@ fn chart(r: &Robustness) -> Chart {
     let step = (max_rank / 10).max(1);
     let ticks = (1..=max_rank)
         .filter(|k| k % step == 0 || *k == 1)
-        .map(|k| (x(k), k))
+        .map(|k| Tick { x: x(k), label: k })
         .collect();
     let row_h = 16.0;
     let out: Vec<ChartRow> = rows
@@ -220,6 +233,10 @@ pub fn page(set: &IndicatorSet, r: &Robustness) -> Result<String, ReportError> {
         })
         .collect();
     let p = Page {
+        head: Head {
+            html_lang: "zh-CN",
+            engine: r.engine.clone(),
+        },
         title: format!("{} · 考核结果稳健性分析", set.name),
         set: format!("{} {}", set.id, set.version),
         replications: r.replications,

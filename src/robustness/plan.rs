@@ -101,7 +101,7 @@ fn reason(
                 .map(|m| (m, (t - m).abs()))
                 .min_by(|a, b| a.1.cmp(&b.1));
             match d {
-                Some((m, d)) => format!(",总分{}距等次线{}{}分", show(t), show(m), show(d)),
+                Some((m, d)) => format!(",总分{},距{}分线{}分", show(t), show(m), show(d)),
                 None => String::new(),
             }
         }

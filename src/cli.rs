@@ -33,6 +33,9 @@ use shipped::{
 mod init;
 pub use init::InitArgs;
 
+mod robust;
+pub use robust::{RobustnessArgs, WeightsArgs};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kaohe",
@@ -79,6 +82,13 @@ pub enum Command {
     /// Whether an output folder is exactly what `kaohe assess` wrote (its manifest.json): every
     /// file there, unchanged, and nothing else. Exit 0 when it is, 1 when it is not.
     Verify(VerifyArgs),
+    /// How sure each result and decision is: Monte Carlo over the set's declared uncertainty
+    /// (`uncertainty:`), rank intervals, grade, veto and pass probabilities, decisions that may
+    /// flip, and the inspection plan (抽查建议).
+    Robustness(RobustnessArgs),
+    /// Weights for rubric authors: AHP (with its consistency ratio), entropy (two named
+    /// variants), CRITIC, standard deviation.
+    Weights(WeightsArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -253,6 +263,8 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Verify(a) => ("verify", verify(&a)),
         Command::Init(a) => ("init", init::init(&a)),
+        Command::Robustness(a) => ("robustness", robust::robustness(&a)),
+        Command::Weights(a) => ("weights", robust::weights(&a)),
     };
     result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))
 }

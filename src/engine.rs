@@ -16,6 +16,9 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
+mod replay;
+pub use replay::{Kept, Replay, Rescorer};
+
 /// Names shared by every unit's result, built once per assessment (no per-unit copies).
 struct Catalog {
     /// Per slot of a scored unit: id, display name, unit of measure.

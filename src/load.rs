@@ -90,6 +90,8 @@ struct Header {
     grades: IgnoredAny,
     #[serde(default)]
     identity: Option<crate::raw::RawIdentity>,
+    #[serde(default)]
+    uncertainty: IgnoredAny,
 }
 
 /// Where each list item starts.
@@ -714,6 +716,13 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
     }];
     kinds.extend(child_kinds);
     let sections = build_sections(&raw.sections);
+    let uncertainty = build_uncertainty(
+        &mut ctx,
+        raw.uncertainty.as_ref(),
+        &kinds[0].fields,
+        &v.layers,
+        &scoring.indicators,
+    );
     ctx.sink.finish()?;
     let Scoring {
         grades,
@@ -762,6 +771,7 @@ fn build(file: &str, text: &str, raw: RawSet) -> Result<IndicatorSet, Diagnostic
                 class: i.class,
             })
             .unwrap_or_default(),
+        uncertainty,
     })
 }
 
@@ -2353,4 +2363,192 @@ fn step_rows(r: &RawRule) -> Option<&Vec<RawStepRow>> {
         | RawRule::LevelProgress(_)
         | RawRule::Deductions(_) => None,
     }
+}
+
+/// `uncertainty:` resolved to fields, layers and items (issue 15): names checked, one kind of
+/// error per declaration, sizes in range.
+fn build_uncertainty(
+    c: &mut Ctx,
+    raw: Option<&crate::raw::RawUncertainty>,
+    fields: &[Field],
+    layers: &[Named],
+    indicators: &[Indicator],
+) -> crate::model::uncertainty::Uncertainty {
+    use crate::model::uncertainty::{FieldError, Spread, Uncertainty, WeightSpread};
+    let mut out = Uncertainty::default();
+    let Some(raw) = raw else {
+        return out;
+    };
+    for e in &raw.fields {
+        let field = match &e.field {
+            Some(f) => match fields.iter().position(|x| x.id == f.value) {
+                Some(i) => Some(i),
+                None => {
+                    c.err(
+                        f.referenced,
+                        format!("uncertainty: unknown field `{}`", f.value),
+                    );
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let layer = match &e.layer {
+            Some(l) => match layers.iter().position(|x| x.id == l.value) {
+                Some(i) => {
+                    if let Some(fi) = field
+                        && !fields[fi].layers.contains(&i)
+                    {
+                        c.err(
+                            l.referenced,
+                            format!(
+                                "uncertainty: field `{}` has no layer `{}`",
+                                fields[fi].id, l.value
+                            ),
+                        );
+                        continue;
+                    }
+                    Some(i)
+                }
+                None => {
+                    c.err(
+                        l.referenced,
+                        format!("uncertainty: unknown layer `{}`", l.value),
+                    );
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let at = e.field.as_ref().or(e.layer.as_ref()).map(|s| s.referenced);
+        let Some(at) = at else {
+            // Nothing to point at but the list: use the first spanned value given.
+            let loc = e
+                .error
+                .as_ref()
+                .map(|x| x.referenced)
+                .or(e.relative.as_ref().map(|x| x.referenced))
+                .or(e.bias.as_ref().map(|x| x.referenced))
+                .or(e.survey.as_ref().map(|x| x.households.referenced));
+            if let Some(loc) = loc {
+                c.err(
+                    loc,
+                    "uncertainty: a declaration names a `field`, a `layer` or both",
+                );
+            }
+            continue;
+        };
+        let kinds = usize::from(e.error.is_some())
+            + usize::from(e.relative.is_some())
+            + usize::from(e.survey.is_some())
+            + usize::from(e.bias.is_some());
+        if kinds != 1 {
+            c.err(
+                at,
+                "uncertainty: give exactly one of `error`, `relative`, `survey`, `bias`",
+            );
+            continue;
+        }
+        let spread = if let Some(x) = &e.error {
+            if x.value < Decimal::ZERO {
+                c.err(x.referenced, "uncertainty: `error` must not be negative");
+                continue;
+            }
+            Spread::Absolute(x.value)
+        } else if let Some(x) = &e.relative {
+            if x.value < Decimal::ZERO || x.value > Decimal::ONE {
+                c.err(
+                    x.referenced,
+                    "uncertainty: `relative` is a share from 0 to 1 (0.02 = 2%)",
+                );
+                continue;
+            }
+            Spread::Relative(x.value)
+        } else if let Some(s) = &e.survey {
+            if s.households.value == 0 {
+                c.err(
+                    s.households.referenced,
+                    "uncertainty: `households` must be at least 1",
+                );
+                continue;
+            }
+            if let Some(fi) = field
+                && !matches!(
+                    fields[fi].ty,
+                    FieldType::Percent | FieldType::PerMille | FieldType::Number
+                )
+            {
+                c.err(
+                    at,
+                    format!(
+                        "uncertainty: `survey` needs a proportion (a percent, per-mille or number field); `{}` is not",
+                        fields[fi].id
+                    ),
+                );
+                continue;
+            }
+            Spread::Survey {
+                households: s.households.value,
+            }
+        } else if let Some(b) = &e.bias {
+            match b.value.as_slice() {
+                [lo, hi] if lo <= hi && *lo > -Decimal::ONE => Spread::Bias { lo: *lo, hi: *hi },
+                _ => {
+                    c.err(
+                        b.referenced,
+                        "uncertainty: `bias` is a range [low, high] of relative shares, low ≤ high, low > −1 (e.g. [-0.05, 0])",
+                    );
+                    continue;
+                }
+            }
+        } else {
+            continue;
+        };
+        let dup = out
+            .fields
+            .iter()
+            .any(|x: &FieldError| x.field == field && x.layer == layer);
+        if dup {
+            c.err(at, "uncertainty: this field and layer are declared twice");
+            continue;
+        }
+        out.fields.push(FieldError {
+            field,
+            layer,
+            spread,
+            distribution: e.distribution.unwrap_or_default(),
+            source: e.source.clone(),
+        });
+    }
+    let spread = |c: &mut Ctx, r: &Spanned<Decimal>, d| {
+        if r.value < Decimal::ZERO || r.value >= Decimal::ONE {
+            c.err(
+                r.referenced,
+                "uncertainty: a weight's `relative` is a share from 0 to below 1",
+            );
+            None
+        } else {
+            Some(WeightSpread {
+                relative: r.value,
+                distribution: d,
+            })
+        }
+    };
+    if let Some(w) = &raw.weights {
+        out.weights = spread(c, &w.relative, w.distribution.unwrap_or_default());
+    }
+    for it in &raw.items {
+        match indicators.iter().position(|i| i.id == it.item.value) {
+            Some(k) => {
+                if let Some(s) = spread(c, &it.relative, it.distribution.unwrap_or_default()) {
+                    out.items.push((k, s));
+                }
+            }
+            None => c.err(
+                it.item.referenced,
+                format!("uncertainty: unknown item `{}`", it.item.value),
+            ),
+        }
+    }
+    out
 }

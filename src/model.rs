@@ -8,6 +8,7 @@
 //! Expressions in derived values and indicators see the first three parts; veto triggers see all.
 
 pub mod choice;
+pub mod uncertainty;
 
 pub use choice::{FieldType, NaPolicy, OnMissing, StepCount, VetoMode};
 
@@ -387,6 +388,8 @@ pub struct IndicatorSet {
     pub slots: Slots,
     /// Evidence column names the set declares for a unit's name, parent and class.
     pub identity: IdentityColumns,
+    /// How sure the figures and weights are (`uncertainty:`; empty by default).
+    pub uncertainty: uncertainty::Uncertainty,
 }
 
 /// Column names a set accepts for a unit's identity, beside the built-in ones.

@@ -88,6 +88,9 @@ pub struct RawSet {
     /// built-in ones (`名称`, `上级单位`, `类别` …).
     #[serde(default)]
     pub identity: Option<RawIdentity>,
+    /// Uncertainty of figures and weights (`kaohe robustness`); default none.
+    #[serde(default)]
+    pub uncertainty: Option<RawUncertainty>,
 }
 
 /// Column names for a unit's identity: `identity: { name: [机构名称], parent: [主管部门] }`.
@@ -613,4 +616,73 @@ pub struct RawGrade {
     /// Lowest total (inclusive) for this grade; the last grade has none.
     #[serde(default)]
     pub min: Option<Spanned<Decimal>>,
+}
+
+/// `uncertainty:` — how sure the figures and the weights are, for `kaohe robustness`
+/// (`docs/robustness.md`). Absent: every figure is exact (today's behaviour).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUncertainty {
+    /// Per field, per layer, or per field from one layer.
+    #[serde(default)]
+    pub fields: Vec<RawFieldError>,
+    /// Every item's maximum (and so its points) scaled by 1 + u.
+    #[serde(default)]
+    pub weights: Option<RawWeightSpread>,
+    /// Per item, instead of `weights`.
+    #[serde(default)]
+    pub items: Vec<RawItemSpread>,
+}
+
+/// One error declaration: `field` and/or `layer`, and exactly one of `error`, `relative`,
+/// `survey`, `bias`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFieldError {
+    #[serde(default)]
+    pub field: Option<S>,
+    #[serde(default)]
+    pub layer: Option<S>,
+    /// Absolute: ± this much in the field's own unit.
+    #[serde(default)]
+    pub error: Option<Spanned<Decimal>>,
+    /// Relative: ± this share of the value (0.02 = 2%).
+    #[serde(default)]
+    pub relative: Option<Spanned<Decimal>>,
+    /// A survey proportion from this many households: SE = √(p(1−p)/n).
+    #[serde(default)]
+    pub survey: Option<RawSurvey>,
+    /// A self-report bias range, relative: the true value is value × (1 + b), b in [lo, hi].
+    #[serde(default)]
+    pub bias: Option<Spanned<Vec<Decimal>>>,
+    /// `normal` (default: the ± is one standard error) or `uniform` (the ± is the half-width).
+    #[serde(default)]
+    pub distribution: Option<crate::model::uncertainty::Distribution>,
+    /// Where the figure comes from, shown in the inspection plan (e.g. 抽样调查).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSurvey {
+    pub households: Spanned<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeightSpread {
+    /// ± this share of each item's maximum (0.1 = 10%).
+    pub relative: Spanned<Decimal>,
+    #[serde(default)]
+    pub distribution: Option<crate::model::uncertainty::Distribution>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawItemSpread {
+    pub item: S,
+    pub relative: Spanned<Decimal>,
+    #[serde(default)]
+    pub distribution: Option<crate::model::uncertainty::Distribution>,
 }

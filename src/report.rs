@@ -82,6 +82,7 @@ const SELF_ASSESSMENT: &str = "selfassess.html";
 const BRIEF: &str = "brief.html";
 const HANDBOOK: &str = "handbook.html";
 const DIFF: &str = "diff.html";
+const ROBUSTNESS: &str = "robustness.html";
 
 /// The column-sorting script of the league table (allowed by its hash in the CSP).
 const SORT_JS: &str = include_str!("../templates/sort.js");
@@ -110,6 +111,7 @@ fn tera() -> Result<&'static Tera, ReportError> {
             ),
             (HANDBOOK, include_str!("../templates/handbook.html")),
             (DIFF, include_str!("../templates/diff.html")),
+            (ROBUSTNESS, include_str!("../templates/robustness.html")),
         ])
         .map_err(|e| format!("{e:#}"))?;
         Ok(t)
@@ -177,6 +179,8 @@ pub enum Document {
     Handbook,
     /// `kaohe diff`: two versions of a set (`templates/diff.html`).
     Diff,
+    /// `kaohe robustness`: `robustness.html` (`templates/robustness.html`).
+    Robustness,
 }
 
 /// Render `doc` from its view model. The template also sees `csp` (no scripts, nothing
@@ -193,6 +197,7 @@ pub fn render_document<T: serde::Serialize>(
         Document::DecisionBrief => BRIEF,
         Document::Handbook => HANDBOOK,
         Document::Diff => DIFF,
+        Document::Robustness => ROBUSTNESS,
     };
     render(name, &ctx)
 }

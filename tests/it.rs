@@ -19,3 +19,4 @@ mod rubric;
 mod seed;
 mod support;
 mod tidy;
+mod uncertainty;

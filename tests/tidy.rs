@@ -44,7 +44,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/bind.rs",
         ],
     ),
-    (3, "engine", &["src/engine.rs"]),
+    (3, "engine", &["src/engine.rs", "src/engine/"]),
     (
         4,
         "outputs",
@@ -73,6 +73,9 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/handbook/",
             "src/diff.rs",
             "src/lint.rs",
+            "src/robustness.rs",
+            "src/robustness/",
+            "src/weights.rs",
         ],
     ),
     (

@@ -1,0 +1,908 @@
+//! `kaohe robustness`: how sure is each result and each decision (issue 15).
+//!
+//! N Monte Carlo replications of one level's assessment. In each, every figure the set
+//! declares uncertain (`uncertainty:`) is drawn around its reported value and every item's
+//! weight around its maximum; each unit is scored again with [`crate::engine::Rescorer`],
+//! where only the items reading a changed figure are scored again and a weight change only
+//! re-combines points. Per unit: the 5–95% interval of total and rank, the probability of each
+//! grade, of each veto firing and of passing; with a decision policy, the probability that each
+//! of `kaohe decide`'s decisions flips (`decisions`); and the inspection plan (`plan`).
+//!
+//! **Reproducible.** Replication `r` of unit `u` draws from its own ChaCha8 stream, seeded from
+//! `(seed, r, u)` (and the weights of replication `r` from `(seed, r)`), never from thread
+//! order: the same seed gives the same output on any number of threads.
+
+pub mod decisions;
+pub mod html;
+pub mod plan;
+
+use crate::engine::{Kept, Replay, Rescorer};
+use crate::evidence::Evidence;
+use crate::expr::Val;
+use crate::model::uncertainty::{Distribution, FieldError, Spread};
+use crate::model::{FieldType, IndicatorSet};
+use crate::result::{Assessment, UnitResult, UnitStatus};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum RobustError {
+    #[error("a time-weighted (phased) set cannot be replicated yet")]
+    Phased,
+    #[error("the number of replications must be at least 1")]
+    NoReplications,
+    #[error("unit `{0}` is in the evidence but not in the assessment")]
+    UnknownUnit(String),
+    #[error("the decision policy cannot decide this year's results: {0}")]
+    Decide(crate::diag::Diagnostics),
+}
+
+/// What to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub replications: u32,
+    pub seed: u64,
+}
+
+/// A random stream for one replication of one unit (or, with `unit = u64::MAX`, of the set's
+/// weights): ChaCha8 keyed by SplitMix64 of `(seed, r, unit)`. ChaCha8 (rand_chacha, the
+/// rust-random project's portable generator) gives the same stream on every platform and
+/// version, which reproducibility across machines needs.
+pub fn stream(seed: u64, r: u32, unit: u64) -> ChaCha8Rng {
+    let mut x = seed;
+    let mut mix = |v: u64| {
+        x = x.wrapping_add(v).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let a = mix(u64::from(r));
+    let b = mix(unit);
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&a.to_le_bytes());
+    key[8..16].copy_from_slice(&b.to_le_bytes());
+    key[16..24].copy_from_slice(&seed.to_le_bytes());
+    key[24..].copy_from_slice(&(u64::from(r) ^ unit.rotate_left(32)).to_le_bytes());
+    ChaCha8Rng::from_seed(key)
+}
+
+/// A uniform draw in [0, 1) with 53 random bits.
+fn uniform(rng: &mut ChaCha8Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A draw of the unit error: standard normal (Box–Muller, one of the pair) or uniform on
+/// [−1, 1].
+fn unit_draw(rng: &mut ChaCha8Rng, d: Distribution) -> f64 {
+    match d {
+        Distribution::Uniform => 2.0 * uniform(rng) - 1.0,
+        Distribution::Normal => {
+            let u1 = 1.0 - uniform(rng); // (0, 1]
+            let u2 = uniform(rng);
+            (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        }
+    }
+}
+
+/// The scale a survey proportion is written on.
+fn proportion_scale(ty: FieldType) -> f64 {
+    match ty {
+        FieldType::Percent => 100.0,
+        FieldType::PerMille => 1000.0,
+        _ => 1.0,
+    }
+}
+
+/// The standard error (or half-width) of a figure `x` under `e`, in the field's unit; for a
+/// bias range, the half-width of the range in the field's unit. None when it cannot apply
+/// (a survey figure outside 0…1 of its scale).
+pub fn spread_of(e: &FieldError, x: f64, ty: FieldType) -> Option<f64> {
+    Some(match e.spread {
+        Spread::Absolute(a) => a.to_f64()?,
+        Spread::Relative(r) => (x * r.to_f64()?).abs(),
+        Spread::Survey { households } => {
+            let s = proportion_scale(ty);
+            let p = x / s;
+            if !(0.0..=1.0).contains(&p) {
+                return None;
+            }
+            (p * (1.0 - p) / f64::from(households)).sqrt() * s
+        }
+        Spread::Bias { lo, hi } => (x * (hi.to_f64()? - lo.to_f64()?) / 2.0).abs(),
+    })
+}
+
+/// One draw of a figure: the reported value `x` moved by its error, kept in the field's range
+/// (counts whole and not negative, percentages within 0–100, per mille within 0–1000), four
+/// decimals.
+fn draw(e: &FieldError, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> Decimal {
+    let Some(xf) = x.to_f64() else {
+        return x;
+    };
+    let moved = match e.spread {
+        Spread::Bias { lo, hi } => {
+            let (lo, hi) = (lo.to_f64().unwrap_or(0.0), hi.to_f64().unwrap_or(0.0));
+            xf * (1.0 + lo + (hi - lo) * uniform(rng))
+        }
+        _ => match spread_of(e, xf, ty) {
+            Some(s) => xf + s * unit_draw(rng, e.distribution),
+            None => xf,
+        },
+    };
+    let mut y = Decimal::from_f64(moved).map_or(x, |d| crate::num::round_points(d, 4));
+    match ty {
+        FieldType::Count => y = crate::num::round_points(y, 0).max(Decimal::ZERO),
+        FieldType::Percent => y = y.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED),
+        FieldType::PerMille => y = y.clamp(Decimal::ZERO, Decimal::ONE_THOUSAND),
+        _ => {
+            if x >= Decimal::ZERO {
+                y = y.max(Decimal::ZERO);
+            }
+        }
+    }
+    y
+}
+
+/// A figure of one unit that varies: the slots it is written to (the field and the layer its
+/// value came from) and its declaration.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub field: usize,
+    pub slots: Vec<u32>,
+    pub value: Decimal,
+    pub error: FieldError,
+}
+
+/// The figures of unit `pos` that the set declares uncertain.
+pub fn figures(set: &IndicatorSet, vals: &[Option<Val>]) -> Vec<Figure> {
+    let unc = &set.uncertainty;
+    if unc.fields.is_empty() {
+        return Vec::new();
+    }
+    let kind = set.unit_kind();
+    let mut out = Vec::new();
+    for (fi, f) in kind.fields.iter().enumerate() {
+        let slot = set.slots.fields + u32::try_from(fi).unwrap_or(u32::MAX);
+        let Some(Some(Val::Num(value))) = vals.get(slot as usize).copied() else {
+            continue;
+        };
+        // The layer the value came from: the first (highest priority) present.
+        let from = f.layers.iter().enumerate().find_map(|(j, &l)| {
+            let s = f.layer_base + u32::try_from(j).unwrap_or(u32::MAX);
+            matches!(vals.get(s as usize), Some(Some(_))).then_some((l, s))
+        });
+        let Some(e) = unc.for_field(fi, from.map(|(l, _)| l)) else {
+            continue;
+        };
+        let mut slots = vec![slot];
+        if let Some((_, s)) = from {
+            slots.push(s);
+        }
+        out.push(Figure {
+            field: fi,
+            slots,
+            value,
+            error: e.clone(),
+        });
+    }
+    out
+}
+
+/// Weight factors of replication `r` (None without weight uncertainty): item k's points are
+/// scaled by f_k = 1 + relative·u, then each line's factors by Σmax / Σ f·max so that every
+/// line keeps its maximum; four decimals.
+pub fn weight_factors(set: &IndicatorSet, seed: u64, r: u32) -> Option<Vec<Decimal>> {
+    let unc = &set.uncertainty;
+    if unc.weights.is_none() && unc.items.is_empty() {
+        return None;
+    }
+    let mut rng = stream(seed, r, u64::MAX);
+    let raw: Vec<f64> = (0..set.indicators.len())
+        .map(|k| match unc.item(k) {
+            Some(s) => {
+                let u = unit_draw(&mut rng, s.distribution);
+                (1.0 + s.relative.to_f64().unwrap_or(0.0) * u).max(0.01)
+            }
+            None => 1.0,
+        })
+        .collect();
+    let mut f = raw.clone();
+    for l in 0..set.lines.len() {
+        let (mut m, mut fm) = (0.0, 0.0);
+        for (k, ind) in set.indicators.iter().enumerate() {
+            if ind.line == Some(l) {
+                let max = ind.max.to_f64().unwrap_or(0.0);
+                m += max;
+                fm += raw[k] * max;
+            }
+        }
+        if fm > 0.0 {
+            for (k, ind) in set.indicators.iter().enumerate() {
+                if ind.line == Some(l) {
+                    f[k] = raw[k] * m / fm;
+                }
+            }
+        }
+    }
+    Some(
+        f.into_iter()
+            .map(|x| Decimal::from_f64(x).map_or(Decimal::ONE, |d| crate::num::round_points(d, 4)))
+            .collect(),
+    )
+}
+
+/// One unit in one replication, compactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Draw {
+    /// The score ranked on; NaN when withheld (not ranked).
+    pub score: f64,
+    pub total: f64,
+    /// Grade index; `u8::MAX` when withheld.
+    pub grade: u8,
+    pub vetoed: bool,
+    pub ranked: bool,
+    /// Vetoes fired (bit i: veto i, the first 64).
+    pub fired: u64,
+}
+
+impl Draw {
+    fn of(r: &Replay) -> Self {
+        let f = |d: Option<Decimal>| d.and_then(|x| x.to_f64()).unwrap_or(f64::NAN);
+        let mut fired = 0u64;
+        for (i, o, _) in &r.vetoes {
+            if *o == crate::result::VetoOutcome::Fired && *i < 64 {
+                fired |= 1 << i;
+            }
+        }
+        Draw {
+            score: f(r.score),
+            total: f(r.total),
+            grade: r
+                .grade
+                .and_then(|g| u8::try_from(g).ok())
+                .unwrap_or(u8::MAX),
+            vetoed: r.vetoed,
+            ranked: r.status == UnitStatus::Complete && r.score.is_some(),
+            fired,
+        }
+    }
+
+    /// Passing: complete, not vetoed, and not in the lowest grade.
+    pub fn passed(&self, lowest: usize) -> bool {
+        self.ranked && !self.vetoed && usize::from(self.grade) != lowest
+    }
+}
+
+/// The replications: `draws[pos][r]` for unit `pos` (in evidence order) and `ranks[pos][r]`
+/// (0: not ranked), and each replication's full unit results when asked (for decisions).
+pub struct Replications {
+    pub ids: Vec<String>,
+    pub draws: Vec<Vec<Draw>>,
+    pub ranks: Vec<Vec<u32>>,
+    pub replays: Option<Vec<Vec<Replay>>>,
+}
+
+/// The base state of every unit: its values, its figures, the items each figure moves and
+/// the items kept.
+pub(crate) struct UnitPlan {
+    figures: Vec<Figure>,
+    kept: Vec<Kept>,
+}
+
+fn unit_plans(
+    set: &IndicatorSet,
+    rs: &Rescorer<'_>,
+    by_id: &BTreeMap<&str, &UnitResult>,
+    ev: &Evidence,
+) -> Result<Vec<UnitPlan>, RobustError> {
+    (0..rs.len())
+        .into_par_iter()
+        .map(|pos| {
+            let id = &ev.units[ev.scored[pos]].id;
+            let base = by_id
+                .get(id.as_str())
+                .ok_or_else(|| RobustError::UnknownUnit(id.clone()))?;
+            let figures = figures(set, rs.values(pos));
+            let slots: Vec<u32> = figures.iter().flat_map(|f| f.slots.clone()).collect();
+            let moved = rs.items_reading(&slots);
+            let kept = base
+                .indicators
+                .iter()
+                .zip(&moved)
+                .map(|(r, m)| (!m).then_some((r.points, r.status)))
+                .collect();
+            Ok(UnitPlan { figures, kept })
+        })
+        .collect()
+}
+
+/// Score unit `pos` in replication `r`, with only `only` of its figures drawn (all when
+/// None). `buf` is a scratch copy of the unit's values.
+/// Which draw: unit `pos` of replication `r` under `seed`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At {
+    pos: usize,
+    r: u32,
+    seed: u64,
+}
+
+fn replicate_unit(
+    set: &IndicatorSet,
+    rs: &Rescorer<'_>,
+    plan: &UnitPlan,
+    At { pos, r, seed }: At,
+    (factors, only): (Option<&[Decimal]>, Option<usize>),
+    buf: &mut Vec<Option<Val>>,
+) -> Replay {
+    let base = rs.values(pos);
+    buf.clear();
+    buf.extend_from_slice(base);
+    if !plan.figures.is_empty() {
+        let mut rng = stream(seed, r, pos as u64);
+        let kind = set.unit_kind();
+        for (i, f) in plan.figures.iter().enumerate() {
+            // Every figure draws, so that a figure's draw does not depend on `only`.
+            let y = draw(&f.error, f.value, kind.fields[f.field].ty, &mut rng);
+            if only.is_none_or(|o| o == i) {
+                for &s in &f.slots {
+                    buf[s as usize] = Some(Val::Num(y));
+                }
+            }
+        }
+        rs.derive(pos, buf);
+    }
+    rs.replay(pos, buf, Some(&plan.kept), factors)
+}
+
+/// What every replication shares: the rescorer and each unit's figures and kept items.
+pub struct Prepared<'a> {
+    rs: Rescorer<'a>,
+    plans: Vec<UnitPlan>,
+}
+
+/// Prepare the replications of one level (`history` and `lower` as for the assessment).
+pub fn prepare<'a>(
+    set: &'a IndicatorSet,
+    ev: &'a Evidence,
+    history: &[Assessment],
+    lower: &[Assessment],
+    base: &Assessment,
+) -> Result<Prepared<'a>, RobustError> {
+    let rs = Rescorer::new(set, ev, history, lower).ok_or(RobustError::Phased)?;
+    let by_id: BTreeMap<&str, &UnitResult> =
+        base.units.iter().map(|u| (u.id.as_str(), u)).collect();
+    let plans = unit_plans(set, &rs, &by_id, ev)?;
+    Ok(Prepared { rs, plans })
+}
+
+/// Run the replications. `keep_replays` keeps every unit's full numbers per replication (for
+/// decisions; memory grows with units × replications).
+pub fn replicate(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    p: &Prepared<'_>,
+    opts: Options,
+    keep_replays: bool,
+) -> Result<Replications, RobustError> {
+    if opts.replications == 0 {
+        return Err(RobustError::NoReplications);
+    }
+    let (rs, plans) = (&p.rs, &p.plans);
+    let n_rep = opts.replications;
+    let factors: Vec<Option<Vec<Decimal>>> = (0..n_rep)
+        .into_par_iter()
+        .map(|r| weight_factors(set, opts.seed, r))
+        .collect();
+    let per_unit: Vec<(Vec<Draw>, Option<Vec<Replay>>)> = (0..rs.len())
+        .into_par_iter()
+        .map(|pos| {
+            let mut buf = Vec::new();
+            let mut draws = Vec::with_capacity(n_rep as usize);
+            let mut replays = keep_replays.then(|| Vec::with_capacity(n_rep as usize));
+            for r in 0..n_rep {
+                let at = At {
+                    pos,
+                    r,
+                    seed: opts.seed,
+                };
+                let rep = replicate_unit(
+                    set,
+                    rs,
+                    &plans[pos],
+                    at,
+                    (factors[r as usize].as_deref(), None),
+                    &mut buf,
+                );
+                draws.push(Draw::of(&rep));
+                if let Some(k) = replays.as_mut() {
+                    k.push(rep);
+                }
+            }
+            (draws, replays)
+        })
+        .collect();
+    let (draws, replays): (Vec<Vec<Draw>>, Vec<Option<Vec<Replay>>>) = per_unit.into_iter().unzip();
+    let ids: Vec<String> = ev.scored.iter().map(|&i| ev.units[i].id.clone()).collect();
+    let ranks = rank_all(&draws, &ids, n_rep);
+    Ok(Replications {
+        ids,
+        draws,
+        ranks,
+        replays: keep_replays.then(|| replays.into_iter().flatten().collect()),
+    })
+}
+
+/// Ranks per replication as the engine ranks (`engine::rank`): ranked units by (vetoed, score
+/// descending, id), ties sharing the first rank; `ranks[pos][r]`, 0 for not ranked.
+fn rank_all(draws: &[Vec<Draw>], ids: &[String], n_rep: u32) -> Vec<Vec<u32>> {
+    let n = draws.len();
+    let per_rep: Vec<Vec<u32>> = (0..n_rep as usize)
+        .into_par_iter()
+        .map(|r| {
+            let mut order: Vec<usize> = (0..n).filter(|&p| draws[p][r].ranked).collect();
+            order.sort_by(|&a, &b| {
+                let (x, y) = (&draws[a][r], &draws[b][r]);
+                x.vetoed
+                    .cmp(&y.vetoed)
+                    .then(y.score.total_cmp(&x.score))
+                    .then_with(|| ids[a].cmp(&ids[b]))
+            });
+            let mut rank = vec![0u32; n];
+            let mut prev: Option<(bool, f64)> = None;
+            let mut cur = 0u32;
+            for (i, &p) in order.iter().enumerate() {
+                let k = (draws[p][r].vetoed, draws[p][r].score);
+                if prev != Some(k) {
+                    cur = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                    prev = Some(k);
+                }
+                rank[p] = cur;
+            }
+            rank
+        })
+        .collect();
+    (0..n)
+        .map(|p| per_rep.iter().map(|ranks| ranks[p]).collect())
+        .collect()
+}
+
+/// The nearest-rank quantile: the smallest value with at least `q` of the values at or below
+/// it.
+pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let k = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[k - 1])
+}
+
+/// A probability as a share of replications, 4 decimals (exactly 0 or 1 when every or no
+/// replication agrees).
+fn share(count: usize, n: usize) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    (count as f64 / n as f64 * 10_000.0).round() / 10_000.0
+}
+
+/// Per unit: what the replications say.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitSummary {
+    pub id: String,
+    pub name: String,
+    /// This year's result (the engine's, unperturbed).
+    pub total: Option<Decimal>,
+    pub grade: Option<String>,
+    pub rank: Option<u32>,
+    pub vetoed: bool,
+    pub passed: bool,
+    /// 5% and 95% of the total over the replications where it is known.
+    pub total_p05: Option<f64>,
+    pub total_p95: Option<f64>,
+    pub rank_p05: Option<u32>,
+    pub rank_p95: Option<u32>,
+    /// Probability of each grade (set order; a withheld result counts for none).
+    pub grades: BTreeMap<String, f64>,
+    /// Probability of each veto firing (only vetoes that fired in some replication).
+    pub vetoes: BTreeMap<String, f64>,
+    pub p_pass: f64,
+    /// Probability that pass/fail differs from this year's.
+    pub p_pass_flips: f64,
+    /// Probability that the grade differs from this year's.
+    pub p_grade_changes: f64,
+}
+
+/// The whole result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Robustness {
+    pub schema: &'static str,
+    pub engine: String,
+    pub set: String,
+    pub set_version: String,
+    pub set_hash: String,
+    pub replications: u32,
+    pub seed: u64,
+    /// The declarations, in words.
+    pub uncertainty: Vec<String>,
+    /// In this year's rank order.
+    pub units: Vec<UnitSummary>,
+    /// `kaohe decide`'s decisions and how often each flips (with a policy).
+    pub decisions: Vec<decisions::DecisionFlip>,
+    /// The inspection plan, most valuable first.
+    pub plan: Vec<plan::Check>,
+}
+
+/// Summaries of every unit in this year's rank order.
+pub fn summarise(set: &IndicatorSet, base: &Assessment, reps: &Replications) -> Vec<UnitSummary> {
+    let lowest = set.grades.len().saturating_sub(1);
+    let pos_of: BTreeMap<&str, usize> = reps
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    base.units
+        .iter()
+        .filter_map(|u| {
+            let pos = *pos_of.get(u.id.as_str())?;
+            let draws = &reps.draws[pos];
+            let n = draws.len();
+            let mut totals: Vec<f64> = draws
+                .iter()
+                .filter(|d| d.ranked)
+                .map(|d| d.total)
+                .filter(|t| !t.is_nan())
+                .collect();
+            totals.sort_by(f64::total_cmp);
+            let mut ranks: Vec<f64> = reps.ranks[pos]
+                .iter()
+                .filter(|r| **r > 0)
+                .map(|r| f64::from(*r))
+                .collect();
+            ranks.sort_by(f64::total_cmp);
+            let base_grade = u
+                .grade
+                .as_ref()
+                .and_then(|g| set.grades.iter().position(|x| &x.label == g));
+            let base_pass = u.status == UnitStatus::Complete
+                && u.score.is_some()
+                && !u.vetoed
+                && base_grade.is_some_and(|g| g != lowest);
+            let mut grades = BTreeMap::new();
+            for (gi, g) in set.grades.iter().enumerate() {
+                let c = draws.iter().filter(|d| usize::from(d.grade) == gi).count();
+                grades.insert(g.label.clone(), share(c, n));
+            }
+            let mut vetoes = BTreeMap::new();
+            for (vi, v) in set.vetoes.iter().enumerate().take(64) {
+                let c = draws.iter().filter(|d| d.fired & (1 << vi) != 0).count();
+                if c > 0 {
+                    vetoes.insert(v.id.clone(), share(c, n));
+                }
+            }
+            let pass = draws.iter().filter(|d| d.passed(lowest)).count();
+            let grade_code =
+                |g: Option<usize>| g.and_then(|g| u8::try_from(g).ok()).unwrap_or(u8::MAX);
+            let changed = draws
+                .iter()
+                .filter(|d| d.grade != grade_code(base_grade))
+                .count();
+            Some(UnitSummary {
+                id: u.id.clone(),
+                name: u.name.clone(),
+                total: u.total,
+                grade: u.grade.clone(),
+                rank: u.rank,
+                vetoed: u.vetoed,
+                passed: base_pass,
+                total_p05: quantile(&totals, 0.05),
+                total_p95: quantile(&totals, 0.95),
+                rank_p05: quantile(&ranks, 0.05).map(|x| x as u32),
+                rank_p95: quantile(&ranks, 0.95).map(|x| x as u32),
+                grades,
+                vetoes,
+                p_pass: share(pass, n),
+                p_pass_flips: share(if base_pass { n - pass } else { pass }, n),
+                p_grade_changes: share(changed, n),
+            })
+        })
+        .collect()
+}
+
+/// The declarations in words, for the outputs.
+pub fn describe(set: &IndicatorSet) -> Vec<String> {
+    let unc = &set.uncertainty;
+    let kind = set.unit_kind();
+    let mut out = Vec::new();
+    for e in &unc.fields {
+        let what = match (e.field, e.layer) {
+            (Some(f), Some(l)) => format!("{}({})", kind.fields[f].name, set.layers[l].name),
+            (Some(f), None) => kind.fields[f].name.clone(),
+            (None, Some(l)) => format!("来自{}的各项数据", set.layers[l].name),
+            (None, None) => String::new(),
+        };
+        let how = match e.spread {
+            Spread::Absolute(a) => format!("误差±{a}"),
+            Spread::Relative(r) => format!("相对误差±{}%", r * Decimal::ONE_HUNDRED),
+            Spread::Survey { households } => format!("抽样调查{households}户,标准误√(p(1−p)/n)"),
+            Spread::Bias { lo, hi } => format!(
+                "自报偏差{}%至{}%",
+                lo * Decimal::ONE_HUNDRED,
+                hi * Decimal::ONE_HUNDRED
+            ),
+        };
+        let dist = match e.spread {
+            Spread::Bias { .. } => "均匀".to_string(),
+            _ => e.distribution.zh().to_string(),
+        };
+        out.push(format!("{what}:{how}({dist}分布)"));
+    }
+    if let Some(w) = unc.weights {
+        out.push(format!(
+            "各指标权重(分值)±{}%({}分布,各线总分不变)",
+            w.relative * Decimal::ONE_HUNDRED,
+            w.distribution.zh()
+        ));
+    }
+    for (k, w) in &unc.items {
+        out.push(format!(
+            "{}权重±{}%({}分布)",
+            set.indicators[*k].name,
+            w.relative * Decimal::ONE_HUNDRED,
+            w.distribution.zh()
+        ));
+    }
+    out
+}
+
+/// Replications, summaries, decisions (when `decide` is given) and the inspection plan.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    history: &[Assessment],
+    lower: &[Assessment],
+    base: &Assessment,
+    opts: Options,
+    decide: Option<&decisions::DecideInputs<'_>>,
+    plan_replications: u32,
+) -> Result<Robustness, RobustError> {
+    let p = prepare(set, ev, history, lower, base)?;
+    let reps = replicate(set, ev, &p, opts, decide.is_some())?;
+    let units = summarise(set, base, &reps);
+    let decisions = match decide {
+        Some(d) => decisions::flips(set, base, &reps, d).map_err(RobustError::Decide)?,
+        None => Vec::new(),
+    };
+    let plan = plan::plan(
+        set,
+        ev,
+        &p.rs,
+        &p.plans,
+        base,
+        &units,
+        opts.seed,
+        plan_replications,
+    );
+    Ok(Robustness {
+        schema: "kaohe.robustness/1",
+        engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
+        set: set.id.clone(),
+        set_version: set.version.clone(),
+        set_hash: set.hash.clone(),
+        replications: opts.replications,
+        seed: opts.seed,
+        uncertainty: describe(set),
+        units,
+        decisions,
+        plan,
+    })
+}
+
+/// The inspection plan alone (for the benchmark).
+pub fn plan_only(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    p: &Prepared<'_>,
+    base: &Assessment,
+    summaries: &[UnitSummary],
+    seed: u64,
+    n_rep: u32,
+) -> Vec<plan::Check> {
+    plan::plan(set, ev, &p.rs, &p.plans, base, summaries, seed, n_rep)
+}
+
+/// The per-unit CSV.
+pub fn units_csv(set: &IndicatorSet, r: &Robustness) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head: Vec<String> = [
+        "id",
+        "name",
+        "total",
+        "grade",
+        "rank",
+        "vetoed",
+        "passed",
+        "total_p05",
+        "total_p95",
+        "rank_p05",
+        "rank_p95",
+        "p_pass",
+        "p_pass_flips",
+        "p_grade_changes",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    head.extend(set.grades.iter().map(|g| format!("p_grade_{}", g.label)));
+    head.extend(set.vetoes.iter().map(|v| format!("p_veto_{}", v.id)));
+    w.write_record(&head)?;
+    let opt = |x: Option<f64>| x.map(|v| format!("{v}")).unwrap_or_default();
+    for u in &r.units {
+        let mut row = vec![
+            crate::output::csv_cell(&u.id).into_owned(),
+            crate::output::csv_cell(&u.name).into_owned(),
+            u.total.map(|t| t.to_string()).unwrap_or_default(),
+            u.grade.clone().unwrap_or_default(),
+            u.rank.map(|x| x.to_string()).unwrap_or_default(),
+            u.vetoed.to_string(),
+            u.passed.to_string(),
+            opt(u.total_p05),
+            opt(u.total_p95),
+            u.rank_p05.map(|x| x.to_string()).unwrap_or_default(),
+            u.rank_p95.map(|x| x.to_string()).unwrap_or_default(),
+            u.p_pass.to_string(),
+            u.p_pass_flips.to_string(),
+            u.p_grade_changes.to_string(),
+        ];
+        row.extend(
+            set.grades
+                .iter()
+                .map(|g| u.grades.get(&g.label).copied().unwrap_or(0.0).to_string()),
+        );
+        row.extend(
+            set.vetoes
+                .iter()
+                .map(|v| u.vetoes.get(&v.id).copied().unwrap_or(0.0).to_string()),
+        );
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The decisions CSV: each decision of `kaohe decide` and how often it flips.
+pub fn decisions_csv(r: &Robustness) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "unit",
+        "unit_name",
+        "topic",
+        "title",
+        "verdict",
+        "p_flip",
+        "flips_to",
+    ])?;
+    for d in &r.decisions {
+        let to: Vec<String> = d.flips_to.iter().map(|(k, p)| format!("{k} {p}")).collect();
+        w.write_record([
+            crate::output::csv_cell(&d.unit).into_owned(),
+            crate::output::csv_cell(&d.unit_name).into_owned(),
+            d.topic.clone(),
+            d.title.clone().unwrap_or_default(),
+            d.verdict.clone(),
+            d.p_flip.to_string(),
+            to.join("; "),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The inspection plan CSV, most valuable first.
+pub fn plan_csv(r: &Robustness) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "order",
+        "unit",
+        "unit_name",
+        "field",
+        "field_name",
+        "value",
+        "error",
+        "expected_changes",
+        "p_change",
+        "reason",
+    ])?;
+    for (i, c) in r.plan.iter().enumerate() {
+        w.write_record([
+            (i + 1).to_string(),
+            crate::output::csv_cell(&c.unit).into_owned(),
+            crate::output::csv_cell(&c.unit_name).into_owned(),
+            c.field.clone(),
+            c.field_name.clone(),
+            c.value.to_string(),
+            format!("{:.4}", c.error),
+            c.expected_changes.to_string(),
+            c.p_change.to_string(),
+            crate::output::csv_cell(&c.reason).into_owned(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// What the command prints: counts, the most fragile units and the head of the plan.
+pub fn summary(r: &Robustness) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let fragile = r.units.iter().filter(|u| u.p_pass_flips > 0.0).count();
+    let _ = writeln!(
+        s,
+        "{} 次重复(种子 {}):{} 个单位中 {} 个达标与否可能改变",
+        r.replications,
+        r.seed,
+        r.units.len(),
+        fragile
+    );
+    let flips = r.decisions.iter().filter(|d| d.p_flip > 0.0).count();
+    if !r.decisions.is_empty() {
+        let _ = writeln!(s, "{} 项决定中 {} 项可能改变", r.decisions.len(), flips);
+    }
+    for c in r.plan.iter().take(5) {
+        let _ = writeln!(s, "抽查建议:{}", c.reason);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_depend_on_seed_replication_and_unit_only() {
+        let a: Vec<u64> = (0..4).map(|_| stream(7, 3, 11).next_u64()).collect();
+        assert!(a.windows(2).all(|w| w[0] == w[1]));
+        assert_ne!(stream(7, 3, 11).next_u64(), stream(7, 4, 11).next_u64());
+        assert_ne!(stream(7, 3, 11).next_u64(), stream(7, 3, 12).next_u64());
+        assert_ne!(stream(7, 3, 11).next_u64(), stream(8, 3, 11).next_u64());
+    }
+
+    #[test]
+    fn normal_draws_have_mean_0_and_sd_1() {
+        let mut rng = stream(1, 0, 0);
+        let xs: Vec<f64> = (0..200_000)
+            .map(|_| unit_draw(&mut rng, Distribution::Normal))
+            .collect();
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len() as f64;
+        assert!(m.abs() < 0.01 && (v.sqrt() - 1.0).abs() < 0.01, "{m} {v}");
+    }
+
+    #[test]
+    fn survey_standard_error() {
+        let e = FieldError {
+            field: Some(0),
+            layer: None,
+            spread: Spread::Survey { households: 400 },
+            distribution: Distribution::Normal,
+            source: None,
+        };
+        // p = 0.5 from 400 households: SE 0.025 = 2.5 percentage points.
+        let s = spread_of(&e, 50.0, FieldType::Percent).expect("se");
+        assert!((s - 2.5).abs() < 1e-12);
+        assert_eq!(spread_of(&e, 150.0, FieldType::Percent), None);
+    }
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        let xs: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(quantile(&xs, 0.05), Some(5.0));
+        assert_eq!(quantile(&xs, 0.95), Some(95.0));
+        assert_eq!(quantile(&[3.0], 0.05), Some(3.0));
+    }
+}

@@ -21,6 +21,7 @@ fn args(set: Option<PathBuf>, evidence: Vec<PathBuf>, levels: Vec<PathBuf>) -> A
         history: Vec::new(),
         lang: kaohe::report::Lang::Zh,
         no_html: true,
+        force: false,
     }
 }
 

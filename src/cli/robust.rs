@@ -59,6 +59,7 @@ pub fn robustness(args: &RobustnessArgs) -> anyhow::Result<ExitCode> {
         history: args.history.clone(),
         lang: crate::report::Lang::Zh,
         no_html: true,
+        force: false,
     };
     let (assess, notice) = resolve_default(&assess);
     if let Some(n) = notice

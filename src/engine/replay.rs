@@ -233,7 +233,7 @@ impl<'a> Rescorer<'a> {
             .iter()
             .any(|r| r.status == Status::MissingEvidence);
         let (total, calls, _) = w.total_and_vetoes(&cx, bonus.total);
-        let graded = w.grade(set, total);
+        let graded = w.grade(&cx, total);
         let score = graded.score;
         let decided = apply_vetoes(set, graded, &calls);
         *vals = w.vals;

@@ -1867,6 +1867,24 @@ impl UnitCtx<'_> {
         fields
     }
 
+    /// What to do about an item whose `fields` are missing: the indicator's own `on_missing`
+    /// when it wrote one; otherwise the strictest `on_missing` among the missing fields that
+    /// declare one; otherwise the set's (already in `ind.on_missing`).
+    fn missing_policy(&self, ind: &Indicator, fields: &[(Text, Text)]) -> OnMissing {
+        if ind.on_missing_explicit {
+            return ind.on_missing;
+        }
+        let kind = self.set.unit_kind();
+        fields
+            .iter()
+            .filter_map(|(id, _)| {
+                let base = id.split('.').next().unwrap_or(id);
+                kind.fields.iter().find(|f| f.id == base)?.on_missing
+            })
+            .max_by_key(|p| p.strictness())
+            .unwrap_or(ind.on_missing)
+    }
+
     /// An item whose value is missing (the blanks behind `slots`): not scored (待补充), or
     /// scored 0 with `on_missing: zero`; with `on_missing: error` a diagnostic per field
     /// naming the unit, the item and the field.
@@ -1882,7 +1900,8 @@ impl UnitCtx<'_> {
         if fields.is_empty() {
             fields.push((Text::from("descendants"), Text::from("下级单位数据")));
         }
-        if ind.on_missing == OnMissing::Error {
+        let policy = self.missing_policy(ind, &fields);
+        if policy == OnMissing::Error {
             for (id, name) in &fields {
                 let mut d = Diagnostic::file(
                     &unit.origin.file,
@@ -1895,7 +1914,7 @@ impl UnitCtx<'_> {
                 errors.push(d);
             }
         }
-        let zero = ind.on_missing == OnMissing::Zero;
+        let zero = policy == OnMissing::Zero;
         Scored::zero(
             if zero {
                 Status::ZeroForMissing

@@ -2062,6 +2062,7 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
         applies,
         na_policy: i.not_applicable.unwrap_or(r.na_default),
         on_missing: i.on_missing.unwrap_or(r.on_missing),
+        on_missing_explicit: i.on_missing.is_some(),
         input,
         rule: rule?,
         floor,

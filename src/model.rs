@@ -245,6 +245,9 @@ pub struct Indicator {
     pub applies: Option<Vec<bool>>,
     pub na_policy: NaPolicy,
     pub on_missing: OnMissing,
+    /// Whether the indicator wrote its own `on_missing`; when it did not, a missing field's
+    /// own `on_missing` decides (the strictest of the missing fields'), then the set's.
+    pub on_missing_explicit: bool,
     pub input: Input,
     pub rule: Rule,
     pub floor: Option<Decimal>,

@@ -34,6 +34,18 @@ pub enum OnMissing {
     Error,
 }
 
+impl OnMissing {
+    /// How strict a policy is, for choosing among the missing fields' own policies:
+    /// `error` before `incomplete` before `zero`.
+    pub fn strictness(self) -> u8 {
+        match self {
+            OnMissing::Zero => 0,
+            OnMissing::Incomplete => 1,
+            OnMissing::Error => 2,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NaPolicy {

@@ -238,7 +238,10 @@ fn fill_derived(
         // Unknown stays None: the item reading it names the blanks behind it
         // (`UnitCtx::missing_fields`).
         if let Ok(v) = r {
-            vals[base + d] = Some(v);
+            vals[base + d] = Some(match v {
+                Val::Num(x) => Val::Num(crate::model::as_written(x, derived.decimals)),
+                other => other,
+            });
         }
     }
 }
@@ -401,7 +404,8 @@ fn prepare(
                     },
                     _ => continue,
                 };
-                vals[slots.dynamic as usize + k] = v.map(Val::Num);
+                // Computed: no written decimals to keep (see `num::show_written`).
+                vals[slots.dynamic as usize + k] = v.map(|d| Val::Num(d.normalize()));
             }
             vals
         })
@@ -1977,7 +1981,7 @@ fn mean(values: &[Decimal]) -> Option<Decimal> {
     if values.is_empty() {
         return None;
     }
-    match values
+    let m = match values
         .iter()
         .try_fold(Decimal::ZERO, |a, x| a.checked_add(*x))
     {
@@ -1985,7 +1989,8 @@ fn mean(values: &[Decimal]) -> Option<Decimal> {
         None => values
             .iter()
             .try_fold(Decimal::ZERO, |a, x| a.checked_add(x.checked_div(n)?)),
-    }
+    };
+    m.map(|d| d.normalize())
 }
 
 /// An overflow while scoring `unit`, located at the unit's evidence.

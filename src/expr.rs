@@ -1597,7 +1597,8 @@ fn arith(op: ArithOp, a: Decimal, b: Decimal) -> Result<Decimal, EvalError> {
         ArithOp::Div if b.is_zero() => return Err(EvalError::DivByZero),
         ArithOp::Div => a.checked_div(b),
     };
-    r.ok_or(EvalError::Overflow)
+    // A computed value carries no written decimals: `0.5 * 100` is 50, not 50.0, when shown.
+    r.map(|d| d.normalize()).ok_or(EvalError::Overflow)
 }
 
 fn fn1(f: NumFn, a: Decimal) -> Result<Decimal, EvalError> {
@@ -1659,7 +1660,9 @@ fn share(env: &dyn Env, kind: u32, cond: &BoolNode) -> Result<Decimal, EvalError
         return Err(EvalError::Missing(AGGREGATE_EMPTY));
     }
     let (hits, defined) = (Decimal::from(hits), Decimal::from(defined));
-    hits.checked_div(defined).ok_or(EvalError::Overflow)
+    hits.checked_div(defined)
+        .map(|d| d.normalize())
+        .ok_or(EvalError::Overflow)
 }
 
 fn aggregate(env: &dyn Env, op: AggOp, kind: u32, inner: &NumNode) -> Result<Decimal, EvalError> {
@@ -1680,7 +1683,11 @@ fn aggregate(env: &dyn Env, op: AggOp, kind: u32, inner: &NumNode) -> Result<Dec
     match (op, acc) {
         (AggOp::Sum, None) => Ok(Decimal::ZERO),
         (_, None) => Err(EvalError::Missing(AGGREGATE_EMPTY)),
-        (AggOp::Mean, Some(s)) => s.checked_div(Decimal::from(n)).ok_or(EvalError::Overflow),
+        (AggOp::Mean, Some(s)) => s
+            .checked_div(Decimal::from(n))
+            .map(|d| d.normalize())
+            .ok_or(EvalError::Overflow),
+        (AggOp::Sum, Some(v)) => Ok(v.normalize()),
         (_, Some(v)) => Ok(v),
     }
 }

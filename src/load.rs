@@ -392,6 +392,11 @@ fn build_fields(ctx: &mut Ctx, raw: &[RawField], layers: &BTreeMap<String, usize
     let mut next_layer = to_u32(raw.len());
     let mut layer_lists = Vec::new();
     for f in raw {
+        if let Some(d) = &f.decimals
+            && d.value > 6
+        {
+            ctx.err(d.referenced, "`decimals` must be between 0 and 6");
+        }
         let mut list = Vec::new();
         for l in &f.layers {
             match layers.get(&l.value) {
@@ -445,6 +450,7 @@ fn build_fields(ctx: &mut Ctx, raw: &[RawField], layers: &BTreeMap<String, usize
             aliases: f.aliases.iter().map(|a| a.value.clone()).collect(),
             help: f.help.clone(),
             on_missing: f.on_missing,
+            decimals: f.decimals.as_ref().map(|d| d.value),
         })
         .collect()
 }
@@ -532,6 +538,11 @@ fn build_derived(
                 format!("derived value `{}` has the same id as a field", d.id.value),
             );
         }
+        if let Some(x) = &d.decimals
+            && x.value > 6
+        {
+            ctx.err(x.referenced, "`decimals` must be between 0 and 6");
+        }
     }
     // Two passes: first give every derived value a provisional type (Num) to find its type,
     // then compile against the real types.
@@ -585,6 +596,7 @@ fn build_derived(
                     id: d.id.value.clone(),
                     name: d.name.clone(),
                     unit: d.unit.clone(),
+                    decimals: d.decimals.as_ref().map(|x| x.value),
                     expr: c,
                 });
             }

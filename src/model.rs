@@ -36,6 +36,8 @@ pub struct Field {
     pub name: String,
     pub ty: FieldType,
     pub unit: Option<String>,
+    /// Decimals a value is shown with (padded with zeros, never rounded): `as_written`.
+    pub decimals: Option<u32>,
     pub aliases: Vec<String>,
     pub help: Option<String>,
     pub on_missing: Option<OnMissing>,
@@ -155,6 +157,8 @@ pub struct Derived {
     pub id: String,
     pub name: String,
     pub unit: Option<String>,
+    /// Decimals the value is shown with (padded with zeros, never rounded).
+    pub decimals: Option<u32>,
     pub expr: Compiled,
 }
 
@@ -546,4 +550,18 @@ fn dyn_display(name: &str, rest: &str) -> String {
         _ => "",
     };
     format!("{label}{rest}")
+}
+
+/// A number as the set says it is written: trailing zeros dropped, then padded to `decimals`
+/// when the set gives them (`0.95` with 3 → `0.950`). The value is never rounded: a value with
+/// more decimals than declared keeps them. Every reader (YAML, CSV, workbooks) gives the same.
+pub fn as_written(d: rust_decimal::Decimal, decimals: Option<u32>) -> rust_decimal::Decimal {
+    let mut d = d.normalize();
+    if let Some(n) = decimals
+        && d.scale() < n
+        && n <= 6
+    {
+        d.rescale(n);
+    }
+    d
 }

@@ -29,6 +29,18 @@ pub fn show_dp(value: Decimal, dp: u32) -> String {
     show(round_points(value, dp))
 }
 
+/// Display a value as written: a value with at most `dp` decimals keeps the decimals it was
+/// written with (`0.950` stays `0.950`, as the evidence gave it); one with more is rounded half
+/// away from zero to `dp` decimals without trailing zeros. Computed values reach here already
+/// normalised (the expression evaluator strips trailing zeros), so only written zeros show.
+pub fn show_written(value: Decimal, dp: u32) -> String {
+    if value.scale() <= dp {
+        value.to_string()
+    } else {
+        show_dp(value, dp)
+    }
+}
+
 /// Display a decimal without trailing zeros (`7.60` → `7.6`, `95.0` → `95`).
 pub fn show(value: Decimal) -> String {
     value.normalize().to_string()
@@ -56,6 +68,14 @@ pub fn steps(amount: Decimal, per: Decimal, count: StepCount) -> Option<Decimal>
 mod tests {
     use super::*;
     use rust_decimal::dec;
+
+    #[test]
+    fn written_decimals_are_kept_computed_ones_rounded() {
+        assert_eq!(show_written(dec!(0.950), 4), "0.950");
+        assert_eq!(show_written(dec!(95), 4), "95");
+        assert_eq!(show_written(dec!(1) / dec!(3), 4), "0.3333");
+        assert_eq!(show_written(dec!(2.000049), 4), "2");
+    }
 
     #[test]
     fn steps_are_exact_for_written_decimals() {

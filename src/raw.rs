@@ -197,6 +197,10 @@ pub struct RawField {
     /// Unit of measure shown in headers and reports (人, %, ‰, 元).
     #[serde(default)]
     pub unit: Option<String>,
+    /// Decimals a value of this field is shown with (`3`: 0.95 is shown 0.950); values are
+    /// never rounded by it, only padded.
+    #[serde(default)]
+    pub decimals: Option<Spanned<u32>>,
     /// Other header names accepted in CSV/Excel evidence (Chinese headers).
     #[serde(default)]
     pub aliases: Vec<S>,
@@ -228,6 +232,9 @@ pub struct RawDerived {
     pub name: String,
     #[serde(default)]
     pub unit: Option<String>,
+    /// Decimals the value is shown with (padded, never rounded).
+    #[serde(default)]
+    pub decimals: Option<Spanned<u32>>,
     pub expr: S,
 }
 

@@ -4,7 +4,7 @@
 //! min-max-normalised one differ by up to 0.06 on the Elsayed (2017) matrix).
 //!
 //! These are suggestions for the person writing a set, computed in `f64`: nothing here is
-//! scored. Each method is checked against published vectors (`../shared/data/mcdm-vectors/`).
+//! scored. Each method is checked against published vectors (`fixtures/mcdm-vectors/`, copied from the outside reference data).
 
 use thiserror::Error;
 
@@ -383,7 +383,7 @@ mod tests {
     }
 
     fn data_dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mcdm-vectors")
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mcdm-vectors")
     }
 
     fn load(case: &str) -> Option<Case> {
@@ -452,7 +452,7 @@ mod tests {
     }
 
     fn case(name: &str) -> Case {
-        load(name).unwrap_or_else(|| panic!("{name}: ../shared/data/mcdm-vectors not readable"))
+        load(name).unwrap_or_else(|| panic!("{name}: fixtures/mcdm-vectors not readable"))
     }
 
     #[test]

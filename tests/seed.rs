@@ -150,7 +150,15 @@ fn the_default_run_scores_districts_and_streets_with_history() {
     assert_eq!(run.history.len(), 3);
     let results = kaohe::cli::assess_run(&run).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(results.len(), 2);
-    assert_eq!(results[0].units.len(), 22, "streets first");
+    assert_eq!(results[0].units.len(), 23, "streets first");
+    // 梅沙街道 sent no report: listed last, never graded or ranked (issue 11).
+    let meisha = results[0].units.last().expect("streets");
+    assert_eq!(meisha.id, "yt_meisha");
+    assert_eq!(meisha.status, kaohe::result::UnitStatus::NoEvidence);
+    assert_eq!(
+        (meisha.rank, meisha.total, meisha.grade.as_deref()),
+        (None, None, None)
+    );
     let a = &results[run.primary];
     let got: Vec<(String, u32, String, String)> = a
         .units

@@ -337,9 +337,9 @@ fn decisions_get_flip_probabilities() {
     }
 }
 
-/// A CSV of one published matrix of `../shared/data/mcdm-vectors` (header C1…Cn).
+/// A CSV of one published matrix of `fixtures/mcdm-vectors` (header C1…Cn).
 fn mcdm_csv(case: &str) -> String {
-    let text = std::fs::read_to_string(repo().join("../shared/data/mcdm-vectors/mcdm_cases.csv"))
+    let text = std::fs::read_to_string(repo().join("fixtures/mcdm-vectors/mcdm_cases.csv"))
         .expect("mcdm vectors");
     let mut rows: std::collections::BTreeMap<usize, std::collections::BTreeMap<usize, String>> =
         Default::default();

@@ -35,7 +35,7 @@ mod tests;
 pub use need::{Bound, Need};
 
 use crate::expr::Val;
-use crate::num::{round_points, show, show_dp};
+use crate::num::{round_points, show, show_dp, show_written};
 use rust_decimal::Decimal;
 
 /// A compiled rule: one variant per shape.
@@ -140,12 +140,13 @@ impl Ctx<'_> {
     }
 }
 
-/// Display a value with its unit of measure (numbers to at most 4 decimals, 四舍五入).
+/// Display a value with its unit of measure: as written when it has at most 4 decimals
+/// (`0.950` stays `0.950`), otherwise to 4 decimals, 四舍五入.
 pub fn fmt_val(v: &Val, unit: Option<&str>) -> String {
     match v {
         Val::Bool(true) => "是".into(),
         Val::Bool(false) => "否".into(),
-        Val::Num(d) => format!("{}{}", show_dp(*d, 4), unit.unwrap_or("")),
+        Val::Num(d) => format!("{}{}", show_written(*d, 4), unit.unwrap_or("")),
     }
 }
 

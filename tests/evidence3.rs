@@ -377,6 +377,7 @@ grades:
         history: vec![],
         lang: Default::default(),
         no_html: true,
+        sizing: Default::default(),
     };
     let run = kaohe::cli::load_run(&args).unwrap_or_else(|e| panic!("{e}"));
     let results = kaohe::cli::assess_run(&run).unwrap_or_else(|e| panic!("{e}"));

@@ -349,8 +349,13 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
     write_header(ws, &headers, s)?;
     ws.set_print_fit_to_pages(1, 0);
     let mut r = 1u32;
-    for u in &a.units {
+    'units: for u in &a.units {
         for v in &u.vetoes {
+            if r == SHEET_ROWS - 1 {
+                ws.write_string(r, 0, OVERFLOW).map_err(xl)?;
+                r += 1;
+                break 'units;
+            }
             let mode = serde_json::to_value(v.mode)
                 .ok()
                 .and_then(|x| x.as_str().map(str::to_string))
@@ -420,8 +425,13 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     write_header(ws, &headers, s)?;
     ws.set_print_fit_to_pages(1, 0);
     let mut r = 1u32;
-    for u in &a.units {
+    'units: for u in &a.units {
         for c in &u.cases {
+            if r == SHEET_ROWS - 1 {
+                ws.write_string(r, 0, OVERFLOW).map_err(xl)?;
+                r += 1;
+                break 'units;
+            }
             ws.text(r, 0, &u.id).map_err(xl)?;
             ws.text(r, 1, &u.name).map_err(xl)?;
             ws.text(r, 2, &c.case_type).map_err(xl)?;
@@ -515,9 +525,28 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     Ok(())
 }
 
+/// Most units a workbook holds: a sheet has 1,048,576 rows, and the ranked sheet needs the
+/// header, a blank row and the completeness line besides its units.
+pub const MAX_UNITS: usize = 1_048_576 - 3;
+
+/// Rows of a worksheet.
+const SHEET_ROWS: u32 = 1_048_576;
+/// The last row of a sheet of vetoes or cases that has more than a sheet holds.
+const OVERFLOW: &str =
+    "……超出 Excel 工作表 1,048,576 行的上限,其余见 scorecard.json(--detail full)";
+
 /// The Excel scorecard: ranked table, one sheet per peer group, unit × indicator points,
 /// vetoes, cases, and an about sheet. Deterministic: the same assessment gives the same bytes.
 pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
+    if a.units.len() > MAX_UNITS {
+        return Err(WriteError::Encode {
+            what: "scorecard.xlsx",
+            message: format!(
+                "{} units do not fit in a sheet of 1,048,576 rows (at most {MAX_UNITS})",
+                a.units.len()
+            ),
+        });
+    }
     let s = styles();
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?;
@@ -538,11 +567,12 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     .map(|x| x.to_string())
     .collect();
     let all: Vec<&UnitResult> = a.units.iter().collect();
-    let mut ws = Worksheet::new();
+    // Constant-memory worksheets: each row goes to a temporary file when the next begins, so a
+    // workbook of a million units costs no more memory than one of ten.
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xl)?;
     ws.set_name(RANK_SHEET).map_err(xl)?;
-    ranked_sheet(&mut ws, a, &all, &s)?;
+    ranked_sheet(ws, a, &all, &s)?;
     ws.set_active(true);
-    wb.push_worksheet(ws);
     for g in &a.peer_groups {
         let units: Vec<&UnitResult> = a
             .units
@@ -554,26 +584,21 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
             name = sheet_name(&format!("{}-{}", g.name, g.id));
         }
         used.push(name.clone());
-        let mut ws = Worksheet::new();
+        let ws = wb.add_worksheet_with_constant_memory().map_err(xl)?;
         ws.set_name(&name).map_err(xl)?;
-        ranked_sheet(&mut ws, a, &units, &s)?;
-        wb.push_worksheet(ws);
+        ranked_sheet(ws, a, &units, &s)?;
     }
-    let mut ws = Worksheet::new();
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xl)?;
     ws.set_name(POINTS_SHEET).map_err(xl)?;
-    points_sheet(&mut ws, a, &s)?;
-    wb.push_worksheet(ws);
-    let mut ws = Worksheet::new();
+    points_sheet(ws, a, &s)?;
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xl)?;
     ws.set_name(VETO_SHEET).map_err(xl)?;
-    veto_sheet(&mut ws, a, &s)?;
-    wb.push_worksheet(ws);
-    let mut ws = Worksheet::new();
+    veto_sheet(ws, a, &s)?;
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xl)?;
     ws.set_name(CASES_SHEET).map_err(xl)?;
-    cases_sheet(&mut ws, a, &s)?;
-    wb.push_worksheet(ws);
-    let mut ws = Worksheet::new();
+    cases_sheet(ws, a, &s)?;
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xl)?;
     ws.set_name(ABOUT_SHEET).map_err(xl)?;
-    about_sheet(&mut ws, a, &s)?;
-    wb.push_worksheet(ws);
+    about_sheet(ws, a, &s)?;
     wb.save_to_buffer().map_err(xl)
 }

@@ -9,12 +9,14 @@
 #   benches/scale.sh 100000             # one size
 #   KAOHE_SCALE_ARGS='--no-html' benches/scale.sh 100000   # extra assess arguments
 #   KAOHE_SCALE_DIR=/tmp/x benches/scale.sh                # where files go (default /tmp/kaohe-scale)
+#   KAOHE_BIN=/tmp/old/kaohe benches/scale.sh              # another binary, not built here
 #
 # Prints figures; asserts nothing. Speed claims in ARCHITECTURE.md#speed come from here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-K=target/release/kaohe
+# KAOHE_BIN=path: time that binary instead of building this tree.
+if [ -z "${KAOHE_BIN:-}" ]; then cargo build --release --quiet; fi
+K=${KAOHE_BIN:-target/release/kaohe}
 DIR=${KAOHE_SCALE_DIR:-/tmp/kaohe-scale}
 mkdir -p "$DIR"
 SIZES=("$@")

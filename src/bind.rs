@@ -888,14 +888,14 @@ fn list_ids<'a>(ids: impl Iterator<Item = &'a String>) -> String {
 
 /// A number as the set says it is shown (see [`crate::model::as_written`]): the same whichever
 /// reader gave it (`117.0` in YAML, `117` in a workbook).
-fn written(v: Val, decimals: Option<u32>) -> Val {
+pub(crate) fn written(v: Val, decimals: Option<u32>) -> Val {
     match v {
         Val::Num(d) => Val::Num(crate::model::as_written(d, decimals)),
         other => other,
     }
 }
 
-enum Conv {
+pub(crate) enum Conv {
     Val(Val),
     Text(String),
     Missing,
@@ -926,7 +926,6 @@ fn convert(raw: &RawValue, ty: FieldType) -> Result<Conv, String> {
         (RawValue::Missing, _) => Ok(Conv::Missing),
         (RawValue::Layers(_), _) => Err("expected one value, found a map of layers".into()),
         (RawValue::NotFinite, _) => Err("expected a number, found NaN or infinity".into()),
-        (RawValue::Text(t), FieldType::Text) => Ok(Conv::Text(t.clone())),
         (RawValue::Num(d), FieldType::Text) => Ok(Conv::Text(d.to_string())),
         (RawValue::Bool(b), FieldType::Text) => Ok(Conv::Text(if *b { "是" } else { "否" }.into())),
         (RawValue::Bool(b), FieldType::Bool) => Ok(Conv::Val(Val::Bool(*b))),
@@ -934,27 +933,32 @@ fn convert(raw: &RawValue, ty: FieldType) -> Result<Conv, String> {
             Ok(Conv::Val(Val::Bool(*d == Decimal::ONE)))
         }
         (RawValue::Num(d), FieldType::Bool) => Err(format!("expected 是/否 (yes/no), found {d}")),
-        (RawValue::Text(t), FieldType::Bool) => parse_bool(t)
-            .map(|b| Conv::Val(Val::Bool(b)))
-            .ok_or_else(|| format!("expected 是/否 (yes/no), found `{t}`")),
         (RawValue::Bool(_), _) => Err("expected a number, found yes/no".into()),
         (RawValue::Num(d), _) => num(*d),
-        (RawValue::Text(t), _) => {
-            let lower = t.trim().to_ascii_lowercase();
-            if [
-                "nan", "inf", "-inf", "infinity", "#div/0!", "#n/a", "#value!",
-            ]
-            .contains(&lower.as_str())
-            {
-                return Err(format!("expected a number, found `{t}`"));
-            }
-            match parse_number(t) {
-                Some((d, false)) => num(d),
-                Some((d, true)) if ty == FieldType::Percent => num(d),
-                Some((d, true)) => num(d / Decimal::ONE_HUNDRED),
-                None => Err(format!("expected a number, found `{t}`")),
-            }
+        (RawValue::Text(t), _) => convert_str(t, ty),
+    }
+}
+
+/// A value written as text (`t`, as the cell or key holds it) checked against `ty`: what
+/// [`convert`] does with a [`RawValue::Text`], without making one (the CSV fast path,
+/// [`crate::read::fast`], calls it once per cell).
+pub(crate) fn convert_str(t: &str, ty: FieldType) -> Result<Conv, String> {
+    let num = |d: Decimal| convert(&RawValue::Num(d), ty);
+    match ty {
+        FieldType::Text => return Ok(Conv::Text(t.to_string())),
+        FieldType::Bool => {
+            return parse_bool(t)
+                .map(|b| Conv::Val(Val::Bool(b)))
+                .ok_or_else(|| format!("expected 是/否 (yes/no), found `{t}`"));
         }
+        _ => {}
+    }
+    match parse_number(t) {
+        Some((d, false)) => num(d),
+        Some((d, true)) if ty == FieldType::Percent => num(d),
+        Some((d, true)) => num(d / Decimal::ONE_HUNDRED),
+        // `NaN`, `inf`, `#DIV/0!` … are not numbers either (none parses as one).
+        None => Err(format!("expected a number, found `{t}`")),
     }
 }
 

@@ -41,7 +41,7 @@ pub use robust::{RobustnessArgs, WeightsArgs};
     name = "kaohe",
     version,
     about = "考核 — target-responsibility assessment: score units against a YAML indicator set",
-    long_about = "考核 — target-responsibility assessment.\n\nReads an indicator set (YAML) and evidence (YAML, CSV, Excel), scores every unit in parallel, and writes ranked scorecards (JSON, CSV, Excel) and HTML reports with every point explained.\nWith no arguments, `kaohe assess` runs the shipped default: the demonstration-district assessment of eight Shenzhen districts and their 22 streets, with three years of history. In a project folder (one with indicators/sz-district.yaml, as `kaohe init` writes it) the default run reads the files there; elsewhere it runs the copy built into the binary. The first line on stderr says which."
+    long_about = "考核 — target-responsibility assessment.\n\nReads an indicator set (YAML) and evidence (YAML, CSV, Excel), scores every unit in parallel, and writes ranked scorecards (JSON, CSV, Excel) and HTML reports with every point explained.\nWith no arguments, `kaohe assess` runs the shipped default: the demonstration-district assessment of eight Shenzhen districts and their 23 streets, with three years of history. In a project folder (one with indicators/sz-district.yaml, as `kaohe init` writes it) the default run reads the files there; elsewhere it runs the copy built into the binary. The first line on stderr says which."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -89,6 +89,32 @@ pub enum Command {
     /// Weights for rubric authors: AHP (with its consistency ratio), entropy (two named
     /// variants), CRITIC, standard deviation.
     Weights(WeightsArgs),
+    /// Generate synthetic evidence for benchmarks: `kaohe generate villages 100000 --seed 1 -o
+    /// villages.csv` writes villages for indicators/village.yaml (30 columns, ~1% blank cells),
+    /// the same file for the same seed.
+    Generate(GenerateArgs),
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generated {
+    /// Villages for indicators/village.yaml.
+    Villages,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GenerateArgs {
+    /// What to generate.
+    #[arg(value_enum)]
+    pub what: Generated,
+    /// How many units.
+    #[arg(value_name = "N")]
+    pub n: usize,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output CSV file.
+    #[arg(long, short = 'o', default_value = "villages.csv", value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -166,6 +192,82 @@ pub struct AssessArgs {
     /// Write into an output folder that holds files kaohe did not write (they are kept).
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub sizing: OutputSizing,
+}
+
+/// Units up to which a run writes everything by default: every unit fully explained in
+/// `scorecard.json`, the 通报 (`notice.docx`, a table row per unit) and a report per unit.
+/// Above it, the ranked CSV, the workbook and `summary.json`, and the rest on request
+/// (`--detail full`, `--reports …`).
+pub const LARGE_RUN: usize = 10_000;
+
+/// What `assess` writes for each unit, sized to the run.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct OutputSizing {
+    /// `full`: scorecard.json with every unit fully explained (reasons, inputs, cases) and
+    /// notice.docx (the 通报, a row per unit); `summary`: neither (summary.json, scorecard.csv
+    /// and scorecard.xlsx only; an earlier year's `--history` needs a full one). Default: full
+    /// up to 10,000 units, summary above.
+    #[arg(long, value_enum, value_name = "full|summary")]
+    pub detail: Option<Detail>,
+    /// Which unit reports to write (units/<id>.html): `all`, `vetoed`, `none` (index.html only)
+    /// or unit ids, comma-separated. Default: all up to 10,000 units; above that no HTML unless
+    /// asked.
+    #[arg(long, value_name = "all|vetoed|none|ID,…", value_delimiter = ',')]
+    pub reports: Option<Vec<String>>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    Full,
+    Summary,
+}
+
+/// Which unit reports a level writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reports {
+    /// No HTML at all (`--no-html`, or a large run that did not ask).
+    NoHtml,
+    All,
+    Vetoed,
+    /// These unit ids (`none`: the index only).
+    Ids(Vec<String>),
+}
+
+impl OutputSizing {
+    /// Whether a level of `units` units gets the outputs of every unit in full: the
+    /// explained `scorecard.json` and `notice.docx`.
+    fn full(&self, units: usize) -> bool {
+        match self.detail {
+            Some(d) => d == Detail::Full,
+            None => units <= LARGE_RUN,
+        }
+    }
+
+    fn reports(&self, no_html: bool, units: usize) -> Reports {
+        if no_html {
+            return Reports::NoHtml;
+        }
+        let Some(list) = &self.reports else {
+            return if units <= LARGE_RUN {
+                Reports::All
+            } else {
+                Reports::NoHtml
+            };
+        };
+        match list
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            ["all"] => Reports::All,
+            ["vetoed"] => Reports::Vetoed,
+            ["none"] => Reports::Ids(Vec::new()),
+            ids => Reports::Ids(ids.iter().map(|s| s.to_string()).collect()),
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -265,6 +367,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Init(a) => ("init", init::init(&a)),
         Command::Robustness(a) => ("robustness", robust::robustness(&a)),
         Command::Weights(a) => ("weights", robust::weights(&a)),
+        Command::Generate(a) => ("generate", generate(&a)),
     };
     result.unwrap_or_else(|e| failed(&e.context(format!("kaohe {name}"))))
 }
@@ -320,6 +423,17 @@ pub fn load_inputs(args: &InputArgs) -> Result<(IndicatorSet, evidence::Evidence
     let set = match &args.set {
         Some(p) => load_set_file(p),
         None => load_set_str(&built_in_name(DEFAULT_SET.0), DEFAULT_SET.1),
+    };
+    // A plain wide CSV goes straight into the set's slots; anything else (or any problem in
+    // it) is read the general way, which reports every problem.
+    let set = match set {
+        Ok(s) if !args.evidence.is_empty() => {
+            match read::fast::wide_csv(&s, &args.evidence, args.encoding) {
+                Some(ev) => return Ok((s, ev)),
+                None => Ok(s),
+            }
+        }
+        other => other,
     };
     let (read, read_problems) = if args.evidence.is_empty() {
         if args.set.is_some() {
@@ -602,37 +716,47 @@ pub fn assess_run(run: &Run) -> Result<Vec<crate::result::Assessment>, Diagnosti
     Ok(done)
 }
 
-/// Stage one level's scorecards in `dir` (renamed into place when the run commits); returns
-/// the file names.
+/// Stage one level's scorecards in `dir` (renamed into place when the run commits): the
+/// ranked CSV, the workbook unless the level has more units than a sheet has rows
+/// (`xlsx: false`), the fully explained JSON and the 通报 when `full`; `summary` says what was written
+/// and is written last. Returns the file names.
 fn write_level(
     dir: &Path,
     a: &crate::result::Assessment,
     stage: &output::Staging,
+    full: bool,
+    xlsx: bool,
+    mut summary: output::Summary<'_>,
 ) -> Result<Vec<String>, output::WriteError> {
-    let files: Vec<(&str, Result<Vec<u8>, output::WriteError>)> = vec![
-        ("scorecard.csv", output::scorecard_csv(a)),
-        ("scorecard.xlsx", output::xlsx::scorecard_xlsx(a)),
-        (
-            "notice.docx",
-            output::notice::notice_docx(a).map_err(|e| output::WriteError::Encode {
-                what: "notice.docx",
-                message: e.to_string(),
-            }),
-        ),
-    ];
-    let mut ready = Vec::new();
-    for (name, bytes) in files {
-        ready.push((output::inside(dir, Path::new(name))?, bytes?));
-    }
     let mut written = Vec::new();
-    // The JSON is streamed: at country scale it is gigabytes.
-    let json = output::inside(dir, Path::new("scorecard.json"))?;
-    stage.write_with(&json, |w| output::write_scorecard_json(w, a))?;
-    written.push(json.display().to_string());
-    for (path, bytes) in ready {
-        stage.write(&path, &bytes)?;
+    let csv = output::inside(dir, Path::new("scorecard.csv"))?;
+    stage.write(&csv, &output::scorecard_csv(a)?)?;
+    written.push(csv.display().to_string());
+    if xlsx {
+        let path = output::inside(dir, Path::new("scorecard.xlsx"))?;
+        stage.write(&path, &output::xlsx::scorecard_xlsx(a)?)?;
         written.push(path.display().to_string());
     }
+    if full {
+        // A table row per unit: beyond a large run's size it is no document to print and sign.
+        let path = output::inside(dir, Path::new("notice.docx"))?;
+        let bytes = output::notice::notice_docx(a).map_err(|e| output::WriteError::Encode {
+            what: "notice.docx",
+            message: e.to_string(),
+        })?;
+        stage.write(&path, &bytes)?;
+        written.push(path.display().to_string());
+        // Streamed: at country scale it is gigabytes.
+        let json = output::inside(dir, Path::new("scorecard.json"))?;
+        stage.write_with(&json, |w| output::write_scorecard_json(w, a))?;
+        written.push(json.display().to_string());
+    }
+    summary.scorecard_json = full;
+    summary.notice_docx = full;
+    summary.scorecard_xlsx = xlsx;
+    let path = output::inside(dir, Path::new("summary.json"))?;
+    stage.write(&path, &summary.to_json()?)?;
+    written.push(path.display().to_string());
     Ok(written)
 }
 
@@ -765,6 +889,57 @@ fn score_and_write(
     pb.set_message("读取指标体系与佐证材料");
     let run = load_run(args)?;
     let n: usize = run.levels.iter().map(|(_, ev)| ev.scored.len()).sum();
+    // What each level writes is decided before any scoring, so that nothing is scored for an
+    // output that cannot be written: the workbook of a level with more units than a sheet
+    // has rows is left out (the CSV has them all), unknown report ids are refused.
+    let mut xlsx = Vec::new();
+    let mut reports = Vec::new();
+    for (set, ev) in &run.levels {
+        let units = ev.scored.len();
+        let fits = units <= output::xlsx::MAX_UNITS;
+        if !fits {
+            eprintln!(
+                "注意:`{}` 有 {units} 个单位,超过 Excel 工作表 1,048,576 行的上限,不写 scorecard.xlsx;完整排名见 scorecard.csv",
+                set.id
+            );
+        }
+        xlsx.push(fits);
+        let r = args.sizing.reports(args.no_html, units);
+        if let Reports::Ids(ids) = &r {
+            // An id is refused when no level scores it (with several levels, each level
+            // writes the reports of the ids among its own units).
+            let known: std::collections::HashSet<&str> = run
+                .levels
+                .iter()
+                .flat_map(|(_, ev)| ev.scored.iter().map(|&i| ev.units[i].id.as_str()))
+                .collect();
+            let unknown: Vec<&str> = ids
+                .iter()
+                .map(String::as_str)
+                .filter(|id| !known.contains(id))
+                .collect();
+            if !unknown.is_empty() {
+                let sets: Vec<String> = run
+                    .levels
+                    .iter()
+                    .map(|(s, _)| format!("`{}`", s.id))
+                    .collect();
+                return Err(BadRequest(format!(
+                    "--reports: no unit {} in the evidence of {}",
+                    unknown.join(", "),
+                    sets.join(", ")
+                ))
+                .into());
+            }
+        }
+        if r == Reports::NoHtml && !args.no_html && !args.quiet {
+            eprintln!(
+                "注意:`{}` 有 {units} 个单位(多于 {LARGE_RUN}),不写 HTML 报告;需要时用 --reports all、vetoed 或单位代码",
+                set.id
+            );
+        }
+        reports.push(r);
+    }
     pb.set_message(format!("评分 {n} 个单位"));
     let results = assess_run(&run)?;
     pb.set_message("写出评分表");
@@ -795,28 +970,53 @@ fn score_and_write(
         .iter()
         .flat_map(|(_, ev)| ev.units.iter().map(|u| (u.id.clone(), u.name.clone())))
         .collect();
-    for (a, dir) in results.iter().zip(dirs) {
+    for ((i, a), dir) in results.iter().enumerate().zip(dirs) {
         let shown = publish.published(&dir);
-        let files = write_level(&dir, a, &publish.stage).with_context(|| {
-            format!(
-                "writing the scorecards of `{}` into {}",
-                a.indicator_set.id,
-                shown.display()
-            )
-        })?;
+        let mut summary = output::Summary::new(a);
+        // The unit reports this level writes (by index into `a.units`), known before the
+        // scorecards so that summary.json can count them.
+        let keep: Option<Vec<bool>> = match &reports[i] {
+            Reports::NoHtml => None,
+            which => Some(
+                a.units
+                    .iter()
+                    .map(|u| match which {
+                        Reports::All => true,
+                        Reports::Vetoed => u.vetoed,
+                        Reports::Ids(ids) => ids.contains(&u.id),
+                        Reports::NoHtml => false,
+                    })
+                    .collect(),
+            ),
+        };
+        summary.unit_reports = keep
+            .as_ref()
+            .map_or(0, |k| k.iter().filter(|&&k| k).count());
+        let full = args.sizing.full(a.units.len());
+        let files =
+            write_level(&dir, a, &publish.stage, full, xlsx[i], summary).with_context(|| {
+                format!(
+                    "writing the scorecards of `{}` into {}",
+                    a.indicator_set.id,
+                    shown.display()
+                )
+            })?;
         written.extend(
             files
                 .iter()
                 .map(|f| publish.published(Path::new(f)).display().to_string()),
         );
-        if !args.no_html {
-            pb.set_message(format!("写出考核报告 {} 份", a.units.len()));
+        if let Some(keep) = keep {
+            pb.set_message(format!(
+                "写出考核报告 {} 份",
+                keep.iter().filter(|&&k| k).count()
+            ));
             let opts = crate::report::Options {
                 lang: args.lang,
                 previous: crate::report::previous_for(a, &run.history),
                 names: &names,
             };
-            crate::report::stage_reports(&dir, a, &opts, &publish.stage)
+            crate::report::stage_reports_of(&dir, a, &opts, &publish.stage, &keep)
                 .with_context(|| format!("writing the HTML reports into {}", shown.display()))?;
             written.push(shown.join("index.html").display().to_string());
         }
@@ -845,6 +1045,22 @@ fn level_folder_problems(levels: &[IndicatorSet]) -> Vec<crate::diag::Diagnostic
             })
         })
         .collect()
+}
+
+fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
+    match args.what {
+        Generated::Villages => output::write_atomic_with(&args.out, |w| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+            crate::bench::write_villages(&mut w, args.n, args.seed)
+                .and_then(|()| std::io::Write::flush(&mut w))
+                .map_err(|source| output::WriteError::Io {
+                    path: args.out.clone(),
+                    source,
+                })
+        })
+        .with_context(|| format!("writing {}", args.out.display()))?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -888,6 +1104,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         lang: crate::report::Lang::Zh,
         no_html: true,
         force: false,
+        sizing: OutputSizing::default(),
     };
     let (run_args, notice) = resolve_default(&run_args);
     announce(notice.as_deref());
@@ -1192,6 +1409,7 @@ pub fn load_explained(
         lang: crate::report::Lang::Zh,
         no_html: true,
         force: false,
+        sizing: OutputSizing::default(),
     };
     let (args, notice) = resolve_default(&args);
     announce(notice.as_deref());

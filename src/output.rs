@@ -512,6 +512,99 @@ pub fn write_scorecard_json(w: &mut dyn Write, a: &Assessment) -> Result<(), Wri
     Ok(())
 }
 
+/// `summary.json`: what a run of any size says in a few lines — the set, how many units, how
+/// many complete or not (by status), how many in each grade, how many vetoed and each veto's
+/// count, and which files hold the rest. Written by every `assess` run, beside the ranked CSV.
+#[derive(Debug, serde::Serialize)]
+pub struct Summary<'a> {
+    pub schema: &'static str,
+    pub indicator_set: &'a crate::result::SetStamp,
+    pub period: &'a crate::result::PeriodStamp,
+    pub units: usize,
+    /// Units by status (`complete`, `incomplete`, `pending`, `no_evidence`).
+    pub status: std::collections::BTreeMap<String, usize>,
+    /// Units by grade, in the set's grade order, then the units without one (`—`).
+    pub grades: Vec<(String, usize)>,
+    pub vetoed: usize,
+    /// Per veto rule (id): how many units it fired in, and how many it could not decide.
+    pub vetoes: std::collections::BTreeMap<String, VetoCount>,
+    /// Whether `scorecard.json` (every unit fully explained) was written.
+    pub scorecard_json: bool,
+    /// Whether `notice.docx` (the 通报, a table row per unit) was written.
+    pub notice_docx: bool,
+    /// Whether `scorecard.xlsx` was written (not above Excel's row limit).
+    pub scorecard_xlsx: bool,
+    /// Unit reports written (`units/*.html`).
+    pub unit_reports: usize,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct VetoCount {
+    pub fired: usize,
+    pub undecided: usize,
+}
+
+impl<'a> Summary<'a> {
+    pub fn new(a: &'a Assessment) -> Self {
+        use crate::result::VetoOutcome;
+        let mut status = std::collections::BTreeMap::new();
+        let mut grades: Vec<(String, usize)> =
+            a.grades.iter().map(|g| (g.label.clone(), 0)).collect();
+        let mut ungraded = 0;
+        let mut vetoes: std::collections::BTreeMap<String, VetoCount> =
+            std::collections::BTreeMap::new();
+        for u in &a.units {
+            let key = serde_json::to_value(u.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            *status.entry(key).or_insert(0) += 1;
+            match u
+                .grade
+                .as_ref()
+                .and_then(|g| grades.iter_mut().find(|x| &x.0 == g))
+            {
+                Some(slot) => slot.1 += 1,
+                None => ungraded += 1,
+            }
+            for v in &u.vetoes {
+                let c = vetoes.entry(v.id.clone()).or_default();
+                match v.outcome {
+                    VetoOutcome::Fired => c.fired += 1,
+                    VetoOutcome::Undecided => c.undecided += 1,
+                    VetoOutcome::Clear => {}
+                }
+            }
+        }
+        if ungraded > 0 {
+            grades.push(("—".to_string(), ungraded));
+        }
+        Summary {
+            schema: "kaohe.summary/1",
+            indicator_set: &a.indicator_set,
+            period: &a.period,
+            units: a.units.len(),
+            status,
+            grades,
+            vetoed: a.units.iter().filter(|u| u.vetoed).count(),
+            vetoes,
+            scorecard_json: true,
+            notice_docx: true,
+            scorecard_xlsx: true,
+            unit_reports: 0,
+        }
+    }
+
+    pub fn to_json(&self) -> Result<Vec<u8>, WriteError> {
+        let mut v = serde_json::to_vec_pretty(self).map_err(|e| WriteError::Encode {
+            what: "summary.json",
+            message: e.to_string(),
+        })?;
+        v.push(b'\n');
+        Ok(v)
+    }
+}
+
 /// A CSV cell that a spreadsheet will not run as a formula (OWASP "CSV injection"): text that
 /// begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. A number
 /// (`-3.5`, `+2`) is left as it is, so negative points stay numbers.

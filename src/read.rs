@@ -5,10 +5,12 @@
 //! - [`files`]: files and folders, by extension;
 //! - [`yaml`]: YAML evidence;
 //! - [`csv`]: CSV/TSV text in UTF-8, GB18030 or UTF-16;
+//! - [`fast`]: a plain wide CSV of a single-kind set straight into its slots (or `None`);
 //! - [`workbook`]: `.xlsx`/`.xls`/`.ods` sheets;
 //! - [`table`]: a sheet or a CSV file as a table of units or a case ledger.
 
 pub mod csv;
+pub mod fast;
 pub mod files;
 pub mod table;
 pub mod workbook;

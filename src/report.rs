@@ -284,12 +284,28 @@ pub fn stage_reports(
     opts: &Options<'_>,
     stage: &Staging,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let s = Shared::new(a, opts.previous, opts.lang).with_names(opts.names);
+    stage_reports_of(out, a, opts, stage, &vec![true; a.units.len()])
+}
+
+/// [`stage_reports`] with the unit reports of the units `keep` marks only (by index into
+/// `a.units`; `index.html` always).
+pub fn stage_reports_of(
+    out: &Path,
+    a: &Assessment,
+    opts: &Options<'_>,
+    stage: &Staging,
+    keep: &[bool],
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut s = Shared::new(a, opts.previous, opts.lang).with_names(opts.names);
+    if keep.iter().any(|k| !k) {
+        s = s.with_reports(keep);
+    }
     let unit_csp = csp(None);
     let index = inside(out, Path::new(INDEX))?;
     stage.write(&index, index_html(&s)?.as_bytes())?;
     let units: Result<Vec<PathBuf>, ReportError> = (0..a.units.len())
         .into_par_iter()
+        .filter(|&i| keep.get(i).copied().unwrap_or(false))
         .map(|i| {
             let rel = Path::new("units").join(unit_file_name(&a.units[i].id));
             let path = inside(out, &rel)?;

@@ -495,7 +495,7 @@ fn probed(dom: &str, key: &str) -> usize {
 }
 
 /// Layout in print and on screen, measured in the browser: the rank labels under the
-/// histogram never overlap (the 22 streets crowd into a few bands), each veto effect has its
+/// histogram never overlap (the 23 streets crowd into a few bands), each veto effect has its
 /// own look in the legend, and a small set's unit report does not spread over near-empty
 /// printed pages.
 #[test]

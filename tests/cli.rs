@@ -278,3 +278,94 @@ fn history_takes_several_files_and_self_assess_finds_the_level() {
         city.stderr
     );
 }
+
+/// `kaohe verify out` in a finished run's folder: the exit code.
+fn verifies(dir: &std::path::Path) -> Option<i32> {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["verify", "out"])
+        .current_dir(dir)
+        .output()
+        .expect("run kaohe")
+        .status
+        .code()
+}
+
+fn summary(run: &crate::support::Run, rel: &str) -> serde_json::Value {
+    serde_json::from_slice(&run.read(rel)).expect("summary.json")
+}
+
+/// `--reports ID`: that unit's report alone (in the level that scores it), the league tables
+/// link to the units with a report only, summary.json counts them, and the folder published
+/// whole verifies.
+#[test]
+fn reports_of_chosen_units_only() {
+    let run = Kaohe::new()
+        .args(["assess", "-q", "--reports", "futian"])
+        .run();
+    run.success();
+    assert!(run.dir.join("out/units/futian.html").is_file());
+    assert!(!run.dir.join("out/units/nanshan.html").exists());
+    let index = String::from_utf8(run.read("out/index.html")).expect("utf-8");
+    assert!(index.contains(r#"href="units/futian.html""#));
+    assert!(
+        !index.contains(r#"href="units/nanshan.html""#),
+        "no dead link"
+    );
+    assert!(index.contains("南山区"), "every unit is still listed");
+    assert_eq!(summary(&run, "out/summary.json")["unit_reports"], 1);
+    // The streets' level has no unit `futian`: its league table only.
+    assert!(run.dir.join("out/sz-street/index.html").is_file());
+    assert_eq!(
+        summary(&run, "out/sz-street/summary.json")["unit_reports"],
+        0
+    );
+    assert_eq!(verifies(&run.dir), Some(0));
+}
+
+/// An id no level scores is refused before anything is scored or written.
+#[test]
+fn reports_of_an_unknown_unit_are_refused() {
+    let run = Kaohe::new()
+        .args(["assess", "-q", "--reports", "futian,nosuch"])
+        .run();
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(run.stderr.contains("nosuch"), "{}", run.stderr);
+    assert!(!run.dir.join("out").exists());
+}
+
+/// `--detail summary`: no explained scorecard.json and no notice.docx; summary.json says what
+/// was written; the CSV, the workbook and the reports as usual.
+#[test]
+fn detail_summary_leaves_out_the_per_unit_documents() {
+    let run = Kaohe::new()
+        .args(["assess", "-q", "--detail", "summary"])
+        .run();
+    run.success();
+    for f in ["scorecard.json", "notice.docx"] {
+        assert!(!run.dir.join("out").join(f).exists(), "{f}");
+    }
+    for f in [
+        "scorecard.csv",
+        "scorecard.xlsx",
+        "index.html",
+        "units/futian.html",
+    ] {
+        assert!(run.dir.join("out").join(f).is_file(), "{f}");
+    }
+    let s = summary(&run, "out/summary.json");
+    assert_eq!(s["schema"], "kaohe.summary/1");
+    assert_eq!(s["units"], 8);
+    assert_eq!(s["scorecard_json"], false);
+    assert_eq!(s["notice_docx"], false);
+    assert_eq!(s["scorecard_xlsx"], true);
+    assert_eq!(s["unit_reports"], 8);
+    assert_eq!(verifies(&run.dir), Some(0));
+    // The default run writes them all.
+    let full = Kaohe::new().args(["assess", "-q"]).run();
+    full.success();
+    let s = summary(&full, "out/summary.json");
+    assert_eq!(
+        (&s["scorecard_json"], &s["notice_docx"]),
+        (&true.into(), &true.into())
+    );
+}

@@ -378,6 +378,7 @@ grades:
         lang: Default::default(),
         no_html: true,
         force: false,
+        sizing: Default::default(),
     };
     let run = kaohe::cli::load_run(&args).unwrap_or_else(|e| panic!("{e}"));
     let results = kaohe::cli::assess_run(&run).unwrap_or_else(|e| panic!("{e}"));

@@ -1021,7 +1021,30 @@ fn the_excel_scorecard_prints() {
             "{name}: rows repeated on every page\n{workbook}"
         );
         assert!(xml.contains("<mergeCell "), "{name}: a title row");
+        // Sheets are written row by row in constant memory: every row once and in order
+        // (rust_xlsxwriter 0.102 repeats a sheet's last row when its height was set, unless
+        // the sheet closes it).
+        let rows: Vec<u32> = xml
+            .split("<row r=\"")
+            .skip(1)
+            .map(|r| r[..r.find('"').expect("quote")].parse().expect("a row"))
+            .collect();
+        assert!(
+            rows.windows(2).all(|w| w[0] < w[1]),
+            "{name}: every row once, in order: {rows:?}"
+        );
     }
+    // Wrapped reasons make their rows tall while they are written (not only title and header).
+    let vetoes = names
+        .iter()
+        .position(|n| n == "一票否决")
+        .expect("一票否决")
+        + 1;
+    let vetoes = part(&path, &format!("xl/worksheets/sheet{vetoes}.xml"));
+    assert!(
+        vetoes.matches(r#"customHeight="1""#).count() > 2,
+        "tall rows of wrapped text\n{vetoes}"
+    );
     // 说明 is portrait and one page wide; the others landscape.
     let about = names.iter().position(|n| n == "说明").expect("说明") + 1;
     let about = part(&path, &format!("xl/worksheets/sheet{about}.xml"));

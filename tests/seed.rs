@@ -145,6 +145,7 @@ fn the_default_run_scores_districts_and_streets_with_history() {
         lang: kaohe::report::Lang::Zh,
         no_html: true,
         force: false,
+        sizing: Default::default(),
     };
     let run = kaohe::cli::load_run(&args).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(run.history.len(), 3);

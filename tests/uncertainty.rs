@@ -22,6 +22,7 @@ fn args(set: Option<PathBuf>, evidence: Vec<PathBuf>, levels: Vec<PathBuf>) -> A
         lang: kaohe::report::Lang::Zh,
         no_html: true,
         force: false,
+        sizing: Default::default(),
     }
 }
 

@@ -60,6 +60,7 @@ pub fn robustness(args: &RobustnessArgs) -> anyhow::Result<ExitCode> {
         lang: crate::report::Lang::Zh,
         no_html: true,
         force: false,
+        sizing: Default::default(),
     };
     let (assess, notice) = resolve_default(&assess);
     if let Some(n) = notice

@@ -184,11 +184,20 @@ impl Widths {
 }
 
 /// A sheet being written: every text cell goes through here so the column widths fit it.
+///
+/// Sheets are written row by row in constant memory ([`new_sheet`]): a row cannot be changed
+/// once the next one begins, so a row with wrapped text is made tall enough while it is
+/// written, from the wrapping columns' widest (`wide` up to `max_wide`, given up front).
 struct Grid<'a> {
     ws: &'a mut Worksheet,
     widths: Widths,
-    /// Cells that wrap: row, column and the width of their text, for the row heights.
-    wrapped: Vec<(u32, u16, f64)>,
+    /// Columns whose text wraps, and how wide they may grow (in Excel's units).
+    wide: Vec<u16>,
+    max_wide: f64,
+    /// The row being written and the lines of its tallest wrapped cell.
+    tall: Option<(u32, f64)>,
+    /// The last row written, and whether its height was set ([`Grid::finish`]).
+    last: Option<(u32, bool)>,
 }
 
 impl<'a> Grid<'a> {
@@ -196,39 +205,95 @@ impl<'a> Grid<'a> {
         Grid {
             ws,
             widths: Widths::default(),
-            wrapped: Vec::new(),
+            wide: Vec::new(),
+            max_wide: 30.0,
+            tall: None,
+            last: None,
+        }
+    }
+
+    /// Row `r` is being written (rows come in order).
+    fn touch(&mut self, r: u32) {
+        if self.last.is_none_or(|(l, _)| r > l) {
+            self.last = Some((r, false));
+        }
+    }
+
+    /// Row `r`'s height is set.
+    fn sized(&mut self, r: u32) {
+        if let Some((l, sized)) = &mut self.last
+            && *l == r
+        {
+            *sized = true;
+        }
+    }
+
+    /// Text across the columns that is not measured (a note under or after a table).
+    fn plain(&mut self, r: u32, c: u16, text: &str) -> Result<(), WriteError> {
+        self.touch(r);
+        self.ws.write_string(r, c, text).map_err(xl)?;
+        Ok(())
+    }
+
+    /// A grid whose columns `wide` may grow to `max_wide`, their text wrapping beyond.
+    fn wrapping(ws: &'a mut Worksheet, wide: &[u16], max_wide: f64) -> Self {
+        Grid {
+            wide: wide.to_vec(),
+            max_wide,
+            ..Grid::new(ws)
+        }
+    }
+
+    /// The widest column `c` may become ([`Widths::apply`]).
+    fn max_width(&self, c: u16) -> f64 {
+        if self.wide.contains(&c) {
+            self.max_wide
+        } else {
+            30.0
         }
     }
 
     fn text(&mut self, r: u32, c: u16, text: &str, f: &Format) -> Result<(), WriteError> {
+        self.touch(r);
         self.widths.see(c, text);
         self.ws.text_fmt(r, c, text, f).map_err(xl)?;
         Ok(())
     }
 
-    /// Text that wraps in its column (a wrapping format): its row is made tall enough.
+    /// Text that wraps in its column (a wrapping format): its row is made as tall as its
+    /// lines — LibreOffice does not grow rows when it opens a file, and a cut-off line does not
+    /// print. A text that fits in `w × 1.1 + 2.5` narrower than the column's widest is on one
+    /// line whatever the column's final width (which is at least that); a longer one fills the
+    /// column at its widest. So the lines are known as the row is written.
     fn wrap(&mut self, r: u32, c: u16, text: &str, f: &Format) -> Result<(), WriteError> {
         let w = unicode_width::UnicodeWidthStr::width(text) as f64;
-        self.wrapped.push((r, c, w));
-        self.text(r, c, text, f)
+        self.text(r, c, text, f)?;
+        let max = self.max_width(c);
+        let n = if w * 1.1 + 2.5 >= max {
+            (w * 1.1 / (max - 1.0).max(1.0)).ceil().max(1.0)
+        } else {
+            1.0
+        };
+        let lines = match self.tall {
+            Some((row, m)) if row == r => m.max(n),
+            _ => n,
+        };
+        self.tall = Some((r, lines));
+        if lines > 1.0 {
+            self.ws
+                .set_row_height(r, 15.0 * lines.min(20.0))
+                .map_err(xl)?;
+            self.sized(r);
+        }
+        Ok(())
     }
 
-    /// Column widths from the contents (`wide` columns up to `max_wide`, their text wrapping),
-    /// then each row with wrapped text as tall as its lines: LibreOffice does not grow rows
-    /// when it opens a file, and a cut-off line does not print.
-    fn finish(&mut self, wide: &[u16], max_wide: f64) -> Result<(), WriteError> {
-        let set = self.widths.apply(self.ws, wide, max_wide)?;
-        let mut lines: std::collections::BTreeMap<u32, f64> = std::collections::BTreeMap::new();
-        for &(r, c, w) in &self.wrapped {
-            let col = set.get(usize::from(c)).copied().unwrap_or(8.43);
-            let n = (w * 1.1 / (col - 1.0).max(1.0)).ceil().max(1.0);
-            let e = lines.entry(r).or_insert(1.0);
-            *e = e.max(n);
-        }
-        for (r, n) in lines {
-            if n > 1.0 {
-                self.ws.set_row_height(r, 15.0 * n.min(20.0)).map_err(xl)?;
-            }
+    /// Column widths from the contents (the wrapping columns up to their widest), and the
+    /// sheet's last row closed: see [`close_rows`].
+    fn finish(&mut self) -> Result<(), WriteError> {
+        self.widths.apply(self.ws, &self.wide, self.max_wide)?;
+        if let Some((r, true)) = self.last {
+            close_rows(self.ws, r)?;
         }
         Ok(())
     }
@@ -241,6 +306,7 @@ impl<'a> Grid<'a> {
         shown: &str,
         f: &Format,
     ) -> Result<(), WriteError> {
+        self.touch(r);
         self.widths.see(c, shown);
         self.ws.write_number_with_format(r, c, v, f).map_err(xl)?;
         Ok(())
@@ -310,8 +376,20 @@ impl<'a> Grid<'a> {
         self.ws
             .set_row_height(HEADER_ROW, 16.0 * lines.max(2) as f64)
             .map_err(xl)?;
+        self.last = Some((HEADER_ROW, true));
         Ok(())
     }
+}
+
+/// After the last row of a constant-memory sheet, when that row's height was set: one empty
+/// row below it. rust_xlsxwriter 0.102 writes the row a sheet ends on a second time, as an
+/// empty `<row>` with its height, when its height was set; a row that Excel then finds twice
+/// in the sheet is damage it offers to repair. Writing to the next row ends the tall one.
+fn close_rows(ws: &mut Worksheet, last: u32) -> Result<(), WriteError> {
+    if last + 1 < SHEET_ROWS {
+        ws.write_blank(last + 1, 0, &Format::new()).map_err(xl)?;
+    }
+    Ok(())
 }
 
 fn num(d: Decimal) -> f64 {
@@ -355,12 +433,12 @@ fn ranked_sheet(
         }
     }
     headers.extend(crate::output::SCORE_COLUMNS.iter().map(|x| x.to_string()));
-    let mut g = Grid::new(&mut *ws);
-    g.begin(&sheet_title(a, what), &headers, true, s)?;
     let grade_col = headers.len() as u16 - 4;
     let veto_col = headers.len() as u16 - 3;
     let status_col = headers.len() as u16 - 2;
     let missing_col = headers.len() as u16 - 1;
+    let mut g = Grid::wrapping(&mut *ws, &[veto_col, missing_col], 45.0);
+    g.begin(&sheet_title(a, what), &headers, true, s)?;
     for (i, u) in units.iter().enumerate() {
         let r = FIRST + i as u32;
         match u.rank {
@@ -401,7 +479,7 @@ fn ranked_sheet(
         }
     }
     let last_row = FIRST + units.len() as u32 - 1;
-    g.finish(&[veto_col, missing_col], 45.0)?;
+    g.finish()?;
     // The completeness line under the table (not measured: it runs across the columns).
     ws.write_string(last_row + 2, 1, crate::output::completeness_line(a))
         .map_err(xl)?;
@@ -431,12 +509,9 @@ const POINTS_FIT_WIDTH: f64 = 300.0;
 fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
     let title = sheet_title(a, "各指标得分");
     let Some(first) = a.units.first() else {
-        return Grid::new(&mut *ws).begin(
-            &title,
-            &strings(&["排名", "单位代码", "单位名称"]),
-            true,
-            s,
-        );
+        let mut g = Grid::new(&mut *ws);
+        g.begin(&title, &strings(&["排名", "单位代码", "单位名称"]), true, s)?;
+        return close_rows(g.ws, HEADER_ROW);
     };
     let items: Vec<&IndicatorResult> = first.indicators.iter().chain(&first.bonus_items).collect();
     let mut headers = strings(&["排名", "单位代码", "单位名称"]);
@@ -485,7 +560,7 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
             *w = 8.0;
         }
     }
-    g.finish(&[], 30.0)?;
+    g.finish()?;
     let total: f64 = g.widths.0.iter().map(|w| w * 1.1 + 2.5).sum();
     if total > POINTS_FIT_WIDTH {
         // Too wide to shrink to one page: across pages, the unit columns on each.
@@ -537,11 +612,16 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
         "触发条件",
         "依据",
     ]);
-    let mut g = Grid::new(&mut *ws);
+    let mut g = Grid::wrapping(&mut *ws, &[8, 9, 10], 40.0);
     g.begin(&sheet_title(a, "一票否决"), &headers, true, s)?;
     let mut r = FIRST;
-    for u in &a.units {
+    'units: for u in &a.units {
         for v in &u.vetoes {
+            if r == SHEET_ROWS - 1 {
+                g.plain(r, 0, OVERFLOW)?;
+                r += 1;
+                break 'units;
+            }
             let mode = match v.mode {
                 crate::model::choice::VetoMode::Enforced => "强制",
                 crate::model::choice::VetoMode::Advisory => "提示",
@@ -576,7 +656,7 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
             r += 1;
         }
     }
-    g.finish(&[8, 9, 10], 40.0)?;
+    g.finish()?;
     ws.set_freeze_panes(FIRST, 2).map_err(xl)?;
     ws.autofilter(HEADER_ROW, 0, (r - 1).max(FIRST), headers.len() as u16 - 1)
         .map_err(xl)?;
@@ -599,7 +679,7 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
         "计入统计期",
         "类型代码",
     ]);
-    let mut g = Grid::new(&mut *ws);
+    let mut g = Grid::wrapping(&mut *ws, &[10], 45.0);
     g.begin(&sheet_title(a, "案件"), &headers, true, s)?;
     let item_name = |id: &str| -> String {
         a.indicators
@@ -608,8 +688,13 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
             .map_or_else(|| id.to_string(), |i| i.name.clone())
     };
     let mut r = FIRST;
-    for u in &a.units {
+    'units: for u in &a.units {
         for c in &u.cases {
+            if r == SHEET_ROWS - 1 {
+                g.plain(r, 0, OVERFLOW)?;
+                r += 1;
+                break 'units;
+            }
             g.text(r, 0, &u.id, &s.text)?;
             g.text(r, 1, &u.name, &s.text)?;
             g.text(r, 2, &c.type_name, &s.text)?;
@@ -639,7 +724,7 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
             r += 1;
         }
     }
-    g.finish(&[10], 45.0)?;
+    g.finish()?;
     ws.set_freeze_panes(FIRST, 2).map_err(xl)?;
     ws.autofilter(HEADER_ROW, 0, (r - 1).max(FIRST), headers.len() as u16 - 1)
         .map_err(xl)?;
@@ -672,13 +757,14 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
         ("单位数", a.units.len().to_string()),
         ("生成", format!("{} · {}", a.engine, a.schema)),
     ];
-    // A value longer than its column wraps, and its row is as tall as its lines.
-    let tall = |ws: &mut Worksheet, r: u32, v: &str| -> Result<(), WriteError> {
+    // A value longer than its column wraps, and its row is as tall as its lines (true when
+    // its height is set).
+    let tall = |ws: &mut Worksheet, r: u32, v: &str| -> Result<bool, WriteError> {
         let n = (unicode_width::UnicodeWidthStr::width(v) as f64 * 1.1 / 71.0).ceil();
         if n > 1.0 {
             ws.set_row_height(r, 15.0 * n).map_err(xl)?;
         }
-        Ok(())
+        Ok(n > 1.0)
     };
     let mut r = FIRST;
     for (k, v) in rows {
@@ -715,18 +801,52 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
             "各表按A4纸、适合页宽设置,每页重复标题行和表头,页脚有页码。",
         ),
     ];
+    let mut last_tall = false;
     for (k, v) in legend {
         ws.text_fmt(r, 0, k, &s.bold).map_err(xl)?;
-        tall(ws, r, v)?;
+        last_tall = tall(ws, r, v)?;
         ws.text_fmt(r, 1, v, &s.wrap).map_err(xl)?;
         r += 1;
+    }
+    if last_tall {
+        close_rows(ws, r - 1)?;
     }
     Ok(())
 }
 
+/// Rows of a worksheet.
+const SHEET_ROWS: u32 = 1_048_576;
+
+/// Most units a workbook holds: a sheet has 1,048,576 rows, and the ranked sheet needs its
+/// title, the header, a blank row and the completeness line besides its units.
+pub const MAX_UNITS: usize = SHEET_ROWS as usize - FIRST as usize - 2;
+
+/// The last row of a sheet of vetoes or cases that has more than a sheet holds.
+const OVERFLOW: &str =
+    "……超出 Excel 工作表 1,048,576 行的上限,其余见 scorecard.json(--detail full)";
+
+/// A worksheet in constant memory: each row goes to a temporary file when the next begins,
+/// so a workbook of a million units costs no more memory than one of ten. Rows are written in
+/// order, and a row is finished (its height set) before the next.
+fn new_sheet<'w>(wb: &'w mut Workbook, name: &str) -> Result<&'w mut Worksheet, WriteError> {
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xl)?;
+    ws.set_name(name).map_err(xl)?;
+    Ok(ws)
+}
+
 /// The Excel scorecard: ranked table, one sheet per peer group, unit × indicator points,
 /// vetoes, cases, and an about sheet. Deterministic: the same assessment gives the same bytes.
+/// At most [`MAX_UNITS`] units (the CSV holds any number).
 pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
+    if a.units.len() > MAX_UNITS {
+        return Err(WriteError::Encode {
+            what: "scorecard.xlsx",
+            message: format!(
+                "{} units do not fit in a sheet of 1,048,576 rows (at most {MAX_UNITS})",
+                a.units.len()
+            ),
+        });
+    }
     let s = styles();
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?;
@@ -747,11 +867,9 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     .map(|x| x.to_string())
     .collect();
     let all: Vec<&UnitResult> = a.units.iter().collect();
-    let mut ws = Worksheet::new();
-    ws.set_name(RANK_SHEET).map_err(xl)?;
-    ranked_sheet(&mut ws, a, "考核结果排名", &all, &s)?;
+    let ws = new_sheet(&mut wb, RANK_SHEET)?;
+    ranked_sheet(ws, a, "考核结果排名", &all, &s)?;
     ws.set_active(true);
-    wb.push_worksheet(ws);
     for g in &a.peer_groups {
         let units: Vec<&UnitResult> = a
             .units
@@ -763,26 +881,12 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
             name = sheet_name(&format!("{}-{}", g.name, g.id));
         }
         used.push(name.clone());
-        let mut ws = Worksheet::new();
-        ws.set_name(&name).map_err(xl)?;
-        ranked_sheet(&mut ws, a, &format!("{}排名", g.name), &units, &s)?;
-        wb.push_worksheet(ws);
+        let ws = new_sheet(&mut wb, &name)?;
+        ranked_sheet(ws, a, &format!("{}排名", g.name), &units, &s)?;
     }
-    let mut ws = Worksheet::new();
-    ws.set_name(POINTS_SHEET).map_err(xl)?;
-    points_sheet(&mut ws, a, &s)?;
-    wb.push_worksheet(ws);
-    let mut ws = Worksheet::new();
-    ws.set_name(VETO_SHEET).map_err(xl)?;
-    veto_sheet(&mut ws, a, &s)?;
-    wb.push_worksheet(ws);
-    let mut ws = Worksheet::new();
-    ws.set_name(CASES_SHEET).map_err(xl)?;
-    cases_sheet(&mut ws, a, &s)?;
-    wb.push_worksheet(ws);
-    let mut ws = Worksheet::new();
-    ws.set_name(ABOUT_SHEET).map_err(xl)?;
-    about_sheet(&mut ws, a, &s)?;
-    wb.push_worksheet(ws);
+    points_sheet(new_sheet(&mut wb, POINTS_SHEET)?, a, &s)?;
+    veto_sheet(new_sheet(&mut wb, VETO_SHEET)?, a, &s)?;
+    cases_sheet(new_sheet(&mut wb, CASES_SHEET)?, a, &s)?;
+    about_sheet(new_sheet(&mut wb, ABOUT_SHEET)?, a, &s)?;
     wb.save_to_buffer().map_err(xl)
 }

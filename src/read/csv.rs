@@ -234,7 +234,7 @@ pub fn read_csv(
 
 /// Comma or tab: the one that splits the first lines into the same number (> 1) of fields
 /// most often; commas on a tie.
-fn detect_delimiter(text: &str) -> u8 {
+pub(crate) fn detect_delimiter(text: &str) -> u8 {
     let score = |d: u8| -> (usize, usize) {
         let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
         let mut reader = csv::ReaderBuilder::new()

@@ -37,6 +37,9 @@ pub(crate) struct Shared<'a> {
     /// The set's indicators by id: rule text, office and section when a result read back from
     /// JSON does not carry them per unit.
     infos: HashMap<&'a str, &'a IndicatorInfo>,
+    /// Which units have a report (by index into `a.units`) when not all do (`--reports`):
+    /// the index links only to those.
+    linked: Option<&'a [bool]>,
 }
 
 /// An indicator's section: its own, or the set's.
@@ -239,7 +242,25 @@ impl<'a> Shared<'a> {
             line_names,
             grade_class,
             infos,
+            linked: None,
         }
+    }
+
+    /// Only the units `keep` marks have a report: the index links to those alone.
+    pub(crate) fn with_reports(mut self, keep: &'a [bool]) -> Self {
+        self.linked = Some(keep);
+        self
+    }
+
+    /// The link to the report of unit `i` (`units/<file>.html`), empty when it has none.
+    fn href(&self, i: usize) -> String {
+        if self
+            .linked
+            .is_some_and(|k| !k.get(i).copied().unwrap_or(false))
+        {
+            return String::new();
+        }
+        format!("units/{}", unit_file_name(&self.a.units[i].id))
     }
 
     fn t(&self) -> &'static Labels {
@@ -478,7 +499,8 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
     let rows: Vec<Row> = a
         .units
         .iter()
-        .map(|u| Row {
+        .enumerate()
+        .map(|(i, u)| Row {
             rank: u
                 .rank
                 .map_or_else(|| u.status.zh().to_string(), |r| r.to_string()),
@@ -490,7 +512,7 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
                 .join("、"),
             id: u.id.clone(),
             name: u.name.clone(),
-            href: format!("units/{}", unit_file_name(&u.id)),
+            href: s.href(i),
             peer: s.peer_name(u),
             peer_rank: match (u.peer_rank, u.peer_size) {
                 (Some(r), Some(n)) => format!("{r}/{n}"),
@@ -530,26 +552,27 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
         keys.push(None);
     }
     for key in keys {
-        let mut members: Vec<&UnitResult> = a
+        let mut members: Vec<(usize, &UnitResult)> = a
             .units
             .iter()
-            .filter(|u| u.peer_group.as_deref() == key)
+            .enumerate()
+            .filter(|(_, u)| u.peer_group.as_deref() == key)
             .collect();
         if members.is_empty() {
             continue;
         }
-        members.sort_by_key(|u| (u.peer_rank.unwrap_or(u32::MAX), u.rank.unwrap_or(u32::MAX)));
+        members.sort_by_key(|(_, u)| (u.peer_rank.unwrap_or(u32::MAX), u.rank.unwrap_or(u32::MAX)));
         groups.push(PeerTable {
             name: key
                 .map(|k| s.peer_names.get(k).copied().unwrap_or(k).to_string())
                 .unwrap_or_else(|| "—".to_string()),
             rows: members
                 .into_iter()
-                .map(|u| PeerRow {
+                .map(|(i, u)| PeerRow {
                     peer_rank: u.peer_rank.map(|r| r.to_string()).unwrap_or_default(),
                     rank: u.rank.map(|r| r.to_string()).unwrap_or_default(),
                     name: u.name.clone(),
-                    href: format!("units/{}", unit_file_name(&u.id)),
+                    href: s.href(i),
                     total: show_known(u.total),
                     grade: u.grade_or_status().to_string(),
                     grade_class: u.grade.as_deref().map_or("", |g| s.class_of(g)),

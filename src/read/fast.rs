@@ -1,0 +1,422 @@
+//! The fast path for a plain wide CSV: one file, its header on the first line naming the unit id
+//! (and optionally name, class, peer group) and fields of a single-kind set, one unit per row,
+//! every value valid. Rows are parsed straight into the set's slots (exact decimals, no
+//! per-cell `String`, no grid of cells, no origin per value), in parallel chunks when the file
+//! has no quoted field.
+//!
+//! It is optimistic: at the first thing it does not handle — a title row, a sub-heading, a
+//! totals or footnote row, a short row, an unknown or repeated column, a duplicate or empty id,
+//! a value that does not convert, a cell over [`MAX_FIELD_BYTES`] — it returns `None` and the caller reads the file the general
+//! way ([`super::files`] → [`crate::bind`]), which reports every problem with its place. What
+//! it returns is exactly what the general way binds for the same file.
+
+use super::csv::{TextEncoding, decode_text, detect_delimiter};
+use super::files::read_regular;
+use super::table::{
+    DOC_TITLE, LEDGER_TYPE, LEDGER_UNIT, MAX_FIELD_BYTES, META_CLASS, META_ID, META_NAME,
+    META_PEER, meta_key, squeeze,
+};
+use crate::bind::{Conv, convert_str, find_field};
+use crate::diag::Place;
+use crate::evidence::{Evidence, Origin, Unit};
+use crate::expr::Val;
+use crate::model::{FieldType, IndicatorSet};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What a column holds.
+#[derive(Clone, Copy)]
+enum Col {
+    Id,
+    Name,
+    Class,
+    Peer,
+    /// A field, by index, its type and the decimals it is shown with.
+    Field(usize, FieldType, Option<u32>),
+}
+
+/// Rows per parallel chunk.
+const CHUNK_ROWS: usize = 16_384;
+
+/// `set`'s evidence from `paths` when they are one plain wide CSV file (see the module doc);
+/// `None` when the general reader must read them.
+pub fn wide_csv(set: &IndicatorSet, paths: &[PathBuf], enc: TextEncoding) -> Option<Evidence> {
+    let [path] = paths else { return None };
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    if !matches!(ext.as_str(), "csv" | "tsv" | "txt") || !path.is_file() {
+        return None;
+    }
+    if set.kinds.len() != 1
+        || !set.phases.is_empty()
+        || !set.identity.name.is_empty()
+        || !set.identity.parent.is_empty()
+        || !set.identity.class.is_empty()
+        || set.unit_kind().fields.iter().any(|f| !f.layers.is_empty())
+    {
+        return None;
+    }
+    let bytes = read_regular(path).ok()?;
+    let (text, _) = decode_text(&bytes, enc).ok()?;
+    drop(bytes);
+    let file: Arc<str> = path.display().to_string().into();
+    let delimiter = if ext == "tsv" {
+        b'\t'
+    } else {
+        detect_delimiter(&text)
+    };
+    // The header: the first line.
+    let header_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&text.as_bytes()[..header_end]);
+    let header = rdr.records().next()?.ok()?;
+    let (cols, names) = columns(set, &header)?;
+    let id_col = cols.iter().position(|c| matches!(c, Col::Id))?;
+    let body = &text[header_end..];
+    // A blank line is skipped by the general reader: its rows are numbered by records.
+    if body.starts_with(['\n', '\r']) || body.contains("\n\n") || body.contains("\n\r\n") {
+        return None;
+    }
+    // Without quotes every line is a record: split at line ends into chunks, parsed in parallel.
+    let chunks: Vec<(usize, &str)> = if body.contains('"') {
+        vec![(0, body)]
+    } else {
+        line_chunks(body, CHUNK_ROWS)
+    };
+    let ctx = Ctx {
+        set,
+        cols: &cols,
+        width: names.len(),
+        file: &file,
+        id_header: names[id_col].clone(),
+        delimiter,
+    };
+    let parts: Vec<Option<Vec<Unit>>> = chunks
+        .par_iter()
+        .map(|&(first, chunk)| ctx.rows(first, chunk))
+        .collect();
+    let mut units = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
+    for p in parts {
+        units.extend(p?);
+    }
+    if units.is_empty() {
+        return None;
+    }
+    // Duplicate ids are the general path's error.
+    let mut ids: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
+    ids.par_sort_unstable();
+    if ids.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
+    drop(ids);
+    let n = units.len();
+    Some(Evidence {
+        units,
+        scored: (0..n).collect(),
+        descendants: vec![vec![Vec::new(); 1]; n],
+        period: None,
+        phases: Vec::new(),
+    })
+}
+
+/// Each column's meaning and its header (white space removed), or `None` when a header is
+/// not one the fast path reads.
+fn columns(set: &IndicatorSet, header: &csv::StringRecord) -> Option<(Vec<Col>, Vec<Arc<str>>)> {
+    let names: Vec<String> = header.iter().map(squeeze).collect();
+    let keys: Vec<String> = names.iter().map(|n| meta_key(n)).collect();
+    let is = |k: &str, list: &[&str]| list.iter().any(|n| k.eq_ignore_ascii_case(n));
+    // A ledger or a list of documents is not a table of units.
+    if keys.iter().any(|k| is(k, LEDGER_TYPE))
+        || (keys.iter().any(|k| is(k, DOC_TITLE)) && keys.iter().any(|k| is(k, LEDGER_UNIT)))
+    {
+        return None;
+    }
+    let fields = &set.unit_kind().fields;
+    let mut cols = Vec::with_capacity(names.len());
+    let mut seen_field = vec![false; fields.len()];
+    let mut seen_meta = [false; 4];
+    for (name, key) in names.iter().zip(&keys) {
+        if name.is_empty() || name.contains('@') {
+            return None;
+        }
+        let meta = [
+            (Col::Id, META_ID),
+            (Col::Name, META_NAME),
+            (Col::Class, META_CLASS),
+            (Col::Peer, META_PEER),
+        ]
+        .into_iter()
+        .enumerate()
+        .find(|(_, (_, list))| is(key, list));
+        let col = match meta {
+            Some((m, (col, _))) => {
+                if std::mem::replace(&mut seen_meta[m], true) {
+                    return None;
+                }
+                col
+            }
+            None => {
+                let f = find_field(fields, name)?;
+                if std::mem::replace(&mut seen_field[f], true) {
+                    return None;
+                }
+                Col::Field(f, fields[f].ty, fields[f].decimals)
+            }
+        };
+        cols.push(col);
+    }
+    // Every header is a different name (a repeated header is the general path's error).
+    let mut sorted: Vec<&String> = names.iter().collect();
+    sorted.sort();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
+    Some((cols, names.into_iter().map(Into::into).collect()))
+}
+
+/// `body` cut at line ends into pieces of about `rows` lines: (index of the piece's first
+/// line, the piece).
+fn line_chunks(body: &str, rows: usize) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let (mut start, mut line) = (0, 0);
+    let bytes = body.as_bytes();
+    while start < body.len() {
+        let mut end = start;
+        let mut n = 0;
+        while end < body.len() && n < rows {
+            end = memchr_newline(bytes, end).map_or(body.len(), |i| i + 1);
+            n += 1;
+        }
+        out.push((line, &body[start..end]));
+        line += n;
+        start = end;
+    }
+    out
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| from + i)
+}
+
+struct Ctx<'a> {
+    set: &'a IndicatorSet,
+    cols: &'a [Col],
+    width: usize,
+    file: &'a Arc<str>,
+    id_header: Arc<str>,
+    delimiter: u8,
+}
+
+impl Ctx<'_> {
+    /// The units of one piece of the body whose first line is body line `first` (the file's
+    /// line `first + 2`), or `None` at anything the fast path does not handle.
+    fn rows(&self, first: usize, chunk: &str) -> Option<Vec<Unit>> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(chunk.as_bytes());
+        let kind = self.set.unit_kind();
+        let lay = kind.layout;
+        let kind_id = &kind.id;
+        let mut rec = csv::StringRecord::new();
+        let mut out = Vec::with_capacity(CHUNK_ROWS);
+        let mut r = first;
+        while rdr.read_record(&mut rec).ok()? {
+            // A quoted field may span lines: the record's own line, as the general reader
+            // counts records.
+            r += 1;
+            // A cell too large to be a value is the general reader's located error.
+            if rec.len() != self.width || rec.iter().any(|c| c.len() > MAX_FIELD_BYTES) {
+                return None;
+            }
+            let mut values: Vec<Option<Val>> = vec![None; lay.derived as usize];
+            for slot in lay.cases..lay.derived {
+                values[slot as usize] = Some(Val::Num(Decimal::ZERO));
+            }
+            let (mut id, mut name, mut class, mut peer, mut texts) =
+                (None, None, None, None, Vec::new());
+            for (c, cell) in rec.iter().enumerate() {
+                let t = cell.trim();
+                match self.cols[c] {
+                    Col::Id => id = Some(t),
+                    Col::Name => name = Some(t),
+                    Col::Class => class = Some(t),
+                    Col::Peer => peer = Some(t),
+                    Col::Field(..) if t.is_empty() => {}
+                    Col::Field(f, ty, dp) => match convert_str(t, ty).ok()? {
+                        Conv::Val(v) => values[f] = Some(crate::bind::written(v, dp)),
+                        Conv::Text(s) => texts.push((f, s)),
+                        Conv::Missing => {}
+                    },
+                }
+            }
+            let id = id.filter(|s| !s.is_empty())?;
+            let first_filled = rec.iter().map(str::trim).find(|s| !s.is_empty())?;
+            // An id equal to the id column's header continues the header (a sub-heading row).
+            if not_data(id)
+                || name.is_some_and(not_data)
+                || not_data(first_filled)
+                || id.chars().any(char::is_whitespace)
+                || id == &*self.id_header
+            {
+                return None;
+            }
+            let named = |v: Option<&str>, list: &[crate::model::Named]| match v {
+                None | Some("") => Some(None),
+                Some(v) => list.iter().position(|x| x.id == v || x.name == v).map(Some),
+            };
+            let class = named(class, &self.set.classes)?;
+            let peer_group = named(peer, &self.set.peer_groups)?;
+            out.push(Unit {
+                id: id.to_string(),
+                name: name.filter(|s| !s.is_empty()).unwrap_or(id).to_string(),
+                kind: Some(0),
+                kind_id: kind_id.clone(),
+                class,
+                peer_group,
+                parent: None,
+                values,
+                texts,
+                cases: Vec::new(),
+                documents: Vec::new(),
+                origin: Origin {
+                    file: self.file.clone(),
+                    place: Place::Row {
+                        // 1-based, the header being row 1.
+                        row: r as u64 + 1,
+                        column: self.id_header.clone(),
+                    },
+                },
+            });
+        }
+        Some(out)
+    }
+}
+
+/// Whether a key cell may mark a row that is not a unit (合计/总计/小计, Total, 注:…, 填报人…):
+/// the general reader then decides. Conservative: any 计, an English total word, or a
+/// footnote's first character.
+fn not_data(t: &str) -> bool {
+    const LEADS: [char; 7] = ['注', '说', '填', '制', '审', '联', '单'];
+    t.contains('计')
+        || t.chars().next().is_some_and(|c| LEADS.contains(&c))
+        || (t.is_ascii() && {
+            let t = squeeze(t);
+            ["total", "totals", "sum", "subtotal"]
+                .iter()
+                .any(|w| t.eq_ignore_ascii_case(w))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SET: &str = include_str!("../../indicators/village.yaml");
+
+    fn both(csv: &str, name: &str) -> (Option<Evidence>, Option<Evidence>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path().join(name);
+        std::fs::write(&p, csv).expect("write");
+        let set = crate::load::load_set_str("village.yaml", SET).expect("set");
+        let fast = wide_csv(&set, std::slice::from_ref(&p), TextEncoding::Auto);
+        let (read, problems) = super::super::files::read_paths_partial(&[p]);
+        let slow = crate::bind::bind_partial(&set, read, problems).ok();
+        (fast, slow)
+    }
+
+    fn same(a: &Evidence, b: &Evidence) {
+        assert_eq!(a.units.len(), b.units.len());
+        assert_eq!(a.scored, b.scored);
+        for (x, y) in a.units.iter().zip(&b.units) {
+            assert_eq!(
+                (&x.id, &x.name, x.kind, &x.kind_id),
+                (&y.id, &y.name, y.kind, &y.kind_id)
+            );
+            assert_eq!(
+                (x.class, x.peer_group, x.parent),
+                (y.class, y.peer_group, y.parent)
+            );
+            assert_eq!(x.values, y.values, "{}", x.id);
+            assert_eq!(x.texts, y.texts);
+            assert_eq!(x.origin, y.origin);
+        }
+    }
+
+    #[test]
+    fn generated_villages_bind_as_the_general_reader_binds_them() {
+        let mut v = Vec::new();
+        crate::bench::write_villages(&mut v, 40_000, 3).expect("generate");
+        let csv = String::from_utf8(v).expect("utf-8");
+        let (fast, slow) = both(&csv, "v.csv");
+        same(&fast.expect("fast path"), &slow.expect("general path"));
+        // Tab-separated, with spaces around values and an empty trailing line.
+        let tsv = csv.replace(',', "\t").replace("\t是", "\t 是 ");
+        let (fast, slow) = both(&tsv, "v.tsv");
+        same(&fast.expect("fast path"), &slow.expect("general path"));
+    }
+
+    #[test]
+    fn written_zeros_are_dropped_as_the_general_reader_drops_them() {
+        let csv = "单位代码,单位名称,户籍人口,出生人数,群众满意率\na1,东村,1500.0,3,95.50\n";
+        let (fast, slow) = both(csv, "z.csv");
+        let (fast, slow) = (fast.expect("fast path"), slow.expect("general path"));
+        same(&fast, &slow);
+        // Decimal equality ignores the scale; the shown text does not.
+        let shown = |e: &Evidence| format!("{:?}", e.units[0].values);
+        assert_eq!(shown(&fast), shown(&slow));
+        assert!(shown(&fast).contains("95.5)") && !shown(&fast).contains("95.50"));
+    }
+
+    #[test]
+    fn quoted_fields_are_read_in_one_piece() {
+        let csv = "单位代码,单位名称,户籍人口,出生人数\n\"a1\",\"东村, 一组\",\"1,500\",3\na2,西村,800,\n";
+        let (fast, slow) = both(csv, "q.csv");
+        same(&fast.expect("fast path"), &slow.expect("general path"));
+    }
+
+    #[test]
+    fn anything_unusual_goes_the_general_way() {
+        for csv in [
+            "考核表\n单位代码,出生人数\na,1\n",       // a title row
+            "单位代码,出生人数\na,1\n合计,1\n",       // a totals row
+            "单位代码,出生人数\na,1\na,2\n",          // a duplicate id
+            "单位代码,出生人数\na,x\n",               // a bad value
+            "单位代码,出生人数,出生人数\na,1,1\n",    // a repeated column
+            "单位代码,出生数目\na,1\n",               // an unknown column
+            "单位代码,出生人数\na,1,2\n",             // a long row
+            "单位代码,出生人数\n,1\n",                // an empty id
+            "单位代码,出生人数\na,1\n注:单位为人,\n", // a footnote
+        ] {
+            let (fast, _) = both(csv, "x.csv");
+            assert!(fast.is_none(), "{csv}");
+        }
+        // A cell over the per-field limit (the general reader's located error).
+        let huge = format!(
+            "单位代码,单位名称,出生人数\na,{},1\n",
+            "村".repeat(MAX_FIELD_BYTES / 3 + 1)
+        );
+        let (fast, slow) = both(&huge, "x.csv");
+        assert!(fast.is_none() && slow.is_none());
+    }
+
+    #[test]
+    fn gb18030_is_read_too() {
+        let csv = "单位代码,单位名称,户籍人口,出生人数,群众满意率\na1,东村,1500,3,95.5\n";
+        let (bytes, _, _) = encoding_rs::GB18030.encode(csv);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path().join("g.csv");
+        std::fs::write(&p, &bytes).expect("write");
+        let set = crate::load::load_set_str("village.yaml", SET).expect("set");
+        let ev = wide_csv(&set, &[p], TextEncoding::Auto).expect("fast path");
+        assert_eq!(ev.units[0].name, "东村");
+    }
+}

@@ -152,7 +152,13 @@ impl Widths {
             .lines()
             .map(unicode_width::UnicodeWidthStr::width)
             .max()
-            .unwrap_or(0) as f64;
+            .unwrap_or(0);
+        self.see_width(c, w);
+    }
+
+    /// A cell `w` columns wide in column `c`.
+    fn see_width(&mut self, c: u16, w: usize) {
+        let w = w as f64;
         let c = usize::from(c);
         if self.0.len() <= c {
             self.0.resize(c + 1, 0.0);
@@ -198,6 +204,9 @@ struct Grid<'a> {
     tall: Option<(u32, f64)>,
     /// The last row written, and whether its height was set ([`Grid::finish`]).
     last: Option<(u32, bool)>,
+    /// Columns formatted "0.00" as a whole ([`Grid::score_columns`]): their points are
+    /// written without a format of their own.
+    score_cols: Vec<u16>,
 }
 
 impl<'a> Grid<'a> {
@@ -209,7 +218,36 @@ impl<'a> Grid<'a> {
             max_wide: 30.0,
             tall: None,
             last: None,
+            score_cols: Vec::new(),
         }
+    }
+
+    /// Format columns `cols` as points ("0.00") once, so that each figure in them is written
+    /// without a format: the writer otherwise looks a cell's format up by hashing all of it,
+    /// which was a tenth of a 100,000-unit run.
+    fn score_columns(
+        &mut self,
+        cols: impl IntoIterator<Item = u16>,
+        s: &Styles,
+    ) -> Result<(), WriteError> {
+        for c in cols {
+            self.ws.set_column_format(c, &s.points).map_err(xl)?;
+            self.score_cols.push(c);
+        }
+        Ok(())
+    }
+
+    /// Points in the points format: the column's when it has it, else the cell's own.
+    fn score(&mut self, r: u32, c: u16, v: Decimal, s: &Styles) -> Result<(), WriteError> {
+        if !self.score_cols.contains(&c) {
+            return self.points(r, c, v, &s.points);
+        }
+        self.touch(r);
+        let whole = u64::try_from(v.trunc().abs()).unwrap_or(u64::MAX);
+        let sign = usize::from(v.is_sign_negative() && !v.is_zero());
+        self.widths.see_width(c, sign + digits(whole) + 3);
+        self.ws.write_number(r, c, num(v)).map_err(xl)?;
+        Ok(())
     }
 
     /// Row `r` is being written (rows come in order).
@@ -251,6 +289,16 @@ impl<'a> Grid<'a> {
         } else {
             30.0
         }
+    }
+
+    /// Text in the default format: written without one, so the writer does not look the
+    /// format up for every cell (at 10^5–10^6 rows that lookup, a hash of the whole format,
+    /// was a tenth of the run).
+    fn plain_text(&mut self, r: u32, c: u16, text: &str) -> Result<(), WriteError> {
+        self.touch(r);
+        self.widths.see(c, text);
+        self.ws.text(r, c, text).map_err(xl)?;
+        Ok(())
     }
 
     fn text(&mut self, r: u32, c: u16, text: &str, f: &Format) -> Result<(), WriteError> {
@@ -298,32 +346,36 @@ impl<'a> Grid<'a> {
         Ok(())
     }
 
+    /// A number, `shown` characters wide as displayed.
     fn number(
         &mut self,
         r: u32,
         c: u16,
         v: f64,
-        shown: &str,
+        shown: usize,
         f: &Format,
     ) -> Result<(), WriteError> {
         self.touch(r);
-        self.widths.see(c, shown);
+        self.widths.see_width(c, shown);
         self.ws.write_number_with_format(r, c, v, f).map_err(xl)?;
         Ok(())
     }
 
     fn int(&mut self, r: u32, c: u16, v: u32, s: &Styles) -> Result<(), WriteError> {
-        self.number(r, c, f64::from(v), &v.to_string(), &s.int)
+        self.number(r, c, f64::from(v), digits(u64::from(v)), &s.int)
     }
 
     fn points(&mut self, r: u32, c: u16, v: Decimal, f: &Format) -> Result<(), WriteError> {
-        self.number(r, c, num(v), &format!("{v:.2}"), f)
+        // As "0.00" shows it: the whole part's digits, a sign, the point and two decimals.
+        let whole = u64::try_from(v.trunc().abs()).unwrap_or(u64::MAX);
+        let sign = usize::from(v.is_sign_negative() && !v.is_zero());
+        self.number(r, c, num(v), sign + digits(whole) + 3, f)
     }
 
     /// A figure that may be withheld: the number, or `—` marked as missing (never 0).
     fn known(&mut self, r: u32, c: u16, v: Option<Decimal>, s: &Styles) -> Result<(), WriteError> {
         match v {
-            Some(v) => self.points(r, c, v, &s.points),
+            Some(v) => self.score(r, c, v, s),
             None => self.text(r, c, "—", &s.missing),
         }
     }
@@ -439,17 +491,21 @@ fn ranked_sheet(
     let missing_col = headers.len() as u16 - 1;
     let mut g = Grid::wrapping(&mut *ws, &[veto_col, missing_col], 45.0);
     g.begin(&sheet_title(a, what), &headers, true, s)?;
+    let first_line: u16 = if peers { 5 } else { 3 };
+    let step: u16 = if line_grades { 2 } else { 1 };
+    let lines = (0..a.lines.len() as u16).map(|i| first_line + i * step);
+    g.score_columns(lines.chain(grade_col - 4..grade_col), s)?;
     for (i, u) in units.iter().enumerate() {
         let r = FIRST + i as u32;
         match u.rank {
             Some(rank) => g.int(r, 0, rank, s)?,
             None => g.text(r, 0, u.status.zh(), &s.missing)?,
         }
-        g.text(r, 1, &u.id, &s.text)?;
-        g.text(r, 2, &u.name, &s.text)?;
+        g.plain_text(r, 1, &u.id)?;
+        g.plain_text(r, 2, &u.name)?;
         let mut c = 3u16;
         if peers {
-            g.text(r, 3, &peer_name(a, u), &s.text)?;
+            g.plain_text(r, 3, &peer_name(a, u))?;
             if let Some(p) = u.peer_rank {
                 g.int(r, 4, p, s)?;
             }
@@ -459,7 +515,7 @@ fn ranked_sheet(
             g.known(r, c, l.points, s)?;
             c += 1;
             if line_grades {
-                g.text(r, c, l.grade.as_deref().unwrap_or_default(), &s.text)?;
+                g.plain_text(r, c, l.grade.as_deref().unwrap_or_default())?;
                 c += 1;
             }
         }
@@ -467,12 +523,12 @@ fn ranked_sheet(
             g.known(r, c, v, s)?;
             c += 1;
         }
-        g.text(r, grade_col, u.grade_or_status(), &s.text)?;
+        g.plain_text(r, grade_col, u.grade_or_status())?;
         let veto = veto_summary(u);
         if !veto.is_empty() {
             g.text(r, veto_col, &veto, &s.veto)?;
         }
-        g.text(r, status_col, u.status.zh(), &s.text)?;
+        g.plain_text(r, status_col, u.status.zh())?;
         let missing = crate::output::missing_summary(u);
         if !missing.is_empty() {
             g.wrap(r, missing_col, &missing, &s.missing_wrap)?;
@@ -522,27 +578,31 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
     let mut g = Grid::new(&mut *ws);
     g.begin(&title, &headers, true, s)?;
     g.ws.set_row_height(HEADER_ROW, 60).map_err(xl)?;
+    g.score_columns(3..3 + items.len() as u16 + 2, s)?;
     for (r, u) in a.units.iter().enumerate() {
         let r = FIRST + r as u32;
         match u.rank {
             Some(rank) => g.int(r, 0, rank, s)?,
             None => g.text(r, 0, u.status.zh(), &s.missing)?,
         }
-        g.text(r, 1, &u.id, &s.text)?;
-        g.text(r, 2, &u.name, &s.text)?;
+        g.plain_text(r, 1, &u.id)?;
+        g.plain_text(r, 2, &u.name)?;
         for (i, want) in items.iter().enumerate() {
             let c = 3 + i as u16;
-            let Some(ind) = u
-                .indicators
-                .iter()
-                .chain(&u.bonus_items)
-                .find(|x| x.id() == want.id())
+            // Units of one set list their items in the same order: look where it should be
+            // first, search only if it is not there.
+            let mut all = u.indicators.iter().chain(&u.bonus_items);
+            let Some(ind) = all
+                .clone()
+                .nth(i)
+                .filter(|x| x.id() == want.id())
+                .or_else(|| all.find(|x| x.id() == want.id()))
             else {
                 continue;
             };
             match ind.status {
                 Status::NotApplicable => g.text(r, c, "不适用", &s.na)?,
-                Status::Scored => g.points(r, c, ind.points, &s.points)?,
+                Status::Scored => g.score(r, c, ind.points, s)?,
                 Status::MissingEvidence => g.text(r, c, "缺少佐证", &s.missing)?,
                 Status::ZeroForMissing | Status::Undefined => {
                     g.points(r, c, ind.points, &s.missing)?
@@ -650,7 +710,7 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
                 match c {
                     3 if v.applied => g.text(r, c as u16, x, &s.veto)?,
                     8..=10 => g.wrap(r, c as u16, x, &s.wrap)?,
-                    _ => g.text(r, c as u16, x, &s.text)?,
+                    _ => g.plain_text(r, c as u16, x)?,
                 }
             }
             r += 1;
@@ -695,9 +755,9 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
                 r += 1;
                 break 'units;
             }
-            g.text(r, 0, &u.id, &s.text)?;
-            g.text(r, 1, &u.name, &s.text)?;
-            g.text(r, 2, &c.type_name, &s.text)?;
+            g.plain_text(r, 0, &u.id)?;
+            g.plain_text(r, 1, &u.name)?;
+            g.plain_text(r, 2, &c.type_name)?;
             if let Some(x) = c.severity {
                 g.int(r, 3, x, s)?;
             }
@@ -713,14 +773,14 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
                 c.found_by.as_deref().map(finder_label).unwrap_or_default(),
                 &s.text,
             )?;
-            g.text(r, 6, if c.self_reported { "是" } else { "否" }, &s.text)?;
-            g.text(r, 7, c.reference.as_deref().unwrap_or_default(), &s.text)?;
+            g.plain_text(r, 6, if c.self_reported { "是" } else { "否" })?;
+            g.plain_text(r, 7, c.reference.as_deref().unwrap_or_default())?;
             g.points(r, 8, c.deduction, &s.points)?;
             let item = c.indicator.as_deref().map(item_name).unwrap_or_default();
-            g.text(r, 9, &item, &s.text)?;
+            g.plain_text(r, 9, &item)?;
             g.wrap(r, 10, &c.explanation, &s.wrap)?;
-            g.text(r, 11, if c.in_period { "是" } else { "否" }, &s.text)?;
-            g.text(r, 12, &c.case_type, &s.text)?;
+            g.plain_text(r, 11, if c.in_period { "是" } else { "否" })?;
+            g.plain_text(r, 12, &c.case_type)?;
             r += 1;
         }
     }
@@ -849,6 +909,12 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     }
     let s = styles();
     let mut wb = Workbook::new();
+    if a.units.len() > crate::cli::LARGE_RUN {
+        // A large run's workbook is written for speed: deflate level 1 instead of 6. At
+        // 100,000 villages compressing was a quarter of the run; level 1 writes 29.8 MB
+        // instead of 17.0 MB (level 3: 20.3 MB, ~1 s slower). ARCHITECTURE.md#speed.
+        wb.set_zip_compression_level(1);
+    }
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?;
     wb.set_properties(
         &DocProperties::new()
@@ -889,4 +955,9 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     cases_sheet(new_sheet(&mut wb, CASES_SHEET)?, a, &s)?;
     about_sheet(new_sheet(&mut wb, ABOUT_SHEET)?, a, &s)?;
     wb.save_to_buffer().map_err(xl)
+}
+
+/// Decimal digits of `n` (1 for 0).
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }

@@ -2274,7 +2274,51 @@ mod tests {
         assert!(first(mixed).contains("expected a number"));
     }
 
+    /// A yes/no expression over `true`, `false` and `flag` (blank), with its Kleene value
+    /// worked out directly: `(source, swapped source, value)` where the swapped source has the
+    /// operands of every `and`/`or` in the other order.
+    fn kleene_tree() -> impl Strategy<Value = (String, String, Option<bool>)> {
+        let leaf = prop_oneof![
+            Just(("true".to_string(), "true".to_string(), Some(true))),
+            Just(("false".to_string(), "false".to_string(), Some(false))),
+            Just(("flag".to_string(), "flag".to_string(), None)),
+        ];
+        leaf.prop_recursive(4, 24, 2, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone(), any::<bool>()).prop_map(|(a, b, is_and)| {
+                    let op = if is_and { "and" } else { "or" };
+                    let v = match (is_and, a.2, b.2) {
+                        (true, Some(false), _) | (true, _, Some(false)) => Some(false),
+                        (true, Some(true), Some(true)) => Some(true),
+                        (false, Some(true), _) | (false, _, Some(true)) => Some(true),
+                        (false, Some(false), Some(false)) => Some(false),
+                        _ => None,
+                    };
+                    (
+                        format!("({} {op} {})", a.0, b.0),
+                        format!("({} {op} {})", b.1, a.1),
+                        v,
+                    )
+                }),
+                inner.prop_map(|a| (
+                    format!("(not {})", a.0),
+                    format!("(not {})", a.1),
+                    a.2.map(|x| !x)
+                )),
+            ]
+        })
+    }
+
     proptest! {
+        /// Kleene's three-valued logic on any nesting of `and`, `or` and `not` with blanks,
+        /// and the result never depends on the order of operands.
+        #[test]
+        fn kleene_holds_in_any_order((src, swapped, want) in kleene_tree()) {
+            let got = ev(&src).ok();
+            prop_assert_eq!(got, want.map(Val::Bool), "{}", src);
+            prop_assert_eq!(ev(&swapped).ok(), got, "{} vs {}", src, swapped);
+        }
+
         #[test]
         fn compile_never_panics(src in "\\PC*") {
             let _ = compile(&src, &scope(), None);

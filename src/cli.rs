@@ -200,7 +200,7 @@ pub struct AssessArgs {
 /// `scorecard.json`, the 通报 (`notice.docx`, a table row per unit) and a report per unit.
 /// Above it, the ranked CSV, the workbook and `summary.json`, and the rest on request
 /// (`--detail full`, `--reports …`).
-pub const LARGE_RUN: usize = 10_000;
+pub const LARGE_RUN: usize = crate::output::LARGE_RUN;
 
 /// What `assess` writes for each unit, sized to the run.
 #[derive(clap::Args, Debug, Clone, Default)]

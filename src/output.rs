@@ -451,6 +451,10 @@ impl FitText for rust_xlsxwriter::Worksheet {
     }
 }
 
+/// Units up to which a run writes everything by default (the CLI's sizing); above it
+/// outputs are sized to the run, and the workbook is compressed for speed.
+pub const LARGE_RUN: usize = 10_000;
+
 /// The scorecard JSON: the header pretty-printed, then one unit per line (compact), so
 /// files stay readable and diffable and large runs stay small. Units are serialised in
 /// parallel and joined in rank order, so the bytes do not depend on the thread count.

@@ -909,7 +909,7 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     }
     let s = styles();
     let mut wb = Workbook::new();
-    if a.units.len() > crate::cli::LARGE_RUN {
+    if a.units.len() > crate::output::LARGE_RUN {
         // A large run's workbook is written for speed: deflate level 1 instead of 6. At
         // 100,000 villages compressing was a quarter of the run; level 1 writes 29.8 MB
         // instead of 17.0 MB (level 3: 20.3 MB, ~1 s slower). ARCHITECTURE.md#speed.

@@ -503,7 +503,7 @@ impl<'a, 'r> Binder<'a, 'r> {
                 continue;
             }
             match convert(raw, f.ty) {
-                Ok(Conv::Val(v)) => values[fi] = Some(written(v, f.decimals)),
+                Ok(Conv::Val(v)) => values[fi] = Some(crate::model::val_as_written(v, f.decimals)),
                 Ok(Conv::Text(t)) => texts.push((fi, t)),
                 Ok(Conv::Missing) => {}
                 Err(why) => self
@@ -635,7 +635,9 @@ impl<'a, 'r> Binder<'a, 'r> {
                 continue;
             }
             match convert(&lraw, f.ty) {
-                Ok(Conv::Val(v)) => values[slot] = Some(written(v, f.decimals)),
+                Ok(Conv::Val(v)) => {
+                    values[slot] = Some(crate::model::val_as_written(v, f.decimals))
+                }
                 Ok(Conv::Missing) => {}
                 Ok(Conv::Text(_)) => self
                     .diags
@@ -883,15 +885,6 @@ fn list_ids<'a>(ids: impl Iterator<Item = &'a String>) -> String {
         "none".into()
     } else {
         v.join(", ")
-    }
-}
-
-/// A number as the set says it is shown (see [`crate::model::as_written`]): the same whichever
-/// reader gave it (`117.0` in YAML, `117` in a workbook).
-pub(crate) fn written(v: Val, decimals: Option<u32>) -> Val {
-    match v {
-        Val::Num(d) => Val::Num(crate::model::as_written(d, decimals)),
-        other => other,
     }
 }
 

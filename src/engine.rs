@@ -238,10 +238,7 @@ fn fill_derived(
         // Unknown stays None: the item reading it names the blanks behind it
         // (`UnitCtx::missing_fields`).
         if let Ok(v) = r {
-            vals[base + d] = Some(match v {
-                Val::Num(x) => Val::Num(crate::model::as_written(x, derived.decimals)),
-                other => other,
-            });
+            vals[base + d] = Some(crate::model::val_as_written(v, derived.decimals));
         }
     }
 }

@@ -565,3 +565,12 @@ pub fn as_written(d: rust_decimal::Decimal, decimals: Option<u32>) -> rust_decim
     }
     d
 }
+
+/// A value as the set says it is shown: [`as_written`] for a number, anything else as it is.
+/// Every reader and derived values go through it, so all show the same.
+pub fn val_as_written(v: crate::expr::Val, decimals: Option<u32>) -> crate::expr::Val {
+    match v {
+        crate::expr::Val::Num(d) => crate::expr::Val::Num(as_written(d, decimals)),
+        other => other,
+    }
+}

@@ -243,9 +243,7 @@ impl<'a> Grid<'a> {
             return self.points(r, c, v, &s.points);
         }
         self.touch(r);
-        let whole = u64::try_from(v.trunc().abs()).unwrap_or(u64::MAX);
-        let sign = usize::from(v.is_sign_negative() && !v.is_zero());
-        self.widths.see_width(c, sign + digits(whole) + 3);
+        self.widths.see_width(c, points_width(v));
         self.ws.write_number(r, c, num(v)).map_err(xl)?;
         Ok(())
     }
@@ -366,10 +364,7 @@ impl<'a> Grid<'a> {
     }
 
     fn points(&mut self, r: u32, c: u16, v: Decimal, f: &Format) -> Result<(), WriteError> {
-        // As "0.00" shows it: the whole part's digits, a sign, the point and two decimals.
-        let whole = u64::try_from(v.trunc().abs()).unwrap_or(u64::MAX);
-        let sign = usize::from(v.is_sign_negative() && !v.is_zero());
-        self.number(r, c, num(v), sign + digits(whole) + 3, f)
+        self.number(r, c, num(v), points_width(v), f)
     }
 
     /// A figure that may be withheld: the number, or `—` marked as missing (never 0).
@@ -955,6 +950,13 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     cases_sheet(new_sheet(&mut wb, CASES_SHEET)?, a, &s)?;
     about_sheet(new_sheet(&mut wb, ABOUT_SHEET)?, a, &s)?;
     wb.save_to_buffer().map_err(xl)
+}
+
+/// Characters points take as "0.00" shows them: a sign, the whole part's digits, the point and
+/// two decimals (measured without formatting the number).
+fn points_width(v: Decimal) -> usize {
+    let whole = u64::try_from(v.trunc().abs()).unwrap_or(u64::MAX);
+    usize::from(v.is_sign_negative() && !v.is_zero()) + digits(whole) + 3
 }
 
 /// Decimal digits of `n` (1 for 0).

@@ -252,7 +252,7 @@ impl Ctx<'_> {
                     Col::Peer => peer = Some(t),
                     Col::Field(..) if t.is_empty() => {}
                     Col::Field(f, ty, dp) => match convert_str(t, ty).ok()? {
-                        Conv::Val(v) => values[f] = Some(crate::bind::written(v, dp)),
+                        Conv::Val(v) => values[f] = Some(crate::model::val_as_written(v, dp)),
                         Conv::Text(s) => texts.push((f, s)),
                         Conv::Missing => {}
                     },

@@ -760,6 +760,33 @@ fn regrade_combined(set: &IndicatorSet, u: &mut UnitResult) {
 }
 
 fn wrap(set: &IndicatorSet, ev: &Evidence, units: Vec<UnitResult>) -> Assessment {
+    let mut a = shell(set, ev.period.as_deref());
+    a.units = units;
+    a
+}
+
+/// Whether a unit's result depends on its own evidence only — one kind of unit, no phases, no
+/// statistic over other units (`peer_mean.x`, `all_rank.x` …) — so that its units can be scored
+/// in pieces ([`score_piece`]) and ranked afterwards ([`ranking`]) with the same results.
+pub fn independent(set: &IndicatorSet) -> bool {
+    set.kinds.len() == 1
+        && set.phases.is_empty()
+        && !set
+            .dynamic
+            .iter()
+            .any(|d| matches!(d.kind, DynKind::Across { .. }))
+}
+
+/// Some units of an [`independent`] set scored without history, unranked, in input order: what
+/// [`assess`] gives for them, but for the ranks.
+pub fn score_piece(set: &IndicatorSet, ev: &Evidence) -> Result<Vec<UnitResult>, Diagnostics> {
+    debug_assert!(independent(set));
+    score_units(set, ev, &[], &[])
+}
+
+/// An assessment of `set` with no units: the stamps, lines, grades and items every output heads
+/// with (`period`: the evidence's period label, if it gave one).
+pub fn shell(set: &IndicatorSet, period: Option<&str>) -> Assessment {
     Assessment {
         schema: SCHEMA.to_string(),
         engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
@@ -776,9 +803,8 @@ fn wrap(set: &IndicatorSet, ev: &Evidence, units: Vec<UnitResult>) -> Assessment
             veto_only: set.veto_only,
         },
         period: PeriodStamp {
-            label: ev
-                .period
-                .clone()
+            label: period
+                .map(str::to_string)
                 .or_else(|| set.effective.label.clone())
                 .unwrap_or_else(|| format!("{} 至 {}", set.effective.from, set.effective.to)),
             from: set.effective.from,
@@ -845,56 +871,141 @@ fn wrap(set: &IndicatorSet, ev: &Evidence, units: Vec<UnitResult>) -> Assessment
                     .map(|p| format!("{} {} 至 {}", p.name, p.from, p.to)),
             })
             .collect(),
-        units,
+        units: Vec::new(),
     }
+}
+
+/// What ranking reads of a unit: its status, whether an enforced veto failed it, its score and
+/// its peer group (an index; any numbering that tells groups apart).
+#[derive(Debug, Clone, Copy)]
+pub struct RankKey {
+    pub status: UnitStatus,
+    pub vetoed: bool,
+    pub score: Option<Decimal>,
+    pub peer: Option<u32>,
+}
+
+impl RankKey {
+    fn ranked(&self) -> bool {
+        self.status == UnitStatus::Complete && self.score.is_some()
+    }
+}
+
+/// The ranks of units given by their [`RankKey`]s: the output order (indices into the keys) and,
+/// by index, the rank, the peer rank and the peer group's size (its ranked units).
+#[derive(Debug, Default)]
+pub struct Ranking {
+    pub order: Vec<usize>,
+    pub rank: Vec<Option<u32>>,
+    pub peer_rank: Vec<Option<u32>>,
+    pub peer_size: Vec<Option<u32>>,
 }
 
 /// Competition ranking ("1224") of the complete units: equal scores share a rank; units
 /// failed by an enforced veto rank below every other complete unit. Units that are not
 /// complete (incomplete, pending, no evidence) get no rank and are listed after the ranked
-/// ones, by status and then unit id, like a DNF in a race. Output order: rank, then unit id.
-pub fn rank(units: &mut [UnitResult]) {
-    let ranked = |u: &UnitResult| u.status == UnitStatus::Complete && u.score.is_some();
-    let key = |u: &UnitResult| (!ranked(u), u.status, u.vetoed, std::cmp::Reverse(u.score));
-    units.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id)));
+/// ones, by status and then unit id (`by_id` compares two units' ids), like a DNF in a race.
+/// Output order: rank, then unit id. Peer ranks the same way within each group, in one pass.
+pub fn ranking(
+    keys: &[RankKey],
+    by_id: impl Fn(usize, usize) -> std::cmp::Ordering + Sync,
+) -> Ranking {
+    let key = |k: &RankKey| (!k.ranked(), k.status, k.vetoed, std::cmp::Reverse(k.score));
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.par_sort_by(|&a, &b| key(&keys[a]).cmp(&key(&keys[b])).then_with(|| by_id(a, b)));
+    let n = keys.len();
+    let mut out = Ranking {
+        order: Vec::new(),
+        rank: vec![None; n],
+        peer_rank: vec![None; n],
+        peer_size: vec![None; n],
+    };
+    let sat = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
     let mut prev: Option<(bool, Option<Decimal>)> = None;
     let mut r = 0u32;
-    for (i, u) in units.iter_mut().enumerate() {
-        if !ranked(u) {
-            u.rank = None;
+    for (pos, &i) in order.iter().enumerate() {
+        let k = &keys[i];
+        if !k.ranked() {
             continue;
         }
-        let k = (u.vetoed, u.score);
-        if prev != Some(k) {
-            r = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            prev = Some(k);
+        if prev != Some((k.vetoed, k.score)) {
+            r = sat(pos);
+            prev = Some((k.vetoed, k.score));
         }
-        u.rank = Some(r);
+        out.rank[i] = Some(r);
     }
-    let mut groups: Vec<String> = units.iter().filter_map(|u| u.peer_group.clone()).collect();
-    groups.sort();
-    groups.dedup();
-    for g in groups {
-        let idx: Vec<usize> = (0..units.len())
-            .filter(|&i| units[i].peer_group.as_deref() == Some(g.as_str()))
-            .collect();
-        let size =
-            u32::try_from(idx.iter().filter(|&&i| ranked(&units[i])).count()).unwrap_or(u32::MAX);
-        let mut prev: Option<(bool, Option<Decimal>)> = None;
-        let mut r = 0u32;
-        for (pos, &i) in idx.iter().enumerate() {
-            if !ranked(&units[i]) {
-                units[i].peer_rank = None;
-                units[i].peer_size = Some(size);
-                continue;
+    // Per group, in the same order: position, previous key and rank so far.
+    let groups = keys
+        .iter()
+        .filter_map(|k| k.peer)
+        .max()
+        .map_or(0, |g| g as usize + 1);
+    if groups > 0 {
+        let mut size = vec![0u32; groups];
+        for k in keys {
+            if let (Some(g), true) = (k.peer, k.ranked()) {
+                size[g as usize] = size[g as usize].saturating_add(1);
             }
-            let k = (units[i].vetoed, units[i].score);
-            if prev != Some(k) {
-                r = u32::try_from(pos + 1).unwrap_or(u32::MAX);
-                prev = Some(k);
+        }
+        let mut at: Vec<(usize, Option<(bool, Option<Decimal>)>, u32)> = vec![(0, None, 0); groups];
+        for &i in &order {
+            let k = &keys[i];
+            let Some(g) = k.peer else { continue };
+            let (pos, prev, r) = &mut at[g as usize];
+            out.peer_size[i] = Some(size[g as usize]);
+            if k.ranked() {
+                if *prev != Some((k.vetoed, k.score)) {
+                    *r = sat(*pos);
+                    *prev = Some((k.vetoed, k.score));
+                }
+                out.peer_rank[i] = Some(*r);
             }
-            units[i].peer_rank = Some(r);
-            units[i].peer_size = Some(size);
+            *pos += 1;
+        }
+    }
+    out.order = order;
+    out
+}
+
+/// [`ranking`] applied to scored units: sorted into the output order, with their ranks.
+pub fn rank(units: &mut [UnitResult]) {
+    let mut names: Vec<&str> = units
+        .iter()
+        .filter_map(|u| u.peer_group.as_deref())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let keys: Vec<RankKey> = units
+        .iter()
+        .map(|u| RankKey {
+            status: u.status,
+            vetoed: u.vetoed,
+            score: u.score,
+            peer: u
+                .peer_group
+                .as_deref()
+                .and_then(|p| names.binary_search(&p).ok())
+                .and_then(|g| u32::try_from(g).ok()),
+        })
+        .collect();
+    let r = ranking(&keys, |a, b| units[a].id.cmp(&units[b].id));
+    for (i, u) in units.iter_mut().enumerate() {
+        u.rank = r.rank[i];
+        if keys[i].peer.is_some() {
+            u.peer_rank = r.peer_rank[i];
+            u.peer_size = r.peer_size[i];
+        }
+    }
+    // Into the output order: each unit swapped straight to its place.
+    let mut place = vec![0usize; units.len()];
+    for (p, &i) in r.order.iter().enumerate() {
+        place[i] = p;
+    }
+    for i in 0..units.len() {
+        while place[i] != i {
+            let j = place[i];
+            units.swap(i, j);
+            place.swap(i, j);
         }
     }
 }

@@ -519,7 +519,7 @@ pub fn write_scorecard_json(w: &mut dyn Write, a: &Assessment) -> Result<(), Wri
 /// `summary.json`: what a run of any size says in a few lines — the set, how many units, how
 /// many complete or not (by status), how many in each grade, how many vetoed and each veto's
 /// count, and which files hold the rest. Written by every `assess` run, beside the ranked CSV.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Summary<'a> {
     pub schema: &'static str,
     pub indicator_set: &'a crate::result::SetStamp,
@@ -529,6 +529,9 @@ pub struct Summary<'a> {
     pub status: std::collections::BTreeMap<String, usize>,
     /// Units by grade, in the set's grade order, then the units without one (`—`).
     pub grades: Vec<(String, usize)>,
+    /// Units without a grade (withheld), shown last in `grades` as `—`.
+    #[serde(skip)]
+    pub ungraded: usize,
     pub vetoed: usize,
     /// Per veto rule (id): how many units it fired in, and how many it could not decide.
     pub vetoes: std::collections::BTreeMap<String, VetoCount>,
@@ -542,56 +545,35 @@ pub struct Summary<'a> {
     pub unit_reports: usize,
 }
 
-#[derive(Debug, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct VetoCount {
     pub fired: usize,
     pub undecided: usize,
 }
 
 impl<'a> Summary<'a> {
+    /// The summary of every unit of `a`.
     pub fn new(a: &'a Assessment) -> Self {
-        use crate::result::VetoOutcome;
-        let mut status = std::collections::BTreeMap::new();
-        let mut grades: Vec<(String, usize)> =
-            a.grades.iter().map(|g| (g.label.clone(), 0)).collect();
-        let mut ungraded = 0;
-        let mut vetoes: std::collections::BTreeMap<String, VetoCount> =
-            std::collections::BTreeMap::new();
+        let mut s = Self::empty(a);
         for u in &a.units {
-            let key = serde_json::to_value(u.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            *status.entry(key).or_insert(0) += 1;
-            match u
-                .grade
-                .as_ref()
-                .and_then(|g| grades.iter_mut().find(|x| &x.0 == g))
-            {
-                Some(slot) => slot.1 += 1,
-                None => ungraded += 1,
-            }
-            for v in &u.vetoes {
-                let c = vetoes.entry(v.id.clone()).or_default();
-                match v.outcome {
-                    VetoOutcome::Fired => c.fired += 1,
-                    VetoOutcome::Undecided => c.undecided += 1,
-                    VetoOutcome::Clear => {}
-                }
-            }
+            s.add(u);
         }
-        if ungraded > 0 {
-            grades.push(("—".to_string(), ungraded));
-        }
+        s
+    }
+
+    /// A summary of `a`'s set and period that counts no unit yet ([`Summary::add`] counts them:
+    /// a run scored in pieces counts each piece as it goes).
+    pub fn empty(a: &'a Assessment) -> Self {
         Summary {
             schema: "kaohe.summary/1",
             indicator_set: &a.indicator_set,
             period: &a.period,
-            units: a.units.len(),
-            status,
-            grades,
-            vetoed: a.units.iter().filter(|u| u.vetoed).count(),
-            vetoes,
+            units: 0,
+            status: std::collections::BTreeMap::new(),
+            grades: a.grades.iter().map(|g| (g.label.clone(), 0)).collect(),
+            ungraded: 0,
+            vetoed: 0,
+            vetoes: std::collections::BTreeMap::new(),
             scorecard_json: true,
             notice_docx: true,
             scorecard_xlsx: true,
@@ -599,8 +581,41 @@ impl<'a> Summary<'a> {
         }
     }
 
+    /// Count one unit.
+    pub fn add(&mut self, u: &crate::result::UnitResult) {
+        use crate::result::VetoOutcome;
+        self.units += 1;
+        *self.status.entry(u.status.key().to_string()).or_insert(0) += 1;
+        match u
+            .grade
+            .as_ref()
+            .and_then(|g| self.grades.iter_mut().find(|x| &x.0 == g))
+        {
+            Some(slot) => slot.1 += 1,
+            None => self.ungraded += 1,
+        }
+        self.vetoed += usize::from(u.vetoed);
+        for v in &u.vetoes {
+            // Looked up before inserting: a veto id is cloned once per run, not per unit.
+            let c = match self.vetoes.get_mut(v.id.as_str()) {
+                Some(c) => c,
+                None => self.vetoes.entry(v.id.clone()).or_default(),
+            };
+            match v.outcome {
+                VetoOutcome::Fired => c.fired += 1,
+                VetoOutcome::Undecided => c.undecided += 1,
+                VetoOutcome::Clear => {}
+            }
+        }
+    }
+
     pub fn to_json(&self) -> Result<Vec<u8>, WriteError> {
-        let mut v = serde_json::to_vec_pretty(self).map_err(|e| WriteError::Encode {
+        // The units without a grade last, as `—`.
+        let mut shown = self.clone();
+        if shown.ungraded > 0 {
+            shown.grades.push(("—".to_string(), shown.ungraded));
+        }
+        let mut v = serde_json::to_vec_pretty(&shown).map_err(|e| WriteError::Encode {
             what: "summary.json",
             message: e.to_string(),
         })?;
@@ -640,57 +655,74 @@ pub fn write_csv_record<W: Write, S: AsRef<str>>(
 
 /// The scorecard CSV: UTF-8 with a BOM so that Excel opens it correctly.
 pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
-    let enc = |e: csv::Error| WriteError::Encode {
+    let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
+    out.extend(csv_line(&scorecard_csv_header(a))?);
+    for u in &a.units {
+        let (head, tail) = scorecard_csv_cells(a, u);
+        let rank = u.rank.map(|r| r.to_string()).unwrap_or_default();
+        let peer_rank = u.peer_rank.map(|r| r.to_string()).unwrap_or_default();
+        let [id, name, peer] = head;
+        let mut row = vec![rank, id, name, peer, peer_rank];
+        row.extend(tail);
+        out.extend(csv_line(&row)?);
+    }
+    Ok(out)
+}
+
+/// The header row of the ranked scorecard CSV.
+pub fn scorecard_csv_header(a: &Assessment) -> Vec<String> {
+    let mut header: Vec<String> = ["排名", "单位代码", "单位名称", "方阵", "方阵排名"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for l in &a.lines {
+        header.push(format!("{}({})", l.name, show(l.max)));
+    }
+    header.extend(SCORE_COLUMNS.iter().map(|s| s.to_string()));
+    header
+}
+
+/// A unit's cells of the ranked scorecard CSV but its two ranks: before the peer rank (id,
+/// name, peer group) and after it (lines, bonus, total … missing evidence). A run scored in
+/// pieces keeps them until the ranks are known.
+pub fn scorecard_csv_cells(
+    a: &Assessment,
+    u: &crate::result::UnitResult,
+) -> ([String; 3], Vec<String>) {
+    let peer = u
+        .peer_group
+        .as_ref()
+        .and_then(|p| a.peer_groups.iter().find(|g| &g.id == p))
+        .map(|g| g.name.clone())
+        .unwrap_or_default();
+    // A withheld figure is an empty cell, never 0; the status column says why.
+    let known = |d: Option<Decimal>| d.map(show).unwrap_or_default();
+    let mut tail = Vec::with_capacity(u.lines.len() + SCORE_COLUMNS.len());
+    for l in &u.lines {
+        tail.push(known(l.points));
+    }
+    tail.push(known(u.bonus));
+    tail.push(known(u.total));
+    tail.push(show(u.max_possible));
+    tail.push(known(u.score));
+    tail.push(u.grade.clone().unwrap_or_default());
+    tail.push(veto_summary(u));
+    tail.push(u.status.zh().to_string());
+    tail.push(missing_summary(u));
+    ([u.id.clone(), u.name.clone(), peer], tail)
+}
+
+/// One CSV record as the scorecard writes it (cells through [`csv_cell`], quoted where needed,
+/// ending with `\n`). Records written one by one are the bytes of the whole table: a cell's
+/// quoting depends on the cell alone.
+pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> Result<Vec<u8>, WriteError> {
+    let enc = |e: &dyn std::fmt::Display| WriteError::Encode {
         what: "scorecard.csv",
         message: e.to_string(),
     };
-    let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let mut header: Vec<String> = ["排名", "单位代码", "单位名称", "方阵", "方阵排名"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        for l in &a.lines {
-            header.push(format!("{}({})", l.name, show(l.max)));
-        }
-        header.extend(SCORE_COLUMNS.iter().map(|s| s.to_string()));
-        write_csv_record(&mut w, &header).map_err(enc)?;
-        for u in &a.units {
-            let peer = u
-                .peer_group
-                .as_ref()
-                .and_then(|p| a.peer_groups.iter().find(|g| &g.id == p))
-                .map(|g| g.name.clone())
-                .unwrap_or_default();
-            let mut row = vec![
-                u.rank.map(|r| r.to_string()).unwrap_or_default(),
-                u.id.clone(),
-                u.name.clone(),
-                peer,
-                u.peer_rank.map(|r| r.to_string()).unwrap_or_default(),
-            ];
-            // A withheld figure is an empty cell, never 0; the status column says why.
-            let known = |d: Option<Decimal>| d.map(show).unwrap_or_default();
-            for l in &u.lines {
-                row.push(known(l.points));
-            }
-            row.push(known(u.bonus));
-            row.push(known(u.total));
-            row.push(show(u.max_possible));
-            row.push(known(u.score));
-            row.push(u.grade.clone().unwrap_or_default());
-            row.push(veto_summary(u));
-            row.push(u.status.zh().to_string());
-            row.push(missing_summary(u));
-            write_csv_record(&mut w, &row).map_err(enc)?;
-        }
-        w.flush().map_err(|e| WriteError::Encode {
-            what: "scorecard.csv",
-            message: e.to_string(),
-        })?;
-    }
-    Ok(out)
+    let mut w = csv::Writer::from_writer(Vec::new());
+    write_csv_record(&mut w, cells).map_err(|e| enc(&e))?;
+    w.into_inner().map_err(|e| enc(&e))
 }
 
 /// The columns of the ranked scorecard after the line columns, in the CSV and the workbook.

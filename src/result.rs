@@ -779,6 +779,16 @@ pub enum UnitStatus {
 }
 
 impl UnitStatus {
+    /// The JSON spelling (`complete`, `pending`, `incomplete`, `no_evidence`).
+    pub fn key(self) -> &'static str {
+        match self {
+            UnitStatus::Complete => "complete",
+            UnitStatus::Pending => "pending",
+            UnitStatus::Incomplete => "incomplete",
+            UnitStatus::NoEvidence => "no_evidence",
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             UnitStatus::Complete => "完整",

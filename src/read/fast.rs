@@ -45,16 +45,7 @@ const CHUNK_ROWS: usize = 16_384;
 pub fn wide_csv(set: &IndicatorSet, paths: &[PathBuf], enc: TextEncoding) -> Option<Evidence> {
     let [path] = paths else { return None };
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    if !matches!(ext.as_str(), "csv" | "tsv" | "txt") || !path.is_file() {
-        return None;
-    }
-    if set.kinds.len() != 1
-        || !set.phases.is_empty()
-        || !set.identity.name.is_empty()
-        || !set.identity.parent.is_empty()
-        || !set.identity.class.is_empty()
-        || set.unit_kind().fields.iter().any(|f| !f.layers.is_empty())
-    {
+    if !matches!(ext.as_str(), "csv" | "tsv" | "txt") || !path.is_file() || !readable_set(set) {
         return None;
     }
     let bytes = read_regular(path).ok()?;
@@ -121,6 +112,252 @@ pub fn wide_csv(set: &IndicatorSet, paths: &[PathBuf], enc: TextEncoding) -> Opt
         period: None,
         phases: Vec::new(),
     })
+}
+
+/// What [`WideCsvPieces::next_piece`] gives.
+pub enum Piece {
+    /// The units of the next rows, in file order.
+    Units(Vec<Unit>),
+    /// Every row has been read.
+    End,
+    /// Something the fast path does not handle (see the module doc), or the file could not be
+    /// read: read the file the general way, which reports every problem.
+    Other,
+}
+
+/// A plain wide CSV (see the module doc) read a piece of rows at a time, so that neither the
+/// file nor its units are ever resident as a whole: what [`wide_csv`] reads, in the same order,
+/// with the same values. UTF-8 (by default or `--encoding utf-8`) and `--encoding gb18030`; a
+/// quoted field, a blank line or anything else unusual is [`Piece::Other`]. Duplicate ids are the
+/// caller's to check once every piece is read.
+pub struct WideCsvPieces<'a> {
+    set: &'a IndicatorSet,
+    cols: Vec<Col>,
+    width: usize,
+    file: Arc<str>,
+    id_header: Arc<str>,
+    delimiter: u8,
+    reader: std::fs::File,
+    gb18030: bool,
+    /// Bytes read and not yet given out; `scanned` of them are known to hold `lines` line ends.
+    buf: Vec<u8>,
+    scanned: usize,
+    lines: usize,
+    eof: bool,
+    /// Body line index of the next row.
+    next_row: usize,
+    /// File size, for progress.
+    pub bytes: u64,
+    /// Bytes given out so far (header included), for progress.
+    pub done: u64,
+}
+
+/// Bytes read from the file at a time.
+const READ_BYTES: usize = 1 << 20;
+
+impl<'a> WideCsvPieces<'a> {
+    /// The file at `paths` (one plain CSV or TSV of `set`'s single kind) opened and its header
+    /// read; `None` when the fast path does not read it.
+    pub fn open(set: &'a IndicatorSet, paths: &[PathBuf], enc: TextEncoding) -> Option<Self> {
+        let [path] = paths else { return None };
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        if !matches!(ext.as_str(), "csv" | "tsv" | "txt") || !readable_set(set) {
+            return None;
+        }
+        let gb18030 = match enc {
+            TextEncoding::Auto | TextEncoding::Utf8 => false,
+            TextEncoding::Gb18030 => true,
+            _ => return None,
+        };
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() || meta.len() > super::files::MAX_FILE_BYTES {
+            return None;
+        }
+        let reader = std::fs::File::open(path).ok()?;
+        let mut me = WideCsvPieces {
+            set,
+            cols: Vec::new(),
+            width: 0,
+            file: path.display().to_string().into(),
+            id_header: "".into(),
+            delimiter: b',',
+            reader,
+            gb18030,
+            buf: Vec::new(),
+            scanned: 0,
+            lines: 0,
+            eof: false,
+            next_row: 0,
+            bytes: meta.len(),
+            done: 0,
+        };
+        // The delimiter is judged on the first 20 records, as the general reader judges it.
+        me.fill(21)?;
+        if me.buf.starts_with(b"\xEF\xBB\xBF") {
+            me.buf.drain(..3);
+            me.scanned -= 3;
+            me.done = 3;
+        } else if me.buf.starts_with(b"\xFF\xFE") || me.buf.starts_with(b"\xFE\xFF") {
+            return None;
+        }
+        let upto = me.cut(usize::MAX)?;
+        let text = me.decode(&me.buf[..upto])?;
+        me.delimiter = if ext == "tsv" {
+            b'\t'
+        } else {
+            detect_delimiter(&text)
+        };
+        let header_end = text.find('\n').map_or(text.len(), |i| i + 1);
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(me.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&text.as_bytes()[..header_end]);
+        let header = rdr.records().next()?.ok()?;
+        let (cols, names) = columns(set, &header)?;
+        let id_col = cols.iter().position(|c| matches!(c, Col::Id))?;
+        me.width = names.len();
+        me.id_header = names[id_col].clone();
+        me.cols = cols;
+        // The header line in the file's own encoding.
+        let header_bytes = memchr_newline(&me.buf, 0).map_or(me.buf.len(), |i| i + 1);
+        me.take(header_bytes);
+        if me.buf.first().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+            return None;
+        }
+        Some(me)
+    }
+
+    /// The units of the next `rows` rows (fewer at the end of the file).
+    pub fn next_piece(&mut self, rows: usize) -> Piece {
+        let Some(()) = self.fill(rows) else {
+            return Piece::Other;
+        };
+        let Some(end) = self.cut(rows) else {
+            return Piece::Other;
+        };
+        if end == 0 {
+            return Piece::End;
+        }
+        let raw = &self.buf[..end];
+        // A blank line is skipped by the general reader (rows are numbered by records); a
+        // quoted field may hold a line end: both the general way.
+        if raw.starts_with(b"\n")
+            || raw.starts_with(b"\r\n")
+            || raw.windows(2).any(|w| w == b"\n\n")
+            || raw.windows(3).any(|w| w == b"\n\r\n")
+            || raw.contains(&b'"')
+        {
+            return Piece::Other;
+        }
+        let Some(text) = self.decode(raw) else {
+            return Piece::Other;
+        };
+        let ctx = Ctx {
+            set: self.set,
+            cols: &self.cols,
+            width: self.width,
+            file: &self.file,
+            id_header: self.id_header.clone(),
+            delimiter: self.delimiter,
+        };
+        let first = self.next_row;
+        let parts: Vec<Option<Vec<Unit>>> = line_chunks(&text, SUB_ROWS)
+            .par_iter()
+            .map(|&(line, chunk)| ctx.rows(first + line, chunk))
+            .collect();
+        let mut units = Vec::with_capacity(rows.min(1 << 20));
+        for p in parts {
+            match p {
+                Some(p) => units.extend(p),
+                None => return Piece::Other,
+            }
+        }
+        self.next_row += units.len();
+        drop(text);
+        self.take(end);
+        Piece::Units(units)
+    }
+
+    /// Read until the buffer holds `rows` line ends or the file ends; `None` on a read error.
+    fn fill(&mut self, rows: usize) -> Option<()> {
+        use std::io::Read as _;
+        loop {
+            self.lines += bytecount(&self.buf[self.scanned..]);
+            self.scanned = self.buf.len();
+            if self.lines >= rows || self.eof {
+                return Some(());
+            }
+            let have = self.buf.len();
+            self.buf.resize(have + READ_BYTES, 0);
+            let n = loop {
+                match self.reader.read(&mut self.buf[have..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => return None,
+                }
+            };
+            self.buf.truncate(have + n);
+            if n == 0 {
+                self.eof = true;
+            }
+            if self.done + self.buf.len() as u64 > super::files::MAX_FILE_BYTES {
+                return None;
+            }
+        }
+    }
+
+    /// The length of the buffer's first `rows` lines (all of it at the end of the file).
+    fn cut(&self, rows: usize) -> Option<usize> {
+        let mut end = 0;
+        for _ in 0..rows {
+            match memchr_newline(&self.buf, end) {
+                Some(i) => end = i + 1,
+                None => {
+                    return Some(if self.eof { self.buf.len() } else { end });
+                }
+            }
+        }
+        Some(end)
+    }
+
+    /// Drop the first `n` bytes of the buffer (given out).
+    fn take(&mut self, n: usize) {
+        self.lines -= bytecount(&self.buf[..n]);
+        self.buf.drain(..n);
+        self.scanned = self.buf.len();
+        self.lines = bytecount(&self.buf);
+        self.done += n as u64;
+    }
+
+    fn decode<'b>(&self, raw: &'b [u8]) -> Option<std::borrow::Cow<'b, str>> {
+        if self.gb18030 {
+            let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(raw);
+            (!had_errors).then_some(text)
+        } else {
+            std::str::from_utf8(raw)
+                .ok()
+                .map(std::borrow::Cow::Borrowed)
+        }
+    }
+}
+
+/// Rows parsed by one task within a piece.
+const SUB_ROWS: usize = 1024;
+
+fn bytecount(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// Whether the fast path can read evidence for `set`: one kind of unit identified by its own
+/// id only, no phases, no evidence layers.
+fn readable_set(set: &IndicatorSet) -> bool {
+    set.kinds.len() == 1
+        && set.phases.is_empty()
+        && set.identity.name.is_empty()
+        && set.identity.parent.is_empty()
+        && set.identity.class.is_empty()
+        && !set.unit_kind().fields.iter().any(|f| !f.layers.is_empty())
 }
 
 /// Each column's meaning and its header (white space removed), or `None` when a header is

@@ -891,6 +891,9 @@ impl RankKey {
     }
 }
 
+/// What makes two ranked units tie: the veto and the score.
+type Tie = (bool, Option<Decimal>);
+
 /// The ranks of units given by their [`RankKey`]s: the output order (indices into the keys) and,
 /// by index, the rank, the peer rank and the peer group's size (its ranked units).
 #[derive(Debug, Default)]
@@ -921,7 +924,7 @@ pub fn ranking(
         peer_size: vec![None; n],
     };
     let sat = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
-    let mut prev: Option<(bool, Option<Decimal>)> = None;
+    let mut prev: Option<Tie> = None;
     let mut r = 0u32;
     for (pos, &i) in order.iter().enumerate() {
         let k = &keys[i];

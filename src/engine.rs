@@ -950,7 +950,7 @@ pub fn ranking(
                 size[g as usize] = size[g as usize].saturating_add(1);
             }
         }
-        let mut at: Vec<(usize, Option<(bool, Option<Decimal>)>, u32)> = vec![(0, None, 0); groups];
+        let mut at: Vec<(usize, Option<Tie>, u32)> = vec![(0, None, 0); groups];
         for &i in &order {
             let k = &keys[i];
             let Some(g) = k.peer else { continue };

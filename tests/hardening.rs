@@ -587,9 +587,29 @@ fn a_killed_decide_in_place_leaves_the_old_registry_or_the_new_one() {
     let whole = started.elapsed();
     let new = std::fs::read(&registry).expect("new registry");
     assert!(new.starts_with(&original) && new.len() > original.len());
+    let brief = std::fs::read(dir.path().join("out/decisions.csv")).expect("brief");
+    let finished = tree(dir.path());
+    assert_eq!(
+        finished
+            .iter()
+            .filter(|p| !p.starts_with("out"))
+            .collect::<Vec<_>>(),
+        ["registry.yaml"],
+        "nothing but the registry beside it"
+    );
+    let verify = || {
+        Command::new(env!("CARGO_BIN_EXE_kaohe"))
+            .current_dir(dir.path())
+            .args(["verify", "out"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("verify")
+            .code()
+    };
     let (seed, delays) = random_delays(10, whole * 2);
     for ms in delays {
         std::fs::write(&registry, &original).expect("copy");
+        let _ = std::fs::remove_dir_all(dir.path().join("out"));
         let mut child = decide().spawn().expect("spawn");
         std::thread::sleep(ms);
         let _ = child.kill();
@@ -598,6 +618,29 @@ fn a_killed_decide_in_place_leaves_the_old_registry_or_the_new_one() {
         assert!(
             now == original || now == new,
             "seed {seed}: killed after {ms:?}: the registry is neither the old nor the new one"
+        );
+        // The next run finishes what the killed one committed (or decides anew): the
+        // registry and its brief are published together, and nothing is left over.
+        let again = decide().status().expect("decide").code();
+        assert!(
+            again == Some(0) || again == Some(65),
+            "seed {seed}: {again:?}"
+        );
+        assert_eq!(
+            std::fs::read(&registry).expect("registry"),
+            new,
+            "seed {seed}"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("out/decisions.csv")).ok(),
+            Some(brief.clone()),
+            "seed {seed}: killed after {ms:?}: the brief of the registry's decisions is missing"
+        );
+        assert_eq!(verify(), Some(0), "seed {seed}: killed after {ms:?}");
+        assert_eq!(
+            tree(dir.path()),
+            finished,
+            "seed {seed}: killed after {ms:?}"
         );
     }
 }

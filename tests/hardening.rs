@@ -69,6 +69,103 @@ fn concurrent_runs_into_one_folder_leave_one_whole_scorecard() {
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
 
+/// `-o .` (or `..`, or a folder holding the evidence or the set) is never replaced, with or
+/// without `--force`: in a project folder `kaohe init` wrote, whose manifest lists the set and
+/// the evidence as kaohe's, a whole-folder publication would have removed them.
+#[test]
+fn the_current_folder_or_one_holding_the_inputs_is_never_an_output_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project = dir.path().join("project");
+    let kaohe = |cwd: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kaohe"))
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .expect("run kaohe")
+    };
+    assert!(kaohe(dir.path(), &["init", "project"]).status.success());
+    std::fs::write(project.join("notes.txt"), "mine").expect("notes");
+    std::fs::create_dir_all(project.join("keep/empty")).expect("empty folder");
+    let before = tree(&project);
+    let set = "indicators/sz-district.yaml";
+    let evidence = "fixtures/shenzhen/evidence.yaml";
+    for (cwd, args, says) in [
+        (
+            project.clone(),
+            vec!["assess", "-q", "-o", "."],
+            "is the current folder",
+        ),
+        (
+            project.clone(),
+            vec!["assess", "-q", "-o", ".", "--force"],
+            "is the current folder",
+        ),
+        (
+            project.join("keep"),
+            vec![
+                "assess",
+                "-q",
+                "-o",
+                "..",
+                "--force",
+                "-s",
+                "../indicators/sz-district.yaml",
+                "../fixtures/shenzhen/evidence.yaml",
+            ],
+            "is the current folder or holds it",
+        ),
+        (
+            project.clone(),
+            vec![
+                "assess", "-q", "-o", "fixtures", "--force", "-s", set, evidence,
+            ],
+            "holds fixtures/shenzhen/evidence.yaml, read by this run",
+        ),
+        (
+            dir.path().to_path_buf(),
+            vec![
+                "assess",
+                "-q",
+                "-o",
+                "project",
+                "--force",
+                "-s",
+                "project/indicators/sz-district.yaml",
+                "project/fixtures/shenzhen/evidence.yaml",
+            ],
+            "holds project/indicators/sz-district.yaml, read by this run",
+        ),
+    ] {
+        let run = kaohe(&cwd, &args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(65), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(stderr.contains("-o out"), "{stderr}");
+        assert_eq!(tree(&project), before, "{args:?}: nothing changed");
+        assert_eq!(
+            tree(dir.path())
+                .iter()
+                .filter(|p| !p.starts_with("project"))
+                .count(),
+            0,
+            "{args:?}: nothing beside"
+        );
+    }
+    // A folder of its own, in the project: written, and nothing else touched.
+    assert!(
+        kaohe(&project, &["assess", "-q", "-o", "out"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        tree(&project)
+            .into_iter()
+            .filter(|p| p != "out" && !p.starts_with("out/"))
+            .collect::<Vec<_>>(),
+        before
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_planted_symlink_is_never_written_through() {

@@ -31,6 +31,17 @@ pub enum PublishError {
         first: String,
         more: String,
     },
+    #[error(
+        "{dir} is the current folder or holds it: kaohe replaces its output folder as a whole, \
+         and every file in it that an earlier run did not need would be gone (even with \
+         --force, the folder itself is replaced); choose a folder of its own, such as -o out"
+    )]
+    HoldsCurrent { dir: PathBuf },
+    #[error(
+        "{dir} holds {input}, read by this run: kaohe replaces its output folder as a whole \
+         (even with --force); choose a folder of its own for the outputs, such as -o out"
+    )]
+    HoldsInput { dir: PathBuf, input: PathBuf },
     #[error("{0} is not a folder")]
     NotAFolder(PathBuf),
     #[error(transparent)]
@@ -70,6 +81,41 @@ impl Drop for Beside {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Refuse an output folder that a whole-folder publication would take from under the user:
+/// the current folder or a folder holding it (`-o .`, `-o ..`), or a folder holding one of
+/// `inputs` (the set, the evidence, earlier scorecards). Forcing does not help: the folder
+/// is replaced, not written into.
+pub fn check_own_folder(out: &Path, inputs: &[PathBuf]) -> Result<(), PublishError> {
+    let target = resolve_existing(out)?;
+    let Some(target) = target else {
+        return Ok(());
+    };
+    if let Ok(cwd) = std::env::current_dir().and_then(|d| d.canonicalize())
+        && cwd.starts_with(&target)
+    {
+        return Err(PublishError::HoldsCurrent {
+            dir: out.to_path_buf(),
+        });
+    }
+    for input in inputs {
+        if let Ok(real) = input.canonicalize()
+            && real.starts_with(&target)
+        {
+            return Err(PublishError::HoldsInput {
+                dir: out.to_path_buf(),
+                input: input.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The output folder `out`, absolute with links resolved, when it exists.
+fn resolve_existing(out: &Path) -> Result<Option<PathBuf>, WriteError> {
+    let abs = std::path::absolute(out).map_err(io(out))?;
+    Ok(abs.canonicalize().ok())
 }
 
 /// The parent folder and the last name of an absolute folder path.

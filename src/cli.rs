@@ -392,7 +392,12 @@ fn failed(e: &anyhow::Error) -> ExitCode {
         || e.downcast_ref::<BadRequest>().is_some()
         || matches!(
             e.downcast_ref::<PublishError>(),
-            Some(PublishError::Foreign { .. } | PublishError::NotAFolder(_))
+            Some(
+                PublishError::Foreign { .. }
+                    | PublishError::NotAFolder(_)
+                    | PublishError::HoldsCurrent { .. }
+                    | PublishError::HoldsInput { .. }
+            )
         );
     ExitCode::from(if invalid {
         EXIT_INVALID_INPUT
@@ -946,6 +951,18 @@ fn score_and_write(
     let (sets, evidence) = run_inputs(args, &results, run.primary)?;
     // The run's files go into a new folder beside the output folder, which then replaces the
     // previous run's folder as a whole (`output::publish`).
+    // Never the current folder, nor a folder holding what this run read.
+    let read: Vec<PathBuf> = (args
+        .input
+        .set
+        .iter()
+        .chain(&args.levels)
+        .chain(&args.history))
+    .cloned()
+    .chain(evidence.iter().map(|e| PathBuf::from(&e.path)))
+    .collect();
+    output::publish::check_own_folder(&args.out, &read)
+        .with_context(|| format!("writing into the output folder {}", args.out.display()))?;
     let publish = output::publish::Publish::begin(&args.out, args.force, || {
         crate::exit::waiting_for(&args.out)
     })

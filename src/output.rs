@@ -156,7 +156,7 @@ impl Staging {
 /// Write a file atomically from a writer callback.
 ///
 /// The temporary file is created in the target's folder (so the rename cannot cross file
-/// systems) under a fresh random name (`.XXXXXXXXXXXX.kaohe-tmp`) with `O_CREAT | O_EXCL`
+/// systems) under a fresh random name (`.NAME.XXXXXXXXXXXX.kaohe-tmp`) with `O_CREAT | O_EXCL`
 /// (`tempfile`): two runs never share a temporary file, and a symbolic link planted at a
 /// predictable name is never followed (an exclusive create fails on any existing name,
 /// links included). It is synced, then renamed over the target; the rename replaces a link
@@ -224,7 +224,8 @@ pub fn stage(
     };
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".").suffix(TMP_SUFFIX).rand_bytes(12);
+    let prefix = tmp_prefix(path);
+    builder.prefix(&prefix).suffix(TMP_SUFFIX).rand_bytes(12);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -311,8 +312,23 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     None
 }
 
-/// How the names of temporary files end (`.XXXXXXXXXXXX.kaohe-tmp`).
+/// How the names of temporary files end (`.NAME.XXXXXXXXXXXX.kaohe-tmp`).
 pub const TMP_SUFFIX: &str = ".kaohe-tmp";
+
+/// How the temporary files of `path` begin: `.` and the file's name (its first 64 bytes) and
+/// `.`, so a run can find what a killed run left beside a file it writes outside an output
+/// folder (an in-place registry) and remove only that.
+pub fn tmp_prefix(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut end = name.len().min(64);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(".{}.", &name[..end])
+}
 
 /// The name of the lock file kaohe holds in an output folder while it writes into it.
 pub const LOCK_FILE: &str = ".kaohe.lock";

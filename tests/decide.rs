@@ -922,12 +922,35 @@ fn cli_never_touches_the_input_registry_unless_in_place() {
     let replaced = std::fs::read_to_string(&input).expect("input");
     assert_eq!(replaced, new);
     assert!(!run.dir.join("out/registry.yaml").exists());
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+    // Nothing but the registry changed beside it: no temporary file, no journal, no lock.
+    let mut beside: Vec<String> = std::fs::read_dir(dir.path())
         .expect("dir")
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains("tmp"))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(leftovers.is_empty());
+    beside.sort();
+    assert_eq!(beside, ["registry.yaml"]);
+    // The brief and the CSVs were published with it, and the folder's manifest names the
+    // registry with its hash.
+    let mut outs: Vec<String> = std::fs::read_dir(run.dir.join("out"))
+        .expect("out")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    outs.sort();
+    assert_eq!(
+        outs,
+        [
+            "decisions.csv",
+            "decisions.docx",
+            "decisions.html",
+            "manifest.json",
+            "plan.csv"
+        ]
+    );
+    let manifest = String::from_utf8(run.read("out/manifest.json")).expect("utf-8");
+    let sha = kaohe::output::manifest::hash_bytes(replaced.as_bytes()).0;
+    assert!(manifest.contains(&sha), "{manifest}");
     // Deciding 2015 again on the updated registry is refused and writes nothing.
     let again = Kaohe::new()
         .args(storyline_args(&input.display().to_string()))

@@ -69,6 +69,103 @@ fn concurrent_runs_into_one_folder_leave_one_whole_scorecard() {
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
 
+/// `-o .` (or `..`, or a folder holding the evidence or the set) is never replaced, with or
+/// without `--force`: in a project folder `kaohe init` wrote, whose manifest lists the set and
+/// the evidence as kaohe's, a whole-folder publication would have removed them.
+#[test]
+fn the_current_folder_or_one_holding_the_inputs_is_never_an_output_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project = dir.path().join("project");
+    let kaohe = |cwd: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kaohe"))
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .expect("run kaohe")
+    };
+    assert!(kaohe(dir.path(), &["init", "project"]).status.success());
+    std::fs::write(project.join("notes.txt"), "mine").expect("notes");
+    std::fs::create_dir_all(project.join("keep/empty")).expect("empty folder");
+    let before = tree(&project);
+    let set = "indicators/sz-district.yaml";
+    let evidence = "fixtures/shenzhen/evidence.yaml";
+    for (cwd, args, says) in [
+        (
+            project.clone(),
+            vec!["assess", "-q", "-o", "."],
+            "is the current folder",
+        ),
+        (
+            project.clone(),
+            vec!["assess", "-q", "-o", ".", "--force"],
+            "is the current folder",
+        ),
+        (
+            project.join("keep"),
+            vec![
+                "assess",
+                "-q",
+                "-o",
+                "..",
+                "--force",
+                "-s",
+                "../indicators/sz-district.yaml",
+                "../fixtures/shenzhen/evidence.yaml",
+            ],
+            "is the current folder or holds it",
+        ),
+        (
+            project.clone(),
+            vec![
+                "assess", "-q", "-o", "fixtures", "--force", "-s", set, evidence,
+            ],
+            "holds fixtures/shenzhen/evidence.yaml, read by this run",
+        ),
+        (
+            dir.path().to_path_buf(),
+            vec![
+                "assess",
+                "-q",
+                "-o",
+                "project",
+                "--force",
+                "-s",
+                "project/indicators/sz-district.yaml",
+                "project/fixtures/shenzhen/evidence.yaml",
+            ],
+            "holds project/indicators/sz-district.yaml, read by this run",
+        ),
+    ] {
+        let run = kaohe(&cwd, &args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(65), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(stderr.contains("-o out"), "{stderr}");
+        assert_eq!(tree(&project), before, "{args:?}: nothing changed");
+        assert_eq!(
+            tree(dir.path())
+                .iter()
+                .filter(|p| !p.starts_with("project"))
+                .count(),
+            0,
+            "{args:?}: nothing beside"
+        );
+    }
+    // A folder of its own, in the project: written, and nothing else touched.
+    assert!(
+        kaohe(&project, &["assess", "-q", "-o", "out"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        tree(&project)
+            .into_iter()
+            .filter(|p| p != "out" && !p.starts_with("out/"))
+            .collect::<Vec<_>>(),
+        before
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_planted_symlink_is_never_written_through() {
@@ -587,9 +684,29 @@ fn a_killed_decide_in_place_leaves_the_old_registry_or_the_new_one() {
     let whole = started.elapsed();
     let new = std::fs::read(&registry).expect("new registry");
     assert!(new.starts_with(&original) && new.len() > original.len());
+    let brief = std::fs::read(dir.path().join("out/decisions.csv")).expect("brief");
+    let finished = tree(dir.path());
+    assert_eq!(
+        finished
+            .iter()
+            .filter(|p| !p.starts_with("out"))
+            .collect::<Vec<_>>(),
+        ["registry.yaml"],
+        "nothing but the registry beside it"
+    );
+    let verify = || {
+        Command::new(env!("CARGO_BIN_EXE_kaohe"))
+            .current_dir(dir.path())
+            .args(["verify", "out"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("verify")
+            .code()
+    };
     let (seed, delays) = random_delays(10, whole * 2);
     for ms in delays {
         std::fs::write(&registry, &original).expect("copy");
+        let _ = std::fs::remove_dir_all(dir.path().join("out"));
         let mut child = decide().spawn().expect("spawn");
         std::thread::sleep(ms);
         let _ = child.kill();
@@ -598,6 +715,29 @@ fn a_killed_decide_in_place_leaves_the_old_registry_or_the_new_one() {
         assert!(
             now == original || now == new,
             "seed {seed}: killed after {ms:?}: the registry is neither the old nor the new one"
+        );
+        // The next run finishes what the killed one committed (or decides anew): the
+        // registry and its brief are published together, and nothing is left over.
+        let again = decide().status().expect("decide").code();
+        assert!(
+            again == Some(0) || again == Some(65),
+            "seed {seed}: {again:?}"
+        );
+        assert_eq!(
+            std::fs::read(&registry).expect("registry"),
+            new,
+            "seed {seed}"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("out/decisions.csv")).ok(),
+            Some(brief.clone()),
+            "seed {seed}: killed after {ms:?}: the brief of the registry's decisions is missing"
+        );
+        assert_eq!(verify(), Some(0), "seed {seed}: killed after {ms:?}");
+        assert_eq!(
+            tree(dir.path()),
+            finished,
+            "seed {seed}: killed after {ms:?}"
         );
     }
 }

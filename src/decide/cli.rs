@@ -182,6 +182,9 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     {
         eprintln!("{n}");
     }
+    // A decision interrupted after its registry was renamed is finished before the registry
+    // is read (the brief and CSVs written with it are put in place from its journal).
+    crate::output::publish::recover_files(&args.out, || crate::exit::waiting_for(&args.out))?;
     let inputs = load(args)?;
     let outcome = decide(
         &inputs.policy,
@@ -246,11 +249,12 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     } else {
         ready.insert(0, (PathBuf::from("registry.yaml"), registry));
     }
-    // One generation: every file is written in full to its temporary name first, then all are
-    // renamed together, the registry first (the one file that cannot be recomputed; the brief
-    // and the CSVs can be decided again from it), and the folder's manifest records them all
-    // (an in-place registry with its hash), so `kaohe verify` tells a brief that does not
-    // match its registry.
+    // One publication: every file (and the folder's manifest, listing them all and an
+    // in-place registry with its hash) is written in full to its temporary name first, then a
+    // journal of the renames, then the registry is renamed — that commits the decision — and
+    // the rest follow. A run killed after the registry's rename leaves the journal: the next
+    // run on this folder (this command, before it reads the registry) puts the brief and the
+    // CSVs in place; killed before, nothing changed.
     crate::output::publish::add_files(&args.out, ready, external, || {
         crate::exit::waiting_for(&args.out)
     })?;

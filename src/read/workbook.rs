@@ -43,6 +43,17 @@ pub fn read_workbook(
         diags.push(Diagnostic::file(file, problem));
         return;
     }
+    if let Some(DenseSheet { sheet, error }) = ods_too_dense(bytes) {
+        diags.push(Diagnostic {
+            file: file.to_string(),
+            place: Place::Cell {
+                sheet: sheet.as_str().into(),
+                cell: error.cell,
+            },
+            message: error.message,
+        });
+        return;
+    }
     let mut mine = ReadEvidence::default();
     let mut problems = Vec::new();
     let read = quietly(|| {
@@ -232,6 +243,174 @@ fn period_label(grid: &Grid) -> Option<String> {
         let key = squeeze(&cells.next()?.text());
         let is_key = key == PERIOD_LABEL || key.eq_ignore_ascii_case("period");
         is_key.then(|| cells.next().map(Cell::text)).flatten()
+    })
+}
+
+/// A sheet of an OpenDocument workbook refused before it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DenseSheet {
+    pub sheet: String,
+    pub error: SheetError,
+}
+
+/// Why an OpenDocument workbook (`.ods`) is refused before calamine reads it, if it is: the
+/// reader expands repeated rows and columns (`table:number-rows-repeated`,
+/// `table:number-columns-repeated`) into a dense grid spanning every cell between the first
+/// and the last with a value, so one row of values repeated to the end of the sheet asks for
+/// gigabytes. `content.xml` is streamed once, counting what that grid would hold; a sheet
+/// whose grid, or whose cell elements, exceed [`MAX_CELLS`] is refused, naming the sheet and
+/// the first cell of the row where the limit was passed. Not an `.ods`: `None`.
+pub fn ods_too_dense(bytes: &[u8]) -> Option<DenseSheet> {
+    use quick_xml::events::{BytesStart, Event};
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let content = zip.by_name("content.xml").ok()?;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let attr = |e: &BytesStart, key: &str| -> Option<String> {
+        e.attributes()
+            .filter_map(Result::ok)
+            .find(|a| a.key.as_ref() == key)
+            .map(|a| a.value.into_owned())
+    };
+    let count = |e: &BytesStart, key: &str| -> u64 {
+        attr(e, key)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(1)
+    };
+    let rows_max = u64::from(LAST_ROW) + 1;
+    let cols_max = u64::from(LAST_COL) + 1;
+    let limit = MAX_CELLS as u64;
+    // The sheet being read.
+    let mut sheet = String::new();
+    let mut rows = 0u64; // rows so far, repeats expanded (capped as the reader caps them)
+    let mut elements = 0u64; // cell elements so far
+    let mut first_row: Option<u64> = None;
+    let (mut col_min, mut col_end, mut last_row_end) = (u64::MAX, 0u64, 0u64);
+    // The row being read: its repeats, the next column, its first and last cell with a value.
+    let mut row: Option<(u64, u64, Option<u64>, u64)> = None;
+    let mut buf = Vec::new();
+    loop {
+        let (e, empty) = match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => (e.into_owned(), false),
+            Ok(Event::Empty(e)) => (e.into_owned(), true),
+            Ok(Event::End(e)) => {
+                if e.name().as_ref() == "table:table-row"
+                    && let Some(done) = row.take()
+                    && let Some(err) = end_row(
+                        done,
+                        &mut rows,
+                        &mut first_row,
+                        (&mut col_min, &mut col_end, &mut last_row_end),
+                    )
+                {
+                    return Some(DenseSheet { sheet, error: err });
+                }
+                buf.clear();
+                continue;
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {
+                buf.clear();
+                continue;
+            }
+        };
+        buf.clear();
+        match e.name().as_ref() {
+            "table:table" => {
+                sheet = attr(&e, "table:name").unwrap_or_default();
+                rows = 0;
+                elements = 0;
+                first_row = None;
+                (col_min, col_end, last_row_end) = (u64::MAX, 0, 0);
+                row = None;
+            }
+            "table:table-row" => {
+                let repeats =
+                    count(&e, "table:number-rows-repeated").min(rows_max.saturating_sub(rows));
+                let this = (repeats, 0, None, 0);
+                if empty {
+                    if let Some(err) = end_row(
+                        this,
+                        &mut rows,
+                        &mut first_row,
+                        (&mut col_min, &mut col_end, &mut last_row_end),
+                    ) {
+                        return Some(DenseSheet { sheet, error: err });
+                    }
+                } else {
+                    row = Some(this);
+                }
+            }
+            "table:table-cell" | "table:covered-table-cell" => {
+                let Some((_, col, first, end)) = row.as_mut() else {
+                    continue;
+                };
+                let repeats =
+                    count(&e, "table:number-columns-repeated").min(cols_max.saturating_sub(*col));
+                let valued = !empty
+                    || attr(&e, "office:value-type").is_some()
+                    || attr(&e, "table:formula").is_some();
+                if valued && repeats > 0 {
+                    first.get_or_insert(*col);
+                    *end = *col + repeats;
+                }
+                *col += repeats;
+                elements += 1;
+                if elements > limit {
+                    return Some(DenseSheet {
+                        sheet,
+                        error: SheetError {
+                            cell: cell_name(
+                                u32::try_from(rows).unwrap_or(LAST_ROW).min(LAST_ROW),
+                                u32::try_from(*col).unwrap_or(LAST_COL).min(LAST_COL),
+                            ),
+                            message: format!(
+                                "this sheet has more than {MAX_CELLS} cells: not read (split it into several sheets or files)"
+                            ),
+                        },
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The end of an `.ods` row in [`ods_too_dense`]: the grid the reader would build so far (from
+/// the first row with a value to this one, from the leftmost cell with a value to the
+/// rightmost), refused past [`MAX_CELLS`].
+fn end_row(
+    (repeats, _, first, end): (u64, u64, Option<u64>, u64),
+    rows: &mut u64,
+    first_row: &mut Option<u64>,
+    (col_min, col_end, last_row_end): (&mut u64, &mut u64, &mut u64),
+) -> Option<SheetError> {
+    let at = *rows;
+    *rows = rows.saturating_add(repeats);
+    let first = first?;
+    if repeats == 0 {
+        return None;
+    }
+    first_row.get_or_insert(at);
+    *col_min = (*col_min).min(first);
+    *col_end = (*col_end).max(end);
+    *last_row_end = *rows;
+    let height = last_row_end.saturating_sub(first_row.unwrap_or(at));
+    let area = height.saturating_mul(col_end.saturating_sub(*col_min));
+    (area > MAX_CELLS as u64).then(|| SheetError {
+        cell: cell_name(
+            u32::try_from(at).unwrap_or(LAST_ROW).min(LAST_ROW),
+            u32::try_from(first).unwrap_or(LAST_COL).min(LAST_COL),
+        ),
+        message: format!(
+            "this sheet's repeated rows and columns (table:number-rows-repeated, \
+             table:number-columns-repeated) span {area} cells from its first value to its \
+             last, more than the {MAX_CELLS} cells kaohe reads from a sheet: not read (cells \
+             filled to the end of the sheet? delete the empty rows and columns, or split the \
+             sheet)"
+        ),
     })
 }
 
@@ -453,5 +632,32 @@ fn convert(data: &Data, percent: bool) -> Cell {
             .map_or_else(|| Cell::Text(s.clone()), Cell::Date),
         Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod ods_tests {
+    use super::*;
+
+    fn fixture(rel: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).expect("fixture")
+    }
+
+    #[test]
+    fn a_dense_ods_sheet_is_refused_before_it_is_read() {
+        // A row of 16,384 values repeated 5,000 times: calamine would build an 85-million-cell
+        // grid (gigabytes) and abort.
+        let dense = ods_too_dense(&fixture("fixtures/invalid/ev-ods-dense.ods")).expect("refused");
+        assert_eq!(dense.sheet, "佐证数据");
+        assert_eq!(dense.error.cell, "A203");
+        assert!(dense.error.message.contains("85229568 cells"), "{dense:?}");
+        // An ordinary .ods (its empty rows repeated to the end of the sheet) is read; not an
+        // .ods at all: nothing to say.
+        assert_eq!(ods_too_dense(&fixture("fixtures/excel/shenzhen.ods")), None);
+        assert_eq!(
+            ods_too_dense(&fixture("fixtures/excel/shenzhen.xlsx")),
+            None
+        );
+        assert_eq!(ods_too_dense(b"PK\x03\x04 not a zip"), None);
     }
 }

@@ -301,9 +301,14 @@ impl std::fmt::Display for Shown {
     }
 }
 
+/// In JSON a value is written without digit grouping (`3345000人`: machine output); shown to
+/// people (`Display`) it is grouped (`3,345,000人`).
 impl Serialize for Shown {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self {
+            Shown::Val(v, unit) => s.collect_str(&crate::rules::fmt_val_plain(v, unit.as_deref())),
+            _ => s.collect_str(self),
+        }
     }
 }
 
@@ -421,13 +426,13 @@ struct InputRef<'a> {
     layer: Option<&'a str>,
 }
 
-/// A value shown with its unit, or `缺失`.
+/// A value shown with its unit (not grouped: JSON), or `缺失`.
 struct ShownRef<'a>(Option<crate::expr::Val>, Option<&'a str>);
 
 impl std::fmt::Display for ShownRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
-            Some(v) => f.write_str(&crate::rules::fmt_val(&v, self.1)),
+            Some(v) => f.write_str(&crate::rules::fmt_val_plain(&v, self.1)),
             None => f.write_str("缺失"),
         }
     }

@@ -478,7 +478,8 @@ fn shown_number(v: &crate::result::Shown) -> Option<Decimal> {
             let n: String = t
                 .trim()
                 .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+                .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | ','))
+                .filter(|c| *c != ',')
                 .collect();
             Decimal::from_str(&n).ok()
         }

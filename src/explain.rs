@@ -554,7 +554,7 @@ impl ItemSteps<'_, '_> {
             target: res.info.target_word(),
         };
         // A rule with per-unit parameters applies with this unit's values.
-        let params = match &res.reason {
+        let params = match res.reason.generated() {
             crate::result::Reason::Rule { params, .. } => &params[..],
             _ => &[],
         };

@@ -595,7 +595,7 @@ fn item<'a>(
         .and_then(|l| r.lines.get(l))
         .and_then(|l| l.zeroed_by.clone());
     let is_value_rule = matches!(ind.input, Input::Expr(_));
-    let params = match &res.reason {
+    let params = match res.reason.generated() {
         crate::result::Reason::Rule { params, .. } => &params[..],
         _ => &[],
     };

@@ -21,6 +21,7 @@ pub mod cli;
 pub mod policy;
 pub mod render;
 pub mod scorecard;
+pub mod streets;
 
 use crate::diag::{Diagnostic, Diagnostics, Sink};
 use crate::num::{show, show_dp, show_known};
@@ -211,6 +212,10 @@ pub struct Outcome {
     pub rules: Vec<(String, String)>,
     /// The awards decided this year: id and name, in policy order.
     pub awards: Vec<(String, String)>,
+    /// Where next year's plan takes its streets from, and how they compare with the streets
+    /// assessed ([`streets::StreetCheck`] when a street scorecard is given; empty when the
+    /// registry lists no streets).
+    pub streets_note: String,
 }
 
 impl Outcome {
@@ -295,6 +300,7 @@ pub fn decide(
             .into_iter()
             .collect(),
         registry_name: registry.name.clone(),
+        streets_note: streets::registry_only_zh(registry),
         scores: score_rows(current),
         vetoes: veto_rows(current),
         decisions: c.decisions,

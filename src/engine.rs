@@ -87,6 +87,7 @@ impl Catalog {
                     .map(Text::from)
                     .or_else(|| plain_value(set, ind).map(|s| Text::from(set.slot_name(s).1))),
                 rule: Some(ind.rule.clone()),
+                reason_template: ind.reason.clone(),
                 floor: ind.floor,
                 params: ind
                     .params
@@ -2187,12 +2188,18 @@ fn score_indicator(
         extra: scored.extra,
     };
     let points = rules::finish(raw, max, ind.floor, set.rounding).points;
+    // A scored item's reason is the set's own when it gives one (`reason:`).
+    let reason = if scored.status == Status::Scored {
+        Reason::templated(&names.info, scored.reason, points, max)
+    } else {
+        scored.reason
+    };
     let res = IndicatorResult {
         info: names.info.clone(),
         max,
         points,
         status: scored.status,
-        reason: scored.reason,
+        reason,
         // Filled with the unit's final values when the unit is done (`score_unit`).
         inputs: Inputs::default(),
     };

@@ -554,7 +554,7 @@ impl ItemSteps<'_, '_> {
             target: res.info.target_word(),
         };
         // A rule with per-unit parameters applies with this unit's values.
-        let params = match &res.reason {
+        let params = match res.reason.generated() {
             crate::result::Reason::Rule { params, .. } => &params[..],
             _ => &[],
         };
@@ -1615,7 +1615,7 @@ fn lines_text(o: &mut String, t: &Trace, en: bool) {
             .iter()
             .filter(|i| i.line.as_deref() == Some(line.id.as_str()));
         for i in members {
-            indicator_text(o, i, en);
+            indicator_text(o, i, t, en);
         }
         for s in &line.steps {
             let _ = writeln!(o, "  = {s}");
@@ -1626,7 +1626,7 @@ fn lines_text(o: &mut String, t: &Trace, en: bool) {
         .iter()
         .filter(|i| i.line.is_none() || !t.lines.iter().any(|l| Some(&l.id) == i.line.as_ref()));
     for i in orphans {
-        indicator_text(o, i, en);
+        indicator_text(o, i, t, en);
     }
 }
 
@@ -1646,7 +1646,7 @@ fn bonus_text(o: &mut String, t: &Trace, en: bool) {
             .unwrap_or_default()
     );
     for i in &t.bonus_items {
-        indicator_text(o, i, en);
+        indicator_text(o, i, t, en);
     }
     for s in &t.bonus.steps {
         let _ = writeln!(o, "  = {s}");
@@ -1695,7 +1695,18 @@ fn vetoes_text(o: &mut String, vetoes: &[VetoCheck], en: bool) {
     }
 }
 
-fn indicator_text(o: &mut String, i: &IndicatorTrace, en: bool) {
+/// The display name of an evidence layer (年终抽样调查 for `survey`), from the unit's
+/// corrections, which name every layer that gave a value; the id only when no name is known.
+/// Ids stay in `--format json`.
+fn layer_name<'a>(t: &'a Trace, id: &'a str) -> &'a str {
+    t.corrections
+        .iter()
+        .flat_map(|c| c.layers.iter())
+        .find(|l| &*l.layer == id)
+        .map_or(id, |l| &*l.name)
+}
+
+fn indicator_text(o: &mut String, i: &IndicatorTrace, t: &Trace, en: bool) {
     let _ = writeln!(
         o,
         "  {} {}  {} / {}{}",
@@ -1720,7 +1731,8 @@ fn indicator_text(o: &mut String, i: &IndicatorTrace, en: bool) {
             .inputs
             .iter()
             .map(|x| match &x.layer {
-                Some(l) => format!("{}({})={}[{l}]", x.name, x.id, x.value),
+                // The layer by its name, in the reports' 〔〕 (ids only in JSON).
+                Some(l) => format!("{}({})={}〔{}〕", x.name, x.id, x.value, layer_name(t, l)),
                 None => format!("{}({})={}", x.name, x.id, x.value),
             })
             .collect();

@@ -2056,6 +2056,10 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
         c.err(i.id.referenced, "bonus items cannot go negative");
     }
     let office = i.office.clone().unwrap_or_default();
+    let reason = i
+        .reason
+        .as_ref()
+        .and_then(|t| reason_template(c, t, rule.as_ref(), item));
     if c.sink.list.len() > before {
         return None;
     }
@@ -2088,7 +2092,50 @@ fn build_indicator(c: &mut Ctx, i: &RawIndicator, r: &Refs, is_bonus: bool) -> O
         source: i.source.clone(),
         value_unit: i.value_unit.clone().or(value_unit),
         value_name: i.value_name.clone(),
+        reason,
     })
+}
+
+/// An item's `reason:` parsed, and its placeholders checked against the rule: a value only for
+/// rules that score one value, a target only for those with a `target`.
+fn reason_template(
+    c: &mut Ctx,
+    t: &S,
+    rule: Option<&Rule>,
+    item: &str,
+) -> Option<std::sync::Arc<crate::model::reason_template::ReasonTemplate>> {
+    use crate::model::reason_template::{Placeholder, ReasonTemplate};
+    let tpl = match ReasonTemplate::parse(&t.value) {
+        Ok(tpl) => tpl,
+        Err(e) => {
+            c.err(t.referenced, format!("`reason` of `{item}`: {e}"));
+            return None;
+        }
+    };
+    let rule = rule?;
+    let value_rule = rule.family() == rules::Family::Value;
+    let has_target = rule.clone().param_mut("target").is_some();
+    let mut ok = true;
+    for p in tpl.placeholders() {
+        let why = match p {
+            Placeholder::Value if !value_rule => Some(format!(
+                "its rule `{}` does not score one value",
+                rule.shape()
+            )),
+            Placeholder::Target if !has_target => {
+                Some(format!("its rule `{}` has no `target`", rule.shape()))
+            }
+            _ => None,
+        };
+        if let Some(why) = why {
+            c.err(
+                t.referenced,
+                format!("`reason` of `{item}` uses `{{{}}}`, but {why}", p.zh()),
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| std::sync::Arc::new(tpl))
 }
 
 /// The index of the `what` (line, section, class) that `s` names, or an error.

@@ -8,6 +8,7 @@
 //! Expressions in derived values and indicators see the first three parts; veto triggers see all.
 
 pub mod choice;
+pub mod reason_template;
 pub mod uncertainty;
 
 pub use choice::{FieldType, NaPolicy, OnMissing, StepCount, VetoMode};
@@ -270,6 +271,8 @@ pub struct Indicator {
     pub value_unit: Option<String>,
     /// What reasons call the value read, when the set names it (`value_name`).
     pub value_name: Option<String>,
+    /// The set's own reason for a scored item (`reason:`), replacing the generated one.
+    pub reason: Option<std::sync::Arc<reason_template::ReasonTemplate>>,
 }
 
 /// A rule parameter taken from each unit's evidence: a per-unit target, band edge or threshold.

@@ -46,6 +46,45 @@ pub fn show(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
+/// A shown number for people to read: the digits of its whole part grouped by threes with `,`
+/// when it has five or more (`3345000` → `3,345,000`, `12345.67` → `12,345.67`); four digits or
+/// fewer stay as they are (`2010`, `1000`), as GB/T 15835-2011 allows, so years and thousand-point
+/// totals never get a separator. Decimals are not touched. Only for text people read (reasons,
+/// `explain`, reports, the brief, text cells): machine outputs (JSON numbers and values, CSV
+/// numeric columns) and ids keep the plain form. Anything that is not a plain number (`—`, text)
+/// is returned unchanged.
+pub fn grouped(shown: &str) -> String {
+    let (sign, rest) = match shown.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", shown),
+    };
+    let (whole, frac) = match rest.find('.') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if whole.len() < 5
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().skip(1).all(|b| b.is_ascii_digit())
+    {
+        return shown.to_string();
+    }
+    let mut out = String::with_capacity(shown.len() + whole.len() / 3);
+    out.push_str(sign);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push_str(frac);
+    out
+}
+
+/// [`show`] with the whole part grouped for people ([`grouped`]).
+pub fn show_grouped(value: Decimal) -> String {
+    grouped(&show(value))
+}
+
 /// Display a figure that may be withheld (missing evidence): `—` when it is.
 pub fn show_known(value: Option<Decimal>) -> String {
     value.map_or_else(|| "—".to_string(), show)
@@ -100,6 +139,22 @@ mod tests {
             Some(dec!(0.5))
         );
         assert_eq!(steps(dec!(-1), dec!(0.1), StepCount::Whole), Some(dec!(0)));
+    }
+
+    #[test]
+    fn whole_parts_of_five_digits_or_more_are_grouped() {
+        assert_eq!(grouped("3345000"), "3,345,000");
+        assert_eq!(grouped("12345.6789"), "12,345.6789");
+        assert_eq!(grouped("-123456"), "-123,456");
+        assert_eq!(grouped("100000"), "100,000");
+        // Four digits or fewer (years, thousand-point totals) and decimals stay as they are.
+        assert_eq!(grouped("2010"), "2010");
+        assert_eq!(grouped("1000.55"), "1000.55");
+        assert_eq!(grouped("0.123456"), "0.123456");
+        // Not a plain number: unchanged.
+        assert_eq!(grouped("—"), "—");
+        assert_eq!(grouped("12345a"), "12345a");
+        assert_eq!(show_grouped(dec!(3345000.0)), "3,345,000");
     }
 
     #[test]

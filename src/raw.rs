@@ -306,6 +306,10 @@ pub struct RawIndicator {
     /// Where the rule comes from (e.g. `S3`), shown in the handbook.
     #[serde(default)]
     pub source: Option<String>,
+    /// The item's own reason for a scored item, with placeholders (`{值}`, `{目标}`, `{得分}` …,
+    /// `model::reason_template`), replacing the generated one in every output.
+    #[serde(default)]
+    pub reason: Option<S>,
 }
 
 /// A rule parameter on the value's axis (a target, a band edge, a threshold): a number, or a

@@ -40,6 +40,8 @@ pub struct ItemInfo {
     /// The rule's per-unit parameters: each one's path in the rule and the words a reason
     /// uses for it (values per unit in [`Reason::Rule`]).
     pub params: Box<[(Text, Option<Text>)]>,
+    /// The set's own reason for a scored item (`reason:`): see [`Reason::Templated`].
+    pub reason_template: Option<Arc<crate::model::reason_template::ReasonTemplate>>,
 }
 
 impl ItemInfo {
@@ -59,6 +61,7 @@ impl ItemInfo {
             cases: empty_text(),
             floor: Some(Decimal::ZERO),
             params: Box::default(),
+            reason_template: None,
         }
     }
 
@@ -149,6 +152,78 @@ pub enum Reason {
         /// The values the formula read, in the order of `ItemInfo::formula_inputs`.
         values: Box<[Option<crate::expr::Val>]>,
     },
+    /// A scored item whose set gives its own reason (`reason:`): the template filled from
+    /// the generated reason's numbers and the points.
+    Templated(Box<Templated>),
+}
+
+/// The numbers a reason template is filled from (see [`Reason::Templated`]).
+#[derive(Debug, Clone)]
+pub struct Templated {
+    pub item: Arc<ItemInfo>,
+    /// The reason kaohe generated (`{原因}`; its value and target fill `{值}`, `{目标}`).
+    pub generated: Reason,
+    pub points: Decimal,
+    pub max: Decimal,
+}
+
+impl Reason {
+    /// The set's own reason for a scored item of `item`, when it gives one; else `generated`.
+    pub fn templated(
+        item: &Arc<ItemInfo>,
+        generated: Reason,
+        points: Decimal,
+        max: Decimal,
+    ) -> Reason {
+        if item.reason_template.is_none() {
+            return generated;
+        }
+        Reason::Templated(Box::new(Templated {
+            item: item.clone(),
+            generated,
+            points,
+            max,
+        }))
+    }
+
+    /// The generated reason behind a set's own ([`Reason::Templated`]): its numbers.
+    pub fn generated(&self) -> &Reason {
+        match self {
+            Reason::Templated(t) => &t.generated,
+            r => r,
+        }
+    }
+}
+
+impl Templated {
+    fn render(&self) -> String {
+        use crate::model::reason_template::Placeholder;
+        let Some(tpl) = &self.item.reason_template else {
+            return self.generated.to_string();
+        };
+        let item = &self.item;
+        let unit = item.unit.as_deref();
+        let show = |d: Decimal| crate::num::show_grouped(d);
+        tpl.render(&|p| match p {
+            Placeholder::Name => Some(item.name.to_string()),
+            Placeholder::Value => match &self.generated {
+                Reason::Rule { value, .. } => Some(crate::rules::fmt_val(value, unit)),
+                _ => None,
+            },
+            Placeholder::Target => match &self.generated {
+                Reason::Rule { params, .. } => {
+                    let mut rule = item.rule_at(params)?.into_owned();
+                    let target = *rule.param_mut("target")?;
+                    Some(crate::rules::fmt_val(&crate::expr::Val::Num(target), unit))
+                }
+                _ => None,
+            },
+            Placeholder::Points => Some(show(self.points)),
+            Placeholder::Max => Some(show(self.max)),
+            Placeholder::Lost => Some(show(self.max - self.points)),
+            Placeholder::Reason => Some(self.generated.to_string()),
+        })
+    }
 }
 
 impl std::fmt::Display for Reason {
@@ -261,6 +336,7 @@ impl std::fmt::Display for Reason {
                     write!(f, "按公式计算得{}分", crate::num::show(*points))
                 }
             }
+            Reason::Templated(t) => f.write_str(&t.render()),
         }
     }
 }
@@ -301,9 +377,14 @@ impl std::fmt::Display for Shown {
     }
 }
 
+/// In JSON a value is written without digit grouping (`3345000人`: machine output); shown to
+/// people (`Display`) it is grouped (`3,345,000人`).
 impl Serialize for Shown {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self {
+            Shown::Val(v, unit) => s.collect_str(&crate::rules::fmt_val_plain(v, unit.as_deref())),
+            _ => s.collect_str(self),
+        }
     }
 }
 
@@ -421,13 +502,13 @@ struct InputRef<'a> {
     layer: Option<&'a str>,
 }
 
-/// A value shown with its unit, or `缺失`.
+/// A value shown with its unit (not grouped: JSON), or `缺失`.
 struct ShownRef<'a>(Option<crate::expr::Val>, Option<&'a str>);
 
 impl std::fmt::Display for ShownRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
-            Some(v) => f.write_str(&crate::rules::fmt_val(&v, self.1)),
+            Some(v) => f.write_str(&crate::rules::fmt_val_plain(&v, self.1)),
             None => f.write_str("缺失"),
         }
     }

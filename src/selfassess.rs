@@ -478,7 +478,8 @@ fn shown_number(v: &crate::result::Shown) -> Option<Decimal> {
             let n: String = t
                 .trim()
                 .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+                .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | ','))
+                .filter(|c| *c != ',')
                 .collect();
             Decimal::from_str(&n).ok()
         }
@@ -594,7 +595,7 @@ fn item<'a>(
         .and_then(|l| r.lines.get(l))
         .and_then(|l| l.zeroed_by.clone());
     let is_value_rule = matches!(ind.input, Input::Expr(_));
-    let params = match &res.reason {
+    let params = match res.reason.generated() {
         crate::result::Reason::Rule { params, .. } => &params[..],
         _ => &[],
     };

@@ -1165,3 +1165,77 @@ fn an_incomplete_unit_gets_no_pass_fail_and_no_title_decision() {
             .collect::<Vec<_>>()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The registry's streets against the streets assessed
+// ---------------------------------------------------------------------------------------------
+
+/// The registry lists all 50 streets of the eight districts (光明 and 坪山 as 办事处, as in
+/// 2011); the shipped 2011 street assessment scores 23 streets with other ids (`ft_yuanling`,
+/// not `futian-yuanling`) and writes 光明街道 for 光明办事处, so streets match by name under
+/// their district. 22 match; 观澜街道 (宝安) is assessed but not in the registry. The brief says
+/// so instead of presenting the registry's list as the assessed one; without a street scorecard
+/// it names the list's source.
+#[test]
+fn the_brief_says_which_registry_streets_were_assessed() {
+    let run = Kaohe::new().args(["assess", "-q", "-o", "a"]).run();
+    run.success();
+    let streets =
+        read_scorecard_file(&run.dir.join("a/sz-street/scorecard.json")).expect("street card");
+    let reg = load_registry_str(
+        "fixtures/titles/registry.yaml",
+        &read("fixtures/titles/registry.yaml"),
+    )
+    .expect("registry");
+    let cards = cards();
+    let check =
+        kaohe::decide::streets::check_streets(&reg, &cards[&2011], &streets).expect("same year");
+    assert_eq!((check.registered, check.assessed), (50, 23));
+    // 福田: 10 listed, 3 assessed (园岭、沙头、香蜜湖) → 7 not assessed.
+    let futian = check
+        .not_assessed
+        .iter()
+        .find(|(d, _)| d == "福田区")
+        .expect("futian");
+    assert_eq!(futian.1.len(), 7, "{futian:?}");
+    assert!(!futian.1.iter().any(|s| s == "园岭街道"), "{futian:?}");
+    // 光明街道 is the registry's 光明办事处.
+    assert!(
+        !check.not_assessed.iter().any(|(d, _)| d == "光明新区"),
+        "{:?}",
+        check.not_assessed
+    );
+    assert_eq!(
+        check.not_registered,
+        [("观澜街道".to_string(), "宝安区".to_string())]
+    );
+    let note = check.zh();
+    assert!(
+        note.starts_with("称号登记册载有街道 50 个,本年度街道考核(")
+            && note.contains("考核街道 23 个"),
+        "{note}"
+    );
+    assert!(
+        note.contains(";登记册所载街道中 28 个未参加本年度考核:福田区 7 个("),
+        "{note}"
+    );
+    assert!(
+        note.ends_with(";参加考核但登记册未载的街道 1 个:观澜街道(宝安区),请补登。"),
+        "{note}"
+    );
+    // Another year's street scorecard is refused, naming both years.
+    let err = kaohe::decide::streets::check_streets(&reg, &cards[&2015], &streets)
+        .expect_err("different years");
+    assert!(err.to_string().contains("of 2011"), "{err}");
+
+    // The default decision has no street scorecard: its brief names the list's source.
+    let run = Kaohe::new().args(["decide", "-q"]).run();
+    run.success();
+    let html = String::from_utf8(run.read("out/decisions.html")).expect("utf-8");
+    assert!(
+        html.contains(
+            "表中街道为称号登记册所载各区所辖街道(共 50 个),未与本年度街道考核结果核对。"
+        ),
+        "the brief names where its streets come from"
+    );
+}

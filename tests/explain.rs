@@ -797,7 +797,13 @@ fn inspection_risk_from_last_years_survey_layer() {
         .find(|x| &*x.id == "satisfaction")
         .and_then(|x| x.layer.clone());
     assert_eq!(layer.as_deref(), Some("self_report"));
-    assert!(explain::render_text(&t).contains("[self_report]"));
+    // In the text by its name (自查自评), never by its id; the id stays in the JSON.
+    let text = explain::render_text(&t);
+    assert!(
+        text.contains("群众满意率(satisfaction)=88%〔自查自评〕"),
+        "{text}"
+    );
+    assert!(!text.contains("self_report"), "{text}");
     // Once the survey is in, the value is corrected: no risk left.
     let (set, ev, a) = layered(
         "2011",

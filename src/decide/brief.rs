@@ -29,6 +29,8 @@ struct Page<'a> {
     exempt: Table<'a>,
     next_year: i32,
     plan_counts: String,
+    /// Where the plan's streets come from and how they compare with the streets assessed.
+    streets_note: &'a str,
     plan: Vec<PlanLine<'a>>,
     standings: Vec<StandingLine<'a>>,
     rules: Vec<RuleLine<'a>>,
@@ -184,6 +186,7 @@ fn page(o: &Outcome) -> Page<'_> {
             plan_count("街道", PlanMode::City),
             plan_count("街道", PlanMode::SelfAssess)
         ),
+        streets_note: &o.streets_note,
         plan: plan_lines(&o.plan),
         standings: o
             .standings
@@ -517,6 +520,9 @@ pub fn brief_docx(o: &Outcome) -> Result<Vec<u8>, crate::output::docx::DocxError
     decisions_table(&mut d, &p.exempt);
     d.para(Style::Heading1, &format!("六、{}年度考核安排", p.next_year));
     d.para(Style::Body, &p.plan_counts);
+    if !p.streets_note.is_empty() {
+        d.para(Style::Body, p.streets_note);
+    }
     let rows: Vec<Vec<String>> = p
         .plan
         .iter()

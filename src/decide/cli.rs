@@ -28,6 +28,10 @@ pub struct DecideArgs {
     /// Earlier years' scorecard.json files.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub history: Vec<PathBuf>,
+    /// The street level's scorecard.json of the same year (e.g. out/sz-street/scorecard.json):
+    /// the brief then says which of the registry's streets were assessed and which were not.
+    #[arg(long, value_name = "FILE")]
+    pub streets: Option<PathBuf>,
     /// Output folder: decisions.csv, decisions.html, decisions.docx (the 通报 in Word), plan.csv, registry.yaml.
     #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
     pub out: PathBuf,
@@ -186,13 +190,21 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     // is read (the brief and CSVs written with it are put in place from its journal).
     crate::output::publish::recover_files(&args.out, || crate::exit::waiting_for(&args.out))?;
     let inputs = load(args)?;
-    let outcome = decide(
+    let mut outcome = decide(
         &inputs.policy,
         &inputs.registry,
         &inputs.current,
         &inputs.history,
         args.date,
     )?;
+    if let Some(f) = &args.streets {
+        let streets = read_scorecard_file(f)?;
+        let check = super::streets::check_streets(&inputs.registry, &inputs.current, &streets)?;
+        outcome.streets_note = check.zh();
+        if !args.quiet && !outcome.streets_note.ends_with("两者一致。") {
+            eprintln!("注意:{}", outcome.streets_note);
+        }
+    }
     let registry_out = match (&args.registry, args.in_place) {
         (Some(r), true) => r.clone(),
         _ => args.out.join("registry.yaml"),

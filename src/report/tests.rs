@@ -271,6 +271,83 @@ fn year_over_year_changes() {
     assert!(!none.contains("与上期比较"));
 }
 
+/// An item whose maximum changed between the years (60 last year, 40 now) is compared as a
+/// share of its maximum: full marks in both years is no change, not a loss of 20 points.
+#[test]
+fn a_changed_maximum_is_compared_like_with_like() {
+    let a = default_assessment();
+    let u = &a.units[1];
+    let full = u
+        .indicators
+        .iter()
+        .position(|i| {
+            i.status == crate::result::Status::Scored && i.points == i.max && i.max > Decimal::ZERO
+        })
+        .expect("an item with full marks");
+    let half = u
+        .indicators
+        .iter()
+        .position(|i| {
+            i.status == crate::result::Status::Scored
+                && i.points < i.max
+                && i.points > Decimal::ZERO
+        })
+        .expect("an item with points lost");
+    let mut prev = a.clone();
+    prev.period.label = "2010统计年度".into();
+    for p in &mut prev.units {
+        if p.id != u.id {
+            continue;
+        }
+        // Last year: the same share of a maximum 1.5 times as large, and full marks.
+        let f = &mut p.indicators[full];
+        f.max *= Decimal::new(15, 1);
+        f.points = f.max;
+        let h = &mut p.indicators[half];
+        h.max *= Decimal::TWO;
+        h.points = h.max;
+    }
+    let opts = Options {
+        lang: Lang::Zh,
+        previous: Some(&prev),
+        names: &[],
+    };
+    let html = render_unit(&a, &u.id, &opts).expect("renders");
+    let yoy = &html[html.find("id=\"yoy\"").expect("yoy")..];
+    let yoy = &yoy[..yoy.find("</section>").expect("end")];
+    let (f, h) = (&u.indicators[full], &u.indicators[half]);
+    let show = crate::num::show;
+    assert!(
+        yoy.contains(&format!(
+            "满分由{}调整为{},得分率持平",
+            show(f.max * Decimal::new(15, 1)),
+            show(f.max)
+        )),
+        "{yoy}"
+    );
+    assert!(
+        yoy.contains(&format!("{}/{}", show(f.max), show(f.max))),
+        "{yoy}"
+    );
+    assert!(
+        !yoy.contains(&format!("-{}", show(f.max * Decimal::new(5, 1)))),
+        "no loss of points reported for full marks in both years: {yoy}"
+    );
+    // Full marks last year, part of them now: the share fell.
+    let pp = crate::num::show_dp(
+        Decimal::ONE_HUNDRED - h.points * Decimal::ONE_HUNDRED / h.max,
+        1,
+    );
+    assert!(
+        yoy.contains(&format!(
+            "满分由{}调整为{},得分率−{pp}个百分点",
+            show(h.max * Decimal::TWO),
+            show(h.max)
+        )),
+        "{yoy}"
+    );
+}
+
 const SCRIPT: &str = "<script>alert(1)</script>";
 const ATTR: &str = "\"><img src=x onerror=alert(1)>";
 

@@ -1248,6 +1248,66 @@ fn rank_row(name: &str, before: Option<u32>, now: Option<u32>) -> YoyRow {
     }
 }
 
+/// Points under a maximum that changed between the years (满分由60调整为40): each year's
+/// points out of its maximum, and the change of the share of the maximum, so a unit with full
+/// marks in both years shows no loss. With the row, how much it moved in points of this year's
+/// maximum (for ordering; `None` when either year's points are withheld).
+fn like_with_like(
+    s: &Shared<'_>,
+    name: String,
+    (before, before_max): (Option<Decimal>, Decimal),
+    (now, now_max): (Option<Decimal>, Decimal),
+) -> (Option<Decimal>, YoyRow) {
+    let out_of = |p: Option<Decimal>, m: Decimal| format!("{}/{}", show_known(p), show(m));
+    let share = |p: Option<Decimal>, m: Decimal| percent(p?, m);
+    let moved = share(now, now_max)
+        .zip(share(before, before_max))
+        .map(|(a, b)| a - b);
+    let en = s.lang.en();
+    let mut change = if en {
+        format!("max {} → {}", show(before_max), show(now_max))
+    } else {
+        format!("满分由{}调整为{}", show(before_max), show(now_max))
+    };
+    match moved {
+        Some(d) if d.is_zero() => change.push_str(if en {
+            ", share of max unchanged"
+        } else {
+            ",得分率持平"
+        }),
+        Some(d) => {
+            let pp = crate::num::show_dp(d.abs(), 1);
+            let sign = if d > Decimal::ZERO { "+" } else { "−" };
+            change.push_str(&if en {
+                format!(", share of max {sign}{pp} pp")
+            } else {
+                format!(",得分率{sign}{pp}个百分点")
+            });
+        }
+        None => {}
+    }
+    let class = match moved {
+        Some(d) if d > Decimal::ZERO => "up",
+        Some(d) if d < Decimal::ZERO => "down",
+        _ => "same",
+    };
+    let key = moved.and_then(|d| {
+        d.abs()
+            .checked_mul(now_max)?
+            .checked_div(Decimal::ONE_HUNDRED)
+    });
+    (
+        key,
+        YoyRow {
+            name,
+            previous: out_of(before, before_max),
+            current: out_of(now, now_max),
+            change,
+            class,
+        },
+    )
+}
+
 /// The difference of two figures that may be withheld.
 fn diff(now: Option<Decimal>, before: Option<Decimal>) -> Option<Decimal> {
     Some(now? - before?)
@@ -1283,12 +1343,17 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
     });
     for l in &u.lines {
         let before = p.lines.iter().find(|x| x.id == l.id);
-        rows.push(yoy_row(
-            l.name.clone(),
-            before.map(|b| show_known(b.points)).unwrap_or_default(),
-            show_known(l.points),
-            before.and_then(|b| diff(l.points, b.points)),
-        ));
+        rows.push(match before {
+            Some(b) if b.max != l.max => {
+                like_with_like(s, l.name.clone(), (b.points, b.max), (l.points, l.max)).1
+            }
+            _ => yoy_row(
+                l.name.clone(),
+                before.map(|b| show_known(b.points)).unwrap_or_default(),
+                show_known(l.points),
+                before.and_then(|b| diff(l.points, b.points)),
+            ),
+        });
     }
     rows.push(yoy_row(
         t.bonus.into(),
@@ -1307,6 +1372,16 @@ fn yoy(s: &Shared<'_>, u: &UnitResult) -> Yoy {
                 .iter()
                 .chain(&p.bonus_items)
                 .find(|x| x.id() == i.id())?;
+            if b.max != i.max {
+                // The maximum changed between the two years' sets: compare shares of it.
+                let (key, row) = like_with_like(
+                    s,
+                    format!("{} {}", i.id(), i.name()),
+                    (b.scored(), b.max),
+                    (i.scored(), i.max),
+                );
+                return Some((key?, k, row));
+            }
             let d = diff(i.scored(), b.scored())?;
             (!d.is_zero()).then(|| {
                 (

@@ -35,7 +35,7 @@ mod tests;
 pub use need::{Bound, Need};
 
 use crate::expr::Val;
-use crate::num::{round_points, show, show_dp, show_written};
+use crate::num::{grouped, round_points, show, show_dp, show_written};
 use rust_decimal::Decimal;
 
 /// A compiled rule: one variant per shape.
@@ -140,13 +140,22 @@ impl Ctx<'_> {
     }
 }
 
-/// Display a value with its unit of measure: as written when it has at most 4 decimals
-/// (`0.950` stays `0.950`), otherwise to 4 decimals, 四舍五入.
+/// Display a value with its unit of measure for people: as written when it has at most 4
+/// decimals (`0.950` stays `0.950`), otherwise to 4 decimals, 四舍五入; a whole part of five
+/// digits or more grouped by threes (`3,345,000人`, [`crate::num::grouped`]).
 pub fn fmt_val(v: &Val, unit: Option<&str>) -> String {
     match v {
         Val::Bool(true) => "是".into(),
         Val::Bool(false) => "否".into(),
+        Val::Num(d) => format!("{}{}", grouped(&show_written(*d, 4)), unit.unwrap_or("")),
+    }
+}
+
+/// [`fmt_val`] without digit grouping, for machine outputs (the scorecard JSON's `value`s).
+pub fn fmt_val_plain(v: &Val, unit: Option<&str>) -> String {
+    match v {
         Val::Num(d) => format!("{}{}", show_written(*d, 4), unit.unwrap_or("")),
+        Val::Bool(_) => fmt_val(v, unit),
     }
 }
 
@@ -162,7 +171,7 @@ pub fn diff_unit(unit: Option<&str>) -> String {
 
 /// Points to 2 decimals for explanations.
 pub(crate) fn p2(d: Decimal) -> String {
-    show_dp(d, 2)
+    grouped(&show_dp(d, 2))
 }
 
 /// What a shape says about itself. Each shape file implements it; the defaults fit a shape
@@ -581,7 +590,7 @@ pub(crate) fn full_marks(max: Decimal) -> String {
     }
 }
 
-/// Shorthand used by the shape files.
+/// Shorthand used by the shape files: a number in a sentence (grouped, [`grouped`]).
 pub(crate) fn s(d: Decimal) -> String {
-    show(d)
+    grouped(&show(d))
 }

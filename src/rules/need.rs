@@ -214,9 +214,14 @@ pub(crate) fn tighter_high(a: Bound, b: Bound) -> Bound {
     }
 }
 
-/// A number with its unit of measure, trailing zeros removed.
+/// A number with its unit of measure for people, trailing zeros removed, a long whole part
+/// grouped ([`crate::num::grouped`]).
 pub fn fmt_num(d: Decimal, unit: Option<&str>) -> String {
-    format!("{}{}", show_dp(d, 4), unit.unwrap_or(""))
+    format!(
+        "{}{}",
+        crate::num::grouped(&show_dp(d, 4)),
+        unit.unwrap_or("")
+    )
 }
 
 /// Most levels listed for one rule (deductions of 0.1 per step can have hundreds).

@@ -216,6 +216,10 @@ pub struct OutputSizing {
     /// asked.
     #[arg(long, value_name = "all|vetoed|none|ID,…", value_delimiter = ',')]
     pub reports: Option<Vec<String>>,
+    /// Write scorecard.xlsx above 10,000 units too (up to Excel's 1,048,576 rows); by default a
+    /// larger run writes the ranked CSV and summary.json only.
+    #[arg(long)]
+    pub xlsx: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,6 +240,18 @@ enum Reports {
 }
 
 impl OutputSizing {
+    /// Whether a level of `units` units gets a workbook by default or on request (`--xlsx`);
+    /// never above a sheet's rows.
+    fn xlsx(&self, units: usize) -> bool {
+        units <= output::xlsx::MAX_UNITS && (self.xlsx || units <= LARGE_RUN)
+    }
+
+    /// Whether a run of about `units` units writes only what a run in pieces writes: the
+    /// ranked CSV and summary.json (no explained JSON, workbook or HTML).
+    fn pieces(&self, no_html: bool, units: usize) -> bool {
+        !self.full(units) && !self.xlsx(units) && self.reports(no_html, units) == Reports::NoHtml
+    }
+
     /// Whether a level of `units` units gets the outputs of every unit in full: the
     /// explained `scorecard.json` and `notice.docx`.
     fn full(&self, units: usize) -> bool {
@@ -865,6 +881,21 @@ fn assess(args: &AssessArgs) -> anyhow::Result<ExitCode> {
         announce(notice.as_deref());
     }
     let pb = progress();
+    if args.quiet {
+        pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    if let Some(done) = in_pieces(args, &pb) {
+        pb.finish_and_clear();
+        let (summary, written) = done?;
+        if !args.quiet {
+            crate::out!("{summary}");
+            match args.lang {
+                crate::report::Lang::Zh => crate::outln!("已写入 {}", written.join("、")),
+                crate::report::Lang::En => crate::outln!("wrote {}", written.join(", ")),
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let done = score_and_write(args, &pb);
     pb.finish_and_clear();
     let (results, primary, written) = done?;
@@ -885,6 +916,132 @@ fn assess(args: &AssessArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A large run scored in pieces ([`crate::stream`]) when it can be one: one set, one plain CSV
+/// of more than [`LARGE_RUN`] rows, no history or other levels, and only the outputs such a run
+/// writes (the ranked CSV and summary.json). `None`: the whole-run path is taken (also when the
+/// file turns out to be one the fast reader does not read); otherwise what to print (the summary
+/// lines) and the files written.
+fn in_pieces(
+    args: &AssessArgs,
+    pb: &indicatif::ProgressBar,
+) -> Option<anyhow::Result<(String, Vec<String>)>> {
+    let ([path], Some(set_path)) = (args.input.evidence.as_slice(), &args.input.set) else {
+        return None;
+    };
+    if !args.levels.is_empty() || !args.history.is_empty() {
+        return None;
+    }
+    let rows = data_rows(path)?;
+    if !args.sizing.pieces(args.no_html, rows) {
+        return None;
+    }
+    // A set with errors is reported by the whole-run path, with the evidence's problems.
+    let set = crate::load::load_set_file(set_path).ok()?;
+    let shell = crate::engine::shell(&set, None);
+    let mut summary = output::Summary::empty(&shell);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} {wide_bar} {bytes}/{total_bytes} [{elapsed}]",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    pb.set_message(format!("读取并评分 {} 个单位", output::thousands(rows)));
+    let outcome = crate::stream::score_in_pieces(
+        &set,
+        &args.input.evidence,
+        args.input.encoding,
+        &shell,
+        &mut summary,
+        crate::stream::PIECE_ROWS,
+        &|done, total| {
+            pb.set_length(total);
+            pb.set_position(done);
+        },
+    );
+    let table = match outcome {
+        Ok(crate::stream::Outcome::Ranked(t)) if t.len() == rows => t,
+        Ok(_) => {
+            pb.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            return None;
+        }
+        Err(crate::stream::StreamError::Scoring(d)) => return Some(Err(d.into())),
+        Err(crate::stream::StreamError::Write(e)) => return Some(Err(e.into())),
+    };
+    if !args.quiet {
+        eprintln!(
+            "注意:`{}` 有 {rows} 个单位(多于 {LARGE_RUN}),分批读取评分,只写 scorecard.csv 与 summary.json;需要时用 --detail full、--xlsx、--reports",
+            set.id
+        );
+    }
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.set_message("写出评分表");
+    Some(write_pieces(args, &shell, &table, summary))
+}
+
+/// The rows of data in a plain CSV: its lines but the header (a last line without a line end
+/// counted); `None` when it cannot be read.
+fn data_rows(path: &Path) -> Option<usize> {
+    use std::io::Read as _;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut lines, mut last) = (0usize, b'\n');
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        last = buf[n - 1];
+    }
+    Some((lines + usize::from(last != b'\n')).saturating_sub(1))
+}
+
+/// The outputs of a run in pieces: the ranked CSV and summary.json, published as a whole like
+/// every run's; the summary lines to print and the files written.
+fn write_pieces(
+    args: &AssessArgs,
+    shell: &crate::result::Assessment,
+    table: &crate::stream::Table,
+    mut summary: output::Summary<'_>,
+) -> anyhow::Result<(String, Vec<String>)> {
+    let (sets, evidence) = run_inputs(args, std::slice::from_ref(shell), 0)?;
+    let publish = output::publish::Publish::begin(&args.out, args.force, || {
+        crate::exit::waiting_for(&args.out)
+    })
+    .with_context(|| format!("writing into the output folder {}", args.out.display()))?;
+    let root = publish.dir().to_path_buf();
+    let csv = output::inside(&root, Path::new("scorecard.csv"))?;
+    publish.stage.write_with(&csv, |w| {
+        table.write_csv(w).map_err(|source| output::WriteError::Io {
+            path: csv.clone(),
+            source,
+        })
+    })?;
+    summary.scorecard_json = false;
+    summary.notice_docx = false;
+    summary.scorecard_xlsx = false;
+    summary.unit_reports = 0;
+    let sum = output::inside(&root, Path::new("summary.json"))?;
+    publish.stage.write(&sum, &summary.to_json()?)?;
+    let line = summary.line();
+    let written = [&csv, &sum]
+        .iter()
+        .map(|p| publish.published(p).display().to_string())
+        .collect();
+    publish
+        .commit(sets, evidence, Vec::new())
+        .with_context(|| format!("replacing the outputs in {}", args.out.display()))?;
+    Ok((line, written))
+}
+
 /// `assess` up to what it prints: load, score and write every level; the assessments, the index
 /// of the primary one and the files written.
 fn score_and_write(
@@ -901,10 +1058,15 @@ fn score_and_write(
     let mut reports = Vec::new();
     for (set, ev) in &run.levels {
         let units = ev.scored.len();
-        let fits = units <= output::xlsx::MAX_UNITS;
-        if !fits {
+        let fits = args.sizing.xlsx(units);
+        if units > output::xlsx::MAX_UNITS {
             eprintln!(
                 "注意:`{}` 有 {units} 个单位,超过 Excel 工作表 1,048,576 行的上限,不写 scorecard.xlsx;完整排名见 scorecard.csv",
+                set.id
+            );
+        } else if !fits && !args.quiet {
+            eprintln!(
+                "注意:`{}` 有 {units} 个单位(多于 {LARGE_RUN}),不写 scorecard.xlsx;需要时用 --xlsx",
                 set.id
             );
         }

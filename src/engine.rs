@@ -896,39 +896,65 @@ impl RankKey {
 type Tie = (bool, Option<Decimal>);
 
 /// The ranks of units given by their [`RankKey`]s: the output order (indices into the keys) and,
-/// by index, the rank, the peer rank and the peer group's size (its ranked units).
+/// by index, the rank, the peer rank and the peer group's size (its ranked units), 0 for none —
+/// four bytes a unit each, for runs of millions.
 #[derive(Debug, Default)]
 pub struct Ranking {
-    pub order: Vec<usize>,
-    pub rank: Vec<Option<u32>>,
-    pub peer_rank: Vec<Option<u32>>,
-    pub peer_size: Vec<Option<u32>>,
+    pub order: Vec<u32>,
+    rank: Vec<u32>,
+    peer_rank: Vec<u32>,
+    peer_size: Vec<u32>,
+}
+
+impl Ranking {
+    pub fn rank(&self, i: usize) -> Option<u32> {
+        self.rank.get(i).copied().filter(|&r| r > 0)
+    }
+
+    pub fn peer_rank(&self, i: usize) -> Option<u32> {
+        self.peer_rank.get(i).copied().filter(|&r| r > 0)
+    }
+
+    /// The ranked units of the unit's peer group (Some(0) when none is ranked); None without a
+    /// group.
+    fn peer_size(&self, i: usize, has_group: bool) -> Option<u32> {
+        has_group.then(|| self.peer_size.get(i).copied().unwrap_or(0))
+    }
 }
 
 /// Competition ranking ("1224") of the complete units: equal scores share a rank; units
 /// failed by an enforced veto rank below every other complete unit. Units that are not
 /// complete (incomplete, pending, no evidence) get no rank and are listed after the ranked
 /// ones, by status and then unit id (`by_id` compares two units' ids), like a DNF in a race.
-/// Output order: rank, then unit id. Peer ranks the same way within each group, in one pass.
+/// Output order: rank, then unit id (then input order, should two ids be equal). Peer ranks the
+/// same way within each group, in one pass.
 pub fn ranking(
     keys: &[RankKey],
     by_id: impl Fn(usize, usize) -> std::cmp::Ordering + Sync,
 ) -> Ranking {
     let key = |k: &RankKey| (!k.ranked(), k.status, k.vetoed, std::cmp::Reverse(k.score));
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.par_sort_by(|&a, &b| key(&keys[a]).cmp(&key(&keys[b])).then_with(|| by_id(a, b)));
     let n = keys.len();
+    let mut order: Vec<u32> = (0..n)
+        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+        .collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        let (a, b) = (a as usize, b as usize);
+        key(&keys[a])
+            .cmp(&key(&keys[b]))
+            .then_with(|| by_id(a, b))
+            .then(a.cmp(&b))
+    });
     let mut out = Ranking {
         order: Vec::new(),
-        rank: vec![None; n],
-        peer_rank: vec![None; n],
-        peer_size: vec![None; n],
+        rank: vec![0; n],
+        peer_rank: vec![0; n],
+        peer_size: vec![0; n],
     };
     let sat = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
     let mut prev: Option<Tie> = None;
     let mut r = 0u32;
     for (pos, &i) in order.iter().enumerate() {
-        let k = &keys[i];
+        let k = &keys[i as usize];
         if !k.ranked() {
             continue;
         }
@@ -936,7 +962,7 @@ pub fn ranking(
             r = sat(pos);
             prev = Some((k.vetoed, k.score));
         }
-        out.rank[i] = Some(r);
+        out.rank[i as usize] = r;
     }
     // Per group, in the same order: position, previous key and rank so far.
     let groups = keys
@@ -953,16 +979,17 @@ pub fn ranking(
         }
         let mut at: Vec<(usize, Option<Tie>, u32)> = vec![(0, None, 0); groups];
         for &i in &order {
+            let i = i as usize;
             let k = &keys[i];
             let Some(g) = k.peer else { continue };
             let (pos, prev, r) = &mut at[g as usize];
-            out.peer_size[i] = Some(size[g as usize]);
+            out.peer_size[i] = size[g as usize];
             if k.ranked() {
                 if *prev != Some((k.vetoed, k.score)) {
                     *r = sat(*pos);
                     *prev = Some((k.vetoed, k.score));
                 }
-                out.peer_rank[i] = Some(*r);
+                out.peer_rank[i] = *r;
             }
             *pos += 1;
         }
@@ -994,16 +1021,16 @@ pub fn rank(units: &mut [UnitResult]) {
         .collect();
     let r = ranking(&keys, |a, b| units[a].id.cmp(&units[b].id));
     for (i, u) in units.iter_mut().enumerate() {
-        u.rank = r.rank[i];
+        u.rank = r.rank(i);
         if keys[i].peer.is_some() {
-            u.peer_rank = r.peer_rank[i];
-            u.peer_size = r.peer_size[i];
+            u.peer_rank = r.peer_rank(i);
+            u.peer_size = r.peer_size(i, true);
         }
     }
     // Into the output order: each unit swapped straight to its place.
     let mut place = vec![0usize; units.len()];
     for (p, &i) in r.order.iter().enumerate() {
-        place[i] = p;
+        place[i as usize] = p;
     }
     for i in 0..units.len() {
         while place[i] != i {

@@ -31,6 +31,7 @@ pub mod result;
 pub mod robustness;
 pub mod rules;
 pub mod selfassess;
+pub mod stream;
 pub mod template;
 pub mod testcase;
 pub mod title;

@@ -625,6 +625,41 @@ impl<'a> Summary<'a> {
         }
     }
 
+    /// The summary in a few lines for the terminal: units by status, by grade, vetoed.
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "{} {} 版本 {}:{} 个单位",
+            self.indicator_set.name,
+            self.period.label,
+            self.indicator_set.version,
+            thousands(self.units)
+        );
+        let status: Vec<String> = [
+            crate::result::UnitStatus::Complete,
+            crate::result::UnitStatus::Pending,
+            crate::result::UnitStatus::Incomplete,
+            crate::result::UnitStatus::NoEvidence,
+        ]
+        .iter()
+        .filter_map(|st| {
+            let n = *self.status.get(st.key())?;
+            Some(format!("{} {}", st.zh(), thousands(n)))
+        })
+        .collect();
+        s.push_str(&format!("({})\n", status.join("、")));
+        let mut grades: Vec<String> = self
+            .grades
+            .iter()
+            .map(|(g, n)| format!("{g} {}", thousands(*n)))
+            .collect();
+        if self.ungraded > 0 {
+            grades.push(format!("未定等次 {}", thousands(self.ungraded)));
+        }
+        s.push_str(&format!("等次:{}\n", grades.join("、")));
+        s.push_str(&format!("一票否决:{} 个单位\n", thousands(self.vetoed)));
+        s
+    }
+
     pub fn to_json(&self) -> Result<Vec<u8>, WriteError> {
         // The units without a grade last, as `—`.
         let mut shown = self.clone();

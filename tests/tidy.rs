@@ -75,6 +75,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/lint.rs",
             "src/robustness.rs",
             "src/robustness/",
+            "src/stream.rs",
             "src/weights.rs",
         ],
     ),

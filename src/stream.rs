@@ -1,0 +1,297 @@
+//! A large run scored in pieces (issue 12): a plain wide CSV of an [`engine::independent`] set
+//! read a piece of rows at a time ([`WideCsvPieces`]), each piece scored
+//! ([`engine::score_piece`]) and reduced at once to what the ranked CSV and `summary.json` need —
+//! the unit's CSV cells as bytes and its [`RankKey`] — then dropped. Neither the file, nor the
+//! units, nor their explained results are ever resident as a whole: memory is the CSV cells of
+//! every unit (about the size of the scorecard CSV) plus one piece.
+//!
+//! The outputs are byte for byte those of the whole-run path for the same input (tested below):
+//! the same engine scores each unit, [`engine::ranking`] ranks both, the same functions write the
+//! cells and count the summary. Anything the fast reader does not handle, or a duplicate id,
+//! ends the attempt with [`Outcome::Other`] before anything is written: the caller then reads
+//! the file the general way, which reports every problem with its place.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::engine::{self, RankKey, Ranking};
+use crate::evidence::Evidence;
+use crate::model::IndicatorSet;
+use crate::output::{self, Summary, WriteError};
+use crate::read::csv::TextEncoding;
+use crate::read::fast::{Piece, WideCsvPieces};
+use crate::result::{Assessment, UnitResult};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Rows scored at a time: enough for both cores, few enough that a piece's explained results
+/// (a few KB a unit) stay small beside the kept cells.
+pub const PIECE_ROWS: usize = 2048;
+
+/// How an attempt ended.
+pub enum Outcome {
+    /// Every unit scored and ranked: the table to write.
+    Ranked(Table),
+    /// Not a file this path reads (or a duplicate id): read it the general way.
+    Other,
+}
+
+/// Where one unit's bytes lie in its piece's buffer: its CSV cells before the peer rank (id,
+/// name, peer group), then those after it (lines … missing evidence, with the line end), and
+/// its raw id (for ties in the ranking): the head's first cell when the CSV wrote it as it is,
+/// else kept before the head.
+#[derive(Clone, Copy)]
+struct Span {
+    piece: u32,
+    id_start: u32,
+    id_end: u32,
+    head_start: u32,
+    head_end: u32,
+    end: u32,
+}
+
+/// A unit's CSV cells (see [`Span`]).
+struct Cells {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl Cells {
+    fn of(shell: &Assessment, u: &UnitResult) -> Result<Self, WriteError> {
+        let (head, tail) = output::scorecard_csv_cells(shell, u);
+        let mut head = output::csv_line(&head)?;
+        // The head is followed by the peer rank: no line end of its own.
+        while head.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+            head.pop();
+        }
+        Ok(Cells {
+            head,
+            tail: output::csv_line(&tail)?,
+        })
+    }
+
+    /// Appended to `buf`: the raw id unless the head starts with it, the head, the tail.
+    fn append(self, piece: u32, id: &str, buf: &mut Vec<u8>) -> Result<Span, WriteError> {
+        let pos = |b: &Vec<u8>| u32::try_from(b.len()).map_err(|_| too_many());
+        let written_as_is =
+            self.head.starts_with(id.as_bytes()) && self.head.get(id.len()) == Some(&b',');
+        let id_start = pos(buf)?;
+        if !written_as_is {
+            buf.extend_from_slice(id.as_bytes());
+        }
+        let head_start = pos(buf)?;
+        buf.extend_from_slice(&self.head);
+        let head_end = pos(buf)?;
+        buf.extend_from_slice(&self.tail);
+        let id_len = u32::try_from(id.len()).map_err(|_| too_many())?;
+        Ok(Span {
+            piece,
+            id_start,
+            id_end: id_start + id_len,
+            head_start,
+            head_end,
+            end: pos(buf)?,
+        })
+    }
+}
+
+/// Every unit's cells in input order, and their ranks.
+pub struct Table {
+    header: Vec<u8>,
+    pieces: Vec<Vec<u8>>,
+    spans: Vec<Span>,
+    ranking: Ranking,
+}
+
+impl Table {
+    /// The number of units.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    fn bytes(&self, s: Span, from: u32, to: u32) -> &[u8] {
+        &self.pieces[s.piece as usize][from as usize..to as usize]
+    }
+
+    /// The ranked scorecard CSV ([`output::scorecard_csv`]'s bytes), streamed to `w`.
+    pub fn write_csv(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+        w.write_all(b"\xEF\xBB\xBF")?;
+        w.write_all(&self.header)?;
+        let mut n = itoa_buf();
+        for &i in &self.ranking.order {
+            let i = i as usize;
+            let s = self.spans[i];
+            if let Some(r) = self.ranking.rank(i) {
+                w.write_all(n.format(r).as_bytes())?;
+            }
+            w.write_all(b",")?;
+            w.write_all(self.bytes(s, s.head_start, s.head_end))?;
+            w.write_all(b",")?;
+            if let Some(r) = self.ranking.peer_rank(i) {
+                w.write_all(n.format(r).as_bytes())?;
+            }
+            w.write_all(b",")?;
+            w.write_all(self.bytes(s, s.head_end, s.end))?;
+        }
+        w.flush()
+    }
+}
+
+/// A small integer formatter without allocation.
+struct Itoa([u8; 10]);
+
+fn itoa_buf() -> Itoa {
+    Itoa([0; 10])
+}
+
+impl Itoa {
+    fn format(&mut self, mut n: u32) -> &str {
+        let mut i = self.0.len();
+        loop {
+            i -= 1;
+            self.0[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        std::str::from_utf8(&self.0[i..]).unwrap_or("")
+    }
+}
+
+/// Why a run in pieces stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// Units the engine refused (an item with `on_missing: error` lacking evidence), every one.
+    #[error("{0}")]
+    Scoring(Diagnostics),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Score the units of `paths` (one plain CSV) under `set` in pieces, counting each into
+/// `summary` (made from `shell`, [`engine::shell`] of `set`), `rows` at a time;
+/// `progress(bytes read, file size)` after each piece. [`Outcome::Other`] when the file is not one this path reads; `summary` is
+/// then to be discarded.
+pub fn score_in_pieces(
+    set: &IndicatorSet,
+    paths: &[PathBuf],
+    enc: TextEncoding,
+    shell: &Assessment,
+    summary: &mut Summary<'_>,
+    rows: usize,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Outcome, StreamError> {
+    if !engine::independent(set) {
+        return Ok(Outcome::Other);
+    }
+    let Some(mut reader) = WideCsvPieces::open(set, paths, enc) else {
+        return Ok(Outcome::Other);
+    };
+    let header = output::csv_line(&output::scorecard_csv_header(shell))?;
+    let mut pieces: Vec<Vec<u8>> = Vec::new();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut keys: Vec<RankKey> = Vec::new();
+    let mut groups: HashMap<String, u32> = HashMap::new();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    loop {
+        let units = match reader.next_piece(rows) {
+            Piece::Units(u) => u,
+            Piece::End => break,
+            Piece::Other => return Ok(Outcome::Other),
+        };
+        let n = units.len();
+        let ev = Evidence {
+            units,
+            scored: (0..n).collect(),
+            descendants: vec![vec![Vec::new(); 1]; n],
+            period: None,
+            phases: Vec::new(),
+        };
+        let results = match engine::score_piece(set, &ev) {
+            Ok(r) => r,
+            Err(d) => {
+                errors.extend(d.0);
+                continue;
+            }
+        };
+        drop(ev);
+        // Each unit's cells, in parallel; then appended in order.
+        let cells: Vec<Result<Cells, WriteError>> =
+            results.par_iter().map(|u| Cells::of(shell, u)).collect();
+        let piece = u32::try_from(pieces.len()).map_err(|_| too_many())?;
+        let mut buf = Vec::with_capacity(n * 112);
+        for (u, c) in results.iter().zip(cells) {
+            spans.push(c?.append(piece, &u.id, &mut buf)?);
+            keys.push(rank_key(u, &mut groups));
+            summary.add(u);
+        }
+        buf.shrink_to_fit();
+        pieces.push(buf);
+        progress(reader.done, reader.bytes);
+    }
+    if !errors.is_empty() {
+        return Err(StreamError::Scoring(Diagnostics::new(errors)));
+    }
+    if spans.is_empty() {
+        return Ok(Outcome::Other);
+    }
+    let id = |s: &Span| &pieces[s.piece as usize][s.id_start as usize..s.id_end as usize];
+    // A duplicate id is the general reader's error.
+    if has_duplicates(&spans, id) {
+        return Ok(Outcome::Other);
+    }
+    // Peer groups were numbered as met; ranking needs only to tell them apart.
+    let ranking = engine::ranking(&keys, |a, b| id(&spans[a]).cmp(id(&spans[b])));
+    drop(keys);
+    Ok(Outcome::Ranked(Table {
+        header,
+        pieces,
+        spans,
+        ranking,
+    }))
+}
+
+fn too_many() -> WriteError {
+    WriteError::Encode {
+        what: "scorecard.csv",
+        message: "a piece of the run too large to index".to_string(),
+    }
+}
+
+fn rank_key(u: &UnitResult, groups: &mut HashMap<String, u32>) -> RankKey {
+    let peer = u.peer_group.as_deref().map(|p| match groups.get(p) {
+        Some(&g) => g,
+        None => {
+            let g = u32::try_from(groups.len()).unwrap_or(u32::MAX);
+            groups.insert(p.to_string(), g);
+            g
+        }
+    });
+    RankKey {
+        status: u.status,
+        vetoed: u.vetoed,
+        score: u.score,
+        peer,
+    }
+}
+
+/// Whether two units share an id: their hashes sorted first, the ids compared only when two
+/// hashes are equal.
+fn has_duplicates<'a>(spans: &[Span], id: impl Fn(&Span) -> &'a [u8] + Sync) -> bool {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let h = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+    let mut hashes: Vec<u64> = spans.par_iter().map(|s| h.hash_one(id(s))).collect();
+    hashes.par_sort_unstable();
+    if !hashes.windows(2).any(|w| w[0] == w[1]) {
+        return false;
+    }
+    let mut ids: Vec<&[u8]> = spans.iter().map(&id).collect();
+    ids.par_sort_unstable();
+    ids.windows(2).any(|w| w[0] == w[1])
+}

@@ -295,3 +295,164 @@ fn has_duplicates<'a>(spans: &[Span], id: impl Fn(&Span) -> &'a [u8] + Sync) -> 
     ids.par_sort_unstable();
     ids.windows(2).any(|w| w[0] == w[1])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SET: &str = include_str!("../indicators/village.yaml");
+
+    /// The village set with three peer groups, and `n` generated villages with a 方阵 column.
+    fn villages_in_groups(n: usize, seed: u64) -> (IndicatorSet, String) {
+        let text = SET.replacen(
+            "combine: sum\n",
+            "combine: sum\npeer_groups:\n  - { id: plain, name: 平原方阵 }\n  - { id: hill, name: 丘陵方阵 }\n  - { id: mount, name: 山区方阵 }\n",
+            1,
+        );
+        let set = crate::load::load_set_str("village.yaml", &text).expect("set");
+        let mut v = Vec::new();
+        crate::bench::write_villages(&mut v, n, seed).expect("generate");
+        let csv = String::from_utf8(v).expect("utf-8");
+        let mut out = String::new();
+        for (i, line) in csv.lines().enumerate() {
+            out.push_str(line);
+            out.push(',');
+            // The header, then groups by id and by name, one village in seven without one.
+            out.push_str(match (i, i % 7) {
+                (0, _) => "方阵",
+                (_, 0) => "",
+                (_, 1 | 4) => "hill",
+                (_, 2) => "山区方阵",
+                _ => "plain",
+            });
+            out.push('\n');
+        }
+        (set, out)
+    }
+
+    /// What the whole-run path writes, and what pieces of `rows` rows write, for the same file.
+    fn both(
+        set: &IndicatorSet,
+        csv: &str,
+        rows: usize,
+    ) -> ((Vec<u8>, Vec<u8>), Option<(Vec<u8>, Vec<u8>)>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path().join("v.csv");
+        std::fs::write(&p, csv).expect("write");
+        let paths = [p];
+        let ev = crate::read::fast::wide_csv(set, &paths, TextEncoding::Auto).expect("fast path");
+        let a = engine::assess(set, &ev).expect("scores");
+        let whole = (
+            output::scorecard_csv(&a).expect("csv"),
+            Summary::new(&a).to_json().expect("json"),
+        );
+        let shell = engine::shell(set, None);
+        let mut summary = Summary::empty(&shell);
+        let out = score_in_pieces(
+            set,
+            &paths,
+            TextEncoding::Auto,
+            &shell,
+            &mut summary,
+            rows,
+            &|_, _| {},
+        )
+        .expect("no error");
+        let pieces = match out {
+            Outcome::Ranked(t) => {
+                let mut csv = Vec::new();
+                t.write_csv(&mut csv).expect("write");
+                Some((csv, summary.to_json().expect("json")))
+            }
+            Outcome::Other => None,
+        };
+        (whole, pieces)
+    }
+
+    #[test]
+    fn pieces_write_what_the_whole_run_writes() {
+        let (set, csv) = villages_in_groups(5_000, 11);
+        for rows in [1, 333, 4_999, 5_000, 100_000] {
+            let (whole, pieces) = both(&set, &csv, rows);
+            let pieces = pieces.expect("read in pieces");
+            assert!(
+                whole.0 == pieces.0,
+                "scorecard.csv differs with pieces of {rows}"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&whole.1),
+                String::from_utf8_lossy(&pieces.1),
+                "summary.json, pieces of {rows}"
+            );
+        }
+        // Peer ranks were written: the groups rank on their own.
+        let text = String::from_utf8(both(&set, &csv, 500).0.0).expect("utf-8");
+        assert!(
+            text.lines().any(|l| l.contains(",山区方阵,1,")),
+            "a group's first"
+        );
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_the_general_way() {
+        let (set, csv) = villages_in_groups(3_000, 2);
+        // A duplicate id in the last piece, a quoted field in the middle, a bad value, a blank
+        // line: none is read in pieces (the general reader reports each with its place).
+        let lines: Vec<&str> = csv.lines().collect();
+        let first_id = lines[1].split(',').next().expect("id");
+        let last = lines[2_999].split_once(',').expect("row").1;
+        let variants = [
+            format!("{csv}{first_id},{last}\n"),
+            csv.replacen(
+                &lines[1_500].to_string(),
+                &format!("\"{}\"", lines[1_500]),
+                1,
+            ),
+            csv.replacen(
+                &format!("\n{}", lines[2_000]),
+                &format!("\n{}", lines[2_000].replacen(",是,", ",maybe,", 1)),
+                1,
+            ),
+            csv.replacen(
+                &format!("\n{}", lines[2_500]),
+                &format!("\n\n{}", lines[2_500]),
+                1,
+            ),
+        ];
+        for (k, v) in variants.iter().enumerate() {
+            assert_ne!(v, &csv, "variant {k} changed nothing");
+            let dir = tempfile::tempdir().expect("temp dir");
+            let p = dir.path().join("v.csv");
+            std::fs::write(&p, v).expect("write");
+            let shell = engine::shell(&set, None);
+            let mut summary = Summary::empty(&shell);
+            let out = score_in_pieces(
+                &set,
+                &[p],
+                TextEncoding::Auto,
+                &shell,
+                &mut summary,
+                256,
+                &|_, _| {},
+            )
+            .expect("no error");
+            assert!(
+                matches!(out, Outcome::Other),
+                "variant {k} was read in pieces"
+            );
+        }
+    }
+
+    #[test]
+    fn a_set_reading_other_units_is_not_scored_in_pieces() {
+        let text = SET.replacen(
+            "    when: err_rate > 7\n",
+            "    when: err_rate > 7 or births > all_mean.births * 10\n",
+            1,
+        );
+        let set = crate::load::load_set_str("village.yaml", &text).expect("set");
+        assert!(!engine::independent(&set));
+        let (plain, _) = villages_in_groups(10, 1);
+        assert!(engine::independent(&plain));
+    }
+}

@@ -49,6 +49,52 @@ impl Formula {
     }
 }
 
+impl Formula {
+    /// [`Formula::reason`] in English.
+    pub fn reason_en(
+        &self,
+        points: Decimal,
+        rounding: u32,
+        max: Decimal,
+        inputs: &[(&str, Option<&str>, Option<crate::expr::Val>)],
+    ) -> String {
+        let shown: Vec<String> = inputs
+            .iter()
+            .map(|(name, unit, v)| match v {
+                Some(v) => format!(
+                    "{name} {}",
+                    super::fmt_val_in(v, *unit, super::Lang::En)
+                ),
+                None => format!("{name} missing"),
+            })
+            .collect();
+        let mut out = format!(
+            "{} by the formula",
+            super::pts_en(round_points(points, rounding))
+        );
+        if !shown.is_empty() {
+            out.push_str(&format!(" (with {})", shown.join(", ")));
+        }
+        if points > max {
+            out.push_str(&format!(
+                "; above the item's maximum of {}, counted as {}",
+                super::pts_en(max),
+                show(max)
+            ));
+        }
+        out
+    }
+
+    /// [`Formula::describe`] in English.
+    pub fn describe_en(&self, max: Decimal) -> String {
+        format!(
+            "Points by the formula {} (at most {})",
+            self.expr.source(),
+            super::pts_en(max)
+        )
+    }
+}
+
 impl super::Shape for Formula {
     fn name(&self) -> &'static str {
         "formula"

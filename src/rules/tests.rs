@@ -21,6 +21,7 @@ fn reason(rule: &Rule, name: &str, v: Decimal, max: Decimal, unit: Option<&str>)
         max,
         floor: Some(Decimal::ZERO),
         target: super::TARGET,
+        lang: Lang::Zh,
     };
     rule.trace(Val::Num(v), max).reason(&c)
 }
@@ -74,6 +75,7 @@ fn a_negative_item_without_a_floor_does_not_say_kou_wan_wei_zhi() {
         max: dec!(10),
         floor,
         target: super::TARGET,
+        lang: Lang::Zh,
     };
     // 5 points below at 0.3 per 0.1 = 15 > 10.
     assert!(
@@ -317,6 +319,7 @@ proptest! {
             max,
             floor,
             target: super::TARGET,
+        lang: Lang::Zh,
         };
         let levels: Vec<Decimal> = rule
             .candidates(max)

@@ -484,7 +484,9 @@ fn value_lookup_in<'s>(
         let s = (0..set.slots.len).find(|&s| set.slot_name(s).0 == word)?;
         Some(match slots.vals.get(s as usize).copied().flatten() {
             Some(Val::Num(d)) => show_dp(d, 4),
-            Some(Val::Bool(b)) => lang.pick(if b { "是" } else { "否" }, if b { "yes" } else { "no" }).into(),
+            Some(Val::Bool(b)) => lang
+                .pick(if b { "是" } else { "否" }, if b { "yes" } else { "no" })
+                .into(),
             None => lang.pick("缺失", "missing").into(),
         })
     }
@@ -588,7 +590,11 @@ impl ItemSteps<'_, '_> {
             // Level-progress items and shape/input pairings the loader never makes: the reason
             // already has the numbers.
             (Input::None | Input::Checklist(_) | Input::Cases, _) if en => {
-                vec![format!("{} → {}", res.reason.in_lang(self.lang), pts(res.points))]
+                vec![format!(
+                    "{} → {}",
+                    res.reason.in_lang(self.lang),
+                    pts(res.points)
+                )]
             }
             (Input::None | Input::Checklist(_) | Input::Cases, _) => {
                 vec![format!("{} → 得{}分", res.reason, show(res.points))]
@@ -922,7 +928,11 @@ fn finish_en(
 
 /// English: a number of points ("1 point", "2.5 points").
 fn pts(d: Decimal) -> String {
-    format!("{} {}", show(d), if d == Decimal::ONE { "point" } else { "points" })
+    format!(
+        "{} {}",
+        show(d),
+        if d == Decimal::ONE { "point" } else { "points" }
+    )
 }
 
 /// English: a count of things ("1 case", "3 cases").
@@ -1003,10 +1013,7 @@ fn line_traces(set: &IndicatorSet, r: &UnitResult, lang: Lang) -> Vec<LineTrace>
                 .map(|m| show(m.points))
                 .collect::<Vec<_>>()
                 .join(" + ");
-            let na_names = na
-                .iter()
-                .map(|m| m.name().to_string())
-                .collect::<Vec<_>>();
+            let na_names = na.iter().map(|m| m.name().to_string()).collect::<Vec<_>>();
             if en {
                 let mut steps = vec![format!(
                     "{} summed: {terms} = {}",
@@ -1033,7 +1040,10 @@ fn line_traces(set: &IndicatorSet, r: &UnitResult, lang: Lang) -> Vec<LineTrace>
                     ));
                 }
                 if let Some(v) = &lr.zeroed_by {
-                    steps.push(format!("Veto {v}: the line scores zero ({} → 0)", show(sum)));
+                    steps.push(format!(
+                        "Veto {v}: the line scores zero ({} → 0)",
+                        show(sum)
+                    ));
                 }
                 return LineTrace {
                     id: line.id.clone(),
@@ -1238,9 +1248,10 @@ fn total_steps_en(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> Vec<Str
             r.grade.as_deref().unwrap_or(r.status.en())
         ));
     }
-    let rank = r
-        .rank
-        .map_or_else(|| format!("not ranked ({})", r.status.en()), |x| x.to_string());
+    let rank = r.rank.map_or_else(
+        || format!("not ranked ({})", r.status.en()),
+        |x| x.to_string(),
+    );
     let vetoed = if r.vetoed {
         "; vetoed units rank after all others"
     } else {

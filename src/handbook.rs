@@ -353,7 +353,11 @@ fn english(set: &IndicatorSet, h: &mut Handbook) {
             }
         }
     }
-    for g in h.grades.iter_mut().chain(h.line_grades.iter_mut().flat_map(|l| l.1.iter_mut())) {
+    for g in h
+        .grades
+        .iter_mut()
+        .chain(h.line_grades.iter_mut().flat_map(|l| l.1.iter_mut()))
+    {
         g.range = grade_range_en(&g.range);
     }
     for v in &mut h.vetoes {
@@ -503,9 +507,13 @@ fn general_en(set: &IndicatorSet) -> Vec<String> {
 /// [`missing_words`] in English.
 fn missing_words_en(m: OnMissing) -> &'static str {
     match m {
-        OnMissing::Incomplete => "without evidence the item is not scored yet; the unit's total, grade and rank are published once the evidence is complete",
+        OnMissing::Incomplete => {
+            "without evidence the item is not scored yet; the unit's total, grade and rank are published once the evidence is complete"
+        }
         OnMissing::Zero => "without evidence the item scores 0 points",
-        OnMissing::Error => "without evidence the item cannot be scored; the evidence must be supplied before the assessment",
+        OnMissing::Error => {
+            "without evidence the item cannot be scored; the evidence must be supplied before the assessment"
+        }
     }
 }
 
@@ -554,7 +562,10 @@ fn missing_en(set: &IndicatorSet) -> Vec<String> {
         })
         .collect();
     if !fields.is_empty() {
-        out.push(format!("These data items have rules of their own: {}.", fields.join("; ")));
+        out.push(format!(
+            "These data items have rules of their own: {}.",
+            fields.join("; ")
+        ));
     }
     out.push("When a veto's condition lacks data, it is marked \"undecided\" and goes to the leading group to be checked.".into());
     out

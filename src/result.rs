@@ -261,7 +261,11 @@ impl std::fmt::Display for Reason {
 
 impl Reason {
     /// Write the reason in `lang`.
-    fn write_in(&self, f: &mut std::fmt::Formatter<'_>, lang: crate::lang::Lang) -> std::fmt::Result {
+    fn write_in(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+        lang: crate::lang::Lang,
+    ) -> std::fmt::Result {
         if lang.en() {
             return self.write_en(f);
         }

@@ -811,9 +811,9 @@ fn loss_why_en(
             format!("{reason}; scored on the actual value once the evidence is supplied")
         }
         LossKind::Undefined => format!("{reason}; can be scored again once the data is checked"),
-        LossKind::CaseEvent => format!(
-            "{reason}; events recorded in the case ledger, not recoverable this period"
-        ),
+        LossKind::CaseEvent => {
+            format!("{reason}; events recorded in the case ledger, not recoverable this period")
+        }
         LossKind::ZeroingEvent => format!("{reason}; not recoverable this period"),
         LossKind::LineVetoed => format!(
             "{reason}; the item's line is zeroed by veto {}, improvements do not count this period",
@@ -847,43 +847,43 @@ fn loss_why(
     lost: Decimal,
     phase_weight: Option<Decimal>,
 ) -> String {
-        let why = match kind {
-            LossKind::Outcome if it.res.status == Status::Zeroed => {
-                format!("{},改善数值后可挽回", it.res.reason)
-            }
-            LossKind::Outcome => match it.rule.family() {
-                Family::Checklist => format!("{};缺项可补齐", it.res.reason),
-                Family::Formula => format!("{};按公式计分,改善各项输入可挽回", it.res.reason),
-                Family::Value | Family::Cases | Family::LevelProgress => {
-                    format!("{};数值仍可改善", it.res.reason)
-                }
-            },
-            LossKind::MissingEvidence => format!("{};补报佐证后按实际数值计分", it.res.reason),
-            LossKind::Undefined => format!("{};核实数据后可重新计分", it.res.reason),
-            LossKind::CaseEvent => {
-                format!("{};案例台账记录的已发生事件,本期不可挽回", it.res.reason)
-            }
-            LossKind::ZeroingEvent => format!("{};本期不可挽回", it.res.reason),
-            LossKind::LineVetoed => format!(
-                "{};所在考核线已被{}一票否决记零,本期改进不计分",
-                it.res.reason,
-                it.line_zeroed.as_deref().unwrap_or("")
-            ),
-            LossKind::LineVeto => String::new(),
-            LossKind::EarlierPhase => format!("{};前期阶段已失分,不可挽回", combined.reason),
-            LossKind::Inspected => format!(
-                "{};所读数值已由{}核定,本期不可更改",
-                it.res.reason,
-                it.settled.as_deref().unwrap_or("核查")
-            ),
-        };
-        match phase_weight {
-            Some(_) if rec > Decimal::ZERO && rec < lost => format!(
-                "{why}(其中最后阶段可挽回{}分,其余为前期阶段失分)",
-                show_dp(rec, 2)
-            ),
-            _ => why,
+    let why = match kind {
+        LossKind::Outcome if it.res.status == Status::Zeroed => {
+            format!("{},改善数值后可挽回", it.res.reason)
         }
+        LossKind::Outcome => match it.rule.family() {
+            Family::Checklist => format!("{};缺项可补齐", it.res.reason),
+            Family::Formula => format!("{};按公式计分,改善各项输入可挽回", it.res.reason),
+            Family::Value | Family::Cases | Family::LevelProgress => {
+                format!("{};数值仍可改善", it.res.reason)
+            }
+        },
+        LossKind::MissingEvidence => format!("{};补报佐证后按实际数值计分", it.res.reason),
+        LossKind::Undefined => format!("{};核实数据后可重新计分", it.res.reason),
+        LossKind::CaseEvent => {
+            format!("{};案例台账记录的已发生事件,本期不可挽回", it.res.reason)
+        }
+        LossKind::ZeroingEvent => format!("{};本期不可挽回", it.res.reason),
+        LossKind::LineVetoed => format!(
+            "{};所在考核线已被{}一票否决记零,本期改进不计分",
+            it.res.reason,
+            it.line_zeroed.as_deref().unwrap_or("")
+        ),
+        LossKind::LineVeto => String::new(),
+        LossKind::EarlierPhase => format!("{};前期阶段已失分,不可挽回", combined.reason),
+        LossKind::Inspected => format!(
+            "{};所读数值已由{}核定,本期不可更改",
+            it.res.reason,
+            it.settled.as_deref().unwrap_or("核查")
+        ),
+    };
+    match phase_weight {
+        Some(_) if rec > Decimal::ZERO && rec < lost => format!(
+            "{why}(其中最后阶段可挽回{}分,其余为前期阶段失分)",
+            show_dp(rec, 2)
+        ),
+        _ => why,
+    }
 }
 
 fn value_name(set: &IndicatorSet, it: &Item<'_>) -> (Option<String>, String) {

@@ -71,7 +71,11 @@ pub fn handbook(args: &HandbookArgs) -> anyhow::Result<ExitCode> {
             items,
             if items == 1 { "item" } else { "items" },
             set.vetoes.len(),
-            if set.vetoes.len() == 1 { "veto" } else { "vetoes" }
+            if set.vetoes.len() == 1 {
+                "veto"
+            } else {
+                "vetoes"
+            }
         );
     } else {
         crate::outln!(

@@ -50,7 +50,10 @@ fn body(out: &mut Docx, h: &Handbook) {
     out.para(Style::Title, &h.title);
     out.para(
         Style::Subtitle,
-        &format!("{} {} · {} {}", l.version, h.version, l.effective, h.effective),
+        &format!(
+            "{} {} · {} {}",
+            l.version, h.version, l.effective, h.effective
+        ),
     );
     out.para(Style::Heading1, l.general);
     for g in &h.general {
@@ -108,7 +111,11 @@ fn body(out: &mut Docx, h: &Handbook) {
                 &format!("{}. {} ({}, {})", v.no, v.name, v.id, v.form),
             );
             out.labelled(Style::Body, "Condition: ", &v.condition);
-            out.labelled(Style::Body, "Effect: ", &format!("{} ({})", v.effect, v.mode));
+            out.labelled(
+                Style::Body,
+                "Effect: ",
+                &format!("{} ({})", v.effect, v.mode),
+            );
             out.labelled(Style::Body, "Text: ", &v.reason);
         } else {
             out.para(

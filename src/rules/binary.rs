@@ -123,7 +123,11 @@ impl Trace<'_> {
             Val::Num(num) => {
                 let target = self.rule.target_text(c, "");
                 if self.pass {
-                    format!("{name} {}, meets {} ({target}): {full}", c.fv(num), c.target)
+                    format!(
+                        "{name} {}, meets {} ({target}): {full}",
+                        c.fv(num),
+                        c.target
+                    )
                 } else {
                     format!(
                         "{name} {}, does not meet {} ({target}): {other}",

@@ -150,10 +150,7 @@ impl Clause {
 pub fn reason_en(parts: &[(String, Decimal)], max: Decimal, floor: Option<Decimal>) -> String {
     let total: Decimal = parts.iter().map(|(_, d)| *d).sum();
     if total.is_zero() {
-        return format!(
-            "No clause deducted anything: {}",
-            super::full_marks_en(max)
-        );
+        return format!("No clause deducted anything: {}", super::full_marks_en(max));
     }
     let lines: Vec<&str> = parts
         .iter()

@@ -61,10 +61,7 @@ impl Formula {
         let shown: Vec<String> = inputs
             .iter()
             .map(|(name, unit, v)| match v {
-                Some(v) => format!(
-                    "{name} {}",
-                    super::fmt_val_in(v, *unit, super::Lang::En)
-                ),
+                Some(v) => format!("{name} {}", super::fmt_val_in(v, *unit, super::Lang::En)),
                 None => format!("{name} missing"),
             })
             .collect();
@@ -157,6 +154,21 @@ mod tests {
                 &[("信息采集率", Some("%"), rate), ("签订率", None, None)]
             ),
             "按公式计算得0.95分(代入:信息采集率97.5%、签订率缺失)"
+        );
+    }
+
+    #[test]
+    fn the_english_reason_names_the_values_and_the_cap() {
+        let f = formula("1.026");
+        let rate = Some(crate::expr::Val::Num(Decimal::new(975, 1)));
+        assert_eq!(
+            f.reason_en(
+                Decimal::new(1026, 3),
+                2,
+                Decimal::ONE,
+                &[("信息采集率", Some("%"), rate), ("签订率", None, None)]
+            ),
+            "1.03 points by the formula (with 信息采集率 97.5%, 签订率 missing); above the item's maximum of 1 point, counted as 1"
         );
     }
 

@@ -110,7 +110,12 @@ impl Trace<'_> {
         if c.lang.en() {
             if self.beyond {
                 let (word, lim) = r.zero_words_en().unwrap_or(("beyond", Decimal::ZERO));
-                return format!("{} {}, {word} {}: 0 points", c.name, c.fv(self.value), c.fv(lim));
+                return format!(
+                    "{} {}, {word} {}: 0 points",
+                    c.name,
+                    c.fv(self.value),
+                    c.fv(lim)
+                );
             }
             return match &self.inner {
                 Some(t) => t.reason(c),
@@ -241,8 +246,22 @@ impl Threshold {
     /// [`Threshold::zero_words`] in English.
     pub fn zero_words_en(&self) -> Option<(&'static str, Decimal)> {
         match (self.zero_above, self.zero_below) {
-            (Some(a), _) => Some((if self.inclusive { "at or above" } else { "above" }, a)),
-            (None, Some(b)) => Some((if self.inclusive { "at or below" } else { "below" }, b)),
+            (Some(a), _) => Some((
+                if self.inclusive {
+                    "at or above"
+                } else {
+                    "above"
+                },
+                a,
+            )),
+            (None, Some(b)) => Some((
+                if self.inclusive {
+                    "at or below"
+                } else {
+                    "below"
+                },
+                b,
+            )),
             (None, None) => None,
         }
     }

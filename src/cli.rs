@@ -300,6 +300,9 @@ pub struct CheckArgs {
     /// (exit 1) instead of a warning.
     #[arg(long)]
     pub strict: bool,
+    /// Language of the messages' own words (the set's and units' names stay as written).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::lang::Lang,
 }
 
 #[derive(clap::Args, Debug)]
@@ -1290,9 +1293,10 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let run = load_run(&run_args)?;
     for (set, ev) in &run.levels {
         crate::outln!(
-            "ok: {} {} (版本 {}): {}, {}, {}; {} ({} scored)",
+            "ok: {} {} ({} {}): {}, {}, {}; {} ({} scored)",
             set.id,
             set.name,
+            args.lang.pick("版本", "version"),
             set.version,
             counted(set.lines.len(), "line"),
             counted(set.indicators.len(), "indicator"),
@@ -1308,7 +1312,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     // make irrelevant is not counted.
     let mut incomplete = 0usize;
     for a in assess_run(&run)? {
-        let report = crate::output::completeness_report(&a, 10);
+        let report = crate::output::completeness_report_in(&a, 10, args.lang);
         incomplete += a
             .units
             .iter()
@@ -1652,7 +1656,7 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     };
     let run = load_explained(&args.input, &args.levels, &args.history, Some(focus))?;
     let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
-    let trace = crate::explain::explain(set, ev, a, run.context(), &args.unit)?;
+    let trace = crate::explain::explain_in(set, ev, a, run.context(), &args.unit, args.lang)?;
     match args.format {
         TraceFormat::Text => crate::out!("{}", crate::explain::render_text_in(&trace, args.lang)),
         TraceFormat::Json => {
@@ -1714,13 +1718,14 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
         let h = history
             .as_ref()
             .map(|h| h.get(id).map(Vec::as_slice).unwrap_or(&[]));
-        reports.push(crate::selfassess::self_assess(
+        reports.push(crate::selfassess::self_assess_in(
             set,
             ev,
             a,
             run.context(),
             id,
             h,
+            args.lang,
         )?);
     }
     // What is printed is ready before anything is written, and the reports are written before

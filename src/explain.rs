@@ -14,6 +14,7 @@ use crate::engine::ResultSlots;
 use crate::evidence::Evidence;
 use crate::expr::view::{Comparison, Logic};
 use crate::expr::{Env, Val};
+use crate::lang::Lang;
 use crate::model::VetoMode;
 use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope};
 use crate::num::{round_points, show, show_dp, show_known};
@@ -334,6 +335,19 @@ pub fn explain(
     ctx: Context<'_>,
     id: &str,
 ) -> Result<Trace, ExplainError> {
+    explain_in(set, ev, a, ctx, id, Lang::Zh)
+}
+
+/// [`explain`] with the steps and reasons in `lang` (the JSON's texts too); names, rule texts
+/// and formulas stay as the set writes them.
+pub fn explain_in(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    a: &Assessment,
+    ctx: Context<'_>,
+    id: &str,
+    lang: Lang,
+) -> Result<Trace, ExplainError> {
     let (ui, r) = find_unit(set, ev, a, id)?;
     // Phases: the computation shown is the last phase's, then the weighted combination.
     let phase = last_phase(set, ev, ctx);
@@ -359,7 +373,7 @@ pub fn explain(
         .iter()
         .zip(pr.indicators.iter().zip(&r.indicators))
         .map(|(ind, (res, combined))| {
-            indicator_trace(set, ind, res, pr, &slots, phased.then_some(combined))
+            indicator_trace(set, ind, res, pr, &slots, phased.then_some(combined), lang)
         })
         .collect();
     let bonus_items = set
@@ -368,17 +382,17 @@ pub fn explain(
         .flat_map(|b| b.items.iter())
         .zip(pr.bonus_items.iter().zip(&r.bonus_items))
         .map(|(ind, (res, combined))| {
-            indicator_trace(set, ind, res, pr, &slots, phased.then_some(combined))
+            indicator_trace(set, ind, res, pr, &slots, phased.then_some(combined), lang)
         })
         .collect();
-    let lines = line_traces(set, r);
-    let bonus = bonus_trace(set, r);
+    let lines = line_traces(set, r, lang);
+    let bonus = bonus_trace(set, r, lang);
     let vetoes = set
         .vetoes
         .iter()
         .map(|v| check_veto(set, v, r, &slots))
         .collect();
-    let result = total_trace(set, a, r);
+    let result = total_trace(set, a, r, lang);
     let corrections = r.corrections.clone();
     let phases = r.phases.clone();
     Ok(Trace {
@@ -406,10 +420,15 @@ pub fn explain(
 
 /// Displayed value of a slot (`缺失` when missing).
 fn slot_shown(set: &IndicatorSet, slots: &ResultSlots<'_>, s: u32) -> String {
+    slot_shown_in(set, slots, s, Lang::Zh)
+}
+
+/// [`slot_shown`] in `lang` (`missing`, `yes`/`no` in English).
+fn slot_shown_in(set: &IndicatorSet, slots: &ResultSlots<'_>, s: u32, lang: Lang) -> String {
     let (_, _, unit) = set.slot_name(s);
     match slots.vals.get(s as usize).copied().flatten() {
-        Some(v) => fmt_val(&v, unit.as_deref()),
-        None => "缺失".into(),
+        Some(v) => crate::rules::fmt_val_in(&v, unit.as_deref(), lang),
+        None => lang.pick("缺失", "missing").into(),
     }
 }
 
@@ -452,12 +471,23 @@ fn value_lookup<'s>(
     set: &'s IndicatorSet,
     slots: &'s ResultSlots<'_>,
 ) -> impl Fn(&str) -> Option<String> + 's {
+    value_lookup_in(set, slots, Lang::Zh)
+}
+
+/// [`value_lookup`] in `lang` (`yes`/`no`, `missing` in English).
+fn value_lookup_in<'s>(
+    set: &'s IndicatorSet,
+    slots: &'s ResultSlots<'_>,
+    lang: Lang,
+) -> impl Fn(&str) -> Option<String> + 's {
     move |word: &str| {
         let s = (0..set.slots.len).find(|&s| set.slot_name(s).0 == word)?;
         Some(match slots.vals.get(s as usize).copied().flatten() {
             Some(Val::Num(d)) => show_dp(d, 4),
-            Some(Val::Bool(b)) => if b { "是" } else { "否" }.into(),
-            None => "缺失".into(),
+            Some(Val::Bool(b)) => lang
+                .pick(if b { "是" } else { "否" }, if b { "yes" } else { "no" })
+                .into(),
+            None => lang.pick("缺失", "missing").into(),
         })
     }
 }
@@ -489,6 +519,7 @@ struct ItemSteps<'a, 's> {
     ind: &'a Indicator,
     res: &'a crate::result::IndicatorResult,
     slots: &'a ResultSlots<'s>,
+    lang: Lang,
 }
 
 impl ItemSteps<'_, '_> {
@@ -496,6 +527,21 @@ impl ItemSteps<'_, '_> {
     /// `value` is the value the rule read; `r` the unit's result (for its cases).
     fn steps(&self, value: Option<Val>, r: &UnitResult) -> Vec<String> {
         let res = self.res;
+        if self.lang.en() {
+            let why = res.reason.in_lang(Lang::En);
+            return match res.status {
+                Status::NotApplicable | Status::ZeroForMissing | Status::Undefined => {
+                    vec![format!("{why} → {}", pts(res.points))]
+                }
+                Status::MissingEvidence => vec![format!("{why} → not scored (to be supplied)")],
+                Status::Zeroed => {
+                    let mut steps: Vec<String> = self.zero_if_step("holds").into_iter().collect();
+                    steps.push(format!("{why} → 0 points"));
+                    steps
+                }
+                Status::Scored => self.scored_steps(value, r),
+            };
+        }
         match res.status {
             Status::NotApplicable | Status::ZeroForMissing | Status::Undefined => {
                 vec![format!("{} → 得{}分", res.reason, show(res.points))]
@@ -514,7 +560,14 @@ impl ItemSteps<'_, '_> {
     /// (`成立` / `不成立`); `None` when the indicator has none.
     fn zero_if_step(&self, verdict: &str) -> Option<String> {
         let z = self.ind.zero_if.as_ref()?;
-        let lookup = value_lookup(self.set, self.slots);
+        let lookup = value_lookup_in(self.set, self.slots, self.lang);
+        if self.lang.en() {
+            return Some(format!(
+                "Zeroing condition {}: with the values {}, {verdict}",
+                z.source(),
+                substitute(z.source(), &lookup)
+            ));
+        }
         Some(format!(
             "清零条件 {}:代入 {},{verdict}",
             z.source(),
@@ -525,16 +578,24 @@ impl ItemSteps<'_, '_> {
     /// Steps of a scored indicator, by what its rule reads.
     fn scored_steps(&self, value: Option<Val>, r: &UnitResult) -> Vec<String> {
         let (ind, res) = (self.ind, self.res);
+        let en = self.lang.en();
         match (&ind.input, &ind.rule) {
             (Input::Expr(_), rule) => match value {
                 Some(v) => self.value_steps(rule, v),
-                None => vec![res.reason.to_string()],
+                None => vec![res.reason.render(self.lang)],
             },
             (Input::Checklist(items), Rule::Checklist(cl)) => self.checklist_steps(items, cl),
             (Input::Cases, Rule::PerCase(_)) => self.case_steps(r),
             (Input::None, Rule::Formula(f)) => self.formula_steps(f),
             // Level-progress items and shape/input pairings the loader never makes: the reason
             // already has the numbers.
+            (Input::None | Input::Checklist(_) | Input::Cases, _) if en => {
+                vec![format!(
+                    "{} → {}",
+                    res.reason.in_lang(self.lang),
+                    pts(res.points)
+                )]
+            }
             (Input::None | Input::Checklist(_) | Input::Cases, _) => {
                 vec![format!("{} → 得{}分", res.reason, show(res.points))]
             }
@@ -545,13 +606,17 @@ impl ItemSteps<'_, '_> {
     /// then the shared finish.
     fn value_steps(&self, rule: &Rule, v: Val) -> Vec<String> {
         let (ind, res) = (self.ind, self.res);
-        let mut steps: Vec<String> = self.zero_if_step("不成立").into_iter().collect();
+        let mut steps: Vec<String> = self
+            .zero_if_step(self.lang.pick("不成立", "does not hold"))
+            .into_iter()
+            .collect();
         let c = crate::rules::Ctx {
             name: &ind.name,
             unit: ind.value_unit.as_deref(),
             max: res.max,
             floor: ind.floor,
-            target: res.info.target_word(),
+            target: res.info.target_word_in(self.lang),
+            lang: self.lang,
         };
         // A rule with per-unit parameters applies with this unit's values.
         let params = match res.reason.generated() {
@@ -561,7 +626,7 @@ impl ItemSteps<'_, '_> {
         let rule = rule.with_params(ind.params.iter().map(|p| p.path.as_str()), params);
         let trace = rule.trace(v, res.max);
         steps.extend(trace.steps(&c));
-        steps.push(finish(self.set, ind, res, trace.raw()));
+        steps.push(finish(self.set, ind, res, trace.raw(), self.lang));
         steps
     }
 
@@ -572,15 +637,47 @@ impl ItemSteps<'_, '_> {
         cl: &crate::rules::checklist::Checklist,
     ) -> Vec<String> {
         let (set, slots, res) = (self.set, self.slots, self.res);
-        let marks: Vec<String> = items
-            .iter()
-            .map(|&s| format!("{}:{}", set.slot_name(s).1, slot_shown(set, slots, s)))
-            .collect();
         let lacking = items
             .iter()
             .filter(|&&s| slots.vals.get(s as usize).copied().flatten() != Some(Val::Bool(true)))
             .count();
         let d = cl.deduction(lacking);
+        if self.lang.en() {
+            let marks: Vec<String> = items
+                .iter()
+                .map(|&s| {
+                    format!(
+                        "{}: {}",
+                        set.slot_name(s).1,
+                        slot_shown_in(set, slots, s, Lang::En)
+                    )
+                })
+                .collect();
+            let outcome = if lacking == 0 {
+                format!("All present → full marks ({})", pts(res.max))
+            } else {
+                format!(
+                    "{} lacking, {} off per item → {} deducted, {}{}",
+                    count(lacking, "item", "items"),
+                    pts(cl.per_missing),
+                    pts(d),
+                    pts(res.points),
+                    if d > res.max { " (floor 0)" } else { "" }
+                )
+            };
+            return vec![
+                format!(
+                    "{} checked: {}",
+                    crate::rules::capitalised(&count(items.len(), "item", "items")),
+                    marks.join("; ")
+                ),
+                outcome,
+            ];
+        }
+        let marks: Vec<String> = items
+            .iter()
+            .map(|&s| format!("{}:{}", set.slot_name(s).1, slot_shown(set, slots, s)))
+            .collect();
         let outcome = if lacking == 0 {
             format!("全部齐全 → 得满分{}分", show(res.max))
         } else {
@@ -608,14 +705,41 @@ impl ItemSteps<'_, '_> {
             .iter()
             .filter(|c| c.indicator.as_deref() == Some(ind.id.as_str()))
             .collect();
+        let en = self.lang.en();
         if mine.is_empty() {
+            if en {
+                return vec![format!(
+                    "No such case in the case ledger → full marks ({})",
+                    pts(res.max)
+                )];
+            }
             return vec![format!("案例台账中无相关案例 → 得满分{}分", show(res.max))];
         }
         let mut steps: Vec<String> = mine
             .iter()
-            .map(|c| format!("{}:{}", case_label(c), c.explanation))
+            .map(|c| {
+                if en {
+                    format!("{}: {}", case_label_en(c), c.explanation)
+                } else {
+                    format!("{}:{}", case_label(c), c.explanation)
+                }
+            })
             .collect();
         let sum: Decimal = mine.iter().map(|c| c.deduction).sum();
+        if en {
+            steps.push(format!(
+                "{} in all, {} deducted → {}{}",
+                count(mine.len(), "case", "cases"),
+                pts(sum),
+                pts(res.points),
+                if sum > res.max {
+                    crate::rules::floor_en(Some(Decimal::ZERO))
+                } else {
+                    String::new()
+                }
+            ));
+            return steps;
+        }
         steps.push(format!(
             "共{}例,合计扣{}分 → 得{}分{}",
             mine.len(),
@@ -628,12 +752,19 @@ impl ItemSteps<'_, '_> {
 
     /// A formula rule: the formula, the formula with the values put in, then the shared finish.
     fn formula_steps(&self, f: &crate::rules::formula::Formula) -> Vec<String> {
-        let lookup = value_lookup(self.set, self.slots);
+        let lookup = value_lookup_in(self.set, self.slots, self.lang);
         let raw = f.expr.eval_num_with(self.slots).map(crate::rules::Raw::new);
+        if self.lang.en() {
+            return vec![
+                format!("Formula: {}", f.expr.source()),
+                format!("With the values: {}", substitute(f.expr.source(), &lookup)),
+                finish(self.set, self.ind, self.res, raw, self.lang),
+            ];
+        }
         vec![
             format!("公式:{}", f.expr.source()),
             format!("代入:{}", substitute(f.expr.source(), &lookup)),
-            finish(self.set, self.ind, self.res, raw),
+            finish(self.set, self.ind, self.res, raw, self.lang),
         ]
     }
 }
@@ -647,6 +778,7 @@ fn indicator_trace(
     r: &UnitResult,
     slots: &ResultSlots<'_>,
     combined: Option<&crate::result::IndicatorResult>,
+    lang: Lang,
 ) -> IndicatorTrace {
     let value = slots.with(|env| input_value(ind, env));
     let item = ItemSteps {
@@ -654,14 +786,21 @@ fn indicator_trace(
         ind,
         res,
         slots,
+        lang,
     };
     let mut steps = item.steps(value, r);
     let res = match combined {
         Some(c) => {
             if let Some(first) = steps.first_mut() {
-                *first = format!("(最后阶段){first}");
+                *first = match lang {
+                    Lang::Zh => format!("(最后阶段){first}"),
+                    Lang::En => format!("(last phase) {first}"),
+                };
             }
-            steps.push(format!("各阶段合计:{}", c.reason));
+            steps.push(match lang {
+                Lang::Zh => format!("各阶段合计:{}", c.reason),
+                Lang::En => format!("All phases combined: {}", c.reason.in_lang(lang)),
+            });
             c
         }
         None => res,
@@ -678,10 +817,10 @@ fn indicator_trace(
         points: res.points,
         lost: res.lost(),
         status: res.status,
-        value: value.map(|v| fmt_val(&v, ind.value_unit.as_deref())),
+        value: value.map(|v| crate::rules::fmt_val_in(&v, ind.value_unit.as_deref(), lang)),
         inputs: res.inputs.to_vec(),
         steps,
-        reason: res.reason.to_string(),
+        reason: res.reason.render(lang),
     }
 }
 
@@ -703,7 +842,11 @@ fn finish(
     ind: &Indicator,
     res: &crate::result::IndicatorResult,
     raw: Option<crate::rules::Raw>,
+    lang: Lang,
 ) -> String {
+    if lang.en() {
+        return finish_en(set, ind, res, raw);
+    }
     let Some(raw) = raw else {
         return format!("得{}分({})", show(res.points), res.reason);
     };
@@ -739,6 +882,85 @@ fn finish(
     s
 }
 
+/// [`finish`] in English.
+fn finish_en(
+    set: &IndicatorSet,
+    ind: &Indicator,
+    res: &crate::result::IndicatorResult,
+    raw: Option<crate::rules::Raw>,
+) -> String {
+    let why = res.reason.in_lang(Lang::En);
+    let Some(raw) = raw else {
+        return format!("{} ({why})", crate::rules::capitalised(&pts(res.points)));
+    };
+    let f = crate::rules::finish(raw, res.max, ind.floor, set.rounding);
+    let mut notes = Vec::new();
+    if let Some(top) = f.capped_at {
+        notes.push(format!("at most {} for this item", pts(top)));
+    }
+    if let Some(fl) = f.floored_at {
+        notes.push(format!("floor {}", show(fl)));
+    }
+    if f.rounded() {
+        let p = f.clamped();
+        let shown = round_points(p, 6);
+        notes.push(format!(
+            "{}{} rounded half up to {} {}",
+            show(shown),
+            if shown != p { "…" } else { "" },
+            set.rounding,
+            if set.rounding == 1 {
+                "decimal"
+            } else {
+                "decimals"
+            }
+        ));
+    }
+    let mut s = format!("= {}", pts(f.points));
+    if !notes.is_empty() {
+        s = format!("{} ({})", s, notes.join(", "));
+    }
+    if f.points != res.points {
+        s.push_str(&format!("; the engine scored {}: {why}", pts(res.points)));
+    }
+    s
+}
+
+/// English: a number of points ("1 point", "2.5 points").
+fn pts(d: Decimal) -> String {
+    format!(
+        "{} {}",
+        show(d),
+        if d == Decimal::ONE { "point" } else { "points" }
+    )
+}
+
+/// English: a count of things ("1 case", "3 cases").
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// [`case_label`] in English.
+fn case_label_en(c: &CaseResult) -> String {
+    let mut parts = vec![c.type_name.clone()];
+    if let Some(r) = &c.reference {
+        parts.push(r.clone());
+    }
+    if let Some(s) = c.severity {
+        parts.push(format!("severity {s}"));
+    }
+    if let Some(d) = c.date {
+        parts.push(d.to_string());
+    }
+    if let Some(f) = &c.found_by {
+        parts.push(format!("found by {f}"));
+    }
+    if c.self_reported {
+        parts.push("self-reported".into());
+    }
+    format!("Case ({})", parts.join(", "))
+}
+
 fn case_label(c: &CaseResult) -> String {
     let mut parts = vec![c.type_name.clone()];
     if let Some(r) = &c.reference {
@@ -759,7 +981,8 @@ fn case_label(c: &CaseResult) -> String {
     format!("案例({})", parts.join(","))
 }
 
-fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {
+fn line_traces(set: &IndicatorSet, r: &UnitResult, lang: Lang) -> Vec<LineTrace> {
+    let en = lang.en();
     set.lines
         .iter()
         .enumerate()
@@ -785,6 +1008,55 @@ fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {
                 .filter(|m| m.scored().is_none())
                 .map(|m| m.name())
                 .collect();
+            let terms = members
+                .iter()
+                .map(|m| show(m.points))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            let na_names = na.iter().map(|m| m.name().to_string()).collect::<Vec<_>>();
+            if en {
+                let mut steps = vec![format!(
+                    "{} summed: {terms} = {}",
+                    crate::rules::capitalised(&count(members.len(), "indicator", "indicators")),
+                    show(sum)
+                )];
+                if !na.is_empty() {
+                    steps.push(format!(
+                        "{} not applicable ({}): the line's maximum is {}",
+                        count(na.len(), "item", "items"),
+                        na_names.join(", "),
+                        show(lr.max_possible)
+                    ));
+                }
+                if !unknown.is_empty() && lr.zeroed_by.is_none() {
+                    steps.push(format!(
+                        "Evidence missing for {}: the line's points are pending",
+                        unknown.join(", ")
+                    ));
+                } else if lr.zeroed_by.is_none() && lr.points != Some(sum) {
+                    steps.push(format!(
+                        "Rescaled over the applicable items: {}",
+                        show_known(lr.points)
+                    ));
+                }
+                if let Some(v) = &lr.zeroed_by {
+                    steps.push(format!(
+                        "Veto {v}: the line scores zero ({} → 0)",
+                        show(sum)
+                    ));
+                }
+                return LineTrace {
+                    id: line.id.clone(),
+                    name: line.name.clone(),
+                    max: line.max,
+                    max_possible: lr.max_possible,
+                    indicator_sum: sum,
+                    points: lr.points,
+                    grade: lr.grade.clone(),
+                    zeroed_by: lr.zeroed_by.clone(),
+                    steps,
+                };
+            }
             let mut steps = vec![format!(
                 "{}项指标合计:{} = {}",
                 members.len(),
@@ -829,10 +1101,28 @@ fn line_traces(set: &IndicatorSet, r: &UnitResult) -> Vec<LineTrace> {
         .collect()
 }
 
-fn bonus_trace(set: &IndicatorSet, r: &UnitResult) -> BonusTrace {
+fn bonus_trace(set: &IndicatorSet, r: &UnitResult, lang: Lang) -> BonusTrace {
     let cap = set.bonus.as_ref().and_then(|b| b.cap);
     let mut steps = Vec::new();
-    if !r.bonus_items.is_empty() {
+    if !r.bonus_items.is_empty() && lang.en() {
+        steps.push(format!(
+            "Bonus items summed: {} = {}",
+            r.bonus_items
+                .iter()
+                .map(|b| show(b.points))
+                .collect::<Vec<_>>()
+                .join(" + "),
+            show_known(r.bonus_uncapped)
+        ));
+        if let (Some(c), Some(u)) = (cap, r.bonus_uncapped) {
+            steps.push(format!(
+                "{} the bonus cap of {} → {}",
+                if u > c { "Above" } else { "Within" },
+                pts(c),
+                show_known(r.bonus)
+            ));
+        }
+    } else if !r.bonus_items.is_empty() {
         steps.push(format!(
             "加分项合计:{} = {}",
             r.bonus_items
@@ -858,7 +1148,127 @@ fn bonus_trace(set: &IndicatorSet, r: &UnitResult) -> BonusTrace {
     }
 }
 
-fn total_trace(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> TotalTrace {
+fn total_trace(set: &IndicatorSet, a: &Assessment, r: &UnitResult, lang: Lang) -> TotalTrace {
+    let steps = match lang {
+        Lang::Zh => total_steps(set, a, r),
+        Lang::En => total_steps_en(set, a, r),
+    };
+    TotalTrace {
+        status: r.status,
+        total: r.total,
+        max_possible: r.max_possible,
+        score: r.score,
+        scale: set.scale,
+        score_grade: r.score_grade.clone(),
+        grade: r.grade.clone(),
+        vetoed: r.vetoed,
+        rank: r.rank,
+        units: a.units.len(),
+        peer_rank: r.peer_rank,
+        peer_size: r.peer_size,
+        steps,
+    }
+}
+
+/// The steps from the lines to the rank, in English.
+fn total_steps_en(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> Vec<String> {
+    let mut steps = Vec::new();
+    let parts: Vec<String> = r.lines.iter().map(|l| show_known(l.points)).collect();
+    match &set.combine {
+        Combine::Weighted(w) => {
+            let wsum: Decimal = w.iter().copied().sum();
+            let terms: Vec<String> = r
+                .lines
+                .iter()
+                .zip(w)
+                .map(|(l, w)| format!("{} ÷ {} × {}", show_known(l.points), show(l.max), show(*w)))
+                .collect();
+            steps.push(format!(
+                "Weighted: ({}) ÷ {} × {} + bonus {} = {}",
+                terms.join(" + "),
+                show(wsum),
+                show(set.scale),
+                show_known(r.bonus),
+                show_known(r.total)
+            ));
+        }
+        _ => steps.push(format!(
+            "Total: {} + bonus {} = {}",
+            parts.join(" + "),
+            show_known(r.bonus),
+            show_known(r.total)
+        )),
+    }
+    if r.total.is_none() {
+        steps.push(format!(
+            "{}: items without evidence are not scored; the total, grade and rank are withheld",
+            crate::rules::capitalised(r.status.en())
+        ));
+    }
+    if r.max_possible != set.scale && r.max_possible > Decimal::ZERO && r.total.is_some() {
+        steps.push(format!(
+            "Items not applicable lower the maximum to {}: rescaled score {} × {} ÷ {} = {}",
+            show(r.max_possible),
+            show_known(r.total),
+            show(set.scale),
+            show(r.max_possible),
+            show_known(r.score)
+        ));
+    }
+    if let (Some(score), Some(sg)) = (r.score, &r.score_grade) {
+        let cut = set
+            .grades
+            .iter()
+            .find(|g| &g.label == sg)
+            .and_then(|g| g.min);
+        steps.push(match cut {
+            Some(m) => format!("{} ≥ {} → {}", show(score), show(m), sg),
+            None => format!("{} is below every grade's cut-off → {}", show(score), sg),
+        });
+    }
+    for v in r.vetoes.iter().filter(|v| v.applied) {
+        steps.push(format!("Veto {} {}: {}", v.id, v.name, v.effect));
+    }
+    for v in r.undecided_vetoes() {
+        let needs: Vec<String> = v
+            .needs
+            .iter()
+            .map(|f| format!("{} ({})", f.name, f.id))
+            .collect();
+        steps.push(format!(
+            "Veto {} {}: undecided (missing {}), to be checked",
+            v.id,
+            v.name,
+            needs.join(", ")
+        ));
+    }
+    if r.grade != r.score_grade {
+        steps.push(format!(
+            "Final grade: {}",
+            r.grade.as_deref().unwrap_or(r.status.en())
+        ));
+    }
+    let rank = r.rank.map_or_else(
+        || format!("not ranked ({})", r.status.en()),
+        |x| x.to_string(),
+    );
+    let vetoed = if r.vetoed {
+        "; vetoed units rank after all others"
+    } else {
+        ""
+    };
+    steps.push(match (r.peer_rank, r.peer_size) {
+        (Some(pr), Some(ps)) => format!(
+            "Rank {rank} of {}; {pr} of {ps} in the peer group{vetoed}",
+            a.units.len()
+        ),
+        _ => format!("Rank {rank} of {}{vetoed}", a.units.len()),
+    });
+    steps
+}
+
+/// The steps from the lines to the rank.
+fn total_steps(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> Vec<String> {
     let mut steps = Vec::new();
     let parts: Vec<String> = r.lines.iter().map(|l| show_known(l.points)).collect();
     match &set.combine {
@@ -959,21 +1369,7 @@ fn total_trace(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> TotalTrace
             }
         ),
     });
-    TotalTrace {
-        status: r.status,
-        total: r.total,
-        max_possible: r.max_possible,
-        score: r.score,
-        scale: set.scale,
-        score_grade: r.score_grade.clone(),
-        grade: r.grade.clone(),
-        vetoed: r.vetoed,
-        rank: r.rank,
-        units: a.units.len(),
-        peer_rank: r.peer_rank,
-        peer_size: r.peer_size,
-        steps,
-    }
+    steps
 }
 
 // ---------------------------------------------------------------------------------------

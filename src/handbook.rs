@@ -48,7 +48,142 @@ pub struct Handbook {
     pub missing: Vec<String>,
     pub hash: String,
     pub engine: String,
+    /// The fixed words of the page and the document, in the handbook's language.
+    pub labels: &'static Labels,
 }
+
+/// The fixed words of the handbook (headings, column heads, labels).
+#[derive(Debug, Clone, Serialize)]
+pub struct Labels {
+    pub version: &'static str,
+    pub effective: &'static str,
+    pub general: &'static str,
+    pub line: &'static str,
+    pub code: &'static str,
+    pub max: &'static str,
+    pub weight: &'static str,
+    /// After a number of points in a table cell (`分`, ` points`).
+    pub pts: &'static str,
+    pub windows: &'static str,
+    /// Between items of a list in a sentence and at its end.
+    pub sep: &'static str,
+    pub stop: &'static str,
+    pub office: &'static str,
+    pub no: &'static str,
+    pub item: &'static str,
+    pub content_standard: &'static str,
+    pub evidence_window: &'static str,
+    pub content: &'static str,
+    pub standard: &'static str,
+    pub source: &'static str,
+    pub window: &'static str,
+    pub evidence: &'static str,
+    pub on_missing: &'static str,
+    pub vetoes: &'static str,
+    pub rule: &'static str,
+    pub form: &'static str,
+    pub condition: &'static str,
+    pub effect: &'static str,
+    pub article: &'static str,
+    pub no_vetoes: &'static str,
+    pub grades: &'static str,
+    pub grade: &'static str,
+    pub total: &'static str,
+    pub score: &'static str,
+    pub missing: &'static str,
+    pub footer_a: &'static str,
+    pub footer_b: &'static str,
+    pub footer_c: &'static str,
+    pub footer_d: &'static str,
+    /// The office column's head.
+    pub office_head: &'static str,
+}
+
+/// The handbook's fixed words in Chinese.
+pub static ZH: Labels = Labels {
+    version: "版本",
+    effective: "适用期间",
+    general: "总则",
+    line: "考核线",
+    code: "代码",
+    max: "满分",
+    weight: "权重",
+    pts: "分",
+    windows: "另行规定的统计时段:",
+    sep: ";",
+    stop: "。",
+    office: "责任单位:",
+    no: "序号",
+    item: "考核项目",
+    content_standard: "考核内容与评分标准",
+    evidence_window: "佐证材料与统计时段",
+    content: "考核内容:",
+    standard: "评分标准:",
+    source: "依据:",
+    window: "统计时段:",
+    evidence: "佐证材料:",
+    on_missing: "缺少佐证:",
+    vetoes: "一票否决",
+    rule: "规则",
+    form: "形式",
+    condition: "情形",
+    effect: "后果",
+    article: "条文",
+    no_vetoes: "本细则不设一票否决。",
+    grades: "等次评定",
+    grade: "等次",
+    total: "总分",
+    score: "得分",
+    missing: "佐证缺失的处理",
+    footer_a: "本细则由指标体系 ",
+    footer_b: " 版本 ",
+    footer_c: " 生成(SHA-256 ",
+    footer_d: "),与评分所用规则一致。",
+    office_head: "责任单位",
+};
+
+/// The handbook's fixed words in English.
+pub static EN: Labels = Labels {
+    version: "Version",
+    effective: "effective",
+    general: "General provisions",
+    line: "Line",
+    code: "Code",
+    max: "Maximum",
+    weight: "Weight",
+    pts: " points",
+    windows: "Statistical windows of their own: ",
+    sep: "; ",
+    stop: ".",
+    office: "Responsible: ",
+    no: "No.",
+    item: "Item",
+    content_standard: "What is assessed and how it is scored",
+    evidence_window: "Evidence and window",
+    content: "Assessed: ",
+    standard: "Scoring: ",
+    source: "Source: ",
+    window: "Window: ",
+    evidence: "Evidence: ",
+    on_missing: "Missing evidence: ",
+    vetoes: "One-vote vetoes",
+    rule: "Rule",
+    form: "Form",
+    condition: "Condition",
+    effect: "Effect",
+    article: "Text",
+    no_vetoes: "These rules have no one-vote veto.",
+    grades: "Grades",
+    grade: "Grade",
+    total: "Total",
+    score: "Score",
+    missing: "Missing evidence",
+    footer_a: "Generated from indicator set ",
+    footer_b: " version ",
+    footer_c: " (SHA-256 ",
+    footer_d: "); the same rules as scoring uses. ",
+    office_head: "Responsible",
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Head {
@@ -140,6 +275,300 @@ pub struct VetoRow {
 pub struct GradeRow {
     pub label: String,
     pub range: String,
+}
+
+/// The handbook of a set in `lang`: the fixed words, headings and scoring standards; the
+/// set's names and texts (考核内容, vetoes' conditions and effects) stay as written.
+pub fn build_in(set: &IndicatorSet, lang: crate::lang::Lang) -> Handbook {
+    let mut h = build(set);
+    if lang.en() {
+        english(set, &mut h);
+    }
+    h
+}
+
+/// Put the handbook's own words into English (see [`build_in`]).
+fn english(set: &IndicatorSet, h: &mut Handbook) {
+    h.labels = &EN;
+    h.head.html_lang = "en";
+    h.title = format!("{}: assessment rules", set.name);
+    let period = |from: NaiveDate, to: NaiveDate| format!("{from} to {to}");
+    h.effective = format!(
+        "{}{}",
+        period(set.effective.from, set.effective.to),
+        set.effective
+            .label
+            .as_ref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default()
+    );
+    h.windows = set
+        .periods
+        .iter()
+        .skip(1)
+        .map(|p| format!("{}: {}", p.name, period(p.from, p.to)))
+        .collect();
+    h.general = general_en(set);
+    h.missing = missing_en(set);
+    let bonus_items: Vec<&crate::model::Indicator> =
+        set.bonus.iter().flat_map(|b| b.items.iter()).collect();
+    let mut inds = set.indicators.iter().chain(bonus_items.iter().copied());
+    let n_lines = set.lines.len();
+    for (pi, part) in h.parts.iter_mut().enumerate() {
+        match set.lines.get(pi) {
+            Some(line) => {
+                part.heading = format!("{}. {} ({} points)", pi + 1, line.name, show(line.max));
+            }
+            None => {
+                part.heading = format!("{}. Bonus items", n_lines + 1);
+                part.note = set.bonus.as_ref().map(|b| match b.cap {
+                    Some(c) => format!("Bonus points are capped at {} in all.", show(c)),
+                    None => "Bonus points have no cap.".into(),
+                });
+            }
+        }
+        for (k, sec) in part.sections.iter_mut().enumerate() {
+            let sum: Decimal = sec
+                .items
+                .iter()
+                .filter_map(|i| set.indicators.iter().find(|x| x.id == i.id))
+                .map(|x| x.max)
+                .sum();
+            if !sec.heading.is_empty() {
+                let name = set
+                    .indicators
+                    .iter()
+                    .find(|x| sec.items.first().is_some_and(|i| i.id == x.id))
+                    .and_then(|x| x.section)
+                    .and_then(|s| set.sections.get(s))
+                    .map_or("Other", |s| s.name.as_str());
+                sec.heading = format!("({}) {} ({} points)", k + 1, name, show(sum));
+            }
+            if let Some(o) = &mut sec.office {
+                *o = o.replace("牵头:", "Lead: ").replace(';', "; ");
+            }
+            for item in &mut sec.items {
+                let Some(ind) = inds.next() else { continue };
+                item_en(set, ind, item);
+            }
+        }
+    }
+    for g in h
+        .grades
+        .iter_mut()
+        .chain(h.line_grades.iter_mut().flat_map(|l| l.1.iter_mut()))
+    {
+        g.range = grade_range_en(&g.range);
+    }
+    for v in &mut h.vetoes {
+        v.form = match v.form {
+            "列举情形" => "listed cases",
+            "总分门槛" => "total threshold",
+            "指标门槛" => "item threshold",
+            "单一事件" => "single event",
+            "组合条件" => "combined condition",
+            other => other,
+        };
+        v.mode = match v.mode {
+            "否决" => "veto",
+            "提示" => "advisory",
+            other => other,
+        };
+    }
+}
+
+/// An item's points, standard, window and missing-evidence rule in English.
+fn item_en(set: &IndicatorSet, ind: &crate::model::Indicator, item: &mut Item) {
+    let mut points = format!("{} points", show(ind.max));
+    for (k, m) in &ind.max_by_class {
+        if let Some(c) = set.classes.get(*k) {
+            points.push_str(&format!(" ({} {} points)", c.name, show(*m)));
+        }
+    }
+    item.points = points;
+    if let Some(rest) = item.no.strip_prefix('加') {
+        item.no = format!("B{rest}");
+    }
+    item.standard = standard_in(set, ind, crate::lang::Lang::En);
+    item.window = set
+        .periods
+        .get(ind.period)
+        .map(|p| {
+            format!(
+                "{} to {}{}",
+                p.from,
+                p.to,
+                if ind.period == 0 {
+                    String::new()
+                } else {
+                    format!(" ({})", p.name)
+                }
+            )
+        })
+        .unwrap_or_default();
+    item.on_missing = match ind.input {
+        Input::Cases => "as the case ledger records; cases not registered do not count".to_string(),
+        Input::Expr(_) | Input::Checklist(_) | Input::None => {
+            missing_words_en(ind.on_missing).to_string()
+        }
+    };
+    if let Some(o) = item.office.strip_prefix("牵头:") {
+        item.office = format!("Lead: {}", o.replacen(';', "; ", 1));
+    }
+}
+
+/// A grade's range of scores in English (from its Chinese words, which only hold numbers).
+fn grade_range_en(zh: &str) -> String {
+    if let Some((a, b)) = zh.split_once("分及以上、不足") {
+        return format!("{a} to under {}", b.trim_end_matches('分'));
+    }
+    if let Some(a) = zh.strip_suffix("分及以上") {
+        return format!("{a} or more");
+    }
+    if let Some(b) = zh.strip_prefix("不足") {
+        return format!("under {}", b.trim_end_matches('分'));
+    }
+    "any score".into()
+}
+
+/// [`general`] in English.
+fn general_en(set: &IndicatorSet) -> Vec<String> {
+    if set.veto_only {
+        return vec![
+            "These rules give no points. Each unit is checked against every veto case below: if any holds, the conclusion is a veto; if none holds, the unit passes.".into(),
+            "When missing data leaves a case undecided and no other case holds, the conclusion waits (to be checked) and goes to the leading group.".into(),
+        ];
+    }
+    let lines: Vec<String> = set
+        .lines
+        .iter()
+        .map(|l| format!("{} {} points", l.name, show(l.max)))
+        .collect();
+    let n = set.lines.len();
+    let lines_word = if n == 1 { "line" } else { "lines" };
+    let mut out = vec![match &set.combine {
+        Combine::Sum => format!(
+            "The assessment is out of {} points, in {n} {lines_word}: {}. The total is the sum of the lines' points and the bonus.",
+            show(set.scale),
+            lines.join(", ")
+        ),
+        Combine::Weighted(w) => format!(
+            "The assessment is out of {} points, in {n} {lines_word}: {}. Each line's share of its maximum is weighted {} into {} points, then the bonus is added.",
+            show(set.scale),
+            lines.join(", "),
+            w.iter().map(|d| show(*d)).collect::<Vec<_>>().join(":"),
+            show(set.scale)
+        ),
+        Combine::Separate => format!(
+            "The assessment has {n} {lines_word}, each graded on its own: {}. A unit's grade is the lowest of its lines' grades.",
+            lines.join(", ")
+        ),
+    }];
+    if !set.phases.is_empty() {
+        out.push(format!(
+            "The assessment is made in phases, each scored by the same rules and combined by weight: {}.",
+            set.phases
+                .iter()
+                .map(|p| format!("{} {}", p.name, show(p.weight)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    out.push(format!(
+        "Each item's points are rounded half up to {} {}; unless stated otherwise, deductions stop when an item has no points left, never below zero.",
+        set.rounding,
+        if set.rounding == 1 { "decimal" } else { "decimals" }
+    ));
+    let dropped = set.indicators.iter().any(|i| i.applies.is_some());
+    if dropped {
+        let respread = set
+            .indicators
+            .iter()
+            .any(|i| i.applies.is_some() && i.na_policy == NaPolicy::Respread);
+        out.push(if respread {
+            "Items that do not apply to a unit's class are not scored; their points are spread over the other items in proportion.".into()
+        } else {
+            "Items that do not apply to a unit's class are not scored; the total is rescaled to the points the unit could reach.".into()
+        });
+    }
+    if !set.peer_groups.is_empty() {
+        out.push(format!(
+            "Units are ranked among all units and within each peer group ({}); equal scores share a rank.",
+            set.peer_groups
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    out
+}
+
+/// [`missing_words`] in English.
+fn missing_words_en(m: OnMissing) -> &'static str {
+    match m {
+        OnMissing::Incomplete => {
+            "without evidence the item is not scored yet; the unit's total, grade and rank are published once the evidence is complete"
+        }
+        OnMissing::Zero => "without evidence the item scores 0 points",
+        OnMissing::Error => {
+            "without evidence the item cannot be scored; the evidence must be supplied before the assessment"
+        }
+    }
+}
+
+/// [`missing`] in English.
+fn missing_en(set: &IndicatorSet) -> Vec<String> {
+    let all = set
+        .indicators
+        .iter()
+        .chain(set.bonus.iter().flat_map(|b| b.items.iter()));
+    let kinds = [OnMissing::Incomplete, OnMissing::Zero, OnMissing::Error];
+    let mut lists: Vec<(OnMissing, Vec<String>)> = kinds.iter().map(|k| (*k, Vec::new())).collect();
+    for i in all {
+        if let Some((_, list)) = lists.iter_mut().find(|(k, _)| *k == i.on_missing) {
+            list.push(format!("{} ({})", i.name, i.id));
+        }
+    }
+    lists.sort_by_key(|(_, l)| std::cmp::Reverse(l.len()));
+    let mut out = Vec::new();
+    let mut lists = lists.into_iter();
+    if let Some((most, _)) = lists.next() {
+        let rest: Vec<(OnMissing, Vec<String>)> = lists.filter(|(_, l)| !l.is_empty()).collect();
+        out.push(format!(
+            "{}: {} (missing evidence is marked as such in the scorecard, never taken as a verified 0).",
+            if rest.is_empty() {
+                "Every item"
+            } else {
+                "Except for the items below"
+            },
+            missing_words_en(most)
+        ));
+        for (kind, list) in rest {
+            out.push(format!(
+                "{}: {}.",
+                crate::rules::capitalised(missing_words_en(kind)),
+                list.join(", ")
+            ));
+        }
+    }
+    let fields: Vec<String> = set
+        .unit_kind()
+        .fields
+        .iter()
+        .filter_map(|f| {
+            f.on_missing
+                .map(|m| format!("{} ({}): {}", f.name, f.id, missing_words_en(m)))
+        })
+        .collect();
+    if !fields.is_empty() {
+        out.push(format!(
+            "These data items have rules of their own: {}.",
+            fields.join("; ")
+        ));
+    }
+    out.push("When a veto's condition lacks data, it is marked \"undecided\" and goes to the leading group to be checked.".into());
+    out
 }
 
 /// The handbook of a set.
@@ -269,6 +698,7 @@ pub fn build(set: &IndicatorSet) -> Handbook {
         missing: missing(set),
         hash: set.hash.clone(),
         engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
+        labels: &ZH,
     }
 }
 
@@ -526,6 +956,41 @@ pub fn evidence(set: &IndicatorSet, ind: &crate::model::Indicator) -> Vec<String
     out
 }
 
+/// [`per_unit_standard`] in English.
+fn per_unit_standard_en(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
+    let from: Vec<String> = ind
+        .params
+        .iter()
+        .map(|p| {
+            let what = match p.path.rsplit('.').next().unwrap_or_default() {
+                "target" => "the target",
+                "low" => "the lower bound",
+                "high" => "the upper bound",
+                "min" => "the minimum",
+                "max" => "the maximum",
+                "zero_above" | "zero_below" => "the zero line",
+                "full_at" => "the full-marks point",
+                "zero_at" => "the zero point",
+                _ => "the parameter",
+            };
+            let src = match p.expr.slots() {
+                [one] if set.slot_name(*one).0 == p.expr.source().trim() => set.slot_name(*one).1,
+                _ => p.expr.source().to_string(),
+            };
+            match p.label.as_deref() {
+                Some(label) => format!("{what} is {label} ({src})"),
+                None => format!("{what} is each unit's own ({src})"),
+            }
+        })
+        .collect();
+    format!(
+        "{} (maximum {} points; {}).",
+        ind.text.trim_end_matches('。'),
+        show(ind.max),
+        from.join("; ")
+    )
+}
+
 /// The scoring standard of an indicator whose rule takes per-unit parameters: the rubric's own
 /// words, then where each unit's parameter comes from.
 fn per_unit_standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
@@ -564,15 +1029,28 @@ fn per_unit_standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> Strin
 /// The scoring standard of an indicator: the rule's sentence, then floor, zero-if and
 /// applicability.
 pub fn standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
+    standard_in(set, ind, crate::lang::Lang::Zh)
+}
+
+/// [`standard`] in `lang`.
+pub fn standard_in(
+    set: &IndicatorSet,
+    ind: &crate::model::Indicator,
+    lang: crate::lang::Lang,
+) -> String {
     let c = Ctx {
         name: &ind.name,
         unit: ind.value_unit.as_deref(),
         max: ind.max,
         floor: ind.floor,
-        target: crate::rules::TARGET,
+        target: crate::rules::target_word(lang),
+        lang,
     };
     if !ind.params.is_empty() {
-        return per_unit_standard(set, ind);
+        return match lang {
+            crate::lang::Lang::Zh => per_unit_standard(set, ind),
+            crate::lang::Lang::En => per_unit_standard_en(set, ind),
+        };
     }
     let items: Vec<String> = match &ind.input {
         Input::Checklist(slots) => slots.iter().map(|s| set.slot_name(*s).1).collect(),
@@ -591,6 +1069,9 @@ pub fn standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
             cases: &cases,
         },
     );
+    if lang.en() {
+        return standard_rest_en(set, ind, crate::rules::capitalised(&out));
+    }
     out.push('。');
     match ind.floor {
         Some(f) if f < Decimal::ZERO => out.push_str(&format!("本项可倒扣,最低{}分。", show(f))),
@@ -614,6 +1095,39 @@ pub fn standard(set: &IndicatorSet, ind: &crate::model::Indicator) -> String {
             .map(|(c, _)| c.name.as_str())
             .collect();
         out.push_str(&format!("本项仅适用于{}。", names.join("、")));
+    }
+    out
+}
+
+/// The English standard after the rule's sentence: floor, zero-if and applicability.
+fn standard_rest_en(set: &IndicatorSet, ind: &crate::model::Indicator, mut out: String) -> String {
+    out.push('.');
+    match ind.floor {
+        Some(f) if f < Decimal::ZERO => {
+            out.push_str(&format!(" Points can go below zero, down to {}.", show(f)));
+        }
+        Some(f) if f > Decimal::ZERO => {
+            out.push_str(&format!(" The item scores at least {} points.", show(f)));
+        }
+        Some(_) | None => {}
+    }
+    if let Some(z) = &ind.zero_if {
+        out.push_str(&format!(
+            " {}: 0 points for this item.",
+            ind.zero_reason
+                .clone()
+                .unwrap_or_else(|| format!("When {} holds", z.source()))
+        ));
+    }
+    if let Some(mask) = &ind.applies {
+        let names: Vec<&str> = set
+            .classes
+            .iter()
+            .zip(mask)
+            .filter(|(_, on)| **on)
+            .map(|(c, _)| c.name.as_str())
+            .collect();
+        out.push_str(&format!(" Applies only to {}.", names.join(", ")));
     }
     out
 }

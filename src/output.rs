@@ -868,7 +868,13 @@ pub fn completeness_line_in(a: &Assessment, lang: Lang) -> String {
 /// line, each field blank in some units (how many), and the `top` units with the most blanks
 /// or an undecided veto. Warnings, one per line, prefixed `warning:` (or `ok:` when complete).
 pub fn completeness_report(a: &Assessment, top: usize) -> String {
+    completeness_report_in(a, top, Lang::Zh)
+}
+
+/// [`completeness_report`] in `lang` (the set's and the units' names as written).
+pub fn completeness_report_in(a: &Assessment, top: usize, lang: Lang) -> String {
     use crate::result::UnitStatus;
+    let en = lang == Lang::En;
     let mut out = String::new();
     let complete = a
         .units
@@ -878,7 +884,7 @@ pub fn completeness_report(a: &Assessment, top: usize) -> String {
     out.push_str(&format!(
         "{tag}: {}: {}\n",
         a.indicator_set.id,
-        completeness_line(a)
+        completeness_line_in(a, lang)
     ));
     // Fields by the number of units that lack them, most first.
     let mut fields: Vec<(String, String, usize)> = Vec::new();
@@ -892,11 +898,20 @@ pub fn completeness_report(a: &Assessment, top: usize) -> String {
     }
     fields.sort_by(|x, y| y.2.cmp(&x.2).then_with(|| x.0.cmp(&y.0)));
     for (id, name, n) in &fields {
-        out.push_str(&format!(
-            "warning: {}: {name}({id}) 缺失于 {} 个单位\n",
-            a.indicator_set.id,
-            thousands(*n)
-        ));
+        out.push_str(&if en {
+            format!(
+                "warning: {}: {name} ({id}) missing for {} {}\n",
+                a.indicator_set.id,
+                thousands(*n),
+                if *n == 1 { "unit" } else { "units" }
+            )
+        } else {
+            format!(
+                "warning: {}: {name}({id}) 缺失于 {} 个单位\n",
+                a.indicator_set.id,
+                thousands(*n)
+            )
+        });
     }
     let mut units: Vec<&crate::result::UnitResult> = a
         .units
@@ -911,6 +926,36 @@ pub fn completeness_report(a: &Assessment, top: usize) -> String {
     });
     for u in units.iter().take(top) {
         let undecided: Vec<&str> = u.undecided_vetoes().map(|v| v.id.as_str()).collect();
+        if en {
+            let n = u.missing.len();
+            out.push_str(&format!(
+                "warning: {}: {} {} {}: {} {} missing{}{}\n",
+                a.indicator_set.id,
+                u.id,
+                u.name,
+                u.status.en(),
+                n,
+                if n == 1 { "value" } else { "values" },
+                if u.missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({})",
+                        u.missing_fields()
+                            .iter()
+                            .map(|(id, name)| format!("{name} ({id})"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+                if undecided.is_empty() {
+                    String::new()
+                } else {
+                    format!("; vetoes undecided: {}", undecided.join(", "))
+                }
+            ));
+            continue;
+        }
         out.push_str(&format!(
             "warning: {}: {} {} {}:缺 {} 项{}{}\n",
             a.indicator_set.id,
@@ -931,11 +976,21 @@ pub fn completeness_report(a: &Assessment, top: usize) -> String {
         ));
     }
     if units.len() > top {
-        out.push_str(&format!(
-            "warning: {}: 另有 {} 个单位未列出\n",
-            a.indicator_set.id,
-            thousands(units.len() - top)
-        ));
+        let more = units.len() - top;
+        out.push_str(&if en {
+            format!(
+                "warning: {}: {} more {} not listed\n",
+                a.indicator_set.id,
+                thousands(more),
+                if more == 1 { "unit" } else { "units" }
+            )
+        } else {
+            format!(
+                "warning: {}: 另有 {} 个单位未列出\n",
+                a.indicator_set.id,
+                thousands(more)
+            )
+        });
     }
     out
 }

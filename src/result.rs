@@ -74,10 +74,15 @@ impl ItemInfo {
     /// What a reason calls the rule's target: the per-unit target's words (本单位目标 unless
     /// the set names them), or 目标 for a number.
     pub fn target_word(&self) -> &str {
+        self.target_word_in(crate::lang::Lang::Zh)
+    }
+
+    /// [`ItemInfo::target_word`] in `lang` (the set's own words stay as written).
+    pub fn target_word_in(&self, lang: crate::lang::Lang) -> &str {
         match self.params.iter().find(|(p, _)| p.ends_with("target")) {
             Some((_, Some(label))) => label,
-            Some((_, None)) => "本单位目标",
-            None => crate::rules::TARGET,
+            Some((_, None)) => lang.pick("本单位目标", "this unit's target"),
+            None => crate::rules::target_word(lang),
         }
     }
 }
@@ -193,13 +198,35 @@ impl Reason {
             r => r,
         }
     }
+
+    /// The reason in `lang`, as a value to show ([`std::fmt::Display`]); the set's names,
+    /// units and its own reason templates stay as written, the words kaohe adds are in `lang`.
+    /// `Display` on the reason itself is Chinese.
+    pub fn in_lang(&self, lang: crate::lang::Lang) -> InLang<'_> {
+        InLang(self, lang)
+    }
+
+    /// The reason in `lang` as text.
+    pub fn render(&self, lang: crate::lang::Lang) -> String {
+        self.in_lang(lang).to_string()
+    }
+}
+
+/// A reason shown in a language (see [`Reason::in_lang`]).
+#[derive(Debug, Clone, Copy)]
+pub struct InLang<'a>(&'a Reason, crate::lang::Lang);
+
+impl std::fmt::Display for InLang<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.write_in(f, self.1)
+    }
 }
 
 impl Templated {
-    fn render(&self) -> String {
+    fn render(&self, lang: crate::lang::Lang) -> String {
         use crate::model::reason_template::Placeholder;
         let Some(tpl) = &self.item.reason_template else {
-            return self.generated.to_string();
+            return self.generated.render(lang);
         };
         let item = &self.item;
         let unit = item.unit.as_deref();
@@ -207,7 +234,7 @@ impl Templated {
         tpl.render(&|p| match p {
             Placeholder::Name => Some(item.name.to_string()),
             Placeholder::Value => match &self.generated {
-                Reason::Rule { value, .. } => Some(crate::rules::fmt_val(value, unit)),
+                Reason::Rule { value, .. } => Some(crate::rules::fmt_val_in(value, unit, lang)),
                 _ => None,
             },
             Placeholder::Target => match &self.generated {
@@ -221,13 +248,27 @@ impl Templated {
             Placeholder::Points => Some(show(self.points)),
             Placeholder::Max => Some(show(self.max)),
             Placeholder::Lost => Some(show(self.max - self.points)),
-            Placeholder::Reason => Some(self.generated.to_string()),
+            Placeholder::Reason => Some(self.generated.render(lang)),
         })
     }
 }
 
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.write_in(f, crate::lang::Lang::Zh)
+    }
+}
+
+impl Reason {
+    /// Write the reason in `lang`.
+    fn write_in(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+        lang: crate::lang::Lang,
+    ) -> std::fmt::Result {
+        if lang.en() {
+            return self.write_en(f);
+        }
         use crate::rules::{Rule, checklist, per_case};
         match self {
             Reason::Text(t) => f.write_str(t),
@@ -244,6 +285,7 @@ impl std::fmt::Display for Reason {
                         max: *max,
                         floor: item.floor,
                         target: item.target_word(),
+                        lang,
                     };
                     f.write_str(&rule.trace(*value, *max).reason(&c))
                 }
@@ -336,7 +378,122 @@ impl std::fmt::Display for Reason {
                     write!(f, "按公式计算得{}分", crate::num::show(*points))
                 }
             }
-            Reason::Templated(t) => f.write_str(&t.render()),
+            Reason::Templated(t) => f.write_str(&t.render(lang)),
+        }
+    }
+
+    /// Write the reason in English.
+    fn write_en(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::lang::Lang;
+        use crate::rules::{Rule, checklist, deductions, per_case};
+        match self {
+            Reason::Text(t) => f.write_str(t),
+            Reason::Rule {
+                item,
+                value,
+                max,
+                params,
+            } => match item.rule_at(params) {
+                Some(rule) => {
+                    let c = crate::rules::Ctx {
+                        name: item.value_name.as_deref().unwrap_or(&item.name),
+                        unit: item.unit.as_deref(),
+                        max: *max,
+                        floor: item.floor,
+                        target: item.target_word_in(Lang::En),
+                        lang: Lang::En,
+                    };
+                    f.write_str(&rule.trace(*value, *max).reason(&c))
+                }
+                None => f.write_str(&item.name),
+            },
+            Reason::NotApplicable { class } => match class {
+                Some(c) => write!(f, "Does not apply to {c}: not scored"),
+                None => f.write_str("Does not apply to units without a class: not scored"),
+            },
+            Reason::Zeroed { why } => write!(f, "{why}: 0 points for this item"),
+            Reason::Missing { fields, zero } => {
+                let names: Vec<String> = fields
+                    .iter()
+                    .map(|(id, name)| format!("{name} ({id})"))
+                    .collect();
+                if *zero {
+                    write!(
+                        f,
+                        "Evidence missing: {}; the set scores an item without evidence 0 points",
+                        names.join(", ")
+                    )
+                } else {
+                    write!(
+                        f,
+                        "Evidence missing: {}; not scored until it is supplied",
+                        names.join(", ")
+                    )
+                }
+            }
+            Reason::Undefined(u) => {
+                let what = match u {
+                    Undefined::DivByZero => "division by zero",
+                    Undefined::Overflow => "overflow",
+                    Undefined::Domain(d) => d,
+                    Undefined::Missing => "data missing",
+                };
+                write!(f, "Cannot be computed ({what}): counted as 0 points")
+            }
+            Reason::Checklist {
+                items,
+                lacking,
+                per_missing,
+                max,
+            } => {
+                let names: Vec<&str> = lacking.iter().map(|t| &**t).collect();
+                f.write_str(&checklist::reason_en(*per_missing, *max, *items, &names))
+            }
+            Reason::Cases {
+                item,
+                count,
+                total,
+                max,
+            } => f.write_str(&per_case::reason_en(
+                &item.cases,
+                *count,
+                *total,
+                *max,
+                item.floor,
+            )),
+            Reason::LevelProgress(b) => f.write_str(&b.0.reason_en(b.1)),
+            Reason::Deductions { item, parts, max } => match &item.rule {
+                Some(Rule::Deductions(d)) => {
+                    let texts: Vec<(String, Decimal)> = d
+                        .clauses
+                        .iter()
+                        .zip(parts.iter())
+                        .map(|(cl, p)| (cl.reason_in(p, &cl.name, *max, Lang::En), p.deduction()))
+                        .collect();
+                    f.write_str(&deductions::reason_en(&texts, *max, item.floor))
+                }
+                _ => f.write_str(&item.name),
+            },
+            Reason::Formula {
+                item,
+                points,
+                rounding,
+                max,
+                values,
+            } => {
+                if let Some(Rule::Formula(r)) = &item.rule {
+                    let inputs: Vec<(&str, Option<&str>, Option<crate::expr::Val>)> = item
+                        .formula_inputs
+                        .iter()
+                        .zip(values.iter())
+                        .map(|((n, u), v)| (&**n, u.as_deref(), *v))
+                        .collect();
+                    f.write_str(&r.reason_en(*points, *rounding, *max, &inputs))
+                } else {
+                    write!(f, "{} by the formula", crate::rules::pts_en(*points))
+                }
+            }
+            Reason::Templated(t) => f.write_str(&t.render(Lang::En)),
         }
     }
 }

@@ -389,6 +389,20 @@ pub fn self_assess(
     id: &str,
     corrections: Option<&[PriorCorrection]>,
 ) -> Result<SelfAssessment, ExplainError> {
+    self_assess_in(set, ev, a, ctx, id, corrections, crate::lang::Lang::Zh)
+}
+
+/// [`self_assess`] with the losses' reasons in `lang` (the rule shapes' reasons and what can
+/// be done about each loss).
+pub fn self_assess_in(
+    set: &IndicatorSet,
+    ev: &Evidence,
+    a: &Assessment,
+    ctx: explain::Context<'_>,
+    id: &str,
+    corrections: Option<&[PriorCorrection]>,
+    lang: crate::lang::Lang,
+) -> Result<SelfAssessment, ExplainError> {
     let history = ctx.history;
     let (ui, r) = find_unit(set, ev, a, id)?;
     // Phases: earlier phases are done; only the last can still change, at its weight.
@@ -415,7 +429,7 @@ pub fn self_assess(
         .zip(&pr.indicators)
         .map(|(ind, res)| item(set, ind, res, pr, &slots))
         .collect();
-    let lost = losses(set, r, &items, phase.as_ref().map(|_| phase_weight));
+    let lost = losses(set, r, &items, phase.as_ref().map(|_| phase_weight), lang);
     let lost_total = lost.iter().map(|l| l.lost).sum();
     let recoverable_total = lost.iter().map(|l| l.recoverable_points).sum();
     let mut needs: Vec<ValueNeed> = items.iter().filter_map(|it| value_need(set, it)).collect();
@@ -687,6 +701,7 @@ fn losses(
     r: &UnitResult,
     items: &[Item<'_>],
     phase_weight: Option<Decimal>,
+    lang: crate::lang::Lang,
 ) -> Vec<Loss> {
     let mut out = Vec::new();
     for (k, it) in items.iter().enumerate() {
@@ -705,42 +720,10 @@ fn losses(
             kind = LossKind::EarlierPhase;
             rec = Decimal::ZERO;
         }
-        let why = match kind {
-            LossKind::Outcome if it.res.status == Status::Zeroed => {
-                format!("{},改善数值后可挽回", it.res.reason)
-            }
-            LossKind::Outcome => match it.rule.family() {
-                Family::Checklist => format!("{};缺项可补齐", it.res.reason),
-                Family::Formula => format!("{};按公式计分,改善各项输入可挽回", it.res.reason),
-                Family::Value | Family::Cases | Family::LevelProgress => {
-                    format!("{};数值仍可改善", it.res.reason)
-                }
-            },
-            LossKind::MissingEvidence => format!("{};补报佐证后按实际数值计分", it.res.reason),
-            LossKind::Undefined => format!("{};核实数据后可重新计分", it.res.reason),
-            LossKind::CaseEvent => {
-                format!("{};案例台账记录的已发生事件,本期不可挽回", it.res.reason)
-            }
-            LossKind::ZeroingEvent => format!("{};本期不可挽回", it.res.reason),
-            LossKind::LineVetoed => format!(
-                "{};所在考核线已被{}一票否决记零,本期改进不计分",
-                it.res.reason,
-                it.line_zeroed.as_deref().unwrap_or("")
-            ),
-            LossKind::LineVeto => String::new(),
-            LossKind::EarlierPhase => format!("{};前期阶段已失分,不可挽回", combined.reason),
-            LossKind::Inspected => format!(
-                "{};所读数值已由{}核定,本期不可更改",
-                it.res.reason,
-                it.settled.as_deref().unwrap_or("核查")
-            ),
-        };
-        let why = match phase_weight {
-            Some(_) if rec > Decimal::ZERO && rec < lost => format!(
-                "{why}(其中最后阶段可挽回{}分,其余为前期阶段失分)",
-                show_dp(rec, 2)
-            ),
-            _ => why,
+        let why = if lang.en() {
+            loss_why_en(kind, it, combined, rec, lost, phase_weight)
+        } else {
+            loss_why(kind, it, combined, rec, lost, phase_weight)
         };
         out.push(Loss {
             id: it.ind.id.clone(),
@@ -771,7 +754,10 @@ fn losses(
             .unwrap_or_default();
         out.push(Loss {
             id: format!("line.{}", lr.id),
-            name: format!("{}(一票否决记零)", lr.name),
+            name: match lang {
+                crate::lang::Lang::Zh => format!("{}(一票否决记零)", lr.name),
+                crate::lang::Lang::En => format!("{} (zeroed by a veto)", lr.name),
+            },
             line: Some(lr.id.clone()),
             office: None,
             max: lr.max,
@@ -780,15 +766,124 @@ fn losses(
             kind: LossKind::LineVeto,
             recoverable: false,
             recoverable_points: Decimal::ZERO,
-            why: format!(
-                "{v} {name}:{}已得的{}分记零,本期不可挽回",
-                lr.name,
-                show(sum)
-            ),
+            why: match lang {
+                crate::lang::Lang::Zh => format!(
+                    "{v} {name}:{}已得的{}分记零,本期不可挽回",
+                    lr.name,
+                    show(sum)
+                ),
+                crate::lang::Lang::En => format!(
+                    "{v} {name}: the {} points {} had are zeroed, not recoverable this period",
+                    show(sum),
+                    lr.name
+                ),
+            },
         });
     }
     out.sort_by(|a, b| b.lost.cmp(&a.lost).then_with(|| a.id.cmp(&b.id)));
     out
+}
+
+/// Why an item lost points and what can be done, in English.
+fn loss_why_en(
+    kind: LossKind,
+    it: &Item<'_>,
+    combined: &crate::result::IndicatorResult,
+    rec: Decimal,
+    lost: Decimal,
+    phase_weight: Option<Decimal>,
+) -> String {
+    let reason = it.res.reason.in_lang(crate::lang::Lang::En);
+    let why = match kind {
+        LossKind::Outcome if it.res.status == Status::Zeroed => {
+            format!("{reason}; recoverable by improving the value")
+        }
+        LossKind::Outcome => match it.rule.family() {
+            Family::Checklist => format!("{reason}; the items lacking can be completed"),
+            Family::Formula => {
+                format!("{reason}; scored by a formula, recoverable by improving its inputs")
+            }
+            Family::Value | Family::Cases | Family::LevelProgress => {
+                format!("{reason}; the value can still improve")
+            }
+        },
+        LossKind::MissingEvidence => {
+            format!("{reason}; scored on the actual value once the evidence is supplied")
+        }
+        LossKind::Undefined => format!("{reason}; can be scored again once the data is checked"),
+        LossKind::CaseEvent => {
+            format!("{reason}; events recorded in the case ledger, not recoverable this period")
+        }
+        LossKind::ZeroingEvent => format!("{reason}; not recoverable this period"),
+        LossKind::LineVetoed => format!(
+            "{reason}; the item's line is zeroed by veto {}, improvements do not count this period",
+            it.line_zeroed.as_deref().unwrap_or("")
+        ),
+        LossKind::LineVeto => String::new(),
+        LossKind::EarlierPhase => format!(
+            "{}; lost in an earlier phase, not recoverable",
+            combined.reason.in_lang(crate::lang::Lang::En)
+        ),
+        LossKind::Inspected => format!(
+            "{reason}; the value read was settled by {}, it cannot change this period",
+            it.settled.as_deref().unwrap_or("the inspection")
+        ),
+    };
+    match phase_weight {
+        Some(_) if rec > Decimal::ZERO && rec < lost => format!(
+            "{why} (of which {} points recoverable in the last phase, the rest lost in earlier phases)",
+            show_dp(rec, 2)
+        ),
+        _ => why,
+    }
+}
+
+/// Why an item lost points and what can be done.
+fn loss_why(
+    kind: LossKind,
+    it: &Item<'_>,
+    combined: &crate::result::IndicatorResult,
+    rec: Decimal,
+    lost: Decimal,
+    phase_weight: Option<Decimal>,
+) -> String {
+    let why = match kind {
+        LossKind::Outcome if it.res.status == Status::Zeroed => {
+            format!("{},改善数值后可挽回", it.res.reason)
+        }
+        LossKind::Outcome => match it.rule.family() {
+            Family::Checklist => format!("{};缺项可补齐", it.res.reason),
+            Family::Formula => format!("{};按公式计分,改善各项输入可挽回", it.res.reason),
+            Family::Value | Family::Cases | Family::LevelProgress => {
+                format!("{};数值仍可改善", it.res.reason)
+            }
+        },
+        LossKind::MissingEvidence => format!("{};补报佐证后按实际数值计分", it.res.reason),
+        LossKind::Undefined => format!("{};核实数据后可重新计分", it.res.reason),
+        LossKind::CaseEvent => {
+            format!("{};案例台账记录的已发生事件,本期不可挽回", it.res.reason)
+        }
+        LossKind::ZeroingEvent => format!("{};本期不可挽回", it.res.reason),
+        LossKind::LineVetoed => format!(
+            "{};所在考核线已被{}一票否决记零,本期改进不计分",
+            it.res.reason,
+            it.line_zeroed.as_deref().unwrap_or("")
+        ),
+        LossKind::LineVeto => String::new(),
+        LossKind::EarlierPhase => format!("{};前期阶段已失分,不可挽回", combined.reason),
+        LossKind::Inspected => format!(
+            "{};所读数值已由{}核定,本期不可更改",
+            it.res.reason,
+            it.settled.as_deref().unwrap_or("核查")
+        ),
+    };
+    match phase_weight {
+        Some(_) if rec > Decimal::ZERO && rec < lost => format!(
+            "{why}(其中最后阶段可挽回{}分,其余为前期阶段失分)",
+            show_dp(rec, 2)
+        ),
+        _ => why,
+    }
 }
 
 fn value_name(set: &IndicatorSet, it: &Item<'_>) -> (Option<String>, String) {

@@ -51,6 +51,23 @@ fn explanation_trace_of_yantian() {
     insta::assert_snapshot!(explain::render_text(&trace("yantian")));
 }
 
+/// The same trace in English (`explain yantian --lang en`): the steps and reasons of every
+/// shape the district set uses, the lines and the total; names as the set writes them.
+#[test]
+fn explanation_trace_of_yantian_in_english() {
+    let (set, ev, a) = shenzhen();
+    let t = explain::explain_in(
+        &set,
+        &ev,
+        &a,
+        Context::default(),
+        "yantian",
+        kaohe::lang::Lang::En,
+    )
+    .expect("explain");
+    insta::assert_snapshot!(explain::render_text_in(&t, kaohe::lang::Lang::En));
+}
+
 #[test]
 fn every_number_in_the_trace_agrees_with_the_scorecard() {
     let (set, ev, a) = shenzhen();

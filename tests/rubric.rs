@@ -198,3 +198,37 @@ fn libreoffice_writer_opens_the_handbook_docx() {
     assert!(text.contains("V_FRAUD_ERROR"));
     assert!(text.contains("等次评定"));
 }
+
+/// `handbook --lang en` and `check --lang en` write their own words in English; the set's names
+/// stay as written. (`decide` and `template` have no `--lang` yet.)
+#[test]
+fn handbook_and_check_in_english() {
+    let run = Kaohe::new()
+        .args(["handbook", "--lang", "en", "-o", "hb"])
+        .run();
+    run.success();
+    assert!(
+        run.stdout.contains("Wrote the assessment rules"),
+        "{}",
+        run.stdout
+    );
+    let html = String::from_utf8(run.read("hb/handbook.html")).expect("UTF-8");
+    for heading in [
+        "<h2>General provisions</h2>",
+        "<h2>One-vote vetoes</h2>",
+        "<h2>Grades</h2>",
+        "<h2>Missing evidence</h2>",
+        "Scoring: ",
+        "full marks (",
+    ] {
+        assert!(html.contains(heading), "{heading} in the English handbook");
+    }
+    // The set's own texts (考核内容) stay Chinese; the handbook's words do not.
+    for zh in ["<h2>总则", "评分标准:", "<h2>佐证缺失的处理", "统计时段:"] {
+        assert!(!html.contains(zh), "{zh} in the English handbook");
+    }
+    let check = Kaohe::new().args(["check", "--lang", "en"]).run();
+    check.success();
+    assert!(check.stdout.contains("(version "), "{}", check.stdout);
+    assert!(!check.stdout.contains("版本"), "{}", check.stdout);
+}

@@ -18,6 +18,10 @@ pub struct HandbookArgs {
     /// Output folder: `handbook.html` and `handbook.docx`.
     #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
     pub out: PathBuf,
+    /// Language of the handbook's own words (headings, labels, scoring standards); the set's
+    /// names and texts stay as written.
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::lang::Lang,
 }
 
 /// The set the option names, or the shipped set (the project folder's file or the built-in
@@ -43,7 +47,7 @@ fn default_set(set: Option<&Path>) -> Option<PathBuf> {
 /// `kaohe handbook`: write `handbook.html` and `handbook.docx`.
 pub fn handbook(args: &HandbookArgs) -> anyhow::Result<ExitCode> {
     let set = set_or_default(args.set.as_deref())?;
-    let h = crate::handbook::build(&set);
+    let h = crate::handbook::build_in(&set, args.lang);
     let html = crate::handbook::render_html(&h)
         .with_context(|| format!("rendering the handbook of `{}`", set.id))?;
     let docx = crate::handbook::docx::to_docx(&h)
@@ -59,13 +63,29 @@ pub fn handbook(args: &HandbookArgs) -> anyhow::Result<ExitCode> {
     )?;
     let (html_path, docx_path) = (&written[0], &written[1]);
     let items = set.indicators.len() + set.bonus.as_ref().map_or(0, |b| b.items.len());
-    crate::outln!(
-        "已写入考核细则 {} 和 {}({} 项指标,{} 项一票否决)",
-        html_path.display(),
-        docx_path.display(),
-        items,
-        set.vetoes.len()
-    );
+    if args.lang.en() {
+        crate::outln!(
+            "Wrote the assessment rules {} and {} ({} {}, {} {})",
+            html_path.display(),
+            docx_path.display(),
+            items,
+            if items == 1 { "item" } else { "items" },
+            set.vetoes.len(),
+            if set.vetoes.len() == 1 {
+                "veto"
+            } else {
+                "vetoes"
+            }
+        );
+    } else {
+        crate::outln!(
+            "已写入考核细则 {} 和 {}({} 项指标,{} 项一票否决)",
+            html_path.display(),
+            docx_path.display(),
+            items,
+            set.vetoes.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

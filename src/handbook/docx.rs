@@ -4,7 +4,7 @@
 //! the standard's margins and type area, title in 小标宋 二号, body in 仿宋 三号, headings 黑体 /
 //! 楷体, tables in 仿宋 五号, page numbers `— 1 —` in 宋体 四号, fonts with named fallbacks.
 
-use super::{Handbook, Item};
+use super::{Handbook, Item, Labels};
 pub use crate::output::docx::DocxError;
 use crate::output::docx::{Docx, Style};
 
@@ -15,33 +15,47 @@ pub fn to_docx(h: &Handbook) -> Result<Vec<u8>, DocxError> {
     d.finish()
 }
 
-fn item(out: &mut Docx, i: &Item) {
+fn item(out: &mut Docx, i: &Item, l: &Labels) {
+    let en = std::ptr::eq(l, &super::EN);
     out.para(
         Style::Heading3,
-        &format!("{}. {}({},{})", i.no, i.name, i.id, i.points),
+        &if en {
+            format!("{}. {} ({}, {})", i.no, i.name, i.id, i.points)
+        } else {
+            format!("{}. {}({},{})", i.no, i.name, i.id, i.points)
+        },
     );
-    out.labelled(Style::Body, "考核内容:", &i.content);
-    out.labelled(Style::Body, "评分标准:", &i.standard);
+    out.labelled(Style::Body, l.content, &i.content);
+    out.labelled(Style::Body, l.standard, &i.standard);
     if !i.evidence.is_empty() {
-        out.labelled(Style::Body, "佐证材料:", &i.evidence.join("、"));
+        out.labelled(
+            Style::Body,
+            l.evidence,
+            &i.evidence.join(if en { ", " } else { "、" }),
+        );
     }
-    out.labelled(Style::Body, "统计时段:", &i.window);
+    out.labelled(Style::Body, l.window, &i.window);
     if !i.office.is_empty() {
-        out.labelled(Style::Body, "责任单位:", &i.office);
+        out.labelled(Style::Body, l.office, &i.office);
     }
-    out.labelled(Style::Body, "缺少佐证:", &i.on_missing);
+    out.labelled(Style::Body, l.on_missing, &i.on_missing);
     if let Some(s) = &i.source {
-        out.labelled(Style::Body, "依据:", s);
+        out.labelled(Style::Body, l.source, s);
     }
 }
 
 fn body(out: &mut Docx, h: &Handbook) {
+    let l = h.labels;
+    let en = std::ptr::eq(l, &super::EN);
     out.para(Style::Title, &h.title);
     out.para(
         Style::Subtitle,
-        &format!("版本 {} · 适用期间 {}", h.version, h.effective),
+        &format!(
+            "{} {} · {} {}",
+            l.version, h.version, l.effective, h.effective
+        ),
     );
-    out.para(Style::Heading1, "总则");
+    out.para(Style::Heading1, l.general);
     for g in &h.general {
         out.para(Style::Body, g);
     }
@@ -49,10 +63,10 @@ fn body(out: &mut Docx, h: &Handbook) {
     let lines: Vec<Vec<String>> = h
         .lines
         .iter()
-        .map(|l| {
-            let mut row = vec![l.name.clone(), l.id.clone(), format!("{}分", l.max)];
+        .map(|x| {
+            let mut row = vec![x.name.clone(), x.id.clone(), format!("{}{}", x.max, l.pts)];
             if weighted {
-                row.push(l.weight.clone().unwrap_or_default());
+                row.push(x.weight.clone().unwrap_or_default());
             }
             row
         })
@@ -60,14 +74,14 @@ fn body(out: &mut Docx, h: &Handbook) {
     if weighted {
         out.table(
             &[3000, 2400, 1800, 1800],
-            &["考核线", "代码", "满分", "权重"],
+            &[l.line, l.code, l.max, l.weight],
             &lines,
         );
     } else {
-        out.table(&[3600, 3000, 2400], &["考核线", "代码", "满分"], &lines);
+        out.table(&[3600, 3000, 2400], &[l.line, l.code, l.max], &lines);
     }
     if !h.windows.is_empty() {
-        out.labelled(Style::Body, "另行规定的统计时段:", &h.windows.join(";"));
+        out.labelled(Style::Body, l.windows, &h.windows.join(l.sep));
     }
     for p in &h.parts {
         out.para(Style::Heading1, &p.heading);
@@ -79,53 +93,67 @@ fn body(out: &mut Docx, h: &Handbook) {
                 out.para(Style::Heading2, &s.heading);
             }
             if let Some(o) = &s.office {
-                out.labelled(Style::Body, "责任单位:", o);
+                out.labelled(Style::Body, l.office, o);
             }
             for i in &s.items {
-                item(out, i);
+                item(out, i, l);
             }
         }
     }
-    out.para(Style::Heading1, "一票否决");
+    out.para(Style::Heading1, l.vetoes);
     if h.vetoes.is_empty() {
-        out.para(Style::Body, "本细则不设一票否决。");
+        out.para(Style::Body, l.no_vetoes);
     }
     for v in &h.vetoes {
-        out.para(
-            Style::Heading3,
-            &format!("{}. {}({},{})", v.no, v.name, v.id, v.form),
-        );
-        out.labelled(Style::Body, "情形:", &v.condition);
-        out.labelled(Style::Body, "后果:", &format!("{}({})", v.effect, v.mode));
-        out.labelled(Style::Body, "条文:", &v.reason);
+        if en {
+            out.para(
+                Style::Heading3,
+                &format!("{}. {} ({}, {})", v.no, v.name, v.id, v.form),
+            );
+            out.labelled(Style::Body, "Condition: ", &v.condition);
+            out.labelled(
+                Style::Body,
+                "Effect: ",
+                &format!("{} ({})", v.effect, v.mode),
+            );
+            out.labelled(Style::Body, "Text: ", &v.reason);
+        } else {
+            out.para(
+                Style::Heading3,
+                &format!("{}. {}({},{})", v.no, v.name, v.id, v.form),
+            );
+            out.labelled(Style::Body, "情形:", &v.condition);
+            out.labelled(Style::Body, "后果:", &format!("{}({})", v.effect, v.mode));
+            out.labelled(Style::Body, "条文:", &v.reason);
+        }
         if let Some(s) = &v.source {
-            out.labelled(Style::Body, "依据:", s);
+            out.labelled(Style::Body, l.source, s);
         }
     }
-    out.para(Style::Heading1, "等次评定");
+    out.para(Style::Heading1, l.grades);
     let grades: Vec<Vec<String>> = h
         .grades
         .iter()
         .map(|g| vec![g.label.clone(), g.range.clone()])
         .collect();
-    out.table(&[3000, 6000], &["等次", "总分"], &grades);
+    out.table(&[3000, 6000], &[l.grade, l.total], &grades);
     for (line, rows) in &h.line_grades {
         out.para(Style::Heading2, line);
         let rows: Vec<Vec<String>> = rows
             .iter()
             .map(|g| vec![g.label.clone(), g.range.clone()])
             .collect();
-        out.table(&[3000, 6000], &["等次", "得分"], &rows);
+        out.table(&[3000, 6000], &[l.grade, l.score], &rows);
     }
-    out.para(Style::Heading1, "佐证缺失的处理");
+    out.para(Style::Heading1, l.missing);
     for m in &h.missing {
         out.para(Style::Body, m);
     }
     out.para(
         Style::Note,
         &format!(
-            "本细则由指标体系 {} 版本 {} 生成(SHA-256 {}),与评分所用规则一致。{}",
-            h.set_id, h.version, h.hash, h.engine
+            "{}{}{}{}{}{}{}{}",
+            l.footer_a, h.set_id, l.footer_b, h.version, l.footer_c, h.hash, l.footer_d, h.engine
         ),
     );
 }

@@ -211,3 +211,35 @@ fn numbers_in_headings() {
     assert_eq!(zh_number(20), "二十");
     assert_eq!(zh_number(34), "三十四");
 }
+
+/// The handbook in English: headings, points and every shape's scoring standard.
+#[test]
+fn every_rule_shape_in_english() {
+    let set = load("fixtures/rubric/every-shape.yaml");
+    let h = build_in(&set, crate::lang::Lang::En);
+    let mut out = format!("{}\n{}\n", h.title, h.effective);
+    for p in &h.parts {
+        out.push_str(&format!("{}\n", p.heading));
+        for s in &p.sections {
+            if !s.heading.is_empty() {
+                out.push_str(&format!("{}\n", s.heading));
+            }
+            for i in &s.items {
+                out.push_str(&format!(
+                    "{} {} {}\n  Scoring: {}\n  Window: {} · {}\n",
+                    i.no, i.id, i.points, i.standard, i.window, i.on_missing
+                ));
+            }
+        }
+    }
+    for g in &h.grades {
+        out.push_str(&format!("{}: {}\n", g.label, g.range));
+    }
+    for m in h.general.iter().chain(&h.missing) {
+        out.push_str(&format!("{m}\n"));
+    }
+    insta::assert_snapshot!("every_shape_en", out);
+    let html = render_html(&h).expect("renders");
+    assert!(html.contains("<h2>General provisions</h2>"), "{html}");
+    assert!(html.contains("lang=\"en\""));
+}

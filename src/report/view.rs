@@ -835,7 +835,7 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) ->
             }
         },
         inputs: inputs(&i.inputs.to_vec(), layers),
-        reason: i.reason.to_string(),
+        reason: i.reason.render(s.lang),
         office: office_of(s, i).into(),
     }
 }
@@ -1021,7 +1021,7 @@ fn loss_rows(s: &Shared<'_>, u: &UnitResult) -> (Vec<LossRow>, Decimal) {
             id: i.id().to_string(),
             line: s.line_name(i.line()),
             office: office_of(s, i).to_string(),
-            reason: i.reason.to_string(),
+            reason: i.reason.render(s.lang),
             status: if i.status == Status::Scored {
                 ""
             } else {

@@ -1,6 +1,6 @@
 //! R5 `band`: full points inside a band of values (each end inclusive or not), zero outside.
 
-use super::{Bound, Ctx, Need, s};
+use super::{Bound, Ctx, Need, full_marks_en, s};
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone)]
@@ -81,6 +81,18 @@ impl Trace<'_> {
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let band = self.rule.text(c);
+        if c.lang.en() {
+            return if self.inside {
+                format!(
+                    "{} {}, inside {band}: {}",
+                    c.name,
+                    c.fv(self.value),
+                    full_marks_en(self.max)
+                )
+            } else {
+                format!("{} {}, outside {band}: 0 points", c.name, c.fv(self.value))
+            };
+        }
         if self.inside {
             format!(
                 "{}{},在{band}之内,{}",
@@ -94,6 +106,18 @@ impl Trace<'_> {
     }
 
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        if c.lang.en() {
+            return vec![format!(
+                "Full-marks band {}, actual {} → {}",
+                self.rule.text(c),
+                c.fv(self.value),
+                if self.inside {
+                    "inside the band"
+                } else {
+                    "outside the band"
+                }
+            )];
+        }
         vec![format!(
             "满分区间{},实际{} → {}",
             self.rule.text(c),
@@ -129,6 +153,14 @@ impl super::Shape for Band {
 impl Band {
     /// The scoring standard (评分标准) in words, as the reasons put it.
     pub fn describe(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!(
+                "{} inside {}: {}; outside it: 0 points",
+                c.name,
+                self.text(c),
+                full_marks_en(c.max)
+            );
+        }
         format!(
             "{}在{}之内的,得满分{}分;不在{}之内的,不得分",
             c.name,

@@ -1,7 +1,7 @@
 //! R1 `binary`: full points when the value meets the target (`min`/`max`, or `is` for a
 //! yes/no value), otherwise `otherwise` points.
 
-use super::{Ctx, Need, s};
+use super::{Ctx, Need, full_marks_en, pts_en, s};
 use crate::expr::Val;
 use rust_decimal::Decimal;
 
@@ -77,6 +77,9 @@ impl Trace<'_> {
     }
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return self.reason_en(c);
+        }
         let name = c.name;
         let full = super::full_marks(self.max);
         let other = s(self.rule.otherwise);
@@ -104,7 +107,59 @@ impl Trace<'_> {
         }
     }
 
+    fn reason_en(&self, c: &Ctx<'_>) -> String {
+        let name = c.name;
+        let full = full_marks_en(self.max);
+        let other = pts_en(self.rule.otherwise);
+        match self.value {
+            Val::Bool(_) => {
+                let v = c.fv_en(&self.value);
+                if self.pass {
+                    format!("{name}: {v}, as required: {full}")
+                } else {
+                    format!("{name}: {v}, not as required: {other}")
+                }
+            }
+            Val::Num(num) => {
+                let target = self.rule.target_text(c, "");
+                if self.pass {
+                    format!(
+                        "{name} {}, meets {} ({target}): {full}",
+                        c.fv(num),
+                        c.target
+                    )
+                } else {
+                    format!(
+                        "{name} {}, does not meet {} ({target}): {other}",
+                        c.fv(num),
+                        c.target
+                    )
+                }
+            }
+        }
+    }
+
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        if c.lang.en() {
+            return match self.value {
+                Val::Bool(b) => {
+                    let yes = |x: bool| if x { "yes" } else { "no" };
+                    vec![format!(
+                        "Required: {} is \"{}\"; actual \"{}\" → {}",
+                        c.name,
+                        yes(self.rule.is.unwrap_or(true)),
+                        yes(b),
+                        if self.pass { "met" } else { "not met" }
+                    )]
+                }
+                Val::Num(num) => vec![format!(
+                    "Target {}, actual {} → {}",
+                    self.rule.target_text(c, "any"),
+                    c.fv(num),
+                    if self.pass { "met" } else { "not met" }
+                )],
+            };
+        }
         match self.value {
             Val::Bool(b) => {
                 let yes = |x: bool| if x { "是" } else { "否" };
@@ -157,6 +212,21 @@ impl super::Shape for Binary {
 impl Binary {
     /// The scoring standard (评分标准) in words, as the reasons put it.
     pub fn describe(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            let (full, other) = (full_marks_en(c.max), pts_en(self.otherwise));
+            return match self.is {
+                Some(want) => format!(
+                    "{} is \"{}\": as required, {full}; otherwise not as required, {other}",
+                    c.name,
+                    c.fv_en(&Val::Bool(want))
+                ),
+                None => format!(
+                    "{} meets the target ({}): {full}; otherwise {other}",
+                    c.name,
+                    self.target_text(c, "any value")
+                ),
+            };
+        }
         let (max, other) = (s(c.max), s(self.otherwise));
         match self.is {
             Some(want) => format!(

@@ -1,7 +1,7 @@
 //! R8 `bonus_above`: below the target, `deduct` per step of `per`; at or above it, `add` per
 //! step, at most `extra_cap` above the item's maximum.
 
-use super::{Ctx, Need, Raw, count_word, p2, s};
+use super::{Ctx, Need, Raw, count_word, count_word_en, p2, pts_en, s};
 use crate::model::choice::StepCount;
 use crate::num::{show_dp, steps};
 use rust_decimal::Decimal;
@@ -152,6 +152,9 @@ impl Trace<'_> {
     }
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return self.reason_en(c);
+        }
         let (r, du, num) = (self.rule, c.du(), self.value);
         if self.overflow {
             return format!(
@@ -186,7 +189,101 @@ impl Trace<'_> {
         }
     }
 
+    fn reason_en(&self, c: &Ctx<'_>) -> String {
+        let (r, num) = (self.rule, self.value);
+        if self.overflow {
+            return format!(
+                "{} {}: the points added or deducted are beyond what can be computed (overflow), not scored",
+                c.name,
+                c.fv(num)
+            );
+        }
+        if self.above {
+            format!(
+                "{} {}, {} above {} {}; {}: {} added{}",
+                c.name,
+                c.fv(num),
+                c.gap_en(num - r.target),
+                c.target,
+                c.fv(r.target),
+                r.per_gain(c),
+                pts_en(self.gain()),
+                r.cap_phrase_en()
+            )
+        } else {
+            format!(
+                "{} {}, {} below {} {}; {}: {} deducted",
+                c.name,
+                c.fv(num),
+                c.gap_en(r.target - num),
+                c.target,
+                c.fv(r.target),
+                r.per_loss(c),
+                pts_en(self.deduction())
+            )
+        }
+    }
+
+    fn steps_en(&self, c: &Ctx<'_>) -> Vec<String> {
+        let (r, num, max) = (self.rule, self.value, self.max);
+        if self.overflow {
+            return vec![format!(
+                "Target {}, actual {} → the points added or deducted are beyond what can be computed (overflow)",
+                c.fv(r.target),
+                c.fv(num)
+            )];
+        }
+        let steps = format!(
+            "{} {}",
+            show_dp(self.steps, 4),
+            super::plural(self.steps, "step", "steps")
+        );
+        if self.above {
+            let gain = self.gain();
+            vec![
+                format!(
+                    "Target {}, actual {}: {} above",
+                    c.fv(r.target),
+                    c.fv(num),
+                    c.gap_en(num - r.target)
+                ),
+                format!(
+                    "{} ({}): {steps} → {} added{}",
+                    super::capitalised(&r.per_gain(c)),
+                    count_word_en(r.count),
+                    pts_en(super::round_points(gain, 2)),
+                    if self.steps * r.add > r.extra_cap {
+                        r.cap_phrase_en()
+                    } else {
+                        String::new()
+                    }
+                ),
+                format!("→ {} + {} = {}", s(max), p2(gain), p2(max + gain)),
+            ]
+        } else {
+            let d = self.deduction();
+            vec![
+                format!(
+                    "Target {}, actual {}: {} below the target",
+                    c.fv(r.target),
+                    c.fv(num),
+                    c.gap_en(r.target - num)
+                ),
+                format!(
+                    "{} ({}): {steps} → {} deducted",
+                    super::capitalised(&r.per_loss(c)),
+                    count_word_en(r.count),
+                    pts_en(super::round_points(d, 2))
+                ),
+                format!("→ {} − {} = {}", s(max), p2(d), p2(max - d)),
+            ]
+        }
+    }
+
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        if c.lang.en() {
+            return self.steps_en(c);
+        }
         let (r, du, num, max) = (self.rule, c.du(), self.value, self.max);
         if self.overflow {
             return vec![format!(
@@ -269,21 +366,50 @@ impl super::Shape for BonusAbove {
 impl BonusAbove {
     /// "每1个百分点加0.5分": a step above the target and its gain.
     pub fn per_gain(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!("{} added per {}", pts_en(self.add), c.gap_en(self.per));
+        }
         format!("每{}{}加{}分", s(self.per), c.du(), s(self.add))
     }
 
     /// "每1个百分点扣1分": a step below the target and its deduction.
     pub fn per_loss(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!("{} off per {}", pts_en(self.deduct), c.gap_en(self.per));
+        }
         format!("每{}{}扣{}分", s(self.per), c.du(), s(self.deduct))
     }
 
     /// "(最多加2分)".
+    /// [`BonusAbove::cap_phrase`] in English.
+    pub fn cap_phrase_en(&self) -> String {
+        format!(" (at most {} added)", pts_en(self.extra_cap))
+    }
+
     pub fn cap_phrase(&self) -> String {
         format!("(最多加{}分)", s(self.extra_cap))
     }
 
     /// The scoring standard (评分标准) in words, as the reasons put it.
     pub fn describe(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            let mut out = format!(
+                "{} at the target {}: {}; above the target, {}{}",
+                c.name,
+                c.fv(self.target),
+                pts_en(c.max),
+                self.per_gain(c),
+                self.cap_phrase_en()
+            );
+            if self.deduct > Decimal::ZERO {
+                out.push_str(&format!(
+                    "; below the target, {}, until no points are left",
+                    self.per_loss(c)
+                ));
+            }
+            out.push_str(&format!(" ({})", count_word_en(self.count)));
+            return out;
+        }
         let mut out = format!(
             "{}达到目标{}的,得{}分;高于目标的,{}{}",
             c.name,

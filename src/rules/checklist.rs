@@ -1,7 +1,7 @@
 //! R9 `checklist`: yes/no items; full points when all are present, `per_missing` deducted for
 //! each one lacking.
 
-use super::s;
+use super::{full_marks_en, pts_en, s};
 use crate::expr::Val;
 use rust_decimal::Decimal;
 
@@ -59,6 +59,37 @@ pub fn reason(per_missing: Decimal, max: Decimal, items: u32, lacking: &[&str]) 
         s(per_missing),
         s(d),
         if d > max { ",扣完为止" } else { "" }
+    )
+}
+
+/// [`reason`] in English: the lacking items' names as the set writes them.
+pub fn reason_en(per_missing: Decimal, max: Decimal, items: u32, lacking: &[&str]) -> String {
+    if lacking.is_empty() {
+        return format!(
+            "All {} present: {}",
+            super::count_en(items as usize, "item", "items"),
+            full_marks_en(max)
+        );
+    }
+    let d = per_missing * Decimal::from(lacking.len());
+    format!(
+        "{} lacking ({}), {} off per item: {} deducted{}",
+        super::count_en(lacking.len(), "item", "items"),
+        lacking.join(", "),
+        pts_en(per_missing),
+        pts_en(d),
+        if d > max { " (floor 0)" } else { "" }
+    )
+}
+
+/// [`describe`] in English.
+pub fn describe_en(per_missing: Decimal, max: Decimal, items: &[String]) -> String {
+    format!(
+        "All {} ({}) present: {}; {} off for each item lacking, until no points are left",
+        super::count_en(items.len(), "item", "items"),
+        items.join(", "),
+        full_marks_en(max),
+        pts_en(per_missing)
     )
 }
 

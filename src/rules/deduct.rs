@@ -1,7 +1,7 @@
 //! R2/R3 `deduct_below` / `deduct_above`: full points on the good side of the target; on the
 //! other side `max − (steps × points + base)`, steps of `per` counted as the rule says.
 
-use super::{Ctx, Need, Rate, count_word, p2, s};
+use super::{Ctx, Need, Rate, count_word, count_word_en, floor_en, full_marks_en, p2, pts_en, s};
 use crate::model::choice::StepCount;
 use crate::num::{show_dp, steps};
 use rust_decimal::Decimal;
@@ -178,6 +178,9 @@ impl Trace<'_> {
     }
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return self.reason_en(c);
+        }
         let (name, d, num) = (c.name, self.rule, self.value);
         let below = self.side == Side::Below;
         let (word, at) = if below {
@@ -222,7 +225,54 @@ impl Trace<'_> {
         reason
     }
 
+    fn reason_en(&self, c: &Ctx<'_>) -> String {
+        let (name, d, num) = (c.name, self.rule, self.value);
+        let below = self.side == Side::Below;
+        if self.overflow {
+            return format!(
+                "{name} {}: the deduction is beyond what can be computed (overflow), not scored",
+                c.fv(num)
+            );
+        }
+        if self.steps.is_none() {
+            return format!(
+                "{name} {}, {} {} {}: {}",
+                c.fv(num),
+                if below { "at or above" } else { "not above" },
+                c.target,
+                c.fv(d.target),
+                full_marks_en(self.max)
+            );
+        }
+        let ded = self.deduction();
+        let mut reason = format!(
+            "{name} {}, {} {} {} {}",
+            c.fv(num),
+            c.gap_en(self.gap.max(Decimal::ZERO)),
+            if below { "below" } else { "above" },
+            c.target,
+            c.fv(d.target)
+        );
+        if d.base > Decimal::ZERO {
+            reason.push_str(&format!("; {}", d.base_phrase(c)));
+        }
+        reason.push_str(&format!(
+            "; {}: {} deducted{}",
+            d.per_step(c),
+            pts_en(ded),
+            if ded > self.max {
+                floor_en(c.floor)
+            } else {
+                String::new()
+            }
+        ));
+        reason
+    }
+
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        if c.lang.en() {
+            return self.steps_en(c);
+        }
         let (d, num, max) = (self.rule, self.value, self.max);
         let below = self.side == Side::Below;
         if self.overflow {
@@ -282,6 +332,67 @@ impl Trace<'_> {
     }
 }
 
+impl Trace<'_> {
+    fn steps_en(&self, c: &Ctx<'_>) -> Vec<String> {
+        let (d, num, max) = (self.rule, self.value, self.max);
+        let below = self.side == Side::Below;
+        if self.overflow {
+            return vec![format!(
+                "Target {}, actual {} → the deduction is beyond what can be computed (overflow)",
+                c.fv(d.target),
+                c.fv(num)
+            )];
+        }
+        let Some(n) = self.steps else {
+            return vec![format!(
+                "Target {}{}, actual {} → target met, nothing deducted",
+                if below { "≥" } else { "≤" },
+                c.fv(d.target),
+                c.fv(num)
+            )];
+        };
+        let gap = self.gap;
+        let mut out = vec![
+            format!(
+                "Target {}, actual {}: {} {} the target",
+                c.fv(d.target),
+                c.fv(num),
+                c.gap_en(gap),
+                if below { "below" } else { "above" }
+            ),
+            format!(
+                "{} ({}): {} ÷ {} = {} → {} {}",
+                d.per_step(c),
+                count_word_en(d.count),
+                s(gap),
+                s(d.per),
+                show_dp(gap / d.per, 4),
+                show_dp(n, 4),
+                super::plural(n, "step", "steps")
+            ),
+        ];
+        let ded = self.deduction();
+        if d.base > Decimal::ZERO {
+            out.push(format!(
+                "Plus {} on reaching the target: {} × {} + {} = {}",
+                pts_en(d.base),
+                show_dp(n, 4),
+                s(d.points),
+                s(d.base),
+                pts_en(super::round_points(ded, 2))
+            ));
+        }
+        out.push(format!(
+            "→ {} deducted: {} − {} = {}",
+            pts_en(super::round_points(ded, 2)),
+            s(max),
+            p2(ded),
+            p2(max - ded)
+        ));
+        out
+    }
+}
+
 impl super::Shape for Deduct {
     fn name(&self) -> &'static str {
         match self.side {
@@ -313,16 +424,29 @@ impl Deduct {
     /// "每0.1个百分点扣0.3分": a step and its deduction, in the reasons, the explanations and
     /// the handbook alike.
     pub fn per_step(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!("{} off per {}", pts_en(self.points), c.gap_en(self.per));
+        }
         format!("每{}{}扣{}分", s(self.per), c.du(), s(self.points))
     }
 
     /// "达到1%即扣0.5分": the deduction charged at the target itself.
     pub fn base_phrase(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!(
+                "{} off as soon as it reaches {}",
+                pts_en(self.base),
+                c.fv(self.target)
+            );
+        }
         format!("达到{}即扣{}分", c.fv(self.target), s(self.base))
     }
 
     /// The scoring standard (评分标准) in words, as the reasons put it.
     pub fn describe(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return self.describe_en(c);
+        }
         let below = self.side == Side::Below;
         let (word, at, beyond) = if below {
             ("低于", "达到", "高于")
@@ -353,6 +477,43 @@ impl Deduct {
             ));
         }
         out.push_str(",扣完为止");
+        out
+    }
+}
+
+impl Deduct {
+    /// [`Deduct::describe`] in English.
+    fn describe_en(&self, c: &Ctx<'_>) -> String {
+        let below = self.side == Side::Below;
+        let (word, at, beyond) = if below {
+            ("below", "at or above", "above")
+        } else {
+            ("above", "at or below", "below")
+        };
+        let mut out = if self.base > Decimal::ZERO {
+            format!(
+                "{} {beyond} the target {}: {}; {}",
+                c.name,
+                c.fv(self.target),
+                full_marks_en(c.max),
+                self.base_phrase(c)
+            )
+        } else {
+            format!(
+                "{} {at} the target {}: {}; {word} the target",
+                c.name,
+                c.fv(self.target),
+                full_marks_en(c.max)
+            )
+        };
+        if self.points > Decimal::ZERO {
+            out.push_str(&format!(
+                ", {} ({})",
+                self.per_step(c),
+                count_word_en(self.count)
+            ));
+        }
+        out.push_str(", until no points are left");
         out
     }
 }

@@ -69,6 +69,14 @@ impl Clause {
     /// The clause's reason for what it took. `label` names the value (a value clause) or the
     /// case types (a case clause); `max` is the item's maximum.
     pub fn reason(&self, part: &Part, label: &str, max: Decimal) -> String {
+        self.reason_in(part, label, max, super::Lang::Zh)
+    }
+
+    /// [`Clause::reason`] in `lang`.
+    pub fn reason_in(&self, part: &Part, label: &str, max: Decimal, lang: super::Lang) -> String {
+        if lang.en() {
+            return self.reason_en(part, label, max);
+        }
         match part {
             Part::Value { value, deduction } => {
                 let c = Ctx {
@@ -77,6 +85,7 @@ impl Clause {
                     max,
                     floor: None,
                     target: super::TARGET,
+                    lang: super::Lang::Zh,
                 };
                 let text = self.rule.trace(*value, max).reason(&c);
                 if deduction.is_zero() {
@@ -101,6 +110,65 @@ impl Clause {
 }
 
 /// The item's reason: each clause that took something, then the sum and what is left.
+impl Clause {
+    fn reason_en(&self, part: &Part, label: &str, max: Decimal) -> String {
+        match part {
+            Part::Value { value, deduction } => {
+                if deduction.is_zero() {
+                    format!(
+                        "{label} {}: nothing deducted",
+                        super::fmt_val_in(value, self.unit.as_deref(), super::Lang::En)
+                    )
+                } else {
+                    let c = Ctx {
+                        name: label,
+                        unit: self.unit.as_deref(),
+                        max,
+                        floor: None,
+                        target: super::TARGET_EN,
+                        lang: super::Lang::En,
+                    };
+                    self.rule.trace(*value, max).reason(&c)
+                }
+            }
+            Part::Cases { count, total } => {
+                if *count == 0 {
+                    format!("No cases of {label}: nothing deducted")
+                } else {
+                    format!(
+                        "{label}: {}, {} deducted",
+                        super::count_en(*count as usize, "case", "cases"),
+                        super::pts_en(*total)
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// [`reason`] in English; `floor` is the item's floor (`None`: a negative item without one).
+pub fn reason_en(parts: &[(String, Decimal)], max: Decimal, floor: Option<Decimal>) -> String {
+    let total: Decimal = parts.iter().map(|(_, d)| *d).sum();
+    if total.is_zero() {
+        return format!("No clause deducted anything: {}", super::full_marks_en(max));
+    }
+    let lines: Vec<&str> = parts
+        .iter()
+        .filter(|(_, d)| !d.is_zero())
+        .map(|(t, _)| t.as_str())
+        .collect();
+    format!(
+        "{}; {} deducted in all{}",
+        lines.join("; "),
+        super::pts_en(total),
+        if total > max {
+            super::floor_en(floor)
+        } else {
+            String::new()
+        }
+    )
+}
+
 pub fn reason(parts: &[(String, Decimal)], max: Decimal, floored: bool) -> String {
     let total: Decimal = parts.iter().map(|(_, d)| *d).sum();
     if total.is_zero() {
@@ -144,6 +212,20 @@ impl super::Shape for Deductions {
 }
 
 impl Deductions {
+    /// [`Deductions::describe`] in English.
+    pub fn describe_en(&self, clauses: &[String], max: Decimal, floored: bool) -> String {
+        format!(
+            "This item {}: {}; the deductions together {}",
+            super::pts_en(max),
+            clauses.join("; "),
+            if floored {
+                "until no points are left"
+            } else {
+                "with no floor"
+            }
+        )
+    }
+
     /// The scoring standard (评分标准) in words: each clause's standard, then the shared floor.
     /// `names[i]` names clause `i`'s value or case types; `describe` renders one clause.
     pub fn describe(&self, clauses: &[String], max: Decimal, floored: bool) -> String {

@@ -49,6 +49,49 @@ impl Formula {
     }
 }
 
+impl Formula {
+    /// [`Formula::reason`] in English.
+    pub fn reason_en(
+        &self,
+        points: Decimal,
+        rounding: u32,
+        max: Decimal,
+        inputs: &[(&str, Option<&str>, Option<crate::expr::Val>)],
+    ) -> String {
+        let shown: Vec<String> = inputs
+            .iter()
+            .map(|(name, unit, v)| match v {
+                Some(v) => format!("{name} {}", super::fmt_val_in(v, *unit, super::Lang::En)),
+                None => format!("{name} missing"),
+            })
+            .collect();
+        let mut out = format!(
+            "{} by the formula",
+            super::pts_en(round_points(points, rounding))
+        );
+        if !shown.is_empty() {
+            out.push_str(&format!(" (with {})", shown.join(", ")));
+        }
+        if points > max {
+            out.push_str(&format!(
+                "; above the item's maximum of {}, counted as {}",
+                super::pts_en(max),
+                show(max)
+            ));
+        }
+        out
+    }
+
+    /// [`Formula::describe`] in English.
+    pub fn describe_en(&self, max: Decimal) -> String {
+        format!(
+            "Points by the formula {} (at most {})",
+            self.expr.source(),
+            super::pts_en(max)
+        )
+    }
+}
+
 impl super::Shape for Formula {
     fn name(&self) -> &'static str {
         "formula"
@@ -111,6 +154,21 @@ mod tests {
                 &[("信息采集率", Some("%"), rate), ("签订率", None, None)]
             ),
             "按公式计算得0.95分(代入:信息采集率97.5%、签订率缺失)"
+        );
+    }
+
+    #[test]
+    fn the_english_reason_names_the_values_and_the_cap() {
+        let f = formula("1.026");
+        let rate = Some(crate::expr::Val::Num(Decimal::new(975, 1)));
+        assert_eq!(
+            f.reason_en(
+                Decimal::new(1026, 3),
+                2,
+                Decimal::ONE,
+                &[("信息采集率", Some("%"), rate), ("签订率", None, None)]
+            ),
+            "1.03 points by the formula (with 信息采集率 97.5%, 签订率 missing); above the item's maximum of 1 point, counted as 1"
         );
     }
 

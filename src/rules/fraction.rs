@@ -1,6 +1,6 @@
 //! R21 `fraction`: the value is a coefficient (0~1) of the item's maximum.
 
-use super::{Ctx, Need, p2, s};
+use super::{Ctx, Need, p2, pts_en, s};
 use crate::num::round_points;
 use rust_decimal::Decimal;
 
@@ -29,6 +29,14 @@ impl Trace {
     }
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!(
+                "{}: grade coefficient {}, {}",
+                c.name,
+                s(self.value),
+                pts_en(round_points(self.points(), 2))
+            );
+        }
         format!(
             "{}等级系数{},得{}分",
             c.name,
@@ -37,8 +45,22 @@ impl Trace {
         )
     }
 
-    pub fn steps(&self, _c: &Ctx<'_>) -> Vec<String> {
+    pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
         let k = self.coefficient();
+        if c.lang.en() {
+            return vec![format!(
+                "Coefficient {}{} → {} × {} = {}",
+                s(self.value),
+                if k != self.value {
+                    " (limited to 0~1)"
+                } else {
+                    ""
+                },
+                s(self.max),
+                s(k),
+                p2(self.points())
+            )];
+        }
         vec![format!(
             "系数{}{} → {}×{}={}",
             s(self.value),
@@ -80,5 +102,12 @@ impl super::Shape for Fraction {
 
 /// The scoring standard (评分标准) in words, as the reasons put it.
 pub fn describe(c: &Ctx<'_>) -> String {
+    if c.lang.en() {
+        return format!(
+            "the grade coefficient of {} (0~1) times the item's {}",
+            c.name,
+            pts_en(c.max)
+        );
+    }
     format!("按{}等级系数(0~1)乘以本项分值{}分计分", c.name, s(c.max))
 }

@@ -1,7 +1,7 @@
 //! R7 `interpolate`: full points at `full_at`, zero at `zero_at`, linear between, limited to
 //! 0~max outside.
 
-use super::{Ctx, Need, Rate, p2, s};
+use super::{Ctx, Need, Rate, p2, pts_en, s};
 use crate::num::round_points;
 use rust_decimal::Decimal;
 
@@ -67,6 +67,15 @@ impl Trace<'_> {
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let r = self.rule;
+        if c.lang.en() {
+            return format!(
+                "{} {}, {}: {} in proportion",
+                c.name,
+                c.fv(self.value),
+                r.ends(c),
+                pts_en(round_points(self.points(), 2))
+            );
+        }
         format!(
             "{}{},{},按比例得{}分",
             c.name,
@@ -78,6 +87,30 @@ impl Trace<'_> {
 
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
         let r = self.rule;
+        if c.lang.en() {
+            return vec![
+                format!(
+                    "Full marks at {}, 0 points at {}, actual {}",
+                    c.fv(r.full_at),
+                    c.fv(r.zero_at),
+                    c.fv(self.value)
+                ),
+                format!(
+                    "→ {} × (1 − ({} − {}) ÷ ({} − {})){} = {}",
+                    s(self.max),
+                    s(self.value),
+                    s(r.full_at),
+                    s(r.zero_at),
+                    s(r.full_at),
+                    if self.t.is_zero() || self.t == Decimal::ONE {
+                        " (limited to 0~1)"
+                    } else {
+                        ""
+                    },
+                    p2(self.points())
+                ),
+            ];
+        }
         vec![
             format!(
                 "{}得满分,{}得0分,实际{}",
@@ -131,11 +164,26 @@ impl super::Shape for Interpolate {
 impl Interpolate {
     /// "3%得满分、5%得0分": the two ends of the line.
     pub fn ends(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!(
+                "full marks at {}, 0 points at {}",
+                c.fv(self.full_at),
+                c.fv(self.zero_at)
+            );
+        }
         format!("{}得满分、{}得0分", c.fv(self.full_at), c.fv(self.zero_at))
     }
 
     /// The scoring standard (评分标准) in words, as the reasons put it.
     pub fn describe(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!(
+                "{}: {} (maximum {}), in proportion in between",
+                c.name,
+                self.ends(c),
+                pts_en(c.max)
+            );
+        }
         format!(
             "{}{}(满分{}分),其间按比例得分",
             c.name,

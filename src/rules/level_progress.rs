@@ -89,6 +89,49 @@ impl Trace {
     }
 }
 
+impl Trace {
+    /// [`Trace::reason`] in English.
+    pub fn reason_en(&self, max: Decimal) -> String {
+        format!(
+            "Level score rate {}, progress score rate {}; condition {}, weighted {}:{}, coefficient {}: {}{}",
+            show_dp(self.level, 4),
+            show_dp(self.progress, 4),
+            if self.condition { "met" } else { "not met" },
+            s(self.weights[0]),
+            s(self.weights[1]),
+            show_dp(self.coefficient, 4),
+            super::pts_en(round_points(self.points, 2)),
+            if self.points > max {
+                format!(", at most the item's {}", super::pts_en(max))
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+impl LevelProgress {
+    /// [`LevelProgress::describe`] in English.
+    pub fn describe_en(&self, max: Decimal) -> String {
+        format!(
+            "Level score rate ({}) and progress score rate ({}): weighted {}:{} when {} holds, {}:{} otherwise; times the item's {}{}, at most {}",
+            self.level.source(),
+            self.progress.source(),
+            s(self.weights[0]),
+            s(self.weights[1]),
+            self.when.source(),
+            s(self.otherwise[0]),
+            s(self.otherwise[1]),
+            super::pts_en(max),
+            match &self.coefficient {
+                Some(c) => format!(" and the coefficient ({})", c.source()),
+                None => String::new(),
+            },
+            super::pts_en(max)
+        )
+    }
+}
+
 impl super::Shape for LevelProgress {
     fn name(&self) -> &'static str {
         "level_progress"

@@ -35,6 +35,7 @@ mod tests;
 pub use need::{Bound, Need};
 
 use crate::expr::Val;
+pub use crate::lang::Lang;
 use crate::num::{grouped, round_points, show, show_dp, show_written};
 use rust_decimal::Decimal;
 
@@ -122,12 +123,21 @@ pub struct Ctx<'a> {
     /// 扣完为止).
     pub floor: Option<Decimal>,
     /// What the reason calls the rule's target: 目标, or the words for a per-unit target
-    /// ("本村目标").
+    /// ("本村目标"); in English [`TARGET_EN`] or the set's words.
     pub target: &'a str,
+    /// The language of the words (names and units stay as the set writes them).
+    pub lang: Lang,
 }
 
 /// What a reason calls a target given as a number.
 pub const TARGET: &str = "目标";
+/// What an English reason calls a target given as a number.
+pub const TARGET_EN: &str = "the target";
+
+/// What a reason calls a target given as a number, in `lang`.
+pub fn target_word(lang: Lang) -> &'static str {
+    lang.pick(TARGET, TARGET_EN)
+}
 
 impl Ctx<'_> {
     /// A value with the unit of measure.
@@ -138,6 +148,68 @@ impl Ctx<'_> {
     pub fn du(&self) -> String {
         diff_unit(self.unit)
     }
+    /// English: a difference of the value with its unit ("2 percentage points", "1
+    /// percentage point", "3人", "0.5").
+    pub fn gap_en(&self, d: Decimal) -> String {
+        let n = s(d);
+        match self.unit {
+            Some("%") => format!("{n} percentage {}", plural(d, "point", "points")),
+            Some("‰") => format!("{n} per-mille {}", plural(d, "point", "points")),
+            Some(u) => format!("{n}{u}"),
+            None => n,
+        }
+    }
+    /// English: a value yes/no or with its unit.
+    pub fn fv_en(&self, v: &Val) -> String {
+        fmt_val_in(v, self.unit, Lang::En)
+    }
+}
+
+/// [`fmt_val`] in `lang`: a yes/no value is "yes"/"no" in English; numbers alike.
+pub fn fmt_val_in(v: &Val, unit: Option<&str>, lang: Lang) -> String {
+    match (v, lang) {
+        (Val::Bool(b), Lang::En) => (if *b { "yes" } else { "no" }).into(),
+        _ => fmt_val(v, unit),
+    }
+}
+
+/// English: `one` when `d` is exactly 1, else `many` ("1 point", "0.5 points", "2 points").
+pub(crate) fn plural<'a>(d: Decimal, one: &'a str, many: &'a str) -> &'a str {
+    if d.abs() == Decimal::ONE { one } else { many }
+}
+
+/// English: a number of points ("1 point", "2.5 points").
+pub(crate) fn pts_en(d: Decimal) -> String {
+    format!("{} {}", s(d), plural(d, "point", "points"))
+}
+
+/// English: "full marks (10 points)"; for an item of maximum 0 "0 points".
+pub(crate) fn full_marks_en(max: Decimal) -> String {
+    if max.is_zero() {
+        "0 points".to_string()
+    } else {
+        format!("full marks ({})", pts_en(max))
+    }
+}
+
+/// English: what 扣完为止 says in a reason, with the item's floor (" (floor 0)"); nothing
+/// for a negative item without one.
+pub(crate) fn floor_en(floor: Option<Decimal>) -> String {
+    floor.map_or_else(String::new, |f| format!(" (floor {})", s(f)))
+}
+
+/// English: the text with its first letter in capitals (a sentence's start).
+pub fn capitalised(t: &str) -> String {
+    let mut c = t.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// English: a count of things ("1 case", "3 cases").
+pub(crate) fn count_en(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Display a value with its unit of measure for people: as written when it has at most 4
@@ -380,10 +452,13 @@ pub struct Names<'a> {
 }
 
 impl Rule {
-    /// The scoring standard (评分标准) of the rule in one Chinese sentence, in the words its
+    /// The scoring standard (评分标准) of the rule in one sentence, in the words its
     /// reasons and explanations use (the same target, band, step-table and step-count phrases),
-    /// for the handbook. `c` names the value read and holds the item's maximum.
+    /// for the handbook; in `c.lang`. `c` names the value read and holds the item's maximum.
     pub fn describe(&self, c: &Ctx<'_>, n: &Names<'_>) -> String {
+        if c.lang.en() {
+            return self.describe_en(c, n);
+        }
         match self {
             Rule::Binary(r) => r.describe(c),
             Rule::Deduct(r) => r.describe(c),
@@ -410,6 +485,7 @@ impl Rule {
                             max: c.max,
                             floor: None,
                             target: TARGET,
+                            lang: Lang::Zh,
                         };
                         match &cl.rule {
                             Rule::PerCase(p) => {
@@ -422,6 +498,53 @@ impl Rule {
                     })
                     .collect();
                 r.describe(&clauses, c.max, c.floor.is_some())
+            }
+        }
+    }
+}
+
+impl Rule {
+    /// [`Rule::describe`] in English.
+    fn describe_en(&self, c: &Ctx<'_>, n: &Names<'_>) -> String {
+        match self {
+            Rule::Binary(r) => r.describe(c),
+            Rule::Deduct(r) => r.describe(c),
+            Rule::Threshold(r) => r.describe(c, n),
+            Rule::Band(r) => r.describe(c),
+            Rule::Proportional(r) => r.describe(c),
+            Rule::Interpolate(r) => r.describe(c),
+            Rule::BonusAbove(r) => r.describe(c),
+            Rule::PerCase(r) => format!(
+                "{}; this item {}, until no points are left",
+                r.describe_parts_en(n.cases),
+                pts_en(c.max)
+            ),
+            Rule::Checklist(r) => checklist::describe_en(r.per_missing, c.max, n.items),
+            Rule::Steps(r) => r.describe(c),
+            Rule::PerCount(r) => r.describe(c),
+            Rule::Fraction(_) => fraction::describe(c),
+            Rule::Formula(r) => r.describe_en(c.max),
+            Rule::LevelProgress(r) => r.describe_en(c.max),
+            Rule::Deductions(r) => {
+                let clauses: Vec<String> = r
+                    .clauses
+                    .iter()
+                    .map(|cl| {
+                        let cc = Ctx {
+                            name: &cl.name,
+                            unit: cl.unit.as_deref(),
+                            max: c.max,
+                            floor: None,
+                            target: TARGET_EN,
+                            lang: Lang::En,
+                        };
+                        match &cl.rule {
+                            Rule::PerCase(p) => p.describe_parts_en(&cl.case_names),
+                            rule => rule.describe(&cc, n),
+                        }
+                    })
+                    .collect();
+                r.describe_en(&clauses, c.max, c.floor.is_some())
             }
         }
     }
@@ -459,7 +582,7 @@ impl Trace<'_> {
         })
     }
 
-    /// The one-line reason in Chinese.
+    /// The one-line reason, in `c.lang`.
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         match self {
             Trace::Binary(t) => t.reason(c),
@@ -472,12 +595,21 @@ impl Trace<'_> {
             Trace::Steps(t) => t.reason(c),
             Trace::PerCount(t) => t.reason(c),
             Trace::Fraction(t) => t.reason(c),
-            Trace::NeedsNumber => "规则需要数值,输入为是/否".into(),
-            Trace::NotValueRule => "规则与输入不匹配".into(),
+            Trace::NeedsNumber => c
+                .lang
+                .pick(
+                    "规则需要数值,输入为是/否",
+                    "the rule needs a number, the value is yes/no",
+                )
+                .into(),
+            Trace::NotValueRule => c
+                .lang
+                .pick("规则与输入不匹配", "the rule does not fit the value read")
+                .into(),
         }
     }
 
-    /// The computation step by step, for `kaohe explain`.
+    /// The computation step by step, for `kaohe explain`, in `c.lang`.
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
         match self {
             Trace::Binary(t) => t.steps(c),
@@ -490,8 +622,7 @@ impl Trace<'_> {
             Trace::Steps(t) => t.steps(c),
             Trace::PerCount(t) => t.steps(c),
             Trace::Fraction(t) => t.steps(c),
-            Trace::NeedsNumber => vec!["规则需要数值,输入为是/否".into()],
-            Trace::NotValueRule => vec!["规则与输入不匹配".into()],
+            Trace::NeedsNumber | Trace::NotValueRule => vec![self.reason(c)],
         }
     }
 }
@@ -578,6 +709,16 @@ pub(crate) fn count_word(count: crate::model::choice::StepCount) -> &'static str
         StepCount::Whole => "不足一步不计",
         StepCount::Started => "不足一步按一步计",
         StepCount::Partial => "按比例计",
+    }
+}
+
+/// How a step count is taken, in English words.
+pub(crate) fn count_word_en(count: crate::model::choice::StepCount) -> &'static str {
+    use crate::model::choice::StepCount;
+    match count {
+        StepCount::Whole => "whole steps only",
+        StepCount::Started => "a started step counts as a whole one",
+        StepCount::Partial => "in proportion",
     }
 }
 

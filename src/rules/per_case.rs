@@ -2,6 +2,7 @@
 //! escalated by severity, late months, the finder's multiplier, and amnesty for self-reports.
 
 use super::s as show;
+use super::{floor_en, full_marks_en, pts_en};
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone)]
@@ -40,6 +41,30 @@ pub fn reason(names: &str, count: u32, total: Decimal, max: Decimal, floored: bo
 }
 
 /// What a per-case rule reads of one case of the ledger.
+/// [`reason`] in English; `floor` is the item's floor (`None`: a negative item without one).
+pub fn reason_en(
+    names: &str,
+    count: u32,
+    total: Decimal,
+    max: Decimal,
+    floor: Option<Decimal>,
+) -> String {
+    if count == 0 {
+        format!("No cases of {names}: {}", full_marks_en(max))
+    } else {
+        format!(
+            "{names}: {}, {} deducted{}",
+            super::count_en(count as usize, "case", "cases"),
+            pts_en(total),
+            if total > max {
+                floor_en(floor)
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct CaseFacts<'a> {
     /// The case type (index into the set's case types).
@@ -156,6 +181,20 @@ pub fn finder_zh(f: &str) -> &str {
     }
 }
 
+/// [`finder_zh`] in English.
+pub fn finder_en(f: &str) -> &str {
+    match f {
+        "self" | "unit" => "the unit itself",
+        "village" => "a village",
+        "township" | "street" => "a township (street)",
+        "county" | "district" => "a county (district)",
+        "city" => "the city",
+        "province" => "the province",
+        "national" | "nation" | "state" => "the state",
+        other => other,
+    }
+}
+
 impl super::Shape for PerCase {
     fn name(&self) -> &'static str {
         "per_case"
@@ -184,6 +223,47 @@ impl PerCase {
 
     /// The scoring standard (评分标准) in words, as the case deductions put it; `names` are
     /// the names of the case types counted.
+    /// The rule's own clauses in English, without the item's maximum and floor (a clause of
+    /// a `deductions` item says only these).
+    pub fn describe_parts_en(&self, names: &[String]) -> String {
+        let per = |p: Decimal| format!("{} off per case", pts_en(p));
+        let mut parts = if self.prices.is_empty() {
+            vec![format!("{}: {}", names.join(", "), per(self.points))]
+        } else {
+            let priced: Vec<String> = self
+                .case_types
+                .iter()
+                .zip(names)
+                .map(|(t, n)| format!("{n}: {}", per(self.price(*t))))
+                .collect();
+            vec![priced.join(", ")]
+        };
+        if self.escalate > Decimal::ZERO {
+            parts.push(format!(
+                "{} more for each level of severity above {}",
+                pts_en(self.escalate),
+                self.base_severity
+            ));
+        }
+        if self.per_month > Decimal::ZERO {
+            parts.push(format!(
+                "reported late: {} off per month{}",
+                pts_en(self.per_month),
+                match self.max_months {
+                    Some(m) => format!(" (at most {m} months)"),
+                    None => String::new(),
+                }
+            ));
+        }
+        for (f, m) in &self.finder_multiplier {
+            parts.push(format!("found by {}: × {}", finder_en(f), show(*m)));
+        }
+        if self.self_report_amnesty {
+            parts.push("found and truthfully reported by the unit itself: nothing deducted".into());
+        }
+        parts.join("; ")
+    }
+
     pub fn describe(&self, names: &[String], max: Decimal) -> String {
         let mut parts = if self.prices.is_empty() {
             vec![format!("{}{}", names.join("、"), self.per_case_phrase())]

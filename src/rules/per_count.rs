@@ -1,6 +1,6 @@
 //! R19 `per_count`: `points` for every whole `per` of the value, at most the item's maximum.
 
-use super::{Ctx, Need, s};
+use super::{Ctx, Need, pts_en, s};
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone)]
@@ -60,6 +60,20 @@ impl Trace<'_> {
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let p = self.points();
+        if c.lang.en() {
+            return format!(
+                "{} {}, {}: {}{}",
+                c.name,
+                c.fv(self.value),
+                self.rule.per_phrase(c),
+                pts_en(p.min(c.max)),
+                if p > c.max {
+                    format!(" (at most {} for this item)", pts_en(c.max))
+                } else {
+                    String::new()
+                }
+            );
+        }
         format!(
             "{}{},{},计{}分{}",
             c.name,
@@ -75,6 +89,16 @@ impl Trace<'_> {
     }
 
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        if c.lang.en() {
+            return vec![format!(
+                "{}, actual {} → {} × {} = {}",
+                self.rule.per_phrase(c),
+                c.fv(self.value),
+                s(self.count),
+                s(self.rule.points),
+                s(self.points())
+            )];
+        }
         vec![format!(
             "{},实际{} → {}×{}={}",
             self.rule.per_phrase(c),
@@ -104,6 +128,14 @@ impl super::Shape for PerCount {
 impl PerCount {
     /// "每1件得1分".
     pub fn per_phrase(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!(
+                "{} per {}{}",
+                pts_en(self.points),
+                s(self.per),
+                c.unit.unwrap_or("")
+            );
+        }
         format!(
             "每{}{}得{}分",
             s(self.per),
@@ -114,6 +146,14 @@ impl PerCount {
 
     /// The scoring standard (评分标准) in words, as the reasons put it.
     pub fn describe(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!(
+                "{}: {} (at most {})",
+                c.name,
+                self.per_phrase(c),
+                pts_en(c.max)
+            );
+        }
         format!("{}{}(本项最高{}分)", c.name, self.per_phrase(c), s(c.max))
     }
 }

@@ -1,6 +1,6 @@
 //! R6 `proportional`: points in proportion to the value's share of the target, at most full.
 
-use super::{Ctx, Need, Rate, p2, s};
+use super::{Ctx, Need, Rate, full_marks_en, p2, pts_en, s};
 use crate::num::round_points;
 use rust_decimal::Decimal;
 
@@ -73,6 +73,17 @@ impl Trace<'_> {
     }
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!(
+                "{} {}, {} {}: {}% achieved, {} in proportion",
+                c.name,
+                c.fv(self.value),
+                c.target,
+                c.fv(self.rule.target),
+                s(round_points(self.ratio() * Decimal::ONE_HUNDRED, 2)),
+                pts_en(round_points(self.points(), 2))
+            );
+        }
         format!(
             "{}{},{}{},完成{}%,按比例得{}分",
             c.name,
@@ -85,6 +96,27 @@ impl Trace<'_> {
     }
 
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
+        if c.lang.en() {
+            return vec![
+                format!(
+                    "Target {}, actual {}: {}% achieved{}",
+                    c.fv(self.rule.target),
+                    c.fv(self.value),
+                    p2(self.share * Decimal::ONE_HUNDRED),
+                    if self.value > self.rule.target {
+                        " (counted as 100%)"
+                    } else {
+                        ""
+                    }
+                ),
+                format!(
+                    "→ {} × {}% = {}",
+                    s(self.max),
+                    p2(self.ratio() * Decimal::ONE_HUNDRED),
+                    p2(self.points())
+                ),
+            ];
+        }
         vec![
             format!(
                 "目标{},实际{},完成{}%{}",
@@ -131,6 +163,14 @@ impl super::Shape for Proportional {
 impl Proportional {
     /// The scoring standard (评分标准) in words, as the reasons put it.
     pub fn describe(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!(
+                "{} against the target {}: points in proportion to the share of the target achieved (100% or more: {})",
+                c.name,
+                c.fv(self.target),
+                full_marks_en(c.max)
+            );
+        }
         format!(
             "{}以{}为目标,按完成目标的比例得分(完成100%及以上得满分{}分)",
             c.name,

@@ -1,7 +1,7 @@
 //! R20 `steps`: a table of value ranges (`min` inclusive, `below` exclusive) and their points;
 //! `otherwise` for a value in no row.
 
-use super::{Bound, Ctx, Need, s};
+use super::{Bound, Ctx, Need, pts_en, s};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -25,6 +25,14 @@ impl StepRow {
     }
 
     fn range(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return match (self.min, self.below) {
+                (Some(m), Some(b)) => format!("{} to under {}", c.fv(m), c.fv(b)),
+                (Some(m), None) => format!("{} or more", c.fv(m)),
+                (None, Some(b)) => format!("under {}", c.fv(b)),
+                (None, None) => "any value".into(),
+            };
+        }
         match (self.min, self.below) {
             (Some(m), Some(b)) => format!("{}(含)至{}", c.fv(m), c.fv(b)),
             (Some(m), None) => format!("{}及以上", c.fv(m)),
@@ -104,6 +112,23 @@ impl Trace<'_> {
     }
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return match self.row.and_then(|i| self.rule.rows.get(i)) {
+                Some(r) => format!(
+                    "{} {}, in the tier {}: {}",
+                    c.name,
+                    c.fv(self.value),
+                    r.range(c),
+                    pts_en(r.points)
+                ),
+                None => format!(
+                    "{} {}, in no tier: {}",
+                    c.name,
+                    c.fv(self.value),
+                    pts_en(self.rule.otherwise)
+                ),
+            };
+        }
         match self.row.and_then(|i| self.rule.rows.get(i)) {
             Some(r) => format!(
                 "{}{},在{}档,得{}分",
@@ -123,6 +148,19 @@ impl Trace<'_> {
 
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
         let table: Vec<String> = self.rule.rows.iter().map(|r| r.text(c)).collect();
+        if c.lang.en() {
+            return vec![
+                format!(
+                    "Tiers: {}; otherwise {}",
+                    table.join("; "),
+                    pts_en(self.rule.otherwise)
+                ),
+                match self.row {
+                    Some(i) => format!("Actual {} → tier {}", c.fv(self.value), i + 1),
+                    None => format!("Actual {} → in no tier", c.fv(self.value)),
+                },
+            ];
+        }
         vec![
             format!(
                 "分档:{};其余得{}分",
@@ -155,6 +193,9 @@ impl super::Shape for Steps {
 impl StepRow {
     /// "2次(含)至4次得20分": the row in words.
     pub fn text(&self, c: &Ctx<'_>) -> String {
+        if c.lang.en() {
+            return format!("{}: {}", self.range(c), pts_en(self.points));
+        }
         format!("{}得{}分", self.range(c), s(self.points))
     }
 }
@@ -163,6 +204,14 @@ impl Steps {
     /// The scoring standard (评分标准) in words, as the explanations put it.
     pub fn describe(&self, c: &Ctx<'_>) -> String {
         let table: Vec<String> = self.rows.iter().map(|r| r.text(c)).collect();
+        if c.lang.en() {
+            return format!(
+                "{} in tiers: {}; otherwise {}",
+                c.name,
+                table.join("; "),
+                pts_en(self.otherwise)
+            );
+        }
         format!(
             "{}分档计分:{};其余得{}分",
             c.name,

@@ -21,6 +21,7 @@ fn reason(rule: &Rule, name: &str, v: Decimal, max: Decimal, unit: Option<&str>)
         max,
         floor: Some(Decimal::ZERO),
         target: super::TARGET,
+        lang: Lang::Zh,
     };
     rule.trace(Val::Num(v), max).reason(&c)
 }
@@ -74,6 +75,7 @@ fn a_negative_item_without_a_floor_does_not_say_kou_wan_wei_zhi() {
         max: dec!(10),
         floor,
         target: super::TARGET,
+        lang: Lang::Zh,
     };
     // 5 points below at 0.3 per 0.1 = 15 > 10.
     assert!(
@@ -317,6 +319,7 @@ proptest! {
             max,
             floor,
             target: super::TARGET,
+        lang: Lang::Zh,
         };
         let levels: Vec<Decimal> = rule
             .candidates(max)
@@ -373,4 +376,266 @@ fn overflowing_steps_score_nothing() {
         r.raw(Val::Num(dec!(5.3)), dec!(60)).map(|x| x.points),
         Some(dec!(57))
     );
+}
+
+/// An English reason of a value shape.
+fn reason_en(rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>) -> String {
+    let c = Ctx {
+        name,
+        unit,
+        max,
+        floor: Some(Decimal::ZERO),
+        target: super::TARGET_EN,
+        lang: Lang::En,
+    };
+    rule.trace(v, max).reason(&c)
+}
+
+/// Every shape's reason in English (one or two values each), and its explain steps: the
+/// words kaohe adds are English, names and units stay as the set writes them.
+#[test]
+fn every_shape_reasons_in_english() {
+    let n = |d: Decimal| Val::Num(d);
+    let mut out = String::new();
+    let mut case =
+        |label: &str, rule: &Rule, name: &str, v: Val, max: Decimal, unit: Option<&str>| {
+            let c = Ctx {
+                name,
+                unit,
+                max,
+                floor: Some(Decimal::ZERO),
+                target: super::TARGET_EN,
+                lang: Lang::En,
+            };
+            let t = rule.trace(v, max);
+            out.push_str(&format!(
+                "{label}: {}\n{}\n",
+                reason_en(rule, name, v, max, unit),
+                t.steps(&c)
+                    .iter()
+                    .map(|s| format!("  | {s}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+        };
+    let binary = Rule::Binary(binary::Binary {
+        min: Some(dec!(95)),
+        max: None,
+        is: None,
+        otherwise: Decimal::ZERO,
+    });
+    case(
+        "binary",
+        &binary,
+        "rate",
+        n(dec!(96.5)),
+        dec!(10),
+        Some("%"),
+    );
+    case("binary", &binary, "rate", n(dec!(94)), dec!(10), Some("%"));
+    let flag = Rule::Binary(binary::Binary {
+        min: None,
+        max: None,
+        is: Some(true),
+        otherwise: dec!(2),
+    });
+    case(
+        "binary yes/no",
+        &flag,
+        "规划已制定",
+        Val::Bool(false),
+        dec!(5),
+        None,
+    );
+    let below = below(deduct(dec!(95), dec!(0.1), dec!(0.3)));
+    case(
+        "deduct_below",
+        &below,
+        "符合政策生育率",
+        n(dec!(94.2)),
+        dec!(10),
+        Some("%"),
+    );
+    case(
+        "deduct_below",
+        &below,
+        "符合政策生育率",
+        n(dec!(60)),
+        dec!(10),
+        Some("%"),
+    );
+    case(
+        "deduct_below",
+        &below,
+        "符合政策生育率",
+        n(dec!(97)),
+        dec!(10),
+        Some("%"),
+    );
+    let mut d = deduct(dec!(1), dec!(1), dec!(2));
+    d.base = dec!(0.5);
+    let above = above(d);
+    case(
+        "deduct_above",
+        &above,
+        "差错数",
+        n(dec!(3)),
+        dec!(10),
+        Some("件"),
+    );
+    let thr = Rule::Threshold(threshold::Threshold {
+        zero_above: Some(dec!(5)),
+        zero_below: None,
+        inclusive: false,
+        within: Some(Box::new(Rule::Interpolate(interpolate::Interpolate {
+            full_at: dec!(1),
+            zero_at: dec!(5),
+        }))),
+    });
+    case(
+        "threshold",
+        &thr,
+        "出生统计误差率",
+        n(dec!(7.36)),
+        dec!(60),
+        Some("%"),
+    );
+    case(
+        "threshold",
+        &thr,
+        "出生统计误差率",
+        n(dec!(2)),
+        dec!(60),
+        Some("%"),
+    );
+    let band = Rule::Band(band::Band {
+        low: dec!(98),
+        high: dec!(100),
+        low_inclusive: true,
+        high_inclusive: true,
+    });
+    case(
+        "band",
+        &band,
+        "出生人口数控制",
+        n(dec!(100.43)),
+        dec!(30),
+        Some("%"),
+    );
+    let prop = Rule::Proportional(proportional::Proportional { target: dec!(1000) });
+    case(
+        "proportional",
+        &prop,
+        "已婚育龄妇女数",
+        n(dec!(980)),
+        dec!(10),
+        Some("人"),
+    );
+    let bonus = Rule::BonusAbove(bonus_above::BonusAbove {
+        target: dec!(95),
+        per: dec!(1),
+        add: dec!(0.5),
+        deduct: dec!(1),
+        extra_cap: dec!(2),
+        count: StepCount::Whole,
+    });
+    case(
+        "bonus_above",
+        &bonus,
+        "满意率",
+        n(dec!(97)),
+        dec!(10),
+        Some("%"),
+    );
+    case(
+        "bonus_above",
+        &bonus,
+        "满意率",
+        n(dec!(93)),
+        dec!(10),
+        Some("%"),
+    );
+    let steps = Rule::Steps(steps::Steps {
+        rows: vec![
+            StepRow {
+                min: Some(dec!(90)),
+                below: None,
+                points: dec!(10),
+            },
+            StepRow {
+                min: Some(dec!(80)),
+                below: Some(dec!(90)),
+                points: dec!(6),
+            },
+        ],
+        otherwise: Decimal::ZERO,
+    });
+    case("steps", &steps, "覆盖率", n(dec!(85)), dec!(10), Some("%"));
+    let per_count = Rule::PerCount(per_count::PerCount {
+        per: dec!(1),
+        points: dec!(2),
+    });
+    case(
+        "per_count",
+        &per_count,
+        "示范项目",
+        n(dec!(7)),
+        dec!(10),
+        Some("个"),
+    );
+    case(
+        "fraction",
+        &Rule::Fraction(fraction::Fraction),
+        "工作评价",
+        n(dec!(0.8)),
+        dec!(20),
+        None,
+    );
+    out.push_str(&format!(
+        "checklist: {}\nchecklist: {}\n",
+        checklist::reason_en(dec!(2), dec!(10), 3, &[]),
+        checklist::reason_en(dec!(2), dec!(10), 3, &["台账", "公示"])
+    ));
+    out.push_str(&format!(
+        "per_case: {}\nper_case: {}\nper_case: {}\n",
+        per_case::reason_en("两非", 0, Decimal::ZERO, dec!(10), Some(Decimal::ZERO)),
+        per_case::reason_en("两非", 1, dec!(2), dec!(10), Some(Decimal::ZERO)),
+        per_case::reason_en("两非", 3, dec!(30), dec!(10), Some(Decimal::ZERO))
+    ));
+    let lp = level_progress::Trace {
+        level: dec!(0.8),
+        progress: dec!(0.5),
+        condition: true,
+        coefficient: Decimal::ONE,
+        weights: [dec!(7), dec!(3)],
+        points: dec!(14.2),
+    };
+    out.push_str(&format!("level_progress: {}\n", lp.reason_en(dec!(20))));
+    let parts = vec![
+        ("迟报: 2 cases, 6 points deducted".to_string(), dec!(6)),
+        (
+            "No cases of 虚报: nothing deducted".to_string(),
+            Decimal::ZERO,
+        ),
+    ];
+    out.push_str(&format!(
+        "deductions: {}\ndeductions: {}\n",
+        deductions::reason_en(&parts, dec!(10), Some(Decimal::ZERO)),
+        deductions::reason_en(&[], dec!(10), Some(Decimal::ZERO))
+    ));
+    insta::assert_snapshot!("every_shape_reasons_in_english", out);
+}
+
+/// The English reasons never fall back to Chinese words of their own: any Han character in
+/// them comes from the names, units or case types given.
+#[test]
+fn english_reasons_have_no_chinese_of_their_own() {
+    let r = below(deduct(dec!(95), dec!(0.1), dec!(0.3)));
+    for v in [dec!(40), dec!(94.7), dec!(99)] {
+        let why = reason_en(&r, "rate", Val::Num(v), dec!(10), Some("%"));
+        assert!(
+            !why.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{why}"
+        );
+    }
 }

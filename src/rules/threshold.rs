@@ -1,7 +1,7 @@
 //! R4 `threshold`: zero points beyond a limit (above `zero_above` or below `zero_below`, the
 //! limit itself only when `inclusive`); within it full points, or the points of a nested rule.
 
-use super::{Bound, Ctx, Need, Raw, Rule, s};
+use super::{Bound, Ctx, Need, Raw, Rule, full_marks_en, s};
 use crate::expr::Val;
 use rust_decimal::Decimal;
 
@@ -107,6 +107,26 @@ impl Trace<'_> {
 
     pub fn reason(&self, c: &Ctx<'_>) -> String {
         let r = self.rule;
+        if c.lang.en() {
+            if self.beyond {
+                let (word, lim) = r.zero_words_en().unwrap_or(("beyond", Decimal::ZERO));
+                return format!(
+                    "{} {}, {word} {}: 0 points",
+                    c.name,
+                    c.fv(self.value),
+                    c.fv(lim)
+                );
+            }
+            return match &self.inner {
+                Some(t) => t.reason(c),
+                None => format!(
+                    "{} {}, within the limit: {}",
+                    c.name,
+                    c.fv(self.value),
+                    full_marks_en(self.max)
+                ),
+            };
+        }
         if self.beyond {
             let (word, lim) = r.zero_words().unwrap_or(("超出", Decimal::ZERO));
             return format!("{}{},{word}{},不得分", c.name, c.fv(self.value), c.fv(lim));
@@ -124,6 +144,26 @@ impl Trace<'_> {
 
     pub fn steps(&self, c: &Ctx<'_>) -> Vec<String> {
         let r = self.rule;
+        if c.lang.en() {
+            let line = match (r.zero_above, r.zero_below) {
+                (Some(a), _) => format!("{}{}", if r.inclusive { "≥" } else { ">" }, c.fv(a)),
+                (None, Some(b)) => format!("{}{}", if r.inclusive { "≤" } else { "<" }, c.fv(b)),
+                _ => String::new(),
+            };
+            let mut out = vec![format!(
+                "Zero line: 0 points at {line}; actual {} → {}",
+                c.fv(self.value),
+                if self.beyond {
+                    "beyond the zero line"
+                } else {
+                    "within the zero line"
+                }
+            )];
+            if let Some(t) = &self.inner {
+                out.extend(t.steps(c));
+            }
+            return out;
+        }
         let line = match (r.zero_above, r.zero_below) {
             (Some(a), _) => format!("{}{}不得分", if r.inclusive { "≥" } else { ">" }, c.fv(a)),
             (None, Some(b)) => format!("{}{}不得分", if r.inclusive { "≤" } else { "<" }, c.fv(b)),
@@ -203,8 +243,45 @@ impl Threshold {
         }
     }
 
+    /// [`Threshold::zero_words`] in English.
+    pub fn zero_words_en(&self) -> Option<(&'static str, Decimal)> {
+        match (self.zero_above, self.zero_below) {
+            (Some(a), _) => Some((
+                if self.inclusive {
+                    "at or above"
+                } else {
+                    "above"
+                },
+                a,
+            )),
+            (None, Some(b)) => Some((
+                if self.inclusive {
+                    "at or below"
+                } else {
+                    "below"
+                },
+                b,
+            )),
+            (None, None) => None,
+        }
+    }
+
     /// The scoring standard (评分标准) in words, as the reasons put it.
     pub fn describe(&self, c: &Ctx<'_>, n: &super::Names<'_>) -> String {
+        if c.lang.en() {
+            let limit = match self.zero_words_en() {
+                Some((word, line)) => format!("{word} {}: 0 points", c.fv(line)),
+                None => "no zero line".into(),
+            };
+            return match &self.within {
+                Some(w) => format!("{} {limit}; within the limit: {}", c.name, w.describe(c, n)),
+                None => format!(
+                    "{} {limit}; within the limit: {}",
+                    c.name,
+                    full_marks_en(c.max)
+                ),
+            };
+        }
         let limit = match self.zero_words() {
             Some((word, line)) => format!("{word}{}的,不得分", c.fv(line)),
             None => "无零分线".into(),

@@ -330,12 +330,11 @@ mod tests {
         (set, out)
     }
 
+    /// scorecard.csv and summary.json.
+    type Written = (Vec<u8>, Vec<u8>);
+
     /// What the whole-run path writes, and what pieces of `rows` rows write, for the same file.
-    fn both(
-        set: &IndicatorSet,
-        csv: &str,
-        rows: usize,
-    ) -> ((Vec<u8>, Vec<u8>), Option<(Vec<u8>, Vec<u8>)>) {
+    fn both(set: &IndicatorSet, csv: &str, rows: usize) -> (Written, Option<Written>) {
         let dir = tempfile::tempdir().expect("temp dir");
         let p = dir.path().join("v.csv");
         std::fs::write(&p, csv).expect("write");

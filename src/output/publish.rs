@@ -539,8 +539,7 @@ pub fn recover_files(out: &Path, waiting: impl FnOnce()) -> Result<(), WriteErro
     finish_journal(out).map(|_| ())
 }
 
-/// Remove the temporary files a killed run left beside `path` (a file written outside an
-/// output folder: its folder's lock held).
+/// Remove the temporary files a killed run left beside `path` (its folder's lock held).
 fn remove_beside(path: &Path) {
     let prefix = super::tmp_prefix(path);
     let dir = match path.parent() {
@@ -607,6 +606,10 @@ pub fn add_files_crashing(
     let mut paths = Vec::with_capacity(files.len());
     for (rel, _) in &files {
         paths.push(super::inside(out, rel)?);
+    }
+    // What a run killed before its journal left beside the files it was adding.
+    for path in &paths {
+        remove_beside(path);
     }
     let write = |path: &Path, bytes: &[u8]| {
         super::stage(path, |w| {

@@ -1003,7 +1003,9 @@ mod tests {
                 assert_eq!(Some(fast.to_string()), slow.map(|d| d.to_string()), "{v:e}");
             }
         }
-        assert!(answered > 300_000, "{answered}");
+        // Answered: everything but the written halves and the 10¹⁰ scale (where the margin
+        // of |v| × 10⁴ × 2⁻⁴⁶ exceeds a half, so `Decimal` decides).
+        assert!(answered > 250_000, "{answered}");
         assert_eq!(fast_4dp(f64::NAN), None);
         assert_eq!(fast_4dp(1e300), None);
         assert_eq!(fast_4dp(-1.23456), Some(-12346));

@@ -168,7 +168,7 @@ impl Mover {
 fn fast_4dp(v: f64) -> Option<i64> {
     let t = v * 10_000.0;
     let a = t.abs();
-    if !(a < 1.0e15) {
+    if a.is_nan() || a >= 1.0e15 {
         return None;
     }
     let floor = a.floor();

@@ -219,11 +219,24 @@ fn fill_derived(
     child_vals: &[Vec<Option<Val>>],
 ) {
     let _ = n_cases;
+    fill_derived_in(kind, &kind.eval_order, vals, unit, ev, child_vals);
+}
+
+/// [`fill_derived`] for the derived values `order` only (a part of `kind.eval_order`, in its
+/// order).
+fn fill_derived_in(
+    kind: &Kind,
+    order: &[usize],
+    vals: &mut Vec<Option<Val>>,
+    unit: usize,
+    ev: &Evidence,
+    child_vals: &[Vec<Option<Val>>],
+) {
     let base = kind.layout.derived as usize;
     if vals.len() < base + kind.derived.len() {
         vals.resize(base + kind.derived.len(), None);
     }
-    for &d in &kind.eval_order {
+    for &d in order {
         let Some(derived) = kind.derived.get(d) else {
             continue;
         };

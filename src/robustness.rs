@@ -119,35 +119,118 @@ pub fn spread_of(e: &FieldError, x: f64, ty: FieldType) -> Option<f64> {
     })
 }
 
-/// One draw of a figure: the reported value `x` moved by its error, kept in the field's range
-/// (counts whole and not negative, percentages within 0–100, per mille within 0–1000), four
-/// decimals.
-fn draw(e: &FieldError, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> Decimal {
-    let Some(xf) = x.to_f64() else {
-        return x;
-    };
-    let moved = match e.spread {
-        Spread::Bias { lo, hi } => {
-            let (lo, hi) = (lo.to_f64().unwrap_or(0.0), hi.to_f64().unwrap_or(0.0));
-            xf * (1.0 + lo + (hi - lo) * uniform(rng))
-        }
-        _ => match spread_of(e, xf, ty) {
-            Some(s) => xf + s * unit_draw(rng, e.distribution),
-            None => xf,
-        },
-    };
-    let mut y = Decimal::from_f64(moved).map_or(x, |d| crate::num::round_points(d, 4));
-    match ty {
-        FieldType::Count => y = crate::num::round_points(y, 0).max(Decimal::ZERO),
-        FieldType::Percent => y = y.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED),
-        FieldType::PerMille => y = y.clamp(Decimal::ZERO, Decimal::ONE_THOUSAND),
-        _ => {
-            if x >= Decimal::ZERO {
-                y = y.max(Decimal::ZERO);
-            }
+/// How a figure moves, its numbers taken out of `Decimal` once (per unit, not per draw).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Mover {
+    /// The reported value is not a finite `f64`: it is kept as it is and draws nothing.
+    Fixed,
+    /// No spread applies (a survey figure outside 0…1 of its scale): the value as reported,
+    /// drawing nothing.
+    Still(f64),
+    /// `x × (1 + lo + (hi − lo)·u)`, u uniform on [0, 1).
+    Bias { x: f64, lo: f64, hi: f64 },
+    /// `x + spread × e`, e the unit error of the distribution.
+    Spread {
+        x: f64,
+        spread: f64,
+        distribution: Distribution,
+    },
+}
+
+impl Mover {
+    fn new(e: &FieldError, x: Decimal, ty: FieldType) -> Self {
+        let Some(xf) = x.to_f64() else {
+            return Mover::Fixed;
+        };
+        match e.spread {
+            Spread::Bias { lo, hi } => Mover::Bias {
+                x: xf,
+                lo: lo.to_f64().unwrap_or(0.0),
+                hi: hi.to_f64().unwrap_or(0.0),
+            },
+            _ => match spread_of(e, xf, ty) {
+                Some(spread) => Mover::Spread {
+                    x: xf,
+                    spread,
+                    distribution: e.distribution,
+                },
+                None => Mover::Still(xf),
+            },
         }
     }
-    y
+}
+
+/// `v` rounded half away from zero to four decimals, as the integer `k` of `k / 10⁴`, when
+/// that is certain from `f64` arithmetic: `v × 10⁴` is computed with a relative error below
+/// 2⁻⁵³ and `Decimal::from_f64` keeps about 15 significant digits (relative error below
+/// 2⁻⁴⁹), so unless the fraction of `|v| × 10⁴` is within `|v| × 10⁴ × 2⁻⁴⁶` of one half both
+/// round the same way. None (take the `Decimal` path) near a half or beyond 10¹⁵.
+fn fast_4dp(v: f64) -> Option<i64> {
+    let t = v * 10_000.0;
+    let a = t.abs();
+    if a.is_nan() || a >= 1.0e15 {
+        return None;
+    }
+    let floor = a.floor();
+    let frac = a - floor;
+    if (frac - 0.5).abs() <= a * (64.0 * f64::EPSILON) + 1e-12 {
+        return None;
+    }
+    // In range: |k| < 10¹⁵ < 2⁶³.
+    let k = (floor + if frac > 0.5 { 1.0 } else { 0.0 }) as i64;
+    Some(if t < 0.0 { -k } else { k })
+}
+
+/// `k / 10^scale` without trailing zeros (as `Decimal::normalize` gives it).
+fn decimal_normalised(mut k: i64, mut scale: u32) -> Decimal {
+    if k == 0 {
+        return Decimal::ZERO;
+    }
+    while scale > 0 && k % 10 == 0 {
+        k /= 10;
+        scale -= 1;
+    }
+    Decimal::new(k, scale)
+}
+
+/// A drawn figure kept in its field's range (counts whole and not negative, percentages
+/// within 0–100, per mille within 0–1000, a figure reported not negative stays so).
+fn fit(y: Decimal, x: Decimal, ty: FieldType) -> Decimal {
+    match ty {
+        FieldType::Count => crate::num::round_points(y, 0).max(Decimal::ZERO),
+        FieldType::Percent => y.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED),
+        FieldType::PerMille => y.clamp(Decimal::ZERO, Decimal::ONE_THOUSAND),
+        _ if x >= Decimal::ZERO => y.max(Decimal::ZERO),
+        _ => y,
+    }
+}
+
+/// One draw of a figure: the reported value `x` moved by its error, four decimals (half away
+/// from zero), kept in the field's range ([`fit`]). `Decimal::from_f64` and the rounding are
+/// skipped when the integer path gives the same ([`fast_4dp`]); a count is then rounded to a
+/// whole number from the four decimals (the same two roundings).
+fn draw(m: Mover, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> Decimal {
+    let moved = match m {
+        Mover::Fixed => return x,
+        Mover::Still(xf) => xf,
+        Mover::Bias { x: xf, lo, hi } => xf * (1.0 + lo + (hi - lo) * uniform(rng)),
+        Mover::Spread {
+            x: xf,
+            spread,
+            distribution,
+        } => xf + spread * unit_draw(rng, distribution),
+    };
+    if let Some(k) = fast_4dp(moved) {
+        return match ty {
+            FieldType::Count => {
+                let whole = (k.abs() + 5_000) / 10_000;
+                Decimal::from(if k < 0 { 0 } else { whole })
+            }
+            _ => fit(decimal_normalised(k, 4), x, ty),
+        };
+    }
+    let y = Decimal::from_f64(moved).map_or(x, |d| crate::num::round_points(d, 4));
+    fit(y, x, ty)
 }
 
 /// A figure of one unit that varies: the slots it is written to (the field and the layer its
@@ -158,6 +241,15 @@ pub struct Figure {
     pub slots: Vec<u32>,
     pub value: Decimal,
     pub error: FieldError,
+    pub(crate) ty: FieldType,
+    pub(crate) mover: Mover,
+}
+
+impl Figure {
+    /// One draw of this figure from `rng`.
+    fn draw(&self, rng: &mut ChaCha8Rng) -> Decimal {
+        draw(self.mover, self.value, self.ty, rng)
+    }
 }
 
 /// The figures of unit `pos` that the set declares uncertain.
@@ -190,6 +282,8 @@ pub fn figures(set: &IndicatorSet, vals: &[Option<Val>]) -> Vec<Figure> {
             slots,
             value,
             error: e.clone(),
+            ty: f.ty,
+            mover: Mover::new(e, value, f.ty),
         });
     }
     out
@@ -294,6 +388,8 @@ pub struct Replications {
 pub(crate) struct UnitPlan {
     figures: Vec<Figure>,
     kept: Vec<Kept>,
+    /// The derived values reading a figure (evaluation order): the only ones recomputed.
+    derived: Vec<usize>,
 }
 
 fn unit_plans(
@@ -312,13 +408,18 @@ fn unit_plans(
             let figures = figures(set, rs.values(pos));
             let slots: Vec<u32> = figures.iter().flat_map(|f| f.slots.clone()).collect();
             let moved = rs.items_reading(&slots);
+            let derived = rs.derived_reading(&slots);
             let kept = base
                 .indicators
                 .iter()
                 .zip(&moved)
                 .map(|(r, m)| (!m).then_some((r.points, r.status)))
                 .collect();
-            Ok(UnitPlan { figures, kept })
+            Ok(UnitPlan {
+                figures,
+                kept,
+                derived,
+            })
         })
         .collect()
 }
@@ -334,7 +435,6 @@ pub(crate) struct At {
 }
 
 fn replicate_unit(
-    set: &IndicatorSet,
     rs: &Rescorer<'_>,
     plan: &UnitPlan,
     At { pos, r, seed }: At,
@@ -346,17 +446,16 @@ fn replicate_unit(
     buf.extend_from_slice(base);
     if !plan.figures.is_empty() {
         let mut rng = stream(seed, r, pos as u64);
-        let kind = set.unit_kind();
         for (i, f) in plan.figures.iter().enumerate() {
             // Every figure draws, so that a figure's draw does not depend on `only`.
-            let y = draw(&f.error, f.value, kind.fields[f.field].ty, &mut rng);
+            let y = f.draw(&mut rng);
             if only.is_none_or(|o| o == i) {
                 for &s in &f.slots {
                     buf[s as usize] = Some(Val::Num(y));
                 }
             }
         }
-        rs.derive(pos, buf);
+        rs.derive_some(pos, buf, &plan.derived);
     }
     rs.replay(pos, buf, Some(&plan.kept), factors)
 }
@@ -413,7 +512,6 @@ pub fn replicate(
                     seed: opts.seed,
                 };
                 let rep = replicate_unit(
-                    set,
                     rs,
                     &plans[pos],
                     at,
@@ -881,6 +979,59 @@ mod tests {
         let m = xs.iter().sum::<f64>() / xs.len() as f64;
         let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len() as f64;
         assert!(m.abs() < 0.01 && (v.sqrt() - 1.0).abs() < 0.01, "{m} {v}");
+    }
+
+    #[test]
+    fn integer_draws_round_as_decimal_does() {
+        // The fast path, where it answers, gives the value and the representation of
+        // `Decimal::from_f64` rounded half away from zero to four decimals; near a half it
+        // leaves the answer to that path.
+        let mut rng = stream(3, 0, 0);
+        let mut answered = 0;
+        for i in 0..400_000u32 {
+            let scale = [1e-6, 0.01, 1.0, 100.0, 14_000.0, 1e7, 1e10][(i % 7) as usize];
+            let mut v = (uniform(&mut rng) * 2.0 - 0.3) * scale;
+            if i % 5 == 0 {
+                // Values written with a half at the fifth decimal.
+                v = ((v * 10_000.0).trunc() + 0.5) / 10_000.0;
+            }
+            let slow = Decimal::from_f64(v).map(|d| crate::num::round_points(d, 4));
+            if let Some(k) = fast_4dp(v) {
+                answered += 1;
+                let fast = decimal_normalised(k, 4);
+                assert_eq!(Some(fast), slow, "{v:e}");
+                assert_eq!(Some(fast.to_string()), slow.map(|d| d.to_string()), "{v:e}");
+            }
+        }
+        // Answered: everything but the written halves and the 10¹⁰ scale (where the margin
+        // of |v| × 10⁴ × 2⁻⁴⁶ exceeds a half, so `Decimal` decides).
+        assert!(answered > 250_000, "{answered}");
+        assert_eq!(fast_4dp(f64::NAN), None);
+        assert_eq!(fast_4dp(1e300), None);
+        assert_eq!(fast_4dp(-1.23456), Some(-12346));
+        assert_eq!(decimal_normalised(-12300, 4), Decimal::new(-123, 2));
+    }
+
+    #[test]
+    fn drawn_counts_are_whole_and_not_negative() {
+        let e = FieldError {
+            field: Some(0),
+            layer: None,
+            spread: Spread::Absolute(Decimal::new(30, 0)),
+            distribution: Distribution::Normal,
+            source: None,
+        };
+        let x = Decimal::new(10, 0);
+        let m = Mover::new(&e, x, FieldType::Count);
+        let mut rng = stream(5, 1, 2);
+        let mut seen_zero = false;
+        for _ in 0..2_000 {
+            let y = draw(m, x, FieldType::Count, &mut rng);
+            assert_eq!(y.scale(), 0, "{y}");
+            assert!(y >= Decimal::ZERO);
+            seen_zero |= y.is_zero();
+        }
+        assert!(seen_zero);
     }
 
     #[test]

@@ -130,6 +130,40 @@ impl<'a> Rescorer<'a> {
         out
     }
 
+    /// The derived values that read any of `slots` (directly or through another derived
+    /// value), in evaluation order: the only ones [`Self::derive_some`] needs to recompute
+    /// when those slots change.
+    pub fn derived_reading(&self, slots: &[u32]) -> Vec<usize> {
+        let kind = self.set.unit_kind();
+        let mut hit: Vec<u32> = slots.to_vec();
+        let mut out = Vec::new();
+        for &d in &kind.eval_order {
+            let Some(der) = kind.derived.get(d) else {
+                continue;
+            };
+            if der.expr.slots().iter().any(|s| hit.contains(s)) {
+                out.push(d);
+                hit.push(kind.layout.derived + u32::try_from(d).unwrap_or(u32::MAX));
+            }
+        }
+        out
+    }
+
+    /// [`Self::derive`] for the derived values `which` only ([`Self::derived_reading`] of the
+    /// changed slots): the others read nothing that changed and keep their values.
+    pub fn derive_some(&self, pos: usize, vals: &mut Vec<Option<Val>>, which: &[usize]) {
+        let n = vals.len();
+        fill_derived_in(
+            self.set.unit_kind(),
+            which,
+            vals,
+            self.ev.scored[pos],
+            self.ev,
+            &self.child_vals,
+        );
+        vals.resize(n, None);
+    }
+
     /// Recompute unit `pos`'s derived values in `vals` (after its fields were changed).
     pub fn derive(&self, pos: usize, vals: &mut Vec<Option<Val>>) {
         let ui = self.ev.scored[pos];
@@ -191,7 +225,8 @@ impl<'a> Rescorer<'a> {
             };
             let f = factor.and_then(|f| f.get(k).copied());
             let weighted = |x: Decimal| match f {
-                Some(f) => round_points(x.checked_mul(f).unwrap_or(x), set.rounding),
+                Some(f) => crate::num::mul_round_points(x, f, set.rounding)
+                    .unwrap_or_else(|| round_points(x, set.rounding)),
                 None => x,
             };
             if let Some(l) = ind.line {

@@ -169,7 +169,7 @@ pub(super) fn plan(
                 let (mut pass_changes, mut grade_changes, mut any) = (0usize, 0usize, 0usize);
                 for r in 0..n_rep {
                     let at = super::At { pos, r, seed };
-                    let rep = replicate_unit(set, rs, plan, at, (None, Some(i)), &mut buf);
+                    let rep = replicate_unit(rs, plan, at, (None, Some(i)), &mut buf);
                     let passed = rep.status == UnitStatus::Complete
                         && rep.score.is_some()
                         && !rep.vetoed

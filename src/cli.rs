@@ -148,6 +148,10 @@ pub struct TemplateArgs {
         value_name = "FILE"
     )]
     pub out: PathBuf,
+    /// Language of the workbook's sheet names, headings, notes, instructions and validation
+    /// messages (the set's names stay as written; either reads back alike).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::lang::Lang,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -1374,7 +1378,7 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
         if args.units.is_none() {
             files.push(DEFAULT_EVIDENCE.0);
         }
-        announce(Some(&source.notice(&files)));
+        announce(Some(&source.notice_in(&files, args.lang)));
         if source == Source::Project {
             args.set = Some(PathBuf::from(DEFAULT_SET.0));
             if args.units.is_none() {
@@ -1426,7 +1430,7 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
         }
         None => ReadEvidence::default(),
     };
-    let bytes = crate::template::template_xlsx(&set, &units)
+    let bytes = crate::template::template_xlsx_in(&set, &units, args.lang)
         .with_context(|| format!("building the evidence-entry workbook of `{}`", set.id))?;
     // The workbook is one file: its folder is locked as an output folder's is, and the name
     // must be a plain file name inside it.
@@ -1446,12 +1450,22 @@ fn template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(dir).map_err(unwritable)?;
     let _lock = output::lock_folder(dir, || crate::exit::waiting_for(dir))?;
     output::write_atomic(&output::inside(dir, name)?, &bytes)?;
-    crate::outln!(
-        "已写入填报模板 {}({} 个单位,{} 项佐证数据)",
-        args.out.display(),
+    let (n_units, n_fields) = (
         units.units.len(),
-        set.kinds.iter().map(|k| k.fields.len()).sum::<usize>()
+        set.kinds.iter().map(|k| k.fields.len()).sum::<usize>(),
     );
+    match args.lang {
+        crate::lang::Lang::Zh => crate::outln!(
+            "已写入填报模板 {}({n_units} 个单位,{n_fields} 项佐证数据)",
+            args.out.display(),
+        ),
+        crate::lang::Lang::En => crate::outln!(
+            "wrote the evidence-entry workbook {} ({}, {})",
+            args.out.display(),
+            crate::rules::count_en(n_units, "unit", "units"),
+            crate::rules::count_en(n_fields, "evidence field", "evidence fields"),
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

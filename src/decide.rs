@@ -13,8 +13,9 @@
 //! 5. **next year's plan**: who the city assesses, who is exempt, which streets self-assess.
 //!
 //! [`decide`] is pure and deterministic: no I/O, no clock, ordered maps only. Every decision
-//! carries the ids of the rules that produced it and its reasons in Chinese. The new registry
-//! events are returned; [`crate::title::Registry::append`] writes them after the old ones.
+//! carries the ids of the rules that produced it and its reasons in Chinese ([`decide_in`]: in
+//! English). The new registry events are returned; [`crate::title::Registry::append`] writes
+//! them after the old ones (`kaohe decide` always writes the Chinese ones to the registry).
 
 pub mod brief;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod scorecard;
 pub mod streets;
 
 use crate::diag::{Diagnostic, Diagnostics, Sink};
+use crate::lang::Lang;
 use crate::num::{show, show_dp, show_known};
 use crate::title::{Event, EventKind, EventResult, Registry, Standing, TitleDef};
 use chrono::{Datelike, Months, NaiveDate};
@@ -76,6 +78,34 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        if !lang.en() {
+            return self.zh();
+        }
+        match self {
+            Verdict::Pass => "Pass",
+            Verdict::Fail => "Fail",
+            Verdict::Exempt => "Exempt",
+            Verdict::Kept => "Title kept",
+            Verdict::Warned => "Yellow card",
+            Verdict::WarningLifted => "Yellow card lifted",
+            Verdict::Revoked => "Title revoked",
+            Verdict::RetroRevoked => "Revoked retroactively",
+            Verdict::FindingRecorded => "Finding recorded",
+            Verdict::Expired => "Title expired",
+            Verdict::Granted(EventKind::Apply) => "Application",
+            Verdict::Granted(EventKind::Recommend) => "Recommended",
+            Verdict::Granted(_) => "Conferred",
+            Verdict::NotEligible => "Not eligible",
+            Verdict::Excluded => "Excluded",
+            Verdict::CoolDown => "Received recently, not competing",
+            Verdict::QuotaCut => "Quota full, not selected",
+            Verdict::Delegated => "Self-assessment",
+            Verdict::Pending => "Deferred",
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Verdict::Pass => "达标",
@@ -155,6 +185,16 @@ pub enum PlanMode {
 }
 
 impl PlanMode {
+    /// How a unit is assessed, in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang.en()) {
+            (_, false) => self.zh(),
+            (PlanMode::City, true) => "By the city",
+            (PlanMode::Exempt, true) => "Exempt",
+            (PlanMode::SelfAssess, true) => "Self-assessment",
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             PlanMode::City => "市考核",
@@ -216,16 +256,19 @@ pub struct Outcome {
     /// assessed ([`streets::StreetCheck`] when a street scorecard is given; empty when the
     /// registry lists no streets).
     pub streets_note: String,
+    /// The language of the reasons, labels and notes.
+    pub lang: Lang,
 }
 
 impl Outcome {
-    /// What a decision is about, in Chinese.
+    /// What a decision is about, in the outcome's language.
     pub fn topic_zh(&self, t: &Topic) -> String {
+        let l = self.lang;
         match t {
-            Topic::Result => "考核结果".to_string(),
-            Topic::Retroactive => "追溯否决".to_string(),
-            Topic::Review => "称号复查".to_string(),
-            Topic::Delegation => "委托自评".to_string(),
+            Topic::Result => l.pick("考核结果", "Result").to_string(),
+            Topic::Retroactive => l.pick("追溯否决", "Retroactive veto").to_string(),
+            Topic::Review => l.pick("称号复查", "Title review").to_string(),
+            Topic::Delegation => l.pick("委托自评", "Self-assessment").to_string(),
             Topic::Award(id) => self
                 .awards
                 .iter()
@@ -257,6 +300,19 @@ pub fn decide(
     history: &[Scorecard],
     date: Option<NaiveDate>,
 ) -> Result<Outcome, Diagnostics> {
+    decide_in(policy, registry, current, history, date, Lang::Zh)
+}
+
+/// [`decide`] with its reasons, labels and notes in `lang` (the same decisions in any
+/// language; names and rule texts from the inputs stay as written).
+pub fn decide_in(
+    policy: &Policy,
+    registry: &Registry,
+    current: &Scorecard,
+    history: &[Scorecard],
+    date: Option<NaiveDate>,
+    lang: Lang,
+) -> Result<Outcome, Diagnostics> {
     let year = current.year();
     let date = decision_date(policy, year, date)?;
     check(policy, registry, current, history, date)?;
@@ -272,6 +328,7 @@ pub fn decide(
         events: Vec::new(),
         decisions: Vec::new(),
         passed: BTreeMap::new(),
+        lang,
     };
     c.results();
     c.retroactive();
@@ -300,14 +357,14 @@ pub fn decide(
             .into_iter()
             .collect(),
         registry_name: registry.name.clone(),
-        streets_note: streets::registry_only_zh(registry),
-        scores: score_rows(current),
-        vetoes: veto_rows(current),
+        streets_note: streets::registry_only_in(registry, lang),
+        scores: score_rows(current, lang),
+        vetoes: veto_rows(current, lang),
         decisions: c.decisions,
         plan,
         standings,
         events: c.events,
-        rules: outcome_rules(policy, registry),
+        rules: outcome_rules(policy, registry, lang),
         awards: policy
             .raw
             .awards
@@ -319,6 +376,7 @@ pub fn decide(
             })
             .map(|a| (a.id.value.clone(), a.name.clone()))
             .collect(),
+        lang,
     })
 }
 
@@ -338,7 +396,7 @@ fn decision_date(
         })
 }
 
-fn score_rows(current: &Scorecard) -> Vec<ScoreRow> {
+fn score_rows(current: &Scorecard, lang: Lang) -> Vec<ScoreRow> {
     current
         .units
         .iter()
@@ -347,14 +405,22 @@ fn score_rows(current: &Scorecard) -> Vec<ScoreRow> {
             name: u.name.clone(),
             rank: u.rank,
             total: u.total,
-            grade: u.grade.clone().unwrap_or_else(|| u.status.zh().to_string()),
+            grade: u
+                .grade
+                .clone()
+                .unwrap_or_else(|| status(u.status, lang).to_string()),
             score_grade: u.score_grade.clone().unwrap_or_default(),
         })
         .collect()
 }
 
+/// A unit's status (待补充, 待核实 …) in `lang`.
+fn status(s: crate::result::UnitStatus, lang: Lang) -> &'static str {
+    lang.pick(s.zh(), s.en())
+}
+
 /// Every veto of the year, applied or advisory, with how it acted.
-fn veto_rows(current: &Scorecard) -> Vec<VetoRow> {
+fn veto_rows(current: &Scorecard, lang: Lang) -> Vec<VetoRow> {
     current
         .units
         .iter()
@@ -365,7 +431,7 @@ fn veto_rows(current: &Scorecard) -> Vec<VetoRow> {
                 id: v.id.clone(),
                 name: v.name.clone(),
                 applied: v.applied,
-                kind: veto_kind(u, &v.id, v.applied),
+                kind: veto_kind(u, &v.id, v.applied, lang),
                 effect: v.effect.clone(),
                 reason: v.reason.clone(),
                 evidence: v
@@ -379,9 +445,9 @@ fn veto_rows(current: &Scorecard) -> Vec<VetoRow> {
 }
 
 /// How a veto acted on a unit, in Chinese: 整体否决, 单线否决(line), 等次封顶 or 提示(未执行).
-fn veto_kind(u: &UnitView, veto: &str, applied: bool) -> String {
+fn veto_kind(u: &UnitView, veto: &str, applied: bool, lang: Lang) -> String {
     match veto_class(u, veto, applied) {
-        Some(VetoClass::Unit) => "整体否决".to_string(),
+        Some(VetoClass::Unit) => lang.pick("整体否决", "unit veto").to_string(),
         Some(VetoClass::Line) => {
             let line = u
                 .lines
@@ -389,15 +455,20 @@ fn veto_kind(u: &UnitView, veto: &str, applied: bool) -> String {
                 .find(|l| l.zeroed_by.as_deref() == Some(veto))
                 .map(|l| l.name.clone())
                 .unwrap_or_default();
-            format!("单线否决({line})")
+            match lang {
+                Lang::Zh => format!("单线否决({line})"),
+                Lang::En => format!("line veto ({line})"),
+            }
         }
-        Some(VetoClass::Cap) => "等次封顶".to_string(),
-        None => "提示(未执行)".to_string(),
+        Some(VetoClass::Cap) => lang.pick("等次封顶", "grade cap").to_string(),
+        None => lang
+            .pick("提示(未执行)", "advisory (not applied)")
+            .to_string(),
     }
 }
 
 /// The rules the decision applied: the policy's, then each title's term from the registry.
-fn outcome_rules(policy: &Policy, registry: &Registry) -> Vec<(String, String)> {
+fn outcome_rules(policy: &Policy, registry: &Registry, lang: Lang) -> Vec<(String, String)> {
     policy
         .rules
         .iter()
@@ -406,10 +477,17 @@ fn outcome_rules(policy: &Policy, registry: &Registry) -> Vec<(String, String)> 
             t.term_years.map(|n| {
                 (
                     format!("{}.term_years", t.id),
-                    format!(
-                        "{}有效期{n}年,自命名之日起计算,期满未重新命名的称号到期(称号登记册)",
-                        t.name
-                    ),
+                    match lang {
+                        Lang::Zh => format!(
+                            "{}有效期{n}年,自命名之日起计算,期满未重新命名的称号到期(称号登记册)",
+                            t.name
+                        ),
+                        Lang::En => format!(
+                            "{} is valid for {} from the day it is conferred; a title not conferred again by then expires (title registry)",
+                            t.name,
+                            years_en(n)
+                        ),
+                    },
                 )
             })
         }))
@@ -690,9 +768,26 @@ struct Ctx<'a> {
     decisions: Vec<Decision>,
     /// This year's pass (true), fail (false); exempt units are absent.
     passed: BTreeMap<String, bool>,
+    lang: Lang,
+}
+
+/// `1 year`, `3 years`.
+fn years_en(n: impl Into<i64>) -> String {
+    let n = n.into();
+    format!("{n} year{}", if n == 1 { "" } else { "s" })
 }
 
 impl<'a> Ctx<'a> {
+    /// The separator of a list in running text: `、` or `, `.
+    fn sep(&self) -> &'static str {
+        self.lang.pick("、", ", ")
+    }
+
+    /// A unit's status in the outcome's language.
+    fn status(&self, s: crate::result::UnitStatus) -> &'static str {
+        status(s, self.lang)
+    }
+
     fn name(&self, unit: &str) -> String {
         self.cur
             .unit(unit)
@@ -739,7 +834,7 @@ impl<'a> Ctx<'a> {
             topic,
             title,
             verdict,
-            label: verdict.zh().to_string(),
+            label: verdict.label(self.lang).to_string(),
             rules,
             reasons,
         });
@@ -771,19 +866,23 @@ impl<'a> Ctx<'a> {
     fn inspection_text(&self, e: &Event) -> String {
         let who: Vec<&str> = e
             .level
-            .map(|l| l.zh())
+            .map(|l| l.label(self.lang))
             .into_iter()
             .chain(e.by.as_deref())
             .collect();
-        format!(
-            "{}通过{}检查验收({})",
-            e.date,
-            e.title
-                .as_deref()
-                .map(|t| self.title_name(t))
-                .unwrap_or_default(),
-            who.join(",")
-        )
+        let title = e
+            .title
+            .as_deref()
+            .map(|t| self.title_name(t))
+            .unwrap_or_default();
+        match self.lang {
+            Lang::Zh => format!("{}通过{title}检查验收({})", e.date, who.join(",")),
+            Lang::En => format!(
+                "passed the inspection for {title} on {} ({})",
+                e.date,
+                who.join(", ")
+            ),
+        }
     }
 
     /// Applied vetoes of `unit` in year `y` within `scope` (and `ids`, if given), plus findings
@@ -806,7 +905,10 @@ impl<'a> Ctx<'a> {
                     out.push(VetoHit {
                         year: y,
                         id: v.id.clone(),
-                        text: format!("{y}年度被一票否决({} {})", v.id, v.name),
+                        text: match self.lang {
+                            Lang::Zh => format!("{y}年度被一票否决({} {})", v.id, v.name),
+                            Lang::En => format!("vetoed in {y} ({} {})", v.id, v.name),
+                        },
                     });
                 }
             }
@@ -822,11 +924,18 @@ impl<'a> Ctx<'a> {
                     out.push(VetoHit {
                         year: y,
                         id: e.veto.clone().unwrap_or_else(|| "查实".to_string()),
-                        text: format!(
-                            "{}查实{y}年度{}",
-                            e.date,
-                            e.finding.as_deref().unwrap_or_default()
-                        ),
+                        text: match self.lang {
+                            Lang::Zh => format!(
+                                "{}查实{y}年度{}",
+                                e.date,
+                                e.finding.as_deref().unwrap_or_default()
+                            ),
+                            Lang::En => format!(
+                                "{} in {y}, established on {}",
+                                e.finding.as_deref().unwrap_or_default(),
+                                e.date
+                            ),
+                        },
                     });
                 }
             }
@@ -846,19 +955,37 @@ impl<'a> Ctx<'a> {
                 .filter_map(|v| veto_class(u, &v.id, v.applied).map(|c| (v, c)))
                 .collect();
             if let (Some(x), Some(e)) = (&self.p.raw.exemption, self.exempting(&u.id, self.year)) {
-                let mut reasons = vec![
-                    format!("{},当年市对该区免于考核", self.inspection_text(e)),
-                    format!(
-                        "市考核组评分仅供参考:总分{},等次{}",
-                        show_known(u.total),
-                        u.grade.as_deref().unwrap_or(u.status.zh())
-                    ),
-                ];
+                let grade = u.grade.as_deref().unwrap_or(self.status(u.status));
+                let mut reasons = match self.lang {
+                    Lang::Zh => vec![
+                        format!("{},当年市对该区免于考核", self.inspection_text(e)),
+                        format!(
+                            "市考核组评分仅供参考:总分{},等次{grade}",
+                            show_known(u.total)
+                        ),
+                    ],
+                    Lang::En => vec![
+                        format!(
+                            "{}: the city exempts the district from this year's assessment",
+                            self.inspection_text(e)
+                        ),
+                        format!(
+                            "the city assessment team's score is for reference only: total {}, grade {grade}",
+                            show_known(u.total)
+                        ),
+                    ],
+                };
                 for (v, _) in &applied {
-                    reasons.push(format!(
-                        "评分中触发一票否决 {} {}(仅供参考,见否决情况)",
-                        v.id, v.name
-                    ));
+                    reasons.push(match self.lang {
+                        Lang::Zh => format!(
+                            "评分中触发一票否决 {} {}(仅供参考,见否决情况)",
+                            v.id, v.name
+                        ),
+                        Lang::En => format!(
+                            "the scoring triggered the one-vote veto {} {} (for reference only; see the vetoes)",
+                            v.id, v.name
+                        ),
+                    });
                 }
                 self.push(
                     &u.id,
@@ -872,7 +999,7 @@ impl<'a> Ctx<'a> {
             }
             let Some(grade) = u.grade.as_deref() else {
                 // Withheld: no pass/fail until the evidence is supplied or the veto decided.
-                let reasons = pending_reasons(u);
+                let reasons = pending_reasons(u, self.lang);
                 self.push(
                     &u.id,
                     Topic::Result,
@@ -885,43 +1012,50 @@ impl<'a> Ctx<'a> {
             };
             let gi = self.cur.grade_index(grade).unwrap_or(usize::MAX);
             let grade_ok = gi <= min;
-            let mut reasons = vec![if grade_ok {
-                format!(
-                    "等次{}(总分{}),达到{}及以上",
-                    grade,
-                    show_known(u.total),
-                    pass.min_grade.value
-                )
-            } else {
-                format!(
-                    "等次{}(总分{}),低于{}",
-                    grade,
-                    show_known(u.total),
-                    pass.min_grade.value
-                )
+            let (total, min_grade) = (show_known(u.total), &pass.min_grade.value);
+            let mut reasons = vec![match (grade_ok, self.lang) {
+                (true, Lang::Zh) => format!("等次{grade}(总分{total}),达到{min_grade}及以上"),
+                (false, Lang::Zh) => format!("等次{grade}(总分{total}),低于{min_grade}"),
+                (true, Lang::En) => format!("grade {grade} (total {total}): {min_grade} or better"),
+                (false, Lang::En) => format!("grade {grade} (total {total}): below {min_grade}"),
             }];
             if let Some(sg) = u.score_grade.as_deref()
                 && sg != grade
             {
-                reasons.push(format!("按得分应为{sg},因一票否决或等次封顶定为{grade}"));
+                reasons.push(match self.lang {
+                    Lang::Zh => format!("按得分应为{sg},因一票否决或等次封顶定为{grade}"),
+                    Lang::En => format!(
+                        "the score alone gives {sg}; a one-vote veto or a grade cap makes it {grade}"
+                    ),
+                });
             }
             let mut rules = vec![pass.id.value.clone()];
             let mut failing = false;
             for (v, class) in &applied {
                 rules.push(v.id.clone());
+                let l = self.lang;
                 if in_scope(pass.veto, *class) {
                     failing = true;
-                    reasons.push(format!("被一票否决:{} {}", v.id, v.name));
+                    reasons.push(match l {
+                        Lang::Zh => format!("被一票否决:{} {}", v.id, v.name),
+                        Lang::En => format!("vetoed: {} {}", v.id, v.name),
+                    });
                 } else {
                     let what = match class {
-                        VetoClass::Line => "单线否决",
-                        VetoClass::Cap => "等次封顶",
-                        VetoClass::Unit => "整体否决",
+                        VetoClass::Line => l.pick("单线否决", "line veto"),
+                        VetoClass::Cap => l.pick("等次封顶", "grade cap"),
+                        VetoClass::Unit => l.pick("整体否决", "unit veto"),
                     };
-                    reasons.push(format!(
-                        "{} {}({what}),按{}不单独构成不达标",
-                        v.id, v.name, pass.id.value
-                    ));
+                    reasons.push(match l {
+                        Lang::Zh => format!(
+                            "{} {}({what}),按{}不单独构成不达标",
+                            v.id, v.name, pass.id.value
+                        ),
+                        Lang::En => format!(
+                            "{} {} ({what}) is not by itself a fail under {}",
+                            v.id, v.name, pass.id.value
+                        ),
+                    });
                 }
             }
             let ok = grade_ok && !failing;
@@ -964,15 +1098,25 @@ impl<'a> Ctx<'a> {
                 .collect();
             for f in findings {
                 let fy = f.year.unwrap_or(self.year);
-                let what = format!(
-                    "{}查实{fy}年度{}{}",
-                    f.date,
-                    f.finding.as_deref().unwrap_or_default(),
-                    f.reference
-                        .as_deref()
-                        .map(|x| format!("({x})"))
-                        .unwrap_or_default()
-                );
+                let finding = f.finding.as_deref().unwrap_or_default();
+                let what = match self.lang {
+                    Lang::Zh => format!(
+                        "{}查实{fy}年度{finding}{}",
+                        f.date,
+                        f.reference
+                            .as_deref()
+                            .map(|x| format!("({x})"))
+                            .unwrap_or_default()
+                    ),
+                    Lang::En => format!(
+                        "{finding} in {fy}, established on {}{}",
+                        f.date,
+                        f.reference
+                            .as_deref()
+                            .map(|x| format!(" ({x})"))
+                            .unwrap_or_default()
+                    ),
+                };
                 let mut any = false;
                 for t in &reg.titles {
                     let s = self.standing(&f.unit, &t.id);
@@ -991,12 +1135,27 @@ impl<'a> Ctx<'a> {
                         .filter(|d| d.year() >= fy)
                         .map(|d| d.to_string())
                         .collect();
-                    let since = if named.is_empty() {
-                        format!("{fy}年度在期的{}", t.name)
-                    } else {
-                        format!("{}命名的{}", named.join("、"), t.name)
+                    let reason = match (named.is_empty(), self.lang) {
+                        (true, Lang::Zh) => {
+                            format!("{what},依{}追溯撤销{fy}年度在期的{}", r.id.value, t.name)
+                        }
+                        (false, Lang::Zh) => format!(
+                            "{what},依{}追溯撤销{}命名的{}",
+                            r.id.value,
+                            named.join("、"),
+                            t.name
+                        ),
+                        (true, Lang::En) => format!(
+                            "{what}: the {} held in {fy} is revoked retroactively under {}",
+                            t.name, r.id.value
+                        ),
+                        (false, Lang::En) => format!(
+                            "{what}: the {} conferred on {} is revoked retroactively under {}",
+                            t.name,
+                            named.join(", "),
+                            r.id.value
+                        ),
                     };
-                    let reason = format!("{what},依{}追溯撤销{since}", r.id.value);
                     let mut e = self.event(&f.unit, Some(&t.id), EventKind::Revoke);
                     e.rules = vec![r.id.value.clone()];
                     e.reason = Some(reason.clone());
@@ -1022,9 +1181,14 @@ impl<'a> Ctx<'a> {
                         None,
                         Verdict::FindingRecorded,
                         vec![r.id.value.clone()],
-                        vec![format!(
-                            "{what};无{fy}年度以来的称号可撤销,该年度按一票否决计入资格审查"
-                        )],
+                        vec![match self.lang {
+                            Lang::Zh => format!(
+                                "{what};无{fy}年度以来的称号可撤销,该年度按一票否决计入资格审查"
+                            ),
+                            Lang::En => format!(
+                                "{what}; no title held since {fy} to revoke: the year counts as a one-vote veto when eligibility is checked"
+                            ),
+                        }],
                     );
                 }
             }
@@ -1059,8 +1223,15 @@ impl<'a> Ctx<'a> {
             && u.grade.is_none()
             && self.exempting(unit, self.year).is_none()
         {
-            let mut reasons = pending_reasons(u);
-            reasons.push("称号复查待考核结果确定后再作决定".to_string());
+            let mut reasons = pending_reasons(u, self.lang);
+            reasons.push(
+                self.lang
+                    .pick(
+                        "称号复查待考核结果确定后再作决定",
+                        "the title's review waits for the result",
+                    )
+                    .to_string(),
+            );
             self.push(
                 unit,
                 Topic::Review,
@@ -1082,13 +1253,23 @@ impl<'a> Ctx<'a> {
         let mut rules: Vec<String> = triggered.iter().map(|t| t.rule.clone()).collect();
         let mut reasons: Vec<String> = triggered
             .iter()
-            .map(|t| format!("{}(依{})", t.why, t.rule))
+            .map(|t| match self.lang {
+                Lang::Zh => format!("{}(依{})", t.why, t.rule),
+                Lang::En => format!("{} (under {})", t.why, t.rule),
+            })
             .collect();
         let revoke = match strongest {
             Some(Action::Revoke) => true,
             Some(Action::WarnThenRevoke) => {
                 if let Some(w) = s.warned_on {
-                    reasons.push(format!("已于{w}黄牌警告,仍未达到要求"));
+                    reasons.push(match self.lang {
+                        Lang::Zh => format!("已于{w}黄牌警告,仍未达到要求"),
+                        Lang::En => {
+                            format!(
+                                "given a yellow card on {w} and still short of the requirements"
+                            )
+                        }
+                    });
                     true
                 } else {
                     false
@@ -1100,15 +1281,22 @@ impl<'a> Ctx<'a> {
             (EventKind::Revoke, Verdict::Revoked, None)
         } else if expired {
             let n = def.term_years.unwrap_or(0);
+            let end = expiry.map(|x| x.to_string()).unwrap_or_default();
             reasons.insert(
                 0,
-                format!(
-                    "{named}命名,有效期{n}年,于{}期满",
-                    expiry.map(|x| x.to_string()).unwrap_or_default()
-                ),
+                match self.lang {
+                    Lang::Zh => format!("{named}命名,有效期{n}年,于{end}期满"),
+                    Lang::En => {
+                        format!("conferred on {named} for {}, expired on {end}", years_en(n))
+                    }
+                },
             );
             if strongest.is_some() {
-                reasons.push("期满不再警告".to_string());
+                reasons.push(
+                    self.lang
+                        .pick("期满不再警告", "no yellow card once expired")
+                        .to_string(),
+                );
             }
             rules.push(format!("{}.term_years", def.id));
             (EventKind::Expire, Verdict::Expired, None)
@@ -1120,7 +1308,12 @@ impl<'a> Ctx<'a> {
             uv.is_some() && exempt.is_none(),
         ) {
             rules.push(lift.id.value.clone());
-            reasons.push(format!("{w}黄牌警告后,本年度复查达到要求"));
+            reasons.push(match self.lang {
+                Lang::Zh => format!("{w}黄牌警告后,本年度复查达到要求"),
+                Lang::En => format!(
+                    "after the yellow card of {w}, this year's review meets the requirements"
+                ),
+            });
             (
                 EventKind::Rectify,
                 Verdict::WarningLifted,
@@ -1165,11 +1358,24 @@ impl<'a> Ctx<'a> {
         let mut triggered: Vec<Trigger> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
         match (exempt, uv) {
-            (Some(e), _) => notes.push(format!(
-                "{},本年度免于考核,不作扣减性复查",
-                self.inspection_text(e)
-            )),
-            (None, None) => notes.push("本年度无考核结果,不作复查".to_string()),
+            (Some(e), _) => notes.push(match self.lang {
+                Lang::Zh => format!(
+                    "{},本年度免于考核,不作扣减性复查",
+                    self.inspection_text(e)
+                ),
+                Lang::En => format!(
+                    "{}: exempt from this year's assessment, so no review that could cost the title",
+                    self.inspection_text(e)
+                ),
+            }),
+            (None, None) => notes.push(
+                self.lang
+                    .pick(
+                        "本年度无考核结果,不作复查",
+                        "no result this year: not reviewed",
+                    )
+                    .to_string(),
+            ),
             (None, Some(u)) => {
                 for r in &rv.rules {
                     if let Some(why) = self.review_trigger(u, &r.when.value) {
@@ -1181,11 +1387,14 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 if triggered.is_empty() {
-                    notes.push(format!(
-                        "本年度等次{}(总分{}),未触发撤销或警告条件",
-                        u.grade.as_deref().unwrap_or(u.status.zh()),
-                        show_known(u.total)
-                    ));
+                    let grade = u.grade.as_deref().unwrap_or(self.status(u.status));
+                    let total = show_known(u.total);
+                    notes.push(match self.lang {
+                        Lang::Zh => format!("本年度等次{grade}(总分{total}),未触发撤销或警告条件"),
+                        Lang::En => format!(
+                            "grade {grade} (total {total}) this year: no condition for a revocation or a yellow card met"
+                        ),
+                    });
                 }
             }
         }
@@ -1200,15 +1409,18 @@ impl<'a> Ctx<'a> {
                     hits.iter()
                         .map(|h| h.text.clone())
                         .collect::<Vec<_>>()
-                        .join("、")
+                        .join(self.sep())
                 })
             }
             RawWhen::BelowStandard => (self.passed.get(&u.id) == Some(&false)).then(|| {
-                format!(
-                    "本年度考核不达标(等次{},总分{})",
-                    u.grade.as_deref().unwrap_or(u.status.zh()),
-                    show_known(u.total)
-                )
+                let grade = u.grade.as_deref().unwrap_or(self.status(u.status));
+                let total = show_known(u.total);
+                match self.lang {
+                    Lang::Zh => format!("本年度考核不达标(等次{grade},总分{total})"),
+                    Lang::En => {
+                        format!("failed this year's assessment (grade {grade}, total {total})")
+                    }
+                }
             }),
             RawWhen::BelowGrade { grade, years } => {
                 let g = self.cur.grade_index(&grade.value)?;
@@ -1225,12 +1437,17 @@ impl<'a> Ctx<'a> {
                     if gi <= g {
                         return None;
                     }
-                    seen.push(format!("{y}年{gl}"));
+                    seen.push(match self.lang {
+                        Lang::Zh => format!("{y}年{gl}"),
+                        Lang::En => format!("{y}: {gl}"),
+                    });
                 }
-                Some(if n == 1 {
-                    format!("本年度等次低于{}({})", grade.value, seen.join("、"))
-                } else {
-                    format!("连续{n}年等次低于{}({})", grade.value, seen.join("、"))
+                let (g, seen) = (&grade.value, seen.join(self.sep()));
+                Some(match (n == 1, self.lang) {
+                    (true, Lang::Zh) => format!("本年度等次低于{g}({seen})"),
+                    (false, Lang::Zh) => format!("连续{n}年等次低于{g}({seen})"),
+                    (true, Lang::En) => format!("grade below {g} this year ({seen})"),
+                    (false, Lang::En) => format!("grade below {g} for {n} years in a row ({seen})"),
                 })
             }
         }
@@ -1255,8 +1472,15 @@ impl<'a> Ctx<'a> {
         for c in &cands {
             let (verdict, reasons) = match (outcome.remove(&c.id), self.cur.unit(&c.id)) {
                 (_, Some(u)) if u.grade.is_none() => {
-                    let mut r = pending_reasons(u);
-                    r.push("评选待考核结果确定后再作决定".to_string());
+                    let mut r = pending_reasons(u, self.lang);
+                    r.push(
+                        self.lang
+                            .pick(
+                                "评选待考核结果确定后再作决定",
+                                "the award waits for the result",
+                            )
+                            .to_string(),
+                    );
                     (Verdict::Pending, r)
                 }
                 (Some(x), _) => x,
@@ -1811,7 +2035,7 @@ impl<'a> Ctx<'a> {
                 parent,
                 mode,
                 assessor: if mode == PlanMode::City {
-                    CITY_ASSESSOR.to_string()
+                    self.lang.pick(CITY_ASSESSOR, CITY_ASSESSOR_EN).to_string()
                 } else {
                     "—".to_string()
                 },
@@ -1935,7 +2159,7 @@ impl<'a> Ctx<'a> {
                     level: "街道",
                     parent: parent.clone(),
                     mode: PlanMode::City,
-                    assessor: CITY_ASSESSOR.to_string(),
+                    assessor: self.lang.pick(CITY_ASSESSOR, CITY_ASSESSOR_EN).to_string(),
                     rules: Vec::new(),
                     note: String::new(),
                 });
@@ -1959,7 +2183,10 @@ impl<'a> Ctx<'a> {
                 level: "街道",
                 parent: parent.clone(),
                 mode: PlanMode::SelfAssess,
-                assessor: format!("{name}(自评)"),
+                assessor: match self.lang {
+                    Lang::Zh => format!("{name}(自评)"),
+                    Lang::En => format!("{name} (self-assessment)"),
+                },
                 rules: vec![x.id.value.clone()],
                 note: why.clone(),
             });
@@ -1988,8 +2215,8 @@ impl<'a> Ctx<'a> {
                     unit_name: u.name.clone(),
                     title: t.id.clone(),
                     title_name: t.name.clone(),
-                    level: t.level.zh(),
-                    status: s.zh(),
+                    level: t.level.label(self.lang),
+                    status: s.label(self.lang),
                     holds: s.holds(),
                 });
             }
@@ -2000,6 +2227,7 @@ impl<'a> Ctx<'a> {
 
 /// Who assesses a unit the city assesses itself.
 const CITY_ASSESSOR: &str = "市考核组";
+const CITY_ASSESSOR_EN: &str = "the city assessment team";
 
 /// A review rule a unit triggered: what it does, its id, and why it was triggered.
 struct Trigger {
@@ -2083,17 +2311,29 @@ impl TieKey {
 }
 
 /// Why a unit's decisions wait: its status, the fields it lacks and the vetoes undecided.
-fn pending_reasons(u: &UnitView) -> Vec<String> {
-    let mut reasons = vec![format!(
-        "本年度考核结果{}:总分、等次暂不发布,决定暂缓",
-        u.status.zh()
-    )];
+fn pending_reasons(u: &UnitView, lang: Lang) -> Vec<String> {
+    let mut reasons = vec![match lang {
+        Lang::Zh => format!(
+            "本年度考核结果{}:总分、等次暂不发布,决定暂缓",
+            u.status.zh()
+        ),
+        Lang::En => format!(
+            "this year's result is {}: the total and the grade are withheld, so the decision is deferred",
+            u.status.en()
+        ),
+    }];
     for v in u
         .vetoes
         .iter()
         .filter(|v| v.outcome == crate::result::VetoOutcome::Undecided)
     {
-        reasons.push(format!("一票否决 {} {} 无法判定,待核实", v.id, v.name));
+        reasons.push(match lang {
+            Lang::Zh => format!("一票否决 {} {} 无法判定,待核实", v.id, v.name),
+            Lang::En => format!(
+                "the one-vote veto {} {} cannot be decided yet: to be verified",
+                v.id, v.name
+            ),
+        });
     }
     reasons
 }

@@ -11,12 +11,19 @@
 //! - `案件台账` — the case ledger: one row per case, case types from the set in a drop-down;
 //! - `选项` — hidden: the drop-down lists.
 //!
+//! With `--lang en` ([`template_xlsx_in`]) every sheet name, heading, note, instruction and
+//! validation message is English, and the headers are the reader's English column names
+//! (`id`, `name`, `case_type` …; `Instructions` is skipped like `填报说明`, its `Period` row
+//! read like `考核期`), so a filled English template reads back exactly as a Chinese one.
+//! Names and texts from the set (field names, case types, classes) stay as written.
+//!
 //! [`template_xlsx`] also writes values and cases when the input has them, the way a person
 //! fills the template: numbers as numbers, 是/否 as the drop-down text, dates as dates. That is
 //! how `kaohe template --units evidence.yaml` turns YAML evidence into a workbook, and how the
 //! round-trip tests fill a template.
 
 use crate::bind::find_field;
+use crate::lang::Lang;
 use crate::model::{Field, FieldType, IndicatorSet, Kind, Rule};
 use crate::output::{FitText as _, MAX_NOTE, WriteError, fit};
 use crate::read::table::column_letters;
@@ -36,6 +43,32 @@ pub const LEDGER_SHEET: &str = "案件台账";
 pub const LISTS_SHEET: &str = "选项";
 /// Units above the scored ones (the city), listed for their ids, nothing to fill in.
 pub const CONTEXT_SHEET: &str = "上级单位";
+/// The sheet names of the English template (`--lang en`), in the order above.
+pub const INFO_SHEET_EN: &str = "Instructions";
+pub const DATA_SHEET_EN: &str = "Evidence";
+pub const LEDGER_SHEET_EN: &str = "Cases";
+pub const LISTS_SHEET_EN: &str = "Lists";
+pub const CONTEXT_SHEET_EN: &str = "Parent units";
+
+/// The sheet names in `lang`: instructions, data, ledger, lists, context.
+fn sheets(lang: Lang) -> [&'static str; 5] {
+    match lang {
+        Lang::Zh => [
+            INFO_SHEET,
+            DATA_SHEET,
+            LEDGER_SHEET,
+            LISTS_SHEET,
+            CONTEXT_SHEET,
+        ],
+        Lang::En => [
+            INFO_SHEET_EN,
+            DATA_SHEET_EN,
+            LEDGER_SHEET_EN,
+            LISTS_SHEET_EN,
+            CONTEXT_SHEET_EN,
+        ],
+    }
+}
 
 /// The data sheet: title in row 1, header in row 2, units from row 3 (0-based 2).
 pub const HEADER_ROW: u32 = 1;
@@ -61,6 +94,51 @@ pub const LEDGER_COLUMNS: [&str; 11] = [
     "金额",
 ];
 
+/// The ledger columns of the English template: the reader's English column names.
+pub const LEDGER_COLUMNS_EN: [&str; 11] = [
+    "unit",
+    "case_type",
+    "severity",
+    "date",
+    "found_by",
+    "self_reported",
+    "ref",
+    "note",
+    "reported",
+    "verified",
+    "amount",
+];
+
+/// What each ledger column holds, in words (the English validation messages' titles).
+const LEDGER_TITLES_EN: [&str; 11] = [
+    "Unit id",
+    "Case type",
+    "Severity",
+    "Date",
+    "Found by",
+    "Self-reported",
+    "Reference",
+    "Note",
+    "Reported",
+    "Verified",
+    "Amount",
+];
+
+/// The page footer of every printed sheet.
+fn footer(lang: Lang) -> &'static str {
+    lang.pick("&C第 &P 页,共 &N 页", "&CPage &P of &N")
+}
+
+/// 是/否 as the template writes them (and its drop-downs offer them).
+fn yes_no(lang: Lang, b: bool) -> &'static str {
+    match (b, lang) {
+        (true, Lang::Zh) => "是",
+        (false, Lang::Zh) => "否",
+        (true, Lang::En) => "Yes",
+        (false, Lang::En) => "No",
+    }
+}
+
 fn xl(e: XlsxError) -> WriteError {
     WriteError::Encode {
         what: "workbook",
@@ -83,28 +161,52 @@ pub fn field_header(f: &Field) -> String {
 
 /// What a field's type asks for, in Chinese.
 pub fn type_text(ty: FieldType) -> &'static str {
+    type_text_in(ty, Lang::Zh)
+}
+
+/// What a field's type asks for, in `lang`.
+pub fn type_text_in(ty: FieldType, lang: Lang) -> &'static str {
     match ty {
-        FieldType::Count => "整数,不小于0",
-        FieldType::Number => "数值",
-        FieldType::Percent => "百分比,0~100(填 96.98 或 96.98%)",
-        FieldType::PerMille => "千分比,0~1000",
-        FieldType::Bool => "是/否(下拉选择)",
-        FieldType::Text => "文字",
+        FieldType::Count => lang.pick("整数,不小于0", "a whole number, at least 0"),
+        FieldType::Number => lang.pick("数值", "a number"),
+        FieldType::Percent => lang.pick(
+            "百分比,0~100(填 96.98 或 96.98%)",
+            "a percentage, 0–100 (enter 96.98 or 96.98%)",
+        ),
+        FieldType::PerMille => lang.pick("千分比,0~1000", "per mille, 0–1000"),
+        FieldType::Bool => lang.pick("是/否(下拉选择)", "Yes/No (from the drop-down list)"),
+        FieldType::Text => lang.pick("文字", "text"),
     }
 }
 
-fn field_note(f: &Field) -> String {
-    let mut s = format!("{}\n字段代码:{}\n填写:{}", f.name, f.id, type_text(f.ty));
+fn field_note(f: &Field, lang: Lang) -> String {
+    let [id, enter, unit, help, also, sep] = match lang {
+        Lang::Zh => ["字段代码:", "填写:", "单位:", "说明:", "也可用列名:", "、"],
+        Lang::En => [
+            "Field id: ",
+            "Enter: ",
+            "Unit: ",
+            "Note: ",
+            "Also accepted as the column name: ",
+            ", ",
+        ],
+    };
+    let mut s = format!(
+        "{}\n{id}{}\n{enter}{}",
+        f.name,
+        f.id,
+        type_text_in(f.ty, lang)
+    );
     if let Some(u) = &f.unit {
-        s.push_str(&format!("\n单位:{u}"));
+        s.push_str(&format!("\n{unit}{u}"));
     }
     if let Some(h) = &f.help {
-        s.push_str(&format!("\n说明:{h}"));
+        s.push_str(&format!("\n{help}{h}"));
     }
     let aliases: Vec<&String> = f.aliases.iter().filter(|a| **a != f.name).collect();
     if !aliases.is_empty() {
         let list: Vec<&str> = aliases.iter().map(|a| a.as_str()).collect();
-        s.push_str(&format!("\n也可用列名:{}", list.join("、")));
+        s.push_str(&format!("\n{also}{}", list.join(sep)));
     }
     s
 }
@@ -185,24 +287,49 @@ enum Meta {
 }
 
 impl Meta {
-    fn header(self) -> &'static str {
+    /// The header: in English the reader's English column name.
+    fn header(self, lang: Lang) -> &'static str {
         match self {
-            Meta::Id => "单位代码",
-            Meta::Name => "单位名称",
-            Meta::Kind => "单位类型",
-            Meta::Class => "类别",
-            Meta::Peer => "方阵",
-            Meta::Parent => "上级单位",
+            Meta::Id => lang.pick("单位代码", "id"),
+            Meta::Name => lang.pick("单位名称", "name"),
+            Meta::Kind => lang.pick("单位类型", "kind"),
+            Meta::Class => lang.pick("类别", "class"),
+            Meta::Peer => lang.pick("方阵", "peer_group"),
+            Meta::Parent => lang.pick("上级单位", "parent"),
         }
     }
-    fn note(self) -> &'static str {
+    fn note(self, lang: Lang) -> &'static str {
         match self {
-            Meta::Id => "单位代码(必填):每个单位唯一,如 futian 或 440304。不要修改已填的代码。",
-            Meta::Name => "单位名称,如 福田区。",
-            Meta::Kind => "单位类型(下拉选择):被考核单位可不填。",
-            Meta::Class => "类别(下拉选择):决定哪些指标适用、满分多少。",
-            Meta::Peer => "方阵(下拉选择):同一方阵内排名。",
-            Meta::Parent => "上级单位的单位代码;不参加考核的上级单位(如 市)列在“上级单位”表。",
+            Meta::Id => lang.pick(
+                "单位代码(必填):每个单位唯一,如 futian 或 440304。不要修改已填的代码。",
+                "Unit id (required): unique to each unit, e.g. futian or 440304. Do not change the ids already filled in.",
+            ),
+            Meta::Name => lang.pick("单位名称,如 福田区。", "The unit's name, e.g. 福田区."),
+            Meta::Kind => lang.pick(
+                "单位类型(下拉选择):被考核单位可不填。",
+                "Unit kind (from the drop-down list): may be left blank for the units assessed.",
+            ),
+            Meta::Class => lang.pick(
+                "类别(下拉选择):决定哪些指标适用、满分多少。",
+                "Class (from the drop-down list): decides which items apply and their full marks.",
+            ),
+            Meta::Peer => lang.pick(
+                "方阵(下拉选择):同一方阵内排名。",
+                "Peer group (from the drop-down list): units are ranked within their peer group.",
+            ),
+            Meta::Parent => lang.pick(
+                "上级单位的单位代码;不参加考核的上级单位(如 市)列在“上级单位”表。",
+                "The id of the unit above; units above that are not assessed (such as the city) are listed on the “Parent units” sheet.",
+            ),
+        }
+    }
+    /// What a drop-down of this column offers, for its messages.
+    fn list_title(self, lang: Lang) -> &'static str {
+        match self {
+            Meta::Kind => lang.pick("单位类型", "Unit kind"),
+            Meta::Class => lang.pick("类别", "Class"),
+            Meta::Peer => lang.pick("方阵", "Peer group"),
+            _ => "",
         }
     }
 }
@@ -238,22 +365,24 @@ fn write_context_sheet(
     ws: &mut Worksheet,
     units: &[&ReadUnit],
     f: &Formats,
+    lang: Lang,
 ) -> Result<(), WriteError> {
-    ws.set_name(CONTEXT_SHEET).map_err(xl)?;
+    ws.set_name(sheets(lang)[4]).map_err(xl)?;
     ws.merge_range(
         0,
         0,
         0,
         3,
-        "上级单位(仅用于关联“上级单位”列,无需填写数据,请勿删除)",
+        lang.pick(
+            "上级单位(仅用于关联“上级单位”列,无需填写数据,请勿删除)",
+            "Parent units (only for the “parent” column: nothing to fill in, do not delete)",
+        ),
         &f.title,
     )
     .map_err(xl)?;
     ws.set_row_height(0, 28).map_err(xl)?;
-    for (c, h) in ["单位代码", "单位名称", "单位类型", "上级单位"]
-        .iter()
-        .enumerate()
-    {
+    let headers = [Meta::Id, Meta::Name, Meta::Kind, Meta::Parent].map(|m| m.header(lang));
+    for (c, h) in headers.iter().enumerate() {
         ws.text_fmt(HEADER_ROW, c as u16, *h, &f.header)
             .map_err(xl)?;
     }
@@ -276,15 +405,16 @@ fn write_context_sheet(
     }
     ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, HEADER_ROW).map_err(xl)?;
-    ws.set_footer("&C第 &P 页,共 &N 页");
+    ws.set_footer(footer(lang));
     Ok(())
 }
 
-fn data_sheet_name(set: &IndicatorSet, k: usize) -> String {
+fn data_sheet_name(set: &IndicatorSet, k: usize, lang: Lang) -> String {
+    let data = sheets(lang)[1];
     if k == 0 {
-        DATA_SHEET.to_string()
+        data.to_string()
     } else {
-        sheet_name(&format!("{DATA_SHEET}-{}", set.kinds[k].name))
+        sheet_name(&format!("{data}-{}", set.kinds[k].name))
     }
 }
 
@@ -310,11 +440,25 @@ pub fn unit_list(mut read: ReadEvidence) -> ReadEvidence {
 /// Write the evidence-entry workbook for `set`, pre-filled with the units (and any values and
 /// cases) of `input`.
 pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>, WriteError> {
+    template_xlsx_in(set, input, Lang::Zh)
+}
+
+/// [`template_xlsx`] in `lang`: sheet names, headings, notes, instructions and validation
+/// messages.
+pub fn template_xlsx_in(
+    set: &IndicatorSet,
+    input: &ReadEvidence,
+    lang: Lang,
+) -> Result<Vec<u8>, WriteError> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?;
     wb.set_properties(
         &DocProperties::new()
-            .set_title(format!("{} 佐证数据填报表", set.name))
+            .set_title(format!(
+                "{} {}",
+                set.name,
+                lang.pick("佐证数据填报表", "evidence entry form")
+            ))
             .set_author("kaohe")
             .set_comment(format!(
                 "kaohe template for {} version {}",
@@ -323,16 +467,16 @@ pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>
             .set_creation_datetime(&created),
     );
     let f = formats();
-    let lists = Lists::new(set, input);
+    let lists = Lists::new(set, input, lang);
     let n_sheets = set.kinds.len();
     let mut info = Worksheet::new();
-    write_info(&mut info, set, input.period.as_deref(), &f)?;
+    write_info(&mut info, set, input.period.as_deref(), &f, lang)?;
     wb.push_worksheet(info);
     // Before the data sheets: read back, the units above come first, as they are usually listed.
     let context: Vec<&ReadUnit> = input.units.iter().filter(|u| is_context(set, u)).collect();
     if !context.is_empty() {
         let mut ws = Worksheet::new();
-        write_context_sheet(&mut ws, &context, &f)?;
+        write_context_sheet(&mut ws, &context, &f, lang)?;
         wb.push_worksheet(ws);
     }
     let mut first_data_rows = 0u32;
@@ -346,7 +490,8 @@ pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>
             .filter(|u| sheet_of(set, u) == k)
             .collect();
         let mut ws = Worksheet::new();
-        let rows = write_data_sheet(&mut ws, set, k, &units, input, &lists, &f)?;
+        let sheet = DataSheet::new(set, k, &units, input, lang);
+        let rows = write_data_sheet(&mut ws, &sheet, &units, &lists, &f)?;
         if k == 0 {
             first_data_rows = rows;
         }
@@ -364,6 +509,7 @@ pub fn template_xlsx(set: &IndicatorSet, input: &ReadEvidence) -> Result<Vec<u8>
 /// The drop-down lists, kept on the hidden sheet.
 struct Lists {
     cols: Vec<(&'static str, Vec<String>)>,
+    lang: Lang,
 }
 
 impl Lists {
@@ -374,7 +520,7 @@ impl Lists {
     const KINDS: u16 = 4;
     const FINDERS: u16 = 5;
 
-    fn new(set: &IndicatorSet, input: &ReadEvidence) -> Self {
+    fn new(set: &IndicatorSet, input: &ReadEvidence, lang: Lang) -> Self {
         // The set's kinds, then the context kinds the units use (e.g. `city`).
         let mut kinds: Vec<String> = set.kinds.iter().map(|k| k.id.clone()).collect();
         for k in input.units.iter().filter_map(|u| u.kind.as_ref()) {
@@ -384,28 +530,35 @@ impl Lists {
         }
         Self {
             cols: vec![
-                ("是否", vec!["是".into(), "否".into()]),
                 (
-                    "案件类型",
+                    lang.pick("是否", "Yes/No"),
+                    vec![yes_no(lang, true).into(), yes_no(lang, false).into()],
+                ),
+                (
+                    lang.pick("案件类型", "Case types"),
                     set.case_types.iter().map(|c| c.name.clone()).collect(),
                 ),
-                ("类别", set.classes.iter().map(|c| c.name.clone()).collect()),
                 (
-                    "方阵",
+                    lang.pick("类别", "Classes"),
+                    set.classes.iter().map(|c| c.name.clone()).collect(),
+                ),
+                (
+                    lang.pick("方阵", "Peer groups"),
                     set.peer_groups.iter().map(|c| c.name.clone()).collect(),
                 ),
-                ("单位类型", kinds),
-                ("发现层级", finder_labels(set)),
+                (lang.pick("单位类型", "Unit kinds"), kinds),
+                (lang.pick("发现层级", "Found by"), finder_labels(set)),
             ],
+            lang,
         }
     }
 
     fn formula(&self, col: u16) -> Formula {
-        list_ref(LISTS_SHEET, col, self.cols[col as usize].1.len())
+        list_ref(sheets(self.lang)[3], col, self.cols[col as usize].1.len())
     }
 
     fn write(&self, ws: &mut Worksheet, f: &Formats) -> Result<(), WriteError> {
-        ws.set_name(LISTS_SHEET).map_err(xl)?;
+        ws.set_name(sheets(self.lang)[3]).map_err(xl)?;
         for (c, (title, items)) in self.cols.iter().enumerate() {
             let c = c as u16;
             ws.text_fmt(0, c, *title, &f.bold).map_err(xl)?;
@@ -432,29 +585,42 @@ fn validation(
         .map_err(xl)
 }
 
-fn field_validation(fld: &Field) -> Result<Option<DataValidation>, WriteError> {
+fn field_validation(fld: &Field, lang: Lang) -> Result<Option<DataValidation>, WriteError> {
     let dv = DataValidation::new();
     let (dv, message) = match fld.ty {
         FieldType::Count => (
             dv.allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0)),
-            "请填写不小于0的整数",
+            lang.pick("请填写不小于0的整数", "Enter a whole number of at least 0."),
         ),
         FieldType::Number => (
             dv.allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
                 .set_error_style(DataValidationErrorStyle::Warning),
-            "请填写不小于0的数值(确需填写负数时可选择继续)",
+            lang.pick(
+                "请填写不小于0的数值(确需填写负数时可选择继续)",
+                "Enter a number of at least 0 (if a negative number is really meant, choose to continue).",
+            ),
         ),
         FieldType::Percent => (
             dv.allow_decimal_number(DataValidationRule::Between(0.0, 100.0)),
-            "请填写0~100之间的百分比数值,如 96.98(也可输入 96.98%)",
+            lang.pick(
+                "请填写0~100之间的百分比数值,如 96.98(也可输入 96.98%)",
+                "Enter a percentage between 0 and 100, e.g. 96.98 (96.98% also works).",
+            ),
         ),
         FieldType::PerMille => (
             dv.allow_decimal_number(DataValidationRule::Between(0.0, 1000.0)),
-            "请填写0~1000之间的千分比数值",
+            lang.pick(
+                "请填写0~1000之间的千分比数值",
+                "Enter a per-mille value between 0 and 1000.",
+            ),
         ),
         FieldType::Bool => (
-            dv.allow_list_strings(&["是", "否"]).map_err(xl)?,
-            "请从下拉列表选择 是 或 否",
+            dv.allow_list_strings(&[yes_no(lang, true), yes_no(lang, false)])
+                .map_err(xl)?,
+            lang.pick(
+                "请从下拉列表选择 是 或 否",
+                "Choose Yes or No from the drop-down list.",
+            ),
         ),
         FieldType::Text => return Ok(None),
     };
@@ -463,15 +629,13 @@ fn field_validation(fld: &Field) -> Result<Option<DataValidation>, WriteError> {
 
 fn write_data_sheet(
     ws: &mut Worksheet,
-    set: &IndicatorSet,
-    k: usize,
+    sheet: &DataSheet<'_>,
     units: &[&ReadUnit],
-    input: &ReadEvidence,
     lists: &Lists,
     f: &Formats,
 ) -> Result<u32, WriteError> {
-    let sheet = DataSheet::new(set, k, units, input);
-    ws.set_name(data_sheet_name(set, k)).map_err(xl)?;
+    ws.set_name(data_sheet_name(sheet.set, sheet.k, sheet.lang))
+        .map_err(xl)?;
     sheet.write_title(ws, f)?;
     ws.set_row_height(0, 28).map_err(xl)?;
     ws.set_row_height(HEADER_ROW, 48).map_err(xl)?;
@@ -486,13 +650,15 @@ fn write_data_sheet(
     ws.set_paper_size(9).set_landscape();
     ws.set_repeat_rows(0, HEADER_ROW).map_err(xl)?;
     ws.set_repeat_columns(0, 1).map_err(xl)?;
-    ws.set_footer("&C第 &P 页,共 &N 页");
+    ws.set_footer(footer(sheet.lang));
     Ok(sheet.n_rows)
 }
 
 /// The layout of the data sheet of kind `k`: its metadata columns, then its value columns.
 struct DataSheet<'a> {
     set: &'a IndicatorSet,
+    /// The kind's index in the set.
+    k: usize,
     kind: &'a Kind,
     meta: Vec<Meta>,
     /// (field, layer) of each value column: a field (for a layered field: its lowest-priority
@@ -501,10 +667,17 @@ struct DataSheet<'a> {
     columns: Vec<(usize, Option<usize>)>,
     /// Rows with validation.
     n_rows: u32,
+    lang: Lang,
 }
 
 impl<'a> DataSheet<'a> {
-    fn new(set: &'a IndicatorSet, k: usize, units: &[&ReadUnit], input: &ReadEvidence) -> Self {
+    fn new(
+        set: &'a IndicatorSet,
+        k: usize,
+        units: &[&ReadUnit],
+        input: &ReadEvidence,
+        lang: Lang,
+    ) -> Self {
         let kind = &set.kinds[k];
         let other_kind = units
             .iter()
@@ -531,10 +704,12 @@ impl<'a> DataSheet<'a> {
         }
         DataSheet {
             set,
+            k,
             kind,
             meta,
             columns,
             n_rows: (units.len() as u32 + SPARE_ROWS).max(MIN_ROWS),
+            lang,
         }
     }
 
@@ -569,15 +744,19 @@ impl<'a> DataSheet<'a> {
 
     /// The title row above the header.
     fn write_title(&self, ws: &mut Worksheet, f: &Formats) -> Result<(), WriteError> {
-        let set = self.set;
-        let title = format!(
-            "{} 佐证数据填报表({})",
-            set.name,
-            set.effective
-                .label
-                .clone()
-                .unwrap_or_else(|| format!("{} 至 {}", set.effective.from, set.effective.to))
-        );
+        let (set, lang) = (self.set, self.lang);
+        let period = set.effective.label.clone().unwrap_or_else(|| {
+            format!(
+                "{}{}{}",
+                set.effective.from,
+                lang.pick(" 至 ", " to "),
+                set.effective.to
+            )
+        });
+        let title = match lang {
+            Lang::Zh => format!("{} 佐证数据填报表({period})", set.name),
+            Lang::En => format!("{} evidence entry form ({period})", set.name),
+        };
         let last_col = self.n_meta() + self.columns.len() as u16 - 1;
         let title_cols = last_col.min(7);
         if title_cols > 0 {
@@ -596,25 +775,34 @@ impl<'a> DataSheet<'a> {
         lists: &Lists,
         f: &Formats,
     ) -> Result<(), WriteError> {
+        let lang = self.lang;
         for (c, m) in self.meta.iter().enumerate() {
             let c = c as u16;
-            ws.text_fmt(HEADER_ROW, c, m.header(), &f.meta_header)
+            ws.text_fmt(HEADER_ROW, c, m.header(lang), &f.meta_header)
                 .map_err(xl)?;
-            ws.insert_note(HEADER_ROW, c, &note(m.note())).map_err(xl)?;
+            ws.insert_note(HEADER_ROW, c, &note(m.note(lang)))
+                .map_err(xl)?;
             ws.set_column_width(c, if *m == Meta::Name { 14 } else { 12 })
                 .map_err(xl)?;
             ws.set_column_format(c, &f.text).map_err(xl)?;
             let list = match m {
-                Meta::Kind => Some((Lists::KINDS, "单位类型")),
-                Meta::Class => Some((Lists::CLASSES, "类别")),
-                Meta::Peer => Some((Lists::PEERS, "方阵")),
+                Meta::Kind => Some(Lists::KINDS),
+                Meta::Class => Some(Lists::CLASSES),
+                Meta::Peer => Some(Lists::PEERS),
                 _ => None,
             };
-            if let Some((col, title)) = list {
+            if let Some(col) = list {
+                let title = m.list_title(lang);
                 let dv = DataValidation::new()
                     .allow_list_formula(lists.formula(col))
                     .set_error_style(DataValidationErrorStyle::Warning);
-                let dv = validation(dv, title, &format!("请从下拉列表选择{title}"))?;
+                let message = match lang {
+                    Lang::Zh => format!("请从下拉列表选择{title}"),
+                    Lang::En => {
+                        format!("Choose a {} from the drop-down list.", title.to_lowercase())
+                    }
+                };
+                let dv = validation(dv, title, &message)?;
                 ws.add_data_validation(FIRST_DATA_ROW, c, self.last_row(), c, &dv)
                     .map_err(xl)?;
             }
@@ -628,15 +816,23 @@ impl<'a> DataSheet<'a> {
             let fld = &self.kind.fields[*fi];
             let c = self.n_meta() + i as u16;
             let layer = layer.and_then(|l| self.set.layers.get(l));
+            let lang = self.lang;
             let (h, text) = match layer {
-                None => (field_header(fld), field_note(fld)),
+                None => (field_header(fld), field_note(fld, lang)),
                 Some(l) => (
                     format!("{}@{}", field_header(fld), l.name),
-                    format!(
-                        "{}\n({}核实的值,优先于单位自报;没有则留空)",
-                        field_note(fld),
-                        l.name
-                    ),
+                    match lang {
+                        Lang::Zh => format!(
+                            "{}\n({}核实的值,优先于单位自报;没有则留空)",
+                            field_note(fld, lang),
+                            l.name
+                        ),
+                        Lang::En => format!(
+                            "{}\n(the value as verified by {}: it takes precedence over the unit's own report; leave blank if there is none)",
+                            field_note(fld, lang),
+                            l.name
+                        ),
+                    },
                 ),
             };
             ws.text_fmt(HEADER_ROW, c, &h, &f.header).map_err(xl)?;
@@ -646,7 +842,7 @@ impl<'a> DataSheet<'a> {
             if fld.ty == FieldType::Text {
                 ws.set_column_format(c, &f.text).map_err(xl)?;
             }
-            if let Some(dv) = field_validation(fld)? {
+            if let Some(dv) = field_validation(fld, lang)? {
                 ws.add_data_validation(FIRST_DATA_ROW, c, self.last_row(), c, &dv)
                     .map_err(xl)?;
             }
@@ -696,13 +892,13 @@ impl<'a> DataSheet<'a> {
                 RawValue::Layers(list) => {
                     for (layer, v) in list {
                         if let Some(c) = self.column_of(fi, Some(layer)) {
-                            write_value(ws, row, c, v, ty, f)?;
+                            write_value(ws, row, c, v, ty, f, self.lang)?;
                         }
                     }
                 }
                 _ => {
                     if let Some(c) = self.column_of(fi, suffix) {
-                        write_value(ws, row, c, raw, ty, f)?;
+                        write_value(ws, row, c, raw, ty, f, self.lang)?;
                     }
                 }
             }
@@ -735,6 +931,7 @@ fn write_value(
     raw: &RawValue,
     ty: FieldType,
     f: &Formats,
+    lang: Lang,
 ) -> Result<(), WriteError> {
     match raw {
         RawValue::Missing | RawValue::NotFinite | RawValue::Layers(_) => {}
@@ -747,12 +944,11 @@ fn write_value(
                 .map_err(xl)?;
         }
         RawValue::Bool(b) => {
-            ws.text(row, col, if *b { "是" } else { "否" })
-                .map_err(xl)?;
+            ws.text(row, col, yes_no(lang, *b)).map_err(xl)?;
         }
         RawValue::Text(t) => {
             let t = match (ty, read::parse_bool(t)) {
-                (FieldType::Bool, Some(b)) => if b { "是" } else { "否" }.to_string(),
+                (FieldType::Bool, Some(b)) => yes_no(lang, b).to_string(),
                 _ => t.clone(),
             };
             ws.text(row, col, t).map_err(xl)?;
@@ -769,13 +965,18 @@ fn write_ledger(
     data_rows: u32,
     f: &Formats,
 ) -> Result<(), WriteError> {
-    ws.set_name(LEDGER_SHEET).map_err(xl)?;
+    let lang = lists.lang;
+    ws.set_name(sheets(lang)[2]).map_err(xl)?;
     ws.set_row_height(0, 32).map_err(xl)?;
-    let notes = ledger_notes(set);
+    let notes = ledger_notes(set, lang);
     let widths = [
         12.0, 30.0, 10.0, 12.0, 12.0, 10.0, 16.0, 30.0, 12.0, 10.0, 10.0,
     ];
-    for (c, h) in LEDGER_COLUMNS.iter().enumerate() {
+    let columns = match lang {
+        Lang::Zh => LEDGER_COLUMNS,
+        Lang::En => LEDGER_COLUMNS_EN,
+    };
+    for (c, h) in columns.iter().enumerate() {
         let c = c as u16;
         ws.text_fmt(0, c, *h, &f.header).map_err(xl)?;
         ws.insert_note(0, c, &note(&notes[c as usize]))
@@ -797,14 +998,17 @@ fn write_ledger(
         .flat_map(|u| u.cases.iter().map(move |(c, _)| (u.id.as_str(), c)))
         .chain(input.ledger.iter().map(|(u, c, _)| (u.as_str(), c)));
     for (row, (unit, c)) in (1u32..).zip(cases) {
-        write_case(ws, row, set, unit, c, f)?;
+        write_case(ws, row, set, unit, c, f, lang)?;
     }
     ws.set_freeze_panes(1, 1).map_err(xl)?;
     Ok(())
 }
 
 /// The note on each ledger column's header.
-fn ledger_notes(set: &IndicatorSet) -> [String; 11] {
+fn ledger_notes(set: &IndicatorSet, lang: Lang) -> [String; 11] {
+    if lang.en() {
+        return ledger_notes_en(set);
+    }
     let case_help: Vec<String> = set
         .case_types
         .iter()
@@ -832,6 +1036,42 @@ fn ledger_notes(set: &IndicatorSet) -> [String; 11] {
     ]
 }
 
+/// [`ledger_notes`] in English.
+fn ledger_notes_en(set: &IndicatorSet) -> [String; 11] {
+    let case_help: Vec<String> = set
+        .case_types
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.id))
+        .collect();
+    [
+        "Unit id: as on the “Evidence” sheet.".to_string(),
+        format!(
+            "Case type (from the drop-down list): {}",
+            case_help.join(", ")
+        ),
+        "Severity: a whole number. For a birth outside the policy, the birth order (3 = third child); for a late report, the months late; otherwise 1 or blank."
+            .to_string(),
+        format!(
+            "Date: when the case happened or was verified, e.g. 2011-05-03. Cases outside the period {} to {} are not scored.",
+            set.effective.from, set.effective.to
+        ),
+        format!(
+            "Found by (from the drop-down list): {}. Cases found by a higher level cost more points where the rules say so.",
+            finder_labels(set).join(", ")
+        ),
+        "Self-reported (Yes/No): Yes when the unit found the case itself and reported it truthfully."
+            .to_string(),
+        "Reference: the case number or the document number.".to_string(),
+        "Note: anything else.".to_string(),
+        "Reported: the date the case was reported (a late report's months are counted to this date)."
+            .to_string(),
+        "Verified (Yes/No): cases not verified are listed but not scored; blank counts as verified."
+            .to_string(),
+        "Amount: an amount of money tied to this record (such as funds), summed by type."
+            .to_string(),
+    ]
+}
+
 /// The validation of the ledger's columns, by column: units from the data sheet's first
 /// `data_rows` rows, case types, finders and yes/no from the lists, whole severities, dates,
 /// amounts.
@@ -840,8 +1080,10 @@ fn ledger_validations(
     data_rows: u32,
 ) -> Result<Vec<(u16, DataValidation)>, WriteError> {
     use DataValidationErrorStyle::Warning;
+    let lang = lists.lang;
     let units = Formula::new(format!(
-        "='{DATA_SHEET}'!$A${}:$A${}",
+        "='{}'!$A${}:$A${}",
+        sheets(lang)[1],
         FIRST_DATA_ROW + 1,
         FIRST_DATA_ROW + data_rows.max(1)
     ));
@@ -855,7 +1097,16 @@ fn ledger_validations(
     };
     let whole = DataValidationRule::GreaterThanOrEqualTo(0);
     let amount = DataValidationRule::GreaterThanOrEqualTo(0.0);
-    let yes_no = "请从下拉列表选择 是 或 否";
+    let p = |zh, en| lang.pick(zh, en);
+    let yes_no = p(
+        "请从下拉列表选择 是 或 否",
+        "Choose Yes or No from the drop-down list.",
+    );
+    let a_date = p("请填写日期,如 2011-05-03", "Enter a date, e.g. 2011-05-03.");
+    let title = |c: usize| match lang {
+        Lang::Zh => LEDGER_COLUMNS[c],
+        Lang::En => LEDGER_TITLES_EN[c],
+    };
     Ok(vec![
         (
             0,
@@ -863,49 +1114,55 @@ fn ledger_validations(
                 DataValidation::new()
                     .allow_list_formula(units)
                     .set_error_style(Warning),
-                "单位代码",
-                "请选择“佐证数据”表中的单位代码",
+                title(0),
+                p(
+                    "请选择“佐证数据”表中的单位代码",
+                    "Choose a unit id from the “Evidence” sheet.",
+                ),
             )?,
         ),
         (
             1,
             validation(
                 list(Lists::CASE_TYPES),
-                "案件类型",
-                "请从下拉列表选择案件类型",
+                title(1),
+                p(
+                    "请从下拉列表选择案件类型",
+                    "Choose a case type from the drop-down list.",
+                ),
             )?,
         ),
         (
             2,
             validation(
                 DataValidation::new().allow_whole_number(whole),
-                "严重程度",
-                "请填写不小于0的整数",
+                title(2),
+                p("请填写不小于0的整数", "Enter a whole number of at least 0."),
             )?,
         ),
-        (3, validation(date()?, "日期", "请填写日期,如 2011-05-03")?),
+        (3, validation(date()?, title(3), a_date)?),
         (
             4,
             validation(
                 list(Lists::FINDERS).set_error_style(Warning),
-                "发现层级",
-                "请从下拉列表选择发现层级",
+                title(4),
+                p(
+                    "请从下拉列表选择发现层级",
+                    "Choose who found the case from the drop-down list.",
+                ),
             )?,
         ),
-        (5, validation(list(Lists::YES_NO), "自查上报", yes_no)?),
-        (
-            8,
-            validation(date()?, "上报日期", "请填写日期,如 2011-05-03")?,
-        ),
-        (9, validation(list(Lists::YES_NO), "是否查实", yes_no)?),
+        (5, validation(list(Lists::YES_NO), title(5), yes_no)?),
+        (8, validation(date()?, title(8), a_date)?),
+        (9, validation(list(Lists::YES_NO), title(9), yes_no)?),
         (
             10,
             validation(
                 DataValidation::new()
                     .allow_decimal_number(amount)
                     .set_error_style(Warning),
-                "金额",
-                "请填写金额(数值)",
+                title(10),
+                p("请填写金额(数值)", "Enter an amount (a number)."),
             )?,
         ),
     ])
@@ -918,6 +1175,7 @@ fn write_case(
     unit: &str,
     c: &RawCase,
     f: &Formats,
+    lang: Lang,
 ) -> Result<(), WriteError> {
     ws.text_fmt(row, 0, unit, &f.text).map_err(xl)?;
     let ty = named(
@@ -936,8 +1194,7 @@ fn write_case(
     if let Some(x) = &c.found_by {
         ws.text(row, 4, x).map_err(xl)?;
     }
-    ws.text(row, 5, if c.self_reported { "是" } else { "否" })
-        .map_err(xl)?;
+    ws.text(row, 5, yes_no(lang, c.self_reported)).map_err(xl)?;
     if let Some(x) = &c.reference {
         ws.text_fmt(row, 6, x, &f.text).map_err(xl)?;
     }
@@ -950,7 +1207,7 @@ fn write_case(
             .map_err(xl)?;
     }
     if let Some(v) = c.verified {
-        ws.text(row, 9, if v { "是" } else { "否" }).map_err(xl)?;
+        ws.text(row, 9, yes_no(lang, v)).map_err(xl)?;
     }
     if let Some(a) = c.amount {
         ws.write_number(row, 10, a.to_f64().unwrap_or(f64::NAN))
@@ -964,8 +1221,10 @@ fn write_info(
     set: &IndicatorSet,
     period: Option<&str>,
     f: &Formats,
+    lang: Lang,
 ) -> Result<(), WriteError> {
-    ws.set_name(INFO_SHEET).map_err(xl)?;
+    let p = |zh, en| lang.pick(zh, en);
+    ws.set_name(sheets(lang)[0]).map_err(xl)?;
     ws.set_column_width(0, 22).map_err(xl)?;
     ws.set_column_width(1, 36).map_err(xl)?;
     ws.set_column_width(2, 16).map_err(xl)?;
@@ -975,31 +1234,49 @@ fn write_info(
     ws.text_fmt(
         r,
         0,
-        format!("{} 佐证数据填报说明", set.name),
+        format!(
+            "{} {}",
+            set.name,
+            p("佐证数据填报说明", "evidence entry: instructions")
+        ),
         &f.bold.clone().set_font_size(14),
     )
     .map_err(xl)?;
     ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
     r += 2;
     let facts = [
-        ("指标体系", format!("{}({})", set.name, set.id)),
-        ("版本", set.version.clone()),
         (
-            "统计期",
+            p("指标体系", "Indicator set"),
+            match lang {
+                Lang::Zh => format!("{}({})", set.name, set.id),
+                Lang::En => format!("{} ({})", set.name, set.id),
+            },
+        ),
+        (p("版本", "Version"), set.version.clone()),
+        (
+            // Not `Period`: that row is the label read back.
+            p("统计期", "Dates counted"),
             format!(
-                "{} 至 {}{}",
+                "{}{}{}{}",
                 set.effective.from,
+                p(" 至 ", " to "),
                 set.effective.to,
                 set.effective
                     .label
                     .as_ref()
-                    .map(|l| format!("({l})"))
+                    .map(|l| match lang {
+                        Lang::Zh => format!("({l})"),
+                        Lang::En => format!(" ({l})"),
+                    })
                     .unwrap_or_default()
             ),
         ),
-        ("被考核单位类型", set.unit_kind().name.clone()),
         (
-            PERIOD_LABEL,
+            p("被考核单位类型", "Units assessed"),
+            set.unit_kind().name.clone(),
+        ),
+        (
+            p(PERIOD_LABEL, PERIOD_LABEL_EN),
             period
                 .map(str::to_string)
                 .or_else(|| set.effective.label.clone())
@@ -1012,16 +1289,10 @@ fn write_info(
         r += 1;
     }
     r += 1;
-    let steps = [
-        "填报步骤",
-        "1. 在“佐证数据”表中每个单位填一行。单位代码必填且唯一;已预填的单位代码、名称请勿修改。",
-        "2. 每列对应一项佐证数据,表头写明名称和计量单位;鼠标移到表头可看到填写说明(批注)。",
-        "3. 百分比直接填数值,如 96.98(也可输入 96.98%);千分比填 ‰ 前的数值;人数、次数等填整数。",
-        "4. 是/否 类数据从下拉列表选择。没有的数据留空,不要填 0 或“无”(留空表示缺少佐证)。",
-        "5. 在“案件台账”表中每个案件填一行:单位代码、案件类型(下拉选择)、日期、发现层级等。",
-        "6. 不要修改表头文字。可以在表头上方加标题行,也可以在末尾加“合计”行,读取时会自动跳过。",
-        "7. 填好后保存为 .xlsx(WPS、LibreOffice 亦可),运行:kaohe assess -s 指标体系.yaml 本文件.xlsx",
-    ];
+    let steps = match lang {
+        Lang::Zh => STEPS,
+        Lang::En => STEPS_EN,
+    };
     for (i, s) in steps.iter().enumerate() {
         if i == 0 {
             ws.text_fmt(r, 0, *s, &f.bold).map_err(xl)?;
@@ -1032,12 +1303,14 @@ fn write_info(
         r += 1;
     }
     r += 1;
-    ws.text_fmt(r, 0, "佐证数据字段", &f.bold).map_err(xl)?;
+    ws.text_fmt(r, 0, p("佐证数据字段", "Evidence fields"), &f.bold)
+        .map_err(xl)?;
     r += 1;
-    for (c, h) in ["字段代码", "名称", "填写", "单位", "说明"]
-        .iter()
-        .enumerate()
-    {
+    let headers = match lang {
+        Lang::Zh => ["字段代码", "名称", "填写", "单位", "说明"],
+        Lang::En => ["Field id", "Name", "Enter", "Unit", "Note"],
+    };
+    for (c, h) in headers.iter().enumerate() {
         ws.text_fmt(r, c as u16, *h, &f.header).map_err(xl)?;
     }
     r += 1;
@@ -1045,7 +1318,7 @@ fn write_info(
         for fld in &kind.fields {
             ws.text(r, 0, &fld.id).map_err(xl)?;
             ws.text(r, 1, field_header(fld)).map_err(xl)?;
-            ws.text(r, 2, type_text(fld.ty)).map_err(xl)?;
+            ws.text(r, 2, type_text_in(fld.ty, lang)).map_err(xl)?;
             ws.text(r, 3, fld.unit.clone().unwrap_or_default())
                 .map_err(xl)?;
             ws.text_fmt(r, 4, fld.help.clone().unwrap_or_default(), &f.wrap)
@@ -1054,9 +1327,10 @@ fn write_info(
         }
     }
     r += 1;
-    ws.text_fmt(r, 0, "案件类型", &f.bold).map_err(xl)?;
+    ws.text_fmt(r, 0, p("案件类型", "Case types"), &f.bold)
+        .map_err(xl)?;
     r += 1;
-    for (c, h) in ["代码", "名称"].iter().enumerate() {
+    for (c, h) in [p("代码", "Id"), p("名称", "Name")].iter().enumerate() {
         ws.text_fmt(r, c as u16, *h, &f.header).map_err(xl)?;
     }
     r += 1;
@@ -1068,3 +1342,30 @@ fn write_info(
     ws.set_active(true);
     Ok(())
 }
+
+/// The period label's row on the English instructions sheet (read back like [`PERIOD_LABEL`]).
+pub const PERIOD_LABEL_EN: &str = "Period";
+
+/// How to fill in the template: a heading, then the steps.
+const STEPS: [&str; 8] = [
+    "填报步骤",
+    "1. 在“佐证数据”表中每个单位填一行。单位代码必填且唯一;已预填的单位代码、名称请勿修改。",
+    "2. 每列对应一项佐证数据,表头写明名称和计量单位;鼠标移到表头可看到填写说明(批注)。",
+    "3. 百分比直接填数值,如 96.98(也可输入 96.98%);千分比填 ‰ 前的数值;人数、次数等填整数。",
+    "4. 是/否 类数据从下拉列表选择。没有的数据留空,不要填 0 或“无”(留空表示缺少佐证)。",
+    "5. 在“案件台账”表中每个案件填一行:单位代码、案件类型(下拉选择)、日期、发现层级等。",
+    "6. 不要修改表头文字。可以在表头上方加标题行,也可以在末尾加“合计”行,读取时会自动跳过。",
+    "7. 填好后保存为 .xlsx(WPS、LibreOffice 亦可),运行:kaohe assess -s 指标体系.yaml 本文件.xlsx",
+];
+
+/// [`STEPS`] in English.
+const STEPS_EN: [&str; 8] = [
+    "How to fill in",
+    "1. On the “Evidence” sheet, fill in one row per unit. The unit id is required and unique; do not change the ids and names already filled in.",
+    "2. Each column is one item of evidence; its header gives the name and the unit of measure. Hover over a header to see how to fill it in (its note).",
+    "3. Enter percentages as numbers, e.g. 96.98 (96.98% also works); per-mille values as the number before ‰; counts of people, cases and the like as whole numbers.",
+    "4. Choose Yes/No items from the drop-down list. Leave data you do not have blank: do not enter 0 or “none” (a blank means the evidence is missing).",
+    "5. On the “Cases” sheet, fill in one row per case: the unit id, the case type (from the drop-down list), the date, who found it and so on.",
+    "6. Do not change the header texts. You may add title rows above the header or a “Total” row at the end: they are skipped when the file is read.",
+    "7. Save as .xlsx when done (WPS and LibreOffice work too) and run: kaohe assess -s set.yaml this-file.xlsx",
+];

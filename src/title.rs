@@ -35,6 +35,16 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level in `lang`.
+    pub fn label(self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            Level::National => lang.pick("国家级", "national"),
+            Level::Province => lang.pick("省级", "provincial"),
+            Level::City => lang.pick("市级", "city"),
+            Level::District => lang.pick("区级", "district"),
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Level::National => "国家级",
@@ -334,6 +344,41 @@ impl Standing {
     pub fn holds(&self) -> bool {
         self.held_since.is_some()
     }
+    /// Short status in `lang`.
+    pub fn label(&self, lang: crate::lang::Lang) -> String {
+        if !lang.en() {
+            return self.zh();
+        }
+        if let Some(d) = self.held_since {
+            return match self.warned_on {
+                Some(w) => format!("held (conferred {d}, yellow card {w})"),
+                None => format!("held (conferred {d})"),
+            };
+        }
+        let pending = if let Some((d, l, r)) = self.inspected {
+            let level = l.map(|l| format!("{} ", l.label(lang))).unwrap_or_default();
+            let result = match r {
+                EventResult::Passed => "passed",
+                EventResult::Failed => "failed",
+            };
+            Some(format!("{level}inspection {result} ({d})"))
+        } else if let Some(d) = self.recommended_on {
+            Some(format!("recommended ({d})"))
+        } else {
+            self.applied_on.map(|d| format!("applied ({d})"))
+        };
+        let ended = self.ended.map(|(k, d)| match k {
+            EventKind::Revoke => format!("revoked ({d})"),
+            _ => format!("expired ({d})"),
+        });
+        match (ended, pending) {
+            (Some(e), Some(p)) => format!("{e}; {p}"),
+            (Some(e), None) => e,
+            (None, Some(p)) => p,
+            (None, None) => "not held".to_string(),
+        }
+    }
+
     /// Short Chinese status.
     pub fn zh(&self) -> String {
         if let Some(d) = self.held_since {

@@ -841,6 +841,53 @@ fn the_brief_escapes_what_came_from_inputs() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
+fn cli_decide_lang_en_writes_an_english_brief_and_the_same_registry_and_csvs() {
+    let zh = Kaohe::new().args(["decide", "-q"]).run();
+    zh.success();
+    let en = Kaohe::new().args(["decide", "--lang", "en"]).run();
+    en.success();
+    let html = String::from_utf8(en.read("out/decisions.html")).expect("utf-8");
+    for s in [
+        r#"<html lang="en">"#,
+        "Target-responsibility assessment 2015",
+        "<h2>1. Summary</h2>",
+        "<h2>2. Results (pass / fail)</h2>",
+        "<th>Rank</th><th>Unit</th><th>Total</th>",
+        "<h2>3. One-vote vetoes</h2>",
+        "<h2>4. Demonstration titles</h2>",
+        "<h2>6. The assessment of 2016</h2>",
+        "Yellow card",
+        "Self-assessment",
+        "P-EXEMPT",
+    ] {
+        assert!(html.contains(s), "the English brief lacks {s}");
+    }
+    for s in [
+        "一、概要",
+        "<th>排名</th>",
+        "达标 / 不达标",
+        "提请领导小组审定",
+        "本简报为送审稿",
+        "等次良好(总分",
+        "(自评)",
+    ] {
+        assert!(!html.contains(s), "the English brief still says {s}");
+    }
+    assert!(en.stdout.contains("Decisions for 2015"), "{}", en.stdout);
+    assert!(
+        en.stdout.contains("wrote out/decisions.html"),
+        "{}",
+        en.stdout
+    );
+    let docx = en.read("out/decisions.docx");
+    assert!(docx.starts_with(b"PK"), "a zip");
+    // The registry and the machine-read CSVs are the Chinese run's, byte for byte.
+    for f in ["out/registry.yaml", "out/decisions.csv", "out/plan.csv"] {
+        assert_eq!(en.read(f), zh.read(f), "{f}");
+    }
+}
+
+#[test]
 fn cli_default_decides_the_shipped_2015() {
     let run = Kaohe::new().args(["decide", "-q"]).run();
     run.success();

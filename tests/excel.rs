@@ -1194,6 +1194,306 @@ fn template_then_assess_on_the_command_line() {
     assert!(!d.join("x/scorecard.xlsx.kaohe-tmp").exists());
 }
 
+/// Every text cell of a sheet, joined (to look for words).
+fn sheet_text(
+    book: &mut calamine::Sheets<std::io::BufReader<std::fs::File>>,
+    name: &str,
+) -> String {
+    sheet_rows(book, name)
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn an_english_template_has_english_sheets_and_headings_and_reads_back_alike() {
+    use kaohe::lang::Lang;
+    let dir = tempfile::tempdir().expect("tmp");
+    let set = sz_set();
+    let en = |input: &ReadEvidence| {
+        kaohe::template::template_xlsx_in(&set, input, Lang::En).expect("english template")
+    };
+    let blank_path = dir.path().join("blank-en.xlsx");
+    std::fs::write(&blank_path, en(&kaohe::template::unit_list(yaml_read()))).expect("write");
+    let mut book = open_book(&blank_path);
+    let sheets: Vec<(String, bool)> = book
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
+        .collect();
+    assert_eq!(
+        sheets,
+        vec![
+            ("Instructions".to_string(), true),
+            ("Parent units".to_string(), true),
+            ("Evidence".to_string(), true),
+            ("Cases".to_string(), true),
+            ("Lists".to_string(), false),
+        ]
+    );
+    let info = sheet_rows(&mut book, "Instructions");
+    assert!(
+        info[0][0].ends_with("evidence entry: instructions"),
+        "{:?}",
+        info[0]
+    );
+    let info_text = sheet_text(&mut book, "Instructions");
+    for words in [
+        "How to fill in",
+        "Evidence fields",
+        "Case types",
+        "Dates counted",
+        "a whole number, at least 0",
+    ] {
+        assert!(info_text.contains(words), "{words}: {info_text}");
+    }
+    assert!(
+        info.iter()
+            .any(|r| r.first().is_some_and(|c| c == "Period")),
+        "the period label's row"
+    );
+    let context = sheet_rows(&mut book, "Parent units");
+    assert!(
+        context[0][0].contains("nothing to fill in"),
+        "{:?}",
+        context[0]
+    );
+    assert_eq!(context[1][..4], ["id", "name", "kind", "parent"]);
+    let data = sheet_rows(&mut book, "Evidence");
+    assert!(
+        data[0][0].contains("evidence entry form"),
+        "title row: {:?}",
+        data[0]
+    );
+    assert_eq!(
+        data[1][..7],
+        [
+            "id",
+            "name",
+            "kind",
+            "class",
+            "peer_group",
+            "parent",
+            "年初常住人口(人)"
+        ],
+        "the reader's English column names; the set's field names as written"
+    );
+    assert_eq!(data[3][3], "特区内", "class by its name in the set");
+    let ledger = sheet_rows(&mut book, "Cases");
+    assert_eq!(
+        ledger[0],
+        kaohe::template::LEDGER_COLUMNS_EN
+            .map(String::from)
+            .to_vec()
+    );
+    assert_eq!(ledger[0][1], "case_type");
+    let lists = sheet_rows(&mut book, "Lists");
+    assert_eq!(lists[1][0], "Yes");
+    // Notes, drop-downs and validation messages in English, none of the Chinese ones.
+    let sheet = part(&blank_path, "xl/worksheets/sheet3.xml");
+    assert!(
+        sheet.contains(r#"<formula1>"Yes,No"</formula1>"#),
+        "Yes/No drop-down"
+    );
+    assert!(
+        sheet.contains("Enter a whole number of at least 0."),
+        "counts"
+    );
+    assert!(
+        sheet.contains("Enter a percentage between 0 and 100"),
+        "percent"
+    );
+    assert!(!sheet.contains("请"), "no Chinese message");
+    let ledger_xml = part(&blank_path, "xl/worksheets/sheet4.xml");
+    assert!(
+        ledger_xml.contains("'Lists'!"),
+        "case types from the lists sheet"
+    );
+    assert!(
+        ledger_xml.contains("'Evidence'!$A$3"),
+        "units from the data sheet"
+    );
+    assert!(ledger_xml.contains("Choose a case type from the drop-down list."));
+    let notes = part(&blank_path, "xl/comments1.xml");
+    assert!(notes.contains("Field id: births"), "a note per field");
+    assert!(notes.contains("Enter: a whole number, at least 0"));
+    assert!(
+        !notes.contains("字段代码"),
+        "no Chinese labels in the notes"
+    );
+
+    // Read back blank: the same units as the Chinese template.
+    let zh_blank = dir.path().join("blank-zh.xlsx");
+    std::fs::write(
+        &zh_blank,
+        kaohe::template::template_xlsx(&set, &kaohe::template::unit_list(yaml_read())).expect("zh"),
+    )
+    .expect("write");
+    let (back_en, back_zh) = (
+        read(std::slice::from_ref(&blank_path)),
+        read(std::slice::from_ref(&zh_blank)),
+    );
+    assert_eq!(
+        back_en.period, back_zh.period,
+        "the period label comes back"
+    );
+    assert_eq!(digest(&bind(&set, back_en)), digest(&bind(&set, back_zh)));
+
+    // Filled with every value and case of the shipped evidence (是/否 as Yes/No, dates as
+    // dates): exactly the evidence.
+    let filled = dir.path().join("filled-en.xlsx");
+    std::fs::write(&filled, en(&yaml_read())).expect("write");
+    assert_eq!(
+        digest(&bind(&set, read(std::slice::from_ref(&filled)))),
+        digest(&bind(&set, yaml_read()))
+    );
+    let mut book = open_book(&filled);
+    let cases = sheet_rows(&mut book, "Cases");
+    assert!(
+        cases[1..].iter().all(|r| r[5] == "Yes" || r[5] == "No"),
+        "self_reported as Yes/No"
+    );
+
+    // Typed by hand into the English headers: Yes/No, a class by name, a case with Yes.
+    let mut wb = Workbook::new();
+    let info = wb.add_worksheet();
+    info.set_name("Instructions").expect("n");
+    info.write_string(0, 0, "Period").expect("w");
+    info.write_string(0, 1, "2011 by hand").expect("w");
+    let ws = wb.add_worksheet();
+    ws.set_name("Evidence").expect("n");
+    ws.write_string(0, 0, "evidence entry form").expect("t");
+    for (c, h) in ["id", "class", "群众满意率(%)", "成立创建示范区领导小组"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, *h).expect("h");
+    }
+    ws.write_string(2, 0, "futian").expect("w");
+    ws.write_string(2, 1, "特区内").expect("w");
+    ws.write_number(2, 2, 96.98).expect("w");
+    ws.write_string(2, 3, "Yes").expect("w");
+    ws.write_string(3, 0, "luohu").expect("w");
+    ws.write_string(3, 3, "No").expect("w");
+    let ws = wb.add_worksheet();
+    ws.set_name("Cases").expect("n");
+    for (c, h) in kaohe::template::LEDGER_COLUMNS_EN.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).expect("h");
+    }
+    ws.write_string(1, 0, "futian").expect("w");
+    ws.write_string(1, 1, "政策外多孩生育").expect("w");
+    ws.write_number(1, 2, 3).expect("w");
+    ws.write_string(1, 3, "2011-05-03").expect("w");
+    ws.write_string(1, 5, "Yes").expect("w");
+    let typed = save(&mut wb, dir.path(), "typed-en.xlsx");
+    let r = read(&[typed]);
+    assert_eq!(r.period.as_deref(), Some("2011 by hand"));
+    let ev = bind(&set, r);
+    assert_eq!(value(&set, &ev, "futian", "satisfaction"), num("96.98"));
+    assert_eq!(
+        value(&set, &ev, "futian", "has_leading_group"),
+        Some(Val::Bool(true))
+    );
+    assert_eq!(
+        value(&set, &ev, "luohu", "has_leading_group"),
+        Some(Val::Bool(false))
+    );
+    let futian = ev.units.iter().find(|u| u.id == "futian").expect("futian");
+    assert!(
+        !futian.cases.is_empty(),
+        "the case typed in English columns"
+    );
+}
+
+#[test]
+fn an_english_template_with_descendant_kinds_round_trips() {
+    let set = kaohe::load::load_set_file(&repo().join("indicators/hz-township.yaml"))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let h = |f: &str| repo().join("fixtures/huizhou").join(f);
+    let input = || read(&[h("city.yaml"), h("townships.csv"), h("villages.csv")]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("hz-en.xlsx");
+    std::fs::write(
+        &path,
+        kaohe::template::template_xlsx_in(&set, &input(), kaohe::lang::Lang::En).expect("xlsx"),
+    )
+    .expect("write");
+    let names = open_book(&path).sheet_names();
+    assert!(
+        names.iter().any(|n| n.starts_with("Evidence-")),
+        "{names:?}"
+    );
+    let back = read(std::slice::from_ref(&path));
+    assert_eq!(back.period, input().period, "the period label comes back");
+    assert_eq!(digest(&bind(&set, back)), digest(&bind(&set, input())));
+}
+
+#[test]
+fn template_lang_en_then_assess_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let set = repo().join("indicators/sz-district.yaml");
+    let yaml = repo().join("fixtures/shenzhen/evidence.yaml");
+    let (code, out, err) = kaohe(
+        d,
+        &[
+            "template",
+            "--lang",
+            "en",
+            "-s",
+            set.to_str().expect("p"),
+            "--units",
+            yaml.to_str().expect("p"),
+            "--with-values",
+            "-o",
+            "en.xlsx",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("wrote the evidence-entry workbook en.xlsx (9 units,"),
+        "{out}"
+    );
+    let (code, out, err) = kaohe(d, &["template", "--lang", "en", "-o", "default-en.xlsx"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("using the built-in default indicator set"),
+        "{err}"
+    );
+    let mut book = open_book(&d.join("default-en.xlsx"));
+    assert_eq!(sheet_rows(&mut book, "Evidence")[1][0], "id");
+    // check and assess read the filled English workbook as they read the YAML it came from.
+    let (code, out, err) = kaohe(d, &["check", "-s", set.to_str().expect("p"), "en.xlsx"]);
+    assert_eq!(code, 0, "{out}{err}");
+    for (o, input) in [("x", "en.xlsx"), ("y", yaml.to_str().expect("p"))] {
+        let (code, out, err) = kaohe(
+            d,
+            &[
+                "assess",
+                "-q",
+                "-s",
+                set.to_str().expect("p"),
+                "-o",
+                o,
+                input,
+            ],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let json = |p: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join(p)).expect("json")).expect("parse");
+        v["indicator_set"]["file"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(json("x/scorecard.json"), json("y/scorecard.json"));
+    assert_eq!(
+        std::fs::read(d.join("x/scorecard.csv")).expect("csv"),
+        std::fs::read(d.join("y/scorecard.csv")).expect("csv")
+    );
+}
+
 // --------------------------------------------------------------------------------------------
 // LibreOffice
 

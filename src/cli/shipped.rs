@@ -128,12 +128,22 @@ impl Source {
 
     /// The first line of a default run (stderr): the built-in copy, or the files read.
     pub fn notice(self, files: &[&str]) -> String {
-        match self {
-            Self::BuiltIn => format!(
+        self.notice_in(files, crate::lang::Lang::Zh)
+    }
+
+    /// [`Self::notice`] in `lang`.
+    pub fn notice_in(self, files: &[&str], lang: crate::lang::Lang) -> String {
+        match (self, lang.en()) {
+            (Self::BuiltIn, false) => format!(
                 "使用内置默认指标体系(当前文件夹没有 {};`kaohe init` 写出一份可编辑的项目)",
                 DEFAULT_SET.0
             ),
-            Self::Project => format!("读取 {}", files.join("、")),
+            (Self::BuiltIn, true) => format!(
+                "using the built-in default indicator set (this folder has no {}; `kaohe init` writes a project you can edit)",
+                DEFAULT_SET.0
+            ),
+            (Self::Project, false) => format!("读取 {}", files.join("、")),
+            (Self::Project, true) => format!("reading {}", files.join(", ")),
         }
     }
 }

@@ -7,16 +7,20 @@
 //! ([`crate::report::render_document`]), with a few rules of its own for a formal A4 brief.
 
 use super::{Decision, Outcome, PlanMode, PlanRow, Topic, Verdict};
+use crate::lang::Lang;
 use crate::report::{Document, ReportError};
 use serde::Serialize;
 
-/// `decisions.html`: the brief for the leading group.
+/// `decisions.html`: the brief for the leading group, in the outcome's language
+/// ([`super::decide_in`]).
 pub fn brief_html(o: &Outcome) -> Result<String, ReportError> {
     crate::report::render_document(Document::DecisionBrief, &page(o))
 }
 
 #[derive(Serialize)]
 struct Page<'a> {
+    /// The brief's own words: headings, column heads, sentences.
+    w: Words,
     head: Head,
     title: String,
     policy_name: &'a str,
@@ -35,6 +39,118 @@ struct Page<'a> {
     standings: Vec<StandingLine<'a>>,
     rules: Vec<RuleLine<'a>>,
     footer: Footer<'a>,
+}
+
+/// The brief's fixed words in one language.
+#[derive(Serialize)]
+struct Words {
+    submitted: &'static str,
+    assessment: &'static str,
+    history: &'static str,
+    policy: &'static str,
+    registry: &'static str,
+    h_summary: &'static str,
+    h_results: &'static str,
+    rank: &'static str,
+    unit: &'static str,
+    total: &'static str,
+    grade: &'static str,
+    verdict: &'static str,
+    rules: &'static str,
+    reasons: &'static str,
+    h_vetoes: &'static str,
+    veto_rule: &'static str,
+    kind: &'static str,
+    effect: &'static str,
+    rule_text: &'static str,
+    evidence: &'static str,
+    no_vetoes: &'static str,
+    h_titles: &'static str,
+    title: &'static str,
+    decision: &'static str,
+    h_exempt: &'static str,
+    h_plan: String,
+    mode: &'static str,
+    assessor: &'static str,
+    note: &'static str,
+    h_standings: &'static str,
+    level: &'static str,
+    status: &'static str,
+    no_standings: &'static str,
+    h_rules: &'static str,
+    rule: &'static str,
+    content: &'static str,
+    footer: String,
+}
+
+impl Words {
+    fn new(lang: Lang, next_year: i32, scorecard: &str, policy: &str) -> Self {
+        let p = |zh, en| lang.pick(zh, en);
+        Words {
+            submitted: p("提请领导小组审定", "For the leading group's approval"),
+            assessment: p("考核结果", "Assessment"),
+            history: p("历年成绩", "Earlier years"),
+            policy: p("决定规则", "Decision policy"),
+            registry: p("称号登记册", "Title registry"),
+            h_summary: p("一、概要", "1. Summary"),
+            h_results: p("二、考核结果(达标 / 不达标)", "2. Results (pass / fail)"),
+            rank: p("排名", "Rank"),
+            unit: p("单位", "Unit"),
+            total: p("总分", "Total"),
+            grade: p("等次", "Grade"),
+            verdict: p("结论", "Verdict"),
+            rules: p("依据规则", "Rules"),
+            reasons: p("理由", "Reasons"),
+            h_vetoes: p("三、一票否决情况", "3. One-vote vetoes"),
+            veto_rule: p("否决规则", "Veto"),
+            kind: p("性质", "Kind"),
+            effect: p("效果", "Effect"),
+            rule_text: p("规则内容", "Rule"),
+            evidence: p("佐证", "Evidence"),
+            no_vetoes: p(
+                "本年度无单位触发一票否决。",
+                "No unit triggered a one-vote veto this year.",
+            ),
+            h_titles: p("四、示范称号", "4. Demonstration titles"),
+            title: p("称号", "Title"),
+            decision: p("决定", "Decision"),
+            h_exempt: p(
+                "五、免于考核与委托自评",
+                "5. Exemptions and delegated self-assessment",
+            ),
+            h_plan: match lang {
+                Lang::Zh => format!("六、{next_year}年度考核安排"),
+                Lang::En => format!("6. The assessment of {next_year}"),
+            },
+            mode: p("考核方式", "Assessed"),
+            assessor: p("考核主体", "Assessed by"),
+            note: p("说明", "Note"),
+            h_standings: p(
+                "七、称号登记情况(本次决定后)",
+                "7. Titles on the registry (after these decisions)",
+            ),
+            level: p("级别", "Level"),
+            status: p("状态", "Status"),
+            no_standings: p(
+                "登记册中尚无称号记录。",
+                "The registry holds no titles yet.",
+            ),
+            h_rules: p(
+                "附:决定依据(规则原文)",
+                "Appendix: the rules applied (as written)",
+            ),
+            rule: p("规则", "Rule"),
+            content: p("内容", "Text"),
+            footer: match lang {
+                Lang::Zh => format!(
+                    "由 kaohe decide 生成:考核结果 {scorecard},决定规则 {policy}。本简报为送审稿,以领导小组审定意见为准。"
+                ),
+                Lang::En => format!(
+                    "Written by kaohe decide from the results {scorecard} and the decision policy {policy}. This brief is a draft for approval; the leading group's decision prevails."
+                ),
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -130,11 +246,17 @@ struct Footer<'a> {
 }
 
 fn page(o: &Outcome) -> Page<'_> {
+    let lang = o.lang;
+    let en = lang.en();
     let history = if o.history.is_empty() {
-        "无".to_string()
+        lang.pick("无", "none").to_string()
     } else {
         let years: Vec<String> = o.history.iter().map(|(y, _)| y.to_string()).collect();
-        years.join("、")
+        years.join(lang.pick("、", ", "))
+    };
+    let footer = Footer {
+        scorecard: &o.scorecard_file,
+        policy: format!("{} {}", o.policy.0, o.policy.2),
     };
     let plan_count = |level: &str, m: PlanMode| {
         o.plan
@@ -142,27 +264,51 @@ fn page(o: &Outcome) -> Page<'_> {
             .filter(|p| p.level == level && p.mode == m)
             .count()
     };
+    let hash = o.set.hash.get(..12).unwrap_or(&o.set.hash);
     Page {
+        w: Words::new(lang, o.year + 1, footer.scorecard, &footer.policy),
         head: Head {
-            html_lang: "zh-CN",
+            html_lang: lang.pick("zh-CN", "en"),
             engine: format!("kaohe {}", env!("CARGO_PKG_VERSION")),
         },
-        title: format!("{}年度目标管理责任制考核结果及示范称号决定", o.year),
-        policy_name: &o.policy.1,
-        date: o.date.format("%Y年%-m月%-d日").to_string(),
-        meta: Meta {
-            assessment: format!(
-                "{} {}(版本 {},SHA-256 {}…)· {}({} 至 {})",
-                o.set.name,
-                o.set.id,
-                o.set.version,
-                o.set.hash.get(..12).unwrap_or(&o.set.hash),
-                o.period.label,
-                o.period.from,
-                o.period.to
+        title: match lang {
+            Lang::Zh => format!("{}年度目标管理责任制考核结果及示范称号决定", o.year),
+            Lang::En => format!(
+                "Target-responsibility assessment {}: results and decisions on demonstration titles",
+                o.year
             ),
+        },
+        policy_name: &o.policy.1,
+        date: o
+            .date
+            .format(lang.pick("%Y年%-m月%-d日", "%-d %B %Y"))
+            .to_string(),
+        meta: Meta {
+            assessment: match lang {
+                Lang::Zh => format!(
+                    "{} {}(版本 {},SHA-256 {hash}…)· {}({} 至 {})",
+                    o.set.name,
+                    o.set.id,
+                    o.set.version,
+                    o.period.label,
+                    o.period.from,
+                    o.period.to
+                ),
+                Lang::En => format!(
+                    "{} {} (version {}, SHA-256 {hash}…) · {} ({} to {})",
+                    o.set.name,
+                    o.set.id,
+                    o.set.version,
+                    o.period.label,
+                    o.period.from,
+                    o.period.to
+                ),
+            },
             history,
-            policy: format!("{} 版本 {}", o.policy.0, o.policy.2),
+            policy: match lang {
+                Lang::Zh => format!("{} 版本 {}", o.policy.0, o.policy.2),
+                Lang::En => format!("{} version {}", o.policy.0, o.policy.2),
+            },
             registry: &o.registry_name,
         },
         summary: summary(o),
@@ -176,18 +322,31 @@ fn page(o: &Outcome) -> Page<'_> {
             rows: rows(o, |d| {
                 d.verdict == Verdict::Exempt || d.verdict == Verdict::Delegated
             }),
-            empty: "本年度无单位通过示范区检查验收,无免于考核和委托自评。",
+            empty: lang.pick(
+                "本年度无单位通过示范区检查验收,无免于考核和委托自评。",
+                "No unit passed a demonstration inspection this year: no exemptions and no delegated self-assessment.",
+            ),
         },
         next_year: o.year + 1,
-        plan_counts: format!(
-            "区:市考核 {} 个,免于考核 {} 个;街道:市考核 {} 个,委托所在区自评 {} 个。",
-            plan_count("区", PlanMode::City),
-            plan_count("区", PlanMode::Exempt),
-            plan_count("街道", PlanMode::City),
-            plan_count("街道", PlanMode::SelfAssess)
-        ),
+        plan_counts: if en {
+            format!(
+                "Districts: {} assessed by the city, {} exempt; streets: {} assessed by the city, {} by their district's self-assessment.",
+                plan_count("区", PlanMode::City),
+                plan_count("区", PlanMode::Exempt),
+                plan_count("街道", PlanMode::City),
+                plan_count("街道", PlanMode::SelfAssess)
+            )
+        } else {
+            format!(
+                "区:市考核 {} 个,免于考核 {} 个;街道:市考核 {} 个,委托所在区自评 {} 个。",
+                plan_count("区", PlanMode::City),
+                plan_count("区", PlanMode::Exempt),
+                plan_count("街道", PlanMode::City),
+                plan_count("街道", PlanMode::SelfAssess)
+            )
+        },
         streets_note: &o.streets_note,
-        plan: plan_lines(&o.plan),
+        plan: plan_lines(&o.plan, lang),
         standings: o
             .standings
             .iter()
@@ -204,10 +363,7 @@ fn page(o: &Outcome) -> Page<'_> {
             .iter()
             .map(|(id, text)| RuleLine { id, text })
             .collect(),
-        footer: Footer {
-            scorecard: &o.scorecard_file,
-            policy: format!("{} {}", o.policy.0, o.policy.2),
-        },
+        footer,
     }
 }
 
@@ -235,38 +391,62 @@ fn summary(o: &Outcome) -> Vec<String> {
     let pick = |f: &dyn Fn(&Decision) -> bool| -> Vec<&Decision> {
         o.decisions.iter().filter(|d| f(d)).collect()
     };
+    let lang = o.lang;
+    let en = lang.en();
     let names = |ds: &[&Decision]| -> String {
         if ds.is_empty() {
-            return "无".to_string();
+            return lang.pick("无", "none").to_string();
         }
         let v: Vec<String> = ds
             .iter()
             .map(|d| match &d.title {
-                Some((_, t)) if d.topic != Topic::Result => format!("{}({t})", d.unit_name),
+                Some((_, t)) if d.topic != Topic::Result => match lang {
+                    Lang::Zh => format!("{}({t})", d.unit_name),
+                    Lang::En => format!("{} ({t})", d.unit_name),
+                },
                 _ => d.unit_name.clone(),
             })
             .collect();
-        v.join("、")
+        v.join(lang.pick("、", ", "))
     };
     let is = |v: Verdict| pick(&|d: &Decision| d.verdict == v);
     let (fail, exempt) = (is(Verdict::Fail), is(Verdict::Exempt));
     let applied = o.vetoes.iter().filter(|v| v.applied).count();
-    let mut out = vec![
-        format!(
-            "参加考核 {} 个单位:达标 {} 个,不达标 {} 个({}),免于考核 {} 个({})。",
-            o.scores.len(),
-            is(Verdict::Pass).len(),
-            fail.len(),
-            names(&fail),
-            exempt.len(),
-            names(&exempt)
-        ),
-        format!(
-            "一票否决及等次封顶 {} 项,提示 {} 项。",
-            applied,
-            o.vetoes.len() - applied
-        ),
-    ];
+    let mut out = if en {
+        vec![
+            format!(
+                "{} assessed: {} passed, {} failed ({}), {} exempt ({}).",
+                crate::rules::count_en(o.scores.len(), "unit", "units"),
+                is(Verdict::Pass).len(),
+                fail.len(),
+                names(&fail),
+                exempt.len(),
+                names(&exempt)
+            ),
+            format!(
+                "{} and grade caps applied, {} advisory.",
+                crate::rules::count_en(applied, "one-vote veto", "one-vote vetoes"),
+                o.vetoes.len() - applied
+            ),
+        ]
+    } else {
+        vec![
+            format!(
+                "参加考核 {} 个单位:达标 {} 个,不达标 {} 个({}),免于考核 {} 个({})。",
+                o.scores.len(),
+                is(Verdict::Pass).len(),
+                fail.len(),
+                names(&fail),
+                exempt.len(),
+                names(&exempt)
+            ),
+            format!(
+                "一票否决及等次封顶 {} 项,提示 {} 项。",
+                applied,
+                o.vetoes.len() - applied
+            ),
+        ]
+    };
     let mut labels: Vec<&str> = Vec::new();
     for d in &o.decisions {
         if matches!(d.verdict, Verdict::Granted(_)) && !labels.contains(&d.label.as_str()) {
@@ -275,7 +455,10 @@ fn summary(o: &Outcome) -> Vec<String> {
     }
     for label in labels {
         let granted = pick(&|d| matches!(d.verdict, Verdict::Granted(_)) && d.label == label);
-        out.push(format!("{label}:{}。", names(&granted)));
+        out.push(match lang {
+            Lang::Zh => format!("{label}:{}。", names(&granted)),
+            Lang::En => format!("{label}: {}.", names(&granted)),
+        });
     }
     for (label, v) in [
         ("保留称号", Verdict::Kept),
@@ -289,16 +472,27 @@ fn summary(o: &Outcome) -> Vec<String> {
     ] {
         let ds = is(v);
         if !ds.is_empty() {
-            out.push(format!("{label}:{}。", names(&ds)));
+            out.push(match lang {
+                Lang::Zh => format!("{label}:{}。", names(&ds)),
+                Lang::En => format!("{}: {}.", v.label(lang), names(&ds)),
+            });
         }
     }
     let delegated = is(Verdict::Delegated);
-    out.push(format!(
-        "{}年度:委托自评 {} 个区的街道({})。",
-        o.year + 1,
-        delegated.len(),
-        names(&delegated)
-    ));
+    out.push(match lang {
+        Lang::Zh => format!(
+            "{}年度:委托自评 {} 个区的街道({})。",
+            o.year + 1,
+            delegated.len(),
+            names(&delegated)
+        ),
+        Lang::En => format!(
+            "{}: the streets of {} assessed by their district's own self-assessment ({}).",
+            o.year + 1,
+            crate::rules::count_en(delegated.len(), "district", "districts"),
+            names(&delegated)
+        ),
+    });
     out
 }
 
@@ -312,7 +506,10 @@ fn result_row<'a>(o: &'a Outcome, s: &'a super::ScoreRow) -> ResultRow<'a> {
         name: &s.name,
         total: crate::num::show_known(s.total),
         grade: if !s.score_grade.is_empty() && s.grade != s.score_grade {
-            format!("{}(得分对应{})", s.grade, s.score_grade)
+            match o.lang {
+                Lang::Zh => format!("{}(得分对应{})", s.grade, s.score_grade),
+                Lang::En => format!("{} (score alone: {})", s.grade, s.score_grade),
+            }
         } else {
             s.grade.clone()
         },
@@ -354,11 +551,17 @@ fn rows(o: &Outcome, f: impl Fn(&Decision) -> bool) -> Vec<DecisionRow<'_>> {
 /// 四、示范称号: findings made later (when there are any), the review of titles held, then
 /// each award, numbered (一), (二), ….
 fn title_tables(o: &Outcome) -> Vec<Table<'_>> {
+    let lang = o.lang;
     let mut tables = Vec::new();
     let retro = rows(o, |d| d.topic == Topic::Retroactive);
     if !retro.is_empty() {
         tables.push(Table {
-            heading: "追溯否决(事后查实)".into(),
+            heading: lang
+                .pick(
+                    "追溯否决(事后查实)",
+                    "Retroactive vetoes (established later)",
+                )
+                .into(),
             note: None,
             with_title: true,
             rows: retro,
@@ -366,16 +569,27 @@ fn title_tables(o: &Outcome) -> Vec<Table<'_>> {
         });
     }
     tables.push(Table {
-        heading: "称号复查:保留、黄牌、撤销、到期".into(),
+        heading: lang
+            .pick(
+                "称号复查:保留、黄牌、撤销、到期",
+                "Review of titles held: kept, yellow card, revoked, expired",
+            )
+            .into(),
         note: None,
         with_title: true,
         rows: rows(o, |d| d.topic == Topic::Review),
-        empty: "本年度无在期称号需复查。",
+        empty: lang.pick(
+            "本年度无在期称号需复查。",
+            "No title in force to review this year.",
+        ),
     });
     for (id, name) in &o.awards {
         let topic = Topic::Award(id.clone());
         tables.push(Table {
-            heading: format!("{name}({id})"),
+            heading: match lang {
+                Lang::Zh => format!("{name}({id})"),
+                Lang::En => format!("{name} ({id})"),
+            },
             note: o
                 .rules
                 .iter()
@@ -383,18 +597,21 @@ fn title_tables(o: &Outcome) -> Vec<Table<'_>> {
                 .map(|(_, t)| t.as_str()),
             with_title: false,
             rows: rows(o, |d| d.topic == topic),
-            empty: "本年度无候选单位。",
+            empty: lang.pick("本年度无候选单位。", "No candidates this year."),
         });
     }
     const CN: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
     for (i, t) in tables.iter_mut().enumerate() {
-        t.heading = format!("({}){}", CN.get(i).copied().unwrap_or("…"), t.heading);
+        t.heading = match lang {
+            Lang::Zh => format!("({}){}", CN.get(i).copied().unwrap_or("…"), t.heading),
+            Lang::En => format!("4.{} {}", i + 1, t.heading),
+        };
     }
     tables
 }
 
 /// One line per district, then its streets grouped by how they are assessed.
-fn plan_lines(plan: &[PlanRow]) -> Vec<PlanLine<'_>> {
+fn plan_lines(plan: &[PlanRow], lang: Lang) -> Vec<PlanLine<'_>> {
     let class = |m: PlanMode| match m {
         PlanMode::City => "",
         PlanMode::Exempt | PlanMode::SelfAssess => "ok",
@@ -408,7 +625,7 @@ fn plan_lines(plan: &[PlanRow]) -> Vec<PlanLine<'_>> {
             unit: p.name.clone(),
             streets: false,
             class: class(p.mode),
-            mode: p.mode.zh(),
+            mode: p.mode.label(lang),
             assessor: &p.assessor,
             rules: &p.rules,
             note: &p.note,
@@ -428,10 +645,17 @@ fn plan_lines(plan: &[PlanRow]) -> Vec<PlanLine<'_>> {
             let first = streets[0];
             let names: Vec<&str> = streets.iter().map(|s| s.name.as_str()).collect();
             out.push(PlanLine {
-                unit: format!("└ 所辖街道 {} 个:{}", streets.len(), names.join("、")),
+                unit: match lang {
+                    Lang::Zh => format!("└ 所辖街道 {} 个:{}", streets.len(), names.join("、")),
+                    Lang::En => format!(
+                        "└ {}: {}",
+                        crate::rules::count_en(streets.len(), "street", "streets"),
+                        names.join(", ")
+                    ),
+                },
                 streets: true,
                 class: class(mode),
-                mode: mode.zh(),
+                mode: mode.label(lang),
                 assessor: &first.assessor,
                 rules: &first.rules,
                 note: &first.note,
@@ -450,20 +674,22 @@ pub fn brief_docx(o: &Outcome) -> Result<Vec<u8>, crate::output::docx::DocxError
     let mut d = Docx::new(&p.title);
     d.para(Style::Title, &p.title);
     d.para(Style::Subtitle, p.policy_name);
-    d.para(Style::Subtitle, &format!("提请领导小组审定 · {}", p.date));
+    let w = &p.w;
+    let colon = if p.head.html_lang == "en" { ": " } else { ":" };
+    d.para(Style::Subtitle, &format!("{} · {}", w.submitted, p.date));
     for (k, v) in [
-        ("考核结果:", p.meta.assessment.as_str()),
-        ("历年成绩:", p.meta.history.as_str()),
-        ("决定规则:", p.meta.policy.as_str()),
-        ("称号登记册:", p.meta.registry),
+        (w.assessment, p.meta.assessment.as_str()),
+        (w.history, p.meta.history.as_str()),
+        (w.policy, p.meta.policy.as_str()),
+        (w.registry, p.meta.registry),
     ] {
-        d.labelled(Style::Body, k, v);
+        d.labelled(Style::Body, &format!("{k}{colon}"), v);
     }
-    d.para(Style::Heading1, "一、概要");
+    d.para(Style::Heading1, w.h_summary);
     for s in &p.summary {
         d.para(Style::Body, s);
     }
-    d.para(Style::Heading1, "二、考核结果(达标 / 不达标)");
+    d.para(Style::Heading1, w.h_results);
     let rows: Vec<Vec<String>> = p
         .results
         .iter()
@@ -481,12 +707,14 @@ pub fn brief_docx(o: &Outcome) -> Result<Vec<u8>, crate::output::docx::DocxError
         .collect();
     d.table(
         &[600, 1300, 950, 1100, 900, 1500, 2494],
-        &["排名", "单位", "总分", "等次", "结论", "依据规则", "理由"],
+        &[
+            w.rank, w.unit, w.total, w.grade, w.verdict, w.rules, w.reasons,
+        ],
         &rows,
     );
-    d.para(Style::Heading1, "三、一票否决情况");
+    d.para(Style::Heading1, w.h_vetoes);
     if p.vetoes.is_empty() {
-        d.para(Style::Body, "本年度无单位触发一票否决。");
+        d.para(Style::Body, w.no_vetoes);
     } else {
         let rows: Vec<Vec<String>> = p
             .vetoes
@@ -504,21 +732,28 @@ pub fn brief_docx(o: &Outcome) -> Result<Vec<u8>, crate::output::docx::DocxError
             .collect();
         d.table(
             &[1200, 1800, 1000, 1300, 2044, 1500],
-            &["单位", "否决规则", "性质", "效果", "规则内容", "佐证"],
+            &[
+                w.unit,
+                w.veto_rule,
+                w.kind,
+                w.effect,
+                w.rule_text,
+                w.evidence,
+            ],
             &rows,
         );
     }
-    d.para(Style::Heading1, "四、示范称号");
+    d.para(Style::Heading1, w.h_titles);
     for t in &p.titles {
         d.para(Style::Heading2, &t.heading);
         if let Some(n) = t.note {
             d.para(Style::Body, n);
         }
-        decisions_table(&mut d, t);
+        decisions_table(&mut d, t, w);
     }
-    d.para(Style::Heading1, "五、免于考核与委托自评");
-    decisions_table(&mut d, &p.exempt);
-    d.para(Style::Heading1, &format!("六、{}年度考核安排", p.next_year));
+    d.para(Style::Heading1, w.h_exempt);
+    decisions_table(&mut d, &p.exempt, w);
+    d.para(Style::Heading1, &w.h_plan);
     d.para(Style::Body, &p.plan_counts);
     if !p.streets_note.is_empty() {
         d.para(Style::Body, p.streets_note);
@@ -538,12 +773,12 @@ pub fn brief_docx(o: &Outcome) -> Result<Vec<u8>, crate::output::docx::DocxError
         .collect();
     d.table(
         &[2600, 1300, 1700, 1300, 1944],
-        &["单位", "考核方式", "考核主体", "依据规则", "说明"],
+        &[w.unit, w.mode, w.assessor, w.rules, w.note],
         &rows,
     );
-    d.para(Style::Heading1, "七、称号登记情况(本次决定后)");
+    d.para(Style::Heading1, w.h_standings);
     if p.standings.is_empty() {
-        d.para(Style::Body, "登记册中尚无称号记录。");
+        d.para(Style::Body, w.no_standings);
     } else {
         let rows: Vec<Vec<String>> = p
             .standings
@@ -559,29 +794,23 @@ pub fn brief_docx(o: &Outcome) -> Result<Vec<u8>, crate::output::docx::DocxError
             .collect();
         d.table(
             &[1800, 3200, 1200, 2644],
-            &["单位", "称号", "级别", "状态"],
+            &[w.unit, w.title, w.level, w.status],
             &rows,
         );
     }
-    d.para(Style::Heading1, "附:决定依据(规则原文)");
+    d.para(Style::Heading1, w.h_rules);
     let rows: Vec<Vec<String>> = p
         .rules
         .iter()
         .map(|r| vec![r.id.to_string(), r.text.to_string()])
         .collect();
-    d.table(&[2200, 6644], &["规则", "内容"], &rows);
-    d.para(
-        Style::Note,
-        &format!(
-            "由 kaohe decide 生成:考核结果 {},决定规则 {}。本简报为送审稿,以领导小组审定意见为准。",
-            p.footer.scorecard, p.footer.policy
-        ),
-    );
+    d.table(&[2200, 6644], &[w.rule, w.content], &rows);
+    d.para(Style::Note, &w.footer);
     d.finish()
 }
 
 /// A table of decisions (with the title column when it has one), or its sentence when empty.
-fn decisions_table(d: &mut crate::output::docx::Docx, t: &Table<'_>) {
+fn decisions_table(d: &mut crate::output::docx::Docx, t: &Table<'_>, w: &Words) {
     use crate::output::docx::Style;
     if t.rows.is_empty() {
         d.para(Style::Body, t.empty);
@@ -606,13 +835,13 @@ fn decisions_table(d: &mut crate::output::docx::Docx, t: &Table<'_>) {
     if t.with_title {
         d.table(
             &[1300, 1800, 1000, 2000, 2744],
-            &["单位", "称号", "决定", "依据规则", "理由"],
+            &[w.unit, w.title, w.decision, w.rules, w.reasons],
             &rows,
         );
     } else {
         d.table(
             &[1400, 1200, 2000, 4244],
-            &["单位", "决定", "依据规则", "理由"],
+            &[w.unit, w.decision, w.rules, w.reasons],
             &rows,
         );
     }

@@ -2,7 +2,7 @@
 
 use super::policy::{Policy, load_policy_file, load_policy_str};
 use super::scorecard::{Scorecard, read_scorecard_bytes, read_scorecard_file};
-use super::{decide, render};
+use super::{decide, decide_in, render};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::title::{Registry, load_registry_file, load_registry_str};
 use anyhow::Context as _;
@@ -44,6 +44,10 @@ pub struct DecideArgs {
     /// Do not print the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Language of the brief (decisions.html, decisions.docx), the decisions' reasons and the
+    /// summary; decisions.csv, plan.csv and the registry stay Chinese.
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::lang::Lang,
 }
 
 struct Inputs {
@@ -171,10 +175,8 @@ fn resolve_default(args: &DecideArgs) -> (DecideArgs, Option<String>) {
             args.history = history.iter().map(|h| PathBuf::from(h.0)).collect();
         }
     }
-    (
-        args,
-        Some(source.notice(&crate::cli::shipped::decide_paths())),
-    )
+    let notice = source.notice_in(&crate::cli::shipped::decide_paths(), args.lang);
+    (args, Some(notice))
 }
 
 /// Run `kaohe decide`.
@@ -197,12 +199,32 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         &inputs.history,
         args.date,
     )?;
+    // The registry and the CSVs are written from the Chinese decisions; the brief and the
+    // summary from the same decisions in the language asked for.
+    let mut shown = if args.lang.en() {
+        decide_in(
+            &inputs.policy,
+            &inputs.registry,
+            &inputs.current,
+            &inputs.history,
+            args.date,
+            args.lang,
+        )?
+    } else {
+        outcome.clone()
+    };
     if let Some(f) = &args.streets {
         let streets = read_scorecard_file(f)?;
         let check = super::streets::check_streets(&inputs.registry, &inputs.current, &streets)?;
         outcome.streets_note = check.zh();
-        if !args.quiet && !outcome.streets_note.ends_with("两者一致。") {
-            eprintln!("注意:{}", outcome.streets_note);
+        shown.streets_note = check.note(args.lang);
+        let agree =
+            check.not_registered.is_empty() && check.not_assessed.iter().all(|(_, v)| v.is_empty());
+        if !args.quiet && !agree {
+            match args.lang {
+                crate::lang::Lang::Zh => eprintln!("注意:{}", shown.streets_note),
+                crate::lang::Lang::En => eprintln!("note: {}", shown.streets_note),
+            }
         }
     }
     let registry_out = match (&args.registry, args.in_place) {
@@ -232,7 +254,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         ),
         (
             PathBuf::from("decisions.html"),
-            super::brief::brief_html(&outcome)
+            super::brief::brief_html(&shown)
                 .map(String::into_bytes)
                 .map_err(|e| crate::output::WriteError::Encode {
                     what: "decisions.html",
@@ -241,7 +263,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         ),
         (
             PathBuf::from("decisions.docx"),
-            super::brief::brief_docx(&outcome).map_err(|e| crate::output::WriteError::Encode {
+            super::brief::brief_docx(&shown).map_err(|e| crate::output::WriteError::Encode {
                 what: "decisions.docx",
                 message: e.to_string(),
             }),
@@ -271,13 +293,21 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         crate::exit::waiting_for(&args.out)
     })?;
     if !args.quiet {
-        crate::out!("{}", render::summary(&outcome));
-        crate::outln!(
-            "已写入 {}/decisions.html、decisions.docx、decisions.csv、plan.csv;称号登记册({} 条新记录)→ {}",
-            args.out.display(),
-            outcome.events.len(),
-            registry_out.display()
-        );
+        crate::out!("{}", render::summary(&shown));
+        match args.lang {
+            crate::lang::Lang::Zh => crate::outln!(
+                "已写入 {}/decisions.html、decisions.docx、decisions.csv、plan.csv;称号登记册({} 条新记录)→ {}",
+                args.out.display(),
+                outcome.events.len(),
+                registry_out.display()
+            ),
+            crate::lang::Lang::En => crate::outln!(
+                "wrote {}/decisions.html, decisions.docx, decisions.csv, plan.csv; title registry ({}) → {}",
+                args.out.display(),
+                crate::rules::count_en(outcome.events.len(), "new entry", "new entries"),
+                registry_out.display()
+            ),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -95,14 +95,21 @@ fn pad(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
-/// A few lines for the terminal.
+/// A few lines for the terminal, in the outcome's language.
 pub fn summary(o: &Outcome) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}年度决定({} 版本 {},{})",
-        o.year, o.policy.0, o.policy.2, o.date
-    );
+    let _ = match o.lang {
+        crate::lang::Lang::Zh => writeln!(
+            out,
+            "{}年度决定({} 版本 {},{})",
+            o.year, o.policy.0, o.policy.2, o.date
+        ),
+        crate::lang::Lang::En => writeln!(
+            out,
+            "Decisions for {} ({} version {}, {})",
+            o.year, o.policy.0, o.policy.2, o.date
+        ),
+    };
     for d in &o.decisions {
         if matches!(
             d.verdict,
@@ -112,7 +119,7 @@ pub fn summary(o: &Outcome) -> String {
         }
         let what = match (&d.topic, &d.title) {
             (Topic::Award(_), _) | (_, None) => o.topic_zh(&d.topic),
-            (_, Some((_, t))) => format!("{}:{t}", o.topic_zh(&d.topic)),
+            (_, Some((_, t))) => format!("{}{}{t}", o.topic_zh(&d.topic), o.lang.pick(":", ": ")),
         };
         let _ = writeln!(
             out,

@@ -94,6 +94,47 @@ pub fn check_streets(
 }
 
 impl StreetCheck {
+    /// [`Self::zh`] in `lang`.
+    pub fn note(&self, lang: crate::lang::Lang) -> String {
+        if !lang.en() {
+            return self.zh();
+        }
+        let missing: usize = self.not_assessed.iter().map(|(_, v)| v.len()).sum();
+        let mut out = format!(
+            "The title registry lists {} streets; this year's street assessment ({}) assessed {}",
+            self.registered, self.file, self.assessed
+        );
+        if missing == 0 && self.not_registered.is_empty() {
+            out.push_str(": the two agree.");
+            return out;
+        }
+        if missing > 0 {
+            let per: Vec<String> = self
+                .not_assessed
+                .iter()
+                .map(|(d, v)| format!("{d} {} ({})", v.len(), v.join(", ")))
+                .collect();
+            out.push_str(&format!(
+                "; {missing} of the registry's streets were not assessed this year: {}",
+                per.join("; ")
+            ));
+        }
+        if !self.not_registered.is_empty() {
+            let names: Vec<String> = self
+                .not_registered
+                .iter()
+                .map(|(s, d)| format!("{s} ({d})"))
+                .collect();
+            out.push_str(&format!(
+                "; {} assessed but not in the registry, to be added: {}",
+                crate::rules::count_en(names.len(), "street", "streets"),
+                names.join(", ")
+            ));
+        }
+        out.push('.');
+        out
+    }
+
     /// What the brief says under next year's plan: how many streets the registry lists and the
     /// assessment scored, which of the registry's were not assessed, which assessed are not in
     /// the registry.
@@ -137,9 +178,21 @@ impl StreetCheck {
 
 /// What the brief says when no street scorecard was compared: where the list comes from.
 pub fn registry_only_zh(reg: &Registry) -> String {
+    registry_only_in(reg, crate::lang::Lang::Zh)
+}
+
+/// [`registry_only_zh`] in `lang`.
+pub fn registry_only_in(reg: &Registry, lang: crate::lang::Lang) -> String {
     let n: usize = reg.units.iter().map(|u| u.streets.len()).sum();
     if n == 0 {
         return String::new();
     }
-    format!("表中街道为称号登记册所载各区所辖街道(共 {n} 个),未与本年度街道考核结果核对。")
+    match lang {
+        crate::lang::Lang::Zh => {
+            format!("表中街道为称号登记册所载各区所辖街道(共 {n} 个),未与本年度街道考核结果核对。")
+        }
+        crate::lang::Lang::En => format!(
+            "The streets in the table are those the title registry lists under each district ({n} in all), not checked against this year's street assessment."
+        ),
+    }
 }

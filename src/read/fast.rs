@@ -323,7 +323,6 @@ impl<'a> WideCsvPieces<'a> {
 
     /// Drop the first `n` bytes of the buffer (given out).
     fn take(&mut self, n: usize) {
-        self.lines -= bytecount(&self.buf[..n]);
         self.buf.drain(..n);
         self.scanned = self.buf.len();
         self.lines = bytecount(&self.buf);

@@ -992,9 +992,19 @@ fn in_pieces(
 }
 
 /// The rows of data in a plain CSV: its lines but the header (a last line without a line end
-/// counted); `None` when it cannot be read.
+/// counted); `None` when it is not a regular `.csv`/`.tsv`/`.txt` file within the size limit or
+/// cannot be read. A pipe or a device is never opened here (it could block or never end): the
+/// whole-run path refuses it with its error.
 fn data_rows(path: &Path) -> Option<usize> {
     use std::io::Read as _;
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    let meta = std::fs::metadata(path).ok()?;
+    if !matches!(ext.as_str(), "csv" | "tsv" | "txt")
+        || !meta.is_file()
+        || meta.len() > crate::read::files::MAX_FILE_BYTES
+    {
+        return None;
+    }
     let mut f = std::fs::File::open(path).ok()?;
     let mut buf = vec![0u8; 1 << 20];
     let (mut lines, mut last) = (0usize, b'\n');

@@ -60,7 +60,7 @@ impl Kaohe {
         for (k, v) in &self.envs {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("run kaohe");
+        let out = output_within(cmd, RUN_LIMIT);
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -94,6 +94,55 @@ impl Kaohe {
             dir: self.dir.path().to_path_buf(),
             _keep: self.dir,
         }
+    }
+}
+
+/// The longest one run of kaohe in a test may take: a run that hangs (a pipe opened without a
+/// writer, a device read forever) is killed and fails its test instead of holding up CI until
+/// its time limit. Debug builds on a loaded 2-core machine take minutes for the largest runs.
+pub const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(900);
+
+/// `cmd.output()`, but the child is killed and the test fails once `limit` has passed.
+pub fn output_within(mut cmd: Command, limit: std::time::Duration) -> std::process::Output {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run kaohe");
+    let pipe = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = pipe(child.stdout.take().map(|r| Box::new(r) as _));
+    let err = pipe(child.stderr.take().map(|r| Box::new(r) as _));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for kaohe") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            let stderr = err.join().unwrap_or_default();
+            panic!(
+                "kaohe {:?} did not end within {} s and was killed; stderr:\n{}",
+                cmd.get_args().collect::<Vec<_>>(),
+                limit.as_secs(),
+                String::from_utf8_lossy(&stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
     }
 }
 

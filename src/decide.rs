@@ -432,7 +432,13 @@ fn veto_rows(current: &Scorecard, lang: Lang) -> Vec<VetoRow> {
                 name: v.name.clone(),
                 applied: v.applied,
                 kind: veto_kind(u, &v.id, v.applied, lang),
-                effect: v.effect.clone(),
+                effect: v
+                    .effect
+                    .as_deref()
+                    .map(|e| match crate::result::EffectOf::parse(e) {
+                        Some(of) if lang.en() => of.render(lang),
+                        _ => e.to_string(),
+                    }),
                 reason: v.reason.clone(),
                 evidence: v
                     .evidence
@@ -1583,13 +1589,23 @@ impl<'a> Ctx<'a> {
                 let n = r.years.value as i32;
                 for y in (self.year - n + 1)..=self.year {
                     for h in self.vetoes_in(id, y, r.vetoes.as_deref(), r.scope) {
-                        c.excluded.push(format!(
-                            "{},依{}取消{}—{}年度评选资格",
-                            h.text,
-                            r.id.value,
-                            h.year,
-                            h.year + n - 1
-                        ));
+                        c.excluded.push(if self.lang.en() {
+                            format!(
+                                "{}: not eligible for {}–{} under {}",
+                                h.text,
+                                h.year,
+                                h.year + n - 1,
+                                r.id.value
+                            )
+                        } else {
+                            format!(
+                                "{},依{}取消{}—{}年度评选资格",
+                                h.text,
+                                r.id.value,
+                                h.year,
+                                h.year + n - 1
+                            )
+                        });
                         if !c.rules.contains(&r.id.value) {
                             c.rules.push(r.id.value.clone());
                         }
@@ -1658,19 +1674,31 @@ impl<'a> Ctx<'a> {
                 Some((start, start + len - 1, c.percent.value, limit, used))
             });
         let mut parts = Vec::new();
+        let en = self.lang.en();
         if let Some(k) = per_year {
-            parts.push(format!("每年至多{k}个"));
+            parts.push(if en {
+                format!("at most {k} a year")
+            } else {
+                format!("每年至多{k}个")
+            });
         }
         if let Some((s, e, p, limit, used)) = cycle {
-            parts.push(format!(
-                "{s}—{e}年度周期内至多参评单位的{}%即{limit}个(此前已{used}个)",
-                show(p)
-            ));
+            parts.push(if en {
+                format!(
+                    "in the {s}–{e} cycle at most {}% of the units assessed, that is {limit} ({used} so far)",
+                    show(p)
+                )
+            } else {
+                format!(
+                    "{s}—{e}年度周期内至多参评单位的{}%即{limit}个(此前已{used}个)",
+                    show(p)
+                )
+            });
         }
         Quota {
             per_year,
             cycle: cycle.map(|(_, _, _, limit, used)| (limit, used)),
-            text: parts.join(","),
+            text: parts.join(if en { "; " } else { "," }),
         }
     }
 
@@ -1709,28 +1737,48 @@ impl<'a> Ctx<'a> {
             }
             let within_year = quota.per_year.is_none_or(|n| count < n);
             let within_cycle = quota.cycle.is_none_or(|(limit, used)| used + count < limit);
-            let place = match self.cur.unit(&c.id) {
-                Some(u) => match u.rank {
+            let en = self.lang.en();
+            let place = match (self.cur.unit(&c.id), en) {
+                (Some(u), false) => match u.rank {
                     Some(r) => format!("考核排名第{r}"),
                     None => format!("考核结果{},暂不排名", u.status.zh()),
                 },
-                None => "无考核排名".to_string(),
+                (Some(u), true) => match u.rank {
+                    Some(r) => format!("ranked {r}"),
+                    None => format!("result {}, not ranked yet", u.status.en()),
+                },
+                (None, false) => "无考核排名".to_string(),
+                (None, true) => "no assessment rank".to_string(),
             };
             let quota_text = &quota.text;
             if within_year && within_cycle {
                 count += 1;
                 if !quota_text.is_empty() {
-                    reasons.push(format!(
-                        "{place},在符合条件的单位中列第{}位,名额内({quota_text})",
-                        pos + 1
-                    ));
+                    reasons.push(if en {
+                        format!(
+                            "{place}; {} among the eligible, within the quota ({quota_text})",
+                            ordinal_en(pos + 1)
+                        )
+                    } else {
+                        format!(
+                            "{place},在符合条件的单位中列第{}位,名额内({quota_text})",
+                            pos + 1
+                        )
+                    });
                 }
                 outcome.insert(c.id.clone(), (Verdict::Granted(a.event.value), reasons));
             } else {
-                reasons.push(format!(
-                    "符合条件,但{place},在符合条件的单位中列第{}位,超出名额({quota_text})",
-                    pos + 1
-                ));
+                reasons.push(if en {
+                    format!(
+                        "eligible, but {place}; {} among the eligible, beyond the quota ({quota_text})",
+                        ordinal_en(pos + 1)
+                    )
+                } else {
+                    format!(
+                        "符合条件,但{place},在符合条件的单位中列第{}位,超出名额({quota_text})",
+                        pos + 1
+                    )
+                });
                 outcome.insert(c.id.clone(), (Verdict::QuotaCut, reasons));
             }
         }
@@ -1796,9 +1844,19 @@ impl<'a> Ctx<'a> {
                         _ => Some(format!("{d}{name}检查验收{}", r.zh())),
                     }
                 } else if let Some(d) = s.recommended_on {
-                    Some(format!("{d}已初评推荐申报{name}"))
+                    Some(if self.lang.en() {
+                        format!("recommended for {name} on {d}")
+                    } else {
+                        format!("{d}已初评推荐申报{name}")
+                    })
                 } else {
-                    s.applied_on.map(|d| format!("{d}申报创建{name}"))
+                    s.applied_on.map(|d| {
+                        if self.lang.en() {
+                            format!("applied for {name} on {d}")
+                        } else {
+                            format!("{d}申报创建{name}")
+                        }
+                    })
                 }
             }
             RawCandidates::Inspected { level, title: t } => {
@@ -1858,6 +1916,9 @@ impl<'a> Ctx<'a> {
 
     /// Grade at least `grade` in each of the last `n` years (years exempt from assessment pass).
     fn gate_grade(&self, unit: &str, grade: &str, n: i32) -> Result<String, String> {
+        if self.lang.en() {
+            return self.gate_grade_en(unit, grade, n);
+        }
         let gi = self.cur.grade_index(grade).unwrap_or(0);
         let mut seen = Vec::new();
         let mut fails = Vec::new();
@@ -1900,6 +1961,53 @@ impl<'a> Ctx<'a> {
             Err(format!(
                 "须{span}等次{all}为{grade}及以上:{}",
                 fails.join("、")
+            ))
+        }
+    }
+
+    /// [`Self::gate_grade`] in English.
+    fn gate_grade_en(&self, unit: &str, grade: &str, n: i32) -> Result<String, String> {
+        let gi = self.cur.grade_index(grade).unwrap_or(0);
+        let mut seen = Vec::new();
+        let mut fails = Vec::new();
+        for y in (self.year - n + 1)..=self.year {
+            if self.exempting(unit, y).is_some() {
+                seen.push(format!("{y}: exempt from assessment"));
+                continue;
+            }
+            let Some(s) = self.years.get(&y) else {
+                fails.push(format!("no assessment result for {y}"));
+                continue;
+            };
+            let Some(u) = s.unit(unit) else {
+                fails.push(format!("not assessed in {y}"));
+                continue;
+            };
+            let Some(ul) = u.grade.as_deref() else {
+                fails.push(format!("{y}: result {}, no grade yet", u.status.en()));
+                continue;
+            };
+            let ug = self.cur.grade_index(ul).unwrap_or(usize::MAX);
+            if ug <= gi {
+                seen.push(format!("{y}: {ul}"));
+            } else {
+                fails.push(format!("{y}: graded {ul}, below {grade}"));
+            }
+        }
+        let span = if n == 1 {
+            "this year".to_string()
+        } else {
+            format!("each of the last {n} years")
+        };
+        if fails.is_empty() {
+            Ok(format!(
+                "graded {grade} or better {span} ({})",
+                seen.join(", ")
+            ))
+        } else {
+            Err(format!(
+                "must be graded {grade} or better {span}: {}",
+                fails.join(", ")
             ))
         }
     }
@@ -2336,4 +2444,16 @@ fn pending_reasons(u: &UnitView, lang: Lang) -> Vec<String> {
         });
     }
     reasons
+}
+
+/// English ordinal: 1st, 2nd, 3rd, 4th, 11th, 21st.
+fn ordinal_en(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }

@@ -732,6 +732,7 @@ fn phase_vetoes_and_cases(set: &IndicatorSet, phases: &[&UnitResult], u: &mut Un
         for c in &p.cases {
             let mut c = c.clone();
             c.explanation = format!("[{}] {}", ph.name, c.explanation);
+            c.why = c.why.map(|w| CaseWhy::Phase(ph.name.clone(), Box::new(w)));
             cases.push(c);
         }
     }
@@ -1233,7 +1234,7 @@ impl LineWork {
 struct UnitWork {
     vals: Vec<Option<Val>>,
     errors: Vec<Diagnostic>,
-    case_charges: Vec<Option<(String, Decimal, String)>>,
+    case_charges: Vec<Option<(String, Decimal, rules::per_case::Charge)>>,
     lines: LineWork,
 }
 
@@ -1330,7 +1331,7 @@ impl UnitWork {
         results
     }
 
-    fn charge(&mut self, item: &str, charges: Vec<(usize, Decimal, String)>) {
+    fn charge(&mut self, item: &str, charges: Vec<(usize, Decimal, rules::per_case::Charge)>) {
         for (ci, amount, why) in charges {
             self.case_charges[ci] = Some((item.to_string(), amount, why));
         }
@@ -1698,7 +1699,8 @@ fn apply_vetoes(set: &IndicatorSet, graded: Graded, calls: &[VetoCall]) -> Decid
                 Scope::Unit => "unit".to_string(),
                 Scope::Line(l) => set.lines[l].id.clone(),
             },
-            effect: veto_effect(set, v),
+            effect: veto_effect(set, v).render(crate::lang::Lang::Zh),
+            effect_of: Some(veto_effect(set, v)),
             reason: v.reason.clone(),
             trigger: v.when.source().to_string(),
             evidence: Inputs::default(),
@@ -1714,26 +1716,30 @@ fn apply_vetoes(set: &IndicatorSet, graded: Graded, calls: &[VetoCall]) -> Decid
     }
 }
 
-/// A veto's effect in Chinese, e.g. `等次定为不合格`.
-fn veto_effect(set: &IndicatorSet, v: &crate::model::Veto) -> String {
+/// A veto's effect as the set's names (`EffectOf::render`: `等次定为不合格`).
+fn veto_effect(set: &IndicatorSet, v: &crate::model::Veto) -> EffectOf {
     let lowest = set.grades.len().saturating_sub(1);
     let lowest = set.grades.get(lowest).map_or("", |g| g.label.as_str());
+    let label = |g: Option<&crate::model::Grade>| g.map_or(String::new(), |g| g.label.clone());
     match (v.scope, &v.effect) {
-        (Scope::Unit, Effect::Fail) => format!("等次定为{lowest}"),
-        (Scope::Unit, Effect::Cap(c)) => format!(
-            "等次最高为{}",
-            set.grades.get(*c).map_or("", |g| g.label.as_str())
-        ),
-        (Scope::Line(l), Effect::Fail) => {
-            format!("{}不合格,捆绑考核整体等次定为{lowest}", set.lines[l].name)
-        }
-        (Scope::Line(l), Effect::Cap(c)) => format!(
-            "{}等次最高为{}",
-            set.lines[l].name,
-            set.lines[l].grades.get(*c).map_or("", |g| g.label.as_str())
-        ),
-        (Scope::Line(l), Effect::Zero) => format!("{}记零分", set.lines[l].name),
-        (Scope::Unit, Effect::Zero) => "记零分".to_string(),
+        (Scope::Unit, Effect::Fail) => EffectOf::Fail {
+            grade: lowest.to_string(),
+        },
+        (Scope::Unit, Effect::Cap(c)) => EffectOf::Cap {
+            grade: label(set.grades.get(*c)),
+        },
+        (Scope::Line(l), Effect::Fail) => EffectOf::LineFail {
+            line: set.lines[l].name.clone(),
+            grade: lowest.to_string(),
+        },
+        (Scope::Line(l), Effect::Cap(c)) => EffectOf::LineCap {
+            line: set.lines[l].name.clone(),
+            grade: label(set.lines[l].grades.get(*c)),
+        },
+        (Scope::Line(l), Effect::Zero) => EffectOf::LineZero {
+            line: set.lines[l].name.clone(),
+        },
+        (Scope::Unit, Effect::Zero) => EffectOf::Zero,
     }
 }
 
@@ -1801,14 +1807,16 @@ fn link_inputs(
 fn case_results(
     set: &IndicatorSet,
     unit: &Unit,
-    case_charges: &[Option<(String, Decimal, String)>],
+    case_charges: &[Option<(String, Decimal, rules::per_case::Charge)>],
 ) -> Vec<CaseResult> {
     unit.cases
         .iter()
         .enumerate()
         .map(|(ci, c)| {
-            let (indicator, deduction, explanation) = match &case_charges[ci] {
-                Some((ind, amount, why)) => (Some(ind.clone()), *amount, why.clone()),
+            let (indicator, deduction, why) = match &case_charges[ci] {
+                Some((ind, amount, why)) => {
+                    (Some(ind.clone()), *amount, CaseWhy::Charged(why.clone()))
+                }
                 None => (None, Decimal::ZERO, uncharged_case(set, c)),
             };
             CaseResult {
@@ -1821,7 +1829,8 @@ fn case_results(
                 reference: c.reference.clone(),
                 deduction,
                 indicator,
-                explanation,
+                explanation: why.render(crate::lang::Lang::Zh),
+                why: Some(why),
                 in_period: c.in_period,
                 reported: c.reported,
                 verified: c.verified,
@@ -1876,28 +1885,23 @@ fn corrections(set: &IndicatorSet, cat: &Catalog, vals: &[Option<Val>]) -> Vec<C
 }
 
 /// Why a case of the ledger cost nothing by itself.
-fn uncharged_case(set: &IndicatorSet, c: &crate::evidence::Case) -> String {
+fn uncharged_case(set: &IndicatorSet, c: &crate::evidence::Case) -> CaseWhy {
     if !c.verified {
-        return "未查实,不计入".to_string();
+        return CaseWhy::Unverified;
     }
-    let windows: Vec<&str> = set
+    let windows: Vec<String> = set
         .periods
         .iter()
         .filter(|w| c.date.is_none_or(|d| w.contains(d)))
-        .map(|w| w.name.as_str())
+        .map(|w| w.name.clone())
         .collect();
     if windows.is_empty() {
-        return "不在考核期及各统计期内,不计".to_string();
+        return CaseWhy::Outside;
     }
-    let counted = if c.amount.is_some() {
-        "计入金额统计"
-    } else {
-        "计入案例数(用于一票否决或按案例数计分的指标)"
-    };
-    if c.in_period {
-        format!("{counted},本身不逐例扣分")
-    } else {
-        format!("不在考核期内;{counted}({})", windows.join("、"))
+    CaseWhy::Counted {
+        amount: c.amount.is_some(),
+        in_period: c.in_period,
+        windows,
     }
 }
 
@@ -2191,7 +2195,10 @@ fn score_indicator(
     max: Decimal,
     vals: &[Option<Val>],
     errors: &mut Vec<Diagnostic>,
-) -> (IndicatorResult, Vec<(usize, Decimal, String)>) {
+) -> (
+    IndicatorResult,
+    Vec<(usize, Decimal, rules::per_case::Charge)>,
+) {
     let set = cx.set;
     let mut charges = Vec::new();
     let env = cx.env(vals);
@@ -2267,7 +2274,7 @@ fn score_shape(
     max: Decimal,
     vals: &[Option<Val>],
     errors: &mut Vec<Diagnostic>,
-    charges: &mut Vec<(usize, Decimal, String)>,
+    charges: &mut Vec<(usize, Decimal, rules::per_case::Charge)>,
 ) -> Scored {
     let env = cx.env(vals);
     let or_missing =
@@ -2400,7 +2407,7 @@ fn score_deductions(
     max: Decimal,
     vals: &[Option<Val>],
     errors: &mut Vec<Diagnostic>,
-    charges: &mut Vec<(usize, Decimal, String)>,
+    charges: &mut Vec<(usize, Decimal, rules::per_case::Charge)>,
 ) -> Scored {
     use rules::deductions::Part;
     let env = cx.env(vals);
@@ -2483,7 +2490,7 @@ fn charge_cases(
     cx: &UnitCtx<'_>,
     ind: &Indicator,
     p: &rules::per_case::PerCase,
-    charges: &mut Vec<(usize, Decimal, String)>,
+    charges: &mut Vec<(usize, Decimal, rules::per_case::Charge)>,
 ) -> Result<(u32, Decimal), Diagnostic> {
     let mut total = Decimal::ZERO;
     let mut n = 0u32;
@@ -2503,7 +2510,8 @@ fn charge_cases(
             found_by: c.found_by.as_deref(),
             self_reported: c.self_reported,
         };
-        let Some((amount, why)) = rules::per_case::case_deduction(p, &facts, window.to)
+        let Some((amount, why)) = rules::per_case::case_charge(p, &facts, window.to)
+            .map(|c| (c.amount, c))
             .filter(|(a, _)| total.checked_add(*a).is_some())
         else {
             return Err(cx.overflow(format_args!(

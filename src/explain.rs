@@ -285,10 +285,6 @@ pub fn find_unit<'a>(
     }
 }
 
-fn fv(d: Decimal, unit: Option<&str>) -> String {
-    fmt_val(&Val::Num(d), unit)
-}
-
 /// Responsible office of an indicator in one phrase.
 pub fn office(ind: &Indicator) -> Option<String> {
     match (&ind.office_lead, &ind.office_responsible) {
@@ -390,7 +386,7 @@ pub fn explain_in(
     let vetoes = set
         .vetoes
         .iter()
-        .map(|v| check_veto(set, v, r, &slots))
+        .map(|v| check_veto_in(set, v, r, &slots, lang))
         .collect();
     let result = total_trace(set, a, r, lang);
     let corrections = r.corrections.clone();
@@ -719,7 +715,7 @@ impl ItemSteps<'_, '_> {
             .iter()
             .map(|c| {
                 if en {
-                    format!("{}: {}", case_label_en(c), c.explanation)
+                    format!("{}: {}", case_label_en(c), c.explanation_in(Lang::En))
                 } else {
                     format!("{}:{}", case_label(c), c.explanation)
                 }
@@ -1227,7 +1223,12 @@ fn total_steps_en(set: &IndicatorSet, a: &Assessment, r: &UnitResult) -> Vec<Str
         });
     }
     for v in r.vetoes.iter().filter(|v| v.applied) {
-        steps.push(format!("Veto {} {}: {}", v.id, v.name, v.effect));
+        steps.push(format!(
+            "Veto {} {}: {}",
+            v.id,
+            v.name,
+            v.effect_in(Lang::En)
+        ));
     }
     for v in r.undecided_vetoes() {
         let needs: Vec<String> = v
@@ -1384,9 +1385,20 @@ pub fn check_veto(
     r: &UnitResult,
     slots: &ResultSlots<'_>,
 ) -> VetoCheck {
+    check_veto_in(set, v, r, slots, Lang::Zh)
+}
+
+/// [`check_veto`] with the effect and the summaries in `lang`.
+pub fn check_veto_in(
+    set: &IndicatorSet,
+    v: &crate::model::Veto,
+    r: &UnitResult,
+    slots: &ResultSlots<'_>,
+    lang: Lang,
+) -> VetoCheck {
     let engine_fired = r.vetoes.iter().find(|x| x.id == v.id);
     let condition = match v.when.logic() {
-        Some(l) => slots.with(|env| condition(set, &l, env)),
+        Some(l) => slots.with(|env| condition_in(set, &l, env, lang)),
         None => Condition::leaf(
             CondKind::Flag,
             v.when.source().to_string(),
@@ -1395,13 +1407,15 @@ pub fn check_veto(
         ),
     };
     let fired = engine_fired.is_some();
-    let (scope, effect) = veto_effect(set, v);
-    let summary = if fired {
-        format!("已触发:{}", condition.summary)
-    } else if condition.holds.is_none() {
-        format!("无法判断(缺少数据):{}", condition.summary)
-    } else {
-        format!("未触发:{}", condition.summary)
+    let (scope, effect) = veto_effect_in(set, v, lang);
+    let en = lang.en();
+    let summary = match (fired, condition.holds.is_none(), en) {
+        (true, _, false) => format!("已触发:{}", condition.summary),
+        (true, _, true) => format!("fired: {}", condition.summary),
+        (false, true, false) => format!("无法判断(缺少数据):{}", condition.summary),
+        (false, true, true) => format!("undecided (data missing): {}", condition.summary),
+        (false, false, false) => format!("未触发:{}", condition.summary),
+        (false, false, true) => format!("clear: {}", condition.summary),
     };
     VetoCheck {
         id: v.id.clone(),
@@ -1420,42 +1434,51 @@ pub fn check_veto(
 
 /// Scope and effect of a veto in words (as the engine reports them).
 pub fn veto_effect(set: &IndicatorSet, v: &crate::model::Veto) -> (String, String) {
+    veto_effect_in(set, v, Lang::Zh)
+}
+
+/// [`veto_effect`] in `lang`.
+pub fn veto_effect_in(set: &IndicatorSet, v: &crate::model::Veto, lang: Lang) -> (String, String) {
+    use crate::result::EffectOf;
     let lowest = set
         .grades
         .last()
         .map(|g| g.label.clone())
         .unwrap_or_default();
-    match (v.scope, &v.effect) {
-        (Scope::Unit, Effect::Fail) => ("unit".into(), format!("等次定为{lowest}")),
+    let label = |g: Option<&crate::model::Grade>| g.map_or(String::new(), |g| g.label.clone());
+    let (scope, of) = match (v.scope, &v.effect) {
+        (Scope::Unit, Effect::Fail) => ("unit".into(), EffectOf::Fail { grade: lowest }),
         (Scope::Unit, Effect::Cap(c)) => (
             "unit".into(),
-            format!(
-                "等次最高为{}",
-                set.grades.get(*c).map(|g| g.label.as_str()).unwrap_or("")
-            ),
+            EffectOf::Cap {
+                grade: label(set.grades.get(*c)),
+            },
         ),
-        (Scope::Unit, Effect::Zero) => ("unit".into(), "记零分".into()),
-        (Scope::Line(l), Effect::Fail) => (
-            set.lines[l].id.clone(),
-            format!("{}不合格,整体等次定为{lowest}", set.lines[l].name),
-        ),
+        (Scope::Unit, Effect::Zero) => ("unit".into(), EffectOf::Zero),
+        (Scope::Line(l), Effect::Fail) => {
+            let line = set.lines[l].name.clone();
+            let effect = if lang.en() {
+                format!("{line} failed: the overall grade set to {lowest}")
+            } else {
+                format!("{line}不合格,整体等次定为{lowest}")
+            };
+            return (set.lines[l].id.clone(), effect);
+        }
         (Scope::Line(l), Effect::Cap(c)) => (
             set.lines[l].id.clone(),
-            format!(
-                "{}等次最高为{}",
-                set.lines[l].name,
-                set.lines[l]
-                    .grades
-                    .get(*c)
-                    .map(|g| g.label.as_str())
-                    .unwrap_or("")
-            ),
+            EffectOf::LineCap {
+                line: set.lines[l].name.clone(),
+                grade: label(set.lines[l].grades.get(*c)),
+            },
         ),
         (Scope::Line(l), Effect::Zero) => (
             set.lines[l].id.clone(),
-            format!("{}记零分", set.lines[l].name),
+            EffectOf::LineZero {
+                line: set.lines[l].name.clone(),
+            },
         ),
-    }
+    };
+    (scope, of.render(lang))
 }
 
 fn side(set: &IndicatorSet, o: &crate::expr::view::Operand<'_>, env: &dyn Env) -> Side {
@@ -1521,25 +1544,34 @@ impl Condition {
 
 /// Evaluate a trigger's logic with margins.
 pub fn condition(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env) -> Condition {
+    condition_in(set, l, env, Lang::Zh)
+}
+
+/// [`condition`] with the summaries in `lang`.
+pub fn condition_in(set: &IndicatorSet, l: &Logic<'_>, env: &dyn Env, lang: Lang) -> Condition {
     match l {
         Logic::Compare { op, left, right } => {
-            compare_condition(side(set, left, env), side(set, right, env), *op)
+            compare_condition(side(set, left, env), side(set, right, env), *op, lang)
         }
-        Logic::Atom(atom) => flag_condition(set, atom, env),
+        Logic::Atom(atom) => flag_condition(set, atom, env, lang),
         Logic::Not(x) => {
-            let c = condition(set, x, env);
+            let c = condition_in(set, x, env, lang);
             let mut not = Condition::leaf(
                 CondKind::Not,
                 format!("not ({})", c.text),
                 c.holds.map(|h| !h),
-                format!("以下条件不成立时触发:{}", c.summary),
+                if lang.en() {
+                    format!("fires when this does not hold: {}", c.summary)
+                } else {
+                    format!("以下条件不成立时触发:{}", c.summary)
+                },
             );
             not.relative = c.relative;
             not.children = vec![c];
             not
         }
-        Logic::And(x, y) => junction(set, true, [x, y], env),
-        Logic::Or(x, y) => junction(set, false, [x, y], env),
+        Logic::And(x, y) => junction(set, true, [x, y], env, lang),
+        Logic::Or(x, y) => junction(set, false, [x, y], env, lang),
     }
 }
 
@@ -1548,6 +1580,7 @@ fn flag_condition(
     set: &IndicatorSet,
     atom: &crate::expr::view::Atom<'_>,
     env: &dyn Env,
+    lang: Lang,
 ) -> Condition {
     let holds = atom.eval(env).ok();
     let text = atom.render(&|s: u32| set.slot_name(s).0);
@@ -1555,17 +1588,20 @@ fn flag_condition(
         Some(s) => set.slot_name(s).1,
         None => text.clone(),
     };
-    let summary = match holds {
-        Some(true) => format!("{label}:是(已成立)"),
-        Some(false) => format!("{label}:否(未成立)"),
-        None => format!("{label}:缺失,无法判断"),
+    let summary = match (holds, lang.en()) {
+        (Some(true), false) => format!("{label}:是(已成立)"),
+        (Some(false), false) => format!("{label}:否(未成立)"),
+        (None, false) => format!("{label}:缺失,无法判断"),
+        (Some(true), true) => format!("{label}: yes (holds)"),
+        (Some(false), true) => format!("{label}: no (does not hold)"),
+        (None, true) => format!("{label}: missing, undecided"),
     };
     Condition::leaf(CondKind::Flag, text, holds, summary)
 }
 
 /// A comparison of a trigger with its values, signed margin, distance and relative distance
 /// (see [`Condition`]), spoken of its named side.
-fn compare_condition(a: Side, b: Side, op: Comparison) -> Condition {
+fn compare_condition(a: Side, b: Side, op: Comparison, lang: Lang) -> Condition {
     let (a, b, op) = named_side_first(a, b, op);
     let unit = a.unit.clone().or_else(|| b.unit.clone());
     let text = format!("{} {} {}", a.text, op.symbol(), b.text);
@@ -1582,6 +1618,7 @@ fn compare_condition(a: Side, b: Side, op: Comparison) -> Condition {
         op,
         unit: unit.as_deref(),
         du: &du,
+        lang,
     }
     .summary(holds, distance);
     Condition {
@@ -1652,6 +1689,7 @@ struct Compared<'a> {
     unit: Option<&'a str>,
     /// Unit of a difference of the values ([`diff_unit`]).
     du: &'a str,
+    lang: Lang,
 }
 
 impl Compared<'_> {
@@ -1666,8 +1704,12 @@ impl Compared<'_> {
     /// A side's value with its unit (`缺失` when missing).
     fn shown(&self, s: &Side) -> String {
         match s.value {
-            Some(v) => fv(v, s.unit.as_deref().or(self.unit)),
-            None => "缺失".into(),
+            Some(v) => crate::rules::fmt_val_in(
+                &crate::expr::Val::Num(v),
+                s.unit.as_deref().or(self.unit),
+                self.lang,
+            ),
+            None => self.lang.pick("缺失", "missing").into(),
         }
     }
 
@@ -1684,6 +1726,24 @@ impl Compared<'_> {
             None => format!("{}{}", op_word(self.op), self.shown(self.b)),
         };
         let value = self.shown(self.a);
+        if self.lang.en() {
+            let line = match &self.b.name {
+                Some(n) => format!("{} {n} ({})", op_word(self.op), self.shown(self.b)),
+                None => format!("{} {}", op_word(self.op), self.shown(self.b)),
+            };
+            return match (holds, distance) {
+                (None, _) | (_, None) => format!("{name} {value}, fires at {line}: undecided"),
+                (Some(true), Some(d)) => {
+                    format!(
+                        "{name} {value}, fires at {line}: holds ({})",
+                        self.past_by(d)
+                    )
+                }
+                (Some(false), Some(d)) => {
+                    format!("{name} {value}, fires at {line}: {}", self.short_by(d))
+                }
+            };
+        }
         match (holds, distance) {
             (None, _) | (_, None) => format!("{name}{value},触发线{line},无法判断"),
             (Some(true), Some(d)) => {
@@ -1695,6 +1755,23 @@ impl Compared<'_> {
 
     /// How far past the trigger line a comparison that holds is.
     fn past_by(&self, d: Decimal) -> String {
+        if self.lang.en() {
+            return if self.is_case() {
+                "it happened".to_string()
+            } else if d.is_zero() {
+                "exactly on the line".to_string()
+            } else {
+                let side = match self.op {
+                    Comparison::Lt | Comparison::Le => "below",
+                    _ => "above",
+                };
+                format!(
+                    "{}{} {side} the line",
+                    show_dp(d, 4),
+                    crate::rules::diff_unit_in(self.unit, d, self.lang)
+                )
+            };
+        }
         if self.is_case() {
             "已发生".to_string()
         } else if d.is_zero() {
@@ -1712,6 +1789,26 @@ impl Compared<'_> {
     fn short_by(&self, d: Decimal) -> String {
         let strict = matches!(self.op, Comparison::Lt | Comparison::Gt);
         let du = self.du;
+        if self.lang.en() {
+            return if self.is_case() {
+                let n = if strict {
+                    d.floor() + Decimal::ONE
+                } else {
+                    d.ceil()
+                };
+                let case = if n == Decimal::ONE { "case" } else { "cases" };
+                format!("fires after {} more {case}", show(n))
+            } else if d.is_zero() {
+                "exactly on the line: any step past it fires".to_string()
+            } else {
+                let du = crate::rules::diff_unit_in(self.unit, d, self.lang);
+                if strict {
+                    format!("margin {}{du}", show_dp(d, 4))
+                } else {
+                    format!("margin {}{du} (fires on reaching it)", show_dp(d, 4))
+                }
+            };
+        }
         if self.is_case() {
             let n = if strict {
                 d.floor() + Decimal::ONE
@@ -1731,11 +1828,17 @@ impl Compared<'_> {
 
 /// An `and` (`is_and`) or `or` of a trigger: its children with chains of the same operator
 /// flattened, whether it holds, how close it is to flipping and a summary.
-fn junction(set: &IndicatorSet, is_and: bool, parts: [&Logic<'_>; 2], env: &dyn Env) -> Condition {
+fn junction(
+    set: &IndicatorSet,
+    is_and: bool,
+    parts: [&Logic<'_>; 2],
+    env: &dyn Env,
+    lang: Lang,
+) -> Condition {
     let kind = if is_and { CondKind::And } else { CondKind::Or };
     let mut kids = Vec::new();
     for part in parts {
-        let c = condition(set, part, env);
+        let c = condition_in(set, part, env, lang);
         if c.kind == kind {
             kids.extend(c.children);
         } else {
@@ -1747,12 +1850,15 @@ fn junction(set: &IndicatorSet, is_and: bool, parts: [&Logic<'_>; 2], env: &dyn 
         .iter()
         .map(|k| k.summary.clone())
         .collect::<Vec<_>>()
-        .join(";");
+        .join(lang.pick(";", "; "));
     let how = match (is_and, holds) {
-        (true, Some(true)) => "各条件均成立;消除任一条件即解除",
-        (true, _) => "须全部成立才触发",
-        (false, Some(true)) => "须全部消除才解除",
-        (false, _) => "任一条件成立即触发",
+        (true, Some(true)) => lang.pick(
+            "各条件均成立;消除任一条件即解除",
+            "every condition holds; removing any one clears it",
+        ),
+        (true, _) => lang.pick("须全部成立才触发", "fires only when all hold"),
+        (false, Some(true)) => lang.pick("须全部消除才解除", "clears only when all are removed"),
+        (false, _) => lang.pick("任一条件成立即触发", "fires when any one holds"),
     };
     let text = kids
         .iter()
@@ -1765,7 +1871,12 @@ fn junction(set: &IndicatorSet, is_and: bool, parts: [&Logic<'_>; 2], env: &dyn 
         })
         .collect::<Vec<_>>()
         .join(if is_and { " and " } else { " or " });
-    let mut c = Condition::leaf(kind, text, holds, format!("{joined}({how})"));
+    let summary = if lang.en() {
+        format!("{joined} ({how})")
+    } else {
+        format!("{joined}({how})")
+    };
+    let mut c = Condition::leaf(kind, text, holds, summary);
     c.relative = junction_relative(is_and, holds, &kids);
     c.children = kids;
     c

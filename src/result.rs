@@ -1347,8 +1347,13 @@ pub struct VetoResult {
     pub applied: bool,
     /// `unit` or the line id.
     pub scope: String,
-    /// Chinese description of the effect, e.g. `等次定为不合格`.
+    /// Chinese description of the effect, e.g. `等次定为不合格` (the JSON's; [`Self::effect_in`]
+    /// renders it in either language from [`Self::effect_of`]).
     pub effect: String,
+    /// The effect as names and codes, when this result was scored in this process (not in the
+    /// JSON: a scorecard read back renders its Chinese `effect`).
+    #[serde(skip)]
+    pub effect_of: Option<EffectOf>,
     pub reason: String,
     /// The trigger as written.
     pub trigger: String,
@@ -1359,7 +1364,88 @@ pub struct VetoResult {
     pub needs: Vec<NamedInfo>,
 }
 
+/// A veto's effect as codes and the set's names; [`EffectOf::render`] words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EffectOf {
+    /// The unit gets this (the lowest) grade.
+    Fail { grade: String },
+    /// The unit's grade is no better than this one.
+    Cap { grade: String },
+    /// The line fails, and the bundled assessment gets this (the lowest) grade.
+    LineFail { line: String, grade: String },
+    /// The line's grade is no better than this one.
+    LineCap { line: String, grade: String },
+    /// The line scores zero.
+    LineZero { line: String },
+    /// The unit scores zero.
+    Zero,
+}
+
+impl EffectOf {
+    /// The effect read back from its Chinese text (a scorecard's `effect`, as
+    /// [`EffectOf::render`] wrote it); `None` for any other text.
+    pub fn parse(zh: &str) -> Option<EffectOf> {
+        let s = |x: &str| x.to_string();
+        if let Some(g) = zh.strip_prefix("等次定为") {
+            return Some(EffectOf::Fail { grade: s(g) });
+        }
+        if let Some(g) = zh.strip_prefix("等次最高为") {
+            return Some(EffectOf::Cap { grade: s(g) });
+        }
+        if zh == "记零分" {
+            return Some(EffectOf::Zero);
+        }
+        if let Some((line, grade)) = zh.split_once("不合格,捆绑考核整体等次定为") {
+            return Some(EffectOf::LineFail {
+                line: s(line),
+                grade: s(grade),
+            });
+        }
+        if let Some((line, grade)) = zh.split_once("等次最高为") {
+            return Some(EffectOf::LineCap {
+                line: s(line),
+                grade: s(grade),
+            });
+        }
+        zh.strip_suffix("记零分")
+            .map(|line| EffectOf::LineZero { line: s(line) })
+    }
+
+    /// `等次定为不合格` / `grade set to Fail`.
+    pub fn render(&self, lang: crate::lang::Lang) -> String {
+        let en = lang.en();
+        match self {
+            EffectOf::Fail { grade } if en => format!("grade set to {grade}"),
+            EffectOf::Fail { grade } => format!("等次定为{grade}"),
+            EffectOf::Cap { grade } if en => format!("grade at most {grade}"),
+            EffectOf::Cap { grade } => format!("等次最高为{grade}"),
+            EffectOf::LineFail { line, grade } if en => {
+                format!("{line} failed: the bundled assessment's grade set to {grade}")
+            }
+            EffectOf::LineFail { line, grade } => {
+                format!("{line}不合格,捆绑考核整体等次定为{grade}")
+            }
+            EffectOf::LineCap { line, grade } if en => format!("{line}: grade at most {grade}"),
+            EffectOf::LineCap { line, grade } => format!("{line}等次最高为{grade}"),
+            EffectOf::LineZero { line } if en => format!("{line} scores zero"),
+            EffectOf::LineZero { line } => format!("{line}记零分"),
+            EffectOf::Zero if en => "scores zero".to_string(),
+            EffectOf::Zero => "记零分".to_string(),
+        }
+    }
+}
+
 impl VetoResult {
+    /// The effect in `lang` (the JSON's Chinese text when the structure is not known).
+    pub fn effect_in(&self, lang: crate::lang::Lang) -> String {
+        match &self.effect_of {
+            _ if !lang.en() => self.effect.clone(),
+            Some(e) => e.render(lang),
+            None => EffectOf::parse(&self.effect)
+                .map_or_else(|| self.effect.clone(), |e| e.render(lang)),
+        }
+    }
+
     /// The trigger for people: each value it read by its display name, `and`/`or`/`not` in
     /// Chinese ("出生人口性别比 > 120 且 上年出生人口性别比 > 120"); ids stay in the JSON.
     pub fn readable_trigger(&self) -> String {
@@ -1430,6 +1516,80 @@ pub enum VetoOutcome {
     Undecided,
 }
 
+/// Why a case cost what it did, as numbers and names; [`CaseWhy::render`] words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseWhy {
+    /// Charged by a per-case item.
+    Charged(crate::rules::per_case::Charge),
+    /// Not verified: not counted.
+    Unverified,
+    /// Outside the assessment period and every statistical window.
+    Outside,
+    /// Counted (its amount, or as a case for vetoes and per-count items) but not charged by
+    /// itself; `windows`: the statistical windows it falls in when it is outside the period.
+    Counted {
+        amount: bool,
+        in_period: bool,
+        windows: Vec<String>,
+    },
+    /// A phase's case: the phase's name and why.
+    Phase(String, Box<CaseWhy>),
+}
+
+impl CaseWhy {
+    pub fn render(&self, lang: crate::lang::Lang) -> String {
+        let en = lang.en();
+        match self {
+            CaseWhy::Charged(c) => c.render(lang),
+            CaseWhy::Unverified => lang
+                .pick("未查实,不计入", "not verified: not counted")
+                .into(),
+            CaseWhy::Outside => lang
+                .pick(
+                    "不在考核期及各统计期内,不计",
+                    "outside the assessment period and every statistical window: not counted",
+                )
+                .into(),
+            CaseWhy::Counted {
+                amount,
+                in_period,
+                windows,
+            } => {
+                let counted = match (amount, en) {
+                    (true, false) => "计入金额统计",
+                    (false, false) => "计入案例数(用于一票否决或按案例数计分的指标)",
+                    (true, true) => "counted in the amounts",
+                    (false, true) => {
+                        "counted in the number of cases (for vetoes and items scored by counts)"
+                    }
+                };
+                match (in_period, en) {
+                    (true, false) => format!("{counted},本身不逐例扣分"),
+                    (true, true) => format!("{counted}, no deduction of its own"),
+                    (false, false) => {
+                        format!("不在考核期内;{counted}({})", windows.join("、"))
+                    }
+                    (false, true) => format!(
+                        "outside the assessment period; {counted} ({})",
+                        windows.join(", ")
+                    ),
+                }
+            }
+            CaseWhy::Phase(name, why) => format!("[{name}] {}", why.render(lang)),
+        }
+    }
+}
+
+impl CaseResult {
+    /// The explanation in `lang` (the JSON's Chinese text when the numbers are not known).
+    pub fn explanation_in(&self, lang: crate::lang::Lang) -> String {
+        match &self.why {
+            Some(w) if lang.en() => w.render(lang),
+            _ => self.explanation.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseResult {
     #[serde(rename = "type")]
@@ -1446,8 +1606,12 @@ pub struct CaseResult {
     pub deduction: Decimal,
     /// Indicator that charged it.
     pub indicator: Option<String>,
-    /// How the deduction was computed, in Chinese.
+    /// How the deduction was computed, in Chinese (the JSON's; [`Self::explanation_in`] renders
+    /// it in either language from [`Self::why`]).
     pub explanation: String,
+    /// The explanation as numbers, when this result was scored in this process (not in the JSON).
+    #[serde(skip)]
+    pub why: Option<CaseWhy>,
     pub in_period: bool,
     /// When the case was reported (late-report deductions).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -20,8 +20,7 @@
 use crate::engine::ResultSlots;
 use crate::evidence::Evidence;
 use crate::explain::{
-    self, ExplainError, SetInfo, UnitInfo, VetoCheck, check_veto, diff_unit, find_unit,
-    input_value, office,
+    self, ExplainError, SetInfo, UnitInfo, VetoCheck, diff_unit, find_unit, input_value, office,
 };
 use crate::expr::view::{Comparison, Logic};
 use crate::expr::{Env, Val};
@@ -441,7 +440,7 @@ pub fn self_assess_in(
     let mut vetoes: Vec<VetoCheck> = set
         .vetoes
         .iter()
-        .map(|v| check_veto(set, v, r, &slots))
+        .map(|v| crate::explain::check_veto_in(set, v, r, &slots, lang))
         .collect();
     sort_vetoes(&mut vetoes);
     let next_grade = next_grade(set, r, &items, &slots, phase_weight);

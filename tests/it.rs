@@ -5,6 +5,7 @@ mod cases;
 mod cli;
 mod decide;
 mod determinism;
+mod english;
 mod evidence3;
 mod excel;
 mod explain;

@@ -413,6 +413,7 @@ fn hostile() -> Assessment {
         deduction: Decimal::ONE,
         indicator: Some(both.clone()),
         explanation: format!("E {both}"),
+        why: None,
         in_period: true,
         reported: None,
         verified: true,

@@ -290,7 +290,7 @@ impl<'a> Shared<'a> {
             .map(|v| VetoMark {
                 id: v.id.clone(),
                 name: v.name.clone(),
-                effect: v.effect.clone(),
+                effect: v.effect_in(self.lang),
                 advisory: !v.applied || v.mode == VetoMode::Advisory,
                 undecided: v.outcome == crate::result::VetoOutcome::Undecided,
                 kind: veto_kind(u, v),
@@ -858,7 +858,7 @@ fn veto_view(
         name: v.name.clone(),
         kind: veto_kind(u, v),
         mark: s.t().veto_mark(veto_kind(u, v)),
-        effect: v.effect.clone(),
+        effect: v.effect_in(s.lang),
         scope: if v.scope == "unit" {
             s.t().scope_unit.to_string()
         } else {
@@ -908,7 +908,7 @@ pub(crate) fn unit_page<'h>(s: &'h Shared<'_>, csp: &'h str, index: usize) -> Un
         } else {
             String::new()
         },
-        cases: case_rows(u),
+        cases: case_rows(u, s.lang),
         documents: u
             .documents
             .iter()
@@ -1127,7 +1127,7 @@ fn indicator_groups(
 }
 
 /// The unit's case ledger, each case with the indicator that charged it.
-fn case_rows(u: &UnitResult) -> Vec<CaseRow> {
+fn case_rows(u: &UnitResult, lang: Lang) -> Vec<CaseRow> {
     u.cases
         .iter()
         .map(|c| CaseRow {
@@ -1138,7 +1138,13 @@ fn case_rows(u: &UnitResult) -> Vec<CaseRow> {
             found_by: c
                 .found_by
                 .as_deref()
-                .map(|f| crate::rules::per_case::finder_zh(f).to_string())
+                .map(|f| {
+                    if lang.en() {
+                        crate::rules::per_case::finder_en(f).to_string()
+                    } else {
+                        crate::rules::per_case::finder_zh(f).to_string()
+                    }
+                })
                 .unwrap_or_default(),
             self_reported: c.self_reported,
             reference: c.reference.clone().unwrap_or_default(),
@@ -1151,7 +1157,7 @@ fn case_rows(u: &UnitResult) -> Vec<CaseRow> {
                     None => id.to_string(),
                 })
                 .unwrap_or_default(),
-            explanation: c.explanation.clone(),
+            explanation: c.explanation_in(lang),
             in_period: c.in_period,
         })
         .collect()

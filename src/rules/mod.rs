@@ -169,6 +169,10 @@ impl Ctx<'_> {
 pub fn fmt_val_in(v: &Val, unit: Option<&str>, lang: Lang) -> String {
     match (v, lang) {
         (Val::Bool(b), Lang::En) => (if *b { "yes" } else { "no" }).into(),
+        // A count of cases (`cases.TYPE`, unit 例).
+        (Val::Num(d), Lang::En) if unit == Some("例") => {
+            format!("{} {}", s(*d), plural(*d, "case", "cases"))
+        }
         _ => fmt_val(v, unit),
     }
 }
@@ -238,6 +242,18 @@ pub fn diff_unit(unit: Option<&str>) -> String {
         Some("‰") => "个千分点".into(),
         Some(u) => u.into(),
         None => String::new(),
+    }
+}
+
+/// [`diff_unit`] in `lang`, for a difference `d` (English: " percentage points", " cases").
+pub fn diff_unit_in(unit: Option<&str>, d: Decimal, lang: Lang) -> String {
+    match (unit, lang) {
+        (_, Lang::Zh) => diff_unit(unit),
+        (Some("%"), Lang::En) => format!(" percentage {}", plural(d, "point", "points")),
+        (Some("‰"), Lang::En) => format!(" per-mille {}", plural(d, "point", "points")),
+        (Some("例"), Lang::En) => format!(" {}", plural(d, "case", "cases")),
+        (Some(u), Lang::En) => u.into(),
+        (None, Lang::En) => String::new(),
     }
 }
 

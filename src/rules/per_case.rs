@@ -78,67 +78,198 @@ pub struct CaseFacts<'a> {
     pub self_reported: bool,
 }
 
-/// The deduction of one case under a per-case rule, with its explanation; `None` when it
-/// overflows (the scorer reports it as an error).
+/// The deduction of one case under a per-case rule, with its explanation in Chinese; `None`
+/// when it overflows (the scorer reports it as an error).
 pub fn case_deduction(
     p: &PerCase,
     c: &CaseFacts<'_>,
     window_end: chrono::NaiveDate,
 ) -> Option<(Decimal, String)> {
-    use chrono::Datelike;
-    let mut parts = Vec::new();
-    let price = p.price(c.case_type);
-    if price > Decimal::ZERO || p.per_month.is_zero() {
-        parts.push(format!("每例扣{}分", show(price)));
+    case_charge(p, c, window_end).map(|ch| (ch.amount, ch.render(crate::lang::Lang::Zh)))
+}
+
+/// How a case's late months were counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Late {
+    /// Reported in time: nothing for lateness.
+    OnTime,
+    /// `months` late (as the ledger states it, or from `dated`: the date it happened and when it
+    /// was reported, `None` not by the end of the window), `cap` when more than the rule counts.
+    Months {
+        dated: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
+        months: u32,
+        cap: Option<u32>,
+        per_month: Decimal,
+        extra: Decimal,
+    },
+}
+
+/// The numbers of one case's deduction under a per-case rule; rendered in either language
+/// ([`Charge::render`]), never stored as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    /// The price per case, when it is part of the deduction.
+    pub price: Option<Decimal>,
+    pub late: Option<Late>,
+    /// (severity, base severity, extra points)
+    pub escalated: Option<(u32, u32, Decimal)>,
+    /// (finder as written, multiplier)
+    pub finder: Option<(String, Decimal)>,
+    /// Self-reported under an amnesty: nothing deducted.
+    pub amnesty: bool,
+    pub amount: Decimal,
+}
+
+impl Charge {
+    /// The explanation: `每例扣2分,由市级发现,×2,扣4分` / `2 points per case, found by the
+    /// city, ×2: 4 points deducted`.
+    pub fn render(&self, lang: crate::lang::Lang) -> String {
+        let en = lang.en();
+        if self.amnesty {
+            return lang
+                .pick(
+                    "本单位自查并如实上报,不扣分",
+                    "Found and reported by the unit itself: no deduction",
+                )
+                .to_string();
+        }
+        let mut parts = Vec::new();
+        if let Some(price) = self.price {
+            parts.push(if en {
+                format!("{} per case", pts_en(price))
+            } else {
+                format!("每例扣{}分", show(price))
+            });
+        }
+        match &self.late {
+            None => {}
+            Some(Late::OnTime) => parts.push(
+                lang.pick("按时上报,不计迟报", "reported in time, not late")
+                    .to_string(),
+            ),
+            Some(Late::Months {
+                dated,
+                months,
+                cap,
+                per_month,
+                extra,
+            }) => parts.push(if en {
+                format!(
+                    "{}{} late{}, {} a month: {}",
+                    match dated {
+                        Some((d, Some(r))) => format!("happened {d}, reported {r}: "),
+                        Some((d, None)) => {
+                            format!("happened {d}, not reported by the end of the period: ")
+                        }
+                        None => String::new(),
+                    },
+                    super::count_en(*months as usize, "month", "months"),
+                    cap.map(|m| format!(" (at most {m} counted)"))
+                        .unwrap_or_default(),
+                    pts_en(*per_month),
+                    pts_en(*extra)
+                )
+            } else {
+                format!(
+                    "{}迟报{months}个月{},每月扣{}分,计{}分",
+                    match dated {
+                        Some((d, Some(r))) => format!("{d}发生、{r}上报,"),
+                        Some((d, None)) => format!("{d}发生、至考核期末未上报,"),
+                        None => String::new(),
+                    },
+                    cap.map(|m| format!("(最多计{m}个月)")).unwrap_or_default(),
+                    show(*per_month),
+                    show(*extra)
+                )
+            }),
+        }
+        if let Some((sev, base, extra)) = self.escalated {
+            parts.push(if en {
+                format!(
+                    "severity {sev}, {} above the base {base}: {} more",
+                    super::count_en((sev - base) as usize, "level", "levels"),
+                    pts_en(extra)
+                )
+            } else {
+                format!(
+                    "严重程度{sev}比基准{base}高{}级,加扣{}分",
+                    sev - base,
+                    show(extra)
+                )
+            });
+        }
+        if let Some((f, m)) = &self.finder {
+            parts.push(if en {
+                format!("found by {}, ×{}", finder_en(f), show(*m))
+            } else {
+                format!("由{}发现,×{}", finder_zh(f), show(*m))
+            });
+        }
+        if en {
+            let head = parts.join(", ");
+            let tail = format!("{} deducted", pts_en(self.amount));
+            if head.is_empty() {
+                tail
+            } else {
+                format!("{head}: {tail}")
+            }
+        } else {
+            parts.push(format!("扣{}分", show(self.amount)));
+            parts.join(",")
+        }
     }
+}
+
+/// The deduction of one case under a per-case rule, as numbers ([`Charge`]); `None` when it
+/// overflows (the scorer reports it as an error).
+pub fn case_charge(
+    p: &PerCase,
+    c: &CaseFacts<'_>,
+    window_end: chrono::NaiveDate,
+) -> Option<Charge> {
+    use chrono::Datelike;
+    let price = p.price(c.case_type);
+    let mut charge = Charge {
+        price: (price > Decimal::ZERO || p.per_month.is_zero()).then_some(price),
+        late: None,
+        escalated: None,
+        finder: None,
+        amnesty: false,
+        amount: Decimal::ZERO,
+    };
     let mut amount = price;
+    let late_by = |months: u32, dated| -> Option<(Late, Decimal)> {
+        let charged = p.max_months.map_or(months, |m| months.min(m));
+        if charged == 0 {
+            return Some((Late::OnTime, Decimal::ZERO));
+        }
+        let extra = p.per_month.checked_mul(Decimal::from(charged))?;
+        Some((
+            Late::Months {
+                dated,
+                months,
+                cap: p.max_months.filter(|m| months > *m),
+                per_month: p.per_month,
+                extra,
+            },
+            extra,
+        ))
+    };
     if p.per_month > Decimal::ZERO
         && let Some(months) = c.months_late
     {
-        let charged = p.max_months.map_or(months, |m| months.min(m));
-        if charged > 0 {
-            let extra = p.per_month.checked_mul(Decimal::from(charged))?;
-            amount = amount.checked_add(extra)?;
-            parts.push(format!(
-                "迟报{months}个月{},每月扣{}分,计{}分",
-                match p.max_months {
-                    Some(m) if months > m => format!("(最多计{m}个月)"),
-                    _ => String::new(),
-                },
-                show(p.per_month),
-                show(extra)
-            ));
-        } else {
-            parts.push("按时上报,不计迟报".to_string());
-        }
+        let (late, extra) = late_by(months, None)?;
+        amount = amount.checked_add(extra)?;
+        charge.late = Some(late);
     } else if p.per_month > Decimal::ZERO
         && let Some(d) = c.date
     {
         let r = c.reported.unwrap_or(window_end);
         let months = (r.year() * 12 + r.month() as i32) - (d.year() * 12 + d.month() as i32);
         let months = u32::try_from(months.max(0)).unwrap_or(0);
-        let charged = p.max_months.map_or(months, |m| months.min(m));
-        if charged > 0 {
-            let extra = p.per_month.checked_mul(Decimal::from(charged))?;
-            amount = amount.checked_add(extra)?;
-            parts.push(format!(
-                "{}{}迟报{}个月{},每月扣{}分,计{}分",
-                d,
-                match c.reported {
-                    Some(r) => format!("发生、{r}上报,"),
-                    None => "发生、至考核期末未上报,".to_string(),
-                },
-                months,
-                match p.max_months {
-                    Some(m) if months > m => format!("(最多计{m}个月)"),
-                    _ => String::new(),
-                },
-                show(p.per_month),
-                show(extra)
-            ));
-        } else {
-            parts.push("按时上报,不计迟报".to_string());
-        }
+        let (late, extra) = late_by(months, Some((d, c.reported)))?;
+        amount = amount.checked_add(extra)?;
+        charge.late = Some(late);
     }
     if p.escalate > Decimal::ZERO
         && let Some(sev) = c.severity
@@ -146,25 +277,20 @@ pub fn case_deduction(
     {
         let extra = Decimal::from(sev - p.base_severity).checked_mul(p.escalate)?;
         amount = amount.checked_add(extra)?;
-        parts.push(format!(
-            "严重程度{}比基准{}高{}级,加扣{}分",
-            sev,
-            p.base_severity,
-            sev - p.base_severity,
-            show(extra)
-        ));
+        charge.escalated = Some((sev, p.base_severity, extra));
     }
     if let Some(f) = c.found_by
         && let Some((_, m)) = p.finder_multiplier.iter().find(|(k, _)| k == f)
     {
         amount = amount.checked_mul(*m)?;
-        parts.push(format!("由{}发现,×{}", finder_zh(f), show(*m)));
+        charge.finder = Some((f.to_string(), *m));
     }
     if p.self_report_amnesty && c.self_reported {
-        return Some((Decimal::ZERO, "本单位自查并如实上报,不扣分".to_string()));
+        charge.amnesty = true;
+        amount = Decimal::ZERO;
     }
-    parts.push(format!("扣{}分", show(amount)));
-    Some((amount, parts.join(",")))
+    charge.amount = amount;
+    Some(charge)
 }
 
 /// The Chinese name of a finder level written as an id (`city` → 市级); other text as written.

@@ -20,7 +20,6 @@ use crate::model::{Combine, Effect, Indicator, IndicatorSet, Input, Rule, Scope}
 use crate::num::{round_points, show, show_dp, show_known};
 use crate::result::{Assessment, CaseResult, InputValue, Status, UnitResult};
 pub use crate::rules::diff_unit;
-use crate::rules::fmt_val;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt::Write as _;

@@ -755,6 +755,7 @@ fn write_level(
     full: bool,
     xlsx: bool,
     mut summary: output::Summary<'_>,
+    lang: crate::lang::Lang,
 ) -> Result<Vec<String>, output::WriteError> {
     let mut written = Vec::new();
     let csv = output::inside(dir, Path::new("scorecard.csv"))?;
@@ -762,7 +763,7 @@ fn write_level(
     written.push(csv.display().to_string());
     if xlsx {
         let path = output::inside(dir, Path::new("scorecard.xlsx"))?;
-        stage.write(&path, &output::xlsx::scorecard_xlsx(a)?)?;
+        stage.write(&path, &output::xlsx::scorecard_xlsx_in(a, lang)?)?;
         written.push(path.display().to_string());
     }
     if full {
@@ -1189,8 +1190,8 @@ fn score_and_write(
             .as_ref()
             .map_or(0, |k| k.iter().filter(|&&k| k).count());
         let full = args.sizing.full(a.units.len());
-        let files =
-            write_level(&dir, a, &publish.stage, full, xlsx[i], summary).with_context(|| {
+        let files = write_level(&dir, a, &publish.stage, full, xlsx[i], summary, args.lang)
+            .with_context(|| {
                 format!(
                     "writing the scorecards of `{}` into {}",
                     a.indicator_set.id,

@@ -443,7 +443,13 @@ fn veto_rows(current: &Scorecard, lang: Lang) -> Vec<VetoRow> {
                 evidence: v
                     .evidence
                     .iter()
-                    .map(|e| format!("{}: {}", e.name, e.value))
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            crate::result::name_in(&e.name, lang),
+                            crate::result::text_in(&e.value, lang)
+                        )
+                    })
                     .collect(),
             })
         })

@@ -2236,13 +2236,33 @@ fn indicator_text(o: &mut String, i: &IndicatorTrace, t: &Trace, en: bool) {
         let ins: Vec<String> = i
             .inputs
             .iter()
-            .map(|x| match &x.layer {
+            .map(|x| match (&x.layer, en) {
                 // The layer by its name, in the reports' 〔〕 (ids only in JSON).
-                Some(l) => format!("{}({})={}〔{}〕", x.name, x.id, x.value, layer_name(t, l)),
-                None => format!("{}({})={}", x.name, x.id, x.value),
+                (Some(l), false) => {
+                    format!("{}({})={}〔{}〕", x.name, x.id, x.value, layer_name(t, l))
+                }
+                (None, false) => format!("{}({})={}", x.name, x.id, x.value),
+                (Some(l), true) => format!(
+                    "{} ({}) = {} [{}]",
+                    crate::result::name_in(&x.name, Lang::En),
+                    x.id,
+                    x.value.in_lang(Lang::En),
+                    layer_name(t, l)
+                ),
+                (None, true) => format!(
+                    "{} ({}) = {}",
+                    crate::result::name_in(&x.name, Lang::En),
+                    x.id,
+                    x.value.in_lang(Lang::En)
+                ),
             })
             .collect();
-        let _ = writeln!(o, "    {}{}", tr(en, "读取:", "Reads: "), ins.join(";"));
+        let _ = writeln!(
+            o,
+            "    {}{}",
+            tr(en, "读取:", "Reads: "),
+            ins.join(tr(en, ";", "; "))
+        );
     }
     let n = i.steps.len();
     for (k, s) in i.steps.iter().enumerate() {

@@ -788,6 +788,23 @@ pub const SCORE_COLUMNS: [&str; 8] = [
     "缺少佐证",
 ];
 
+/// [`SCORE_COLUMNS`] in `lang`.
+pub fn score_columns(lang: Lang) -> [&'static str; 8] {
+    match lang {
+        Lang::Zh => SCORE_COLUMNS,
+        Lang::En => [
+            "Bonus",
+            "Total",
+            "Maximum",
+            "Score",
+            "Grade",
+            "Vetoes",
+            "Status",
+            "Missing evidence",
+        ],
+    }
+}
+
 /// "V1 统计数据弄虚作假; (提示) V9 …; (待核实) V3 …" — enforced, advisory marked, undecided
 /// marked.
 pub fn veto_summary(u: &crate::result::UnitResult) -> String {
@@ -817,11 +834,19 @@ pub fn veto_summary_in(u: &crate::result::UnitResult, lang: Lang) -> String {
 
 /// The fields a unit lacks, by display name: "出生人口数(births)、…".
 pub fn missing_summary(u: &crate::result::UnitResult) -> String {
+    missing_summary_in(u, Lang::Zh)
+}
+
+/// [`missing_summary`] in `lang`: "Births (births), …" in English.
+pub fn missing_summary_in(u: &crate::result::UnitResult, lang: Lang) -> String {
     u.missing_fields()
         .iter()
-        .map(|(id, name)| format!("{name}({id})"))
+        .map(|(id, name)| match lang {
+            Lang::Zh => format!("{name}({id})"),
+            Lang::En => format!("{name} ({id})"),
+        })
         .collect::<Vec<_>>()
-        .join("、")
+        .join(lang.pick("、", ", "))
 }
 
 /// How many units are complete, and how many are not, by status: "1,237 of 1,244 个单位完整;

@@ -534,6 +534,50 @@ impl std::fmt::Display for Shown {
     }
 }
 
+impl Shown {
+    /// The value for people in `lang`: in English yes/no, `missing`, a count of cases as
+    /// `2 cases` (also of a value read back from a scorecard's Chinese text).
+    pub fn in_lang(&self, lang: crate::lang::Lang) -> String {
+        if !lang.en() {
+            return self.to_string();
+        }
+        match self {
+            Shown::Missing => "missing".into(),
+            Shown::Val(v, unit) => crate::rules::fmt_val_in(v, unit.as_deref(), lang),
+            Shown::Text(t) => text_in(t, lang),
+        }
+    }
+}
+
+/// A value kaohe wrote in Chinese (a scorecard read back: `是`, `否`, `缺失`, `2例`) in `lang`;
+/// any other text as it is.
+pub fn text_in(t: &str, lang: crate::lang::Lang) -> String {
+    if !lang.en() {
+        return t.to_string();
+    }
+    match t {
+        "是" => "yes".into(),
+        "否" => "no".into(),
+        "缺失" => "missing".into(),
+        _ => match t.strip_suffix('例') {
+            Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == ',') => {
+                format!("{n} {}", if n == "1" { "case" } else { "cases" })
+            }
+            _ => t.to_string(),
+        },
+    }
+}
+
+/// A slot's display name in `lang`: a count of cases, `两非案件(例)`, is `两非案件 (cases)` in
+/// English; other names as written.
+pub fn name_in(name: &str, lang: crate::lang::Lang) -> String {
+    if lang.en() {
+        name.replacen("(例)", " (cases)", 1)
+    } else {
+        name.to_string()
+    }
+}
+
 /// In JSON a value is written without digit grouping (`3345000人`: machine output); shown to
 /// people (`Display`) it is grouped (`3,345,000人`).
 impl Serialize for Shown {
@@ -1449,21 +1493,38 @@ impl VetoResult {
     /// The trigger for people: each value it read by its display name, `and`/`or`/`not` in
     /// Chinese ("出生人口性别比 > 120 且 上年出生人口性别比 > 120"); ids stay in the JSON.
     pub fn readable_trigger(&self) -> String {
+        self.readable_trigger_in(crate::lang::Lang::Zh)
+    }
+
+    /// [`Self::readable_trigger`] in `lang` (`and`/`or`/`not` as written in English).
+    pub fn readable_trigger_in(&self, lang: crate::lang::Lang) -> String {
         let names: Vec<(String, String)> = self
             .evidence
             .to_vec()
             .into_iter()
-            .map(|i| (i.id.to_string(), i.name.to_string()))
+            .map(|i| (i.id.to_string(), name_in(&i.name, lang)))
             .collect();
-        readable_expr(&self.trigger, &|id| {
-            names.iter().find(|(k, _)| k == id).map(|(_, n)| n.clone())
-        })
+        readable_expr_in(
+            &self.trigger,
+            &|id| names.iter().find(|(k, _)| k == id).map(|(_, n)| n.clone()),
+            lang,
+        )
     }
 }
 
 /// An expression with its identifiers replaced by `name` (when it knows them) and the logical
 /// words in Chinese.
 pub fn readable_expr(src: &str, name: &dyn Fn(&str) -> Option<String>) -> String {
+    readable_expr_in(src, name, crate::lang::Lang::Zh)
+}
+
+/// [`readable_expr`] in `lang`: in English the logical words stay as written.
+pub fn readable_expr_in(
+    src: &str,
+    name: &dyn Fn(&str) -> Option<String>,
+    lang: crate::lang::Lang,
+) -> String {
+    let en = lang.en();
     let mut out = String::new();
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -1471,6 +1532,7 @@ pub fn readable_expr(src: &str, name: &dyn Fn(&str) -> Option<String>) -> String
             return;
         }
         let shown = match word.as_str() {
+            "and" | "or" | "not" | "true" | "false" if en => word.clone(),
             "and" => "且".to_string(),
             "or" => "或".to_string(),
             "not" => "非".to_string(),

@@ -1,7 +1,8 @@
 //! The Excel scorecard (`scorecard.xlsx`), written with rust_xlsxwriter: the ranked table, one
 //! sheet per peer group, unit × indicator points, vetoes, cases and an about sheet.
 
-use super::{FitText as _, MAX_NOTE, WriteError, fit, veto_summary};
+use super::{FitText as _, MAX_NOTE, WriteError, fit};
+use crate::lang::Lang;
 use crate::num::show;
 use crate::result::{Assessment, IndicatorResult, Status, UnitResult};
 use crate::template::sheet_name;
@@ -62,10 +63,20 @@ struct Styles {
     /// Long text: wraps within its column, aligned to the top.
     wrap: Format,
     missing_wrap: Format,
+    /// The language of the workbook's own words (sheet names, titles, headings, labels).
+    lang: Lang,
 }
 
-fn styles() -> Styles {
+impl Styles {
+    /// `zh` or `en` by the workbook's language.
+    fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
+        self.lang.pick(zh, en)
+    }
+}
+
+fn styles(lang: Lang) -> Styles {
     Styles {
+        lang,
         header: Format::new()
             .set_bold()
             .set_text_wrap()
@@ -109,11 +120,39 @@ const FIRST: u32 = HEADER_ROW + 1;
 
 /// The title of a sheet: the set, its version, the period and what the sheet holds — on the
 /// sheet's first row, repeated on every printed page.
-fn sheet_title(a: &Assessment, what: &str) -> String {
-    format!(
-        "{}(版本 {})· {} · {what}",
-        a.indicator_set.name, a.indicator_set.version, a.period.label
-    )
+fn sheet_title(a: &Assessment, what: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "{}(版本 {})· {} · {what}",
+            a.indicator_set.name, a.indicator_set.version, a.period.label
+        ),
+        Lang::En => format!(
+            "{} (version {}) · {} · {what}",
+            a.indicator_set.name, a.indicator_set.version, a.period.label
+        ),
+    }
+}
+
+/// [`finder_label`] in `lang`.
+pub fn finder_label_in(f: &str, lang: Lang) -> &str {
+    match (lang, f) {
+        (Lang::Zh, _) => finder_label(f),
+        (Lang::En, "complaint" | "report" | "tip") => "a public complaint",
+        (Lang::En, "inspection") => "an inspection",
+        (Lang::En, "audit") => "an audit",
+        (Lang::En, "media") => "the media",
+        (Lang::En, other) => crate::rules::per_case::finder_en(other),
+    }
+}
+
+/// [`scope_label`] in `lang`.
+pub fn scope_label_in<'a>(a: &'a Assessment, scope: &'a str, lang: Lang) -> &'a str {
+    match (lang, scope) {
+        (Lang::En, "unit") => "the unit",
+        (Lang::En, "leader") => "the leadership",
+        (Lang::En, "award") => "awards",
+        _ => scope_label(a, scope),
+    }
 }
 
 /// Who found a case, in Chinese (`district` → 县(区)级, `complaint` → 群众举报).
@@ -405,7 +444,7 @@ impl<'a> Grid<'a> {
         ws.set_print_center_horizontally(true);
         ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
         ws.set_repeat_rows(0, HEADER_ROW).map_err(xl)?;
-        ws.set_footer("&C第 &P 页,共 &N 页");
+        ws.set_footer(s.t("&C第 &P 页,共 &N 页", "&CPage &P of &N"));
         for (c, h) in headers.iter().enumerate() {
             // A header wraps onto two lines: it needs half its width (its longest word aside).
             let w = h
@@ -456,6 +495,29 @@ fn strings(xs: &[&str]) -> Vec<String> {
     xs.iter().map(|x| x.to_string()).collect()
 }
 
+/// The first three headings of the ranked and points sheets.
+fn unit_headers(s: &Styles) -> Vec<String> {
+    strings(&[
+        s.t("排名", "Rank"),
+        s.t("单位代码", "Unit id"),
+        s.t("单位名称", "Unit"),
+    ])
+}
+
+/// A unit's status in the workbook's language.
+fn status(u: &UnitResult, s: &Styles) -> &'static str {
+    s.t(u.status.zh(), u.status.en())
+}
+
+/// Yes/no in the workbook's language.
+fn yes_no(b: bool, s: &Styles) -> &'static str {
+    if b {
+        s.t("是", "yes")
+    } else {
+        s.t("否", "no")
+    }
+}
+
 /// The ranked table (all units, or one peer group): title, header, rows, filter, grade colours.
 /// The 方阵 columns only when the set has peer groups.
 fn ranked_sheet(
@@ -469,23 +531,39 @@ fn ranked_sheet(
         .iter()
         .any(|u| u.lines.iter().any(|l| l.grade.is_some()));
     let peers = !a.peer_groups.is_empty();
-    let mut headers = strings(&["排名", "单位代码", "单位名称"]);
+    let en = s.lang.en();
+    let mut headers = unit_headers(s);
     if peers {
-        headers.extend(strings(&["方阵", "方阵排名"]));
+        headers.extend(strings(&[
+            s.t("方阵", "Peer group"),
+            s.t("方阵排名", "Peer rank"),
+        ]));
     }
     for l in &a.lines {
-        headers.push(format!("{}({})", l.name, show(l.max)));
+        headers.push(if en {
+            format!("{} ({})", l.name, show(l.max))
+        } else {
+            format!("{}({})", l.name, show(l.max))
+        });
         if line_grades {
-            headers.push(format!("{}等次", l.name));
+            headers.push(if en {
+                format!("{} grade", l.name)
+            } else {
+                format!("{}等次", l.name)
+            });
         }
     }
-    headers.extend(crate::output::SCORE_COLUMNS.iter().map(|x| x.to_string()));
+    headers.extend(
+        crate::output::score_columns(s.lang)
+            .iter()
+            .map(|x| x.to_string()),
+    );
     let grade_col = headers.len() as u16 - 4;
     let veto_col = headers.len() as u16 - 3;
     let status_col = headers.len() as u16 - 2;
     let missing_col = headers.len() as u16 - 1;
     let mut g = Grid::wrapping(&mut *ws, &[veto_col, missing_col], 45.0);
-    g.begin(&sheet_title(a, what), &headers, true, s)?;
+    g.begin(&sheet_title(a, what, s.lang), &headers, true, s)?;
     let first_line: u16 = if peers { 5 } else { 3 };
     let step: u16 = if line_grades { 2 } else { 1 };
     let lines = (0..a.lines.len() as u16).map(|i| first_line + i * step);
@@ -494,7 +572,7 @@ fn ranked_sheet(
         let r = FIRST + i as u32;
         match u.rank {
             Some(rank) => g.int(r, 0, rank, s)?,
-            None => g.text(r, 0, u.status.zh(), &s.missing)?,
+            None => g.text(r, 0, status(u, s), &s.missing)?,
         }
         g.plain_text(r, 1, &u.id)?;
         g.plain_text(r, 2, &u.name)?;
@@ -518,13 +596,20 @@ fn ranked_sheet(
             g.known(r, c, v, s)?;
             c += 1;
         }
-        g.plain_text(r, grade_col, u.grade_or_status())?;
-        let veto = veto_summary(u);
+        g.plain_text(
+            r,
+            grade_col,
+            match &u.grade {
+                Some(g) => g.as_str(),
+                None => status(u, s),
+            },
+        )?;
+        let veto = crate::output::veto_summary_in(u, s.lang);
         if !veto.is_empty() {
             g.text(r, veto_col, &veto, &s.veto)?;
         }
-        g.plain_text(r, status_col, u.status.zh())?;
-        let missing = crate::output::missing_summary(u);
+        g.plain_text(r, status_col, status(u, s))?;
+        let missing = crate::output::missing_summary_in(u, s.lang);
         if !missing.is_empty() {
             g.wrap(r, missing_col, &missing, &s.missing_wrap)?;
         }
@@ -532,8 +617,12 @@ fn ranked_sheet(
     let last_row = FIRST + units.len() as u32 - 1;
     g.finish()?;
     // The completeness line under the table (not measured: it runs across the columns).
-    ws.write_string(last_row + 2, 1, crate::output::completeness_line(a))
-        .map_err(xl)?;
+    ws.write_string(
+        last_row + 2,
+        1,
+        crate::output::completeness_line_in(a, s.lang),
+    )
+    .map_err(xl)?;
     ws.set_freeze_panes(FIRST, 3).map_err(xl)?;
     ws.autofilter(HEADER_ROW, 0, last_row.max(FIRST), missing_col)
         .map_err(xl)?;
@@ -558,18 +647,21 @@ fn ranked_sheet(
 const POINTS_FIT_WIDTH: f64 = 300.0;
 
 fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
-    let title = sheet_title(a, "各指标得分");
+    let title = sheet_title(a, s.t("各指标得分", "Points by indicator"), s.lang);
     let Some(first) = a.units.first() else {
         let mut g = Grid::new(&mut *ws);
-        g.begin(&title, &strings(&["排名", "单位代码", "单位名称"]), true, s)?;
+        g.begin(&title, &unit_headers(s), true, s)?;
         return close_rows(g.ws, HEADER_ROW);
     };
     let items: Vec<&IndicatorResult> = first.indicators.iter().chain(&first.bonus_items).collect();
-    let mut headers = strings(&["排名", "单位代码", "单位名称"]);
+    let mut headers = unit_headers(s);
     for ind in &items {
         headers.push(format!("{}\n{}", ind.name(), ind.id()));
     }
-    headers.extend(["加分".to_string(), "总分".to_string()]);
+    headers.extend([
+        s.t("加分", "Bonus").to_string(),
+        s.t("总分", "Total").to_string(),
+    ]);
     let mut g = Grid::new(&mut *ws);
     g.begin(&title, &headers, true, s)?;
     g.ws.set_row_height(HEADER_ROW, 60).map_err(xl)?;
@@ -578,7 +670,7 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
         let r = FIRST + r as u32;
         match u.rank {
             Some(rank) => g.int(r, 0, rank, s)?,
-            None => g.text(r, 0, u.status.zh(), &s.missing)?,
+            None => g.text(r, 0, status(u, s), &s.missing)?,
         }
         g.plain_text(r, 1, &u.id)?;
         g.plain_text(r, 2, &u.name)?;
@@ -596,9 +688,9 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
                 continue;
             };
             match ind.status {
-                Status::NotApplicable => g.text(r, c, "不适用", &s.na)?,
+                Status::NotApplicable => g.text(r, c, s.t("不适用", "n/a"), &s.na)?,
                 Status::Scored => g.score(r, c, ind.points, s)?,
-                Status::MissingEvidence => g.text(r, c, "缺少佐证", &s.missing)?,
+                Status::MissingEvidence => g.text(r, c, s.t("缺少佐证", "missing"), &s.missing)?,
                 Status::ZeroForMissing | Status::Undefined => {
                     g.points(r, c, ind.points, &s.missing)?
                 }
@@ -625,9 +717,10 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
     for (i, ind) in items.iter().enumerate() {
         let c = 3 + i as u16;
         let text = format!(
-            "{} {}\n满分 {}\n{}",
+            "{} {}\n{} {}\n{}",
             ind.id(),
             ind.name(),
+            s.t("满分", "Maximum"),
             show(ind.max),
             ind.rule_text()
         );
@@ -655,48 +748,60 @@ fn points_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wr
 
 fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
     let headers = strings(&[
-        "单位代码",
-        "单位名称",
-        "规则",
-        "规则名称",
-        "方式",
-        "生效",
-        "范围",
-        "效果",
-        "原因",
-        "触发条件",
-        "依据",
+        s.t("单位代码", "Unit id"),
+        s.t("单位名称", "Unit"),
+        s.t("规则", "Rule"),
+        s.t("规则名称", "Rule name"),
+        s.t("方式", "Mode"),
+        s.t("生效", "Applied"),
+        s.t("范围", "Scope"),
+        s.t("效果", "Effect"),
+        s.t("原因", "Reason"),
+        s.t("触发条件", "Trigger"),
+        s.t("依据", "Evidence"),
     ]);
     let mut g = Grid::wrapping(&mut *ws, &[8, 9, 10], 40.0);
-    g.begin(&sheet_title(a, "一票否决"), &headers, true, s)?;
+    g.begin(
+        &sheet_title(a, s.t("一票否决", "One-vote vetoes"), s.lang),
+        &headers,
+        true,
+        s,
+    )?;
     let mut r = FIRST;
     'units: for u in &a.units {
         for v in &u.vetoes {
             if r == SHEET_ROWS - 1 {
-                g.plain(r, 0, OVERFLOW)?;
+                g.plain(r, 0, s.t(OVERFLOW, OVERFLOW_EN))?;
                 r += 1;
                 break 'units;
             }
             let mode = match v.mode {
-                crate::model::choice::VetoMode::Enforced => "强制",
-                crate::model::choice::VetoMode::Advisory => "提示",
+                crate::model::choice::VetoMode::Enforced => s.t("强制", "enforced"),
+                crate::model::choice::VetoMode::Advisory => s.t("提示", "advisory"),
             };
             let evidence: Vec<String> = v
                 .evidence
                 .to_vec()
                 .iter()
-                .map(|e| format!("{}={}", e.name, e.value))
+                .map(|e| {
+                    format!(
+                        "{}={}",
+                        crate::result::name_in(&e.name, s.lang),
+                        e.value.in_lang(s.lang)
+                    )
+                })
                 .collect();
-            let trigger = v.readable_trigger();
+            let trigger = v.readable_trigger_in(s.lang);
+            let effect = v.effect_in(s.lang);
             let cells = [
                 u.id.as_str(),
                 u.name.as_str(),
                 v.id.as_str(),
                 v.name.as_str(),
                 mode,
-                if v.applied { "是" } else { "否" },
-                scope_label(a, &v.scope),
-                v.effect.as_str(),
+                yes_no(v.applied, s),
+                scope_label_in(a, &v.scope, s.lang),
+                effect.as_str(),
                 v.reason.as_str(),
                 trigger.as_str(),
                 &evidence.join("; "),
@@ -720,22 +825,27 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
 
 fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), WriteError> {
     let headers = strings(&[
-        "单位代码",
-        "单位名称",
-        "案件类型",
-        "严重程度",
-        "日期",
-        "发现层级",
-        "自查上报",
-        "文号",
-        "扣分",
-        "扣分指标",
-        "说明",
-        "计入统计期",
-        "类型代码",
+        s.t("单位代码", "Unit id"),
+        s.t("单位名称", "Unit"),
+        s.t("案件类型", "Case type"),
+        s.t("严重程度", "Severity"),
+        s.t("日期", "Date"),
+        s.t("发现层级", "Found by"),
+        s.t("自查上报", "Self-reported"),
+        s.t("文号", "Reference"),
+        s.t("扣分", "Deducted"),
+        s.t("扣分指标", "Charged to"),
+        s.t("说明", "Explanation"),
+        s.t("计入统计期", "In the period"),
+        s.t("类型代码", "Type code"),
     ]);
     let mut g = Grid::wrapping(&mut *ws, &[10], 45.0);
-    g.begin(&sheet_title(a, "案件"), &headers, true, s)?;
+    g.begin(
+        &sheet_title(a, s.t("案件", "Cases"), s.lang),
+        &headers,
+        true,
+        s,
+    )?;
     let item_name = |id: &str| -> String {
         a.indicators
             .iter()
@@ -746,7 +856,7 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     'units: for u in &a.units {
         for c in &u.cases {
             if r == SHEET_ROWS - 1 {
-                g.plain(r, 0, OVERFLOW)?;
+                g.plain(r, 0, s.t(OVERFLOW, OVERFLOW_EN))?;
                 r += 1;
                 break 'units;
             }
@@ -765,16 +875,19 @@ fn cases_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
             g.text(
                 r,
                 5,
-                c.found_by.as_deref().map(finder_label).unwrap_or_default(),
+                c.found_by
+                    .as_deref()
+                    .map(|f| finder_label_in(f, s.lang))
+                    .unwrap_or_default(),
                 &s.text,
             )?;
-            g.plain_text(r, 6, if c.self_reported { "是" } else { "否" })?;
+            g.plain_text(r, 6, yes_no(c.self_reported, s))?;
             g.plain_text(r, 7, c.reference.as_deref().unwrap_or_default())?;
             g.points(r, 8, c.deduction, &s.points)?;
             let item = c.indicator.as_deref().map(item_name).unwrap_or_default();
             g.plain_text(r, 9, &item)?;
-            g.wrap(r, 10, &c.explanation, &s.wrap)?;
-            g.plain_text(r, 11, if c.in_period { "是" } else { "否" })?;
+            g.wrap(r, 10, &c.explanation_in(s.lang), &s.wrap)?;
+            g.plain_text(r, 11, yes_no(c.in_period, s))?;
             g.plain_text(r, 12, &c.case_type)?;
             r += 1;
         }
@@ -790,8 +903,8 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     // Portrait, one page wide: two columns, the second wrapping.
     let mut g = Grid::new(&mut *ws);
     g.begin(
-        &sheet_title(a, "说明"),
-        &strings(&["项目", "内容"]),
+        &sheet_title(a, s.t("说明", "About"), s.lang),
+        &strings(&[s.t("项目", "Item"), s.t("内容", "Content")]),
         false,
         s,
     )?;
@@ -799,18 +912,33 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     ws.set_column_width(0, 14).map_err(xl)?;
     ws.set_column_width(1, 72).map_err(xl)?;
     let set = &a.indicator_set;
+    let en = s.lang.en();
     let rows = [
-        ("指标体系", format!("{}({})", set.name, set.id)),
-        ("版本", set.version.clone()),
-        ("指标文件", set.file.clone()),
+        (
+            s.t("指标体系", "Indicator set"),
+            if en {
+                format!("{} ({})", set.name, set.id)
+            } else {
+                format!("{}({})", set.name, set.id)
+            },
+        ),
+        (s.t("版本", "Version"), set.version.clone()),
+        (s.t("指标文件", "Set file"), set.file.clone()),
         ("SHA-256", set.hash.clone()),
         (
-            "统计期",
-            format!("{}({} 至 {})", a.period.label, a.period.from, a.period.to),
+            s.t("统计期", "Period"),
+            if en {
+                format!("{} ({} to {})", a.period.label, a.period.from, a.period.to)
+            } else {
+                format!("{}({} 至 {})", a.period.label, a.period.from, a.period.to)
+            },
         ),
-        ("满分", show(set.scale)),
-        ("单位数", a.units.len().to_string()),
-        ("生成", format!("{} · {}", a.engine, a.schema)),
+        (s.t("满分", "Maximum"), show(set.scale)),
+        (s.t("单位数", "Units"), a.units.len().to_string()),
+        (
+            s.t("生成", "Written by"),
+            format!("{} · {}", a.engine, a.schema),
+        ),
     ];
     // A value longer than its column wraps, and its row is as tall as its lines (true when
     // its height is set).
@@ -829,16 +957,18 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
         r += 1;
     }
     r += 1;
-    ws.text_fmt(r, 0, "等次", &s.bold).map_err(xl)?;
+    ws.text_fmt(r, 0, s.t("等次", "Grades"), &s.bold)
+        .map_err(xl)?;
     r += 1;
     for (gr, (fill, font)) in a.grades.iter().zip(grade_colours(a.grades.len())) {
         let f = Format::new()
             .set_background_color(Color::RGB(fill))
             .set_font_color(Color::RGB(font));
         ws.text_fmt(r, 0, &gr.label, &f).map_err(xl)?;
-        let band = match gr.min {
-            Some(m) => format!("折算得分 ≥ {}", show(m)),
-            None => "其余".to_string(),
+        let band = match (gr.min, en) {
+            (Some(m), false) => format!("折算得分 ≥ {}", show(m)),
+            (Some(m), true) => format!("score ≥ {}", show(m)),
+            (None, _) => s.t("其余", "the rest").to_string(),
         };
         ws.text(r, 1, band).map_err(xl)?;
         r += 1;
@@ -846,14 +976,29 @@ fn about_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Wri
     r += 1;
     let legend = [
         (
-            "指标得分表",
-            "灰色“不适用”:该指标不适用于本单位类别;黄色:缺少佐证或无法计算;红色:因事件清零。\
-             指标较多时横向分页打印,每页重复排名和单位列。",
+            s.t("指标得分表", "Points sheet"),
+            s.t(
+                "灰色“不适用”:该指标不适用于本单位类别;黄色:缺少佐证或无法计算;红色:因事件清零。\
+                 指标较多时横向分页打印,每页重复排名和单位列。",
+                "Grey \"n/a\": the item does not apply to the unit's class; yellow: evidence missing \
+                 or not computable; red: zeroed by an event. With many items the sheet prints \
+                 across pages, the rank and unit columns repeated on each.",
+            ),
         ),
-        ("一票否决", "方式“强制”的否决改变结果;“提示”的仅作提醒。"),
         (
-            "打印",
-            "各表按A4纸、适合页宽设置,每页重复标题行和表头,页脚有页码。",
+            s.t("一票否决", "Vetoes"),
+            s.t(
+                "方式“强制”的否决改变结果;“提示”的仅作提醒。",
+                "An enforced veto changes the result; an advisory one is only a reminder.",
+            ),
+        ),
+        (
+            s.t("打印", "Printing"),
+            s.t(
+                "各表按A4纸、适合页宽设置,每页重复标题行和表头,页脚有页码。",
+                "Every sheet is set up for A4, fit to the page width, with the title and \
+                 header rows repeated on each page and page numbers in the footer.",
+            ),
         ),
     ];
     let mut last_tall = false;
@@ -879,6 +1024,23 @@ pub const MAX_UNITS: usize = SHEET_ROWS as usize - FIRST as usize - 2;
 /// The last row of a sheet of vetoes or cases that has more than a sheet holds.
 const OVERFLOW: &str =
     "……超出 Excel 工作表 1,048,576 行的上限,其余见 scorecard.json(--detail full)";
+/// [`OVERFLOW`] in English.
+const OVERFLOW_EN: &str = "… beyond Excel's limit of 1,048,576 rows a sheet: the rest is in \
+     scorecard.json (--detail full)";
+
+/// The fixed sheet names in `lang` (ranking, points, vetoes, cases, about).
+pub fn sheet_names(lang: Lang) -> [&'static str; 5] {
+    match lang {
+        Lang::Zh => [
+            RANK_SHEET,
+            POINTS_SHEET,
+            VETO_SHEET,
+            CASES_SHEET,
+            ABOUT_SHEET,
+        ],
+        Lang::En => ["Ranking", "Points", "Vetoes", "Cases", "About"],
+    }
+}
 
 /// A worksheet in constant memory: each row goes to a temporary file when the next begins,
 /// so a workbook of a million units costs no more memory than one of ten. Rows are written in
@@ -893,6 +1055,12 @@ fn new_sheet<'w>(wb: &'w mut Workbook, name: &str) -> Result<&'w mut Worksheet, 
 /// vetoes, cases, and an about sheet. Deterministic: the same assessment gives the same bytes.
 /// At most [`MAX_UNITS`] units (the CSV holds any number).
 pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
+    scorecard_xlsx_in(a, Lang::Zh)
+}
+
+/// [`scorecard_xlsx`] with the workbook's own words (sheet names, titles, headings, labels,
+/// veto effects and case explanations) in `lang`; the set's and units' names as written.
+pub fn scorecard_xlsx_in(a: &Assessment, lang: Lang) -> Result<Vec<u8>, WriteError> {
     if a.units.len() > MAX_UNITS {
         return Err(WriteError::Encode {
             what: "scorecard.xlsx",
@@ -902,7 +1070,14 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
             ),
         });
     }
-    let s = styles();
+    let s = styles(lang);
+    let [
+        rank_sheet,
+        points_sheet_name,
+        veto_sheet_name,
+        cases_sheet_name,
+        about_sheet_name,
+    ] = sheet_names(lang);
     let mut wb = Workbook::new();
     if a.units.len() > crate::output::LARGE_RUN {
         // A large run's workbook is written for speed: deflate level 1 instead of 6. At
@@ -913,23 +1088,17 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?;
     wb.set_properties(
         &DocProperties::new()
-            .set_title(format!("{} 考核结果", a.indicator_set.name))
+            .set_title(match lang {
+                Lang::Zh => format!("{} 考核结果", a.indicator_set.name),
+                Lang::En => format!("{}: results", a.indicator_set.name),
+            })
             .set_author("kaohe")
             .set_creation_datetime(&created),
     );
-    let mut used: Vec<String> = [
-        RANK_SHEET,
-        POINTS_SHEET,
-        VETO_SHEET,
-        CASES_SHEET,
-        ABOUT_SHEET,
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect();
+    let mut used: Vec<String> = sheet_names(lang).iter().map(|x| x.to_string()).collect();
     let all: Vec<&UnitResult> = a.units.iter().collect();
-    let ws = new_sheet(&mut wb, RANK_SHEET)?;
-    ranked_sheet(ws, a, "考核结果排名", &all, &s)?;
+    let ws = new_sheet(&mut wb, rank_sheet)?;
+    ranked_sheet(ws, a, s.t("考核结果排名", "Ranking"), &all, &s)?;
     ws.set_active(true);
     for g in &a.peer_groups {
         let units: Vec<&UnitResult> = a
@@ -943,12 +1112,16 @@ pub fn scorecard_xlsx(a: &Assessment) -> Result<Vec<u8>, WriteError> {
         }
         used.push(name.clone());
         let ws = new_sheet(&mut wb, &name)?;
-        ranked_sheet(ws, a, &format!("{}排名", g.name), &units, &s)?;
+        let what = match lang {
+            Lang::Zh => format!("{}排名", g.name),
+            Lang::En => format!("{} ranking", g.name),
+        };
+        ranked_sheet(ws, a, &what, &units, &s)?;
     }
-    points_sheet(new_sheet(&mut wb, POINTS_SHEET)?, a, &s)?;
-    veto_sheet(new_sheet(&mut wb, VETO_SHEET)?, a, &s)?;
-    cases_sheet(new_sheet(&mut wb, CASES_SHEET)?, a, &s)?;
-    about_sheet(new_sheet(&mut wb, ABOUT_SHEET)?, a, &s)?;
+    points_sheet(new_sheet(&mut wb, points_sheet_name)?, a, &s)?;
+    veto_sheet(new_sheet(&mut wb, veto_sheet_name)?, a, &s)?;
+    cases_sheet(new_sheet(&mut wb, cases_sheet_name)?, a, &s)?;
+    about_sheet(new_sheet(&mut wb, about_sheet_name)?, a, &s)?;
     wb.save_to_buffer().map_err(xl)
 }
 

@@ -176,6 +176,9 @@ pub struct Labels {
     pub used_layer: &'static str,
     pub difference: &'static str,
     pub layer: &'static str,
+    /// The brackets around an input's layer: 〔抽样调查〕 / [survey].
+    pub layer_open: &'static str,
+    pub layer_close: &'static str,
 }
 
 static ZH: Labels = Labels {
@@ -283,6 +286,8 @@ static ZH: Labels = Labels {
     used_layer: "采用",
     difference: "差异",
     layer: "来源",
+    layer_open: "〔",
+    layer_close: "〕",
 };
 
 static EN: Labels = Labels {
@@ -390,4 +395,6 @@ static EN: Labels = Labels {
     used_layer: "Used",
     difference: "Difference",
     layer: "layer",
+    layer_open: "[",
+    layer_close: "]",
 };

@@ -583,7 +583,7 @@ pub(crate) fn index_page<'h>(s: &'h Shared<'_>, csp: String, sort_js: &str) -> I
         });
     }
     IndexPage {
-        completeness: crate::output::completeness_line(a),
+        completeness: crate::output::completeness_line_in(a, s.lang),
         t: s.t(),
         head: &s.head,
         line_heads: a
@@ -781,12 +781,12 @@ fn layer_names(u: &UnitResult) -> HashMap<&str, &str> {
         .collect()
 }
 
-fn inputs(v: &[crate::result::InputValue], layers: &HashMap<&str, &str>) -> Vec<Input> {
+fn inputs(v: &[crate::result::InputValue], layers: &HashMap<&str, &str>, lang: Lang) -> Vec<Input> {
     v.iter()
         .map(|i| Input {
-            name: i.name.clone(),
+            name: crate::result::name_in(&i.name, lang).into(),
             id: i.id.clone(),
-            value: i.value.to_string(),
+            value: i.value.in_lang(lang),
             layer: i
                 .layer
                 .as_deref()
@@ -834,7 +834,7 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) ->
                 None => text,
             }
         },
-        inputs: inputs(&i.inputs.to_vec(), layers),
+        inputs: inputs(&i.inputs.to_vec(), layers, s.lang),
         reason: i.reason.render(s.lang),
         office: office_of(s, i).into(),
     }
@@ -865,8 +865,8 @@ fn veto_view(
             s.line_name(Some(&v.scope))
         },
         reason: v.reason.clone(),
-        trigger: v.readable_trigger(),
-        evidence: inputs(&v.evidence.to_vec(), layers),
+        trigger: v.readable_trigger_in(s.lang),
+        evidence: inputs(&v.evidence.to_vec(), layers, s.lang),
     }
 }
 
@@ -941,7 +941,7 @@ fn unit_head(s: &Shared<'_>, u: &UnitResult) -> UnitHead {
             .unwrap_or_default(),
         peer: s.peer_name(u),
         rank: u.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
-        status_note: status_note(u),
+        status_note: status_note(u, s.lang),
         peer_rank: match (u.peer_rank, u.peer_size) {
             (Some(r), Some(n)) => format!("{r} {} {n}", t.of),
             (Some(r), None) => r.to_string(),
@@ -964,8 +964,11 @@ fn unit_head(s: &Shared<'_>, u: &UnitResult) -> UnitHead {
 }
 
 /// "待补充:缺少 …;总分、等次和排名暂不发布" — why a unit's result is withheld.
-fn status_note(u: &UnitResult) -> String {
+fn status_note(u: &UnitResult, lang: Lang) -> String {
     use crate::result::UnitStatus;
+    if lang.en() {
+        return status_note_en(u);
+    }
     let missing = crate::output::missing_summary(u);
     let undecided: Vec<String> = u
         .undecided_vetoes()
@@ -991,6 +994,42 @@ fn status_note(u: &UnitResult) -> String {
             parts.join(";")
         ),
         UnitStatus::Pending => format!("待核实 · {}。核实后方可确定等次和排名", parts.join(";")),
+    }
+}
+
+/// [`status_note`] in English.
+fn status_note_en(u: &UnitResult) -> String {
+    use crate::result::UnitStatus;
+    let missing = crate::output::missing_summary_in(u, Lang::En);
+    let undecided: Vec<String> = u
+        .undecided_vetoes()
+        .map(|v| format!("{} {}", v.id, v.name))
+        .collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing evidence: {missing}"));
+    }
+    if !undecided.is_empty() {
+        parts.push(format!("undecided vetoes: {}", undecided.join(", ")));
+    }
+    match u.status {
+        UnitStatus::Complete if parts.is_empty() => String::new(),
+        UnitStatus::Complete => parts.join("; "),
+        UnitStatus::NoEvidence => {
+            "no evidence: the unit reported nothing; listed without a grade".to_string()
+        }
+        UnitStatus::Incomplete if u.vetoed => format!(
+            "{}. A veto fired and decided the grade; the total and rank are withheld",
+            parts.join("; ")
+        ),
+        UnitStatus::Incomplete => format!(
+            "incomplete · {}. The total, grade and rank are published once it is complete",
+            parts.join("; ")
+        ),
+        UnitStatus::Pending => format!(
+            "pending · {}. The grade and rank are decided once it is verified",
+            parts.join("; ")
+        ),
     }
 }
 
@@ -1073,7 +1112,7 @@ fn zeroed_line_losses<'x>(s: &Shared<'_>, u: &'x UnitResult) -> Vec<Loss<'x>> {
                 line: l.name.clone(),
                 office: String::new(),
                 reason: veto
-                    .map(|x| format!("{} {}: {}", x.id, x.name, x.effect))
+                    .map(|x| format!("{} {}: {}", x.id, x.name, x.effect_in(s.lang)))
                     .unwrap_or_else(|| v.clone()),
                 status: "",
             });

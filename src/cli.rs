@@ -759,7 +759,7 @@ fn write_level(
 ) -> Result<Vec<String>, output::WriteError> {
     let mut written = Vec::new();
     let csv = output::inside(dir, Path::new("scorecard.csv"))?;
-    stage.write(&csv, &output::scorecard_csv(a)?)?;
+    stage.write(&csv, &output::scorecard_csv_in(a, lang)?)?;
     written.push(csv.display().to_string());
     if xlsx {
         let path = output::inside(dir, Path::new("scorecard.xlsx"))?;
@@ -940,7 +940,8 @@ fn in_pieces(
         return None;
     }
     let rows = data_rows(path)?;
-    if !args.sizing.pieces(args.no_html, rows) {
+    // The run in pieces writes the Chinese CSV; an English run is scored whole.
+    if !args.sizing.pieces(args.no_html, rows) || args.lang.en() {
         return None;
     }
     // A set with errors is reported by the whole-run path, with the evidence's problems.
@@ -1798,7 +1799,10 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
     }
     crate::out!("{shown}");
     if args.format == TraceFormat::Text && !files.is_empty() {
-        crate::outln!("\n已写入 {}", files.join("、"));
+        match args.lang {
+            crate::lang::Lang::Zh => crate::outln!("\n已写入 {}", files.join("、")),
+            crate::lang::Lang::En => crate::outln!("\nwrote {}", files.join(", ")),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -360,7 +360,18 @@ fn english(set: &IndicatorSet, h: &mut Handbook) {
     {
         g.range = grade_range_en(&g.range);
     }
-    for v in &mut h.vetoes {
+    for (v, model) in h.vetoes.iter_mut().zip(&set.vetoes) {
+        if let Some(l) = model.when.logic() {
+            v.condition = logic_words_en(set, &l);
+        }
+        let effect = crate::explain::veto_effect_in(set, model, crate::lang::Lang::En).1;
+        v.effect = match model.mode {
+            VetoMode::Enforced => effect,
+            VetoMode::Advisory => format!(
+                "referred to the leading group; by itself it changes no points or grade (if \
+                 upheld: {effect})"
+            ),
+        };
         v.form = match v.form {
             "列举情形" => "listed cases",
             "总分门槛" => "total threshold",
@@ -390,6 +401,7 @@ fn item_en(set: &IndicatorSet, ind: &crate::model::Indicator, item: &mut Item) {
         item.no = format!("B{rest}");
     }
     item.standard = standard_in(set, ind, crate::lang::Lang::En);
+    item.evidence = evidence_in(set, ind, crate::lang::Lang::En);
     item.window = set
         .periods
         .get(ind.period)
@@ -888,6 +900,15 @@ fn grade_rows(grades: &[crate::model::Grade]) -> Vec<GradeRow> {
 
 /// The names of the evidence an indicator reads, derived values followed down to fields.
 pub fn evidence(set: &IndicatorSet, ind: &crate::model::Indicator) -> Vec<String> {
+    evidence_in(set, ind, crate::lang::Lang::Zh)
+}
+
+/// [`evidence`] in `lang` (the case ledger named in English).
+pub fn evidence_in(
+    set: &IndicatorSet,
+    ind: &crate::model::Indicator,
+    lang: crate::lang::Lang,
+) -> Vec<String> {
     let mut slots: Vec<u32> = Vec::new();
     let mut kinds: Vec<(u32, u32)> = Vec::new();
     let mut cases: Vec<usize> = Vec::new();
@@ -950,7 +971,11 @@ pub fn evidence(set: &IndicatorSet, ind: &crate::model::Indicator) -> Vec<String
         if seen_cases.insert(t)
             && let Some(c) = set.case_types.get(t)
         {
-            out.push(format!("案件台账:{}({})", c.name, c.id));
+            out.push(if lang.en() {
+                format!("case ledger: {} ({})", c.name, c.id)
+            } else {
+                format!("案件台账:{}({})", c.name, c.id)
+            });
         }
     }
     out
@@ -1216,6 +1241,89 @@ fn slot_words(set: &IndicatorSet, slot: u32) -> String {
             .map(|c| format!("{}案件数", c.name))
             .unwrap_or(name),
         None => name,
+    }
+}
+
+/// [`slot_words`] in English (a case count is "the number of … cases").
+fn slot_words_en(set: &IndicatorSet, slot: u32) -> String {
+    let (id, name, _) = set.slot_name(slot);
+    match id.strip_prefix("cases.") {
+        Some(t) => set
+            .case_types
+            .iter()
+            .find(|c| c.id == t)
+            .map(|c| format!("the number of {} cases", c.name))
+            .unwrap_or(name),
+        None => name,
+    }
+}
+
+/// [`operand_words`] in English.
+fn operand_words_en(set: &IndicatorSet, o: &Operand<'_>, unit: Option<&str>) -> String {
+    if let Some(d) = o.constant() {
+        return format!("{}{}", show(d), unit.unwrap_or(""));
+    }
+    if let Some(s) = o.slot() {
+        return slot_words_en(set, s);
+    }
+    o.render(&|s| slot_words_en(set, s))
+}
+
+/// [`logic_words`] in English.
+fn logic_words_en(set: &IndicatorSet, l: &Logic<'_>) -> String {
+    match l {
+        Logic::And(a, b) => format!("{}, and {}", logic_words_en(set, a), logic_words_en(set, b)),
+        Logic::Or(a, b) => format!("{}; or {}", logic_words_en(set, a), logic_words_en(set, b)),
+        Logic::Not(a) => match a.as_ref() {
+            Logic::Atom(x) if x.slot().is_some() => format!("not {}", logic_words_en(set, a)),
+            Logic::Compare { op, left, right } => logic_words_en(
+                set,
+                &Logic::Compare {
+                    op: op.negated(),
+                    left: *left,
+                    right: *right,
+                },
+            ),
+            _ => format!("not \"{}\"", logic_words_en(set, a)),
+        },
+        Logic::Compare { op, left, right } => {
+            let case = left
+                .slot()
+                .map(|s| set.slot_name(s).0)
+                .and_then(|id| id.strip_prefix("cases.").map(str::to_string))
+                .and_then(|t| set.case_types.iter().find(|c| c.id == t));
+            match (case, right.constant(), op) {
+                (Some(c), Some(n), Comparison::Ge) if n == Decimal::ONE => {
+                    format!("a case of {}", c.name)
+                }
+                (Some(c), Some(n), Comparison::Gt) if n.is_zero() => {
+                    format!("a case of {}", c.name)
+                }
+                (Some(c), Some(n), Comparison::Ge) => {
+                    format!("{} or more cases of {}", show(n), c.name)
+                }
+                _ => {
+                    let unit = left.slot().and_then(|s| set.slot_name(s).2);
+                    let op = match op {
+                        Comparison::Lt => "below",
+                        Comparison::Le => "at most",
+                        Comparison::Gt => "above",
+                        Comparison::Ge => "at least",
+                        Comparison::Eq => "equal to",
+                        Comparison::Ne => "other than",
+                    };
+                    format!(
+                        "{} {op} {}",
+                        operand_words_en(set, left, None),
+                        operand_words_en(set, right, unit.as_deref())
+                    )
+                }
+            }
+        }
+        Logic::Atom(a) => match a.slot() {
+            Some(s) => set.slot_name(s).1,
+            None => a.render(&|s| slot_words_en(set, s)),
+        },
     }
 }
 

@@ -706,10 +706,16 @@ pub fn write_csv_record<W: Write, S: AsRef<str>>(
 
 /// The scorecard CSV: UTF-8 with a BOM so that Excel opens it correctly.
 pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
+    scorecard_csv_in(a, Lang::Zh)
+}
+
+/// [`scorecard_csv`] with its headings and its own words (status, vetoes, missing evidence)
+/// in `lang`.
+pub fn scorecard_csv_in(a: &Assessment, lang: Lang) -> Result<Vec<u8>, WriteError> {
     let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
-    out.extend(csv_line(&scorecard_csv_header(a))?);
+    out.extend(csv_line(&scorecard_csv_header_in(a, lang))?);
     for u in &a.units {
-        let (head, tail) = scorecard_csv_cells(a, u);
+        let (head, tail) = scorecard_csv_cells_in(a, u, lang);
         let rank = u.rank.map(|r| r.to_string()).unwrap_or_default();
         let peer_rank = u.peer_rank.map(|r| r.to_string()).unwrap_or_default();
         let [id, name, peer] = head;
@@ -722,14 +728,23 @@ pub fn scorecard_csv(a: &Assessment) -> Result<Vec<u8>, WriteError> {
 
 /// The header row of the ranked scorecard CSV.
 pub fn scorecard_csv_header(a: &Assessment) -> Vec<String> {
-    let mut header: Vec<String> = ["排名", "单位代码", "单位名称", "方阵", "方阵排名"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    scorecard_csv_header_in(a, Lang::Zh)
+}
+
+/// [`scorecard_csv_header`] in `lang`.
+pub fn scorecard_csv_header_in(a: &Assessment, lang: Lang) -> Vec<String> {
+    let first = match lang {
+        Lang::Zh => ["排名", "单位代码", "单位名称", "方阵", "方阵排名"],
+        Lang::En => ["Rank", "Unit id", "Unit", "Peer group", "Peer rank"],
+    };
+    let mut header: Vec<String> = first.iter().map(|s| s.to_string()).collect();
     for l in &a.lines {
-        header.push(format!("{}({})", l.name, show(l.max)));
+        header.push(match lang {
+            Lang::Zh => format!("{}({})", l.name, show(l.max)),
+            Lang::En => format!("{} ({})", l.name, show(l.max)),
+        });
     }
-    header.extend(SCORE_COLUMNS.iter().map(|s| s.to_string()));
+    header.extend(score_columns(lang).iter().map(|s| s.to_string()));
     header
 }
 
@@ -739,6 +754,15 @@ pub fn scorecard_csv_header(a: &Assessment) -> Vec<String> {
 pub fn scorecard_csv_cells(
     a: &Assessment,
     u: &crate::result::UnitResult,
+) -> ([String; 3], Vec<String>) {
+    scorecard_csv_cells_in(a, u, Lang::Zh)
+}
+
+/// [`scorecard_csv_cells`] in `lang`.
+pub fn scorecard_csv_cells_in(
+    a: &Assessment,
+    u: &crate::result::UnitResult,
+    lang: Lang,
 ) -> ([String; 3], Vec<String>) {
     let peer = u
         .peer_group
@@ -757,9 +781,9 @@ pub fn scorecard_csv_cells(
     tail.push(show(u.max_possible));
     tail.push(known(u.score));
     tail.push(u.grade.clone().unwrap_or_default());
-    tail.push(veto_summary(u));
-    tail.push(u.status.zh().to_string());
-    tail.push(missing_summary(u));
+    tail.push(veto_summary_in(u, lang));
+    tail.push(lang.pick(u.status.zh(), u.status.en()).to_string());
+    tail.push(missing_summary_in(u, lang));
     ([u.id.clone(), u.name.clone(), peer], tail)
 }
 

@@ -189,9 +189,18 @@ pub fn render_document<T: serde::Serialize>(
     doc: Document,
     page: &T,
 ) -> Result<String, ReportError> {
+    render_document_in(doc, page, Lang::Zh)
+}
+
+/// [`render_document`] with the shared layout's labels (`t`) in `lang`.
+pub fn render_document_in<T: serde::Serialize>(
+    doc: Document,
+    page: &T,
+    lang: Lang,
+) -> Result<String, ReportError> {
     let mut ctx = context(page)?;
     ctx.insert("csp", &csp(None));
-    ctx.insert("t", Lang::Zh.labels());
+    ctx.insert("t", lang.labels());
     let name = match doc {
         Document::SelfAssessment => SELF_ASSESSMENT,
         Document::DecisionBrief => BRIEF,

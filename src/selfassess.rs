@@ -46,6 +46,9 @@ pub const SCHEMA: &str = "kaohe.self-assessment/1";
 /// The gap analysis of one unit.
 #[derive(Debug, Clone, Serialize)]
 pub struct SelfAssessment {
+    /// The language of its texts (and of the page made from it); not in the JSON.
+    #[serde(skip)]
+    pub lang: crate::lang::Lang,
     pub schema: &'static str,
     pub engine: String,
     pub indicator_set: SetInfo,
@@ -375,6 +378,8 @@ struct Item<'a> {
     kind: Option<LossKind>,
     /// The correcting layer that settled a value the rule reads.
     settled: Option<String>,
+    /// The language of the texts made from it.
+    lang: crate::lang::Lang,
 }
 
 /// The self-assessment of unit `id`; `a` is the assessment of `set` on `ev` made with `ctx`.
@@ -426,7 +431,10 @@ pub fn self_assess_in(
         .indicators
         .iter()
         .zip(&pr.indicators)
-        .map(|(ind, res)| item(set, ind, res, pr, &slots))
+        .map(|(ind, res)| Item {
+            lang,
+            ..item(set, ind, res, pr, &slots)
+        })
         .collect();
     let lost = losses(set, r, &items, phase.as_ref().map(|_| phase_weight), lang);
     let lost_total = lost.iter().map(|l| l.lost).sum();
@@ -443,7 +451,7 @@ pub fn self_assess_in(
         .map(|v| crate::explain::check_veto_in(set, v, r, &slots, lang))
         .collect();
     sort_vetoes(&mut vetoes);
-    let next_grade = next_grade(set, r, &items, &slots, phase_weight);
+    let next_grade = next_grade(set, r, &items, &slots, phase_weight, lang);
     let missing = missing_fields(set, pr, &slots);
     let derived_corrections;
     let corrections = match corrections {
@@ -456,6 +464,7 @@ pub fn self_assess_in(
     let risk = corrections.map(|h| risks(set, ev, ctx, ui, r, h));
     let t = explain::explain(set, ev, a, ctx, id)?;
     Ok(SelfAssessment {
+        lang,
         schema: SCHEMA,
         engine: a.engine.clone(),
         indicator_set: t.indicator_set,
@@ -659,6 +668,7 @@ fn item<'a>(
         line_zeroed,
         kind,
         settled,
+        lang: crate::lang::Lang::Zh,
     }
 }
 
@@ -897,13 +907,41 @@ fn value_name(set: &IndicatorSet, it: &Item<'_>) -> (Option<String>, String) {
 
 fn shown_value(it: &Item<'_>) -> String {
     match it.value {
-        Some(v) => crate::rules::fmt_val(&v, it.ind.value_unit.as_deref()),
-        None => "缺失".into(),
+        Some(v) => crate::rules::fmt_val_in(&v, it.ind.value_unit.as_deref(), it.lang),
+        None => it.lang.pick("缺失", "missing").into(),
     }
 }
 
 /// Points per unit of the value for smooth rules, in words.
-fn rate(rule: &Rule, max: Decimal, unit: Option<&str>) -> Option<String> {
+fn rate(rule: &Rule, max: Decimal, unit: Option<&str>, lang: crate::lang::Lang) -> Option<String> {
+    if lang.en() {
+        return Some(match rule.rate(max)? {
+            Rate::Per {
+                step,
+                points,
+                up,
+                proportional,
+            } => format!(
+                "{} per {}{} ({})",
+                crate::rules::pts_en(points),
+                show(step),
+                crate::rules::diff_unit_in(unit, step, lang),
+                if proportional {
+                    "in proportion"
+                } else if up {
+                    "up"
+                } else {
+                    "down"
+                }
+            ),
+            Rate::Coefficient(per_tenth) => {
+                format!(
+                    "{} per 0.1 of the coefficient",
+                    crate::rules::pts_en(per_tenth)
+                )
+            }
+        });
+    }
     let du = diff_unit(unit);
     Some(match rule.rate(max)? {
         Rate::Per {
@@ -977,7 +1015,15 @@ fn checklist_need(
             points: p,
             gain: p - cur,
             need: None,
-            text: format!("补齐任意{k}项可得{}分", show(p)),
+            text: if it.lang.en() {
+                format!(
+                    "completing any {} gives {}",
+                    crate::rules::count_en(k, "item", "items"),
+                    crate::rules::pts_en(p)
+                )
+            } else {
+                format!("补齐任意{k}项可得{}分", show(p))
+            },
         });
         if p >= it.res.max {
             break;
@@ -990,18 +1036,34 @@ fn checklist_need(
         value_id: None,
         value_name: it.ind.name.clone(),
         unit: None,
-        current: format!("缺{}项", lacking.len()),
+        current: if it.lang.en() {
+            format!(
+                "{} lacking",
+                crate::rules::count_en(lacking.len(), "item", "items")
+            )
+        } else {
+            format!("缺{}项", lacking.len())
+        },
         points: cur,
         max: it.res.max,
         top: it.res.max,
         direction: Direction::Flag,
         continuous: false,
-        summary: format!(
-            "补齐{}可得满分{}分(现{}分)",
-            lacking.join("、"),
-            show(it.res.max),
-            show(cur)
-        ),
+        summary: if it.lang.en() {
+            format!(
+                "completing {} gives full marks, {} (now {})",
+                lacking.join(", "),
+                crate::rules::pts_en(it.res.max),
+                show(cur)
+            )
+        } else {
+            format!(
+                "补齐{}可得满分{}分(现{}分)",
+                lacking.join("、"),
+                show(it.res.max),
+                show(cur)
+            )
+        },
         levels,
         rate: None,
         settled_by: None,
@@ -1027,7 +1089,16 @@ fn ladder_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
             points: l.points,
             gain: l.points - cur,
             need: Some(l.need),
-            text: format!("{}需{}可得{}分", vname, l.need.text(unit), show(l.points)),
+            text: if it.lang.en() {
+                format!(
+                    "{} {} gives {}",
+                    vname,
+                    l.need.text_in(unit, it.lang),
+                    crate::rules::pts_en(l.points)
+                )
+            } else {
+                format!("{}需{}可得{}分", vname, l.need.text(unit), show(l.points))
+            },
         })
         .collect();
     let summary = ladder_summary(it, ladder, &vname, top);
@@ -1046,7 +1117,7 @@ fn ladder_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
         continuous: ladder.continuous,
         levels,
         rate: if ladder.continuous {
-            rate(&it.rule, it.res.max, unit)
+            rate(&it.rule, it.res.max, unit, it.lang)
         } else {
             None
         },
@@ -1065,6 +1136,40 @@ fn ladder_summary(it: &Item<'_>, ladder: &Ladder, vname: &str, top: Decimal) -> 
         it.res.status,
         Status::MissingEvidence | Status::ZeroForMissing
     );
+    if it.lang.en() {
+        let summary = match (ladder.first_at_least(max), ladder.levels.last()) {
+            (_, Some(b)) if cur >= max => format!(
+                "full marks ({}) already; {} {} (now {}) gives the most, {}",
+                crate::rules::pts_en(max),
+                vname,
+                b.need.text_in(unit, it.lang),
+                current,
+                crate::rules::pts_en(b.points)
+            ),
+            (Some(f), _) => format!(
+                "{}{} {} ({}) gives full marks, {}{}",
+                if missing { "report " } else { "" },
+                vname,
+                f.need.text_in(unit, it.lang),
+                if missing {
+                    "now missing".to_string()
+                } else {
+                    format!("now {current}")
+                },
+                crate::rules::pts_en(max),
+                if top > max {
+                    format!("; at most {}", crate::rules::pts_en(top))
+                } else {
+                    String::new()
+                }
+            ),
+            (None, _) => format!("no value of {vname} gives full marks (now {current})"),
+        };
+        return match &it.settled {
+            Some(layer) => format!("(settled by {layer}: cannot change this period) {summary}"),
+            None => summary,
+        };
+    }
     let summary = match (ladder.first_at_least(max), ladder.levels.last()) {
         (_, Some(b)) if cur >= max => format!(
             "已得满分{}分;{}需{}(现{})可得最高{}分",
@@ -1103,6 +1208,16 @@ fn ladder_summary(it: &Item<'_>, ladder: &Ladder, vname: &str, top: Decimal) -> 
 // ---------------------------------------------------------------------------------------
 // Path to the next grade
 // ---------------------------------------------------------------------------------------
+
+const METHOD_EN: &str = "Fewest items improved (exact): the recoverable items are taken by the most \
+points each can add, largest first, until the next grade's cut-off is reached (no fewer items can \
+reach it); each chosen item (smallest gain first) is then lowered to the least level that still \
+reaches the cut-off, and a chosen item is swapped for one not chosen when that lowers the excess. \
+So no plan changes fewer items; lowering any item one level more misses the cut-off; the excess is \
+less than the smallest level of the chosen items; with one item the excess is the least. Smooth \
+rules are taken in steps of 0.01 points; the values needed are worked back from unrounded points \
+(on the safe side). Bonus items, items charged per case and items zeroed by events are left out; \
+improvements on a line zeroed by a veto do not count.";
 
 const METHOD: &str = "最少改进项数(精确):可挽回的指标按其最多可增加的分数从大到小选取,直至达到下一等次所需分数——任何更少项数的组合都达不到;\
 再将所选各项(可增加分数小者先)逐一降到仍能达到所需分数的最低一档,并在能减少超出分数时以未选指标替换已选指标。\
@@ -1246,6 +1361,7 @@ struct Planner<'a> {
     target: usize,
     /// The target grade's cut-off on the score.
     cutoff: Decimal,
+    lang: crate::lang::Lang,
 }
 
 fn next_grade(
@@ -1254,14 +1370,19 @@ fn next_grade(
     items: &[Item<'_>],
     slots: &ResultSlots<'_>,
     phase_weight: Decimal,
+    lang: crate::lang::Lang,
 ) -> NextGrade {
+    let en = lang.en();
     let mut ng = NextGrade {
-        current: r.grade_or_status().to_string(),
+        current: match &r.grade {
+            Some(g) => g.clone(),
+            None => lang.pick(r.status.zh(), r.status.en()).to_string(),
+        },
         target: None,
         cutoff: None,
         status: PathStatus::Top,
         need: None,
-        method: METHOD,
+        method: lang.pick(METHOD, METHOD_EN),
         blockers: Vec::new(),
         steps: Vec::new(),
         projected_total: None,
@@ -1271,12 +1392,26 @@ fn next_grade(
     };
     let (Some(grade), Some(score), Some(total)) = (r.grade.as_deref(), r.score, r.total) else {
         ng.status = PathStatus::Incomplete;
-        let missing = crate::output::missing_summary(r);
+        let missing = crate::output::missing_summary_in(r, lang);
         let undecided: Vec<String> = r
             .undecided_vetoes()
             .map(|v| format!("{} {}", v.id, v.name))
             .collect();
         let mut parts = Vec::new();
+        if en {
+            if !missing.is_empty() {
+                parts.push(format!("complete the evidence: {missing}"));
+            }
+            if !undecided.is_empty() {
+                parts.push(format!("verify the vetoes: {}", undecided.join(", ")));
+            }
+            ng.summary = format!(
+                "{}: first {}; then the total, the grade and the gap to the next grade can be worked out",
+                r.status.en(),
+                parts.join("; ")
+            );
+            return ng;
+        }
         if !missing.is_empty() {
             parts.push(format!("补齐佐证:{missing}"));
         }
@@ -1293,12 +1428,21 @@ fn next_grade(
     let cur = grade_index(set, grade);
     if cur == 0 {
         let over = set.grades.first().and_then(|g| g.min).map(|m| score - m);
-        ng.summary = format!(
-            "已是最高等次{}{}",
-            grade,
-            over.map(|o| format!(",高出等次线{}分", show(o)))
-                .unwrap_or_default()
-        );
+        ng.summary = if en {
+            format!(
+                "already at the top grade, {}{}",
+                grade,
+                over.map(|o| format!(", {} above its cut-off", crate::rules::pts_en(o)))
+                    .unwrap_or_default()
+            )
+        } else {
+            format!(
+                "已是最高等次{}{}",
+                grade,
+                over.map(|o| format!(",高出等次线{}分", show(o)))
+                    .unwrap_or_default()
+            )
+        };
         return ng;
     }
     let target = cur - 1;
@@ -1307,7 +1451,12 @@ fn next_grade(
     ng.cutoff = Some(cutoff);
     if matches!(set.combine, Combine::Separate) {
         ng.status = PathStatus::Unsupported;
-        ng.summary = "分线评定的指标体系按各线分别定等次,暂不计算升级路径".into();
+        ng.summary = lang
+            .pick(
+                "分线评定的指标体系按各线分别定等次,暂不计算升级路径",
+                "the set grades each line on its own: no path to the next grade is worked out",
+            )
+            .into();
         return ng;
     }
     let p = Planner {
@@ -1318,6 +1467,7 @@ fn next_grade(
         phase_weight,
         target,
         cutoff,
+        lang,
     };
     let reqs;
     (ng.blockers, reqs) = p.blockers();
@@ -1374,11 +1524,16 @@ impl Planner<'_> {
                 .flatten()
                 .map(|(s, n)| {
                     let (_, name, unit) = set.slot_name(*s);
-                    format!(
-                        "{name}需{}(现{})",
-                        n.text(unit.as_deref()),
-                        slot_text(slots, *s, unit.as_deref())
-                    )
+                    let now = slot_text(slots, *s, unit.as_deref(), self.lang);
+                    if self.lang.en() {
+                        format!(
+                            "{} {} (now {now})",
+                            crate::result::name_in(&name, self.lang),
+                            n.text_in(unit.as_deref(), self.lang)
+                        )
+                    } else {
+                        format!("{name}需{}(现{now})", n.text(unit.as_deref()))
+                    }
                 })
                 .collect();
             if let Some(c) = &clear {
@@ -1387,7 +1542,7 @@ impl Planner<'_> {
             blockers.push(Blocker {
                 veto: v.id.clone(),
                 name: v.name.clone(),
-                effect: v.effect.clone(),
+                effect: v.effect_in(self.lang),
                 clearable: clear.is_some(),
                 requirements,
             });
@@ -1402,7 +1557,10 @@ impl Planner<'_> {
             (Scope::Unit, Effect::Cap(c)) => self.target < *c,
             (Scope::Line(_), Effect::Cap(_)) => {
                 // The cap's label, placed in the set's grades.
-                let label = v.effect.rsplit("最高为").next().unwrap_or("");
+                let label = match &v.effect_of {
+                    Some(crate::result::EffectOf::LineCap { grade, .. }) => grade.as_str(),
+                    _ => v.effect.rsplit("最高为").next().unwrap_or(""),
+                };
                 self.set
                     .grades
                     .iter()
@@ -1420,6 +1578,13 @@ impl Planner<'_> {
             .filter(|b| !b.clearable)
             .map(|b| format!("{} {}", b.veto, b.name))
             .collect();
+        if self.lang.en() {
+            return format!(
+                "vetoed ({}) by events that have happened: {} cannot be reached this period",
+                names.join(", "),
+                self.set.grades[self.target].label
+            );
+        }
         format!(
             "被一票否决({})且否决情形为已发生的事件,本考核期内无法提升到{}",
             names.join("、"),
@@ -1579,7 +1744,7 @@ impl Planner<'_> {
     /// A veto requirement on a slot no indicator reads as its own step (no points).
     fn standalone_step(&self, (s, n, v): &Requirement) -> PathStep {
         let (id, name, unit) = self.set.slot_name(*s);
-        let current = slot_text(self.slots, *s, unit.as_deref());
+        let current = slot_text(self.slots, *s, unit.as_deref(), self.lang);
         PathStep {
             id: id.clone(),
             name: name.clone(),
@@ -1591,7 +1756,15 @@ impl Planner<'_> {
             to_points: Decimal::ZERO,
             gain: Decimal::ZERO,
             clears: Some(v.clone()),
-            text: format!("{name}需{}(现{current}),以解除{v}", n.text(unit.as_deref())),
+            text: if self.lang.en() {
+                format!(
+                    "{} {} (now {current}), to clear {v}",
+                    crate::result::name_in(&name, self.lang),
+                    n.text_in(unit.as_deref(), self.lang)
+                )
+            } else {
+                format!("{name}需{}(现{current}),以解除{v}", n.text(unit.as_deref()))
+            },
         }
     }
 
@@ -1638,11 +1811,15 @@ impl Planner<'_> {
         let cutoff = self.cutoff;
         let total = ng.projected_total.unwrap_or_default();
         let score = ng.projected_score.unwrap_or_default();
-        let projected = if score != total {
-            format!("{}(折算{})", show(total), show(score))
-        } else {
-            show(total)
+        let en = self.lang.en();
+        let projected = match (score != total, en) {
+            (true, false) => format!("{}(折算{})", show(total), show(score)),
+            (true, true) => format!("{} (score {})", show(total), show(score)),
+            (false, _) => show(total),
         };
+        if en {
+            return self.plan_summary_en(ng, need, most, &projected);
+        }
         let clears: Vec<String> = ng
             .blockers
             .iter()
@@ -1681,10 +1858,73 @@ impl Planner<'_> {
     }
 }
 
-fn slot_text(slots: &ResultSlots<'_>, s: u32, unit: Option<&str>) -> String {
+impl Planner<'_> {
+    /// [`Planner::plan_summary`] in English.
+    fn plan_summary_en(
+        &self,
+        ng: &NextGrade,
+        need: Decimal,
+        most: Decimal,
+        projected: &str,
+    ) -> String {
+        let r = self.r;
+        let label = &self.set.grades[self.target].label;
+        let cutoff = self.cutoff;
+        let total = ng.projected_total.unwrap_or_default();
+        let clears: Vec<String> = ng
+            .blockers
+            .iter()
+            .map(|b| {
+                format!(
+                    "first clear {} {} ({})",
+                    b.veto,
+                    b.name,
+                    b.requirements.join("; ")
+                )
+            })
+            .collect();
+        let grade = ng.projected_grade.clone().unwrap_or_default();
+        match ng.status {
+            PathStatus::Reachable if need <= Decimal::ZERO && !clears.is_empty() => format!(
+                "the score already reaches {label} ({} ≥ {}); {}; projected total {projected}, grade {grade}",
+                crate::num::show_known(r.score),
+                show(cutoff),
+                clears.join("; ")
+            ),
+            PathStatus::Reachable => {
+                let n = ng.steps.iter().filter(|s| s.gain > Decimal::ZERO).count();
+                format!(
+                    "{}{} short of {label} ({}); improving {} reaches it: projected total {projected}, grade {grade}",
+                    if clears.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}; ", clears.join("; "))
+                    },
+                    crate::rules::pts_en(need.max(Decimal::ZERO)),
+                    show(cutoff),
+                    crate::rules::count_en(n, "item", "items")
+                )
+            }
+            _ => format!(
+                "{} short of {label} ({}); even with every improvement below ({} in all) the total is at most {}: not reachable this period",
+                crate::rules::pts_en(need),
+                show(cutoff),
+                crate::rules::pts_en(most),
+                show_dp(total, 2)
+            ),
+        }
+    }
+}
+
+fn slot_text(
+    slots: &ResultSlots<'_>,
+    s: u32,
+    unit: Option<&str>,
+    lang: crate::lang::Lang,
+) -> String {
     match slots.vals.get(s as usize).copied().flatten() {
-        Some(v) => crate::rules::fmt_val(&v, unit),
-        None => "缺失".into(),
+        Some(v) => crate::rules::fmt_val_in(&v, unit, lang),
+        None => lang.pick("缺失", "missing").into(),
     }
 }
 
@@ -1749,6 +1989,61 @@ fn candidate(it: &Item<'_>, factor: Decimal, forced_points: Decimal) -> Candidat
     }
 }
 
+/// A step of the path in English: what to change and the points it gives.
+fn step_text_en(
+    it: &Item<'_>,
+    need: Option<Need>,
+    vname: &str,
+    current: &str,
+    cur: Decimal,
+    to: Decimal,
+) -> String {
+    let unit = it.ind.value_unit.as_deref();
+    match (&*it.rule, need) {
+        (Rule::Checklist(cl), _) => {
+            let k = if cl.per_missing.is_zero() {
+                Decimal::ZERO
+            } else {
+                ((to - cur) / cl.per_missing).ceil()
+            };
+            let items = if k == Decimal::ONE { "item" } else { "items" };
+            format!(
+                "{}: complete {} {items}, {} → {}",
+                it.ind.name,
+                show(k),
+                show(cur),
+                crate::rules::pts_en(to)
+            )
+        }
+        (_, Some(n)) => format!(
+            "{}: {}{} {} (now {current}), {} → {}",
+            it.ind.name,
+            if matches!(
+                it.res.status,
+                Status::MissingEvidence | Status::ZeroForMissing
+            ) {
+                "report the evidence; "
+            } else {
+                ""
+            },
+            if vname == it.ind.name {
+                "the value"
+            } else {
+                vname
+            },
+            n.text_in(unit, it.lang),
+            show(cur),
+            crate::rules::pts_en(to)
+        ),
+        (_, None) => format!(
+            "{}: {} → {}",
+            it.ind.name,
+            show(cur),
+            crate::rules::pts_en(to)
+        ),
+    }
+}
+
 fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathStep {
     let cur = it.res.points;
     let to = if o.factor.is_zero() {
@@ -1770,48 +2065,53 @@ fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathSt
     if let Some((f, _)) = &o.forced {
         need = Some(need.and_then(|n| n.and(*f)).unwrap_or(*f));
     }
-    let text = match (&*it.rule, need) {
-        (Rule::Checklist(cl), _) => {
-            let per_missing = &cl.per_missing;
-            let k = if per_missing.is_zero() {
-                Decimal::ZERO
-            } else {
-                ((to - cur) / *per_missing).ceil()
-            };
-            format!(
-                "{}:补齐{}项,{}→{}分",
+    let text = if it.lang.en() {
+        step_text_en(it, need, &vname, &current, cur, to)
+    } else {
+        match (&*it.rule, need) {
+            (Rule::Checklist(cl), _) => {
+                let per_missing = &cl.per_missing;
+                let k = if per_missing.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    ((to - cur) / *per_missing).ceil()
+                };
+                format!(
+                    "{}:补齐{}项,{}→{}分",
+                    it.ind.name,
+                    show(k),
+                    show(cur),
+                    show(to)
+                )
+            }
+            (_, Some(n)) => format!(
+                "{}:{}{}需{}(现{}),{}→{}分",
                 it.ind.name,
-                show(k),
+                if matches!(
+                    it.res.status,
+                    Status::MissingEvidence | Status::ZeroForMissing
+                ) {
+                    "补报佐证,"
+                } else {
+                    ""
+                },
+                if vname == it.ind.name {
+                    ""
+                } else {
+                    vname.as_str()
+                },
+                n.text(unit),
+                current,
                 show(cur),
                 show(to)
-            )
+            ),
+            (_, None) => format!("{}:{}→{}分", it.ind.name, show(cur), show(to)),
         }
-        (_, Some(n)) => format!(
-            "{}:{}{}需{}(现{}),{}→{}分",
-            it.ind.name,
-            if matches!(
-                it.res.status,
-                Status::MissingEvidence | Status::ZeroForMissing
-            ) {
-                "补报佐证,"
-            } else {
-                ""
-            },
-            if vname == it.ind.name {
-                ""
-            } else {
-                vname.as_str()
-            },
-            n.text(unit),
-            current,
-            show(cur),
-            show(to)
-        ),
-        (_, None) => format!("{}:{}→{}分", it.ind.name, show(cur), show(to)),
     };
-    let text = match &o.forced {
-        Some((_, v)) => format!("{text}(解除{v})"),
-        None => text,
+    let text = match (&o.forced, it.lang.en()) {
+        (Some((_, v)), false) => format!("{text}(解除{v})"),
+        (Some((_, v)), true) => format!("{text} (clears {v})"),
+        (None, _) => text,
     };
     PathStep {
         id: it.ind.id.clone(),

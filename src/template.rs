@@ -304,7 +304,7 @@ impl Meta {
                 "单位代码(必填):每个单位唯一,如 futian 或 440304。不要修改已填的代码。",
                 "Unit id (required): unique to each unit, e.g. futian or 440304. Do not change the ids already filled in.",
             ),
-            Meta::Name => lang.pick("单位名称,如 福田区。", "The unit's name, e.g. 福田区."),
+            Meta::Name => lang.pick("单位名称,如 福田区。", "The unit's name, e.g. Futian District."),
             Meta::Kind => lang.pick(
                 "单位类型(下拉选择):被考核单位可不填。",
                 "Unit kind (from the drop-down list): may be left blank for the units assessed.",

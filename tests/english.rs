@@ -27,23 +27,9 @@ const STILL_CHINESE: &[&str] = &[
     // The 通报 (notice.docx) has no English yet.
     "assess: out/notice.docx:docProps/core.xml",
     "assess: out/notice.docx:word/document.xml",
-    // The ranked CSV's headings.
-    "assess: out/scorecard.csv",
     // decisions.csv and plan.csv stay the Chinese run's byte for byte (tests/decide.rs).
     "decide: dec/decisions.csv",
     "decide: dec/plan.csv",
-    // handbook: the veto conditions and effects.
-    "handbook: hb/handbook.docx:word/document.xml",
-    "handbook: hb/handbook.html",
-    // self-assess: what it takes (values needed, the path to the next grade) and the page.
-    "self-assess bravo: sa/self-assessment.html",
-    "self-assess bravo: stdout",
-    "self-assess delta: sa/self-assessment.html",
-    "self-assess delta: stdout",
-    "self-assess echo: sa/self-assessment.html",
-    "self-assess echo: stdout",
-    // template: the cell notes on the indicators' headings (满分).
-    "template: t.xlsx:xl/comments1.xml",
 ];
 
 /// A CJK character: the CJK symbols, kana, CJK ideographs (U+3000–U+9FFF) and the full-width

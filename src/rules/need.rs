@@ -137,6 +137,14 @@ impl Need {
 
     /// The requirement in Chinese: `达到95%`, `高于94.7%`, `不超过110`, `在85%~100%之间`, `为"是"`.
     pub fn text(&self, unit: Option<&str>) -> String {
+        self.text_in(unit, crate::lang::Lang::Zh)
+    }
+
+    /// [`Self::text`] in `lang`: "at least 5USD", "below 7%", "between [1%, 5%]", "yes".
+    pub fn text_in(&self, unit: Option<&str>, lang: crate::lang::Lang) -> String {
+        if lang.en() {
+            return self.text_en(unit);
+        }
         let fv = |d: Decimal| fmt_num(d, unit);
         match self {
             Need::Any => "任意值均可".into(),
@@ -171,6 +179,44 @@ impl Need {
                 low: None,
                 high: None,
             } => "任意值均可".into(),
+        }
+    }
+
+    fn text_en(&self, unit: Option<&str>) -> String {
+        let fv = |d: Decimal| fmt_num(d, unit);
+        match self {
+            Need::Any => "any value".into(),
+            Need::Is { value } => format!("\"{}\"", if *value { "yes" } else { "no" }),
+            Need::Range {
+                low: Some(l),
+                high: None,
+            } => format!(
+                "{} {}",
+                if l.inclusive { "at least" } else { "above" },
+                fv(l.value)
+            ),
+            Need::Range {
+                low: None,
+                high: Some(h),
+            } => format!(
+                "{} {}",
+                if h.inclusive { "at most" } else { "below" },
+                fv(h.value)
+            ),
+            Need::Range {
+                low: Some(l),
+                high: Some(h),
+            } => format!(
+                "between {}{}, {}{}",
+                if l.inclusive { "[" } else { "(" },
+                fv(l.value),
+                fv(h.value),
+                if h.inclusive { "]" } else { ")" }
+            ),
+            Need::Range {
+                low: None,
+                high: None,
+            } => "any value".into(),
         }
     }
 

@@ -769,10 +769,11 @@ fn write_level(
     if full {
         // A table row per unit: beyond a large run's size it is no document to print and sign.
         let path = output::inside(dir, Path::new("notice.docx"))?;
-        let bytes = output::notice::notice_docx(a).map_err(|e| output::WriteError::Encode {
-            what: "notice.docx",
-            message: e.to_string(),
-        })?;
+        let bytes =
+            output::notice::notice_docx_in(a, lang).map_err(|e| output::WriteError::Encode {
+                what: "notice.docx",
+                message: e.to_string(),
+            })?;
         stage.write(&path, &bytes)?;
         written.push(path.display().to_string());
         // Streamed: at country scale it is gigabytes.

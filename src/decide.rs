@@ -1637,10 +1637,14 @@ impl<'a> Ctx<'a> {
                 .map(|e| e.date)
                 .last();
             if let Some(d) = last {
-                c.cool.push(format!(
-                    "已于{d}获得{},近{n}年内获得的不参加本次评选",
-                    a.name
-                ));
+                c.cool.push(if self.lang.en() {
+                    format!(
+                        "received {} on {d}: not considered again within {n} years",
+                        a.name
+                    )
+                } else {
+                    format!("已于{d}获得{},近{n}年内获得的不参加本次评选", a.name)
+                });
             }
         }
         c
@@ -1806,6 +1810,30 @@ impl<'a> Ctx<'a> {
         if tied.is_empty() {
             return None;
         }
+        if self.lang.en() {
+            let show_keys = |id: &str, ks: &[TieKey]| -> String {
+                let vals: Vec<String> = ks.iter().map(TieKey::en).collect();
+                if vals.is_empty() {
+                    format!("{} ({id})", self.name(id))
+                } else {
+                    format!("{} ({})", self.name(id), vals.join(", "))
+                }
+            };
+            let mut parts: Vec<String> = a.ties.iter().map(|t| self.tie_en(&t.value)).collect();
+            parts.push("the unit id".to_string());
+            let mut all = vec![show_keys(&c.id, &k.1)];
+            all.extend(tied.iter().map(|(o, ok)| show_keys(&o.id, &ok.1)));
+            return Some(format!(
+                "ranked {} together with {}; by rank, ties broken by {}: {}",
+                k.0,
+                tied.iter()
+                    .map(|(o, _)| self.name(&o.id))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                parts.join(", then "),
+                all.join("; ")
+            ));
+        }
         let show_keys = |id: &str, ks: &[TieKey]| -> String {
             let vals: Vec<String> = ks.iter().map(TieKey::zh).collect();
             if vals.is_empty() {
@@ -1847,6 +1875,13 @@ impl<'a> Ctx<'a> {
                     });
                     match (r, e.last()) {
                         (EventResult::Passed, Some(e)) => Some(self.inspection_text(e)),
+                        _ if self.lang.en() => Some(format!(
+                            "inspection for {name} on {d}: {}",
+                            match r {
+                                EventResult::Passed => "passed",
+                                EventResult::Failed => "failed",
+                            }
+                        )),
                         _ => Some(format!("{d}{name}检查验收{}", r.zh())),
                     }
                 } else if let Some(d) = s.recommended_on {
@@ -1899,6 +1934,11 @@ impl<'a> Ctx<'a> {
                 });
                 match hit {
                     Some(e) => Ok(self.inspection_text(e)),
+                    None if self.lang.en() => Err(format!(
+                        "did not pass the {} inspection for {} this year",
+                        level.label(self.lang),
+                        self.title_name(t)
+                    )),
                     None => Err(format!(
                         "本年度未通过{}{}检查验收",
                         level.zh(),
@@ -1908,10 +1948,11 @@ impl<'a> Ctx<'a> {
             }
             RawGate::Holds { title: t } => {
                 let s = self.standing(unit, &t.value);
-                if s.holds() {
-                    Ok(format!("持有{}", self.title_name(&t.value)))
-                } else {
-                    Err(format!("未持有{}", self.title_name(&t.value)))
+                match (s.holds(), self.lang.en()) {
+                    (true, false) => Ok(format!("持有{}", self.title_name(&t.value))),
+                    (false, false) => Err(format!("未持有{}", self.title_name(&t.value))),
+                    (true, true) => Ok(format!("holds {}", self.title_name(&t.value))),
+                    (false, true) => Err(format!("does not hold {}", self.title_name(&t.value))),
                 }
             }
             RawGate::ChildrenHold { title: t, percent } => {
@@ -2025,7 +2066,11 @@ impl<'a> Ctx<'a> {
             let known = self.years.get(&y).is_some_and(|s| s.unit(unit).is_some())
                 || self.exempting(unit, y).is_some();
             if !known {
-                hits.push(format!("缺少{y}年度考核结果"));
+                hits.push(if self.lang.en() {
+                    format!("no assessment result for {y}")
+                } else {
+                    format!("缺少{y}年度考核结果")
+                });
             }
             hits.extend(
                 self.vetoes_in(unit, y, None, scope)
@@ -2033,10 +2078,19 @@ impl<'a> Ctx<'a> {
                     .map(|h| h.text),
             );
         }
-        if hits.is_empty() {
-            Ok(format!("近{n}年无一票否决"))
+        let years = if n == 1 {
+            "this year".to_string()
         } else {
-            Err(format!("须近{n}年无一票否决:{}", hits.join("、")))
+            format!("in the last {n} years")
+        };
+        match (hits.is_empty(), self.lang.en()) {
+            (true, false) => Ok(format!("近{n}年无一票否决")),
+            (false, false) => Err(format!("须近{n}年无一票否决:{}", hits.join("、"))),
+            (true, true) => Ok(format!("no one-vote veto {years}")),
+            (false, true) => Err(format!(
+                "must have no one-vote veto {years}: {}",
+                hits.join(", ")
+            )),
         }
     }
 
@@ -2064,6 +2118,24 @@ impl<'a> Ctx<'a> {
         } else {
             Decimal::from(holding.len() as u64) * Decimal::ONE_HUNDRED / Decimal::from(n as u64)
         };
+        if self.lang.en() {
+            let text = format!(
+                "{} of the {n} units under it hold {} ({}%: {})",
+                holding.len(),
+                self.title_name(title),
+                show_dp(share, 2),
+                if holding.is_empty() {
+                    "none".to_string()
+                } else {
+                    holding.join(", ")
+                }
+            );
+            return if n > 0 && share >= percent {
+                Ok(format!("{text}, at least {}%", show(percent)))
+            } else {
+                Err(format!("{text}, below {}%", show(percent)))
+            };
+        }
         let text = format!(
             "所辖{n}个单位中{}个持有{}({}%:{})",
             holding.len(),
@@ -2102,6 +2174,14 @@ impl<'a> Ctx<'a> {
                     .last();
                 TieKey::Applied(latest.unwrap_or(NaiveDate::MAX))
             }
+        }
+    }
+
+    fn tie_en(&self, t: &RawTie) -> String {
+        match t {
+            RawTie::Line(l) => format!("points on {} (higher first)", self.line_name(&l.value)),
+            RawTie::PeerRank => "peer-group rank (better first)".to_string(),
+            RawTie::AppliedEarlier => "date of application (earlier first)".to_string(),
         }
     }
 
@@ -2214,7 +2294,13 @@ impl<'a> Ctx<'a> {
             return (
                 PlanMode::Exempt,
                 vec![x.id.value.clone()],
-                format!("{},{next}年度继续免于考核", self.inspection_text(e)),
+                match self.lang {
+                    Lang::Zh => format!("{},{next}年度继续免于考核", self.inspection_text(e)),
+                    Lang::En => format!(
+                        "{}: exempt from the assessment in {next} too",
+                        self.inspection_text(e)
+                    ),
+                },
             );
         }
         let mut note = String::new();
@@ -2228,16 +2314,22 @@ impl<'a> Ctx<'a> {
                 }
                 let s = self.standing(id, &t.id);
                 if at_stage(&s, Stage::Recommended) {
-                    note = format!(
-                        "已初评推荐申报{},如{next}年通过{}检查验收,当年免于考核({})",
-                        t.name,
-                        x.levels
-                            .iter()
-                            .map(|l| l.zh())
-                            .collect::<Vec<_>>()
-                            .join("或"),
-                        x.id.value
-                    );
+                    let levels = x
+                        .levels
+                        .iter()
+                        .map(|l| l.label(self.lang))
+                        .collect::<Vec<_>>()
+                        .join(self.lang.pick("或", " or "));
+                    note = match self.lang {
+                        Lang::Zh => format!(
+                            "已初评推荐申报{},如{next}年通过{levels}检查验收,当年免于考核({})",
+                            t.name, x.id.value
+                        ),
+                        Lang::En => format!(
+                            "recommended for {}: exempt from the assessment in {next} if it passes the {levels} inspection that year ({})",
+                            t.name, x.id.value
+                        ),
+                    };
                 }
             }
         }
@@ -2280,13 +2372,26 @@ impl<'a> Ctx<'a> {
             }
             return None;
         };
-        let why = format!(
-            "{},{}年度该区各街道的考核委托该区自评",
-            self.inspection_text(e),
-            self.year + 1
-        );
+        let why = match self.lang {
+            Lang::Zh => format!(
+                "{},{}年度该区各街道的考核委托该区自评",
+                self.inspection_text(e),
+                self.year + 1
+            ),
+            Lang::En => format!(
+                "{}: in {} the district assesses its own streets",
+                self.inspection_text(e),
+                self.year + 1
+            ),
+        };
         let listed = if streets.is_empty() {
-            vec![(format!("{id}/*"), format!("{name}所辖各街道"))]
+            vec![(
+                format!("{id}/*"),
+                match self.lang {
+                    Lang::Zh => format!("{name}所辖各街道"),
+                    Lang::En => format!("the streets of {name}"),
+                },
+            )]
         } else {
             streets
         };
@@ -2411,6 +2516,18 @@ enum TieKey {
 }
 
 impl TieKey {
+    fn en(&self) -> String {
+        match self {
+            TieKey::Line(name, std::cmp::Reverse(p)) => {
+                format!("{name}: {}", p.map(show).unwrap_or_else(|| "—".to_string()))
+            }
+            TieKey::PeerRank(r) if *r == u32::MAX => "peer rank —".to_string(),
+            TieKey::PeerRank(r) => format!("peer rank {r}"),
+            TieKey::Applied(d) if *d == NaiveDate::MAX => "not applied".to_string(),
+            TieKey::Applied(d) => format!("applied {d}"),
+        }
+    }
+
     fn zh(&self) -> String {
         match self {
             TieKey::Line(name, std::cmp::Reverse(p)) => {

@@ -881,9 +881,33 @@ fn cli_decide_lang_en_writes_an_english_brief_and_the_same_registry_and_csvs() {
     );
     let docx = en.read("out/decisions.docx");
     assert!(docx.starts_with(b"PK"), "a zip");
-    // The registry and the machine-read CSVs are the Chinese run's, byte for byte.
-    for f in ["out/registry.yaml", "out/decisions.csv", "out/plan.csv"] {
-        assert_eq!(en.read(f), zh.read(f), "{f}");
+    // The registry (the lasting record) is the Chinese run's, byte for byte; the CSVs are
+    // the same decisions in English, row for row.
+    assert_eq!(en.read("out/registry.yaml"), zh.read("out/registry.yaml"));
+    for (f, head) in [
+        (
+            "out/decisions.csv",
+            "\u{feff}Year,Unit id,Unit,Matter,Title,Decision,Rules,Reasons\n",
+        ),
+        (
+            "out/plan.csv",
+            "\u{feff}Year,Unit id,Unit,Level,Parent unit,Assessed by way of,Assessor,Rules,Note\n",
+        ),
+    ] {
+        let (en, zh) = (
+            String::from_utf8(en.read(f)).expect("utf-8"),
+            String::from_utf8(zh.read(f)).expect("utf-8"),
+        );
+        assert!(en.starts_with(head), "{f}: {en}");
+        assert_eq!(en.lines().count(), zh.lines().count(), "{f}");
+        // The same units, in the same order.
+        let ids = |t: &str| -> Vec<String> {
+            t.lines()
+                .skip(1)
+                .map(|l| l.split(',').nth(1).unwrap_or_default().to_string())
+                .collect()
+        };
+        assert_eq!(ids(&en), ids(&zh), "{f}");
     }
 }
 

@@ -199,8 +199,8 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
         &inputs.history,
         args.date,
     )?;
-    // The registry and the CSVs are written from the Chinese decisions; the brief and the
-    // summary from the same decisions in the language asked for.
+    // The registry is written from the Chinese decisions (the lasting record); the brief, the
+    // CSVs and the summary from the same decisions in the language asked for.
     let mut shown = if args.lang.en() {
         decide_in(
             &inputs.policy,
@@ -250,7 +250,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
     let files: Vec<(PathBuf, Result<Vec<u8>, crate::output::WriteError>)> = vec![
         (
             PathBuf::from("decisions.csv"),
-            render::decisions_csv(&outcome),
+            render::decisions_csv(&shown),
         ),
         (
             PathBuf::from("decisions.html"),
@@ -268,7 +268,7 @@ pub fn run(args: &DecideArgs) -> anyhow::Result<ExitCode> {
                 message: e.to_string(),
             }),
         ),
-        (PathBuf::from("plan.csv"), render::plan_csv(&outcome)),
+        (PathBuf::from("plan.csv"), render::plan_csv(&shown)),
     ];
     // Everything is rendered before the first file is written.
     let mut ready = Vec::new();

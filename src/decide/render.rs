@@ -24,10 +24,10 @@ fn csv_bytes(what: &'static str, rows: Vec<Vec<String>>) -> Result<Vec<u8>, Writ
     Ok(out)
 }
 
-/// `decisions.csv`: one row per decision.
+/// `decisions.csv`: one row per decision, in the outcome's language.
 pub fn decisions_csv(o: &Outcome) -> Result<Vec<u8>, WriteError> {
-    let mut rows = vec![
-        [
+    let head = match o.lang {
+        crate::lang::Lang::Zh => [
             "年度",
             "单位代码",
             "单位名称",
@@ -36,11 +36,12 @@ pub fn decisions_csv(o: &Outcome) -> Result<Vec<u8>, WriteError> {
             "决定",
             "依据规则",
             "理由",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>(),
-    ];
+        ],
+        crate::lang::Lang::En => [
+            "Year", "Unit id", "Unit", "Matter", "Title", "Decision", "Rules", "Reasons",
+        ],
+    };
+    let mut rows = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
     for d in &o.decisions {
         rows.push(vec![
             o.year.to_string(),
@@ -50,16 +51,16 @@ pub fn decisions_csv(o: &Outcome) -> Result<Vec<u8>, WriteError> {
             d.title.as_ref().map(|t| t.1.clone()).unwrap_or_default(),
             d.label.clone(),
             d.rules.join("; "),
-            d.reasons.join(";"),
+            d.reasons.join(o.lang.pick(";", "; ")),
         ]);
     }
     csv_bytes("decisions.csv", rows)
 }
 
-/// `plan.csv`: next year's assessment plan.
+/// `plan.csv`: next year's assessment plan, in the outcome's language.
 pub fn plan_csv(o: &Outcome) -> Result<Vec<u8>, WriteError> {
-    let mut rows = vec![
-        [
+    let head = match o.lang {
+        crate::lang::Lang::Zh => [
             "年度",
             "单位代码",
             "单位名称",
@@ -69,19 +70,33 @@ pub fn plan_csv(o: &Outcome) -> Result<Vec<u8>, WriteError> {
             "考核主体",
             "依据规则",
             "说明",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>(),
-    ];
+        ],
+        crate::lang::Lang::En => [
+            "Year",
+            "Unit id",
+            "Unit",
+            "Level",
+            "Parent unit",
+            "Assessed by way of",
+            "Assessor",
+            "Rules",
+            "Note",
+        ],
+    };
+    let mut rows = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
     for p in &o.plan {
         rows.push(vec![
             (o.year + 1).to_string(),
             p.unit.clone(),
             p.name.clone(),
-            p.level.to_string(),
+            match (o.lang, p.level) {
+                (crate::lang::Lang::En, "区") => "district",
+                (crate::lang::Lang::En, "街道") => "street",
+                (_, level) => level,
+            }
+            .to_string(),
             p.parent.as_ref().map(|x| x.1.clone()).unwrap_or_default(),
-            p.mode.zh().to_string(),
+            p.mode.label(o.lang).to_string(),
             p.assessor.clone(),
             p.rules.join("; "),
             p.note.clone(),

@@ -7,6 +7,7 @@
 //! bracketed blanks to fill in: the scorecard carries no date and does not know who issues it.
 
 use super::docx::{Docx, DocxError, Style, TYPE_WIDTH, cn_number};
+use crate::lang::Lang;
 use crate::num::{show, show_known};
 use crate::result::{Assessment, VetoOutcome};
 
@@ -17,6 +18,15 @@ pub fn notice_title(a: &Assessment) -> String {
 
 /// The bytes of `notice.docx`.
 pub fn notice_docx(a: &Assessment) -> Result<Vec<u8>, DocxError> {
+    notice_docx_in(a, Lang::Zh)
+}
+
+/// The bytes of `notice.docx` in `lang` (English: the same sections, numbered 1., 2. …, and
+/// the blanks in square brackets).
+pub fn notice_docx_in(a: &Assessment, lang: Lang) -> Result<Vec<u8>, DocxError> {
+    if lang.en() {
+        return notice_docx_en(a);
+    }
     let mut d = Docx::new(&notice_title(a));
     d.para(Style::Title, &notice_title(a));
     d.para(Style::Addressee, "〔主送机关〕:");
@@ -155,6 +165,170 @@ pub fn notice_docx(a: &Assessment) -> Result<Vec<u8>, DocxError> {
         Style::Note,
         &format!(
             "由 {} 生成:指标体系 {}(版本 {},SHA-256 {}…)。本通报为草稿,发文前请核对并补全方括号内的内容。",
+            a.engine,
+            set.id,
+            set.version,
+            set.hash.get(..12).unwrap_or(&set.hash)
+        ),
+    );
+    d.finish()
+}
+
+/// [`notice_docx`] in English.
+fn notice_docx_en(a: &Assessment) -> Result<Vec<u8>, DocxError> {
+    let en = Lang::En;
+    let title = format!(
+        "Notice of the results of the {}: {}",
+        a.indicator_set.name, a.period.label
+    );
+    let mut d = Docx::new(&title);
+    d.para(Style::Title, &title);
+    d.para(Style::Addressee, "[Addressees]:");
+    let set = &a.indicator_set;
+    let units = |n: usize| if n == 1 { "unit" } else { "units" };
+    d.para(
+        Style::Body,
+        &format!(
+            "Under {} (version {}), the work of {} {} in {} ({} to {}) has been assessed. The \
+             results are as follows.",
+            set.name,
+            set.version,
+            a.units.len(),
+            units(a.units.len()),
+            a.period.label,
+            a.period.from,
+            a.period.to
+        ),
+    );
+    let mut h = 0;
+    let mut heading = |d: &mut Docx, text: &str| {
+        h += 1;
+        d.para(Style::Heading1, &format!("{h}. {text}"));
+    };
+    heading(&mut d, "Overview");
+    let counts: Vec<String> = a
+        .grades
+        .iter()
+        .map(|g| {
+            let n = a
+                .units
+                .iter()
+                .filter(|u| u.grade.as_deref() == Some(g.label.as_str()))
+                .count();
+            format!("{} {n}", g.label)
+        })
+        .collect();
+    let mut overall = format!(
+        "{} {} assessed, full marks {}: {}.",
+        a.units.len(),
+        units(a.units.len()),
+        show(set.scale),
+        counts.join(", ")
+    );
+    let complete = a
+        .units
+        .iter()
+        .filter(|u| u.status == crate::result::UnitStatus::Complete)
+        .count();
+    if complete < a.units.len() {
+        overall.push_str(&format!(
+            " {} (units with incomplete evidence have no total or grade yet; they will be \
+             notified once complete.)",
+            super::completeness_line_in(a, en)
+        ));
+    }
+    d.para(Style::Body, &overall);
+    heading(&mut d, "Results");
+    d.para(
+        Style::Body,
+        "The points and grade of each unit are in the table below (ranked by total).",
+    );
+    let mut head: Vec<String> = vec!["Rank".into(), "Unit".into()];
+    head.extend(
+        a.lines
+            .iter()
+            .map(|l| format!("{}\n({} points)", l.name, show(l.max))),
+    );
+    head.extend(["Bonus".into(), "Total".into(), "Grade".into()]);
+    let fixed = [700u32, 1500, 900, 1100, 1100];
+    let n_lines = a.lines.len().max(1) as u32;
+    let line_w = (TYPE_WIDTH - fixed.iter().sum::<u32>()) / n_lines;
+    let mut widths = vec![fixed[0], fixed[1]];
+    widths.extend(std::iter::repeat_n(line_w, a.lines.len()));
+    widths.extend(&fixed[2..]);
+    let rows: Vec<Vec<String>> = a
+        .units
+        .iter()
+        .map(|u| {
+            let mut row = vec![
+                u.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
+                u.name.clone(),
+            ];
+            row.extend(u.lines.iter().map(|l| show_known(l.points)));
+            row.extend([
+                show_known(u.bonus),
+                show_known(u.total),
+                u.grade.clone().unwrap_or_else(|| u.status.en().to_string()),
+            ]);
+            row
+        })
+        .collect();
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    d.table(&widths, &head, &rows);
+    heading(&mut d, "One-vote vetoes");
+    let mut vetoes = Vec::new();
+    for u in &a.units {
+        for v in &u.vetoes {
+            let what = if v.outcome == VetoOutcome::Undecided {
+                "to be verified: not applied yet".to_string()
+            } else if v.applied {
+                v.effect_in(en)
+            } else {
+                "advisory: the result is unchanged".to_string()
+            };
+            vetoes.push(format!("{}: {} ({}), {what}.", u.name, v.name, v.id));
+        }
+    }
+    if vetoes.is_empty() {
+        d.para(Style::Body, "No unit fired a one-vote veto this year.");
+    }
+    for (i, v) in vetoes.iter().enumerate() {
+        d.para(Style::Body, &format!("({}) {v}", i + 1));
+    }
+    if !a.peer_groups.is_empty() {
+        heading(&mut d, "Ranking within the peer groups");
+        for (i, g) in a.peer_groups.iter().enumerate() {
+            let mut units: Vec<&crate::result::UnitResult> = a
+                .units
+                .iter()
+                .filter(|u| u.peer_group.as_deref() == Some(g.id.as_str()))
+                .collect();
+            units.sort_by_key(|u| u.peer_rank.unwrap_or(u32::MAX));
+            let names: Vec<String> = units
+                .iter()
+                .map(|u| match u.peer_rank {
+                    Some(r) => format!("{r}. {}", u.name),
+                    None => format!("{} ({})", u.name, u.status.en()),
+                })
+                .collect();
+            d.para(
+                Style::Body,
+                &format!("({}) {}: {}.", i + 1, g.name, names.join("; ")),
+            );
+        }
+    }
+    d.para(
+        Style::Body,
+        "Each unit is to correct the problems the assessment found. Each unit's points, the \
+         reasons for points lost and the evidence are in its assessment report.",
+    );
+    d.para(Style::Signature, "[Issuing office]");
+    d.para(Style::Signature, "[Date]");
+    d.para(
+        Style::Note,
+        &format!(
+            "Written by {}: indicator set {} (version {}, SHA-256 {}…). This notice is a draft: \
+             check it and fill in the square brackets before it is issued.",
             a.engine,
             set.id,
             set.version,

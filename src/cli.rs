@@ -122,6 +122,9 @@ pub struct VerifyArgs {
     /// The output folder (with its manifest.json).
     #[arg(value_name = "OUT", default_value = "out")]
     pub dir: PathBuf,
+    /// Language of the verdict and of each difference.
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::lang::Lang,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -859,7 +862,8 @@ pub fn resolve_default(args: &AssessArgs) -> (AssessArgs, Option<String>) {
             args.levels = files.levels;
             args.history = files.history;
         }
-        return (args, Some(source.notice(&shipped::assess_paths())));
+        let notice = source.notice_in(&shipped::assess_paths(), args.lang);
+        return (args, Some(notice));
     }
     // Only the set is the shipped one (and the shipped districts when no evidence is named).
     let mut files = vec![DEFAULT_SET.0];
@@ -873,7 +877,8 @@ pub fn resolve_default(args: &AssessArgs) -> (AssessArgs, Option<String>) {
             args.input.evidence = vec![PathBuf::from(DEFAULT_EVIDENCE.0)];
         }
     }
-    (args, Some(source.notice(&files)))
+    let notice = source.notice_in(&files, args.lang);
+    (args, Some(notice))
 }
 
 /// Print the line saying what a default run reads (stderr: stdout stays the command's own).
@@ -1264,6 +1269,21 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
 
 fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let (m, diffs) = output::manifest::verify(&args.dir).map_err(|e| BadRequest(e.to_string()))?;
+    let en = args.lang.en();
+    if diffs.is_empty() && en {
+        crate::outln!(
+            "ok: {} is exactly what kaohe wrote ({}, {}; {})",
+            args.dir.display(),
+            counted(m.files.len(), "file"),
+            m.engine,
+            m.sets
+                .iter()
+                .map(|s| format!("{} version {}", s.id, s.version))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if diffs.is_empty() {
         crate::outln!(
             "ok: {} 与 kaohe 写出的完全一致({} 个文件,{};{})",
@@ -1279,7 +1299,15 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for d in &diffs {
-        crate::outln!("{d}");
+        crate::outln!("{}", d.in_lang(args.lang));
+    }
+    if en {
+        crate::outln!(
+            "{} differs from its manifest.json: {} (not what kaohe wrote)",
+            args.dir.display(),
+            counted(diffs.len(), "difference")
+        );
+        return Ok(ExitCode::from(crate::exit::EXIT_TESTS_FAILED));
     }
     crate::outln!(
         "{} 与 manifest.json 不一致:{} 处不同(not what kaohe wrote)",
@@ -1300,7 +1328,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         quiet: true,
         levels: args.levels.clone(),
         history: args.history.clone(),
-        lang: crate::report::Lang::Zh,
+        lang: args.lang,
         no_html: true,
         force: false,
         sizing: OutputSizing::default(),
@@ -1605,6 +1633,7 @@ pub fn load_explained(
     levels: &[PathBuf],
     history: &[PathBuf],
     focus: Option<Focus<'_>>,
+    lang: crate::lang::Lang,
 ) -> Result<Explained, Diagnostics> {
     let args = AssessArgs {
         input: InputArgs {
@@ -1616,7 +1645,7 @@ pub fn load_explained(
         quiet: true,
         levels: levels.to_vec(),
         history: history.to_vec(),
-        lang: crate::report::Lang::Zh,
+        lang,
         no_html: true,
         force: false,
         sizing: OutputSizing::default(),
@@ -1681,7 +1710,13 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         unit: &args.unit,
         under: false,
     };
-    let run = load_explained(&args.input, &args.levels, &args.history, Some(focus))?;
+    let run = load_explained(
+        &args.input,
+        &args.levels,
+        &args.history,
+        Some(focus),
+        args.lang,
+    )?;
     let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
     let trace = crate::explain::explain_in(set, ev, a, run.context(), &args.unit, args.lang)?;
     match args.format {
@@ -1700,7 +1735,13 @@ fn self_assess(args: &SelfAssessArgs) -> anyhow::Result<ExitCode> {
         unit: &args.unit,
         under: args.under,
     };
-    let run = load_explained(&args.input, &args.levels, &args.history, Some(focus))?;
+    let run = load_explained(
+        &args.input,
+        &args.levels,
+        &args.history,
+        Some(focus),
+        args.lang,
+    )?;
     let (set, ev, a) = (&run.set, &run.ev, &run.assessment);
     let history = match &args.corrections {
         Some(p) => {

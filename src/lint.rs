@@ -53,8 +53,16 @@ struct Range {
 
 impl Range {
     const ANY: Range = Range { lo: None, hi: None };
-    fn text(&self, unit: Option<&str>) -> String {
+    fn text_in(&self, unit: Option<&str>, lang: crate::lang::Lang) -> String {
         let u = unit.unwrap_or("");
+        if lang.en() {
+            return match (self.lo, self.hi) {
+                (Some(a), Some(b)) => format!("{}{u}~{}{u}", show(a), show(b)),
+                (Some(a), None) => format!("at least {}{u}", show(a)),
+                (None, Some(b)) => format!("at most {}{u}", show(b)),
+                (None, None) => "any value".into(),
+            };
+        }
         match (self.lo, self.hi) {
             (Some(a), Some(b)) => format!("{}{u}~{}{u}", show(a), show(b)),
             (Some(a), None) => format!("不小于{}{u}", show(a)),
@@ -104,6 +112,17 @@ fn read_field<'s>(
 
 /// Lint a set (with its locations), and the assessment of evidence when given.
 pub fn lint(set: &IndicatorSet, loc: &Locations, assessed: Option<&Assessment>) -> Vec<Finding> {
+    lint_in(set, loc, assessed, crate::lang::Lang::Zh)
+}
+
+/// [`lint`] with the requirements and ranges in the messages in `lang` (the messages are
+/// English either way).
+pub fn lint_in(
+    set: &IndicatorSet,
+    loc: &Locations,
+    assessed: Option<&Assessment>,
+    lang: crate::lang::Lang,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut warn = |code: &'static str, keys: &[&str], msg: String| {
         out.push(Finding {
@@ -117,7 +136,7 @@ pub fn lint(set: &IndicatorSet, loc: &Locations, assessed: Option<&Assessment>) 
         .chain(set.bonus.iter().flat_map(|b| b.items.iter()))
         .collect();
     for ind in &items {
-        item(set, ind, &mut warn);
+        item(set, ind, &mut warn, lang);
     }
     grades(set, &mut warn);
     bonus_cap(set, &mut warn);
@@ -147,7 +166,7 @@ pub fn lint(set: &IndicatorSet, loc: &Locations, assessed: Option<&Assessment>) 
 
 type Warn<'a> = dyn FnMut(&'static str, &[&str], String) + 'a;
 
-fn item(set: &IndicatorSet, ind: &Indicator, warn: &mut Warn<'_>) {
+fn item(set: &IndicatorSet, ind: &Indicator, warn: &mut Warn<'_>, lang: crate::lang::Lang) {
     let (at, rule_at) = (
         format!("indicator.{}", ind.id),
         format!("indicator.{}.rule", ind.id),
@@ -182,9 +201,9 @@ fn item(set: &IndicatorSet, ind: &Indicator, warn: &mut Warn<'_>) {
                                 ind.id,
                                 ind.name,
                                 show(ind.max),
-                                need.text(unit),
+                                need.text_in(unit, lang),
                                 f.id,
-                                r.text(unit)
+                                r.text_in(unit, lang)
                             ),
                         );
                     } else if covers(&need, r) && need != Need::Any {
@@ -196,8 +215,8 @@ fn item(set: &IndicatorSet, ind: &Indicator, warn: &mut Warn<'_>) {
                                 ind.id,
                                 ind.name,
                                 f.id,
-                                r.text(unit),
-                                need.text(unit)
+                                r.text_in(unit, lang),
+                                need.text_in(unit, lang)
                             ),
                         );
                     }
@@ -236,7 +255,7 @@ fn item(set: &IndicatorSet, ind: &Indicator, warn: &mut Warn<'_>) {
                     ind.name,
                     show(line),
                     f.id,
-                    r.text(unit)
+                    r.text_in(unit, lang)
                 ),
             );
         }

@@ -26,8 +26,8 @@ pub struct HandbookArgs {
 
 /// The set the option names, or the shipped set (the project folder's file or the built-in
 /// copy, said on stderr).
-fn set_or_default(set: Option<&Path>) -> anyhow::Result<IndicatorSet> {
-    Ok(match default_set(set) {
+fn set_or_default(set: Option<&Path>, lang: crate::lang::Lang) -> anyhow::Result<IndicatorSet> {
+    Ok(match default_set(set, lang) {
         Some(p) => load_set_file(&p)?,
         None => load_set_str(&built_in_name(DEFAULT_SET.0), DEFAULT_SET.1)?,
     })
@@ -35,18 +35,18 @@ fn set_or_default(set: Option<&Path>) -> anyhow::Result<IndicatorSet> {
 
 /// The set file to read: the one named, else the project folder's shipped set; `None` for the
 /// built-in copy. A default says which it is on stderr.
-fn default_set(set: Option<&Path>) -> Option<PathBuf> {
+fn default_set(set: Option<&Path>, lang: crate::lang::Lang) -> Option<PathBuf> {
     if let Some(p) = set {
         return Some(p.to_path_buf());
     }
     let source = Source::find();
-    eprintln!("{}", source.notice(&[DEFAULT_SET.0]));
+    eprintln!("{}", source.notice_in(&[DEFAULT_SET.0], lang));
     (source == Source::Project).then(|| PathBuf::from(DEFAULT_SET.0))
 }
 
 /// `kaohe handbook`: write `handbook.html` and `handbook.docx`.
 pub fn handbook(args: &HandbookArgs) -> anyhow::Result<ExitCode> {
-    let set = set_or_default(args.set.as_deref())?;
+    let set = set_or_default(args.set.as_deref(), args.lang)?;
     let h = crate::handbook::build_in(&set, args.lang);
     let html = crate::handbook::render_html(&h)
         .with_context(|| format!("rendering the handbook of `{}`", set.id))?;
@@ -249,6 +249,10 @@ pub struct LintArgs {
     /// Exit with 1 when there is any finding (for CI).
     #[arg(long)]
     pub strict: bool,
+    /// Language of the findings' requirements and ranges and of the last line (the findings
+    /// are worded in English either way).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::lang::Lang,
 }
 
 /// `kaohe lint`: design problems of a set, each at its line.
@@ -256,14 +260,14 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
     // With evidence, the set is scored as `assess` scores it (levels and history included); the
     // run says what it reads.
     let (named, assessed) = if args.evidence.is_empty() {
-        (default_set(args.set.as_deref()), None)
+        (default_set(args.set.as_deref(), args.lang), None)
     } else {
         let input = super::InputArgs {
             set: args.set.clone(),
             evidence: args.evidence.clone(),
             encoding: Default::default(),
         };
-        let run = super::load_explained(&input, &args.levels, &args.history, None)?;
+        let run = super::load_explained(&input, &args.levels, &args.history, None, args.lang)?;
         let named = args
             .set
             .clone()
@@ -280,20 +284,33 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
             )
         }
     };
-    let findings = crate::lint::lint(&set, &loc, assessed.as_ref());
+    let findings = crate::lint::lint_in(&set, &loc, assessed.as_ref(), args.lang);
     for f in &findings {
         crate::outln!("{f}");
     }
-    crate::outln!(
-        "{}:{} 个问题{}",
-        loc.file,
-        findings.len(),
-        if assessed.is_some() {
-            "(含佐证检查)"
-        } else {
-            ""
-        }
-    );
+    if args.lang.en() {
+        crate::outln!(
+            "{}: {}{}",
+            loc.file,
+            super::counted(findings.len(), "problem"),
+            if assessed.is_some() {
+                " (evidence checked)"
+            } else {
+                ""
+            }
+        );
+    } else {
+        crate::outln!(
+            "{}:{} 个问题{}",
+            loc.file,
+            findings.len(),
+            if assessed.is_some() {
+                "(含佐证检查)"
+            } else {
+                ""
+            }
+        );
+    }
     Ok(if args.strict && !findings.is_empty() {
         ExitCode::from(crate::exit::EXIT_LINT_FINDINGS)
     } else {

@@ -163,6 +163,18 @@ pub enum Difference {
     Extra(String),
 }
 
+impl Difference {
+    /// The difference in `lang` (the Chinese line names it in both languages).
+    pub fn in_lang(&self, lang: crate::lang::Lang) -> String {
+        match (self, lang) {
+            (_, crate::lang::Lang::Zh) => self.to_string(),
+            (Difference::Missing(p), _) => format!("missing {p}"),
+            (Difference::Changed(p), _) => format!("changed {p}"),
+            (Difference::Extra(p), _) => format!("extra   {p}"),
+        }
+    }
+}
+
 impl std::fmt::Display for Difference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

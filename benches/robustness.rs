@@ -49,6 +49,7 @@ fn main() {
     let opts = Options {
         replications: reps,
         seed: 1,
+        lang: kaohe::lang::Lang::Zh,
     };
     let t = Instant::now();
     let p = prepare(&set, &big, &[], &[], &base).expect("prepares");

@@ -605,6 +605,9 @@ pub fn align_windows(set: &IndicatorSet, to: &IndicatorSet) -> IndicatorSet {
 /// units.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
+    /// The language of the words of the changes, the CSVs and the page (not serialised).
+    #[serde(skip)]
+    pub lang: crate::lang::Lang,
     pub old: Stamp,
     pub new: Stamp,
     pub changes: Vec<Change>,
@@ -640,6 +643,7 @@ pub fn diff(
     assessed: Option<(&Assessment, &Assessment)>,
 ) -> Diff {
     Diff {
+        lang: crate::lang::Lang::Zh,
         old: Stamp::of(old),
         new: Stamp::of(new),
         changes: changes(old, new),
@@ -649,7 +653,151 @@ pub fn diff(
     }
 }
 
+/// The words of [`changes`] in English (the codes of `kind`, `what` and `aspect`).
+fn en_word(zh: &str) -> Option<&'static str> {
+    Some(match zh {
+        "新增" => "added",
+        "删除" => "removed",
+        "改名" => "renamed",
+        "改代码" => "id changed",
+        "修改" => "changed",
+        "指标" => "item",
+        "加分项" => "bonus item",
+        "一票否决" => "veto",
+        "等次" => "grade",
+        "考核线" => "line",
+        "总体" => "the set",
+        "满分" => "maximum",
+        "触发条件" => "trigger",
+        "后果" => "effect",
+        "方式" => "mode",
+        "分数线" => "cut-off",
+        "名称" => "name",
+        "代码" => "id",
+        "分值" => "points",
+        "评分标准" => "scoring standard",
+        "统计时段" => "window",
+        "考核内容" => "content",
+        "期间" => "period",
+        "上限" => "cap",
+        "适用期间" => "effective period",
+        "总分" => "total",
+        "加分上限" => "bonus cap",
+        "否决" => "veto",
+        "提示" => "advisory",
+        "其余" => "the rest",
+        "不设上限" => "no cap",
+        "考核期" => "the assessment period",
+        "新触发" => " now fires",
+        "不再触发" => " no longer fires",
+        _ => return None,
+    })
+}
+
 impl Diff {
+    /// Put the words of the changes into `lang` (the sets' names and texts stay as written;
+    /// scoring standards and veto effects are worded again from the sets).
+    pub fn set_lang(&mut self, old: &IndicatorSet, new: &IndicatorSet, lang: crate::lang::Lang) {
+        self.lang = lang;
+        if !lang.en() {
+            return;
+        }
+        let en = crate::lang::Lang::En;
+        let item = |s: &IndicatorSet, id: &str, name: &str| -> Option<Indicator> {
+            let all = || {
+                s.indicators
+                    .iter()
+                    .chain(s.bonus.iter().flat_map(|b| b.items.iter()))
+            };
+            all()
+                .find(|i| i.id == id)
+                .or_else(|| all().find(|i| i.name == name))
+                .cloned()
+        };
+        let period = |t: &str| -> String {
+            match t.split_once('至') {
+                Some((a, b)) => format!("{a} to {b}"),
+                None => t.to_string(),
+            }
+        };
+        for c in &mut self.changes {
+            let is_item = matches!(c.what, "指标" | "加分项");
+            match (c.kind, c.aspect.as_str()) {
+                ("删除", _) if is_item => {
+                    if let Some(o) = item(old, &c.id, &c.name) {
+                        c.before = format!(
+                            "{}; {}",
+                            crate::rules::pts_en(o.max),
+                            handbook::standard_in(old, &o, en)
+                        );
+                    }
+                }
+                ("新增", _) if is_item => {
+                    if let Some(n) = item(new, &c.id, &c.name) {
+                        c.after = format!(
+                            "{}; {}",
+                            crate::rules::pts_en(n.max),
+                            handbook::standard_in(new, &n, en)
+                        );
+                    }
+                }
+                (_, "评分标准") => {
+                    if let (Some(o), Some(n)) =
+                        (item(old, &c.id, &c.name), item(new, &c.id, &c.name))
+                    {
+                        c.before = handbook::standard_in(old, &o, en);
+                        c.after = handbook::standard_in(new, &n, en);
+                    }
+                }
+                (_, "后果") => {
+                    let effect = |s: &IndicatorSet| {
+                        s.vetoes
+                            .iter()
+                            .find(|v| v.id == c.id)
+                            .map(|v| crate::explain::veto_effect_in(s, v, en).1)
+                    };
+                    if let (Some(b), Some(a)) = (effect(old), effect(new)) {
+                        c.before = b;
+                        c.after = a;
+                    }
+                }
+                (_, "分数线") | ("删除" | "新增", "") if c.what == "等次" => {
+                    for v in [&mut c.before, &mut c.after] {
+                        if let Some(m) = v.strip_suffix("分及以上") {
+                            *v = format!("{m} points or more");
+                        }
+                    }
+                }
+                (_, "期间") => {
+                    c.before = period(&c.before);
+                    c.after = period(&c.after);
+                }
+                (_, "统计时段") => {
+                    for v in [&mut c.before, &mut c.after] {
+                        *v = v.replace('(', " (").replace(')', ")");
+                        *v = period(v);
+                    }
+                }
+                _ => {}
+            }
+            for v in [&mut c.before, &mut c.after] {
+                if let Some(w) = en_word(v) {
+                    *v = w.to_string();
+                }
+            }
+            c.kind = en_word(c.kind).unwrap_or(c.kind);
+            c.what = en_word(c.what).unwrap_or(c.what);
+            if let Some(w) = en_word(&c.aspect) {
+                c.aspect = w.to_string();
+            }
+            if c.what == "the set"
+                && let Some(w) = en_word(&c.name)
+            {
+                c.name = w.to_string();
+            }
+        }
+    }
+
     /// The units whose grade or veto outcome changes.
     pub fn moved(&self) -> Vec<&UnitDiff> {
         self.units
@@ -692,7 +840,11 @@ fn csv_bytes(
 pub fn changes_csv(d: &Diff) -> Result<Vec<u8>, CsvError> {
     csv_bytes(
         "diff-changes.csv",
-        &["变化", "对象", "代码", "名称", "内容", "原", "新"],
+        if d.lang.en() {
+            &["Change", "Part", "Id", "Name", "Aspect", "Old", "New"]
+        } else {
+            &["变化", "对象", "代码", "名称", "内容", "原", "新"]
+        },
         d.changes.iter().map(|c| {
             vec![
                 c.kind.to_string(),
@@ -715,22 +867,41 @@ fn opt(d: Option<Decimal>) -> String {
 pub fn units_csv(d: &Diff) -> Result<Vec<u8>, CsvError> {
     csv_bytes(
         "diff-units.csv",
-        &[
-            "单位代码",
-            "单位名称",
-            "原总分",
-            "新总分",
-            "变化",
-            "原等次",
-            "新等次",
-            "原排名",
-            "新排名",
-            "原一票否决",
-            "新一票否决",
-            "等次变化",
-            "否决变化",
-            "主要原因",
-        ],
+        if d.lang.en() {
+            &[
+                "Unit id",
+                "Unit",
+                "Old total",
+                "New total",
+                "Change",
+                "Old grade",
+                "New grade",
+                "Old rank",
+                "New rank",
+                "Old vetoes",
+                "New vetoes",
+                "Grade changed",
+                "Veto changed",
+                "Main reasons",
+            ]
+        } else {
+            &[
+                "单位代码",
+                "单位名称",
+                "原总分",
+                "新总分",
+                "变化",
+                "原等次",
+                "新等次",
+                "原排名",
+                "新排名",
+                "原一票否决",
+                "新一票否决",
+                "等次变化",
+                "否决变化",
+                "主要原因",
+            ]
+        },
         d.units.iter().flatten().map(|u| {
             let s = |x: &Option<Side>, f: &dyn Fn(&Side) -> String| {
                 x.as_ref().map(f).unwrap_or_default()
@@ -751,9 +922,19 @@ pub fn units_csv(d: &Diff) -> Result<Vec<u8>, CsvError> {
                 }),
                 s(&u.old, &|x| x.vetoes.join(" ")),
                 s(&u.new, &|x| x.vetoes.join(" ")),
-                if u.grade_changed { "是" } else { "" }.into(),
-                if u.veto_changed { "是" } else { "" }.into(),
-                why(u),
+                if u.grade_changed {
+                    d.lang.pick("是", "yes")
+                } else {
+                    ""
+                }
+                .into(),
+                if u.veto_changed {
+                    d.lang.pick("是", "yes")
+                } else {
+                    ""
+                }
+                .into(),
+                why_in(u, d.lang),
             ]
         }),
     )
@@ -761,10 +942,22 @@ pub fn units_csv(d: &Diff) -> Result<Vec<u8>, CsvError> {
 
 /// The items and vetoes behind a unit's change, in words.
 pub fn why(u: &UnitDiff) -> String {
+    why_in(u, crate::lang::Lang::Zh)
+}
+
+/// [`why`] in `lang`.
+pub fn why_in(u: &UnitDiff, lang: crate::lang::Lang) -> String {
     let mut parts: Vec<String> = u
         .vetoes
         .iter()
-        .map(|(id, name, what)| format!("{id} {name}{what}"))
+        .map(|(id, name, what)| {
+            let what = if lang.en() {
+                en_word(what).unwrap_or(what)
+            } else {
+                what
+            };
+            format!("{id} {name}{what}")
+        })
         .collect();
     parts.extend(u.items.iter().map(|i| {
         format!(
@@ -777,12 +970,13 @@ pub fn why(u: &UnitDiff) -> String {
             show(i.change)
         )
     }));
-    parts.join(";")
+    parts.join(lang.pick(";", "; "))
 }
 
 /// The view model of `diff.html`.
 #[derive(Serialize)]
 struct Page<'a> {
+    w: &'static Words,
     head: crate::handbook::Head,
     title: String,
     d: &'a Diff,
@@ -801,7 +995,7 @@ struct Row<'a> {
     class: &'static str,
 }
 
-fn row(u: &UnitDiff) -> Row<'_> {
+fn row(u: &UnitDiff, lang: crate::lang::Lang) -> Row<'_> {
     Row {
         u,
         old_total: u
@@ -819,7 +1013,7 @@ fn row(u: &UnitDiff) -> Row<'_> {
             Some(c) => show(c),
             None => String::new(),
         },
-        why: why(u),
+        why: why_in(u, lang),
         class: if u.grade_changed || u.veto_changed {
             "moved"
         } else {
@@ -830,19 +1024,151 @@ fn row(u: &UnitDiff) -> Row<'_> {
 
 /// `diff.html`: the changes and the impact on the units, one self-contained page.
 pub fn render_html(d: &Diff) -> Result<String, ReportError> {
+    let lang = d.lang;
+    let mut head = crate::handbook::Head::zh();
+    head.html_lang = lang.pick("zh-CN", "en");
     let page = Page {
-        head: crate::handbook::Head::zh(),
-        title: format!(
-            "{} 版本比较:{} → {}",
-            d.new.name, d.old.version, d.new.version
-        ),
+        w: if lang.en() { &EN } else { &ZH },
+        head,
+        title: match lang {
+            crate::lang::Lang::Zh => format!(
+                "{} 版本比较:{} → {}",
+                d.new.name, d.old.version, d.new.version
+            ),
+            crate::lang::Lang::En => format!(
+                "{}: versions compared, {} → {}",
+                d.new.name, d.old.version, d.new.version
+            ),
+        },
         d,
-        moved: d.moved().into_iter().map(row).collect(),
-        rows: d.units.iter().flatten().map(row).collect(),
+        moved: d.moved().into_iter().map(|u| row(u, lang)).collect(),
+        rows: d.units.iter().flatten().map(|u| row(u, lang)).collect(),
         has_units: d.units.is_some(),
     };
-    crate::report::render_document(Document::Diff, &page)
+    crate::report::render_document_in(Document::Diff, &page, lang)
 }
+
+/// The page's own words in one language.
+#[derive(Serialize)]
+struct Words {
+    kicker: &'static str,
+    old_version: &'static str,
+    new_version: &'static str,
+    open: &'static str,
+    close: &'static str,
+    h_changes: &'static str,
+    h_changes_end: &'static str,
+    change: &'static str,
+    part: &'static str,
+    id: &'static str,
+    name: &'static str,
+    aspect: &'static str,
+    old: &'static str,
+    new: &'static str,
+    same: &'static str,
+    unread_old: &'static str,
+    unread_new: &'static str,
+    sep: &'static str,
+    h_moved: &'static str,
+    h_moved_end: &'static str,
+    unit: &'static str,
+    old_total: &'static str,
+    new_total: &'static str,
+    old_grade: &'static str,
+    new_grade: &'static str,
+    old_vetoes: &'static str,
+    new_vetoes: &'static str,
+    why: &'static str,
+    none_moved: &'static str,
+    h_units: &'static str,
+    delta: &'static str,
+    old_rank: &'static str,
+    new_rank: &'static str,
+    items_moved: &'static str,
+    no_evidence: &'static str,
+    no_evidence_cmd: &'static str,
+    no_evidence_end: &'static str,
+}
+
+static ZH: Words = Words {
+    kicker: "指标体系版本比较",
+    old_version: "原版本",
+    new_version: "新版本",
+    open: "(",
+    close: ")",
+    h_changes: "规则变化(",
+    h_changes_end: "处)",
+    change: "变化",
+    part: "对象",
+    id: "代码",
+    name: "名称",
+    aspect: "内容",
+    old: "原",
+    new: "新",
+    same: "两个版本的规则相同。",
+    unread_old: "佐证中原版本不使用的数据(评分时略去;分层数据只取括号中的一层):",
+    unread_new: "佐证中新版本不使用的数据(评分时略去;分层数据只取括号中的一层):",
+    sep: "、",
+    h_moved: "等次或一票否决结果改变的单位(",
+    h_moved_end: "个)",
+    unit: "单位",
+    old_total: "原总分",
+    new_total: "新总分",
+    old_grade: "原等次",
+    new_grade: "新等次",
+    old_vetoes: "原否决",
+    new_vetoes: "新否决",
+    why: "原因",
+    none_moved: "没有单位的等次或一票否决结果因修订而改变。",
+    h_units: "各单位在两个版本下的结果",
+    delta: "变化",
+    old_rank: "原排名",
+    new_rank: "新排名",
+    items_moved: "得分变化的指标",
+    no_evidence: "未给出佐证数据:只比较规则。给出上年的佐证(",
+    no_evidence_cmd: "kaohe diff OLD NEW 佐证…",
+    no_evidence_end: ")可看到每个单位在两个版本下的得分、等次和排名。",
+};
+
+static EN: Words = Words {
+    kicker: "Versions of an indicator set compared",
+    old_version: "Old version",
+    new_version: "New version",
+    open: " (",
+    close: ")",
+    h_changes: "Changes to the rules (",
+    h_changes_end: ")",
+    change: "Change",
+    part: "Part",
+    id: "Id",
+    name: "Name",
+    aspect: "Aspect",
+    old: "Old",
+    new: "New",
+    same: "The two versions have the same rules.",
+    unread_old: "Evidence the old version does not read (left out when scoring; of layered data only the layer in brackets): ",
+    unread_new: "Evidence the new version does not read (left out when scoring; of layered data only the layer in brackets): ",
+    sep: ", ",
+    h_moved: "Units whose grade or veto outcome changes (",
+    h_moved_end: ")",
+    unit: "Unit",
+    old_total: "Old total",
+    new_total: "New total",
+    old_grade: "Old grade",
+    new_grade: "New grade",
+    old_vetoes: "Old vetoes",
+    new_vetoes: "New vetoes",
+    why: "Why",
+    none_moved: "No unit's grade or veto outcome changes with the revision.",
+    h_units: "Each unit under both versions",
+    delta: "Change",
+    old_rank: "Old rank",
+    new_rank: "New rank",
+    items_moved: "Items whose points change",
+    no_evidence: "No evidence given: the rules alone are compared. Give last year's evidence (",
+    no_evidence_cmd: "kaohe diff OLD NEW evidence…",
+    no_evidence_end: ") to see each unit's points, grade and rank under both versions.",
+};
 
 #[cfg(test)]
 mod tests {

@@ -48,6 +48,8 @@ pub enum RobustError {
 pub struct Options {
     pub replications: u32,
     pub seed: u64,
+    /// The language of the texts (the declarations, the decisions, the plan's reasons).
+    pub lang: crate::lang::Lang,
 }
 
 /// A random stream for one replication of one unit (or, with `unit = u64::MAX`, of the set's
@@ -716,6 +718,14 @@ pub fn summarise(set: &IndicatorSet, base: &Assessment, reps: &Replications) -> 
 
 /// The declarations in words, for the outputs.
 pub fn describe(set: &IndicatorSet) -> Vec<String> {
+    describe_in(set, crate::lang::Lang::Zh)
+}
+
+/// [`describe`] in `lang`.
+pub fn describe_in(set: &IndicatorSet, lang: crate::lang::Lang) -> Vec<String> {
+    if lang.en() {
+        return describe_en(set);
+    }
     let unc = &set.uncertainty;
     let kind = set.unit_kind();
     let mut out = Vec::new();
@@ -760,6 +770,54 @@ pub fn describe(set: &IndicatorSet) -> Vec<String> {
     out
 }
 
+/// [`describe`] in English.
+fn describe_en(set: &IndicatorSet) -> Vec<String> {
+    let unc = &set.uncertainty;
+    let kind = set.unit_kind();
+    let mut out = Vec::new();
+    for e in &unc.fields {
+        let what = match (e.field, e.layer) {
+            (Some(f), Some(l)) => format!("{} ({})", kind.fields[f].name, set.layers[l].name),
+            (Some(f), None) => kind.fields[f].name.clone(),
+            (None, Some(l)) => format!("every figure from {}", set.layers[l].name),
+            (None, None) => String::new(),
+        };
+        let how = match e.spread {
+            Spread::Absolute(a) => format!("error ±{a}"),
+            Spread::Relative(r) => format!("relative error ±{}%", r * Decimal::ONE_HUNDRED),
+            Spread::Survey { households } => {
+                format!("a survey of {households} households, standard error √(p(1−p)/n)")
+            }
+            Spread::Bias { lo, hi } => format!(
+                "self-report bias {}% to {}%",
+                lo * Decimal::ONE_HUNDRED,
+                hi * Decimal::ONE_HUNDRED
+            ),
+        };
+        let dist = match e.spread {
+            Spread::Bias { .. } => "uniform",
+            _ => e.distribution.en(),
+        };
+        out.push(format!("{what}: {how} ({dist} distribution)"));
+    }
+    if let Some(w) = unc.weights {
+        out.push(format!(
+            "every item's weight (points) ±{}% ({} distribution, each line's maximum kept)",
+            w.relative * Decimal::ONE_HUNDRED,
+            w.distribution.en()
+        ));
+    }
+    for (k, w) in &unc.items {
+        out.push(format!(
+            "weight of {} ±{}% ({} distribution)",
+            set.indicators[*k].name,
+            w.relative * Decimal::ONE_HUNDRED,
+            w.distribution.en()
+        ));
+    }
+    out
+}
+
 /// Replications, summaries, decisions (when `decide` is given) and the inspection plan.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
@@ -776,7 +834,7 @@ pub fn run(
     let reps = replicate(set, ev, &p, opts, decide.is_some())?;
     let units = summarise(set, base, &reps);
     let decisions = match decide {
-        Some(d) => decisions::flips(set, base, &reps, d).map_err(RobustError::Decide)?,
+        Some(d) => decisions::flips(set, base, &reps, d, opts.lang).map_err(RobustError::Decide)?,
         None => Vec::new(),
     };
     let plan = plan::plan(
@@ -788,6 +846,7 @@ pub fn run(
         &units,
         opts.seed,
         plan_replications,
+        opts.lang,
     );
     Ok(Robustness {
         schema: "kaohe.robustness/1",
@@ -797,7 +856,7 @@ pub fn run(
         set_hash: set.hash.clone(),
         replications: opts.replications,
         seed: opts.seed,
-        uncertainty: describe(set),
+        uncertainty: describe_in(set, opts.lang),
         units,
         decisions,
         plan,
@@ -814,7 +873,17 @@ pub fn plan_only(
     seed: u64,
     n_rep: u32,
 ) -> Vec<plan::Check> {
-    plan::plan(set, ev, &p.rs, &p.plans, base, summaries, seed, n_rep)
+    plan::plan(
+        set,
+        ev,
+        &p.rs,
+        &p.plans,
+        base,
+        summaries,
+        seed,
+        n_rep,
+        crate::lang::Lang::Zh,
+    )
 }
 
 /// The per-unit CSV.
@@ -936,9 +1005,43 @@ pub fn plan_csv(r: &Robustness) -> Result<Vec<u8>, csv::Error> {
 
 /// What the command prints: counts, the most fragile units and the head of the plan.
 pub fn summary(r: &Robustness) -> String {
+    summary_in(r, crate::lang::Lang::Zh)
+}
+
+/// [`summary`] in `lang`.
+pub fn summary_in(r: &Robustness, lang: crate::lang::Lang) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let fragile = r.units.iter().filter(|u| u.p_pass_flips > 0.0).count();
+    if lang.en() {
+        let _ = writeln!(
+            s,
+            "{} (seed {}): of {} {}, {} may change whether {} the standard",
+            crate::rules::count_en(r.replications as usize, "replication", "replications"),
+            r.seed,
+            r.units.len(),
+            if r.units.len() == 1 { "unit" } else { "units" },
+            fragile,
+            if fragile == 1 {
+                "it meets"
+            } else {
+                "they meet"
+            }
+        );
+        let flips = r.decisions.iter().filter(|d| d.p_flip > 0.0).count();
+        if !r.decisions.is_empty() {
+            let _ = writeln!(
+                s,
+                "{} of {} may change",
+                flips,
+                crate::rules::count_en(r.decisions.len(), "decision", "decisions")
+            );
+        }
+        for c in r.plan.iter().take(5) {
+            let _ = writeln!(s, "to inspect: {}", c.reason);
+        }
+        return s;
+    }
     let _ = writeln!(
         s,
         "{} 次重复(种子 {}):{} 个单位中 {} 个达标与否可能改变",

@@ -1,5 +1,7 @@
-//! `--lang en` on every command that writes for people, over a set whose every name is ASCII
-//! English (`fixtures/english/`): no CJK character may appear in what kaohe writes itself —
+//! `--lang en` on every command that writes for people (assess, check, explain, self-assess,
+//! handbook, template, decide, diff, lint, robustness, verify, init), over a set whose every name
+//! is ASCII English (`fixtures/english/`): no CJK character may appear in what kaohe writes
+//! itself —
 //! stdout, stderr and every human-facing file (HTML, CSV, the workbooks' sheet names, cells and
 //! comments, the Word documents' text).
 //!
@@ -9,7 +11,9 @@
 //! workbooks' `theme1.xml` is Excel's default theme with its East Asian fonts); the machine
 //! formats (`scorecard.json`, `summary.json`, `robustness.json`, `manifest.json`: their texts are
 //! Chinese, the data's language — see ARCHITECTURE.md); the registry `decide` writes (the input
-//! registry followed by events whose `kind` is a keyword of the file format, 命名, 申报 …).
+//! registry followed by events whose `kind` is a keyword of the file format, 命名, 申报 …); the
+//! files `init` copies (the shipped example's sets and evidence are Chinese data; its README is
+//! checked). `test`, `weights` and `generate` write no Chinese of their own in any language.
 //!
 //! What still writes Chinese under `--lang en` is listed in [`STILL_CHINESE`]: the test fails
 //! both on Chinese anywhere else and on an entry that no longer has any (remove it then).
@@ -249,6 +253,85 @@ fn every_command_in_english_writes_no_chinese_of_its_own() {
         &[("scorecard.json", &scorecard)],
         &mut found,
     );
+    run(
+        "diff",
+        &[
+            "diff",
+            &set,
+            &repo("fixtures/english/set-next.yaml"),
+            &ev,
+            "-o",
+            "df",
+            "--lang",
+            "en",
+        ],
+        &[],
+        &mut found,
+    );
+    run(
+        "lint",
+        &["lint", "-s", &set, &ev, "--lang", "en"],
+        &[],
+        &mut found,
+    );
+    run(
+        "robustness",
+        &[
+            "robustness",
+            "-s",
+            &set,
+            &ev,
+            "-n",
+            "40",
+            "--plan-replications",
+            "10",
+            "--policy",
+            &repo("fixtures/english/policy.yaml"),
+            "--registry",
+            &repo("fixtures/english/registry.yaml"),
+            "-o",
+            "rb",
+            "--lang",
+            "en",
+        ],
+        &[],
+        &mut found,
+    );
+    // verify, on the folder an English assess wrote.
+    {
+        let r = Kaohe::new()
+            .args(["assess", "-s", &set, &ev, "-o", "out", "--lang", "en", "-q"])
+            .run();
+        r.success();
+        let v = std::process::Command::new(env!("CARGO_BIN_EXE_kaohe"))
+            .args(["verify", "out", "--lang", "en"])
+            .current_dir(&r.dir)
+            .output()
+            .expect("run kaohe verify");
+        assert!(v.status.success(), "{v:?}");
+        for (stream, text) in [("stdout", &v.stdout), ("stderr", &v.stderr)] {
+            if let Some(c) = chinese(&String::from_utf8_lossy(text)) {
+                found.insert(format!("verify: {stream}"), c);
+            }
+        }
+    }
+    // init: the message and the README (the shipped example it copies is Chinese data).
+    {
+        let r = Kaohe::new().args(["init", "p", "--lang", "en"]).run();
+        r.success();
+        for (what, text) in [
+            ("stdout", r.stdout.clone()),
+            ("stderr", r.stderr.clone()),
+            (
+                "p/README.md",
+                String::from_utf8(r.read("p/README.md")).expect("UTF-8"),
+            ),
+        ] {
+            if let Some(c) = chinese(&text) {
+                found.insert(format!("init: {what}"), c);
+            }
+        }
+    }
     let known: BTreeSet<&str> = STILL_CHINESE.iter().copied().collect();
     let unexpected: Vec<String> = found
         .iter()

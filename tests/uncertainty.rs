@@ -62,6 +62,7 @@ fn run_robustness(a: &AssessArgs, n: u32, plan: u32) -> (Robustness, kaohe::resu
         Options {
             replications: n,
             seed: 7,
+            lang: kaohe::lang::Lang::Zh,
         },
         None,
         plan,
@@ -308,6 +309,7 @@ fn decisions_get_flip_probabilities() {
             Options {
                 replications: 100,
                 seed: 3,
+                lang: kaohe::lang::Lang::Zh,
             },
             Some(&d),
             20,

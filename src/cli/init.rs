@@ -15,14 +15,75 @@ pub struct InitArgs {
     /// The new project folder: must not exist yet, or be empty.
     #[arg(value_name = "DIR", default_value = "kaohe-project")]
     pub dir: PathBuf,
+    /// Language of the folder's README.md and of the message (the shipped example's sets and
+    /// evidence are Chinese either way).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::lang::Lang,
 }
 
-/// The README.md of a new project folder.
-pub fn project_readme() -> String {
-    README
+/// The README.md of a new project folder, in `lang`.
+pub fn project_readme_in(lang: crate::lang::Lang) -> String {
+    lang.pick(README, README_EN)
         .replace("{assess}", &shipped::assess_command())
         .replace("{decide}", &shipped::decide_command())
 }
+
+const README_EN: &str = r#"# Assessment project
+
+`kaohe init` wrote this folder: a target-responsibility assessment project that runs as it is and
+is meant to be edited (the example is the Shenzhen population and family planning assessment: 8
+districts and 23 streets, one of which did not report, with three years of history; its sets and
+evidence are in Chinese). Run in this folder, every `kaohe` command without arguments reads the
+files here; edit them and run again, and the results follow.
+
+The first line each command prints (on stderr) says which files it read. Only in a folder
+without `indicators/sz-district.yaml` does kaohe use the set built into the binary, and it says so.
+
+## Files
+
+| file | what |
+|---|---|
+| `indicators/sz-district.yaml` | the district set: items, points, scoring rules, one-vote vetoes, grades (the least total of each). The assessment rules are changed here |
+| `indicators/sz-street.yaml` | the street set, scored in the same run; district items may read the streets' results |
+| `fixtures/shenzhen/evidence.yaml` | the districts' evidence (statistics, the case ledger) |
+| `fixtures/shenzhen/streets.yaml` | the streets' evidence |
+| `fixtures/shenzhen/history/2008.json` to `2010.json` | the scorecards of the three years before, for "last year", "mean of three years" and year-over-year |
+| `indicators/sz-policy.yaml` | the leading group's decision rules: the pass line; titles conferred, kept, warned and revoked; exemptions and delegation |
+| `fixtures/titles/registry.yaml` | the title registry: every title event of every unit (append-only) |
+| `fixtures/titles/scorecards/2010.json` to `2015.json` | the scorecards of 2010–2015, from which `kaohe decide` makes the 2015 decisions |
+
+## Commands
+
+```sh
+kaohe check --lang en                      # check the set and the evidence, list every problem, no scoring
+kaohe assess --lang en                     # score; write out/ (scorecard JSON, CSV, Excel, HTML reports), print the ranking
+kaohe explain yantian --lang en            # how Yantian's score was computed, step by step
+kaohe self-assess pingshan --lang en       # Pingshan's self-assessment: points lost, values needed, the path to the next grade
+kaohe template --lang en                   # the evidence-entry workbook template.xlsx
+kaohe handbook --lang en                   # the assessment rules out/handbook.html and out/handbook.docx
+kaohe lint --lang en                       # design problems of the set
+kaohe decide --lang en                     # the leading group's decisions: pass or fail, titles, exemptions; out/decisions.html and more
+```
+
+`kaohe assess` without arguments is the same as:
+
+```sh
+{assess}
+```
+
+`kaohe decide` without arguments is the same as:
+
+```sh
+{decide}
+```
+
+## After an edit
+
+- Change a grade in `indicators/sz-district.yaml` (raise the `min` of the top grade, say) and run `kaohe assess`: the grades follow.
+- When a file has errors, `kaohe check` and `kaohe assess` report each one with its file, line and column, and write nothing.
+- `out/scorecard.json` records the file name and SHA-256 of the set it used (`indicator_set.file`, `indicator_set.hash`);
+  `kaohe verify out` checks that the output folder is exactly what kaohe wrote.
+"#;
 
 const README: &str = r#"# 考核项目
 
@@ -105,7 +166,7 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     }
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating the folder {}", dir.display()))?;
-    let readme = project_readme();
+    let readme = project_readme_in(args.lang);
     let files = shipped::all();
     let all = files
         .iter()
@@ -124,11 +185,20 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     publish
         .commit(Vec::new(), Vec::new(), Vec::new())
         .with_context(|| format!("writing the project into {}", dir.display()))?;
-    crate::outln!(
-        "已创建考核项目 {}({n} 个文件,说明见 {}/README.md)\n下一步:cd {} && kaohe assess",
-        dir.display(),
-        dir.display(),
-        dir.display()
-    );
+    match args.lang {
+        crate::lang::Lang::Zh => crate::outln!(
+            "已创建考核项目 {}({n} 个文件,说明见 {}/README.md)\n下一步:cd {} && kaohe assess",
+            dir.display(),
+            dir.display(),
+            dir.display()
+        ),
+        crate::lang::Lang::En => crate::outln!(
+            "created the assessment project {} ({}; see {}/README.md)\nnext: cd {} && kaohe assess --lang en",
+            dir.display(),
+            super::counted(n, "file"),
+            dir.display(),
+            dir.display()
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }

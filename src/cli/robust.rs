@@ -47,6 +47,10 @@ pub struct RobustnessArgs {
     /// Print nothing on success.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Language of robustness.html, the decisions, the inspection plan's reasons, the
+    /// declarations in words and the summary (the CSV headings are ids either way).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::lang::Lang,
 }
 
 /// `kaohe robustness`.
@@ -57,7 +61,7 @@ pub fn robustness(args: &RobustnessArgs) -> anyhow::Result<ExitCode> {
         quiet: true,
         levels: args.levels.clone(),
         history: args.history.clone(),
-        lang: crate::report::Lang::Zh,
+        lang: args.lang,
         no_html: true,
         force: false,
         sizing: Default::default(),
@@ -99,6 +103,7 @@ pub fn robustness(args: &RobustnessArgs) -> anyhow::Result<ExitCode> {
     let opts = crate::robustness::Options {
         replications: args.replications,
         seed: args.seed,
+        lang: args.lang,
     };
     let r = crate::robustness::run(
         set,
@@ -118,7 +123,8 @@ pub fn robustness(args: &RobustnessArgs) -> anyhow::Result<ExitCode> {
     let units = crate::robustness::units_csv(set, &r).context("encoding the units CSV")?;
     let decisions = crate::robustness::decisions_csv(&r).context("encoding the decisions CSV")?;
     let plan = crate::robustness::plan_csv(&r).context("encoding the inspection plan")?;
-    let html = crate::robustness::html::page(set, &r).context("rendering robustness.html")?;
+    let html = crate::robustness::html::page_in(set, &r, args.lang)
+        .context("rendering robustness.html")?;
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("robustness.json", json),
         ("robustness-units.csv", units),
@@ -148,11 +154,17 @@ pub fn robustness(args: &RobustnessArgs) -> anyhow::Result<ExitCode> {
     let manifest = output::manifest::Manifest::new(&args.out, sets, Vec::new(), &written);
     output::manifest::write(&args.out, &manifest).with_context(replacing)?;
     if !args.quiet {
-        crate::out!("{}", crate::robustness::summary(&r));
-        crate::outln!(
-            "已写入 {}/robustness.html、robustness.json、robustness-units.csv、robustness-decisions.csv、inspection-plan.csv",
-            args.out.display()
-        );
+        crate::out!("{}", crate::robustness::summary_in(&r, args.lang));
+        match args.lang {
+            crate::lang::Lang::Zh => crate::outln!(
+                "已写入 {}/robustness.html、robustness.json、robustness-units.csv、robustness-decisions.csv、inspection-plan.csv",
+                args.out.display()
+            ),
+            crate::lang::Lang::En => crate::outln!(
+                "wrote {}/robustness.html, robustness.json, robustness-units.csv, robustness-decisions.csv, inspection-plan.csv",
+                args.out.display()
+            ),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

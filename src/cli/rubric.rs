@@ -107,6 +107,10 @@ pub struct DiffArgs {
     /// Output folder: `diff.html`, `diff-changes.csv` and, with evidence, `diff-units.csv`.
     #[arg(long, short = 'o', default_value = "out", value_name = "DIR")]
     pub out: PathBuf,
+    /// Language of the page, the CSVs and the summary (the sets' names and texts stay as
+    /// written).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: crate::lang::Lang,
 }
 
 /// Whose statistical windows `kaohe diff` counts the evidence in.
@@ -154,6 +158,7 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     };
     let mut d = crate::diff::diff(&old, &new, assessed.as_ref().map(|(a, b)| (a, b)));
     (d.unread_old, d.unread_new) = unread;
+    d.set_lang(&old, &new, args.lang);
     let html = crate::diff::render_html(&d).context("rendering diff.html")?;
     let mut files = vec![
         (PathBuf::from("diff.html"), html.into_bytes()),
@@ -168,13 +173,24 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let written = output::publish::add_files(&args.out, files, Vec::new(), || {
         crate::exit::waiting_for(&args.out)
     })?;
-    crate::outln!(
-        "{} {} → {}:{} 处规则变化",
-        new.name,
-        old.version,
-        new.version,
-        d.changes.len()
-    );
+    let en = args.lang.en();
+    if en {
+        crate::outln!(
+            "{} {} → {}: {}",
+            new.name,
+            old.version,
+            new.version,
+            format!("{} to the rules", super::counted(d.changes.len(), "change"))
+        );
+    } else {
+        crate::outln!(
+            "{} {} → {}:{} 处规则变化",
+            new.name,
+            old.version,
+            new.version,
+            d.changes.len()
+        );
+    }
     for c in &d.changes {
         crate::outln!(
             "  {} {} {} {}{}",
@@ -185,12 +201,27 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
             if c.aspect.is_empty() {
                 String::new()
             } else {
-                format!(" {}:{} → {}", c.aspect, c.before, c.after)
+                format!(
+                    " {}{}{} → {}",
+                    c.aspect,
+                    args.lang.pick(":", ": "),
+                    c.before,
+                    c.after
+                )
             }
         );
     }
     for (which, list) in [("原版本", &d.unread_old), ("新版本", &d.unread_new)] {
-        if !list.is_empty() {
+        if list.is_empty() {
+            continue;
+        }
+        if en {
+            crate::outln!(
+                "  evidence the {} version does not read (or reads one layer of): {}",
+                if which == "原版本" { "old" } else { "new" },
+                list.join(", ")
+            );
+        } else {
             crate::outln!(
                 "  佐证中{which}不使用(或只取一层)的数据:{}",
                 list.join("、")
@@ -199,35 +230,55 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(units) = &d.units {
         let moved = d.moved();
-        crate::outln!(
-            "{} 个单位中 {} 个的等次或一票否决结果改变",
-            units.len(),
-            moved.len()
-        );
+        if en {
+            crate::outln!(
+                "{} of {}: grade or veto outcome changed",
+                moved.len(),
+                super::counted(units.len(), "unit")
+            );
+        } else {
+            crate::outln!(
+                "{} 个单位中 {} 个的等次或一票否决结果改变",
+                units.len(),
+                moved.len()
+            );
+        }
         for u in moved {
             let g = |s: &Option<crate::diff::Side>| {
                 s.as_ref()
                     .map(|s| format!("{} {}", crate::num::show_known(s.total), s.grade))
                     .unwrap_or_default()
             };
-            crate::outln!(
-                "  {} {}:{} → {}({})",
-                u.id,
-                u.name,
-                g(&u.old),
-                g(&u.new),
-                crate::diff::why(u)
-            );
+            if en {
+                crate::outln!(
+                    "  {} {}: {} → {} ({})",
+                    u.id,
+                    u.name,
+                    g(&u.old),
+                    g(&u.new),
+                    crate::diff::why_in(u, args.lang)
+                );
+            } else {
+                crate::outln!(
+                    "  {} {}:{} → {}({})",
+                    u.id,
+                    u.name,
+                    g(&u.old),
+                    g(&u.new),
+                    crate::diff::why(u)
+                );
+            }
         }
     }
-    crate::outln!(
-        "已写入 {}",
-        written
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join("、")
-    );
+    let written = written
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>();
+    if en {
+        crate::outln!("wrote {}", written.join(", "));
+    } else {
+        crate::outln!("已写入 {}", written.join("、"));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

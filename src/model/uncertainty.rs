@@ -21,6 +21,14 @@ pub enum Distribution {
 }
 
 impl Distribution {
+    /// `normal` / `uniform`.
+    pub fn en(self) -> &'static str {
+        match self {
+            Distribution::Normal => "normal",
+            Distribution::Uniform => "uniform",
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Distribution::Normal => "正态",

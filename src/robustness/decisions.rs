@@ -4,7 +4,7 @@
 
 use super::Replications;
 use crate::decide::scorecard::{Scorecard, VetoView};
-use crate::decide::{Decision, decide, policy::Policy};
+use crate::decide::{Decision, decide_in, policy::Policy};
 use crate::model::{IndicatorSet, Scope};
 use crate::result::{Assessment, UnitStatus, VetoOutcome};
 use crate::title::Registry;
@@ -162,15 +162,16 @@ pub fn flips(
     base: &Assessment,
     reps: &Replications,
     d: &DecideInputs<'_>,
+    lang: crate::lang::Lang,
 ) -> Result<Vec<DecisionFlip>, crate::diag::Diagnostics> {
     let base_sc = Scorecard::from(base);
-    let baseline = decide(d.policy, d.registry, &base_sc, d.history, d.date)?;
+    let baseline = decide_in(d.policy, d.registry, &base_sc, d.history, d.date, lang)?;
     let n = reps.draws.first().map_or(0, Vec::len);
     let per_rep: Vec<BTreeMap<(String, String, String), String>> = (0..n)
         .into_par_iter()
         .map(|r| {
             let sc = scorecard_of(set, &base_sc, reps, r);
-            match decide(d.policy, d.registry, &sc, d.history, d.date) {
+            match decide_in(d.policy, d.registry, &sc, d.history, d.date, lang) {
                 Ok(o) => o
                     .decisions
                     .iter()
@@ -188,7 +189,7 @@ pub fn flips(
             let v = m
                 .get(&k)
                 .cloned()
-                .unwrap_or_else(|| "(无此决定)".to_string());
+                .unwrap_or_else(|| lang.pick("(无此决定)", "(no such decision)").to_string());
             if v != dec.label {
                 *to.entry(v).or_default() += 1;
             }

@@ -4,7 +4,7 @@
 
 use super::Robustness;
 use crate::model::IndicatorSet;
-use crate::report::{Document, ReportError, render_document};
+use crate::report::{Document, ReportError};
 use serde::Serialize;
 
 /// Units drawn in the chart and listed in the table (rank order); the CSV has them all.
@@ -20,6 +20,7 @@ struct Head {
 
 #[derive(Serialize)]
 struct Page {
+    w: &'static Words,
     head: Head,
     title: String,
     set: String,
@@ -159,8 +160,149 @@ fn chart(r: &Robustness) -> Chart {
     }
 }
 
+/// The page's own words in one language.
+#[derive(Serialize)]
+struct Words {
+    kicker: &'static str,
+    set: &'static str,
+    replications: &'static str,
+    replications_end: &'static str,
+    seed: &'static str,
+    h_uncertainty: &'static str,
+    no_uncertainty: &'static str,
+    h_ranks: &'static str,
+    ranks_note: &'static str,
+    only_first: &'static str,
+    only_first_end: &'static str,
+    h_decisions: &'static str,
+    no_policy: &'static str,
+    unit: &'static str,
+    topic: &'static str,
+    title: &'static str,
+    verdict: &'static str,
+    p_change: &'static str,
+    may_become: &'static str,
+    none_flip: &'static str,
+    h_units: &'static str,
+    total: &'static str,
+    total_range: &'static str,
+    grade: &'static str,
+    rank: &'static str,
+    rank_range: &'static str,
+    p_pass: &'static str,
+    pass_flips: &'static str,
+    grade_changes: &'static str,
+    p_veto: &'static str,
+    h_plan: &'static str,
+    plan_note: &'static str,
+    plan_of: &'static str,
+    plan_listed: &'static str,
+    plan_listed_end: &'static str,
+    plan_end: &'static str,
+    field: &'static str,
+    expected: &'static str,
+    reason: &'static str,
+    no_plan: &'static str,
+}
+
+static ZH: Words = Words {
+    kicker: "考核结果稳健性分析",
+    set: "指标体系",
+    replications: "蒙特卡洛",
+    replications_end: "次",
+    seed: "随机种子",
+    h_uncertainty: "不确定性声明",
+    no_uncertainty: "指标体系未声明任何不确定性:每次重复的结果与本年度结果完全相同,各项概率为0或1。",
+    h_ranks: "排名区间(5%–95%)",
+    ranks_note: "线段为排名的5%–95%区间,圆点为本年度排名;红色为达标与否可能改变的单位。",
+    only_first: "仅画出前",
+    only_first_end: "个单位,全部单位见 robustness-units.csv。",
+    h_decisions: "可能改变的决定",
+    no_policy: "未给出决定规则(--policy、--registry):此处只列各单位达标与否、等次的变化概率,见下表。",
+    unit: "单位",
+    topic: "事项",
+    title: "称号",
+    verdict: "本年度决定",
+    p_change: "改变概率",
+    may_become: "可能变为",
+    none_flip: "在声明的不确定性下,没有一项决定会改变。",
+    h_units: "各单位",
+    total: "总分",
+    total_range: "总分区间",
+    grade: "等次",
+    rank: "排名",
+    rank_range: "排名区间",
+    p_pass: "达标概率",
+    pass_flips: "达标与否改变",
+    grade_changes: "等次改变",
+    p_veto: "一票否决概率",
+    h_plan: "抽查建议",
+    plan_note: "按核实后预期改变的决定数(达标与否、等次)排序",
+    plan_of: ";共",
+    plan_listed: "项,此处列前",
+    plan_listed_end: "项,全部见 inspection-plan.csv",
+    plan_end: "。",
+    field: "数据",
+    expected: "预期改变决定数",
+    reason: "理由",
+    no_plan: "没有哪项数据的核实会改变决定。",
+};
+
+static EN: Words = Words {
+    kicker: "Robustness of the assessment results",
+    set: "Indicator set",
+    replications: "Monte Carlo",
+    replications_end: "replications",
+    seed: "seed",
+    h_uncertainty: "Declared uncertainty",
+    no_uncertainty: "The set declares no uncertainty: every replication gives this year's results, and every probability is 0 or 1.",
+    h_ranks: "Rank intervals (5%–95%)",
+    ranks_note: "Each bar is the 5%–95% interval of a unit's rank, the dot its rank this year; red marks a unit whose meeting the standard may change. ",
+    only_first: "Only the first ",
+    only_first_end: " units are drawn; all units are in robustness-units.csv.",
+    h_decisions: "Decisions that may change",
+    no_policy: "No decision rules given (--policy, --registry): only each unit's chances of meeting the standard and of its grade changing are listed, in the table below.",
+    unit: "Unit",
+    topic: "Matter",
+    title: "Title",
+    verdict: "Decision this year",
+    p_change: "Chance of a change",
+    may_become: "May become",
+    none_flip: "Under the declared uncertainty no decision changes.",
+    h_units: "Units",
+    total: "Total",
+    total_range: "Total interval",
+    grade: "Grade",
+    rank: "Rank",
+    rank_range: "Rank interval",
+    p_pass: "Chance of meeting the standard",
+    pass_flips: "Meeting the standard changes",
+    grade_changes: "Grade changes",
+    p_veto: "Chance of a veto",
+    h_plan: "Inspection plan",
+    plan_note: "Ordered by the decisions (meeting the standard, grade) a check is expected to change",
+    plan_of: "; ",
+    plan_listed: " in all, the first ",
+    plan_listed_end: " listed here, all in inspection-plan.csv",
+    plan_end: ".",
+    field: "Figure",
+    expected: "Decisions expected to change",
+    reason: "Why",
+    no_plan: "Checking no figure would change a decision.",
+};
+
 /// Render `robustness.html`.
 pub fn page(set: &IndicatorSet, r: &Robustness) -> Result<String, ReportError> {
+    page_in(set, r, crate::lang::Lang::Zh)
+}
+
+/// [`page`] in `lang`.
+pub fn page_in(
+    set: &IndicatorSet,
+    r: &Robustness,
+    lang: crate::lang::Lang,
+) -> Result<String, ReportError> {
+    let sep = lang.pick(";", "; ");
     let mut fragile: Vec<&super::decisions::DecisionFlip> =
         r.decisions.iter().filter(|d| d.p_flip > 0.0).collect();
     fragile.sort_by(|a, b| {
@@ -181,7 +323,7 @@ pub fn page(set: &IndicatorSet, r: &Robustness) -> Result<String, ReportError> {
                 .iter()
                 .map(|(v, p)| format!("{v} {}", pct(*p)))
                 .collect::<Vec<_>>()
-                .join(";"),
+                .join(sep),
         })
         .collect();
     let units = r
@@ -214,7 +356,7 @@ pub fn page(set: &IndicatorSet, r: &Robustness) -> Result<String, ReportError> {
                     format!("{name} {}", pct(*p))
                 })
                 .collect::<Vec<_>>()
-                .join(";"),
+                .join(sep),
             fragile: u.p_pass_flips > 0.0 || u.p_grade_changes > 0.0,
         })
         .collect();
@@ -233,11 +375,15 @@ pub fn page(set: &IndicatorSet, r: &Robustness) -> Result<String, ReportError> {
         })
         .collect();
     let p = Page {
+        w: if lang.en() { &EN } else { &ZH },
         head: Head {
-            html_lang: "zh-CN",
+            html_lang: lang.pick("zh-CN", "en"),
             engine: r.engine.clone(),
         },
-        title: format!("{} · 考核结果稳健性分析", set.name),
+        title: match lang {
+            crate::lang::Lang::Zh => format!("{} · 考核结果稳健性分析", set.name),
+            crate::lang::Lang::En => format!("{}: robustness of the results", set.name),
+        },
         set: format!("{} {}", set.id, set.version),
         replications: r.replications,
         seed: r.seed,
@@ -252,5 +398,5 @@ pub fn page(set: &IndicatorSet, r: &Robustness) -> Result<String, ReportError> {
         plan,
         plan_total: r.plan.len(),
     };
-    render_document(Document::Robustness, &p)
+    crate::report::render_document_in(Document::Robustness, &p, lang)
 }

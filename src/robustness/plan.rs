@@ -83,7 +83,11 @@ fn reason(
     f: &Figure,
     error: f64,
     p_change: f64,
+    lang: crate::lang::Lang,
 ) -> String {
+    if lang.en() {
+        return reason_en(set, unit_name, total, f, error, p_change);
+    }
     let field = &set.unit_kind().fields[f.field];
     let slot = set.slots.fields + u32::try_from(f.field).unwrap_or(u32::MAX);
     let value = show(f.value);
@@ -128,6 +132,64 @@ fn reason(
     )
 }
 
+/// [`reason`] in English.
+fn reason_en(
+    set: &IndicatorSet,
+    unit_name: &str,
+    total: Option<Decimal>,
+    f: &Figure,
+    error: f64,
+    p_change: f64,
+) -> String {
+    let field = &set.unit_kind().fields[f.field];
+    let slot = set.slots.fields + u32::try_from(f.field).unwrap_or(u32::MAX);
+    let near = veto_lines(set, slot)
+        .into_iter()
+        .map(|c| (c, (f.value - c).abs()))
+        .min_by(|a, b| a.1.cmp(&b.1));
+    let line = match (near, total) {
+        (Some((_, d)), _) => format!(", {} from a veto line", show(d)),
+        (None, Some(t)) => {
+            let d = set
+                .grades
+                .iter()
+                .filter_map(|g| g.min)
+                .map(|m| (m, (t - m).abs()))
+                .min_by(|a, b| a.1.cmp(&b.1));
+            match d {
+                Some((m, d)) => format!(
+                    ", total {}, {} from the {} line",
+                    show(t),
+                    crate::rules::pts_en(d),
+                    show(m)
+                ),
+                None => String::new(),
+            }
+        }
+        _ => String::new(),
+    };
+    let err = match f.error.spread {
+        Spread::Survey { .. } => format!("sampling error ±{}", short(error)),
+        Spread::Bias { lo, hi } => format!(
+            "self-report bias {}% to {}%",
+            show(lo * Decimal::ONE_HUNDRED),
+            show(hi * Decimal::ONE_HUNDRED)
+        ),
+        _ => format!("error ±{}", short(error)),
+    };
+    let pct = (p_change * 100.0).round();
+    format!(
+        "{unit_name}: {} {}{}{line}, {err}: {pct}% chance that checking it changes a decision",
+        field.name,
+        show(f.value),
+        field
+            .unit
+            .as_deref()
+            .filter(|u| *u != "%" && *u != "‰")
+            .unwrap_or(""),
+    )
+}
+
 /// The plan, most valuable first (ties: unit id, field order). Units whose decisions never
 /// changed with every figure varying are left out (a single figure varying will not change
 /// them either in practice), which keeps the plan cheap at scale.
@@ -141,6 +203,7 @@ pub(super) fn plan(
     summaries: &[UnitSummary],
     seed: u64,
     n_rep: u32,
+    lang: crate::lang::Lang,
 ) -> Vec<Check> {
     let lowest = set.grades.len().saturating_sub(1);
     let by_id: std::collections::BTreeMap<&str, &UnitSummary> =
@@ -207,6 +270,7 @@ pub(super) fn plan(
                             f,
                             error,
                             p_change,
+                            lang,
                         ),
                     },
                 ));

@@ -774,7 +774,7 @@ impl Diff {
                 }
                 (_, "统计时段") => {
                     for v in [&mut c.before, &mut c.after] {
-                        *v = v.replace('(', " (").replace(')', ")");
+                        *v = v.replace('(', " (");
                         *v = period(v);
                     }
                 }

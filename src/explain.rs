@@ -2026,7 +2026,13 @@ fn corrections_text(o: &mut String, corrections: &[crate::result::Correction], e
         let layers: Vec<String> = c
             .layers
             .iter()
-            .map(|l| format!("{} {}", l.name, l.value))
+            .map(|l| {
+                if en {
+                    format!("{} {}", l.name, l.value.in_lang(Lang::En))
+                } else {
+                    format!("{} {}", l.name, l.value)
+                }
+            })
             .collect();
         let used = c
             .used

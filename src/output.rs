@@ -1127,7 +1127,7 @@ pub fn terminal_table_in(a: &Assessment, lang: Lang) -> String {
             None => u.grade_or_status().to_string(),
         });
         let mut vetoes = veto_summary_in(u, lang);
-        let missing = missing_summary(u);
+        let missing = missing_summary_in(u, lang);
         if !missing.is_empty() {
             if !vetoes.is_empty() {
                 vetoes.push_str("; ");

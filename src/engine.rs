@@ -635,19 +635,17 @@ fn combine_phases(
                     continue;
                 };
                 ind.points = weighted(&pts);
-                let parts: Vec<String> = set
-                    .phases
-                    .iter()
-                    .zip(&pts)
-                    .map(|(ph, x)| format!("{}{}分×{}", ph.name, show(*x), show(ph.weight)))
-                    .collect();
-                ind.reason = Reason::Text(format!(
-                    "{};按权重合计({})÷{} = {}分",
-                    ind.reason,
-                    parts.join(" + "),
-                    show(wsum),
-                    show(ind.points)
-                ));
+                ind.reason = Reason::Phased(Box::new(Phased {
+                    last: std::mem::replace(&mut ind.reason, Reason::Text(String::new())),
+                    parts: set
+                        .phases
+                        .iter()
+                        .zip(&pts)
+                        .map(|(ph, x)| (Text::from(ph.name.as_str()), *x, ph.weight))
+                        .collect(),
+                    weights: wsum,
+                    points: ind.points,
+                }));
             }
             for (k, b) in u.bonus_items.iter_mut().enumerate() {
                 if let Some(pts) = of(&|p| p.bonus_items.get(k).and_then(|i| i.scored())) {
@@ -722,6 +720,7 @@ fn phase_vetoes_and_cases(set: &IndicatorSet, phases: &[&UnitResult], u: &mut Un
             if !vetoes.iter().any(|x| x.id == v.id) {
                 let mut v = v.clone();
                 v.reason = format!("{}({})", v.reason, ph.name);
+                v.phase = Some(ph.name.clone());
                 vetoes.push(v);
             }
         }
@@ -1702,6 +1701,7 @@ fn apply_vetoes(set: &IndicatorSet, graded: Graded, calls: &[VetoCall]) -> Decid
             effect: veto_effect(set, v).render(crate::lang::Lang::Zh),
             effect_of: Some(veto_effect(set, v)),
             reason: v.reason.clone(),
+            phase: None,
             trigger: v.when.source().to_string(),
             evidence: Inputs::default(),
             needs: Vec::new(),

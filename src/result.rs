@@ -160,6 +160,21 @@ pub enum Reason {
     /// A scored item whose set gives its own reason (`reason:`): the template filled from
     /// the generated reason's numbers and the points.
     Templated(Box<Templated>),
+    /// A phased unit's item: the last phase's reason, then the phases' points weighted
+    /// together.
+    Phased(Box<Phased>),
+}
+
+/// The numbers of [`Reason::Phased`].
+#[derive(Debug, Clone)]
+pub struct Phased {
+    /// The reason of the last phase.
+    pub last: Reason,
+    /// Each phase's name, points and weight.
+    pub parts: Box<[(Text, Decimal, Decimal)]>,
+    /// The weights' sum.
+    pub weights: Decimal,
+    pub points: Decimal,
 }
 
 /// The numbers a reason template is filled from (see [`Reason::Templated`]).
@@ -379,6 +394,22 @@ impl Reason {
                 }
             }
             Reason::Templated(t) => f.write_str(&t.render(lang)),
+            Reason::Phased(p) => {
+                let show = crate::num::show;
+                let parts: Vec<String> = p
+                    .parts
+                    .iter()
+                    .map(|(name, x, w)| format!("{name}{}分×{}", show(*x), show(*w)))
+                    .collect();
+                write!(
+                    f,
+                    "{};按权重合计({})÷{} = {}分",
+                    p.last,
+                    parts.join(" + "),
+                    show(p.weights),
+                    show(p.points)
+                )
+            }
         }
     }
 
@@ -494,6 +525,22 @@ impl Reason {
                 }
             }
             Reason::Templated(t) => f.write_str(&t.render(Lang::En)),
+            Reason::Phased(p) => {
+                let show = crate::num::show;
+                let parts: Vec<String> = p
+                    .parts
+                    .iter()
+                    .map(|(name, x, w)| format!("{name} {} × {}", show(*x), show(*w)))
+                    .collect();
+                write!(
+                    f,
+                    "{}; the phases weighted: ({}) ÷ {} = {}",
+                    p.last.in_lang(Lang::En),
+                    parts.join(" + "),
+                    show(p.weights),
+                    crate::rules::pts_en(p.points)
+                )
+            }
         }
     }
 }
@@ -1399,6 +1446,10 @@ pub struct VetoResult {
     #[serde(skip)]
     pub effect_of: Option<EffectOf>,
     pub reason: String,
+    /// The phase that fired it, for a phased unit (`reason` then ends `(phase)`); not in
+    /// the JSON.
+    #[serde(skip)]
+    pub phase: Option<String>,
     /// The trigger as written.
     pub trigger: String,
     /// The values the trigger read.
@@ -1480,6 +1531,21 @@ impl EffectOf {
 }
 
 impl VetoResult {
+    /// The reason in `lang`: the set's text, with the phase that fired it in English
+    /// brackets in English.
+    pub fn reason_in(&self, lang: crate::lang::Lang) -> String {
+        match &self.phase {
+            Some(ph) if lang.en() => {
+                let base = self
+                    .reason
+                    .strip_suffix(&format!("({ph})"))
+                    .unwrap_or(&self.reason);
+                format!("{base} ({ph})")
+            }
+            _ => self.reason.clone(),
+        }
+    }
+
     /// The effect in `lang` (the JSON's Chinese text when the structure is not known).
     pub fn effect_in(&self, lang: crate::lang::Lang) -> String {
         match &self.effect_of {

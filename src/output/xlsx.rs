@@ -793,6 +793,7 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
                 .collect();
             let trigger = v.readable_trigger_in(s.lang);
             let effect = v.effect_in(s.lang);
+            let reason = v.reason_in(s.lang);
             let cells = [
                 u.id.as_str(),
                 u.name.as_str(),
@@ -802,7 +803,7 @@ fn veto_sheet(ws: &mut Worksheet, a: &Assessment, s: &Styles) -> Result<(), Writ
                 yes_no(v.applied, s),
                 scope_label_in(a, &v.scope, s.lang),
                 effect.as_str(),
-                v.reason.as_str(),
+                reason.as_str(),
                 trigger.as_str(),
                 &evidence.join("; "),
             ];

@@ -864,7 +864,7 @@ fn veto_view(
         } else {
             s.line_name(Some(&v.scope))
         },
-        reason: v.reason.clone(),
+        reason: v.reason_in(s.lang),
         trigger: v.readable_trigger_in(s.lang),
         evidence: inputs(&v.evidence.to_vec(), layers, s.lang),
     }

@@ -2211,11 +2211,11 @@ fn score_indicator(
     } else {
         match ind.zero_if.as_ref().map(|z| (z, z.eval_bool(&env))) {
             Some((z, Ok(true))) => {
-                let why = ind
-                    .zero_reason
-                    .clone()
-                    .unwrap_or_else(|| format!("触发清零条件({})", z.source()));
-                Scored::zero(Status::Zeroed, Reason::Zeroed { why: why.into() })
+                let why = Reason::Zeroed {
+                    why: ind.zero_reason.as_deref().map(Text::from),
+                    condition: Text::from(z.source()),
+                };
+                Scored::zero(Status::Zeroed, why)
             }
             // Whether the item is zeroed cannot be decided: its evidence is missing.
             Some((z, Err(EvalError::Missing(_)))) => {

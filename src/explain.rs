@@ -805,7 +805,7 @@ fn indicator_trace(
         name: ind.name.clone(),
         line: ind.line.map(|l| set.lines[l].id.clone()),
         section: ind.section.map(|s| set.sections[s].name.clone()),
-        office: office(ind),
+        office: office(ind).map(|o| crate::result::office_in(&o, lang)),
         shape: ind.rule.shape(),
         rule_text: ind.text.clone(),
         max: res.max,

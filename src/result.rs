@@ -113,9 +113,10 @@ pub enum Reason {
     NotApplicable {
         class: Option<Text>,
     },
-    /// A zeroing condition held.
+    /// A zeroing condition held: the set's `zero_reason`, else the condition as written.
     Zeroed {
-        why: Text,
+        why: Option<Text>,
+        condition: Text,
     },
     /// Values the item needs are missing (`(id, name)` of each field); `zero` when the set
     /// scores such an item 0 (`on_missing: zero`).
@@ -311,7 +312,10 @@ impl Reason {
                 "本项不适用于{},不计分",
                 class.as_deref().unwrap_or("未分类单位")
             ),
-            Reason::Zeroed { why } => write!(f, "{why},此项不得分"),
+            Reason::Zeroed { why, condition } => match why {
+                Some(why) => write!(f, "{why},此项不得分"),
+                None => write!(f, "触发清零条件({condition}),此项不得分"),
+            },
             Reason::Missing { fields, zero } => {
                 let names: Vec<String> = fields
                     .iter()
@@ -442,7 +446,13 @@ impl Reason {
                 Some(c) => write!(f, "Does not apply to {c}: not scored"),
                 None => f.write_str("Does not apply to units without a class: not scored"),
             },
-            Reason::Zeroed { why } => write!(f, "{why}: 0 points for this item"),
+            Reason::Zeroed { why, condition } => match why {
+                Some(why) => write!(f, "{why}: 0 points for this item"),
+                None => write!(
+                    f,
+                    "the zeroing condition {condition} holds: 0 points for this item"
+                ),
+            },
             Reason::Missing { fields, zero } => {
                 let names: Vec<String> = fields
                     .iter()
@@ -593,6 +603,35 @@ impl Shown {
             Shown::Val(v, unit) => crate::rules::fmt_val_in(v, unit.as_deref(), lang),
             Shown::Text(t) => text_in(t, lang),
         }
+    }
+}
+
+/// An item's responsible office as kaohe words it (`{lead}牵头,{office}负责`) in `lang`:
+/// `lead: …; responsible: …` in English.
+pub fn office_in(text: &str, lang: crate::lang::Lang) -> String {
+    if !lang.en() {
+        return text.to_string();
+    }
+    if let Some((lead, rest)) = text.split_once("牵头,")
+        && let Some(office) = rest.strip_suffix("负责")
+    {
+        return format!("lead: {lead}; responsible: {office}");
+    }
+    if let Some(lead) = text.strip_suffix("牵头") {
+        return format!("lead: {lead}");
+    }
+    if let Some(office) = text.strip_suffix("负责") {
+        return format!("responsible: {office}");
+    }
+    text.to_string()
+}
+
+/// A period as kaohe words it (`2011-01-01 至 2011-12-31`, also after a name) in `lang`.
+pub fn period_in(text: &str, lang: crate::lang::Lang) -> String {
+    if lang.en() {
+        text.replace(" 至 ", " to ").replace('至', " to ")
+    } else {
+        text.to_string()
     }
 }
 

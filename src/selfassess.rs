@@ -738,7 +738,7 @@ fn losses(
             id: it.ind.id.clone(),
             name: it.ind.name.clone(),
             line: it.ind.line.map(|l| set.lines[l].id.clone()),
-            office: office(it.ind),
+            office: office(it.ind).map(|o| crate::result::office_in(&o, it.lang)),
             max: combined.max,
             points: combined.points,
             lost,
@@ -1032,7 +1032,7 @@ fn checklist_need(
     Some(ValueNeed {
         id: it.ind.id.clone(),
         name: it.ind.name.clone(),
-        office: office(it.ind),
+        office: office(it.ind).map(|o| crate::result::office_in(&o, it.lang)),
         value_id: None,
         value_name: it.ind.name.clone(),
         unit: None,
@@ -1105,7 +1105,7 @@ fn ladder_need(set: &IndicatorSet, it: &Item<'_>) -> Option<ValueNeed> {
     Some(ValueNeed {
         id: it.ind.id.clone(),
         name: it.ind.name.clone(),
-        office: office(it.ind),
+        office: office(it.ind).map(|o| crate::result::office_in(&o, it.lang)),
         value_id,
         value_name: vname,
         unit: it.ind.value_unit.clone(),
@@ -2116,7 +2116,7 @@ fn step(set: &IndicatorSet, it: &Item<'_>, o: &Option_, gain: Decimal) -> PathSt
     PathStep {
         id: it.ind.id.clone(),
         name: it.ind.name.clone(),
-        office: office(it.ind),
+        office: office(it.ind).map(|o| crate::result::office_in(&o, it.lang)),
         value_name: vname,
         current,
         need,

@@ -829,6 +829,7 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) ->
                         Lang::Zh => "统计期",
                         Lang::En => "Window",
                     };
+                    let w = crate::result::period_in(w, s.lang);
                     format!("{text} [{label}: {w}]").into()
                 }
                 None => text,
@@ -836,7 +837,7 @@ fn ind_row(s: &Shared<'_>, i: &IndicatorResult, layers: &HashMap<&str, &str>) ->
         },
         inputs: inputs(&i.inputs.to_vec(), layers, s.lang),
         reason: i.reason.render(s.lang),
-        office: office_of(s, i).into(),
+        office: crate::result::office_in(office_of(s, i), s.lang).into(),
     }
 }
 
@@ -1059,7 +1060,7 @@ fn loss_rows(s: &Shared<'_>, u: &UnitResult) -> (Vec<LossRow>, Decimal) {
             name: i.name().to_string(),
             id: i.id().to_string(),
             line: s.line_name(i.line()),
-            office: office_of(s, i).to_string(),
+            office: crate::result::office_in(office_of(s, i), s.lang),
             reason: i.reason.render(s.lang),
             status: if i.status == Status::Scored {
                 ""

@@ -601,7 +601,13 @@ impl<'a> Summary<'a> {
     pub fn add(&mut self, u: &crate::result::UnitResult) {
         use crate::result::VetoOutcome;
         self.units += 1;
-        *self.status.entry(u.status.key().to_string()).or_insert(0) += 1;
+        // Looked up before inserting: no key allocated per unit.
+        match self.status.get_mut(u.status.key()) {
+            Some(n) => *n += 1,
+            None => {
+                self.status.insert(u.status.key().to_string(), 1);
+            }
+        }
         match u
             .grade
             .as_ref()

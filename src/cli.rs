@@ -502,14 +502,17 @@ fn read_options(args: &InputArgs) -> read::files::ReadOptions {
     }
 }
 
+/// The spinner every command's progress shows: a message and the time taken.
+fn spinner_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+}
+
 /// A spinner on stderr naming the current phase; hidden when stderr is not a terminal.
 fn progress() -> indicatif::ProgressBar {
     let pb =
         indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    pb.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
+    pb.set_style(spinner_style());
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
 }
@@ -976,10 +979,7 @@ fn in_pieces(
     let table = match outcome {
         Ok(crate::stream::Outcome::Ranked(t)) if t.len() == rows => t,
         Ok(_) => {
-            pb.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
+            pb.set_style(spinner_style());
             return None;
         }
         Err(crate::stream::StreamError::Scoring(d)) => return Some(Err(d.into())),
@@ -987,14 +987,13 @@ fn in_pieces(
     };
     if !args.quiet {
         eprintln!(
-            "注意:`{}` 有 {rows} 个单位(多于 {LARGE_RUN}),分批读取评分,只写 scorecard.csv 与 summary.json;需要时用 --detail full、--xlsx、--reports",
-            set.id
+            "注意:`{}` 有 {} 个单位(多于 {}),分批读取评分,只写 scorecard.csv 与 summary.json;需要时用 --detail full、--xlsx、--reports",
+            set.id,
+            output::thousands(rows),
+            output::thousands(LARGE_RUN)
         );
     }
-    pb.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
+    pb.set_style(spinner_style());
     pb.set_message("写出评分表");
     Some(write_pieces(args, &shell, &table, summary))
 }
@@ -1067,18 +1066,11 @@ fn write_pieces(
     Ok((line, written))
 }
 
-/// `assess` up to what it prints: load, score and write every level; the assessments, the index
-/// of the primary one and the files written.
-fn score_and_write(
-    args: &AssessArgs,
-    pb: &indicatif::ProgressBar,
-) -> anyhow::Result<(Vec<crate::result::Assessment>, usize, Vec<String>)> {
-    pb.set_message("读取指标体系与佐证材料");
-    let run = load_run(args)?;
-    let n: usize = run.levels.iter().map(|(_, ev)| ev.scored.len()).sum();
-    // What each level writes is decided before any scoring, so that nothing is scored for an
-    // output that cannot be written: the workbook of a level with more units than a sheet
-    // has rows is left out (the CSV has them all), unknown report ids are refused.
+/// What each level of `run` writes, decided before any scoring so that nothing is scored for an
+/// output that cannot be written: per level whether the workbook is written (left out for a
+/// level with more units than a sheet has rows; the CSV has them all) and which unit reports;
+/// report ids no level scores are refused.
+fn outputs_per_level(args: &AssessArgs, run: &Run) -> anyhow::Result<(Vec<bool>, Vec<Reports>)> {
     let mut xlsx = Vec::new();
     let mut reports = Vec::new();
     for (set, ev) in &run.levels {
@@ -1132,6 +1124,19 @@ fn score_and_write(
         }
         reports.push(r);
     }
+    Ok((xlsx, reports))
+}
+
+/// `assess` up to what it prints: load, score and write every level; the assessments, the index
+/// of the primary one and the files written.
+fn score_and_write(
+    args: &AssessArgs,
+    pb: &indicatif::ProgressBar,
+) -> anyhow::Result<(Vec<crate::result::Assessment>, usize, Vec<String>)> {
+    pb.set_message("读取指标体系与佐证材料");
+    let run = load_run(args)?;
+    let n: usize = run.levels.iter().map(|(_, ev)| ev.scored.len()).sum();
+    let (xlsx, reports) = outputs_per_level(args, &run)?;
     pb.set_message(format!("评分 {n} 个单位"));
     let results = assess_run(&run)?;
     pb.set_message("写出评分表");

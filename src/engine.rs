@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
+mod points;
 mod replay;
 pub use replay::{Kept, Replay, Rescorer};
 
@@ -791,11 +792,40 @@ pub fn independent(set: &IndicatorSet) -> bool {
             .any(|d| matches!(d.kind, DynKind::Across { .. }))
 }
 
-/// Some units of an [`independent`] set scored without history, unranked, in input order: what
-/// [`assess`] gives for them, but for the ranks.
+/// Some units of an [`independent`] set scored without history, unranked, in input order, for
+/// outputs that write unit-level figures only (a large run's ranked CSV and summary): what
+/// [`assess`] gives for them but the ranks, except that a complete unit whose items are all
+/// common outcomes comes without its item results (`indicators`, `bonus_items`, `values` and
+/// `corrections` empty; `points::score_unit_figures`). Every other unit is scored in full.
 pub fn score_piece(set: &IndicatorSet, ev: &Evidence) -> Result<Vec<UnitResult>, Diagnostics> {
     debug_assert!(independent(set));
-    score_units(set, ev, &[], &[])
+    let child_vals = child_values(set, ev, &[]);
+    let cat = Catalog::new(set);
+    let hist = HistIndex::new(set, &[]);
+    let prepared = prepare(set, ev, &hist, &child_vals);
+    let results: Vec<Result<UnitResult, Vec<Diagnostic>>> = ev
+        .scored
+        .par_iter()
+        .zip(prepared.into_par_iter())
+        .map(
+            |(&i, p)| match points::score_unit_figures(set, &cat, ev, i, &child_vals, p) {
+                Ok(u) => Ok(u),
+                Err(p) => score_unit(set, &cat, ev, i, &child_vals, p),
+            },
+        )
+        .collect();
+    let mut units = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(u) => units.push(u),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Diagnostics::new(errors));
+    }
+    Ok(units)
 }
 
 /// An assessment of `set` with no units: the stamps, lines, grades and items every output heads

@@ -601,7 +601,13 @@ impl<'a> Summary<'a> {
     pub fn add(&mut self, u: &crate::result::UnitResult) {
         use crate::result::VetoOutcome;
         self.units += 1;
-        *self.status.entry(u.status.key().to_string()).or_insert(0) += 1;
+        // Looked up before inserting: no key allocated per unit.
+        match self.status.get_mut(u.status.key()) {
+            Some(n) => *n += 1,
+            None => {
+                self.status.insert(u.status.key().to_string(), 1);
+            }
+        }
         match u
             .grade
             .as_ref()
@@ -795,7 +801,11 @@ pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> Result<Vec<u8>, WriteError> {
         what: "scorecard.csv",
         message: e.to_string(),
     };
-    let mut w = csv::Writer::from_writer(Vec::new());
+    // A small buffer: the writer's default (8 KiB, zeroed) per record was most of the cost of
+    // writing a large run's rows one by one.
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(256)
+        .from_writer(Vec::with_capacity(256));
     write_csv_record(&mut w, cells).map_err(|e| enc(&e))?;
     w.into_inner().map_err(|e| enc(&e))
 }

@@ -231,6 +231,8 @@ pub fn score_in_pieces(
             keys.push(rank_key(u, &mut groups));
             summary.add(u);
         }
+        // The piece's results are freed on both threads, not on the one that reads next.
+        results.into_par_iter().for_each(drop);
         buf.shrink_to_fit();
         pieces.push(buf);
         progress(reader.done, reader.bytes);

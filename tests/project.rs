@@ -118,6 +118,30 @@ fn init_refuses_a_folder_that_is_not_empty() {
     assert!(tmp.path().join("kaohe-project").join(SET).is_file());
 }
 
+#[cfg(unix)]
+#[test]
+fn init_in_the_current_empty_folder_keeps_that_folder() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("here");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let inode = std::fs::metadata(&dir).expect("meta").ino();
+    ok(&kaohe(&dir, &["init", "."]));
+    // The same folder (a shell inside it sees the files), holding the whole project.
+    assert_eq!(std::fs::metadata(&dir).expect("meta").ino(), inode);
+    for (path, text) in kaohe::cli::shipped::all() {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(path)).unwrap_or_default(),
+            text,
+            "{path}"
+        );
+    }
+    assert!(dir.join("README.md").is_file());
+    // And it runs.
+    ok(&kaohe(&dir, &["assess", "-q"]));
+    assert!(dir.join("out/scorecard.json").is_file());
+}
+
 #[test]
 fn in_a_project_the_default_run_reads_the_files_and_says_so() {
     let (_tmp, dir) = project();

@@ -143,6 +143,7 @@ kaohe decide                     # 领导小组决定:合格与否、称号、�
 /// `kaohe init`: write the project into a new or empty folder.
 pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.dir;
+    let existed = std::fs::symlink_metadata(dir).is_ok();
     match std::fs::symlink_metadata(dir) {
         Ok(meta) if !meta.is_dir() => {
             return Err(BadRequest(format!(
@@ -172,19 +173,33 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(p, t)| (*p, t.as_bytes()))
         .chain(std::iter::once(("README.md", readme.as_bytes())));
-    // The project appears whole or not at all (published as one folder; it must be new or
-    // empty, which `Publish` checks again under its lock).
-    let publish = output::publish::Publish::begin(dir, false, || crate::exit::waiting_for(dir))
-        .with_context(|| format!("writing the project into {}", dir.display()))?;
-    let mut n = 0usize;
-    for (rel, bytes) in all {
-        let path = output::inside(publish.dir(), Path::new(rel))?;
-        publish.stage.write(&path, bytes)?;
-        n += 1;
+    let n;
+    if existed {
+        // An empty folder the user made (often the current one, `kaohe init .`) stays the same
+        // folder: the files are added to it as one journaled publication, so a shell inside it
+        // still sees them.
+        let files: Vec<(PathBuf, Vec<u8>)> = all
+            .map(|(rel, bytes)| (PathBuf::from(rel), bytes.to_vec()))
+            .collect();
+        n = files.len();
+        output::publish::add_files(dir, files, Vec::new(), || crate::exit::waiting_for(dir))
+            .with_context(|| format!("writing the project into {}", dir.display()))?;
+    } else {
+        // A new folder appears whole or not at all (published as one folder; it must be new
+        // or empty, which `Publish` checks again under its lock).
+        let publish = output::publish::Publish::begin(dir, false, || crate::exit::waiting_for(dir))
+            .with_context(|| format!("writing the project into {}", dir.display()))?;
+        let mut count = 0usize;
+        for (rel, bytes) in all {
+            let path = output::inside(publish.dir(), Path::new(rel))?;
+            publish.stage.write(&path, bytes)?;
+            count += 1;
+        }
+        publish
+            .commit(Vec::new(), Vec::new(), Vec::new())
+            .with_context(|| format!("writing the project into {}", dir.display()))?;
+        n = count;
     }
-    publish
-        .commit(Vec::new(), Vec::new(), Vec::new())
-        .with_context(|| format!("writing the project into {}", dir.display()))?;
     match args.lang {
         crate::lang::Lang::Zh => crate::outln!(
             "已创建考核项目 {}({n} 个文件,说明见 {}/README.md)\n下一步:cd {} && kaohe assess",

@@ -211,17 +211,20 @@ impl<'a> Rescorer<'a> {
             let max = ind.max_for(unit.class);
             let (points, status) = match kept.and_then(|c| c.get(k).copied().flatten()) {
                 Some(c) => c,
-                None => {
-                    let (res, _) = score_indicator(
-                        &cx,
-                        &self.cat.indicators[k],
-                        ind,
-                        max,
-                        &w.vals,
-                        &mut w.errors,
-                    );
-                    (res.points, res.status)
-                }
+                None => match points::item_points(&cx, ind, max, &w.vals) {
+                    Some(fast) => fast,
+                    None => {
+                        let (res, _) = score_indicator(
+                            &cx,
+                            &self.cat.indicators[k],
+                            ind,
+                            max,
+                            &w.vals,
+                            &mut w.errors,
+                        );
+                        (res.points, res.status)
+                    }
+                },
             };
             let f = factor.and_then(|f| f.get(k).copied());
             let weighted = |x: Decimal| match f {

@@ -243,6 +243,7 @@ impl Publish {
         for rel in &carry {
             link_into(&target, dir, rel)?;
         }
+        carry_folders(&target, dir)?;
         sync(dir)?;
         swap(&target, dir)?;
         // `staging` now holds the previous generation (or nothing): removed when dropped.
@@ -330,6 +331,37 @@ fn link_into(from: &Path, to: &Path, rel: &str) -> Result<(), WriteError> {
     std::fs::hard_link(&src, &dst)
         .or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))
         .map_err(io(&dst))
+}
+
+/// The old generation's folders in the new one: the output folder's permissions, and below it
+/// every empty folder (a user's, carried like their files) and the permissions of every
+/// folder the new generation has too. Nothing of the folders a user made or restricted is lost
+/// when a run replaces the folder.
+fn carry_folders(from: &Path, to: &Path) -> Result<(), WriteError> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    let mut stack = vec![(from.to_path_buf(), to.to_path_buf())];
+    while let Some((src, dst)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&src) else {
+            continue;
+        };
+        let mut empty = true;
+        for e in entries.filter_map(Result::ok) {
+            empty = false;
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push((e.path(), dst.join(e.file_name())));
+            }
+        }
+        if empty && !dst.exists() {
+            std::fs::create_dir_all(&dst).map_err(io(&dst))?;
+        }
+        if dst.is_dir() {
+            let perms = std::fs::metadata(&src).map_err(io(&src))?.permissions();
+            std::fs::set_permissions(&dst, perms).map_err(io(&dst))?;
+        }
+    }
+    Ok(())
 }
 
 /// Make the new generation durable before it is put in place: one `syncfs` of its file
@@ -782,6 +814,40 @@ mod tests {
         assert_eq!(m.external[0].sha256, sha);
         assert_eq!(m.files.len(), 1);
         assert_eq!(m.files[0].path, "brief.csv");
+    }
+
+    /// One run publishing `scorecard.csv` into `out` (`force` as `--force`).
+    fn run(out: &Path, force: bool) -> Result<Manifest, String> {
+        let p = Publish::begin(out, force, || {}).map_err(|e| e.to_string())?;
+        let csv = p.dir().join("scorecard.csv");
+        p.stage.write(&csv, b"a,b\n").map_err(|e| e.to_string())?;
+        p.commit(Vec::new(), Vec::new(), Vec::new())
+            .map_err(|e| e.to_string())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_forced_run_keeps_the_users_files_empty_folders_and_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tmp");
+        let out = dir.path().join("out");
+        run(&out, false).expect("first run");
+        std::fs::create_dir_all(out.join("notes/empty")).expect("mkdir");
+        std::fs::write(out.join("notes/read-me.txt"), "mine\n").expect("write");
+        std::fs::create_dir(out.join("drafts")).expect("mkdir");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o750)).expect("chmod");
+        std::fs::set_permissions(out.join("notes"), std::fs::Permissions::from_mode(0o700))
+            .expect("chmod");
+        // The user's file makes the folder not kaohe's: refused without --force.
+        assert!(run(&out, false).is_err());
+        run(&out, true).expect("forced run");
+        assert_eq!(read(&out.join("notes/read-me.txt")), "mine\n");
+        assert!(out.join("notes/empty").is_dir());
+        assert!(out.join("drafts").is_dir());
+        assert_eq!(mode(&out), 0o750);
+        assert_eq!(mode(&out.join("notes")), 0o700);
+        assert_eq!(read(&out.join("scorecard.csv")), "a,b\n");
     }
 
     #[test]

@@ -182,6 +182,12 @@ pub fn xls_too_large(bytes: &[u8]) -> Option<String> {
     if !bytes.starts_with(&CFB) {
         return None;
     }
+    if let Some(at) = cfb_chain_loop(bytes) {
+        return Some(format!(
+            "cannot read this workbook: its sector chain loops back on itself at sector {at} \
+             (a corrupt file? save it again as .xlsx)"
+        ));
+    }
     let u32_at = |i: usize| -> Option<u64> {
         Some(u64::from(u32::from_le_bytes(
             bytes.get(i..i + 4)?.try_into().ok()?,
@@ -234,6 +240,91 @@ pub fn xls_too_large(bytes: &[u8]) -> Option<String> {
         }
     }
     None
+}
+
+/// A sector of a compound file (the container of a legacy `.xls`) whose chain in the file
+/// allocation table comes back to it, if there is one. The reader follows a chain until it
+/// ends, and the directory's chain has no length to stop at: one loop (a few changed bytes)
+/// made it read until memory ran out. The table is found as the reader finds it (the header's
+/// first 109 entries, then the chain of DIFAT sectors, bounded by the file's sectors), and
+/// only the chains the reader follows are checked (an unused sector's entry is not read).
+pub fn cfb_chain_loop(bytes: &[u8]) -> Option<u32> {
+    const LAST_REGULAR: u32 = 0xFFFF_FFFA;
+    let u32_at = |i: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?))
+    };
+    let u16_at = |i: usize| -> Option<u16> {
+        Some(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?))
+    };
+    let size: usize = match u16_at(30)? {
+        9 => 512,
+        12 => 4096,
+        _ => return None,
+    };
+    let sectors = bytes.len() / size;
+    let sector = |id: u32| -> Option<&[u8]> {
+        let start = (id as usize).checked_add(1)?.checked_mul(size)?;
+        bytes.get(start..start.checked_add(size)?)
+    };
+    let words = |s: &[u8]| -> Vec<u32> {
+        s.chunks_exact(4)
+            .filter_map(|c| c.try_into().ok().map(u32::from_le_bytes))
+            .collect()
+    };
+    let mut difat: Vec<u32> = (0..109).filter_map(|k| u32_at(76 + 4 * k)).collect();
+    let mut next = u32_at(68)?;
+    let mut steps = 0usize;
+    while next <= LAST_REGULAR {
+        steps += 1;
+        if steps > sectors + 1 {
+            return Some(next);
+        }
+        difat.extend(words(sector(next)?));
+        next = difat.pop()?;
+    }
+    let fat: Vec<u32> = difat
+        .iter()
+        .filter(|&&id| id <= LAST_REGULAR)
+        .filter_map(|&id| sector(id))
+        .flat_map(words)
+        .collect();
+    // The chains the reader follows: the directory's, the mini stream's (the root entry's),
+    // the mini table's and every stream's of 4096 bytes or more (smaller ones are in the mini
+    // stream); each is followed with a mark per sector, so a sector met twice is a loop.
+    let walk = |start: u32, seen: &mut Vec<bool>| -> Result<Vec<u32>, u32> {
+        seen.iter_mut().for_each(|s| *s = false);
+        let mut chain = Vec::new();
+        let mut at = start;
+        while let Some(&next) = fat.get(at as usize) {
+            if std::mem::replace(&mut seen[at as usize], true) {
+                return Err(at);
+            }
+            chain.push(at);
+            at = next;
+        }
+        Ok(chain)
+    };
+    let mut seen = vec![false; fat.len()];
+    let dirs = match walk(u32_at(48)?, &mut seen) {
+        Ok(d) => d,
+        Err(at) => return Some(at),
+    };
+    let mut starts = vec![u32_at(60)?];
+    for (k, entry) in dirs
+        .iter()
+        .filter_map(|&d| sector(d))
+        .flat_map(|s| s.chunks_exact(128))
+        .enumerate()
+    {
+        let start = u32::from_le_bytes(entry[116..120].try_into().ok()?);
+        let len = u32::from_le_bytes(entry[120..124].try_into().ok()?);
+        if k == 0 || len >= 4096 {
+            starts.push(start);
+        }
+    }
+    starts
+        .into_iter()
+        .find_map(|start| walk(start, &mut seen).err())
 }
 
 /// The value beside a `考核期` (or `period`) cell in the first rows of an instructions sheet.
@@ -641,6 +732,34 @@ mod ods_tests {
 
     fn fixture(rel: &str) -> Vec<u8> {
         std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).expect("fixture")
+    }
+
+    #[test]
+    fn a_compound_file_whose_sector_chain_loops_is_refused_before_it_is_read() {
+        // Found by `tests/robustness.rs` (a mutated shenzhen.xls): the reader followed the
+        // directory's chain around its loop until it asked for 8 GiB.
+        let looped = fixture("fixtures/invalid/ev-cfb-loop.xls");
+        assert!(cfb_chain_loop(&looped).is_some());
+        let err = xls_too_large(&looped).expect("refused");
+        assert!(err.contains("loops back on itself"), "{err}");
+        assert_eq!(
+            cfb_chain_loop(&fixture("fixtures/excel/shenzhen.xls")),
+            None
+        );
+        assert_eq!(
+            cfb_chain_loop(&fixture("fixtures/invalid/ev-xls-huge-sheet.xls")),
+            None
+        );
+        // A two-sector loop made by hand in the valid file's table.
+        let mut bytes = fixture("fixtures/excel/shenzhen.xls");
+        let word =
+            |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4")) as usize;
+        let dir = word(&bytes, 48);
+        // The table's sector holding the directory's entry (128 entries to a sector).
+        let fat_sector = word(&bytes, 76 + 4 * (dir / 128));
+        let at = (fat_sector + 1) * 512 + 4 * (dir % 128);
+        bytes[at..at + 4].copy_from_slice(&(dir as u32).to_le_bytes());
+        assert_eq!(cfb_chain_loop(&bytes), Some(dir as u32));
     }
 
     #[test]

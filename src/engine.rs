@@ -552,6 +552,13 @@ fn score_units(
         .zip(prepared.into_par_iter())
         .map(|(&i, p)| score_unit(set, &cat, ev, i, &child_vals, p))
         .collect();
+    every_unit(results)
+}
+
+/// The units scored, or every unit's errors together.
+fn every_unit(
+    results: Vec<Result<UnitResult, Vec<Diagnostic>>>,
+) -> Result<Vec<UnitResult>, Diagnostics> {
     let mut units = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     for r in results {
@@ -564,6 +571,22 @@ fn score_units(
         return Err(Diagnostics::new(errors));
     }
     Ok(units)
+}
+
+/// Whether unit `ui` reported nothing: no value of its own, no case and no unit below it (its
+/// status is then 无佐证 and it has no total).
+fn reported_nothing(set: &IndicatorSet, ev: &Evidence, ui: usize) -> bool {
+    let unit = &ev.units[ui];
+    unit.cases.is_empty()
+        && ev
+            .descendants
+            .get(ui)
+            .is_none_or(|kinds| kinds.iter().all(Vec::is_empty))
+        && unit
+            .values
+            .iter()
+            .take(set.slots.cases as usize)
+            .all(Option::is_none)
 }
 
 /// Time-weighted assessment: each unit's phase results combined by the phases' weights.
@@ -814,18 +837,7 @@ pub fn score_piece(set: &IndicatorSet, ev: &Evidence) -> Result<Vec<UnitResult>,
             },
         )
         .collect();
-    let mut units = Vec::with_capacity(results.len());
-    let mut errors = Vec::new();
-    for r in results {
-        match r {
-            Ok(u) => units.push(u),
-            Err(mut e) => errors.append(&mut e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Diagnostics::new(errors));
-    }
-    Ok(units)
+    every_unit(results)
 }
 
 /// An assessment of `set` with no units: the stamps, lines, grades and items every output heads
@@ -1147,17 +1159,7 @@ fn score_unit(
         .iter()
         .chain(&bonus_results)
         .any(|r| r.status == Status::MissingEvidence);
-    // Nothing reported: no value of its own, no case and no unit below it.
-    let no_evidence = unit.cases.is_empty()
-        && ev
-            .descendants
-            .get(ui)
-            .is_none_or(|kinds| kinds.iter().all(Vec::is_empty))
-        && unit
-            .values
-            .iter()
-            .take(set.slots.cases as usize)
-            .all(Option::is_none);
+    let no_evidence = reported_nothing(set, ev, ui);
     let status = if no_evidence {
         grade = None;
         vetoed = false;

@@ -160,17 +160,8 @@ fn figures(
     if !w.errors.is_empty() || decided.pending {
         return None;
     }
-    // Nothing reported at all is a unit without evidence: the full path says so.
-    let no_evidence = ev
-        .descendants
-        .get(ui)
-        .is_none_or(|kinds| kinds.iter().all(Vec::is_empty))
-        && unit
-            .values
-            .iter()
-            .take(set.slots.cases as usize)
-            .all(Option::is_none);
-    if no_evidence {
+    // A unit that reported nothing: the full path says so.
+    if reported_nothing(set, ev, ui) {
         return None;
     }
     let lines = w.line_results(set, &decided.line_grade, &line_zeroed);

@@ -76,19 +76,7 @@ impl<'a> Rescorer<'a> {
         let no_evidence = ev
             .scored
             .iter()
-            .map(|&ui| {
-                let unit = &ev.units[ui];
-                unit.cases.is_empty()
-                    && ev
-                        .descendants
-                        .get(ui)
-                        .is_none_or(|kinds| kinds.iter().all(Vec::is_empty))
-                    && unit
-                        .values
-                        .iter()
-                        .take(set.slots.cases as usize)
-                        .all(Option::is_none)
-            })
+            .map(|&ui| reported_nothing(set, ev, ui))
             .collect();
         Some(Rescorer {
             set,

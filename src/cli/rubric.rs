@@ -173,7 +173,29 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let written = output::publish::add_files(&args.out, files, Vec::new(), || {
         crate::exit::waiting_for(&args.out)
     })?;
+    print_diff(&d, &old, &new, args.lang);
     let en = args.lang.en();
+    let written = written
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>();
+    if en {
+        crate::outln!("wrote {}", written.join(", "));
+    } else {
+        crate::outln!("已写入 {}", written.join("、"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `kaohe diff` prints: the rule changes, the evidence a version does not read, and the
+/// units whose grade or veto outcome moved.
+fn print_diff(
+    d: &crate::diff::Diff,
+    old: &IndicatorSet,
+    new: &IndicatorSet,
+    lang: crate::lang::Lang,
+) {
+    let en = lang.en();
     if en {
         crate::outln!(
             "{} {} → {}: {}",
@@ -204,7 +226,7 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
                 format!(
                     " {}{}{} → {}",
                     c.aspect,
-                    args.lang.pick(":", ": "),
+                    lang.pick(":", ": "),
                     c.before,
                     c.after
                 )
@@ -256,7 +278,7 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
                     u.name,
                     g(&u.old),
                     g(&u.new),
-                    crate::diff::why_in(u, args.lang)
+                    crate::diff::why_in(u, lang)
                 );
             } else {
                 crate::outln!(
@@ -270,16 +292,6 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let written = written
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>();
-    if en {
-        crate::outln!("wrote {}", written.join(", "));
-    } else {
-        crate::outln!("已写入 {}", written.join("、"));
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(clap::Args, Debug)]

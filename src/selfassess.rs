@@ -461,7 +461,7 @@ pub fn self_assess_in(
             (!derived_corrections.is_empty()).then_some(derived_corrections.as_slice())
         }
     };
-    let risk = corrections.map(|h| risks(set, ev, ctx, ui, r, h));
+    let risk = corrections.map(|h| risks(set, ev, ctx, ui, r, h, lang));
     let t = explain::explain(set, ev, a, ctx, id)?;
     Ok(SelfAssessment {
         lang,
@@ -2256,6 +2256,7 @@ fn risks(
     ui: usize,
     r: &UnitResult,
     history: &[PriorCorrection],
+    lang: crate::lang::Lang,
 ) -> Vec<Risk> {
     let run = RiskRun {
         set,
@@ -2263,6 +2264,7 @@ fn risks(
         ctx,
         ui,
         r,
+        lang,
     };
     let mut out: Vec<Risk> = history.iter().filter_map(|c| run.risk(c)).collect();
     out.sort_by(|a, b| {
@@ -2281,6 +2283,8 @@ struct RiskRun<'a> {
     ctx: explain::Context<'a>,
     ui: usize,
     r: &'a UnitResult,
+    /// The language of each risk's summary.
+    lang: crate::lang::Lang,
 }
 
 impl RiskRun<'_> {
@@ -2312,7 +2316,13 @@ impl RiskRun<'_> {
             points_lost: Decimal::ZERO,
             vetoes: Vec::new(),
             grade_after: self.r.grade_or_status().to_string(),
-            summary: format!("{}本年缺失,无法估计核查风险", f.name),
+            summary: match self.lang {
+                crate::lang::Lang::Zh => format!("{}本年缺失,无法估计核查风险", f.name),
+                crate::lang::Lang::En => format!(
+                    "{} is missing this year: its inspection risk cannot be estimated",
+                    f.name
+                ),
+            },
         };
         let Some(after) = corrected_now.and_then(|v| self.rescore(s, v)) else {
             return Some(risk);
@@ -2330,7 +2340,7 @@ impl RiskRun<'_> {
             .map(|v| v.id.clone())
             .collect();
         risk.grade_after = after.grade_or_status().to_string();
-        risk.summary = risk_summary(&risk, r);
+        risk.summary = risk_summary(&risk, r, self.lang);
         Some(risk)
     }
 
@@ -2382,7 +2392,10 @@ fn changed_points(r: &UnitResult, after: &UnitResult) -> Vec<(String, f64, f64)>
 
 /// One sentence: the value reported, corrected by last year's difference, and what that does
 /// to the points, the vetoes and the grade (`r` is the result now).
-fn risk_summary(risk: &Risk, r: &UnitResult) -> String {
+fn risk_summary(risk: &Risk, r: &UnitResult, lang: crate::lang::Lang) -> String {
+    if lang == crate::lang::Lang::En {
+        return risk_summary_en(risk, r);
+    }
     let unit = risk.unit.as_deref();
     let du = diff_unit(unit);
     let (diff, lost) = (risk.difference, risk.points_lost);
@@ -2415,6 +2428,46 @@ fn risk_summary(risk: &Risk, r: &UnitResult) -> String {
             String::new()
         }
     )
+}
+
+/// [`risk_summary`] in English: "Satisfaction reported 84; corrected by last year's
+/// difference of -1.5 it would be 82.5: 2 points lost, and the grade becomes 合格".
+fn risk_summary_en(risk: &Risk, r: &UnitResult) -> String {
+    let unit = risk.unit.as_deref();
+    let diff = risk.difference;
+    let du = crate::rules::diff_unit_in(unit, diff.abs(), crate::lang::Lang::En);
+    let value = |v: Option<Decimal>| v.map(|v| crate::gap::fmt_num(v, unit)).unwrap_or_default();
+    let lost = risk.points_lost;
+    let points = |d: Decimal| {
+        let n = show(d);
+        if d == Decimal::ONE {
+            format!("{n} point")
+        } else {
+            format!("{n} points")
+        }
+    };
+    let mut s = format!(
+        "{} reported {}; corrected by last year's difference of {}{}{du} it would be {}: {}",
+        risk.name,
+        value(risk.now),
+        if diff >= Decimal::ZERO { "+" } else { "" },
+        show(diff),
+        value(risk.corrected_now),
+        if lost > Decimal::ZERO {
+            format!("{} lost", points(lost))
+        } else if lost < Decimal::ZERO {
+            format!("{} gained", points(-lost))
+        } else {
+            "the points do not change".to_string()
+        }
+    );
+    if !risk.vetoes.is_empty() {
+        s.push_str(&format!(", and it fires {}", risk.vetoes.join(", ")));
+    }
+    if risk.grade_after != r.grade_or_status() {
+        s.push_str(&format!(", and the grade becomes {}", risk.grade_after));
+    }
+    s
 }
 
 // ---------------------------------------------------------------------------------------

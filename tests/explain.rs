@@ -535,6 +535,31 @@ fn inspection_risk_from_last_years_corrections() {
     assert_eq!(risk.len(), 1);
     assert_eq!(risk[0].corrected_now, Some(d("82.5")));
     assert_eq!(risk[0].points_lost, d("2"));
+    // The same risk in English: no Chinese but the set's own names.
+    let en = selfassess::self_assess_in(
+        &set,
+        &ev,
+        &a,
+        Context::default(),
+        "pingshan",
+        Some(&h),
+        kaohe::lang::Lang::En,
+    )
+    .expect("sa");
+    let summary = &en.risk.expect("risk")[0].summary;
+    let name = &risk[0].name;
+    assert!(
+        summary.starts_with(&format!("{name} reported 84"))
+            && summary.contains("-1.5 percentage points it would be 82.5%: 2 points lost"),
+        "{summary}"
+    );
+    assert!(
+        !summary
+            .replace(name.as_str(), "")
+            .chars()
+            .any(|c| ('\u{3000}'..='\u{9fff}').contains(&c)),
+        "{summary}"
+    );
     // futian at 88.6: a correction of −4 gives 84.6: 5 whole steps below 90 → 20 (from 28),
     // and 84.6 < 85 fires the grade cap: 优秀 becomes 合格.
     let h = vec![PriorCorrection {

@@ -639,10 +639,12 @@ pub fn add_files_crashing(
     for (rel, _) in &files {
         paths.push(super::inside(out, rel)?);
     }
-    // What a run killed before its journal left beside the files it was adding.
+    // What a run killed before its journal left beside the files it was adding, the folder's
+    // manifest among them.
     for path in &paths {
         remove_beside(path);
     }
+    remove_beside(&out.join(MANIFEST));
     let write = |path: &Path, bytes: &[u8]| {
         super::stage(path, |w| {
             w.write_all(bytes).map_err(|source| WriteError::Io {
@@ -848,6 +850,22 @@ mod tests {
         assert_eq!(mode(&out), 0o750);
         assert_eq!(mode(&out.join("notes")), 0o700);
         assert_eq!(read(&out.join("scorecard.csv")), "a,b\n");
+    }
+
+    #[test]
+    fn a_manifest_a_killed_run_left_half_written_is_removed_by_the_next() {
+        let (dir, out, reg) = setup();
+        let before = tree(dir.path());
+        // A run killed while staging its files: the manifest's temporary file, no journal.
+        let planted = out.join(format!(
+            "{}AbCdEf012345{}",
+            crate::output::tmp_prefix(&out.join(MANIFEST)),
+            crate::output::TMP_SUFFIX
+        ));
+        std::fs::write(&planted, "{").expect("plant");
+        decide(&out, &reg, Crash::Never);
+        assert!(!planted.exists());
+        assert_eq!(tree(dir.path()), before);
     }
 
     #[test]

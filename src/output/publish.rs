@@ -640,11 +640,12 @@ pub fn add_files_crashing(
         paths.push(super::inside(out, rel)?);
     }
     // What a run killed before its journal left beside the files it was adding, the folder's
-    // manifest among them.
+    // manifest among them, and a journal it was still writing.
     for path in &paths {
         remove_beside(path);
     }
     remove_beside(&out.join(MANIFEST));
+    remove_beside(&out.join(JOURNAL));
     let write = |path: &Path, bytes: &[u8]| {
         super::stage(path, |w| {
             w.write_all(bytes).map_err(|source| WriteError::Io {
@@ -856,15 +857,23 @@ mod tests {
     fn a_manifest_a_killed_run_left_half_written_is_removed_by_the_next() {
         let (dir, out, reg) = setup();
         let before = tree(dir.path());
-        // A run killed while staging its files: the manifest's temporary file, no journal.
-        let planted = out.join(format!(
-            "{}AbCdEf012345{}",
-            crate::output::tmp_prefix(&out.join(MANIFEST)),
-            crate::output::TMP_SUFFIX
-        ));
-        std::fs::write(&planted, "{").expect("plant");
+        // A run killed while staging its files or writing its journal: the manifest's and the
+        // journal's temporary files, no journal.
+        let planted: Vec<PathBuf> = [MANIFEST, JOURNAL]
+            .iter()
+            .map(|name| {
+                out.join(format!(
+                    "{}AbCdEf012345{}",
+                    crate::output::tmp_prefix(&out.join(name)),
+                    crate::output::TMP_SUFFIX
+                ))
+            })
+            .collect();
+        for p in &planted {
+            std::fs::write(p, "{").expect("plant");
+        }
         decide(&out, &reg, Crash::Never);
-        assert!(!planted.exists());
+        assert!(planted.iter().all(|p| !p.exists()));
         assert_eq!(tree(dir.path()), before);
     }
 

@@ -9,7 +9,7 @@
 use super::docx::{Docx, DocxError, Style, TYPE_WIDTH, cn_number};
 use crate::lang::Lang;
 use crate::num::{show, show_known};
-use crate::result::{Assessment, VetoOutcome};
+use crate::result::{Assessment, UnitResult, VetoOutcome};
 
 /// The title of the notice: 关于{period}{set}结果的通报.
 pub fn notice_title(a: &Assessment) -> String {
@@ -49,17 +49,8 @@ pub fn notice_docx_in(a: &Assessment, lang: Lang) -> Result<Vec<u8>, DocxError> 
         d.para(Style::Heading1, &format!("{}、{text}", cn_number(h)));
     };
     heading(&mut d, "总体情况");
-    let counts: Vec<String> = a
-        .grades
-        .iter()
-        .map(|g| {
-            let n = a
-                .units
-                .iter()
-                .filter(|u| u.grade.as_deref() == Some(g.label.as_str()))
-                .count();
-            format!("{}{n}个", g.label)
-        })
+    let counts: Vec<String> = grade_counts(a)
+        .map(|(label, n)| format!("{label}{n}个"))
         .collect();
     let mut overall = format!(
         "参加考核{}个单位,满分{}分。其中{}。",
@@ -81,38 +72,13 @@ pub fn notice_docx_in(a: &Assessment, lang: Lang) -> Result<Vec<u8>, DocxError> 
     d.para(Style::Body, &overall);
     heading(&mut d, "考核结果");
     d.para(Style::Body, "各单位得分及等次见下表(按总分排名)。");
-    let mut head: Vec<String> = vec!["排名".into(), "单位".into()];
-    head.extend(
-        a.lines
-            .iter()
-            .map(|l| format!("{}\n({}分)", l.name, show(l.max))),
+    results_table(
+        &mut d,
+        a,
+        ["排名", "单位", "加分", "总分", "等次"],
+        |l| format!("{}\n({}分)", l.name, show(l.max)),
+        |u| u.grade_or_status().to_string(),
     );
-    head.extend(["加分".into(), "总分".into(), "等次".into()]);
-    let fixed = [700u32, 1500, 900, 1100, 1100];
-    let n_lines = a.lines.len().max(1) as u32;
-    let line_w = (TYPE_WIDTH - fixed.iter().sum::<u32>()) / n_lines;
-    let mut widths = vec![fixed[0], fixed[1]];
-    widths.extend(std::iter::repeat_n(line_w, a.lines.len()));
-    widths.extend(&fixed[2..]);
-    let rows: Vec<Vec<String>> = a
-        .units
-        .iter()
-        .map(|u| {
-            let mut row = vec![
-                u.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
-                u.name.clone(),
-            ];
-            row.extend(u.lines.iter().map(|l| show_known(l.points)));
-            row.extend([
-                show_known(u.bonus),
-                show_known(u.total),
-                u.grade_or_status().to_string(),
-            ]);
-            row
-        })
-        .collect();
-    let head: Vec<&str> = head.iter().map(String::as_str).collect();
-    d.table(&widths, &head, &rows);
     heading(&mut d, "一票否决情况");
     let mut vetoes = Vec::new();
     for u in &a.units {
@@ -136,14 +102,7 @@ pub fn notice_docx_in(a: &Assessment, lang: Lang) -> Result<Vec<u8>, DocxError> 
     if !a.peer_groups.is_empty() {
         heading(&mut d, "各方阵排名");
         for (i, g) in a.peer_groups.iter().enumerate() {
-            let mut units: Vec<&crate::result::UnitResult> = a
-                .units
-                .iter()
-                .filter(|u| u.peer_group.as_deref() == Some(g.id.as_str()))
-                .collect();
-            units.sort_by_key(|u| u.peer_rank.unwrap_or(u32::MAX));
-            let names: Vec<String> = units
-                .iter()
+            let names: Vec<String> = peer_units(a, &g.id)
                 .map(|u| match u.peer_rank {
                     Some(r) => format!("{r}. {}", u.name),
                     None => format!("{}({})", u.name, u.status.zh()),
@@ -206,17 +165,8 @@ fn notice_docx_en(a: &Assessment) -> Result<Vec<u8>, DocxError> {
         d.para(Style::Heading1, &format!("{h}. {text}"));
     };
     heading(&mut d, "Overview");
-    let counts: Vec<String> = a
-        .grades
-        .iter()
-        .map(|g| {
-            let n = a
-                .units
-                .iter()
-                .filter(|u| u.grade.as_deref() == Some(g.label.as_str()))
-                .count();
-            format!("{} {n}", g.label)
-        })
+    let counts: Vec<String> = grade_counts(a)
+        .map(|(label, n)| format!("{label} {n}"))
         .collect();
     let mut overall = format!(
         "{} {} assessed, full marks {}: {}.",
@@ -243,38 +193,13 @@ fn notice_docx_en(a: &Assessment) -> Result<Vec<u8>, DocxError> {
         Style::Body,
         "The points and grade of each unit are in the table below (ranked by total).",
     );
-    let mut head: Vec<String> = vec!["Rank".into(), "Unit".into()];
-    head.extend(
-        a.lines
-            .iter()
-            .map(|l| format!("{}\n({} points)", l.name, show(l.max))),
+    results_table(
+        &mut d,
+        a,
+        ["Rank", "Unit", "Bonus", "Total", "Grade"],
+        |l| format!("{}\n({} points)", l.name, show(l.max)),
+        |u| u.grade.clone().unwrap_or_else(|| u.status.en().to_string()),
     );
-    head.extend(["Bonus".into(), "Total".into(), "Grade".into()]);
-    let fixed = [700u32, 1500, 900, 1100, 1100];
-    let n_lines = a.lines.len().max(1) as u32;
-    let line_w = (TYPE_WIDTH - fixed.iter().sum::<u32>()) / n_lines;
-    let mut widths = vec![fixed[0], fixed[1]];
-    widths.extend(std::iter::repeat_n(line_w, a.lines.len()));
-    widths.extend(&fixed[2..]);
-    let rows: Vec<Vec<String>> = a
-        .units
-        .iter()
-        .map(|u| {
-            let mut row = vec![
-                u.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
-                u.name.clone(),
-            ];
-            row.extend(u.lines.iter().map(|l| show_known(l.points)));
-            row.extend([
-                show_known(u.bonus),
-                show_known(u.total),
-                u.grade.clone().unwrap_or_else(|| u.status.en().to_string()),
-            ]);
-            row
-        })
-        .collect();
-    let head: Vec<&str> = head.iter().map(String::as_str).collect();
-    d.table(&widths, &head, &rows);
     heading(&mut d, "One-vote vetoes");
     let mut vetoes = Vec::new();
     for u in &a.units {
@@ -298,14 +223,7 @@ fn notice_docx_en(a: &Assessment) -> Result<Vec<u8>, DocxError> {
     if !a.peer_groups.is_empty() {
         heading(&mut d, "Ranking within the peer groups");
         for (i, g) in a.peer_groups.iter().enumerate() {
-            let mut units: Vec<&crate::result::UnitResult> = a
-                .units
-                .iter()
-                .filter(|u| u.peer_group.as_deref() == Some(g.id.as_str()))
-                .collect();
-            units.sort_by_key(|u| u.peer_rank.unwrap_or(u32::MAX));
-            let names: Vec<String> = units
-                .iter()
+            let names: Vec<String> = peer_units(a, &g.id)
                 .map(|u| match u.peer_rank {
                     Some(r) => format!("{r}. {}", u.name),
                     None => format!("{} ({})", u.name, u.status.en()),
@@ -336,4 +254,63 @@ fn notice_docx_en(a: &Assessment) -> Result<Vec<u8>, DocxError> {
         ),
     );
     d.finish()
+}
+
+/// Each grade's label and how many units have it, in the set's order.
+fn grade_counts(a: &Assessment) -> impl Iterator<Item = (&str, usize)> {
+    a.grades.iter().map(|g| {
+        let n = a
+            .units
+            .iter()
+            .filter(|u| u.grade.as_deref() == Some(g.label.as_str()))
+            .count();
+        (g.label.as_str(), n)
+    })
+}
+
+/// The units of peer group `group` in their peer rank (unranked last).
+fn peer_units<'a>(a: &'a Assessment, group: &str) -> impl Iterator<Item = &'a UnitResult> {
+    let mut units: Vec<&UnitResult> = a
+        .units
+        .iter()
+        .filter(|u| u.peer_group.as_deref() == Some(group))
+        .collect();
+    units.sort_by_key(|u| u.peer_rank.unwrap_or(u32::MAX));
+    units.into_iter()
+}
+
+/// The ranked table of results: rank, unit, each line (headed by `line_head`), bonus, total and
+/// the grade (`grade`); `labels` are the fixed headings (rank, unit, bonus, total, grade).
+fn results_table(
+    d: &mut Docx,
+    a: &Assessment,
+    labels: [&str; 5],
+    line_head: impl Fn(&crate::result::LineInfo) -> String,
+    grade: impl Fn(&UnitResult) -> String,
+) {
+    let [rank, unit, bonus, total, grade_label] = labels;
+    let mut head: Vec<String> = vec![rank.into(), unit.into()];
+    head.extend(a.lines.iter().map(line_head));
+    head.extend([bonus.into(), total.into(), grade_label.into()]);
+    let fixed = [700u32, 1500, 900, 1100, 1100];
+    let n_lines = a.lines.len().max(1) as u32;
+    let line_w = (TYPE_WIDTH - fixed.iter().sum::<u32>()) / n_lines;
+    let mut widths = vec![fixed[0], fixed[1]];
+    widths.extend(std::iter::repeat_n(line_w, a.lines.len()));
+    widths.extend(&fixed[2..]);
+    let rows: Vec<Vec<String>> = a
+        .units
+        .iter()
+        .map(|u| {
+            let mut row = vec![
+                u.rank.map_or_else(|| "—".to_string(), |r| r.to_string()),
+                u.name.clone(),
+            ];
+            row.extend(u.lines.iter().map(|l| show_known(l.points)));
+            row.extend([show_known(u.bonus), show_known(u.total), grade(u)]);
+            row
+        })
+        .collect();
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    d.table(&widths, &head, &rows);
 }

@@ -1275,32 +1275,35 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
 fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let (m, diffs) = output::manifest::verify(&args.dir).map_err(|e| BadRequest(e.to_string()))?;
     let en = args.lang.en();
-    if diffs.is_empty() && en {
-        crate::outln!(
-            "ok: {} is exactly what kaohe wrote ({}, {}; {})",
-            args.dir.display(),
-            counted(m.files.len(), "file"),
-            m.engine,
-            m.sets
-                .iter()
-                .map(|s| format!("{} version {}", s.id, s.version))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
     if diffs.is_empty() {
-        crate::outln!(
-            "ok: {} 与 kaohe 写出的完全一致({} 个文件,{};{})",
-            args.dir.display(),
-            m.files.len(),
-            m.engine,
-            m.sets
-                .iter()
-                .map(|s| format!("{} 版本 {}", s.id, s.version))
-                .collect::<Vec<_>>()
-                .join("、")
-        );
+        let sets = m
+            .sets
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {}",
+                    s.id,
+                    args.lang.pick("版本", "version"),
+                    s.version
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(args.lang.pick("、", ", "));
+        if en {
+            crate::outln!(
+                "ok: {} is exactly what kaohe wrote ({}, {}; {sets})",
+                args.dir.display(),
+                counted(m.files.len(), "file"),
+                m.engine
+            );
+        } else {
+            crate::outln!(
+                "ok: {} 与 kaohe 写出的完全一致({} 个文件,{};{sets})",
+                args.dir.display(),
+                m.files.len(),
+                m.engine
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     for d in &diffs {

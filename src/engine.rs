@@ -826,10 +826,11 @@ pub fn score_piece(set: &IndicatorSet, ev: &Evidence) -> Result<Vec<UnitResult>,
     let cat = Catalog::new(set);
     let hist = HistIndex::new(set, &[]);
     let prepared = prepare(set, ev, &hist, &child_vals);
+    // The caller scores pieces in parallel: one piece on one thread.
     let results: Vec<Result<UnitResult, Vec<Diagnostic>>> = ev
         .scored
-        .par_iter()
-        .zip(prepared.into_par_iter())
+        .iter()
+        .zip(prepared)
         .map(
             |(&i, p)| match points::score_unit_figures(set, &cat, ev, i, &child_vals, p) {
                 Ok(u) => Ok(u),

@@ -631,6 +631,25 @@ impl<'a> Summary<'a> {
         }
     }
 
+    /// Add the counts of `other`, a summary of the same assessment's other units (a run scored
+    /// in pieces counts each piece on its own thread).
+    pub fn merge(&mut self, other: Summary<'_>) {
+        self.units += other.units;
+        for (k, n) in other.status {
+            *self.status.entry(k).or_default() += n;
+        }
+        for ((_, mine), (_, theirs)) in self.grades.iter_mut().zip(other.grades) {
+            *mine += theirs;
+        }
+        self.ungraded += other.ungraded;
+        self.vetoed += other.vetoed;
+        for (k, c) in other.vetoes {
+            let mine = self.vetoes.entry(k).or_default();
+            mine.fired += c.fired;
+            mine.undecided += c.undecided;
+        }
+    }
+
     /// The summary in a few lines for the terminal: units by status, by grade, vetoed.
     pub fn line(&self) -> String {
         let mut s = format!(

@@ -17,16 +17,22 @@ use crate::evidence::Evidence;
 use crate::model::IndicatorSet;
 use crate::output::{self, Summary, WriteError};
 use crate::read::csv::TextEncoding;
-use crate::read::fast::{Piece, WideCsvPieces};
+use crate::read::{
+    self,
+    fast::{Piece, WideCsvPieces},
+};
 use crate::result::{Assessment, UnitResult};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Rows scored at a time: enough for both cores, few enough that a piece's explained results
-/// (a few KB a unit) stay small beside the kept cells.
-pub const PIECE_ROWS: usize = 2048;
+/// Rows read at a time, shared out to both cores in parts of [`PART_ROWS`]: enough to keep
+/// them busy, few enough that a block's bytes stay small beside the kept cells.
+pub const PIECE_ROWS: usize = 32_768;
+
+/// Rows parsed, scored and reduced to their cells by one task (its units and their explained
+/// results, a few KB a unit, live only while it runs).
+const PART_ROWS: usize = 1024;
 
 /// How an attempt ended.
 pub enum Outcome {
@@ -197,44 +203,34 @@ pub fn score_in_pieces(
     let mut pieces: Vec<Vec<u8>> = Vec::new();
     let mut spans: Vec<Span> = Vec::new();
     let mut keys: Vec<RankKey> = Vec::new();
-    let mut groups: HashMap<String, u32> = HashMap::new();
     let mut errors: Vec<Diagnostic> = Vec::new();
+    let part_rows = PART_ROWS.min(rows);
     loop {
-        let units = match reader.next_piece(rows) {
-            Piece::Units(u) => u,
+        let (first, raw) = match reader.next_rows(rows) {
+            Piece::Rows { first, raw } => (first, raw),
             Piece::End => break,
             Piece::Other => return Ok(Outcome::Other),
         };
-        let n = units.len();
-        let ev = Evidence {
-            units,
-            scored: (0..n).collect(),
-            descendants: vec![vec![Vec::new(); 1]; n],
-            period: None,
-            phases: Vec::new(),
-        };
-        let results = match engine::score_piece(set, &ev) {
-            Ok(r) => r,
-            Err(d) => {
-                errors.extend(d.0);
-                continue;
-            }
-        };
-        drop(ev);
-        // Each unit's cells, in parallel; then appended in order.
-        let cells: Vec<Result<Cells, WriteError>> =
-            results.par_iter().map(|u| Cells::of(shell, u)).collect();
-        let piece = u32::try_from(pieces.len()).map_err(|_| too_many())?;
-        let mut buf = Vec::with_capacity(n * 112);
-        for (u, c) in results.iter().zip(cells) {
-            spans.push(c?.append(piece, &u.id, &mut buf)?);
-            keys.push(rank_key(u, &mut groups));
-            summary.add(u);
+        // Each part read, scored and reduced to its cells on its own thread; then appended
+        // in order.
+        let parts: Vec<Option<Result<Part<'_>, WriteError>>> =
+            read::fast::line_runs(&raw, part_rows)
+                .into_par_iter()
+                .map(|(line, r)| part(&reader, set, shell, first + line, &raw[r]))
+                .collect();
+        drop(raw);
+        for p in parts {
+            let Some(p) = p else {
+                return Ok(Outcome::Other);
+            };
+            let p = p?;
+            let piece = u32::try_from(pieces.len()).map_err(|_| too_many())?;
+            spans.extend(p.spans.into_iter().map(|s| Span { piece, ..s }));
+            keys.extend(p.keys);
+            summary.merge(p.summary);
+            errors.extend(p.errors);
+            pieces.push(p.buf);
         }
-        // The piece's results are freed on both threads, not on the one that reads next.
-        results.into_par_iter().for_each(drop);
-        buf.shrink_to_fit();
-        pieces.push(buf);
         progress(reader.done, reader.bytes);
     }
     if !errors.is_empty() {
@@ -266,14 +262,72 @@ fn too_many() -> WriteError {
     }
 }
 
-fn rank_key(u: &UnitResult, groups: &mut HashMap<String, u32>) -> RankKey {
-    let peer = u.peer_group.as_deref().map(|p| match groups.get(p) {
-        Some(&g) => g,
-        None => {
-            let g = u32::try_from(groups.len()).unwrap_or(u32::MAX);
-            groups.insert(p.to_string(), g);
-            g
+/// One part of a block: its units' cells (spans into `buf`, piece 0 until appended), rank
+/// keys and counts, or the engine's refusals.
+struct Part<'s> {
+    buf: Vec<u8>,
+    spans: Vec<Span>,
+    keys: Vec<RankKey>,
+    summary: Summary<'s>,
+    errors: Vec<Diagnostic>,
+}
+
+/// The rows `raw` (whole lines, the first being body line `first`) read, scored and reduced to
+/// a [`Part`]; `None` when they are not rows the fast path reads.
+fn part<'s>(
+    reader: &WideCsvPieces<'_>,
+    set: &IndicatorSet,
+    shell: &'s Assessment,
+    first: usize,
+    raw: &[u8],
+) -> Option<Result<Part<'s>, WriteError>> {
+    let units = reader.units(first, raw)?;
+    let n = units.len();
+    let ev = Evidence {
+        units,
+        scored: (0..n).collect(),
+        descendants: vec![vec![Vec::new(); 1]; n],
+        period: None,
+        phases: Vec::new(),
+    };
+    let mut p = Part {
+        buf: Vec::new(),
+        spans: Vec::new(),
+        keys: Vec::new(),
+        summary: Summary::empty(shell),
+        errors: Vec::new(),
+    };
+    let results = match engine::score_piece(set, &ev) {
+        Ok(r) => r,
+        Err(d) => {
+            p.errors = d.0;
+            return Some(Ok(p));
         }
+    };
+    drop(ev);
+    p.buf.reserve(n * 112);
+    p.spans.reserve(n);
+    p.keys.reserve(n);
+    for u in &results {
+        let span = Cells::of(shell, u).and_then(|c| c.append(0, &u.id, &mut p.buf));
+        match span {
+            Ok(s) => p.spans.push(s),
+            Err(e) => return Some(Err(e)),
+        }
+        p.keys.push(rank_key(shell, u));
+        p.summary.add(u);
+    }
+    Some(Ok(p))
+}
+
+/// The unit's rank key; its peer group by the set's index (ranking only tells groups apart).
+fn rank_key(shell: &Assessment, u: &UnitResult) -> RankKey {
+    let peer = u.peer_group.as_deref().and_then(|p| {
+        shell
+            .peer_groups
+            .iter()
+            .position(|g| g.id == p)
+            .and_then(|g| u32::try_from(g).ok())
     });
     RankKey {
         status: u.status,

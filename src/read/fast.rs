@@ -114,10 +114,10 @@ pub fn wide_csv(set: &IndicatorSet, paths: &[PathBuf], enc: TextEncoding) -> Opt
     })
 }
 
-/// What [`WideCsvPieces::next_piece`] gives.
+/// What [`WideCsvPieces::next_rows`] gives.
 pub enum Piece {
-    /// The units of the next rows, in file order.
-    Units(Vec<Unit>),
+    /// The next rows as the file's bytes (whole lines), the first being body line `first`.
+    Rows { first: usize, raw: Vec<u8> },
     /// Every row has been read.
     End,
     /// Something the fast path does not handle (see the module doc), or the file could not be
@@ -200,7 +200,7 @@ impl<'a> WideCsvPieces<'a> {
         } else if me.buf.starts_with(b"\xFF\xFE") || me.buf.starts_with(b"\xFE\xFF") {
             return None;
         }
-        let upto = me.cut(usize::MAX)?;
+        let (upto, _) = me.cut(usize::MAX);
         let text = me.decode(&me.buf[..upto])?;
         me.delimiter = if ext == "tsv" {
             b'\t'
@@ -228,31 +228,42 @@ impl<'a> WideCsvPieces<'a> {
         Some(me)
     }
 
-    /// The units of the next `rows` rows (fewer at the end of the file).
-    pub fn next_piece(&mut self, rows: usize) -> Piece {
+    /// The next `rows` rows (fewer at the end of the file), as the file's bytes: read here, in
+    /// order; their units are parsed by [`WideCsvPieces::units`], piece by piece, on any thread.
+    pub fn next_rows(&mut self, rows: usize) -> Piece {
         let Some(()) = self.fill(rows) else {
             return Piece::Other;
         };
-        let Some(end) = self.cut(rows) else {
-            return Piece::Other;
-        };
+        let (end, lines) = self.cut(rows);
         if end == 0 {
             return Piece::End;
         }
-        let raw = &self.buf[..end];
+        // The rows given out; what follows stays (at most one read of bytes is copied).
+        let rest = self.buf.split_off(end);
+        let raw = std::mem::replace(&mut self.buf, rest);
+        self.scanned = self.buf.len();
+        self.lines -= lines.min(self.lines);
+        self.done += end as u64;
+        let first = self.next_row;
+        self.next_row += lines + usize::from(!raw.ends_with(b"\n"));
+        Piece::Rows { first, raw }
+    }
+
+    /// The units of `raw`, rows given by [`WideCsvPieces::next_rows`] (or a run of whole lines
+    /// of them) whose first is body line `first`, or `None` at anything the fast path does not
+    /// handle (see the module doc).
+    pub fn units(&self, first: usize, raw: &[u8]) -> Option<Vec<Unit>> {
         // A blank line is skipped by the general reader (rows are numbered by records); a
-        // quoted field may hold a line end: both the general way.
+        // quoted field may hold a line end: both the general way. `raw` starts a line.
         if raw.starts_with(b"\n")
             || raw.starts_with(b"\r\n")
-            || raw.windows(2).any(|w| w == b"\n\n")
-            || raw.windows(3).any(|w| w == b"\n\r\n")
-            || raw.contains(&b'"')
+            || memchr::memmem::find(raw, b"\n\n").is_some()
+            || memchr::memmem::find(raw, b"\n\r\n").is_some()
+            || memchr::memchr(b'"', raw).is_some()
         {
-            return Piece::Other;
+            return None;
         }
-        let Some(text) = self.decode(raw) else {
-            return Piece::Other;
-        };
+        let text = self.decode(raw)?;
         let ctx = Ctx {
             set: self.set,
             cols: &self.cols,
@@ -261,22 +272,7 @@ impl<'a> WideCsvPieces<'a> {
             id_header: self.id_header.clone(),
             delimiter: self.delimiter,
         };
-        let first = self.next_row;
-        let parts: Vec<Option<Vec<Unit>>> = line_chunks(&text, SUB_ROWS)
-            .par_iter()
-            .map(|&(line, chunk)| ctx.rows(first + line, chunk))
-            .collect();
-        let mut units = Vec::with_capacity(rows.min(1 << 20));
-        for p in parts {
-            match p {
-                Some(p) => units.extend(p),
-                None => return Piece::Other,
-            }
-        }
-        self.next_row += units.len();
-        drop(text);
-        self.take(end);
-        Piece::Units(units)
+        ctx.rows(first, &text)
     }
 
     /// Read until the buffer holds `rows` line ends or the file ends; `None` on a read error.
@@ -307,18 +303,22 @@ impl<'a> WideCsvPieces<'a> {
         }
     }
 
-    /// The length of the buffer's first `rows` lines (all of it at the end of the file).
-    fn cut(&self, rows: usize) -> Option<usize> {
+    /// The length of the buffer's first `rows` lines (all of it at the end of the file), and
+    /// the line ends in them.
+    fn cut(&self, rows: usize) -> (usize, usize) {
+        let mut lines = 0;
         let mut end = 0;
-        for _ in 0..rows {
-            match memchr_newline(&self.buf, end) {
-                Some(i) => end = i + 1,
-                None => {
-                    return Some(if self.eof { self.buf.len() } else { end });
-                }
+        for i in memchr::memchr_iter(b'\n', &self.buf) {
+            if lines == rows {
+                break;
             }
+            lines += 1;
+            end = i + 1;
         }
-        Some(end)
+        if lines < rows && self.eof {
+            end = self.buf.len();
+        }
+        (end, lines)
     }
 
     /// Drop the first `n` bytes of the buffer (given out).
@@ -341,11 +341,8 @@ impl<'a> WideCsvPieces<'a> {
     }
 }
 
-/// Rows parsed by one task within a piece.
-const SUB_ROWS: usize = 1024;
-
 fn bytecount(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
+    memchr::memchr_iter(b'\n', bytes).count()
 }
 
 /// Whether the fast path can read evidence for `set`: one kind of unit identified by its own
@@ -417,28 +414,35 @@ fn columns(set: &IndicatorSet, header: &csv::StringRecord) -> Option<(Vec<Col>, 
 /// `body` cut at line ends into pieces of about `rows` lines: (index of the piece's first
 /// line, the piece).
 fn line_chunks(body: &str, rows: usize) -> Vec<(usize, &str)> {
+    line_runs(body.as_bytes(), rows)
+        .into_iter()
+        .map(|(line, r)| (line, &body[r]))
+        .collect()
+}
+
+/// `bytes` cut after line ends into runs of `rows` lines (the last may have fewer): (index of
+/// the run's first line, its byte range).
+pub fn line_runs(bytes: &[u8], rows: usize) -> Vec<(usize, std::ops::Range<usize>)> {
+    let rows = rows.max(1);
     let mut out = Vec::new();
-    let (mut start, mut line) = (0, 0);
-    let bytes = body.as_bytes();
-    while start < body.len() {
-        let mut end = start;
-        let mut n = 0;
-        while end < body.len() && n < rows {
-            end = memchr_newline(bytes, end).map_or(body.len(), |i| i + 1);
-            n += 1;
+    let (mut start, mut line, mut n) = (0, 0, 0);
+    for i in memchr::memchr_iter(b'\n', bytes) {
+        n += 1;
+        if n == rows {
+            out.push((line, start..i + 1));
+            line += n;
+            start = i + 1;
+            n = 0;
         }
-        out.push((line, &body[start..end]));
-        line += n;
-        start = end;
+    }
+    if start < bytes.len() {
+        out.push((line, start..bytes.len()));
     }
     out
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|i| from + i)
+    memchr::memchr(b'\n', &bytes[from..]).map(|i| from + i)
 }
 
 struct Ctx<'a> {

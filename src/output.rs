@@ -816,17 +816,46 @@ pub fn scorecard_csv_cells_in(
 /// ending with `\n`). Records written one by one are the bytes of the whole table: a cell's
 /// quoting depends on the cell alone.
 pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> Result<Vec<u8>, WriteError> {
-    let enc = |e: &dyn std::fmt::Display| WriteError::Encode {
-        what: "scorecard.csv",
-        message: e.to_string(),
-    };
-    // A small buffer: the writer's default (8 KiB, zeroed) per record was most of the cost of
-    // writing a large run's rows one by one.
-    let mut w = csv::WriterBuilder::new()
-        .buffer_capacity(256)
-        .from_writer(Vec::with_capacity(256));
-    write_csv_record(&mut w, cells).map_err(|e| enc(&e))?;
-    w.into_inner().map_err(|e| enc(&e))
+    let mut out = Vec::with_capacity(128);
+    push_csv_line(&mut out, cells.iter().map(AsRef::as_ref));
+    Ok(out)
+}
+
+/// [`csv_line`] appended to `out`: the bytes the `csv` crate's writer (its defaults: `,`,
+/// `"` doubled, quoted only where necessary, `\n`) gives for the same cells, written without
+/// a writer per record (a large run writes a record per unit; `tests::csv_lines_as_the_csv_crate_writes_them`).
+pub fn push_csv_line<'c>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'c str>) {
+    let mut n = 0;
+    let mut last_empty = false;
+    for cell in cells {
+        if n > 0 {
+            out.push(b',');
+        }
+        let cell = csv_cell(cell);
+        let bytes = cell.as_bytes();
+        if bytes
+            .iter()
+            .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        {
+            out.push(b'"');
+            for &b in bytes {
+                if b == b'"' {
+                    out.push(b'"');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(bytes);
+        }
+        n += 1;
+        last_empty = bytes.is_empty();
+    }
+    // A record of one empty field is written `""` (an empty line would be no record).
+    if n == 1 && last_empty {
+        out.extend_from_slice(b"\"\"");
+    }
+    out.push(b'\n');
 }
 
 /// The columns of the ranked scorecard after the line columns, in the CSV and the workbook.
@@ -1276,6 +1305,46 @@ mod tests {
             ("-", "'-"),
         ] {
             assert_eq!(csv_cell(cell), want, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn csv_lines_as_the_csv_crate_writes_them() {
+        let cells = [
+            "",
+            "a",
+            "a,b",
+            "say \"hi\"",
+            "line\nbreak",
+            "cr\r",
+            "=1+1",
+            "-3.5",
+            "福田区",
+            " sp ",
+            "\"",
+            ",",
+            "'",
+            "\t",
+            "a;b",
+            "x\r\ny",
+        ];
+        let mut records: Vec<Vec<&str>> = vec![vec![""], vec!["", ""], vec!["a"]];
+        for (i, a) in cells.iter().enumerate() {
+            records.push(vec![a]);
+            for b in &cells[i..] {
+                records.push(vec![a, b, "", a]);
+            }
+        }
+        for r in &records {
+            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            write_csv_record(&mut w, r).expect("written");
+            let want = w.into_inner().expect("flushed");
+            let got = csv_line(r).expect("line");
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want),
+                "{r:?}"
+            );
         }
     }
 

@@ -155,10 +155,18 @@ pub struct ReadEvidence {
 
 /// Parse 是/否, yes/no, true/false, 1/0, √/×.
 pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_lowercase().as_str() {
-        "是" | "有" | "yes" | "y" | "true" | "1" | "√" | "✓" | "达标" => Some(true),
-        "否" | "无" | "no" | "n" | "false" | "0" | "×" | "✗" | "未达标" => Some(false),
-        _ => None,
+    const TRUE: [&str; 9] = ["是", "有", "yes", "y", "true", "1", "√", "✓", "达标"];
+    const FALSE: [&str; 9] = ["否", "无", "no", "n", "false", "0", "×", "✗", "未达标"];
+    // Only the English words have a case, and no other character lowercases to ASCII letters
+    // of theirs: an ASCII case-insensitive match is the lowercased match, without allocating.
+    let t = s.trim();
+    let is = |words: &[&str]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+    if is(&TRUE) {
+        Some(true)
+    } else if is(&FALSE) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -255,6 +263,33 @@ mod tests {
             "1,0000",
         ] {
             assert_eq!(parse_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn bools_ignore_case_as_lowercasing_did() {
+        let lowered = |s: &str| match s.trim().to_lowercase().as_str() {
+            "是" | "有" | "yes" | "y" | "true" | "1" | "√" | "✓" | "达标" => Some(true),
+            "否" | "无" | "no" | "n" | "false" | "0" | "×" | "✗" | "未达标" => Some(false),
+            _ => None,
+        };
+        for s in [
+            "YES",
+            " True ",
+            "N",
+            "nO",
+            "FALSE",
+            "ＹＥＳ",
+            "\u{212A}",
+            "İ",
+            "Yes!",
+            "",
+            "是 ",
+            "未达标",
+            "TRUE\u{0307}",
+            "y\u{0130}s",
+        ] {
+            assert_eq!(parse_bool(s), lowered(s), "{s:?}");
         }
     }
 

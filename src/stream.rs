@@ -45,7 +45,7 @@ pub enum Outcome {
 /// Where one unit's bytes lie in its piece's buffer: its CSV cells before the peer rank (id,
 /// name, peer group), then those after it (lines … missing evidence, with the line end), and
 /// its raw id (for ties in the ranking): the head's first cell when the CSV wrote it as it is,
-/// else kept before the head.
+/// else kept after the tail.
 #[derive(Clone, Copy)]
 struct Span {
     piece: u32,
@@ -56,49 +56,40 @@ struct Span {
     end: u32,
 }
 
-/// A unit's CSV cells (see [`Span`]).
-struct Cells {
-    head: Vec<u8>,
-    tail: Vec<u8>,
-}
-
-impl Cells {
-    fn of(shell: &Assessment, u: &UnitResult) -> Result<Self, WriteError> {
-        let (head, tail) = output::scorecard_csv_cells(shell, u);
-        let mut head = output::csv_line(&head)?;
-        // The head is followed by the peer rank: no line end of its own.
-        while head.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
-            head.pop();
-        }
-        Ok(Cells {
-            head,
-            tail: output::csv_line(&tail)?,
-        })
-    }
-
-    /// Appended to `buf`: the raw id unless the head starts with it, the head, the tail.
-    fn append(self, piece: u32, id: &str, buf: &mut Vec<u8>) -> Result<Span, WriteError> {
-        let pos = |b: &Vec<u8>| u32::try_from(b.len()).map_err(|_| too_many());
-        let written_as_is =
-            self.head.starts_with(id.as_bytes()) && self.head.get(id.len()) == Some(&b',');
-        let id_start = pos(buf)?;
-        if !written_as_is {
-            buf.extend_from_slice(id.as_bytes());
-        }
-        let head_start = pos(buf)?;
-        buf.extend_from_slice(&self.head);
-        let head_end = pos(buf)?;
-        buf.extend_from_slice(&self.tail);
-        let id_len = u32::try_from(id.len()).map_err(|_| too_many())?;
-        Ok(Span {
-            piece,
-            id_start,
-            id_end: id_start + id_len,
-            head_start,
-            head_end,
-            end: pos(buf)?,
-        })
-    }
+/// Unit `u`'s CSV cells appended to `buf` (see [`Span`]): the head, the tail, then its raw id
+/// unless the head starts with it.
+fn append_cells(
+    shell: &Assessment,
+    u: &UnitResult,
+    piece: u32,
+    buf: &mut Vec<u8>,
+) -> Result<Span, WriteError> {
+    let pos = |b: &Vec<u8>| u32::try_from(b.len()).map_err(|_| too_many());
+    let (head, tail) = output::scorecard_csv_cells(shell, u);
+    let head_start = pos(buf)?;
+    output::push_csv_line(buf, head.iter().map(String::as_str));
+    // The head is followed by the peer rank: no line end of its own.
+    buf.pop();
+    let head_end = pos(buf)?;
+    output::push_csv_line(buf, tail.iter().map(String::as_str));
+    let end = pos(buf)?;
+    let id = u.id.as_bytes();
+    let written = &buf[head_start as usize..head_end as usize];
+    let id_start = if written.starts_with(id) && written.get(id.len()) == Some(&b',') {
+        head_start
+    } else {
+        buf.extend_from_slice(id);
+        end
+    };
+    let id_len = u32::try_from(id.len()).map_err(|_| too_many())?;
+    Ok(Span {
+        piece,
+        id_start,
+        id_end: id_start + id_len,
+        head_start,
+        head_end,
+        end,
+    })
 }
 
 /// Every unit's cells in input order, and their ranks.
@@ -309,8 +300,7 @@ fn part<'s>(
     p.spans.reserve(n);
     p.keys.reserve(n);
     for u in &results {
-        let span = Cells::of(shell, u).and_then(|c| c.append(0, &u.id, &mut p.buf));
-        match span {
+        match append_cells(shell, u, 0, &mut p.buf) {
             Ok(s) => p.spans.push(s),
             Err(e) => return Some(Err(e)),
         }

@@ -1,7 +1,8 @@
 //! A large run scored in pieces (issue 12): a plain wide CSV of an [`engine::independent`] set
-//! read a piece of rows at a time ([`WideCsvPieces`]), each piece scored
-//! ([`engine::score_piece`]) and reduced at once to what the ranked CSV and `summary.json` need —
-//! the unit's CSV cells as bytes and its [`RankKey`] — then dropped. Neither the file, nor the
+//! read as bytes a block of rows at a time ([`WideCsvPieces::next_rows`]); each part of a block
+//! parsed, scored ([`engine::score_piece`]) and reduced at once, on one thread, to what the
+//! ranked CSV and `summary.json` need — the unit's CSV cells as bytes, its [`RankKey`] and its
+//! counts — then dropped. Neither the file, nor the
 //! units, nor their explained results are ever resident as a whole: memory is the CSV cells of
 //! every unit (about the size of the scorecard CSV) plus one piece.
 //!

@@ -208,6 +208,8 @@ pub(super) fn plan(
     let lowest = set.grades.len().saturating_sub(1);
     let by_id: std::collections::BTreeMap<&str, &UnitSummary> =
         summaries.iter().map(|u| (u.id.as_str(), u)).collect();
+    let base_by_id: std::collections::HashMap<&str, &crate::result::UnitResult> =
+        base.units.iter().map(|u| (u.id.as_str(), u)).collect();
     let mut checks: Vec<(usize, usize, Check)> = (0..rs.len())
         .into_par_iter()
         .flat_map_iter(|pos| {
@@ -222,7 +224,7 @@ pub(super) fn plan(
             let Some(s) = s else {
                 return out.into_iter();
             };
-            let base_unit = base.units.iter().find(|u| &u.id == id);
+            let base_unit = base_by_id.get(id.as_str()).copied();
             let base_grade = s
                 .grade
                 .as_ref()

@@ -964,72 +964,58 @@ fn unit_head(s: &Shared<'_>, u: &UnitResult) -> UnitHead {
     }
 }
 
-/// "待补充:缺少 …;总分、等次和排名暂不发布" — why a unit's result is withheld.
+/// "待补充:缺少 …;总分、等次和排名暂不发布" — why a unit's result is withheld, in `lang`.
 fn status_note(u: &UnitResult, lang: Lang) -> String {
     use crate::result::UnitStatus;
-    if lang.en() {
-        return status_note_en(u);
-    }
-    let missing = crate::output::missing_summary(u);
+    let pick = |zh, en| lang.pick(zh, en);
+    let missing = crate::output::missing_summary_in(u, lang);
     let undecided: Vec<String> = u
         .undecided_vetoes()
         .map(|v| format!("{} {}", v.id, v.name))
         .collect();
     let mut parts = Vec::new();
     if !missing.is_empty() {
-        parts.push(format!("缺少佐证:{missing}"));
+        parts.push(format!(
+            "{}{missing}",
+            pick("缺少佐证:", "missing evidence: ")
+        ));
     }
     if !undecided.is_empty() {
-        parts.push(format!("无法判定的一票否决:{}", undecided.join("、")));
+        parts.push(format!(
+            "{}{}",
+            pick("无法判定的一票否决:", "undecided vetoes: "),
+            undecided.join(pick("、", ", "))
+        ));
     }
+    let joined = parts.join(pick(";", "; "));
+    let around = |before: &str, after: &str| format!("{before}{joined}{after}");
     match u.status {
-        UnitStatus::Complete if parts.is_empty() => String::new(),
-        UnitStatus::Complete => parts.join(";"),
-        UnitStatus::NoEvidence => "无佐证:本单位没有报送任何数据,列出但不评定等次".to_string(),
-        UnitStatus::Incomplete if u.vetoed => format!(
-            "{}。已触发一票否决,等次已定;总分和排名暂不发布",
-            parts.join(";")
+        UnitStatus::Complete => joined,
+        UnitStatus::NoEvidence => pick(
+            "无佐证:本单位没有报送任何数据,列出但不评定等次",
+            "no evidence: the unit reported nothing; listed without a grade",
+        )
+        .to_string(),
+        UnitStatus::Incomplete if u.vetoed => around(
+            "",
+            pick(
+                "。已触发一票否决,等次已定;总分和排名暂不发布",
+                ". A veto fired and decided the grade; the total and rank are withheld",
+            ),
         ),
-        UnitStatus::Incomplete => format!(
-            "待补充 · {}。补齐后方可发布总分、等次和排名",
-            parts.join(";")
+        UnitStatus::Incomplete => around(
+            pick("待补充 · ", "incomplete · "),
+            pick(
+                "。补齐后方可发布总分、等次和排名",
+                ". The total, grade and rank are published once it is complete",
+            ),
         ),
-        UnitStatus::Pending => format!("待核实 · {}。核实后方可确定等次和排名", parts.join(";")),
-    }
-}
-
-/// [`status_note`] in English.
-fn status_note_en(u: &UnitResult) -> String {
-    use crate::result::UnitStatus;
-    let missing = crate::output::missing_summary_in(u, Lang::En);
-    let undecided: Vec<String> = u
-        .undecided_vetoes()
-        .map(|v| format!("{} {}", v.id, v.name))
-        .collect();
-    let mut parts = Vec::new();
-    if !missing.is_empty() {
-        parts.push(format!("missing evidence: {missing}"));
-    }
-    if !undecided.is_empty() {
-        parts.push(format!("undecided vetoes: {}", undecided.join(", ")));
-    }
-    match u.status {
-        UnitStatus::Complete if parts.is_empty() => String::new(),
-        UnitStatus::Complete => parts.join("; "),
-        UnitStatus::NoEvidence => {
-            "no evidence: the unit reported nothing; listed without a grade".to_string()
-        }
-        UnitStatus::Incomplete if u.vetoed => format!(
-            "{}. A veto fired and decided the grade; the total and rank are withheld",
-            parts.join("; ")
-        ),
-        UnitStatus::Incomplete => format!(
-            "incomplete · {}. The total, grade and rank are published once it is complete",
-            parts.join("; ")
-        ),
-        UnitStatus::Pending => format!(
-            "pending · {}. The grade and rank are decided once it is verified",
-            parts.join("; ")
+        UnitStatus::Pending => around(
+            pick("待核实 · ", "pending · "),
+            pick(
+                "。核实后方可确定等次和排名",
+                ". The grade and rank are decided once it is verified",
+            ),
         ),
     }
 }

@@ -826,31 +826,17 @@ pub fn score_piece(set: &IndicatorSet, ev: &Evidence) -> Result<Vec<UnitResult>,
     let cat = Catalog::new(set);
     let hist = HistIndex::new(set, &[]);
     let prepared = prepare(set, ev, &hist, &child_vals);
-    // A blank in a field (not a text) almost always leaves the unit incomplete, which only the
-    // full path explains: it goes there at once (the figures path gives the same figures when
-    // it succeeds, so which path scores a unit never changes its result).
-    let fields = &set.unit_kind().fields;
-    let blank = |ui: usize| {
-        let vals = &ev.units[ui].values;
-        fields
-            .iter()
-            .enumerate()
-            .any(|(f, d)| d.ty != FieldType::Text && vals.get(f).is_none_or(Option::is_none))
-    };
     // The caller scores pieces in parallel: one piece on one thread.
     let results: Vec<Result<UnitResult, Vec<Diagnostic>>> = ev
         .scored
         .iter()
         .zip(prepared)
-        .map(|(&i, p)| {
-            if blank(i) {
-                return score_unit(set, &cat, ev, i, &child_vals, p);
-            }
-            match points::score_unit_figures(set, &cat, ev, i, &child_vals, p) {
+        .map(
+            |(&i, p)| match points::score_unit_figures(set, &cat, ev, i, &child_vals, p) {
                 Ok(u) => Ok(u),
                 Err(p) => score_unit(set, &cat, ev, i, &child_vals, p),
-            }
-        })
+            },
+        )
         .collect();
     every_unit(results)
 }

@@ -103,3 +103,18 @@ pub struct Evidence {
     /// (this evidence itself is the last phase's).
     pub phases: Vec<Evidence>,
 }
+
+impl Evidence {
+    /// Units of a set with one kind, every one scored, in input order, with no period or
+    /// phases (what the fast CSV reader gives).
+    pub fn flat(units: Vec<Unit>) -> Self {
+        let n = units.len();
+        Evidence {
+            units,
+            scored: (0..n).collect(),
+            descendants: vec![vec![Vec::new(); 1]; n],
+            period: None,
+            phases: Vec::new(),
+        }
+    }
+}

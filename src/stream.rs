@@ -191,7 +191,7 @@ pub fn score_in_pieces(
     let Some(mut reader) = WideCsvPieces::open(set, paths, enc) else {
         return Ok(Outcome::Other);
     };
-    let header = output::csv_line(&output::scorecard_csv_header(shell))?;
+    let header = output::csv_line(&output::scorecard_csv_header(shell));
     let mut pieces: Vec<Vec<u8>> = Vec::new();
     let mut spans: Vec<Span> = Vec::new();
     let mut keys: Vec<RankKey> = Vec::new();
@@ -273,15 +273,8 @@ fn part<'s>(
     first: usize,
     raw: &[u8],
 ) -> Option<Result<Part<'s>, WriteError>> {
-    let units = reader.units(first, raw)?;
-    let n = units.len();
-    let ev = Evidence {
-        units,
-        scored: (0..n).collect(),
-        descendants: vec![vec![Vec::new(); 1]; n],
-        period: None,
-        phases: Vec::new(),
-    };
+    let ev = Evidence::flat(reader.units(first, raw)?);
+    let n = ev.units.len();
     let mut p = Part {
         buf: Vec::new(),
         spans: Vec::new(),

@@ -134,7 +134,15 @@ fn figures(
     w: &mut UnitWork,
 ) -> Option<UnitResult> {
     let unit = &ev.units[ui];
-    if !unit.cases.is_empty() || set.veto_only {
+    // A blank field (not a text) almost always leaves the unit incomplete, which only the full
+    // path explains: no attempt here (when one succeeds it gives the full path's figures, so
+    // leaving a unit to the full path never changes its result).
+    let fields = &set.unit_kind().fields;
+    let blank = fields
+        .iter()
+        .enumerate()
+        .any(|(f, d)| d.ty != FieldType::Text && unit.values.get(f).is_none_or(Option::is_none));
+    if !unit.cases.is_empty() || set.veto_only || blank {
         return None;
     }
     let cx = UnitCtx {

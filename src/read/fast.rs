@@ -104,14 +104,7 @@ pub fn wide_csv(set: &IndicatorSet, paths: &[PathBuf], enc: TextEncoding) -> Opt
         return None;
     }
     drop(ids);
-    let n = units.len();
-    Some(Evidence {
-        units,
-        scored: (0..n).collect(),
-        descendants: vec![vec![Vec::new(); 1]; n],
-        period: None,
-        phases: Vec::new(),
-    })
+    Some(Evidence::flat(units))
 }
 
 /// What [`WideCsvPieces::next_rows`] gives.

@@ -66,6 +66,7 @@ fn main() {
         "replications:  prepare {t_prep:.2} s · replicate + rank {t_rep:.2} s · summarise {t_sum:.2} s · total {total:.2} s ({:.0} unit-replications/s); {fragile} units may flip pass/fail",
         n as f64 * f64::from(reps) / total
     );
+    println!("digest of every draw and rank: {:016x}", digest(&r));
     if let Some(k) = std::env::var("KAOHE_BENCH_PLAN")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -79,4 +80,27 @@ fn main() {
             plan.len()
         );
     }
+}
+
+/// FNV-1a over every unit's draws and ranks: two builds that print the same digest gave the
+/// same figures (a change of speed must not change it).
+fn digest(r: &kaohe::robustness::Replications) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |x: u64| {
+        for b in x.to_le_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (draws, ranks) in r.draws.iter().zip(&r.ranks) {
+        for d in draws {
+            eat(d.score.to_bits());
+            eat(d.total.to_bits());
+            eat(u64::from(d.grade) | (u64::from(d.vetoed) << 8) | (u64::from(d.ranked) << 9));
+            eat(d.fired);
+        }
+        for &k in ranks {
+            eat(u64::from(k));
+        }
+    }
+    h
 }

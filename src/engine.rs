@@ -16,8 +16,10 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
+mod fast;
 mod points;
 mod replay;
+pub use fast::{factors as fx_factors, fx_values};
 pub use replay::{Kept, Replay, Rescorer};
 
 /// Names shared by every unit's result, built once per assessment (no per-unit copies).
@@ -252,9 +254,9 @@ fn fill_derived_in(
         };
         // Unknown stays None: the item reading it names the blanks behind it
         // (`UnitCtx::missing_fields`).
-        if let Ok(v) = r {
-            vals[base + d] = Some(crate::model::val_as_written(v, derived.decimals));
-        }
+        vals[base + d] = r
+            .ok()
+            .map(|v| crate::model::val_as_written(v, derived.decimals));
     }
 }
 
@@ -1669,14 +1671,51 @@ struct Decided {
 /// The effects of the vetoes that fired, and whether those that cannot be decided would
 /// change the decision (a fired failing veto decides the unit whatever else is unknown).
 fn apply_vetoes(set: &IndicatorSet, graded: Graded, calls: &[VetoCall]) -> Decided {
-    let lowest = set.grades.len().saturating_sub(1);
     let Graded {
-        mut grade,
-        mut line_grade,
-        ..
+        grade, line_grade, ..
     } = graded;
-    let mut vetoed = false;
+    let (grade, vetoed, pending, line_grade) = decide(set, grade, line_grade, calls);
     let mut veto_results = Vec::new();
+    for c in calls {
+        let v = &set.vetoes[c.index];
+        veto_results.push(VetoResult {
+            id: v.id.clone(),
+            name: v.name.clone(),
+            mode: v.mode,
+            outcome: c.outcome,
+            applied: c.applied,
+            scope: match v.scope {
+                Scope::Unit => "unit".to_string(),
+                Scope::Line(l) => set.lines[l].id.clone(),
+            },
+            effect: veto_effect(set, v).render(crate::lang::Lang::Zh),
+            effect_of: Some(veto_effect(set, v)),
+            reason: v.reason.clone(),
+            phase: None,
+            trigger: v.when.source().to_string(),
+            evidence: Inputs::default(),
+            needs: Vec::new(),
+        });
+    }
+    Decided {
+        grade,
+        vetoed,
+        pending,
+        line_grade,
+        veto_results,
+    }
+}
+
+/// The decision of [`apply_vetoes`] alone: the grade (None while withheld), whether the unit
+/// is failed, whether it is pending, and the line grades.
+fn decide(
+    set: &IndicatorSet,
+    mut grade: Option<usize>,
+    mut line_grade: Vec<Option<usize>>,
+    calls: &[VetoCall],
+) -> (Option<usize>, bool, bool, Vec<Option<usize>>) {
+    let lowest = set.grades.len().saturating_sub(1);
+    let mut vetoed = false;
     for c in calls.iter().filter(|c| c.applied) {
         let v = &set.vetoes[c.index];
         match (v.scope, &v.effect) {
@@ -1719,34 +1758,7 @@ fn apply_vetoes(set: &IndicatorSet, graded: Graded, calls: &[VetoCall]) -> Decid
     if pending {
         grade = None;
     }
-    for c in calls {
-        let v = &set.vetoes[c.index];
-        veto_results.push(VetoResult {
-            id: v.id.clone(),
-            name: v.name.clone(),
-            mode: v.mode,
-            outcome: c.outcome,
-            applied: c.applied,
-            scope: match v.scope {
-                Scope::Unit => "unit".to_string(),
-                Scope::Line(l) => set.lines[l].id.clone(),
-            },
-            effect: veto_effect(set, v).render(crate::lang::Lang::Zh),
-            effect_of: Some(veto_effect(set, v)),
-            reason: v.reason.clone(),
-            phase: None,
-            trigger: v.when.source().to_string(),
-            evidence: Inputs::default(),
-            needs: Vec::new(),
-        });
-    }
-    Decided {
-        grade,
-        vetoed,
-        pending,
-        line_grade,
-        veto_results,
-    }
+    (grade, vetoed, pending, line_grade)
 }
 
 /// A veto's effect as the set's names (`EffectOf::render`: `等次定为不合格`).

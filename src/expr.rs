@@ -27,6 +27,7 @@ use std::fmt;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, MathematicalOps};
 
+pub mod fast;
 pub mod view;
 
 /// The slot reported in [`EvalError::Missing`] when an aggregation (`mean`, `share`,

@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod exit;
 pub mod explain;
 pub mod expr;
+pub mod fx;
 pub mod gap;
 pub mod handbook;
 pub mod lang;

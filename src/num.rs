@@ -168,6 +168,28 @@ pub fn steps(amount: Decimal, per: Decimal, count: StepCount) -> Option<Decimal>
     })
 }
 
+/// [`steps`] in filtered arithmetic ([`crate::fx`]); `None` when not decided there (a zero
+/// step included, which the exact path reports).
+pub fn steps_fx(
+    amount: crate::fx::Fx,
+    per: crate::fx::Fx,
+    count: StepCount,
+) -> Option<crate::fx::Fx> {
+    use crate::fx::Fx;
+    if amount.le(Fx::ZERO)? {
+        return Some(Fx::ZERO);
+    }
+    if per.is_zero() {
+        return None;
+    }
+    let ratio = amount.over(per)?;
+    match count {
+        StepCount::Whole => ratio.floor(),
+        StepCount::Started => ratio.ceil(),
+        StepCount::Partial => Some(ratio),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

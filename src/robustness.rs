@@ -390,6 +390,10 @@ pub struct Replications {
 pub(crate) struct UnitPlan {
     figures: Vec<Figure>,
     kept: Vec<Kept>,
+    /// As `kept`, for the bonus items.
+    bonus_kept: Vec<Kept>,
+    /// The unit's values in filtered arithmetic (`engine::fx_values`).
+    fx: Vec<crate::expr::fast::FxVal>,
     /// The derived values reading a figure (evaluation order): the only ones recomputed.
     derived: Vec<usize>,
 }
@@ -417,9 +421,17 @@ fn unit_plans(
                 .zip(&moved)
                 .map(|(r, m)| (!m).then_some((r.points, r.status)))
                 .collect();
+            let bonus_kept = base
+                .bonus_items
+                .iter()
+                .zip(rs.bonus_reading(&slots))
+                .map(|(r, m)| (!m).then_some((r.points, r.status)))
+                .collect();
             Ok(UnitPlan {
                 figures,
                 kept,
+                bonus_kept,
+                fx: crate::engine::fx_values(rs.values(pos)),
                 derived,
             })
         })
@@ -436,7 +448,75 @@ pub(crate) struct At {
     seed: u64,
 }
 
+/// Scratch copies of a unit's values, exact and filtered.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    vals: Vec<Option<Val>>,
+    fx: Vec<crate::expr::fast::FxVal>,
+}
+
+/// A weight factor as a whole number and its scale.
+type Whole = (i64, u32);
+
+/// One replication's weight factors, as decimals and as whole numbers with scales (the
+/// filtered path's form; None when one does not fit, and the exact path is taken).
+#[derive(Default)]
+pub(crate) struct Factors {
+    exact: Option<Vec<Decimal>>,
+    whole: Option<Vec<Whole>>,
+}
+
+impl Factors {
+    fn new(exact: Option<Vec<Decimal>>) -> Self {
+        let whole = exact.as_deref().and_then(crate::engine::fx_factors);
+        Factors { exact, whole }
+    }
+}
+
 fn replicate_unit(
+    rs: &Rescorer<'_>,
+    plan: &UnitPlan,
+    at: At,
+    (factors, only): (&Factors, Option<usize>),
+    buf: &mut Scratch,
+) -> Replay {
+    let exact = factors.exact.as_deref();
+    if exact.is_some() && factors.whole.is_none() {
+        return replicate_exact(rs, plan, at, (exact, only), &mut buf.vals);
+    }
+    let f = replicate_fx(rs, plan, at, (factors.whole.as_deref(), only), &mut buf.fx);
+    f.unwrap_or_else(|| replicate_exact(rs, plan, at, (exact, only), &mut buf.vals))
+}
+
+/// [`replicate_unit`] in filtered arithmetic; `None` when it cannot be decided there. The
+/// same draws in the same order as [`replicate_exact`].
+fn replicate_fx(
+    rs: &Rescorer<'_>,
+    plan: &UnitPlan,
+    At { pos, r, seed }: At,
+    (factors, only): (Option<&[Whole]>, Option<usize>),
+    buf: &mut Vec<crate::expr::fast::FxVal>,
+) -> Option<Replay> {
+    buf.clear();
+    buf.extend_from_slice(&plan.fx);
+    let mut derived: &[usize] = &[];
+    if !plan.figures.is_empty() {
+        let mut rng = stream(seed, r, pos as u64);
+        for (i, f) in plan.figures.iter().enumerate() {
+            let y = f.draw(&mut rng);
+            if only.is_none_or(|o| o == i) {
+                let y = crate::expr::fast::FxVal::Num(crate::fx::Fx::from_decimal(y));
+                for &s in &f.slots {
+                    *buf.get_mut(s as usize)? = y;
+                }
+            }
+        }
+        derived = &plan.derived;
+    }
+    rs.replay_fx(pos, buf, derived, (&plan.kept, &plan.bonus_kept), factors)
+}
+
+fn replicate_exact(
     rs: &Rescorer<'_>,
     plan: &UnitPlan,
     At { pos, r, seed }: At,
@@ -497,14 +577,14 @@ pub fn replicate(
     }
     let (rs, plans) = (&p.rs, &p.plans);
     let n_rep = opts.replications;
-    let factors: Vec<Option<Vec<Decimal>>> = (0..n_rep)
+    let factors: Vec<Factors> = (0..n_rep)
         .into_par_iter()
-        .map(|r| weight_factors(set, opts.seed, r))
+        .map(|r| Factors::new(weight_factors(set, opts.seed, r)))
         .collect();
     let per_unit: Vec<(Vec<Draw>, Option<Vec<Replay>>)> = (0..rs.len())
         .into_par_iter()
         .map(|pos| {
-            let mut buf = Vec::new();
+            let mut buf = Scratch::default();
             let mut draws = Vec::with_capacity(n_rep as usize);
             let mut replays = keep_replays.then(|| Vec::with_capacity(n_rep as usize));
             for r in 0..n_rep {
@@ -513,13 +593,8 @@ pub fn replicate(
                     r,
                     seed: opts.seed,
                 };
-                let rep = replicate_unit(
-                    rs,
-                    &plans[pos],
-                    at,
-                    (factors[r as usize].as_deref(), None),
-                    &mut buf,
-                );
+                let rep =
+                    replicate_unit(rs, &plans[pos], at, (&factors[r as usize], None), &mut buf);
                 draws.push(Draw::of(&rep));
                 if let Some(k) = replays.as_mut() {
                     k.push(rep);
@@ -1063,6 +1138,84 @@ pub fn summary_in(r: &Robustness, lang: crate::lang::Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn repo(rel: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+    }
+
+    /// A set with an uncertainty block, and `n` units of evidence for it.
+    fn uncertain(set: &str, block: &str, n: usize) -> (IndicatorSet, Evidence) {
+        let text = std::fs::read_to_string(repo(set)).expect("set") + block;
+        let set = crate::load::load_set_str(set, &text).expect("loads");
+        let ev = if set.id == "village" {
+            let mut csv = Vec::new();
+            crate::bench::write_villages(&mut csv, n, 11).expect("villages");
+            let mut read = crate::read::ReadEvidence::default();
+            let mut diags = Vec::new();
+            crate::read::csv::read_csv(
+                "villages.csv",
+                &csv,
+                crate::read::csv::TextEncoding::Utf8,
+                &mut read,
+                &mut diags,
+            );
+            crate::bind::bind(&set, read).expect("binds")
+        } else {
+            let read = crate::read::files::read_paths(&[repo("fixtures/shenzhen/evidence.yaml")])
+                .expect("reads");
+            let ev = crate::bind::bind(&set, read).expect("binds");
+            crate::bench::replicate(&set, &ev, n)
+        };
+        (set, ev)
+    }
+
+    /// Every replication the filtered path decides is the exact replay's, field for field:
+    /// the district set with the shipped uncertainty, and generated villages (about 1% blank)
+    /// with errors on counts, rates and a survey, and weights.
+    #[test]
+    fn filtered_replications_are_the_exact_ones() {
+        let village = "\nuncertainty:\n  fields:\n    - { field: births, relative: 0.05 }\n    - { field: policy_births, relative: 0.05 }\n    - { field: survey_births, relative: 0.03 }\n    - { field: satisfaction, survey: { households: 400 } }\n    - { field: check_rate, error: 1 }\n    - { field: funds, relative: 0.2 }\n  weights: { relative: 0.1, distribution: uniform }\n";
+        let district =
+            std::fs::read_to_string(repo("fixtures/robustness/uncertainty.yaml")).expect("block");
+        for (set, block) in [
+            ("indicators/sz-district.yaml", district.as_str()),
+            ("indicators/village.yaml", village),
+        ] {
+            let (set, ev) = uncertain(set, block, 400);
+            let base = crate::engine::assess(&set, &ev).expect("scores");
+            let p = prepare(&set, &ev, &[], &[], &base).expect("prepares");
+            let (mut fast, mut all) = (0usize, 0usize);
+            let mut buf = Scratch::default();
+            for r in 0..40 {
+                let factors = Factors::new(weight_factors(&set, 3, r));
+                for (pos, plan) in p.plans.iter().enumerate() {
+                    for only in [None, Some(0)] {
+                        let at = At { pos, r, seed: 3 };
+                        let exact = replicate_exact(
+                            &p.rs,
+                            plan,
+                            at,
+                            (factors.exact.as_deref(), only),
+                            &mut buf.vals,
+                        );
+                        all += 1;
+                        if let Some(f) = replicate_fx(
+                            &p.rs,
+                            plan,
+                            at,
+                            (factors.whole.as_deref(), only),
+                            &mut buf.fx,
+                        ) {
+                            fast += 1;
+                            assert_eq!(f, exact, "{} unit {pos} replication {r}", set.id);
+                        }
+                    }
+                }
+            }
+            // The filtered path decides nearly every replication.
+            assert!(fast * 100 > all * 95, "{}: {fast} of {all}", set.id);
+        }
+    }
 
     #[test]
     fn streams_depend_on_seed_replication_and_unit_only() {

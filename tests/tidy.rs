@@ -23,6 +23,7 @@ const LAYERS: &[(u8, &str, &[&str])] = &[
             "src/diag.rs",
             "src/lang.rs",
             "src/num.rs",
+            "src/fx.rs",
             "src/expr.rs",
             "src/expr/",
             "src/raw.rs",

@@ -42,8 +42,12 @@ pub struct Rescorer<'a> {
     /// Per indicator: the slots it reads (input, rule expressions, zeroing condition),
     /// followed through derived values, sorted.
     reads: Vec<Vec<u32>>,
+    /// Per bonus item: as `reads`.
+    bonus_reads: Vec<Vec<u32>>,
     /// Per scored unit: nothing reported.
     no_evidence: Vec<bool>,
+    /// No field declares its own `on_missing`.
+    policy_free: bool,
 }
 
 impl<'a> Rescorer<'a> {
@@ -61,17 +65,19 @@ impl<'a> Rescorer<'a> {
         let child_vals = child_values(set, ev, lower);
         let hist = HistIndex::new(set, history);
         let prepared = prepare(set, ev, &hist, &child_vals);
-        let reads = set
-            .indicators
+        let reads_of_item = |ind: &Indicator| {
+            let mut direct = reads_of(set, ind);
+            direct.extend(ind.rule.expr_slots());
+            if let Some(z) = &ind.zero_if {
+                direct.extend(z.slots().iter().copied());
+            }
+            closure(set, &direct)
+        };
+        let reads = set.indicators.iter().map(reads_of_item).collect();
+        let bonus_reads = set
+            .bonus
             .iter()
-            .map(|ind| {
-                let mut direct = reads_of(set, ind);
-                direct.extend(ind.rule.expr_slots());
-                if let Some(z) = &ind.zero_if {
-                    direct.extend(z.slots().iter().copied());
-                }
-                closure(set, &direct)
-            })
+            .flat_map(|b| b.items.iter().map(reads_of_item))
             .collect();
         let no_evidence = ev
             .scored
@@ -85,7 +91,13 @@ impl<'a> Rescorer<'a> {
             child_vals,
             prepared,
             reads,
+            bonus_reads,
             no_evidence,
+            policy_free: set
+                .unit_kind()
+                .fields
+                .iter()
+                .all(|f| f.on_missing.is_none()),
         })
     }
 
@@ -116,6 +128,27 @@ impl<'a> Rescorer<'a> {
             out.push(yes);
         }
         out
+    }
+
+    /// Per bonus item: whether it reads any of `slots` or the points of an item that does
+    /// ([`Self::items_reading`]).
+    pub fn bonus_reading(&self, slots: &[u32]) -> Vec<bool> {
+        let mut hit: Vec<u32> = slots.to_vec();
+        for (k, moved) in self.items_reading(slots).into_iter().enumerate() {
+            if moved {
+                hit.push(self.set.slots.points + u32::try_from(k).unwrap_or(u32::MAX));
+            }
+        }
+        self.bonus_reads
+            .iter()
+            .map(|reads| reads.iter().any(|s| hit.contains(s)))
+            .collect()
+    }
+
+    /// What the filtered replay ([`super::fast`]) reads: the set, the evidence, whether each
+    /// unit reported nothing, and whether no field has an `on_missing` of its own.
+    pub(super) fn parts(&self) -> (&'a IndicatorSet, &'a Evidence, &[bool], bool) {
+        (self.set, self.ev, &self.no_evidence, self.policy_free)
     }
 
     /// The derived values that read any of `slots` (directly or through another derived

@@ -229,12 +229,18 @@ pub(super) fn plan(
                 .grade
                 .as_ref()
                 .and_then(|g| set.grades.iter().position(|x| &x.label == g));
-            let mut buf = Vec::new();
+            let mut buf = super::Scratch::default();
             for (i, f) in plan.figures.iter().enumerate() {
                 let (mut pass_changes, mut grade_changes, mut any) = (0usize, 0usize, 0usize);
                 for r in 0..n_rep {
                     let at = super::At { pos, r, seed };
-                    let rep = replicate_unit(rs, plan, at, (None, Some(i)), &mut buf);
+                    let rep = replicate_unit(
+                        rs,
+                        plan,
+                        at,
+                        (&super::Factors::default(), Some(i)),
+                        &mut buf,
+                    );
                     let passed = rep.status == UnitStatus::Complete
                         && rep.score.is_some()
                         && !rep.vetoed

@@ -1,6 +1,7 @@
 //! R5 `band`: full points inside a band of values (each end inclusive or not), zero outside.
 
 use super::{Bound, Ctx, Need, full_marks_en, s};
+use crate::fx::Fx;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone)]
@@ -132,6 +133,20 @@ impl Trace<'_> {
 }
 
 impl super::Shape for Band {
+    fn fx_num(&self, v: Fx, max: Fx) -> Option<Fx> {
+        let (lo, hi) = (Fx::from_decimal(self.low), Fx::from_decimal(self.high));
+        let lo_ok = if self.low_inclusive {
+            lo.le(v)?
+        } else {
+            lo.lt(v)?
+        };
+        let hi_ok = if self.high_inclusive {
+            v.le(hi)?
+        } else {
+            v.lt(hi)?
+        };
+        Some(if lo_ok && hi_ok { max } else { Fx::ZERO })
+    }
     fn name(&self) -> &'static str {
         "band"
     }

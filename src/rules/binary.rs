@@ -3,6 +3,7 @@
 
 use super::{Ctx, Need, full_marks_en, pts_en, s};
 use crate::expr::Val;
+use crate::fx::Fx;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone)]
@@ -182,6 +183,29 @@ impl Trace<'_> {
 }
 
 impl super::Shape for Binary {
+    fn fx_num(&self, v: Fx, max: Fx) -> Option<Fx> {
+        let lo = match self.min {
+            Some(m) => !v.lt(Fx::from_decimal(m))?,
+            None => true,
+        };
+        let hi = match self.max {
+            Some(h) => v.le(Fx::from_decimal(h))?,
+            None => true,
+        };
+        Some(if lo && hi {
+            max
+        } else {
+            Fx::from_decimal(self.otherwise)
+        })
+    }
+    fn fx_flag(&self, b: bool, max: Fx) -> Option<Fx> {
+        let is = self.is?;
+        Some(if is == b {
+            max
+        } else {
+            Fx::from_decimal(self.otherwise)
+        })
+    }
     fn name(&self) -> &'static str {
         "binary"
     }

@@ -2,6 +2,7 @@
 //! other side `max − (steps × points + base)`, steps of `per` counted as the rule says.
 
 use super::{Ctx, Need, Rate, count_word, count_word_en, floor_en, full_marks_en, p2, pts_en, s};
+use crate::fx::Fx;
 use crate::model::choice::StepCount;
 use crate::num::{show_dp, steps};
 use rust_decimal::Decimal;
@@ -394,6 +395,21 @@ impl Trace<'_> {
 }
 
 impl super::Shape for Deduct {
+    fn fx_num(&self, v: Fx, max: Fx) -> Option<Fx> {
+        let target = Fx::from_decimal(self.target);
+        let gap = match self.side {
+            Side::Below => target.minus(v),
+            Side::Above => v.minus(target),
+        };
+        let base = Fx::from_decimal(self.base);
+        if gap.lt(Fx::ZERO)? || (gap.is_zero() && base.is_zero()) {
+            return Some(max);
+        }
+        let n = crate::num::steps_fx(gap, Fx::from_decimal(self.per), self.count)?;
+        let deduction = n.times(Fx::from_decimal(self.points)).plus(base);
+        // Far beyond any maximum: the exact path checks for overflow.
+        (deduction.f64().abs() < 1e20).then(|| max.minus(deduction))
+    }
     fn name(&self) -> &'static str {
         match self.side {
             Side::Below => "deduct_below",

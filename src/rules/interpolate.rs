@@ -2,6 +2,7 @@
 //! 0~max outside.
 
 use super::{Ctx, Need, Rate, p2, pts_en, s};
+use crate::fx::Fx;
 use crate::num::round_points;
 use rust_decimal::Decimal;
 
@@ -137,6 +138,17 @@ impl Trace<'_> {
 }
 
 impl super::Shape for Interpolate {
+    fn fx_num(&self, v: Fx, max: Fx) -> Option<Fx> {
+        let full = Fx::from_decimal(self.full_at);
+        let span = Fx::from_decimal(self.zero_at).minus(full);
+        let t = if span.is_zero() {
+            Fx::ZERO
+        } else {
+            v.minus(full).over(span)?
+        };
+        let t = t.max(Fx::ZERO)?.min(Fx::Dec(1, 0))?;
+        Some(max.times(Fx::Dec(1, 0).minus(t)))
+    }
     fn name(&self) -> &'static str {
         "interpolate"
     }

@@ -2,7 +2,9 @@
 //! limited to 0~1), with weights chosen by a condition, times a coefficient.
 
 use super::s;
+use crate::expr::fast::{FxEnv, FxResult, Why};
 use crate::expr::{Compiled, Env, EvalError};
+use crate::fx::Fx;
 use crate::num::{round_points, show_dp};
 use rust_decimal::Decimal;
 
@@ -62,6 +64,34 @@ impl LevelProgress {
             weights: w,
             points,
         })
+    }
+}
+
+impl LevelProgress {
+    /// [`LevelProgress::trace`]'s points in filtered arithmetic ([`crate::fx`]), the same
+    /// expressions in the same order (the first without a value gives the error).
+    pub fn points_fx(&self, env: FxEnv<'_>, max: Fx) -> FxResult<Fx> {
+        let unsure = |x: Option<Fx>| x.ok_or(Why::Unsure);
+        let clamp01 = |x: Fx| unsure(x.max(Fx::ZERO).and_then(|x| x.min(Fx::Dec(1, 0))));
+        let level = clamp01(self.level.eval_fx(env)?)?;
+        let progress = clamp01(self.progress.eval_fx(env)?)?;
+        let condition = self.when.eval_bool_fx(env)?;
+        let coefficient = match &self.coefficient {
+            Some(c) => c.eval_fx(env)?,
+            None => Fx::Dec(1, 0),
+        };
+        let w = if condition {
+            self.weights
+        } else {
+            self.otherwise
+        };
+        let (w0, w1) = (Fx::from_decimal(w[0]), Fx::from_decimal(w[1]));
+        let sum = w0.plus(w1);
+        if sum.is_zero() {
+            return Err(Why::Unsure);
+        }
+        let frac = unsure(w0.times(level).plus(w1.times(progress)).over(sum))?;
+        Ok(max.times(frac).times(coefficient))
     }
 }
 

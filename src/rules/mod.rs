@@ -35,6 +35,8 @@ mod tests;
 pub use need::{Bound, Need};
 
 use crate::expr::Val;
+use crate::expr::fast::FxVal;
+use crate::fx::Fx;
 pub use crate::lang::Lang;
 use crate::num::{grouped, round_points, show, show_dp, show_written};
 use rust_decimal::Decimal;
@@ -275,6 +277,16 @@ pub trait Shape {
     fn trace_num(&self, _v: Decimal, _max: Decimal) -> Trace<'_> {
         Trace::NotValueRule
     }
+    /// A number's raw points in filtered arithmetic ([`crate::fx`]): those of
+    /// [`Shape::trace_num`] when every decision on the way can be taken; `None` leaves the
+    /// value to the exact path (and is the answer of every shape that does not have one).
+    fn fx_num(&self, _v: Fx, _max: Fx) -> Option<Fx> {
+        None
+    }
+    /// [`Shape::fx_num`] for a yes/no value.
+    fn fx_flag(&self, _b: bool, _max: Fx) -> Option<Fx> {
+        None
+    }
     /// Apply the shape to a yes/no value.
     fn trace_flag(&self, _b: bool, _max: Decimal) -> Trace<'_> {
         match self.family() {
@@ -418,6 +430,16 @@ impl Rule {
         match v {
             Val::Num(d) => self.as_shape().trace_num(d, max),
             Val::Bool(b) => self.as_shape().trace_flag(b, max),
+        }
+    }
+
+    /// [`Rule::raw`] in filtered arithmetic ([`Shape::fx_num`]): `None` when not decided
+    /// here (an absent value included).
+    pub fn raw_fx(&self, v: FxVal, max: Fx) -> Option<Fx> {
+        match v {
+            FxVal::Num(x) => self.as_shape().fx_num(x, max),
+            FxVal::Bool(b) => self.as_shape().fx_flag(b, max),
+            FxVal::Absent => None,
         }
     }
 
@@ -704,6 +726,22 @@ pub fn finish(raw: Raw, max: Decimal, floor: Option<Decimal>, rounding: u32) -> 
         capped_at,
         floored_at,
     }
+}
+
+/// [`finish`] in filtered arithmetic, for raw points without extra: the points exactly, or
+/// `None` when the rounding cannot be decided on a float.
+pub fn finish_fx(raw: Fx, max: Fx, floor: Option<Decimal>, rounding: u32) -> Option<Fx> {
+    let mut p = raw;
+    if p.order(max)? == std::cmp::Ordering::Greater {
+        p = max;
+    }
+    if let Some(f) = floor {
+        let f = Fx::from_decimal(f);
+        if p.lt(f)? {
+            p = f;
+        }
+    }
+    p.round(rounding)
 }
 
 /// The points a value shape gives a value, as the engine scores it (`None` when it cannot).

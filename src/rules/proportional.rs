@@ -1,6 +1,7 @@
 //! R6 `proportional`: points in proportion to the value's share of the target, at most full.
 
 use super::{Ctx, Need, Rate, full_marks_en, p2, pts_en, s};
+use crate::fx::Fx;
 use crate::num::round_points;
 use rust_decimal::Decimal;
 
@@ -140,6 +141,16 @@ impl Trace<'_> {
 }
 
 impl super::Shape for Proportional {
+    fn fx_num(&self, v: Fx, max: Fx) -> Option<Fx> {
+        let target = Fx::from_decimal(self.target);
+        let share = if target.is_zero() {
+            Fx::ZERO
+        } else {
+            v.over(target)?
+        };
+        let ratio = share.max(Fx::ZERO)?.min(Fx::Dec(1, 0))?;
+        Some(max.times(ratio))
+    }
     fn name(&self) -> &'static str {
         "proportional"
     }

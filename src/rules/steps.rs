@@ -2,6 +2,7 @@
 //! `otherwise` for a value in no row.
 
 use super::{Bound, Ctx, Need, pts_en, s};
+use crate::fx::Fx;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -176,6 +177,22 @@ impl Trace<'_> {
 }
 
 impl super::Shape for Steps {
+    fn fx_num(&self, v: Fx, _max: Fx) -> Option<Fx> {
+        for r in &self.rows {
+            let lo = match r.min {
+                Some(m) => !v.lt(Fx::from_decimal(m))?,
+                None => true,
+            };
+            let hi = match r.below {
+                Some(b) => v.lt(Fx::from_decimal(b))?,
+                None => true,
+            };
+            if lo && hi {
+                return Some(Fx::from_decimal(r.points));
+            }
+        }
+        Some(Fx::from_decimal(self.otherwise))
+    }
     fn name(&self) -> &'static str {
         "steps"
     }

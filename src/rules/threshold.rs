@@ -3,6 +3,8 @@
 
 use super::{Bound, Ctx, Need, Raw, Rule, full_marks_en, s};
 use crate::expr::Val;
+use crate::expr::fast::FxVal;
+use crate::fx::Fx;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone)]
@@ -186,6 +188,24 @@ impl Trace<'_> {
 }
 
 impl super::Shape for Threshold {
+    fn fx_num(&self, v: Fx, max: Fx) -> Option<Fx> {
+        let beyond = match (self.zero_above, self.zero_below) {
+            (Some(a), _) => {
+                let o = v.order(Fx::from_decimal(a))?;
+                o == std::cmp::Ordering::Greater || (self.inclusive && o.is_eq())
+            }
+            (None, Some(b)) => {
+                let o = v.order(Fx::from_decimal(b))?;
+                o == std::cmp::Ordering::Less || (self.inclusive && o.is_eq())
+            }
+            _ => false,
+        };
+        match (&self.within, beyond) {
+            (Some(w), false) => w.raw_fx(FxVal::Num(v), max),
+            (_, true) => Some(Fx::ZERO),
+            (None, false) => Some(max),
+        }
+    }
     fn name(&self) -> &'static str {
         "threshold"
     }

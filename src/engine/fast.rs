@@ -1,0 +1,444 @@
+//! A replication scored in filtered arithmetic ([`crate::fx`]): the numbers
+//! [`Rescorer::replay`] gives — derived values, items, bonus, lines, vetoes, grade — with
+//! item points and lines as whole numbers of the set's last decimal place, and every decision
+//! a float could get wrong refused. `None` whenever anything is not decided here (a float at an
+//! edge, a shape without a filtered form, respread maxima, weighted or separately graded
+//! lines): the caller then replays the unit exactly, so the outcome is always the exact one
+//! (`tests::filtered_replications_are_the_exact_ones`).
+
+use super::replay::{Kept, Rescorer};
+use super::*;
+use crate::expr::fast::{FxEnv, FxVal, Why};
+use crate::fx::Fx;
+
+/// Lines a filtered replication holds (more: the exact path).
+const MAX_LINES: usize = 8;
+
+/// A unit's slot values for the filtered path.
+pub fn fx_values(vals: &[Option<Val>]) -> Vec<FxVal> {
+    vals.iter()
+        .map(|v| match v {
+            None => FxVal::Absent,
+            Some(Val::Num(d)) => FxVal::Num(Fx::from_decimal(*d)),
+            Some(Val::Bool(b)) => FxVal::Bool(*b),
+        })
+        .collect()
+}
+
+/// Weight factors as whole numbers and scales, for [`Replayed::factor`]; `None` when one
+/// does not fit in 64 bits.
+pub fn factors(f: &[Decimal]) -> Option<Vec<(i64, u32)>> {
+    f.iter()
+        .map(|x| match Fx::from_decimal(*x) {
+            Fx::Dec(m, s) => Some((m, s)),
+            Fx::Approx(_) => None,
+        })
+        .collect()
+}
+
+/// Whether a set can be replayed in filtered arithmetic at all.
+fn set_fits(set: &IndicatorSet) -> bool {
+    matches!(set.combine, Combine::Sum)
+        && set.lines.len() <= MAX_LINES
+        && set.rounding <= 6
+        && i64::try_from(set.scale.mantissa()).is_ok()
+}
+
+/// `x` as a whole number of 10^-dp; `None` when it has more places or does not fit.
+fn scaled(x: Fx, dp: u32) -> Option<i64> {
+    match x {
+        Fx::Dec(m, s) if s <= dp => m.checked_mul(10i64.checked_pow(dp - s)?),
+        _ => None,
+    }
+}
+
+/// `x · m ÷ 10^s` rounded half away from zero (a weight factor `m × 10^-s` applied), in 64
+/// bits when the product fits.
+fn weigh(x: i64, m: i64, s: u32) -> Option<i64> {
+    let d = 10i64.checked_pow(s)?;
+    match x.checked_mul(m) {
+        Some(n) => {
+            let (q, r) = (n / d, n % d);
+            Some(if 2 * r.abs() >= d { q + n.signum() } else { q })
+        }
+        None => div_round(i128::from(x) * i128::from(m), i128::from(d)),
+    }
+}
+
+/// `n ÷ d` (d > 0) rounded half away from zero.
+fn div_round(n: i128, d: i128) -> Option<i64> {
+    let (q, r) = (n / d, n % d);
+    let q = if 2 * r.abs() >= d { q + n.signum() } else { q };
+    i64::try_from(q).ok()
+}
+
+/// The grade a score reaches, as `grade_of`.
+fn grade_of_fx(grades: &[Grade], s: Fx) -> Option<usize> {
+    for (i, g) in grades.iter().enumerate() {
+        match g.min {
+            None => return Some(i),
+            Some(m) if !s.lt(Fx::from_decimal(m))? => return Some(i),
+            Some(_) => {}
+        }
+    }
+    Some(grades.len().saturating_sub(1))
+}
+
+/// What a filtered replication reads besides the unit's values.
+pub(super) struct Ctx<'a> {
+    pub set: &'a IndicatorSet,
+    pub unit: &'a Unit,
+    /// No field declares its own `on_missing`: an item's policy for missing evidence is its
+    /// own whichever fields are missing.
+    pub policy_free: bool,
+}
+
+impl Ctx<'_> {
+    /// An item's points and status, as the exact replay scores it ([`points::item_points`],
+    /// then [`score_indicator`]); `finish_all`: NA and zeroed points finished too, as
+    /// [`score_indicator`] does (bonus items).
+    fn item(
+        &self,
+        ind: &Indicator,
+        max: Fx,
+        vals: &[FxVal],
+        finish_all: bool,
+    ) -> Option<(Fx, Status)> {
+        let set = self.set;
+        let class = self.unit.class;
+        let env = FxEnv {
+            vals,
+            class: class.and_then(|c| u32::try_from(c).ok()),
+        };
+        let done = |p: Fx, status: Status| {
+            Some((rules::finish_fx(p, max, ind.floor, set.rounding)?, status))
+        };
+        let zero = |status: Status| {
+            if finish_all {
+                done(Fx::ZERO, status)
+            } else {
+                Some((Fx::ZERO, status))
+            }
+        };
+        // Missing evidence: the item's policy when no field has one of its own.
+        let missing = || {
+            if !(ind.on_missing_explicit || self.policy_free) {
+                return None;
+            }
+            match ind.on_missing {
+                OnMissing::Zero => done(Fx::ZERO, Status::ZeroForMissing),
+                _ => done(Fx::ZERO, Status::MissingEvidence),
+            }
+        };
+        if !ind.applies_to(class) {
+            return zero(Status::NotApplicable);
+        }
+        if let Some(z) = &ind.zero_if {
+            match z.eval_bool_fx(env) {
+                Ok(true) => return zero(Status::Zeroed),
+                Ok(false) => {}
+                Err(Why::Missing) => return missing(),
+                Err(_) => return None,
+            }
+        }
+        match (&ind.input, &ind.rule) {
+            (Input::Expr(e), rule) if ind.params.is_empty() => match e.eval_val_fx(env) {
+                Ok(v) => done(rule.raw_fx(v, max)?, Status::Scored),
+                Err(Why::Missing) => missing(),
+                Err(_) => None,
+            },
+            (Input::None, Rule::LevelProgress(lp)) => match lp.points_fx(env, max) {
+                Ok(p) => done(p, Status::Scored),
+                Err(Why::Missing) => missing(),
+                Err(_) => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Per line, in whole numbers of the set's last place.
+#[derive(Default)]
+struct Lines {
+    points: [i64; MAX_LINES],
+    possible: [i64; MAX_LINES],
+    unknown: [bool; MAX_LINES],
+}
+
+impl Lines {
+    /// The total with the bonus (None when a line or the bonus is unknown).
+    fn total(&self, n: usize, bonus: Option<i64>) -> Option<Option<i64>> {
+        if self.unknown[..n].iter().any(|u| *u) {
+            return Some(None);
+        }
+        let Some(b) = bonus else {
+            return Some(None);
+        };
+        let mut t = b;
+        for p in &self.points[..n] {
+            t = t.checked_add(*p)?;
+        }
+        Some(Some(t))
+    }
+}
+
+/// The unit's replayed numbers: `vals` holds its values with the figures drawn (derived values
+/// before the draw); `derived` the derived values to recompute; `kept`/`bonus_kept` the items
+/// whose points do not move; `factor` the weight factors.
+pub(super) struct Replayed<'a> {
+    pub derived: &'a [usize],
+    pub kept: &'a [Kept],
+    pub bonus_kept: &'a [Kept],
+    /// Per item: its weight factor `m × 10^-s` ([`factors`]).
+    pub factor: Option<&'a [(i64, u32)]>,
+    pub no_evidence: bool,
+}
+
+/// See the module. `vals` comes back with the scored slots filled.
+pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Replay> {
+    let set = cx.set;
+    let unit = cx.unit;
+    let dp = set.rounding;
+    let class = unit.class.and_then(|c| u32::try_from(c).ok());
+    let kind = set.unit_kind();
+    let base = kind.layout.derived as usize;
+    for &d in r.derived {
+        let v = kind.derived.get(d)?.expr.eval_val_fx(FxEnv { vals, class });
+        *vals.get_mut(base + d)? = match v {
+            Ok(v) => v,
+            Err(Why::Unsure) => return None,
+            Err(_) => FxVal::Absent,
+        };
+    }
+    let nl = set.lines.len();
+    let mut lines = Lines::default();
+    for (l, line) in set.lines.iter().enumerate() {
+        lines.possible[l] = scaled(Fx::from_decimal(line.max), dp)?;
+    }
+    let weighted = |k: usize, x: i64| -> Option<i64> {
+        match r.factor {
+            Some(f) => {
+                let &(m, s) = f.get(k)?;
+                weigh(x, m, s)
+            }
+            None => Some(x),
+        }
+    };
+    let mut incomplete = false;
+    let slots = set.slots;
+    for (k, ind) in set.indicators.iter().enumerate() {
+        let max_d = ind.max_for(unit.class);
+        let max = Fx::from_decimal(max_d);
+        let (p, status) = match r.kept.get(k).copied().flatten() {
+            Some((p, s)) => (Fx::from_decimal(p), s),
+            None => cx.item(ind, max, vals, false)?,
+        };
+        let p = scaled(p, dp)?;
+        if let Some(l) = ind.line {
+            if status == Status::NotApplicable {
+                let m = weighted(k, scaled(max, dp)?)?;
+                match ind.na_policy {
+                    NaPolicy::Drop => lines.possible[l] = lines.possible[l].checked_sub(m)?,
+                    // Respread maxima rescale the line by a quotient: the exact path.
+                    NaPolicy::Respread if m > 0 => return None,
+                    NaPolicy::Respread => {}
+                }
+            } else {
+                if max_d != ind.max {
+                    let d = weighted(k, scaled(max, dp)?)?
+                        .checked_sub(weighted(k, scaled(Fx::from_decimal(ind.max), dp)?)?)?;
+                    lines.possible[l] = lines.possible[l].checked_add(d)?;
+                }
+                lines.points[l] = lines.points[l].checked_add(weighted(k, p)?)?;
+                if status == Status::MissingEvidence {
+                    lines.unknown[l] = true;
+                }
+            }
+        }
+        incomplete |= status == Status::MissingEvidence;
+        *vals.get_mut(slots.points as usize + k)? = if status == Status::MissingEvidence {
+            FxVal::Absent
+        } else {
+            FxVal::Num(Fx::Dec(p, dp))
+        };
+    }
+    // The bonus, after the set's cap.
+    let mut uncapped = Some(0i64);
+    if let Some(b) = &set.bonus {
+        for (k, item) in b.items.iter().enumerate() {
+            let max = Fx::from_decimal(item.max_for(unit.class));
+            let (p, status) = match r.bonus_kept.get(k).copied().flatten() {
+                Some((p, s)) => (Fx::from_decimal(p), s),
+                None => cx.item(item, max, vals, true)?,
+            };
+            let p = scaled(p, dp)?;
+            let scored = status != Status::MissingEvidence;
+            incomplete |= !scored;
+            *vals.get_mut(slots.bonus_items as usize + k)? = if scored {
+                FxVal::Num(Fx::Dec(p, dp))
+            } else {
+                FxVal::Absent
+            };
+            uncapped = match uncapped {
+                Some(u) if scored => Some(u.checked_add(p)?),
+                _ => None,
+            };
+        }
+    }
+    let cap = match set.bonus.as_ref().and_then(|b| b.cap) {
+        Some(c) => Some(scaled(Fx::from_decimal(c), dp)?),
+        None => None,
+    };
+    let bonus = uncapped.map(|u| cap.map_or(u, |c| u.min(c)));
+    let write_totals = |vals: &mut [FxVal], lines: &Lines, total: Option<i64>| -> Option<()> {
+        for l in 0..nl {
+            *vals.get_mut(slots.lines as usize + l)? = if lines.unknown[l] {
+                FxVal::Absent
+            } else {
+                FxVal::Num(Fx::Dec(lines.points[l], dp))
+            };
+        }
+        let num = |x: Option<i64>| x.map_or(FxVal::Absent, |x| FxVal::Num(Fx::Dec(x, dp)));
+        *vals.get_mut(slots.bonus as usize)? = num(bonus);
+        *vals.get_mut(slots.total as usize)? = num(total);
+        Some(())
+    };
+    let mut total = lines.total(nl, bonus)?;
+    write_totals(vals, &lines, total)?;
+    // Line-zeroing vetoes first: they change the lines and the total the others read.
+    let mut calls: Vec<VetoCall> = Vec::new();
+    let mut zeroed = [false; MAX_LINES];
+    let mut changed = false;
+    for (vi, v) in set.vetoes.iter().enumerate() {
+        let (Effect::Zero, Scope::Line(l), VetoMode::Enforced) = (&v.effect, v.scope, v.mode)
+        else {
+            continue;
+        };
+        match v.when.eval_bool_fx(FxEnv { vals, class }) {
+            Ok(true) => {
+                calls.push(VetoCall {
+                    index: vi,
+                    outcome: VetoOutcome::Fired,
+                    applied: true,
+                });
+                zeroed[l] = true;
+                changed = true;
+            }
+            Ok(false) => {}
+            Err(Why::Unsure) => return None,
+            Err(_) => {
+                calls.push(VetoCall {
+                    index: vi,
+                    outcome: VetoOutcome::Undecided,
+                    applied: false,
+                });
+                if lines.unknown[l] || lines.points[l] != 0 {
+                    lines.unknown[l] = true;
+                    changed = true;
+                }
+            }
+        }
+    }
+    if changed {
+        for (l, z) in zeroed.iter().enumerate().take(nl) {
+            if *z {
+                lines.points[l] = 0;
+                lines.unknown[l] = false;
+            }
+        }
+        total = lines.total(nl, bonus)?;
+        write_totals(vals, &lines, total)?;
+    }
+    for (vi, v) in set.vetoes.iter().enumerate() {
+        if calls.iter().any(|c| c.index == vi) {
+            continue;
+        }
+        let outcome = match v.when.eval_bool_fx(FxEnv { vals, class }) {
+            Ok(true) => VetoOutcome::Fired,
+            Ok(false) => continue,
+            Err(Why::Unsure) => return None,
+            Err(_) => VetoOutcome::Undecided,
+        };
+        calls.push(VetoCall {
+            index: vi,
+            outcome,
+            applied: outcome == VetoOutcome::Fired && v.mode == VetoMode::Enforced,
+        });
+    }
+    calls.sort_by_key(|c| c.index);
+    // The score on the full scale when maxima were dropped, and its grade.
+    let mut possible = 0i64;
+    for p in &lines.possible[..nl] {
+        possible = possible.checked_add(*p)?;
+    }
+    let scale = Fx::from_decimal(set.scale);
+    let score = match total {
+        Some(t) if possible > 0 && Fx::Dec(possible, dp).order(scale)?.is_ne() => {
+            let Fx::Dec(sm, ss) = scale else { return None };
+            let n = i128::from(t) * i128::from(sm) * 10i128.pow(dp);
+            Some(div_round(n, 10i128.pow(ss) * i128::from(possible))?)
+        }
+        t => t,
+    };
+    let score_grade = match score {
+        Some(s) => Some(grade_of_fx(&set.grades, Fx::Dec(s, dp))?),
+        None => None,
+    };
+    let (grade, vetoed, pending, _) = decide(set, score_grade, vec![None; nl], &calls);
+    let status = if r.no_evidence {
+        UnitStatus::NoEvidence
+    } else if incomplete {
+        UnitStatus::Incomplete
+    } else if pending {
+        UnitStatus::Pending
+    } else {
+        UnitStatus::Complete
+    };
+    let dec = |x: Option<i64>| x.map(|x| Decimal::new(x, dp));
+    let no = r.no_evidence;
+    Some(Replay {
+        status,
+        total: if no { None } else { dec(total) },
+        score: if no { None } else { dec(score) },
+        grade: if no { None } else { grade },
+        vetoed: !no && vetoed,
+        vetoes: calls
+            .iter()
+            .map(|c| (c.index, c.outcome, c.applied))
+            .collect(),
+    })
+}
+
+impl Rescorer<'_> {
+    /// [`Rescorer::replay`] in filtered arithmetic: `vals` are the unit's values
+    /// ([`fx_values`]) with its figures drawn, `derived` the derived values to recompute
+    /// ([`Rescorer::derived_reading`]), `bonus_kept` as `kept` for the bonus items, `factor`
+    /// the weight factors as [`factors`] gives them. The same replay as the exact one, or
+    /// `None` when it cannot be decided here.
+    pub fn replay_fx(
+        &self,
+        pos: usize,
+        vals: &mut [FxVal],
+        derived: &[usize],
+        (kept, bonus_kept): (&[Kept], &[Kept]),
+        factor: Option<&[(i64, u32)]>,
+    ) -> Option<Replay> {
+        let (set, ev, no_evidence, policy_free) = self.parts();
+        if !set_fits(set) {
+            return None;
+        }
+        let cx = Ctx {
+            set,
+            unit: &ev.units[*ev.scored.get(pos)?],
+            policy_free,
+        };
+        let r = Replayed {
+            derived,
+            kept,
+            bonus_kept,
+            factor,
+            no_evidence: *no_evidence.get(pos)?,
+        };
+        replay(&cx, vals, &r)
+    }
+}

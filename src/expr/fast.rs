@@ -1,0 +1,231 @@
+//! An expression evaluated in filtered arithmetic ([`crate::fx`]): the value
+//! [`Compiled::eval`] gives, or "undefined" where it gives an error, or [`Why::Unsure`] where
+//! a float is too near an edge to tell, or the expression reads what the fast path does not
+//! have (descendants, `ln`, `^`, `coalesce`). The caller then evaluates it exactly.
+
+use super::{ArithOp, BoolNode, CmpOp, Compiled, Node, NumFn, NumNode};
+use crate::fx::Fx;
+use std::cmp::Ordering;
+
+/// A slot's value for the fast path.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum FxVal {
+    #[default]
+    Absent,
+    Num(Fx),
+    Bool(bool),
+}
+
+/// Why there is no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// The exact evaluation gives [`super::EvalError::Missing`].
+    Missing,
+    /// The exact evaluation gives another error (a division by zero, yes/no for a number, …).
+    Undefined,
+    /// Not decided here: evaluate exactly.
+    Unsure,
+}
+
+/// Of two errors the one the exact evaluation reports whatever the operands' order (a
+/// missing value first, as `first_error`), or not knowing which.
+fn worst(a: Why, b: Why) -> Why {
+    match (a, b) {
+        (Why::Missing, _) | (_, Why::Missing) => Why::Missing,
+        (Why::Unsure, _) | (_, Why::Unsure) => Why::Unsure,
+        _ => Why::Undefined,
+    }
+}
+
+pub type FxResult<T> = Result<T, Why>;
+
+/// What the fast path reads: the unit's slots and its class.
+#[derive(Clone, Copy)]
+pub struct FxEnv<'a> {
+    pub vals: &'a [FxVal],
+    pub class: Option<u32>,
+}
+
+impl FxEnv<'_> {
+    fn get(&self, slot: u32) -> FxVal {
+        self.vals.get(slot as usize).copied().unwrap_or_default()
+    }
+}
+
+/// Of two outcomes that are both needed: both values, or the error (see [`worst`]); one
+/// unsure operand beside a value leaves the outcome unsure.
+fn both<A, B>(a: FxResult<A>, b: FxResult<B>) -> FxResult<(A, B)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(x), Err(y)) => Err(worst(x, y)),
+    }
+}
+
+/// Values beyond this are left to the exact path (it overflows at 7.9e28, and reports it).
+const HUGE: f64 = 1e20;
+
+fn sane(x: Fx) -> FxResult<Fx> {
+    if x.f64().abs() < HUGE {
+        Ok(x)
+    } else {
+        Err(Why::Unsure)
+    }
+}
+
+impl Compiled {
+    /// The number this expression gives (see the module).
+    pub fn eval_fx(&self, env: FxEnv<'_>) -> FxResult<Fx> {
+        match &self.root {
+            Node::Num(n) => n.fx(env),
+            Node::Bool(_) => Err(Why::Undefined),
+        }
+    }
+
+    /// The yes/no this expression gives (see the module).
+    pub fn eval_bool_fx(&self, env: FxEnv<'_>) -> FxResult<bool> {
+        match &self.root {
+            Node::Bool(b) => b.fx(env),
+            Node::Num(_) => Err(Why::Undefined),
+        }
+    }
+
+    /// A number or yes/no, as [`Compiled::eval`].
+    pub fn eval_val_fx(&self, env: FxEnv<'_>) -> FxResult<FxVal> {
+        match &self.root {
+            Node::Num(n) => n.fx(env).map(FxVal::Num),
+            Node::Bool(b) => b.fx(env).map(FxVal::Bool),
+        }
+    }
+}
+
+impl NumNode {
+    fn fx(&self, env: FxEnv<'_>) -> FxResult<Fx> {
+        match self {
+            NumNode::Const(d) => Ok(Fx::from_decimal(*d)),
+            NumNode::Slot(s) => match env.get(*s) {
+                FxVal::Num(x) => Ok(x),
+                FxVal::Bool(_) => Err(Why::Undefined),
+                FxVal::Absent => Err(Why::Missing),
+            },
+            NumNode::Neg(a) => Ok(a.fx(env)?.negated()),
+            NumNode::Arith(op, a, b) => {
+                let (a, b) = both(a.fx(env), b.fx(env))?;
+                // Division by zero is an error of its own (after both operands' errors).
+                sane(match op {
+                    ArithOp::Add => a.plus(b),
+                    ArithOp::Sub => a.minus(b),
+                    ArithOp::Mul => a.times(b),
+                    ArithOp::Div if b.is_zero() => return Err(Why::Undefined),
+                    ArithOp::Div => a.over(b).ok_or(Why::Unsure)?,
+                })
+            }
+            NumNode::If(c, a, b) => match c.fx(env) {
+                Ok(true) => a.fx(env),
+                Ok(false) => b.fx(env),
+                Err(Why::Unsure) => Err(Why::Unsure),
+                // Both branches alike decide it; otherwise the condition's error.
+                Err(e) => match (a.fx(env), b.fx(env)) {
+                    (Ok(x), Ok(y)) => match x.order(y) {
+                        Some(Ordering::Equal) => Ok(x),
+                        Some(_) => Err(e),
+                        None => Err(Why::Unsure),
+                    },
+                    (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
+                    _ => Err(e),
+                },
+            },
+            NumNode::Fn1(f, a) => {
+                let a = a.fx(env)?;
+                match f {
+                    NumFn::Abs => Ok(a.abs()),
+                    NumFn::Floor => a.floor().ok_or(Why::Unsure),
+                    NumFn::Ceil => a.ceil().ok_or(Why::Unsure),
+                    NumFn::Ln | NumFn::Exp => Err(Why::Unsure),
+                }
+            }
+            NumNode::Round(a, dp) => a.fx(env)?.round(*dp).ok_or(Why::Unsure),
+            NumNode::Extreme(is_max, args) => {
+                // The first argument without a value decides, as the exact `?` does.
+                let mut best: Option<Fx> = None;
+                for a in args {
+                    let v = a.fx(env)?;
+                    best = Some(match best {
+                        Some(b) if *is_max => b.max(v).ok_or(Why::Unsure)?,
+                        Some(b) => b.min(v).ok_or(Why::Unsure)?,
+                        None => v,
+                    });
+                }
+                best.ok_or(Why::Missing)
+            }
+            NumNode::Pow(..)
+            | NumNode::Count(..)
+            | NumNode::Agg(..)
+            | NumNode::Share(..)
+            | NumNode::Coalesce(_) => Err(Why::Unsure),
+        }
+    }
+}
+
+/// Kleene `and` (`dominant` false) / `or` (`dominant` true), as the exact evaluation.
+fn kleene(dominant: bool, a: FxResult<bool>, b: impl FnOnce() -> FxResult<bool>) -> FxResult<bool> {
+    if a == Ok(dominant) {
+        return Ok(dominant);
+    }
+    let b = b();
+    if b == Ok(dominant) {
+        return Ok(dominant);
+    }
+    match (a, b) {
+        (Ok(_), Ok(_)) => Ok(!dominant),
+        // An unsure operand might have been the dominant value.
+        (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(x), Err(y)) => Err(worst(x, y)),
+    }
+}
+
+impl BoolNode {
+    fn fx(&self, env: FxEnv<'_>) -> FxResult<bool> {
+        match self {
+            BoolNode::Const(b) => Ok(*b),
+            BoolNode::Slot(s) => match env.get(*s) {
+                FxVal::Bool(b) => Ok(b),
+                FxVal::Num(_) => Err(Why::Undefined),
+                FxVal::Absent => Err(Why::Missing),
+            },
+            BoolNode::Not(a) => Ok(!a.fx(env)?),
+            BoolNode::And(a, b) => kleene(false, a.fx(env), || b.fx(env)),
+            BoolNode::Or(a, b) => kleene(true, a.fx(env), || b.fx(env)),
+            BoolNode::Cmp(op, a, b) => {
+                let (a, b) = both(a.fx(env), b.fx(env))?;
+                let o = a.order(b).ok_or(Why::Unsure)?;
+                Ok(match op {
+                    CmpOp::Lt => o == Ordering::Less,
+                    CmpOp::Le => o != Ordering::Greater,
+                    CmpOp::Gt => o == Ordering::Greater,
+                    CmpOp::Ge => o != Ordering::Less,
+                    CmpOp::Eq => o == Ordering::Equal,
+                    CmpOp::Ne => o != Ordering::Equal,
+                })
+            }
+            BoolNode::Same(eq, a, b) => {
+                let (a, b) = both(a.fx(env), b.fx(env))?;
+                Ok((a == b) == *eq)
+            }
+            BoolNode::If(c, a, b) => match c.fx(env) {
+                Ok(true) => a.fx(env),
+                Ok(false) => b.fx(env),
+                Err(Why::Unsure) => Err(Why::Unsure),
+                Err(e) => match (a.fx(env), b.fx(env)) {
+                    (Ok(x), Ok(y)) if x == y => Ok(x),
+                    (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
+                    _ => Err(e),
+                },
+            },
+            BoolNode::Class(eq, class, _) => Ok((env.class == Some(*class)) == *eq),
+            // Missing or undefined matters here: left to the exact path.
+            BoolNode::Present(..) | BoolNode::Coalesce(_) => Err(Why::Unsure),
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! Filtered arithmetic: numbers for the hot loops that give the exact engine's answers without
+//! its cost (the replications of `kaohe robustness`).
+//!
+//! An [`Fx`] is either an exact decimal in 64 bits (`Dec`: mantissa and scale, what evidence
+//! and most arithmetic on it give) or, after a division that does not come out exact, a float
+//! (`Approx`) within about 1e-15 of the exact value. Sums, differences and products of
+//! decimals stay exact; every decision that a float could get wrong — a comparison, a
+//! rounding, a floor — is taken only when the float is at least [`TOL`] (relative) away from
+//! the edge, and otherwise refused (`None`). The engine's `Decimal` keeps 28 significant
+//! digits, so any decision taken here is the one it takes; a refused one is left to it.
+//! `fx::tests` check every operation against `Decimal`.
+
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// How far (relative, at least absolute for values below 1) a float must be from an edge for
+/// a decision on it to be taken.
+pub const TOL: f64 = 1e-9;
+
+/// The largest scale kept exact.
+const MAX_SCALE: u32 = 18;
+
+/// A number: an exact decimal `m × 10^-s` or a float near the exact value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fx {
+    Dec(i64, u32),
+    Approx(f64),
+}
+
+const POW10: [i64; 19] = {
+    let mut t = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// `LIMIT[k]`: the largest magnitude that can be multiplied by 10^k in 64 bits.
+const LIMIT: [u64; 19] = {
+    let mut t = [0u64; 19];
+    let mut i = 0;
+    while i < 19 {
+        t[i] = (i64::MAX as u64) / (POW10[i] as u64);
+        i += 1;
+    }
+    t
+};
+
+fn pow10(k: u32) -> Option<i64> {
+    POW10.get(k as usize).copied()
+}
+
+/// Both mantissas on the larger scale.
+fn align(a: i64, sa: u32, b: i64, sb: u32) -> Option<(i64, i64, u32)> {
+    match sa.cmp(&sb) {
+        Ordering::Equal => Some((a, b, sa)),
+        Ordering::Less => Some((a.checked_mul(pow10(sb - sa)?)?, b, sb)),
+        Ordering::Greater => Some((a, b.checked_mul(pow10(sa - sb)?)?, sa)),
+    }
+}
+
+/// Trailing zeros dropped (the value is unchanged).
+fn trim(mut m: i64, mut s: u32) -> Fx {
+    while s > 0 && m % 10 == 0 {
+        m /= 10;
+        s -= 1;
+    }
+    Fx::Dec(m, s)
+}
+
+/// Whether `x` is within [`TOL`] of `edge`: too close to decide on a float.
+fn near(x: f64, edge: f64) -> bool {
+    !x.is_finite() || (x - edge).abs() <= TOL * x.abs().max(edge.abs()).max(1.0)
+}
+
+impl Fx {
+    pub const ZERO: Fx = Fx::Dec(0, 0);
+
+    /// The decimal, exactly when its mantissa fits in 64 bits and its scale is at most 18.
+    pub fn from_decimal(d: Decimal) -> Fx {
+        let s = d.scale();
+        match i64::try_from(d.mantissa()) {
+            Ok(m) if s <= MAX_SCALE => Fx::Dec(m, s),
+            _ => Fx::Approx(rust_decimal::prelude::ToPrimitive::to_f64(&d).unwrap_or(f64::NAN)),
+        }
+    }
+
+    /// The exact decimal; `None` for a float.
+    pub fn to_decimal(self) -> Option<Decimal> {
+        match self {
+            Fx::Dec(m, s) => Some(Decimal::new(m, s)),
+            Fx::Approx(_) => None,
+        }
+    }
+
+    /// The nearest float (correctly rounded for mantissas below 2^53).
+    pub fn f64(self) -> f64 {
+        match self {
+            #[allow(clippy::cast_precision_loss)]
+            Fx::Dec(m, s) => m as f64 / 10f64.powi(s.cast_signed()),
+            Fx::Approx(v) => v,
+        }
+    }
+
+    pub fn is_zero(self) -> bool {
+        matches!(self, Fx::Dec(0, _))
+    }
+
+    pub fn negated(self) -> Fx {
+        match self {
+            Fx::Dec(m, s) => m
+                .checked_neg()
+                .map_or(Fx::Approx(-self.f64()), |m| Fx::Dec(m, s)),
+            Fx::Approx(v) => Fx::Approx(-v),
+        }
+    }
+
+    pub fn abs(self) -> Fx {
+        match self {
+            Fx::Dec(m, s) => m
+                .checked_abs()
+                .map_or(Fx::Approx(self.f64().abs()), |m| Fx::Dec(m, s)),
+            Fx::Approx(v) => Fx::Approx(v.abs()),
+        }
+    }
+
+    pub fn plus(self, o: Fx) -> Fx {
+        if let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, o)
+            && let Some((a, b, s)) = align(a, sa, b, sb)
+            && let Some(m) = a.checked_add(b)
+        {
+            return Fx::Dec(m, s);
+        }
+        Fx::Approx(self.f64() + o.f64())
+    }
+
+    pub fn minus(self, o: Fx) -> Fx {
+        self.plus(o.negated())
+    }
+
+    pub fn times(self, o: Fx) -> Fx {
+        if let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, o)
+            && let Some(m) = a.checked_mul(b)
+        {
+            let s = sa + sb;
+            if s <= MAX_SCALE {
+                return Fx::Dec(m, s);
+            }
+            if let Fx::Dec(m, s) = trim(m, s)
+                && s <= MAX_SCALE
+            {
+                return Fx::Dec(m, s);
+            }
+        }
+        Fx::Approx(self.f64() * o.f64())
+    }
+
+    /// `self ÷ o`: exact when the quotient is a decimal of at most 18 places that fits; `None`
+    /// when `o` is zero, or a float too near zero to tell.
+    pub fn over(self, o: Fx) -> Option<Fx> {
+        if o.is_zero() || matches!(o, Fx::Approx(v) if near(v, 0.0)) {
+            return None;
+        }
+        if let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, o) {
+            // a·10^k ÷ b with the largest k that cannot overflow.
+            let ua = a.unsigned_abs();
+            let mut k = MAX_SCALE;
+            while k > 0 && ua > LIMIT[k as usize] {
+                k -= 1;
+            }
+            if let Some(n) = pow10(k).and_then(|p| a.checked_mul(p))
+                && n % b == 0
+            {
+                let q = n / b;
+                // The quotient's scale: sa + k − sb.
+                let s = i64::from(sa) + i64::from(k) - i64::from(sb);
+                if s >= 0 {
+                    let exact = trim(q, u32::try_from(s).unwrap_or(u32::MAX));
+                    if matches!(exact, Fx::Dec(_, s) if s <= MAX_SCALE) {
+                        return Some(exact);
+                    }
+                } else if let Some(m) =
+                    pow10(u32::try_from(-s).unwrap_or(u32::MAX)).and_then(|p| q.checked_mul(p))
+                {
+                    return Some(Fx::Dec(m, 0));
+                }
+            }
+        }
+        Some(Fx::Approx(self.f64() / o.f64()))
+    }
+
+    /// The order of two numbers; `None` when a float is too near the other to tell.
+    pub fn order(self, o: Fx) -> Option<Ordering> {
+        if let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, o) {
+            let (a, b) = (i128::from(a), i128::from(b));
+            let p = |k: u32| 10i128.pow(k);
+            return Some(match sa.cmp(&sb) {
+                Ordering::Equal => a.cmp(&b),
+                Ordering::Less => (a * p(sb - sa)).cmp(&b),
+                Ordering::Greater => a.cmp(&(b * p(sa - sb))),
+            });
+        }
+        let (a, b) = (self.f64(), o.f64());
+        if near(a, b) {
+            return None;
+        }
+        a.partial_cmp(&b)
+    }
+
+    /// Rounded half away from zero to `dp` places (四舍五入), as `num::round_half_up`;
+    /// `None` for a float too near a half to tell.
+    pub fn round(self, dp: u32) -> Option<Fx> {
+        match self {
+            Fx::Dec(m, s) if s <= dp => Some(Fx::Dec(m, s)),
+            Fx::Dec(m, s) => {
+                let div = pow10(s - dp)?;
+                let (q, r) = (m / div, m % div);
+                let q = if 2 * u128::from(r.unsigned_abs()) >= u128::from(div.unsigned_abs()) {
+                    q + m.signum()
+                } else {
+                    q
+                };
+                Some(Fx::Dec(q, dp))
+            }
+            Fx::Approx(v) => {
+                let y = v * 10f64.powi(dp.cast_signed());
+                let t = y.trunc();
+                let off_half = ((y - t).abs() - 0.5).abs();
+                if !y.is_finite() || y.abs() >= 9.0e15 || off_half <= TOL * y.abs().max(1.0) {
+                    return None;
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                let q = y.round() as i64;
+                Some(Fx::Dec(q, dp))
+            }
+        }
+    }
+
+    /// The largest whole number not above it; `None` for a float too near a whole number.
+    pub fn floor(self) -> Option<Fx> {
+        self.whole(false)
+    }
+
+    /// The smallest whole number not below it; `None` for a float too near a whole number.
+    pub fn ceil(self) -> Option<Fx> {
+        self.whole(true)
+    }
+
+    fn whole(self, up: bool) -> Option<Fx> {
+        match self {
+            Fx::Dec(m, 0) => Some(Fx::Dec(m, 0)),
+            Fx::Dec(m, s) => {
+                let div = pow10(s)?;
+                let (q, r) = (m / div, m % div);
+                let q = match (up, r.signum()) {
+                    (true, 1) => q + 1,
+                    (false, -1) => q - 1,
+                    _ => q,
+                };
+                Some(Fx::Dec(q, 0))
+            }
+            Fx::Approx(v) => {
+                if v.abs() >= 9.0e15 || near(v, v.round()) {
+                    return None;
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                let q = if up { v.ceil() } else { v.floor() } as i64;
+                Some(Fx::Dec(q, 0))
+            }
+        }
+    }
+
+    pub fn min(self, o: Fx) -> Option<Fx> {
+        Some(if self.order(o)? == Ordering::Greater {
+            o
+        } else {
+            self
+        })
+    }
+
+    pub fn max(self, o: Fx) -> Option<Fx> {
+        Some(if self.order(o)? == Ordering::Less {
+            o
+        } else {
+            self
+        })
+    }
+
+    /// `self < o`, `self <= o`, …: `None` when it cannot be told.
+    pub fn lt(self, o: Fx) -> Option<bool> {
+        Some(self.order(o)? == Ordering::Less)
+    }
+
+    pub fn le(self, o: Fx) -> Option<bool> {
+        Some(self.order(o)? != Ordering::Greater)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn dec() -> impl Strategy<Value = Decimal> {
+        (-2_000_000i64..2_000_000, 0u32..5).prop_map(|(m, s)| Decimal::new(m, s))
+    }
+
+    /// Decimals and the floats that divisions give.
+    fn fx(d: Decimal, approx: bool) -> Fx {
+        if approx {
+            Fx::Approx(rust_decimal::prelude::ToPrimitive::to_f64(&d).unwrap_or(0.0))
+        } else {
+            Fx::from_decimal(d)
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arithmetic_is_decimals(a in dec(), b in dec()) {
+            let (x, y) = (Fx::from_decimal(a), Fx::from_decimal(b));
+            prop_assert_eq!(x.plus(y).to_decimal(), Some(a + b));
+            prop_assert_eq!(x.minus(y).to_decimal(), Some(a - b));
+            prop_assert_eq!(x.times(y).to_decimal(), Some(a * b));
+            prop_assert_eq!(x.order(y), Some(a.cmp(&b)));
+            if !b.is_zero() {
+                let q = x.over(y).expect("not zero");
+                match q {
+                    Fx::Dec(..) => prop_assert_eq!(q.to_decimal(), Some(a / b)),
+                    Fx::Approx(v) => {
+                        let e = rust_decimal::prelude::ToPrimitive::to_f64(&(a / b)).unwrap_or(0.0);
+                        prop_assert!((v - e).abs() <= 1e-12 * e.abs().max(1.0));
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn decisions_taken_are_the_decimal_ones(a in dec(), b in dec(), dp in 0u32..4, approx in any::<bool>()) {
+            // A quotient: exact or a float near it, as divisions give.
+            let Some(q) = (!b.is_zero()).then(|| a / b) else { return Ok(()) };
+            let x = fx(q, approx);
+            if let Some(r) = x.round(dp) {
+                prop_assert_eq!(r.to_decimal(), Some(crate::num::round_half_up(q, dp)));
+            }
+            if let Some(f) = x.floor() {
+                prop_assert_eq!(f.to_decimal(), Some(q.floor()));
+            }
+            if let Some(c) = x.ceil() {
+                prop_assert_eq!(c.to_decimal(), Some(q.ceil()));
+            }
+            if let Some(o) = x.order(Fx::from_decimal(a)) {
+                prop_assert_eq!(o, q.cmp(&a));
+            }
+            if !approx {
+                prop_assert!(x.round(dp).is_some() && x.floor().is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn floats_at_an_edge_are_refused() {
+        // 1/3·3 as a float is 1 to within a rounding: no floor, no comparison with 1.
+        let third = Fx::Dec(1, 0).over(Fx::Dec(3, 0)).expect("not zero");
+        assert!(matches!(third, Fx::Approx(_)));
+        let one = third.times(Fx::Dec(3, 0));
+        assert_eq!(one.floor(), None);
+        assert_eq!(one.order(Fx::Dec(1, 0)), None);
+        // 0.125 is exact: rounded half away from zero, as the engine does.
+        let eighth = Fx::Dec(1, 0).over(Fx::Dec(8, 0)).expect("not zero");
+        assert_eq!(eighth, Fx::Dec(125, 3));
+        assert_eq!(eighth.round(2), Some(Fx::Dec(13, 2)));
+        assert_eq!(Fx::Dec(1, 0).over(Fx::Dec(0, 2)), None);
+        assert_eq!(
+            Fx::Dec(-125, 3).round(2).and_then(Fx::to_decimal),
+            Some(Decimal::new(-13, 2))
+        );
+    }
+}

@@ -19,7 +19,7 @@ use std::sync::Arc;
 mod fast;
 mod points;
 mod replay;
-pub use fast::{factors as fx_factors, fx_values};
+pub use fast::{UnitBase, factors as fx_factors, fx_values};
 pub use replay::{Kept, Replay, Rescorer};
 
 /// Names shared by every unit's result, built once per assessment (no per-unit copies).
@@ -1674,7 +1674,8 @@ fn apply_vetoes(set: &IndicatorSet, graded: Graded, calls: &[VetoCall]) -> Decid
     let Graded {
         grade, line_grade, ..
     } = graded;
-    let (grade, vetoed, pending, line_grade) = decide(set, grade, line_grade, calls);
+    let mut line_grade = line_grade;
+    let (grade, vetoed, pending) = decide(set, grade, &mut line_grade, calls);
     let mut veto_results = Vec::new();
     for c in calls {
         let v = &set.vetoes[c.index];
@@ -1707,13 +1708,13 @@ fn apply_vetoes(set: &IndicatorSet, graded: Graded, calls: &[VetoCall]) -> Decid
 }
 
 /// The decision of [`apply_vetoes`] alone: the grade (None while withheld), whether the unit
-/// is failed, whether it is pending, and the line grades.
+/// is failed and whether it is pending; `line_grade` capped or failed by the vetoes.
 fn decide(
     set: &IndicatorSet,
     mut grade: Option<usize>,
-    mut line_grade: Vec<Option<usize>>,
+    line_grade: &mut [Option<usize>],
     calls: &[VetoCall],
-) -> (Option<usize>, bool, bool, Vec<Option<usize>>) {
+) -> (Option<usize>, bool, bool) {
     let lowest = set.grades.len().saturating_sub(1);
     let mut vetoed = false;
     for c in calls.iter().filter(|c| c.applied) {
@@ -1758,7 +1759,7 @@ fn decide(
     if pending {
         grade = None;
     }
-    (grade, vetoed, pending, line_grade)
+    (grade, vetoed, pending)
 }
 
 /// A veto's effect as the set's names (`EffectOf::render`: `等次定为不合格`).

@@ -678,7 +678,8 @@ enum AggOp {
 
 #[derive(Debug, Clone)]
 enum NumNode {
-    Const(Decimal),
+    /// A number as written, and its filtered form ([`crate::fx`]).
+    Const(Decimal, crate::fx::Fx),
     Slot(u32),
     Neg(Box<NumNode>),
     Arith(ArithOp, Box<NumNode>, Box<NumNode>),
@@ -871,7 +872,10 @@ impl Checker<'_> {
     /// Resolves names and checks types. Returns None after recording at least one error.
     fn check(&mut self, ast: &Ast, sc: Scope) -> Option<Node> {
         match &ast.kind {
-            AstKind::Num(d) => Some(Node::Num(NumNode::Const(*d))),
+            AstKind::Num(d) => Some(Node::Num(NumNode::Const(
+                *d,
+                crate::fx::Fx::from_decimal(*d),
+            ))),
             AstKind::Bool(b) => Some(Node::Bool(BoolNode::Const(*b))),
             AstKind::Name(name) => self.name(ast, name, sc),
             AstKind::Str(_) => {
@@ -1405,7 +1409,7 @@ fn pow(x: Decimal, y: Decimal) -> Result<Decimal, EvalError> {
 impl NumNode {
     fn eval(&self, env: &dyn Env) -> Result<Decimal, EvalError> {
         match self {
-            NumNode::Const(d) => Ok(*d),
+            NumNode::Const(d, _) => Ok(*d),
             NumNode::Slot(s) => num_slot(env, *s),
             NumNode::Neg(a) => Ok(-a.eval(env)?),
             NumNode::Arith(op, a, b) => {
@@ -1487,7 +1491,7 @@ impl NumNode {
             return;
         }
         match self {
-            NumNode::Const(_) | NumNode::Count(..) | NumNode::Agg(..) | NumNode::Share(..) => {}
+            NumNode::Const(..) | NumNode::Count(..) | NumNode::Agg(..) | NumNode::Share(..) => {}
             NumNode::Slot(s) => {
                 if env.get(*s).is_none() {
                     out.push(*s);

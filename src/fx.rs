@@ -37,6 +37,12 @@ const POW10: [i64; 19] = {
     t
 };
 
+/// Powers of ten as floats, each exact.
+const POW10F: [f64; 19] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18,
+];
+
 /// `LIMIT[k]`: the largest magnitude that can be multiplied by 10^k in 64 bits.
 const LIMIT: [u64; 19] = {
     let mut t = [0u64; 19];
@@ -99,7 +105,10 @@ impl Fx {
     pub fn f64(self) -> f64 {
         match self {
             #[allow(clippy::cast_precision_loss)]
-            Fx::Dec(m, s) => m as f64 / 10f64.powi(s.cast_signed()),
+            Fx::Dec(m, s) => match POW10F.get(s as usize) {
+                Some(p) => m as f64 / p,
+                None => m as f64 / 10f64.powi(s.cast_signed()),
+            },
             Fx::Approx(v) => v,
         }
     }
@@ -194,6 +203,9 @@ impl Fx {
     /// The order of two numbers; `None` when a float is too near the other to tell.
     pub fn order(self, o: Fx) -> Option<Ordering> {
         if let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, o) {
+            if let Some((a, b, _)) = align(a, sa, b, sb) {
+                return Some(a.cmp(&b));
+            }
             let (a, b) = (i128::from(a), i128::from(b));
             let p = |k: u32| 10i128.pow(k);
             return Some(match sa.cmp(&sb) {
@@ -225,7 +237,7 @@ impl Fx {
                 Some(Fx::Dec(q, dp))
             }
             Fx::Approx(v) => {
-                let y = v * 10f64.powi(dp.cast_signed());
+                let y = v * POW10F.get(dp as usize).copied().unwrap_or(f64::INFINITY);
                 let t = y.trunc();
                 let off_half = ((y - t).abs() - 0.5).abs();
                 if !y.is_finite() || y.abs() >= 9.0e15 || off_half <= TOL * y.abs().max(1.0) {

@@ -207,6 +207,46 @@ fn fit(y: Decimal, x: Decimal, ty: FieldType) -> Decimal {
     }
 }
 
+/// [`draw`] in filtered arithmetic: the same number, without building a `Decimal` when the
+/// integer path decides it.
+fn draw_fx(m: Mover, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> crate::fx::Fx {
+    use crate::fx::Fx;
+    let moved = match m {
+        Mover::Fixed => return Fx::from_decimal(x),
+        Mover::Still(xf) => xf,
+        Mover::Bias { x: xf, lo, hi } => xf * (1.0 + lo + (hi - lo) * uniform(rng)),
+        Mover::Spread {
+            x: xf,
+            spread,
+            distribution,
+        } => xf + spread * unit_draw(rng, distribution),
+    };
+    let Some(k) = fast_4dp(moved) else {
+        let y = Decimal::from_f64(moved).map_or(x, |d| crate::num::round_points(d, 4));
+        return Fx::from_decimal(fit(y, x, ty));
+    };
+    let y = Fx::Dec(k, 4);
+    let (zero, at_most) = (Fx::ZERO, |hi: i64| Fx::Dec(hi, 0));
+    let clamp = |y: Fx, hi: Option<i64>| -> Fx {
+        if y.lt(zero) == Some(true) {
+            zero
+        } else if let Some(h) = hi
+            && y.order(at_most(h)) == Some(std::cmp::Ordering::Greater)
+        {
+            at_most(h)
+        } else {
+            y
+        }
+    };
+    match ty {
+        FieldType::Count => Fx::Dec(if k < 0 { 0 } else { (k.abs() + 5_000) / 10_000 }, 0),
+        FieldType::Percent => clamp(y, Some(100)),
+        FieldType::PerMille => clamp(y, Some(1000)),
+        _ if x >= Decimal::ZERO => clamp(y, None),
+        _ => y,
+    }
+}
+
 /// One draw of a figure: the reported value `x` moved by its error, four decimals (half away
 /// from zero), kept in the field's range ([`fit`]). `Decimal::from_f64` and the rounding are
 /// skipped when the integer path gives the same ([`fast_4dp`]); a count is then rounded to a
@@ -251,6 +291,11 @@ impl Figure {
     /// One draw of this figure from `rng`.
     fn draw(&self, rng: &mut ChaCha8Rng) -> Decimal {
         draw(self.mover, self.value, self.ty, rng)
+    }
+
+    /// [`Figure::draw`] in filtered arithmetic (the same number).
+    fn draw_fx(&self, rng: &mut ChaCha8Rng) -> crate::fx::Fx {
+        draw_fx(self.mover, self.value, self.ty, rng)
     }
 }
 
@@ -390,10 +435,8 @@ pub struct Replications {
 pub(crate) struct UnitPlan {
     figures: Vec<Figure>,
     kept: Vec<Kept>,
-    /// As `kept`, for the bonus items.
-    bonus_kept: Vec<Kept>,
-    /// The unit's values in filtered arithmetic (`engine::fx_values`).
-    fx: Vec<crate::expr::fast::FxVal>,
+    /// Where the filtered replications start (None: every replication is exact).
+    fx: Option<crate::engine::UnitBase>,
     /// The derived values reading a figure (evaluation order): the only ones recomputed.
     derived: Vec<usize>,
 }
@@ -415,23 +458,23 @@ fn unit_plans(
             let slots: Vec<u32> = figures.iter().flat_map(|f| f.slots.clone()).collect();
             let moved = rs.items_reading(&slots);
             let derived = rs.derived_reading(&slots);
-            let kept = base
+            let kept: Vec<Kept> = base
                 .indicators
                 .iter()
                 .zip(&moved)
                 .map(|(r, m)| (!m).then_some((r.points, r.status)))
                 .collect();
-            let bonus_kept = base
+            let bonus_kept: Vec<Kept> = base
                 .bonus_items
                 .iter()
                 .zip(rs.bonus_reading(&slots))
                 .map(|(r, m)| (!m).then_some((r.points, r.status)))
                 .collect();
+            let fx = rs.fx_base(pos, (&kept, &bonus_kept));
             Ok(UnitPlan {
                 figures,
                 kept,
-                bonus_kept,
-                fx: crate::engine::fx_values(rs.values(pos)),
+                fx,
                 derived,
             })
         })
@@ -455,8 +498,8 @@ pub(crate) struct Scratch {
     fx: Vec<crate::expr::fast::FxVal>,
 }
 
-/// A weight factor as a whole number and its scale.
-type Whole = (i64, u32);
+/// A weight factor in whole numbers of 10^-4.
+type Whole = i64;
 
 /// One replication's weight factors, as decimals and as whole numbers with scales (the
 /// filtered path's form; None when one does not fit, and the exact path is taken).
@@ -497,15 +540,15 @@ fn replicate_fx(
     (factors, only): (Option<&[Whole]>, Option<usize>),
     buf: &mut Vec<crate::expr::fast::FxVal>,
 ) -> Option<Replay> {
-    buf.clear();
-    buf.extend_from_slice(&plan.fx);
+    let base = plan.fx.as_ref()?;
+    base.start(buf);
     let mut derived: &[usize] = &[];
     if !plan.figures.is_empty() {
         let mut rng = stream(seed, r, pos as u64);
         for (i, f) in plan.figures.iter().enumerate() {
-            let y = f.draw(&mut rng);
+            let y = f.draw_fx(&mut rng);
             if only.is_none_or(|o| o == i) {
-                let y = crate::expr::fast::FxVal::Num(crate::fx::Fx::from_decimal(y));
+                let y = crate::expr::fast::FxVal::Num(y);
                 for &s in &f.slots {
                     *buf.get_mut(s as usize)? = y;
                 }
@@ -513,7 +556,7 @@ fn replicate_fx(
         }
         derived = &plan.derived;
     }
-    rs.replay_fx(pos, buf, derived, (&plan.kept, &plan.bonus_kept), factors)
+    rs.replay_fx(pos, buf, (base, derived), factors)
 }
 
 fn replicate_exact(
@@ -618,27 +661,39 @@ pub fn replicate(
 /// descending, id), ties sharing the first rank; `ranks[pos][r]`, 0 for not ranked.
 fn rank_all(draws: &[Vec<Draw>], ids: &[String], n_rep: u32) -> Vec<Vec<u32>> {
     let n = draws.len();
+    // Each unit's place among the ids, the last key: the sort keys are then all different,
+    // and an unstable sort gives the one order.
+    let mut by_id: Vec<usize> = (0..n).collect();
+    by_id.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+    let mut id_rank = vec![0u32; n];
+    for (i, &p) in by_id.iter().enumerate() {
+        id_rank[p] = u32::try_from(i).unwrap_or(u32::MAX);
+    }
+    // Scores in descending `total_cmp` order as unsigned keys.
+    let desc = |x: f64| {
+        let b = x.to_bits();
+        !(if b >> 63 == 1 { !b } else { b | (1 << 63) })
+    };
     let per_rep: Vec<Vec<u32>> = (0..n_rep as usize)
         .into_par_iter()
         .map(|r| {
-            let mut order: Vec<usize> = (0..n).filter(|&p| draws[p][r].ranked).collect();
-            order.sort_by(|&a, &b| {
-                let (x, y) = (&draws[a][r], &draws[b][r]);
-                x.vetoed
-                    .cmp(&y.vetoed)
-                    .then(y.score.total_cmp(&x.score))
-                    .then_with(|| ids[a].cmp(&ids[b]))
-            });
+            let mut order: Vec<(bool, u64, u32, u32)> = (0..n)
+                .filter_map(|p| {
+                    let d = &draws[p][r];
+                    let p32 = u32::try_from(p).ok()?;
+                    d.ranked.then(|| (d.vetoed, desc(d.score), id_rank[p], p32))
+                })
+                .collect();
+            order.sort_unstable();
             let mut rank = vec![0u32; n];
-            let mut prev: Option<(bool, f64)> = None;
+            let mut prev: Option<(bool, u64)> = None;
             let mut cur = 0u32;
-            for (i, &p) in order.iter().enumerate() {
-                let k = (draws[p][r].vetoed, draws[p][r].score);
-                if prev != Some(k) {
+            for (i, &(vetoed, key, _, p)) in order.iter().enumerate() {
+                if prev != Some((vetoed, key)) {
                     cur = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                    prev = Some(k);
+                    prev = Some((vetoed, key));
                 }
-                rank[p] = cur;
+                rank[p as usize] = cur;
             }
             rank
         })
@@ -1214,6 +1269,55 @@ mod tests {
             }
             // The filtered path decides nearly every replication.
             assert!(fast * 100 > all * 95, "{}: {fast} of {all}", set.id);
+        }
+    }
+
+    /// The filtered draw is the exact one, for every kind of field and mover.
+    #[test]
+    fn filtered_draws_are_the_exact_ones() {
+        let types = [
+            FieldType::Count,
+            FieldType::Percent,
+            FieldType::PerMille,
+            FieldType::Number,
+        ];
+        let movers = |x: f64| {
+            [
+                Mover::Spread {
+                    x,
+                    spread: x.abs() * 0.3 + 1.0,
+                    distribution: Distribution::Normal,
+                },
+                Mover::Spread {
+                    x,
+                    spread: 2.5,
+                    distribution: Distribution::Uniform,
+                },
+                Mover::Bias {
+                    x,
+                    lo: -0.5,
+                    hi: 0.5,
+                },
+                Mover::Still(x),
+            ]
+        };
+        for (i, x) in ["0", "1", "99.5", "100", "999.9", "-3.25", "12345.678"]
+            .iter()
+            .enumerate()
+        {
+            let xd: Decimal = x.parse().expect("decimal");
+            let xf = xd.to_f64().unwrap_or(0.0);
+            for ty in types {
+                for m in movers(xf) {
+                    let mut a = stream(5, i as u32, 1);
+                    let mut b = stream(5, i as u32, 1);
+                    for _ in 0..500 {
+                        let exact = draw(m, xd, ty, &mut a);
+                        let fast = draw_fx(m, xd, ty, &mut b);
+                        assert_eq!(fast.to_decimal(), Some(exact), "{x} {ty:?} {m:?}");
+                    }
+                }
+            }
         }
     }
 

@@ -14,6 +14,80 @@ use crate::fx::Fx;
 /// Lines a filtered replication holds (more: the exact path).
 const MAX_LINES: usize = 8;
 
+/// An item of one unit as every replication starts from it, in whole numbers of the set's
+/// last place.
+#[derive(Debug, Clone, Copy)]
+struct ItemBase {
+    /// Points and status kept from the unscored run; None: scored again.
+    kept: Option<(i64, Status)>,
+    /// The unit's maximum for the item.
+    max: Fx,
+    max_w: i64,
+    /// The set's maximum, when the unit's differs.
+    set_max_w: Option<i64>,
+}
+
+/// What every replication of one unit starts from: its values and its items.
+pub struct UnitBase {
+    vals: Vec<FxVal>,
+    items: Vec<ItemBase>,
+    bonus: Vec<ItemBase>,
+}
+
+impl UnitBase {
+    /// The unit's values before the replication's draws, into `buf`.
+    pub fn start(&self, buf: &mut Vec<FxVal>) {
+        buf.clear();
+        buf.extend_from_slice(&self.vals);
+    }
+
+    /// `None` when a maximum or a kept item's points have more places than the set rounds to
+    /// (the exact path then replays the unit).
+    fn new(
+        set: &IndicatorSet,
+        unit: &Unit,
+        vals: &[Option<Val>],
+        (kept, bonus_kept): (&[Kept], &[Kept]),
+    ) -> Option<Self> {
+        let dp = set.rounding;
+        let item = |ind: &Indicator, kept: Kept| -> Option<ItemBase> {
+            let max_d = ind.max_for(unit.class);
+            let max = Fx::from_decimal(max_d);
+            Some(ItemBase {
+                kept: match kept {
+                    Some((p, s)) => Some((scaled(Fx::from_decimal(p), dp)?, s)),
+                    None => None,
+                },
+                max,
+                max_w: scaled(max, dp)?,
+                set_max_w: if max_d == ind.max {
+                    None
+                } else {
+                    Some(scaled(Fx::from_decimal(ind.max), dp)?)
+                },
+            })
+        };
+        let items = set
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(k, ind)| item(ind, kept.get(k).copied().flatten()))
+            .collect::<Option<_>>()?;
+        let bonus = set
+            .bonus
+            .iter()
+            .flat_map(|b| b.items.iter())
+            .enumerate()
+            .map(|(k, ind)| item(ind, bonus_kept.get(k).copied().flatten()))
+            .collect::<Option<_>>()?;
+        Some(UnitBase {
+            vals: fx_values(vals),
+            items,
+            bonus,
+        })
+    }
+}
+
 /// A unit's slot values for the filtered path.
 pub fn fx_values(vals: &[Option<Val>]) -> Vec<FxVal> {
     vals.iter()
@@ -25,14 +99,11 @@ pub fn fx_values(vals: &[Option<Val>]) -> Vec<FxVal> {
         .collect()
 }
 
-/// Weight factors as whole numbers and scales, for [`Replayed::factor`]; `None` when one
-/// does not fit in 64 bits.
-pub fn factors(f: &[Decimal]) -> Option<Vec<(i64, u32)>> {
+/// Weight factors as whole numbers of 10^-4, for [`Replayed::factor`]; `None` when one has
+/// more places or does not fit in 64 bits.
+pub fn factors(f: &[Decimal]) -> Option<Vec<i64>> {
     f.iter()
-        .map(|x| match Fx::from_decimal(*x) {
-            Fx::Dec(m, s) => Some((m, s)),
-            Fx::Approx(_) => None,
-        })
+        .map(|x| scaled(Fx::from_decimal(*x), FACTOR_DP))
         .collect()
 }
 
@@ -52,10 +123,14 @@ fn scaled(x: Fx, dp: u32) -> Option<i64> {
     }
 }
 
-/// `x · m ÷ 10^s` rounded half away from zero (a weight factor `m × 10^-s` applied), in 64
+/// The places of a weight factor (`weight_factors` rounds them to four).
+const FACTOR_DP: u32 = 4;
+
+/// `x · m ÷ 10^4` rounded half away from zero (a weight factor `m × 10^-4` applied), in 64
 /// bits when the product fits.
-fn weigh(x: i64, m: i64, s: u32) -> Option<i64> {
-    let d = 10i64.checked_pow(s)?;
+fn weigh(x: i64, m: i64) -> Option<i64> {
+    const D: i64 = 10i64.pow(FACTOR_DP);
+    let d = D;
     match x.checked_mul(m) {
         Some(n) => {
             let (q, r) = (n / d, n % d);
@@ -187,10 +262,9 @@ impl Lines {
 /// whose points do not move; `factor` the weight factors.
 pub(super) struct Replayed<'a> {
     pub derived: &'a [usize],
-    pub kept: &'a [Kept],
-    pub bonus_kept: &'a [Kept],
-    /// Per item: its weight factor `m × 10^-s` ([`factors`]).
-    pub factor: Option<&'a [(i64, u32)]>,
+    pub base: &'a UnitBase,
+    /// Per item: its weight factor in whole numbers of 10^-4 ([`factors`]).
+    pub factor: Option<&'a [i64]>,
     pub no_evidence: bool,
 }
 
@@ -217,26 +291,23 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
     }
     let weighted = |k: usize, x: i64| -> Option<i64> {
         match r.factor {
-            Some(f) => {
-                let &(m, s) = f.get(k)?;
-                weigh(x, m, s)
-            }
+            Some(f) => weigh(x, *f.get(k)?),
             None => Some(x),
         }
     };
     let mut incomplete = false;
     let slots = set.slots;
-    for (k, ind) in set.indicators.iter().enumerate() {
-        let max_d = ind.max_for(unit.class);
-        let max = Fx::from_decimal(max_d);
-        let (p, status) = match r.kept.get(k).copied().flatten() {
-            Some((p, s)) => (Fx::from_decimal(p), s),
-            None => cx.item(ind, max, vals, false)?,
+    for ((k, ind), b) in set.indicators.iter().enumerate().zip(&r.base.items) {
+        let (p, status) = match b.kept {
+            Some(kept) => kept,
+            None => {
+                let (p, s) = cx.item(ind, b.max, vals, false)?;
+                (scaled(p, dp)?, s)
+            }
         };
-        let p = scaled(p, dp)?;
         if let Some(l) = ind.line {
             if status == Status::NotApplicable {
-                let m = weighted(k, scaled(max, dp)?)?;
+                let m = weighted(k, b.max_w)?;
                 match ind.na_policy {
                     NaPolicy::Drop => lines.possible[l] = lines.possible[l].checked_sub(m)?,
                     // Respread maxima rescale the line by a quotient: the exact path.
@@ -244,9 +315,8 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
                     NaPolicy::Respread => {}
                 }
             } else {
-                if max_d != ind.max {
-                    let d = weighted(k, scaled(max, dp)?)?
-                        .checked_sub(weighted(k, scaled(Fx::from_decimal(ind.max), dp)?)?)?;
+                if let Some(set_max) = b.set_max_w {
+                    let d = weighted(k, b.max_w)?.checked_sub(weighted(k, set_max)?)?;
                     lines.possible[l] = lines.possible[l].checked_add(d)?;
                 }
                 lines.points[l] = lines.points[l].checked_add(weighted(k, p)?)?;
@@ -265,13 +335,14 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
     // The bonus, after the set's cap.
     let mut uncapped = Some(0i64);
     if let Some(b) = &set.bonus {
-        for (k, item) in b.items.iter().enumerate() {
-            let max = Fx::from_decimal(item.max_for(unit.class));
-            let (p, status) = match r.bonus_kept.get(k).copied().flatten() {
-                Some((p, s)) => (Fx::from_decimal(p), s),
-                None => cx.item(item, max, vals, true)?,
+        for ((k, item), ib) in b.items.iter().enumerate().zip(&r.base.bonus) {
+            let (p, status) = match ib.kept {
+                Some(kept) => kept,
+                None => {
+                    let (p, s) = cx.item(item, ib.max, vals, true)?;
+                    (scaled(p, dp)?, s)
+                }
             };
-            let p = scaled(p, dp)?;
             let scored = status != Status::MissingEvidence;
             incomplete |= !scored;
             *vals.get_mut(slots.bonus_items as usize + k)? = if scored {
@@ -384,7 +455,8 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
         Some(s) => Some(grade_of_fx(&set.grades, Fx::Dec(s, dp))?),
         None => None,
     };
-    let (grade, vetoed, pending, _) = decide(set, score_grade, vec![None; nl], &calls);
+    let mut line_grade = [None; MAX_LINES];
+    let (grade, vetoed, pending) = decide(set, score_grade, &mut line_grade[..nl], &calls);
     let status = if r.no_evidence {
         UnitStatus::NoEvidence
     } else if incomplete {
@@ -410,18 +482,29 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
 }
 
 impl Rescorer<'_> {
-    /// [`Rescorer::replay`] in filtered arithmetic: `vals` are the unit's values
-    /// ([`fx_values`]) with its figures drawn, `derived` the derived values to recompute
-    /// ([`Rescorer::derived_reading`]), `bonus_kept` as `kept` for the bonus items, `factor`
-    /// the weight factors as [`factors`] gives them. The same replay as the exact one, or
-    /// `None` when it cannot be decided here.
+    /// What every filtered replication of unit `pos` starts from ([`Rescorer::replay_fx`]):
+    /// its values and items, `kept` and `bonus_kept` the items whose points do not move;
+    /// `None` when it cannot be replayed in filtered arithmetic.
+    pub fn fx_base(&self, pos: usize, kept: (&[Kept], &[Kept])) -> Option<UnitBase> {
+        let (set, ev, _, _) = self.parts();
+        if !set_fits(set) {
+            return None;
+        }
+        let unit = &ev.units[*ev.scored.get(pos)?];
+        UnitBase::new(set, unit, self.values(pos), kept)
+    }
+
+    /// [`Rescorer::replay`] in filtered arithmetic: `vals` the unit's values with the
+    /// replication's figures drawn ([`UnitBase::start`]), `base` the unit's start
+    /// ([`Rescorer::fx_base`]), `derived` the derived values to recompute
+    /// ([`Rescorer::derived_reading`]), `factor` the weight factors as [`factors`] gives them.
+    /// The same replay as the exact one, or `None` when it cannot be decided here.
     pub fn replay_fx(
         &self,
         pos: usize,
         vals: &mut [FxVal],
-        derived: &[usize],
-        (kept, bonus_kept): (&[Kept], &[Kept]),
-        factor: Option<&[(i64, u32)]>,
+        (base, derived): (&UnitBase, &[usize]),
+        factor: Option<&[i64]>,
     ) -> Option<Replay> {
         let (set, ev, no_evidence, policy_free) = self.parts();
         if !set_fits(set) {
@@ -434,8 +517,7 @@ impl Rescorer<'_> {
         };
         let r = Replayed {
             derived,
-            kept,
-            bonus_kept,
+            base,
             factor,
             no_evidence: *no_evidence.get(pos)?,
         };

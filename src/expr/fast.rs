@@ -102,7 +102,7 @@ impl Compiled {
 impl NumNode {
     fn fx(&self, env: FxEnv<'_>) -> FxResult<Fx> {
         match self {
-            NumNode::Const(d) => Ok(Fx::from_decimal(*d)),
+            NumNode::Const(_, x) => Ok(*x),
             NumNode::Slot(s) => match env.get(*s) {
                 FxVal::Num(x) => Ok(x),
                 FxVal::Bool(_) => Err(Why::Undefined),

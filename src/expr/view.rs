@@ -103,9 +103,9 @@ impl Operand<'_> {
     /// The value, when the operand is a literal number (or its negation).
     pub fn constant(&self) -> Option<Decimal> {
         match self.0 {
-            NumNode::Const(d) => Some(*d),
+            NumNode::Const(d, _) => Some(*d),
             NumNode::Neg(a) => match a.as_ref() {
-                NumNode::Const(d) => Some(-*d),
+                NumNode::Const(d, _) => Some(-*d),
                 _ => None,
             },
             _ => None,
@@ -179,7 +179,7 @@ fn logic(b: &BoolNode) -> Logic<'_> {
 
 fn num_slots(n: &NumNode, out: &mut Vec<u32>) {
     match n {
-        NumNode::Const(_) => {}
+        NumNode::Const(..) => {}
         NumNode::Slot(s) => out.push(*s),
         NumNode::Neg(a) | NumNode::Fn1(_, a) | NumNode::Round(a, _) => num_slots(a, out),
         NumNode::Arith(_, a, b) | NumNode::Pow(a, b) => {
@@ -237,7 +237,7 @@ fn render_num(n: &NumNode, name: &dyn Fn(u32) -> String, outer: u8) -> String {
         if own < outer { format!("({s})") } else { s }
     };
     match n {
-        NumNode::Const(d) => show(*d),
+        NumNode::Const(d, _) => show(*d),
         NumNode::Slot(s) => name(*s),
         NumNode::Neg(a) => paren(format!("-{}", render_num(a, name, 3)), 3),
         NumNode::Arith(op, a, b) => {

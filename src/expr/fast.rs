@@ -66,10 +66,11 @@ fn both<A, B>(a: FxResult<A>, b: FxResult<B>) -> FxResult<(A, B)> {
 const HUGE: f64 = 1e20;
 
 fn sane(x: Fx) -> FxResult<Fx> {
-    if x.f64().abs() < HUGE {
-        Ok(x)
-    } else {
-        Err(Why::Unsure)
+    match x {
+        // A 64-bit mantissa is below 1e19.
+        Fx::Dec(..) => Ok(x),
+        Fx::Approx(v) if v.abs() < HUGE => Ok(x),
+        Fx::Approx(_) => Err(Why::Unsure),
     }
 }
 

@@ -407,8 +407,12 @@ impl super::Shape for Deduct {
         }
         let n = crate::num::steps_fx(gap, Fx::from_decimal(self.per), self.count)?;
         let deduction = n.times(Fx::from_decimal(self.points)).plus(base);
-        // Far beyond any maximum: the exact path checks for overflow.
-        (deduction.f64().abs() < 1e20).then(|| max.minus(deduction))
+        // Far beyond any maximum: the exact path checks for overflow (a 64-bit mantissa is
+        // below 1e19).
+        match deduction {
+            Fx::Approx(v) if v.abs() >= 1e20 => None,
+            _ => Some(max.minus(deduction)),
+        }
     }
     fn name(&self) -> &'static str {
         match self.side {

@@ -271,24 +271,73 @@ pub(super) struct Replayed<'a> {
 /// See the module. `vals` comes back with the scored slots filled.
 pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Replay> {
     let set = cx.set;
-    let unit = cx.unit;
-    let dp = set.rounding;
-    let class = unit.class.and_then(|c| u32::try_from(c).ok());
-    let kind = set.unit_kind();
+    derive(cx, vals, r.derived)?;
+    let mut lines = Lines::default();
+    for (l, line) in set.lines.iter().enumerate() {
+        lines.possible[l] = scaled(Fx::from_decimal(line.max), set.rounding)?;
+    }
+    let mut incomplete = items(cx, vals, r, &mut lines)?;
+    let (bonus, bonus_incomplete) = bonus(cx, vals, r)?;
+    incomplete |= bonus_incomplete;
+    let (total, calls) = total_and_vetoes(cx, vals, &mut lines, bonus)?;
+    let score = score(cx, &lines, total)?;
+    let score_grade = match score {
+        Some(s) => Some(grade_of_fx(&set.grades, Fx::Dec(s, set.rounding))?),
+        None => None,
+    };
+    let mut line_grade = [None; MAX_LINES];
+    let nl = set.lines.len();
+    let (grade, vetoed, pending) = decide(set, score_grade, &mut line_grade[..nl], &calls);
+    let status = if r.no_evidence {
+        UnitStatus::NoEvidence
+    } else if incomplete {
+        UnitStatus::Incomplete
+    } else if pending {
+        UnitStatus::Pending
+    } else {
+        UnitStatus::Complete
+    };
+    let dec = |x: Option<i64>| x.map(|x| Decimal::new(x, set.rounding));
+    let no = r.no_evidence;
+    Some(Replay {
+        status,
+        total: if no { None } else { dec(total) },
+        score: if no { None } else { dec(score) },
+        grade: if no { None } else { grade },
+        vetoed: !no && vetoed,
+        vetoes: calls
+            .iter()
+            .map(|c| (c.index, c.outcome, c.applied))
+            .collect(),
+    })
+}
+
+fn env<'v>(cx: &Ctx<'_>, vals: &'v [FxVal]) -> FxEnv<'v> {
+    FxEnv {
+        vals,
+        class: cx.unit.class.and_then(|c| u32::try_from(c).ok()),
+    }
+}
+
+/// The derived values `which` computed again (an undefined one is unknown).
+fn derive(cx: &Ctx<'_>, vals: &mut [FxVal], which: &[usize]) -> Option<()> {
+    let kind = cx.set.unit_kind();
     let base = kind.layout.derived as usize;
-    for &d in r.derived {
-        let v = kind.derived.get(d)?.expr.eval_val_fx(FxEnv { vals, class });
+    for &d in which {
+        let v = kind.derived.get(d)?.expr.eval_val_fx(env(cx, vals));
         *vals.get_mut(base + d)? = match v {
             Ok(v) => v,
             Err(Why::Unsure) => return None,
             Err(_) => FxVal::Absent,
         };
     }
-    let nl = set.lines.len();
-    let mut lines = Lines::default();
-    for (l, line) in set.lines.iter().enumerate() {
-        lines.possible[l] = scaled(Fx::from_decimal(line.max), dp)?;
-    }
+    Some(())
+}
+
+/// The items into their points slots and the lines (weighted); whether one lacks evidence.
+fn items(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>, lines: &mut Lines) -> Option<bool> {
+    let set = cx.set;
+    let dp = set.rounding;
     let weighted = |k: usize, x: i64| -> Option<i64> {
         match r.factor {
             Some(f) => weigh(x, *f.get(k)?),
@@ -332,8 +381,16 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
             FxVal::Num(Fx::Dec(p, dp))
         };
     }
-    // The bonus, after the set's cap.
+    Some(incomplete)
+}
+
+/// The bonus after the set's cap (None when a bonus item lacks evidence), and whether one
+/// does.
+fn bonus(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<(Option<i64>, bool)> {
+    let set = cx.set;
+    let dp = set.rounding;
     let mut uncapped = Some(0i64);
+    let mut incomplete = false;
     if let Some(b) = &set.bonus {
         for ((k, item), ib) in b.items.iter().enumerate().zip(&r.base.bonus) {
             let (p, status) = match ib.kept {
@@ -345,7 +402,7 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
             };
             let scored = status != Status::MissingEvidence;
             incomplete |= !scored;
-            *vals.get_mut(slots.bonus_items as usize + k)? = if scored {
+            *vals.get_mut(set.slots.bonus_items as usize + k)? = if scored {
                 FxVal::Num(Fx::Dec(p, dp))
             } else {
                 FxVal::Absent
@@ -360,23 +417,42 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
         Some(c) => Some(scaled(Fx::from_decimal(c), dp)?),
         None => None,
     };
-    let bonus = uncapped.map(|u| cap.map_or(u, |c| u.min(c)));
-    let write_totals = |vals: &mut [FxVal], lines: &Lines, total: Option<i64>| -> Option<()> {
-        for l in 0..nl {
-            *vals.get_mut(slots.lines as usize + l)? = if lines.unknown[l] {
-                FxVal::Absent
-            } else {
-                FxVal::Num(Fx::Dec(lines.points[l], dp))
-            };
-        }
-        let num = |x: Option<i64>| x.map_or(FxVal::Absent, |x| FxVal::Num(Fx::Dec(x, dp)));
-        *vals.get_mut(slots.bonus as usize)? = num(bonus);
-        *vals.get_mut(slots.total as usize)? = num(total);
-        Some(())
-    };
+    Some((uncapped.map(|u| cap.map_or(u, |c| u.min(c))), incomplete))
+}
+
+/// The lines, bonus and total into their slots.
+fn write_totals(
+    set: &IndicatorSet,
+    vals: &mut [FxVal],
+    lines: &Lines,
+    (bonus, total): (Option<i64>, Option<i64>),
+) -> Option<()> {
+    let (slots, dp) = (set.slots, set.rounding);
+    for l in 0..set.lines.len() {
+        *vals.get_mut(slots.lines as usize + l)? = if lines.unknown[l] {
+            FxVal::Absent
+        } else {
+            FxVal::Num(Fx::Dec(lines.points[l], dp))
+        };
+    }
+    let num = |x: Option<i64>| x.map_or(FxVal::Absent, |x| FxVal::Num(Fx::Dec(x, dp)));
+    *vals.get_mut(slots.bonus as usize)? = num(bonus);
+    *vals.get_mut(slots.total as usize)? = num(total);
+    Some(())
+}
+
+/// The total, and the vetoes that fire or cannot be decided, as `UnitWork::total_and_vetoes`:
+/// line-zeroing vetoes first (they change the lines and the total the others read).
+fn total_and_vetoes(
+    cx: &Ctx<'_>,
+    vals: &mut [FxVal],
+    lines: &mut Lines,
+    bonus: Option<i64>,
+) -> Option<(Option<i64>, Vec<VetoCall>)> {
+    let set = cx.set;
+    let nl = set.lines.len();
     let mut total = lines.total(nl, bonus)?;
-    write_totals(vals, &lines, total)?;
-    // Line-zeroing vetoes first: they change the lines and the total the others read.
+    write_totals(set, vals, lines, (bonus, total))?;
     let mut calls: Vec<VetoCall> = Vec::new();
     let mut zeroed = [false; MAX_LINES];
     let mut changed = false;
@@ -385,7 +461,7 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
         else {
             continue;
         };
-        match v.when.eval_bool_fx(FxEnv { vals, class }) {
+        match v.when.eval_bool_fx(env(cx, vals)) {
             Ok(true) => {
                 calls.push(VetoCall {
                     index: vi,
@@ -418,13 +494,13 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
             }
         }
         total = lines.total(nl, bonus)?;
-        write_totals(vals, &lines, total)?;
+        write_totals(set, vals, lines, (bonus, total))?;
     }
     for (vi, v) in set.vetoes.iter().enumerate() {
         if calls.iter().any(|c| c.index == vi) {
             continue;
         }
-        let outcome = match v.when.eval_bool_fx(FxEnv { vals, class }) {
+        let outcome = match v.when.eval_bool_fx(env(cx, vals)) {
             Ok(true) => VetoOutcome::Fired,
             Ok(false) => continue,
             Err(Why::Unsure) => return None,
@@ -437,47 +513,25 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
         });
     }
     calls.sort_by_key(|c| c.index);
-    // The score on the full scale when maxima were dropped, and its grade.
+    Some((total, calls))
+}
+
+/// The score on the full scale when maxima were dropped (whole numbers of the last place).
+fn score(cx: &Ctx<'_>, lines: &Lines, total: Option<i64>) -> Option<Option<i64>> {
+    let set = cx.set;
+    let dp = set.rounding;
     let mut possible = 0i64;
-    for p in &lines.possible[..nl] {
+    for p in &lines.possible[..set.lines.len()] {
         possible = possible.checked_add(*p)?;
     }
     let scale = Fx::from_decimal(set.scale);
-    let score = match total {
+    Some(match total {
         Some(t) if possible > 0 && Fx::Dec(possible, dp).order(scale)?.is_ne() => {
             let Fx::Dec(sm, ss) = scale else { return None };
             let n = i128::from(t) * i128::from(sm) * 10i128.pow(dp);
             Some(div_round(n, 10i128.pow(ss) * i128::from(possible))?)
         }
         t => t,
-    };
-    let score_grade = match score {
-        Some(s) => Some(grade_of_fx(&set.grades, Fx::Dec(s, dp))?),
-        None => None,
-    };
-    let mut line_grade = [None; MAX_LINES];
-    let (grade, vetoed, pending) = decide(set, score_grade, &mut line_grade[..nl], &calls);
-    let status = if r.no_evidence {
-        UnitStatus::NoEvidence
-    } else if incomplete {
-        UnitStatus::Incomplete
-    } else if pending {
-        UnitStatus::Pending
-    } else {
-        UnitStatus::Complete
-    };
-    let dec = |x: Option<i64>| x.map(|x| Decimal::new(x, dp));
-    let no = r.no_evidence;
-    Some(Replay {
-        status,
-        total: if no { None } else { dec(total) },
-        score: if no { None } else { dec(score) },
-        grade: if no { None } else { grade },
-        vetoed: !no && vetoed,
-        vetoes: calls
-            .iter()
-            .map(|c| (c.index, c.outcome, c.applied))
-            .collect(),
     })
 }
 

@@ -365,7 +365,8 @@ mod tests {
             if let Some(o) = x.order(Fx::from_decimal(a)) {
                 prop_assert_eq!(o, q.cmp(&a));
             }
-            if !approx {
+            // An exact decimal is always decided (a quotient of 28 digits is a float here).
+            if matches!(x, Fx::Dec(..)) {
                 prop_assert!(x.round(dp).is_some() && x.floor().is_some());
             }
         }

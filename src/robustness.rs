@@ -470,7 +470,15 @@ fn unit_plans(
                 .zip(rs.bonus_reading(&slots))
                 .map(|(r, m)| (!m).then_some((r.points, r.status)))
                 .collect();
-            let fx = rs.fx_base(pos, (&kept, &bonus_kept));
+            let fx = rs.fx_base(
+                pos,
+                &crate::engine::FxKept {
+                    items: &kept,
+                    bonus: &bonus_kept,
+                    moved: &slots,
+                    vetoes: &base.vetoes,
+                },
+            );
             Ok(UnitPlan {
                 figures,
                 kept,

@@ -6,7 +6,7 @@
 //! lines): the caller then replays the unit exactly, so the outcome is always the exact one
 //! (`tests::filtered_replications_are_the_exact_ones`).
 
-use super::replay::{Kept, Rescorer};
+use super::replay::Rescorer;
 use super::*;
 use crate::expr::fast::{FxEnv, FxVal, Why};
 use crate::fx::Fx;
@@ -27,11 +27,25 @@ struct ItemBase {
     set_max_w: Option<i64>,
 }
 
-/// What every replication of one unit starts from: its values and its items.
+/// What every replication of one unit starts from: its values, its items and the vetoes
+/// that cannot change.
 pub struct UnitBase {
     vals: Vec<FxVal>,
     items: Vec<ItemBase>,
     bonus: Vec<ItemBase>,
+    /// Per veto: its outcome in the base run (None: not fired) when it reads no moved figure
+    /// and no points, line, bonus or total (and does not zero a line); None: decided again.
+    vetoes: Vec<Option<Option<VetoOutcome>>>,
+}
+
+/// What the base run gives the filtered replications of one unit: the items whose points do
+/// not move, likewise the bonus items, the slots the replications draw, and the vetoes that
+/// fired or were undecided.
+pub struct Kept<'a> {
+    pub items: &'a [super::replay::Kept],
+    pub bonus: &'a [super::replay::Kept],
+    pub moved: &'a [u32],
+    pub vetoes: &'a [VetoResult],
 }
 
 impl UnitBase {
@@ -43,14 +57,11 @@ impl UnitBase {
 
     /// `None` when a maximum or a kept item's points have more places than the set rounds to
     /// (the exact path then replays the unit).
-    fn new(
-        set: &IndicatorSet,
-        unit: &Unit,
-        vals: &[Option<Val>],
-        (kept, bonus_kept): (&[Kept], &[Kept]),
-    ) -> Option<Self> {
+    fn new(set: &IndicatorSet, unit: &Unit, vals: &[Option<Val>], kept: &Kept<'_>) -> Option<Self> {
+        let (bonus_kept, moved) = (kept.bonus, kept.moved);
+        let kept_items = kept.items;
         let dp = set.rounding;
-        let item = |ind: &Indicator, kept: Kept| -> Option<ItemBase> {
+        let item = |ind: &Indicator, kept: super::replay::Kept| -> Option<ItemBase> {
             let max_d = ind.max_for(unit.class);
             let max = Fx::from_decimal(max_d);
             Some(ItemBase {
@@ -71,7 +82,7 @@ impl UnitBase {
             .indicators
             .iter()
             .enumerate()
-            .map(|(k, ind)| item(ind, kept.get(k).copied().flatten()))
+            .map(|(k, ind)| item(ind, kept_items.get(k).copied().flatten()))
             .collect::<Option<_>>()?;
         let bonus = set
             .bonus
@@ -80,10 +91,27 @@ impl UnitBase {
             .enumerate()
             .map(|(k, ind)| item(ind, bonus_kept.get(k).copied().flatten()))
             .collect::<Option<_>>()?;
+        let vetoes = set
+            .vetoes
+            .iter()
+            .map(|v| {
+                let zeroes = matches!(
+                    (&v.effect, v.scope, v.mode),
+                    (Effect::Zero, Scope::Line(_), VetoMode::Enforced)
+                );
+                let reads = closure(set, v.when.slots());
+                let still = !zeroes
+                    && reads
+                        .iter()
+                        .all(|s| *s < set.slots.points && !moved.contains(s));
+                still.then(|| kept.vetoes.iter().find(|r| r.id == v.id).map(|r| r.outcome))
+            })
+            .collect();
         Some(UnitBase {
             vals: fx_values(vals),
             items,
             bonus,
+            vetoes,
         })
     }
 }
@@ -279,7 +307,7 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
     let mut incomplete = items(cx, vals, r, &mut lines)?;
     let (bonus, bonus_incomplete) = bonus(cx, vals, r)?;
     incomplete |= bonus_incomplete;
-    let (total, calls) = total_and_vetoes(cx, vals, &mut lines, bonus)?;
+    let (total, calls) = total_and_vetoes(cx, vals, (&mut lines, r.base), bonus)?;
     let score = score(cx, &lines, total)?;
     let score_grade = match score {
         Some(s) => Some(grade_of_fx(&set.grades, Fx::Dec(s, set.rounding))?),
@@ -446,7 +474,7 @@ fn write_totals(
 fn total_and_vetoes(
     cx: &Ctx<'_>,
     vals: &mut [FxVal],
-    lines: &mut Lines,
+    (lines, base): (&mut Lines, &UnitBase),
     bonus: Option<i64>,
 ) -> Option<(Option<i64>, Vec<VetoCall>)> {
     let set = cx.set;
@@ -500,11 +528,16 @@ fn total_and_vetoes(
         if calls.iter().any(|c| c.index == vi) {
             continue;
         }
-        let outcome = match v.when.eval_bool_fx(env(cx, vals)) {
-            Ok(true) => VetoOutcome::Fired,
-            Ok(false) => continue,
-            Err(Why::Unsure) => return None,
-            Err(_) => VetoOutcome::Undecided,
+        let kept = base.vetoes.get(vi).copied().flatten();
+        let outcome = match kept {
+            Some(Some(o)) => o,
+            Some(None) => continue,
+            None => match v.when.eval_bool_fx(env(cx, vals)) {
+                Ok(true) => VetoOutcome::Fired,
+                Ok(false) => continue,
+                Err(Why::Unsure) => return None,
+                Err(_) => VetoOutcome::Undecided,
+            },
         };
         calls.push(VetoCall {
             index: vi,
@@ -537,9 +570,9 @@ fn score(cx: &Ctx<'_>, lines: &Lines, total: Option<i64>) -> Option<Option<i64>>
 
 impl Rescorer<'_> {
     /// What every filtered replication of unit `pos` starts from ([`Rescorer::replay_fx`]):
-    /// its values and items, `kept` and `bonus_kept` the items whose points do not move;
-    /// `None` when it cannot be replayed in filtered arithmetic.
-    pub fn fx_base(&self, pos: usize, kept: (&[Kept], &[Kept])) -> Option<UnitBase> {
+    /// its values, items and the vetoes that cannot change ([`Kept`]); `None` when it cannot
+    /// be replayed in filtered arithmetic.
+    pub fn fx_base(&self, pos: usize, kept: &Kept<'_>) -> Option<UnitBase> {
         let (set, ev, _, _) = self.parts();
         if !set_fits(set) {
             return None;

@@ -207,12 +207,11 @@ fn fit(y: Decimal, x: Decimal, ty: FieldType) -> Decimal {
     }
 }
 
-/// [`draw`] in filtered arithmetic: the same number, without building a `Decimal` when the
-/// integer path decides it.
-fn draw_fx(m: Mover, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> crate::fx::Fx {
-    use crate::fx::Fx;
-    let moved = match m {
-        Mover::Fixed => return Fx::from_decimal(x),
+/// The figure moved by one draw of its error, before rounding; None when it does not move
+/// (a value that is not a finite float is kept as reported).
+fn moved(m: Mover, rng: &mut ChaCha8Rng) -> Option<f64> {
+    Some(match m {
+        Mover::Fixed => return None,
         Mover::Still(xf) => xf,
         Mover::Bias { x: xf, lo, hi } => xf * (1.0 + lo + (hi - lo) * uniform(rng)),
         Mover::Spread {
@@ -220,6 +219,15 @@ fn draw_fx(m: Mover, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> crate::
             spread,
             distribution,
         } => xf + spread * unit_draw(rng, distribution),
+    })
+}
+
+/// [`draw`] in filtered arithmetic: the same number, without building a `Decimal` when the
+/// integer path decides it.
+fn draw_fx(m: Mover, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> crate::fx::Fx {
+    use crate::fx::Fx;
+    let Some(moved) = moved(m, rng) else {
+        return Fx::from_decimal(x);
     };
     let Some(k) = fast_4dp(moved) else {
         let y = Decimal::from_f64(moved).map_or(x, |d| crate::num::round_points(d, 4));
@@ -252,15 +260,8 @@ fn draw_fx(m: Mover, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> crate::
 /// skipped when the integer path gives the same ([`fast_4dp`]); a count is then rounded to a
 /// whole number from the four decimals (the same two roundings).
 fn draw(m: Mover, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> Decimal {
-    let moved = match m {
-        Mover::Fixed => return x,
-        Mover::Still(xf) => xf,
-        Mover::Bias { x: xf, lo, hi } => xf * (1.0 + lo + (hi - lo) * uniform(rng)),
-        Mover::Spread {
-            x: xf,
-            spread,
-            distribution,
-        } => xf + spread * unit_draw(rng, distribution),
+    let Some(moved) = moved(m, rng) else {
+        return x;
     };
     if let Some(k) = fast_4dp(moved) {
         return match ty {

@@ -139,6 +139,27 @@ pub const VILLAGE_HEADER: [&str; 30] = [
     "区检查不合格",
 ];
 
+/// `n` generated villages ([`write_villages`]) read as CSV and bound to `set` (the village
+/// set, possibly with more declared): the evidence the tests and benches score. An error names
+/// what the reader or the binder refused.
+pub fn villages(set: &IndicatorSet, n: usize, seed: u64) -> Result<Evidence, String> {
+    let mut csv = Vec::new();
+    write_villages(&mut csv, n, seed).map_err(|e| e.to_string())?;
+    let mut read = crate::read::ReadEvidence::default();
+    let mut diags = Vec::new();
+    crate::read::csv::read_csv(
+        "villages.csv",
+        &csv,
+        crate::read::csv::TextEncoding::Utf8,
+        &mut read,
+        &mut diags,
+    );
+    if !diags.is_empty() {
+        return Err(format!("{diags:?}"));
+    }
+    crate::bind::bind(set, read).map_err(|e| e.to_string())
+}
+
 /// Write `n` generated villages for `indicators/village.yaml` as a UTF-8 CSV (header
 /// [`VILLAGE_HEADER`]): realistic sizes and rates, a few vetoes, and about 1% of the value cells
 /// blank. Deterministic in `seed`. Codes are 12-digit 统计用区划代码-like (county, township,

@@ -19,7 +19,7 @@ use std::sync::Arc;
 mod fast;
 mod points;
 mod replay;
-pub use fast::{Kept as FxKept, UnitBase, factors as fx_factors, fx_values};
+pub use fast::{FromBase, UnitBase, factors as fx_factors};
 pub use replay::{Kept, Replay, Rescorer};
 
 /// Names shared by every unit's result, built once per assessment (no per-unit copies).

@@ -233,26 +233,15 @@ fn draw_fx(m: Mover, x: Decimal, ty: FieldType, rng: &mut ChaCha8Rng) -> crate::
         let y = Decimal::from_f64(moved).map_or(x, |d| crate::num::round_points(d, 4));
         return Fx::from_decimal(fit(y, x, ty));
     };
-    let y = Fx::Dec(k, 4);
-    let (zero, at_most) = (Fx::ZERO, |hi: i64| Fx::Dec(hi, 0));
-    let clamp = |y: Fx, hi: Option<i64>| -> Fx {
-        if y.lt(zero) == Some(true) {
-            zero
-        } else if let Some(h) = hi
-            && y.order(at_most(h)) == Some(std::cmp::Ordering::Greater)
-        {
-            at_most(h)
-        } else {
-            y
-        }
+    // `fit` on whole numbers of 10^-4.
+    let y = match ty {
+        FieldType::Count => return Fx::Dec(if k < 0 { 0 } else { (k + 5_000) / 10_000 }, 0),
+        FieldType::Percent => k.clamp(0, 100 * 10_000),
+        FieldType::PerMille => k.clamp(0, 1000 * 10_000),
+        _ if x >= Decimal::ZERO => k.max(0),
+        _ => k,
     };
-    match ty {
-        FieldType::Count => Fx::Dec(if k < 0 { 0 } else { (k.abs() + 5_000) / 10_000 }, 0),
-        FieldType::Percent => clamp(y, Some(100)),
-        FieldType::PerMille => clamp(y, Some(1000)),
-        _ if x >= Decimal::ZERO => clamp(y, None),
-        _ => y,
-    }
+    Fx::Dec(y, 4)
 }
 
 /// One draw of a figure: the reported value `x` moved by its error, four decimals (half away
@@ -473,7 +462,7 @@ fn unit_plans(
                 .collect();
             let fx = rs.fx_base(
                 pos,
-                &crate::engine::FxKept {
+                &crate::engine::FromBase {
                     items: &kept,
                     bonus: &bonus_kept,
                     moved: &slots,
@@ -510,7 +499,7 @@ pub(crate) struct Scratch {
 /// A weight factor in whole numbers of 10^-4.
 type Whole = i64;
 
-/// One replication's weight factors, as decimals and as whole numbers with scales (the
+/// One replication's weight factors, as decimals and as whole numbers of 10^-4 (the
 /// filtered path's form; None when one does not fit, and the exact path is taken).
 #[derive(Default)]
 pub(crate) struct Factors {
@@ -1212,18 +1201,7 @@ mod tests {
         let text = std::fs::read_to_string(repo(set)).expect("set") + block;
         let set = crate::load::load_set_str(set, &text).expect("loads");
         let ev = if set.id == "village" {
-            let mut csv = Vec::new();
-            crate::bench::write_villages(&mut csv, n, 11).expect("villages");
-            let mut read = crate::read::ReadEvidence::default();
-            let mut diags = Vec::new();
-            crate::read::csv::read_csv(
-                "villages.csv",
-                &csv,
-                crate::read::csv::TextEncoding::Utf8,
-                &mut read,
-                &mut diags,
-            );
-            crate::bind::bind(&set, read).expect("binds")
+            crate::bench::villages(&set, n, 11).expect("villages read and bound")
         } else {
             let read = crate::read::files::read_paths(&[repo("fixtures/shenzhen/evidence.yaml")])
                 .expect("reads");

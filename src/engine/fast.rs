@@ -41,7 +41,7 @@ pub struct UnitBase {
 /// What the base run gives the filtered replications of one unit: the items whose points do
 /// not move, likewise the bonus items, the slots the replications draw, and the vetoes that
 /// fired or were undecided.
-pub struct Kept<'a> {
+pub struct FromBase<'a> {
     pub items: &'a [super::replay::Kept],
     pub bonus: &'a [super::replay::Kept],
     pub moved: &'a [u32],
@@ -57,7 +57,12 @@ impl UnitBase {
 
     /// `None` when a maximum or a kept item's points have more places than the set rounds to
     /// (the exact path then replays the unit).
-    fn new(set: &IndicatorSet, unit: &Unit, vals: &[Option<Val>], kept: &Kept<'_>) -> Option<Self> {
+    fn new(
+        set: &IndicatorSet,
+        unit: &Unit,
+        vals: &[Option<Val>],
+        kept: &FromBase<'_>,
+    ) -> Option<Self> {
         let (bonus_kept, moved) = (kept.bonus, kept.moved);
         let kept_items = kept.items;
         let dp = set.rounding;
@@ -117,7 +122,7 @@ impl UnitBase {
 }
 
 /// A unit's slot values for the filtered path.
-pub fn fx_values(vals: &[Option<Val>]) -> Vec<FxVal> {
+fn fx_values(vals: &[Option<Val>]) -> Vec<FxVal> {
     vals.iter()
         .map(|v| match v {
             None => FxVal::Absent,
@@ -158,13 +163,13 @@ const FACTOR_DP: u32 = 4;
 /// bits when the product fits.
 fn weigh(x: i64, m: i64) -> Option<i64> {
     const D: i64 = 10i64.pow(FACTOR_DP);
-    let d = D;
     match x.checked_mul(m) {
+        // A constant divisor: a multiplication, not a division instruction.
         Some(n) => {
-            let (q, r) = (n / d, n % d);
-            Some(if 2 * r.abs() >= d { q + n.signum() } else { q })
+            let (q, r) = (n / D, n % D);
+            Some(if 2 * r.abs() >= D { q + n.signum() } else { q })
         }
-        None => div_round(i128::from(x) * i128::from(m), i128::from(d)),
+        None => div_round(i128::from(x) * i128::from(m), i128::from(D)),
     }
 }
 
@@ -209,10 +214,7 @@ impl Ctx<'_> {
     ) -> Option<(Fx, Status)> {
         let set = self.set;
         let class = self.unit.class;
-        let env = FxEnv {
-            vals,
-            class: class.and_then(|c| u32::try_from(c).ok()),
-        };
+        let env = env(self, vals);
         let done = |p: Fx, status: Status| {
             Some((rules::finish_fx(p, max, ind.floor, set.rounding)?, status))
         };
@@ -285,9 +287,8 @@ impl Lines {
     }
 }
 
-/// The unit's replayed numbers: `vals` holds its values with the figures drawn (derived values
-/// before the draw); `derived` the derived values to recompute; `kept`/`bonus_kept` the items
-/// whose points do not move; `factor` the weight factors.
+/// What one replication of a unit replays: the derived values to recompute, the unit's start
+/// ([`UnitBase`]: kept items and vetoes), the weight factors, and whether it reported nothing.
 pub(super) struct Replayed<'a> {
     pub derived: &'a [usize],
     pub base: &'a UnitBase,
@@ -570,9 +571,9 @@ fn score(cx: &Ctx<'_>, lines: &Lines, total: Option<i64>) -> Option<Option<i64>>
 
 impl Rescorer<'_> {
     /// What every filtered replication of unit `pos` starts from ([`Rescorer::replay_fx`]):
-    /// its values, items and the vetoes that cannot change ([`Kept`]); `None` when it cannot
-    /// be replayed in filtered arithmetic.
-    pub fn fx_base(&self, pos: usize, kept: &Kept<'_>) -> Option<UnitBase> {
+    /// its values, items and the vetoes that cannot change ([`FromBase`]); `None` when it
+    /// cannot be replayed in filtered arithmetic (the set or the unit).
+    pub fn fx_base(&self, pos: usize, kept: &FromBase<'_>) -> Option<UnitBase> {
         let (set, ev, _, _) = self.parts();
         if !set_fits(set) {
             return None;
@@ -593,10 +594,8 @@ impl Rescorer<'_> {
         (base, derived): (&UnitBase, &[usize]),
         factor: Option<&[i64]>,
     ) -> Option<Replay> {
+        // A base exists only for a set that fits (`fx_base`).
         let (set, ev, no_evidence, policy_free) = self.parts();
-        if !set_fits(set) {
-            return None;
-        }
         let cx = Ctx {
             set,
             unit: &ev.units[*ev.scored.get(pos)?],

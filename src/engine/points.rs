@@ -245,19 +245,8 @@ mod tests {
             }
         }
         let set = crate::load::load_set_file(&repo("indicators/village.yaml")).expect("set");
-        let mut csv = Vec::new();
-        crate::bench::write_villages(&mut csv, 3000, 7).expect("villages");
-        let mut read = crate::read::ReadEvidence::default();
-        let mut diags = Vec::new();
-        crate::read::csv::read_csv(
-            "villages.csv",
-            &csv,
-            crate::read::csv::TextEncoding::Utf8,
-            &mut read,
-            &mut diags,
-        );
-        assert!(diags.is_empty(), "{diags:?}");
-        runs.push((set.clone(), crate::bind::bind(&set, read).expect("bind")));
+        let ev = crate::bench::villages(&set, 3000, 7).expect("villages read and bound");
+        runs.push((set, ev));
         runs
     }
 

@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use std::sync::Arc;
 
 mod fast;
+pub use fast::{Figures, RowScorer};
 mod points;
 mod replay;
 pub use fast::{FromBase, UnitBase, factors as fx_factors};
@@ -210,6 +211,188 @@ impl Env for SlotEnv<'_> {
         }
         Ok(())
     }
+}
+
+/// The evidence behind missing slots: derived values followed down to the blanks on the
+/// path their own expressions take, as `(id, name)` in slot order. A derived value that
+/// has no value for another reason (an aggregation over no descendant with a value) is
+/// named itself. `env` reads `vals`.
+fn missing_fields_in(
+    set: &IndicatorSet,
+    env: &dyn Env,
+    vals: &[Option<Val>],
+    slots: &[u32],
+) -> Vec<(Text, Text)> {
+    let kind = set.unit_kind();
+    let mut out: Vec<u32> = Vec::new();
+    let mut seen: Vec<u32> = Vec::new();
+    let mut stack: Vec<u32> = slots.to_vec();
+    let mut aggregate = false;
+    while let Some(s) = stack.pop() {
+        if seen.contains(&s) || seen.len() > 4096 {
+            continue;
+        }
+        seen.push(s);
+        if s >= set.slots.len {
+            aggregate = true;
+            continue;
+        }
+        // Item points, lines, bonus and total are unknown because of the items' own blanks,
+        // which those items report.
+        if s >= set.slots.points && s < set.slots.dynamic {
+            continue;
+        }
+        // A comparative or history value unknown because this unit's own value (or last
+        // year's) is: name that value instead.
+        if s >= set.slots.dynamic
+            && let Some(d) = set.dynamic.get((s - set.slots.dynamic) as usize)
+        {
+            let inner: Vec<u32> = match d.kind {
+                DynKind::Across { cur, .. } => vec![cur],
+                DynKind::Change { cur, last } => vec![cur, last],
+                DynKind::Mean3 { .. } | DynKind::Last { .. } => Vec::new(),
+            };
+            let blank: Vec<u32> = inner
+                .into_iter()
+                .filter(|i| vals.get(*i as usize).copied().flatten().is_none())
+                .collect();
+            if !blank.is_empty() {
+                stack.extend(blank);
+                continue;
+            }
+        }
+        let derived = (s >= set.slots.derived && s < set.slots.points)
+            .then(|| kind.derived.get((s - set.slots.derived) as usize))
+            .flatten();
+        match derived {
+            Some(d) => {
+                let below = d.expr.missing_slots(env);
+                if below.is_empty() {
+                    out.push(s);
+                }
+                stack.extend(below);
+            }
+            None => out.push(s),
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    let mut fields: Vec<(Text, Text)> = out
+        .into_iter()
+        .map(|s| {
+            let (id, name, _) = set.slot_name(s);
+            (Text::from(id), Text::from(name))
+        })
+        .collect();
+    if fields.is_empty() && aggregate {
+        fields.push((Text::from("descendants"), Text::from("下级单位数据")));
+    }
+    fields
+}
+
+/// A unit's values read by the exact evaluator without the run's evidence: a unit with no
+/// descendants ([`lacking_fields`]).
+struct RowEnv<'v> {
+    vals: &'v [Option<Val>],
+    class: Option<u32>,
+}
+
+impl Env for RowEnv<'_> {
+    fn get(&self, slot: u32) -> Option<Val> {
+        self.vals.get(slot as usize).copied().flatten()
+    }
+    fn class(&self) -> Option<u32> {
+        self.class
+    }
+    fn for_each_descendant(
+        &self,
+        _kind: u32,
+        _f: &mut dyn FnMut(&dyn Env) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        Ok(())
+    }
+}
+
+/// The fields a unit of `class` scored by a [`RowScorer`] lacks (`f`, its figures; `vals`, its
+/// slots as scored), `(id, name)` in the order [`UnitResult::missing_fields`] gives them for the
+/// engine's result: those behind each item that lacked evidence, as [`score_indicator`] finds
+/// them, then those each undecided veto needs. `None` when a value is not exact (a float) or
+/// an item is not one whose blanks are found here (the engine then scores the unit, and
+/// reports an `on_missing: error` item).
+pub fn lacking_fields(
+    set: &IndicatorSet,
+    class: Option<usize>,
+    vals: &[crate::expr::fast::FxVal],
+    f: &Figures,
+) -> Option<Vec<(Text, Text)>> {
+    use crate::expr::fast::FxVal;
+    let all: Vec<Option<Val>> = vals
+        .iter()
+        .map(|v| match v {
+            FxVal::Absent => Some(None),
+            FxVal::Num(x) => x.to_decimal().map(|d| Some(Val::Num(d))),
+            FxVal::Bool(b) => Some(Some(Val::Bool(*b))),
+        })
+        .collect::<Option<_>>()?;
+    let class = class.and_then(|c| u32::try_from(c).ok());
+    let slots = set.slots;
+    let (points, bonus_items) = (slots.points as usize, slots.bonus_items as usize);
+    // The values as an item saw them: the points of the items scored before it only.
+    let mut seen = all.clone();
+    seen.get_mut(points..)?.fill(None);
+    let bonus: Vec<&Indicator> = set.bonus.iter().flat_map(|b| b.items.iter()).collect();
+    let n = set.indicators.len();
+    let mut out: Vec<(Text, Text)> = Vec::new();
+    let mut add = |fields: Vec<(Text, Text)>| {
+        for (id, name) in fields {
+            if !out.iter().any(|(i, _)| *i == id) {
+                out.push((id, name));
+            }
+        }
+    };
+    for &k in &f.lacking {
+        let k = k as usize;
+        let (ind, before, bonus_before) = match k.checked_sub(n) {
+            None => (set.indicators.get(k)?, k, 0),
+            Some(b) => (*bonus.get(b)?, n, b),
+        };
+        seen.get_mut(points..points + before)?
+            .copy_from_slice(all.get(points..points + before)?);
+        seen.get_mut(bonus_items..bonus_items + bonus_before)?
+            .copy_from_slice(all.get(bonus_items..bonus_items + bonus_before)?);
+        if ind.on_missing == OnMissing::Error {
+            return None;
+        }
+        let env = RowEnv { vals: &seen, class };
+        let zero_if_missing = ind
+            .zero_if
+            .as_ref()
+            .filter(|z| matches!(z.eval_bool(&env), Err(EvalError::Missing(_))));
+        let blank = match (zero_if_missing, &ind.input, &ind.rule) {
+            (Some(z), _, _) => z.missing_slots(&env),
+            (None, Input::Expr(e), _) if ind.params.is_empty() => e.missing_slots(&env),
+            (None, Input::Checklist(items), _) => missing_of(items, &seen),
+            (None, Input::None, Rule::LevelProgress(_)) => {
+                missing_of(&ind.rule.expr_slots(), &seen)
+            }
+            _ => return None,
+        };
+        let mut fields = missing_fields_in(set, &env, &seen, &blank);
+        if fields.is_empty() {
+            fields.push((Text::from("descendants"), Text::from("下级单位数据")));
+        }
+        add(fields);
+    }
+    let env = RowEnv { vals: &all, class };
+    for c in f
+        .calls
+        .iter()
+        .filter(|c| c.outcome == VetoOutcome::Undecided)
+    {
+        let blank = set.vetoes.get(c.index)?.when.missing_slots(&env);
+        add(missing_fields_in(set, &env, &all, &blank));
+    }
+    Some(out)
 }
 
 /// Compute derived values of a unit in evaluation order.
@@ -953,6 +1136,66 @@ impl RankKey {
 /// What makes two ranked units tie: the veto and the score.
 type Tie = (bool, Option<Decimal>);
 
+/// A [`RankKey`] and its unit's id in a form compared without indirection: ranked first, then
+/// status, vetoed, score descending (a whole number of the run's smallest place, negated) and
+/// the id's first 16 bytes (zero-padded: a strict order of prefixes is the ids' order).
+struct Compact {
+    score: i64,
+    id_hi: u64,
+    id_lo: u64,
+    at: u32,
+    head: u8,
+}
+
+impl Compact {
+    fn cmp_key(&self, o: &Compact) -> std::cmp::Ordering {
+        (self.head, self.score, self.id_hi, self.id_lo).cmp(&(o.head, o.score, o.id_hi, o.id_lo))
+    }
+}
+
+/// The [`Compact`] keys of `keys`; `None` when a score does not fit in 64 bits at the run's
+/// smallest place (then the keys are compared as they are).
+fn compact_keys<'i>(
+    keys: &[RankKey],
+    id: &(impl Fn(usize) -> &'i [u8] + Sync),
+) -> Option<Vec<Compact>> {
+    let places = keys
+        .iter()
+        .filter_map(|k| k.score.map(|s| s.scale()))
+        .max()
+        .unwrap_or(0);
+    keys.par_iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let score = match k.score {
+                None => i64::MAX,
+                Some(s) => {
+                    let m = s
+                        .mantissa()
+                        .checked_mul(10i128.checked_pow(places - s.scale())?)?;
+                    // Negated: higher scores first; never i64::MAX (no score's place).
+                    i64::try_from(m)
+                        .ok()?
+                        .checked_neg()
+                        .filter(|x| *x < i64::MAX)?
+                }
+            };
+            let bytes = id(i);
+            let mut pre = [0u8; 16];
+            let l = bytes.len().min(16);
+            pre[..l].copy_from_slice(&bytes[..l]);
+            let (hi, lo) = pre.split_at(8);
+            Some(Compact {
+                score,
+                id_hi: u64::from_be_bytes(hi.try_into().ok()?),
+                id_lo: u64::from_be_bytes(lo.try_into().ok()?),
+                at: u32::try_from(i).ok()?,
+                head: (u8::from(!k.ranked()) << 4) | ((k.status as u8) << 1) | u8::from(k.vetoed),
+            })
+        })
+        .collect()
+}
+
 /// The ranks of units given by their [`RankKey`]s: the output order (indices into the keys) and,
 /// by index, the rank, the peer rank and the peer group's size (its ranked units), 0 for none —
 /// four bytes a unit each, for runs of millions.
@@ -986,22 +1229,33 @@ impl Ranking {
 /// ones, by status and then unit id (`by_id` compares two units' ids), like a DNF in a race.
 /// Output order: rank, then unit id (then input order, should two ids be equal). Peer ranks the
 /// same way within each group, in one pass.
-pub fn ranking(
-    keys: &[RankKey],
-    by_id: impl Fn(usize, usize) -> std::cmp::Ordering + Sync,
-) -> Ranking {
-    let key = |k: &RankKey| (!k.ranked(), k.status, k.vetoed, std::cmp::Reverse(k.score));
+pub fn ranking<'i>(keys: &[RankKey], id: impl Fn(usize) -> &'i [u8] + Sync) -> Ranking {
     let n = keys.len();
-    let mut order: Vec<u32> = (0..n)
-        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-        .collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        key(&keys[a])
-            .cmp(&key(&keys[b]))
-            .then_with(|| by_id(a, b))
-            .then(a.cmp(&b))
-    });
+    let order: Vec<u32> = match compact_keys(keys, &id) {
+        // Compared in registers; ids only past their first 16 bytes.
+        Some(mut c) => {
+            c.par_sort_unstable_by(|a, b| {
+                a.cmp_key(b)
+                    .then_with(|| id(a.at as usize).cmp(id(b.at as usize)))
+                    .then(a.at.cmp(&b.at))
+            });
+            c.into_iter().map(|c| c.at).collect()
+        }
+        None => {
+            let key = |k: &RankKey| (!k.ranked(), k.status, k.vetoed, std::cmp::Reverse(k.score));
+            let mut order: Vec<u32> = (0..n)
+                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect();
+            order.par_sort_unstable_by(|&a, &b| {
+                let (a, b) = (a as usize, b as usize);
+                key(&keys[a])
+                    .cmp(&key(&keys[b]))
+                    .then_with(|| id(a).cmp(id(b)))
+                    .then(a.cmp(&b))
+            });
+            order
+        }
+    };
     let mut out = Ranking {
         order: Vec::new(),
         rank: vec![0; n],
@@ -1077,7 +1331,7 @@ pub fn rank(units: &mut [UnitResult]) {
                 .and_then(|g| u32::try_from(g).ok()),
         })
         .collect();
-    let r = ranking(&keys, |a, b| units[a].id.cmp(&units[b].id));
+    let r = ranking(&keys, |i| units[i].id.as_bytes());
     for (i, u) in units.iter_mut().enumerate() {
         u.rank = r.rank(i);
         if keys[i].peer.is_some() {
@@ -1291,10 +1545,12 @@ struct Graded {
 
 /// A veto decided for one unit: its index, its outcome and whether it changes the result.
 #[derive(Clone, Copy)]
-struct VetoCall {
-    index: usize,
-    outcome: VetoOutcome,
-    applied: bool,
+pub struct VetoCall {
+    /// Index into the set's vetoes.
+    pub index: usize,
+    pub outcome: VetoOutcome,
+    /// Whether it acts on the unit (fired and enforced).
+    pub applied: bool,
 }
 
 impl UnitWork {
@@ -2023,77 +2279,9 @@ impl UnitCtx<'_> {
         }
     }
 
-    /// The evidence behind missing slots: derived values followed down to the blanks on the
-    /// path their own expressions take, as `(id, name)` in slot order. A derived value that
-    /// has no value for another reason (an aggregation over no descendant with a value) is
-    /// named itself.
+    /// The evidence behind missing slots ([`missing_fields_in`]).
     fn missing_fields(&self, vals: &[Option<Val>], slots: &[u32]) -> Vec<(Text, Text)> {
-        let set = self.set;
-        let kind = set.unit_kind();
-        let mut out: Vec<u32> = Vec::new();
-        let mut seen: Vec<u32> = Vec::new();
-        let mut stack: Vec<u32> = slots.to_vec();
-        let mut aggregate = false;
-        while let Some(s) = stack.pop() {
-            if seen.contains(&s) || seen.len() > 4096 {
-                continue;
-            }
-            seen.push(s);
-            if s >= set.slots.len {
-                aggregate = true;
-                continue;
-            }
-            // Item points, lines, bonus and total are unknown because of the items' own blanks,
-            // which those items report.
-            if s >= set.slots.points && s < set.slots.dynamic {
-                continue;
-            }
-            // A comparative or history value unknown because this unit's own value (or last
-            // year's) is: name that value instead.
-            if s >= set.slots.dynamic
-                && let Some(d) = set.dynamic.get((s - set.slots.dynamic) as usize)
-            {
-                let inner: Vec<u32> = match d.kind {
-                    DynKind::Across { cur, .. } => vec![cur],
-                    DynKind::Change { cur, last } => vec![cur, last],
-                    DynKind::Mean3 { .. } | DynKind::Last { .. } => Vec::new(),
-                };
-                let blank: Vec<u32> = inner
-                    .into_iter()
-                    .filter(|i| vals.get(*i as usize).copied().flatten().is_none())
-                    .collect();
-                if !blank.is_empty() {
-                    stack.extend(blank);
-                    continue;
-                }
-            }
-            let derived = (s >= set.slots.derived && s < set.slots.points)
-                .then(|| kind.derived.get((s - set.slots.derived) as usize))
-                .flatten();
-            match derived {
-                Some(d) => {
-                    let below = d.expr.missing_slots(&self.env(vals));
-                    if below.is_empty() {
-                        out.push(s);
-                    }
-                    stack.extend(below);
-                }
-                None => out.push(s),
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-        let mut fields: Vec<(Text, Text)> = out
-            .into_iter()
-            .map(|s| {
-                let (id, name, _) = set.slot_name(s);
-                (Text::from(id), Text::from(name))
-            })
-            .collect();
-        if fields.is_empty() && aggregate {
-            fields.push((Text::from("descendants"), Text::from("下级单位数据")));
-        }
-        fields
+        missing_fields_in(self.set, &self.env(vals), vals, slots)
     }
 
     /// What to do about an item whose `fields` are missing: the indicator's own `on_missing`

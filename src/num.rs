@@ -111,6 +111,43 @@ pub fn show(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
+/// [`show`] of `m × 10^-dp` (`dp` ≤ 18) appended to `out`, without making a `Decimal`: the
+/// figures of a large run's rows (`tests::scaled_numbers_show_as_decimals_do`).
+pub fn push_scaled(out: &mut String, m: i64, dp: u32) {
+    // Digits from the last: at most 20 for the whole part, `.` and 18 places.
+    let mut buf = [0u8; 48];
+    let mut i = buf.len();
+    let mut a = m.unsigned_abs();
+    let mut places = dp.min(18);
+    // Trailing zeros of the fraction are not shown.
+    while places > 0 && a.is_multiple_of(10) {
+        a /= 10;
+        places -= 1;
+    }
+    if places > 0 {
+        for _ in 0..places {
+            i -= 1;
+            buf[i] = b'0' + (a % 10) as u8;
+            a /= 10;
+        }
+        i -= 1;
+        buf[i] = b'.';
+    }
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (a % 10) as u8;
+        a /= 10;
+        if a == 0 {
+            break;
+        }
+    }
+    if m < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}
+
 /// A shown number for people to read: the digits of its whole part grouped by threes with `,`
 /// when it has five or more (`3345000` → `3,345,000`, `12345.67` → `12,345.67`); four digits or
 /// fewer stay as they are (`2010`, `1000`), as GB/T 15835-2011 allows, so years and thousand-point
@@ -201,6 +238,47 @@ mod tests {
         assert_eq!(show_written(dec!(95), 4), "95");
         assert_eq!(show_written(dec!(1) / dec!(3), 4), "0.3333");
         assert_eq!(show_written(dec!(2.000049), 4), "2");
+    }
+
+    #[test]
+    fn scaled_numbers_show_as_decimals_do() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let edges = [
+            0,
+            1,
+            -1,
+            5,
+            -5,
+            10,
+            100,
+            105,
+            -100,
+            1_000_000,
+            i64::MAX,
+            i64::MIN + 1,
+        ];
+        for dp in 0..=6u32 {
+            let random = (0..5_000).map(|_| {
+                let m = next() as i64;
+                // Small, round and large mantissas.
+                match m & 3 {
+                    0 => m % 10_000,
+                    1 => (m % 1_000) * 100,
+                    _ => m >> (m & 63),
+                }
+            });
+            for m in edges.into_iter().chain(random) {
+                let mut s = String::new();
+                push_scaled(&mut s, m, dp);
+                assert_eq!(s, show(Decimal::new(m, dp)), "{m} at {dp}");
+            }
+        }
     }
 
     #[test]

@@ -599,31 +599,44 @@ impl<'a> Summary<'a> {
 
     /// Count one unit.
     pub fn add(&mut self, u: &crate::result::UnitResult) {
+        self.add_figures(
+            u.status,
+            u.grade.as_deref(),
+            u.vetoed,
+            u.vetoes.iter().map(|v| (v.id.as_str(), v.outcome)),
+        );
+    }
+
+    /// Count one unit by its figures: status, grade label, whether vetoed, and the vetoes that
+    /// fired or could not be decided (id, outcome).
+    pub fn add_figures<'v>(
+        &mut self,
+        status: crate::result::UnitStatus,
+        grade: Option<&str>,
+        vetoed: bool,
+        vetoes: impl Iterator<Item = (&'v str, crate::result::VetoOutcome)>,
+    ) {
         use crate::result::VetoOutcome;
         self.units += 1;
         // Looked up before inserting: no key allocated per unit.
-        match self.status.get_mut(u.status.key()) {
+        match self.status.get_mut(status.key()) {
             Some(n) => *n += 1,
             None => {
-                self.status.insert(u.status.key().to_string(), 1);
+                self.status.insert(status.key().to_string(), 1);
             }
         }
-        match u
-            .grade
-            .as_ref()
-            .and_then(|g| self.grades.iter_mut().find(|x| &x.0 == g))
-        {
+        match grade.and_then(|g| self.grades.iter_mut().find(|x| x.0 == g)) {
             Some(slot) => slot.1 += 1,
             None => self.ungraded += 1,
         }
-        self.vetoed += usize::from(u.vetoed);
-        for v in &u.vetoes {
+        self.vetoed += usize::from(vetoed);
+        for (id, outcome) in vetoes {
             // Looked up before inserting: a veto id is cloned once per run, not per unit.
-            let c = match self.vetoes.get_mut(v.id.as_str()) {
+            let c = match self.vetoes.get_mut(id) {
                 Some(c) => c,
-                None => self.vetoes.entry(v.id.clone()).or_default(),
+                None => self.vetoes.entry(id.to_string()).or_default(),
             };
-            match v.outcome {
+            match outcome {
                 VetoOutcome::Fired => c.fired += 1,
                 VetoOutcome::Undecided => c.undecided += 1,
                 VetoOutcome::Clear => {}
@@ -895,23 +908,34 @@ pub fn veto_summary(u: &crate::result::UnitResult) -> String {
 
 /// [`veto_summary`] in `lang`: `(advisory) V9 …`, `(undecided) V3 …` in English.
 pub fn veto_summary_in(u: &crate::result::UnitResult, lang: Lang) -> String {
+    u.vetoes
+        .iter()
+        .map(|v| veto_entry(v.outcome, v.applied, (&v.id, &v.name), lang))
+        .collect::<Vec<_>>()
+        .join(VETO_SEPARATOR)
+}
+
+/// Between the entries of [`veto_summary_in`].
+pub const VETO_SEPARATOR: &str = "; ";
+
+/// One veto in [`veto_summary_in`]: `id name`, marked when undecided or only advice.
+pub fn veto_entry(
+    outcome: crate::result::VetoOutcome,
+    applied: bool,
+    (id, name): (&str, &str),
+    lang: Lang,
+) -> String {
     let (undecided, advisory) = match lang {
         Lang::Zh => ("(待核实)", "(提示)"),
         Lang::En => ("(undecided)", "(advisory)"),
     };
-    u.vetoes
-        .iter()
-        .map(|v| {
-            if v.outcome == crate::result::VetoOutcome::Undecided {
-                format!("{undecided} {} {}", v.id, v.name)
-            } else if v.applied {
-                format!("{} {}", v.id, v.name)
-            } else {
-                format!("{advisory} {} {}", v.id, v.name)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    if outcome == crate::result::VetoOutcome::Undecided {
+        format!("{undecided} {id} {name}")
+    } else if applied {
+        format!("{id} {name}")
+    } else {
+        format!("{advisory} {id} {name}")
+    }
 }
 
 /// The fields a unit lacks, by display name: "出生人口数(births)、…".
@@ -921,8 +945,13 @@ pub fn missing_summary(u: &crate::result::UnitResult) -> String {
 
 /// [`missing_summary`] in `lang`: "Births (births), …" in English.
 pub fn missing_summary_in(u: &crate::result::UnitResult, lang: Lang) -> String {
-    u.missing_fields()
-        .iter()
+    let fields = u.missing_fields();
+    missing_list_in(fields.iter().map(|(i, n)| (i.as_str(), n.as_str())), lang)
+}
+
+/// [`missing_summary_in`] of the fields `(id, name)`.
+pub fn missing_list_in<'f>(fields: impl Iterator<Item = (&'f str, &'f str)>, lang: Lang) -> String {
+    fields
         .map(|(id, name)| match lang {
             Lang::Zh => format!("{name}({id})"),
             Lang::En => format!("{name} ({id})"),

@@ -13,16 +13,19 @@
 //! the file the general way, which reports every problem with its place.
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::engine::{self, RankKey, Ranking};
-use crate::evidence::Evidence;
+use crate::engine::{self, RankKey, Ranking, RowScorer};
+use crate::evidence::{Evidence, Unit};
+use crate::expr::fast::FxVal;
 use crate::model::IndicatorSet;
+use crate::num;
 use crate::output::{self, Summary, WriteError};
 use crate::read::csv::TextEncoding;
+use crate::read::fast::RowMeta;
 use crate::read::{
     self,
     fast::{Piece, WideCsvPieces},
 };
-use crate::result::{Assessment, UnitResult};
+use crate::result::{Assessment, UnitResult, UnitStatus, VetoOutcome};
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::PathBuf;
@@ -57,24 +60,42 @@ struct Span {
     end: u32,
 }
 
-/// Unit `u`'s CSV cells appended to `buf` (see [`Span`]): the head, the tail, then its raw id
-/// unless the head starts with it.
+/// Unit `u`'s CSV cells appended to `buf` (see [`Span`]).
 fn append_cells(
     shell: &Assessment,
     u: &UnitResult,
     piece: u32,
     buf: &mut Vec<u8>,
 ) -> Result<Span, WriteError> {
-    let pos = |b: &Vec<u8>| u32::try_from(b.len()).map_err(|_| too_many());
     let (head, tail) = output::scorecard_csv_cells(shell, u);
+    push_cells(
+        buf,
+        (
+            head.iter().map(String::as_str),
+            tail.iter().map(String::as_str),
+        ),
+        &u.id,
+        piece,
+    )
+}
+
+/// A unit's CSV cells — the head (id, name, peer group) and the tail (lines … missing
+/// evidence) — appended to `buf`, then its raw id `id` unless the head starts with it.
+fn push_cells<'c>(
+    buf: &mut Vec<u8>,
+    (head, tail): (impl Iterator<Item = &'c str>, impl Iterator<Item = &'c str>),
+    id: &str,
+    piece: u32,
+) -> Result<Span, WriteError> {
+    let pos = |b: &Vec<u8>| u32::try_from(b.len()).map_err(|_| too_many());
     let head_start = pos(buf)?;
-    output::push_csv_line(buf, head.iter().map(String::as_str));
+    output::push_csv_line(buf, head);
     // The head is followed by the peer rank: no line end of its own.
     buf.pop();
     let head_end = pos(buf)?;
-    output::push_csv_line(buf, tail.iter().map(String::as_str));
+    output::push_csv_line(buf, tail);
     let end = pos(buf)?;
-    let id = u.id.as_bytes();
+    let id = id.as_bytes();
     let written = &buf[head_start as usize..head_end as usize];
     let id_start = if written.starts_with(id) && written.get(id.len()) == Some(&b',') {
         head_start
@@ -95,6 +116,8 @@ fn append_cells(
 
 /// Every unit's cells in input order, and their ranks.
 pub struct Table {
+    /// Units scored in filtered arithmetic ([`RowScorer`]); the others by the engine.
+    pub filtered: usize,
     header: Vec<u8>,
     pieces: Vec<Vec<u8>>,
     spans: Vec<Span>,
@@ -192,11 +215,13 @@ pub fn score_in_pieces(
         return Ok(Outcome::Other);
     };
     let header = output::csv_line(&output::scorecard_csv_header(shell));
+    let fast = Rows::new(set, shell);
     let mut pieces: Vec<Vec<u8>> = Vec::new();
     let mut spans: Vec<Span> = Vec::new();
     let mut keys: Vec<RankKey> = Vec::new();
     let mut errors: Vec<Diagnostic> = Vec::new();
     let part_rows = PART_ROWS.min(rows);
+    let mut filtered = 0;
     loop {
         let (first, raw) = match reader.next_rows(rows) {
             Piece::Rows { first, raw } => (first, raw),
@@ -208,7 +233,7 @@ pub fn score_in_pieces(
         let parts: Vec<Option<Result<Part<'_>, WriteError>>> =
             read::fast::line_runs(&raw, part_rows)
                 .into_par_iter()
-                .map(|(line, r)| part(&reader, set, shell, first + line, &raw[r]))
+                .map(|(line, r)| part(&reader, (set, shell, fast.as_ref()), first + line, &raw[r]))
                 .collect();
         drop(raw);
         for p in parts {
@@ -221,6 +246,7 @@ pub fn score_in_pieces(
             keys.extend(p.keys);
             summary.merge(p.summary);
             errors.extend(p.errors);
+            filtered += p.filtered;
             pieces.push(p.buf);
         }
         progress(reader.done, reader.bytes);
@@ -237,9 +263,10 @@ pub fn score_in_pieces(
         return Ok(Outcome::Other);
     }
     // Peer groups were numbered as met; ranking needs only to tell them apart.
-    let ranking = engine::ranking(&keys, |a, b| id(&spans[a]).cmp(id(&spans[b])));
+    let ranking = engine::ranking(&keys, |i| id(&spans[i]));
     drop(keys);
     Ok(Outcome::Ranked(Table {
+        filtered,
         header,
         pieces,
         spans,
@@ -257,6 +284,8 @@ fn too_many() -> WriteError {
 /// One part of a block: its units' cells (spans into `buf`, piece 0 until appended), rank
 /// keys and counts, or the engine's refusals.
 struct Part<'s> {
+    /// Rows scored without the engine.
+    filtered: usize,
     buf: Vec<u8>,
     spans: Vec<Span>,
     keys: Vec<RankKey>,
@@ -264,24 +293,222 @@ struct Part<'s> {
     errors: Vec<Diagnostic>,
 }
 
+/// What a run's rows scored without the engine ([`RowScorer`]) need to write their cells,
+/// prepared once.
+struct Rows<'s> {
+    scorer: RowScorer<'s>,
+    /// A row's slot values before its fields are read: case counts 0, the rest absent.
+    start: Vec<FxVal>,
+    dp: u32,
+    lines: usize,
+    /// Per veto, its scorecard entry: when it fired and applies, when it is only advice, and
+    /// when it is undecided.
+    vetoes: Vec<[String; 3]>,
+    /// Per set peer group: its name and its place among the assessment's.
+    peers: Vec<(&'s str, Option<u32>)>,
+}
+
+impl<'s> Rows<'s> {
+    fn new(set: &'s IndicatorSet, shell: &'s Assessment) -> Option<Self> {
+        let scorer = RowScorer::new(set)?;
+        let lay = set.unit_kind().layout;
+        let mut start = vec![FxVal::Absent; set.slots.len as usize];
+        for v in start.get_mut(lay.cases as usize..lay.derived as usize)? {
+            *v = FxVal::Num(crate::fx::Fx::ZERO);
+        }
+        let entry = |v: &crate::model::Veto, outcome, applied| {
+            output::veto_entry(outcome, applied, (&v.id, &v.name), crate::lang::Lang::Zh)
+        };
+        let peers = set
+            .peer_groups
+            .iter()
+            .map(|p| {
+                let at = shell.peer_groups.iter().position(|g| g.id == p.id);
+                let name = at.map_or("", |g| shell.peer_groups[g].name.as_str());
+                (name, at.and_then(|g| u32::try_from(g).ok()))
+            })
+            .collect();
+        Some(Rows {
+            scorer,
+            start,
+            dp: set.rounding,
+            lines: set.lines.len(),
+            vetoes: set
+                .vetoes
+                .iter()
+                .map(|v| {
+                    [
+                        entry(v, VetoOutcome::Fired, true),
+                        entry(v, VetoOutcome::Fired, false),
+                        entry(v, VetoOutcome::Undecided, false),
+                    ]
+                })
+                .collect(),
+            peers,
+        })
+    }
+
+    /// The row's cells, rank key and counts into `p` when the filtered path scores it (and
+    /// finds the fields it lacks); `Ok(false)` when the engine is to score it.
+    fn write(
+        &self,
+        set: &IndicatorSet,
+        meta: &RowMeta<'_>,
+        (vals, cells): (&mut [FxVal], &mut String),
+        p: &mut Part<'_>,
+    ) -> Result<bool, WriteError> {
+        let Some(f) = self.scorer.score(meta.class, vals, false) else {
+            return Ok(false);
+        };
+        let decided = f.calls.iter().all(|c| c.outcome == VetoOutcome::Fired);
+        let lacking = if f.lacking.is_empty() && decided {
+            Vec::new()
+        } else {
+            match engine::lacking_fields(set, meta.class, vals, &f) {
+                Some(l) => l,
+                None => return Ok(false),
+            }
+        };
+        // The tail's cells into `cells`, each ending where the next starts.
+        cells.clear();
+        let mut ends = [0usize; 16];
+        let mut n = 0;
+        let mut end = |cells: &String| {
+            if let Some(e) = ends.get_mut(n) {
+                *e = cells.len();
+            }
+            n += 1;
+        };
+        let num = |cells: &mut String, x: Option<i64>| {
+            if let Some(x) = x {
+                num::push_scaled(cells, x, self.dp);
+            }
+        };
+        for l in &f.lines[..self.lines] {
+            num(cells, *l);
+            end(cells);
+        }
+        for x in [f.bonus, f.total, Some(f.max_possible), f.score] {
+            num(cells, x);
+            end(cells);
+        }
+        if let Some(g) = f.grade.and_then(|g| set.grades.get(g)) {
+            cells.push_str(&g.label);
+        }
+        end(cells);
+        for (k, c) in f.calls.iter().enumerate() {
+            if k > 0 {
+                cells.push_str(output::VETO_SEPARATOR);
+            }
+            let [applies, advice, undecided] = &self.vetoes[c.index];
+            cells.push_str(match (c.outcome, c.applied) {
+                (VetoOutcome::Undecided, _) => undecided,
+                (_, true) => applies,
+                (_, false) => advice,
+            });
+        }
+        end(cells);
+        cells.push_str(f.status.zh());
+        end(cells);
+        if !lacking.is_empty() {
+            let fields = lacking.iter().map(|(i, n)| (&**i, &**n));
+            cells.push_str(&output::missing_list_in(fields, crate::lang::Lang::Zh));
+        }
+        end(cells);
+        if n > ends.len() {
+            return Ok(false);
+        }
+        let (peer, peer_at) = meta
+            .peer_group
+            .and_then(|g| self.peers.get(g).copied())
+            .unwrap_or(("", None));
+        let tail = (0..n).map(|k| &cells[if k == 0 { 0 } else { ends[k - 1] }..ends[k]]);
+        let head = [meta.id, meta.name, peer].into_iter();
+        p.spans
+            .push(push_cells(&mut p.buf, (head, tail), meta.id, 0)?);
+        let score = f.score.map(|s| rust_decimal::Decimal::new(s, self.dp));
+        p.keys.push(RankKey {
+            status: f.status,
+            vetoed: f.vetoed,
+            score,
+            peer: peer_at,
+        });
+        let grade = f
+            .grade
+            .and_then(|g| set.grades.get(g))
+            .map(|g| g.label.as_str());
+        let vetoes = f
+            .calls
+            .iter()
+            .map(|c| (set.vetoes[c.index].id.as_str(), c.outcome));
+        p.summary.add_figures(f.status, grade, f.vetoed, vetoes);
+        p.filtered += 1;
+        Ok(true)
+    }
+}
+
 /// The rows `raw` (whole lines, the first being body line `first`) read, scored and reduced to
-/// a [`Part`]; `None` when they are not rows the fast path reads.
+/// a [`Part`]; `None` when they are not rows the fast path reads. A row is scored in filtered
+/// arithmetic when `rows` can ([`Rows::write`]), else by the engine ([`engine::score_piece`]).
 fn part<'s>(
     reader: &WideCsvPieces<'_>,
-    set: &IndicatorSet,
-    shell: &'s Assessment,
+    (set, shell, rows): (&IndicatorSet, &'s Assessment, Option<&Rows<'_>>),
     first: usize,
     raw: &[u8],
 ) -> Option<Result<Part<'s>, WriteError>> {
-    let ev = Evidence::flat(reader.units(first, raw)?);
-    let n = ev.units.len();
+    let text = reader.text(raw)?;
+    let rr = reader.row_reader();
     let mut p = Part {
-        buf: Vec::new(),
+        filtered: 0,
+        buf: Vec::with_capacity(raw.len()),
         spans: Vec::new(),
         keys: Vec::new(),
         summary: Summary::empty(shell),
         errors: Vec::new(),
     };
+    p.spans.reserve(PART_ROWS);
+    p.keys.reserve(PART_ROWS);
+    let mut cells: Vec<&str> = Vec::new();
+    let mut vals = rows.map(|r| r.start.clone()).unwrap_or_default();
+    let mut scratch = String::new();
+    // Rows left to the engine: their units, and their places among the part's.
+    let (mut slow, mut slow_at): (Vec<Unit>, Vec<usize>) = (Vec::new(), Vec::new());
+    for (k, line) in text.split_inclusive('\n').enumerate() {
+        let meta = rr.split(line, &mut cells)?;
+        if let Some(r) = rows {
+            vals.copy_from_slice(&r.start);
+            let none = rr.fields(&cells, &mut vals)?;
+            if !none {
+                match r.write(set, &meta, (&mut vals, &mut scratch), &mut p) {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+        }
+        slow.push(rr.unit(first + k, &cells)?);
+        slow_at.push(p.spans.len());
+        // Places kept for the engine's results.
+        p.spans.push(Span {
+            piece: 0,
+            id_start: 0,
+            id_end: 0,
+            head_start: 0,
+            head_end: 0,
+            end: 0,
+        });
+        p.keys.push(RankKey {
+            status: UnitStatus::Complete,
+            vetoed: false,
+            score: None,
+            peer: None,
+        });
+    }
+    if slow.is_empty() {
+        p.buf.shrink_to_fit();
+        return Some(Ok(p));
+    }
+    let ev = Evidence::flat(slow);
     let results = match engine::score_piece(set, &ev) {
         Ok(r) => r,
         Err(d) => {
@@ -290,17 +517,15 @@ fn part<'s>(
         }
     };
     drop(ev);
-    p.buf.reserve(n * 112);
-    p.spans.reserve(n);
-    p.keys.reserve(n);
-    for u in &results {
+    for (u, at) in results.iter().zip(slow_at) {
         match append_cells(shell, u, 0, &mut p.buf) {
-            Ok(s) => p.spans.push(s),
+            Ok(s) => p.spans[at] = s,
             Err(e) => return Some(Err(e)),
         }
-        p.keys.push(rank_key(shell, u));
+        p.keys[at] = rank_key(shell, u);
         p.summary.add(u);
     }
+    p.buf.shrink_to_fit();
     Some(Ok(p))
 }
 
@@ -370,11 +595,11 @@ mod tests {
         (set, out)
     }
 
-    /// scorecard.csv and summary.json.
+    /// scorecard.csv and summary.json (and, in pieces, the rows scored without the engine).
     type Written = (Vec<u8>, Vec<u8>);
 
     /// What the whole-run path writes, and what pieces of `rows` rows write, for the same file.
-    fn both(set: &IndicatorSet, csv: &str, rows: usize) -> (Written, Option<Written>) {
+    fn both(set: &IndicatorSet, csv: &str, rows: usize) -> (Written, Option<(Written, usize)>) {
         let dir = tempfile::tempdir().expect("temp dir");
         let p = dir.path().join("v.csv");
         std::fs::write(&p, csv).expect("write");
@@ -401,7 +626,7 @@ mod tests {
             Outcome::Ranked(t) => {
                 let mut csv = Vec::new();
                 t.write_csv(&mut csv).expect("write");
-                Some((csv, summary.to_json().expect("json")))
+                Some(((csv, summary.to_json().expect("json")), t.filtered))
             }
             Outcome::Other => None,
         };
@@ -413,7 +638,9 @@ mod tests {
         let (set, csv) = villages_in_groups(5_000, 11);
         for rows in [1, 333, 4_999, 5_000, 100_000] {
             let (whole, pieces) = both(&set, &csv, rows);
-            let pieces = pieces.expect("read in pieces");
+            let (pieces, filtered) = pieces.expect("read in pieces");
+            // Nearly every row without the engine: with blanks, undecided vetoes, peer groups.
+            assert!(filtered > 4_900, "{filtered} of 5,000 rows filtered");
             assert!(
                 whole.0 == pieces.0,
                 "scorecard.csv differs with pieces of {rows}"

@@ -59,7 +59,7 @@ impl UnitBase {
     /// (the exact path then replays the unit).
     fn new(
         set: &IndicatorSet,
-        unit: &Unit,
+        class: Option<usize>,
         vals: &[Option<Val>],
         kept: &FromBase<'_>,
     ) -> Option<Self> {
@@ -67,7 +67,7 @@ impl UnitBase {
         let kept_items = kept.items;
         let dp = set.rounding;
         let item = |ind: &Indicator, kept: super::replay::Kept| -> Option<ItemBase> {
-            let max_d = ind.max_for(unit.class);
+            let max_d = ind.max_for(class);
             let max = Fx::from_decimal(max_d);
             Some(ItemBase {
                 kept: match kept {
@@ -118,6 +118,81 @@ impl UnitBase {
             bonus,
             vetoes,
         })
+    }
+}
+
+impl UnitBase {
+    /// A unit of `class` scored from nothing: no item and no veto kept.
+    fn fresh(set: &IndicatorSet, class: Option<usize>) -> Option<Self> {
+        let none = FromBase {
+            items: &[],
+            bonus: &[],
+            moved: &[],
+            vetoes: &[],
+        };
+        let mut b = UnitBase::new(set, class, &[], &none)?;
+        b.vetoes.fill(None);
+        Some(b)
+    }
+}
+
+/// Units scored from their evidence in filtered arithmetic, one at a time, for outputs that
+/// write only their figures (a large run's ranked CSV and summary). [`RowScorer::score`] gives
+/// the engine's figures or `None`, and the caller then scores the unit with the engine.
+pub struct RowScorer<'s> {
+    set: &'s IndicatorSet,
+    /// Per class, `None` first: the start of a unit of that class.
+    bases: Vec<UnitBase>,
+    /// Every derived value, in evaluation order.
+    derived: &'s [usize],
+    policy_free: bool,
+}
+
+impl<'s> RowScorer<'s> {
+    /// `None` when the set is not one the filtered path scores alone: see [`set_fits`]; a set
+    /// with comparatives or history, or that only vetoes, neither.
+    pub fn new(set: &'s IndicatorSet) -> Option<Self> {
+        if !set_fits(set) || !set.dynamic.is_empty() || set.veto_only || set.kinds.len() != 1 {
+            return None;
+        }
+        let bases = std::iter::once(None)
+            .chain((0..set.classes.len()).map(Some))
+            .map(|c| UnitBase::fresh(set, c))
+            .collect::<Option<_>>()?;
+        Some(RowScorer {
+            set,
+            bases,
+            derived: &set.unit_kind().eval_order,
+            policy_free: set
+                .unit_kind()
+                .fields
+                .iter()
+                .all(|f| f.on_missing.is_none()),
+        })
+    }
+
+    /// The figures of a unit of `class` whose slots are `vals` (the fields as read, case
+    /// counts 0, everything else absent; filled as scored), `no_evidence` when it reported
+    /// nothing; `None` when the filtered path does not decide them.
+    pub fn score(
+        &self,
+        class: Option<usize>,
+        vals: &mut [FxVal],
+        no_evidence: bool,
+    ) -> Option<Figures> {
+        let base = self.bases.get(class.map_or(0, |c| c + 1))?;
+        let cx = Ctx {
+            set: self.set,
+            class,
+            policy_free: self.policy_free,
+        };
+        let r = Replayed {
+            derived: self.derived,
+            base,
+            factor: None,
+            no_evidence,
+        };
+        figures(&cx, vals, &r)
     }
 }
 
@@ -195,7 +270,8 @@ fn grade_of_fx(grades: &[Grade], s: Fx) -> Option<usize> {
 /// What a filtered replication reads besides the unit's values.
 pub(super) struct Ctx<'a> {
     pub set: &'a IndicatorSet,
-    pub unit: &'a Unit,
+    /// The unit's class.
+    pub class: Option<usize>,
     /// No field declares its own `on_missing`: an item's policy for missing evidence is its
     /// own whichever fields are missing.
     pub policy_free: bool,
@@ -213,7 +289,7 @@ impl Ctx<'_> {
         finish_all: bool,
     ) -> Option<(Fx, Status)> {
         let set = self.set;
-        let class = self.unit.class;
+        let class = self.class;
         let env = env(self, vals);
         let done = |p: Fx, status: Status| {
             Some((rules::finish_fx(p, max, ind.floor, set.rounding)?, status))
@@ -252,6 +328,20 @@ impl Ctx<'_> {
                 Err(Why::Missing) => missing(),
                 Err(_) => None,
             },
+            (Input::Checklist(items), Rule::Checklist(cl)) => {
+                // As `Checklist::trace`: the first blank item makes it missing; anything but
+                // "yes" lacks.
+                let mut lacking = 0i64;
+                for &slot in items {
+                    match vals.get(slot as usize)? {
+                        FxVal::Bool(true) => {}
+                        FxVal::Absent => return missing(),
+                        _ => lacking += 1,
+                    }
+                }
+                let off = Fx::from_decimal(cl.per_missing).times(Fx::Dec(lacking, 0));
+                done(max.minus(off), Status::Scored)
+            }
             (Input::None, Rule::LevelProgress(lp)) => match lp.points_fx(env, max) {
                 Ok(p) => done(p, Status::Scored),
                 Err(Why::Missing) => missing(),
@@ -297,19 +387,44 @@ pub(super) struct Replayed<'a> {
     pub no_evidence: bool,
 }
 
+/// A unit's figures as the filtered path scores them, in whole numbers of the set's last
+/// place: what a replication reads of them ([`Replay`]) and what a large run's ranked CSV and
+/// summary write ([`RowScorer`]).
+pub struct Figures {
+    pub status: UnitStatus,
+    /// Per line (the set's first lines): its points, None when unknown.
+    pub lines: [Option<i64>; MAX_LINES],
+    /// The bonus after the cap; None when a bonus item lacks evidence.
+    pub bonus: Option<i64>,
+    pub total: Option<i64>,
+    /// The sum of the maxima that apply to the unit.
+    pub max_possible: i64,
+    /// The total on the full scale (the total when no maximum was dropped).
+    pub score: Option<i64>,
+    /// Index into the set's grades, after vetoes.
+    pub grade: Option<usize>,
+    pub vetoed: bool,
+    /// The vetoes that fired or could not be decided, in set order.
+    pub calls: Vec<VetoCall>,
+    /// The items that lacked evidence (scored 0 for it, or not at all): indexes into the set's
+    /// indicators, then its bonus items after them.
+    pub lacking: Vec<u32>,
+}
+
 /// See the module. `vals` comes back with the scored slots filled.
-pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Replay> {
+fn figures(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Figures> {
     let set = cx.set;
     derive(cx, vals, r.derived)?;
     let mut lines = Lines::default();
     for (l, line) in set.lines.iter().enumerate() {
         lines.possible[l] = scaled(Fx::from_decimal(line.max), set.rounding)?;
     }
-    let mut incomplete = items(cx, vals, r, &mut lines)?;
-    let (bonus, bonus_incomplete) = bonus(cx, vals, r)?;
+    let mut lacking = Vec::new();
+    let mut incomplete = items(cx, vals, r, (&mut lines, &mut lacking))?;
+    let (bonus, bonus_incomplete) = bonus(cx, vals, r, &mut lacking)?;
     incomplete |= bonus_incomplete;
     let (total, calls) = total_and_vetoes(cx, vals, (&mut lines, r.base), bonus)?;
-    let score = score(cx, &lines, total)?;
+    let (score, max_possible) = score(cx, &lines, total)?;
     let score_grade = match score {
         Some(s) => Some(grade_of_fx(&set.grades, Fx::Dec(s, set.rounding))?),
         None => None,
@@ -326,15 +441,37 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
     } else {
         UnitStatus::Complete
     };
-    let dec = |x: Option<i64>| x.map(|x| Decimal::new(x, set.rounding));
+    let mut line_points = [None; MAX_LINES];
+    for (l, p) in line_points.iter_mut().enumerate().take(nl) {
+        *p = (!lines.unknown[l]).then_some(lines.points[l]);
+    }
     let no = r.no_evidence;
-    Some(Replay {
+    Some(Figures {
         status,
-        total: if no { None } else { dec(total) },
-        score: if no { None } else { dec(score) },
+        lines: line_points,
+        bonus,
+        total: if no { None } else { total },
+        max_possible,
+        score: if no { None } else { score },
         grade: if no { None } else { grade },
         vetoed: !no && vetoed,
-        vetoes: calls
+        calls,
+        lacking,
+    })
+}
+
+/// See the module. `vals` comes back with the scored slots filled.
+pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Replay> {
+    let f = figures(cx, vals, r)?;
+    let dec = |x: Option<i64>| x.map(|x| Decimal::new(x, cx.set.rounding));
+    Some(Replay {
+        status: f.status,
+        total: dec(f.total),
+        score: dec(f.score),
+        grade: f.grade,
+        vetoed: f.vetoed,
+        vetoes: f
+            .calls
             .iter()
             .map(|c| (c.index, c.outcome, c.applied))
             .collect(),
@@ -344,7 +481,7 @@ pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opti
 fn env<'v>(cx: &Ctx<'_>, vals: &'v [FxVal]) -> FxEnv<'v> {
     FxEnv {
         vals,
-        class: cx.unit.class.and_then(|c| u32::try_from(c).ok()),
+        class: cx.class.and_then(|c| u32::try_from(c).ok()),
     }
 }
 
@@ -363,8 +500,14 @@ fn derive(cx: &Ctx<'_>, vals: &mut [FxVal], which: &[usize]) -> Option<()> {
     Some(())
 }
 
-/// The items into their points slots and the lines (weighted); whether one lacks evidence.
-fn items(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>, lines: &mut Lines) -> Option<bool> {
+/// The items into their points slots and the lines (weighted); whether one is not scored for
+/// missing evidence. Those that lack evidence (scored 0 for it, or not at all) into `lacking`.
+fn items(
+    cx: &Ctx<'_>,
+    vals: &mut [FxVal],
+    r: &Replayed<'_>,
+    (lines, lacking): (&mut Lines, &mut Vec<u32>),
+) -> Option<bool> {
     let set = cx.set;
     let dp = set.rounding;
     let weighted = |k: usize, x: i64| -> Option<i64> {
@@ -404,6 +547,9 @@ fn items(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>, lines: &mut Lines) 
             }
         }
         incomplete |= status == Status::MissingEvidence;
+        if matches!(status, Status::MissingEvidence | Status::ZeroForMissing) {
+            lacking.push(u32::try_from(k).ok()?);
+        }
         *vals.get_mut(slots.points as usize + k)? = if status == Status::MissingEvidence {
             FxVal::Absent
         } else {
@@ -413,9 +559,15 @@ fn items(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>, lines: &mut Lines) 
     Some(incomplete)
 }
 
-/// The bonus after the set's cap (None when a bonus item lacks evidence), and whether one
-/// does.
-fn bonus(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<(Option<i64>, bool)> {
+/// The bonus after the set's cap (None when a bonus item lacks evidence) and whether one is
+/// not scored for missing evidence; those that lack evidence (scored 0 for it, or not at all)
+/// into `lacking`, after the items.
+fn bonus(
+    cx: &Ctx<'_>,
+    vals: &mut [FxVal],
+    r: &Replayed<'_>,
+    lacking: &mut Vec<u32>,
+) -> Option<(Option<i64>, bool)> {
     let set = cx.set;
     let dp = set.rounding;
     let mut uncapped = Some(0i64);
@@ -431,6 +583,9 @@ fn bonus(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<(Option<i
             };
             let scored = status != Status::MissingEvidence;
             incomplete |= !scored;
+            if !scored || status == Status::ZeroForMissing {
+                lacking.push(u32::try_from(set.indicators.len() + k).ok()?);
+            }
             *vals.get_mut(set.slots.bonus_items as usize + k)? = if scored {
                 FxVal::Num(Fx::Dec(p, dp))
             } else {
@@ -550,8 +705,9 @@ fn total_and_vetoes(
     Some((total, calls))
 }
 
-/// The score on the full scale when maxima were dropped (whole numbers of the last place).
-fn score(cx: &Ctx<'_>, lines: &Lines, total: Option<i64>) -> Option<Option<i64>> {
+/// The score on the full scale when maxima were dropped, and the sum of the maxima that
+/// apply (whole numbers of the last place).
+fn score(cx: &Ctx<'_>, lines: &Lines, total: Option<i64>) -> Option<(Option<i64>, i64)> {
     let set = cx.set;
     let dp = set.rounding;
     let mut possible = 0i64;
@@ -559,14 +715,15 @@ fn score(cx: &Ctx<'_>, lines: &Lines, total: Option<i64>) -> Option<Option<i64>>
         possible = possible.checked_add(*p)?;
     }
     let scale = Fx::from_decimal(set.scale);
-    Some(match total {
+    let score = match total {
         Some(t) if possible > 0 && Fx::Dec(possible, dp).order(scale)?.is_ne() => {
             let Fx::Dec(sm, ss) = scale else { return None };
             let n = i128::from(t) * i128::from(sm) * 10i128.pow(dp);
             Some(div_round(n, 10i128.pow(ss) * i128::from(possible))?)
         }
         t => t,
-    })
+    };
+    Some((score, possible))
 }
 
 impl Rescorer<'_> {
@@ -579,7 +736,7 @@ impl Rescorer<'_> {
             return None;
         }
         let unit = &ev.units[*ev.scored.get(pos)?];
-        UnitBase::new(set, unit, self.values(pos), kept)
+        UnitBase::new(set, unit.class, self.values(pos), kept)
     }
 
     /// [`Rescorer::replay`] in filtered arithmetic: `vals` the unit's values with the
@@ -598,7 +755,7 @@ impl Rescorer<'_> {
         let (set, ev, no_evidence, policy_free) = self.parts();
         let cx = Ctx {
             set,
-            unit: &ev.units[*ev.scored.get(pos)?],
+            class: ev.units[*ev.scored.get(pos)?].class,
             policy_free,
         };
         let r = Replayed {

@@ -20,6 +20,8 @@ use crate::bind::{Conv, convert_str, find_field};
 use crate::diag::Place;
 use crate::evidence::{Evidence, Origin, Unit};
 use crate::expr::Val;
+use crate::expr::fast::FxVal;
+use crate::fx::Fx;
 use crate::model::{FieldType, IndicatorSet};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -246,8 +248,15 @@ impl<'a> WideCsvPieces<'a> {
     /// of them) whose first is body line `first`, or `None` at anything the fast path does not
     /// handle (see the module doc).
     pub fn units(&self, first: usize, raw: &[u8]) -> Option<Vec<Unit>> {
-        // A blank line is skipped by the general reader (rows are numbered by records); a
-        // quoted field may hold a line end: both the general way. `raw` starts a line.
+        self.row_reader().ctx.rows(first, &self.text(raw)?)
+    }
+
+    /// The text of `raw`, rows given by [`WideCsvPieces::next_rows`] (or a run of whole lines
+    /// of them): `None` when it holds a blank line (skipped by the general reader, which
+    /// numbers rows by records), a quote (a quoted field may hold a line end) or bytes that do
+    /// not decode; each of its lines is then one row.
+    pub fn text<'b>(&self, raw: &'b [u8]) -> Option<std::borrow::Cow<'b, str>> {
+        // `raw` starts a line.
         if raw.starts_with(b"\n")
             || raw.starts_with(b"\r\n")
             || memchr::memmem::find(raw, b"\n\n").is_some()
@@ -256,16 +265,21 @@ impl<'a> WideCsvPieces<'a> {
         {
             return None;
         }
-        let text = self.decode(raw)?;
-        let ctx = Ctx {
-            set: self.set,
-            cols: &self.cols,
-            width: self.width,
-            file: &self.file,
-            id_header: self.id_header.clone(),
-            delimiter: self.delimiter,
-        };
-        ctx.rows(first, &text)
+        self.decode(raw)
+    }
+
+    /// Rows of [`WideCsvPieces::text`] read one at a time.
+    pub fn row_reader(&self) -> RowReader<'_> {
+        RowReader {
+            ctx: Ctx {
+                set: self.set,
+                cols: &self.cols,
+                width: self.width,
+                file: &self.file,
+                id_header: self.id_header.clone(),
+                delimiter: self.delimiter,
+            },
+        }
     }
 
     /// Read until the buffer holds `rows` line ends or the file ends; `None` on a read error.
@@ -447,6 +461,56 @@ struct Ctx<'a> {
     delimiter: u8,
 }
 
+/// The rows of a piece's text ([`WideCsvPieces::text`]) one at a time: split into cells,
+/// checked, and read into slot values ([`RowReader::fields`]) or into a [`Unit`]
+/// ([`RowReader::unit`]), each `None` at anything the fast path does not handle, as
+/// [`WideCsvPieces::units`] reads them.
+pub struct RowReader<'a> {
+    ctx: Ctx<'a>,
+}
+
+impl RowReader<'_> {
+    /// The cells of `line` (one line of a piece's text, with or without its line end) into
+    /// `cells`, with the row's identity; `None` when it is not a row the fast path reads.
+    pub fn split<'l>(&self, line: &'l str, cells: &mut Vec<&'l str>) -> Option<RowMeta<'l>> {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        // A lone carriage return ends a record for the CSV reader: the general way.
+        if memchr::memchr(b'\r', line.as_bytes()).is_some() {
+            return None;
+        }
+        cells.clear();
+        let bytes = line.as_bytes();
+        let mut start = 0;
+        for i in memchr::memchr_iter(self.ctx.delimiter, bytes) {
+            cells.push(line.get(start..i)?);
+            start = i + 1;
+        }
+        cells.push(line.get(start..)?);
+        self.ctx.meta(cells)
+    }
+
+    /// The fields of a row's `cells` into `vals` (see [`Ctx::fx_fields`]), and whether it has
+    /// none.
+    pub fn fields(&self, cells: &[&str], vals: &mut [FxVal]) -> Option<bool> {
+        self.ctx.fx_fields(cells, vals)
+    }
+
+    /// The unit of a row's `cells`, body line `line` (0-based).
+    pub fn unit(&self, line: usize, cells: &[&str]) -> Option<Unit> {
+        self.ctx.unit(line + 1, cells)
+    }
+}
+
+/// A row's identity, as [`Ctx::meta`] reads it.
+pub struct RowMeta<'c> {
+    pub id: &'c str,
+    /// The name, or the id when the row has none.
+    pub name: &'c str,
+    pub class: Option<usize>,
+    pub peer_group: Option<usize>,
+}
+
 impl Ctx<'_> {
     /// The units of one piece of the body whose first line is body line `first` (the file's
     /// line `first + 2`), or `None` at anything the fast path does not handle.
@@ -456,9 +520,6 @@ impl Ctx<'_> {
             .has_headers(false)
             .flexible(true)
             .from_reader(chunk.as_bytes());
-        let kind = self.set.unit_kind();
-        let lay = kind.layout;
-        let kind_id = &kind.id;
         let mut rec = csv::StringRecord::new();
         let mut out = Vec::with_capacity(CHUNK_ROWS);
         let mut r = first;
@@ -466,72 +527,164 @@ impl Ctx<'_> {
             // A quoted field may span lines: the record's own line, as the general reader
             // counts records.
             r += 1;
-            // A cell too large to be a value is the general reader's located error.
-            if rec.len() != self.width || rec.iter().any(|c| c.len() > MAX_FIELD_BYTES) {
-                return None;
-            }
-            let mut values: Vec<Option<Val>> = vec![None; lay.derived as usize];
-            for slot in lay.cases..lay.derived {
-                values[slot as usize] = Some(Val::Num(Decimal::ZERO));
-            }
-            let (mut id, mut name, mut class, mut peer, mut texts) =
-                (None, None, None, None, Vec::new());
-            for (c, cell) in rec.iter().enumerate() {
-                let t = cell.trim();
-                match self.cols[c] {
-                    Col::Id => id = Some(t),
-                    Col::Name => name = Some(t),
-                    Col::Class => class = Some(t),
-                    Col::Peer => peer = Some(t),
-                    Col::Field(..) if t.is_empty() => {}
-                    Col::Field(f, ty, dp) => match convert_str(t, ty).ok()? {
-                        Conv::Val(v) => values[f] = Some(crate::model::val_as_written(v, dp)),
-                        Conv::Text(s) => texts.push((f, s)),
-                        Conv::Missing => {}
-                    },
-                }
-            }
-            let id = id.filter(|s| !s.is_empty())?;
-            let first_filled = rec.iter().map(str::trim).find(|s| !s.is_empty())?;
-            // An id equal to the id column's header continues the header (a sub-heading row).
-            if not_data(id)
-                || name.is_some_and(not_data)
-                || not_data(first_filled)
-                || id.chars().any(char::is_whitespace)
-                || id == &*self.id_header
-            {
-                return None;
-            }
-            let named = |v: Option<&str>, list: &[crate::model::Named]| match v {
-                None | Some("") => Some(None),
-                Some(v) => list.iter().position(|x| x.id == v || x.name == v).map(Some),
-            };
-            let class = named(class, &self.set.classes)?;
-            let peer_group = named(peer, &self.set.peer_groups)?;
-            out.push(Unit {
-                id: id.to_string(),
-                name: name.filter(|s| !s.is_empty()).unwrap_or(id).to_string(),
-                kind: Some(0),
-                kind_id: kind_id.clone(),
-                class,
-                peer_group,
-                parent: None,
-                values,
-                texts,
-                cases: Vec::new(),
-                documents: Vec::new(),
-                origin: Origin {
-                    file: self.file.clone(),
-                    place: Place::Row {
-                        // 1-based, the header being row 1.
-                        row: r as u64 + 1,
-                        column: self.id_header.clone(),
-                    },
-                },
-            });
+            let cells: Vec<&str> = rec.iter().collect();
+            out.push(self.unit(r, &cells)?);
         }
         Some(out)
     }
+
+    /// The unit of a row of `cells`, record `r` of the body (1-based), or `None` at anything
+    /// the fast path does not handle.
+    fn unit(&self, r: usize, cells: &[&str]) -> Option<Unit> {
+        let meta = self.meta(cells)?;
+        let lay = self.set.unit_kind().layout;
+        let mut values: Vec<Option<Val>> = vec![None; lay.derived as usize];
+        for slot in lay.cases..lay.derived {
+            values[slot as usize] = Some(Val::Num(Decimal::ZERO));
+        }
+        let mut texts = Vec::new();
+        for (c, cell) in cells.iter().enumerate() {
+            let t = cell.trim();
+            match self.cols[c] {
+                Col::Field(..) if t.is_empty() => {}
+                Col::Field(f, ty, dp) => match convert_str(t, ty).ok()? {
+                    Conv::Val(v) => values[f] = Some(crate::model::val_as_written(v, dp)),
+                    Conv::Text(s) => texts.push((f, s)),
+                    Conv::Missing => {}
+                },
+                _ => {}
+            }
+        }
+        Some(Unit {
+            id: meta.id.to_string(),
+            name: meta.name.to_string(),
+            kind: Some(0),
+            kind_id: self.set.unit_kind().id.clone(),
+            class: meta.class,
+            peer_group: meta.peer_group,
+            parent: None,
+            values,
+            texts,
+            cases: Vec::new(),
+            documents: Vec::new(),
+            origin: Origin {
+                file: self.file.clone(),
+                place: Place::Row {
+                    // 1-based, the header being row 1.
+                    row: r as u64 + 1,
+                    column: self.id_header.clone(),
+                },
+            },
+        })
+    }
+
+    /// A row's identity, or `None` when it is not a row of a unit the fast path reads: a short
+    /// or long row, a cell too large to be a value, an empty id or one with white space, a
+    /// row that may be a heading, total or footnote, a class or peer group the set lacks.
+    fn meta<'c>(&self, cells: &[&'c str]) -> Option<RowMeta<'c>> {
+        // A cell too large to be a value is the general reader's located error.
+        if cells.len() != self.width || cells.iter().any(|c| c.len() > MAX_FIELD_BYTES) {
+            return None;
+        }
+        let (mut id, mut name, mut class, mut peer) = (None, None, None, None);
+        for (c, cell) in cells.iter().enumerate() {
+            match self.cols[c] {
+                Col::Id => id = Some(cell.trim()),
+                Col::Name => name = Some(cell.trim()),
+                Col::Class => class = Some(cell.trim()),
+                Col::Peer => peer = Some(cell.trim()),
+                Col::Field(..) => {}
+            }
+        }
+        let id = id.filter(|s| !s.is_empty())?;
+        let first_filled = cells.iter().map(|c| c.trim()).find(|s| !s.is_empty())?;
+        // An id equal to the id column's header continues the header (a sub-heading row).
+        if not_data(id)
+            || name.is_some_and(not_data)
+            || (!std::ptr::eq(first_filled, id) && not_data(first_filled))
+            || id.chars().any(char::is_whitespace)
+            || id == &*self.id_header
+        {
+            return None;
+        }
+        let named = |v: Option<&str>, list: &[crate::model::Named]| match v {
+            None | Some("") => Some(None),
+            Some(v) => list.iter().position(|x| x.id == v || x.name == v).map(Some),
+        };
+        Some(RowMeta {
+            id,
+            name: name.filter(|s| !s.is_empty()).unwrap_or(id),
+            class: named(class, &self.set.classes)?,
+            peer_group: named(peer, &self.set.peer_groups)?,
+        })
+    }
+
+    /// The fields of a row of `cells` into `vals` (slot values, absent where blank; the other
+    /// slots untouched), and whether the row has none; `None` at a value that does not convert.
+    fn fx_fields(&self, cells: &[&str], vals: &mut [FxVal]) -> Option<bool> {
+        let mut none = true;
+        for (c, cell) in cells.iter().enumerate() {
+            let Col::Field(f, ty, _) = self.cols[c] else {
+                continue;
+            };
+            let t = cell.trim();
+            if t.is_empty() {
+                continue;
+            }
+            let v = match ty {
+                FieldType::Text => continue,
+                FieldType::Bool => FxVal::Bool(crate::read::parse_bool(t)?),
+                _ => match plain_number(t, ty) {
+                    Some(x) => FxVal::Num(x),
+                    None => match convert_str(t, ty).ok()? {
+                        Conv::Val(Val::Num(d)) => FxVal::Num(Fx::from_decimal(d)),
+                        Conv::Val(Val::Bool(b)) => FxVal::Bool(b),
+                        Conv::Text(_) | Conv::Missing => continue,
+                    },
+                },
+            };
+            *vals.get_mut(f)? = v;
+            none = false;
+        }
+        Some(none)
+    }
+}
+
+/// `t` when it is a plain decimal (`-?digits[.digits]`, at most 18 digits) that `ty` accepts as
+/// it is: its value, as [`convert_str`] gives it. `None` for anything else ([`convert_str`]
+/// decides: thousands separators, `%`, exponents, out of range, a fraction in a count …).
+fn plain_number(t: &str, ty: FieldType) -> Option<Fx> {
+    let b = t.as_bytes();
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let (mut m, mut scale, mut n, mut dot) = (0i64, 0u32, 0usize, false);
+    for &c in digits {
+        match c {
+            b'0'..=b'9' if n < 18 => {
+                m = m * 10 + i64::from(c - b'0');
+                n += 1;
+                scale += u32::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    // "", "-", "1.", ".5": Decimal's parser decides.
+    if n == 0 || digits.first() == Some(&b'.') || digits.last() == Some(&b'.') {
+        return None;
+    }
+    let m = if neg { -m } else { m };
+    let whole = 10i64.pow(scale);
+    let ok = match ty {
+        FieldType::Count => m >= 0 && m % whole == 0,
+        FieldType::Percent => m >= 0 && m <= 100i64.saturating_mul(whole),
+        FieldType::PerMille => m >= 0 && m <= 1000i64.saturating_mul(whole),
+        FieldType::Number => true,
+        _ => false,
+    };
+    ok.then_some(Fx::Dec(m, scale))
 }
 
 /// Whether a key cell may mark a row that is not a unit (合计/总计/小计, Total, 注:…, 填报人…):
@@ -541,7 +694,8 @@ fn not_data(t: &str) -> bool {
     const LEADS: [char; 7] = ['注', '说', '填', '制', '审', '联', '单'];
     t.contains('计')
         || t.chars().next().is_some_and(|c| LEADS.contains(&c))
-        || (t.is_ascii() && {
+        // The words need letters (most ids have none: no squeezed copy made for them).
+        || (t.is_ascii() && t.bytes().any(|b| b.is_ascii_alphabetic()) && {
             let t = squeeze(t);
             ["total", "totals", "sum", "subtotal"]
                 .iter()
@@ -639,6 +793,50 @@ mod tests {
         );
         let (fast, slow) = both(&huge, "x.csv");
         assert!(fast.is_none() && slow.is_none());
+    }
+
+    #[test]
+    fn plain_numbers_are_what_the_general_conversion_gives() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"0123456789..-+5e,%";
+        let types = [
+            FieldType::Count,
+            FieldType::Number,
+            FieldType::Percent,
+            FieldType::PerMille,
+        ];
+        let (mut plain, mut all) = (0, 0);
+        for _ in 0..200_000 {
+            let r = next();
+            let len = 1 + (r % 22) as usize;
+            let t: String = (0..len)
+                .map(|k| {
+                    let x = (next() >> (k % 7)) as usize;
+                    // Mostly digits, so that many are plain numbers.
+                    let i = if x % 4 == 0 { x % alphabet.len() } else { x % 10 };
+                    alphabet[i] as char
+                })
+                .collect();
+            for ty in types {
+                all += 1;
+                let general = match convert_str(&t, ty) {
+                    Ok(Conv::Val(Val::Num(d))) => Some(d),
+                    _ => None,
+                };
+                if let Some(x) = plain_number(&t, ty) {
+                    plain += 1;
+                    let d = general.unwrap_or_else(|| panic!("`{t}` as {ty:?}: refused"));
+                    assert_eq!(x.to_decimal(), Some(d), "`{t}` as {ty:?}");
+                }
+            }
+        }
+        assert!(plain * 10 > all, "{plain} of {all} plain");
     }
 
     #[test]

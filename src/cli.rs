@@ -806,6 +806,19 @@ fn run_inputs(
     Vec<output::manifest::SetEntry>,
     Vec<output::manifest::FileEntry>,
 )> {
+    run_inputs_hashed(args, results, primary, true)
+}
+
+/// [`run_inputs`]; the evidence files hashed only when `hash_files` (else the caller has).
+fn run_inputs_hashed(
+    args: &AssessArgs,
+    results: &[crate::result::Assessment],
+    primary: usize,
+    hash_files: bool,
+) -> anyhow::Result<(
+    Vec<output::manifest::SetEntry>,
+    Vec<output::manifest::FileEntry>,
+)> {
     use output::manifest::{FileEntry, SetEntry, hash_bytes, hash_file};
     let order = std::iter::once(primary).chain((0..results.len()).filter(|&i| i != primary));
     let sets = order
@@ -828,7 +841,10 @@ fn run_inputs(
             });
         }
     }
-    for f in read::files::evidence_files(&args.input.evidence) {
+    for f in read::files::evidence_files(&args.input.evidence)
+        .into_iter()
+        .filter(|_| hash_files)
+    {
         let (sha256, bytes) =
             hash_file(&f).with_context(|| format!("hashing the evidence {}", f.display()))?;
         evidence.push(FileEntry {
@@ -1036,7 +1052,20 @@ fn write_pieces(
     table: &crate::stream::Table,
     mut summary: output::Summary<'_>,
 ) -> anyhow::Result<(String, Vec<String>)> {
-    let (sets, evidence) = run_inputs(args, std::slice::from_ref(shell), 0)?;
+    let (sets, evidence) = match table.evidence {
+        // Hashed as it was read: the file is not read again.
+        Some((sha, bytes)) => {
+            let (sets, _) = run_inputs_hashed(args, std::slice::from_ref(shell), 0, false)?;
+            let path = read::files::evidence_files(&args.input.evidence);
+            let entry = |p: &PathBuf| output::manifest::FileEntry {
+                path: p.display().to_string(),
+                sha256: output::hex(&sha),
+                bytes,
+            };
+            (sets, path.iter().map(entry).collect())
+        }
+        None => run_inputs(args, std::slice::from_ref(shell), 0)?,
+    };
     let publish = output::publish::Publish::begin(&args.out, args.force, || {
         crate::exit::waiting_for(&args.out)
     })

@@ -1134,66 +1134,77 @@ impl RankKey {
 }
 
 /// What makes two ranked units tie: the veto and the score.
-type Tie = (bool, Option<Decimal>);
 
-/// A [`RankKey`] and its unit's id in a form compared without indirection: ranked first, then
-/// status, vetoed, score descending (a whole number of the run's smallest place, negated) and
-/// the id's first 16 bytes (zero-padded: a strict order of prefixes is the ids' order).
+/// A [`RankKey`] and its unit's id as words compared without indirection, in order: ranked
+/// first, then status, vetoed ([`Compact::HEAD`]), the score descending (two words) and the id's
+/// first 16 bytes (zero-padded: a strict order of prefixes is the ids' order); then `at`, the
+/// unit's index. The size and alignment of a `RankKey`, so that the keys become these in place.
+#[derive(Clone, Copy)]
 struct Compact {
-    score: i64,
-    id_hi: u64,
-    id_lo: u64,
+    key: [u32; 7],
     at: u32,
-    head: u8,
 }
 
 impl Compact {
-    fn cmp_key(&self, o: &Compact) -> std::cmp::Ordering {
-        (self.head, self.score, self.id_hi, self.id_lo).cmp(&(o.head, o.score, o.id_hi, o.id_lo))
+    /// Words of `key` that decide a rank (the rest only order ties).
+    const HEAD: usize = 3;
+
+    /// `score`: the score's place in the run's order of scores (higher first, `None` last).
+    fn new(at: u32, k: &RankKey, score: i64, id: &[u8]) -> Compact {
+        let head = (u32::from(!k.ranked()) << 4) | ((k.status as u32) << 1) | u32::from(k.vetoed);
+        // Order-preserving as unsigned.
+        let s = (score as u64) ^ (1 << 63);
+        let mut pre = [0u8; 16];
+        let l = id.len().min(16);
+        pre[..l].copy_from_slice(&id[..l]);
+        let w = |i: usize| u32::from_be_bytes([pre[i], pre[i + 1], pre[i + 2], pre[i + 3]]);
+        Compact {
+            key: [head, (s >> 32) as u32, s as u32, w(0), w(4), w(8), w(12)],
+            at,
+        }
+    }
+
+    fn ranked(&self) -> bool {
+        self.key[0] >> 4 == 0
     }
 }
 
-/// The [`Compact`] keys of `keys`; `None` when a score does not fit in 64 bits at the run's
-/// smallest place (then the keys are compared as they are).
-fn compact_keys<'i>(
-    keys: &[RankKey],
-    id: &(impl Fn(usize) -> &'i [u8] + Sync),
-) -> Option<Vec<Compact>> {
+/// Each score's place in the order of `keys`' scores, higher first and `None` last: the score
+/// negated as a whole number of the run's smallest place when that fits in 64 bits, else its
+/// index among the distinct scores.
+fn score_places(keys: &[RankKey]) -> impl Fn(Option<Decimal>) -> i64 + use<> {
     let places = keys
         .iter()
         .filter_map(|k| k.score.map(|s| s.scale()))
         .max()
         .unwrap_or(0);
-    keys.par_iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let score = match k.score {
-                None => i64::MAX,
-                Some(s) => {
-                    let m = s
-                        .mantissa()
-                        .checked_mul(10i128.checked_pow(places - s.scale())?)?;
-                    // Negated: higher scores first; never i64::MAX (no score's place).
-                    i64::try_from(m)
-                        .ok()?
-                        .checked_neg()
-                        .filter(|x| *x < i64::MAX)?
-                }
-            };
-            let bytes = id(i);
-            let mut pre = [0u8; 16];
-            let l = bytes.len().min(16);
-            pre[..l].copy_from_slice(&bytes[..l]);
-            let (hi, lo) = pre.split_at(8);
-            Some(Compact {
-                score,
-                id_hi: u64::from_be_bytes(hi.try_into().ok()?),
-                id_lo: u64::from_be_bytes(lo.try_into().ok()?),
-                at: u32::try_from(i).ok()?,
-                head: (u8::from(!k.ranked()) << 4) | ((k.status as u8) << 1) | u8::from(k.vetoed),
-            })
-        })
-        .collect()
+    let whole = move |s: Decimal| -> Option<i64> {
+        let m = s
+            .mantissa()
+            .checked_mul(10i128.checked_pow(places.checked_sub(s.scale())?)?)?;
+        // Negated: higher scores first; never i64::MAX (kept for no score).
+        i64::try_from(m)
+            .ok()?
+            .checked_neg()
+            .filter(|x| *x < i64::MAX)
+    };
+    let fits = keys
+        .iter()
+        .filter_map(|k| k.score)
+        .all(|s| whole(s).is_some());
+    let mut distinct: Vec<Decimal> = Vec::new();
+    if !fits {
+        distinct = keys.iter().filter_map(|k| k.score).collect();
+        distinct.par_sort_unstable_by(|a, b| b.cmp(a));
+        distinct.dedup();
+    }
+    move |s| match s {
+        None => i64::MAX,
+        Some(s) if fits => whole(s).unwrap_or(i64::MAX),
+        Some(s) => distinct
+            .binary_search_by(|x| s.cmp(x))
+            .map_or(i64::MAX, |i| i64::try_from(i).unwrap_or(i64::MAX)),
+    }
 }
 
 /// The ranks of units given by their [`RankKey`]s: the output order (indices into the keys) and,
@@ -1229,33 +1240,30 @@ impl Ranking {
 /// ones, by status and then unit id (`by_id` compares two units' ids), like a DNF in a race.
 /// Output order: rank, then unit id (then input order, should two ids be equal). Peer ranks the
 /// same way within each group, in one pass.
-pub fn ranking<'i>(keys: &[RankKey], id: impl Fn(usize) -> &'i [u8] + Sync) -> Ranking {
+pub fn ranking<'i>(keys: Vec<RankKey>, id: impl Fn(usize) -> &'i [u8] + Sync) -> Ranking {
     let n = keys.len();
-    let order: Vec<u32> = match compact_keys(keys, &id) {
-        // Compared in registers; ids only past their first 16 bytes.
-        Some(mut c) => {
-            c.par_sort_unstable_by(|a, b| {
-                a.cmp_key(b)
-                    .then_with(|| id(a.at as usize).cmp(id(b.at as usize)))
-                    .then(a.at.cmp(&b.at))
-            });
-            c.into_iter().map(|c| c.at).collect()
-        }
-        None => {
-            let key = |k: &RankKey| (!k.ranked(), k.status, k.vetoed, std::cmp::Reverse(k.score));
-            let mut order: Vec<u32> = (0..n)
-                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-                .collect();
-            order.par_sort_unstable_by(|&a, &b| {
-                let (a, b) = (a as usize, b as usize);
-                key(&keys[a])
-                    .cmp(&key(&keys[b]))
-                    .then_with(|| id(a).cmp(id(b)))
-                    .then(a.cmp(&b))
-            });
-            order
-        }
+    let peers: Vec<u32> = if keys.iter().any(|k| k.peer.is_some()) {
+        keys.iter().map(|k| k.peer.unwrap_or(u32::MAX)).collect()
+    } else {
+        Vec::new()
     };
+    let place = score_places(&keys);
+    // In place: the keys are not needed past this.
+    let mut c: Vec<Compact> = keys
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let at = u32::try_from(i).unwrap_or(u32::MAX);
+            Compact::new(at, &k, place(k.score), id(i))
+        })
+        .collect();
+    // Compared in registers; ids only past their first 16 bytes.
+    c.par_sort_unstable_by(|a, b| {
+        a.key
+            .cmp(&b.key)
+            .then_with(|| id(a.at as usize).cmp(id(b.at as usize)))
+            .then(a.at.cmp(&b.at))
+    });
     let mut out = Ranking {
         order: Vec::new(),
         rank: vec![0; n],
@@ -1263,50 +1271,51 @@ pub fn ranking<'i>(keys: &[RankKey], id: impl Fn(usize) -> &'i [u8] + Sync) -> R
         peer_size: vec![0; n],
     };
     let sat = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
-    let mut prev: Option<Tie> = None;
+    let tie = |c: &Compact| -> [u32; Compact::HEAD] { [c.key[0], c.key[1], c.key[2]] };
+    let mut prev = None;
     let mut r = 0u32;
-    for (pos, &i) in order.iter().enumerate() {
-        let k = &keys[i as usize];
+    for (pos, k) in c.iter().enumerate() {
         if !k.ranked() {
             continue;
         }
-        if prev != Some((k.vetoed, k.score)) {
+        if prev != Some(tie(k)) {
             r = sat(pos);
-            prev = Some((k.vetoed, k.score));
+            prev = Some(tie(k));
         }
-        out.rank[i as usize] = r;
+        out.rank[k.at as usize] = r;
     }
     // Per group, in the same order: position, previous key and rank so far.
-    let groups = keys
+    let groups = peers
         .iter()
-        .filter_map(|k| k.peer)
+        .filter(|g| **g != u32::MAX)
         .max()
-        .map_or(0, |g| g as usize + 1);
+        .map_or(0, |g| *g as usize + 1);
     if groups > 0 {
         let mut size = vec![0u32; groups];
-        for k in keys {
-            if let (Some(g), true) = (k.peer, k.ranked()) {
-                size[g as usize] = size[g as usize].saturating_add(1);
+        for k in c.iter().filter(|k| k.ranked()) {
+            if let Some(s) = size.get_mut(peers[k.at as usize] as usize) {
+                *s = s.saturating_add(1);
             }
         }
-        let mut at: Vec<(usize, Option<Tie>, u32)> = vec![(0, None, 0); groups];
-        for &i in &order {
-            let i = i as usize;
-            let k = &keys[i];
-            let Some(g) = k.peer else { continue };
-            let (pos, prev, r) = &mut at[g as usize];
-            out.peer_size[i] = size[g as usize];
+        let mut at: Vec<(usize, Option<[u32; Compact::HEAD]>, u32)> = vec![(0, None, 0); groups];
+        for k in &c {
+            let i = k.at as usize;
+            let g = peers[i] as usize;
+            let Some((pos, prev, r)) = at.get_mut(g) else {
+                continue;
+            };
+            out.peer_size[i] = size[g];
             if k.ranked() {
-                if *prev != Some((k.vetoed, k.score)) {
+                if *prev != Some(tie(k)) {
                     *r = sat(*pos);
-                    *prev = Some((k.vetoed, k.score));
+                    *prev = Some(tie(k));
                 }
                 out.peer_rank[i] = *r;
             }
             *pos += 1;
         }
     }
-    out.order = order;
+    out.order = c.into_iter().map(|k| k.at).collect();
     out
 }
 
@@ -1331,10 +1340,11 @@ pub fn rank(units: &mut [UnitResult]) {
                 .and_then(|g| u32::try_from(g).ok()),
         })
         .collect();
-    let r = ranking(&keys, |i| units[i].id.as_bytes());
+    let grouped: Vec<bool> = keys.iter().map(|k| k.peer.is_some()).collect();
+    let r = ranking(keys, |i| units[i].id.as_bytes());
     for (i, u) in units.iter_mut().enumerate() {
         u.rank = r.rank(i);
-        if keys[i].peer.is_some() {
+        if grouped[i] {
             u.peer_rank = r.peer_rank(i);
             u.peer_size = r.peer_size(i, true);
         }
@@ -2827,5 +2837,116 @@ impl<'a> ResultSlots<'a> {
             child_vals: &self.child_vals,
         };
         f(&env)
+    }
+}
+
+#[cfg(test)]
+mod ranking_tests {
+    use super::*;
+
+    /// The ranking as specified, compared through the keys: the order, then rank and peer rank
+    /// by (vetoed, score) ties among ranked units.
+    fn plain(keys: &[RankKey], ids: &[String]) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+        let key = |k: &RankKey| (!k.ranked(), k.status, k.vetoed, std::cmp::Reverse(k.score));
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| {
+            key(&keys[a])
+                .cmp(&key(&keys[b]))
+                .then_with(|| ids[a].cmp(&ids[b]))
+                .then(a.cmp(&b))
+        });
+        let (mut rank, mut peer_rank) = (vec![0; keys.len()], vec![0; keys.len()]);
+        let mut seen: Vec<(Option<u32>, usize, Option<(bool, Option<Decimal>)>, u32)> = Vec::new();
+        let (mut prev, mut r) = (None, 0);
+        for (pos, &i) in order.iter().enumerate() {
+            let k = &keys[i];
+            let g = match seen.iter().position(|s| s.0 == k.peer) {
+                Some(g) => g,
+                None => {
+                    seen.push((k.peer, 0, None, 0));
+                    seen.len() - 1
+                }
+            };
+            if k.ranked() {
+                if prev != Some((k.vetoed, k.score)) {
+                    r = pos as u32 + 1;
+                    prev = Some((k.vetoed, k.score));
+                }
+                rank[i] = r;
+                let s = &mut seen[g];
+                if s.2 != Some((k.vetoed, k.score)) {
+                    s.3 = s.1 as u32 + 1;
+                    s.2 = Some((k.vetoed, k.score));
+                }
+                if k.peer.is_some() {
+                    peer_rank[i] = s.3;
+                }
+            }
+            seen[g].1 += 1;
+        }
+        (order.iter().map(|&i| i as u32).collect(), rank, peer_rank)
+    }
+
+    #[test]
+    fn compact_keys_rank_as_the_keys_do() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let statuses = [
+            UnitStatus::Complete,
+            UnitStatus::Complete,
+            UnitStatus::Pending,
+            UnitStatus::Incomplete,
+            UnitStatus::NoEvidence,
+        ];
+        for round in 0..300 {
+            let n = 1 + (next() % 60) as usize;
+            // Some rounds with scores too large for 64 bits at their smallest place.
+            let huge = round % 5 == 0;
+            let keys: Vec<RankKey> = (0..n)
+                .map(|_| {
+                    let r = next();
+                    let score = (r % 7 != 0).then(|| {
+                        let m = (r >> 8) as i64 % 40;
+                        let mut d = Decimal::new(m * 5, (r >> 20) as u32 % 3);
+                        if huge && r % 3 == 0 {
+                            d = d * Decimal::from(10u64.pow(15)) + Decimal::new(1, 12);
+                        }
+                        d
+                    });
+                    RankKey {
+                        status: statuses[(r >> 4) as usize % statuses.len()],
+                        vetoed: r % 5 == 0,
+                        score,
+                        peer: ((r >> 12) % 4 != 0).then_some((r >> 14) as u32 % 3),
+                    }
+                })
+                .collect();
+            // Ids sharing long prefixes, some longer than 16 bytes.
+            let ids: Vec<String> = (0..n)
+                .map(|i| {
+                    let r = next();
+                    let stem = if r % 2 == 0 {
+                        "4403050010010"
+                    } else {
+                        "44030500100100001"
+                    };
+                    format!("{stem}{}", (r >> 3) % 7 + (i as u64 % 2) * 100)
+                })
+                .collect();
+            let (order, rank, peer_rank) = plain(&keys, &ids);
+            let got = ranking(keys.clone(), |i| ids[i].as_bytes());
+            assert_eq!(got.order, order, "round {round}");
+            for i in 0..n {
+                assert_eq!(got.rank(i).unwrap_or(0), rank[i], "round {round}, unit {i}");
+                if keys[i].peer.is_some() {
+                    assert_eq!(got.peer_rank(i).unwrap_or(0), peer_rank[i], "round {round}");
+                }
+            }
+        }
     }
 }

@@ -1,16 +1,18 @@
 //! A large run scored in pieces (issue 12): a plain wide CSV of an [`engine::independent`] set
-//! read as bytes a block of rows at a time ([`WideCsvPieces::next_rows`]); each part of a block
-//! parsed, scored ([`engine::score_piece`]) and reduced at once, on one thread, to what the
-//! ranked CSV and `summary.json` need — the unit's CSV cells as bytes, its [`RankKey`] and its
-//! counts — then dropped. Neither the file, nor the
-//! units, nor their explained results are ever resident as a whole: memory is the CSV cells of
-//! every unit (about the size of the scorecard CSV) plus one piece.
+//! read as bytes a block of rows at a time ([`read::fast::Source::next_rows`], the next block
+//! read while one is scored); each part of a block parsed, scored and reduced at once, on one
+//! thread, to what the ranked CSV and `summary.json` need — the unit's CSV cells as bytes, its
+//! [`RankKey`] and its counts — then dropped. A row is read straight into slot values and
+//! scored in filtered arithmetic ([`RowScorer`], [`engine::lacking_fields`]); a row that path
+//! does not decide is read into a [`Unit`] and scored by the engine ([`engine::score_piece`]).
+//! Neither the file, nor the units, nor their explained results are ever resident as a whole:
+//! memory is the CSV cells of every unit (about the size of the scorecard CSV) plus a block.
 //!
 //! The outputs are byte for byte those of the whole-run path for the same input (tested below):
-//! the same engine scores each unit, [`engine::ranking`] ranks both, the same functions write the
-//! cells and count the summary. Anything the fast reader does not handle, or a duplicate id,
-//! ends the attempt with [`Outcome::Other`] before anything is written: the caller then reads
-//! the file the general way, which reports every problem with its place.
+//! [`engine::ranking`] ranks both, the same functions write the cells and count the summary,
+//! and both scoring paths give the engine's figures. Anything the fast reader does not handle,
+//! or a duplicate id, ends the attempt with [`Outcome::Other`] before anything is written: the
+//! caller then reads the file the general way, which reports every problem with its place.
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{self, RankKey, Ranking, RowScorer};
@@ -23,7 +25,7 @@ use crate::read::csv::TextEncoding;
 use crate::read::fast::RowMeta;
 use crate::read::{
     self,
-    fast::{Piece, WideCsvPieces},
+    fast::{Piece, RowFormat, WideCsvPieces},
 };
 use crate::result::{Assessment, UnitResult, UnitStatus, VetoOutcome};
 use rayon::prelude::*;
@@ -116,6 +118,8 @@ fn push_cells<'c>(
 
 /// Every unit's cells in input order, and their ranks.
 pub struct Table {
+    /// The SHA-256 and length of the file read, as read.
+    pub evidence: Option<([u8; 32], u64)>,
     /// Units scored in filtered arithmetic ([`RowScorer`]); the others by the engine.
     pub filtered: usize,
     header: Vec<u8>,
@@ -214,6 +218,8 @@ pub fn score_in_pieces(
     let Some(mut reader) = WideCsvPieces::open(set, paths, enc) else {
         return Ok(Outcome::Other);
     };
+    let WideCsvPieces { format, source } = &mut reader;
+    let format = &*format;
     let header = output::csv_line(&output::scorecard_csv_header(shell));
     let fast = Rows::new(set, shell);
     let mut pieces: Vec<Vec<u8>> = Vec::new();
@@ -222,19 +228,27 @@ pub fn score_in_pieces(
     let mut errors: Vec<Diagnostic> = Vec::new();
     let part_rows = PART_ROWS.min(rows);
     let mut filtered = 0;
+    let mut next = source.next_rows(rows);
     loop {
-        let (first, raw) = match reader.next_rows(rows) {
+        let (first, raw) = match next {
             Piece::Rows { first, raw } => (first, raw),
             Piece::End => break,
             Piece::Other => return Ok(Outcome::Other),
         };
-        // Each part read, scored and reduced to its cells on its own thread; then appended
-        // in order.
-        let parts: Vec<Option<Result<Part<'_>, WriteError>>> =
-            read::fast::line_runs(&raw, part_rows)
-                .into_par_iter()
-                .map(|(line, r)| part(&reader, (set, shell, fast.as_ref()), first + line, &raw[r]))
-                .collect();
+        // Each part read, scored and reduced to its cells on its own thread, while the next
+        // rows are read; then appended in order.
+        let (parts, following) = rayon::join(
+            || -> Vec<Option<Result<Part<'_>, WriteError>>> {
+                read::fast::line_runs(&raw, part_rows)
+                    .into_par_iter()
+                    .map(|(line, r)| {
+                        part(format, (set, shell, fast.as_ref()), first + line, &raw[r])
+                    })
+                    .collect()
+            },
+            || source.next_rows(rows),
+        );
+        next = following;
         drop(raw);
         for p in parts {
             let Some(p) = p else {
@@ -249,7 +263,7 @@ pub fn score_in_pieces(
             filtered += p.filtered;
             pieces.push(p.buf);
         }
-        progress(reader.done, reader.bytes);
+        progress(source.done, source.bytes);
     }
     if !errors.is_empty() {
         return Err(StreamError::Scoring(Diagnostics::new(errors)));
@@ -263,9 +277,9 @@ pub fn score_in_pieces(
         return Ok(Outcome::Other);
     }
     // Peer groups were numbered as met; ranking needs only to tell them apart.
-    let ranking = engine::ranking(&keys, |i| id(&spans[i]));
-    drop(keys);
+    let ranking = engine::ranking(keys, |i| id(&spans[i]));
     Ok(Outcome::Ranked(Table {
+        evidence: source.sha256(),
         filtered,
         header,
         pieces,
@@ -451,7 +465,7 @@ impl<'s> Rows<'s> {
 /// a [`Part`]; `None` when they are not rows the fast path reads. A row is scored in filtered
 /// arithmetic when `rows` can ([`Rows::write`]), else by the engine ([`engine::score_piece`]).
 fn part<'s>(
-    reader: &WideCsvPieces<'_>,
+    reader: &RowFormat<'_>,
     (set, shell, rows): (&IndicatorSet, &'s Assessment, Option<&Rows<'_>>),
     first: usize,
     raw: &[u8],

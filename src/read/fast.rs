@@ -124,16 +124,28 @@ pub enum Piece {
 /// file nor its units are ever resident as a whole: what [`wide_csv`] reads, in the same order,
 /// with the same values. UTF-8 (by default or `--encoding utf-8`) and `--encoding gb18030`; a
 /// quoted field, a blank line or anything else unusual is [`Piece::Other`]. Duplicate ids are the
-/// caller's to check once every piece is read.
+/// caller's to check once every piece is read. Its two halves are used apart: the
+/// [`RowFormat`] by the parts being scored, the [`Source`] reading the next rows meanwhile.
 pub struct WideCsvPieces<'a> {
+    pub format: RowFormat<'a>,
+    pub source: Source,
+}
+
+/// How the rows of a [`WideCsvPieces`] read: the set, the columns, the delimiter, the encoding.
+pub struct RowFormat<'a> {
     set: &'a IndicatorSet,
     cols: Vec<Col>,
     width: usize,
     file: Arc<str>,
     id_header: Arc<str>,
     delimiter: u8,
-    reader: std::fs::File,
     gb18030: bool,
+}
+
+/// The bytes of a [`WideCsvPieces`]' file, given out a block of whole lines at a time
+/// ([`Source::next_rows`]) and hashed as they are read ([`Source::sha256`]).
+pub struct Source {
+    reader: std::fs::File,
     /// Bytes read and not yet given out; `scanned` of them are known to hold `lines` line ends.
     buf: Vec<u8>,
     scanned: usize,
@@ -145,6 +157,9 @@ pub struct WideCsvPieces<'a> {
     pub bytes: u64,
     /// Bytes given out so far (header included), for progress.
     pub done: u64,
+    /// Every byte read, in order.
+    hasher: sha2::Sha256,
+    read: u64,
 }
 
 /// Bytes read from the file at a time.
@@ -154,6 +169,7 @@ impl<'a> WideCsvPieces<'a> {
     /// The file at `paths` (one plain CSV or TSV of `set`'s single kind) opened and its header
     /// read; `None` when the fast path does not read it.
     pub fn open(set: &'a IndicatorSet, paths: &[PathBuf], enc: TextEncoding) -> Option<Self> {
+        use sha2::Digest as _;
         let [path] = paths else { return None };
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         if !matches!(ext.as_str(), "csv" | "tsv" | "txt") || !readable_set(set) {
@@ -169,15 +185,17 @@ impl<'a> WideCsvPieces<'a> {
             return None;
         }
         let reader = std::fs::File::open(path).ok()?;
-        let mut me = WideCsvPieces {
+        let mut format = RowFormat {
             set,
             cols: Vec::new(),
             width: 0,
             file: path.display().to_string().into(),
             id_header: "".into(),
             delimiter: b',',
-            reader,
             gb18030,
+        };
+        let mut me = Source {
+            reader,
             buf: Vec::new(),
             scanned: 0,
             lines: 0,
@@ -185,6 +203,8 @@ impl<'a> WideCsvPieces<'a> {
             next_row: 0,
             bytes: meta.len(),
             done: 0,
+            hasher: sha2::Sha256::new(),
+            read: 0,
         };
         // The delimiter is judged on the first 20 records, as the general reader judges it.
         me.fill(21)?;
@@ -196,35 +216,37 @@ impl<'a> WideCsvPieces<'a> {
             return None;
         }
         let (upto, _) = me.cut(usize::MAX);
-        let text = me.decode(&me.buf[..upto])?;
-        me.delimiter = if ext == "tsv" {
+        let text = format.decode(&me.buf[..upto])?;
+        format.delimiter = if ext == "tsv" {
             b'\t'
         } else {
             detect_delimiter(&text)
         };
         let header_end = text.find('\n').map_or(text.len(), |i| i + 1);
         let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(me.delimiter)
+            .delimiter(format.delimiter)
             .has_headers(false)
             .flexible(true)
             .from_reader(&text.as_bytes()[..header_end]);
         let header = rdr.records().next()?.ok()?;
         let (cols, names) = columns(set, &header)?;
         let id_col = cols.iter().position(|c| matches!(c, Col::Id))?;
-        me.width = names.len();
-        me.id_header = names[id_col].clone();
-        me.cols = cols;
+        format.width = names.len();
+        format.id_header = names[id_col].clone();
+        format.cols = cols;
         // The header line in the file's own encoding.
         let header_bytes = memchr_newline(&me.buf, 0).map_or(me.buf.len(), |i| i + 1);
         me.take(header_bytes);
         if me.buf.first().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
             return None;
         }
-        Some(me)
+        Some(WideCsvPieces { format, source: me })
     }
+}
 
+impl Source {
     /// The next `rows` rows (fewer at the end of the file), as the file's bytes: read here, in
-    /// order; their units are parsed by [`WideCsvPieces::units`], piece by piece, on any thread.
+    /// order; their units are parsed by [`RowFormat::units`], piece by piece, on any thread.
     pub fn next_rows(&mut self, rows: usize) -> Piece {
         let Some(()) = self.fill(rows) else {
             return Piece::Other;
@@ -244,46 +266,17 @@ impl<'a> WideCsvPieces<'a> {
         Piece::Rows { first, raw }
     }
 
-    /// The units of `raw`, rows given by [`WideCsvPieces::next_rows`] (or a run of whole lines
-    /// of them) whose first is body line `first`, or `None` at anything the fast path does not
-    /// handle (see the module doc).
-    pub fn units(&self, first: usize, raw: &[u8]) -> Option<Vec<Unit>> {
-        self.row_reader().ctx.rows(first, &self.text(raw)?)
-    }
-
-    /// The text of `raw`, rows given by [`WideCsvPieces::next_rows`] (or a run of whole lines
-    /// of them): `None` when it holds a blank line (skipped by the general reader, which
-    /// numbers rows by records), a quote (a quoted field may hold a line end) or bytes that do
-    /// not decode; each of its lines is then one row.
-    pub fn text<'b>(&self, raw: &'b [u8]) -> Option<std::borrow::Cow<'b, str>> {
-        // `raw` starts a line.
-        if raw.starts_with(b"\n")
-            || raw.starts_with(b"\r\n")
-            || memchr::memmem::find(raw, b"\n\n").is_some()
-            || memchr::memmem::find(raw, b"\n\r\n").is_some()
-            || memchr::memchr(b'"', raw).is_some()
-        {
-            return None;
-        }
-        self.decode(raw)
-    }
-
-    /// Rows of [`WideCsvPieces::text`] read one at a time.
-    pub fn row_reader(&self) -> RowReader<'_> {
-        RowReader {
-            ctx: Ctx {
-                set: self.set,
-                cols: &self.cols,
-                width: self.width,
-                file: &self.file,
-                id_header: self.id_header.clone(),
-                delimiter: self.delimiter,
-            },
-        }
+    /// The SHA-256 of the file and its length, once every row has been given out (`None`
+    /// before: the file has not been read to its end).
+    pub fn sha256(&self) -> Option<([u8; 32], u64)> {
+        use sha2::Digest as _;
+        (self.eof && self.buf.is_empty())
+            .then(|| (self.hasher.clone().finalize().into(), self.read))
     }
 
     /// Read until the buffer holds `rows` line ends or the file ends; `None` on a read error.
     fn fill(&mut self, rows: usize) -> Option<()> {
+        use sha2::Digest as _;
         use std::io::Read as _;
         loop {
             self.lines += bytecount(&self.buf[self.scanned..]);
@@ -301,6 +294,8 @@ impl<'a> WideCsvPieces<'a> {
                 }
             };
             self.buf.truncate(have + n);
+            self.hasher.update(&self.buf[have..]);
+            self.read += n as u64;
             if n == 0 {
                 self.eof = true;
             }
@@ -334,6 +329,46 @@ impl<'a> WideCsvPieces<'a> {
         self.scanned = self.buf.len();
         self.lines = bytecount(&self.buf);
         self.done += n as u64;
+    }
+}
+
+impl RowFormat<'_> {
+    /// The units of `raw`, rows given by [`Source::next_rows`] (or a run of whole lines
+    /// of them) whose first is body line `first`, or `None` at anything the fast path does not
+    /// handle (see the module doc).
+    pub fn units(&self, first: usize, raw: &[u8]) -> Option<Vec<Unit>> {
+        self.row_reader().ctx.rows(first, &self.text(raw)?)
+    }
+
+    /// The text of `raw`, rows given by [`Source::next_rows`] (or a run of whole lines
+    /// of them): `None` when it holds a blank line (skipped by the general reader, which
+    /// numbers rows by records), a quote (a quoted field may hold a line end) or bytes that do
+    /// not decode; each of its lines is then one row.
+    pub fn text<'b>(&self, raw: &'b [u8]) -> Option<std::borrow::Cow<'b, str>> {
+        // `raw` starts a line.
+        if raw.starts_with(b"\n")
+            || raw.starts_with(b"\r\n")
+            || memchr::memmem::find(raw, b"\n\n").is_some()
+            || memchr::memmem::find(raw, b"\n\r\n").is_some()
+            || memchr::memchr(b'"', raw).is_some()
+        {
+            return None;
+        }
+        self.decode(raw)
+    }
+
+    /// Rows of [`RowFormat::text`] read one at a time.
+    pub fn row_reader(&self) -> RowReader<'_> {
+        RowReader {
+            ctx: Ctx {
+                set: self.set,
+                cols: &self.cols,
+                width: self.width,
+                file: &self.file,
+                id_header: self.id_header.clone(),
+                delimiter: self.delimiter,
+            },
+        }
     }
 
     fn decode<'b>(&self, raw: &'b [u8]) -> Option<std::borrow::Cow<'b, str>> {
@@ -461,10 +496,10 @@ struct Ctx<'a> {
     delimiter: u8,
 }
 
-/// The rows of a piece's text ([`WideCsvPieces::text`]) one at a time: split into cells,
+/// The rows of a piece's text ([`RowFormat::text`]) one at a time: split into cells,
 /// checked, and read into slot values ([`RowReader::fields`]) or into a [`Unit`]
 /// ([`RowReader::unit`]), each `None` at anything the fast path does not handle, as
-/// [`WideCsvPieces::units`] reads them.
+/// [`RowFormat::units`] reads them.
 pub struct RowReader<'a> {
     ctx: Ctx<'a>,
 }
@@ -819,7 +854,11 @@ mod tests {
                 .map(|k| {
                     let x = (next() >> (k % 7)) as usize;
                     // Mostly digits, so that many are plain numbers.
-                    let i = if x % 4 == 0 { x % alphabet.len() } else { x % 10 };
+                    let i = if x % 4 == 0 {
+                        x % alphabet.len()
+                    } else {
+                        x % 10
+                    };
                     alphabet[i] as char
                 })
                 .collect();

@@ -1133,8 +1133,6 @@ impl RankKey {
     }
 }
 
-/// What makes two ranked units tie: the veto and the score.
-
 /// A [`RankKey`] and its unit's id as words compared without indirection, in order: ranked
 /// first, then status, vetoed ([`Compact::HEAD`]), the score descending (two words) and the id's
 /// first 16 bytes (zero-padded: a strict order of prefixes is the ids' order); then `at`, the
@@ -2856,7 +2854,9 @@ mod ranking_tests {
                 .then(a.cmp(&b))
         });
         let (mut rank, mut peer_rank) = (vec![0; keys.len()], vec![0; keys.len()]);
-        let mut seen: Vec<(Option<u32>, usize, Option<(bool, Option<Decimal>)>, u32)> = Vec::new();
+        // Per group: its id, units so far, the last tie and its rank.
+        type Group = (Option<u32>, usize, Option<(bool, Option<Decimal>)>, u32);
+        let mut seen: Vec<Group> = Vec::new();
         let (mut prev, mut r) = (None, 0);
         for (pos, &i) in order.iter().enumerate() {
             let k = &keys[i];

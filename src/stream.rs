@@ -43,7 +43,7 @@ const PART_ROWS: usize = 1024;
 /// How an attempt ended.
 pub enum Outcome {
     /// Every unit scored and ranked: the table to write.
-    Ranked(Table),
+    Ranked(Box<Table>),
     /// Not a file this path reads (or a duplicate id): read it the general way.
     Other,
 }
@@ -278,14 +278,14 @@ pub fn score_in_pieces(
     }
     // Peer groups were numbered as met; ranking needs only to tell them apart.
     let ranking = engine::ranking(keys, |i| id(&spans[i]));
-    Ok(Outcome::Ranked(Table {
+    Ok(Outcome::Ranked(Box::new(Table {
         evidence: source.sha256(),
         filtered,
         header,
         pieces,
         spans,
         ranking,
-    }))
+    })))
 }
 
 fn too_many() -> WriteError {

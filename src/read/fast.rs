@@ -854,7 +854,7 @@ mod tests {
                 .map(|k| {
                     let x = (next() >> (k % 7)) as usize;
                     // Mostly digits, so that many are plain numbers.
-                    let i = if x % 4 == 0 {
+                    let i = if x.is_multiple_of(4) {
                         x % alphabet.len()
                     } else {
                         x % 10

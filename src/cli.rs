@@ -964,7 +964,13 @@ fn in_pieces(
     if !args.levels.is_empty() || !args.history.is_empty() {
         return None;
     }
-    let rows = data_rows(path)?;
+    // Counted only as far as the sizing looks (a million rows are not read twice).
+    let cap = if args.sizing.xlsx {
+        output::xlsx::MAX_UNITS + 1
+    } else {
+        LARGE_RUN + 1
+    };
+    let rows = data_rows(path, cap)?;
     // The run in pieces writes the Chinese CSV; an English run is scored whole.
     if !args.sizing.pieces(args.no_html, rows) || args.lang.en() {
         return None;
@@ -979,7 +985,11 @@ fn in_pieces(
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    pb.set_message(format!("读取并评分 {} 个单位", output::thousands(rows)));
+    pb.set_message(if rows < cap {
+        format!("读取并评分 {} 个单位", output::thousands(rows))
+    } else {
+        "读取并评分".to_string()
+    });
     let outcome = crate::stream::score_in_pieces(
         &set,
         &args.input.evidence,
@@ -993,7 +1003,7 @@ fn in_pieces(
         },
     );
     let table = match outcome {
-        Ok(crate::stream::Outcome::Ranked(t)) if t.len() == rows => t,
+        Ok(crate::stream::Outcome::Ranked(t)) if t.len().min(cap) == rows => t,
         Ok(_) => {
             pb.set_style(spinner_style());
             return None;
@@ -1005,7 +1015,7 @@ fn in_pieces(
         eprintln!(
             "注意:`{}` 有 {} 个单位(多于 {}),分批读取评分,只写 scorecard.csv 与 summary.json;需要时用 --detail full、--xlsx、--reports",
             set.id,
-            output::thousands(rows),
+            output::thousands(table.len()),
             output::thousands(LARGE_RUN)
         );
     }
@@ -1015,10 +1025,10 @@ fn in_pieces(
 }
 
 /// The rows of data in a plain CSV: its lines but the header (a last line without a line end
-/// counted); `None` when it is not a regular `.csv`/`.tsv`/`.txt` file within the size limit or
+/// counted), at most `cap` (counting stops there); `None` when it is not a regular `.csv`/`.tsv`/`.txt` file within the size limit or
 /// cannot be read. A pipe or a device is never opened here (it could block or never end): the
 /// whole-run path refuses it with its error.
-fn data_rows(path: &Path) -> Option<usize> {
+fn data_rows(path: &Path, cap: usize) -> Option<usize> {
     use std::io::Read as _;
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     let meta = std::fs::metadata(path).ok()?;
@@ -1029,7 +1039,7 @@ fn data_rows(path: &Path) -> Option<usize> {
         return None;
     }
     let mut f = std::fs::File::open(path).ok()?;
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; 1 << 16];
     let (mut lines, mut last) = (0usize, b'\n');
     loop {
         let n = match f.read(&mut buf) {
@@ -1038,10 +1048,18 @@ fn data_rows(path: &Path) -> Option<usize> {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => return None,
         };
-        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
         last = buf[n - 1];
+        // The header and `cap` rows, and a line begun after them.
+        if lines > cap + 1 {
+            return Some(cap);
+        }
     }
-    Some((lines + usize::from(last != b'\n')).saturating_sub(1))
+    Some(
+        (lines + usize::from(last != b'\n'))
+            .saturating_sub(1)
+            .min(cap),
+    )
 }
 
 /// The outputs of a run in pieces: the ranked CSV and summary.json, published as a whole like

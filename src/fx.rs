@@ -69,6 +69,18 @@ fn align(a: i64, sa: u32, b: i64, sb: u32) -> Option<(i64, i64, u32)> {
 
 /// Trailing zeros dropped (the value is unchanged).
 fn trim(mut m: i64, mut s: u32) -> Fx {
+    if m == 0 {
+        return Fx::Dec(0, 0);
+    }
+    // Eight and four zeros at a time first: a quotient scaled up to 18 places has many.
+    while s >= 8 && m % 100_000_000 == 0 {
+        m /= 100_000_000;
+        s -= 8;
+    }
+    while s >= 4 && m % 10_000 == 0 {
+        m /= 10_000;
+        s -= 4;
+    }
     while s > 0 && m % 10 == 0 {
         m /= 10;
         s -= 1;

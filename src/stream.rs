@@ -142,28 +142,48 @@ impl Table {
         &self.pieces[s.piece as usize][from as usize..to as usize]
     }
 
-    /// The ranked scorecard CSV ([`output::scorecard_csv`]'s bytes), streamed to `w`.
+    /// The ranked scorecard CSV ([`output::scorecard_csv`]'s bytes), streamed to `w`: the rows
+    /// of the next stretch of ranks gathered on another thread while a stretch is written.
     pub fn write_csv(&self, w: &mut dyn Write) -> std::io::Result<()> {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+        /// Units gathered at a time.
+        const STRETCH: usize = 16_384;
         w.write_all(b"\xEF\xBB\xBF")?;
         w.write_all(&self.header)?;
+        let mut stretches = self.ranking.order.chunks(STRETCH);
+        let mut ready = stretches.next().map(|c| self.rows(c)).unwrap_or_default();
+        for next in stretches {
+            let mut made = Vec::new();
+            let wrote = rayon::in_place_scope(|s| {
+                s.spawn(|_| made = self.rows(next));
+                w.write_all(&ready)
+            });
+            wrote?;
+            ready = made;
+        }
+        w.write_all(&ready)?;
+        w.flush()
+    }
+
+    /// The CSV rows of the units `order` (indices, in rank order).
+    fn rows(&self, order: &[u32]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(order.len() * 128);
         let mut n = itoa_buf();
-        for &i in &self.ranking.order {
+        for &i in order {
             let i = i as usize;
             let s = self.spans[i];
             if let Some(r) = self.ranking.rank(i) {
-                w.write_all(n.format(r).as_bytes())?;
+                out.extend_from_slice(n.format(r).as_bytes());
             }
-            w.write_all(b",")?;
-            w.write_all(self.bytes(s, s.head_start, s.head_end))?;
-            w.write_all(b",")?;
+            out.push(b',');
+            out.extend_from_slice(self.bytes(s, s.head_start, s.head_end));
+            out.push(b',');
             if let Some(r) = self.ranking.peer_rank(i) {
-                w.write_all(n.format(r).as_bytes())?;
+                out.extend_from_slice(n.format(r).as_bytes());
             }
-            w.write_all(b",")?;
-            w.write_all(self.bytes(s, s.head_end, s.end))?;
+            out.push(b',');
+            out.extend_from_slice(self.bytes(s, s.head_end, s.end));
         }
-        w.flush()
+        out
     }
 }
 

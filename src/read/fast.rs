@@ -579,7 +579,7 @@ impl Ctx<'_> {
         }
         let mut texts = Vec::new();
         for (c, cell) in cells.iter().enumerate() {
-            let t = cell.trim();
+            let t = trim_cell(cell);
             match self.cols[c] {
                 Col::Field(..) if t.is_empty() => {}
                 Col::Field(f, ty, dp) => match convert_str(t, ty).ok()? {
@@ -624,15 +624,15 @@ impl Ctx<'_> {
         let (mut id, mut name, mut class, mut peer) = (None, None, None, None);
         for (c, cell) in cells.iter().enumerate() {
             match self.cols[c] {
-                Col::Id => id = Some(cell.trim()),
-                Col::Name => name = Some(cell.trim()),
-                Col::Class => class = Some(cell.trim()),
-                Col::Peer => peer = Some(cell.trim()),
+                Col::Id => id = Some(trim_cell(cell)),
+                Col::Name => name = Some(trim_cell(cell)),
+                Col::Class => class = Some(trim_cell(cell)),
+                Col::Peer => peer = Some(trim_cell(cell)),
                 Col::Field(..) => {}
             }
         }
         let id = id.filter(|s| !s.is_empty())?;
-        let first_filled = cells.iter().map(|c| c.trim()).find(|s| !s.is_empty())?;
+        let first_filled = cells.iter().map(|c| trim_cell(c)).find(|s| !s.is_empty())?;
         // An id equal to the id column's header continues the header (a sub-heading row).
         if not_data(id)
             || name.is_some_and(not_data)
@@ -662,7 +662,7 @@ impl Ctx<'_> {
             let Col::Field(f, ty, _) = self.cols[c] else {
                 continue;
             };
-            let t = cell.trim();
+            let t = trim_cell(cell);
             if t.is_empty() {
                 continue;
             }
@@ -682,6 +682,15 @@ impl Ctx<'_> {
             none = false;
         }
         Some(none)
+    }
+}
+
+/// `s` without white space at either end, as `str::trim` gives it; a cell that begins and
+/// ends with a visible ASCII character (most) is not searched.
+fn trim_cell(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim(),
     }
 }
 

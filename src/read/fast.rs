@@ -515,11 +515,14 @@ impl RowReader<'_> {
             return None;
         }
         cells.clear();
-        let bytes = line.as_bytes();
+        // A plain scan: a row's cells are short, too short for a vector search each.
+        let d = self.ctx.delimiter;
         let mut start = 0;
-        for i in memchr::memchr_iter(self.ctx.delimiter, bytes) {
-            cells.push(line.get(start..i)?);
-            start = i + 1;
+        for (i, &b) in line.as_bytes().iter().enumerate() {
+            if b == d {
+                cells.push(line.get(start..i)?);
+                start = i + 1;
+            }
         }
         cells.push(line.get(start..)?);
         self.ctx.meta(cells)
@@ -668,7 +671,11 @@ impl Ctx<'_> {
             }
             let v = match ty {
                 FieldType::Text => continue,
-                FieldType::Bool => FxVal::Bool(crate::read::parse_bool(t)?),
+                FieldType::Bool => FxVal::Bool(match t {
+                    "是" => true,
+                    "否" => false,
+                    _ => crate::read::parse_bool(t)?,
+                }),
                 _ => match plain_number(t, ty) {
                     Some(x) => FxVal::Num(x),
                     None => match convert_str(t, ty).ok()? {

@@ -2889,13 +2889,7 @@ mod ranking_tests {
 
     #[test]
     fn compact_keys_rank_as_the_keys_do() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::num::xorshift(0x9E37_79B9_7F4A_7C15u64);
         let statuses = [
             UnitStatus::Complete,
             UnitStatus::Complete,
@@ -2910,19 +2904,19 @@ mod ranking_tests {
             let keys: Vec<RankKey> = (0..n)
                 .map(|_| {
                     let r = next();
-                    let score = (r % 7 != 0).then(|| {
+                    let score = (!r.is_multiple_of(7)).then(|| {
                         let m = (r >> 8) as i64 % 40;
                         let mut d = Decimal::new(m * 5, (r >> 20) as u32 % 3);
-                        if huge && r % 3 == 0 {
+                        if huge && r.is_multiple_of(3) {
                             d = d * Decimal::from(10u64.pow(15)) + Decimal::new(1, 12);
                         }
                         d
                     });
                     RankKey {
                         status: statuses[(r >> 4) as usize % statuses.len()],
-                        vetoed: r % 5 == 0,
+                        vetoed: r.is_multiple_of(5),
                         score,
-                        peer: ((r >> 12) % 4 != 0).then_some((r >> 14) as u32 % 3),
+                        peer: (!(r >> 12).is_multiple_of(4)).then_some((r >> 14) as u32 % 3),
                     }
                 })
                 .collect();
@@ -2930,7 +2924,7 @@ mod ranking_tests {
             let ids: Vec<String> = (0..n)
                 .map(|i| {
                     let r = next();
-                    let stem = if r % 2 == 0 {
+                    let stem = if r.is_multiple_of(2) {
                         "4403050010010"
                     } else {
                         "44030500100100001"

@@ -148,6 +148,18 @@ pub fn push_scaled(out: &mut String, m: i64, dp: u32) {
     out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
 }
 
+/// A deterministic stream of pseudo-random numbers (xorshift64) for tests that sweep many
+/// generated cases; `seed` must not be 0.
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 /// A shown number for people to read: the digits of its whole part grouped by threes with `,`
 /// when it has five or more (`3345000` → `3,345,000`, `12345.67` → `12,345.67`); four digits or
 /// fewer stay as they are (`2010`, `1000`), as GB/T 15835-2011 allows, so years and thousand-point
@@ -242,13 +254,7 @@ mod tests {
 
     #[test]
     fn scaled_numbers_show_as_decimals_do() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::num::xorshift(0x9E37_79B9_7F4A_7C15u64);
         let edges = [
             0,
             1,
@@ -284,13 +290,7 @@ mod tests {
     #[test]
     fn integer_weighting_matches_decimal_rounding() {
         // Every combination of points and factors at the scales the engine uses, and signs.
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::num::xorshift(0x2545_F491_4F6C_DD1Du64);
         for _ in 0..200_000 {
             let x = Decimal::new((next() % 2_000_001) as i64 - 1_000_000, (next() % 5) as u32);
             let f = Decimal::new((next() % 30_001) as i64, (next() % 5) as u32);

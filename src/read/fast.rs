@@ -848,13 +848,7 @@ mod tests {
 
     #[test]
     fn plain_numbers_are_what_the_general_conversion_gives() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::num::xorshift(0x2545_F491_4F6C_DD1Du64);
         let alphabet = b"0123456789..-+5e,%";
         let types = [
             FieldType::Count,

@@ -634,11 +634,20 @@ mod tests {
 
     /// What the whole-run path writes, and what pieces of `rows` rows write, for the same file.
     fn both(set: &IndicatorSet, csv: &str, rows: usize) -> (Written, Option<(Written, usize)>) {
+        both_file(set, ("v.csv", csv.as_bytes(), TextEncoding::Auto), rows)
+    }
+
+    /// [`both`] for a file `name` of `bytes` read as `enc`.
+    fn both_file(
+        set: &IndicatorSet,
+        (name, bytes, enc): (&str, &[u8], TextEncoding),
+        rows: usize,
+    ) -> (Written, Option<(Written, usize)>) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let p = dir.path().join("v.csv");
-        std::fs::write(&p, csv).expect("write");
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
         let paths = [p];
-        let ev = crate::read::fast::wide_csv(set, &paths, TextEncoding::Auto).expect("fast path");
+        let ev = crate::read::fast::wide_csv(set, &paths, enc).expect("fast path");
         let a = engine::assess(set, &ev).expect("scores");
         let whole = (
             output::scorecard_csv(&a).expect("csv"),
@@ -646,16 +655,8 @@ mod tests {
         );
         let shell = engine::shell(set, None);
         let mut summary = Summary::empty(&shell);
-        let out = score_in_pieces(
-            set,
-            &paths,
-            TextEncoding::Auto,
-            &shell,
-            &mut summary,
-            rows,
-            &|_, _| {},
-        )
-        .expect("no error");
+        let out = score_in_pieces(set, &paths, enc, &shell, &mut summary, rows, &|_, _| {})
+            .expect("no error");
         let pieces = match out {
             Outcome::Ranked(t) => {
                 let mut csv = Vec::new();
@@ -691,6 +692,35 @@ mod tests {
             text.lines().any(|l| l.contains(",山区方阵,1,")),
             "a group's first"
         );
+    }
+
+    #[test]
+    fn tab_separated_and_gb18030_files_are_scored_alike() {
+        let (set, csv) = villages_in_groups(2_000, 5);
+        let (plain, _) = both(&set, &csv, 700);
+        // Tabs with spaces around values (full-width ones too), and the file in GB18030.
+        let tsv = csv
+            .replace(',', "\t")
+            .replace("\t是", "\t 是 ")
+            .replace("\t否", "\t\u{3000}否");
+        let (gb, _, _) = encoding_rs::GB18030.encode(&csv);
+        for (name, bytes, enc) in [
+            ("v.tsv", tsv.as_bytes(), TextEncoding::Auto),
+            ("g.csv", &gb[..], TextEncoding::Gb18030),
+        ] {
+            let (whole, pieces) = both_file(&set, (name, bytes, enc), 700);
+            let (pieces, filtered) = pieces.expect("read in pieces");
+            assert!(
+                filtered > 1_950,
+                "{name}: {filtered} of 2,000 rows filtered"
+            );
+            assert!(whole.0 == pieces.0, "{name}: scorecard.csv differs");
+            assert!(
+                pieces.0 == plain.0,
+                "{name}: scorecard.csv differs from the CSV's"
+            );
+            assert_eq!(whole.1, pieces.1, "{name}: summary.json");
+        }
     }
 
     #[test]

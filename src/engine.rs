@@ -315,7 +315,7 @@ impl Env for RowEnv<'_> {
 
 /// The fields a unit of `class` scored by a [`RowScorer`] lacks (`f`, its figures; `vals`, its
 /// slots as scored), `(id, name)` in the order [`UnitResult::missing_fields`] gives them for the
-/// engine's result: those behind each item that lacked evidence, as [`score_indicator`] finds
+/// engine's result: those behind each item that lacked evidence, as the engine's item scoring finds
 /// them, then those each undecided veto needs. `None` when a value is not exact (a float) or
 /// an item is not one whose blanks are found here (the engine then scores the unit, and
 /// reports an `on_missing: error` item).

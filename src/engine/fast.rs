@@ -149,8 +149,8 @@ pub struct RowScorer<'s> {
 }
 
 impl<'s> RowScorer<'s> {
-    /// `None` when the set is not one the filtered path scores alone: see [`set_fits`]; a set
-    /// with comparatives or history, or that only vetoes, neither.
+    /// `None` when the set is not one the filtered path scores alone: lines not summed, more
+    /// than 8 lines, rounding past 6 places, comparatives or history, only vetoes.
     pub fn new(set: &'s IndicatorSet) -> Option<Self> {
         if !set_fits(set) || !set.dynamic.is_empty() || set.veto_only || set.kinds.len() != 1 {
             return None;

@@ -109,7 +109,7 @@ pub fn wide_csv(set: &IndicatorSet, paths: &[PathBuf], enc: TextEncoding) -> Opt
     Some(Evidence::flat(units))
 }
 
-/// What [`WideCsvPieces::next_rows`] gives.
+/// What [`Source::next_rows`] gives.
 pub enum Piece {
     /// The next rows as the file's bytes (whole lines), the first being body line `first`.
     Rows { first: usize, raw: Vec<u8> },
@@ -246,7 +246,7 @@ impl<'a> WideCsvPieces<'a> {
 
 impl Source {
     /// The next `rows` rows (fewer at the end of the file), as the file's bytes: read here, in
-    /// order; their units are parsed by [`RowFormat::units`], piece by piece, on any thread.
+    /// order; their rows are read by [`RowFormat::row_reader`], piece by piece, on any thread.
     pub fn next_rows(&mut self, rows: usize) -> Piece {
         let Some(()) = self.fill(rows) else {
             return Piece::Other;
@@ -333,13 +333,6 @@ impl Source {
 }
 
 impl RowFormat<'_> {
-    /// The units of `raw`, rows given by [`Source::next_rows`] (or a run of whole lines
-    /// of them) whose first is body line `first`, or `None` at anything the fast path does not
-    /// handle (see the module doc).
-    pub fn units(&self, first: usize, raw: &[u8]) -> Option<Vec<Unit>> {
-        self.row_reader().ctx.rows(first, &self.text(raw)?)
-    }
-
     /// The text of `raw`, rows given by [`Source::next_rows`] (or a run of whole lines
     /// of them): `None` when it holds a blank line (skipped by the general reader, which
     /// numbers rows by records), a quote (a quoted field may hold a line end) or bytes that do
@@ -499,7 +492,7 @@ struct Ctx<'a> {
 /// The rows of a piece's text ([`RowFormat::text`]) one at a time: split into cells,
 /// checked, and read into slot values ([`RowReader::fields`]) or into a [`Unit`]
 /// ([`RowReader::unit`]), each `None` at anything the fast path does not handle, as
-/// [`RowFormat::units`] reads them.
+/// [`wide_csv`] reads them.
 pub struct RowReader<'a> {
     ctx: Ctx<'a>,
 }
@@ -528,8 +521,8 @@ impl RowReader<'_> {
         self.ctx.meta(cells)
     }
 
-    /// The fields of a row's `cells` into `vals` (see [`Ctx::fx_fields`]), and whether it has
-    /// none.
+    /// The fields of a row's `cells` into `vals` (slot values, absent where blank; the other
+    /// slots untouched), and whether it has none; `None` at a value that does not convert.
     pub fn fields(&self, cells: &[&str], vals: &mut [FxVal]) -> Option<bool> {
         self.ctx.fx_fields(cells, vals)
     }
@@ -540,7 +533,7 @@ impl RowReader<'_> {
     }
 }
 
-/// A row's identity, as [`Ctx::meta`] reads it.
+/// A row's identity, as [`RowReader::split`] reads it.
 pub struct RowMeta<'c> {
     pub id: &'c str,
     /// The name, or the id when the row has none.

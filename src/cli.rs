@@ -806,15 +806,16 @@ fn run_inputs(
     Vec<output::manifest::SetEntry>,
     Vec<output::manifest::FileEntry>,
 )> {
-    run_inputs_hashed(args, results, primary, true)
+    run_inputs_hashed(args, results, primary, None)
 }
 
-/// [`run_inputs`]; the evidence files hashed only when `hash_files` (else the caller has).
+/// [`run_inputs`], with the SHA-256 and length of the one evidence file when the caller has
+/// them already (`read`, from reading it).
 fn run_inputs_hashed(
     args: &AssessArgs,
     results: &[crate::result::Assessment],
     primary: usize,
-    hash_files: bool,
+    read: Option<(String, u64)>,
 ) -> anyhow::Result<(
     Vec<output::manifest::SetEntry>,
     Vec<output::manifest::FileEntry>,
@@ -841,12 +842,15 @@ fn run_inputs_hashed(
             });
         }
     }
-    for f in read::files::evidence_files(&args.input.evidence)
-        .into_iter()
-        .filter(|_| hash_files)
-    {
-        let (sha256, bytes) =
-            hash_file(&f).with_context(|| format!("hashing the evidence {}", f.display()))?;
+    let files = read::files::evidence_files(&args.input.evidence);
+    let known = read.filter(|_| files.len() == 1);
+    for f in files {
+        let (sha256, bytes) = match &known {
+            Some(k) => k.clone(),
+            None => {
+                hash_file(&f).with_context(|| format!("hashing the evidence {}", f.display()))?
+            }
+        };
         evidence.push(FileEntry {
             path: f.display().to_string(),
             sha256,
@@ -1025,8 +1029,8 @@ fn in_pieces(
 }
 
 /// The rows of data in a plain CSV: its lines but the header (a last line without a line end
-/// counted), at most `cap` (counting stops there); `None` when it is not a regular `.csv`/`.tsv`/`.txt` file within the size limit or
-/// cannot be read. A pipe or a device is never opened here (it could block or never end): the
+/// counted), at most `cap` (counting stops there); `None` when it is not a regular
+/// `.csv`/`.tsv`/`.txt` file within the size limit or cannot be read. A pipe or a device is never opened here (it could block or never end): the
 /// whole-run path refuses it with its error.
 fn data_rows(path: &Path, cap: usize) -> Option<usize> {
     use std::io::Read as _;
@@ -1070,20 +1074,11 @@ fn write_pieces(
     table: &crate::stream::Table,
     mut summary: output::Summary<'_>,
 ) -> anyhow::Result<(String, Vec<String>)> {
-    let (sets, evidence) = match table.evidence {
-        // Hashed as it was read: the file is not read again.
-        Some((sha, bytes)) => {
-            let (sets, _) = run_inputs_hashed(args, std::slice::from_ref(shell), 0, false)?;
-            let path = read::files::evidence_files(&args.input.evidence);
-            let entry = |p: &PathBuf| output::manifest::FileEntry {
-                path: p.display().to_string(),
-                sha256: output::hex(&sha),
-                bytes,
-            };
-            (sets, path.iter().map(entry).collect())
-        }
-        None => run_inputs(args, std::slice::from_ref(shell), 0)?,
-    };
+    // Hashed as it was read: the file is not read again.
+    let read = table
+        .evidence
+        .map(|(sha, bytes)| (output::hex(&sha), bytes));
+    let (sets, evidence) = run_inputs_hashed(args, std::slice::from_ref(shell), 0, read)?;
     let publish = output::publish::Publish::begin(&args.out, args.force, || {
         crate::exit::waiting_for(&args.out)
     })

@@ -290,6 +290,20 @@ fn missing_fields_in(
     fields
 }
 
+/// A unit's status: nothing reported, else an item lacking evidence, else an undecided veto
+/// that matters, else complete.
+fn unit_status(no_evidence: bool, incomplete: bool, pending: bool) -> UnitStatus {
+    if no_evidence {
+        UnitStatus::NoEvidence
+    } else if incomplete {
+        UnitStatus::Incomplete
+    } else if pending {
+        UnitStatus::Pending
+    } else {
+        UnitStatus::Complete
+    }
+}
+
 /// A unit's values read by the exact evaluator without the run's evidence: a unit with no
 /// descendants ([`lacking_fields`]).
 struct RowEnv<'v> {
@@ -1143,6 +1157,12 @@ struct Compact {
     at: u32,
 }
 
+// The keys become `Compact`s in place only when both have the same size and alignment.
+const _: () = assert!(
+    std::mem::size_of::<Compact>() == std::mem::size_of::<RankKey>()
+        && std::mem::align_of::<Compact>() == std::mem::align_of::<RankKey>()
+);
+
 impl Compact {
     /// Words of `key` that decide a rank (the rest only order ties).
     const HEAD: usize = 3;
@@ -1425,17 +1445,11 @@ fn score_unit(
         .chain(&bonus_results)
         .any(|r| r.status == Status::MissingEvidence);
     let no_evidence = reported_nothing(set, ev, ui);
-    let status = if no_evidence {
+    let status = unit_status(no_evidence, incomplete, pending);
+    if no_evidence {
         grade = None;
         vetoed = false;
-        UnitStatus::NoEvidence
-    } else if incomplete {
-        UnitStatus::Incomplete
-    } else if pending {
-        UnitStatus::Pending
-    } else {
-        UnitStatus::Complete
-    };
+    }
     let (total, score) = if no_evidence || set.veto_only {
         // A set of vetoes alone has no points: its outcome is the grade 通过 or 否决.
         (None, None)

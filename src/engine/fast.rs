@@ -432,15 +432,7 @@ fn figures(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Figures
     let mut line_grade = [None; MAX_LINES];
     let nl = set.lines.len();
     let (grade, vetoed, pending) = decide(set, score_grade, &mut line_grade[..nl], &calls);
-    let status = if r.no_evidence {
-        UnitStatus::NoEvidence
-    } else if incomplete {
-        UnitStatus::Incomplete
-    } else if pending {
-        UnitStatus::Pending
-    } else {
-        UnitStatus::Complete
-    };
+    let status = unit_status(r.no_evidence, incomplete, pending);
     let mut line_points = [None; MAX_LINES];
     for (l, p) in line_points.iter_mut().enumerate().take(nl) {
         *p = (!lines.unknown[l]).then_some(lines.points[l]);

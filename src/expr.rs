@@ -28,6 +28,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, MathematicalOps};
 
 pub mod fast;
+mod prog;
 pub mod view;
 
 /// The slot reported in [`EvalError::Missing`] when an aggregation (`mean`, `share`,
@@ -1236,6 +1237,8 @@ impl Checker<'_> {
 pub struct Compiled {
     source: String,
     root: Node,
+    /// The filtered path's flat form of `root` (None: it walks the tree).
+    prog: Option<prog::Prog>,
     slots: Vec<u32>,
     kinds: Vec<u32>,
     kind_slots: Vec<(u32, u32)>,
@@ -1280,6 +1283,7 @@ pub fn compile(
     match root {
         Some(root) if ck.errors.is_empty() => Ok(Compiled {
             source: src.to_string(),
+            prog: prog::Prog::new(&root),
             root,
             slots: sorted(ck.slots),
             kinds: sorted(ck.kinds),

@@ -384,6 +384,32 @@ pub struct Draw {
 }
 
 impl Draw {
+    /// [`Draw::of`] the replay the figures give ([`crate::engine::Figures::replay`]), without
+    /// building it: the same numbers, as the same floats.
+    fn of_figures(f: &crate::engine::Figures, dp: u32) -> Self {
+        let num = |x: Option<i64>| {
+            x.and_then(|x| Decimal::new(x, dp).to_f64())
+                .unwrap_or(f64::NAN)
+        };
+        let mut fired = 0u64;
+        for c in &f.calls {
+            if c.outcome == crate::result::VetoOutcome::Fired && c.index < 64 {
+                fired |= 1 << c.index;
+            }
+        }
+        Draw {
+            score: num(f.score),
+            total: num(f.total),
+            grade: f
+                .grade
+                .and_then(|g| u8::try_from(g).ok())
+                .unwrap_or(u8::MAX),
+            vetoed: f.vetoed,
+            ranked: f.status == UnitStatus::Complete && f.score.is_some(),
+            fired,
+        }
+    }
+
     fn of(r: &Replay) -> Self {
         let f = |d: Option<Decimal>| d.and_then(|x| x.to_f64()).unwrap_or(f64::NAN);
         let mut fired = 0u64;
@@ -526,7 +552,29 @@ fn replicate_unit(
         return replicate_exact(rs, plan, at, (exact, only), &mut buf.vals);
     }
     let f = replicate_fx(rs, plan, at, (factors.whole.as_deref(), only), &mut buf.fx);
-    f.unwrap_or_else(|| replicate_exact(rs, plan, at, (exact, only), &mut buf.vals))
+    match f {
+        Some(f) => f.replay(rs.rounding()),
+        None => replicate_exact(rs, plan, at, (exact, only), &mut buf.vals),
+    }
+}
+
+/// [`replicate_unit`]'s [`Draw`], without building the [`Replay`] when the filtered path
+/// decides it.
+fn draw_unit(
+    rs: &Rescorer<'_>,
+    plan: &UnitPlan,
+    at: At,
+    factors: &Factors,
+    buf: &mut Scratch,
+) -> Draw {
+    let exact = factors.exact.as_deref();
+    if exact.is_none() || factors.whole.is_some() {
+        let f = replicate_fx(rs, plan, at, (factors.whole.as_deref(), None), &mut buf.fx);
+        if let Some(f) = f {
+            return Draw::of_figures(&f, rs.rounding());
+        }
+    }
+    Draw::of(&replicate_exact(rs, plan, at, (exact, None), &mut buf.vals))
 }
 
 /// [`replicate_unit`] in filtered arithmetic; `None` when it cannot be decided there. The
@@ -537,7 +585,7 @@ fn replicate_fx(
     At { pos, r, seed }: At,
     (factors, only): (Option<&[Whole]>, Option<usize>),
     buf: &mut Vec<crate::expr::fast::FxVal>,
-) -> Option<Replay> {
+) -> Option<crate::engine::Figures> {
     let base = plan.fx.as_ref()?;
     base.start(buf);
     let mut derived: &[usize] = &[];
@@ -554,7 +602,7 @@ fn replicate_fx(
         }
         derived = &plan.derived;
     }
-    rs.replay_fx(pos, buf, (base, derived), factors)
+    rs.figures_fx(pos, buf, (base, derived), factors)
 }
 
 fn replicate_exact(
@@ -634,11 +682,15 @@ pub fn replicate(
                     r,
                     seed: opts.seed,
                 };
-                let rep =
-                    replicate_unit(rs, &plans[pos], at, (&factors[r as usize], None), &mut buf);
-                draws.push(Draw::of(&rep));
-                if let Some(k) = replays.as_mut() {
-                    k.push(rep);
+                let plan = &plans[pos];
+                match replays.as_mut() {
+                    Some(k) => {
+                        let rep =
+                            replicate_unit(rs, plan, at, (&factors[r as usize], None), &mut buf);
+                        draws.push(Draw::of(&rep));
+                        k.push(rep);
+                    }
+                    None => draws.push(draw_unit(rs, plan, at, &factors[r as usize], &mut buf)),
                 }
             }
             (draws, replays)
@@ -1249,6 +1301,7 @@ mod tests {
                             &mut buf.fx,
                         ) {
                             fast += 1;
+                            let f = f.replay(p.rs.rounding());
                             assert_eq!(f, exact, "{} unit {pos} replication {r}", set.id);
                         }
                     }

@@ -452,22 +452,23 @@ fn figures(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Figures
     })
 }
 
-/// See the module. `vals` comes back with the scored slots filled.
-pub(super) fn replay(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Replay> {
-    let f = figures(cx, vals, r)?;
-    let dec = |x: Option<i64>| x.map(|x| Decimal::new(x, cx.set.rounding));
-    Some(Replay {
-        status: f.status,
-        total: dec(f.total),
-        score: dec(f.score),
-        grade: f.grade,
-        vetoed: f.vetoed,
-        vetoes: f
-            .calls
-            .iter()
-            .map(|c| (c.index, c.outcome, c.applied))
-            .collect(),
-    })
+impl Figures {
+    /// The replication's numbers as the exact replay gives them (`dp`: the set's rounding).
+    pub fn replay(&self, dp: u32) -> Replay {
+        let dec = |x: Option<i64>| x.map(|x| Decimal::new(x, dp));
+        Replay {
+            status: self.status,
+            total: dec(self.total),
+            score: dec(self.score),
+            grade: self.grade,
+            vetoed: self.vetoed,
+            vetoes: self
+                .calls
+                .iter()
+                .map(|c| (c.index, c.outcome, c.applied))
+                .collect(),
+        }
+    }
 }
 
 fn env<'v>(cx: &Ctx<'_>, vals: &'v [FxVal]) -> FxEnv<'v> {
@@ -735,14 +736,15 @@ impl Rescorer<'_> {
     /// replication's figures drawn ([`UnitBase::start`]), `base` the unit's start
     /// ([`Rescorer::fx_base`]), `derived` the derived values to recompute
     /// ([`Rescorer::derived_reading`]), `factor` the weight factors as [`factors`] gives them.
-    /// The same replay as the exact one, or `None` when it cannot be decided here.
-    pub fn replay_fx(
+    /// The same figures as the exact replay ([`Figures::replay`]), or `None` when they cannot
+    /// be decided here.
+    pub fn figures_fx(
         &self,
         pos: usize,
         vals: &mut [FxVal],
         (base, derived): (&UnitBase, &[usize]),
         factor: Option<&[i64]>,
-    ) -> Option<Replay> {
+    ) -> Option<Figures> {
         // A base exists only for a set that fits (`fx_base`).
         let (set, ev, no_evidence, policy_free) = self.parts();
         let cx = Ctx {
@@ -756,6 +758,6 @@ impl Rescorer<'_> {
             factor,
             no_evidence: *no_evidence.get(pos)?,
         };
-        replay(&cx, vals, &r)
+        figures(&cx, vals, &r)
     }
 }

@@ -54,7 +54,7 @@ impl FxEnv<'_> {
 
 /// Of two outcomes that are both needed: both values, or the error (see [`worst`]); one
 /// unsure operand beside a value leaves the outcome unsure.
-fn both<A, B>(a: FxResult<A>, b: FxResult<B>) -> FxResult<(A, B)> {
+pub(super) fn both<A, B>(a: FxResult<A>, b: FxResult<B>) -> FxResult<(A, B)> {
     match (a, b) {
         (Ok(a), Ok(b)) => Ok((a, b)),
         (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
@@ -65,7 +65,7 @@ fn both<A, B>(a: FxResult<A>, b: FxResult<B>) -> FxResult<(A, B)> {
 /// Values beyond this are left to the exact path (it overflows at 7.9e28, and reports it).
 const HUGE: f64 = 1e20;
 
-fn sane(x: Fx) -> FxResult<Fx> {
+pub(super) fn sane(x: Fx) -> FxResult<Fx> {
     match x {
         // A 64-bit mantissa is below 1e19.
         Fx::Dec(..) => Ok(x),
@@ -77,22 +77,39 @@ fn sane(x: Fx) -> FxResult<Fx> {
 impl Compiled {
     /// The number this expression gives (see the module).
     pub fn eval_fx(&self, env: FxEnv<'_>) -> FxResult<Fx> {
-        match &self.root {
-            Node::Num(n) => n.fx(env),
-            Node::Bool(_) => Err(Why::Undefined),
+        match (&self.root, self.prog.as_ref()) {
+            (Node::Bool(_), _) => Err(Why::Undefined),
+            (Node::Num(n), None) => n.fx(env),
+            (Node::Num(_), Some(p)) => match p.run(env)? {
+                FxVal::Num(x) => Ok(x),
+                _ => Err(Why::Unsure),
+            },
         }
     }
 
     /// The yes/no this expression gives (see the module).
     pub fn eval_bool_fx(&self, env: FxEnv<'_>) -> FxResult<bool> {
-        match &self.root {
-            Node::Bool(b) => b.fx(env),
-            Node::Num(_) => Err(Why::Undefined),
+        match (&self.root, self.prog.as_ref()) {
+            (Node::Num(_), _) => Err(Why::Undefined),
+            (Node::Bool(b), None) => b.fx(env),
+            (Node::Bool(_), Some(p)) => match p.run(env)? {
+                FxVal::Bool(b) => Ok(b),
+                _ => Err(Why::Unsure),
+            },
         }
     }
 
-    /// A number or yes/no, as [`Compiled::eval`].
+    /// A number or yes/no, as [`Compiled::eval`]: by the flat program when there is one
+    /// ([`super::prog`]), else by walking the tree.
     pub fn eval_val_fx(&self, env: FxEnv<'_>) -> FxResult<FxVal> {
+        match &self.prog {
+            Some(p) => p.run(env),
+            None => self.eval_val_fx_tree(env),
+        }
+    }
+
+    /// [`Compiled::eval_val_fx`] by walking the tree.
+    pub(crate) fn eval_val_fx_tree(&self, env: FxEnv<'_>) -> FxResult<FxVal> {
         match &self.root {
             Node::Num(n) => n.fx(env).map(FxVal::Num),
             Node::Bool(b) => b.fx(env).map(FxVal::Bool),
@@ -169,7 +186,11 @@ impl NumNode {
 }
 
 /// Kleene `and` (`dominant` false) / `or` (`dominant` true), as the exact evaluation.
-fn kleene(dominant: bool, a: FxResult<bool>, b: impl FnOnce() -> FxResult<bool>) -> FxResult<bool> {
+pub(super) fn kleene(
+    dominant: bool,
+    a: FxResult<bool>,
+    b: impl FnOnce() -> FxResult<bool>,
+) -> FxResult<bool> {
     if a == Ok(dominant) {
         return Ok(dominant);
     }

@@ -829,7 +829,7 @@ pub fn summarise(set: &IndicatorSet, base: &Assessment, reps: &Replications) -> 
         .map(|(i, id)| (id.as_str(), i))
         .collect();
     base.units
-        .iter()
+        .par_iter()
         .filter_map(|u| {
             let pos = *pos_of.get(u.id.as_str())?;
             let draws = &reps.draws[pos];
@@ -855,18 +855,32 @@ pub fn summarise(set: &IndicatorSet, base: &Assessment, reps: &Replications) -> 
                 && u.score.is_some()
                 && !u.vetoed
                 && base_grade.is_some_and(|g| g != lowest);
-            let mut grades = BTreeMap::new();
-            for (gi, g) in set.grades.iter().enumerate() {
-                let c = draws.iter().filter(|d| usize::from(d.grade) == gi).count();
-                grades.insert(g.label.clone(), share(c, n));
-            }
-            let mut vetoes = BTreeMap::new();
-            for (vi, v) in set.vetoes.iter().enumerate().take(64) {
-                let c = draws.iter().filter(|d| d.fired & (1 << vi) != 0).count();
-                if c > 0 {
-                    vetoes.insert(v.id.clone(), share(c, n));
+            // Per grade and per veto (the first 64), how many replications: one pass.
+            let mut per_grade = vec![0usize; set.grades.len()];
+            let mut per_veto = [0usize; 64];
+            for d in draws {
+                if let Some(c) = per_grade.get_mut(usize::from(d.grade)) {
+                    *c += 1;
+                }
+                let mut fired = d.fired;
+                while fired != 0 {
+                    per_veto[fired.trailing_zeros() as usize] += 1;
+                    fired &= fired - 1;
                 }
             }
+            let grades: BTreeMap<String, f64> = set
+                .grades
+                .iter()
+                .zip(&per_grade)
+                .map(|(g, c)| (g.label.clone(), share(*c, n)))
+                .collect();
+            let vetoes: BTreeMap<String, f64> = set
+                .vetoes
+                .iter()
+                .zip(&per_veto)
+                .filter(|(_, c)| **c > 0)
+                .map(|(v, c)| (v.id.clone(), share(*c, n)))
+                .collect();
             let pass = draws.iter().filter(|d| d.passed(lowest)).count();
             let grade_code =
                 |g: Option<usize>| g.and_then(|g| u8::try_from(g).ok()).unwrap_or(u8::MAX);

@@ -36,6 +36,8 @@ pub struct UnitBase {
     /// Per veto: its outcome in the base run (None: not fired) when it reads no moved figure
     /// and no points, line, bonus or total (and does not zero a line); None: decided again.
     vetoes: Vec<Option<Option<VetoOutcome>>>,
+    /// Per line, its maximum in whole numbers of the set's last place.
+    line_max: [i64; MAX_LINES],
 }
 
 /// What the base run gives the filtered replications of one unit: the items whose points do
@@ -112,11 +114,16 @@ impl UnitBase {
                 still.then(|| kept.vetoes.iter().find(|r| r.id == v.id).map(|r| r.outcome))
             })
             .collect();
+        let mut line_max = [0; MAX_LINES];
+        for (m, line) in line_max.iter_mut().zip(&set.lines) {
+            *m = scaled(Fx::from_decimal(line.max), dp)?;
+        }
         Some(UnitBase {
             vals: fx_values(vals),
             items,
             bonus,
             vetoes,
+            line_max,
         })
     }
 }
@@ -239,10 +246,12 @@ const FACTOR_DP: u32 = 4;
 fn weigh(x: i64, m: i64) -> Option<i64> {
     const D: i64 = 10i64.pow(FACTOR_DP);
     match x.checked_mul(m) {
-        // A constant divisor: a multiplication, not a division instruction.
+        // Half away from zero on the magnitude (D is even: a remainder of at least D/2
+        // rounds up); a constant unsigned divisor is a multiplication, not a division.
         Some(n) => {
-            let (q, r) = (n / D, n % D);
-            Some(if 2 * r.abs() >= D { q + n.signum() } else { q })
+            let q = i64::try_from((n.unsigned_abs() + (D / 2).unsigned_abs()) / D.unsigned_abs())
+                .ok()?;
+            Some(if n < 0 { -q } else { q })
         }
         None => div_round(i128::from(x) * i128::from(m), i128::from(D)),
     }
@@ -415,10 +424,10 @@ pub struct Figures {
 fn figures(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Figures> {
     let set = cx.set;
     derive(cx, vals, r.derived)?;
-    let mut lines = Lines::default();
-    for (l, line) in set.lines.iter().enumerate() {
-        lines.possible[l] = scaled(Fx::from_decimal(line.max), set.rounding)?;
-    }
+    let mut lines = Lines {
+        possible: r.base.line_max,
+        ..Lines::default()
+    };
     let mut lacking = Vec::new();
     let mut incomplete = items(cx, vals, r, (&mut lines, &mut lacking))?;
     let (bonus, bonus_incomplete) = bonus(cx, vals, r, &mut lacking)?;
@@ -759,5 +768,49 @@ impl Rescorer<'_> {
             no_evidence: *no_evidence.get(pos)?,
         };
         figures(&cx, vals, &r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A weight factor applied on the magnitude is the rounding half away from zero of the
+    /// exact product, for either sign and at the 64-bit edges.
+    #[test]
+    fn weighing_rounds_half_away_from_zero() {
+        let exact = |x: i64, m: i64| {
+            let n = i128::from(x) * i128::from(m);
+            let (q, r) = (n / 10_000, n % 10_000);
+            let q = if 2 * r.abs() >= 10_000 {
+                q + n.signum()
+            } else {
+                q
+            };
+            i64::try_from(q).ok()
+        };
+        let mut rng = crate::num::xorshift(7);
+        let mut cases = vec![
+            (5_000, 1),
+            (-5_000, 1),
+            (4_999, 1),
+            (-4_999, 1),
+            (15_000, 1),
+            (-15_000, 1),
+            (i64::MAX, 1),
+            (i64::MIN, 1),
+            (i64::MAX, 9_999),
+            (i64::MIN + 1, -1),
+        ];
+        for _ in 0..100_000 {
+            let (a, b) = (rng(), rng());
+            cases.push((
+                (a >> (a % 40)).cast_signed(),
+                (b % 30_000).cast_signed() - 15_000,
+            ));
+        }
+        for (x, m) in cases {
+            assert_eq!(weigh(x, m), exact(x, m), "{x} × {m}");
+        }
     }
 }

@@ -88,6 +88,20 @@ fn trim(mut m: i64, mut s: u32) -> Fx {
     Fx::Dec(m, s)
 }
 
+/// The largest k ≤ 18 with `ua`·10^k in 64 bits (0 when none).
+fn room(ua: u64) -> u32 {
+    // With d digits, ua·10^k fits for k = 18 − d and not for k = 20 − d: the largest k is
+    // 19 − d or one less.
+    let mut k = match ua.checked_ilog10() {
+        Some(l) => MAX_SCALE.saturating_sub(l),
+        None => MAX_SCALE,
+    };
+    if k > 0 && LIMIT.get(k as usize).is_some_and(|l| ua > *l) {
+        k -= 1;
+    }
+    k
+}
+
 /// Whether `x` is within [`TOL`] of `edge`: too close to decide on a float.
 fn near(x: f64, edge: f64) -> bool {
     !x.is_finite() || (x - edge).abs() <= TOL * x.abs().max(edge.abs()).max(1.0)
@@ -186,11 +200,7 @@ impl Fx {
         }
         if let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, o) {
             // a·10^k ÷ b with the largest k that cannot overflow.
-            let ua = a.unsigned_abs();
-            let mut k = MAX_SCALE;
-            while k > 0 && ua > LIMIT[k as usize] {
-                k -= 1;
-            }
+            let k = room(a.unsigned_abs());
             if let Some(n) = pow10(k).and_then(|p| a.checked_mul(p))
                 && n % b == 0
             {
@@ -381,6 +391,32 @@ mod tests {
             if matches!(x, Fx::Dec(..)) {
                 prop_assert!(x.round(dp).is_some() && x.floor().is_some());
             }
+        }
+    }
+
+    /// The quotient's places come from the largest power of ten the dividend can take: the
+    /// direct choice is the search over every power.
+    #[test]
+    fn a_quotient_keeps_every_place_that_fits() {
+        let search = |ua: u64| {
+            let mut k = MAX_SCALE;
+            while k > 0 && ua > LIMIT[k as usize] {
+                k -= 1;
+            }
+            k
+        };
+        let mut rng = crate::num::xorshift(11);
+        let mut cases: Vec<u64> = vec![0, 1, 9, 10, u64::MAX, i64::MAX as u64, 1 << 63];
+        for k in 0..19u32 {
+            let (l, p) = (LIMIT[k as usize], 10u64.pow(k));
+            cases.extend([l.saturating_sub(1), l, l + 1, p - 1, p, p + 1]);
+        }
+        cases.extend((0..100_000).map(|_| {
+            let r = rng();
+            r >> (r % 64)
+        }));
+        for ua in cases {
+            assert_eq!(room(ua), search(ua), "{ua}");
         }
     }
 

@@ -60,6 +60,10 @@ impl Prog {
 
     /// The value, as [`super::Compiled::eval_val_fx`].
     pub(crate) fn run(&self, env: FxEnv<'_>) -> FxResult<FxVal> {
+        // Most item inputs are one figure: read without the stack.
+        if let [op @ (Op::Num(_) | Op::Bool(_))] = *self.ops {
+            return slot(op, env);
+        }
         let mut st = [Cell::UNSURE; STACK];
         let mut n = 0usize;
         for op in &*self.ops {
@@ -136,6 +140,19 @@ impl Prog {
             }
         }
         st[0].val()
+    }
+}
+
+/// A program that is one slot read, as the stack would give it.
+fn slot(op: Op, env: FxEnv<'_>) -> FxResult<FxVal> {
+    let v = match op {
+        Op::Num(s) | Op::Bool(s) => env.vals.get(s as usize).copied().unwrap_or_default(),
+        _ => return Err(Why::Unsure),
+    };
+    match (op, v) {
+        (_, FxVal::Absent) => Err(Why::Missing),
+        (Op::Num(_), FxVal::Num(_)) | (Op::Bool(_), FxVal::Bool(_)) => Ok(v),
+        _ => Err(Why::Undefined),
     }
 }
 

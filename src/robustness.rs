@@ -387,46 +387,42 @@ impl Draw {
     /// [`Draw::of`] the replay the figures give ([`crate::engine::Figures::replay`]), without
     /// building it: the same numbers, as the same floats.
     fn of_figures(f: &crate::engine::Figures, dp: u32) -> Self {
-        let num = |x: Option<i64>| {
-            x.and_then(|x| Decimal::new(x, dp).to_f64())
-                .unwrap_or(f64::NAN)
-        };
-        let mut fired = 0u64;
-        for c in &f.calls {
-            if c.outcome == crate::result::VetoOutcome::Fired && c.index < 64 {
-                fired |= 1 << c.index;
-            }
-        }
-        Draw {
-            score: num(f.score),
-            total: num(f.total),
-            grade: f
-                .grade
-                .and_then(|g| u8::try_from(g).ok())
-                .unwrap_or(u8::MAX),
-            vetoed: f.vetoed,
-            ranked: f.status == UnitStatus::Complete && f.score.is_some(),
+        let num = |x: Option<i64>| x.map(|x| Decimal::new(x, dp));
+        let fired = f.calls.iter().map(|c| (c.index, c.outcome));
+        Draw::new(
+            f.status,
+            (num(f.score), num(f.total)),
+            (f.grade, f.vetoed),
             fired,
-        }
+        )
     }
 
     fn of(r: &Replay) -> Self {
+        let fired = r.vetoes.iter().map(|(i, o, _)| (*i, *o));
+        Draw::new(r.status, (r.score, r.total), (r.grade, r.vetoed), fired)
+    }
+
+    /// A replication's draw from its status, score and total, grade and whether vetoed, and
+    /// the vetoes called (index, outcome).
+    fn new(
+        status: UnitStatus,
+        (score, total): (Option<Decimal>, Option<Decimal>),
+        (grade, vetoed): (Option<usize>, bool),
+        calls: impl Iterator<Item = (usize, crate::result::VetoOutcome)>,
+    ) -> Self {
         let f = |d: Option<Decimal>| d.and_then(|x| x.to_f64()).unwrap_or(f64::NAN);
         let mut fired = 0u64;
-        for (i, o, _) in &r.vetoes {
-            if *o == crate::result::VetoOutcome::Fired && *i < 64 {
+        for (i, o) in calls {
+            if o == crate::result::VetoOutcome::Fired && i < 64 {
                 fired |= 1 << i;
             }
         }
         Draw {
-            score: f(r.score),
-            total: f(r.total),
-            grade: r
-                .grade
-                .and_then(|g| u8::try_from(g).ok())
-                .unwrap_or(u8::MAX),
-            vetoed: r.vetoed,
-            ranked: r.status == UnitStatus::Complete && r.score.is_some(),
+            score: f(score),
+            total: f(total),
+            grade: grade.and_then(|g| u8::try_from(g).ok()).unwrap_or(u8::MAX),
+            vetoed,
+            ranked: status == UnitStatus::Complete && score.is_some(),
             fired,
         }
     }

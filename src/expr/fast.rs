@@ -127,55 +127,11 @@ impl NumNode {
                 FxVal::Absent => Err(Why::Missing),
             },
             NumNode::Neg(a) => Ok(a.fx(env)?.negated()),
-            NumNode::Arith(op, a, b) => {
-                let (a, b) = both(a.fx(env), b.fx(env))?;
-                // Division by zero is an error of its own (after both operands' errors).
-                sane(match op {
-                    ArithOp::Add => a.plus(b),
-                    ArithOp::Sub => a.minus(b),
-                    ArithOp::Mul => a.times(b),
-                    ArithOp::Div if b.is_zero() => return Err(Why::Undefined),
-                    ArithOp::Div => a.over(b).ok_or(Why::Unsure)?,
-                })
-            }
-            NumNode::If(c, a, b) => match c.fx(env) {
-                Ok(true) => a.fx(env),
-                Ok(false) => b.fx(env),
-                Err(Why::Unsure) => Err(Why::Unsure),
-                // Both branches alike decide it; otherwise the condition's error.
-                Err(e) => match (a.fx(env), b.fx(env)) {
-                    (Ok(x), Ok(y)) => match x.order(y) {
-                        Some(Ordering::Equal) => Ok(x),
-                        Some(_) => Err(e),
-                        None => Err(Why::Unsure),
-                    },
-                    (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
-                    _ => Err(e),
-                },
-            },
-            NumNode::Fn1(f, a) => {
-                let a = a.fx(env)?;
-                match f {
-                    NumFn::Abs => Ok(a.abs()),
-                    NumFn::Floor => a.floor().ok_or(Why::Unsure),
-                    NumFn::Ceil => a.ceil().ok_or(Why::Unsure),
-                    NumFn::Ln | NumFn::Exp => Err(Why::Unsure),
-                }
-            }
+            NumNode::Arith(op, a, b) => arith(*op, a.fx(env), b.fx(env)),
+            NumNode::If(c, a, b) => num_if(c.fx(env), || a.fx(env), || b.fx(env)),
+            NumNode::Fn1(f, a) => fn1(*f, a.fx(env)),
             NumNode::Round(a, dp) => a.fx(env)?.round(*dp).ok_or(Why::Unsure),
-            NumNode::Extreme(is_max, args) => {
-                // The first argument without a value decides, as the exact `?` does.
-                let mut best: Option<Fx> = None;
-                for a in args {
-                    let v = a.fx(env)?;
-                    best = Some(match best {
-                        Some(b) if *is_max => b.max(v).ok_or(Why::Unsure)?,
-                        Some(b) => b.min(v).ok_or(Why::Unsure)?,
-                        None => v,
-                    });
-                }
-                best.ok_or(Why::Missing)
-            }
+            NumNode::Extreme(is_max, args) => extreme(*is_max, args.iter().map(|a| a.fx(env))),
             NumNode::Pow(..)
             | NumNode::Count(..)
             | NumNode::Agg(..)
@@ -183,6 +139,98 @@ impl NumNode {
             | NumNode::Coalesce(_) => Err(Why::Unsure),
         }
     }
+}
+
+/// `a op b`: both operands' errors first, then division by zero (an error of its own).
+pub(super) fn arith(op: ArithOp, a: FxResult<Fx>, b: FxResult<Fx>) -> FxResult<Fx> {
+    let (a, b) = both(a, b)?;
+    sane(match op {
+        ArithOp::Add => a.plus(b),
+        ArithOp::Sub => a.minus(b),
+        ArithOp::Mul => a.times(b),
+        ArithOp::Div if b.is_zero() => return Err(Why::Undefined),
+        ArithOp::Div => a.over(b).ok_or(Why::Unsure)?,
+    })
+}
+
+/// `if c then a else b` on numbers: a branch when the condition is decided; both branches
+/// alike decide it when it is not; otherwise the condition's error.
+pub(super) fn num_if(
+    c: FxResult<bool>,
+    a: impl FnOnce() -> FxResult<Fx>,
+    b: impl FnOnce() -> FxResult<Fx>,
+) -> FxResult<Fx> {
+    match c {
+        Ok(true) => a(),
+        Ok(false) => b(),
+        Err(Why::Unsure) => Err(Why::Unsure),
+        Err(e) => match (a(), b()) {
+            (Ok(x), Ok(y)) => match x.order(y) {
+                Some(Ordering::Equal) => Ok(x),
+                Some(_) => Err(e),
+                None => Err(Why::Unsure),
+            },
+            (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
+            _ => Err(e),
+        },
+    }
+}
+
+/// [`num_if`] on yes/no values.
+pub(super) fn bool_if(
+    c: FxResult<bool>,
+    a: impl FnOnce() -> FxResult<bool>,
+    b: impl FnOnce() -> FxResult<bool>,
+) -> FxResult<bool> {
+    match c {
+        Ok(true) => a(),
+        Ok(false) => b(),
+        Err(Why::Unsure) => Err(Why::Unsure),
+        Err(e) => match (a(), b()) {
+            (Ok(x), Ok(y)) if x == y => Ok(x),
+            (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
+            _ => Err(e),
+        },
+    }
+}
+
+pub(super) fn fn1(f: NumFn, a: FxResult<Fx>) -> FxResult<Fx> {
+    let a = a?;
+    match f {
+        NumFn::Abs => Ok(a.abs()),
+        NumFn::Floor => a.floor().ok_or(Why::Unsure),
+        NumFn::Ceil => a.ceil().ok_or(Why::Unsure),
+        NumFn::Ln | NumFn::Exp => Err(Why::Unsure),
+    }
+}
+
+/// `max` (`is_max`) or `min` of the arguments in order: the first one without a value
+/// decides, as the exact `?` does.
+pub(super) fn extreme(is_max: bool, args: impl Iterator<Item = FxResult<Fx>>) -> FxResult<Fx> {
+    let mut best: Option<Fx> = None;
+    for a in args {
+        let v = a?;
+        best = Some(match best {
+            Some(b) if is_max => b.max(v).ok_or(Why::Unsure)?,
+            Some(b) => b.min(v).ok_or(Why::Unsure)?,
+            None => v,
+        });
+    }
+    best.ok_or(Why::Missing)
+}
+
+/// `a op b` between numbers.
+pub(super) fn cmp(op: CmpOp, a: FxResult<Fx>, b: FxResult<Fx>) -> FxResult<bool> {
+    let (a, b) = both(a, b)?;
+    let o = a.order(b).ok_or(Why::Unsure)?;
+    Ok(match op {
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge => o != Ordering::Less,
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::Ne => o != Ordering::Equal,
+    })
 }
 
 /// Kleene `and` (`dominant` false) / `or` (`dominant` true), as the exact evaluation.
@@ -219,32 +267,12 @@ impl BoolNode {
             BoolNode::Not(a) => Ok(!a.fx(env)?),
             BoolNode::And(a, b) => kleene(false, a.fx(env), || b.fx(env)),
             BoolNode::Or(a, b) => kleene(true, a.fx(env), || b.fx(env)),
-            BoolNode::Cmp(op, a, b) => {
-                let (a, b) = both(a.fx(env), b.fx(env))?;
-                let o = a.order(b).ok_or(Why::Unsure)?;
-                Ok(match op {
-                    CmpOp::Lt => o == Ordering::Less,
-                    CmpOp::Le => o != Ordering::Greater,
-                    CmpOp::Gt => o == Ordering::Greater,
-                    CmpOp::Ge => o != Ordering::Less,
-                    CmpOp::Eq => o == Ordering::Equal,
-                    CmpOp::Ne => o != Ordering::Equal,
-                })
-            }
+            BoolNode::Cmp(op, a, b) => cmp(*op, a.fx(env), b.fx(env)),
             BoolNode::Same(eq, a, b) => {
                 let (a, b) = both(a.fx(env), b.fx(env))?;
                 Ok((a == b) == *eq)
             }
-            BoolNode::If(c, a, b) => match c.fx(env) {
-                Ok(true) => a.fx(env),
-                Ok(false) => b.fx(env),
-                Err(Why::Unsure) => Err(Why::Unsure),
-                Err(e) => match (a.fx(env), b.fx(env)) {
-                    (Ok(x), Ok(y)) if x == y => Ok(x),
-                    (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
-                    _ => Err(e),
-                },
-            },
+            BoolNode::If(c, a, b) => bool_if(c.fx(env), || a.fx(env), || b.fx(env)),
             BoolNode::Class(eq, class, _) => Ok((env.class == Some(*class)) == *eq),
             // Missing or undefined matters here: left to the exact path.
             BoolNode::Present(..) | BoolNode::Coalesce(_) => Err(Why::Unsure),

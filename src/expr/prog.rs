@@ -8,7 +8,6 @@
 use super::fast::{FxEnv, FxResult, FxVal, Why};
 use super::{ArithOp, BoolNode, CmpOp, Node, NumFn, NumNode};
 use crate::fx::Fx;
-use std::cmp::Ordering;
 
 /// Deepest stack a program may use; deeper expressions keep the tree walk.
 const STACK: usize = 8;
@@ -100,7 +99,7 @@ impl Prog {
                 Op::NumIf => {
                     n -= 2;
                     st[n - 1] =
-                        Cell::of_num(num_if(st[n - 1].bool(), st[n].num(), st[n + 1].num()));
+                        Cell::of_num(num_if(st[n - 1].bool(), || st[n].num(), || st[n + 1].num()));
                 }
                 Op::Fn1(f) => st[n - 1] = Cell::of_num(fn1(f, st[n - 1].num())),
                 Op::Round(dp) => {
@@ -109,7 +108,7 @@ impl Prog {
                 }
                 Op::Extreme(is_max, k) => {
                     let from = n - k as usize;
-                    st[from] = Cell::of_num(extreme(is_max, &st[from..n]));
+                    st[from] = Cell::of_num(extreme(is_max, st[from..n].iter().map(|c| c.num())));
                     n = from + 1;
                 }
                 Op::Not => st[n - 1] = Cell::of_bool(st[n - 1].bool().map(|b| !b)),
@@ -130,8 +129,11 @@ impl Prog {
                 }
                 Op::BoolIf => {
                     n -= 2;
-                    st[n - 1] =
-                        Cell::of_bool(bool_if(st[n - 1].bool(), st[n].bool(), st[n + 1].bool()));
+                    st[n - 1] = Cell::of_bool(bool_if(
+                        st[n - 1].bool(),
+                        || st[n].bool(),
+                        || st[n + 1].bool(),
+                    ));
                 }
                 Op::Class(eq, class) => {
                     st[n] = Cell::of_bool(Ok((env.class == Some(class)) == eq));
@@ -263,85 +265,7 @@ impl Cell {
     }
 }
 
-use super::fast::{both, kleene, sane};
-
-fn arith(op: ArithOp, a: FxResult<Fx>, b: FxResult<Fx>) -> FxResult<Fx> {
-    let (a, b) = both(a, b)?;
-    sane(match op {
-        ArithOp::Add => a.plus(b),
-        ArithOp::Sub => a.minus(b),
-        ArithOp::Mul => a.times(b),
-        ArithOp::Div if b.is_zero() => return Err(Why::Undefined),
-        ArithOp::Div => a.over(b).ok_or(Why::Unsure)?,
-    })
-}
-
-fn num_if(c: FxResult<bool>, a: FxResult<Fx>, b: FxResult<Fx>) -> FxResult<Fx> {
-    match c {
-        Ok(true) => a,
-        Ok(false) => b,
-        Err(Why::Unsure) => Err(Why::Unsure),
-        Err(e) => match (a, b) {
-            (Ok(x), Ok(y)) => match x.order(y) {
-                Some(Ordering::Equal) => Ok(x),
-                Some(_) => Err(e),
-                None => Err(Why::Unsure),
-            },
-            (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
-            _ => Err(e),
-        },
-    }
-}
-
-fn bool_if(c: FxResult<bool>, a: FxResult<bool>, b: FxResult<bool>) -> FxResult<bool> {
-    match c {
-        Ok(true) => a,
-        Ok(false) => b,
-        Err(Why::Unsure) => Err(Why::Unsure),
-        Err(e) => match (a, b) {
-            (Ok(x), Ok(y)) if x == y => Ok(x),
-            (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
-            _ => Err(e),
-        },
-    }
-}
-
-fn fn1(f: NumFn, a: FxResult<Fx>) -> FxResult<Fx> {
-    let a = a?;
-    match f {
-        NumFn::Abs => Ok(a.abs()),
-        NumFn::Floor => a.floor().ok_or(Why::Unsure),
-        NumFn::Ceil => a.ceil().ok_or(Why::Unsure),
-        NumFn::Ln | NumFn::Exp => Err(Why::Unsure),
-    }
-}
-
-fn extreme(is_max: bool, args: &[Cell]) -> FxResult<Fx> {
-    // The first argument without a value decides.
-    let mut best: Option<Fx> = None;
-    for a in args {
-        let v = a.num()?;
-        best = Some(match best {
-            Some(b) if is_max => b.max(v).ok_or(Why::Unsure)?,
-            Some(b) => b.min(v).ok_or(Why::Unsure)?,
-            None => v,
-        });
-    }
-    best.ok_or(Why::Missing)
-}
-
-fn cmp(op: CmpOp, a: FxResult<Fx>, b: FxResult<Fx>) -> FxResult<bool> {
-    let (a, b) = both(a, b)?;
-    let o = a.order(b).ok_or(Why::Unsure)?;
-    Ok(match op {
-        CmpOp::Lt => o == Ordering::Less,
-        CmpOp::Le => o != Ordering::Greater,
-        CmpOp::Gt => o == Ordering::Greater,
-        CmpOp::Ge => o != Ordering::Less,
-        CmpOp::Eq => o == Ordering::Equal,
-        CmpOp::Ne => o != Ordering::Equal,
-    })
-}
+use super::fast::{arith, bool_if, both, cmp, extreme, fn1, kleene, num_if};
 
 /// Postfix code and the deepest stack it reaches.
 struct Builder {

@@ -540,18 +540,11 @@ fn replicate_unit(
     rs: &Rescorer<'_>,
     plan: &UnitPlan,
     at: At,
-    (factors, only): (&Factors, Option<usize>),
+    factors: (&Factors, Option<usize>),
     buf: &mut Scratch,
 ) -> Replay {
-    let exact = factors.exact.as_deref();
-    if exact.is_some() && factors.whole.is_none() {
-        return replicate_exact(rs, plan, at, (exact, only), &mut buf.vals);
-    }
-    let f = replicate_fx(rs, plan, at, (factors.whole.as_deref(), only), &mut buf.fx);
-    match f {
-        Some(f) => f.replay(rs.rounding()),
-        None => replicate_exact(rs, plan, at, (exact, only), &mut buf.vals),
-    }
+    let dp = rs.rounding();
+    replicate_as(rs, plan, at, factors, buf, (|f| f.replay(dp), |r| r))
 }
 
 /// [`replicate_unit`]'s [`Draw`], without building the [`Replay`] when the filtered path
@@ -563,14 +556,45 @@ fn draw_unit(
     factors: &Factors,
     buf: &mut Scratch,
 ) -> Draw {
-    let exact = factors.exact.as_deref();
-    if exact.is_none() || factors.whole.is_some() {
-        let f = replicate_fx(rs, plan, at, (factors.whole.as_deref(), None), &mut buf.fx);
+    let dp = rs.rounding();
+    let of_figures = |f: &crate::engine::Figures| Draw::of_figures(f, dp);
+    replicate_as(
+        rs,
+        plan,
+        at,
+        (factors, None),
+        buf,
+        (of_figures, |r| Draw::of(&r)),
+    )
+}
+
+/// A replication in filtered arithmetic when the weight factors fit and it decides it
+/// (`fx` of its figures), else replayed exactly (`exact` of the replay).
+fn replicate_as<T>(
+    rs: &Rescorer<'_>,
+    plan: &UnitPlan,
+    at: At,
+    (factors, only): (&Factors, Option<usize>),
+    buf: &mut Scratch,
+    (fx, exact): (
+        impl FnOnce(&crate::engine::Figures) -> T,
+        impl FnOnce(Replay) -> T,
+    ),
+) -> T {
+    let exact_factors = factors.exact.as_deref();
+    if exact_factors.is_none() || factors.whole.is_some() {
+        let f = replicate_fx(rs, plan, at, (factors.whole.as_deref(), only), &mut buf.fx);
         if let Some(f) = f {
-            return Draw::of_figures(&f, rs.rounding());
+            return fx(&f);
         }
     }
-    Draw::of(&replicate_exact(rs, plan, at, (exact, None), &mut buf.vals))
+    exact(replicate_exact(
+        rs,
+        plan,
+        at,
+        (exact_factors, only),
+        &mut buf.vals,
+    ))
 }
 
 /// [`replicate_unit`] in filtered arithmetic; `None` when it cannot be decided there. The

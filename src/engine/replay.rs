@@ -101,12 +101,12 @@ impl<'a> Rescorer<'a> {
         })
     }
 
-    /// How many scored units (positions follow `ev.scored`).
     /// The set's last decimal place (the filtered figures' whole numbers are of it).
     pub fn rounding(&self) -> u32 {
         self.parts().0.rounding
     }
 
+    /// How many scored units (positions follow `ev.scored`).
     pub fn len(&self) -> usize {
         self.prepared.len()
     }

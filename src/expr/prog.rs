@@ -71,20 +71,8 @@ impl Prog {
                     st[n] = Cell::of(Ok(v));
                     n += 1;
                 }
-                Op::Num(s) => {
-                    st[n] = match env.vals.get(s as usize).copied().unwrap_or_default() {
-                        FxVal::Num(x) => Cell::of_num(Ok(x)),
-                        FxVal::Bool(_) => Cell::err(Why::Undefined),
-                        FxVal::Absent => Cell::err(Why::Missing),
-                    };
-                    n += 1;
-                }
-                Op::Bool(s) => {
-                    st[n] = match env.vals.get(s as usize).copied().unwrap_or_default() {
-                        FxVal::Bool(b) => Cell::of_bool(Ok(b)),
-                        FxVal::Num(_) => Cell::err(Why::Undefined),
-                        FxVal::Absent => Cell::err(Why::Missing),
-                    };
+                Op::Num(_) | Op::Bool(_) => {
+                    st[n] = Cell::of(slot(*op, env));
                     n += 1;
                 }
                 Op::Unsure => {

@@ -17,7 +17,9 @@ use rust_decimal::Decimal;
 use std::sync::Arc;
 
 mod fast;
-pub use fast::{Figures, RowScorer};
+pub use fast::{Figures, LANES, RowScorer};
+mod lanes;
+pub use lanes::Lanes;
 mod points;
 mod replay;
 pub use fast::{FromBase, UnitBase, factors as fx_factors};

@@ -29,6 +29,7 @@ use rust_decimal::{Decimal, MathematicalOps};
 
 pub mod fast;
 mod prog;
+pub(crate) use prog::{Read, Src};
 pub mod view;
 
 /// The slot reported in [`EvalError::Missing`] when an aggregation (`mean`, `share`,
@@ -1295,6 +1296,11 @@ pub fn compile(
 }
 
 impl Compiled {
+    /// Whether the filtered path runs it as a flat program ([`prog`]).
+    pub(crate) fn has_prog(&self) -> bool {
+        self.prog.is_some()
+    }
+
     /// The type of the expression's value.
     pub fn ty(&self) -> Ty {
         self.root.ty()

@@ -16,7 +16,7 @@ pub mod decisions;
 pub mod html;
 pub mod plan;
 
-use crate::engine::{Kept, Replay, Rescorer};
+use crate::engine::{Kept, LANES, Replay, Rescorer};
 use crate::evidence::Evidence;
 use crate::expr::Val;
 use crate::model::uncertainty::{Distribution, FieldError, Spread};
@@ -547,25 +547,76 @@ fn replicate_unit(
     replicate_as(rs, plan, at, factors, buf, (|f| f.replay(dp), |r| r))
 }
 
-/// [`replicate_unit`]'s [`Draw`], without building the [`Replay`] when the filtered path
-/// decides it.
-fn draw_unit(
+/// Every replication of unit `pos` in order, into `out`: in blocks of [`LANES`] where the
+/// unit has a filtered start and flat programs ([`Rescorer::score_lanes`]; `fx` of each
+/// lane's figures), each lane the filtered path does not decide — and every replication of
+/// any other unit — as [`replicate_as`] gives it (`exact` of its replay). How many lanes the
+/// blocks decided.
+fn replicate_all<T>(
     rs: &Rescorer<'_>,
     plan: &UnitPlan,
-    at: At,
-    factors: &Factors,
+    (pos, seed): (usize, u64),
+    factors: &[Factors],
     buf: &mut Scratch,
-) -> Draw {
-    let dp = rs.rounding();
-    let of_figures = |f: &crate::engine::Figures| Draw::of_figures(f, dp);
-    replicate_as(
-        rs,
-        plan,
-        at,
-        (factors, None),
-        buf,
-        (of_figures, |r| Draw::of(&r)),
-    )
+    (fx, exact): (impl Fn(&crate::engine::Figures) -> T, impl Fn(Replay) -> T),
+    out: &mut Vec<T>,
+) -> usize {
+    let n_rep = factors.len();
+    let at = |r: usize| At {
+        pos,
+        r: u32::try_from(r).unwrap_or(u32::MAX),
+        seed,
+    };
+    let none = Factors::default();
+    let alone = |r: usize, buf: &mut Scratch, out: &mut Vec<T>| {
+        let f = factors.get(r).unwrap_or(&none);
+        out.push(replicate_as(rs, plan, at(r), (f, None), buf, (&fx, &exact)));
+    };
+    let drawn: Vec<u32> = plan.figures.iter().flat_map(|f| f.slots.clone()).collect();
+    let lanes = plan
+        .fx
+        .as_ref()
+        .and_then(|base| rs.lanes(pos, base, &drawn, &plan.derived));
+    let Some(mut l) = lanes else {
+        for r in 0..n_rep {
+            alone(r, buf, out);
+        }
+        return 0;
+    };
+    let mut decided = 0;
+    for start in (0..n_rep).step_by(LANES) {
+        let width = LANES.min(n_rep - start);
+        let mut fac: [Option<&[Whole]>; LANES] = [None; LANES];
+        // A lane whose factors do not fit is replayed exactly.
+        let mut exact_only = [false; LANES];
+        for b in 0..width {
+            let r = start + b;
+            let f = &factors[r];
+            fac[b] = f.whole.as_deref();
+            exact_only[b] = f.exact.is_some() && f.whole.is_none();
+            let mut rng = stream(seed, at(r).r, pos as u64);
+            for fig in &plan.figures {
+                let y = crate::expr::fast::FxVal::Num(fig.draw_fx(&mut rng));
+                for &s in &fig.slots {
+                    if let Some(col) = l.column(s) {
+                        col[b] = y;
+                    }
+                }
+            }
+        }
+        let mut figs: [Option<crate::engine::Figures>; LANES] = std::array::from_fn(|_| None);
+        let scored = rs.score_lanes(pos, &mut l, (width, &fac), |b, f| figs[b] = f);
+        for (b, f) in figs.iter().enumerate().take(width) {
+            match f {
+                Some(f) if scored.is_some() && !exact_only[b] => {
+                    decided += 1;
+                    out.push(fx(f));
+                }
+                _ => alone(start + b, buf, out),
+            }
+        }
+    }
+    decided
 }
 
 /// A replication in filtered arithmetic when the weight factors fit and it decides it
@@ -695,24 +746,30 @@ pub fn replicate(
         .map(|pos| {
             let mut buf = Scratch::default();
             let mut draws = Vec::with_capacity(n_rep as usize);
-            let mut replays = keep_replays.then(|| Vec::with_capacity(n_rep as usize));
-            for r in 0..n_rep {
-                let at = At {
-                    pos,
-                    r,
-                    seed: opts.seed,
-                };
-                let plan = &plans[pos];
-                match replays.as_mut() {
-                    Some(k) => {
-                        let rep =
-                            replicate_unit(rs, plan, at, (&factors[r as usize], None), &mut buf);
-                        draws.push(Draw::of(&rep));
-                        k.push(rep);
-                    }
-                    None => draws.push(draw_unit(rs, plan, at, &factors[r as usize], &mut buf)),
-                }
-            }
+            let plan = &plans[pos];
+            let dp = rs.rounding();
+            let replays = if keep_replays {
+                let mut k = Vec::with_capacity(n_rep as usize);
+                let ways = (|f: &crate::engine::Figures| f.replay(dp), |r| r);
+                replicate_all(rs, plan, (pos, opts.seed), &factors, &mut buf, ways, &mut k);
+                draws.extend(k.iter().map(Draw::of));
+                Some(k)
+            } else {
+                let ways = (
+                    |f: &crate::engine::Figures| Draw::of_figures(f, dp),
+                    |r: Replay| Draw::of(&r),
+                );
+                replicate_all(
+                    rs,
+                    plan,
+                    (pos, opts.seed),
+                    &factors,
+                    &mut buf,
+                    ways,
+                    &mut draws,
+                );
+                None
+            };
             (draws, replays)
         })
         .collect();
@@ -1343,6 +1400,47 @@ mod tests {
             }
             // The filtered path decides nearly every replication.
             assert!(fast * 100 > all * 95, "{}: {fast} of {all}", set.id);
+        }
+    }
+
+    /// Replications scored in blocks of lanes are the exact replay's, field for field, and
+    /// the blocks decide nearly all of them (the sets and uncertainty of
+    /// `filtered_replications_are_the_exact_ones`; 70 replications: two whole blocks and part
+    /// of a third).
+    #[test]
+    fn lanes_give_what_each_replication_gives() {
+        let village = "\nuncertainty:\n  fields:\n    - { field: births, relative: 0.05 }\n    - { field: policy_births, relative: 0.05 }\n    - { field: survey_births, relative: 0.03 }\n    - { field: satisfaction, survey: { households: 400 } }\n    - { field: check_rate, error: 1 }\n    - { field: funds, relative: 0.2 }\n  weights: { relative: 0.1, distribution: uniform }\n";
+        let district =
+            std::fs::read_to_string(repo("fixtures/robustness/uncertainty.yaml")).expect("block");
+        for (set, block) in [
+            ("indicators/sz-district.yaml", district.as_str()),
+            ("indicators/village.yaml", village),
+        ] {
+            let (set, ev) = uncertain(set, block, 300);
+            let base = crate::engine::assess(&set, &ev).expect("scores");
+            let p = prepare(&set, &ev, &[], &[], &base).expect("prepares");
+            let n_rep = 70u32;
+            let factors: Vec<Factors> = (0..n_rep)
+                .map(|r| Factors::new(weight_factors(&set, 3, r)))
+                .collect();
+            let (mut decided, mut all) = (0usize, 0usize);
+            let mut buf = Scratch::default();
+            let dp = p.rs.rounding();
+            for (pos, plan) in p.plans.iter().enumerate() {
+                let mut got = Vec::new();
+                let ways = (|f: &crate::engine::Figures| f.replay(dp), |r| r);
+                decided += replicate_all(&p.rs, plan, (pos, 3), &factors, &mut buf, ways, &mut got);
+                assert_eq!(got.len(), n_rep as usize);
+                for (r, g) in (0..n_rep).zip(&got) {
+                    let at = At { pos, r, seed: 3 };
+                    let f = &factors[r as usize];
+                    let exact =
+                        replicate_exact(&p.rs, plan, at, (f.exact.as_deref(), None), &mut buf.vals);
+                    assert_eq!(*g, exact, "{} unit {pos} replication {r}", set.id);
+                    all += 1;
+                }
+            }
+            assert!(decided * 100 > all * 95, "{}: {decided} of {all}", set.id);
         }
     }
 

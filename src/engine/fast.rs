@@ -8,7 +8,7 @@
 
 use super::replay::Rescorer;
 use super::*;
-use crate::expr::fast::{FxEnv, FxVal, Why};
+use crate::expr::fast::{FxEnv, FxResult, FxVal, Why};
 use crate::fx::Fx;
 
 /// Lines a filtered replication holds (more: the exact path).
@@ -30,12 +30,12 @@ struct ItemBase {
 /// What every replication of one unit starts from: its values, its items and the vetoes
 /// that cannot change.
 pub struct UnitBase {
-    vals: Vec<FxVal>,
+    pub(super) vals: Vec<FxVal>,
     items: Vec<ItemBase>,
     bonus: Vec<ItemBase>,
     /// Per veto: its outcome in the base run (None: not fired) when it reads no moved figure
     /// and no points, line, bonus or total (and does not zero a line); None: decided again.
-    vetoes: Vec<Option<Option<VetoOutcome>>>,
+    pub(super) vetoes: Vec<Option<Option<VetoOutcome>>>,
     /// Per line, its maximum in whole numbers of the set's last place.
     line_max: [i64; MAX_LINES],
 }
@@ -51,6 +51,11 @@ pub struct FromBase<'a> {
 }
 
 impl UnitBase {
+    /// Whether item `k` is scored again in every replication (not kept).
+    pub(super) fn item_moves(&self, k: usize) -> bool {
+        self.items.get(k).is_some_and(|i| i.kept.is_none())
+    }
+
     /// The unit's values before the replication's draws, into `buf`.
     pub fn start(&self, buf: &mut Vec<FxVal>) {
         buf.clear();
@@ -198,6 +203,7 @@ impl<'s> RowScorer<'s> {
             base,
             factor: None,
             no_evidence,
+            ahead: None,
         };
         figures(&cx, vals, &r)
     }
@@ -295,7 +301,7 @@ impl Ctx<'_> {
         ind: &Indicator,
         max: Fx,
         vals: &[FxVal],
-        finish_all: bool,
+        (finish_all, given): (bool, Option<Given>),
     ) -> Option<(Fx, Status)> {
         let set = self.set;
         let class = self.class;
@@ -324,7 +330,7 @@ impl Ctx<'_> {
             return zero(Status::NotApplicable);
         }
         if let Some(z) = &ind.zero_if {
-            match z.eval_bool_fx(env) {
+            match given.map_or_else(|| z.eval_bool_fx(env), |g| g.zero) {
                 Ok(true) => return zero(Status::Zeroed),
                 Ok(false) => {}
                 Err(Why::Missing) => return missing(),
@@ -332,11 +338,13 @@ impl Ctx<'_> {
             }
         }
         match (&ind.input, &ind.rule) {
-            (Input::Expr(e), rule) if ind.params.is_empty() => match e.eval_val_fx(env) {
-                Ok(v) => done(rule.raw_fx(v, max)?, Status::Scored),
-                Err(Why::Missing) => missing(),
-                Err(_) => None,
-            },
+            (Input::Expr(e), rule) if ind.params.is_empty() => {
+                match given.map_or_else(|| e.eval_val_fx(env), |g| g.input) {
+                    Ok(v) => done(rule.raw_fx(v, max)?, Status::Scored),
+                    Err(Why::Missing) => missing(),
+                    Err(_) => None,
+                }
+            }
             (Input::Checklist(items), Rule::Checklist(cl)) => {
                 // As `Checklist::trace`: the first blank item makes it missing; anything but
                 // "yes" lacks.
@@ -394,6 +402,54 @@ pub(super) struct Replayed<'a> {
     /// Per item: its weight factor in whole numbers of 10^-4 ([`factors`]).
     pub factor: Option<&'a [i64]>,
     pub no_evidence: bool,
+    /// What a block of replications evaluated ahead for this one ([`super::lanes`]).
+    pub ahead: Option<Ahead<'a>>,
+}
+
+/// Replications a block scores together.
+pub const LANES: usize = 32;
+
+/// A column of values, one per lane.
+pub(super) type Col<T> = [T; LANES];
+
+/// An item evaluated ahead: its index, and its zeroing condition and input per lane.
+pub(super) type ItemAhead = (usize, Col<FxResult<bool>>, Col<FxResult<FxVal>>);
+
+/// What one lane of a block of replications reads of what the block evaluated ahead
+/// ([`super::lanes`]).
+#[derive(Clone, Copy)]
+pub(super) struct Ahead<'a> {
+    /// Per item: its place in `items`, or `u32::MAX`.
+    pub item_at: &'a [u32],
+    pub items: &'a [ItemAhead],
+    /// Per veto: its place in `vetoes`, or `u32::MAX`.
+    pub veto_at: &'a [u32],
+    pub vetoes: &'a [(usize, Col<FxResult<bool>>)],
+    pub lane: usize,
+}
+
+impl Ahead<'_> {
+    fn item(&self, k: usize) -> Option<Given> {
+        let at = *self.item_at.get(k)?;
+        let (_, zero, input) = self.items.get(at as usize)?;
+        Some(Given {
+            zero: zero[self.lane],
+            input: input[self.lane],
+        })
+    }
+
+    fn veto(&self, vi: usize) -> Option<FxResult<bool>> {
+        let at = *self.veto_at.get(vi)?;
+        Some(self.vetoes.get(at as usize)?.1[self.lane])
+    }
+}
+
+/// An item's zeroing condition and input, evaluated ahead (the condition `Ok(false)` when the
+/// item has none).
+#[derive(Clone, Copy)]
+pub(super) struct Given {
+    pub zero: FxResult<bool>,
+    pub input: FxResult<FxVal>,
 }
 
 /// A unit's figures as the filtered path scores them, in whole numbers of the set's last
@@ -421,7 +477,7 @@ pub struct Figures {
 }
 
 /// See the module. `vals` comes back with the scored slots filled.
-fn figures(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Figures> {
+pub(super) fn figures(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Figures> {
     let set = cx.set;
     derive(cx, vals, r.derived)?;
     let mut lines = Lines {
@@ -432,7 +488,7 @@ fn figures(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Figures
     let mut incomplete = items(cx, vals, r, (&mut lines, &mut lacking))?;
     let (bonus, bonus_incomplete) = bonus(cx, vals, r, &mut lacking)?;
     incomplete |= bonus_incomplete;
-    let (total, calls) = total_and_vetoes(cx, vals, (&mut lines, r.base), bonus)?;
+    let (total, calls) = total_and_vetoes(cx, vals, (&mut lines, r), bonus)?;
     let (score, max_possible) = score(cx, &lines, total)?;
     let score_grade = match score {
         Some(s) => Some(grade_of_fx(&set.grades, Fx::Dec(s, set.rounding))?),
@@ -524,7 +580,8 @@ fn items(
         let (p, status) = match b.kept {
             Some(kept) => kept,
             None => {
-                let (p, s) = cx.item(ind, b.max, vals, false)?;
+                let given = r.ahead.and_then(|a| a.item(k));
+                let (p, s) = cx.item(ind, b.max, vals, (false, given))?;
                 (scaled(p, dp)?, s)
             }
         };
@@ -579,7 +636,7 @@ fn bonus(
             let (p, status) = match ib.kept {
                 Some(kept) => kept,
                 None => {
-                    let (p, s) = cx.item(item, ib.max, vals, true)?;
+                    let (p, s) = cx.item(item, ib.max, vals, (true, None))?;
                     (scaled(p, dp)?, s)
                 }
             };
@@ -632,10 +689,15 @@ fn write_totals(
 fn total_and_vetoes(
     cx: &Ctx<'_>,
     vals: &mut [FxVal],
-    (lines, base): (&mut Lines, &UnitBase),
+    (lines, r): (&mut Lines, &Replayed<'_>),
     bonus: Option<i64>,
 ) -> Option<(Option<i64>, Vec<VetoCall>)> {
     let set = cx.set;
+    let base = r.base;
+    let when = |vi: usize, v: &Veto, vals: &[FxVal]| match r.ahead.and_then(|a| a.veto(vi)) {
+        Some(w) => w,
+        None => v.when.eval_bool_fx(env(cx, vals)),
+    };
     let nl = set.lines.len();
     let mut total = lines.total(nl, bonus)?;
     write_totals(set, vals, lines, (bonus, total))?;
@@ -647,7 +709,7 @@ fn total_and_vetoes(
         else {
             continue;
         };
-        match v.when.eval_bool_fx(env(cx, vals)) {
+        match when(vi, v, vals) {
             Ok(true) => {
                 calls.push(VetoCall {
                     index: vi,
@@ -690,7 +752,7 @@ fn total_and_vetoes(
         let outcome = match kept {
             Some(Some(o)) => o,
             Some(None) => continue,
-            None => match v.when.eval_bool_fx(env(cx, vals)) {
+            None => match when(vi, v, vals) {
                 Ok(true) => VetoOutcome::Fired,
                 Ok(false) => continue,
                 Err(Why::Unsure) => return None,
@@ -766,6 +828,7 @@ impl Rescorer<'_> {
             base,
             factor,
             no_evidence: *no_evidence.get(pos)?,
+            ahead: None,
         };
         figures(&cx, vals, &r)
     }

@@ -63,82 +63,192 @@ impl Prog {
         if let [op @ (Op::Num(_) | Op::Bool(_))] = *self.ops {
             return slot(op, env);
         }
-        let mut st = [Cell::UNSURE; STACK];
+        let [c] = self.exec::<1>(&env, env.class);
+        c.val()
+    }
+
+    /// The value in each of `W` lanes (replications of one unit, say), as [`Prog::run`] on
+    /// each lane's values: every operation is taken once for all the lanes.
+    pub(crate) fn run_lanes<const W: usize>(
+        &self,
+        read: &impl Read<W>,
+        class: Option<u32>,
+    ) -> [FxResult<FxVal>; W] {
+        self.exec::<W>(read, class).map(Cell::val)
+    }
+
+    /// The stack machine over `W` lanes.
+    #[inline]
+    fn exec<const W: usize>(&self, read: &impl Read<W>, class: Option<u32>) -> [Cell; W] {
+        let mut st = [[Cell::UNSURE; W]; STACK];
         let mut n = 0usize;
         for op in &*self.ops {
             match *op {
                 Op::Const(v) => {
-                    st[n] = Cell::of(Ok(v));
+                    st[n] = [Cell::of(Ok(v)); W];
                     n += 1;
                 }
-                Op::Num(_) | Op::Bool(_) => {
-                    st[n] = Cell::of(slot(*op, env));
+                Op::Num(s) | Op::Bool(s) => {
+                    match read.src(s) {
+                        Src::One(v) => st[n] = [Cell::of(slot_val(*op, v)); W],
+                        Src::Lanes(col) => {
+                            for (c, v) in st[n].iter_mut().zip(col) {
+                                *c = Cell::of(slot_val(*op, *v));
+                            }
+                        }
+                    }
                     n += 1;
                 }
                 Op::Unsure => {
-                    st[n] = Cell::UNSURE;
+                    st[n] = [Cell::UNSURE; W];
                     n += 1;
                 }
-                Op::Neg => st[n - 1] = Cell::of_num(st[n - 1].num().map(Fx::negated)),
+                Op::Neg => lanes1(&mut st[n - 1], |a| Cell::of_num(a.num().map(Fx::negated))),
                 Op::Arith(op) => {
                     n -= 1;
-                    st[n - 1] = Cell::of_num(arith(op, st[n - 1].num(), st[n].num()));
+                    lanes2(&mut st, n, |a, b| Cell::of_num(arith(op, a.num(), b.num())));
                 }
                 Op::NumIf => {
                     n -= 2;
-                    st[n - 1] =
-                        Cell::of_num(num_if(st[n - 1].bool(), || st[n].num(), || st[n + 1].num()));
+                    lanes3(&mut st, n, |c, a, b| {
+                        Cell::of_num(num_if(c.bool(), || a.num(), || b.num()))
+                    });
                 }
-                Op::Fn1(f) => st[n - 1] = Cell::of_num(fn1(f, st[n - 1].num())),
-                Op::Round(dp) => {
-                    st[n - 1] =
-                        Cell::of_num(st[n - 1].num().and_then(|x| x.round(dp).ok_or(Why::Unsure)));
-                }
+                Op::Fn1(f) => lanes1(&mut st[n - 1], |a| Cell::of_num(fn1(f, a.num()))),
+                Op::Round(dp) => lanes1(&mut st[n - 1], |a| {
+                    Cell::of_num(a.num().and_then(|x| x.round(dp).ok_or(Why::Unsure)))
+                }),
                 Op::Extreme(is_max, k) => {
                     let from = n - k as usize;
-                    st[from] = Cell::of_num(extreme(is_max, st[from..n].iter().map(|c| c.num())));
+                    for b in 0..W {
+                        st[from][b] =
+                            Cell::of_num(extreme(is_max, st[from..n].iter().map(|c| c[b].num())));
+                    }
                     n = from + 1;
                 }
-                Op::Not => st[n - 1] = Cell::of_bool(st[n - 1].bool().map(|b| !b)),
+                Op::Not => lanes1(&mut st[n - 1], |a| Cell::of_bool(a.bool().map(|b| !b))),
                 Op::Kleene(dominant) => {
                     n -= 1;
-                    let b = st[n].bool();
-                    st[n - 1] = Cell::of_bool(kleene(dominant, st[n - 1].bool(), || b));
+                    lanes2(&mut st, n, |a, b| {
+                        Cell::of_bool(kleene(dominant, a.bool(), || b.bool()))
+                    });
                 }
                 Op::Cmp(op) => {
                     n -= 1;
-                    st[n - 1] = Cell::of_bool(cmp(op, st[n - 1].num(), st[n].num()));
+                    lanes2(&mut st, n, |a, b| Cell::of_bool(cmp(op, a.num(), b.num())));
                 }
                 Op::Same(eq) => {
                     n -= 1;
-                    st[n - 1] = Cell::of_bool(
-                        both(st[n - 1].bool(), st[n].bool()).map(|(a, b)| (a == b) == eq),
-                    );
+                    lanes2(&mut st, n, |a, b| {
+                        Cell::of_bool(both(a.bool(), b.bool()).map(|(a, b)| (a == b) == eq))
+                    });
                 }
                 Op::BoolIf => {
                     n -= 2;
-                    st[n - 1] = Cell::of_bool(bool_if(
-                        st[n - 1].bool(),
-                        || st[n].bool(),
-                        || st[n + 1].bool(),
-                    ));
+                    lanes3(&mut st, n, |c, a, b| {
+                        Cell::of_bool(bool_if(c.bool(), || a.bool(), || b.bool()))
+                    });
                 }
-                Op::Class(eq, class) => {
-                    st[n] = Cell::of_bool(Ok((env.class == Some(class)) == eq));
+                Op::Class(eq, c) => {
+                    st[n] = [Cell::of_bool(Ok((class == Some(c)) == eq)); W];
                     n += 1;
                 }
             }
         }
-        st[0].val()
+        st[0]
+    }
+}
+
+impl super::Compiled {
+    /// [`Compiled::eval_val_fx`] in `W` lanes at once ([`Prog::run_lanes`]);
+    /// `None` when the expression has no flat program.
+    pub(crate) fn eval_val_lanes<const W: usize>(
+        &self,
+        read: &impl Read<W>,
+        class: Option<u32>,
+    ) -> Option<[FxResult<FxVal>; W]> {
+        Some(self.prog.as_ref()?.run_lanes(read, class))
+    }
+
+    /// [`Compiled::eval_bool_fx`] in `W` lanes at once; `None` as [`Compiled::eval_val_lanes`].
+    pub(crate) fn eval_bool_lanes<const W: usize>(
+        &self,
+        read: &impl Read<W>,
+        class: Option<u32>,
+    ) -> Option<[FxResult<bool>; W]> {
+        let Node::Bool(_) = self.root else {
+            return Some([Err(Why::Undefined); W]);
+        };
+        Some(self.eval_val_lanes(read, class)?.map(|v| match v? {
+            FxVal::Bool(b) => Ok(b),
+            _ => Err(Why::Unsure),
+        }))
+    }
+}
+
+/// Where the lanes read a slot: one value for all, or a value per lane.
+pub(crate) enum Src<'a, const W: usize> {
+    One(FxVal),
+    Lanes(&'a [FxVal; W]),
+}
+
+/// What a program's lanes read.
+pub(crate) trait Read<const W: usize> {
+    fn src(&self, slot: u32) -> Src<'_, W>;
+}
+
+impl Read<1> for FxEnv<'_> {
+    #[inline]
+    fn src(&self, slot: u32) -> Src<'_, 1> {
+        Src::One(self.vals.get(slot as usize).copied().unwrap_or_default())
+    }
+}
+
+/// `f` on the top of the stack, lane by lane.
+#[inline]
+fn lanes1<const W: usize>(top: &mut [Cell; W], f: impl Fn(Cell) -> Cell) {
+    for c in top.iter_mut() {
+        *c = f(*c);
+    }
+}
+
+/// `f` on the values at `n − 1` and `n` into `n − 1`, lane by lane.
+#[inline]
+fn lanes2<const W: usize>(st: &mut [[Cell; W]; STACK], n: usize, f: impl Fn(Cell, Cell) -> Cell) {
+    let (lo, hi) = st.split_at_mut(n);
+    let (a, b) = (&mut lo[n - 1], &hi[0]);
+    for (x, y) in a.iter_mut().zip(b) {
+        *x = f(*x, *y);
+    }
+}
+
+/// `f` on the values at `n − 1`, `n` and `n + 1` into `n − 1`, lane by lane.
+#[inline]
+fn lanes3<const W: usize>(
+    st: &mut [[Cell; W]; STACK],
+    n: usize,
+    f: impl Fn(Cell, Cell, Cell) -> Cell,
+) {
+    let (lo, hi) = st.split_at_mut(n);
+    let c = &mut lo[n - 1];
+    for b in 0..W {
+        c[b] = f(c[b], hi[0][b], hi[1][b]);
     }
 }
 
 /// A program that is one slot read, as the stack would give it.
 fn slot(op: Op, env: FxEnv<'_>) -> FxResult<FxVal> {
-    let v = match op {
-        Op::Num(s) | Op::Bool(s) => env.vals.get(s as usize).copied().unwrap_or_default(),
-        _ => return Err(Why::Unsure),
-    };
+    match op {
+        Op::Num(s) | Op::Bool(s) => {
+            slot_val(op, env.vals.get(s as usize).copied().unwrap_or_default())
+        }
+        _ => Err(Why::Unsure),
+    }
+}
+
+/// The value `v` of a slot read as `op` (a number or a yes/no).
+#[inline]
+fn slot_val(op: Op, v: FxVal) -> FxResult<FxVal> {
     match (op, v) {
         (_, FxVal::Absent) => Err(Why::Missing),
         (Op::Num(_), FxVal::Num(_)) | (Op::Bool(_), FxVal::Bool(_)) => Ok(v),

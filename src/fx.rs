@@ -202,9 +202,10 @@ impl Fx {
             // a·10^k ÷ b with the largest k that cannot overflow.
             let k = room(a.unsigned_abs());
             if let Some(n) = pow10(k).and_then(|p| a.checked_mul(p))
-                && n % b == 0
+                // Checked: i64::MIN ÷ −1 overflows.
+                && n.checked_rem(b) == Some(0)
+                && let Some(q) = n.checked_div(b)
             {
-                let q = n / b;
                 // The quotient's scale: sa + k − sb.
                 let s = i64::from(sa) + i64::from(k) - i64::from(sb);
                 if s >= 0 {
@@ -433,6 +434,9 @@ mod tests {
         assert_eq!(eighth, Fx::Dec(125, 3));
         assert_eq!(eighth.round(2), Some(Fx::Dec(13, 2)));
         assert_eq!(Fx::Dec(1, 0).over(Fx::Dec(0, 2)), None);
+        // The one quotient of 64-bit integers that does not fit: a float, not a panic.
+        let q = Fx::Dec(i64::MIN, 0).over(Fx::Dec(-1, 0));
+        assert!(matches!(q, Some(Fx::Approx(v)) if v == 9.223_372_036_854_776e18));
         assert_eq!(
             Fx::Dec(-125, 3).round(2).and_then(Fx::to_decimal),
             Some(Decimal::new(-13, 2))

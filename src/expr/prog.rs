@@ -57,14 +57,81 @@ impl Prog {
         (b.fits && b.max <= STACK && b.depth == 1).then(|| Prog { ops: b.ops.into() })
     }
 
-    /// The value, as [`super::Compiled::eval_val_fx`].
+    /// The value, as [`super::Compiled::eval_val_fx`]. One lane by hand: the one-lane case of
+    /// [`Prog::run_lanes`] measured 5–10% slower on a large run's rows (issue 12); both take
+    /// each operation's combining rule from `expr/fast.rs`.
     pub(crate) fn run(&self, env: FxEnv<'_>) -> FxResult<FxVal> {
         // Most item inputs are one figure: read without the stack.
         if let [op @ (Op::Num(_) | Op::Bool(_))] = *self.ops {
             return slot(op, env);
         }
-        let [c] = self.exec::<1>(&env, env.class);
-        c.val()
+        let mut st = [Cell::UNSURE; STACK];
+        let mut n = 0usize;
+        for op in &*self.ops {
+            match *op {
+                Op::Const(v) => {
+                    st[n] = Cell::of(Ok(v));
+                    n += 1;
+                }
+                Op::Num(_) | Op::Bool(_) => {
+                    st[n] = Cell::of(slot(*op, env));
+                    n += 1;
+                }
+                Op::Unsure => {
+                    st[n] = Cell::UNSURE;
+                    n += 1;
+                }
+                Op::Neg => st[n - 1] = Cell::of_num(st[n - 1].num().map(Fx::negated)),
+                Op::Arith(op) => {
+                    n -= 1;
+                    st[n - 1] = Cell::of_num(arith(op, st[n - 1].num(), st[n].num()));
+                }
+                Op::NumIf => {
+                    n -= 2;
+                    st[n - 1] =
+                        Cell::of_num(num_if(st[n - 1].bool(), || st[n].num(), || st[n + 1].num()));
+                }
+                Op::Fn1(f) => st[n - 1] = Cell::of_num(fn1(f, st[n - 1].num())),
+                Op::Round(dp) => {
+                    st[n - 1] =
+                        Cell::of_num(st[n - 1].num().and_then(|x| x.round(dp).ok_or(Why::Unsure)));
+                }
+                Op::Extreme(is_max, k) => {
+                    let from = n - k as usize;
+                    st[from] = Cell::of_num(extreme(is_max, st[from..n].iter().map(|c| c.num())));
+                    n = from + 1;
+                }
+                Op::Not => st[n - 1] = Cell::of_bool(st[n - 1].bool().map(|b| !b)),
+                Op::Kleene(dominant) => {
+                    n -= 1;
+                    let b = st[n].bool();
+                    st[n - 1] = Cell::of_bool(kleene(dominant, st[n - 1].bool(), || b));
+                }
+                Op::Cmp(op) => {
+                    n -= 1;
+                    st[n - 1] = Cell::of_bool(cmp(op, st[n - 1].num(), st[n].num()));
+                }
+                Op::Same(eq) => {
+                    n -= 1;
+                    st[n - 1] = Cell::of_bool(
+                        both(st[n - 1].bool(), st[n].bool()).map(|(a, b)| (a == b) == eq),
+                    );
+                }
+                Op::BoolIf => {
+                    n -= 2;
+                    st[n - 1] = Cell::of_bool(bool_if(
+                        st[n - 1].bool(),
+                        || st[n].bool(),
+                        || st[n + 1].bool(),
+                    ));
+                }
+                Op::Class(eq, class) => {
+                    st[n] = Cell::of_bool(Ok((env.class == Some(class)) == eq));
+                    n += 1;
+                }
+            }
+        }
+        st[0].val()
     }
 
     /// The value in each of `W` lanes (replications of one unit, say), as [`Prog::run`] on
@@ -78,7 +145,6 @@ impl Prog {
     }
 
     /// The stack machine over `W` lanes.
-    #[inline]
     fn exec<const W: usize>(&self, read: &impl Read<W>, class: Option<u32>) -> [Cell; W] {
         let mut st = [[Cell::UNSURE; W]; STACK];
         let mut n = 0usize;
@@ -195,13 +261,6 @@ pub(crate) enum Src<'a, const W: usize> {
 /// What a program's lanes read.
 pub(crate) trait Read<const W: usize> {
     fn src(&self, slot: u32) -> Src<'_, W>;
-}
-
-impl Read<1> for FxEnv<'_> {
-    #[inline]
-    fn src(&self, slot: u32) -> Src<'_, 1> {
-        Src::One(self.vals.get(slot as usize).copied().unwrap_or_default())
-    }
 }
 
 /// `f` on the top of the stack, lane by lane.
@@ -507,6 +566,25 @@ mod tests {
         }
     }
 
+    const LANES: usize = 32;
+
+    /// Slot 0 (a number) and slot 4 (a yes/no) as columns of lanes; the rest one value each.
+    struct Cols<'a> {
+        vals: &'a [FxVal],
+        num: &'a [FxVal; LANES],
+        flag: &'a [FxVal; LANES],
+    }
+
+    impl Read<LANES> for Cols<'_> {
+        fn src(&self, slot: u32) -> Src<'_, LANES> {
+            match slot {
+                0 => Src::Lanes(self.num),
+                4 => Src::Lanes(self.flag),
+                s => Src::One(self.vals.get(s as usize).copied().unwrap_or_default()),
+            }
+        }
+    }
+
     fn num_expr() -> impl Strategy<Value = String> {
         let leaf = prop_oneof![
             Just("a".to_string()),
@@ -588,6 +666,7 @@ mod tests {
         fn the_program_gives_what_the_tree_gives(
             src in prop_oneof![num_expr(), bool_expr()],
             vals in proptest::collection::vec(val(), 6),
+            lanes_vals in proptest::collection::vec(val(), 1..8),
             class in prop_oneof![Just(None), Just(Some(0u32)), Just(Some(1u32))],
         ) {
             let c = compile(&src, &Scope, None);
@@ -599,6 +678,20 @@ mod tests {
                 Some(p) => prop_assert_eq!(p.run(env), tree, "{}", src),
                 // Only a deeper stack keeps the tree walk.
                 None => prop_assert!(src.len() > 40, "{}", src),
+            }
+            // In lanes: slots 0 and 4 a column (lane `b` reads `lanes[b]`), the rest one value.
+            if let Some(p) = &c.prog {
+                let lanes: Vec<FxVal> = (0..LANES).map(|b| lanes_vals[b % lanes_vals.len()]).collect();
+                let col: [FxVal; LANES] = std::array::from_fn(|b| lanes[b]);
+                let flags: [FxVal; LANES] = std::array::from_fn(|b| FxVal::Bool(b % 3 == 0));
+                let read = Cols { vals: &vals, num: &col, flag: &flags };
+                let got = p.run_lanes(&read, class);
+                for b in 0..LANES {
+                    let mut one = vals.clone();
+                    one[0] = col[b];
+                    one[4] = flags[b];
+                    prop_assert_eq!(got[b], p.run(FxEnv { vals: &one, class }), "{} lane {}", src, b);
+                }
             }
             match c.ty() {
                 Ty::Num => prop_assert_eq!(c.eval_fx(env), tree.map(|v| match v {

@@ -1354,20 +1354,31 @@ mod tests {
         (set, ev)
     }
 
-    /// Every replication the filtered path decides is the exact replay's, field for field:
-    /// the district set with the shipped uncertainty, and generated villages (about 1% blank)
-    /// with errors on counts, rates and a survey, and weights.
-    #[test]
-    fn filtered_replications_are_the_exact_ones() {
+    /// The district set with the shipped uncertainty and generated villages (about 1% blank)
+    /// with errors on counts, rates and a survey, and weights: `n` units each, and their
+    /// assessment.
+    fn both_sets(n: usize) -> Vec<(IndicatorSet, Evidence, Assessment)> {
         let village = "\nuncertainty:\n  fields:\n    - { field: births, relative: 0.05 }\n    - { field: policy_births, relative: 0.05 }\n    - { field: survey_births, relative: 0.03 }\n    - { field: satisfaction, survey: { households: 400 } }\n    - { field: check_rate, error: 1 }\n    - { field: funds, relative: 0.2 }\n  weights: { relative: 0.1, distribution: uniform }\n";
         let district =
             std::fs::read_to_string(repo("fixtures/robustness/uncertainty.yaml")).expect("block");
-        for (set, block) in [
+        [
             ("indicators/sz-district.yaml", district.as_str()),
             ("indicators/village.yaml", village),
-        ] {
-            let (set, ev) = uncertain(set, block, 400);
+        ]
+        .into_iter()
+        .map(|(set, block)| {
+            let (set, ev) = uncertain(set, block, n);
             let base = crate::engine::assess(&set, &ev).expect("scores");
+            (set, ev, base)
+        })
+        .collect()
+    }
+
+    /// Every replication the filtered path decides is the exact replay's, field for field
+    /// ([`both_sets`]).
+    #[test]
+    fn filtered_replications_are_the_exact_ones() {
+        for (set, ev, base) in both_sets(400) {
             let p = prepare(&set, &ev, &[], &[], &base).expect("prepares");
             let (mut fast, mut all) = (0usize, 0usize);
             let mut buf = Scratch::default();
@@ -1409,15 +1420,7 @@ mod tests {
     /// of a third).
     #[test]
     fn lanes_give_what_each_replication_gives() {
-        let village = "\nuncertainty:\n  fields:\n    - { field: births, relative: 0.05 }\n    - { field: policy_births, relative: 0.05 }\n    - { field: survey_births, relative: 0.03 }\n    - { field: satisfaction, survey: { households: 400 } }\n    - { field: check_rate, error: 1 }\n    - { field: funds, relative: 0.2 }\n  weights: { relative: 0.1, distribution: uniform }\n";
-        let district =
-            std::fs::read_to_string(repo("fixtures/robustness/uncertainty.yaml")).expect("block");
-        for (set, block) in [
-            ("indicators/sz-district.yaml", district.as_str()),
-            ("indicators/village.yaml", village),
-        ] {
-            let (set, ev) = uncertain(set, block, 300);
-            let base = crate::engine::assess(&set, &ev).expect("scores");
+        for (set, ev, base) in both_sets(300) {
             let p = prepare(&set, &ev, &[], &[], &base).expect("prepares");
             let n_rep = 70u32;
             let factors: Vec<Factors> = (0..n_rep)

@@ -534,6 +534,31 @@ impl Factors {
         let whole = exact.as_deref().and_then(crate::engine::fx_factors);
         Factors { exact, whole }
     }
+
+    /// The factors the filtered path applies (`Some(None)`: no weight uncertainty); `None`
+    /// when a factor does not fit it and the replication is replayed exactly.
+    fn filtered(&self) -> Option<Option<&[Whole]>> {
+        match (&self.exact, &self.whole) {
+            (Some(_), None) => None,
+            (_, whole) => Some(whole.as_deref()),
+        }
+    }
+}
+
+/// Each figure's draw in replication `at`, in the figures' order (one stream per unit and
+/// replication): `put(figure, its slots, the value)`.
+fn draw_figures(
+    plan: &UnitPlan,
+    At { pos, r, seed }: At,
+    mut put: impl FnMut(usize, &[u32], crate::fx::Fx),
+) {
+    if plan.figures.is_empty() {
+        return;
+    }
+    let mut rng = stream(seed, r, pos as u64);
+    for (i, f) in plan.figures.iter().enumerate() {
+        put(i, &f.slots, f.draw_fx(&mut rng));
+    }
 }
 
 fn replicate_unit(
@@ -591,18 +616,17 @@ fn replicate_all<T>(
         let mut exact_only = [false; LANES];
         for b in 0..width {
             let r = start + b;
-            let f = &factors[r];
-            fac[b] = f.whole.as_deref();
-            exact_only[b] = f.exact.is_some() && f.whole.is_none();
-            let mut rng = stream(seed, at(r).r, pos as u64);
-            for fig in &plan.figures {
-                let y = crate::expr::fast::FxVal::Num(fig.draw_fx(&mut rng));
-                for &s in &fig.slots {
+            match factors[r].filtered() {
+                Some(f) => fac[b] = f,
+                None => exact_only[b] = true,
+            }
+            draw_figures(plan, at(r), |_, slots, y| {
+                for &s in slots {
                     if let Some(col) = l.column(s) {
-                        col[b] = y;
+                        col[b] = crate::expr::fast::FxVal::Num(y);
                     }
                 }
-            }
+            });
         }
         let mut figs: [Option<crate::engine::Figures>; LANES] = std::array::from_fn(|_| None);
         let scored = rs.score_lanes(pos, &mut l, (width, &fac), |b, f| figs[b] = f);
@@ -632,13 +656,12 @@ fn replicate_as<T>(
         impl FnOnce(Replay) -> T,
     ),
 ) -> T {
-    let exact_factors = factors.exact.as_deref();
-    if exact_factors.is_none() || factors.whole.is_some() {
-        let f = replicate_fx(rs, plan, at, (factors.whole.as_deref(), only), &mut buf.fx);
-        if let Some(f) = f {
-            return fx(&f);
-        }
+    if let Some(whole) = factors.filtered()
+        && let Some(f) = replicate_fx(rs, plan, at, (whole, only), &mut buf.fx)
+    {
+        return fx(&f);
     }
+    let exact_factors = factors.exact.as_deref();
     exact(replicate_exact(
         rs,
         plan,
@@ -653,27 +676,32 @@ fn replicate_as<T>(
 fn replicate_fx(
     rs: &Rescorer<'_>,
     plan: &UnitPlan,
-    At { pos, r, seed }: At,
+    at: At,
     (factors, only): (Option<&[Whole]>, Option<usize>),
     buf: &mut Vec<crate::expr::fast::FxVal>,
 ) -> Option<crate::engine::Figures> {
     let base = plan.fx.as_ref()?;
     base.start(buf);
-    let mut derived: &[usize] = &[];
-    if !plan.figures.is_empty() {
-        let mut rng = stream(seed, r, pos as u64);
-        for (i, f) in plan.figures.iter().enumerate() {
-            let y = f.draw_fx(&mut rng);
-            if only.is_none_or(|o| o == i) {
-                let y = crate::expr::fast::FxVal::Num(y);
-                for &s in &f.slots {
-                    *buf.get_mut(s as usize)? = y;
+    let mut fits = true;
+    draw_figures(plan, at, |i, slots, y| {
+        if only.is_none_or(|o| o == i) {
+            for &s in slots {
+                match buf.get_mut(s as usize) {
+                    Some(v) => *v = crate::expr::fast::FxVal::Num(y),
+                    None => fits = false,
                 }
             }
         }
-        derived = &plan.derived;
+    });
+    if !fits {
+        return None;
     }
-    rs.figures_fx(pos, buf, (base, derived), factors)
+    let derived: &[usize] = if plan.figures.is_empty() {
+        &[]
+    } else {
+        &plan.derived
+    };
+    rs.figures_fx(at.pos, buf, (base, derived), factors)
 }
 
 fn replicate_exact(

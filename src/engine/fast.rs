@@ -549,13 +549,18 @@ fn derive(cx: &Ctx<'_>, vals: &mut [FxVal], which: &[usize]) -> Option<()> {
     let base = kind.layout.derived as usize;
     for &d in which {
         let v = kind.derived.get(d)?.expr.eval_val_fx(env(cx, vals));
-        *vals.get_mut(base + d)? = match v {
-            Ok(v) => v,
-            Err(Why::Unsure) => return None,
-            Err(_) => FxVal::Absent,
-        };
+        *vals.get_mut(base + d)? = derived_value(v)?;
     }
     Some(())
+}
+
+/// A derived value as its slot holds it: an error is no value; `None` when unsure.
+pub(super) fn derived_value(v: FxResult<FxVal>) -> Option<FxVal> {
+    match v {
+        Ok(v) => Some(v),
+        Err(Why::Unsure) => None,
+        Err(_) => Some(FxVal::Absent),
+    }
 }
 
 /// The items into their points slots and the lines (weighted); whether one is not scored for

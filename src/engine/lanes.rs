@@ -10,7 +10,9 @@
 //! scoring writes it writes in every lane before anything reads it (only vetoes name points,
 //! lines, bonus and total, and they are decided after all of them are written).
 
-use super::fast::{Ahead, Col, Ctx, Figures, ItemAhead, LANES, Replayed, UnitBase, figures};
+use super::fast::{
+    Ahead, Col, Ctx, Figures, ItemAhead, LANES, Replayed, UnitBase, derived_value, figures,
+};
 use super::replay::Rescorer;
 use crate::expr::fast::{FxResult, FxVal, Why};
 use crate::expr::{Compiled, Read, Src};
@@ -70,6 +72,15 @@ fn ahead_able(e: &Compiled, first_scored: u32) -> bool {
 }
 
 impl<'u> Lanes<'u> {
+    /// The columns and the unit's values as the programs read them.
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            vals: &self.base.vals,
+            col_of: &self.col_of,
+            cols: &self.cols,
+        }
+    }
+
     /// The drawn slot `slot`'s column, to fill lane by lane.
     pub fn column(&mut self, slot: u32) -> Option<&mut Col<FxVal>> {
         let c = *self.col_of.get(slot as usize)?;
@@ -217,22 +228,13 @@ fn evaluate_ahead(
     l.unsure = [false; LANES];
     for &(d, s) in &l.derived {
         let e = &kind.derived.get(d)?.expr;
-        let r = Reader {
-            vals: &l.base.vals,
-            col_of: &l.col_of,
-            cols: &l.cols,
-        };
-        let got = e.eval_val_lanes(&r, class)?;
+        let got = e.eval_val_lanes(&l.reader(), class)?;
         let mut col = [FxVal::Absent; LANES];
         for (b, v) in got.into_iter().enumerate() {
-            col[b] = match v {
-                Ok(v) => v,
-                Err(Why::Unsure) => {
-                    l.unsure[b] = true;
-                    FxVal::Absent
-                }
-                Err(_) => FxVal::Absent,
-            };
+            match derived_value(v) {
+                Some(v) => col[b] = v,
+                None => l.unsure[b] = true,
+            }
         }
         let c = *l.col_of.get(s as usize)?;
         *l.cols.get_mut(c as usize)? = col;

@@ -153,21 +153,23 @@ pub(super) fn arith(op: ArithOp, a: FxResult<Fx>, b: FxResult<Fx>) -> FxResult<F
     })
 }
 
-/// `if c then a else b` on numbers: a branch when the condition is decided; both branches
-/// alike decide it when it is not; otherwise the condition's error.
-pub(super) fn num_if(
+/// `if c then a else b`: a branch when the condition is decided; when it is not, both
+/// branches alike (`same`: whether they are equal, `None` when that cannot be told) decide it;
+/// otherwise the condition's error.
+fn pick<T>(
     c: FxResult<bool>,
-    a: impl FnOnce() -> FxResult<Fx>,
-    b: impl FnOnce() -> FxResult<Fx>,
-) -> FxResult<Fx> {
+    a: impl FnOnce() -> FxResult<T>,
+    b: impl FnOnce() -> FxResult<T>,
+    same: impl FnOnce(&T, &T) -> Option<bool>,
+) -> FxResult<T> {
     match c {
         Ok(true) => a(),
         Ok(false) => b(),
         Err(Why::Unsure) => Err(Why::Unsure),
         Err(e) => match (a(), b()) {
-            (Ok(x), Ok(y)) => match x.order(y) {
-                Some(Ordering::Equal) => Ok(x),
-                Some(_) => Err(e),
+            (Ok(x), Ok(y)) => match same(&x, &y) {
+                Some(true) => Ok(x),
+                Some(false) => Err(e),
                 None => Err(Why::Unsure),
             },
             (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
@@ -176,22 +178,22 @@ pub(super) fn num_if(
     }
 }
 
-/// [`num_if`] on yes/no values.
+/// [`pick`] on numbers.
+pub(super) fn num_if(
+    c: FxResult<bool>,
+    a: impl FnOnce() -> FxResult<Fx>,
+    b: impl FnOnce() -> FxResult<Fx>,
+) -> FxResult<Fx> {
+    pick(c, a, b, |x, y| x.order(*y).map(Ordering::is_eq))
+}
+
+/// [`pick`] on yes/no values.
 pub(super) fn bool_if(
     c: FxResult<bool>,
     a: impl FnOnce() -> FxResult<bool>,
     b: impl FnOnce() -> FxResult<bool>,
 ) -> FxResult<bool> {
-    match c {
-        Ok(true) => a(),
-        Ok(false) => b(),
-        Err(Why::Unsure) => Err(Why::Unsure),
-        Err(e) => match (a(), b()) {
-            (Ok(x), Ok(y)) if x == y => Ok(x),
-            (Err(Why::Unsure), _) | (_, Err(Why::Unsure)) => Err(Why::Unsure),
-            _ => Err(e),
-        },
-    }
+    pick(c, a, b, |x, y| Some(x == y))
 }
 
 pub(super) fn fn1(f: NumFn, a: FxResult<Fx>) -> FxResult<Fx> {

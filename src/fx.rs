@@ -283,6 +283,25 @@ impl Fx {
         self.whole(true)
     }
 
+    /// The whole steps of `per` in `self` (both positive decimals), rounded down or, with
+    /// `up`, up: the quotient's floor or ceiling in integer arithmetic, without the quotient.
+    /// `None` when either is a float, the mantissas do not align in 64 bits, or there are
+    /// 10^8 steps or more. Below that bound it is also what the engine's `Decimal` gives
+    /// (its quotient rounded to 28 digits, then floored): a quotient that is not whole is at
+    /// least 1/b from one (b < 2^63 the aligned divisor, about 1e-19), far more than half of
+    /// the 28th digit of a quotient below 10^8 (5e-21).
+    pub fn whole_steps(self, per: Fx, up: bool) -> Option<i64> {
+        let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, per) else {
+            return None;
+        };
+        let (a, b, _) = align(a, sa, b, sb)?;
+        if a <= 0 || b <= 0 {
+            return None;
+        }
+        let (q, r) = (a / b, a % b);
+        (q < 100_000_000).then_some(q + i64::from(up && r != 0))
+    }
+
     fn whole(self, up: bool) -> Option<Fx> {
         match self {
             Fx::Dec(m, 0) => Some(Fx::Dec(m, 0)),
@@ -391,6 +410,25 @@ mod tests {
             // An exact decimal is always decided (a quotient of 28 digits is a float here).
             if matches!(x, Fx::Dec(..)) {
                 prop_assert!(x.round(dp).is_some() && x.floor().is_some());
+            }
+        }
+
+        #[test]
+        fn whole_steps_are_the_engines(
+            (am, sa) in (1i64..i64::MAX, 0u32..19),
+            (pm, sp) in (1i64..i64::MAX, 0u32..19),
+            narrow in any::<bool>(),
+            up in any::<bool>(),
+        ) {
+            // Narrow: the small figures rubrics have; wide: every mantissa 64 bits hold.
+            let (am, pm) = if narrow { (am % 10_000_000, pm % 100_000 + 1) } else { (am, pm) };
+            let (am, sa, sp) = (am.max(1), if narrow { sa % 5 } else { sa }, if narrow { sp % 5 } else { sp });
+            let (a, p) = (Decimal::new(am, sa), Decimal::new(pm, sp));
+            let count = if up { crate::model::choice::StepCount::Started } else { crate::model::choice::StepCount::Whole };
+            if let Some(n) = Fx::Dec(am, sa).whole_steps(Fx::Dec(pm, sp), up) {
+                prop_assert_eq!(Some(Decimal::from(n)), crate::num::steps(a, p, count).map(|d| d.normalize()));
+            } else {
+                prop_assert!(!narrow || a / p >= Decimal::from(100_000_000));
             }
         }
     }

@@ -231,6 +231,14 @@ pub fn steps_fx(
     if per.is_zero() {
         return None;
     }
+    let up = match count {
+        StepCount::Whole => Some(false),
+        StepCount::Started => Some(true),
+        StepCount::Partial => None,
+    };
+    if let Some(n) = up.and_then(|up| amount.whole_steps(per, up)) {
+        return Some(Fx::Dec(n, 0));
+    }
     let ratio = amount.over(per)?;
     match count {
         StepCount::Whole => ratio.floor(),

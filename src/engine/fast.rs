@@ -38,6 +38,24 @@ pub struct UnitBase {
     pub(super) vetoes: Vec<Option<Option<VetoOutcome>>>,
     /// Per line, its maximum in whole numbers of the set's last place.
     line_max: [i64; MAX_LINES],
+    /// What the kept items give every replication ([`KeptItems`]).
+    kept: KeptItems,
+}
+
+/// The kept items folded once per unit: each replication adds only the moved items' points
+/// (and, under weight uncertainty, weighs the kept items' points again).
+struct KeptItems {
+    /// The items scored again, in order.
+    moved: Vec<u32>,
+    /// The kept items on a line: item, where, its points and status.
+    on_lines: Vec<(u32, OnLine, i64, Status)>,
+    /// The lines with every kept item added, unweighted (from the lines' maxima); `None` when
+    /// a kept item makes every unweighted replication exact (a respread maximum).
+    lines: Option<Lines>,
+    /// A kept item is not scored for missing evidence.
+    incomplete: bool,
+    /// The kept items that lack evidence (scored 0 for it, or not at all), in order.
+    lacking: Vec<u32>,
 }
 
 /// What the base run gives the filtered replications of one unit: the items whose points do
@@ -95,7 +113,7 @@ impl UnitBase {
             .iter()
             .enumerate()
             .map(|(k, ind)| item(ind, kept_items.get(k).copied().flatten()))
-            .collect::<Option<_>>()?;
+            .collect::<Option<Vec<_>>>()?;
         let bonus = set
             .bonus
             .iter()
@@ -123,14 +141,125 @@ impl UnitBase {
         for (m, line) in line_max.iter_mut().zip(&set.lines) {
             *m = scaled(Fx::from_decimal(line.max), dp)?;
         }
+        let mut vals = fx_values(vals);
+        let kept = KeptItems::new(set, &items, line_max, &mut vals)?;
         Some(UnitBase {
-            vals: fx_values(vals),
+            vals,
             items,
             bonus,
             vetoes,
             line_max,
+            kept,
         })
     }
+}
+
+impl KeptItems {
+    /// The kept items of `items` folded, their points written into `vals` (as every
+    /// replication would write them).
+    fn new(
+        set: &IndicatorSet,
+        items: &[ItemBase],
+        line_max: [i64; MAX_LINES],
+        vals: &mut Vec<FxVal>,
+    ) -> Option<Self> {
+        let mut kept = KeptItems {
+            moved: Vec::new(),
+            on_lines: Vec::new(),
+            lines: None,
+            incomplete: false,
+            lacking: Vec::new(),
+        };
+        let mut lines = Lines {
+            possible: line_max,
+            ..Lines::default()
+        };
+        let mut respread = false;
+        let dp = set.rounding;
+        for ((k, ind), b) in set.indicators.iter().enumerate().zip(items) {
+            let k32 = u32::try_from(k).ok()?;
+            let Some((p, status)) = b.kept else {
+                kept.moved.push(k32);
+                continue;
+            };
+            if let Some(at) = on_line(ind) {
+                kept.on_lines.push((k32, at, p, status));
+                respread |= add_item(&mut lines, (at, b), (p, status), None).is_none();
+            }
+            kept.incomplete |= status == Status::MissingEvidence;
+            if matches!(status, Status::MissingEvidence | Status::ZeroForMissing) {
+                kept.lacking.push(k32);
+            }
+            let slot = set.slots.points as usize + k;
+            if vals.len() <= slot {
+                vals.resize(slot + 1, FxVal::Absent);
+            }
+            vals[slot] = points_val(p, status, dp);
+        }
+        kept.lines = (!respread).then_some(lines);
+        Some(kept)
+    }
+}
+
+/// An item's points as its slot holds them.
+fn points_val(p: i64, status: Status, dp: u32) -> FxVal {
+    if status == Status::MissingEvidence {
+        FxVal::Absent
+    } else {
+        FxVal::Num(Fx::Dec(p, dp))
+    }
+}
+
+/// Where an item sits: its line and what a line does with its maximum when it does not
+/// apply.
+#[derive(Clone, Copy)]
+struct OnLine {
+    line: usize,
+    na: NaPolicy,
+}
+
+/// An item (its start `b`) with points `p` and `status` added to its line, weighed by the
+/// factor `m` (whole numbers of 10^-4; none: unweighted); `None` when the replication is not
+/// decided here (a respread maximum, an overflow).
+#[inline(always)]
+fn add_item(
+    lines: &mut Lines,
+    (at, b): (OnLine, &ItemBase),
+    (p, status): (i64, Status),
+    m: Option<i64>,
+) -> Option<()> {
+    let weighted = |x: i64| match m {
+        Some(m) => weigh(x, m),
+        None => Some(x),
+    };
+    let l = at.line;
+    if status == Status::NotApplicable {
+        let m = weighted(b.max_w)?;
+        match at.na {
+            NaPolicy::Drop => lines.possible[l] = lines.possible[l].checked_sub(m)?,
+            // Respread maxima rescale the line by a quotient: the exact path.
+            NaPolicy::Respread if m > 0 => return None,
+            NaPolicy::Respread => {}
+        }
+    } else {
+        if let Some(set_max) = b.set_max_w {
+            let d = weighted(b.max_w)?.checked_sub(weighted(set_max)?)?;
+            lines.possible[l] = lines.possible[l].checked_add(d)?;
+        }
+        lines.points[l] = lines.points[l].checked_add(weighted(p)?)?;
+        if status == Status::MissingEvidence {
+            lines.unknown[l] = true;
+        }
+    }
+    Some(())
+}
+
+/// Where item `ind` sits, if on a line.
+fn on_line(ind: &Indicator) -> Option<OnLine> {
+    Some(OnLine {
+        line: ind.line?,
+        na: ind.na_policy,
+    })
 }
 
 impl UnitBase {
@@ -249,6 +378,7 @@ const FACTOR_DP: u32 = 4;
 
 /// `x · m ÷ 10^4` rounded half away from zero (a weight factor `m × 10^-4` applied), in 64
 /// bits when the product fits.
+#[inline]
 fn weigh(x: i64, m: i64) -> Option<i64> {
     const D: i64 = 10i64.pow(FACTOR_DP);
     match x.checked_mul(m) {
@@ -370,7 +500,7 @@ impl Ctx<'_> {
 }
 
 /// Per line, in whole numbers of the set's last place.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Lines {
     points: [i64; MAX_LINES],
     possible: [i64; MAX_LINES],
@@ -565,6 +695,8 @@ pub(super) fn derived_value(v: FxResult<FxVal>) -> Option<FxVal> {
 
 /// The items into their points slots and the lines (weighted); whether one is not scored for
 /// missing evidence. Those that lack evidence (scored 0 for it, or not at all) into `lacking`.
+/// The kept items come folded ([`KeptItems`]; their slots already hold their points): only
+/// the moved ones are scored.
 fn items(
     cx: &Ctx<'_>,
     vals: &mut [FxVal],
@@ -573,52 +705,41 @@ fn items(
 ) -> Option<bool> {
     let set = cx.set;
     let dp = set.rounding;
-    let weighted = |k: usize, x: i64| -> Option<i64> {
-        match r.factor {
-            Some(f) => weigh(x, *f.get(k)?),
-            None => Some(x),
-        }
+    let kept = &r.base.kept;
+    let factor = |k: usize| match r.factor {
+        Some(f) => f.get(k).copied().map(Some),
+        None => Some(None),
     };
-    let mut incomplete = false;
-    let slots = set.slots;
-    for ((k, ind), b) in set.indicators.iter().enumerate().zip(&r.base.items) {
-        let (p, status) = match b.kept {
-            Some(kept) => kept,
-            None => {
-                let given = r.ahead.and_then(|a| a.item(k));
-                let (p, s) = cx.item(ind, b.max, vals, (false, given))?;
-                (scaled(p, dp)?, s)
+    match r.factor {
+        None => *lines = kept.lines?,
+        Some(f) => {
+            for &(k, at, p, status) in &kept.on_lines {
+                let (m, b) = (*f.get(k as usize)?, r.base.items.get(k as usize)?);
+                add_item(lines, (at, b), (p, status), Some(m))?;
             }
-        };
-        if let Some(l) = ind.line {
-            if status == Status::NotApplicable {
-                let m = weighted(k, b.max_w)?;
-                match ind.na_policy {
-                    NaPolicy::Drop => lines.possible[l] = lines.possible[l].checked_sub(m)?,
-                    // Respread maxima rescale the line by a quotient: the exact path.
-                    NaPolicy::Respread if m > 0 => return None,
-                    NaPolicy::Respread => {}
-                }
-            } else {
-                if let Some(set_max) = b.set_max_w {
-                    let d = weighted(k, b.max_w)?.checked_sub(weighted(k, set_max)?)?;
-                    lines.possible[l] = lines.possible[l].checked_add(d)?;
-                }
-                lines.points[l] = lines.points[l].checked_add(weighted(k, p)?)?;
-                if status == Status::MissingEvidence {
-                    lines.unknown[l] = true;
-                }
-            }
+        }
+    }
+    let mut incomplete = kept.incomplete;
+    lacking.extend_from_slice(&kept.lacking);
+    let mut unordered = false;
+    for &k in &kept.moved {
+        let k = k as usize;
+        let (ind, b) = (set.indicators.get(k)?, r.base.items.get(k)?);
+        let given = r.ahead.and_then(|a| a.item(k));
+        let (p, status) = cx.item(ind, b.max, vals, (false, given))?;
+        let (p, status) = (scaled(p, dp)?, status);
+        if let Some(at) = on_line(ind) {
+            add_item(lines, (at, b), (p, status), factor(k)?)?;
         }
         incomplete |= status == Status::MissingEvidence;
         if matches!(status, Status::MissingEvidence | Status::ZeroForMissing) {
+            unordered |= lacking.last().is_some_and(|&j| j as usize > k);
             lacking.push(u32::try_from(k).ok()?);
         }
-        *vals.get_mut(slots.points as usize + k)? = if status == Status::MissingEvidence {
-            FxVal::Absent
-        } else {
-            FxVal::Num(Fx::Dec(p, dp))
-        };
+        *vals.get_mut(set.slots.points as usize + k)? = points_val(p, status, dp);
+    }
+    if unordered {
+        lacking.sort_unstable();
     }
     Some(incomplete)
 }

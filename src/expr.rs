@@ -1708,13 +1708,22 @@ fn aggregate(env: &dyn Env, op: AggOp, kind: u32, inner: &NumNode) -> Result<Dec
 }
 
 fn compare(op: CmpOp, a: Decimal, b: Decimal) -> bool {
-    match op {
-        CmpOp::Lt => a < b,
-        CmpOp::Le => a <= b,
-        CmpOp::Gt => a > b,
-        CmpOp::Ge => a >= b,
-        CmpOp::Eq => a == b,
-        CmpOp::Ne => a != b,
+    op.holds(a.cmp(&b))
+}
+
+impl CmpOp {
+    /// Whether the comparison holds of two numbers in order `o`.
+    #[inline]
+    fn holds(self, o: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        match self {
+            CmpOp::Lt => o == Less,
+            CmpOp::Le => o != Greater,
+            CmpOp::Gt => o == Greater,
+            CmpOp::Ge => o != Less,
+            CmpOp::Eq => o == Equal,
+            CmpOp::Ne => o != Equal,
+        }
     }
 }
 

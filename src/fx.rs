@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 pub const TOL: f64 = 1e-9;
 
 /// The largest scale kept exact.
-const MAX_SCALE: u32 = 18;
+pub const MAX_SCALE: u32 = 18;
 
 /// A number: an exact decimal `m × 10^-s` or a float near the exact value.
 #[derive(Debug, Clone, Copy, PartialEq)]

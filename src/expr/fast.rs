@@ -224,15 +224,7 @@ pub(super) fn extreme(is_max: bool, args: impl Iterator<Item = FxResult<Fx>>) ->
 /// `a op b` between numbers.
 pub(super) fn cmp(op: CmpOp, a: FxResult<Fx>, b: FxResult<Fx>) -> FxResult<bool> {
     let (a, b) = both(a, b)?;
-    let o = a.order(b).ok_or(Why::Unsure)?;
-    Ok(match op {
-        CmpOp::Lt => o == Ordering::Less,
-        CmpOp::Le => o != Ordering::Greater,
-        CmpOp::Gt => o == Ordering::Greater,
-        CmpOp::Ge => o != Ordering::Less,
-        CmpOp::Eq => o == Ordering::Equal,
-        CmpOp::Ne => o != Ordering::Equal,
-    })
+    Ok(op.holds(a.order(b).ok_or(Why::Unsure)?))
 }
 
 /// Kleene `and` (`dominant` false) / `or` (`dominant` true), as the exact evaluation.

@@ -84,7 +84,7 @@ impl Prog {
                 Op::Neg => st[n - 1] = Cell::of_num(st[n - 1].num().map(Fx::negated)),
                 Op::Arith(op) => {
                     n -= 1;
-                    st[n - 1] = Cell::of_num(arith(op, st[n - 1].num(), st[n].num()));
+                    st[n - 1] = arith_cells(op, st[n - 1], st[n]);
                 }
                 Op::NumIf => {
                     n -= 2;
@@ -109,7 +109,7 @@ impl Prog {
                 }
                 Op::Cmp(op) => {
                     n -= 1;
-                    st[n - 1] = Cell::of_bool(cmp(op, st[n - 1].num(), st[n].num()));
+                    st[n - 1] = cmp_cells(op, st[n - 1], st[n]);
                 }
                 Op::Same(eq) => {
                     n -= 1;
@@ -172,7 +172,7 @@ impl Prog {
                 Op::Neg => lanes1(&mut st[n - 1], |a| Cell::of_num(a.num().map(Fx::negated))),
                 Op::Arith(op) => {
                     n -= 1;
-                    lanes2(&mut st, n, |a, b| Cell::of_num(arith(op, a.num(), b.num())));
+                    lanes2(&mut st, n, |a, b| arith_cells(op, a, b));
                 }
                 Op::NumIf => {
                     n -= 2;
@@ -201,7 +201,7 @@ impl Prog {
                 }
                 Op::Cmp(op) => {
                     n -= 1;
-                    lanes2(&mut st, n, |a, b| Cell::of_bool(cmp(op, a.num(), b.num())));
+                    lanes2(&mut st, n, |a, b| cmp_cells(op, a, b));
                 }
                 Op::Same(eq) => {
                     n -= 1;
@@ -261,6 +261,43 @@ pub(crate) enum Src<'a, const W: usize> {
 /// What a program's lanes read.
 pub(crate) trait Read<const W: usize> {
     fn src(&self, slot: u32) -> Src<'_, W>;
+}
+
+/// [`arith`] on two cells, with the sums, differences and products of decimals of one scale
+/// taken in place (what [`Fx::plus`], [`Fx::minus`] and [`Fx::times`] give them).
+#[inline(always)]
+fn arith_cells(op: ArithOp, a: Cell, b: Cell) -> Cell {
+    if a.tag == DEC && b.tag == DEC {
+        let (x, y) = (a.bits.cast_signed(), b.bits.cast_signed());
+        let same = a.scale == b.scale;
+        let exact = match op {
+            ArithOp::Add if same => x.checked_add(y).map(|m| (m, a.scale)),
+            // `minus` negates first: the one mantissa without a negation goes its way.
+            ArithOp::Sub if same && y != i64::MIN => x.checked_sub(y).map(|m| (m, a.scale)),
+            ArithOp::Mul if a.scale + b.scale <= crate::fx::MAX_SCALE => {
+                x.checked_mul(y).map(|m| (m, a.scale + b.scale))
+            }
+            _ => None,
+        };
+        if let Some((m, scale)) = exact {
+            return Cell {
+                bits: m.cast_unsigned(),
+                scale,
+                tag: DEC,
+            };
+        }
+    }
+    Cell::of_num(arith(op, a.num(), b.num()))
+}
+
+/// [`cmp`] on two cells, decimals of one scale compared in place (as [`Fx::order`] does).
+#[inline(always)]
+fn cmp_cells(op: CmpOp, a: Cell, b: Cell) -> Cell {
+    if a.tag == DEC && b.tag == DEC && a.scale == b.scale {
+        let o = a.bits.cast_signed().cmp(&b.bits.cast_signed());
+        return Cell::of_bool(Ok(op.holds(o)));
+    }
+    Cell::of_bool(cmp(op, a.num(), b.num()))
 }
 
 /// `f` on the top of the stack, lane by lane.
@@ -654,6 +691,7 @@ mod tests {
             (-30i64..30, 0u32..3).prop_map(|(m, s)| FxVal::Num(Fx::Dec(m, s))),
             (-3.0f64..3.0).prop_map(|v| FxVal::Num(Fx::Approx(v))),
             Just(FxVal::Num(Fx::Dec(i64::MAX, 0))),
+            Just(FxVal::Num(Fx::Dec(i64::MIN, 0))),
             any::<bool>().prop_map(FxVal::Bool),
         ]
     }

@@ -54,11 +54,13 @@ const LIMIT: [u64; 19] = {
     t
 };
 
+#[inline]
 fn pow10(k: u32) -> Option<i64> {
     POW10.get(k as usize).copied()
 }
 
 /// Both mantissas on the larger scale.
+#[inline]
 fn align(a: i64, sa: u32, b: i64, sb: u32) -> Option<(i64, i64, u32)> {
     match sa.cmp(&sb) {
         Ordering::Equal => Some((a, b, sa)),
@@ -111,6 +113,7 @@ impl Fx {
     pub const ZERO: Fx = Fx::Dec(0, 0);
 
     /// The decimal, exactly when its mantissa fits in 64 bits and its scale is at most 18.
+    #[inline]
     pub fn from_decimal(d: Decimal) -> Fx {
         let s = d.scale();
         match i64::try_from(d.mantissa()) {
@@ -128,6 +131,7 @@ impl Fx {
     }
 
     /// The nearest float (correctly rounded for mantissas below 2^53).
+    #[inline]
     pub fn f64(self) -> f64 {
         match self {
             #[allow(clippy::cast_precision_loss)]
@@ -139,10 +143,12 @@ impl Fx {
         }
     }
 
+    #[inline]
     pub fn is_zero(self) -> bool {
         matches!(self, Fx::Dec(0, _))
     }
 
+    #[inline]
     pub fn negated(self) -> Fx {
         match self {
             Fx::Dec(m, s) => m
@@ -161,6 +167,7 @@ impl Fx {
         }
     }
 
+    #[inline]
     pub fn plus(self, o: Fx) -> Fx {
         if let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, o)
             && let Some((a, b, s)) = align(a, sa, b, sb)
@@ -171,10 +178,12 @@ impl Fx {
         Fx::Approx(self.f64() + o.f64())
     }
 
+    #[inline]
     pub fn minus(self, o: Fx) -> Fx {
         self.plus(o.negated())
     }
 
+    #[inline]
     pub fn times(self, o: Fx) -> Fx {
         if let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, o)
             && let Some(m) = a.checked_mul(b)
@@ -224,6 +233,7 @@ impl Fx {
     }
 
     /// The order of two numbers; `None` when a float is too near the other to tell.
+    #[inline]
     pub fn order(self, o: Fx) -> Option<Ordering> {
         if let (Fx::Dec(a, sa), Fx::Dec(b, sb)) = (self, o) {
             if let Some((a, b, _)) = align(a, sa, b, sb) {
@@ -246,6 +256,7 @@ impl Fx {
 
     /// Rounded half away from zero to `dp` places (四舍五入), as `num::round_half_up`;
     /// `None` for a float too near a half to tell.
+    #[inline]
     pub fn round(self, dp: u32) -> Option<Fx> {
         match self {
             Fx::Dec(m, s) if s <= dp => Some(Fx::Dec(m, s)),
@@ -343,10 +354,12 @@ impl Fx {
     }
 
     /// `self < o`, `self <= o`, …: `None` when it cannot be told.
+    #[inline]
     pub fn lt(self, o: Fx) -> Option<bool> {
         Some(self.order(o)? == Ordering::Less)
     }
 
+    #[inline]
     pub fn le(self, o: Fx) -> Option<bool> {
         Some(self.order(o)? != Ordering::Greater)
     }

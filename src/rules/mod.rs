@@ -730,6 +730,7 @@ pub fn finish(raw: Raw, max: Decimal, floor: Option<Decimal>, rounding: u32) -> 
 
 /// [`finish`] in filtered arithmetic, for raw points without extra: the points exactly, or
 /// `None` when the rounding cannot be decided on a float.
+#[inline]
 pub fn finish_fx(raw: Fx, max: Fx, floor: Option<Decimal>, rounding: u32) -> Option<Fx> {
     let mut p = raw;
     if p.order(max)? == std::cmp::Ordering::Greater {

@@ -917,7 +917,7 @@ fn score(cx: &Ctx<'_>, lines: &Lines, total: Option<i64>) -> Option<(Option<i64>
 }
 
 impl Rescorer<'_> {
-    /// What every filtered replication of unit `pos` starts from ([`Rescorer::replay_fx`]):
+    /// What every filtered replication of unit `pos` starts from ([`Rescorer::figures_fx`]):
     /// its values, items and the vetoes that cannot change ([`FromBase`]); `None` when it
     /// cannot be replayed in filtered arithmetic (the set or the unit).
     pub fn fx_base(&self, pos: usize, kept: &FromBase<'_>) -> Option<UnitBase> {

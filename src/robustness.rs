@@ -1403,15 +1403,21 @@ mod tests {
     }
 
     /// Every replication the filtered path decides is the exact replay's, field for field
-    /// ([`both_sets`]).
+    /// ([`both_sets`]), with and without the weights' uncertainty.
     #[test]
     fn filtered_replications_are_the_exact_ones() {
-        for (set, ev, base) in both_sets(400) {
+        for ((set, ev, base), weighted) in both_sets(400)
+            .into_iter()
+            .flat_map(|s| [(s.clone(), true), (s, false)])
+        {
             let p = prepare(&set, &ev, &[], &[], &base).expect("prepares");
             let (mut fast, mut all) = (0usize, 0usize);
             let mut buf = Scratch::default();
             for r in 0..40 {
-                let factors = Factors::new(weight_factors(&set, 3, r));
+                let factors = match weighted {
+                    true => Factors::new(weight_factors(&set, 3, r)),
+                    false => Factors::default(),
+                };
                 for (pos, plan) in p.plans.iter().enumerate() {
                     for only in [None, Some(0)] {
                         let at = At { pos, r, seed: 3 };
@@ -1446,13 +1452,21 @@ mod tests {
     /// the blocks decide nearly all of them (the sets and uncertainty of
     /// `filtered_replications_are_the_exact_ones`; 70 replications: two whole blocks and part
     /// of a third).
+    /// With and without the weights' uncertainty: the items that do not move are folded one
+    /// way for each (`engine::fast::KeptItems`).
     #[test]
     fn lanes_give_what_each_replication_gives() {
-        for (set, ev, base) in both_sets(300) {
+        for ((set, ev, base), weighted) in both_sets(300)
+            .into_iter()
+            .flat_map(|s| [(s.clone(), true), (s, false)])
+        {
             let p = prepare(&set, &ev, &[], &[], &base).expect("prepares");
             let n_rep = 70u32;
             let factors: Vec<Factors> = (0..n_rep)
-                .map(|r| Factors::new(weight_factors(&set, 3, r)))
+                .map(|r| match weighted {
+                    true => Factors::new(weight_factors(&set, 3, r)),
+                    false => Factors::default(),
+                })
                 .collect();
             let (mut decided, mut all) = (0usize, 0usize);
             let mut buf = Scratch::default();

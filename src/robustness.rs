@@ -1402,22 +1402,31 @@ mod tests {
         .collect()
     }
 
+    /// Each set once with its weights' uncertainty and once without (the items that do not
+    /// move are folded one way for each: `engine::fast::KeptItems`).
+    fn weighted_and_not<T: Clone>(sets: Vec<T>) -> impl Iterator<Item = (T, bool)> {
+        sets.into_iter()
+            .flat_map(|s| [(s.clone(), true), (s, false)])
+    }
+
+    /// Replication `r`'s weight factors under seed 3, or none when not `weighted`.
+    fn factors_of(set: &IndicatorSet, r: u32, weighted: bool) -> Factors {
+        match weighted {
+            true => Factors::new(weight_factors(set, 3, r)),
+            false => Factors::default(),
+        }
+    }
+
     /// Every replication the filtered path decides is the exact replay's, field for field
-    /// ([`both_sets`]), with and without the weights' uncertainty.
+    /// ([`both_sets`]), with and without the weights' uncertainty ([`weighted_and_not`]).
     #[test]
     fn filtered_replications_are_the_exact_ones() {
-        for ((set, ev, base), weighted) in both_sets(400)
-            .into_iter()
-            .flat_map(|s| [(s.clone(), true), (s, false)])
-        {
+        for ((set, ev, base), weighted) in weighted_and_not(both_sets(400)) {
             let p = prepare(&set, &ev, &[], &[], &base).expect("prepares");
             let (mut fast, mut all) = (0usize, 0usize);
             let mut buf = Scratch::default();
             for r in 0..40 {
-                let factors = match weighted {
-                    true => Factors::new(weight_factors(&set, 3, r)),
-                    false => Factors::default(),
-                };
+                let factors = factors_of(&set, r, weighted);
                 for (pos, plan) in p.plans.iter().enumerate() {
                     for only in [None, Some(0)] {
                         let at = At { pos, r, seed: 3 };
@@ -1451,23 +1460,13 @@ mod tests {
     /// Replications scored in blocks of lanes are the exact replay's, field for field, and
     /// the blocks decide nearly all of them (the sets and uncertainty of
     /// `filtered_replications_are_the_exact_ones`; 70 replications: two whole blocks and part
-    /// of a third).
-    /// With and without the weights' uncertainty: the items that do not move are folded one
-    /// way for each (`engine::fast::KeptItems`).
+    /// of a third), with and without the weights' uncertainty ([`weighted_and_not`]).
     #[test]
     fn lanes_give_what_each_replication_gives() {
-        for ((set, ev, base), weighted) in both_sets(300)
-            .into_iter()
-            .flat_map(|s| [(s.clone(), true), (s, false)])
-        {
+        for ((set, ev, base), weighted) in weighted_and_not(both_sets(300)) {
             let p = prepare(&set, &ev, &[], &[], &base).expect("prepares");
             let n_rep = 70u32;
-            let factors: Vec<Factors> = (0..n_rep)
-                .map(|r| match weighted {
-                    true => Factors::new(weight_factors(&set, 3, r)),
-                    false => Factors::default(),
-                })
-                .collect();
+            let factors: Vec<Factors> = (0..n_rep).map(|r| factors_of(&set, r, weighted)).collect();
             let (mut decided, mut all) = (0usize, 0usize);
             let mut buf = Scratch::default();
             let dp = p.rs.rounding();

@@ -161,7 +161,7 @@ impl KeptItems {
         set: &IndicatorSet,
         items: &[ItemBase],
         line_max: [i64; MAX_LINES],
-        vals: &mut Vec<FxVal>,
+        vals: &mut [FxVal],
     ) -> Option<Self> {
         let mut kept = KeptItems {
             moved: Vec::new(),
@@ -187,18 +187,19 @@ impl KeptItems {
                 respread |= add_item(&mut lines, (at, b), (p, status), None).is_none();
             }
             kept.incomplete |= status == Status::MissingEvidence;
-            if matches!(status, Status::MissingEvidence | Status::ZeroForMissing) {
+            if lacks(status) {
                 kept.lacking.push(k32);
             }
-            let slot = set.slots.points as usize + k;
-            if vals.len() <= slot {
-                vals.resize(slot + 1, FxVal::Absent);
-            }
-            vals[slot] = points_val(p, status, dp);
+            *vals.get_mut(set.slots.points as usize + k)? = points_val(p, status, dp);
         }
         kept.lines = (!respread).then_some(lines);
         Some(kept)
     }
+}
+
+/// Whether an item with `status` lacks evidence (scored 0 for it, or not at all).
+fn lacks(status: Status) -> bool {
+    matches!(status, Status::MissingEvidence | Status::ZeroForMissing)
 }
 
 /// An item's points as its slot holds them.
@@ -712,10 +713,10 @@ fn items(
     };
     match r.factor {
         None => *lines = kept.lines?,
-        Some(f) => {
+        Some(_) => {
             for &(k, at, p, status) in &kept.on_lines {
-                let (m, b) = (*f.get(k as usize)?, r.base.items.get(k as usize)?);
-                add_item(lines, (at, b), (p, status), Some(m))?;
+                let b = r.base.items.get(k as usize)?;
+                add_item(lines, (at, b), (p, status), factor(k as usize)?)?;
             }
         }
     }
@@ -727,12 +728,12 @@ fn items(
         let (ind, b) = (set.indicators.get(k)?, r.base.items.get(k)?);
         let given = r.ahead.and_then(|a| a.item(k));
         let (p, status) = cx.item(ind, b.max, vals, (false, given))?;
-        let (p, status) = (scaled(p, dp)?, status);
+        let p = scaled(p, dp)?;
         if let Some(at) = on_line(ind) {
             add_item(lines, (at, b), (p, status), factor(k)?)?;
         }
         incomplete |= status == Status::MissingEvidence;
-        if matches!(status, Status::MissingEvidence | Status::ZeroForMissing) {
+        if lacks(status) {
             unordered |= lacking.last().is_some_and(|&j| j as usize > k);
             lacking.push(u32::try_from(k).ok()?);
         }
@@ -768,7 +769,7 @@ fn bonus(
             };
             let scored = status != Status::MissingEvidence;
             incomplete |= !scored;
-            if !scored || status == Status::ZeroForMissing {
+            if lacks(status) {
                 lacking.push(u32::try_from(set.indicators.len() + k).ok()?);
             }
             *vals.get_mut(set.slots.bonus_items as usize + k)? = if scored {

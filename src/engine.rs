@@ -218,12 +218,12 @@ impl Env for SlotEnv<'_> {
 /// The evidence behind missing slots: derived values followed down to the blanks on the
 /// path their own expressions take, as `(id, name)` in slot order. A derived value that
 /// has no value for another reason (an aggregation over no descendant with a value) is
-/// named itself. `env` reads `vals`.
+/// named itself. `names`: the slots' names when the caller keeps them ([`FieldNames`]).
 fn missing_fields_in(
     set: &IndicatorSet,
     env: &dyn Env,
-    vals: &[Option<Val>],
     slots: &[u32],
+    names: Option<&FieldNames>,
 ) -> Vec<(Text, Text)> {
     let kind = set.unit_kind();
     let mut out: Vec<u32> = Vec::new();
@@ -256,7 +256,7 @@ fn missing_fields_in(
             };
             let blank: Vec<u32> = inner
                 .into_iter()
-                .filter(|i| vals.get(*i as usize).copied().flatten().is_none())
+                .filter(|i| env.get(*i).is_none())
                 .collect();
             if !blank.is_empty() {
                 stack.extend(blank);
@@ -281,9 +281,12 @@ fn missing_fields_in(
     out.dedup();
     let mut fields: Vec<(Text, Text)> = out
         .into_iter()
-        .map(|s| {
-            let (id, name, _) = set.slot_name(s);
-            (Text::from(id), Text::from(name))
+        .map(|s| match names.and_then(|n| n.0.get(s as usize)) {
+            Some(n) => n.clone(),
+            None => {
+                let (id, name, _) = set.slot_name(s);
+                (Text::from(id), Text::from(name))
+            }
         })
         .collect();
     if fields.is_empty() && aggregate {
@@ -306,16 +309,51 @@ fn unit_status(no_evidence: bool, incomplete: bool, pending: bool) -> UnitStatus
     }
 }
 
-/// A unit's values read by the exact evaluator without the run's evidence: a unit with no
-/// descendants ([`lacking_fields`]).
+/// The names of a set's slots before the items' points (fields, layers, cases, derived
+/// values), `(id, name)`, made once for a run that names the blanks of many rows
+/// ([`lacking_fields`]).
+pub struct FieldNames(Vec<(Text, Text)>);
+
+impl FieldNames {
+    pub fn new(set: &IndicatorSet) -> Self {
+        FieldNames(
+            (0..set.slots.points)
+                .map(|s| {
+                    let (id, name, _) = set.slot_name(s);
+                    (Text::from(id), Text::from(name))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A row's values scored by a [`RowScorer`] as the exact evaluator reads them (no
+/// descendants), as an item saw them ([`lacking_fields`]): of the slots from the items'
+/// points on, only the points of the items scored before it (`before`) and of the bonus items
+/// before it (`bonus_before`).
 struct RowEnv<'v> {
-    vals: &'v [Option<Val>],
+    vals: &'v [crate::expr::fast::FxVal],
     class: Option<u32>,
+    set: &'v IndicatorSet,
+    before: usize,
+    bonus_before: usize,
 }
 
 impl Env for RowEnv<'_> {
     fn get(&self, slot: u32) -> Option<Val> {
-        self.vals.get(slot as usize).copied().flatten()
+        use crate::expr::fast::FxVal;
+        let (s, slots) = (slot as usize, self.set.slots);
+        let (points, bonus) = (slots.points as usize, slots.bonus_items as usize);
+        if s >= points
+            && !(s < points + self.before || (s >= bonus && s < bonus + self.bonus_before))
+        {
+            return None;
+        }
+        match self.vals.get(s)? {
+            FxVal::Absent => None,
+            FxVal::Num(x) => x.to_decimal().map(Val::Num),
+            FxVal::Bool(b) => Some(Val::Bool(*b)),
+        }
     }
     fn class(&self) -> Option<u32> {
         self.class
@@ -334,28 +372,21 @@ impl Env for RowEnv<'_> {
 /// engine's result: those behind each item that lacked evidence, as the engine's item scoring finds
 /// them, then those each undecided veto needs. `None` when a value is not exact (a float) or
 /// an item is not one whose blanks are found here (the engine then scores the unit, and
-/// reports an `on_missing: error` item).
+/// reports an `on_missing: error` item). `names`: the set's [`FieldNames`].
 pub fn lacking_fields(
     set: &IndicatorSet,
     class: Option<usize>,
     vals: &[crate::expr::fast::FxVal],
-    f: &Figures,
+    (f, names): (&Figures, &FieldNames),
 ) -> Option<Vec<(Text, Text)>> {
     use crate::expr::fast::FxVal;
-    let all: Vec<Option<Val>> = vals
+    if vals
         .iter()
-        .map(|v| match v {
-            FxVal::Absent => Some(None),
-            FxVal::Num(x) => x.to_decimal().map(|d| Some(Val::Num(d))),
-            FxVal::Bool(b) => Some(Some(Val::Bool(*b))),
-        })
-        .collect::<Option<_>>()?;
+        .any(|v| matches!(v, FxVal::Num(crate::fx::Fx::Approx(_))))
+    {
+        return None;
+    }
     let class = class.and_then(|c| u32::try_from(c).ok());
-    let slots = set.slots;
-    let (points, bonus_items) = (slots.points as usize, slots.bonus_items as usize);
-    // The values as an item saw them: the points of the items scored before it only.
-    let mut seen = all.clone();
-    seen.get_mut(points..)?.fill(None);
     let bonus: Vec<&Indicator> = set.bonus.iter().flat_map(|b| b.items.iter()).collect();
     let n = set.indicators.len();
     let mut out: Vec<(Text, Text)> = Vec::new();
@@ -372,14 +403,17 @@ pub fn lacking_fields(
             None => (set.indicators.get(k)?, k, 0),
             Some(b) => (*bonus.get(b)?, n, b),
         };
-        seen.get_mut(points..points + before)?
-            .copy_from_slice(all.get(points..points + before)?);
-        seen.get_mut(bonus_items..bonus_items + bonus_before)?
-            .copy_from_slice(all.get(bonus_items..bonus_items + bonus_before)?);
         if ind.on_missing == OnMissing::Error {
             return None;
         }
-        let env = RowEnv { vals: &seen, class };
+        // The values as the item saw them: the points of the items scored before it only.
+        let env = RowEnv {
+            vals,
+            class,
+            set,
+            before,
+            bonus_before,
+        };
         let zero_if_missing = ind
             .zero_if
             .as_ref()
@@ -387,28 +421,42 @@ pub fn lacking_fields(
         let blank = match (zero_if_missing, &ind.input, &ind.rule) {
             (Some(z), _, _) => z.missing_slots(&env),
             (None, Input::Expr(e), _) if ind.params.is_empty() => e.missing_slots(&env),
-            (None, Input::Checklist(items), _) => missing_of(items, &seen),
-            (None, Input::None, Rule::LevelProgress(_)) => {
-                missing_of(&ind.rule.expr_slots(), &seen)
-            }
+            (None, Input::Checklist(items), _) => missing_in(items, &env),
+            (None, Input::None, Rule::LevelProgress(_)) => missing_in(&ind.rule.expr_slots(), &env),
             _ => return None,
         };
-        let mut fields = missing_fields_in(set, &env, &seen, &blank);
+        let mut fields = missing_fields_in(set, &env, &blank, Some(names));
         if fields.is_empty() {
             fields.push((Text::from("descendants"), Text::from("下级单位数据")));
         }
         add(fields);
     }
-    let env = RowEnv { vals: &all, class };
+    // The vetoes read every slot.
+    let env = RowEnv {
+        vals,
+        class,
+        set,
+        before: usize::MAX / 4,
+        bonus_before: usize::MAX / 4,
+    };
     for c in f
         .calls
         .iter()
         .filter(|c| c.outcome == VetoOutcome::Undecided)
     {
         let blank = set.vetoes.get(c.index)?.when.missing_slots(&env);
-        add(missing_fields_in(set, &env, &all, &blank));
+        add(missing_fields_in(set, &env, &blank, Some(names)));
     }
     Some(out)
+}
+
+/// The slots of `slots` without a value in `env`.
+fn missing_in(slots: &[u32], env: &dyn Env) -> Vec<u32> {
+    slots
+        .iter()
+        .copied()
+        .filter(|s| env.get(*s).is_none())
+        .collect()
 }
 
 /// Compute derived values of a unit in evaluation order.
@@ -2305,7 +2353,7 @@ impl UnitCtx<'_> {
 
     /// The evidence behind missing slots ([`missing_fields_in`]).
     fn missing_fields(&self, vals: &[Option<Val>], slots: &[u32]) -> Vec<(Text, Text)> {
-        missing_fields_in(self.set, &self.env(vals), vals, slots)
+        missing_fields_in(self.set, &self.env(vals), slots, None)
     }
 
     /// What to do about an item whose `fields` are missing: the indicator's own `on_missing`

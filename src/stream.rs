@@ -331,6 +331,8 @@ struct Part<'s> {
 /// prepared once.
 struct Rows<'s> {
     scorer: RowScorer<'s>,
+    /// The names of the slots a lacking item may name.
+    names: engine::FieldNames,
     /// A row's slot values before its fields are read: case counts 0, the rest absent.
     start: Vec<FxVal>,
     dp: u32,
@@ -364,6 +366,7 @@ impl<'s> Rows<'s> {
             .collect();
         Some(Rows {
             scorer,
+            names: engine::FieldNames::new(set),
             start,
             dp: set.rounding,
             lines: set.lines.len(),
@@ -398,7 +401,7 @@ impl<'s> Rows<'s> {
         let lacking = if f.lacking.is_empty() && decided {
             Vec::new()
         } else {
-            match engine::lacking_fields(set, meta.class, vals, &f) {
+            match engine::lacking_fields(set, meta.class, vals, (&f, &self.names)) {
                 Some(l) => l,
                 None => return Ok(false),
             }

@@ -309,6 +309,18 @@ fn unit_status(no_evidence: bool, incomplete: bool, pending: bool) -> UnitStatus
     }
 }
 
+/// The kernels of `set`'s items and bonus items ([`rules::kernel`]), for the filtered path.
+fn kernels(set: &IndicatorSet) -> rules::kernel::Kernels {
+    fn of(ind: &Indicator) -> (&Rule, Option<Decimal>) {
+        (&ind.rule, ind.floor)
+    }
+    rules::kernel::Kernels::new(
+        set.indicators.iter().map(of),
+        set.bonus.iter().flat_map(|b| b.items.iter()).map(of),
+        set.rounding,
+    )
+}
+
 /// The names of a set's slots before the items' points (fields, layers, cases, derived
 /// values), `(id, name)`, made once for a run that names the blanks of many rows
 /// ([`lacking_fields`]).

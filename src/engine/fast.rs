@@ -10,6 +10,7 @@ use super::replay::Rescorer;
 use super::*;
 use crate::expr::fast::{FxEnv, FxResult, FxVal, Why};
 use crate::fx::Fx;
+use crate::rules::kernel::{ItemKernel, Kernels};
 
 /// Lines a filtered replication holds (more: the exact path).
 const MAX_LINES: usize = 8;
@@ -283,6 +284,7 @@ impl UnitBase {
 /// the engine's figures or `None`, and the caller then scores the unit with the engine.
 pub struct RowScorer<'s> {
     set: &'s IndicatorSet,
+    kernels: Kernels,
     /// Per class, `None` first: the start of a unit of that class.
     bases: Vec<UnitBase>,
     /// Every derived value, in evaluation order.
@@ -303,6 +305,7 @@ impl<'s> RowScorer<'s> {
             .collect::<Option<_>>()?;
         Some(RowScorer {
             set,
+            kernels: super::kernels(set),
             bases,
             derived: &set.unit_kind().eval_order,
             policy_free: set
@@ -325,6 +328,7 @@ impl<'s> RowScorer<'s> {
         let base = self.bases.get(class.map_or(0, |c| c + 1))?;
         let cx = Ctx {
             set: self.set,
+            kernels: &self.kernels,
             class,
             policy_free: self.policy_free,
         };
@@ -416,6 +420,8 @@ fn grade_of_fx(grades: &[Grade], s: Fx) -> Option<usize> {
 /// What a filtered replication reads besides the unit's values.
 pub(super) struct Ctx<'a> {
     pub set: &'a IndicatorSet,
+    /// The set's kernels ([`Kernels`]).
+    pub kernels: &'a Kernels,
     /// The unit's class.
     pub class: Option<usize>,
     /// No field declares its own `on_missing`: an item's policy for missing evidence is its
@@ -429,11 +435,11 @@ impl Ctx<'_> {
     /// [`score_indicator`] does (bonus items).
     fn item(
         &self,
-        ind: &Indicator,
-        max: Fx,
+        (ind, b, kernel): (&Indicator, &ItemBase, Option<&ItemKernel>),
         vals: &[FxVal],
         (finish_all, given): (bool, Option<Given>),
     ) -> Option<(Fx, Status)> {
+        let max = b.max;
         let set = self.set;
         let class = self.class;
         let env = env(self, vals);
@@ -471,7 +477,10 @@ impl Ctx<'_> {
         match (&ind.input, &ind.rule) {
             (Input::Expr(e), rule) if ind.params.is_empty() => {
                 match given.map_or_else(|| e.eval_val_fx(env), |g| g.input) {
-                    Ok(v) => done(rule.raw_fx(v, max)?, Status::Scored),
+                    Ok(v) => match kernel.and_then(|k| k.points(v, b.max_w)) {
+                        Some(p) => Some((Fx::Dec(p, set.rounding), Status::Scored)),
+                        None => done(rule.raw_fx(v, max)?, Status::Scored),
+                    },
                     Err(Why::Missing) => missing(),
                     Err(_) => None,
                 }
@@ -727,7 +736,8 @@ fn items(
         let k = k as usize;
         let (ind, b) = (set.indicators.get(k)?, r.base.items.get(k)?);
         let given = r.ahead.and_then(|a| a.item(k));
-        let (p, status) = cx.item(ind, b.max, vals, (false, given))?;
+        let kernel = cx.kernels.item(k);
+        let (p, status) = cx.item((ind, b, kernel), vals, (false, given))?;
         let p = scaled(p, dp)?;
         if let Some(at) = on_line(ind) {
             add_item(lines, (at, b), (p, status), factor(k)?)?;
@@ -763,7 +773,8 @@ fn bonus(
             let (p, status) = match ib.kept {
                 Some(kept) => kept,
                 None => {
-                    let (p, s) = cx.item(item, ib.max, vals, (true, None))?;
+                    let kernel = cx.kernels.bonus(k);
+                    let (p, s) = cx.item((item, ib, kernel), vals, (true, None))?;
                     (scaled(p, dp)?, s)
                 }
             };
@@ -947,6 +958,7 @@ impl Rescorer<'_> {
         let (set, ev, no_evidence, policy_free) = self.parts();
         let cx = Ctx {
             set,
+            kernels: self.kernels(),
             class: ev.units[*ev.scored.get(pos)?].class,
             policy_free,
         };

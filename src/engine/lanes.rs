@@ -183,6 +183,7 @@ impl Rescorer<'_> {
         evaluate_ahead(set, kind, l, class32)?;
         let cx = Ctx {
             set,
+            kernels: self.kernels(),
             class,
             policy_free,
         };

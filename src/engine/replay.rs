@@ -48,6 +48,8 @@ pub struct Rescorer<'a> {
     no_evidence: Vec<bool>,
     /// No field declares its own `on_missing`.
     policy_free: bool,
+    /// The items' kernels, for the filtered path.
+    kernels: crate::rules::kernel::Kernels,
 }
 
 impl<'a> Rescorer<'a> {
@@ -98,6 +100,7 @@ impl<'a> Rescorer<'a> {
                 .fields
                 .iter()
                 .all(|f| f.on_missing.is_none()),
+            kernels: super::kernels(set),
         })
     }
 
@@ -152,6 +155,10 @@ impl<'a> Rescorer<'a> {
 
     /// What the filtered replay ([`super::fast`]) reads: the set, the evidence, whether each
     /// unit reported nothing, and whether no field has an `on_missing` of its own.
+    pub(super) fn kernels(&self) -> &crate::rules::kernel::Kernels {
+        &self.kernels
+    }
+
     pub(super) fn parts(&self) -> (&'a IndicatorSet, &'a Evidence, &[bool], bool) {
         (self.set, self.ev, &self.no_evidence, self.policy_free)
     }

@@ -1,6 +1,7 @@
 //! R1 `binary`: full points when the value meets the target (`min`/`max`, or `is` for a
 //! yes/no value), otherwise `otherwise` points.
 
+use super::kernel::{Exact, Finish, at_dp};
 use super::{Ctx, Need, full_marks_en, pts_en, s};
 use crate::expr::Val;
 use crate::fx::Fx;
@@ -182,7 +183,52 @@ impl Trace<'_> {
     }
 }
 
+/// [`Binary`]'s kernel.
+struct Kernel {
+    min: Option<Exact>,
+    max: Option<Exact>,
+    is: Option<bool>,
+    /// `otherwise` in whole numbers of 10^-dp.
+    otherwise: i64,
+}
+
+impl Kernel {
+    fn points(&self, pass: bool, max: i64, f: Finish) -> Option<i64> {
+        f.at(i128::from(if pass { max } else { self.otherwise }), max)
+    }
+}
+
+impl super::kernel::Kernel for Kernel {
+    #[inline]
+    fn num(&self, v: Fx, max: i64, f: Finish) -> Option<i64> {
+        let lo = match self.min {
+            Some(m) => m.order_of(v)?.is_ge(),
+            None => true,
+        };
+        let hi = match self.max {
+            Some(h) => h.order_of(v)?.is_le(),
+            None => true,
+        };
+        self.points(lo && hi, max, f)
+    }
+    fn flag(&self, b: bool, max: i64, f: Finish) -> Option<i64> {
+        self.points(self.is? == b, max, f)
+    }
+}
+
 impl super::Shape for Binary {
+    fn kernel(&self, dp: u32) -> Option<Box<dyn super::kernel::Kernel>> {
+        let exact = |d: Option<Decimal>| match d {
+            Some(d) => Exact::of(d).map(Some),
+            None => Some(None),
+        };
+        Some(Box::new(Kernel {
+            min: exact(self.min)?,
+            max: exact(self.max)?,
+            is: self.is,
+            otherwise: at_dp(self.otherwise, dp)?,
+        }))
+    }
     fn fx_num(&self, v: Fx, max: Fx) -> Option<Fx> {
         let lo = match self.min {
             Some(m) => !v.lt(Fx::from_decimal(m))?,

@@ -1,6 +1,7 @@
 //! R2/R3 `deduct_below` / `deduct_above`: full points on the good side of the target; on the
 //! other side `max − (steps × points + base)`, steps of `per` counted as the rule says.
 
+use super::kernel::{Exact, Finish, at_dp};
 use super::{Ctx, Need, Rate, count_word, count_word_en, floor_en, full_marks_en, p2, pts_en, s};
 use crate::fx::Fx;
 use crate::model::choice::StepCount;
@@ -394,7 +395,65 @@ impl Trace<'_> {
     }
 }
 
+/// [`Deduct`]'s kernel: the value's gap and steps in whole numbers of one scale, the
+/// deduction in whole numbers of the set's last place.
+struct Kernel {
+    target: Exact,
+    per: Exact,
+    /// `points` and `base` in whole numbers of 10^-dp.
+    points: i64,
+    base: i64,
+    count: StepCount,
+    side: Side,
+}
+
+impl super::kernel::Kernel for Kernel {
+    #[inline]
+    fn num(&self, v: Fx, max: i64, f: Finish) -> Option<i64> {
+        let (t, x, w) = self.target.aligned(v)?;
+        let gap = match self.side {
+            Side::Below => t - x,
+            Side::Above => x - t,
+        };
+        if gap < 0 || (gap == 0 && self.base == 0) {
+            return f.at(i128::from(max), max);
+        }
+        // The gap and the step on one scale (the step's, when it has more places).
+        let ps = self.per.scale();
+        let per = self.per.at(w.max(ps));
+        let gap = gap * 10i128.pow(ps.saturating_sub(w));
+        if per <= 0 {
+            return None;
+        }
+        let n = match self.count {
+            StepCount::Whole => gap / per,
+            StepCount::Started => (gap + per - 1) / per,
+            // A part of a step: whole steps only here.
+            StepCount::Partial if gap % per == 0 => gap / per,
+            StepCount::Partial => return None,
+        };
+        let deduction = n
+            .checked_mul(i128::from(self.points))?
+            .checked_add(i128::from(self.base))?;
+        // Far beyond any maximum: the exact path decides.
+        if deduction.abs() > 1_000_000_000_000_000_000 {
+            return None;
+        }
+        f.at(i128::from(max) - deduction, max)
+    }
+}
+
 impl super::Shape for Deduct {
+    fn kernel(&self, dp: u32) -> Option<Box<dyn super::kernel::Kernel>> {
+        Some(Box::new(Kernel {
+            target: Exact::of(self.target)?,
+            per: Exact::of(self.per)?,
+            points: at_dp(self.points, dp)?,
+            base: at_dp(self.base, dp)?,
+            count: self.count,
+            side: self.side,
+        }))
+    }
     fn fx_num(&self, v: Fx, max: Fx) -> Option<Fx> {
         let target = Fx::from_decimal(self.target);
         let gap = match self.side {

@@ -21,6 +21,7 @@ pub mod deductions;
 pub mod formula;
 pub mod fraction;
 pub mod interpolate;
+pub mod kernel;
 pub mod level_progress;
 pub mod need;
 pub mod per_case;
@@ -285,6 +286,11 @@ pub trait Shape {
     }
     /// [`Shape::fx_num`] for a yes/no value.
     fn fx_flag(&self, _b: bool, _max: Fx) -> Option<Fx> {
+        None
+    }
+    /// The shape's [`kernel::Kernel`] for a set rounding to `dp` places: its parameters taken
+    /// out of `Decimal` once; `None` for a shape without one or parameters it cannot hold.
+    fn kernel(&self, _dp: u32) -> Option<Box<dyn kernel::Kernel>> {
         None
     }
     /// Apply the shape to a yes/no value.

@@ -639,3 +639,88 @@ fn english_reasons_have_no_chinese_of_their_own() {
         );
     }
 }
+
+/// A decimal of 0 to 4 places in `-50000..250000` ten-thousandths, as evidence and drawn figures
+/// hold them.
+fn value_any_scale() -> impl Strategy<Value = Decimal> {
+    (-50_000_000i64..250_000_000, 0u32..=4).prop_map(|(m, s)| {
+        // The same point on the axis, written with `s` places (rounded down).
+        Decimal::new(m / 10i64.pow(4 - s), s)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// A shape's kernel gives the engine's points whenever it decides them, for random
+    /// parameters, maxima, floors, places and values; it decides every number written with
+    /// places for the shapes whose points need no division.
+    #[test]
+    fn kernels_give_the_engines_points(
+        rule in arb_rule(),
+        max in d1(0, 1000),
+        floor in proptest::option::of(d1(-100, 100)),
+        dp in 1u32..=4,
+        values in proptest::collection::vec(value_any_scale(), 1..12),
+    ) {
+        use crate::rules::kernel::{ItemKernel, at_dp};
+        let Some(k) = ItemKernel::new(&rule, floor, dp) else {
+            // Only the shapes with a division or an extra have none.
+            prop_assert!(
+                !matches!(rule, Rule::Binary(_) | Rule::Band(_) | Rule::Deduct(_)),
+                "{:?}", rule
+            );
+            return Ok(());
+        };
+        let max_w = at_dp(max, dp).expect("one place");
+        for v in values {
+            let got = k.points(FxVal::Num(Fx::from_decimal(v)), max_w);
+            let want = points_at(&rule, Val::Num(v), max, floor, dp);
+            match got {
+                Some(p) => prop_assert_eq!(Some(Decimal::new(p, dp)), want, "{:?} at {}", rule, v),
+                None => prop_assert!(part_of_a_step(&rule), "{:?} left {} undecided", rule, v),
+            }
+        }
+    }
+}
+
+/// Whether a kernel of `rule` may leave a number to the other paths: a part of a step.
+fn part_of_a_step(rule: &Rule) -> bool {
+    match rule {
+        Rule::Deduct(d) => d.count == StepCount::Partial,
+        Rule::Threshold(t) => t.within.as_deref().is_some_and(part_of_a_step),
+        _ => false,
+    }
+}
+
+/// A yes/no value: the kernel of `binary: { is: … }` gives the engine's points; a number
+/// shape's kernel leaves a yes/no to the other paths.
+#[test]
+fn kernels_score_yes_no_as_the_engine() {
+    use crate::rules::kernel::ItemKernel;
+    let max = Decimal::new(5, 0);
+    for is in [true, false] {
+        let rule = Rule::Binary(binary::Binary {
+            min: None,
+            max: None,
+            is: Some(is),
+            otherwise: Decimal::new(-15, 1),
+        });
+        let k = ItemKernel::new(&rule, None, 2).expect("a kernel");
+        for b in [true, false] {
+            let want = points_at(&rule, Val::Bool(b), max, None, 2).expect("points");
+            assert_eq!(
+                k.points(FxVal::Bool(b), 500).map(|p| Decimal::new(p, 2)),
+                Some(want)
+            );
+        }
+    }
+    let band = Rule::Band(band::Band {
+        low: Decimal::ONE,
+        high: Decimal::TEN,
+        low_inclusive: true,
+        high_inclusive: true,
+    });
+    let k = ItemKernel::new(&band, None, 2).expect("a kernel");
+    assert_eq!(k.points(FxVal::Bool(true), 500), None);
+}

@@ -1,6 +1,7 @@
 //! R4 `threshold`: zero points beyond a limit (above `zero_above` or below `zero_below`, the
 //! limit itself only when `inclusive`); within it full points, or the points of a nested rule.
 
+use super::kernel::{Exact, Finish};
 use super::{Bound, Ctx, Need, Raw, Rule, full_marks_en, s};
 use crate::expr::Val;
 use crate::expr::fast::FxVal;
@@ -187,7 +188,49 @@ impl Trace<'_> {
     }
 }
 
+/// [`Threshold`]'s kernel: the limit, and the nested rule's kernel when there is one.
+struct Kernel {
+    /// The limit, and whether values above it are zeroed (else below).
+    limit: Option<(Exact, bool)>,
+    inclusive: bool,
+    within: Option<Box<dyn super::kernel::Kernel>>,
+}
+
+impl super::kernel::Kernel for Kernel {
+    #[inline]
+    fn num(&self, v: Fx, max: i64, f: Finish) -> Option<i64> {
+        let beyond = match self.limit {
+            Some((l, above)) => {
+                let o = l.order_of(v)?;
+                (if above { o.is_gt() } else { o.is_lt() }) || (self.inclusive && o.is_eq())
+            }
+            None => false,
+        };
+        match (&self.within, beyond) {
+            (Some(w), false) => w.num(v, max, f),
+            (_, true) => f.at(0, max),
+            (None, false) => f.at(i128::from(max), max),
+        }
+    }
+}
+
 impl super::Shape for Threshold {
+    fn kernel(&self, dp: u32) -> Option<Box<dyn super::kernel::Kernel>> {
+        let limit = match (self.zero_above, self.zero_below) {
+            (Some(a), _) => Some((Exact::of(a)?, true)),
+            (None, Some(b)) => Some((Exact::of(b)?, false)),
+            (None, None) => None,
+        };
+        let within = match &self.within {
+            Some(w) => Some(w.as_shape().kernel(dp)?),
+            None => None,
+        };
+        Some(Box::new(Kernel {
+            limit,
+            inclusive: self.inclusive,
+            within,
+        }))
+    }
     fn fx_num(&self, v: Fx, max: Fx) -> Option<Fx> {
         let beyond = match (self.zero_above, self.zero_below) {
             (Some(a), _) => {

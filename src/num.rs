@@ -204,6 +204,30 @@ pub fn show_known(value: Option<Decimal>) -> String {
     value.map_or_else(|| "—".to_string(), show)
 }
 
+/// `m × 10^-dp` as a float, the same float as `Decimal::new(m, dp).to_f64()` gives (rust_decimal
+/// 1.43's `as_f64`, step for step, in 64 bits: a conversion of the same whole number to a float
+/// is the same in 64 and 128 bits). `None` for `i64::MIN` or more than 19 places.
+pub fn f64_of_scaled(m: i64, dp: u32) -> Option<f64> {
+    if dp == 0 {
+        #[allow(clippy::cast_precision_loss)]
+        return Some(m as f64);
+    }
+    if m == i64::MIN {
+        return None;
+    }
+    let (neg, mantissa) = (m < 0, m.unsigned_abs());
+    let precision = 10u64.checked_pow(dp)?;
+    let (integral_part, frac_part) = (mantissa / precision, mantissa % precision);
+    #[allow(clippy::cast_precision_loss)]
+    let (frac, integral) = (frac_part as f64 / precision as f64, integral_part as f64);
+    if frac == 0.0 {
+        return Some(if neg { -integral } else { integral });
+    }
+    let round_to = 10f64.powi(dp.cast_signed());
+    let rounded = ((integral + frac) * round_to).round() / round_to;
+    Some(if neg { -rounded } else { rounded })
+}
+
 /// Number of steps of size `per` in `amount` (amount ≥ 0, per > 0), counted as the rule says.
 pub fn steps(amount: Decimal, per: Decimal, count: StepCount) -> Option<Decimal> {
     if amount <= Decimal::ZERO {
@@ -251,6 +275,20 @@ pub fn steps_fx(
 mod tests {
     use super::*;
     use rust_decimal::dec;
+
+    proptest::proptest! {
+        /// The float of a scaled whole number is `Decimal`'s, bit for bit, for any mantissa
+        /// and the places a set rounds to and more.
+        #[test]
+        fn floats_of_scaled_numbers_are_decimals(m in proptest::num::i64::ANY, dp in 0u32..=12) {
+            use rust_decimal::prelude::ToPrimitive;
+            let want = Decimal::new(m, dp).to_f64();
+            match f64_of_scaled(m, dp) {
+                Some(x) => proptest::prop_assert_eq!(Some(x.to_bits()), want.map(f64::to_bits)),
+                None => proptest::prop_assert_eq!(m, i64::MIN),
+            }
+        }
+    }
 
     #[test]
     fn written_decimals_are_kept_computed_ones_rounded() {

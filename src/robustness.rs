@@ -387,11 +387,16 @@ impl Draw {
     /// [`Draw::of`] the replay the figures give ([`crate::engine::Figures::replay`]), without
     /// building it: the same numbers, as the same floats.
     fn of_figures(f: &crate::engine::Figures, dp: u32) -> Self {
-        let num = |x: Option<i64>| x.map(|x| Decimal::new(x, dp));
+        // The float of the decimal, without building it.
+        let float = |x: Option<i64>| {
+            x.map(|x| {
+                crate::num::f64_of_scaled(x, dp).unwrap_or_else(|| Decimal::new(x, dp).as_f64())
+            })
+        };
         let fired = f.calls.iter().map(|c| (c.index, c.outcome));
         Draw::new(
             f.status,
-            (num(f.score), num(f.total)),
+            (float(f.score), float(f.total)),
             (f.grade, f.vetoed),
             fired,
         )
@@ -399,18 +404,24 @@ impl Draw {
 
     fn of(r: &Replay) -> Self {
         let fired = r.vetoes.iter().map(|(i, o, _)| (*i, *o));
-        Draw::new(r.status, (r.score, r.total), (r.grade, r.vetoed), fired)
+        let float = |d: Option<Decimal>| d.map(|x| x.as_f64());
+        Draw::new(
+            r.status,
+            (float(r.score), float(r.total)),
+            (r.grade, r.vetoed),
+            fired,
+        )
     }
 
-    /// A replication's draw from its status, score and total, grade and whether vetoed, and
-    /// the vetoes called (index, outcome).
+    /// A replication's draw from its status, score and total (as floats), grade and whether
+    /// vetoed, and the vetoes called (index, outcome).
     fn new(
         status: UnitStatus,
-        (score, total): (Option<Decimal>, Option<Decimal>),
+        (score, total): (Option<f64>, Option<f64>),
         (grade, vetoed): (Option<usize>, bool),
         calls: impl Iterator<Item = (usize, crate::result::VetoOutcome)>,
     ) -> Self {
-        let f = |d: Option<Decimal>| d.and_then(|x| x.to_f64()).unwrap_or(f64::NAN);
+        let f = |d: Option<f64>| d.unwrap_or(f64::NAN);
         let mut fired = 0u64;
         for (i, o) in calls {
             if o == crate::result::VetoOutcome::Fired && i < 64 {

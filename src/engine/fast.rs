@@ -337,6 +337,7 @@ impl<'s> RowScorer<'s> {
             base,
             factor: None,
             no_evidence,
+            list_lacking: true,
             ahead: None,
         };
         figures(&cx, vals, &r)
@@ -542,6 +543,8 @@ pub(super) struct Replayed<'a> {
     /// Per item: its weight factor in whole numbers of 10^-4 ([`factors`]).
     pub factor: Option<&'a [i64]>,
     pub no_evidence: bool,
+    /// Whether [`Figures::lacking`] is listed (a replication's draw does not read it).
+    pub list_lacking: bool,
     /// What a block of replications evaluated ahead for this one ([`super::lanes`]).
     pub ahead: Option<Ahead<'a>>,
 }
@@ -612,7 +615,8 @@ pub struct Figures {
     /// The vetoes that fired or could not be decided, in set order.
     pub calls: Vec<VetoCall>,
     /// The items that lacked evidence (scored 0 for it, or not at all): indexes into the set's
-    /// indicators, then its bonus items after them.
+    /// indicators, then its bonus items after them. Empty for a replication
+    /// ([`Rescorer::figures_fx`], [`Rescorer::score_lanes`]), which does not read them.
     pub lacking: Vec<u32>,
 }
 
@@ -730,7 +734,9 @@ fn items(
         }
     }
     let mut incomplete = kept.incomplete;
-    lacking.extend_from_slice(&kept.lacking);
+    if r.list_lacking {
+        lacking.extend_from_slice(&kept.lacking);
+    }
     let mut unordered = false;
     for &k in &kept.moved {
         let k = k as usize;
@@ -743,7 +749,7 @@ fn items(
             add_item(lines, (at, b), (p, status), factor(k)?)?;
         }
         incomplete |= status == Status::MissingEvidence;
-        if lacks(status) {
+        if r.list_lacking && lacks(status) {
             unordered |= lacking.last().is_some_and(|&j| j as usize > k);
             lacking.push(u32::try_from(k).ok()?);
         }
@@ -780,7 +786,7 @@ fn bonus(
             };
             let scored = status != Status::MissingEvidence;
             incomplete |= !scored;
-            if lacks(status) {
+            if r.list_lacking && lacks(status) {
                 lacking.push(u32::try_from(set.indicators.len() + k).ok()?);
             }
             *vals.get_mut(set.slots.bonus_items as usize + k)? = if scored {
@@ -967,6 +973,7 @@ impl Rescorer<'_> {
             base,
             factor,
             no_evidence: *no_evidence.get(pos)?,
+            list_lacking: false,
             ahead: None,
         };
         figures(&cx, vals, &r)

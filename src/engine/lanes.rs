@@ -202,6 +202,7 @@ impl Rescorer<'_> {
                 base: l.base,
                 factor: *factors.get(b)?,
                 no_evidence,
+                list_lacking: false,
                 ahead: Some(Ahead {
                     item_at: &l.item_at,
                     items: &l.items,

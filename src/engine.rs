@@ -47,12 +47,7 @@ struct IndNames {
 
 impl Catalog {
     fn new(set: &IndicatorSet) -> Self {
-        let slots: Vec<(Text, Text, Option<Text>)> = (0..set.slots.len)
-            .map(|s| {
-                let (id, name, unit) = set.slot_name(s);
-                (Text::from(id), Text::from(name), unit.map(Text::from))
-            })
-            .collect();
+        let FieldNames(slots) = FieldNames::new(set);
         let names = |ind: &Indicator| IndNames {
             reads: reads_of(set, ind).into(),
             info: Arc::new(ItemInfo {
@@ -282,7 +277,7 @@ fn missing_fields_in(
     let mut fields: Vec<(Text, Text)> = out
         .into_iter()
         .map(|s| match names.and_then(|n| n.0.get(s as usize)) {
-            Some(n) => n.clone(),
+            Some((id, name, _)) => (id.clone(), name.clone()),
             None => {
                 let (id, name, _) = set.slot_name(s);
                 (Text::from(id), Text::from(name))
@@ -321,18 +316,17 @@ fn kernels(set: &IndicatorSet) -> rules::kernel::Kernels {
     )
 }
 
-/// The names of a set's slots before the items' points (fields, layers, cases, derived
-/// values), `(id, name)`, made once for a run that names the blanks of many rows
-/// ([`lacking_fields`]).
-pub struct FieldNames(Vec<(Text, Text)>);
+/// The names of a set's slots, `(id, name, unit)`, made once per run: for the results
+/// ([`Catalog`]) and for a run that names the blanks of many rows ([`lacking_fields`]).
+pub struct FieldNames(Vec<(Text, Text, Option<Text>)>);
 
 impl FieldNames {
     pub fn new(set: &IndicatorSet) -> Self {
         FieldNames(
-            (0..set.slots.points)
+            (0..set.slots.len)
                 .map(|s| {
-                    let (id, name, _) = set.slot_name(s);
-                    (Text::from(id), Text::from(name))
+                    let (id, name, unit) = set.slot_name(s);
+                    (Text::from(id), Text::from(name), unit.map(Text::from))
                 })
                 .collect(),
         )

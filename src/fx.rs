@@ -122,6 +122,15 @@ impl Fx {
         }
     }
 
+    /// As a whole number of 10^-dp; `None` for a float, more places, or too large.
+    #[inline]
+    pub fn scaled(self, dp: u32) -> Option<i64> {
+        match self {
+            Fx::Dec(m, s) if s <= dp => m.checked_mul(10i64.checked_pow(dp - s)?),
+            _ => None,
+        }
+    }
+
     /// The exact decimal; `None` for a float.
     pub fn to_decimal(self) -> Option<Decimal> {
         match self {

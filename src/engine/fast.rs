@@ -10,7 +10,7 @@ use super::replay::Rescorer;
 use super::*;
 use crate::expr::fast::{FxEnv, FxResult, FxVal, Why};
 use crate::fx::Fx;
-use crate::rules::kernel::{ItemKernel, Kernels};
+use crate::rules::kernel::{ItemKernel, Kernels, at_dp};
 
 /// Lines a filtered replication holds (more: the exact path).
 const MAX_LINES: usize = 8;
@@ -97,15 +97,15 @@ impl UnitBase {
             let max = Fx::from_decimal(max_d);
             Some(ItemBase {
                 kept: match kept {
-                    Some((p, s)) => Some((scaled(Fx::from_decimal(p), dp)?, s)),
+                    Some((p, s)) => Some((at_dp(p, dp)?, s)),
                     None => None,
                 },
                 max,
-                max_w: scaled(max, dp)?,
+                max_w: max.scaled(dp)?,
                 set_max_w: if max_d == ind.max {
                     None
                 } else {
-                    Some(scaled(Fx::from_decimal(ind.max), dp)?)
+                    Some(at_dp(ind.max, dp)?)
                 },
             })
         };
@@ -140,7 +140,7 @@ impl UnitBase {
             .collect();
         let mut line_max = [0; MAX_LINES];
         for (m, line) in line_max.iter_mut().zip(&set.lines) {
-            *m = scaled(Fx::from_decimal(line.max), dp)?;
+            *m = at_dp(line.max, dp)?;
         }
         let mut vals = fx_values(vals);
         let kept = KeptItems::new(set, &items, line_max, &mut vals)?;
@@ -358,9 +358,7 @@ fn fx_values(vals: &[Option<Val>]) -> Vec<FxVal> {
 /// Weight factors as whole numbers of 10^-4, for [`Replayed::factor`]; `None` when one has
 /// more places or does not fit in 64 bits.
 pub fn factors(f: &[Decimal]) -> Option<Vec<i64>> {
-    f.iter()
-        .map(|x| scaled(Fx::from_decimal(*x), FACTOR_DP))
-        .collect()
+    f.iter().map(|x| at_dp(*x, FACTOR_DP)).collect()
 }
 
 /// Whether a set can be replayed in filtered arithmetic at all.
@@ -369,14 +367,6 @@ fn set_fits(set: &IndicatorSet) -> bool {
         && set.lines.len() <= MAX_LINES
         && set.rounding <= 6
         && i64::try_from(set.scale.mantissa()).is_ok()
-}
-
-/// `x` as a whole number of 10^-dp; `None` when it has more places or does not fit.
-fn scaled(x: Fx, dp: u32) -> Option<i64> {
-    match x {
-        Fx::Dec(m, s) if s <= dp => m.checked_mul(10i64.checked_pow(dp - s)?),
-        _ => None,
-    }
 }
 
 /// The places of a weight factor (`weight_factors` rounds them to four).
@@ -744,7 +734,7 @@ fn items(
         let given = r.ahead.and_then(|a| a.item(k));
         let kernel = cx.kernels.item(k);
         let (p, status) = cx.item((ind, b, kernel), vals, (false, given))?;
-        let p = scaled(p, dp)?;
+        let p = p.scaled(dp)?;
         if let Some(at) = on_line(ind) {
             add_item(lines, (at, b), (p, status), factor(k)?)?;
         }
@@ -781,7 +771,7 @@ fn bonus(
                 None => {
                     let kernel = cx.kernels.bonus(k);
                     let (p, s) = cx.item((item, ib, kernel), vals, (true, None))?;
-                    (scaled(p, dp)?, s)
+                    (p.scaled(dp)?, s)
                 }
             };
             let scored = status != Status::MissingEvidence;
@@ -801,7 +791,7 @@ fn bonus(
         }
     }
     let cap = match set.bonus.as_ref().and_then(|b| b.cap) {
-        Some(c) => Some(scaled(Fx::from_decimal(c), dp)?),
+        Some(c) => Some(at_dp(c, dp)?),
         None => None,
     };
     Some((uncapped.map(|u| cap.map_or(u, |c| u.min(c))), incomplete))

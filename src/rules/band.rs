@@ -1,6 +1,6 @@
 //! R5 `band`: full points inside a band of values (each end inclusive or not), zero outside.
 
-use super::kernel::{Exact, Finish};
+use super::kernel::Finish;
 use super::{Bound, Ctx, Need, full_marks_en, s};
 use crate::fx::Fx;
 use rust_decimal::Decimal;
@@ -135,8 +135,8 @@ impl Trace<'_> {
 
 /// [`Band`]'s kernel.
 struct Kernel {
-    low: Exact,
-    high: Exact,
+    low: Fx,
+    high: Fx,
     low_inclusive: bool,
     high_inclusive: bool,
 }
@@ -145,7 +145,7 @@ impl super::kernel::Kernel for Kernel {
     #[inline]
     fn num(&self, v: Fx, max: i64, f: Finish) -> Option<i64> {
         // How the value compares with each end.
-        let (lo, hi) = (self.low.order_of(v)?, self.high.order_of(v)?);
+        let (lo, hi) = (v.order(self.low)?, v.order(self.high)?);
         let lo_ok = lo.is_gt() || (self.low_inclusive && lo.is_eq());
         let hi_ok = hi.is_lt() || (self.high_inclusive && hi.is_eq());
         f.at(if lo_ok && hi_ok { i128::from(max) } else { 0 }, max)
@@ -155,8 +155,8 @@ impl super::kernel::Kernel for Kernel {
 impl super::Shape for Band {
     fn kernel(&self, _dp: u32) -> Option<Box<dyn super::kernel::Kernel>> {
         Some(Box::new(Kernel {
-            low: Exact::of(self.low)?,
-            high: Exact::of(self.high)?,
+            low: Fx::from_decimal(self.low),
+            high: Fx::from_decimal(self.high),
             low_inclusive: self.low_inclusive,
             high_inclusive: self.high_inclusive,
         }))

@@ -1,7 +1,7 @@
 //! R1 `binary`: full points when the value meets the target (`min`/`max`, or `is` for a
 //! yes/no value), otherwise `otherwise` points.
 
-use super::kernel::{Exact, Finish, at_dp};
+use super::kernel::{Finish, at_dp};
 use super::{Ctx, Need, full_marks_en, pts_en, s};
 use crate::expr::Val;
 use crate::fx::Fx;
@@ -185,8 +185,8 @@ impl Trace<'_> {
 
 /// [`Binary`]'s kernel.
 struct Kernel {
-    min: Option<Exact>,
-    max: Option<Exact>,
+    min: Option<Fx>,
+    max: Option<Fx>,
     is: Option<bool>,
     /// `otherwise` in whole numbers of 10^-dp.
     otherwise: i64,
@@ -202,11 +202,11 @@ impl super::kernel::Kernel for Kernel {
     #[inline]
     fn num(&self, v: Fx, max: i64, f: Finish) -> Option<i64> {
         let lo = match self.min {
-            Some(m) => m.order_of(v)?.is_ge(),
+            Some(m) => v.order(m)?.is_ge(),
             None => true,
         };
         let hi = match self.max {
-            Some(h) => h.order_of(v)?.is_le(),
+            Some(h) => v.order(h)?.is_le(),
             None => true,
         };
         self.points(lo && hi, max, f)
@@ -218,13 +218,9 @@ impl super::kernel::Kernel for Kernel {
 
 impl super::Shape for Binary {
     fn kernel(&self, dp: u32) -> Option<Box<dyn super::kernel::Kernel>> {
-        let exact = |d: Option<Decimal>| match d {
-            Some(d) => Exact::of(d).map(Some),
-            None => Some(None),
-        };
         Some(Box::new(Kernel {
-            min: exact(self.min)?,
-            max: exact(self.max)?,
+            min: self.min.map(Fx::from_decimal),
+            max: self.max.map(Fx::from_decimal),
             is: self.is,
             otherwise: at_dp(self.otherwise, dp)?,
         }))

@@ -11,7 +11,6 @@ use super::Rule;
 use crate::expr::fast::FxVal;
 use crate::fx::Fx;
 use rust_decimal::Decimal;
-use std::cmp::Ordering;
 
 /// A shape's points in whole numbers of 10^-dp (dp the places the kernel was made for).
 pub trait Kernel: Send + Sync {
@@ -109,11 +108,11 @@ impl Kernels {
 
 /// `d` in whole numbers of 10^-dp; `None` when it has more places or does not fit.
 pub fn at_dp(d: Decimal, dp: u32) -> Option<i64> {
-    let m = i64::try_from(d.mantissa()).ok()?;
-    m.checked_mul(10i64.checked_pow(dp.checked_sub(d.scale())?)?)
+    Fx::from_decimal(d).scaled(dp)
 }
 
-/// A parameter on the value's axis, exactly: mantissa and scale.
+/// A parameter on the value's axis, exactly: mantissa and scale, for a kernel that computes
+/// with it in whole numbers (comparisons alone take `Fx::order`).
 #[derive(Debug, Clone, Copy)]
 pub struct Exact {
     m: i64,
@@ -147,18 +146,6 @@ impl Exact {
             i128::from(vm) * p(w - vs),
             w,
         ))
-    }
-
-    /// How the value `v` compares with this parameter (`None` for a float).
-    #[inline]
-    pub fn order_of(self, v: Fx) -> Option<Ordering> {
-        if let Fx::Dec(vm, vs) = v
-            && vs == self.s
-        {
-            return Some(vm.cmp(&self.m));
-        }
-        let (p, x, _) = self.aligned(v)?;
-        Some(x.cmp(&p))
     }
 
     /// Its scale.

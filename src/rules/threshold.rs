@@ -1,7 +1,7 @@
 //! R4 `threshold`: zero points beyond a limit (above `zero_above` or below `zero_below`, the
 //! limit itself only when `inclusive`); within it full points, or the points of a nested rule.
 
-use super::kernel::{Exact, Finish};
+use super::kernel::Finish;
 use super::{Bound, Ctx, Need, Raw, Rule, full_marks_en, s};
 use crate::expr::Val;
 use crate::expr::fast::FxVal;
@@ -191,7 +191,7 @@ impl Trace<'_> {
 /// [`Threshold`]'s kernel: the limit, and the nested rule's kernel when there is one.
 struct Kernel {
     /// The limit, and whether values above it are zeroed (else below).
-    limit: Option<(Exact, bool)>,
+    limit: Option<(Fx, bool)>,
     inclusive: bool,
     within: Option<Box<dyn super::kernel::Kernel>>,
 }
@@ -201,7 +201,7 @@ impl super::kernel::Kernel for Kernel {
     fn num(&self, v: Fx, max: i64, f: Finish) -> Option<i64> {
         let beyond = match self.limit {
             Some((l, above)) => {
-                let o = l.order_of(v)?;
+                let o = v.order(l)?;
                 (if above { o.is_gt() } else { o.is_lt() }) || (self.inclusive && o.is_eq())
             }
             None => false,
@@ -217,8 +217,8 @@ impl super::kernel::Kernel for Kernel {
 impl super::Shape for Threshold {
     fn kernel(&self, dp: u32) -> Option<Box<dyn super::kernel::Kernel>> {
         let limit = match (self.zero_above, self.zero_below) {
-            (Some(a), _) => Some((Exact::of(a)?, true)),
-            (None, Some(b)) => Some((Exact::of(b)?, false)),
+            (Some(a), _) => Some((Fx::from_decimal(a), true)),
+            (None, Some(b)) => Some((Fx::from_decimal(b), false)),
             (None, None) => None,
         };
         let within = match &self.within {

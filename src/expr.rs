@@ -29,7 +29,7 @@ use rust_decimal::{Decimal, MathematicalOps};
 
 pub mod fast;
 mod prog;
-pub(crate) use prog::{Read, Src};
+pub(crate) use prog::{LaneStack, Read, Src};
 pub mod view;
 
 /// The slot reported in [`EvalError::Missing`] when an aggregation (`mean`, `share`,

@@ -55,7 +55,7 @@ const LIMIT: [u64; 19] = {
 };
 
 #[inline]
-fn pow10(k: u32) -> Option<i64> {
+pub(crate) fn pow10(k: u32) -> Option<i64> {
     POW10.get(k as usize).copied()
 }
 
@@ -104,8 +104,13 @@ fn room(ua: u64) -> u32 {
     k
 }
 
+/// Whether a float divisor is too near zero to divide by (as [`Fx::over`] refuses it).
+pub(crate) fn near_zero(x: f64) -> bool {
+    near(x, 0.0)
+}
+
 /// Whether `x` is within [`TOL`] of `edge`: too close to decide on a float.
-fn near(x: f64, edge: f64) -> bool {
+pub(crate) fn near(x: f64, edge: f64) -> bool {
     !x.is_finite() || (x - edge).abs() <= TOL * x.abs().max(edge.abs()).max(1.0)
 }
 

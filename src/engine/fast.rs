@@ -71,6 +71,11 @@ pub struct FromBase<'a> {
 
 impl UnitBase {
     /// Whether item `k` is scored again in every replication (not kept).
+    /// Item `k`'s maximum for the unit, in whole numbers of the set's last place.
+    pub(super) fn item_max_w(&self, k: usize) -> Option<i64> {
+        Some(self.items.get(k)?.max_w)
+    }
+
     pub(super) fn item_moves(&self, k: usize) -> bool {
         self.items.get(k).is_some_and(|i| i.kept.is_none())
     }
@@ -545,8 +550,17 @@ pub const LANES: usize = 32;
 /// A column of values, one per lane.
 pub(super) type Col<T> = [T; LANES];
 
-/// An item evaluated ahead: its index, and its zeroing condition and input per lane.
-pub(super) type ItemAhead = (usize, Col<FxResult<bool>>, Col<FxResult<FxVal>>);
+/// An item evaluated ahead, per lane.
+pub(super) struct ItemAhead {
+    /// The item's index.
+    pub k: usize,
+    /// Its zeroing condition (`Ok(false)` when it has none).
+    pub zero: Col<FxResult<bool>>,
+    pub input: Col<FxResult<FxVal>>,
+    /// Its points (whole numbers of the set's last place, status scored) where its kernel
+    /// decides them from the input and nothing zeroes it.
+    pub points: Col<Option<i64>>,
+}
 
 /// What one lane of a block of replications reads of what the block evaluated ahead
 /// ([`super::lanes`]).
@@ -564,10 +578,11 @@ pub(super) struct Ahead<'a> {
 impl Ahead<'_> {
     fn item(&self, k: usize) -> Option<Given> {
         let at = *self.item_at.get(k)?;
-        let (_, zero, input) = self.items.get(at as usize)?;
+        let a = self.items.get(at as usize)?;
         Some(Given {
-            zero: zero[self.lane],
-            input: input[self.lane],
+            zero: a.zero[self.lane],
+            input: a.input[self.lane],
+            points: a.points[self.lane],
         })
     }
 
@@ -583,6 +598,8 @@ impl Ahead<'_> {
 pub(super) struct Given {
     pub zero: FxResult<bool>,
     pub input: FxResult<FxVal>,
+    /// The points, when the kernel decided them ahead ([`ItemAhead::points`]).
+    pub points: Option<i64>,
 }
 
 /// A unit's figures as the filtered path scores them, in whole numbers of the set's last
@@ -732,9 +749,14 @@ fn items(
         let k = k as usize;
         let (ind, b) = (set.indicators.get(k)?, r.base.items.get(k)?);
         let given = r.ahead.and_then(|a| a.item(k));
-        let kernel = cx.kernels.item(k);
-        let (p, status) = cx.item((ind, b, kernel), vals, (false, given))?;
-        let p = p.scaled(dp)?;
+        let (p, status) = match given.and_then(|g| g.points) {
+            Some(p) => (p, Status::Scored),
+            None => {
+                let kernel = cx.kernels.item(k);
+                let (p, status) = cx.item((ind, b, kernel), vals, (false, given))?;
+                (p.scaled(dp)?, status)
+            }
+        };
         if let Some(at) = on_line(ind) {
             add_item(lines, (at, b), (p, status), factor(k)?)?;
         }

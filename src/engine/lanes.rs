@@ -15,7 +15,7 @@ use super::fast::{
 };
 use super::replay::Rescorer;
 use crate::expr::fast::{FxResult, FxVal, Why};
-use crate::expr::{Compiled, Read, Src};
+use crate::expr::{Compiled, LaneStack, Read, Src};
 use crate::model::Input;
 
 /// A slot not held in a column.
@@ -43,6 +43,8 @@ pub struct Lanes<'u> {
     unsure: Col<bool>,
     /// The unit's values as a lane reads them.
     scratch: Vec<FxVal>,
+    /// The programs' stack.
+    stack: LaneStack<LANES>,
 }
 
 /// The columns as the programs read them.
@@ -72,15 +74,6 @@ fn ahead_able(e: &Compiled, first_scored: u32) -> bool {
 }
 
 impl<'u> Lanes<'u> {
-    /// The columns and the unit's values as the programs read them.
-    fn reader(&self) -> Reader<'_> {
-        Reader {
-            vals: &self.base.vals,
-            col_of: &self.col_of,
-            cols: &self.cols,
-        }
-    }
-
     /// The drawn slot `slot`'s column, to fill lane by lane.
     pub fn column(&mut self, slot: u32) -> Option<&mut Col<FxVal>> {
         let c = *self.col_of.get(slot as usize)?;
@@ -138,7 +131,12 @@ impl Rescorer<'_> {
                 && ind.applies_to(class)
             {
                 item_at[k] = u32::try_from(items.len()).ok()?;
-                items.push((k, [Ok(false); LANES], [Err(Why::Unsure); LANES]));
+                items.push(ItemAhead {
+                    k,
+                    zero: [Ok(false); LANES],
+                    input: [Err(Why::Unsure); LANES],
+                    points: [None; LANES],
+                });
             }
         }
         let mut veto_at = vec![NONE; set.vetoes.len()];
@@ -162,6 +160,7 @@ impl Rescorer<'_> {
             vetoes,
             unsure: [false; LANES],
             scratch: base.vals.clone(),
+            stack: LaneStack::default(),
         })
     }
 
@@ -180,7 +179,7 @@ impl Rescorer<'_> {
         let class = ev.units[*ev.scored.get(pos)?].class;
         let class32 = class.and_then(|c| u32::try_from(c).ok());
         let kind = set.unit_kind();
-        evaluate_ahead(set, kind, l, class32)?;
+        evaluate_ahead(set, kind, l, (class32, self.kernels()))?;
         let cx = Ctx {
             set,
             kernels: self.kernels(),
@@ -219,18 +218,23 @@ impl Rescorer<'_> {
     }
 }
 
-/// The derived values, the items' inputs and conditions and the vetoes' conditions of every
-/// lane of `l`.
+/// The derived values, the items' inputs, conditions and (where their kernels decide them)
+/// points, and the vetoes' conditions of every lane of `l`.
 fn evaluate_ahead(
     set: &crate::model::IndicatorSet,
     kind: &crate::model::Kind,
     l: &mut Lanes<'_>,
-    class: Option<u32>,
+    (class, kernels): (Option<u32>, &crate::rules::kernel::Kernels),
 ) -> Option<()> {
     l.unsure = [false; LANES];
     for &(d, s) in &l.derived {
         let e = &kind.derived.get(d)?.expr;
-        let got = e.eval_val_lanes(&l.reader(), class)?;
+        let r = Reader {
+            vals: &l.base.vals,
+            col_of: &l.col_of,
+            cols: &l.cols,
+        };
+        let got = e.eval_val_lanes(&r, class, &mut l.stack)?;
         let mut col = [FxVal::Absent; LANES];
         for (b, v) in got.into_iter().enumerate() {
             match derived_value(v) {
@@ -246,18 +250,31 @@ fn evaluate_ahead(
         col_of: &l.col_of,
         cols: &l.cols,
     };
-    for (k, zero, input) in &mut l.items {
-        let ind = set.indicators.get(*k)?;
+    for a in &mut l.items {
+        let ind = set.indicators.get(a.k)?;
         let Input::Expr(e) = &ind.input else {
             return None;
         };
         if let Some(z) = &ind.zero_if {
-            *zero = z.eval_bool_lanes(&r, class)?;
+            a.zero = z.eval_bool_lanes(&r, class, &mut l.stack)?;
         }
-        *input = e.eval_val_lanes(&r, class)?;
+        a.input = e.eval_val_lanes(&r, class, &mut l.stack)?;
+        // As `Ctx::item` scores an applying item without parameters: not zeroed, an input,
+        // and the kernel's points when it decides them.
+        let (kernel, max) = (kernels.item(a.k), l.base.item_max_w(a.k)?);
+        for ((p, zero), input) in a.points.iter_mut().zip(&a.zero).zip(&a.input) {
+            *p = match (zero, input, kernel) {
+                (Ok(false), Ok(v), Some(kernel)) => kernel.points(*v, max),
+                _ => None,
+            };
+        }
     }
     for (vi, when) in &mut l.vetoes {
-        *when = set.vetoes.get(*vi)?.when.eval_bool_lanes(&r, class)?;
+        *when = set
+            .vetoes
+            .get(*vi)?
+            .when
+            .eval_bool_lanes(&r, class, &mut l.stack)?;
     }
     Some(())
 }

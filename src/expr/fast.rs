@@ -63,7 +63,7 @@ pub(super) fn both<A, B>(a: FxResult<A>, b: FxResult<B>) -> FxResult<(A, B)> {
 }
 
 /// Values beyond this are left to the exact path (it overflows at 7.9e28, and reports it).
-const HUGE: f64 = 1e20;
+pub(super) const HUGE: f64 = 1e20;
 
 pub(super) fn sane(x: Fx) -> FxResult<Fx> {
     match x {

@@ -5,9 +5,9 @@
 //! expressions are pure, so evaluating a branch or an operand the tree walk skips changes
 //! nothing but the work), and each operation combines its operands as the tree walk does.
 
-use super::fast::{FxEnv, FxResult, FxVal, Why};
+use super::fast::{FxEnv, FxResult, FxVal, HUGE, Why};
 use super::{ArithOp, BoolNode, CmpOp, Node, NumFn, NumNode};
-use crate::fx::Fx;
+use crate::fx::{Fx, near, near_zero, pow10};
 
 /// Deepest stack a program may use; deeper expressions keep the tree walk.
 const STACK: usize = 8;
@@ -135,94 +135,474 @@ impl Prog {
     }
 
     /// The value in each of `W` lanes (replications of one unit, say), as [`Prog::run`] on
-    /// each lane's values: every operation is taken once for all the lanes.
+    /// each lane's values: every operation is taken once for all the lanes. `stack`: scratch
+    /// kept between calls (none of it is read before it is written).
     pub(crate) fn run_lanes<const W: usize>(
         &self,
         read: &impl Read<W>,
         class: Option<u32>,
+        stack: &mut LaneStack<W>,
     ) -> [FxResult<FxVal>; W] {
-        self.exec::<W>(read, class).map(Cell::val)
+        self.exec::<W>(read, class, &mut stack.cols).map(Cell::val)
     }
 
-    /// The stack machine over `W` lanes.
-    fn exec<const W: usize>(&self, read: &impl Read<W>, class: Option<u32>) -> [Cell; W] {
-        let mut st = [[Cell::UNSURE; W]; STACK];
+    /// The stack machine over `W` lanes: a value of the stack is a [`Column`], typed while its
+    /// lanes share a form.
+    fn exec<const W: usize>(
+        &self,
+        read: &impl Read<W>,
+        class: Option<u32>,
+        st: &mut [Column<W>; STACK],
+    ) -> [Cell; W] {
         let mut n = 0usize;
         for op in &*self.ops {
             match *op {
                 Op::Const(v) => {
-                    st[n] = [Cell::of(Ok(v)); W];
+                    st[n] = Column::splat(Cell::of(Ok(v)));
                     n += 1;
                 }
                 Op::Num(s) | Op::Bool(s) => {
-                    match read.src(s) {
-                        Src::One(v) => st[n] = [Cell::of(slot_val(*op, v)); W],
-                        Src::Lanes(col) => {
-                            for (c, v) in st[n].iter_mut().zip(col) {
-                                *c = Cell::of(slot_val(*op, *v));
-                            }
-                        }
-                    }
+                    st[n] = match read.src(s) {
+                        Src::One(v) => Column::splat(Cell::of(slot_val(*op, v))),
+                        Src::Lanes(col) => Column::read(*op, col),
+                    };
                     n += 1;
                 }
                 Op::Unsure => {
-                    st[n] = [Cell::UNSURE; W];
+                    st[n] = Column::Cells([Cell::UNSURE; W]);
                     n += 1;
                 }
-                Op::Neg => lanes1(&mut st[n - 1], |a| Cell::of_num(a.num().map(Fx::negated))),
+                Op::Neg => st[n - 1].negate(),
                 Op::Arith(op) => {
                     n -= 1;
-                    lanes2(&mut st, n, |a, b| arith_cells(op, a, b));
+                    let (lo, hi) = st.split_at_mut(n);
+                    lo[n - 1].arith(op, &hi[0]);
                 }
                 Op::NumIf => {
                     n -= 2;
-                    lanes3(&mut st, n, |c, a, b| {
+                    cells3(st, n, |c, a, b| {
                         Cell::of_num(num_if(c.bool(), || a.num(), || b.num()))
                     });
                 }
-                Op::Fn1(f) => lanes1(&mut st[n - 1], |a| Cell::of_num(fn1(f, a.num()))),
-                Op::Round(dp) => lanes1(&mut st[n - 1], |a| {
-                    Cell::of_num(a.num().and_then(|x| x.round(dp).ok_or(Why::Unsure)))
-                }),
+                Op::Fn1(f) => st[n - 1].each(|a| Cell::of_num(fn1(f, a.num()))),
+                Op::Round(dp) => st[n - 1].round(dp),
                 Op::Extreme(is_max, k) => {
                     let from = n - k as usize;
-                    for b in 0..W {
-                        st[from][b] =
-                            Cell::of_num(extreme(is_max, st[from..n].iter().map(|c| c[b].num())));
-                    }
+                    let args: [[Cell; W]; STACK] =
+                        std::array::from_fn(|i| match st.get(from + i) {
+                            Some(c) if from + i < n => c.cells(),
+                            _ => [Cell::UNSURE; W],
+                        });
+                    let k = k as usize;
+                    st[from] = Column::of_cells(std::array::from_fn(|b| {
+                        Cell::of_num(extreme(is_max, args[..k].iter().map(|c| c[b].num())))
+                    }));
                     n = from + 1;
                 }
-                Op::Not => lanes1(&mut st[n - 1], |a| Cell::of_bool(a.bool().map(|b| !b))),
+                Op::Not => st[n - 1].each(|a| Cell::of_bool(a.bool().map(|b| !b))),
                 Op::Kleene(dominant) => {
                     n -= 1;
-                    lanes2(&mut st, n, |a, b| {
+                    cells2(st, n, |a, b| {
                         Cell::of_bool(kleene(dominant, a.bool(), || b.bool()))
                     });
                 }
                 Op::Cmp(op) => {
                     n -= 1;
-                    lanes2(&mut st, n, |a, b| cmp_cells(op, a, b));
+                    let (lo, hi) = st.split_at_mut(n);
+                    lo[n - 1].compare(op, &hi[0]);
                 }
                 Op::Same(eq) => {
                     n -= 1;
-                    lanes2(&mut st, n, |a, b| {
+                    cells2(st, n, |a, b| {
                         Cell::of_bool(both(a.bool(), b.bool()).map(|(a, b)| (a == b) == eq))
                     });
                 }
                 Op::BoolIf => {
                     n -= 2;
-                    lanes3(&mut st, n, |c, a, b| {
+                    cells3(st, n, |c, a, b| {
                         Cell::of_bool(bool_if(c.bool(), || a.bool(), || b.bool()))
                     });
                 }
                 Op::Class(eq, c) => {
-                    st[n] = [Cell::of_bool(Ok((class == Some(c)) == eq)); W];
+                    st[n] = Column::Cells([Cell::of_bool(Ok((class == Some(c)) == eq)); W]);
                     n += 1;
                 }
             }
         }
-        st[0]
+        st[0].cells()
     }
+}
+
+/// Scratch for [`Prog::run_lanes`]: the stack of columns, kept between programs.
+pub(crate) struct LaneStack<const W: usize> {
+    cols: Box<[Column<W>; STACK]>,
+}
+
+impl<const W: usize> Default for LaneStack<W> {
+    fn default() -> Self {
+        LaneStack {
+            cols: Box::new([Column::Cells([Cell::UNSURE; W]); STACK]),
+        }
+    }
+}
+
+/// A value of the lane stack: every lane an exact decimal of one scale (`Dec`: the
+/// mantissas and the scale), every lane a float (`Flt`), or any cells. The typed forms let
+/// an operation run as one loop over plain numbers; each gives, lane for lane, the cell that
+/// the one-lane rules ([`arith_cells`], [`cmp_cells`], [`Fx::round`]) give, and anything
+/// else goes lane by lane through those rules.
+#[derive(Clone, Copy)]
+enum Column<const W: usize> {
+    Dec([i64; W], u32),
+    Flt([f64; W]),
+    Cells([Cell; W]),
+}
+
+impl<const W: usize> Column<W> {
+    /// The lanes as cells (the form a typed column stands for).
+    #[inline]
+    fn cells(&self) -> [Cell; W] {
+        match self {
+            Column::Dec(m, s) => m.map(|m| Cell {
+                bits: m.cast_unsigned(),
+                scale: *s,
+                tag: DEC,
+            }),
+            Column::Flt(v) => v.map(|v| Cell::of_num(Ok(Fx::Approx(v)))),
+            Column::Cells(c) => *c,
+        }
+    }
+
+    /// Cells in a typed form when they all have one.
+    fn of_cells(c: [Cell; W]) -> Self {
+        let Some(first) = c.first() else {
+            return Column::Cells(c);
+        };
+        if first.tag == DEC && c.iter().all(|x| x.tag == DEC && x.scale == first.scale) {
+            Column::Dec(c.map(|x| x.bits.cast_signed()), first.scale)
+        } else if c.iter().all(|x| x.tag == APPROX) {
+            Column::Flt(c.map(|x| f64::from_bits(x.bits)))
+        } else {
+            Column::Cells(c)
+        }
+    }
+
+    /// One cell in every lane.
+    #[inline]
+    fn splat(c: Cell) -> Self {
+        match c.tag {
+            DEC => Column::Dec([c.bits.cast_signed(); W], c.scale),
+            APPROX => Column::Flt([f64::from_bits(c.bits); W]),
+            _ => Column::Cells([c; W]),
+        }
+    }
+
+    /// A slot's column read as `op` (a number or a yes/no), as [`slot_val`] lane by lane.
+    fn read(op: Op, col: &[FxVal; W]) -> Self {
+        if let (Op::Num(_), Some(FxVal::Num(Fx::Dec(_, s0)))) = (op, col.first()) {
+            let mut m = [0i64; W];
+            let mut typed = true;
+            for (m, v) in m.iter_mut().zip(col) {
+                match v {
+                    FxVal::Num(Fx::Dec(x, s)) if s == s0 => *m = *x,
+                    _ => typed = false,
+                }
+            }
+            if typed {
+                return Column::Dec(m, *s0);
+            }
+        }
+        Column::of_cells(col.map(|v| Cell::of(slot_val(op, v))))
+    }
+
+    /// `f` on every lane, through cells.
+    #[inline]
+    fn each(&mut self, f: impl Fn(Cell) -> Cell) {
+        *self = Column::of_cells(self.cells().map(f));
+    }
+
+    fn negate(&mut self) {
+        match self {
+            Column::Flt(v) => v.iter_mut().for_each(|x| *x = -*x),
+            Column::Dec(m, _) if m.iter().all(|x| *x != i64::MIN) => {
+                m.iter_mut().for_each(|x| *x = -*x);
+            }
+            _ => self.each(|a| Cell::of_num(a.num().map(Fx::negated))),
+        }
+    }
+
+    /// `self op o` into `self`, as [`arith_cells`] lane by lane.
+    fn arith(&mut self, op: ArithOp, o: &Column<W>) {
+        let done = match (&*self, o) {
+            (Column::Dec(x, sa), Column::Dec(y, sb)) => match op {
+                ArithOp::Div => Some(dec_div((x, *sa), (y, *sb))),
+                _ => dec_arith(op, (x, *sa), (y, *sb)),
+            },
+            (Column::Dec(..) | Column::Flt(_), Column::Dec(..) | Column::Flt(_)) => {
+                float_arith(op, self.floats(), o.floats())
+            }
+            _ => None,
+        };
+        *self = match done {
+            Some(c) => c,
+            None => {
+                let (a, b) = (self.cells(), o.cells());
+                let mut out = a;
+                for ((c, a), b) in out.iter_mut().zip(a).zip(b) {
+                    *c = arith_cells(op, a, b);
+                }
+                Column::of_cells(out)
+            }
+        };
+    }
+
+    /// The lanes as floats ([`Fx::f64`]); only for a typed column.
+    #[inline]
+    fn floats(&self) -> [f64; W] {
+        match self {
+            Column::Dec(m, s) => m.map(|m| Fx::Dec(m, *s).f64()),
+            Column::Flt(v) => *v,
+            Column::Cells(c) => c.map(|c| c.num().map_or(f64::NAN, Fx::f64)),
+        }
+    }
+
+    /// Rounded to `dp` places, as [`Fx::round`] lane by lane.
+    fn round(&mut self, dp: u32) {
+        match self {
+            Column::Dec(_, s) if *s <= dp => {}
+            Column::Dec(m, s) => {
+                let s = *s;
+                let mut out = [0i64; W];
+                for (o, x) in out.iter_mut().zip(m.iter()) {
+                    match Fx::Dec(*x, s).round(dp) {
+                        Some(Fx::Dec(q, _)) => *o = q,
+                        _ => return self.each(|a| round_cell(a, dp)),
+                    }
+                }
+                *self = Column::Dec(out, dp);
+            }
+            Column::Flt(v) => {
+                let mut out = [0i64; W];
+                for (o, x) in out.iter_mut().zip(v.iter()) {
+                    match Fx::Approx(*x).round(dp) {
+                        Some(Fx::Dec(q, _)) => *o = q,
+                        _ => return self.each(|a| round_cell(a, dp)),
+                    }
+                }
+                *self = Column::Dec(out, dp);
+            }
+            Column::Cells(_) => self.each(|a| round_cell(a, dp)),
+        }
+    }
+
+    /// `self op o` into `self` (yes/no cells), as [`cmp_cells`] lane by lane: two decimal
+    /// columns by their exact order ([`Fx::order`] on decimals is exact), a float against
+    /// either unless it is too near the other ([`near`]).
+    fn compare(&mut self, op: CmpOp, o: &Column<W>) {
+        let mut out = [Cell::UNSURE; W];
+        match (&*self, o) {
+            (Column::Dec(x, sa), Column::Dec(y, sb)) => {
+                let (sa, sb) = (*sa, *sb);
+                let (ka, kb) = (
+                    10i128.pow(sb.saturating_sub(sa)),
+                    10i128.pow(sa.saturating_sub(sb)),
+                );
+                for ((c, x), y) in out.iter_mut().zip(x).zip(y) {
+                    let o = (i128::from(*x) * ka).cmp(&(i128::from(*y) * kb));
+                    *c = Cell::of_bool(Ok(op.holds(o)));
+                }
+            }
+            (Column::Dec(..) | Column::Flt(_), Column::Dec(..) | Column::Flt(_)) => {
+                let (a, b) = (self.floats(), o.floats());
+                for ((c, x), y) in out.iter_mut().zip(a).zip(b) {
+                    *c = match x.partial_cmp(&y) {
+                        Some(o) if !near(x, y) => Cell::of_bool(Ok(op.holds(o))),
+                        _ => Cell::UNSURE,
+                    };
+                }
+            }
+            _ => {
+                let (a, b) = (self.cells(), o.cells());
+                for ((c, a), b) in out.iter_mut().zip(a).zip(b) {
+                    *c = cmp_cells(op, a, b);
+                }
+            }
+        }
+        *self = Column::Cells(out);
+    }
+}
+
+/// [`Fx::round`] on a cell.
+fn round_cell(a: Cell, dp: u32) -> Cell {
+    Cell::of_num(a.num().and_then(|x| x.round(dp).ok_or(Why::Unsure)))
+}
+
+/// Sums, differences and products of two decimal columns, as [`Fx::plus`], [`Fx::minus`]
+/// and [`Fx::times`] give them when they stay decimals; `None` when a lane does not (the
+/// lanes then go one by one).
+fn dec_arith<const W: usize>(
+    op: ArithOp,
+    (x, sa): (&[i64; W], u32),
+    (y, sb): (&[i64; W], u32),
+) -> Option<Column<W>> {
+    let mut out = [0i64; W];
+    match op {
+        ArithOp::Add | ArithOp::Sub => {
+            // `minus` adds the negation; both aligned to the larger scale (`align`).
+            let s = sa.max(sb);
+            let (ka, kb) = (pow10(s - sa)?, pow10(s - sb)?);
+            let mut ok = true;
+            for ((o, a), b) in out.iter_mut().zip(x).zip(y) {
+                let b = if op == ArithOp::Sub {
+                    b.checked_neg()
+                } else {
+                    Some(*b)
+                };
+                match (a.checked_mul(ka), b.and_then(|b| b.checked_mul(kb))) {
+                    (Some(a), Some(b)) => match a.checked_add(b) {
+                        Some(m) => *o = m,
+                        None => ok = false,
+                    },
+                    _ => ok = false,
+                }
+            }
+            ok.then_some(Column::Dec(out, s))
+        }
+        ArithOp::Mul if sa + sb <= crate::fx::MAX_SCALE => {
+            let mut ok = true;
+            for ((o, a), b) in out.iter_mut().zip(x).zip(y) {
+                match a.checked_mul(*b) {
+                    Some(m) => *o = m,
+                    None => ok = false,
+                }
+            }
+            ok.then_some(Column::Dec(out, sa + sb))
+        }
+        _ => None,
+    }
+}
+
+/// A decimal column divided by a decimal column, as [`arith`] gives it lane by lane. A
+/// lane whose quotient cannot be an exact decimal (`d` without its factors 2 and 5 does not
+/// divide `a`, so it does not divide `a`·10^k either, and [`Fx::over`] takes its float) is
+/// the operands' floats divided; any other lane (a quotient that may be exact, a zero
+/// divisor, a float too large) goes through [`arith_cells`].
+fn dec_div<const W: usize>((x, sa): (&[i64; W], u32), (y, sb): (&[i64; W], u32)) -> Column<W> {
+    let mut q = [0f64; W];
+    for ((q, a), d) in q.iter_mut().zip(x).zip(y) {
+        *q = Fx::Dec(*a, sa).f64() / Fx::Dec(*d, sb).f64();
+    }
+    let one = y
+        .first()
+        .filter(|d| y.iter().all(|e| e == *d))
+        .map(|d| Odd::of(*d));
+    let mut alone = 0u64;
+    for (b, ((a, d), q)) in x.iter().zip(y).zip(&q).enumerate() {
+        let exact_may = match one {
+            Some(odd) => odd.may_divide(*a),
+            None => Odd::of(*d).may_divide(*a),
+        };
+        if exact_may || q.is_nan() || q.abs() >= HUGE {
+            alone |= 1 << (b % 64);
+        }
+    }
+    if alone == 0 && W <= 64 {
+        return Column::Flt(q);
+    }
+    let mut out = [Cell::UNSURE; W];
+    for (b, c) in out.iter_mut().enumerate() {
+        let (a, d) = (x[b], y[b]);
+        *c = if W > 64 || alone & (1 << (b % 64)) != 0 {
+            arith_cells(
+                ArithOp::Div,
+                Cell::of_num(Ok(Fx::Dec(a, sa))),
+                Cell::of_num(Ok(Fx::Dec(d, sb))),
+            )
+        } else {
+            Cell::of_num(Ok(Fx::Approx(q[b])))
+        };
+    }
+    Column::of_cells(out)
+}
+
+/// A divisor's part prime to 10 (odd, not a multiple of 5), with its inverse modulo 2^64: a
+/// whole number is a multiple of it when the product with the inverse is at most
+/// `u64::MAX / odd` (the divisibility test of Granlund and Montgomery). `None` for a zero
+/// divisor.
+#[derive(Clone, Copy)]
+struct Odd(Option<(u64, u64, u64)>);
+
+impl Odd {
+    fn of(d: i64) -> Odd {
+        let mut u = d.unsigned_abs();
+        if u == 0 {
+            return Odd(None);
+        }
+        u >>= u.trailing_zeros();
+        while u.is_multiple_of(5) {
+            u /= 5;
+        }
+        // Newton's iteration: an odd u is its own inverse modulo 8; each step doubles the
+        // bits that are right (3, 6, 12, 24, 48, 96).
+        let mut inv = u;
+        for _ in 0..5 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(u.wrapping_mul(inv)));
+        }
+        Odd(Some((u, inv, u64::MAX / u)))
+    }
+
+    /// Whether `d` may divide `a`·10^k for some k (true for a zero divisor: the caller's
+    /// general path decides).
+    #[inline]
+    fn may_divide(self, a: i64) -> bool {
+        match self.0 {
+            None => true,
+            Some((_, inv, max)) => a.unsigned_abs().wrapping_mul(inv) <= max,
+        }
+    }
+}
+
+/// `a op b` where a lane holds a float, as [`arith`] gives it (a float: the operands' floats
+/// combined, `minus` as the sum with the negation, which is the difference); `None` when a
+/// lane divides by zero or a float near it, or a result is not [`sane`] (the lanes then go
+/// one by one).
+fn float_arith<const W: usize>(op: ArithOp, a: [f64; W], b: [f64; W]) -> Option<Column<W>> {
+    let mut out = [0f64; W];
+    for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
+        *o = match op {
+            ArithOp::Add => x + y,
+            ArithOp::Sub => x - y,
+            ArithOp::Mul => x * y,
+            ArithOp::Div => x / y,
+        };
+    }
+    let zero_divisor = op == ArithOp::Div && b.iter().any(|y| near_zero(*y));
+    let insane = out.iter().any(|v| v.abs() >= HUGE || v.is_nan());
+    (!zero_divisor && !insane).then_some(Column::Flt(out))
+}
+
+/// `f` on the values at `n − 1` and `n` into `n − 1`, lane by lane through cells.
+fn cells2<const W: usize>(st: &mut [Column<W>; STACK], n: usize, f: impl Fn(Cell, Cell) -> Cell) {
+    let (a, b) = (st[n - 1].cells(), st[n].cells());
+    let mut out = a;
+    for ((c, a), b) in out.iter_mut().zip(a).zip(b) {
+        *c = f(a, b);
+    }
+    st[n - 1] = Column::of_cells(out);
+}
+
+/// `f` on the values at `n − 1`, `n` and `n + 1` into `n − 1`, lane by lane through cells.
+fn cells3<const W: usize>(
+    st: &mut [Column<W>; STACK],
+    n: usize,
+    f: impl Fn(Cell, Cell, Cell) -> Cell,
+) {
+    let (c, a, b) = (st[n - 1].cells(), st[n].cells(), st[n + 1].cells());
+    let mut out = c;
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = f(c[i], a[i], b[i]);
+    }
+    st[n - 1] = Column::of_cells(out);
 }
 
 impl super::Compiled {
@@ -232,8 +612,9 @@ impl super::Compiled {
         &self,
         read: &impl Read<W>,
         class: Option<u32>,
+        stack: &mut LaneStack<W>,
     ) -> Option<[FxResult<FxVal>; W]> {
-        Some(self.prog.as_ref()?.run_lanes(read, class))
+        Some(self.prog.as_ref()?.run_lanes(read, class, stack))
     }
 
     /// [`Compiled::eval_bool_fx`] in `W` lanes at once; `None` as [`Compiled::eval_val_lanes`].
@@ -241,11 +622,12 @@ impl super::Compiled {
         &self,
         read: &impl Read<W>,
         class: Option<u32>,
+        stack: &mut LaneStack<W>,
     ) -> Option<[FxResult<bool>; W]> {
         let Node::Bool(_) = self.root else {
             return Some([Err(Why::Undefined); W]);
         };
-        Some(self.eval_val_lanes(read, class)?.map(|v| match v? {
+        Some(self.eval_val_lanes(read, class, stack)?.map(|v| match v? {
             FxVal::Bool(b) => Ok(b),
             _ => Err(Why::Unsure),
         }))
@@ -298,38 +680,6 @@ fn cmp_cells(op: CmpOp, a: Cell, b: Cell) -> Cell {
         return Cell::of_bool(Ok(op.holds(o)));
     }
     Cell::of_bool(cmp(op, a.num(), b.num()))
-}
-
-/// `f` on the top of the stack, lane by lane.
-#[inline]
-fn lanes1<const W: usize>(top: &mut [Cell; W], f: impl Fn(Cell) -> Cell) {
-    for c in top.iter_mut() {
-        *c = f(*c);
-    }
-}
-
-/// `f` on the values at `n − 1` and `n` into `n − 1`, lane by lane.
-#[inline]
-fn lanes2<const W: usize>(st: &mut [[Cell; W]; STACK], n: usize, f: impl Fn(Cell, Cell) -> Cell) {
-    let (lo, hi) = st.split_at_mut(n);
-    let (a, b) = (&mut lo[n - 1], &hi[0]);
-    for (x, y) in a.iter_mut().zip(b) {
-        *x = f(*x, *y);
-    }
-}
-
-/// `f` on the values at `n − 1`, `n` and `n + 1` into `n − 1`, lane by lane.
-#[inline]
-fn lanes3<const W: usize>(
-    st: &mut [[Cell; W]; STACK],
-    n: usize,
-    f: impl Fn(Cell, Cell, Cell) -> Cell,
-) {
-    let (lo, hi) = st.split_at_mut(n);
-    let c = &mut lo[n - 1];
-    for b in 0..W {
-        c[b] = f(c[b], hi[0][b], hi[1][b]);
-    }
 }
 
 /// A program that is one slot read, as the stack would give it.
@@ -704,7 +1054,13 @@ mod tests {
         fn the_program_gives_what_the_tree_gives(
             src in prop_oneof![num_expr(), bool_expr()],
             vals in proptest::collection::vec(val(), 6),
-            lanes_vals in proptest::collection::vec(val(), 1..8),
+            lanes_vals in prop_oneof![
+                proptest::collection::vec(val(), 1..8),
+                // Every lane a decimal of one scale, or every lane a float: typed columns.
+                (0u32..3, proptest::collection::vec(-30i64..30, 1..8))
+                    .prop_map(|(s, ms)| ms.into_iter().map(|m| FxVal::Num(Fx::Dec(m, s))).collect()),
+                proptest::collection::vec((-3.0f64..3.0).prop_map(|v| FxVal::Num(Fx::Approx(v))), 1..8),
+            ],
             class in prop_oneof![Just(None), Just(Some(0u32)), Just(Some(1u32))],
         ) {
             let c = compile(&src, &Scope, None);
@@ -723,7 +1079,7 @@ mod tests {
                 let col: [FxVal; LANES] = std::array::from_fn(|b| lanes[b]);
                 let flags: [FxVal; LANES] = std::array::from_fn(|b| FxVal::Bool(b % 3 == 0));
                 let read = Cols { vals: &vals, num: &col, flag: &flags };
-                let got = p.run_lanes(&read, class);
+                let got = p.run_lanes(&read, class, &mut LaneStack::default());
                 for b in 0..LANES {
                     let mut one = vals.clone();
                     one[0] = col[b];
@@ -737,6 +1093,28 @@ mod tests {
                     _ => Fx::ZERO,
                 })),
                 Ty::Bool => prop_assert_eq!(c.eval_bool_fx(env), tree.map(|v| v == FxVal::Bool(true))),
+            }
+        }
+    }
+
+    proptest! {
+        /// A divisor's part prime to 10 rules out exactly the quotients that cannot be exact:
+        /// whenever `d` divides `a`·10^k (any k that fits), the test lets it through.
+        #[test]
+        fn quotients_that_may_be_exact_are_let_through(a in any::<i64>(), d in prop_oneof![
+            any::<i64>(),
+            (1i64..2000, 0u32..12, 0u32..8).prop_map(|(m, i, j)| m * 2i64.pow(i) * 5i64.pow(j)),
+        ], small in -2000i64..2000) {
+            for a in [a, 0, small, small * d.wrapping_rem(1 << 20)] {
+                let may = Odd::of(d).may_divide(a);
+                for k in 0..=18u32 {
+                    if let Some(n) = a.checked_mul(10i64.pow(k))
+                        && d != 0
+                        && n.checked_rem(d) == Some(0)
+                    {
+                        prop_assert!(may, "{} · 10^{} is a multiple of {}", a, k, d);
+                    }
+                }
             }
         }
     }

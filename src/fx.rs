@@ -54,6 +54,27 @@ const LIMIT: [u64; 19] = {
     t
 };
 
+/// 10^k in 128 bits for k ≤ 38, from a table (`i128::pow` multiplies in a loop).
+const POW10_128: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// 10^k in 128 bits; `k` past 38 overflows as `10i128.pow(k)` would (a panic in debug
+/// builds), so callers keep it below.
+#[inline]
+pub(crate) fn pow10_128(k: u32) -> i128 {
+    match POW10_128.get(k as usize) {
+        Some(p) => *p,
+        None => 10i128.pow(k),
+    }
+}
+
 #[inline]
 pub(crate) fn pow10(k: u32) -> Option<i64> {
     POW10.get(k as usize).copied()

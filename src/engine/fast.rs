@@ -48,8 +48,12 @@ pub struct UnitBase {
 struct KeptItems {
     /// The items scored again, in order.
     moved: Vec<u32>,
-    /// The kept items on a line: item, where, its points and status.
+    /// The kept items on a line: item, where, its points and status; those scored with
+    /// points, at the set's maximum, are in `plain` instead.
     on_lines: Vec<(u32, OnLine, i64, Status)>,
+    /// Kept items whose weighted points are all they add (scored, not zero, the set's
+    /// maximum): item, line, points.
+    plain: Vec<(u32, u32, i64)>,
     /// The lines with every kept item added, unweighted (from the lines' maxima); `None` when
     /// a kept item makes every unweighted replication exact (a respread maximum).
     lines: Option<Lines>,
@@ -172,6 +176,7 @@ impl KeptItems {
         let mut kept = KeptItems {
             moved: Vec::new(),
             on_lines: Vec::new(),
+            plain: Vec::new(),
             lines: None,
             incomplete: false,
             lacking: Vec::new(),
@@ -189,7 +194,13 @@ impl KeptItems {
                 continue;
             };
             if let Some(at) = on_line(ind) {
-                kept.on_lines.push((k32, at, p, status));
+                let plain = !matches!(status, Status::NotApplicable | Status::MissingEvidence)
+                    && b.set_max_w.is_none();
+                match (plain, p) {
+                    (true, 0) => {}
+                    (true, _) => kept.plain.push((k32, u32::try_from(at.line).ok()?, p)),
+                    (false, _) => kept.on_lines.push((k32, at, p, status)),
+                }
                 respread |= add_item(&mut lines, (at, b), (p, status), None).is_none();
             }
             kept.incomplete |= status == Status::MissingEvidence;
@@ -394,8 +405,14 @@ fn weigh(x: i64, m: i64) -> Option<i64> {
     }
 }
 
-/// `n ÷ d` (d > 0) rounded half away from zero.
+/// `n ÷ d` (d > 0) rounded half away from zero (in 64 bits when both fit).
 fn div_round(n: i128, d: i128) -> Option<i64> {
+    if let (Ok(n), Ok(d)) = (i64::try_from(n), i64::try_from(d)) {
+        let (q, r) = (n / d, n % d);
+        // |r| < d ≤ i64::MAX: twice it fits in 128 bits, not always in 64.
+        let up = 2 * i128::from(r.unsigned_abs()) >= i128::from(d);
+        return Some(if up { q + n.signum() } else { q });
+    }
     let (q, r) = (n / d, n % d);
     let q = if 2 * r.abs() >= d { q + n.signum() } else { q };
     i64::try_from(q).ok()
@@ -620,12 +637,15 @@ pub struct Figures {
     pub grade: Option<usize>,
     pub vetoed: bool,
     /// The vetoes that fired or could not be decided, in set order.
-    pub calls: Vec<VetoCall>,
+    pub calls: Calls,
     /// The items that lacked evidence (scored 0 for it, or not at all): indexes into the set's
     /// indicators, then its bonus items after them. Empty for a replication
     /// ([`Rescorer::figures_fx`], [`Rescorer::score_lanes`]), which does not read them.
     pub lacking: Vec<u32>,
 }
+
+/// The vetoes a replication calls, inline up to four (no allocation per replication).
+pub type Calls = smallvec::SmallVec<[VetoCall; 4]>;
 
 /// See the module. `vals` comes back with the scored slots filled.
 pub(super) fn figures(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Option<Figures> {
@@ -733,7 +753,13 @@ fn items(
     };
     match r.factor {
         None => *lines = kept.lines?,
-        Some(_) => {
+        Some(f) => {
+            // As `add_item` adds them: the weighted points only.
+            for &(k, line, p) in &kept.plain {
+                let w = weigh(p, *f.get(k as usize)?)?;
+                let at = lines.points.get_mut(line as usize)?;
+                *at = at.checked_add(w)?;
+            }
             for &(k, at, p, status) in &kept.on_lines {
                 let b = r.base.items.get(k as usize)?;
                 add_item(lines, (at, b), (p, status), factor(k as usize)?)?;
@@ -847,7 +873,7 @@ fn total_and_vetoes(
     vals: &mut [FxVal],
     (lines, r): (&mut Lines, &Replayed<'_>),
     bonus: Option<i64>,
-) -> Option<(Option<i64>, Vec<VetoCall>)> {
+) -> Option<(Option<i64>, Calls)> {
     let set = cx.set;
     let base = r.base;
     let when = |vi: usize, v: &Veto, vals: &[FxVal]| match r.ahead.and_then(|a| a.veto(vi)) {
@@ -857,7 +883,7 @@ fn total_and_vetoes(
     let nl = set.lines.len();
     let mut total = lines.total(nl, bonus)?;
     write_totals(set, vals, lines, (bonus, total))?;
-    let mut calls: Vec<VetoCall> = Vec::new();
+    let mut calls = Calls::new();
     let mut zeroed = [false; MAX_LINES];
     let mut changed = false;
     for (vi, v) in set.vetoes.iter().enumerate() {
@@ -938,8 +964,11 @@ fn score(cx: &Ctx<'_>, lines: &Lines, total: Option<i64>) -> Option<(Option<i64>
     let score = match total {
         Some(t) if possible > 0 && Fx::Dec(possible, dp).order(scale)?.is_ne() => {
             let Fx::Dec(sm, ss) = scale else { return None };
-            let n = i128::from(t) * i128::from(sm) * 10i128.pow(dp);
-            Some(div_round(n, 10i128.pow(ss) * i128::from(possible))?)
+            let n = i128::from(t) * i128::from(sm) * crate::fx::pow10_128(dp);
+            Some(div_round(
+                n,
+                crate::fx::pow10_128(ss) * i128::from(possible),
+            )?)
         }
         t => t,
     };

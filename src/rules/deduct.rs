@@ -421,16 +421,25 @@ impl super::kernel::Kernel for Kernel {
         // The gap and the step on one scale (the step's, when it has more places).
         let ps = self.per.scale();
         let per = self.per.at(w.max(ps));
-        let gap = gap * 10i128.pow(ps.saturating_sub(w));
+        let gap = gap * crate::fx::pow10_128(ps.saturating_sub(w));
         if per <= 0 {
             return None;
         }
-        let n = match self.count {
-            StepCount::Whole => gap / per,
-            StepCount::Started => (gap + per - 1) / per,
-            // A part of a step: whole steps only here.
-            StepCount::Partial if gap % per == 0 => gap / per,
-            StepCount::Partial => return None,
+        // In 64 bits when both fit (a hardware division; the gap is not negative here).
+        let n = match (i64::try_from(gap), i64::try_from(per)) {
+            (Ok(g), Ok(p)) => i128::from(match self.count {
+                StepCount::Whole => g / p,
+                StepCount::Started => g / p + i64::from(g % p != 0),
+                StepCount::Partial if g % p == 0 => g / p,
+                StepCount::Partial => return None,
+            }),
+            _ => match self.count {
+                StepCount::Whole => gap / per,
+                StepCount::Started => (gap + per - 1) / per,
+                // A part of a step: whole steps only here.
+                StepCount::Partial if gap % per == 0 => gap / per,
+                StepCount::Partial => return None,
+            },
         };
         let deduction = n
             .checked_mul(i128::from(self.points))?

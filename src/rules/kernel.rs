@@ -140,7 +140,7 @@ impl Exact {
         if w > MAX_SCALE {
             return None;
         }
-        let p = |k: u32| 10i128.pow(k);
+        let p = crate::fx::pow10_128;
         Some((
             i128::from(self.m) * p(w - self.s),
             i128::from(vm) * p(w - vs),
@@ -156,6 +156,6 @@ impl Exact {
     /// This parameter in whole numbers of 10^-w (`w` ≥ its scale).
     #[inline]
     pub fn at(self, w: u32) -> i128 {
-        i128::from(self.m) * 10i128.pow(w.saturating_sub(self.s))
+        i128::from(self.m) * crate::fx::pow10_128(w.saturating_sub(self.s))
     }
 }

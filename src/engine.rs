@@ -314,6 +314,7 @@ fn kernels(set: &IndicatorSet) -> rules::kernel::Kernels {
         set.bonus.iter().flat_map(|b| b.items.iter()).map(of),
         set.rounding,
     )
+    .with_grades(set.grades.iter().map(|g| g.min))
 }
 
 /// The names of a set's slots, `(id, name, unit)`, made once per run: for the results

@@ -418,16 +418,17 @@ fn div_round(n: i128, d: i128) -> Option<i64> {
     i64::try_from(q).ok()
 }
 
-/// The grade a score reaches, as `grade_of`.
-fn grade_of_fx(grades: &[Grade], s: Fx) -> Option<usize> {
-    for (i, g) in grades.iter().enumerate() {
-        match g.min {
+/// The grade a score reaches, as `grade_of`: `mins` the grades' lower bounds in order
+/// ([`Kernels::grade_mins`]).
+fn grade_of_fx(mins: &[Option<Fx>], s: Fx) -> Option<usize> {
+    for (i, m) in mins.iter().enumerate() {
+        match m {
             None => return Some(i),
-            Some(m) if !s.lt(Fx::from_decimal(m))? => return Some(i),
+            Some(m) if !s.lt(*m)? => return Some(i),
             Some(_) => {}
         }
     }
-    Some(grades.len().saturating_sub(1))
+    Some(mins.len().saturating_sub(1))
 }
 
 /// What a filtered replication reads besides the unit's values.
@@ -662,7 +663,10 @@ pub(super) fn figures(cx: &Ctx<'_>, vals: &mut [FxVal], r: &Replayed<'_>) -> Opt
     let (total, calls) = total_and_vetoes(cx, vals, (&mut lines, r), bonus)?;
     let (score, max_possible) = score(cx, &lines, total)?;
     let score_grade = match score {
-        Some(s) => Some(grade_of_fx(&set.grades, Fx::Dec(s, set.rounding))?),
+        Some(s) => Some(grade_of_fx(
+            cx.kernels.grade_mins(),
+            Fx::Dec(s, set.rounding),
+        )?),
         None => None,
     };
     let mut line_grade = [None; MAX_LINES];

@@ -401,6 +401,11 @@ impl<const W: usize> Column<W> {
     fn compare(&mut self, op: CmpOp, o: &Column<W>) {
         let mut out = [Cell::UNSURE; W];
         match (&*self, o) {
+            (Column::Dec(x, sa), Column::Dec(y, sb)) if sa == sb => {
+                for ((c, x), y) in out.iter_mut().zip(x).zip(y) {
+                    *c = Cell::of_bool(Ok(op.holds(x.cmp(y))));
+                }
+            }
             (Column::Dec(x, sa), Column::Dec(y, sb)) => {
                 let (sa, sb) = (*sa, *sb);
                 let (ka, kb) = (

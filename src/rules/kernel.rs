@@ -76,6 +76,8 @@ impl ItemKernel {
 pub struct Kernels {
     items: Vec<Option<ItemKernel>>,
     bonus: Vec<Option<ItemKernel>>,
+    /// The grades' lower bounds ([`Kernels::with_grades`]).
+    grade_mins: Vec<Option<Fx>>,
 }
 
 impl Kernels {
@@ -90,7 +92,21 @@ impl Kernels {
         Kernels {
             items: items.map(of).collect(),
             bonus: bonus.map(of).collect(),
+            grade_mins: Vec::new(),
         }
+    }
+
+    /// With the grades' lower bounds (None: a grade without one), in order, taken out of
+    /// `Decimal` once.
+    pub fn with_grades(mut self, mins: impl Iterator<Item = Option<Decimal>>) -> Self {
+        self.grade_mins = mins.map(|m| m.map(Fx::from_decimal)).collect();
+        self
+    }
+
+    /// The grades' lower bounds, in order.
+    #[inline]
+    pub fn grade_mins(&self) -> &[Option<Fx>] {
+        &self.grade_mins
     }
 
     /// Item `k`'s kernel.

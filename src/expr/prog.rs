@@ -7,7 +7,7 @@
 
 use super::fast::{FxEnv, FxResult, FxVal, HUGE, Why};
 use super::{ArithOp, BoolNode, CmpOp, Node, NumFn, NumNode};
-use crate::fx::{Fx, near, near_zero, pow10};
+use crate::fx::{Fx, near, near_zero, pow10, pow10_128};
 
 /// Deepest stack a program may use; deeper expressions keep the tree walk.
 const STACK: usize = 8;
@@ -370,26 +370,30 @@ impl<const W: usize> Column<W> {
     fn round(&mut self, dp: u32) {
         match self {
             Column::Dec(_, s) if *s <= dp => {}
-            Column::Dec(m, s) => {
-                let s = *s;
+            Column::Dec(..) | Column::Flt(_) => {
+                // Both give a decimal of `dp` places in every lane they decide.
+                let this = &*self;
+                let fx = |b: usize| match this {
+                    Column::Dec(m, s) => Fx::Dec(m[b], *s),
+                    Column::Flt(v) => Fx::Approx(v[b]),
+                    Column::Cells(_) => Fx::Approx(f64::NAN),
+                };
                 let mut out = [0i64; W];
-                for (o, x) in out.iter_mut().zip(m.iter()) {
-                    match Fx::Dec(*x, s).round(dp) {
-                        Some(Fx::Dec(q, _)) => *o = q,
-                        _ => return self.each(|a| round_cell(a, dp)),
-                    }
+                let decided = out
+                    .iter_mut()
+                    .enumerate()
+                    .all(|(b, o)| match fx(b).round(dp) {
+                        Some(Fx::Dec(q, _)) => {
+                            *o = q;
+                            true
+                        }
+                        _ => false,
+                    });
+                if decided {
+                    *self = Column::Dec(out, dp);
+                } else {
+                    self.each(|a| round_cell(a, dp));
                 }
-                *self = Column::Dec(out, dp);
-            }
-            Column::Flt(v) => {
-                let mut out = [0i64; W];
-                for (o, x) in out.iter_mut().zip(v.iter()) {
-                    match Fx::Approx(*x).round(dp) {
-                        Some(Fx::Dec(q, _)) => *o = q,
-                        _ => return self.each(|a| round_cell(a, dp)),
-                    }
-                }
-                *self = Column::Dec(out, dp);
             }
             Column::Cells(_) => self.each(|a| round_cell(a, dp)),
         }
@@ -409,8 +413,8 @@ impl<const W: usize> Column<W> {
             (Column::Dec(x, sa), Column::Dec(y, sb)) => {
                 let (sa, sb) = (*sa, *sb);
                 let (ka, kb) = (
-                    10i128.pow(sb.saturating_sub(sa)),
-                    10i128.pow(sa.saturating_sub(sb)),
+                    pow10_128(sb.saturating_sub(sa)),
+                    pow10_128(sa.saturating_sub(sb)),
                 );
                 for ((c, x), y) in out.iter_mut().zip(x).zip(y) {
                     let o = (i128::from(*x) * ka).cmp(&(i128::from(*y) * kb));
@@ -501,23 +505,21 @@ fn dec_div<const W: usize>((x, sa): (&[i64; W], u32), (y, sb): (&[i64; W], u32))
         .first()
         .filter(|d| y.iter().all(|e| e == *d))
         .map(|d| Odd::of(*d));
-    let mut alone = 0u64;
-    for (b, ((a, d), q)) in x.iter().zip(y).zip(&q).enumerate() {
+    let mut alone = [false; W];
+    for ((alone, (a, d)), q) in alone.iter_mut().zip(x.iter().zip(y)).zip(&q) {
         let exact_may = match one {
             Some(odd) => odd.may_divide(*a),
             None => Odd::of(*d).may_divide(*a),
         };
-        if exact_may || q.is_nan() || q.abs() >= HUGE {
-            alone |= 1 << (b % 64);
-        }
+        *alone = exact_may || q.is_nan() || q.abs() >= HUGE;
     }
-    if alone == 0 && W <= 64 {
+    if !alone.contains(&true) {
         return Column::Flt(q);
     }
     let mut out = [Cell::UNSURE; W];
     for (b, c) in out.iter_mut().enumerate() {
         let (a, d) = (x[b], y[b]);
-        *c = if W > 64 || alone & (1 << (b % 64)) != 0 {
+        *c = if alone[b] {
             arith_cells(
                 ArithOp::Div,
                 Cell::of_num(Ok(Fx::Dec(a, sa))),
@@ -530,12 +532,12 @@ fn dec_div<const W: usize>((x, sa): (&[i64; W], u32), (y, sb): (&[i64; W], u32))
     Column::of_cells(out)
 }
 
-/// A divisor's part prime to 10 (odd, not a multiple of 5), with its inverse modulo 2^64: a
-/// whole number is a multiple of it when the product with the inverse is at most
-/// `u64::MAX / odd` (the divisibility test of Granlund and Montgomery). `None` for a zero
-/// divisor.
+/// A divisor's part prime to 10 (odd, not a multiple of 5) as its inverse modulo 2^64 and
+/// `u64::MAX / odd`: a whole number is a multiple of it when the product with the inverse
+/// is at most the latter (the divisibility test of Granlund and Montgomery). `None` for a
+/// zero divisor.
 #[derive(Clone, Copy)]
-struct Odd(Option<(u64, u64, u64)>);
+struct Odd(Option<(u64, u64)>);
 
 impl Odd {
     fn of(d: i64) -> Odd {
@@ -553,7 +555,7 @@ impl Odd {
         for _ in 0..5 {
             inv = inv.wrapping_mul(2u64.wrapping_sub(u.wrapping_mul(inv)));
         }
-        Odd(Some((u, inv, u64::MAX / u)))
+        Odd(Some((inv, u64::MAX / u)))
     }
 
     /// Whether `d` may divide `a`·10^k for some k (true for a zero divisor: the caller's
@@ -562,7 +564,7 @@ impl Odd {
     fn may_divide(self, a: i64) -> bool {
         match self.0 {
             None => true,
-            Some((_, inv, max)) => a.unsigned_abs().wrapping_mul(inv) <= max,
+            Some((inv, max)) => a.unsigned_abs().wrapping_mul(inv) <= max,
         }
     }
 }

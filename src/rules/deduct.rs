@@ -425,21 +425,10 @@ impl super::kernel::Kernel for Kernel {
         if per <= 0 {
             return None;
         }
-        // In 64 bits when both fit (a hardware division; the gap is not negative here).
+        // In 64 bits when both fit (a hardware division).
         let n = match (i64::try_from(gap), i64::try_from(per)) {
-            (Ok(g), Ok(p)) => i128::from(match self.count {
-                StepCount::Whole => g / p,
-                StepCount::Started => g / p + i64::from(g % p != 0),
-                StepCount::Partial if g % p == 0 => g / p,
-                StepCount::Partial => return None,
-            }),
-            _ => match self.count {
-                StepCount::Whole => gap / per,
-                StepCount::Started => (gap + per - 1) / per,
-                // A part of a step: whole steps only here.
-                StepCount::Partial if gap % per == 0 => gap / per,
-                StepCount::Partial => return None,
-            },
+            (Ok(g), Ok(p)) => i128::from(step_count(g, p, self.count)?),
+            _ => step_count(gap, per, self.count)?,
         };
         let deduction = n
             .checked_mul(i128::from(self.points))?
@@ -449,6 +438,21 @@ impl super::kernel::Kernel for Kernel {
             return None;
         }
         f.at(i128::from(max) - deduction, max)
+    }
+}
+
+/// The steps of `per` (positive) in `gap` (not negative) as `count` counts them; `None` for a
+/// part of a step (`Partial`: whole steps only in the kernel).
+fn step_count<T>(gap: T, per: T, count: StepCount) -> Option<T>
+where
+    T: Copy + PartialEq + From<bool> + std::ops::Add<Output = T>,
+    T: std::ops::Div<Output = T> + std::ops::Rem<Output = T>,
+{
+    let (q, whole) = (gap / per, gap % per == T::from(false));
+    match count {
+        StepCount::Whole => Some(q),
+        StepCount::Started => Some(q + T::from(!whole)),
+        StepCount::Partial => whole.then_some(q),
     }
 }
 
